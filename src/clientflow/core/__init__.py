@@ -1,0 +1,92 @@
+"""The core every workflow stands on: errors, time, business calendars, events, actors.
+
+Nothing here imports a workflow; workflows import only from here.
+"""
+
+from clientflow.core.actors import (
+    SYSTEM,
+    Actor,
+    AllOf,
+    AnyOf,
+    Anyone,
+    HasRole,
+    IsActor,
+    IsNotParty,
+    IsParty,
+    Parties,
+    Rule,
+    require,
+)
+from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
+from clientflow.core.calendar import BusinessCalendar
+from clientflow.core.clock import Clock, ManualClock, SystemClock
+from clientflow.core.errors import (
+    ClientflowError,
+    ConcurrencyError,
+    ConfigError,
+    ConfigProblem,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+)
+from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
+from clientflow.core.hours import WEEKDAYS, Shift, WorkingHours
+from clientflow.core.instants import (
+    UTC,
+    duration_micros,
+    from_micros,
+    parse_instant,
+    to_micros,
+    to_utc,
+    validate_duration,
+    zone,
+)
+from clientflow.core.transitions import TransitionTable
+
+__all__ = [
+    "SYSTEM",
+    "UTC",
+    "WEEKDAYS",
+    "Actor",
+    "Aggregate",
+    "AllOf",
+    "AnyOf",
+    "Anyone",
+    "Apply",
+    "BusinessCalendar",
+    "ClientflowError",
+    "Clock",
+    "ConcurrencyError",
+    "ConfigError",
+    "ConfigProblem",
+    "Decision",
+    "DomainEvent",
+    "EventMeta",
+    "EventRegistry",
+    "HasRole",
+    "IsActor",
+    "IsNotParty",
+    "IsParty",
+    "ManualClock",
+    "NotFound",
+    "Parties",
+    "PermissionDenied",
+    "Rule",
+    "Shift",
+    "SystemClock",
+    "TransitionNotAllowed",
+    "TransitionTable",
+    "ValidationError",
+    "WorkingHours",
+    "decide",
+    "duration_micros",
+    "from_micros",
+    "parse_instant",
+    "rebuild",
+    "require",
+    "to_micros",
+    "to_utc",
+    "validate_duration",
+    "zone",
+]

@@ -1,0 +1,210 @@
+"""Who acts, and the small vocabulary workflows use to say who may do what.
+
+Roles are the host's own names (``"pm"``, ``"account-director"``); clientflow only
+compares them. A rule is checked against an actor and the *parties* of the thing acted
+on, a mapping from a part (``"requester"``, ``"owner"``) to an actor id.
+
+>>> requester_may_not = HasRole("approver") & IsNotParty("requester")
+>>> alice = Actor("alice", {"approver"})
+>>> require(requester_may_not, alice, "approve CR-1", {"requester": "alice"})
+Traceback (most recent call last):
+...
+clientflow.core.errors.PermissionDenied: alice may not approve CR-1: rule 'is not the ...' failed
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from clientflow.core.errors import PermissionDenied, ValidationError
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "AllOf",
+    "AnyOf",
+    "Anyone",
+    "HasRole",
+    "IsActor",
+    "IsNotParty",
+    "IsParty",
+    "Parties",
+    "Rule",
+    "require",
+]
+
+Parties = Mapping[str, str]
+"""The people with a part in the thing acted on: part name -> actor id."""
+
+
+def _names(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
+
+
+@attrs.frozen
+class Actor:
+    """A person or system acting: an id and the host-defined roles it holds."""
+
+    id: str
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise ValidationError("actor.id", "a non-empty string", got=self.id)
+        if not all(isinstance(role, str) and role for role in self.roles):
+            raise ValidationError(
+                "actor.roles", "non-empty role names", got=sorted(map(str, self.roles))
+            )
+
+    def has_role(self, role: str) -> bool:
+        """Whether the actor holds ``role``."""
+        return role in self.roles
+
+
+SYSTEM = Actor("system", frozenset({"system"}))
+"""The actor recorded on events the engine fires on its own (timers, sweeps)."""
+
+
+class Rule(ABC):
+    """Base of permission rules: ``allows`` decides, ``str()`` names the rule in errors.
+
+    Combine rules with ``&`` (all must hold) and ``|`` (any may hold).
+    """
+
+    def allows(self, actor: Actor, parties: Parties) -> bool:
+        """Whether ``actor`` passes this rule for the given parties."""
+        return self.failing(actor, parties) is None
+
+    @abstractmethod
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """The (innermost) rule that fails for ``actor``, or ``None`` if allowed."""
+
+    def __and__(self, other: Rule) -> AllOf:
+        return AllOf((self, other))
+
+    def __or__(self, other: Rule) -> AnyOf:
+        return AnyOf((self, other))
+
+
+@attrs.frozen
+class Anyone(Rule):
+    """Every actor passes."""
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Never fails."""
+        return None
+
+    def __str__(self) -> str:
+        return "anyone"
+
+
+@attrs.frozen
+class HasRole(Rule):
+    """The actor holds the role."""
+
+    role: str
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Fails unless the actor holds ``role``."""
+        return None if actor.has_role(self.role) else self
+
+    def __str__(self) -> str:
+        return f"has role {self.role}"
+
+
+@attrs.frozen
+class IsActor(Rule):
+    """The actor is one of the named actors."""
+
+    ids: frozenset[str] = attrs.field(converter=_names)
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Fails unless the actor's id is listed."""
+        return None if actor.id in self.ids else self
+
+    def __str__(self) -> str:
+        return "is one of " + ", ".join(sorted(self.ids))
+
+
+@attrs.frozen
+class IsParty(Rule):
+    """The actor plays the named part (e.g. is the issue's owner)."""
+
+    party: str
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Fails unless ``parties[party]`` is the actor."""
+        return None if parties.get(self.party) == actor.id else self
+
+    def __str__(self) -> str:
+        return f"is the {self.party}"
+
+
+@attrs.frozen
+class IsNotParty(Rule):
+    """The actor does not play the named part (e.g. is not the requester)."""
+
+    party: str
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Fails when ``parties[party]`` is the actor."""
+        return self if parties.get(self.party) == actor.id else None
+
+    def __str__(self) -> str:
+        return f"is not the {self.party}"
+
+
+@attrs.frozen
+class AllOf(Rule):
+    """Every rule holds; the error names the first that does not."""
+
+    rules: tuple[Rule, ...]
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """The first failing inner rule."""
+        for rule in self.rules:
+            failed = rule.failing(actor, parties)
+            if failed is not None:
+                return failed
+        return None
+
+    def __and__(self, other: Rule) -> AllOf:
+        return AllOf((*self.rules, other))
+
+    def __str__(self) -> str:
+        return " and ".join(_grouped(rule) for rule in self.rules)
+
+
+@attrs.frozen
+class AnyOf(Rule):
+    """At least one rule holds; the error names the whole alternative."""
+
+    rules: tuple[Rule, ...]
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Itself when no inner rule holds."""
+        if any(rule.failing(actor, parties) is None for rule in self.rules):
+            return None
+        return self
+
+    def __or__(self, other: Rule) -> AnyOf:
+        return AnyOf((*self.rules, other))
+
+    def __str__(self) -> str:
+        return " or ".join(_grouped(rule) for rule in self.rules)
+
+
+def _grouped(rule: Rule) -> str:
+    return f"({rule})" if isinstance(rule, AllOf | AnyOf) else str(rule)
+
+
+def require(rule: Rule, actor: Actor, action: str, parties: Parties | None = None) -> None:
+    """Raise :class:`PermissionDenied` naming the failing rule unless ``actor`` passes."""
+    failed = rule.failing(actor, parties or {})
+    if failed is not None:
+        raise PermissionDenied(actor.id, action, str(failed))

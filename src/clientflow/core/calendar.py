@@ -1,0 +1,354 @@
+"""Business time: working hours in a time zone, minus holidays, plus make-up working days.
+
+A :class:`BusinessCalendar` answers "when will 16 working hours have passed after this
+instant?" (:meth:`~BusinessCalendar.add`) and "how much working time lies between these
+two instants?" (:meth:`~BusinessCalendar.elapsed`), exactly, to the microsecond.
+
+How it stays exact and fast: the calendar expands its shifts, year by year, into one
+sorted list of working intervals in UTC microseconds, with a running total of working
+time before each interval. ``elapsed`` is then a difference of two binary searches and
+``add`` a binary search on the running total, so a span of weeks costs the same as a
+span of minutes. Shifts are local wall-clock times; converting each one to UTC on its
+own day is what makes DST days come out right (a 00:00-08:00 shift on the night clocks
+spring forward is 7 real hours). A shift that starts in a DST gap starts at the
+pre-gap offset, i.e. later (as RFC 5545 does); one in a repeated hour starts at its
+first occurrence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Set
+from typing import Protocol
+
+import attrs
+import holidays
+import pendulum
+
+from clientflow.core.errors import ValidationError
+from clientflow.core.hours import WEEKDAYS, Shift, WorkingHours
+from clientflow.core.instants import (
+    duration_micros,
+    from_micros,
+    to_micros,
+    to_utc,
+    validate_duration,
+    zone,
+)
+
+__all__ = ["BusinessCalendar"]
+
+_LAST_YEAR = 9000  # far enough for any deadline; keeps a runaway search finite
+
+
+class _HolidayDates(Protocol):
+    @property
+    def weekend_workdays(self) -> Set[dt.date]: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+
+def _dates(value: Iterable[dt.date]) -> frozenset[dt.date]:
+    return frozenset(value)
+
+
+def _check_dates(field: str, value: frozenset[dt.date]) -> None:
+    for day in value:
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise ValidationError(field, "calendar dates (datetime.date, not datetime)", got=day)
+
+
+def _hours(value: WorkingHours | str | Iterable[str]) -> WorkingHours:
+    if isinstance(value, WorkingHours):
+        return value
+    if isinstance(value, str):
+        return WorkingHours.weekdays(value)
+    return WorkingHours.weekdays(*value)
+
+
+@attrs.frozen(eq=False)
+class _Index:
+    """Working intervals for whole local years ``first..last``, with running totals."""
+
+    first: int
+    last: int
+    lo: int  # local midnight opening ``first``, in UTC microseconds
+    hi: int  # local midnight closing ``last``
+    starts: list[int]
+    ends: list[int]
+    before: list[int]  # working time before each interval
+    through: list[int]  # working time up to each interval's end
+    holidays: _HolidayDates | None
+
+    def position(self, t: int) -> int:
+        """Working time from the index's origin up to ``t`` (which must be covered)."""
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(t, self.ends[i]) - self.starts[i]
+
+
+class _IndexCache:
+    """Holds the current index; replaced whole, so readers never see a half-built one."""
+
+    def __init__(self) -> None:
+        self.index: _Index | None = None
+        self.lock = threading.Lock()
+
+
+@attrs.frozen
+class BusinessCalendar:
+    """Working time in one time zone: weekly shifts, public holidays and exceptions.
+
+    - ``timezone``: IANA name; shifts are read in this zone's local time.
+    - ``hours``: a :class:`WorkingHours`, or shift strings for Monday to Friday.
+    - ``country`` / ``subdivision``: public holidays and make-up working days from the
+      ``holidays`` package (``"CN"``, ``"US"`` with ``"NY"``, ``"GB"`` with ``"ENG"``...).
+    - ``closed``: extra dates with no work (company retreat); ``extra_working``: extra
+      dates with work. A day that works although its weekday has no shifts (a make-up
+      day or an extra working date) uses the shifts of ``makeup_weekday`` (0 = Monday).
+
+    >>> cal = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+    >>> start = pendulum.datetime(2026, 9, 30, 17, tz="Asia/Shanghai")
+    >>> cal.add(start, pendulum.duration(hours=2)).in_timezone("Asia/Shanghai")
+    DateTime(2026, 10, 8, 10, 0, 0, tzinfo=Timezone('Asia/Shanghai'))
+    """
+
+    timezone: str
+    hours: WorkingHours = attrs.field(
+        default=WorkingHours.weekdays("09:00-17:00"), converter=_hours
+    )
+    country: str | None = None
+    subdivision: str | None = None
+    closed: frozenset[dt.date] = attrs.field(default=frozenset(), converter=_dates)
+    extra_working: frozenset[dt.date] = attrs.field(default=frozenset(), converter=_dates)
+    makeup_weekday: int = 0
+    _cache: _IndexCache = attrs.field(
+        factory=_IndexCache, init=False, eq=False, hash=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        zone(self.timezone, "timezone")
+        _check_dates("closed", self.closed)
+        _check_dates("extra_working", self.extra_working)
+        both = self.closed & self.extra_working
+        if both:
+            raise ValidationError(
+                "extra_working", "dates that are not also in 'closed'", got=sorted(both)[0]
+            )
+        if not (isinstance(self.makeup_weekday, int) and 0 <= self.makeup_weekday <= 6):
+            raise ValidationError(
+                "makeup_weekday",
+                "a weekday number, 0 (Monday) to 6 (Sunday)",
+                got=self.makeup_weekday,
+            )
+        makeup_possible = self.country is not None or self.extra_working
+        if makeup_possible and not self.hours.days[self.makeup_weekday]:
+            raise ValidationError(
+                "makeup_weekday",
+                "a weekday that has shifts (its hours are used on make-up days)",
+                got=WEEKDAYS[self.makeup_weekday],
+            )
+        if self.subdivision is not None and self.country is None:
+            raise ValidationError(
+                "subdivision", "no subdivision unless a country is given", got=self.subdivision
+            )
+        if self.country is not None:
+            self._holidays(self.country, range(0))
+
+    # -- public queries -------------------------------------------------------------
+
+    def add(self, start: dt.datetime, duration: dt.timedelta) -> pendulum.DateTime:
+        """The instant at which ``duration`` of working time has passed after ``start``.
+
+        The result is the earliest such instant, so it can be the very end of a shift
+        (work resumes at the next shift's start). A zero duration returns ``start``.
+        """
+        start_us = to_micros(to_utc(start, "start"))
+        amount = duration_micros(validate_duration(duration, "duration"))
+        if amount == 0:
+            return to_utc(start, "start")
+        index = self._covering(start_us, start_us)
+        while True:
+            target = index.position(start_us) + amount
+            i = bisect_left(index.through, target)
+            if i < len(index.starts):
+                found = index.starts[i] + target - index.before[i]
+                if found < index.hi:
+                    return from_micros(found)
+            # Not within the years expanded so far: expand further ahead, sized by the
+            # working time a year holds, and search again on the bigger index.
+            per_year = max(index.through[-1] if index.through else 0, 1) // (
+                index.last - index.first + 1
+            )
+            ahead = index.last + 1 + (target - index.position(index.hi)) // max(per_year, 1)
+            if ahead > _LAST_YEAR:
+                raise ValidationError(
+                    "duration",
+                    f"an amount of working time that ends before the year {_LAST_YEAR}",
+                    got=duration,
+                )
+            index = self._expand(index.first, ahead)
+
+    def elapsed(self, start: dt.datetime, end: dt.datetime) -> pendulum.Duration:
+        """Working time between two instants; zero when ``end`` is not after ``start``."""
+        a = to_micros(to_utc(start, "start"))
+        b = to_micros(to_utc(end, "end"))
+        if b <= a:
+            return pendulum.Duration()
+        index = self._covering(a, b)
+        return pendulum.Duration(microseconds=index.position(b) - index.position(a))
+
+    def is_working_time(self, instant: dt.datetime) -> bool:
+        """Whether ``instant`` falls inside a shift (a shift's end is already outside)."""
+        t = to_micros(to_utc(instant))
+        index = self._covering(t, t)
+        i = bisect_right(index.starts, t) - 1
+        return i >= 0 and t < index.ends[i]
+
+    def next_working_time(self, instant: dt.datetime) -> pendulum.DateTime:
+        """``instant`` itself if it is working time, else the start of the next shift."""
+        t = to_micros(to_utc(instant))
+        index = self._covering(t, t)
+        while True:
+            i = bisect_right(index.starts, t) - 1
+            if i >= 0 and t < index.ends[i]:
+                return from_micros(t)
+            if i + 1 < len(index.starts) and index.starts[i + 1] < index.hi:
+                return from_micros(index.starts[i + 1])
+            if index.last >= _LAST_YEAR:
+                raise ValidationError(
+                    "instant", "an instant with working time after it", got=instant
+                )
+            index = self._expand(index.first, index.last + 1)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """Whether any shift starts on this local date."""
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise ValidationError("day", "a calendar date (datetime.date)", got=day)
+        index = self._expand(day.year, day.year)
+        return bool(self._shifts_on(day, index.holidays))
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day after ``day``."""
+        return self._step_working_day(day, 1)
+
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """The last working day before ``day``."""
+        return self._step_working_day(day, -1)
+
+    # -- expansion --------------------------------------------------------------------
+
+    def _step_working_day(self, day: dt.date, step: int) -> dt.date:
+        for offset in range(1, 3 * 366):
+            candidate = day + dt.timedelta(days=step * offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValidationError("day", "a date with a working day within three years of it", got=day)
+
+    def _shifts_on(self, day: dt.date, hols: _HolidayDates | None) -> tuple[Shift, ...]:
+        if day in self.closed:
+            return ()
+        regular = self.hours.days[day.weekday()]
+        if day in self.extra_working:
+            return regular or self.hours.days[self.makeup_weekday]
+        if hols is not None:
+            if day in hols.weekend_workdays:
+                return regular or self.hours.days[self.makeup_weekday]
+            if day in hols:
+                return ()
+        return regular
+
+    def _holidays(self, country: str, years: Iterable[int]) -> _HolidayDates:
+        try:
+            found: _HolidayDates = holidays.country_holidays(
+                country, subdiv=self.subdivision, years=years
+            )
+        except NotImplementedError:
+            if self.subdivision is None:
+                raise ValidationError(
+                    "country",
+                    "an ISO 3166 country code the holidays package knows, e.g. 'CN'",
+                    got=self.country,
+                ) from None
+            raise ValidationError(
+                "subdivision",
+                f"a subdivision of {self.country} the holidays package knows",
+                got=self.subdivision,
+            ) from None
+        return found
+
+    def _covering(self, a: int, b: int) -> _Index:
+        index = self._cache.index
+        if index is not None and index.lo <= a and b < index.hi:
+            return index
+        # UTC years, widened by one each side, always contain the local years.
+        first = from_micros(a).year - 1
+        last = from_micros(b).year + 1
+        return self._expand(first, last)
+
+    def _expand(self, first: int, last: int) -> _Index:
+        with self._cache.lock:
+            index = self._cache.index
+            if index is not None:
+                if index.first <= first and last <= index.last:
+                    return index
+                first, last = min(first, index.first), max(last, index.last)
+            index = self._build(max(first, 1), min(last, _LAST_YEAR))
+            self._cache.index = index
+            return index
+
+    def _build(self, first: int, last: int) -> _Index:
+        tz = zone(self.timezone)
+        hols = None
+        if self.country is not None:
+            hols = self._holidays(self.country, range(first - 1, last + 1))
+        spans: list[tuple[int, int]] = []
+        # Start a day early: a shift crossing midnight into 1 January belongs to the range.
+        day = dt.date(first, 1, 1) - dt.timedelta(days=1) if first > 1 else dt.date(1, 1, 1)
+        stop = dt.date(last, 12, 31)
+        one_day = dt.timedelta(days=1)
+        while day <= stop:
+            shifts = self._shifts_on(day, hols)
+            if shifts:
+                midnight = dt.datetime(day.year, day.month, day.day)
+                for shift in shifts:
+                    begin = _local(midnight, shift.start, tz)
+                    end = _local(midnight, shift.end, tz)
+                    if end > begin:
+                        spans.append((begin, end))
+            day += one_day
+        spans.sort()
+        starts: list[int] = []
+        ends: list[int] = []
+        for begin, end in spans:
+            # Shifts of neighbouring days can touch or overlap (an extra working day
+            # after a night shift): merge them so no time is counted twice.
+            if ends and begin <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(begin)
+                ends.append(end)
+        before: list[int] = []
+        through: list[int] = []
+        total = 0
+        for begin, end in zip(starts, ends, strict=True):
+            before.append(total)
+            total += end - begin
+            through.append(total)
+        lo = _local(dt.datetime(first, 1, 1), 0, tz)
+        hi = (
+            _local(dt.datetime(last, 12, 31), 24 * 60, tz)
+            if last < 9999
+            else to_micros(dt.datetime.max.replace(tzinfo=dt.UTC))
+        )
+        return _Index(first, last, lo, hi, starts, ends, before, through, hols)
+
+
+def _local(midnight: dt.datetime, minutes: int, tz: dt.tzinfo) -> int:
+    # fold=0: a time in a DST gap takes the pre-gap offset (so it moves later) and a
+    # repeated time is its first occurrence; both as RFC 5545 prescribes.
+    local = (midnight + dt.timedelta(minutes=minutes)).replace(tzinfo=tz)
+    return to_micros(local)

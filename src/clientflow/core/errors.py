@@ -1,0 +1,144 @@
+"""The one error hierarchy every clientflow call raises from.
+
+Each error keeps its facts as attributes (for hosts that map them to HTTP codes or UI
+messages) and renders a message that says what was wrong and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "ClientflowError",
+    "ConcurrencyError",
+    "ConfigError",
+    "ConfigProblem",
+    "NotFound",
+    "PermissionDenied",
+    "TransitionNotAllowed",
+    "ValidationError",
+]
+
+
+class ClientflowError(Exception):
+    """Root of every error clientflow raises on purpose.
+
+    Catch this to handle any rejected command or bad input in one place.
+    """
+
+
+class ValidationError(ClientflowError):
+    """A value was malformed or out of range.
+
+    ``field`` names the argument, attribute or rules-file key; ``expected`` says what is
+    allowed; ``got`` is a short rendering of the rejected value.
+
+    >>> err = ValidationError("score", "an integer from 1 to 5", got=7)
+    >>> str(err)
+    'score: expected an integer from 1 to 5, got 7'
+    """
+
+    def __init__(self, field: str, expected: str, *, got: object = None) -> None:
+        self.field = field
+        self.expected = expected
+        self.got = got
+        shown = "" if got is None else f", got {_short(got)}"
+        super().__init__(f"{field}: expected {expected}{shown}")
+
+
+class TransitionNotAllowed(ClientflowError):
+    """A command asked for a transition the current state does not have.
+
+    >>> str(TransitionNotAllowed("draft", "approve", ("submit", "withdraw")))
+    "cannot 'approve' in state 'draft'; allowed: 'submit', 'withdraw'"
+    """
+
+    def __init__(self, state: str, event: str, allowed: Sequence[str]) -> None:
+        self.state = state
+        self.event = event
+        self.allowed = tuple(allowed)
+        shown = ", ".join(repr(name) for name in self.allowed) or "nothing (final state)"
+        super().__init__(f"cannot {event!r} in state {state!r}; allowed: {shown}")
+
+
+class PermissionDenied(ClientflowError):
+    """An actor is not allowed to do something; ``rule`` is the rule that failed.
+
+    >>> str(PermissionDenied("alice", "approve change CR-1", "is not the requester"))
+    "alice may not approve change CR-1: rule 'is not the requester' failed"
+    """
+
+    def __init__(self, actor: str, action: str, rule: str) -> None:
+        self.actor = actor
+        self.action = action
+        self.rule = rule
+        super().__init__(f"{actor} may not {action}: rule {rule!r} failed")
+
+
+class ConcurrencyError(ClientflowError):
+    """A save was based on a stale version; nothing was written.
+
+    >>> str(ConcurrencyError("CR-1", expected=3, actual=4))
+    'CR-1: expected version 3 but the store has version 4; reload and retry'
+    """
+
+    def __init__(self, aggregate_id: str, *, expected: int, actual: int | None) -> None:
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.actual = actual
+        found = "no such aggregate" if actual is None else f"version {actual}"
+        super().__init__(
+            f"{aggregate_id}: expected version {expected} but the store has {found}; "
+            "reload and retry"
+        )
+
+
+class NotFound(ClientflowError):
+    """Something looked up by id does not exist.
+
+    >>> str(NotFound("change request", "CR-9"))
+    "no change request with id 'CR-9'"
+    """
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} with id {key!r}")
+
+
+class ConfigProblem:
+    """One mistake in a rules file: the dotted key path and what is wrong there."""
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ConfigProblem({self.path!r}, {self.message!r})"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ConfigError(ClientflowError):
+    """A rules file (or rules dict) has one or more mistakes, all reported at once.
+
+    >>> err = ConfigError([ConfigProblem("sla.p1.resolution", "expected a duration > 0")])
+    >>> print(err)
+    rules have 1 problem:
+      sla.p1.resolution: expected a duration > 0
+    """
+
+    def __init__(self, problems: Iterable[ConfigProblem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"rules have {count} {noun}:\n{lines}")
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

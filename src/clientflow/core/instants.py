@@ -1,0 +1,142 @@
+"""Instants, durations and time zones, checked at the edge of every public call.
+
+Every instant clientflow hands out is an aware :class:`pendulum.DateTime` in UTC. Naive
+datetimes are rejected rather than guessed at (``pendulum.instance`` would silently
+assume UTC). Hot paths work on integer microseconds since the Unix epoch, which are
+exact, cheap to compare and what a database index stores well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from functools import lru_cache
+
+import pendulum
+
+from clientflow.core.errors import ValidationError
+
+__all__ = [
+    "UTC",
+    "duration_micros",
+    "from_micros",
+    "parse_instant",
+    "to_micros",
+    "to_utc",
+    "validate_duration",
+    "zone",
+]
+
+UTC = pendulum.UTC
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_SUB = dt.datetime.__sub__  # pendulum's own subtraction builds an Interval; 5x slower
+
+
+def to_utc(value: object, name: str = "instant") -> pendulum.DateTime:
+    """Return ``value`` as an aware pendulum DateTime in UTC.
+
+    ``name`` is the argument name quoted in the error for a naive or non-datetime value.
+
+    >>> to_utc(pendulum.datetime(2026, 1, 5, 9, tz="Asia/Shanghai"))
+    DateTime(2026, 1, 5, 1, 0, 0, tzinfo=Timezone('UTC'))
+    >>> to_utc(dt.datetime(2026, 1, 5, 9), "due")
+    Traceback (most recent call last):
+    ...
+    clientflow.core.errors.ValidationError: due: expected a timezone-aware datetime ...
+    """
+    if not isinstance(value, dt.datetime):
+        raise ValidationError(name, "a timezone-aware datetime", got=value)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            name, "a timezone-aware datetime (naive datetimes are ambiguous)", got=value
+        )
+    if isinstance(value, pendulum.DateTime) and value.tzinfo is UTC:
+        return value
+    return from_micros(to_micros(value))
+
+
+def to_micros(value: dt.datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime (exact, no float)."""
+    delta = _SUB(value, _EPOCH)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> pendulum.DateTime:
+    """The UTC pendulum DateTime ``micros`` microseconds after the Unix epoch."""
+    s = _EPOCH + dt.timedelta(microseconds=micros)
+    return pendulum.DateTime(
+        s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=UTC
+    )
+
+
+def duration_micros(value: dt.timedelta) -> int:
+    """Exact length of a duration in microseconds."""
+    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+
+
+def parse_instant(text: str, name: str = "instant") -> pendulum.DateTime:
+    """Parse an ISO 8601 instant that carries its offset, e.g. ``2026-01-05T09:00+08:00``.
+
+    >>> parse_instant("2026-01-05T09:00+08:00")
+    DateTime(2026, 1, 5, 1, 0, 0, tzinfo=Timezone('UTC'))
+    """
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            name, "an ISO 8601 date-time with an offset, e.g. 2026-01-05T09:00+08:00", got=text
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValidationError(name, "an ISO 8601 date-time with an offset (Z or +HH:MM)", got=text)
+    return to_utc(parsed, name)
+
+
+def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
+    """The IANA time zone called ``name``, or a ValidationError naming ``field``.
+
+    >>> zone("Europe/London")
+    zoneinfo.ZoneInfo(key='Europe/London')
+    """
+    if not isinstance(name, str) or not name:
+        raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
+    return _zone(name, field)
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str, field: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            field, "an IANA time zone name such as 'Asia/Shanghai'", got=name
+        ) from None
+
+
+def validate_duration(
+    value: object, name: str = "duration", *, allow_zero: bool = True
+) -> dt.timedelta:
+    """Check a span of working time: a non-negative timedelta without months or years.
+
+    Calendar units (months, years) have no fixed length, so they make no sense as an
+    amount of working time and are rejected rather than approximated.
+
+    >>> validate_duration(pendulum.duration(hours=-1), "target")
+    Traceback (most recent call last):
+    ...
+    clientflow.core.errors.ValidationError: target: expected a duration >= 0, got ...
+    """
+    if not isinstance(value, dt.timedelta):
+        raise ValidationError(
+            name, "a duration (datetime.timedelta or pendulum.Duration)", got=value
+        )
+    if isinstance(value, pendulum.Duration) and (value.years or value.months):
+        raise ValidationError(
+            name,
+            "a duration in weeks, days, hours or smaller units (not months or years)",
+            got=value,
+        )
+    if value < dt.timedelta(0) or (not allow_zero and value == dt.timedelta(0)):
+        raise ValidationError(
+            name, "a duration >= 0" if allow_zero else "a duration > 0", got=value
+        )
+    return value
