@@ -15,7 +15,7 @@ LONDON = BusinessCalendar("Europe/London", ("09:00-17:30",), country="GB", subdi
 NIGHTS_NY = BusinessCalendar(
     "America/New_York",
     WorkingHours.from_mapping(
-        {day: ("00:00-03:30", "22:00-23:00") for day in ("mon", "tue", "wed", "thu", "fri")}
+        dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), ("00:00-03:30", "22:00-23:00"))
         | {"sat": "21:00-01:00", "sun": "01:30-02:45"}
     ),
 )

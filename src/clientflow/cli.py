@@ -30,15 +30,31 @@ def cli(ctx: click.Context, debug: bool) -> None:
 _SCENARIOS: tuple[tuple[str, str, str, str, str, float], ...] = (
     # label, team, time zone, local start, what, hours of work
     ("Shanghai", "CN", "Asia/Shanghai", "2026-09-30T17:00", "8h first response", 8),
-    ("Shanghai", "CN", "Asia/Shanghai", "2026-01-02T10:00", "4h fix (Sunday 4 Jan is a make-up day)", 4),
-    ("New York", "US", "America/New_York", "2026-03-06T15:00", "6h reply across the DST weekend", 6),
+    (
+        "Shanghai",
+        "CN",
+        "Asia/Shanghai",
+        "2026-01-02T10:00",
+        "4h fix (Sunday 4 Jan is a make-up day)",
+        4,
+    ),
+    (
+        "New York",
+        "US",
+        "America/New_York",
+        "2026-03-06T15:00",
+        "6h reply across the DST weekend",
+        6,
+    ),
     ("London", "GB", "Europe/London", "2026-12-24T16:00", "2h review over Christmas", 2),
 )
 
 
 def _calendar(team: str, tz: str) -> BusinessCalendar:
     if team == "CN":
-        return BusinessCalendar(tz, WorkingHours.weekdays("09:00-12:00", "13:00-18:00"), country="CN")
+        return BusinessCalendar(
+            tz, WorkingHours.weekdays("09:00-12:00", "13:00-18:00"), country="CN"
+        )
     if team == "US":
         return BusinessCalendar(tz, ("09:00-17:00",), country="US", subdivision="NY")
     return BusinessCalendar(tz, ("09:00-17:30",), country="GB", subdivision="ENG")

@@ -198,24 +198,20 @@ class EventRegistry:
     def decode(self, name: str, payload: str | bytes) -> DomainEvent:
         """The event a type name and JSON payload describe; ``ValidationError`` if malformed."""
         kind = self.type_of(name)
+        field = f"payload of {name}"
         try:
             data: Any = json.loads(payload)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValidationError(field, "a JSON object", got=str(error)) from None
+        if not isinstance(data, dict):
+            raise ValidationError(field, "a JSON object", got=type(data).__name__)
+        try:
             return self._converter.structure(data, kind)
-        except ValidationError as error:
-            raise ValidationError(
-                f"payload of {name}.{error.field}", error.expected, got=error.got
-            ) from None
-        except json.JSONDecodeError as error:
-            raise ValidationError(f"payload of {name}", "a JSON object", got=str(error)) from None
         except cattrs.BaseValidationError as error:
             problems = "; ".join(cattrs.transform_error(error))
-            raise ValidationError(
-                f"payload of {name}", f"the fields of {kind.__name__}", got=problems
-            ) from None
-        except (TypeError, ValueError, KeyError, AttributeError) as error:
-            raise ValidationError(
-                f"payload of {name}", f"the fields of {kind.__name__}", got=str(error)
-            ) from None
+            raise ValidationError(field, f"the fields of {kind.__name__} ({problems})") from None
+        except (ValidationError, TypeError, ValueError, KeyError, AttributeError) as error:
+            raise ValidationError(field, f"the fields of {kind.__name__} ({error})") from None
 
 
 def _parse_instant(value: object) -> pendulum.DateTime:

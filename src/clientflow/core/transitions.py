@@ -4,8 +4,8 @@ Each workflow declares its states and transitions once, in its ``machine.py``, w
 python-statemachine. Driving that engine per command costs hundreds of microseconds
 (instantiation ~340 us, ~130 us per event), so :meth:`TransitionTable.from_machine`
 reads the declaration once into plain dicts; a transition check is then one lookup.
-Guards (``cond=``/``unless=``) are refused: rules that depend on data live in the
-workflow's ``policy.py``, where they get typed errors of their own.
+Guards and validators (``cond=``, ``unless=``, ``validators=``) are refused: rules that
+depend on data live in the workflow's ``policy.py``, with typed errors of their own.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ allowed: nothing (final state)
             if state.initial:
                 initial = state.id
             for transition in state.transitions:
-                if list(transition.cond) or list(transition.unless):
+                if list(transition.cond) or list(transition.validators):
                     raise ValidationError(
                         f"{machine.__name__}.{transition.event}",
                         "a transition without guards (put data rules in policy.py)",

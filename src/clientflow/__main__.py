@@ -1,0 +1,5 @@
+"""``python -m clientflow`` runs the ``clientflow`` command."""
+
+from clientflow.cli import main
+
+main()

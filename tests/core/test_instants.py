@@ -1,0 +1,73 @@
+"""Instants are aware and in UTC; durations are working-time amounts; zones are real."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientflow import ManualClock, SystemClock, ValidationError, parse_instant, to_utc
+from clientflow.core.instants import from_micros, to_micros, zone
+
+
+def test_aware_values_in_any_zone_become_utc() -> None:
+    """A stdlib aware datetime and a pendulum one both come back as UTC pendulum."""
+    value = dt.datetime(2026, 7, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert to_utc(value) == pendulum.datetime(2026, 7, 1, 1)
+    assert to_utc(value).timezone_name == "UTC"
+
+
+@pytest.mark.parametrize(
+    "bad", [dt.datetime(2026, 1, 1), "2026-01-01T00:00Z", dt.date(2026, 1, 1), None]
+)
+def test_naive_or_non_datetimes_are_rejected_by_name(bad: object) -> None:
+    """The error names the argument that was wrong."""
+    with pytest.raises(ValidationError) as caught:
+        to_utc(bad, "due_at")
+    assert caught.value.field == "due_at"
+
+
+def test_parse_instant_requires_an_offset() -> None:
+    """Text without an offset is ambiguous and refused (pendulum.parse would assume UTC)."""
+    assert parse_instant("2026-01-05T09:00+08:00") == pendulum.datetime(2026, 1, 5, 1)
+    assert parse_instant("2026-01-05T09:00Z") == pendulum.datetime(2026, 1, 5, 9)
+    with pytest.raises(ValidationError, match="offset"):
+        parse_instant("2026-01-05T09:00", "since")
+    with pytest.raises(ValidationError, match="since"):
+        parse_instant("next tuesday", "since")
+
+
+def test_unknown_time_zone_is_named() -> None:
+    """A misspelt zone is a ValidationError, not a ZoneInfoNotFoundError."""
+    with pytest.raises(ValidationError, match=r"client\.timezone"):
+        zone("Asia/Shangai", "client.timezone")
+    with pytest.raises(ValidationError):
+        zone("../etc/passwd")
+
+
+@given(st.datetimes(timezones=st.just(dt.UTC)))
+def test_micros_round_trip_exactly(value: dt.datetime) -> None:
+    """Epoch microseconds convert back to the same instant, microsecond for microsecond."""
+    assert from_micros(to_micros(value)) == value
+
+
+def test_manual_clock_moves_only_forward() -> None:
+    """A manual clock advances on demand and refuses to go back."""
+    clock = ManualClock(pendulum.datetime(2026, 1, 5, 9, tz="Europe/London"))
+    assert clock.now() == pendulum.datetime(2026, 1, 5, 9)
+    clock.advance(dt.timedelta(hours=1))
+    assert clock.set(pendulum.datetime(2026, 1, 6)) == pendulum.datetime(2026, 1, 6)
+    with pytest.raises(ValidationError, match="at or after"):
+        clock.set(pendulum.datetime(2026, 1, 5))
+    with pytest.raises(ValidationError, match="by"):
+        clock.advance(dt.timedelta(hours=-1))
+
+
+def test_system_clock_is_aware_utc() -> None:
+    """The wall clock is read in UTC."""
+    now = SystemClock().now()
+    assert now.timezone_name == "UTC"
+    assert abs(now - pendulum.now("UTC")) < dt.timedelta(seconds=5)

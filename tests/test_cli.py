@@ -1,0 +1,35 @@
+"""The clientflow command: the demo runs and errors are one clean line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from clientflow.cli import cli
+
+
+def test_demo_shows_deadlines_over_holidays_and_dst() -> None:
+    """The demo prints real deadlines: Golden Week skipped, make-up Sunday worked, DST kept."""
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "due   Thu 2026-10-08 17:00 CST" in result.output
+    assert "due   Sun 2026-01-04 14:00 CST" in result.output
+    assert "due   Mon 2026-03-09 13:00 EDT" in result.output
+    assert "no work on the 01, 02, 03, 04, 05, 06, 07, 11" in result.output
+
+
+def test_console_script_help_and_unknown_command() -> None:
+    """--help exits 0; an unknown command exits 2 with a usage message and no traceback."""
+    ok = subprocess.run(
+        [sys.executable, "-m", "clientflow", "--help"], capture_output=True, text=True, check=False
+    )
+    assert ok.returncode == 0
+    assert "demo" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "clientflow", "nope"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2
+    assert "No such command" in bad.stderr
+    assert "Traceback" not in bad.stderr
