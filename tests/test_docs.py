@@ -1,0 +1,31 @@
+"""Every example in docs/ runs and prints what the page says it prints."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PAGES = sorted(DOCS.rglob("*.md"))
+BLOCK = re.compile(r"^```pycon\n(.*?)^```", re.DOTALL | re.MULTILINE)
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def test_docs_have_examples() -> None:
+    """The docs folder exists and holds runnable examples."""
+    assert PAGES
+    assert any(BLOCK.search(page.read_text(encoding="utf-8")) for page in PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(DOCS)))
+def test_page_examples_run(page: Path) -> None:
+    """The page's ```pycon blocks, run in order in one namespace, give the output shown."""
+    text = "\n".join(BLOCK.findall(page.read_text(encoding="utf-8")))
+    test = doctest.DocTestParser().get_doctest(text, {}, page.name, str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} example(s) failed in {page.name}; see output above"
