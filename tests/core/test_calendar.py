@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pendulum
 import pytest
@@ -253,3 +254,12 @@ class TestBadInput:
         with pytest.raises(ValidationError) as caught:
             SHANGHAI.add(sh(2026, 3, 2, 9), duration)  # type: ignore[arg-type]
         assert caught.value.field == "duration"
+
+
+def test_concurrent_first_use_from_many_threads_agrees_with_sequential_answers() -> None:
+    """A calendar shared by threads expands its years safely and answers consistently."""
+    starts = [ny(year, month, 3, 10) for year in range(2024, 2032) for month in (1, 6, 12)]
+    fresh = BusinessCalendar("America/New_York", ("09:00-17:00",), country="US", subdivision="NY")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda s: fresh.add(s, H(hours=30)), starts))
+    assert threaded == [NEW_YORK.add(s, H(hours=30)) for s in starts]
