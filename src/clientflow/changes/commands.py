@@ -1,0 +1,378 @@
+"""Commands on change requests: pure functions from (change, input, now) to a Decision.
+
+Each command checks, in this order, that the machine allows the transition
+(``TransitionNotAllowed``), that the actor may do it (``PermissionDenied``) and that the
+input is valid (``ValidationError``); only then does it build events. A rejected
+command raises before anything is built, so the caller's aggregate is untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pendulum
+
+from clientflow.changes.events import (
+    ApprovalEscalated,
+    ApprovalRequested,
+    ApprovalStageOpened,
+    ChangeApproved,
+    ChangeAssessed,
+    ChangeClosed,
+    ChangeDeferred,
+    ChangeImplemented,
+    ChangeRejected,
+    ChangeRequested,
+    ChangeSentBack,
+    ChangeSubmitted,
+    ChangeWithdrawn,
+    VoteCast,
+    apply,
+)
+from clientflow.changes.machine import TABLE
+from clientflow.changes.model import ChangeRequest, GroupTally, Impact, Verdict, VoteRecord
+from clientflow.changes.policy import (
+    ApprovalPolicy,
+    ChangePermissions,
+    Delegation,
+    open_round,
+    required_comment,
+)
+from clientflow.core import (
+    Actor,
+    BusinessCalendar,
+    Decision,
+    DomainEvent,
+    EventMeta,
+    IsNotParty,
+    PermissionDenied,
+    Rule,
+    TransitionNotAllowed,
+    ValidationError,
+    decide,
+    require,
+    to_utc,
+)
+
+__all__ = [
+    "assess",
+    "cast_vote",
+    "close",
+    "defer",
+    "escalate_overdue",
+    "implement",
+    "request_approval",
+    "request_change",
+    "send_back",
+    "submit",
+    "withdraw",
+]
+
+DEFAULT_PERMISSIONS = ChangePermissions()
+_NOT_REQUESTER = IsNotParty("requester")
+
+
+def _text(value: object, field: str, *, required: bool = True, limit: int = 10_000) -> str:
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+        shape = "a non-empty text" if required else "a text"
+        raise ValidationError(field, f"{shape} of at most {limit} characters", got=value)
+    return value
+
+
+def _begin(
+    change: ChangeRequest, transition: str, rule: Rule, actor: Actor, now: pendulum.DateTime
+) -> EventMeta:
+    """Check transition and permission, and return the meta of the first new event."""
+    TABLE.target(change.status, transition)
+    require(
+        rule,
+        actor,
+        f"{transition.replace('_', ' ')} change {change.id}",
+        {"requester": change.requester},
+    )
+    return EventMeta(change.id, change.version + 1, to_utc(now, "now"), actor.id)
+
+
+def request_change(
+    change_id: str,
+    *,
+    project: str,
+    title: str,
+    description: str,
+    requester: Actor,
+    now: pendulum.DateTime,
+) -> Decision[ChangeRequest]:
+    """Draft a new change request; the requester is the acting actor."""
+    _text(change_id, "change_id", limit=200)
+    event = ChangeRequested(
+        meta=EventMeta(change_id, 1, to_utc(now, "now"), requester.id),
+        project=_text(project, "project", limit=200),
+        title=_text(title, "title", limit=200),
+        description=_text(description, "description", required=False),
+    )
+    return decide(apply, None, event)
+
+
+def submit(
+    change: ChangeRequest,
+    actor: Actor,
+    now: pendulum.DateTime,
+    permissions: ChangePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[ChangeRequest]:
+    """Submit a draft for assessment, or resubmit a deferred change."""
+    meta = _begin(change, "submit", permissions.submit, actor, now)
+    return decide(apply, change, ChangeSubmitted(meta=meta))
+
+
+def assess(
+    change: ChangeRequest,
+    impact: Impact,
+    actor: Actor,
+    now: pendulum.DateTime,
+    permissions: ChangePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[ChangeRequest]:
+    """Record (or revise, before approval is requested) the impact assessment."""
+    meta = _begin(change, "assess", permissions.assess, actor, now)
+    if not isinstance(impact, Impact):
+        raise ValidationError("impact", "an Impact assessment", got=impact)
+    return decide(apply, change, ChangeAssessed(meta=meta, impact=impact))
+
+
+def request_approval(
+    change: ChangeRequest,
+    policy: ApprovalPolicy,
+    *,
+    directory: Mapping[str, Iterable[str]],
+    calendar: BusinessCalendar,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[ChangeRequest]:
+    """Route the assessed change: approve it as a standard change, or open a round.
+
+    ``directory`` maps each role named by the policy to the actor ids holding it now;
+    the round freezes that list, so later staffing changes do not alter a vote in flight.
+    """
+    meta = _begin(change, "request_approval", policy.permissions.request_approval, actor, now)
+    assert change.impact is not None  # the machine only reaches "assessed" via assess
+    route = policy.route(change.impact)
+    if route.standard:
+        return decide(apply, change, ChangeApproved(meta=meta, route=route.name, automatic=True))
+    number = 1 if change.round is None else change.round.number + 1
+    new_round = open_round(
+        policy,
+        route,
+        number=number,
+        directory=directory,
+        requester=change.requester,
+        calendar=calendar,
+        now=meta.occurred_at,
+    )
+    return decide(apply, change, ApprovalRequested(meta=meta, round=new_round))
+
+
+def _principal(
+    change: ChangeRequest, voter: Actor, delegations: Iterable[Delegation], now: pendulum.DateTime
+) -> str | None:
+    """Whom the voter votes for: themselves if an approver, else an active delegator."""
+    current = change.round
+    assert current is not None
+    if current.eligible_anywhere(voter.id):
+        return voter.id
+    for delegation in delegations:
+        if (
+            delegation.delegate == voter.id
+            and delegation.active(now)
+            and current.eligible_anywhere(delegation.delegator)
+        ):
+            return delegation.delegator
+    return None
+
+
+def cast_vote(
+    change: ChangeRequest,
+    voter: Actor,
+    verdict: Verdict,
+    now: pendulum.DateTime,
+    *,
+    comment: str = "",
+    delegations: Iterable[Delegation] = (),
+) -> Decision[ChangeRequest]:
+    """Record a vote and whatever it decides (next stage, approval or rejection).
+
+    A vote on a group or round that is already decided is recorded as late and changes
+    nothing. ``delegations`` are the host's current delegations; a delegate's vote
+    counts for the delegator and records both.
+    """
+    current = change.round
+    if change.status != "awaiting_approval" and (current is None or current.outcome is None):
+        raise TransitionNotAllowed(change.status, "vote", TABLE.allowed(change.status))
+    assert current is not None
+    at = to_utc(now, "now")
+    if not isinstance(verdict, Verdict):
+        raise ValidationError("verdict", "Verdict.APPROVE or Verdict.REJECT", got=verdict)
+    _text(comment, "comment", required=False)
+    action = f"vote on change {change.id}"
+    require(_NOT_REQUESTER, voter, action, {"requester": change.requester})
+    principal = _principal(change, voter, delegations, at)
+    if principal is None:
+        raise PermissionDenied(voter.id, action, "is an approver of this round or their delegate")
+    require(_NOT_REQUESTER, Actor(principal), action, {"requester": change.requester})
+    if any(v.principal == principal and v.stage == current.stage for v in current.votes):
+        raise ValidationError(
+            "vote",
+            f"one vote per approver per stage ({principal} has voted in stage {current.stage + 1})",
+        )
+    groups: tuple[GroupTally, ...] = tuple(g for g in current.current if principal in g.eligible)
+    counted = current.outcome is None and any(not g.decided(current.on_rejection) for g in groups)
+    if required_comment(groups, verdict) and not comment.strip():
+        raise ValidationError(
+            "comment", f"a comment with a {verdict.value} vote (the policy requires one)"
+        )
+    record = VoteRecord(
+        voter=voter.id,
+        principal=principal,
+        verdict=verdict,
+        comment=comment,
+        stage=current.stage,
+        late=not counted,
+        at=at,
+    )
+    meta = EventMeta(change.id, change.version + 1, at, voter.id)
+    voted = decide(apply, change, VoteCast(meta=meta, vote=record))
+    follow = _consequence(voted.aggregate, meta.next())
+    if follow is None:
+        return voted
+    final = decide(apply, voted.aggregate, follow)
+    return Decision(final.aggregate, voted.events + final.events)
+
+
+def _consequence(change: ChangeRequest, meta: EventMeta) -> DomainEvent | None:
+    current = change.round
+    assert current is not None
+    if current.outcome is not None:
+        return None
+    groups = current.current
+    rejected = [g for g in groups if g.rejected(current.on_rejection)]
+    if rejected:
+        names = tuple(sorted({p for g in rejected for p in g.rejections}))
+        return ChangeRejected(meta=meta, route=current.route, rejected_by=names)
+    if not all(g.approved() for g in groups):
+        return None
+    if current.stage + 1 < len(current.stages):
+        following = current.stages[current.stage + 1]
+        approvers = tuple(sorted({p for g in following for p in g.eligible}))
+        return ApprovalStageOpened(meta=meta, stage=current.stage + 1, approvers=approvers)
+    return ChangeApproved(meta=meta, route=current.route, automatic=False)
+
+
+def send_back(
+    change: ChangeRequest,
+    actor: Actor,
+    reason: str,
+    now: pendulum.DateTime,
+    *,
+    delegations: Iterable[Delegation] = (),
+) -> Decision[ChangeRequest]:
+    """An approver of the current stage returns the change for re-assessment."""
+    TABLE.target(change.status, "send_back")
+    assert change.round is not None
+    at = to_utc(now, "now")
+    principal = _principal(change, actor, delegations, at)
+    if principal is None or not any(principal in g.eligible for g in change.round.current):
+        raise PermissionDenied(
+            actor.id, f"send back change {change.id}", "is an approver of the current stage"
+        )
+    meta = EventMeta(change.id, change.version + 1, at, actor.id)
+    return decide(apply, change, ChangeSentBack(meta=meta, reason=_text(reason, "reason")))
+
+
+def defer(
+    change: ChangeRequest,
+    release: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    reason: str = "",
+    permissions: ChangePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[ChangeRequest]:
+    """Defer the change to a named later release (it can be resubmitted then)."""
+    meta = _begin(change, "defer", permissions.defer, actor, now)
+    event = ChangeDeferred(
+        meta=meta,
+        release=_text(release, "release", limit=200),
+        reason=_text(reason, "reason", required=False),
+    )
+    return decide(apply, change, event)
+
+
+def withdraw(
+    change: ChangeRequest,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    reason: str = "",
+    permissions: ChangePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[ChangeRequest]:
+    """Withdraw the change from any open state."""
+    meta = _begin(change, "withdraw", permissions.withdraw, actor, now)
+    event = ChangeWithdrawn(meta=meta, reason=_text(reason, "reason", required=False))
+    return decide(apply, change, event)
+
+
+def implement(
+    change: ChangeRequest,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    note: str = "",
+    permissions: ChangePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[ChangeRequest]:
+    """Mark an approved change as implemented."""
+    meta = _begin(change, "implement", permissions.implement, actor, now)
+    return decide(
+        apply, change, ChangeImplemented(meta=meta, note=_text(note, "note", required=False))
+    )
+
+
+def close(
+    change: ChangeRequest,
+    actor: Actor,
+    now: pendulum.DateTime,
+    permissions: ChangePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[ChangeRequest]:
+    """Close an implemented change."""
+    meta = _begin(change, "close", permissions.close, actor, now)
+    return decide(apply, change, ChangeClosed(meta=meta))
+
+
+def escalate_overdue(
+    change: ChangeRequest, calendar: BusinessCalendar, now: pendulum.DateTime
+) -> Decision[ChangeRequest]:
+    """The engine's timer: the approval deadline passed, so tell who must be told.
+
+    The next escalation (if the round's policy repeats) is measured from the deadline
+    that fired, not from when the sweep ran, so a late sweep does not drift the schedule.
+    """
+    TABLE.target(change.status, "escalate")
+    at = to_utc(now, "now")
+    due = change.next_deadline
+    if due is None or due > at:
+        raise ValidationError(
+            "now", f"an instant at or after the approval deadline ({due})", got=at
+        )
+    current = change.round
+    assert current is not None
+    repeat = current.escalation_repeat
+    following = None
+    if repeat is not None:
+        following = calendar.add(due, repeat)
+        if following <= at:  # the sweep ran very late: one escalation now, not a burst
+            following = calendar.add(at, repeat)
+    event = ApprovalEscalated(
+        meta=EventMeta(change.id, change.version + 1, at, "system"),
+        level=current.escalations + 1,
+        notify=current.escalate_to,
+        pending=tuple(sorted(current.pending())),
+        next_deadline=following,
+    )
+    return decide(apply, change, event)

@@ -1,0 +1,319 @@
+"""Change requests: the aggregate and the value objects it is made of."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+import attrs
+import pendulum
+
+from clientflow.core import ValidationError
+
+__all__ = [
+    "ApprovalRound",
+    "ChangeRequest",
+    "CommentRule",
+    "GroupTally",
+    "Impact",
+    "Mode",
+    "Money",
+    "OnRejection",
+    "Outcome",
+    "Priority",
+    "Risk",
+    "Verdict",
+    "VoteRecord",
+]
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _decimal(value: Decimal | int | str, field: str) -> Decimal:
+    # Floats are refused: 0.1 + 0.2 is not money.
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise ValidationError(
+            field, "a Decimal, an int or a numeric string (not a float)", got=value
+        )
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise ValidationError(field, "a decimal number", got=value) from None
+    if not parsed.is_finite():
+        raise ValidationError(field, "a finite decimal number", got=value)
+    return parsed
+
+
+def _amount(value: Decimal | int | str) -> Decimal:
+    return _decimal(value, "cost.amount")
+
+
+def _hours(value: Decimal | int | str) -> Decimal:
+    return _decimal(value, "effort_hours")
+
+
+@attrs.frozen
+class Money:
+    """An amount in one ISO 4217 currency; adding two currencies is an error.
+
+    >>> Money("1200.50", "EUR") + Money(300, "EUR")
+    Money(amount=Decimal('1500.50'), currency='EUR')
+    >>> str(Money("-75", "USD"))
+    '-75.00 USD'
+    """
+
+    amount: Decimal = attrs.field(converter=_amount)
+    currency: str
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.currency, str) or not _CURRENCY.match(self.currency):
+            raise ValidationError(
+                "cost.currency", "an ISO 4217 code such as 'EUR'", got=self.currency
+            )
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """No money, in ``currency``."""
+        return cls(Decimal(0), currency)
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        if other.currency != self.currency:
+            raise ValidationError(
+                "cost.currency", f"amounts in one currency ({self.currency})", got=other.currency
+            )
+        return Money(self.amount + other.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.2f} {self.currency}"
+
+
+class Risk(enum.Enum):
+    """How risky a change is; ordered from low to critical."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for low up to 3 for critical, for comparisons."""
+        return _RISK_ORDER.index(self)
+
+
+_RISK_ORDER = (Risk.LOW, Risk.MEDIUM, Risk.HIGH, Risk.CRITICAL)
+
+
+class Priority(enum.Enum):
+    """MoSCoW priority of a change."""
+
+    MUST = "must"
+    SHOULD = "should"
+    COULD = "could"
+    WONT = "wont"
+
+
+def _milestones(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen
+class Impact:
+    """What a change does to the project: the assessment the client is shown.
+
+    ``schedule_days`` is the delay in business days (negative when the change saves
+    time); ``cost`` the cost delta; ``effort_hours`` the work it takes.
+    """
+
+    schedule_days: int
+    cost: Money
+    effort_hours: Decimal = attrs.field(converter=_hours)
+    risk: Risk
+    in_scope: bool
+    priority: Priority
+    milestones: tuple[str, ...] = attrs.field(default=(), converter=_milestones)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.schedule_days, bool) or not isinstance(self.schedule_days, int):
+            raise ValidationError(
+                "schedule_days", "a whole number of business days", got=self.schedule_days
+            )
+        if not isinstance(self.cost, Money):
+            raise ValidationError("cost", "a Money value (amount and currency)", got=self.cost)
+        if self.effort_hours < 0:
+            raise ValidationError("effort_hours", "a number of hours >= 0", got=self.effort_hours)
+        if not isinstance(self.risk, Risk):
+            raise ValidationError(
+                "risk", f"one of {', '.join(r.value for r in Risk)}", got=self.risk
+            )
+        if not isinstance(self.in_scope, bool):
+            raise ValidationError("in_scope", "true or false", got=self.in_scope)
+        if not isinstance(self.priority, Priority):
+            raise ValidationError(
+                "priority", f"one of {', '.join(p.value for p in Priority)}", got=self.priority
+            )
+        if not all(isinstance(m, str) and m.strip() for m in self.milestones):
+            raise ValidationError("milestones", "non-empty milestone names", got=self.milestones)
+
+
+class Mode(enum.Enum):
+    """How many members of an approver group must approve."""
+
+    ANY = "any"
+    ALL = "all"
+    QUORUM = "quorum"
+    PERCENT = "percent"
+
+
+class CommentRule(enum.Enum):
+    """When a vote must carry a comment."""
+
+    NEVER = "never"
+    ON_REJECT = "on_reject"
+    ALWAYS = "always"
+
+
+class OnRejection(enum.Enum):
+    """What a rejection does to an undecided approver group.
+
+    ``REJECT``: one rejection by an approver the group still needs rejects the change at
+    once (a veto; in an ``ANY`` group the first vote decides either way).
+    ``WAIT``: the group keeps collecting votes and is rejected only when its threshold
+    can no longer be reached.
+    """
+
+    REJECT = "reject"
+    WAIT = "wait"
+
+
+class Verdict(enum.Enum):
+    """An approver's vote."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class Outcome(enum.Enum):
+    """How an approval round ended."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SENT_BACK = "sent_back"
+    DEFERRED = "deferred"
+    WITHDRAWN = "withdrawn"
+
+
+@attrs.frozen
+class VoteRecord:
+    """A vote as recorded: who voted, for whom (delegation), what, and whether it counted."""
+
+    voter: str
+    principal: str
+    verdict: Verdict
+    comment: str
+    stage: int
+    late: bool
+    at: pendulum.DateTime
+
+
+@attrs.frozen
+class GroupTally:
+    """One approver group within a round: who may vote, how many must approve, the votes."""
+
+    name: str
+    mode: Mode
+    needed: int
+    eligible: frozenset[str]
+    comment: CommentRule
+    approvals: frozenset[str] = frozenset()
+    rejections: frozenset[str] = frozenset()
+
+    def approved(self) -> bool:
+        """Whether enough members approved."""
+        return len(self.approvals) >= self.needed
+
+    def rejected(self, on_rejection: OnRejection) -> bool:
+        """Whether the group can no longer approve under ``on_rejection``."""
+        if self.approved():
+            return False
+        if on_rejection is OnRejection.REJECT and self.rejections:
+            return True
+        return len(self.eligible) - len(self.rejections) < self.needed
+
+    def decided(self, on_rejection: OnRejection) -> bool:
+        """Whether the group's result is fixed."""
+        return self.approved() or self.rejected(on_rejection)
+
+    def pending(self) -> frozenset[str]:
+        """Members who have not voted."""
+        return self.eligible - self.approvals - self.rejections
+
+
+@attrs.frozen
+class ApprovalRound:
+    """One approval round: a snapshot of the policy it was opened under, and its votes.
+
+    The snapshot is taken when the round opens, so a change already awaiting approval
+    keeps the rules it started with when the policy is edited.
+    """
+
+    number: int
+    route: str
+    stages: tuple[tuple[GroupTally, ...], ...]
+    on_rejection: OnRejection
+    deadline: pendulum.DateTime | None
+    escalate_to: tuple[str, ...]
+    escalation_repeat: pendulum.Duration | None
+    stage: int = 0
+    outcome: Outcome | None = None
+    votes: tuple[VoteRecord, ...] = ()
+    escalations: int = 0
+
+    @property
+    def current(self) -> tuple[GroupTally, ...]:
+        """The groups of the stage now voting."""
+        return self.stages[self.stage]
+
+    def pending(self) -> frozenset[str]:
+        """Approvers of the current stage who still have to vote, in undecided groups."""
+        if self.outcome is not None:
+            return frozenset()
+        found: frozenset[str] = frozenset()
+        for group in self.current:
+            if not group.decided(self.on_rejection):
+                found |= group.pending()
+        return found
+
+    def eligible_anywhere(self, actor_id: str) -> bool:
+        """Whether the actor is an approver in any stage of this round."""
+        return any(actor_id in group.eligible for stage in self.stages for group in stage)
+
+
+@attrs.frozen(kw_only=True)
+class ChangeRequest:
+    """A change the client asked for, from draft to closed.
+
+    ``status`` is a state of :class:`~clientflow.changes.machine.ChangeRequestMachine`;
+    ``round`` is the current or last approval round; ``next_deadline`` is the approval
+    deadline (or the next escalation) while the change awaits approval.
+    """
+
+    id: str
+    version: int
+    status: str
+    project: str
+    title: str
+    description: str
+    requester: str
+    requested_at: pendulum.DateTime
+    impact: Impact | None = None
+    release: str | None = None
+    route: str | None = None
+    round: ApprovalRound | None = None
+    next_deadline: pendulum.DateTime | None = None
