@@ -30,7 +30,7 @@ from clientflow.changes.events import (
     apply,
 )
 from clientflow.changes.machine import TABLE
-from clientflow.changes.model import ChangeRequest, GroupTally, Impact, Verdict, VoteRecord
+from clientflow.changes.model import ApprovalRound, ChangeRequest, Impact, Verdict, VoteRecord
 from clientflow.changes.policy import (
     ApprovalPolicy,
     ChangePermissions,
@@ -217,13 +217,21 @@ def cast_vote(
     if principal is None:
         raise PermissionDenied(voter.id, action, "is an approver of this round or their delegate")
     require(_NOT_REQUESTER, Actor(principal), action, {"requester": change.requester})
-    if any(v.principal == principal and v.stage == current.stage for v in current.votes):
-        raise ValidationError(
-            "vote",
-            f"one vote per approver per stage ({principal} has voted in stage {current.stage + 1})",
+    stage = _stage_of(current, principal)
+    if stage is None:
+        raise PermissionDenied(
+            principal, action, f"is an approver of the open stage (stage {current.stage + 1})"
         )
-    groups: tuple[GroupTally, ...] = tuple(g for g in current.current if principal in g.eligible)
-    counted = current.outcome is None and any(not g.decided(current.on_rejection) for g in groups)
+    if any(v.principal == principal and v.stage == stage for v in current.votes):
+        raise ValidationError(
+            "vote", f"one vote per approver per stage ({principal} has voted in stage {stage + 1})"
+        )
+    groups = tuple(g for g in current.stages[stage] if principal in g.eligible)
+    counted = (
+        current.outcome is None
+        and stage == current.stage
+        and any(not g.decided(current.on_rejection) for g in groups)
+    )
     if required_comment(groups, verdict) and not comment.strip():
         raise ValidationError(
             "comment", f"a comment with a {verdict.value} vote (the policy requires one)"
@@ -233,7 +241,7 @@ def cast_vote(
         principal=principal,
         verdict=verdict,
         comment=comment,
-        stage=current.stage,
+        stage=stage,
         late=not counted,
         at=at,
     )
@@ -244,6 +252,17 @@ def cast_vote(
         return voted
     final = decide(apply, voted.aggregate, follow)
     return Decision(final.aggregate, voted.events + final.events)
+
+
+def _stage_of(current: ApprovalRound, principal: str) -> int | None:
+    """The stage whose vote this is: the open one, else the last one already behind."""
+    if any(principal in g.eligible for g in current.current):
+        return current.stage
+    reachable = len(current.stages) if current.outcome is not None else current.stage
+    for index in range(reachable - 1, -1, -1):
+        if any(principal in g.eligible for g in current.stages[index]):
+            return index
+    return None
 
 
 def _consequence(change: ChangeRequest, meta: EventMeta) -> DomainEvent | None:
