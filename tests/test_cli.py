@@ -33,3 +33,15 @@ def test_console_script_help_and_unknown_command() -> None:
     assert bad.returncode == 2
     assert "No such command" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_diagram_is_generated_from_the_declaration() -> None:
+    """`clientflow diagram changes` prints every declared transition, in mermaid or dot."""
+    mermaid = CliRunner().invoke(cli, ["diagram", "changes"])
+    assert mermaid.exit_code == 0
+    assert "awaiting_approval --> approved : approve" in mermaid.output
+    dot = CliRunner().invoke(cli, ["diagram", "changes", "--format", "dot"])
+    assert dot.output.startswith("digraph ChangeRequestMachine {")
+    assert '"assessed" -> "approved" [label="auto_approve"];' in dot.output
+    unknown = CliRunner().invoke(cli, ["diagram", "billing"])
+    assert unknown.exit_code == 2

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from clientflow.cli import DIAGRAMS
+
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 BLOCK = re.compile(r"^```pycon\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -29,3 +31,14 @@ def test_page_examples_run(page: Path) -> None:
     runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} example(s) failed in {page.name}; see output above"
+
+
+@pytest.mark.parametrize("workflow", sorted(DIAGRAMS))
+def test_state_diagrams_in_the_docs_are_the_generated_ones(workflow: str) -> None:
+    """The diagram on a workflow's page is exactly what its machine declaration generates."""
+    page = (DOCS / f"{workflow}.md").read_text(encoding="utf-8")
+    block = re.search(r"^```mermaid\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
+    assert block is not None, f"docs/{workflow}.md has no mermaid diagram"
+    assert block.group(1) == DIAGRAMS[workflow].mermaid(), (
+        "regenerate: clientflow diagram " + workflow
+    )

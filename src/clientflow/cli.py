@@ -12,10 +12,10 @@ import sys
 import click
 import pendulum
 
-from clientflow import __version__
-from clientflow.core import BusinessCalendar, ClientflowError, WorkingHours
+from clientflow import __version__, changes
+from clientflow.core import BusinessCalendar, ClientflowError, TransitionTable, WorkingHours
 
-__all__ = ["main"]
+__all__ = ["DIAGRAMS", "main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,6 +81,26 @@ def demo() -> None:
     october = [dt.date(2026, 10, day) for day in range(1, 12)]
     closed = [day.strftime("%d") for day in october if not shanghai.is_working_day(day)]
     click.echo(f"\nShanghai, October 2026: no work on the {', '.join(closed)}")
+
+
+DIAGRAMS: dict[str, TransitionTable] = {"changes": changes.TABLE}
+"""Each workflow's transition table, by the name the ``diagram`` command takes."""
+
+
+@cli.command()
+@click.argument("workflow", type=click.Choice(sorted(DIAGRAMS)))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid for Markdown pages, dot for Graphviz.",
+)
+def diagram(workflow: str, fmt: str) -> None:
+    """Print the state diagram of WORKFLOW, generated from its machine declaration."""
+    table = DIAGRAMS[workflow]
+    click.echo(table.mermaid() if fmt == "mermaid" else table.dot(), nl=False)
 
 
 def main() -> None:

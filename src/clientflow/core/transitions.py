@@ -125,3 +125,16 @@ allowed: nothing (final state)
         ]
         lines += [f"    {state} --> [*]" for state in self.states if state in self.final]
         return "\n".join(lines) + "\n"
+
+    def dot(self) -> str:
+        """A Graphviz ``digraph`` drawn from the declaration (render with ``dot -Tsvg``)."""
+        name = self.machine.__name__
+        lines = [f"digraph {name} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
+        lines.append('    "__start__" [shape=point];')
+        lines.append(f'    "__start__" -> "{self.initial}";')
+        lines += [f'    "{state}" [peripheries=2];' for state in self.states if state in self.final]
+        lines += [
+            f'    "{source}" -> "{target}" [label="{event}"];'
+            for source, event, target in self.transitions()
+        ]
+        return "\n".join(lines) + "\n}\n"
