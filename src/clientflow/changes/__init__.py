@@ -36,6 +36,7 @@ from clientflow.changes.events import (
     VoteCast,
     apply,
 )
+from clientflow.changes.kind import KIND_NAME, kind
 from clientflow.changes.ledger import Baseline, LedgerEntry, ScopeLedger, scope_ledger
 from clientflow.changes.machine import TABLE, ChangeRequestMachine
 from clientflow.changes.model import (
@@ -65,6 +66,7 @@ from clientflow.changes.summary import ImpactSummary, impact_summary
 
 __all__ = [
     "EVENTS",
+    "KIND_NAME",
     "TABLE",
     "ApprovalEscalated",
     "ApprovalPolicy",
@@ -112,6 +114,7 @@ __all__ = [
     "escalate_overdue",
     "impact_summary",
     "implement",
+    "kind",
     "request_approval",
     "request_change",
     "scope_ledger",

@@ -42,6 +42,8 @@ from clientflow.core.instants import (
     validate_duration,
     zone,
 )
+from clientflow.core.kinds import Timer, WorkflowKind
+from clientflow.core.records import Codec
 from clientflow.core.transitions import TransitionTable
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "BusinessCalendar",
     "ClientflowError",
     "Clock",
+    "Codec",
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
@@ -75,9 +78,11 @@ __all__ = [
     "Rule",
     "Shift",
     "SystemClock",
+    "Timer",
     "TransitionNotAllowed",
     "TransitionTable",
     "ValidationError",
+    "WorkflowKind",
     "WorkingHours",
     "decide",
     "duration_micros",

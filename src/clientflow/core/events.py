@@ -21,9 +21,16 @@ from cattrs.preconf.json import make_converter
 from clientflow.core.errors import ValidationError
 from clientflow.core.instants import duration_micros, parse_instant, to_utc
 
-__all__ = ["DomainEvent", "EventMeta", "EventRegistry", "make_converter_for_events"]
+__all__ = [
+    "DomainEvent",
+    "EventMeta",
+    "EventRegistry",
+    "make_converter_for_events",
+    "read_json",
+    "write_json",
+]
 
-E = TypeVar("E", bound="DomainEvent")
+T = TypeVar("T")
 
 
 def _instant(value: object) -> pendulum.DateTime:
@@ -192,26 +199,37 @@ class EventRegistry:
             raise ValidationError(
                 "event", f"an event of a registered type ({', '.join(self.names)})", got=type(event)
             )
-        data = self._converter.unstructure(event)
-        return name, json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return name, write_json(self._converter, event)
 
     def decode(self, name: str, payload: str | bytes) -> DomainEvent:
         """The event a type name and JSON payload describe; ``ValidationError`` if malformed."""
-        kind = self.type_of(name)
-        field = f"payload of {name}"
-        try:
-            data: Any = json.loads(payload)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValidationError(field, "a JSON object", got=str(error)) from None
-        if not isinstance(data, dict):
-            raise ValidationError(field, "a JSON object", got=type(data).__name__)
-        try:
-            return self._converter.structure(data, kind)
-        except cattrs.BaseValidationError as error:
-            problems = "; ".join(cattrs.transform_error(error))
-            raise ValidationError(field, f"the fields of {kind.__name__} ({problems})") from None
-        except (ValidationError, TypeError, ValueError, KeyError, AttributeError) as error:
-            raise ValidationError(field, f"the fields of {kind.__name__} ({error})") from None
+        return read_json(self._converter, payload, self.type_of(name), f"payload of {name}")
+
+
+def write_json(converter: cattrs.Converter, value: object) -> str:
+    """Compact JSON text of ``value`` as ``converter`` unstructures it."""
+    return json.dumps(converter.unstructure(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def read_json(converter: cattrs.Converter, payload: str | bytes, cls: type[T], field: str) -> T:
+    """Parse JSON text into ``cls`` with ``converter``; any problem is a ``ValidationError``.
+
+    ``field`` names what was being read (``"payload of change.approved"``) in the error,
+    which lists every problem cattrs found with its path.
+    """
+    try:
+        data: Any = json.loads(payload)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValidationError(field, "a JSON object", got=str(error)) from None
+    if not isinstance(data, dict):
+        raise ValidationError(field, "a JSON object", got=type(data).__name__)
+    try:
+        return converter.structure(data, cls)
+    except cattrs.BaseValidationError as error:
+        problems = "; ".join(cattrs.transform_error(error))
+        raise ValidationError(field, f"the fields of {cls.__name__} ({problems})") from None
+    except (ValidationError, TypeError, ValueError, KeyError, AttributeError) as error:
+        raise ValidationError(field, f"the fields of {cls.__name__} ({error})") from None
 
 
 def _parse_instant(value: object) -> pendulum.DateTime:

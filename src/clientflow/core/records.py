@@ -1,0 +1,89 @@
+"""Turning aggregates and events into JSON text and back, once, for every adapter.
+
+Stores that keep text (SQLite, PostgreSQL, MariaDB, a host's own tables) use a
+:class:`Codec` built from the workflow kinds they hold; the memory store keeps the
+immutable objects themselves and never pays for serialisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from clientflow.core.aggregate import Aggregate
+from clientflow.core.errors import ValidationError
+from clientflow.core.events import (
+    DomainEvent,
+    EventRegistry,
+    make_converter_for_events,
+    read_json,
+    write_json,
+)
+from clientflow.core.kinds import WorkflowKind
+
+__all__ = ["Codec"]
+
+
+class Codec:
+    """Encodes and decodes the aggregates and events of a set of workflow kinds."""
+
+    __slots__ = ("_by_name", "_by_type", "_converter", "events")
+
+    def __init__(self, kinds: Iterable[WorkflowKind[Any]]) -> None:
+        by_name: dict[str, WorkflowKind[Any]] = {}
+        registry: EventRegistry | None = None
+        for kind in kinds:
+            if kind.name in by_name:
+                raise ValidationError("kinds", "unique kind names", got=kind.name)
+            by_name[kind.name] = kind
+            registry = kind.events if registry is None else registry | kind.events
+        if registry is None:
+            raise ValidationError("kinds", "at least one workflow kind")
+        self._by_name: Mapping[str, WorkflowKind[Any]] = by_name
+        self._by_type: Mapping[type, WorkflowKind[Any]] = {k.aggregate: k for k in by_name.values()}
+        self._converter = make_converter_for_events()
+        self.events = registry
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kind names, sorted."""
+        return tuple(sorted(self._by_name))
+
+    def kind(self, name: str) -> WorkflowKind[Any]:
+        """The kind called ``name``; ``ValidationError`` naming the known kinds otherwise."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ValidationError("kind", f"one of {', '.join(self.kinds)}", got=name) from None
+
+    def kind_of(self, aggregate: Aggregate) -> WorkflowKind[Any]:
+        """The kind an aggregate object belongs to."""
+        try:
+            return self._by_type[type(aggregate)]
+        except KeyError:
+            raise ValidationError(
+                "aggregate",
+                f"an aggregate of one of the kinds {', '.join(self.kinds)}",
+                got=type(aggregate),
+            ) from None
+
+    def dump_aggregate(self, aggregate: Aggregate) -> tuple[str, str]:
+        """``(kind name, JSON snapshot)`` of an aggregate."""
+        kind = self.kind_of(aggregate)
+        return kind.name, write_json(self._converter, aggregate)
+
+    def load_aggregate(self, kind_name: str, snapshot: str | bytes) -> Aggregate:
+        """The aggregate a stored snapshot describes; ``ValidationError`` if corrupt."""
+        kind = self.kind(kind_name)
+        aggregate: Aggregate = read_json(
+            self._converter, snapshot, kind.aggregate, f"snapshot of a {kind_name}"
+        )
+        return aggregate
+
+    def dump_event(self, event: DomainEvent) -> tuple[str, str]:
+        """``(event type, JSON payload)``."""
+        return self.events.encode(event)
+
+    def load_event(self, event_type: str, payload: str | bytes) -> DomainEvent:
+        """The event a stored type and payload describe."""
+        return self.events.decode(event_type, payload)
