@@ -13,8 +13,10 @@ __all__ = [
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
+    "DuplicateCommand",
     "NotFound",
     "PermissionDenied",
+    "StoreError",
     "TransitionNotAllowed",
     "ValidationError",
 ]
@@ -91,6 +93,37 @@ class ConcurrencyError(ClientflowError):
             f"{aggregate_id}: expected version {expected} but the store has {found}; "
             "reload and retry"
         )
+
+
+class DuplicateCommand(ClientflowError):
+    """A command with this idempotency key was applied before; nothing was written now.
+
+    >>> str(DuplicateCommand("req-42", "CR-1", 3))
+    "command 'req-42' was already applied (CR-1 at version 3)"
+    """
+
+    def __init__(self, key: str, aggregate_id: str, version: int) -> None:
+        self.key = key
+        self.aggregate_id = aggregate_id
+        self.version = version
+        super().__init__(
+            f"command {key!r} was already applied ({aggregate_id} at version {version})"
+        )
+
+
+class StoreError(ClientflowError):
+    """A store could not do what was asked: unreachable, wrong schema, corrupt data.
+
+    The driver's own exception, if any, is chained as ``__cause__``.
+
+    >>> str(StoreError("sqlite:///x.db", "schema version 3 is newer than this release's 1"))
+    "store sqlite:///x.db: schema version 3 is newer than this release's 1"
+    """
+
+    def __init__(self, store: str, problem: str) -> None:
+        self.store = store
+        self.problem = problem
+        super().__init__(f"store {store}: {problem}")
 
 
 class NotFound(ClientflowError):

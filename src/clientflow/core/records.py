@@ -27,7 +27,7 @@ __all__ = ["Codec"]
 class Codec:
     """Encodes and decodes the aggregates and events of a set of workflow kinds."""
 
-    __slots__ = ("_by_name", "_by_type", "_converter", "events")
+    __slots__ = ("_by_event", "_by_name", "_by_type", "_converter", "events")
 
     def __init__(self, kinds: Iterable[WorkflowKind[Any]]) -> None:
         by_name: dict[str, WorkflowKind[Any]] = {}
@@ -41,6 +41,9 @@ class Codec:
             raise ValidationError("kinds", "at least one workflow kind")
         self._by_name: Mapping[str, WorkflowKind[Any]] = by_name
         self._by_type: Mapping[type, WorkflowKind[Any]] = {k.aggregate: k for k in by_name.values()}
+        self._by_event: Mapping[str, WorkflowKind[Any]] = {
+            name: k for k in by_name.values() for name in k.events.names
+        }
         self._converter = make_converter_for_events()
         self.events = registry
 
@@ -65,6 +68,15 @@ class Codec:
                 "aggregate",
                 f"an aggregate of one of the kinds {', '.join(self.kinds)}",
                 got=type(aggregate),
+            ) from None
+
+    def kind_of_event(self, event: DomainEvent) -> WorkflowKind[Any]:
+        """The kind whose history an event belongs to."""
+        try:
+            return self._by_event[type(event).event_type]
+        except KeyError:
+            raise ValidationError(
+                "event", f"an event of one of the kinds {', '.join(self.kinds)}", got=type(event)
             ) from None
 
     def dump_aggregate(self, aggregate: Aggregate) -> tuple[str, str]:

@@ -1,0 +1,64 @@
+"""Storage adapters, opened by URL.
+
+- ``memory://`` — :class:`~clientflow.storage.memory.MemoryStore`, in process memory;
+- ``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``) — the embedded default;
+- ``postgresql+psycopg://...``, ``mysql+pymysql://...`` — SQLAlchemy (the ``sql`` extra).
+
+The SQL adapters are imported only when asked for, so the core needs none of their drivers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientflow.core import Codec, ValidationError
+from clientflow.storage.memory import MemoryStore
+from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
+from clientflow.storage.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from clientflow.ports import Store
+
+__all__ = ["SCHEMA_VERSION", "MemoryStore", "SQLStore", "SQLiteStore", "open_store"]
+
+_SQLALCHEMY_SCHEMES = ("postgresql", "mysql", "mariadb")
+
+
+def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
+    """Open the store a URL names; ``create=True`` also creates the schema if missing.
+
+    >>> from clientflow.changes import kind
+    >>> store = open_store("memory://", Codec([kind(lambda change: None)]))
+    >>> type(store).__name__
+    'MemoryStore'
+    """
+    if not isinstance(url, str):
+        raise ValidationError("url", "a store URL such as sqlite:///clientflow.db", got=url)
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if url == "memory://":
+        return MemoryStore(codec)
+    if scheme == "sqlite":
+        if not url.startswith("sqlite:///") or url == "sqlite:///":
+            raise ValidationError(
+                "url",
+                "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:",
+                got=url,
+            )
+        store: SQLStore = SQLiteStore(url[len("sqlite:///") :], codec)
+    elif scheme in _SQLALCHEMY_SCHEMES:
+        try:
+            from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - optional extra
+        except ImportError as error:
+            raise ValidationError(
+                "url", "a URL whose driver is installed: pip install 'clientflow[sql]'", got=url
+            ) from error
+        store = SQLAlchemyStore(url, codec)
+    else:
+        raise ValidationError(
+            "url",
+            "memory://, sqlite:///path.db, postgresql+psycopg://... or mysql+pymysql://...",
+            got=url,
+        )
+    if create:
+        store.create_schema()
+    return store

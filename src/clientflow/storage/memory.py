@@ -1,0 +1,163 @@
+"""A real, thread-safe store in process memory: for tests, scripts and simulations.
+
+It keeps the immutable aggregates and events themselves (no serialisation), indexes
+deadlines in a sorted list, and passes the same contract as the database stores.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+
+import pendulum
+from sortedcontainers import SortedList
+
+from clientflow.core import (
+    Aggregate,
+    Codec,
+    ConcurrencyError,
+    DomainEvent,
+    DuplicateCommand,
+    to_micros,
+)
+from clientflow.ports import Commit, StoredEvent
+from clientflow.storage.streams import commits_from_history
+
+__all__ = ["MemoryStore"]
+
+_MAX_ID = "\U0010ffff"
+
+
+class MemoryStore:
+    """Everything in dicts and lists behind one lock."""
+
+    def __init__(self, codec: Codec) -> None:
+        self._codec = codec
+        self._lock = threading.RLock()
+        self._aggregates: dict[str, Aggregate] = {}
+        self._histories: dict[str, list[DomainEvent]] = {}
+        self._feed: list[StoredEvent] = []
+        self._deadlines: dict[str, int] = {}
+        self._index: SortedList = SortedList()  # (deadline micros, aggregate id)
+        self._claims: dict[str, int] = {}
+        self._commands: dict[str, tuple[str, int]] = {}
+        self._cursors: dict[str, int] = {}
+
+    @property
+    def codec(self) -> Codec:
+        """The workflow kinds this store holds."""
+        return self._codec
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({len(self._aggregates)} aggregates, {len(self._feed)} events)"
+
+    def load(self, aggregate_id: str) -> Aggregate | None:
+        """The current aggregate, or ``None``."""
+        return self._aggregates.get(aggregate_id)
+
+    def save(self, commit: Commit) -> None:
+        """Write a commit atomically against its expected version."""
+        aggregate = commit.aggregate
+        self._codec.kind_of(aggregate)  # only kinds this store was built for
+        key = commit.idempotency_key
+        with self._lock:
+            current = self._aggregates.get(aggregate.id)
+            actual = 0 if current is None else current.version
+            if actual != commit.expected_version:
+                raise ConcurrencyError(
+                    aggregate.id,
+                    expected=commit.expected_version,
+                    actual=None if current is None else actual,
+                )
+            if key is not None and key in self._commands:
+                raise DuplicateCommand(key, *self._commands[key])
+            self._aggregates[aggregate.id] = aggregate
+            self._histories.setdefault(aggregate.id, []).extend(commit.events)
+            position = len(self._feed)
+            self._feed.extend(
+                StoredEvent(position + offset, event)
+                for offset, event in enumerate(commit.events, 1)
+            )
+            self._reindex(aggregate)
+            if key is not None:
+                self._commands[key] = (aggregate.id, aggregate.version)
+
+    def _reindex(self, aggregate: Aggregate) -> None:
+        old = self._deadlines.pop(aggregate.id, None)
+        if old is not None:
+            self._index.remove((old, aggregate.id))
+        self._claims.pop(aggregate.id, None)
+        if aggregate.next_deadline is not None:
+            new = to_micros(aggregate.next_deadline)
+            self._deadlines[aggregate.id] = new
+            self._index.add((new, aggregate.id))
+
+    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
+        """Every event of one aggregate, oldest first."""
+        with self._lock:
+            return tuple(self._histories.get(aggregate_id, ()))
+
+    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Events after position ``after``, in order."""
+        with self._lock:
+            return tuple(self._feed[max(after, 0) : max(after, 0) + limit])
+
+    def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
+        """Ids whose deadline is at or before ``at``, earliest first."""
+        bound = (to_micros(at), _MAX_ID)
+        with self._lock:
+            found = []
+            for _, aggregate_id in self._index.irange(maximum=bound):
+                found.append(aggregate_id)
+                if len(found) >= limit:
+                    break
+            return found
+
+    def claim_due(
+        self, at: pendulum.DateTime, *, lease: pendulum.Duration, limit: int = 1000
+    ) -> Sequence[str]:
+        """Claim due aggregates not claimed by someone else until ``at + lease``."""
+        now = to_micros(at)
+        until = to_micros(at + lease)
+        with self._lock:
+            found = []
+            for _, aggregate_id in self._index.irange(maximum=(now, _MAX_ID)):
+                if self._claims.get(aggregate_id, now) > now:
+                    continue
+                self._claims[aggregate_id] = until
+                found.append(aggregate_id)
+                if len(found) >= limit:
+                    break
+            return found
+
+    def recall(self, idempotency_key: str) -> tuple[str, int] | None:
+        """Where a command with this key was applied."""
+        return self._commands.get(idempotency_key)
+
+    def cursor(self, name: str) -> int:
+        """Last processed feed position of a consumer."""
+        return self._cursors.get(name, 0)
+
+    def move_cursor(self, name: str, expected: int, to: int) -> bool:
+        """Compare-and-set a consumer's position."""
+        with self._lock:
+            if self._cursors.get(name, 0) != expected:
+                return False
+            self._cursors[name] = to
+            return True
+
+    def import_history(self, events: Iterable[DomainEvent]) -> int:
+        """Rebuild aggregates from whole histories and store them with their events."""
+        built = commits_from_history(self._codec, events)
+        with self._lock:
+            clashes = [c.aggregate.id for c in built if c.aggregate.id in self._aggregates]
+            if clashes:
+                raise ConcurrencyError(
+                    clashes[0], expected=0, actual=self._aggregates[clashes[0]].version
+                )
+            for commit in built:
+                self.save(commit)
+        return sum(len(c.events) for c in built)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,114 @@
+"""The embedded default: one SQLite file through the standard library, in WAL mode.
+
+Durability: WAL with ``synchronous=NORMAL`` keeps every committed transaction through a
+crash of the process (an operating-system crash may lose the last few); use
+``durable=True`` for ``synchronous=FULL``. Writers take the write lock at the start of
+their transaction (``BEGIN IMMEDIATE``), so two processes never deadlock upgrading a
+read lock, and wait up to ``timeout`` seconds for each other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from clientflow.core import Codec, StoreError
+from clientflow.storage.sqlbase import SQLITE, Row, SQLStore, UniqueViolation
+
+__all__ = ["SQLiteStore"]
+
+
+class _Cursor:
+    def __init__(self, connection: sqlite3.Connection, label: str) -> None:
+        self._connection = connection
+        self._label = label
+        self._changed = 0
+
+    def run(self, sql: str, params: Mapping[str, object] | None = None) -> list[Row]:
+        try:
+            cursor = self._connection.execute(sql, params or {})
+            rows = cursor.fetchall()
+        except sqlite3.IntegrityError as error:
+            raise UniqueViolation(str(error)) from error
+        except sqlite3.Error as error:
+            raise StoreError(self._label, str(error)) from error
+        self._changed = cursor.rowcount
+        return rows
+
+    def run_many(self, sql: str, rows: Sequence[Mapping[str, object]]) -> None:
+        try:
+            self._connection.executemany(sql, rows)
+        except sqlite3.IntegrityError as error:
+            raise UniqueViolation(str(error)) from error
+        except sqlite3.Error as error:
+            raise StoreError(self._label, str(error)) from error
+
+    def changed(self) -> int:
+        return self._changed
+
+
+class SQLiteStore(SQLStore):
+    """A store in one SQLite file (or ``":memory:"``), shared safely by threads and processes.
+
+    >>> from clientflow.changes import kind
+    >>> from clientflow.core import Codec
+    >>> store = SQLiteStore(":memory:", Codec([kind(lambda change: None)]))
+    >>> store.create_schema()
+    >>> store.schema_version()
+    1
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        codec: Codec,
+        *,
+        prefix: str = "clientflow_",
+        timeout: float = 30.0,
+        durable: bool = False,
+    ) -> None:
+        label = f"sqlite:///{path}"
+        super().__init__(codec, SQLITE, prefix=prefix, label=label)
+        try:
+            self._connection = sqlite3.connect(
+                str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        except sqlite3.Error as error:
+            raise StoreError(label, f"cannot open the database ({error})") from error
+        # One connection, one writer at a time within this process; WAL lets other
+        # processes read while we write.
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[_Cursor]:
+        with self._lock:
+            connection = self._connection
+            try:
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.Error as error:
+                raise StoreError(self._label, f"cannot start a transaction ({error})") from error
+            try:
+                yield _Cursor(connection, self._label)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                connection.execute("ROLLBACK")
+                raise StoreError(self._label, f"commit failed ({error})") from error
+
+    def integrity_check(self) -> str:
+        """SQLite's own ``PRAGMA integrity_check`` answer (``"ok"`` when healthy)."""
+        with self._lock:
+            return str(self._connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._connection.close()
