@@ -16,18 +16,23 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from functools import partial
 
-import attrs
 import pendulum
 import pytest
 
-from clientflow.changes import ChangeRequest, Verdict, assess, cast_vote
+from clientflow.changes import ChangeRequest, Verdict, cast_vote
 from clientflow.core import Actor, ConcurrencyError, Decision, DuplicateCommand, ValidationError
 from clientflow.engine import Command, Engine
 from clientflow.ports import Commit, Store, StoredEvent
-from clientflow.testing.samples import IMPACT, PM, START, awaiting_approval, draft, submitted
+from clientflow.testing.samples import (
+    START,
+    assessed,
+    awaiting_approval,
+    draft,
+    reassess,
+    submitted,
+)
 
 __all__ = ["StoreContract"]
 
@@ -117,10 +122,8 @@ class StoreContract(ABC):
 
     def test_concurrent_writers_on_one_aggregate_never_lose_an_update(self, store: Store) -> None:
         """Threads racing to extend the same aggregate: each version is written once."""
-        steps = [draft("CR-1")]
-        steps.append(submitted(steps[-1].aggregate))
-        steps.append(_reassess(steps[-1].aggregate, START, hours=0))
-        store.save(Commit(steps[-1].aggregate, tuple(e for s in steps for e in s.events), 0))
+        change, steps = assessed("CR-1")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
         handles = [self.reopen(store) for _ in range(4)]
         wins: list[int] = []
         errors: list[BaseException] = []
@@ -131,7 +134,7 @@ class StoreContract(ABC):
             for i in range(5):
                 hours = 100 * (n + 1) + i
                 try:
-                    result = engine.execute(Command("CR-1", partial(_reassess, hours=hours)))
+                    result = engine.execute(Command("CR-1", partial(reassess, hours=hours)))
                 except Exception as error:  # collected and asserted below
                     with lock:
                         errors.append(error)
@@ -314,15 +317,6 @@ class StoreContract(ABC):
         assert [s.position for s in notifier.seen] == [1, 2, 3, 4]
         assert len({s.event.event_id for s in notifier.seen}) == 4
         assert store.cursor("notifier") == 4
-
-
-def _reassess(
-    change: ChangeRequest | None, now: pendulum.DateTime, *, hours: int
-) -> Decision[ChangeRequest]:
-    """Re-assess with a new effort: always allowed while a change is assessed."""
-    assert change is not None
-    impact = attrs.evolve(IMPACT, effort_hours=Decimal(hours))
-    return assess(change, impact, PM, now)
 
 
 def _submit(change: ChangeRequest | None, now: pendulum.DateTime) -> Decision[ChangeRequest]:

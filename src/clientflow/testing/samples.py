@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import pendulum
 
 from clientflow.changes import (
@@ -22,15 +23,17 @@ from clientflow.changes import (
     request_change,
     submit,
 )
-from clientflow.core import Actor, BusinessCalendar, Codec, Decision, WorkingHours
+from clientflow.core import Actor, BusinessCalendar, Codec, Decision, ValidationError, WorkingHours
 
 __all__ = [
     "CALENDAR",
     "IMPACT",
     "PM",
     "START",
+    "assessed",
     "awaiting_approval",
     "draft",
+    "reassess",
     "sample_codec",
     "submitted",
 ]
@@ -96,4 +99,26 @@ def awaiting_approval(
             now=now,
         )
     )
+    return steps[-1].aggregate, steps
+
+
+def reassess(
+    change: ChangeRequest | None, now: pendulum.DateTime, *, hours: int
+) -> Decision[ChangeRequest]:
+    """Re-assess with ``hours`` of effort: allowed again and again while assessed.
+
+    A command that can be repeated without end, for concurrency tests.
+    """
+    if change is None:
+        raise ValidationError("change", "an existing change request")
+    return assess(change, attrs.evolve(IMPACT, effort_hours=Decimal(hours)), PM, now)
+
+
+def assessed(
+    change_id: str, now: pendulum.DateTime = START
+) -> tuple[ChangeRequest, list[Decision[ChangeRequest]]]:
+    """An assessed change (effort 0 hours), and every decision that led there."""
+    steps = [draft(change_id, now)]
+    steps.append(submit(steps[-1].aggregate, REQUESTER, now))
+    steps.append(reassess(steps[-1].aggregate, now, hours=0))
     return steps[-1].aggregate, steps
