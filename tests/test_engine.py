@@ -1,0 +1,187 @@
+"""The engine: retries, idempotency, timers that fail, and what reaches the caller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from clientflow import ManualClock, NotFound, ValidationError
+from clientflow.changes import ChangeRequest, defer, kind, withdraw
+from clientflow.core import (
+    Actor,
+    Codec,
+    ConcurrencyError,
+    Decision,
+    StoreError,
+    TransitionNotAllowed,
+)
+from clientflow.engine import Command, Engine
+from clientflow.ports import Commit
+from clientflow.storage import MemoryStore, SQLiteStore, open_store
+from clientflow.testing import sample_codec
+from clientflow.testing.samples import (
+    CALENDAR,
+    START,
+    awaiting_approval,
+    draft,
+    reassess,
+)
+from tests.core.example_workflow import open_ticket
+
+ANNA = Actor("anna")
+
+
+def stored(store: MemoryStore, change: ChangeRequest, steps: list[Decision[ChangeRequest]]) -> None:
+    store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+
+
+class TestExecute:
+    def test_a_conflicting_write_is_retried_on_the_fresh_aggregate(self) -> None:
+        """Someone else writes between our load and save: we re-decide and succeed."""
+        store = MemoryStore(sample_codec())
+        engine = Engine(store, clock=ManualClock(START))
+        _, steps = awaiting_approval("CR-1")
+        stored(store, steps[2].aggregate, steps[:3])  # assessed, effort 12 hours
+        engine.execute(Command("CR-1", lambda c, now: reassess(c, now, hours=1)))
+        calls = []
+
+        def racing(change: ChangeRequest | None, now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            calls.append(change.version if change else None)
+            if len(calls) == 1:  # a concurrent writer sneaks in
+                rival = reassess(change, now, hours=2)
+                store.save(Commit(rival.aggregate, rival.events, change.version))  # type: ignore[union-attr]
+            return reassess(change, now, hours=3)
+
+        result = engine.execute(Command("CR-1", racing))
+        assert calls == [4, 5]
+        assert result.aggregate.version == 6
+        efforts = [int(e.impact.effort_hours) for e in store.history("CR-1")[3:]]  # type: ignore[attr-defined]
+        assert efforts == [1, 2, 3]
+
+    def test_a_command_that_must_not_be_retried_raises_the_conflict(self) -> None:
+        """retry_on_conflict=False hands the conflict to the caller; nothing of ours is saved."""
+        store = MemoryStore(sample_codec())
+        engine = Engine(store)
+        change, steps = awaiting_approval("CR-1")
+        stored(store, change, steps)
+
+        def racing(
+            current: ChangeRequest | None, now: pendulum.DateTime
+        ) -> Decision[ChangeRequest]:
+            assert current is not None
+            rival = withdraw(current, ANNA, now)  # the requester withdraws meanwhile
+            store.save(Commit(rival.aggregate, rival.events, current.version))
+            return defer(current, "v2", ANNA, now)
+
+        with pytest.raises(ConcurrencyError):
+            engine.execute(Command("CR-1", racing, retry_on_conflict=False))
+        assert store.load("CR-1").version == change.version + 1  # type: ignore[union-attr]
+
+    def test_rejected_command_saves_nothing(self) -> None:
+        """A domain error propagates unchanged and the store is untouched."""
+        store = MemoryStore(sample_codec())
+        engine = Engine(store)
+        engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now)))
+        with pytest.raises(TransitionNotAllowed):
+            engine.execute(Command("CR-1", lambda c, now: reassess(c, now, hours=1)))
+        assert len(store.history("CR-1")) == 1
+
+    def test_decision_about_another_aggregate_is_refused(self) -> None:
+        """A command may only change the aggregate it names."""
+        engine = Engine(MemoryStore(sample_codec()))
+        with pytest.raises(ValidationError, match="a decision about CR-1"):
+            engine.execute(Command("CR-1", lambda c, now: draft("CR-2", now)))
+
+    def test_loading_a_missing_aggregate_is_not_found(self) -> None:
+        """The engine's load names what was missing."""
+        with pytest.raises(NotFound, match="CR-9"):
+            Engine(MemoryStore(sample_codec())).load("CR-9")
+
+
+class TestSweep:
+    def test_one_failing_timer_does_not_block_the_others(self) -> None:
+        """A timer that raises is reported; the rest still fire."""
+
+        def calendar_for(change: ChangeRequest) -> object:
+            if change.id == "CR-1":
+                raise ValidationError("calendar", "a known project", got=change.project)
+            return CALENDAR
+
+        store = MemoryStore(Codec([kind(calendar_for)]))  # type: ignore[arg-type]
+        for n in range(3):
+            change, steps = awaiting_approval(f"CR-{n}")
+            stored(store, change, steps)
+        report = Engine(store).sweep(START.add(days=1))
+        assert sorted(i for i, _ in report.fired) == ["CR-0", "CR-2"]
+        assert [i for i, _ in report.failed] == ["CR-1"]
+        assert "a known project" in report.failed[0][1]
+
+    def test_sweep_with_nothing_due_does_nothing(self) -> None:
+        """No deadlines passed, no events."""
+        store = MemoryStore(sample_codec())
+        change, steps = awaiting_approval("CR-1")
+        stored(store, change, steps)
+        report = Engine(store).sweep(START)
+        assert report.fired == ()
+        assert len(store.history("CR-1")) == 4
+
+    def test_escalations_repeat_on_schedule_not_on_sweep_frequency(self) -> None:
+        """Sweeping every minute for a day fires each repeat once, on its business-time slot."""
+        store = MemoryStore(sample_codec())
+        change, steps = awaiting_approval("CR-1")
+        stored(store, change, steps)
+        engine = Engine(store)
+        at = START
+        fired = 0
+        while at < START.add(days=1):
+            at = at.add(minutes=30)
+            fired += len(engine.sweep(at).fired)
+        # Deadline 13:00, then every 4 business hours: 17:00 (London, 09:00-17:30 day).
+        assert fired == 2
+        assert engine.load("CR-1").next_deadline == CALENDAR.add(
+            START.add(hours=8), pendulum.duration(hours=4)
+        )
+
+    def test_deliver_needs_a_notifier(self) -> None:
+        """Delivery without a notifier is a configuration mistake, said plainly."""
+        with pytest.raises(ValidationError, match="notifier"):
+            Engine(MemoryStore(sample_codec())).deliver()
+
+
+class TestBadStoreInput:
+    @pytest.mark.parametrize(
+        "url",
+        ["", "ftp://x", "sqlite://relative.db", "sqlite:///", "memory", "oracle://scott@db/x"],
+    )
+    def test_unusable_urls_are_validation_errors(self, url: str) -> None:
+        """A URL the library cannot open says which forms it accepts."""
+        with pytest.raises(ValidationError, match="url"):
+            open_store(url, sample_codec())
+
+    def test_unopenable_sqlite_path_is_a_store_error(self, tmp_path: Path) -> None:
+        """A file in a folder that does not exist cannot be opened."""
+        with pytest.raises(StoreError, match="cannot open"):
+            SQLiteStore(tmp_path / "missing" / "x.db", sample_codec())
+
+    def test_corrupt_payload_in_the_table_is_a_validation_error(self, tmp_path: Path) -> None:
+        """A hand-edited row surfaces as a ValidationError naming the event type, not a KeyError."""
+        store = SQLiteStore(tmp_path / "x.db", sample_codec())
+        store.create_schema()
+        first = draft("CR-1")
+        store.save(Commit(first.aggregate, first.events, 0))
+        store._connection.execute("UPDATE clientflow_events SET payload = '{\"meta\": 1}'")
+        with pytest.raises(ValidationError, match=r"payload of change\.requested"):
+            store.history("CR-1")
+        store._connection.execute("UPDATE clientflow_aggregates SET kind = 'invoice'")
+        with pytest.raises(ValidationError, match="kind"):
+            store.load("CR-1")
+
+    def test_unknown_event_kind_on_import_writes_nothing(self, tmp_path: Path) -> None:
+        """Importing events of a kind the store does not hold is refused before writing."""
+        store = open_store(f"sqlite:///{tmp_path / 'x.db'}", sample_codec(), create=True)
+        ticket = open_ticket("T-1", "x", Actor("a"), START, START)
+        with pytest.raises(ValidationError, match="kinds change"):
+            store.import_history(ticket.events)
+        assert list(store.feed()) == []
