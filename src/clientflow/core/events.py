@@ -206,9 +206,14 @@ class EventRegistry:
         return read_json(self._converter, payload, self.type_of(name), f"payload of {name}")
 
 
+# json.dumps builds a new encoder per call when given options; one shared, stateless
+# encoder saves that on every event and snapshot written.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def write_json(converter: cattrs.Converter, value: object) -> str:
     """Compact JSON text of ``value`` as ``converter`` unstructures it."""
-    return json.dumps(converter.unstructure(value), separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(converter.unstructure(value))
 
 
 def read_json(converter: cattrs.Converter, payload: str | bytes, cls: type[T], field: str) -> T:
