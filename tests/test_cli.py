@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
+from clientflow.changes import kind
 from clientflow.cli import cli
+from clientflow.core import Codec
+from clientflow.storage import SQLiteStore
 
 
 def test_demo_shows_deadlines_over_holidays_and_dst() -> None:
@@ -18,6 +22,20 @@ def test_demo_shows_deadlines_over_holidays_and_dst() -> None:
     assert "due   Sun 2026-01-04 14:00 CST" in result.output
     assert "due   Mon 2026-03-09 13:00 EDT" in result.output
     assert "no work on the 01, 02, 03, 04, 05, 06, 07, 11" in result.output
+
+
+def test_demo_runs_change_requests_on_a_sqlite_store(tmp_path: Path) -> None:
+    """The demo stores its change requests in SQLite and sweeps the approval deadline once."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(cli, ["demo", "--store", url])
+    assert result.exit_code == 0, result.output
+    assert "CR-1 Fix a typo on the login page: approved (route standard)" in result.output
+    assert "CR-2 decision due Thu 2026-10-08 16:10 CST" in result.output
+    assert result.output.count("change.approval_escalated") == 1
+    assert "creep past 5 %: yes" in result.output
+    store = SQLiteStore(tmp_path / "demo.db", Codec([kind(lambda change: None)]))  # type: ignore[arg-type,return-value]
+    assert len(store.feed(limit=100)) == 13
+    assert store.integrity_check() == "ok"
 
 
 def test_console_script_help_and_unknown_command() -> None:

@@ -6,14 +6,15 @@ one line without a traceback unless ``--debug``; 2 a usage error (unknown option
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
+import tempfile
+from pathlib import Path
 
 import click
-import pendulum
 
 from clientflow import __version__, changes
-from clientflow.core import BusinessCalendar, ClientflowError, TransitionTable, WorkingHours
+from clientflow.core import ClientflowError, TransitionTable
+from clientflow.demo import run
 
 __all__ = ["DIAGRAMS", "main"]
 
@@ -27,60 +28,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-_SCENARIOS: tuple[tuple[str, str, str, str, str, float], ...] = (
-    # label, team, time zone, local start, what, hours of work
-    ("Shanghai", "CN", "Asia/Shanghai", "2026-09-30T17:00", "8h first response", 8),
-    (
-        "Shanghai",
-        "CN",
-        "Asia/Shanghai",
-        "2026-01-02T10:00",
-        "4h fix (Sunday 4 Jan is a make-up day)",
-        4,
-    ),
-    (
-        "New York",
-        "US",
-        "America/New_York",
-        "2026-03-06T15:00",
-        "6h reply across the DST weekend",
-        6,
-    ),
-    ("London", "GB", "Europe/London", "2026-12-24T16:00", "2h review over Christmas", 2),
-)
-
-
-def _calendar(team: str, tz: str) -> BusinessCalendar:
-    if team == "CN":
-        return BusinessCalendar(
-            tz, WorkingHours.weekdays("09:00-12:00", "13:00-18:00"), country="CN"
-        )
-    if team == "US":
-        return BusinessCalendar(tz, ("09:00-17:00",), country="US", subdivision="NY")
-    return BusinessCalendar(tz, ("09:00-17:30",), country="GB", subdivision="ENG")
-
-
 @cli.command()
-def demo() -> None:
-    """Show business-time deadlines on real calendars (holidays, make-up days, DST)."""
-    click.echo("clientflow demo: deadlines in business time on real team calendars\n")
-    calendars: dict[str, BusinessCalendar] = {}
-    for label, team, tz, local, what, hours in _SCENARIOS:
-        calendar = calendars.setdefault(team, _calendar(team, tz))
-        start = pendulum.parse(local, tz=tz)
-        assert isinstance(start, pendulum.DateTime)
-        due = calendar.add(start, pendulum.duration(hours=hours)).in_timezone(tz)
-        wall = due - start
-        click.echo(f"{label:<9} {what}")
-        click.echo(f"          asked {start.format('ddd YYYY-MM-DD HH:mm zz')}")
-        click.echo(
-            f"          due   {due.format('ddd YYYY-MM-DD HH:mm zz')}  "
-            f"({wall.in_words()} on the wall clock)"
-        )
-    shanghai = calendars["CN"]
-    october = [dt.date(2026, 10, day) for day in range(1, 12)]
-    closed = [day.strftime("%d") for day in october if not shanghai.is_working_day(day)]
-    click.echo(f"\nShanghai, October 2026: no work on the {', '.join(closed)}")
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Store URL for the demo's data (default: a new SQLite file in a temporary folder).",
+)
+def demo(store_url: str | None) -> None:
+    """Business time on real calendars, then change requests run on a SQLite store."""
+    if store_url is None:
+        folder = Path(tempfile.mkdtemp(prefix="clientflow-demo-"))
+        store_url = f"sqlite:///{folder / 'demo.db'}"
+    run(click.echo, store_url)
 
 
 DIAGRAMS: dict[str, TransitionTable] = {"changes": changes.TABLE}
