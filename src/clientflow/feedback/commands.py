@@ -1,0 +1,622 @@
+"""Commands on feedback and surveys: pure functions from (aggregate, input, now) to a Decision.
+
+Every follow-up step starts the clock for the next one: its deadline is the step's
+target in business time on the team's calendar, and ``next_deadline`` is that deadline.
+When it passes, the engine's sweep calls :func:`escalate_overdue`, whose
+``feedback.follow_up_overdue`` event is what the issue workflow opens an issue from.
+"""
+
+from __future__ import annotations
+
+import pendulum
+
+from clientflow.core import (
+    Actor,
+    Anyone,
+    BusinessCalendar,
+    Decision,
+    DomainEvent,
+    EventMeta,
+    Rule,
+    TransitionNotAllowed,
+    ValidationError,
+    decide,
+    require,
+    to_utc,
+)
+from clientflow.feedback.events import (
+    ActionCompleted,
+    ActionPlanned,
+    ClientConfirmed,
+    ClientContacted,
+    FeedbackClosed,
+    FeedbackReceived,
+    FeedbackThanked,
+    FeedbackTriaged,
+    FollowUpAssigned,
+    FollowUpOverdue,
+    FollowUpReopened,
+    PeriodicSurveyScheduled,
+    SurveyAnswered,
+    SurveyDeferred,
+    SurveyDropped,
+    SurveyExpired,
+    SurveyReminded,
+    SurveySent,
+    apply,
+    apply_surveys,
+)
+from clientflow.feedback.machine import SURVEY_TABLE, TABLE
+from clientflow.feedback.model import (
+    Channel,
+    ContactSurveys,
+    Feedback,
+    Sentiment,
+    SurveyRecord,
+    Trigger,
+)
+from clientflow.feedback.policy import FeedbackPolicy, OverLimit, SurveyPolicy
+
+__all__ = [
+    "answer_survey",
+    "assign",
+    "close",
+    "complete_action",
+    "confirm",
+    "escalate_overdue",
+    "fire_surveys",
+    "plan_action",
+    "receive",
+    "record_contact",
+    "reopen",
+    "request_survey",
+    "schedule_periodic",
+    "surveys_id",
+    "thank",
+    "triage",
+]
+
+_ANYONE = Anyone()
+# The step that is due after each transition, per path.
+_NEXT = {
+    "thank": "close",
+    "assign": "contact",
+    "contact": "plan",
+    "plan": "complete",
+    "complete": "confirm",
+    "confirm": "close",
+    "reopen": "plan",
+}
+
+
+def _text(value: object, field: str, *, required: bool = False) -> str:
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > 10_000:
+        shape = "a non-empty text" if required else "a text"
+        raise ValidationError(field, f"{shape} of at most 10000 characters", got=value)
+    return value
+
+
+def _meta(
+    feedback: Feedback, transition: str, actor: Actor, rule: Rule, now: pendulum.DateTime
+) -> EventMeta:
+    TABLE.target(feedback.status, transition)
+    require(rule, actor, f"{transition} feedback {feedback.id}", {"owner": feedback.owner or ""})
+    return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
+
+
+def _due(
+    feedback: Feedback, step: str | None, calendar: BusinessCalendar, at: pendulum.DateTime
+) -> pendulum.DateTime | None:
+    if step is None or feedback.sentiment is None:
+        return None
+    target = getattr(feedback.targets.for_sentiment(feedback.sentiment), step)
+    return calendar.add(at, target)
+
+
+def receive(
+    feedback_id: str,
+    *,
+    client: str,
+    project: str,
+    contact: str,
+    channel: Channel,
+    text: str = "",
+    csat: int | None = None,
+    nps: int | None = None,
+    policy: FeedbackPolicy,
+    calendar: BusinessCalendar,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[Feedback]:
+    """Record feedback; it is classified from its scores and must be triaged in time."""
+    for field, value in (
+        ("feedback_id", feedback_id),
+        ("client", client),
+        ("project", project),
+        ("contact", contact),
+    ):
+        _text(value, field, required=True)
+    if not isinstance(channel, Channel):
+        raise ValidationError(
+            "channel", f"one of {', '.join(c.value for c in Channel)}", got=channel
+        )
+    at = to_utc(now, "now")
+    # Scores are checked by the aggregate too; checking first keeps the error naming them.
+    if csat is not None and (
+        isinstance(csat, bool) or not isinstance(csat, int) or not 1 <= csat <= 5
+    ):
+        raise ValidationError("csat", "a whole number from 1 to 5, or none", got=csat)
+    if nps is not None and (
+        isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10
+    ):
+        raise ValidationError("nps", "a whole number from 0 to 10, or none", got=nps)
+    event = FeedbackReceived(
+        meta=EventMeta(feedback_id, 1, at, actor.id),
+        client=client,
+        project=project,
+        contact=contact,
+        channel=channel,
+        csat=csat,
+        nps=nps,
+        text=_text(text, "text"),
+        sentiment=policy.bands.classify(csat=csat, nps=nps, channel=channel),
+        targets=policy.targets,
+        due=calendar.add(at, policy.targets.triage),
+    )
+    return decide(apply, None, event)
+
+
+def triage(
+    feedback: Feedback,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    sentiment: Sentiment | None = None,
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """Confirm the automatic sentiment, or set it (required when there was no score)."""
+    meta = _meta(feedback, "triage", actor, rule, now)
+    chosen = sentiment or feedback.sentiment
+    if not isinstance(chosen, Sentiment):
+        raise ValidationError(
+            "sentiment", "positive, neutral or negative (the feedback has no score)", got=sentiment
+        )
+    step = "thank" if chosen is Sentiment.POSITIVE else "assign"
+    target = getattr(feedback.targets.for_sentiment(chosen), step)
+    event = FeedbackTriaged(
+        meta=meta, sentiment=chosen, next_step=step, due=calendar.add(meta.occurred_at, target)
+    )
+    return decide(apply, feedback, event)
+
+
+def _path(feedback: Feedback, transition: str, wanted: bool) -> None:
+    positive = feedback.sentiment is Sentiment.POSITIVE
+    if positive != wanted:
+        path = "positive" if wanted else "neutral or negative"
+        raise ValidationError(
+            "sentiment",
+            f"{path} feedback to {transition} it",
+            got=feedback.sentiment.value if feedback.sentiment else None,
+        )
+
+
+def thank(
+    feedback: Feedback,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    message: str = "",
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """Thank the client for positive feedback."""
+    meta = _meta(feedback, "thank", actor, rule, now)
+    _path(feedback, "thank", wanted=True)
+    due = _due(feedback, _NEXT["thank"], calendar, meta.occurred_at)
+    return decide(
+        apply,
+        feedback,
+        FeedbackThanked(meta=meta, message=_text(message, "message"), next_step="close", due=due),
+    )
+
+
+def assign(
+    feedback: Feedback,
+    owner: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """Give neutral or negative feedback a follow-up owner."""
+    meta = _meta(feedback, "assign", actor, rule, now)
+    _path(feedback, "assign", wanted=False)
+    due = _due(feedback, "contact", calendar, meta.occurred_at)
+    event = FollowUpAssigned(
+        meta=meta, owner=_text(owner, "owner", required=True), next_step="contact", due=due
+    )
+    return decide(apply, feedback, event)
+
+
+def _step(
+    feedback: Feedback,
+    transition: str,
+    actor: Actor,
+    *,
+    now: pendulum.DateTime,
+    calendar: BusinessCalendar,
+    rule: Rule,
+) -> tuple[EventMeta, str, pendulum.DateTime | None]:
+    meta = _meta(feedback, transition, actor, rule, now)
+    step = _NEXT[transition]
+    return meta, step, _due(feedback, step, calendar, meta.occurred_at)
+
+
+def record_contact(
+    feedback: Feedback,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    note: str = "",
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """The owner has talked to the client."""
+    meta, step, due = _step(feedback, "contact", actor, now=now, calendar=calendar, rule=rule)
+    return decide(
+        apply,
+        feedback,
+        ClientContacted(meta=meta, note=_text(note, "note"), next_step=step, due=due),
+    )
+
+
+def plan_action(
+    feedback: Feedback,
+    plan: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """Record the agreed solution."""
+    meta, step, due = _step(feedback, "plan", actor, now=now, calendar=calendar, rule=rule)
+    return decide(
+        apply,
+        feedback,
+        ActionPlanned(meta=meta, plan=_text(plan, "plan", required=True), next_step=step, due=due),
+    )
+
+
+def complete_action(
+    feedback: Feedback,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    note: str = "",
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """The solution was carried out; the client must now confirm."""
+    meta, step, due = _step(feedback, "complete", actor, now=now, calendar=calendar, rule=rule)
+    return decide(
+        apply,
+        feedback,
+        ActionCompleted(meta=meta, note=_text(note, "note"), next_step=step, due=due),
+    )
+
+
+def confirm(
+    feedback: Feedback,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    note: str = "",
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """The client confirmed they are satisfied."""
+    meta, step, due = _step(feedback, "confirm", actor, now=now, calendar=calendar, rule=rule)
+    return decide(
+        apply,
+        feedback,
+        ClientConfirmed(meta=meta, note=_text(note, "note"), next_step=step, due=due),
+    )
+
+
+def reopen(
+    feedback: Feedback,
+    reason: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    rule: Rule = _ANYONE,
+) -> Decision[Feedback]:
+    """The client is still unhappy after the action: plan again."""
+    meta, step, due = _step(feedback, "reopen", actor, now=now, calendar=calendar, rule=rule)
+    return decide(
+        apply,
+        feedback,
+        FollowUpReopened(
+            meta=meta, reason=_text(reason, "reason", required=True), next_step=step, due=due
+        ),
+    )
+
+
+def close(
+    feedback: Feedback, actor: Actor, now: pendulum.DateTime, *, rule: Rule = _ANYONE
+) -> Decision[Feedback]:
+    """Close thanked feedback, or feedback the client confirmed."""
+    meta = _meta(feedback, "close", actor, rule, now)
+    return decide(apply, feedback, FeedbackClosed(meta=meta, next_step=None, due=None))
+
+
+def escalate_overdue(
+    feedback: Feedback, calendar: BusinessCalendar, now: pendulum.DateTime
+) -> Decision[Feedback]:
+    """The engine's timer: a follow-up step is overdue. Escalates, then re-arms.
+
+    The next escalation is the policy's ``repeat`` after the missed deadline (not after
+    the sweep), so a late sweep neither drifts nor floods.
+    """
+    TABLE.target(feedback.status, "escalate")
+    at = to_utc(now, "now")
+    due = feedback.next_deadline
+    step = feedback.open_step
+    if due is None or due > at or step is None:
+        raise ValidationError(
+            "now", f"an instant at or after the follow-up deadline ({due})", got=at
+        )
+    following = calendar.add(due, feedback.targets.repeat)
+    if following <= at:
+        following = calendar.add(at, feedback.targets.repeat)
+    event = FollowUpOverdue(
+        meta=EventMeta(feedback.id, feedback.version + 1, at, "system"),
+        step=step.step,
+        was_due=due,
+        level=feedback.escalations + 1,
+        owner=feedback.owner,
+        client=feedback.client,
+        project=feedback.project,
+        sentiment=feedback.sentiment,
+        next_deadline=following,
+    )
+    return decide(apply, feedback, event)
+
+
+# -- surveys --------------------------------------------------------------------------
+
+
+def surveys_id(contact: str) -> str:
+    """The id of a contact's survey record (one aggregate per contact)."""
+    return f"surveys:{contact}"
+
+
+def _survey_meta(
+    surveys: ContactSurveys | None, contact: str, at: pendulum.DateTime, actor: str
+) -> EventMeta:
+    version = 0 if surveys is None else surveys.version
+    return EventMeta(surveys_id(contact), version + 1, at, actor)
+
+
+def _send(
+    meta: EventMeta, survey_id: str, client: str, trigger: Trigger, policy: SurveyPolicy
+) -> SurveySent:
+    at = meta.occurred_at
+    return SurveySent(
+        meta=meta,
+        survey_id=survey_id,
+        client=client,
+        trigger=trigger,
+        next_reminder=at + policy.remind_after if policy.max_reminders > 0 else None,
+        expires_at=at + policy.expire_after,
+    )
+
+
+def _blocked(
+    surveys: ContactSurveys | None,
+    at: pendulum.DateTime,
+    policy: SurveyPolicy,
+    follow_up_open: bool,
+) -> tuple[str, pendulum.DateTime | None] | None:
+    """Why a survey may not go now, and from when it may (None: only when the follow-up ends)."""
+    if follow_up_open and policy.block_during_follow_up:
+        return "a follow-up with this contact is open", None
+    last = None if surveys is None else surveys.last_sent()
+    if last is not None and at < last + policy.min_between:
+        return (
+            f"one survey per {policy.min_between.in_words()}"
+            f" (last sent {last.to_iso8601_string()})",
+            last + policy.min_between,
+        )
+    return None
+
+
+def request_survey(
+    surveys: ContactSurveys | None,
+    survey_id: str,
+    *,
+    contact: str,
+    client: str,
+    trigger: Trigger,
+    policy: SurveyPolicy,
+    follow_up_open: bool,
+    now: pendulum.DateTime,
+    actor: Actor,
+) -> Decision[ContactSurveys]:
+    """Send a survey to a contact if the throttle allows; otherwise defer or drop it.
+
+    ``follow_up_open`` says whether the contact has feedback being followed up (the host
+    knows; :func:`clientflow.feedback.has_open_follow_up` answers it from a list).
+    """
+    _text(survey_id, "survey_id", required=True)
+    _text(contact, "contact", required=True)
+    if not isinstance(trigger, Trigger):
+        raise ValidationError(
+            "trigger", f"one of {', '.join(t.value for t in Trigger)}", got=trigger
+        )
+    if surveys is not None and any(r.id == survey_id for r in surveys.surveys):
+        raise ValidationError("survey_id", "an id not used before for this contact", got=survey_id)
+    at = to_utc(now, "now")
+    meta = _survey_meta(surveys, contact, at, actor.id)
+    blocked = _blocked(surveys, at, policy, follow_up_open)
+    if blocked is None:
+        event: SurveySent | SurveyDeferred | SurveyDropped = _send(
+            meta, survey_id, client, trigger, policy
+        )
+    elif policy.over_limit is OverLimit.DEFER:
+        reason, allowed = blocked
+        # Blocked by a follow-up: look again after the minimum interval.
+        event = SurveyDeferred(
+            meta=meta,
+            survey_id=survey_id,
+            client=client,
+            trigger=trigger,
+            send_at=allowed or at + policy.min_between,
+            reason=reason,
+        )
+    else:
+        event = SurveyDropped(
+            meta=meta, survey_id=survey_id, client=client, trigger=trigger, reason=blocked[0]
+        )
+    return decide(apply_surveys, surveys, event)
+
+
+def answer_survey(
+    surveys: ContactSurveys,
+    survey_id: str,
+    now: pendulum.DateTime,
+    *,
+    feedback_id: str | None = None,
+    actor: Actor,
+) -> Decision[ContactSurveys]:
+    """Record the contact's answer (usually together with a :func:`receive`)."""
+    record = _record(surveys, survey_id)
+    SURVEY_TABLE.target(record.status, "answer")
+    meta = _survey_meta(surveys, surveys.contact, to_utc(now, "now"), actor.id)
+    return decide(
+        apply_surveys,
+        surveys,
+        SurveyAnswered(meta=meta, survey_id=survey_id, feedback_id=feedback_id),
+    )
+
+
+def _record(surveys: ContactSurveys, survey_id: str) -> SurveyRecord:
+    for record in surveys.surveys:
+        if record.id == survey_id:
+            return record
+    raise ValidationError(
+        "survey_id",
+        f"one of {', '.join(r.id for r in surveys.surveys) or 'no surveys yet'}",
+        got=survey_id,
+    )
+
+
+def schedule_periodic(
+    surveys: ContactSurveys | None,
+    *,
+    contact: str,
+    client: str,
+    first: pendulum.DateTime,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[ContactSurveys]:
+    """Start periodic surveys to a contact.
+
+    The first goes at ``first``, then one every ``policy.periodic_every``.
+    """
+    meta = _survey_meta(surveys, contact, to_utc(now, "now"), actor.id)
+    return decide(
+        apply_surveys,
+        surveys,
+        PeriodicSurveyScheduled(meta=meta, client=client, at=to_utc(first, "first")),
+    )
+
+
+def fire_surveys(
+    surveys: ContactSurveys, policy: SurveyPolicy, now: pendulum.DateTime, *, follow_up_open: bool
+) -> Decision[ContactSurveys]:
+    """The engine's timer: send deferred surveys now allowed, remind, expire, run the period.
+
+    Handles every timer due by ``now`` in one decision, so the aggregate's next deadline
+    is always in the future afterwards.
+    """
+    at = to_utc(now, "now")
+    current = surveys
+    events: list[DomainEvent] = []
+    while True:
+        step = _due_timer(current, policy, at, follow_up_open)
+        if not step:
+            break
+        for event in step:
+            current = apply_surveys(current, event)
+        events.extend(step)
+    if not events:
+        raise TransitionNotAllowed("active", "fire", ("nothing is due",))
+    return Decision(current, tuple(events))
+
+
+def _due_timer(
+    surveys: ContactSurveys, policy: SurveyPolicy, at: pendulum.DateTime, follow_up_open: bool
+) -> list[DomainEvent]:
+    meta = _survey_meta(surveys, surveys.contact, at, "system")
+    client = surveys.client
+    for record in surveys.surveys:
+        timer = record.next_timer()
+        if timer is None or timer > at:
+            continue
+        if record.status == "deferred":
+            blocked = _blocked(surveys, at, policy, follow_up_open)
+            if blocked is None:
+                return [_send(meta, record.id, client, record.trigger, policy)]
+            if policy.over_limit is OverLimit.DROP:
+                dropped = SurveyDropped(
+                    meta=meta,
+                    survey_id=record.id,
+                    client=client,
+                    trigger=record.trigger,
+                    reason=blocked[0],
+                )
+                return [dropped]
+            send_at = blocked[1] or at + policy.min_between
+            deferred = SurveyDeferred(
+                meta=meta,
+                survey_id=record.id,
+                client=client,
+                trigger=record.trigger,
+                send_at=send_at,
+                reason=blocked[0],
+            )
+            return [deferred]
+        if record.expires_at is not None and record.expires_at <= at:
+            return [SurveyExpired(meta=meta, survey_id=record.id)]
+        more = record.reminders + 1 < policy.max_reminders
+        reminder = at + policy.remind_after if more else None
+        return [SurveyReminded(meta=meta, survey_id=record.id, next_reminder=reminder)]
+    periodic = surveys.next_periodic
+    if periodic is None or periodic > at:
+        return []
+    # A periodic survey the throttle does not allow is skipped, not deferred: the next
+    # period is already on its way.
+    survey_id = f"periodic-{periodic.format('YYYYMMDD')}"
+    blocked = _blocked(surveys, at, policy, follow_up_open)
+    first: DomainEvent
+    if blocked is None:
+        first = _send(meta, survey_id, client, Trigger.PERIODIC, policy)
+    else:
+        first = SurveyDropped(
+            meta=meta,
+            survey_id=survey_id,
+            client=client,
+            trigger=Trigger.PERIODIC,
+            reason=blocked[0],
+        )
+    following: pendulum.DateTime | None = None
+    if policy.periodic_every is not None:
+        following = periodic + policy.periodic_every
+        while following <= at:
+            following = following + policy.periodic_every
+    return [first, PeriodicSurveyScheduled(meta=meta.next(), client=client, at=following)]

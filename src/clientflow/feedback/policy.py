@@ -1,0 +1,69 @@
+"""Feedback rules: classification bands, follow-up targets, survey throttling.
+
+Survey throttling, as documented choices:
+
+- the limit is a rolling window per contact measured from the last survey *sent* (not
+  the last answer): at most one survey every ``min_days_between`` days;
+- reminders never count against the limit;
+- with ``block_during_follow_up`` (default), no survey goes to a contact whose
+  negative or neutral feedback is still being followed up;
+- an over-limit survey is deferred to the first day it is allowed (``OverLimit.DEFER``,
+  default) or dropped (``OverLimit.DROP``); a deferred survey is re-checked when due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+import pendulum
+
+from clientflow.core import ValidationError
+from clientflow.feedback.model import Bands, Targets
+
+__all__ = ["FeedbackPolicy", "OverLimit", "SurveyPolicy"]
+
+
+@attrs.frozen
+class FeedbackPolicy:
+    """How feedback is classified and how fast each follow-up step must happen."""
+
+    bands: Bands = Bands()
+    targets: Targets = Targets()
+
+
+class OverLimit(enum.Enum):
+    """What happens to a survey the throttle does not allow now."""
+
+    DEFER = "defer"
+    DROP = "drop"
+
+
+@attrs.frozen
+class SurveyPolicy:
+    """Throttling, reminders, expiry and the optional periodic schedule of surveys."""
+
+    min_between: pendulum.Duration = pendulum.duration(days=30)
+    over_limit: OverLimit = OverLimit.DEFER
+    block_during_follow_up: bool = True
+    remind_after: pendulum.Duration = pendulum.duration(days=3)
+    max_reminders: int = 2
+    expire_after: pendulum.Duration = pendulum.duration(days=14)
+    periodic_every: pendulum.Duration | None = None
+
+    def __attrs_post_init__(self) -> None:
+        spans = {
+            "min_between": self.min_between,
+            "remind_after": self.remind_after,
+            "expire_after": self.expire_after,
+            "periodic_every": self.periodic_every,
+        }
+        for name, value in spans.items():
+            if value is None and name == "periodic_every":
+                continue
+            if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+                raise ValidationError(f"surveys.{name}", "a duration > 0", got=value)
+        reminders = self.max_reminders
+        if isinstance(reminders, bool) or not isinstance(reminders, int) or reminders < 0:
+            raise ValidationError("surveys.max_reminders", "a whole number >= 0", got=reminders)
