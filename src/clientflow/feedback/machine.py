@@ -69,7 +69,7 @@ class SurveyMachine(StateMachine):
     expired = State(final=True)
     dropped = State(final=True)
 
-    defer = requested.to(deferred)
+    defer = requested.to(deferred) | deferred.to(deferred)
     send = requested.to(sent) | deferred.to(sent)
     drop = requested.to(dropped) | deferred.to(dropped)
     remind = sent.to(sent)
