@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from clientflow import __version__, changes
+from clientflow import __version__, changes, feedback
 from clientflow.core import ClientflowError, TransitionTable
 from clientflow.demo import run
 
@@ -43,7 +43,11 @@ def demo(store_url: str | None) -> None:
     run(click.echo, store_url)
 
 
-DIAGRAMS: dict[str, TransitionTable] = {"changes": changes.TABLE}
+DIAGRAMS: dict[str, TransitionTable] = {
+    "changes": changes.TABLE,
+    "feedback": feedback.TABLE,
+    "surveys": feedback.SURVEY_TABLE,
+}
 """Each workflow's transition table, by the name the ``diagram`` command takes."""
 
 
