@@ -1,0 +1,585 @@
+"""Commands on issues: pure functions from (issue, input, now) to a Decision.
+
+Commands that move clocks take the calendar the issue's SLA is measured on (the
+client's or the team's, as the host decides); commands that may escalate take the
+escalation policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+
+from clientflow.core import (
+    Actor,
+    AnyOf,
+    BusinessCalendar,
+    Decision,
+    EventMeta,
+    HasRole,
+    IsActor,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+    require,
+    to_utc,
+)
+from clientflow.escalation.events import (
+    ClientNotified,
+    ClientReplied,
+    EscalationAcknowledged,
+    InvestigationStarted,
+    IssueAcknowledged,
+    IssueClosed,
+    IssueDeescalated,
+    IssueEscalated,
+    IssueReopened,
+    IssueReported,
+    IssueResolved,
+    IssueUpdated,
+    PriorityChanged,
+    SlaThresholdReached,
+    SolutionProposed,
+    SolutionRejected,
+    TeamReplied,
+    WaitingOnClient,
+    _Change,
+    apply,
+)
+from clientflow.escalation.machine import TABLE
+from clientflow.escalation.model import Escalation, Issue, IssueKind, SlaClock
+from clientflow.escalation.policy import (
+    EscalationPolicy,
+    SlaAgreement,
+    fire,
+    pause,
+    restart,
+    resume,
+    retime,
+    start_clock,
+    stop,
+)
+
+__all__ = [
+    "acknowledge",
+    "acknowledge_escalation",
+    "add_update",
+    "change_priority",
+    "client_replied",
+    "close",
+    "escalate",
+    "fire_timers",
+    "propose_solution",
+    "reject_solution",
+    "reopen",
+    "report_issue",
+    "resolve",
+    "start_investigation",
+    "team_reply",
+    "wait_on_client",
+]
+
+
+def _text(value: object, field: str, *, required: bool = True) -> str:
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > 10_000:
+        raise ValidationError(field, "a non-empty text" if required else "a text", got=value)
+    return value
+
+
+class _Run:
+    """Builds a command's events one by one, applying each, so later ones see the effect."""
+
+    def __init__(self, issue: Issue, actor: str, at: pendulum.DateTime) -> None:
+        self.issue = issue
+        self.actor = actor
+        self.at = at
+        self.events: list[_Change] = []
+
+    def add(self, kind: type[_Change], **fields: Any) -> None:
+        values: dict[str, Any] = {
+            "clocks": self.issue.clocks,
+            "escalation": self.issue.escalation,
+            "quiet_at": self.issue.quiet_at,
+        }
+        values.update(fields)
+        meta = EventMeta(self.issue.id, self.issue.version + 1, self.at, self.actor)
+        event = kind(meta=meta, **values)
+        self.issue = apply(self.issue, event)
+        self.events.append(event)
+
+    def notify_client(self, topic: str, message: str) -> None:
+        self.add(ClientNotified, topic=topic, message=message)
+
+    def decision(self) -> Decision[Issue]:
+        return Decision(self.issue, tuple(self.events))
+
+
+def _begin(issue: Issue, transition: str, actor: Actor, now: pendulum.DateTime) -> _Run:
+    TABLE.target(issue.status, transition)
+    return _Run(issue, actor.id, to_utc(now, "now"))
+
+
+def _quiet(
+    policy: EscalationPolicy | None, at: pendulum.DateTime, calendar: BusinessCalendar
+) -> pendulum.DateTime | None:
+    if policy is None or policy.no_update_after is None:
+        return None
+    return calendar.add(at, policy.no_update_after)
+
+
+def _map(
+    clocks: tuple[SlaClock, ...], change: Any, metrics: set[str] | None = None
+) -> tuple[SlaClock, ...]:
+    return tuple(change(c) if metrics is None or c.metric in metrics else c for c in clocks)
+
+
+def _escalate(
+    run: _Run, policy: EscalationPolicy, escalation: Escalation, reason: str, **fields: Any
+) -> None:
+    level = policy.level(escalation.level)
+    run.add(
+        IssueEscalated,
+        **fields,
+        escalation=escalation,
+        level=escalation.level,
+        level_name=level.name,
+        notify=level.notify,
+        assign=level.assign,
+        trigger=escalation.trigger,
+        reason=reason,
+    )
+    run.notify_client(
+        "escalated", f"Your issue {run.issue.id} has been escalated to {level.name}: {reason}."
+    )
+
+
+def report_issue(
+    issue_id: str,
+    *,
+    kind: IssueKind,
+    client: str,
+    project: str,
+    title: str,
+    priority: str,
+    owner: str,
+    reporter: Actor,
+    now: pendulum.DateTime,
+    sla: SlaAgreement,
+    escalation: EscalationPolicy | None,
+    calendar: BusinessCalendar,
+) -> Decision[Issue]:
+    """Record a new issue: its SLA is chosen (first matching policy) and its clocks start.
+
+    A complaint escalates at once when the escalation policy says so.
+    """
+    for field, value in (
+        ("issue_id", issue_id),
+        ("client", client),
+        ("project", project),
+        ("title", title),
+        ("owner", owner),
+    ):
+        _text(value, field)
+    if not isinstance(kind, IssueKind):
+        raise ValidationError("kind", f"one of {', '.join(k.value for k in IssueKind)}", got=kind)
+    at = to_utc(now, "now")
+    policy = sla.select(kind, client, project)
+    terms = policy.terms()
+    targets = terms.for_priority(priority)
+    clocks = (
+        start_clock("first_response", targets.first_response, at, terms.thresholds, calendar),
+        start_clock("resolution", targets.resolution, at, terms.thresholds, calendar),
+    )
+    reported = IssueReported(
+        meta=EventMeta(issue_id, 1, at, reporter.id),
+        kind=kind,
+        client=client,
+        project=project,
+        title=title,
+        owner=owner,
+        priority=priority,
+        terms=terms,
+        clocks=clocks,
+        quiet_at=_quiet(escalation, at, calendar),
+    )
+    issue = apply(None, reported)
+    if escalation is None or not (escalation.on_complaint and kind is IssueKind.COMPLAINT):
+        return Decision(issue, (reported,))
+    run = _Run(issue, "system", at)
+    _escalate(
+        run,
+        escalation,
+        escalation.raise_to(None, "client complaint", "complaint", at, calendar),
+        "client complaint",
+    )
+    return Decision(run.issue, (reported, *run.events))
+
+
+def acknowledge(
+    issue: Issue,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """First response: stops the first-response clock."""
+    run = _begin(issue, "acknowledge", actor, now)
+    clocks = _map(issue.clocks, lambda c: stop(c, run.at, calendar), {"first_response"})
+    run.add(IssueAcknowledged, clocks=clocks, quiet_at=_quiet(escalation, run.at, calendar))
+    return run.decision()
+
+
+def start_investigation(
+    issue: Issue,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """Work on the cause begins."""
+    run = _begin(issue, "investigate", actor, now)
+    run.add(InvestigationStarted, quiet_at=_quiet(escalation, run.at, calendar))
+    return run.decision()
+
+
+def propose_solution(
+    issue: Issue,
+    solution: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """Put a solution to the client."""
+    run = _begin(issue, "propose", actor, now)
+    run.add(
+        SolutionProposed,
+        solution=_text(solution, "solution"),
+        quiet_at=_quiet(escalation, run.at, calendar),
+    )
+    return run.decision()
+
+
+def reject_solution(
+    issue: Issue,
+    reason: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """The client turned the solution down: back to investigating."""
+    run = _begin(issue, "reject_solution", actor, now)
+    run.add(
+        SolutionRejected,
+        reason=_text(reason, "reason"),
+        quiet_at=_quiet(escalation, run.at, calendar),
+    )
+    return run.decision()
+
+
+def wait_on_client(
+    issue: Issue, reason: str, actor: Actor, now: pendulum.DateTime, *, calendar: BusinessCalendar
+) -> Decision[Issue]:
+    """Ask the client for something: the SLA clocks pause until they reply."""
+    run = _begin(issue, "wait_on_client", actor, now)
+    clocks = _map(issue.clocks, lambda c: pause(c, run.at))
+    run.add(WaitingOnClient, clocks=clocks, reason=_text(reason, "reason"), quiet_at=None)
+    run.notify_client(
+        "paused",
+        f"We need your input on {issue.id}: {reason}. The SLA clock is paused until you reply.",
+    )
+    return run.decision()
+
+
+def client_replied(
+    issue: Issue,
+    message: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """The client wrote: paused clocks resume, and a next-reply clock starts if the SLA has one."""
+    waiting = issue.status == "waiting_on_client"
+    run = _begin(issue, "client_replied" if waiting else "update", actor, now)
+    clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar))
+    target = issue.terms.for_priority(issue.priority).next_reply
+    if target is not None:
+        reply = start_clock("next_reply", target, run.at, issue.terms.thresholds, calendar)
+        clocks = (*(c for c in clocks if c.metric != "next_reply"), reply)
+    quiet = _quiet(escalation, run.at, calendar) if waiting else issue.quiet_at
+    run.add(
+        ClientReplied,
+        clocks=clocks,
+        message=_text(message, "message"),
+        resumed=waiting,
+        quiet_at=quiet,
+    )
+    return run.decision()
+
+
+def team_reply(
+    issue: Issue,
+    message: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """The team answered: the next-reply clock stops."""
+    run = _begin(issue, "update", actor, now)
+    clocks = _map(issue.clocks, lambda c: stop(c, run.at, calendar), {"next_reply"})
+    run.add(
+        TeamReplied,
+        clocks=clocks,
+        message=_text(message, "message"),
+        quiet_at=_quiet(escalation, run.at, calendar),
+    )
+    return run.decision()
+
+
+def add_update(
+    issue: Issue,
+    note: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """A progress note; resets the no-update trigger."""
+    run = _begin(issue, "update", actor, now)
+    run.add(IssueUpdated, note=_text(note, "note"), quiet_at=_quiet(escalation, run.at, calendar))
+    return run.decision()
+
+
+def change_priority(
+    issue: Issue, priority: str, actor: Actor, now: pendulum.DateTime, *, calendar: BusinessCalendar
+) -> Decision[Issue]:
+    """Re-prioritise: targets from the same SLA version, from the original start, pauses kept."""
+    run = _begin(issue, "update", actor, now)
+    targets = issue.terms.for_priority(priority)
+    goals = {
+        "first_response": targets.first_response,
+        "resolution": targets.resolution,
+        "next_reply": targets.next_reply,
+    }
+
+    def retarget(clock: SlaClock) -> SlaClock:
+        goal = goals.get(clock.metric)
+        if goal is None or clock.stopped_at is not None:
+            return clock
+        return retime(clock, calendar, goal)
+
+    run.add(
+        PriorityChanged,
+        clocks=tuple(retarget(c) for c in issue.clocks),
+        old=issue.priority,
+        new=priority,
+    )
+    return run.decision()
+
+
+def resolve(
+    issue: Issue,
+    resolution: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+) -> Decision[Issue]:
+    """Resolve: every clock stops (a pause in progress is accounted first); de-escalate."""
+    run = _begin(issue, "resolve", actor, now)
+    clocks = _map(issue.clocks, lambda c: stop(c, run.at, calendar))
+    run.add(IssueResolved, clocks=clocks, resolution=_text(resolution, "resolution"), quiet_at=None)
+    if issue.escalation is not None:
+        run.add(IssueDeescalated, escalation=None, reason="resolved")
+    run.notify_client("resolved", f"Your issue {issue.id} is resolved: {resolution}")
+    return run.decision()
+
+
+def reopen(
+    issue: Issue,
+    reason: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None = None,
+) -> Decision[Issue]:
+    """The problem is back: the resolution clock runs again (time resolved counts as paused)."""
+    run = _begin(issue, "reopen", actor, now)
+    clocks = _map(issue.clocks, lambda c: restart(c, run.at, calendar), {"resolution"})
+    count = issue.reopened + 1
+    run.add(
+        IssueReopened,
+        clocks=clocks,
+        reason=_text(reason, "reason"),
+        count=count,
+        quiet_at=_quiet(escalation, run.at, calendar),
+    )
+    if (
+        escalation is not None
+        and escalation.reopen_limit is not None
+        and count >= escalation.reopen_limit
+    ):
+        why = f"reopened {count} times"
+        _escalate(
+            run,
+            escalation,
+            escalation.raise_to(run.issue.escalation, why, "reopened", run.at, calendar),
+            why,
+        )
+    return run.decision()
+
+
+def close(issue: Issue, actor: Actor, now: pendulum.DateTime) -> Decision[Issue]:
+    """Close a resolved issue."""
+    run = _begin(issue, "close", actor, now)
+    run.add(IssueClosed, quiet_at=None)
+    return run.decision()
+
+
+def escalate(
+    issue: Issue,
+    reason: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy,
+) -> Decision[Issue]:
+    """Escalate by hand, with a reason, one level up."""
+    run = _begin(issue, "update", actor, now)
+    if issue.status == "resolved":
+        raise TransitionNotAllowed(issue.status, "escalate", ("reopen", "close"))
+    why = _text(reason, "reason")
+    _escalate(
+        run, escalation, escalation.raise_to(issue.escalation, why, "manual", run.at, calendar), why
+    )
+    return run.decision()
+
+
+def acknowledge_escalation(
+    issue: Issue,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy,
+) -> Decision[Issue]:
+    """A recipient of the current level takes the escalation; the chain stops."""
+    run = _begin(issue, "update", actor, now)
+    current = issue.escalation
+    if current is None or current.acknowledged_by is not None:
+        raise TransitionNotAllowed(issue.status, "acknowledge_escalation", ("escalate",))
+    level = escalation.level(current.level)
+    recipients = AnyOf(
+        (IsActor(frozenset(level.notify)), *(HasRole(name) for name in level.notify))
+    )
+    try:
+        require(recipients, actor, f"acknowledge the escalation of {issue.id}")
+    except PermissionDenied:
+        raise PermissionDenied(
+            actor.id,
+            f"acknowledge the escalation of {issue.id}",
+            f"is a recipient of level {level.name}",
+        ) from None
+    run.add(
+        EscalationAcknowledged,
+        escalation=escalation.acknowledged(current, actor.id, run.at, calendar),
+        by=actor.id,
+    )
+    return run.decision()
+
+
+def fire_timers(
+    issue: Issue,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None,
+) -> Decision[Issue]:
+    """The engine's timer: every threshold, escalation step and no-update trigger due by ``now``.
+
+    Thresholds fire in time order, each once; a warning at the policy's fraction or a
+    breach escalates. Afterwards ``next_deadline`` lies in the future.
+    """
+    at = to_utc(now, "now")
+    run = _Run(issue, "system", at)
+    for _ in range(1000):  # bounded: each round fires one timer and moves it on
+        if not _fire_one(run, at, calendar, escalation):
+            break
+    if not run.events:
+        raise ValidationError(
+            "now", f"an instant at or after the next timer ({issue.next_deadline})", got=at
+        )
+    return run.decision()
+
+
+def _fire_one(
+    run: _Run, at: pendulum.DateTime, calendar: BusinessCalendar, policy: EscalationPolicy | None
+) -> bool:
+    issue = run.issue
+    due = sorted(
+        (t.at, clock.metric, t.fraction)
+        for clock in issue.clocks
+        if clock.next_timer() is not None
+        for t in clock.thresholds
+        if not t.fired and t.at <= at
+    )
+    if due:
+        _, metric, fraction = due[0]
+        clock = issue.clock(metric)
+        assert clock is not None
+        breach = fraction >= 1
+        clocks = _map(issue.clocks, lambda c: fire(c, fraction), {metric})
+        run.add(
+            SlaThresholdReached,
+            clocks=clocks,
+            metric=metric,
+            fraction=fraction,
+            breach=breach,
+            deadline=clock.deadline,
+            notify=(issue.owner,),
+        )
+        if policy is not None and (
+            (breach and policy.on_breach) or (not breach and policy.on_warning == fraction)
+        ):
+            trigger = "sla breach" if breach else "sla warning"
+            state = "breached" if breach else f"at {fraction:.0%}"
+            due_at = clock.deadline.to_iso8601_string()
+            why = f"{metric.replace('_', ' ')} {state} (due {due_at})"
+            _escalate(
+                run, policy, policy.raise_to(run.issue.escalation, why, trigger, at, calendar), why
+            )
+        return True
+    current = issue.escalation
+    if policy is not None and current is not None:
+        if current.pass_at is not None and current.pass_at <= at:
+            _escalate(run, policy, policy.passed(current, at, calendar), "not acknowledged in time")
+            return True
+        if current.ack_expires_at is not None and current.ack_expires_at <= at:
+            _escalate(
+                run,
+                policy,
+                policy.ack_expired(current, at, calendar),
+                "acknowledged but not resolved in time",
+            )
+            return True
+    if policy is not None and issue.quiet_at is not None and issue.quiet_at <= at:
+        quiet = policy.no_update_after
+        why = f"no update for {quiet.in_words()}" if quiet is not None else "no update"
+        escalated = policy.raise_to(issue.escalation, why, "no update", at, calendar)
+        # Fires once per silence: the next update re-arms it.
+        _escalate(run, policy, escalated, why, quiet_at=None)
+        return True
+    return False

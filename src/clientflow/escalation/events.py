@@ -1,0 +1,302 @@
+"""What happens to an issue, as facts, and how each fact changes it.
+
+Events that move clocks or the escalation carry the resulting clocks, escalation and
+no-update deadline, computed by the command on the calendar: the history shows every
+deadline as it was, and rebuilding needs no calendar.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+import pendulum
+
+from clientflow.core import DomainEvent, EventRegistry, ValidationError
+from clientflow.escalation.machine import TABLE
+from clientflow.escalation.model import Escalation, Issue, IssueKind, SlaClock, SlaTerms
+
+__all__ = [
+    "EVENTS",
+    "ClientNotified",
+    "ClientReplied",
+    "EscalationAcknowledged",
+    "InvestigationStarted",
+    "IssueAcknowledged",
+    "IssueClosed",
+    "IssueDeescalated",
+    "IssueEscalated",
+    "IssueReopened",
+    "IssueReported",
+    "IssueResolved",
+    "IssueUpdated",
+    "PriorityChanged",
+    "SlaThresholdReached",
+    "SolutionProposed",
+    "SolutionRejected",
+    "TeamReplied",
+    "WaitingOnClient",
+    "apply",
+]
+
+
+@attrs.frozen(kw_only=True)
+class IssueReported(DomainEvent):
+    """A client raised an issue (the reporter is the event's actor)."""
+
+    event_type: ClassVar[str] = "issue.reported"
+    kind: IssueKind
+    client: str
+    project: str
+    title: str
+    owner: str
+    priority: str
+    terms: SlaTerms
+    clocks: tuple[SlaClock, ...]
+    quiet_at: pendulum.DateTime | None
+
+
+@attrs.frozen(kw_only=True)
+class _Change(DomainEvent):
+    """A change of state, clocks or escalation; ``update`` says whether the team acted."""
+
+    transition: ClassVar[str] = "update"
+    update: ClassVar[bool] = True
+    clocks: tuple[SlaClock, ...]
+    escalation: Escalation | None
+    quiet_at: pendulum.DateTime | None
+
+
+@attrs.frozen(kw_only=True)
+class IssueAcknowledged(_Change):
+    """First response: someone took the issue."""
+
+    event_type: ClassVar[str] = "issue.acknowledged"
+    transition: ClassVar[str] = "acknowledge"
+
+
+@attrs.frozen(kw_only=True)
+class InvestigationStarted(_Change):
+    """Work on the cause began."""
+
+    event_type: ClassVar[str] = "issue.investigation_started"
+    transition: ClassVar[str] = "investigate"
+
+
+@attrs.frozen(kw_only=True)
+class SolutionProposed(_Change):
+    """A solution was put to the client."""
+
+    event_type: ClassVar[str] = "issue.solution_proposed"
+    transition: ClassVar[str] = "propose"
+    solution: str
+
+
+@attrs.frozen(kw_only=True)
+class SolutionRejected(_Change):
+    """The client did not accept the solution: back to investigating."""
+
+    event_type: ClassVar[str] = "issue.solution_rejected"
+    transition: ClassVar[str] = "reject_solution"
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class WaitingOnClient(_Change):
+    """The team needs the client: SLA clocks are paused."""
+
+    event_type: ClassVar[str] = "issue.waiting_on_client"
+    transition: ClassVar[str] = "wait_on_client"
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ClientReplied(_Change):
+    """The client wrote: clocks resume (if paused) and a reply is owed."""
+
+    event_type: ClassVar[str] = "issue.client_replied"
+    update: ClassVar[bool] = False
+    message: str
+    resumed: bool
+
+
+@attrs.frozen(kw_only=True)
+class TeamReplied(_Change):
+    """The team answered the client's message."""
+
+    event_type: ClassVar[str] = "issue.team_replied"
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class IssueUpdated(_Change):
+    """A progress note (resets the no-update trigger)."""
+
+    event_type: ClassVar[str] = "issue.updated"
+    note: str
+
+
+@attrs.frozen(kw_only=True)
+class PriorityChanged(_Change):
+    """Priority changed: targets recomputed from the original start, pauses kept."""
+
+    event_type: ClassVar[str] = "issue.priority_changed"
+    old: str
+    new: str
+
+
+@attrs.frozen(kw_only=True)
+class IssueResolved(_Change):
+    """Resolved (clocks stopped, a pause in progress accounted first)."""
+
+    event_type: ClassVar[str] = "issue.resolved"
+    transition: ClassVar[str] = "resolve"
+    resolution: str
+
+
+@attrs.frozen(kw_only=True)
+class IssueReopened(_Change):
+    """The problem came back: resolution clock running again, counted."""
+
+    event_type: ClassVar[str] = "issue.reopened"
+    transition: ClassVar[str] = "reopen"
+    update: ClassVar[bool] = False
+    reason: str
+    count: int
+
+
+@attrs.frozen(kw_only=True)
+class IssueClosed(_Change):
+    """Closed after resolution."""
+
+    event_type: ClassVar[str] = "issue.closed"
+    transition: ClassVar[str] = "close"
+
+
+@attrs.frozen(kw_only=True)
+class SlaThresholdReached(_Change):
+    """An SLA clock passed a threshold (``breach`` when it is 100 %)."""
+
+    event_type: ClassVar[str] = "issue.sla_threshold_reached"
+    update: ClassVar[bool] = False
+    metric: str
+    fraction: float
+    breach: bool
+    deadline: pendulum.DateTime
+    notify: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class IssueEscalated(_Change):
+    """Escalated to a level: who is told, who takes over, and why."""
+
+    event_type: ClassVar[str] = "issue.escalated"
+    update: ClassVar[bool] = False
+    level: int
+    level_name: str
+    notify: tuple[str, ...]
+    assign: str | None
+    trigger: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class EscalationAcknowledged(_Change):
+    """A recipient of the current level took the escalation."""
+
+    event_type: ClassVar[str] = "issue.escalation_acknowledged"
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class IssueDeescalated(_Change):
+    """The escalation ended (the issue was resolved)."""
+
+    event_type: ClassVar[str] = "issue.deescalated"
+    update: ClassVar[bool] = False
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ClientNotified(_Change):
+    """What the client is told: every escalation, resolution and pause produces one."""
+
+    event_type: ClassVar[str] = "issue.client_notified"
+    update: ClassVar[bool] = False
+    topic: str
+    message: str
+
+
+EVENTS = EventRegistry(
+    [
+        IssueReported,
+        IssueAcknowledged,
+        InvestigationStarted,
+        SolutionProposed,
+        SolutionRejected,
+        WaitingOnClient,
+        ClientReplied,
+        TeamReplied,
+        IssueUpdated,
+        PriorityChanged,
+        IssueResolved,
+        IssueReopened,
+        IssueClosed,
+        SlaThresholdReached,
+        IssueEscalated,
+        EscalationAcknowledged,
+        IssueDeescalated,
+        ClientNotified,
+    ]
+)
+"""Every issue event type."""
+
+
+def apply(issue: Issue | None, event: DomainEvent) -> Issue:
+    """Evolve an issue by one event; the only code that changes one."""
+    if isinstance(event, IssueReported):
+        if issue is not None:
+            raise ValidationError(
+                "event", "issue.reported only as the first event", got=event.event_id
+            )
+        reported = Issue(
+            id=event.aggregate_id,
+            version=event.aggregate_version,
+            status=TABLE.initial,
+            kind=event.kind,
+            client=event.client,
+            project=event.project,
+            title=event.title,
+            reporter=event.actor,
+            owner=event.owner,
+            priority=event.priority,
+            reported_at=event.occurred_at,
+            terms=event.terms,
+            clocks=event.clocks,
+            last_update=event.occurred_at,
+            quiet_at=event.quiet_at,
+        )
+        return attrs.evolve(reported, next_deadline=reported.timers())
+    if issue is None:
+        raise ValidationError("event", "issue.reported as the first event", got=event.event_type)
+    if not isinstance(event, _Change):
+        raise ValidationError("event", "an issue event", got=type(event).__name__)
+    transition = type(event).transition
+    if isinstance(event, ClientReplied) and event.resumed:
+        transition = "client_replied"
+    changed = attrs.evolve(
+        issue,
+        version=event.aggregate_version,
+        status=TABLE.target(issue.status, transition),
+        clocks=event.clocks,
+        escalation=event.escalation,
+        quiet_at=event.quiet_at,
+        last_update=event.occurred_at if type(event).update else issue.last_update,
+    )
+    if isinstance(event, PriorityChanged):
+        changed = attrs.evolve(changed, priority=event.new)
+    elif isinstance(event, IssueReopened):
+        changed = attrs.evolve(changed, reopened=event.count)
+    elif isinstance(event, IssueEscalated) and event.assign is not None:
+        changed = attrs.evolve(changed, owner=event.assign)
+    return attrs.evolve(changed, next_deadline=changed.timers())

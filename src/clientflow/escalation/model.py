@@ -1,0 +1,182 @@
+"""Issues, their SLA clocks and their escalation: the aggregate and its value objects."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+import pendulum
+
+from clientflow.core import ValidationError
+
+__all__ = [
+    "ClockState",
+    "Escalation",
+    "Issue",
+    "IssueKind",
+    "PriorityTargets",
+    "SlaClock",
+    "SlaTerms",
+    "Threshold",
+]
+
+
+class IssueKind(enum.Enum):
+    """What the client raised."""
+
+    ISSUE = "issue"
+    COMPLAINT = "complaint"
+    CONFLICT = "conflict"
+    RISK = "risk"
+
+
+class ClockState(enum.Enum):
+    """Where an SLA clock stands."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+@attrs.frozen
+class Threshold:
+    """A warning point of a clock: ``fraction`` of its target, due at ``at``."""
+
+    fraction: float
+    at: pendulum.DateTime
+    fired: bool = False
+
+
+@attrs.frozen
+class SlaClock:
+    """One SLA metric (first response, next reply, resolution) of one issue.
+
+    ``deadline`` is live: ``calendar.add(started_at, target + paused)``, where ``paused``
+    is the business time spent paused; ``original_deadline`` is the deadline the clock
+    started with. Threshold instants move with the deadline; each fires once.
+    """
+
+    metric: str
+    started_at: pendulum.DateTime
+    target: pendulum.Duration
+    paused: pendulum.Duration
+    original_deadline: pendulum.DateTime
+    deadline: pendulum.DateTime
+    thresholds: tuple[Threshold, ...]
+    paused_since: pendulum.DateTime | None = None
+    stopped_at: pendulum.DateTime | None = None
+
+    @property
+    def state(self) -> ClockState:
+        """Running, paused, met (stopped in time) or breached (stopped late, or past due)."""
+        if self.stopped_at is not None:
+            return ClockState.MET if self.stopped_at <= self.deadline else ClockState.BREACHED
+        if self.paused_since is not None:
+            return ClockState.PAUSED
+        if any(t.fired and t.fraction >= 1 for t in self.thresholds):
+            return ClockState.BREACHED
+        return ClockState.RUNNING
+
+    def next_timer(self) -> pendulum.DateTime | None:
+        """When the next threshold fires; ``None`` if stopped, paused or all fired."""
+        if self.stopped_at is not None or self.paused_since is not None:
+            return None
+        pending = [t.at for t in self.thresholds if not t.fired]
+        return min(pending) if pending else None
+
+
+@attrs.frozen
+class PriorityTargets:
+    """SLA targets of one priority, in business time."""
+
+    priority: str
+    first_response: pendulum.Duration
+    resolution: pendulum.Duration
+    next_reply: pendulum.Duration | None = None
+
+
+@attrs.frozen
+class SlaTerms:
+    """The SLA an issue runs under, snapshotted when it is reported.
+
+    The policy's name and version, targets for every priority (a priority change stays
+    within this version) and warning thresholds (1.0 = breach).
+    """
+
+    policy: str
+    version: int
+    targets: tuple[PriorityTargets, ...]
+    thresholds: tuple[float, ...]
+
+    def for_priority(self, priority: str) -> PriorityTargets:
+        """Targets of one priority; ``ValidationError`` naming the known ones."""
+        for target in self.targets:
+            if target.priority == priority:
+                return target
+        known = ", ".join(t.priority for t in self.targets)
+        raise ValidationError(f"sla.{self.policy}.priority", f"one of {known}", got=priority)
+
+
+@attrs.frozen
+class Escalation:
+    """Where an escalation stands: level (1-based), why, who acknowledged, what comes next."""
+
+    level: int
+    reason: str
+    trigger: str
+    since: pendulum.DateTime
+    cycles: int = 0
+    acknowledged_by: str | None = None
+    pass_at: pendulum.DateTime | None = None
+    ack_expires_at: pendulum.DateTime | None = None
+
+    def next_timer(self) -> pendulum.DateTime | None:
+        """When the escalation next moves by itself."""
+        times = [t for t in (self.pass_at, self.ack_expires_at) if t is not None]
+        return min(times) if times else None
+
+
+@attrs.frozen(kw_only=True)
+class Issue:
+    """A problem, complaint, conflict or risk raised by a client, with its SLA clocks."""
+
+    id: str
+    version: int
+    status: str
+    kind: IssueKind
+    client: str
+    project: str
+    title: str
+    reporter: str
+    owner: str
+    priority: str
+    reported_at: pendulum.DateTime
+    terms: SlaTerms
+    clocks: tuple[SlaClock, ...]
+    escalation: Escalation | None = None
+    reopened: int = 0
+    last_update: pendulum.DateTime
+    quiet_at: pendulum.DateTime | None = None
+    next_deadline: pendulum.DateTime | None = None
+
+    def timers(self) -> pendulum.DateTime | None:
+        """The earliest instant anything of this issue fires (its ``next_deadline``).
+
+        An SLA threshold, an escalation step, or the no-update trigger.
+        """
+        times = [t for t in (c.next_timer() for c in self.clocks) if t is not None]
+        if self.escalation is not None:
+            step = self.escalation.next_timer()
+            if step is not None:
+                times.append(step)
+        if self.quiet_at is not None:
+            times.append(self.quiet_at)
+        return min(times) if times else None
+
+    def clock(self, metric: str) -> SlaClock | None:
+        """The clock of one metric, if it has started."""
+        for clock in self.clocks:
+            if clock.metric == metric:
+                return clock
+        return None

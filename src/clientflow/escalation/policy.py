@@ -1,0 +1,425 @@
+"""SLA and escalation policies, and the clock arithmetic (in business time).
+
+Clock rules, each a place where SLA tools in the wild go wrong:
+
+- paused time is measured in **business time** and pushes the deadline by exactly that
+  working time: ``deadline = calendar.add(start, target + paused)``;
+- stopping a paused clock (pause and resolve in one step) first accounts the pause;
+- a priority change recomputes targets **from the original start** and keeps the
+  pauses already accumulated;
+- threshold instants (50 %, 75 %, 100 % = breach by default) are derived from the live
+  deadline, move when it moves, and each fires once per clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import attrs
+import pendulum
+
+from clientflow.core import (
+    BusinessCalendar,
+    ValidationError,
+    duration_micros,
+    from_micros,
+    to_micros,
+)
+from clientflow.escalation.model import (
+    Escalation,
+    IssueKind,
+    PriorityTargets,
+    SlaClock,
+    SlaTerms,
+    Threshold,
+)
+
+__all__ = [
+    "ClockReport",
+    "Digest",
+    "EscalationPolicy",
+    "Level",
+    "SlaAgreement",
+    "SlaPolicy",
+    "digest",
+    "fire",
+    "pause",
+    "report",
+    "restart",
+    "resume",
+    "retime",
+    "start_clock",
+    "stop",
+]
+
+
+def _span(
+    value: dt.timedelta | None, key: str, *, optional: bool = False
+) -> pendulum.Duration | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+        raise ValidationError(key, "a duration > 0", got=value)
+    return pendulum.Duration(microseconds=duration_micros(value))
+
+
+@attrs.frozen
+class SlaPolicy:
+    """Targets per priority and warning thresholds, for the issues its condition selects.
+
+    ``kinds``, ``clients`` and ``projects`` limit which issues it applies to (``None``:
+    any). ``version`` is recorded on every issue, which keeps its terms when the policy
+    is edited.
+    """
+
+    name: str
+    targets: tuple[PriorityTargets, ...]
+    thresholds: tuple[float, ...] = (0.5, 0.75, 1.0)
+    version: int = 1
+    kinds: frozenset[IssueKind] | None = None
+    clients: frozenset[str] | None = None
+    projects: frozenset[str] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        base = f"sla.{self.name}"
+        if not self.targets:
+            raise ValidationError(f"{base}.targets", "targets for at least one priority")
+        seen = set()
+        for target in self.targets:
+            key = f"{base}.{target.priority}"
+            if target.priority in seen:
+                raise ValidationError(key, "one set of targets per priority")
+            seen.add(target.priority)
+            _span(target.first_response, f"{key}.first_response")
+            _span(target.resolution, f"{key}.resolution")
+            _span(target.next_reply, f"{key}.next_reply", optional=True)
+        for fraction in self.thresholds:
+            if (
+                isinstance(fraction, bool)
+                or not isinstance(fraction, int | float)
+                or not 0 < fraction <= 1
+            ):
+                raise ValidationError(
+                    f"{base}.thresholds", "fractions in (0, 1], e.g. 0.5, 0.75, 1.0", got=fraction
+                )
+
+    def matches(self, kind: IssueKind, client: str, project: str) -> bool:
+        """Whether this policy applies to such an issue."""
+        return (
+            (self.kinds is None or kind in self.kinds)
+            and (self.clients is None or client in self.clients)
+            and (self.projects is None or project in self.projects)
+        )
+
+    def terms(self) -> SlaTerms:
+        """The snapshot an issue keeps: this version's targets and thresholds (with 1.0)."""
+        fractions = tuple(sorted({*(float(f) for f in self.thresholds), 1.0}))
+        return SlaTerms(self.name, self.version, self.targets, fractions)
+
+
+@attrs.frozen
+class SlaAgreement:
+    """Ordered SLA policies; the first whose condition matches an issue applies."""
+
+    policies: tuple[SlaPolicy, ...]
+
+    def select(self, kind: IssueKind, client: str, project: str) -> SlaPolicy:
+        """The policy for such an issue."""
+        for policy in self.policies:
+            if policy.matches(kind, client, project):
+                return policy
+        raise ValidationError(
+            "sla",
+            "a policy matching this issue (end the list with a catch-all)",
+            got=(kind.value, client, project),
+        )
+
+
+@attrs.frozen
+class Level:
+    """One escalation level: who is told, who takes over, how long before the next level."""
+
+    name: str
+    notify: tuple[str, ...]
+    delay: pendulum.Duration
+    assign: str | None = None
+
+
+@attrs.frozen
+class EscalationPolicy:
+    """Ordered levels and what triggers them.
+
+    Triggers: the resolution clock passing ``on_warning`` (a fraction) or breaching
+    (``on_breach``), no update for ``no_update_after`` business time, ``reopen_limit``
+    reopenings, a complaint (``on_complaint``), or a person with a reason. An
+    unacknowledged level passes to the next after its ``delay``; past the last level the
+    chain starts again ``repeat`` times; an acknowledgement that is not followed by
+    resolution within ``ack_timeout`` re-opens the escalation at its level.
+    """
+
+    levels: tuple[Level, ...]
+    on_warning: float | None = 0.75
+    on_breach: bool = True
+    no_update_after: pendulum.Duration | None = None
+    reopen_limit: int | None = 2
+    on_complaint: bool = True
+    repeat: int = 0
+    ack_timeout: pendulum.Duration | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.levels:
+            raise ValidationError("escalation.levels", "at least one level")
+        for level in self.levels:
+            _span(level.delay, f"escalation.levels.{level.name}.delay")
+            if not level.notify:
+                raise ValidationError(
+                    f"escalation.levels.{level.name}.notify", "at least one recipient"
+                )
+        if self.on_warning is not None and not 0 < self.on_warning <= 1:
+            raise ValidationError(
+                "escalation.on_warning", "a fraction in (0, 1]", got=self.on_warning
+            )
+        _span(self.no_update_after, "escalation.no_update_after", optional=True)
+        _span(self.ack_timeout, "escalation.ack_timeout", optional=True)
+        if self.repeat < 0 or (self.reopen_limit is not None and self.reopen_limit < 1):
+            raise ValidationError(
+                "escalation.repeat",
+                "repeat >= 0 and reopen_limit >= 1",
+                got=(self.repeat, self.reopen_limit),
+            )
+
+    def level(self, number: int) -> Level:
+        """Level ``number`` (1-based)."""
+        return self.levels[number - 1]
+
+    def _pass_at(
+        self, level: int, cycles: int, at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> pendulum.DateTime | None:
+        if level < len(self.levels) or cycles < self.repeat:
+            return calendar.add(at, self.level(level).delay)
+        return None
+
+    def raise_to(
+        self,
+        current: Escalation | None,
+        reason: str,
+        trigger: str,
+        at: pendulum.DateTime,
+        calendar: BusinessCalendar,
+    ) -> Escalation:
+        """Escalate one level (to the first if none yet; the top level stays the top)."""
+        level = 1 if current is None else min(current.level + 1, len(self.levels))
+        cycles = 0 if current is None else current.cycles
+        return Escalation(
+            level, reason, trigger, at, cycles, None, self._pass_at(level, cycles, at, calendar)
+        )
+
+    def passed(
+        self, current: Escalation, at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> Escalation:
+        """An unacknowledged level timed out: the next level, or the chain again."""
+        if current.level < len(self.levels):
+            level, cycles = current.level + 1, current.cycles
+        else:
+            level, cycles = 1, current.cycles + 1
+        return Escalation(
+            level,
+            current.reason,
+            "unacknowledged",
+            at,
+            cycles,
+            None,
+            self._pass_at(level, cycles, at, calendar),
+        )
+
+    def acknowledged(
+        self, current: Escalation, by: str, at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> Escalation:
+        """A recipient took it: the chain stops, until the acknowledgement times out."""
+        expires = calendar.add(at, self.ack_timeout) if self.ack_timeout is not None else None
+        return attrs.evolve(current, acknowledged_by=by, pass_at=None, ack_expires_at=expires)
+
+    def ack_expired(
+        self, current: Escalation, at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> Escalation:
+        """Acknowledged but not resolved in time: the escalation is open again at its level."""
+        return Escalation(
+            current.level,
+            current.reason,
+            "acknowledgement timed out",
+            at,
+            current.cycles,
+            None,
+            self._pass_at(current.level, current.cycles, at, calendar),
+        )
+
+
+# -- clock arithmetic ---------------------------------------------------------------------
+
+
+def _thresholds(
+    start: pendulum.DateTime,
+    target: dt.timedelta,
+    paused: dt.timedelta,
+    fractions: Iterable[float],
+    *,
+    fired: frozenset[float],
+    calendar: BusinessCalendar,
+) -> tuple[Threshold, ...]:
+    return tuple(
+        Threshold(f, calendar.add(start, target * f + paused), f in fired) for f in fractions
+    )
+
+
+def start_clock(
+    metric: str,
+    target: pendulum.Duration,
+    at: pendulum.DateTime,
+    fractions: tuple[float, ...],
+    calendar: BusinessCalendar,
+) -> SlaClock:
+    """A new running clock."""
+    deadline = calendar.add(at, target)
+    zero = pendulum.Duration()
+    return SlaClock(
+        metric,
+        at,
+        target,
+        zero,
+        deadline,
+        deadline,
+        _thresholds(at, target, zero, fractions, fired=frozenset(), calendar=calendar),
+    )
+
+
+def retime(
+    clock: SlaClock, calendar: BusinessCalendar, target: pendulum.Duration | None = None
+) -> SlaClock:
+    """Recompute deadline and thresholds (after a pause ends or the target changes).
+
+    Always from the original start, keeping accumulated pauses and fired thresholds.
+    """
+    goal = clock.target if target is None else target
+    fired = frozenset(t.fraction for t in clock.thresholds if t.fired)
+    fractions = tuple(t.fraction for t in clock.thresholds)
+    deadline = calendar.add(clock.started_at, goal + clock.paused)
+    original = (
+        calendar.add(clock.started_at, goal) if target is not None else clock.original_deadline
+    )
+    return attrs.evolve(
+        clock,
+        target=goal,
+        deadline=deadline,
+        original_deadline=original,
+        thresholds=_thresholds(
+            clock.started_at, goal, clock.paused, fractions, fired=fired, calendar=calendar
+        ),
+    )
+
+
+def pause(clock: SlaClock, at: pendulum.DateTime) -> SlaClock:
+    """Stop counting; nothing fires while paused."""
+    if clock.stopped_at is not None or clock.paused_since is not None:
+        return clock
+    return attrs.evolve(clock, paused_since=at)
+
+
+def resume(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) -> SlaClock:
+    """Count again; the business time spent paused pushes the deadline by exactly that."""
+    if clock.paused_since is None:
+        return clock
+    paused = clock.paused + calendar.elapsed(clock.paused_since, at)
+    return retime(
+        attrs.evolve(
+            clock, paused=pendulum.Duration(microseconds=duration_micros(paused)), paused_since=None
+        ),
+        calendar,
+    )
+
+
+def stop(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) -> SlaClock:
+    """The metric was met (or missed) at ``at``; a pause in progress is accounted first."""
+    if clock.stopped_at is not None:
+        return clock
+    return attrs.evolve(resume(clock, at, calendar), stopped_at=at)
+
+
+def restart(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) -> SlaClock:
+    """Reopened: the stopped clock runs again; the time it was stopped counts as paused."""
+    if clock.stopped_at is None:
+        return clock
+    return resume(attrs.evolve(clock, stopped_at=None, paused_since=clock.stopped_at), at, calendar)
+
+
+def fire(clock: SlaClock, fraction: float) -> SlaClock:
+    """Mark one threshold fired."""
+    return attrs.evolve(
+        clock,
+        thresholds=tuple(
+            attrs.evolve(t, fired=True) if t.fraction == fraction else t for t in clock.thresholds
+        ),
+    )
+
+
+@attrs.frozen
+class ClockReport:
+    """A clock at an instant: business and wall-clock elapsed, time left, deadlines, state."""
+
+    metric: str
+    state: str
+    business_elapsed: pendulum.Duration
+    wall_elapsed: pendulum.Duration
+    left: pendulum.Duration
+    original_deadline: pendulum.DateTime
+    deadline: pendulum.DateTime
+    paused: pendulum.Duration
+
+
+def report(clock: SlaClock, calendar: BusinessCalendar, now: pendulum.DateTime) -> ClockReport:
+    """How the clock stands at ``now`` (or where it stopped). ``left`` is negative when late."""
+    end = clock.stopped_at or now
+    counted_until = clock.paused_since or end
+    worked = calendar.elapsed(clock.started_at, counted_until) - clock.paused
+    left = clock.target - worked
+    return ClockReport(
+        metric=clock.metric,
+        state=clock.state.value,
+        business_elapsed=pendulum.Duration(microseconds=duration_micros(worked)),
+        wall_elapsed=pendulum.Duration(microseconds=duration_micros(end - clock.started_at)),
+        left=pendulum.Duration(microseconds=duration_micros(left)),
+        original_deadline=clock.original_deadline,
+        deadline=clock.deadline,
+        paused=clock.paused,
+    )
+
+
+@attrs.frozen
+class Digest:
+    """Warnings for one recipient in one period, sent as one message."""
+
+    recipient: str
+    period_start: pendulum.DateTime
+    items: tuple[str, ...]
+
+
+def digest(
+    warnings: Iterable[tuple[pendulum.DateTime, tuple[str, ...], str]], period: dt.timedelta
+) -> tuple[Digest, ...]:
+    """Batch ``(when, recipients, text)`` warnings into one digest per recipient per period.
+
+    Periods are aligned on the Unix epoch in UTC (``period=1 hour``: 09:00-10:00...), so
+    every worker batches alike. Alert fatigue is the reason this exists.
+    """
+    if period <= dt.timedelta(0):
+        raise ValidationError("digest.period", "a duration > 0", got=period)
+    size = duration_micros(period)
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for at, recipients, text in warnings:
+        bucket = to_micros(at) // size
+        for recipient in recipients:
+            buckets.setdefault((recipient, bucket), []).append(text)
+    return tuple(
+        Digest(recipient, from_micros(bucket * size), tuple(items))
+        for (recipient, bucket), items in sorted(buckets.items())
+    )
