@@ -537,7 +537,7 @@ def _fire_one(
         if not t.fired and t.at <= at
     )
     if due:
-        _, metric, fraction = due[0]
+        when, metric, fraction = due[0]
         clock = issue.clock(metric)
         assert clock is not None
         breach = fraction >= 1
@@ -551,34 +551,33 @@ def _fire_one(
             deadline=clock.deadline,
             notify=(issue.owner,),
         )
-        if policy is not None and (
-            (breach and policy.on_breach) or (not breach and policy.on_warning == fraction)
-        ):
+        warned = not breach and policy is not None and policy.on_warning == fraction
+        if policy is not None and ((breach and policy.on_breach) or warned):
             trigger = "sla breach" if breach else "sla warning"
             state = "breached" if breach else f"at {fraction:.0%}"
             due_at = clock.deadline.to_iso8601_string()
             why = f"{metric.replace('_', ' ')} {state} (due {due_at})"
-            _escalate(
-                run, policy, policy.raise_to(run.issue.escalation, why, trigger, at, calendar), why
-            )
+            # Measured from when the threshold was due, not from when the sweep ran.
+            raised = policy.raise_to(run.issue.escalation, why, trigger, when, calendar)
+            _escalate(run, policy, raised, why)
         return True
     current = issue.escalation
     if policy is not None and current is not None:
+        # Each step is measured from when the previous one was due, so a late sweep
+        # climbs the ladder exactly as a punctual one would have.
         if current.pass_at is not None and current.pass_at <= at:
-            _escalate(run, policy, policy.passed(current, at, calendar), "not acknowledged in time")
+            passed = policy.passed(current, current.pass_at, calendar)
+            _escalate(run, policy, passed, "not acknowledged in time")
             return True
         if current.ack_expires_at is not None and current.ack_expires_at <= at:
-            _escalate(
-                run,
-                policy,
-                policy.ack_expired(current, at, calendar),
-                "acknowledged but not resolved in time",
-            )
+            reopened = policy.ack_expired(current, current.ack_expires_at, calendar)
+            _escalate(run, policy, reopened, "acknowledged but not resolved in time")
             return True
-    if policy is not None and issue.quiet_at is not None and issue.quiet_at <= at:
-        quiet = policy.no_update_after
-        why = f"no update for {quiet.in_words()}" if quiet is not None else "no update"
-        escalated = policy.raise_to(issue.escalation, why, "no update", at, calendar)
+    quiet = None if policy is None else policy.no_update_after
+    quiet_at = issue.quiet_at
+    if policy is not None and quiet is not None and quiet_at is not None and quiet_at <= at:
+        why = f"no update for {quiet.in_words()}"
+        escalated = policy.raise_to(issue.escalation, why, "no update", quiet_at, calendar)
         # Fires once per silence: the next update re-arms it.
         _escalate(run, policy, escalated, why, quiet_at=None)
         return True
