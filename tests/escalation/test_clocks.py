@@ -21,7 +21,9 @@ from clientflow.escalation import (
 )
 from tests.escalation.fixtures import CALENDAR, CLIENT, MONDAY, OWNER, H, reported
 
-sh = lambda *a: pendulum.datetime(*a, tz="Asia/Shanghai")  # noqa: E731
+
+def sh(*parts: int) -> pendulum.DateTime:
+    return pendulum.datetime(*parts, tz="Asia/Shanghai")
 
 
 def working(priority: str = "P2") -> object:
@@ -42,7 +44,7 @@ def test_clocks_start_with_business_time_deadlines() -> None:
 
 
 def test_paused_time_is_business_time_not_wall_clock() -> None:
-    """Waiting on the client Friday 16:00 -> Monday 10:00 pushes the deadline 3 working hours, not 66."""
+    """Waiting Friday 16:00 -> Monday 10:00 pushes the deadline 3 working hours, not 66."""
     issue = working()
     friday = sh(2026, 3, 6, 16)
     waiting = wait_on_client(issue, "Need a HAR file", OWNER, friday, calendar=CALENDAR).aggregate  # type: ignore[arg-type]

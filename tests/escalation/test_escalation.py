@@ -19,13 +19,18 @@ from clientflow.escalation import (
     escalate,
     fire_timers,
     reopen,
+    report_issue,
     resolve,
     start_investigation,
     wait_on_client,
 )
-from tests.escalation.fixtures import CALENDAR, LADDER, MONDAY, OWNER, H, reported
+from tests.escalation.fixtures import CALENDAR, CLIENT, LADDER, MONDAY, OWNER, SLA, H, reported
 
-sh = lambda *a: pendulum.datetime(*a, tz="Asia/Shanghai")  # noqa: E731
+
+def sh(*parts: int) -> pendulum.DateTime:
+    return pendulum.datetime(*parts, tz="Asia/Shanghai")
+
+
 PM = Actor("li.wei", {"pm"})
 
 
@@ -192,9 +197,6 @@ def test_warnings_are_batched_into_one_digest_per_recipient_per_period() -> None
 
 def test_history_rebuilds_through_json() -> None:
     """Every event of an escalated, paused, resolved issue survives storage."""
-    from clientflow.escalation import report_issue  # noqa: PLC0415
-    from tests.escalation.fixtures import CLIENT, SLA  # noqa: PLC0415
-
     first = report_issue(
         "ISS-9",
         kind=IssueKind.COMPLAINT,
