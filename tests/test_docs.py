@@ -33,7 +33,12 @@ def test_page_examples_run(page: Path) -> None:
     assert result.failed == 0, f"{result.failed} example(s) failed in {page.name}; see output above"
 
 
-PAGE_OF = {"changes": "changes.md", "feedback": "feedback.md", "surveys": "feedback.md"}
+PAGE_OF = {
+    "changes": "changes.md",
+    "escalation": "escalation.md",
+    "feedback": "feedback.md",
+    "surveys": "feedback.md",
+}
 
 
 @pytest.mark.parametrize("workflow", sorted(DIAGRAMS))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from clientflow import __version__, changes, feedback
+from clientflow import __version__, changes, escalation, feedback
 from clientflow.core import ClientflowError, TransitionTable
 from clientflow.demo import run
 
@@ -45,6 +45,7 @@ def demo(store_url: str | None) -> None:
 
 DIAGRAMS: dict[str, TransitionTable] = {
     "changes": changes.TABLE,
+    "escalation": escalation.TABLE,
     "feedback": feedback.TABLE,
     "surveys": feedback.SURVEY_TABLE,
 }

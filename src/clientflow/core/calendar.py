@@ -166,18 +166,35 @@ class BusinessCalendar:
         The result is the earliest such instant, so it can be the very end of a shift
         (work resumes at the next shift's start). A zero duration returns ``start``.
         """
+        return self.add_each(start, (duration,))[0]
+
+    def add_each(
+        self, start: dt.datetime, durations: Iterable[dt.timedelta]
+    ) -> list[pendulum.DateTime]:
+        """``[add(start, d) for d in durations]``, converting ``start`` only once.
+
+        For the deadline and warning thresholds of one SLA clock, computed together.
+        """
         start_us = to_micros(to_utc(start, "start"))
-        amount = duration_micros(validate_duration(duration, "duration"))
-        if amount == 0:
-            return to_utc(start, "start")
+        amounts = [duration_micros(validate_duration(d, "duration")) for d in durations]
+        found: list[pendulum.DateTime] = []
         index = self._covering(start_us, start_us)
+        for amount in amounts:
+            if amount == 0:
+                found.append(from_micros(start_us))
+                continue
+            at, index = self._advance(index, start_us, amount)
+            found.append(from_micros(at))
+        return found
+
+    def _advance(self, index: _Index, start_us: int, amount: int) -> tuple[int, _Index]:
         while True:
             target = index.position(start_us) + amount
             i = bisect_left(index.through, target)
             if i < len(index.starts):
                 found = index.starts[i] + target - index.before[i]
                 if found < index.hi:
-                    return from_micros(found)
+                    return found, index
             # Not within the years expanded so far: expand further ahead, sized by the
             # working time a year holds, and search again on the bigger index.
             per_year = max(index.through[-1] if index.through else 0, 1) // (
@@ -188,7 +205,7 @@ class BusinessCalendar:
                 raise ValidationError(
                     "duration",
                     f"an amount of working time that ends before the year {_LAST_YEAR}",
-                    got=duration,
+                    got=dt.timedelta(microseconds=amount),
                 )
             index = self._expand(index.first, ahead)
 

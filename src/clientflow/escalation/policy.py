@@ -258,7 +258,7 @@ class EscalationPolicy:
 # -- clock arithmetic ---------------------------------------------------------------------
 
 
-def _thresholds(
+def _deadlines(
     start: pendulum.DateTime,
     target: dt.timedelta,
     paused: dt.timedelta,
@@ -266,9 +266,15 @@ def _thresholds(
     *,
     fired: frozenset[float],
     calendar: BusinessCalendar,
-) -> tuple[Threshold, ...]:
-    return tuple(
-        Threshold(f, calendar.add(start, target * f + paused), f in fired) for f in fractions
+) -> tuple[pendulum.DateTime, tuple[Threshold, ...]]:
+    """The live deadline and the threshold instants, in one pass over the calendar."""
+    ordered = tuple(fractions)
+    # Plain timedeltas: pendulum's Duration arithmetic costs microseconds per operation.
+    goal = dt.timedelta(microseconds=duration_micros(target))
+    pause = dt.timedelta(microseconds=duration_micros(paused))
+    instants = calendar.add_each(start, [goal + pause, *(goal * f + pause for f in ordered)])
+    return instants[0], tuple(
+        Threshold(f, at, f in fired) for f, at in zip(ordered, instants[1:], strict=True)
     )
 
 
@@ -280,17 +286,11 @@ def start_clock(
     calendar: BusinessCalendar,
 ) -> SlaClock:
     """A new running clock."""
-    deadline = calendar.add(at, target)
     zero = pendulum.Duration()
-    return SlaClock(
-        metric,
-        at,
-        target,
-        zero,
-        deadline,
-        deadline,
-        _thresholds(at, target, zero, fractions, fired=frozenset(), calendar=calendar),
+    deadline, thresholds = _deadlines(
+        at, target, zero, fractions, fired=frozenset(), calendar=calendar
     )
+    return SlaClock(metric, at, target, zero, deadline, deadline, thresholds)
 
 
 def retime(
@@ -303,18 +303,14 @@ def retime(
     goal = clock.target if target is None else target
     fired = frozenset(t.fraction for t in clock.thresholds if t.fired)
     fractions = tuple(t.fraction for t in clock.thresholds)
-    deadline = calendar.add(clock.started_at, goal + clock.paused)
+    deadline, thresholds = _deadlines(
+        clock.started_at, goal, clock.paused, fractions, fired=fired, calendar=calendar
+    )
     original = (
         calendar.add(clock.started_at, goal) if target is not None else clock.original_deadline
     )
     return attrs.evolve(
-        clock,
-        target=goal,
-        deadline=deadline,
-        original_deadline=original,
-        thresholds=_thresholds(
-            clock.started_at, goal, clock.paused, fractions, fired=fired, calendar=calendar
-        ),
+        clock, target=goal, deadline=deadline, original_deadline=original, thresholds=thresholds
     )
 
 

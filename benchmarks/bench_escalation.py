@@ -1,0 +1,132 @@
+"""Issue commands, event processing and next_deadline on a calendar with holidays.
+
+Targets (issue 4): <= 30 us per event, <= 50 us per next_deadline.
+Run: python benchmarks/bench_escalation.py [--calls N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import pendulum
+
+from clientflow import Actor, BusinessCalendar, WorkingHours
+from clientflow.core import rebuild
+from clientflow.escalation import (
+    EscalationPolicy,
+    IssueKind,
+    Level,
+    PriorityTargets,
+    SlaAgreement,
+    SlaPolicy,
+    acknowledge,
+    apply,
+    change_priority,
+    client_replied,
+    fire_timers,
+    report_issue,
+    start_investigation,
+    wait_on_client,
+)
+from clientflow.escalation.policy import retime
+
+H = pendulum.duration
+CAL = BusinessCalendar(
+    "Asia/Shanghai", WorkingHours.weekdays("09:00-12:00", "13:00-18:00"), country="CN"
+)
+SLA = SlaAgreement(
+    (
+        SlaPolicy(
+            "std",
+            (
+                PriorityTargets("P1", H(hours=1), H(hours=8), H(hours=2)),
+                PriorityTargets("P2", H(hours=4), H(hours=24), H(hours=4)),
+            ),
+        ),
+    )
+)
+LADDER = EscalationPolicy(
+    levels=(Level("owner", ("o",), H(hours=1)), Level("pm", ("pm",), H(hours=2))),
+    no_update_after=H(hours=4),
+)
+ME, CLIENT = Actor("o"), Actor("c")
+T0 = pendulum.datetime(2026, 9, 28, 9, tz="Asia/Shanghai")
+
+
+def median_us(call: Callable[[], object], calls: int) -> float:
+    samples = []
+    for _ in range(calls):
+        begin = time.perf_counter_ns()
+        call()
+        samples.append(time.perf_counter_ns() - begin)
+    return statistics.median(samples) / 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=3000)
+    n = parser.parse_args().calls
+
+    def new() -> object:
+        return report_issue(
+            "ISS-1", kind=IssueKind.ISSUE, client="a", project="p", title="t", priority="P2",
+            owner="o", reporter=CLIENT, now=T0, sla=SLA, escalation=LADDER, calendar=CAL,
+        )  # fmt: skip
+
+    reported = new().aggregate  # type: ignore[attr-defined]
+    acked = acknowledge(reported, ME, T0.add(minutes=5), calendar=CAL, escalation=LADDER).aggregate
+    working = start_investigation(
+        acked, ME, T0.add(minutes=6), calendar=CAL, escalation=LADDER
+    ).aggregate
+    waiting = wait_on_client(working, "log?", ME, T0.add(hours=1), calendar=CAL).aggregate
+    later = T0.add(days=3)  # over National Day week: spans holidays
+    results = {
+        "report_issue (2 clocks, thresholds)": median_us(new, n),
+        "acknowledge": median_us(
+            lambda: acknowledge(reported, ME, T0.add(minutes=5), calendar=CAL, escalation=LADDER), n
+        ),
+        "wait_on_client (pause)": median_us(
+            lambda: wait_on_client(working, "x", ME, T0.add(hours=1), calendar=CAL), n
+        ),
+        "client_replied (resume, next-reply clock)": median_us(
+            lambda: client_replied(waiting, "y", CLIENT, later, calendar=CAL, escalation=LADDER), n
+        ),
+        "change_priority (retime from start)": median_us(
+            lambda: change_priority(working, "P1", ME, T0.add(hours=2), calendar=CAL), n
+        ),
+        "fire_timers (warnings + escalation)": median_us(
+            lambda: fire_timers(working, T0.add(days=2), calendar=CAL, escalation=LADDER), n
+        ),
+    }
+    history = [*new().events]  # type: ignore[attr-defined]
+    issue = reported
+    for step in (
+        lambda i: acknowledge(i, ME, T0.add(minutes=5), calendar=CAL, escalation=LADDER),
+        lambda i: start_investigation(i, ME, T0.add(minutes=6), calendar=CAL, escalation=LADDER),
+        lambda i: wait_on_client(i, "x", ME, T0.add(hours=1), calendar=CAL),
+        lambda i: client_replied(i, "y", CLIENT, later, calendar=CAL, escalation=LADDER),
+        lambda i: fire_timers(i, later.add(days=12), calendar=CAL, escalation=LADDER),
+    ):
+        decision = step(issue)
+        issue = decision.aggregate
+        history += decision.events
+    per_history = median_us(lambda: rebuild(apply, history), max(n // 5, 200))
+    results[f"apply, per event (rebuild of {len(history)})"] = per_history / len(history)
+    results["next_deadline from stored timers"] = median_us(issue.timers, n)
+    clock = issue.clock("resolution")
+    assert clock is not None
+    results["next_deadline recomputed (retime one clock)"] = median_us(
+        lambda: retime(clock, CAL), n
+    )
+    width = max(map(len, results))
+    print(f"median of {n} calls, Shanghai calendar with CN holidays")
+    for name, value in results.items():
+        print(f"  {name:<{width}}  {value:8.1f} us")
+    print("targets: <= 30 us per event, <= 50 us per next_deadline")
+
+
+if __name__ == "__main__":
+    main()
