@@ -1,0 +1,85 @@
+"""Communication cadence: plans, recurrence rules, touchpoints and the alerts they raise.
+
+A plan per client and project holds recurring items (status reports, meetings,
+check-ins, holiday greetings) with RFC 5545 rules in the client's time zone; touchpoints
+satisfy occurrences; the rules report what is due, overdue, silent or owed a reply. See
+``docs/cadence.md``.
+"""
+
+from clientflow.cadence.commands import (
+    add_item,
+    archive,
+    create_plan,
+    fire_alerts,
+    next_deadline,
+    record_touchpoint,
+    remove_item,
+)
+from clientflow.cadence.events import (
+    EVENTS,
+    ItemAdded,
+    ItemRemoved,
+    OccurrenceDue,
+    OccurrenceOverdue,
+    PlanArchived,
+    PlanCreated,
+    ReplyOwed,
+    SilenceDetected,
+    TouchpointRecorded,
+    apply,
+)
+from clientflow.cadence.exports import AgendaEntry, agenda, to_ical, weekly_report
+from clientflow.cadence.greetings import holiday_greetings
+from clientflow.cadence.kind import KIND_NAME, kind
+from clientflow.cadence.machine import OCCURRENCE_TABLE, TABLE, OccurrenceMachine, PlanMachine
+from clientflow.cadence.model import (
+    Channel,
+    CommunicationPlan,
+    Direction,
+    ItemKind,
+    NonWorkingDay,
+    PlanItem,
+    Touchpoint,
+)
+from clientflow.cadence.policy import Occurrence, Schedule
+
+__all__ = [
+    "EVENTS",
+    "KIND_NAME",
+    "OCCURRENCE_TABLE",
+    "TABLE",
+    "AgendaEntry",
+    "Channel",
+    "CommunicationPlan",
+    "Direction",
+    "ItemAdded",
+    "ItemKind",
+    "ItemRemoved",
+    "NonWorkingDay",
+    "Occurrence",
+    "OccurrenceDue",
+    "OccurrenceMachine",
+    "OccurrenceOverdue",
+    "PlanArchived",
+    "PlanCreated",
+    "PlanItem",
+    "PlanMachine",
+    "ReplyOwed",
+    "Schedule",
+    "SilenceDetected",
+    "Touchpoint",
+    "TouchpointRecorded",
+    "add_item",
+    "agenda",
+    "apply",
+    "archive",
+    "create_plan",
+    "fire_alerts",
+    "holiday_greetings",
+    "kind",
+    "next_deadline",
+    "record_touchpoint",
+    "remove_item",
+    "to_ical",
+    "weekly_report",
+]

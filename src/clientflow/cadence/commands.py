@@ -1,0 +1,308 @@
+"""Commands on communication plans, and the alerts their timers raise.
+
+Alerts, each raised once (the plan remembers their keys):
+
+- ``cadence.occurrence_due`` when a scheduled communication's time comes;
+- ``cadence.occurrence_overdue`` when its grace period passes with no touchpoint;
+- ``cadence.silence_detected`` after ``silence_after`` business time with no outbound contact;
+- ``cadence.reply_owed`` when an inbound message has no reply within ``reply_within``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import attrs
+import pendulum
+
+from clientflow.cadence.events import (
+    ItemAdded,
+    ItemRemoved,
+    OccurrenceDue,
+    OccurrenceOverdue,
+    PlanArchived,
+    PlanCreated,
+    ReplyOwed,
+    SilenceDetected,
+    TouchpointRecorded,
+    _Alert,
+    apply,
+)
+from clientflow.cadence.machine import TABLE
+from clientflow.cadence.model import CommunicationPlan, Direction, PlanItem, Touchpoint
+from clientflow.cadence.policy import Schedule
+from clientflow.core import (
+    Actor,
+    Decision,
+    DomainEvent,
+    EventMeta,
+    ValidationError,
+    decide,
+    duration_micros,
+    to_utc,
+    validate_duration,
+    zone,
+)
+
+__all__ = ["add_item", "archive", "create_plan", "fire_alerts", "record_touchpoint", "remove_item"]
+
+_LOOKBACK = dt.timedelta(days=35)
+_FIVE_DAYS = pendulum.duration(days=5)
+_FOUR_HOURS = pendulum.duration(hours=4)
+Pending = tuple[str, pendulum.DateTime, Callable[[EventMeta, pendulum.DateTime | None], _Alert]]
+
+
+def _pending(plan: CommunicationPlan, schedule: Schedule, now: pendulum.DateTime) -> list[Pending]:
+    """Every alert not raised yet, with the instant it is due (past or future)."""
+    found: list[Pending] = []
+    for item in plan.items:
+        for occurrence in schedule.statuses(plan, item, now - _LOOKBACK, now):
+            if occurrence.status in {"due", "overdue"}:
+                if f"due:{occurrence.key}" not in plan.alerted:
+                    found.append(
+                        (f"due:{occurrence.key}", occurrence.at, _due(item, occurrence.at))
+                    )
+                key = f"overdue:{occurrence.key}"
+                if key not in plan.alerted:
+                    found.append(
+                        (key, occurrence.due_by, _overdue(item, occurrence.at, occurrence.due_by))
+                    )
+        upcoming = schedule.next_after(item, plan.timezone, now)
+        if upcoming is not None and f"due:{upcoming.key}" not in plan.alerted:
+            found.append((f"due:{upcoming.key}", upcoming.at, _due(item, upcoming.at)))
+    outbound = [tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND]
+    last = max(outbound) if outbound else None
+    key = f"silence:{last.isoformat() if last else 'start'}"
+    if key not in plan.alerted:
+        since = last if last is not None else _plan_start(plan, now)
+        found.append((key, schedule.calendar.add(since, plan.silence_after), _silence(last)))
+    for touchpoint, deadline in schedule.replies_owed(plan):
+        key = f"reply:{touchpoint.id}"
+        if key not in plan.alerted:
+            found.append((key, deadline, _reply(touchpoint)))
+    return found
+
+
+def _plan_start(plan: CommunicationPlan, now: pendulum.DateTime) -> pendulum.DateTime:
+    # Without any outbound contact, silence counts from the plan's first scheduled item.
+    starts = [to_utc(item.start.replace(tzinfo=zone(plan.timezone))) for item in plan.items]
+    return min(starts) if starts else now
+
+
+def _due(
+    item: PlanItem, at: pendulum.DateTime
+) -> Callable[[EventMeta, pendulum.DateTime | None], _Alert]:
+    return lambda meta, following: OccurrenceDue(
+        meta=meta, key="", owner=item.owner, item_id=item.id, at=at, next_deadline=following
+    )
+
+
+def _overdue(
+    item: PlanItem, at: pendulum.DateTime, due_by: pendulum.DateTime
+) -> Callable[[EventMeta, pendulum.DateTime | None], _Alert]:
+    return lambda meta, following: OccurrenceOverdue(
+        meta=meta,
+        key="",
+        owner=item.owner,
+        item_id=item.id,
+        at=at,
+        due_by=due_by,
+        next_deadline=following,
+    )
+
+
+def _silence(
+    last: pendulum.DateTime | None,
+) -> Callable[[EventMeta, pendulum.DateTime | None], _Alert]:
+    return lambda meta, following: SilenceDetected(
+        meta=meta, key="", owner=None, last_outbound=last, next_deadline=following
+    )
+
+
+def _reply(touchpoint: Touchpoint) -> Callable[[EventMeta, pendulum.DateTime | None], _Alert]:
+    return lambda meta, following: ReplyOwed(
+        meta=meta,
+        key="",
+        owner=None,
+        touchpoint_id=touchpoint.id,
+        received_at=touchpoint.at,
+        next_deadline=following,
+    )
+
+
+def next_deadline(
+    plan: CommunicationPlan, schedule: Schedule, now: pendulum.DateTime
+) -> pendulum.DateTime | None:
+    """The earliest alert not raised yet (the plan's ``next_deadline``)."""
+    times = [at for _, at, _ in _pending(plan, schedule, now)]
+    return min(times) if times else None
+
+
+def create_plan(
+    plan_id: str,
+    *,
+    client: str,
+    project: str,
+    timezone: str,
+    items: tuple[PlanItem, ...],
+    silence_after: dt.timedelta = _FIVE_DAYS,
+    reply_within: dt.timedelta = _FOUR_HOURS,
+    schedule: Schedule,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[CommunicationPlan]:
+    """Agree a plan: its items, the client's time zone, the silence and reply limits."""
+    at = to_utc(now, "now")
+    zone(timezone, "plan.timezone")
+    for span, name in ((silence_after, "silence_after"), (reply_within, "reply_within")):
+        validate_duration(span, f"plan.{name}", allow_zero=False)
+    draft = CommunicationPlan(
+        id=plan_id,
+        version=0,
+        status=TABLE.initial,
+        client=client,
+        project=project,
+        timezone=timezone,
+        items=items,
+        silence_after=pendulum.Duration(microseconds=duration_micros(silence_after)),
+        reply_within=pendulum.Duration(microseconds=duration_micros(reply_within)),
+    )
+    event = PlanCreated(
+        meta=EventMeta(plan_id, 1, at, actor.id),
+        client=client,
+        project=project,
+        timezone=timezone,
+        items=items,
+        silence_after=draft.silence_after,
+        reply_within=draft.reply_within,
+        next_deadline=next_deadline(draft, schedule, at),
+    )
+    return decide(apply, None, event)
+
+
+def _change(
+    plan: CommunicationPlan,
+    build: Callable[[EventMeta, pendulum.DateTime | None], DomainEvent],
+    *,
+    preview: CommunicationPlan,
+    schedule: Schedule,
+    actor: Actor,
+    at: pendulum.DateTime,
+) -> Decision[CommunicationPlan]:
+    TABLE.target(plan.status, "change")
+    meta = EventMeta(plan.id, plan.version + 1, at, actor.id)
+    return decide(apply, plan, build(meta, next_deadline(preview, schedule, at)))
+
+
+def add_item(
+    plan: CommunicationPlan,
+    item: PlanItem,
+    *,
+    schedule: Schedule,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[CommunicationPlan]:
+    """Add a recurring communication."""
+    at = to_utc(now, "now")
+    if any(existing.id == item.id for existing in plan.items):
+        raise ValidationError("item.id", "an id not used in this plan", got=item.id)
+    preview = attrs.evolve(plan, items=(*plan.items, item))
+    return _change(
+        plan,
+        lambda meta, nd: ItemAdded(meta=meta, item=item, next_deadline=nd),
+        preview=preview,
+        schedule=schedule,
+        actor=actor,
+        at=at,
+    )
+
+
+def remove_item(
+    plan: CommunicationPlan,
+    item_id: str,
+    *,
+    schedule: Schedule,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[CommunicationPlan]:
+    """Stop a recurring communication."""
+    at = to_utc(now, "now")
+    plan.item(item_id)
+    preview = attrs.evolve(plan, items=tuple(i for i in plan.items if i.id != item_id))
+    return _change(
+        plan,
+        lambda meta, nd: ItemRemoved(meta=meta, item_id=item_id, next_deadline=nd),
+        preview=preview,
+        schedule=schedule,
+        actor=actor,
+        at=at,
+    )
+
+
+def record_touchpoint(
+    plan: CommunicationPlan,
+    touchpoint: Touchpoint,
+    *,
+    schedule: Schedule,
+    actor: Actor,
+    now: pendulum.DateTime,
+) -> Decision[CommunicationPlan]:
+    """Record a contact (its time must be aware; it may be in the past, never the future)."""
+    at = to_utc(now, "now")
+    if not isinstance(touchpoint, Touchpoint):
+        raise ValidationError("touchpoint", "a Touchpoint", got=touchpoint)
+    if touchpoint.at > at:
+        raise ValidationError(
+            "touchpoint.at", f"an instant not after now ({at.isoformat()})", got=touchpoint.at
+        )
+    if any(tp.id == touchpoint.id for tp in plan.touchpoints):
+        raise ValidationError("touchpoint.id", "an id not recorded before", got=touchpoint.id)
+    if touchpoint.item_id is not None:
+        plan.item(touchpoint.item_id)
+    preview = attrs.evolve(plan, touchpoints=(*plan.touchpoints, touchpoint))
+    return _change(
+        plan,
+        lambda meta, nd: TouchpointRecorded(meta=meta, touchpoint=touchpoint, next_deadline=nd),
+        preview=preview,
+        schedule=schedule,
+        actor=actor,
+        at=at,
+    )
+
+
+def archive(
+    plan: CommunicationPlan, *, actor: Actor, now: pendulum.DateTime
+) -> Decision[CommunicationPlan]:
+    """End the plan: no more alerts."""
+    TABLE.target(plan.status, "archive")
+    meta = EventMeta(plan.id, plan.version + 1, to_utc(now, "now"), actor.id)
+    return decide(apply, plan, PlanArchived(meta=meta, next_deadline=None))
+
+
+def fire_alerts(
+    plan: CommunicationPlan, *, schedule: Schedule, now: pendulum.DateTime
+) -> Decision[CommunicationPlan]:
+    """The engine's timer: raise every alert due by ``now``, each once."""
+    TABLE.target(plan.status, "change")
+    at = to_utc(now, "now")
+    due = sorted((p for p in _pending(plan, schedule, at) if p[1] <= at), key=lambda p: p[1])
+    if not due:
+        raise ValidationError(
+            "now", f"an instant at or after the next alert ({plan.next_deadline})", got=at
+        )
+    current = plan
+    events: list[DomainEvent] = []
+    for index, (key, _, build) in enumerate(due):
+        meta = EventMeta(plan.id, current.version + 1, at, "system")
+        last = index == len(due) - 1
+        following = None
+        if last:
+            alerted = current.alerted | {k for k, _, _ in due}
+            following = next_deadline(attrs.evolve(current, alerted=alerted), schedule, at)
+        else:
+            following = current.next_deadline
+        event = attrs.evolve(build(meta, following), key=key)
+        current = apply(current, event)
+        events.append(event)
+    return Decision(current, tuple(events))

@@ -1,0 +1,182 @@
+"""What happens to a communication plan, as facts, and how each fact changes it.
+
+Every event carries the plan's ``next_deadline`` as the command computed it on the
+calendar (the next due, overdue, silence or reply-owed alert), so rebuilding needs none.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+import pendulum
+
+from clientflow.cadence.machine import TABLE
+from clientflow.cadence.model import CommunicationPlan, PlanItem, Touchpoint
+from clientflow.core import DomainEvent, EventRegistry, ValidationError
+
+__all__ = [
+    "EVENTS",
+    "ItemAdded",
+    "ItemRemoved",
+    "OccurrenceDue",
+    "OccurrenceOverdue",
+    "PlanArchived",
+    "PlanCreated",
+    "ReplyOwed",
+    "SilenceDetected",
+    "TouchpointRecorded",
+    "apply",
+]
+
+
+@attrs.frozen(kw_only=True)
+class PlanCreated(DomainEvent):
+    """A communication plan was agreed with the client."""
+
+    event_type: ClassVar[str] = "cadence.plan_created"
+    client: str
+    project: str
+    timezone: str
+    items: tuple[PlanItem, ...]
+    silence_after: pendulum.Duration
+    reply_within: pendulum.Duration
+    next_deadline: pendulum.DateTime | None
+
+
+@attrs.frozen(kw_only=True)
+class _PlanEvent(DomainEvent):
+    transition: ClassVar[str] = "change"
+    next_deadline: pendulum.DateTime | None
+
+
+@attrs.frozen(kw_only=True)
+class ItemAdded(_PlanEvent):
+    """An item was added to the plan."""
+
+    event_type: ClassVar[str] = "cadence.item_added"
+    item: PlanItem
+
+
+@attrs.frozen(kw_only=True)
+class ItemRemoved(_PlanEvent):
+    """An item was removed from the plan."""
+
+    event_type: ClassVar[str] = "cadence.item_removed"
+    item_id: str
+
+
+@attrs.frozen(kw_only=True)
+class TouchpointRecorded(_PlanEvent):
+    """A contact with the client happened."""
+
+    event_type: ClassVar[str] = "cadence.touchpoint_recorded"
+    touchpoint: Touchpoint
+
+
+@attrs.frozen(kw_only=True)
+class PlanArchived(_PlanEvent):
+    """The plan ended (project over)."""
+
+    event_type: ClassVar[str] = "cadence.plan_archived"
+    transition: ClassVar[str] = "archive"
+
+
+@attrs.frozen(kw_only=True)
+class _Alert(_PlanEvent):
+    key: str
+    owner: str | None
+
+
+@attrs.frozen(kw_only=True)
+class OccurrenceDue(_Alert):
+    """A scheduled communication is due now."""
+
+    event_type: ClassVar[str] = "cadence.occurrence_due"
+    item_id: str
+    at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class OccurrenceOverdue(_Alert):
+    """A scheduled communication passed its grace period without a touchpoint."""
+
+    event_type: ClassVar[str] = "cadence.occurrence_overdue"
+    item_id: str
+    at: pendulum.DateTime
+    due_by: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class SilenceDetected(_Alert):
+    """No outbound contact with the client for the plan's silence period."""
+
+    event_type: ClassVar[str] = "cadence.silence_detected"
+    last_outbound: pendulum.DateTime | None
+
+
+@attrs.frozen(kw_only=True)
+class ReplyOwed(_Alert):
+    """An inbound client message has no reply within the plan's reply time."""
+
+    event_type: ClassVar[str] = "cadence.reply_owed"
+    touchpoint_id: str
+    received_at: pendulum.DateTime
+
+
+EVENTS = EventRegistry(
+    [
+        PlanCreated,
+        ItemAdded,
+        ItemRemoved,
+        TouchpointRecorded,
+        PlanArchived,
+        OccurrenceDue,
+        OccurrenceOverdue,
+        SilenceDetected,
+        ReplyOwed,
+    ]
+)
+"""Every cadence event type."""
+
+
+def apply(plan: CommunicationPlan | None, event: DomainEvent) -> CommunicationPlan:
+    """Evolve a plan by one event; the only code that changes one."""
+    if isinstance(event, PlanCreated):
+        if plan is not None:
+            raise ValidationError(
+                "event", "cadence.plan_created only as the first event", got=event.event_id
+            )
+        return CommunicationPlan(
+            id=event.aggregate_id,
+            version=event.aggregate_version,
+            status=TABLE.initial,
+            client=event.client,
+            project=event.project,
+            timezone=event.timezone,
+            items=event.items,
+            silence_after=event.silence_after,
+            reply_within=event.reply_within,
+            next_deadline=event.next_deadline,
+        )
+    if plan is None:
+        raise ValidationError(
+            "event", "cadence.plan_created as the first event", got=event.event_type
+        )
+    if not isinstance(event, _PlanEvent):
+        raise ValidationError("event", "a cadence event", got=type(event).__name__)
+    changed = attrs.evolve(
+        plan,
+        version=event.aggregate_version,
+        status=TABLE.target(plan.status, type(event).transition),
+        next_deadline=event.next_deadline,
+    )
+    if isinstance(event, ItemAdded):
+        return attrs.evolve(changed, items=(*plan.items, event.item))
+    if isinstance(event, ItemRemoved):
+        return attrs.evolve(changed, items=tuple(i for i in plan.items if i.id != event.item_id))
+    if isinstance(event, TouchpointRecorded):
+        return attrs.evolve(changed, touchpoints=(*plan.touchpoints, event.touchpoint))
+    if isinstance(event, _Alert):
+        return attrs.evolve(changed, alerted=plan.alerted | {event.key})
+    return changed

@@ -1,0 +1,157 @@
+"""What a plan looks like outside clientflow: an .ics calendar, a weekly report, an agenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import attrs
+import icalendar
+import pendulum
+
+from clientflow.cadence.model import CommunicationPlan, Direction
+from clientflow.cadence.policy import Occurrence, Schedule, touchpoints_between
+from clientflow.core import to_utc, zone
+
+__all__ = ["AgendaEntry", "agenda", "to_ical", "weekly_report"]
+
+
+def to_ical(
+    plan: CommunicationPlan, schedule: Schedule, *, start: dt.datetime, end: dt.datetime
+) -> bytes:
+    """The plan's occurrences in ``[start, end)`` as an iCalendar file calendar apps import.
+
+    Each occurrence is its own event, *after* non-working-day and quiet-hour shifts, so
+    the file shows exactly the dates clientflow tracks (a raw RRULE would not know the
+    client's holidays). UIDs are stable, so re-importing updates rather than duplicates.
+    """
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//clientflow//communication plan//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{plan.client} / {plan.project}")
+    calendar.add("x-wr-timezone", plan.timezone)
+    tz = zone(plan.timezone)
+    for item in plan.items:
+        for occurrence in schedule.between(item, plan.timezone, start, end):
+            event = icalendar.Event()
+            event.add("uid", f"{plan.id}/{occurrence.key}@clientflow")
+            event.add("summary", f"{item.label()} ({plan.client})")
+            event.add("dtstart", occurrence.at.astimezone(tz))
+            event.add("dtend", occurrence.due_by.astimezone(tz))
+            event.add("dtstamp", occurrence.at.astimezone(dt.UTC))
+            details = [f"Channel: {item.channel.value}", f"Owner: {item.owner}"]
+            if item.audience:
+                details.append("Audience: " + ", ".join(item.audience))
+            event.add("description", "\n".join(details))
+            event.add("categories", [item.kind.value])
+            calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def weekly_report(plan: CommunicationPlan, schedule: Schedule, *, week_start: dt.datetime) -> str:
+    """A weekly status report skeleton: completed items, current state, next steps.
+
+    Filled from the week's outbound touchpoints, the plan's due and overdue items, and
+    next week's schedule; the PM writes the rest.
+    """
+    start = to_utc(week_start, "week_start")
+    end = start.add(days=7)
+
+    def local(instant: pendulum.DateTime) -> str:
+        return instant.in_timezone(plan.timezone).format("ddd YYYY-MM-DD HH:mm")
+
+    done = [
+        tp for tp in touchpoints_between(plan, start, end) if tp.direction is Direction.OUTBOUND
+    ]
+    lines = [
+        f"Weekly report: {plan.client} / {plan.project}",
+        f"Week of {start.in_timezone(plan.timezone).format('YYYY-MM-DD')}",
+        "",
+        "Completed",
+    ]
+    lines += [
+        f"- {local(tp.at)} {tp.channel.value}: {tp.summary or _kind(tp.kind)}" for tp in done
+    ] or ["- (nothing recorded)"]
+    lines += ["", "Current state"]
+    state = []
+    for item in plan.items:
+        for occurrence in schedule.statuses(plan, item, start, end):
+            if occurrence.status in {"overdue", "missed", "due"}:
+                state.append(
+                    f"- {item.label()} {occurrence.status} (was due {local(occurrence.at)})"
+                )
+    lines += state or ["- all scheduled communication on track"]
+    lines += ["", "Next steps"]
+    following = [
+        (occurrence, item)
+        for item in plan.items
+        for occurrence in schedule.between(item, plan.timezone, end, end.add(days=7))
+    ]
+    lines += [
+        f"- {local(o.at)} {i.label()} ({i.channel.value}, {i.owner})"
+        for o, i in sorted(following, key=lambda p: p[0].at)
+    ] or ["- nothing scheduled"]
+    return "\n".join(lines) + "\n"
+
+
+@attrs.frozen
+class AgendaEntry:
+    """One thing on someone's agenda, in their own time zone."""
+
+    plan_id: str
+    client: str
+    item_id: str
+    title: str
+    at: pendulum.DateTime
+    status: str
+
+
+def agenda(
+    plans: Iterable[CommunicationPlan],
+    schedule: Schedule,
+    *,
+    owner: str,
+    now: dt.datetime,
+    timezone: str,
+    days: int = 7,
+) -> list[AgendaEntry]:
+    """What ``owner`` has due from today (in their zone) for ``days`` days, plus overdue.
+
+    Ordered by time; times are in ``timezone`` (the owner's, not the client's).
+    """
+    at = to_utc(now, "now")
+    today = at.in_timezone(timezone).start_of("day")
+    until = today.add(days=days)
+    entries: list[AgendaEntry] = []
+    for plan in plans:
+        if plan.status != "active":
+            continue
+        for item in plan.items:
+            if item.owner != owner:
+                continue
+            seen: set[str] = set()
+            occurrences: list[Occurrence] = [
+                o
+                for o in schedule.statuses(plan, item, today.subtract(days=7), at)
+                if o.status in {"due", "overdue"}
+            ]
+            occurrences += schedule.between(item, plan.timezone, at, until)
+            for occurrence in occurrences:
+                if occurrence.key in seen:
+                    continue
+                seen.add(occurrence.key)
+                entries.append(
+                    AgendaEntry(
+                        plan.id,
+                        plan.client,
+                        item.id,
+                        item.label(),
+                        occurrence.at.in_timezone(timezone),
+                        occurrence.status,
+                    )
+                )
+    return sorted(entries, key=lambda e: e.at)
+
+
+def _kind(kind: object) -> str:
+    return str(getattr(kind, "value", "contact"))

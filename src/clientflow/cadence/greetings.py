@@ -1,0 +1,61 @@
+"""Holiday greetings: a plan item whose dates are the client's public holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import holidays
+
+from clientflow.cadence.model import Channel, ItemKind, NonWorkingDay, PlanItem
+from clientflow.core import ValidationError
+
+__all__ = ["holiday_greetings"]
+
+
+def holiday_greetings(
+    item_id: str,
+    *,
+    country: str,
+    years: Iterable[int],
+    at: dt.time,
+    owner: str,
+    channel: Channel = Channel.EMAIL,
+    subdivision: str | None = None,
+    names: Iterable[str] | None = None,
+) -> PlanItem:
+    """A greeting on each public holiday of the client's country (first day of each).
+
+    ``names`` keeps only holidays whose name contains one of them (e.g. "New Year",
+    "Spring Festival"). The greeting goes on the holiday itself, at ``at`` local time:
+    it is neither moved to a working day nor held back by quiet hours.
+    """
+    try:
+        found = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
+    except NotImplementedError:
+        raise ValidationError(
+            "country", "an ISO 3166 country code the holidays package knows", got=country
+        ) from None
+    wanted = None if names is None else tuple(names)
+    days = sorted(
+        day
+        for day, name in found.items()
+        if wanted is None or any(part.lower() in name.lower() for part in wanted)
+    )
+    # The first day of each run of consecutive holidays: one greeting per festival.
+    firsts = [day for day in days if day - dt.timedelta(days=1) not in days]
+    if not firsts:
+        raise ValidationError("names", "names that match at least one holiday", got=wanted)
+    rdates = ",".join(dt.datetime.combine(day, at).strftime("%Y%m%dT%H%M%S") for day in firsts)
+    start = dt.datetime.combine(firsts[0], at)
+    return PlanItem(
+        item_id,
+        ItemKind.GREETING,
+        f"RDATE:{rdates}",
+        start,
+        channel,
+        owner,
+        non_working=NonWorkingDay.KEEP,
+        title="Holiday greeting",
+        working_hours_only=False,
+    )

@@ -1,0 +1,30 @@
+"""Communication plans as the engine sees them: their alerts fire in sweeps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pendulum
+
+from clientflow.cadence.commands import fire_alerts
+from clientflow.cadence.events import EVENTS, apply
+from clientflow.cadence.model import CommunicationPlan
+from clientflow.cadence.policy import Schedule
+from clientflow.core import Decision, WorkflowKind
+
+__all__ = ["KIND_NAME", "kind"]
+
+KIND_NAME = "plan"
+
+
+def kind(schedule_for: Callable[[CommunicationPlan], Schedule]) -> WorkflowKind[CommunicationPlan]:
+    """The plan kind; ``schedule_for`` gives the Schedule (calendar + cache) of a plan.
+
+    Share one Schedule per calendar across plans: its expansion cache is what makes
+    sweeping many plans cheap.
+    """
+
+    def fire(plan: CommunicationPlan, now: pendulum.DateTime) -> Decision[CommunicationPlan]:
+        return fire_alerts(plan, schedule=schedule_for(plan), now=now)
+
+    return WorkflowKind(KIND_NAME, CommunicationPlan, apply, EVENTS, fire)

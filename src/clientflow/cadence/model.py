@@ -1,0 +1,191 @@
+"""Communication plans: items with recurrence rules, touchpoints, and the plan aggregate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from functools import lru_cache
+
+import attrs
+import pendulum
+from dateutil import rrule
+
+from clientflow.core import ValidationError, to_utc, zone
+
+__all__ = [
+    "Channel",
+    "CommunicationPlan",
+    "Direction",
+    "ItemKind",
+    "NonWorkingDay",
+    "PlanItem",
+    "Touchpoint",
+    "parse_rule",
+]
+
+
+class ItemKind(enum.Enum):
+    """What a plan item is."""
+
+    STATUS_REPORT = "status_report"
+    MEETING = "meeting"
+    CHECK_IN = "check_in"
+    GREETING = "greeting"
+    CUSTOM = "custom"
+
+
+class Channel(enum.Enum):
+    """How a communication happens."""
+
+    EMAIL = "email"
+    IM = "im"
+    CALL = "call"
+    VIDEO = "video"
+    IN_PERSON = "in_person"
+    CUSTOM = "custom"
+
+
+class NonWorkingDay(enum.Enum):
+    """What to do with an occurrence that falls on a non-working day.
+
+    ``KEEP`` leaves it there (holiday greetings are sent on the holiday).
+    """
+
+    SKIP = "skip"
+    PREVIOUS = "previous"
+    NEXT = "next"
+    KEEP = "keep"
+
+
+class Direction(enum.Enum):
+    """Who reached out."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+@lru_cache(maxsize=4096)
+def parse_rule(text: str, start: dt.datetime, field: str = "rule") -> rrule.rruleset:
+    """Parse an RFC 5545 recurrence (RRULE, RDATE, EXDATE lines) with a naive local DTSTART.
+
+    Cached: the same text and start always give the same (immutable in use) set.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(field, "an RFC 5545 rule such as 'FREQ=WEEKLY;BYDAY=FR'", got=text)
+    try:
+        parsed = rrule.rrulestr(text, dtstart=start, forceset=True, ignoretz=True)
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ValidationError(field, f"an RFC 5545 rule ({error})", got=text) from None
+    if not isinstance(parsed, rrule.rruleset):  # pragma: no cover - forceset guarantees it
+        raise ValidationError(field, "an RFC 5545 recurrence set", got=text)
+    return parsed
+
+
+def _bounded(text: str) -> bool:
+    upper = text.upper()
+    rules = [line for line in upper.replace("\n", ";").split(";") if line]
+    has_rrule = "FREQ=" in upper
+    return not has_rrule or any(part.startswith(("COUNT=", "UNTIL=")) for part in rules)
+
+
+@attrs.frozen
+class PlanItem:
+    """One recurring communication of a plan.
+
+    ``start`` is the naive local DTSTART in the plan's time zone, so "Friday 17:00" stays
+    17:00 local across DST; ``grace`` is the business time after an occurrence before it
+    is overdue; ``non_working`` moves (or skips) occurrences on non-working days;
+    ``working_hours_only`` (quiet hours) moves one outside working time to the next
+    working time.
+    """
+
+    id: str
+    kind: ItemKind
+    rule: str
+    start: dt.datetime
+    channel: Channel
+    owner: str
+    audience: tuple[str, ...] = ()
+    grace: pendulum.Duration = pendulum.duration(hours=4)
+    non_working: NonWorkingDay = NonWorkingDay.NEXT
+    title: str = ""
+    working_hours_only: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        where = f"items.{self.id}"
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise ValidationError("items.id", "a non-empty item id", got=self.id)
+        if not isinstance(self.start, dt.datetime) or self.start.tzinfo is not None:
+            raise ValidationError(
+                f"{where}.start",
+                "a naive local date-time (the plan's time zone applies)",
+                got=self.start,
+            )
+        parse_rule(self.rule, self.start, f"{where}.rule")
+        if not isinstance(self.grace, dt.timedelta) or self.grace < dt.timedelta(0):
+            raise ValidationError(f"{where}.grace", "a duration >= 0", got=self.grace)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the rule ends (COUNT or UNTIL, or only explicit dates)."""
+        return _bounded(self.rule)
+
+    def label(self) -> str:
+        """A readable name: the title, or the kind."""
+        return self.title or self.kind.value.replace("_", " ")
+
+
+def _instant(value: object) -> pendulum.DateTime:
+    return to_utc(value, "touchpoint.at")
+
+
+@attrs.frozen
+class Touchpoint:
+    """A contact with the client: who reached out, how, when, with whom, about what."""
+
+    id: str
+    direction: Direction
+    channel: Channel
+    at: pendulum.DateTime = attrs.field(converter=_instant)
+    participants: tuple[str, ...] = ()
+    kind: ItemKind | None = None
+    item_id: str | None = None
+    summary: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class CommunicationPlan:
+    """The communication agreed with one client for one project.
+
+    ``silence_after`` (business time with no outbound contact) and ``reply_within``
+    (business time to answer an inbound message) drive the silence and reply-owed alerts;
+    ``alerted`` remembers which alerts were raised, so each is raised once.
+    """
+
+    id: str
+    version: int
+    status: str
+    client: str
+    project: str
+    timezone: str
+    items: tuple[PlanItem, ...]
+    touchpoints: tuple[Touchpoint, ...] = ()
+    silence_after: pendulum.Duration = pendulum.duration(days=5)
+    reply_within: pendulum.Duration = pendulum.duration(hours=4)
+    alerted: frozenset[str] = frozenset()
+    next_deadline: pendulum.DateTime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        zone(self.timezone, "plan.timezone")
+        ids = [item.id for item in self.items]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("plan.items", "unique item ids", got=ids)
+
+    def item(self, item_id: str) -> PlanItem:
+        """The item with this id."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise ValidationError(
+            "item_id", f"one of {', '.join(i.id for i in self.items)}", got=item_id
+        )

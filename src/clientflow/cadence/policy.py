@@ -1,0 +1,273 @@
+"""Cadence rules: when occurrences fall and which touchpoint satisfies which.
+
+All pure, all given ``now``.
+
+How occurrences are computed:
+
+1. the item's recurrence is expanded with python-dateutil from its naive local DTSTART in
+   the plan's time zone (so "Friday 17:00" stays 17:00 local across DST);
+2. each local time is placed in the zone as RFC 5545 says: a time in a DST gap moves
+   forward by the gap, a repeated time takes its first occurrence;
+3. an occurrence on a non-working day (the calendar's holidays, weekends, make-up days)
+   is skipped or moved to the previous / next working day, same local time;
+4. quiet hours: an occurrence outside working time moves to the next working time.
+
+Expansions are cached per :class:`Schedule` (one per calendar) and per year, so asking
+for the next due item of many plans costs a binary search each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+import attrs
+import pendulum
+
+from clientflow.cadence.model import (
+    CommunicationPlan,
+    Direction,
+    NonWorkingDay,
+    PlanItem,
+    Touchpoint,
+    parse_rule,
+)
+from clientflow.core import BusinessCalendar, ValidationError, from_micros, to_micros, to_utc, zone
+
+__all__ = ["Occurrence", "Schedule", "Status"]
+
+Status = str
+"""An occurrence's state in :class:`~clientflow.cadence.machine.OccurrenceMachine`."""
+
+
+@attrs.frozen
+class Occurrence:
+    """One scheduled communication: when it falls, when it is overdue, and how it stands."""
+
+    item_id: str
+    nominal: dt.datetime  # the local time the rule gave, before any shift
+    at: pendulum.DateTime
+    due_by: pendulum.DateTime
+    status: Status = "due"
+    touchpoint_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable id of this occurrence (for alerts and calendar UIDs)."""
+        return f"{self.item_id}@{self.nominal.isoformat()}"
+
+
+class Schedule:
+    """Expands plan items on one calendar, with a cache of expansions per item and year.
+
+    >>> from clientflow.cadence import ItemKind, Channel, PlanItem
+    >>> cal = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+    >>> item = PlanItem("weekly", ItemKind.STATUS_REPORT, "FREQ=WEEKLY;BYDAY=FR",
+    ...                 dt.datetime(2026, 9, 4, 17), Channel.EMAIL, owner="li.wei")
+    >>> window = (pendulum.datetime(2026, 9, 1), pendulum.datetime(2026, 10, 20))
+    >>> for o in Schedule(cal).between(item, "Asia/Shanghai", *window):
+    ...     print(o.at.in_timezone("Asia/Shanghai").format("ddd MM-DD HH:mm"))
+    Fri 09-04 17:00
+    Fri 09-11 17:00
+    Fri 09-18 17:00
+    Mon 09-28 17:00
+    Thu 10-08 17:00
+    Fri 10-09 17:00
+    Fri 10-16 17:00
+    """
+
+    def __init__(self, calendar: BusinessCalendar, *, quiet_hours: bool = True) -> None:
+        self.calendar = calendar
+        self.quiet_hours = quiet_hours
+        self._cache: dict[
+            tuple[str, dt.datetime, str, NonWorkingDay, bool, int],
+            tuple[list[int], list[Occurrence]],
+        ] = {}
+
+    def _year(self, item: PlanItem, tz: str, year: int) -> tuple[list[int], list[Occurrence]]:
+        key = (item.rule, item.start, tz, item.non_working, item.working_hours_only, year)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._expand(item, tz, year)
+            self._cache[key] = found
+        return found
+
+    def _expand(
+        self, item: PlanItem, tz_name: str, year: int
+    ) -> tuple[list[int], list[Occurrence]]:
+        tz = zone(tz_name, "plan.timezone")
+        rules = parse_rule(item.rule, item.start, f"items.{item.id}.rule")
+        # A week of margin each side: shifting can carry an occurrence across New Year.
+        low, high = (
+            dt.datetime(year, 1, 1) - dt.timedelta(days=7),
+            dt.datetime(year + 1, 1, 1) + dt.timedelta(days=7),
+        )
+        found: list[Occurrence] = []
+        for nominal in rules.between(low, high, inc=True):
+            at = self._place(item, nominal, tz)
+            # Each occurrence belongs to the bucket of its local year, exactly one.
+            if at is None or at.in_timezone(tz_name).year != year:
+                continue
+            due_by = self.calendar.add(at, item.grace)
+            found.append(Occurrence(item.id, nominal, at, due_by))
+        found.sort(key=lambda o: o.at)
+        # Shifts can pile two occurrences onto one instant (Thursday's and a moved Friday's):
+        # keep the first, the later one would be the same communication twice.
+        unique: list[Occurrence] = []
+        for occurrence in found:
+            if not unique or occurrence.at > unique[-1].at:
+                unique.append(occurrence)
+        return [to_micros(o.at) for o in unique], unique
+
+    def _place(
+        self, item: PlanItem, nominal: dt.datetime, tz: dt.tzinfo
+    ) -> pendulum.DateTime | None:
+        day = nominal.date()
+        if item.non_working is not NonWorkingDay.KEEP and not self.calendar.is_working_day(day):
+            if item.non_working is NonWorkingDay.SKIP:
+                return None
+            day = (
+                self.calendar.previous_working_day(day)
+                if item.non_working is NonWorkingDay.PREVIOUS
+                else self.calendar.next_working_day(day)
+            )
+        # fold=0: a local time in a DST gap takes the pre-gap offset (moves forward), a
+        # repeated time its first occurrence, as RFC 5545 says.
+        local = dt.datetime.combine(day, nominal.time()).replace(tzinfo=tz)
+        at = to_utc(local)
+        if self.quiet_hours and item.working_hours_only and not self.calendar.is_working_time(at):
+            at = self.calendar.next_working_time(at)
+        return at
+
+    def between(
+        self, item: PlanItem, tz: str, start: dt.datetime, end: dt.datetime
+    ) -> list[Occurrence]:
+        """Occurrences with ``start <= at < end``, in order."""
+        a, b = to_utc(start, "start"), to_utc(end, "end")
+        if b <= a:
+            return []
+        result: list[Occurrence] = []
+        for year in range(a.year - 1, b.year + 1):
+            micros, occurrences = self._year(item, tz, year)
+            lo = bisect_left(micros, to_micros(a))
+            hi = bisect_left(micros, to_micros(b))
+            result.extend(occurrences[lo:hi])
+        return sorted({o.key: o for o in result}.values(), key=lambda o: o.at)
+
+    def next_after(
+        self, item: PlanItem, tz: str, instant: dt.datetime, *, horizon_years: int = 5
+    ) -> Occurrence | None:
+        """The first occurrence strictly after ``instant`` (None if the rule has ended)."""
+        t = to_micros(to_utc(instant, "instant"))
+        year = from_micros(t).year - 1
+        for y in range(year, year + horizon_years + 1):
+            micros, occurrences = self._year(item, tz, y)
+            i = bisect_right(micros, t)
+            if i < len(occurrences):
+                return occurrences[i]
+        return None
+
+    def all(self, item: PlanItem, tz: str) -> list[Occurrence]:
+        """Every occurrence of a bounded rule (COUNT, UNTIL or explicit dates)."""
+        if not item.bounded:
+            raise ValidationError(
+                f"items.{item.id}.rule",
+                "a bounded rule (COUNT or UNTIL) to list all occurrences",
+                got=item.rule,
+            )
+        rules = parse_rule(item.rule, item.start, f"items.{item.id}.rule")
+        years = sorted({d.year for d in rules})
+        if not years:
+            return []
+        return self.between(
+            item, tz, pendulum.datetime(years[0] - 1, 1, 1), pendulum.datetime(years[-1] + 2, 1, 1)
+        )
+
+    # -- matching touchpoints ---------------------------------------------------------
+
+    def statuses(
+        self, plan: CommunicationPlan, item: PlanItem, start: dt.datetime, now: dt.datetime
+    ) -> list[Occurrence]:
+        """Occurrences of ``item`` in ``[start, now]`` with their status at ``now``.
+
+        A touchpoint satisfies an occurrence when it is outbound, matches the item (by
+        ``item_id``, else by kind) and falls between the previous occurrence and the next
+        one; it satisfies the earliest unsatisfied occurrence whose window holds it, and
+        never more than one. On time means by ``due_by``; later (before the next
+        occurrence) is "satisfied late"; nothing by then is "missed".
+        """
+        at_now = to_utc(now, "now")
+        occurrences = self.between(item, plan.timezone, start, at_now.add(microseconds=1))
+        following = self.next_after(item, plan.timezone, at_now)
+        matching = sorted(
+            (tp for tp in plan.touchpoints if _matches(tp, item)), key=lambda tp: tp.at
+        )
+        used: set[str] = set()
+        result: list[Occurrence] = []
+        for index, occurrence in enumerate(occurrences):
+            opens = (
+                occurrences[index - 1].at
+                if index
+                else occurrence.at - (occurrence.due_by - occurrence.at) - dt.timedelta(days=1)
+            )
+            closes = (
+                occurrences[index + 1].at
+                if index + 1 < len(occurrences)
+                else (following.at if following else None)
+            )
+            chosen = next(
+                (
+                    tp
+                    for tp in matching
+                    if tp.id not in used
+                    and opens < tp.at <= at_now
+                    and (closes is None or tp.at < closes)
+                ),
+                None,
+            )
+            if chosen is not None:
+                used.add(chosen.id)
+                status = "satisfied" if chosen.at <= occurrence.due_by else "satisfied_late"
+                result.append(attrs.evolve(occurrence, status=status, touchpoint_id=chosen.id))
+            elif at_now <= occurrence.due_by:
+                result.append(occurrence)
+            elif closes is None or at_now < closes:
+                result.append(attrs.evolve(occurrence, status="overdue"))
+            else:
+                result.append(attrs.evolve(occurrence, status="missed"))
+        return result
+
+    def silence_deadline(self, plan: CommunicationPlan, since: dt.datetime) -> pendulum.DateTime:
+        """When the client will have heard nothing from us for ``plan.silence_after``."""
+        outbound = [tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND]
+        last = max(outbound) if outbound else to_utc(since, "since")
+        return self.calendar.add(last, plan.silence_after)
+
+    def replies_owed(self, plan: CommunicationPlan) -> list[tuple[Touchpoint, pendulum.DateTime]]:
+        """Inbound messages with no outbound touchpoint after them, and their reply deadline."""
+        ordered = sorted(plan.touchpoints, key=lambda tp: tp.at)
+        owed: list[tuple[Touchpoint, pendulum.DateTime]] = []
+        for index, tp in enumerate(ordered):
+            if tp.direction is not Direction.INBOUND:
+                continue
+            answered = any(later.direction is Direction.OUTBOUND for later in ordered[index + 1 :])
+            if not answered:
+                owed.append((tp, self.calendar.add(tp.at, plan.reply_within)))
+        return owed
+
+
+def _matches(touchpoint: Touchpoint, item: PlanItem) -> bool:
+    if touchpoint.direction is not Direction.OUTBOUND:
+        return False
+    if touchpoint.item_id is not None:
+        return touchpoint.item_id == item.id
+    return touchpoint.kind is item.kind
+
+
+def touchpoints_between(
+    plan: CommunicationPlan, start: dt.datetime, end: dt.datetime
+) -> Sequence[Touchpoint]:
+    """Touchpoints with ``start <= at < end``, oldest first."""
+    a, b = to_utc(start, "start"), to_utc(end, "end")
+    return sorted((tp for tp in plan.touchpoints if a <= tp.at < b), key=lambda tp: tp.at)
