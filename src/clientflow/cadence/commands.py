@@ -4,7 +4,7 @@ Alerts, each raised once (the plan remembers their keys):
 
 - ``cadence.occurrence_due`` when a scheduled communication's time comes;
 - ``cadence.occurrence_overdue`` when its grace period passes with no touchpoint;
-- ``cadence.silence_detected`` after ``silence_after`` business time with no outbound contact;
+- ``cadence.silence_detected`` after ``silence_days`` working days with no outbound contact;
 - ``cadence.reply_owed`` when an inbound message has no reply within ``reply_within``.
 """
 
@@ -48,7 +48,6 @@ from clientflow.core import (
 __all__ = ["add_item", "archive", "create_plan", "fire_alerts", "record_touchpoint", "remove_item"]
 
 _LOOKBACK = dt.timedelta(days=35)
-_FIVE_DAYS = pendulum.duration(days=5)
 _FOUR_HOURS = pendulum.duration(hours=4)
 Pending = tuple[str, pendulum.DateTime, Callable[[EventMeta, pendulum.DateTime | None], _Alert]]
 
@@ -56,8 +55,11 @@ Pending = tuple[str, pendulum.DateTime, Callable[[EventMeta, pendulum.DateTime |
 def _pending(plan: CommunicationPlan, schedule: Schedule, now: pendulum.DateTime) -> list[Pending]:
     """Every alert not raised yet, with the instant it is due (past or future)."""
     found: list[Pending] = []
+    # Nothing scheduled before the plan existed is owed; nothing older than the lookback
+    # is still news.
+    since = max(now - _LOOKBACK, plan.created_at)
     for item in plan.items:
-        for occurrence in schedule.statuses(plan, item, now - _LOOKBACK, now):
+        for occurrence in schedule.statuses(plan, item, since, now):
             if occurrence.status in {"due", "overdue"}:
                 if f"due:{occurrence.key}" not in plan.alerted:
                     found.append(
@@ -75,19 +77,12 @@ def _pending(plan: CommunicationPlan, schedule: Schedule, now: pendulum.DateTime
     last = max(outbound) if outbound else None
     key = f"silence:{last.isoformat() if last else 'start'}"
     if key not in plan.alerted:
-        since = last if last is not None else _plan_start(plan, now)
-        found.append((key, schedule.calendar.add(since, plan.silence_after), _silence(last)))
+        found.append((key, schedule.silence_deadline(plan), _silence(last)))
     for touchpoint, deadline in schedule.replies_owed(plan):
         key = f"reply:{touchpoint.id}"
         if key not in plan.alerted:
             found.append((key, deadline, _reply(touchpoint)))
     return found
-
-
-def _plan_start(plan: CommunicationPlan, now: pendulum.DateTime) -> pendulum.DateTime:
-    # Without any outbound contact, silence counts from the plan's first scheduled item.
-    starts = [to_utc(item.start.replace(tzinfo=zone(plan.timezone))) for item in plan.items]
-    return min(starts) if starts else now
 
 
 def _due(
@@ -146,7 +141,7 @@ def create_plan(
     project: str,
     timezone: str,
     items: tuple[PlanItem, ...],
-    silence_after: dt.timedelta = _FIVE_DAYS,
+    silence_days: int = 5,
     reply_within: dt.timedelta = _FOUR_HOURS,
     schedule: Schedule,
     actor: Actor,
@@ -155,8 +150,7 @@ def create_plan(
     """Agree a plan: its items, the client's time zone, the silence and reply limits."""
     at = to_utc(now, "now")
     zone(timezone, "plan.timezone")
-    for span, name in ((silence_after, "silence_after"), (reply_within, "reply_within")):
-        validate_duration(span, f"plan.{name}", allow_zero=False)
+    validate_duration(reply_within, "plan.reply_within", allow_zero=False)
     draft = CommunicationPlan(
         id=plan_id,
         version=0,
@@ -165,7 +159,8 @@ def create_plan(
         project=project,
         timezone=timezone,
         items=items,
-        silence_after=pendulum.Duration(microseconds=duration_micros(silence_after)),
+        created_at=at,
+        silence_days=silence_days,
         reply_within=pendulum.Duration(microseconds=duration_micros(reply_within)),
     )
     event = PlanCreated(
@@ -174,7 +169,7 @@ def create_plan(
         project=project,
         timezone=timezone,
         items=items,
-        silence_after=draft.silence_after,
+        silence_days=silence_days,
         reply_within=draft.reply_within,
         next_deadline=next_deadline(draft, schedule, at),
     )

@@ -39,7 +39,7 @@ class PlanCreated(DomainEvent):
     project: str
     timezone: str
     items: tuple[PlanItem, ...]
-    silence_after: pendulum.Duration
+    silence_days: int
     reply_within: pendulum.Duration
     next_deadline: pendulum.DateTime | None
 
@@ -155,7 +155,8 @@ def apply(plan: CommunicationPlan | None, event: DomainEvent) -> CommunicationPl
             project=event.project,
             timezone=event.timezone,
             items=event.items,
-            silence_after=event.silence_after,
+            created_at=event.occurred_at,
+            silence_days=event.silence_days,
             reply_within=event.reply_within,
             next_deadline=event.next_deadline,
         )

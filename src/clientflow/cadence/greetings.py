@@ -42,8 +42,9 @@ def holiday_greetings(
         for day, name in found.items()
         if wanted is None or any(part.lower() in name.lower() for part in wanted)
     )
-    # The first day of each run of consecutive holidays: one greeting per festival.
-    firsts = [day for day in days if day - dt.timedelta(days=1) not in days]
+    # One greeting per festival: the first day of each run of holidays, where a run may
+    # skip a weekend (National Day 1-3 October and its observed day 5 October are one).
+    firsts = [day for n, day in enumerate(days) if n == 0 or (day - days[n - 1]).days > 3]
     if not firsts:
         raise ValidationError("names", "names that match at least one holiday", got=wanted)
     rdates = ",".join(dt.datetime.combine(day, at).strftime("%Y%m%dT%H%M%S") for day in firsts)

@@ -157,7 +157,7 @@ class Touchpoint:
 class CommunicationPlan:
     """The communication agreed with one client for one project.
 
-    ``silence_after`` (business time with no outbound contact) and ``reply_within``
+    ``silence_days`` (working days with no outbound contact) and ``reply_within``
     (business time to answer an inbound message) drive the silence and reply-owed alerts;
     ``alerted`` remembers which alerts were raised, so each is raised once.
     """
@@ -169,14 +169,20 @@ class CommunicationPlan:
     project: str
     timezone: str
     items: tuple[PlanItem, ...]
+    created_at: pendulum.DateTime
     touchpoints: tuple[Touchpoint, ...] = ()
-    silence_after: pendulum.Duration = pendulum.duration(days=5)
+    silence_days: int = 5
     reply_within: pendulum.Duration = pendulum.duration(hours=4)
     alerted: frozenset[str] = frozenset()
     next_deadline: pendulum.DateTime | None = None
 
     def __attrs_post_init__(self) -> None:
         zone(self.timezone, "plan.timezone")
+        days = self.silence_days
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise ValidationError(
+                "plan.silence_days", "a whole number of working days >= 1", got=days
+            )
         ids = [item.id for item in self.items]
         if len(ids) != len(set(ids)):
             raise ValidationError("plan.items", "unique item ids", got=ids)

@@ -238,11 +238,18 @@ class Schedule:
                 result.append(attrs.evolve(occurrence, status="missed"))
         return result
 
-    def silence_deadline(self, plan: CommunicationPlan, since: dt.datetime) -> pendulum.DateTime:
-        """When the client will have heard nothing from us for ``plan.silence_after``."""
+    def silence_deadline(self, plan: CommunicationPlan) -> pendulum.DateTime:
+        """When the client will have heard nothing from us for ``plan.silence_days``
+        working days (counted from the last outbound contact, or the plan's start).
+        """
         outbound = [tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND]
-        last = max(outbound) if outbound else to_utc(since, "since")
-        return self.calendar.add(last, plan.silence_after)
+        last = max(outbound) if outbound else plan.created_at
+        local = last.in_timezone(self.calendar.timezone)
+        day = local.date()
+        for _ in range(plan.silence_days):
+            day = self.calendar.next_working_day(day)
+        moved = local.replace(year=day.year, month=day.month, day=day.day)
+        return self.calendar.next_working_time(moved)
 
     def replies_owed(self, plan: CommunicationPlan) -> list[tuple[Touchpoint, pendulum.DateTime]]:
         """Inbound messages with no outbound touchpoint after them, and their reply deadline."""

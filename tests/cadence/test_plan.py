@@ -1,0 +1,208 @@
+"""Touchpoints satisfy occurrences; silence and unanswered messages raise alerts once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import icalendar
+import pendulum
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clientflow import ValidationError
+from clientflow.cadence import (
+    Channel,
+    Direction,
+    ItemKind,
+    Touchpoint,
+    agenda,
+    archive,
+    create_plan,
+    fire_alerts,
+    kind,
+    record_touchpoint,
+    to_ical,
+    weekly_report,
+)
+from clientflow.core import Codec, rebuild
+from clientflow.engine import Command, Engine
+from clientflow.storage import open_store
+from tests.cadence.fixtures import NY_SCHEDULE, PM, START, STEERING, WEEKLY, plan
+
+NY = "America/New_York"
+
+
+def ny(*parts: int) -> pendulum.DateTime:
+    return pendulum.datetime(*parts, tz=NY)
+
+
+def sent(
+    tp_id: str, at: pendulum.DateTime, *, kind_: ItemKind | None = ItemKind.STATUS_REPORT
+) -> Touchpoint:
+    return Touchpoint(
+        tp_id, Direction.OUTBOUND, Channel.EMAIL, at, ("anna",), kind=kind_, summary="weekly report"
+    )
+
+
+def test_an_outbound_report_satisfies_the_occurrence_once() -> None:
+    """Friday's report sent at 16:30 satisfies Friday 16:00; it cannot also satisfy next week."""
+    current = record_touchpoint(
+        plan(),
+        sent("t1", ny(2026, 3, 6, 16, 30)),
+        schedule=NY_SCHEDULE,
+        actor=PM,
+        now=ny(2026, 3, 6, 17),
+    ).aggregate
+    statuses = NY_SCHEDULE.statuses(current, WEEKLY, ny(2026, 3, 1), ny(2026, 3, 20, 23))
+    assert [
+        (o.at.in_timezone(NY).format("MM-DD"), o.status, o.touchpoint_id) for o in statuses
+    ] == [
+        ("03-06", "satisfied", "t1"),
+        ("03-13", "missed", None),
+        ("03-20", "due", None),  # grace is business time: due by Monday 11:30
+    ]
+
+
+def test_a_late_report_satisfies_late_and_none_by_the_next_one_is_missed() -> None:
+    """Sent Monday 14:00 for Friday 16:00 (grace ended Monday 11:30): satisfied late."""
+    current = record_touchpoint(
+        plan(),
+        sent("t1", ny(2026, 3, 9, 14)),
+        schedule=NY_SCHEDULE,
+        actor=PM,
+        now=ny(2026, 3, 9, 15),
+    ).aggregate
+    statuses = NY_SCHEDULE.statuses(current, WEEKLY, ny(2026, 3, 1), ny(2026, 3, 9, 15))
+    assert [(o.status, o.touchpoint_id) for o in statuses] == [("satisfied_late", "t1")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 30 * 24), min_size=1, max_size=12, unique=True))
+def test_a_touchpoint_never_satisfies_two_occurrences(hours: list[int]) -> None:
+    """Whatever the touchpoints, each satisfies at most one occurrence, and each occurrence one."""
+    current = plan()
+    base = ny(2026, 3, 2)
+    for n, offset in enumerate(sorted(hours)):
+        current = record_touchpoint(
+            current,
+            sent(f"t{n}", base.add(hours=offset)),
+            schedule=NY_SCHEDULE,
+            actor=PM,
+            now=base.add(hours=offset),
+        ).aggregate
+    statuses = NY_SCHEDULE.statuses(current, WEEKLY, base, base.add(days=31))
+    used = [o.touchpoint_id for o in statuses if o.touchpoint_id is not None]
+    assert len(used) == len(set(used))
+
+
+def test_alerts_fire_once_each_and_next_deadline_moves_on() -> None:
+    """Due, overdue, silence and reply-owed alerts are raised once, in time order."""
+    current = plan()
+    assert current.next_deadline == ny(2026, 3, 3, 9, 30)  # the steering meeting is due first
+    current = fire_alerts(current, schedule=NY_SCHEDULE, now=ny(2026, 3, 4, 9, 59)).aggregate
+    inbound = Touchpoint(
+        "in-1", Direction.INBOUND, Channel.EMAIL, ny(2026, 3, 4, 10), ("anna",), summary="Question"
+    )
+    current = record_touchpoint(
+        current, inbound, schedule=NY_SCHEDULE, actor=PM, now=ny(2026, 3, 4, 10)
+    ).aggregate
+    assert current.next_deadline == ny(2026, 3, 4, 14)  # reply owed within 4 business hours
+    fired = fire_alerts(current, schedule=NY_SCHEDULE, now=ny(2026, 3, 7, 12))
+    kinds = [e.event_type for e in fired.events]
+    assert kinds == ["cadence.reply_owed", "cadence.silence_detected", "cadence.occurrence_due"]
+    silence = fired.events[1]
+    assert silence.occurred_at == ny(2026, 3, 7, 12)
+    assert fired.aggregate.next_deadline == ny(2026, 3, 9, 11, 30)  # Friday's report overdue Monday
+    with pytest.raises(ValidationError, match="next alert"):
+        fire_alerts(fired.aggregate, schedule=NY_SCHEDULE, now=ny(2026, 3, 7, 12))
+
+
+def test_touchpoint_input_is_checked() -> None:
+    """Naive times, future touchpoints and unknown items are refused; nothing changes."""
+    current = plan()
+    with pytest.raises(ValidationError, match=r"touchpoint\.at"):
+        Touchpoint("x", Direction.OUTBOUND, Channel.EMAIL, dt.datetime(2026, 3, 6, 16))
+    with pytest.raises(ValidationError, match="not after now"):
+        record_touchpoint(
+            current, sent("x", ny(2026, 3, 9)), schedule=NY_SCHEDULE, actor=PM, now=ny(2026, 3, 6)
+        )
+    bad = Touchpoint("x", Direction.OUTBOUND, Channel.EMAIL, ny(2026, 3, 6), item_id="nope")
+    with pytest.raises(ValidationError, match="item_id"):
+        record_touchpoint(current, bad, schedule=NY_SCHEDULE, actor=PM, now=ny(2026, 3, 7))
+    assert current.touchpoints == ()
+
+
+def test_ical_export_has_one_event_per_occurrence_with_stable_uids() -> None:
+    """Calendar apps get the shifted dates, in the client's zone, with stable UIDs."""
+    data = to_ical(plan(), NY_SCHEDULE, start=ny(2026, 3, 1), end=ny(2026, 4, 1))
+    parsed = icalendar.Calendar.from_ical(data)
+    events = list(parsed.walk("VEVENT"))
+    assert len(events) == 4 + 1  # four Friday reports and one steering meeting in March
+    starts = sorted(e.decoded("dtstart") for e in events)
+    assert starts[0].hour == 9
+    assert str(starts[0].tzinfo) == NY
+    assert to_ical(plan(), NY_SCHEDULE, start=ny(2026, 3, 1), end=ny(2026, 4, 1)) == data
+
+
+def test_weekly_report_skeleton_lists_done_state_and_next_steps() -> None:
+    """The seeds' weekly report: completed, current state, next steps."""
+    current = record_touchpoint(
+        plan(),
+        sent("t1", ny(2026, 3, 6, 16, 30)),
+        schedule=NY_SCHEDULE,
+        actor=PM,
+        now=ny(2026, 3, 6, 17),
+    ).aggregate
+    text = weekly_report(current, NY_SCHEDULE, week_start=ny(2026, 3, 2))
+    assert "Completed\n- Fri 2026-03-06 16:30 email: weekly report" in text
+    assert "Next steps\n- Fri 2026-03-13 16:00 Weekly status report (email, li.wei)" in text
+
+
+def test_agenda_is_in_the_owners_time_zone_and_ordered() -> None:
+    """Li Wei in Shanghai: Friday 16:00 New York is Saturday 05:00, then 04:00 after US DST."""
+    entries = agenda(
+        [plan()], NY_SCHEDULE, owner="li.wei", now=ny(2026, 3, 9, 8), timezone="Asia/Shanghai"
+    )
+    assert [(e.item_id, e.at.format("ddd MM-DD HH:mm"), e.status) for e in entries] == [
+        ("steering", "Tue 03-03 22:30", "overdue"),
+        ("weekly-report", "Sat 03-07 05:00", "due"),
+        ("weekly-report", "Sat 03-14 04:00", "due"),
+    ]
+    assert (
+        agenda([plan()], NY_SCHEDULE, owner="someone-else", now=ny(2026, 3, 9, 8), timezone="UTC")
+        == []
+    )
+
+
+def test_plans_go_through_the_engine_and_rebuild(tmp_path: Path) -> None:
+    """Stored in SQLite, swept once per alert, rebuilt from history."""
+    store = open_store(
+        f"sqlite:///{tmp_path / 'plans.db'}", Codec([kind(lambda p: NY_SCHEDULE)]), create=True
+    )
+    engine = Engine(store)
+    engine.execute(
+        Command(
+            "P-1",
+            lambda current, now: create_plan(
+                "P-1",
+                client="acme",
+                project="portal",
+                timezone=NY,
+                items=(WEEKLY, STEERING),
+                schedule=NY_SCHEDULE,
+                actor=PM,
+                now=START,
+            ),
+        )
+    )
+    first = engine.sweep(ny(2026, 3, 10, 12))
+    again = engine.sweep(ny(2026, 3, 10, 12))
+    assert first.fired
+    assert not again.fired
+    stored = store.load("P-1")
+    assert stored is not None
+    assert rebuild(kind(lambda p: NY_SCHEDULE).apply, store.history("P-1")) == stored
+    done = archive(stored, actor=PM, now=ny(2026, 3, 11))  # type: ignore[arg-type]
+    assert done.aggregate.next_deadline is None
