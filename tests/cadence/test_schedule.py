@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pendulum
 import pytest
@@ -197,7 +198,7 @@ def test_without_shifting_occurrences_are_dateutils_own(
     )
     window_start = pendulum.instance(start.replace(tzinfo=dt.UTC))
     found = Schedule(ALWAYS_NY).between(item, NY, window_start, window_start.add(days=days))
-    tz = pendulum.timezone(NY)
+    tz = zoneinfo.ZoneInfo(NY)  # fold=0: RFC 5545's rule for gaps and repeated hours
     expected = [
         pendulum.instance(d.replace(tzinfo=tz)).in_timezone("UTC")
         for d in rrule.rrulestr(rule, dtstart=start).between(

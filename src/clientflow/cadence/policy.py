@@ -245,7 +245,7 @@ class Schedule:
         outbound = [tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND]
         last = max(outbound) if outbound else plan.created_at
         local = last.in_timezone(self.calendar.timezone)
-        day = local.date()
+        day: dt.date = local.date()
         for _ in range(plan.silence_days):
             day = self.calendar.next_working_day(day)
         moved = local.replace(year=day.year, month=day.month, day=day.day)
