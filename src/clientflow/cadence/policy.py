@@ -239,8 +239,9 @@ class Schedule:
         return result
 
     def silence_deadline(self, plan: CommunicationPlan) -> pendulum.DateTime:
-        """When the client will have heard nothing from us for ``plan.silence_days``
-        working days (counted from the last outbound contact, or the plan's start).
+        """When ``plan.silence_days`` working days pass without outbound contact.
+
+        Counted from the last outbound touchpoint, or from the plan's start.
         """
         outbound = [tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND]
         last = max(outbound) if outbound else plan.created_at
