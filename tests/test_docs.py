@@ -34,6 +34,7 @@ def test_page_examples_run(page: Path) -> None:
 
 
 PAGE_OF = {
+    "cadence": "cadence.md",
     "changes": "changes.md",
     "escalation": "escalation.md",
     "feedback": "feedback.md",

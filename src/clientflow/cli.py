@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from clientflow import __version__, changes, escalation, feedback
+from clientflow import __version__, cadence, changes, escalation, feedback
 from clientflow.core import ClientflowError, TransitionTable
 from clientflow.demo import run
 
@@ -44,6 +44,7 @@ def demo(store_url: str | None) -> None:
 
 
 DIAGRAMS: dict[str, TransitionTable] = {
+    "cadence": cadence.OCCURRENCE_TABLE,
     "changes": changes.TABLE,
     "escalation": escalation.TABLE,
     "feedback": feedback.TABLE,
