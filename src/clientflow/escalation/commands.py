@@ -154,6 +154,23 @@ def _escalate(
     )
 
 
+def _team_step(  # noqa: PLR0917 - private; the public commands name their arguments
+    issue: Issue,
+    transition: str,
+    event: type[_Change],
+    actor: Actor,
+    now: pendulum.DateTime,
+    calendar: BusinessCalendar,
+    escalation: EscalationPolicy | None,
+    **text: str,
+) -> Decision[Issue]:
+    """One team step that records what was said and re-arms the no-update trigger."""
+    run = _begin(issue, transition, actor, now)
+    fields = {name: _text(value, name) for name, value in text.items()}
+    run.add(event, quiet_at=_quiet(escalation, run.at, calendar), **fields)
+    return run.decision()
+
+
 def report_issue(
     issue_id: str,
     *,
@@ -240,9 +257,7 @@ def start_investigation(
     escalation: EscalationPolicy | None = None,
 ) -> Decision[Issue]:
     """Work on the cause begins."""
-    run = _begin(issue, "investigate", actor, now)
-    run.add(InvestigationStarted, quiet_at=_quiet(escalation, run.at, calendar))
-    return run.decision()
+    return _team_step(issue, "investigate", InvestigationStarted, actor, now, calendar, escalation)
 
 
 def propose_solution(
@@ -255,13 +270,9 @@ def propose_solution(
     escalation: EscalationPolicy | None = None,
 ) -> Decision[Issue]:
     """Put a solution to the client."""
-    run = _begin(issue, "propose", actor, now)
-    run.add(
-        SolutionProposed,
-        solution=_text(solution, "solution"),
-        quiet_at=_quiet(escalation, run.at, calendar),
+    return _team_step(
+        issue, "propose", SolutionProposed, actor, now, calendar, escalation, solution=solution
     )
-    return run.decision()
 
 
 def reject_solution(
@@ -274,13 +285,9 @@ def reject_solution(
     escalation: EscalationPolicy | None = None,
 ) -> Decision[Issue]:
     """The client turned the solution down: back to investigating."""
-    run = _begin(issue, "reject_solution", actor, now)
-    run.add(
-        SolutionRejected,
-        reason=_text(reason, "reason"),
-        quiet_at=_quiet(escalation, run.at, calendar),
+    return _team_step(
+        issue, "reject_solution", SolutionRejected, actor, now, calendar, escalation, reason=reason
     )
-    return run.decision()
 
 
 def wait_on_client(
@@ -356,9 +363,7 @@ def add_update(
     escalation: EscalationPolicy | None = None,
 ) -> Decision[Issue]:
     """A progress note; resets the no-update trigger."""
-    run = _begin(issue, "update", actor, now)
-    run.add(IssueUpdated, note=_text(note, "note"), quiet_at=_quiet(escalation, run.at, calendar))
-    return run.decision()
+    return _team_step(issue, "update", IssueUpdated, actor, now, calendar, escalation, note=note)
 
 
 def change_priority(
