@@ -1,0 +1,66 @@
+"""Rules files: calendars, SLA, escalation, approval, feedback, surveys, plans, clients.
+
+>>> rules = rules_from_dict({
+...     "version": 1,
+...     "calendars": {"team": {"timezone": "Europe/Berlin", "hours": ["09:00-17:00"]}},
+...     "clients": {"acme": {"name": "ACME", "calendar": "teem"}},
+... })
+Traceback (most recent call last):
+...
+clientflow.core.errors.ConfigError: rules have 1 problem:
+  clients.acme.calendar: no calendar named 'teem' (did you mean 'team'?); defined: 'team'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from clientflow.config.build import build_rules
+from clientflow.config.model import ClientRules, PlanTemplate, Rules
+from clientflow.config.schema import FORMAT_VERSION, RULES, json_schema
+from clientflow.config.spec import Problems, parse_duration
+from clientflow.core import ConfigError, ConfigProblem
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ClientRules",
+    "PlanTemplate",
+    "Rules",
+    "json_schema",
+    "load_rules",
+    "parse_duration",
+    "rules_from_dict",
+]
+
+
+def rules_from_dict(data: Mapping[str, object]) -> Rules:
+    """Rules from plain data (parsed TOML or JSON, or a host's own storage).
+
+    Raises :class:`ConfigError` listing every problem, each with its key path.
+    """
+    problems: Problems = []
+    checked = RULES.check(data, "", problems)
+    if not isinstance(checked, dict):
+        raise ConfigError(problems)
+    rules = build_rules(checked, problems)
+    if problems:
+        raise ConfigError(problems)
+    return rules
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Rules from a TOML file; a missing or malformed file is a :class:`ConfigError` too."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(str(source), "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([ConfigProblem(str(source), f"cannot be read: {error}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([ConfigProblem(str(source), f"is not valid TOML: {error}")]) from None
+    return rules_from_dict(data)

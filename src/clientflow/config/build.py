@@ -1,0 +1,329 @@
+"""Checked rules data -> :class:`Rules`; a domain object's own objection becomes a problem.
+
+The schema checks shapes and ranges; the domain classes check the rest (overlapping
+shifts, unknown time zones, recurrence rules). Each such objection is recorded at the
+key path it came from, and building goes on, so one run reports every mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar, cast
+
+import attrs
+
+from clientflow import cadence, changes, escalation, feedback
+from clientflow.config.model import ClientRules, PlanTemplate, Rules
+from clientflow.config.spec import INVALID, Problems, suggest
+from clientflow.core import BusinessCalendar, ConfigProblem, ValidationError, WorkingHours
+from clientflow.core.hours import WEEKDAYS
+
+__all__ = ["build_rules"]
+
+T = TypeVar("T")
+Data = dict[str, Any]
+
+
+def _guard(path: str, problems: Problems, make: Callable[[], T], keys: Mapping[str, object]) -> T:
+    """``make()``, or ``INVALID`` with the domain's objection recorded at its key."""
+    try:
+        return make()
+    except ValidationError as error:
+        leaf = error.field.rsplit(".", 1)[-1]
+        where = f"{path}.{leaf}" if leaf in keys else path
+        got = "" if error.got is None else f", got {error.got!r}"
+        problems.append(ConfigProblem(where, f"expected {error.expected}{got}"))
+        return cast(T, INVALID)
+
+
+def _calendar(data: Data) -> BusinessCalendar:
+    weekly = data["weekly"]
+    hours = (
+        WorkingHours.from_mapping({day: weekly[day] or () for day in WEEKDAYS})
+        if weekly is not None
+        else WorkingHours.weekdays(*data["hours"])
+    )
+    return BusinessCalendar(
+        data["timezone"],
+        hours,
+        country=data["country"],
+        subdivision=data["subdivision"],
+        closed=frozenset(data["closed"]),
+        extra_working=frozenset(data["extra_working"]),
+        makeup_weekday=WEEKDAYS.index(data["makeup_weekday"]),
+    )
+
+
+def _sla(data: Data) -> escalation.SlaPolicy:
+    targets = tuple(
+        escalation.PriorityTargets(
+            priority, target["first_response"], target["resolution"], target["next_reply"]
+        )
+        for priority, target in data["targets"].items()
+    )
+    return escalation.SlaPolicy(
+        data["name"],
+        targets,
+        thresholds=tuple(data["thresholds"]),
+        version=data["version"],
+        kinds=_optional_set(data["kinds"], escalation.IssueKind),
+        clients=_optional_set(data["clients"]),
+        projects=_optional_set(data["projects"]),
+    )
+
+
+def _optional_set(values: list[str] | None, kind: Callable[[str], Any] = str) -> Any:
+    return None if values is None else frozenset(kind(value) for value in values)
+
+
+def _escalation(data: Data) -> escalation.EscalationPolicy:
+    levels = tuple(
+        escalation.Level(level["name"], tuple(level["notify"]), level["delay"], level["assign"])
+        for level in data["levels"]
+    )
+    return escalation.EscalationPolicy(
+        levels,
+        on_warning=data["on_warning"],
+        on_breach=data["on_breach"],
+        no_update_after=data["no_update_after"],
+        reopen_limit=data["reopen_limit"],
+        on_complaint=data["on_complaint"],
+        repeat=data["repeat"],
+        ack_timeout=data["ack_timeout"],
+    )
+
+
+def _money(text: str | None) -> changes.Money | None:
+    if text is None:
+        return None
+    amount, currency = text.split()
+    return changes.Money(amount, currency)
+
+
+def _condition(data: Data) -> changes.Condition:
+    def risk(value: str | None) -> changes.Risk | None:
+        return None if value is None else changes.Risk(value)
+
+    effort = data["max_effort_hours"]
+    return changes.Condition(
+        min_risk=risk(data["min_risk"]),
+        max_risk=risk(data["max_risk"]),
+        in_scope=data["in_scope"],
+        max_cost=_money(data["max_cost"]),
+        max_schedule_days=data["max_schedule_days"],
+        max_effort_hours=None if effort is None else Decimal(str(effort)),
+        priorities=_optional_set(data["priorities"], changes.Priority),
+    )
+
+
+def _group(data: Data) -> changes.ApproverGroup:
+    return changes.ApproverGroup(
+        data["name"],
+        roles=frozenset(data["roles"]),
+        actors=frozenset(data["actors"]),
+        mode=changes.Mode(data["mode"]),
+        quorum=data["quorum"],
+        percent=data["percent"],
+        comment=changes.CommentRule(data["comment"]),
+    )
+
+
+def _approval(data: Data, path: str, problems: Problems) -> changes.ApprovalPolicy:
+    before = len(problems)
+    routes = []
+    for i, route in enumerate(data["routes"]):
+        where = f"{path}.routes[{i}]"
+        condition = _guard(f"{where}.when", problems, partial(_condition, route["when"]), {})
+        stages = tuple(
+            tuple(
+                _guard(f"{where}.stages[{s}][{g}]", problems, partial(_group, group), group)
+                for g, group in enumerate(stage)
+            )
+            for s, stage in enumerate(route["stages"])
+        )
+        routes.append(
+            _guard(where, problems, partial(changes.Route, route["name"], condition, stages), route)
+        )
+    if len(problems) > before:
+        return cast(changes.ApprovalPolicy, INVALID)
+    return changes.ApprovalPolicy(
+        tuple(routes),
+        deadline=data["deadline"],
+        on_rejection=changes.OnRejection(data["on_rejection"]),
+        escalate_to=tuple(data["escalate_to"]),
+        escalation_repeat=data["escalation_repeat"],
+    )
+
+
+def _steps(data: Data | None, base: feedback.StepTargets) -> feedback.StepTargets:
+    if data is None:
+        return base
+    given = {name: value for name, value in data.items() if value is not None}
+    return feedback.StepTargets(**{**_fields(base), **given})
+
+
+def _fields(value: feedback.StepTargets | feedback.Bands) -> dict[str, Any]:
+    return attrs.asdict(value, recurse=False)
+
+
+def _feedback(data: Data) -> feedback.FeedbackPolicy:
+    bands_given = {k: v for k, v in (data["bands"] or {}).items() if v is not None}
+    bands = feedback.Bands(**{**_fields(feedback.Bands()), **bands_given})
+    base = feedback.Targets()
+    targets = feedback.Targets(
+        triage=data["triage"] or base.triage,
+        positive=_steps(data["positive"], base.positive),
+        neutral=_steps(data["neutral"], base.neutral),
+        negative=_steps(data["negative"], base.negative),
+        repeat=data["repeat"] or base.repeat,
+    )
+    return feedback.FeedbackPolicy(bands, targets)
+
+
+def _surveys(data: Data) -> feedback.SurveyPolicy:
+    given = {k: v for k, v in data.items() if v is not None}
+    if "over_limit" in given:
+        given["over_limit"] = feedback.OverLimit(given["over_limit"])
+    return feedback.SurveyPolicy(**given)
+
+
+def _item(data: Data) -> cadence.PlanItem:
+    return cadence.PlanItem(
+        data["id"],
+        cadence.ItemKind(data["kind"]),
+        data["rule"],
+        data["start"],
+        cadence.Channel(data["channel"]),
+        owner=data["owner"],
+        audience=tuple(data["audience"]),
+        grace=data["grace"],
+        non_working=cadence.NonWorkingDay(data["non_working"]),
+        title=data["title"],
+        working_hours_only=data["working_hours_only"],
+    )
+
+
+def _plan(data: Data, path: str, problems: Problems) -> PlanTemplate:
+    items = tuple(
+        _guard(f"{path}.items[{i}]", problems, partial(_item, item), item)
+        for i, item in enumerate(data["items"])
+    )
+    seen: dict[str, int] = {}
+    for i, item in enumerate(data["items"]):
+        if item["id"] in seen:
+            problems.append(
+                ConfigProblem(
+                    f"{path}.items[{i}].id",
+                    f"expected an id not used by items[{seen[item['id']]}], got {item['id']!r}",
+                )
+            )
+        seen.setdefault(item["id"], i)
+    return PlanTemplate(items, data["silence_days"], data["reply_within"])
+
+
+def _reference(
+    value: str | None, names: Mapping[str, object], path: str, what: str, problems: Problems
+) -> None:
+    if value is not None and value not in names:
+        known = ", ".join(repr(name) for name in names)
+        defined = f"defined: {known}" if known else "none is defined"
+        problems.append(
+            ConfigProblem(
+                path, f"no {what} named {value!r}{suggest(value, list(names))}; {defined}"
+            )
+        )
+
+
+def _section(data: Data, key: str) -> Any:
+    """A top-level section, or None when it is absent or already reported bad."""
+    value = data[key]
+    return None if value is INVALID else value
+
+
+def _sound(entries: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {name: entry for name, entry in (entries or {}).items() if entry is not INVALID}
+
+
+def build_rules(data: Data, problems: Problems) -> Rules:
+    """Rules from data the schema has checked; objections are added to ``problems``.
+
+    Parts the schema already rejected (``INVALID``) are skipped, so their neighbours are
+    still built and checked; names of rejected entries still count for references.
+    """
+
+    def each(section: str, make: Callable[[Data], T]) -> dict[str, T]:
+        return {
+            name: _guard(f"{section}.{name}", problems, partial(make, entry), entry)
+            for name, entry in _sound(_section(data, section)).items()
+        }
+
+    def names(section: str) -> dict[str, object]:
+        return dict(_section(data, section) or {})
+
+    calendars = each("calendars", _calendar)
+    slas = tuple(
+        _guard(f"sla[{i}]", problems, partial(_sla, policy), policy)
+        for i, policy in enumerate(_section(data, "sla") or ())
+        if policy is not INVALID
+    )
+    escalations = each("escalation", _escalation)
+    approvals = {
+        name: _guard(
+            f"approval.{name}",
+            problems,
+            partial(_approval, entry, f"approval.{name}", problems),
+            entry,
+        )
+        for name, entry in _sound(_section(data, "approval")).items()
+    }
+    plans = {
+        name: _plan(entry, f"plans.{name}", problems)
+        for name, entry in _sound(_section(data, "plans")).items()
+    }
+    clients = {}
+    for client_id, entry in _sound(_section(data, "clients")).items():
+        path = f"clients.{client_id}"
+        references = (
+            ("calendar", "calendars", "calendar"),
+            ("escalation", "escalation", "escalation policy"),
+            ("approval", "approval", "approval policy"),
+            ("plan", "plans", "plan"),
+        )
+        for key, section, what in references:
+            _reference(entry[key], names(section), f"{path}.{key}", what, problems)
+        clients[client_id] = ClientRules(
+            client_id,
+            entry["name"],
+            entry["calendar"],
+            entry["escalation"],
+            entry["approval"],
+            entry["plan"],
+            tuple(entry["projects"]),
+        )
+    given_feedback, given_surveys = _section(data, "feedback"), _section(data, "surveys")
+    feedback_policy = (
+        _guard("feedback", problems, partial(_feedback, given_feedback), given_feedback)
+        if given_feedback is not None
+        else feedback.FeedbackPolicy()
+    )
+    survey_policy = (
+        _guard("surveys", problems, partial(_surveys, given_surveys), given_surveys)
+        if given_surveys is not None
+        else feedback.SurveyPolicy()
+    )
+    sla = _guard("sla", problems, lambda: escalation.SlaAgreement(slas), {}) if slas else None
+    if problems:
+        return cast(Rules, INVALID)
+    return Rules(
+        calendars,
+        sla,
+        escalations,
+        approvals,
+        feedback_policy,
+        survey_policy,
+        plans,
+        clients,
+        {role: tuple(people) for role, people in _sound(_section(data, "directory")).items()},
+    )

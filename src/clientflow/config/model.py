@@ -1,0 +1,153 @@
+"""What a rules file turns into: the policies, calendars and clients, ready to use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import pendulum
+
+from clientflow import cadence, changes, escalation, feedback
+from clientflow.changes import ApprovalPolicy
+from clientflow.core import BusinessCalendar, Codec, NotFound, WorkflowKind
+from clientflow.escalation import EscalationPolicy, SlaAgreement
+from clientflow.feedback import FeedbackPolicy, SurveyPolicy
+
+__all__ = ["ClientRules", "PlanTemplate", "Rules"]
+
+
+@attrs.frozen
+class ClientRules:
+    """One client: its display name, the calendar its clocks run on, its policies' names."""
+
+    id: str
+    name: str
+    calendar: str
+    escalation: str | None = None
+    approval: str | None = None
+    plan: str | None = None
+    projects: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class PlanTemplate:
+    """The items and alert rules a client's communication plan is created with."""
+
+    items: tuple[cadence.PlanItem, ...]
+    silence_days: int = 5
+    reply_within: pendulum.Duration = pendulum.duration(hours=4)
+
+
+def _no_follow_up(contact: str) -> bool:
+    return False
+
+
+class _Schedules:
+    """One cadence Schedule per calendar, so plans on a calendar share its cache."""
+
+    def __init__(self) -> None:
+        self.by_calendar: dict[str, cadence.Schedule] = {}
+
+
+@attrs.frozen
+class Rules:
+    """Everything a rules file holds, as the objects the workflows take.
+
+    Load it with :func:`clientflow.config.load_rules` (a TOML file) or
+    :func:`clientflow.config.rules_from_dict` (a host's own storage). ``default_calendar``
+    is the calendar named ``default`` if there is one: it serves clients the file does
+    not list.
+    """
+
+    calendars: Mapping[str, BusinessCalendar]
+    sla: SlaAgreement | None = None
+    escalation: Mapping[str, EscalationPolicy] = attrs.field(factory=dict)
+    approval: Mapping[str, ApprovalPolicy] = attrs.field(factory=dict)
+    feedback: FeedbackPolicy = FeedbackPolicy()
+    surveys: SurveyPolicy = SurveyPolicy()
+    plans: Mapping[str, PlanTemplate] = attrs.field(factory=dict)
+    clients: Mapping[str, ClientRules] = attrs.field(factory=dict)
+    directory: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    _schedules: _Schedules = attrs.field(
+        factory=_Schedules, init=False, eq=False, hash=False, repr=False
+    )
+
+    def client(self, client_id: str) -> ClientRules:
+        """The rules of one client; :class:`NotFound` names the clients the file has."""
+        found = self.clients.get(client_id)
+        if found is None:
+            raise NotFound("client in the rules", client_id)
+        return found
+
+    def calendar_name(self, client_id: str) -> str:
+        """The name of the calendar a client's clocks run on (``default`` for others)."""
+        found = self.clients.get(client_id)
+        if found is not None:
+            return found.calendar
+        if "default" in self.calendars:
+            return "default"
+        raise NotFound("client in the rules (and no 'default' calendar)", client_id)
+
+    def calendar_for(self, client_id: str) -> BusinessCalendar:
+        """The calendar of a client (see :meth:`calendar_name`)."""
+        return self.calendars[self.calendar_name(client_id)]
+
+    def schedule_for(self, client_id: str) -> cadence.Schedule:
+        """The shared cadence Schedule on a client's calendar."""
+        name = self.calendar_name(client_id)
+        schedule = self._schedules.by_calendar.get(name)
+        if schedule is None:
+            schedule = cadence.Schedule(self.calendars[name])
+            self._schedules.by_calendar[name] = schedule
+        return schedule
+
+    def escalation_for(self, client_id: str) -> EscalationPolicy | None:
+        """The escalation policy of a client, if it has one."""
+        found = self.clients.get(client_id)
+        if found is None or found.escalation is None:
+            return None
+        return self.escalation[found.escalation]
+
+    def approval_for(self, client_id: str) -> ApprovalPolicy:
+        """The approval policy of a client: its own, else the one named ``default``."""
+        found = self.clients.get(client_id)
+        name = found.approval if found is not None and found.approval else "default"
+        if name not in self.approval:
+            raise NotFound("approval policy", name)
+        return self.approval[name]
+
+    def client_of_project(self, project: str) -> str:
+        """The client a project belongs to (a change request names only its project)."""
+        for client in self.clients.values():
+            if project in client.projects:
+                return client.id
+        return project
+
+    def kinds(
+        self, follow_up_open: Callable[[str], bool] = _no_follow_up
+    ) -> tuple[WorkflowKind[Any], ...]:
+        """Every workflow kind, wired to these rules, for a :class:`Codec` and a sweep.
+
+        ``follow_up_open(contact)`` lets the survey timers hold back surveys to a contact
+        whose feedback is being followed up; by default no contact is.
+        """
+        return (
+            changes.kind(lambda change: self.calendar_for(self.client_of_project(change.project))),
+            escalation.kind(
+                lambda issue: self.calendar_for(issue.client),
+                lambda issue: self.escalation_for(issue.client),
+            ),
+            feedback.kind(lambda item: self.calendar_for(item.client)),
+            feedback.surveys_kind(lambda surveys: self.surveys, follow_up_open),
+            cadence.kind(lambda plan: self.schedule_for(plan.client)),
+        )
+
+    def codec(self) -> Codec:
+        """A codec for a store holding every workflow, with timers wired to these rules."""
+        return Codec(self.kinds())
+
+    def plan_items(self, client_id: str) -> tuple[cadence.PlanItem, ...]:
+        """The plan items of a client's template (none if it has no plan)."""
+        found = self.client(client_id)
+        return self.plans[found.plan].items if found.plan else ()

@@ -1,0 +1,294 @@
+"""The rules-file format, declared once: the checker and the shipped JSON Schema."""
+
+from __future__ import annotations
+
+import enum
+import json
+
+from clientflow import cadence, changes, escalation, feedback
+from clientflow.config.spec import (
+    Boolean,
+    Choice,
+    Date,
+    Duration,
+    Field,
+    Integer,
+    LocalDateTime,
+    Number,
+    Seq,
+    Table,
+    Tables,
+    Text,
+)
+from clientflow.core.hours import WEEKDAYS
+
+__all__ = ["FORMAT_VERSION", "RULES", "json_schema"]
+
+FORMAT_VERSION = 1
+"""The rules-file format this release reads (the ``version`` key)."""
+
+
+def _values(kind: type[enum.Enum]) -> tuple[str, ...]:
+    return tuple(str(member.value) for member in kind)
+
+
+_SHIFT = Text(
+    "A shift in local wall-clock time; an end before the start crosses midnight.",
+    pattern=r"\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*",
+    pattern_words='a shift such as "09:00-17:30"',
+)
+_SHIFTS = Seq(_SHIFT, single=True)
+_NAMES = Seq(Text(), single=True)
+
+CALENDAR = Table(
+    {
+        "timezone": Field(Text("IANA time zone, e.g. Asia/Shanghai."), required=True),
+        "hours": Field(_SHIFTS, default=["09:00-17:00"]),
+        "weekly": Field(
+            Table(
+                {day: Field(Seq(_SHIFT)) for day in WEEKDAYS},
+                "Shifts per weekday (mon..sun); a day left out has no work.",
+            )
+        ),
+        "country": Field(Text("Country of the public holidays (ISO 3166, e.g. CN, US, GB).")),
+        "subdivision": Field(Text("State or region of the holidays (e.g. NY, ENG).")),
+        "closed": Field(Seq(Date()), default=[]),
+        "extra_working": Field(Seq(Date()), default=[]),
+        "makeup_weekday": Field(
+            Choice(WEEKDAYS, "Whose shifts a make-up working day on a weekend works."),
+            default="mon",
+        ),
+    },
+    "Working time in one time zone: weekly shifts (`hours` for Monday to Friday, or "
+    "`weekly` per day), public holidays and make-up days of a country, extra dates.",
+)
+
+_TARGETS = Table(
+    {
+        "first_response": Field(Duration("Business time to the first reply."), required=True),
+        "resolution": Field(Duration("Business time to resolution."), required=True),
+        "next_reply": Field(Duration("Business time to answer each client message.")),
+    }
+)
+
+SLA = Table(
+    {
+        "name": Field(Text("Policy name, kept by each issue it applies to."), required=True),
+        "version": Field(Integer(minimum=1), default=1),
+        "thresholds": Field(
+            Seq(Number(maximum=1.0, exclusive_min=0.0), min_items=1),
+            default=[0.5, 0.75, 1.0],
+        ),
+        "kinds": Field(Seq(Choice(_values(escalation.IssueKind)))),
+        "clients": Field(_NAMES),
+        "projects": Field(_NAMES),
+        "targets": Field(
+            Tables(_TARGETS, "Targets by priority name (P1, P2, ...)."), required=True
+        ),
+    },
+    "One SLA policy; the first in file order whose kinds/clients/projects match applies.",
+)
+
+_LEVEL = Table(
+    {
+        "name": Field(Text(), required=True),
+        "notify": Field(_NAMES, required=True),
+        "delay": Field(
+            Duration("Business time after the trigger before this level."), required=True
+        ),
+        "assign": Field(Text("Who the issue is assigned to at this level.")),
+    }
+)
+
+ESCALATION = Table(
+    {
+        "levels": Field(Seq(_LEVEL, min_items=1), required=True),
+        "on_warning": Field(Number(exclusive_min=0.0, maximum=1.0), default=0.75),
+        "on_breach": Field(Boolean(), default=True),
+        "no_update_after": Field(Duration()),
+        "reopen_limit": Field(Integer(minimum=1), default=2),
+        "on_complaint": Field(Boolean(), default=True),
+        "repeat": Field(Integer(minimum=0), default=0),
+        "ack_timeout": Field(Duration()),
+    },
+    "Ordered escalation levels and what triggers them.",
+)
+
+_MONEY = Text(
+    "An amount and an ISO 4217 currency.",
+    pattern=r"-?\d+(\.\d+)?\s+[A-Z]{3}",
+    pattern_words='an amount and a currency such as "5000 EUR"',
+)
+
+CONDITION = Table(
+    {
+        "min_risk": Field(Choice(_values(changes.Risk))),
+        "max_risk": Field(Choice(_values(changes.Risk))),
+        "in_scope": Field(Boolean()),
+        "max_cost": Field(_MONEY),
+        "max_schedule_days": Field(Integer(minimum=0)),
+        "max_effort_hours": Field(Number(minimum=0)),
+        "priorities": Field(Seq(Choice(_values(changes.Priority)), min_items=1)),
+    },
+    "When a route applies; every given limit must hold.",
+)
+
+GROUP = Table(
+    {
+        "name": Field(Text(), required=True),
+        "roles": Field(_NAMES, default=[]),
+        "actors": Field(_NAMES, default=[]),
+        "mode": Field(Choice(_values(changes.Mode)), default="all"),
+        "quorum": Field(Integer(minimum=1), default=1),
+        "percent": Field(Integer(minimum=1, maximum=100), default=50),
+        "comment": Field(Choice(_values(changes.CommentRule)), default="never"),
+    }
+)
+
+ROUTE = Table(
+    {
+        "name": Field(Text(), required=True),
+        "when": Field(CONDITION, default={}),
+        "stages": Field(
+            Seq(Seq(GROUP, min_items=1)),
+            default=[],
+        ),
+    },
+    "A route: its condition and its sequential stages of approver groups "
+    "(no stages = approved automatically, a standard change).",
+)
+
+APPROVAL = Table(
+    {
+        "routes": Field(Seq(ROUTE, min_items=1), required=True),
+        "deadline": Field(Duration("Business time to decide before escalating.")),
+        "on_rejection": Field(Choice(_values(changes.OnRejection)), default="reject"),
+        "escalate_to": Field(_NAMES, default=[]),
+        "escalation_repeat": Field(Duration()),
+    },
+    "Change-request approval: the first route whose condition matches applies.",
+)
+
+
+def _step_targets() -> Table:
+    return Table(
+        {
+            step: Field(Duration())
+            for step in ("thank", "assign", "contact", "plan", "complete", "confirm", "close")
+        },
+        "Business time for each follow-up step; unset steps keep their defaults.",
+    )
+
+
+FEEDBACK = Table(
+    {
+        "bands": Field(
+            Table(
+                {
+                    "promoter_min": Field(Integer(minimum=0, maximum=10)),
+                    "passive_min": Field(Integer(minimum=0, maximum=10)),
+                    "satisfied_min": Field(Integer(minimum=1, maximum=5)),
+                    "neutral_min": Field(Integer(minimum=1, maximum=5)),
+                }
+            )
+        ),
+        "triage": Field(Duration()),
+        "repeat": Field(Duration()),
+        "positive": Field(_step_targets()),
+        "neutral": Field(_step_targets()),
+        "negative": Field(_step_targets()),
+    },
+    "How feedback is classified and how fast each follow-up step must happen.",
+)
+
+SURVEYS = Table(
+    {
+        "min_between": Field(Duration("At most one survey per contact in this window.")),
+        "over_limit": Field(Choice(_values(feedback.OverLimit))),
+        "block_during_follow_up": Field(Boolean()),
+        "remind_after": Field(Duration()),
+        "max_reminders": Field(Integer(minimum=0)),
+        "expire_after": Field(Duration()),
+        "periodic_every": Field(Duration()),
+    },
+    "Survey throttling, reminders, expiry and the periodic schedule.",
+)
+
+ITEM = Table(
+    {
+        "id": Field(Text(), required=True),
+        "kind": Field(Choice(_values(cadence.ItemKind)), required=True),
+        "rule": Field(Text("RFC 5545 recurrence rule, e.g. FREQ=WEEKLY;BYDAY=FR."), required=True),
+        "start": Field(LocalDateTime("First occurrence, in the plan's time zone."), required=True),
+        "channel": Field(Choice(_values(cadence.Channel)), required=True),
+        "owner": Field(Text(), required=True),
+        "audience": Field(_NAMES, default=[]),
+        "grace": Field(Duration(), default="4h"),
+        "non_working": Field(Choice(_values(cadence.NonWorkingDay)), default="next"),
+        "title": Field(Text(min_length=0), default=""),
+        "working_hours_only": Field(Boolean(), default=True),
+    }
+)
+
+PLAN = Table(
+    {
+        "items": Field(Seq(ITEM, min_items=1), required=True),
+        "silence_days": Field(Integer(minimum=1), default=5),
+        "reply_within": Field(Duration(), default="4h"),
+    },
+    "A communication plan template: recurring items, silence and reply-owed rules.",
+)
+
+CLIENT = Table(
+    {
+        "name": Field(Text(), required=True),
+        "calendar": Field(Text("Name of a calendar in [calendars]."), required=True),
+        "escalation": Field(Text("Name of a policy in [escalation].")),
+        "approval": Field(Text("Name of a policy in [approval].")),
+        "plan": Field(Text("Name of a template in [plans].")),
+        "projects": Field(_NAMES, default=[]),
+    },
+    "A client: the calendar its clocks run on and the policies that apply to it.",
+)
+
+RULES = Table(
+    {
+        "version": Field(
+            Integer(
+                f"Format version; this release reads {FORMAT_VERSION}.",
+                minimum=FORMAT_VERSION,
+                maximum=FORMAT_VERSION,
+            ),
+            required=True,
+        ),
+        "calendars": Field(Tables(CALENDAR), required=True),
+        "sla": Field(Seq(SLA, min_items=1)),
+        "escalation": Field(Tables(ESCALATION)),
+        "approval": Field(Tables(APPROVAL)),
+        "feedback": Field(FEEDBACK),
+        "surveys": Field(SURVEYS),
+        "plans": Field(Tables(PLAN)),
+        "clients": Field(Tables(CLIENT)),
+        "directory": Field(
+            Tables(Seq(Text(), single=True), "People by role, for approver groups.")
+        ),
+    },
+    "A clientflow rules file.",
+    partial=True,
+)
+"""The whole rules file."""
+
+
+def json_schema() -> str:
+    """The JSON Schema (draft 2020-12) of the rules file, as pretty JSON.
+
+    >>> '"calendars"' in json_schema()
+    True
+    """
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://clientflow.dev/schema/rules-v1.json",
+        "title": "clientflow rules file",
+        **RULES.schema(),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,483 @@
+"""A tiny declarative schema: checks plain data and describes itself as JSON Schema.
+
+One declaration is both the validator (every problem collected with its key path, never
+just the first) and the source of the shipped JSON Schema, so the two cannot drift.
+Nothing is ever evaluated: values are only compared, parsed as numbers, durations,
+shift strings or dates, and looked up in closed lists.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+
+import attrs
+import pendulum
+
+from clientflow.core import ConfigProblem, ValidationError
+
+__all__ = [
+    "INVALID",
+    "Boolean",
+    "Choice",
+    "Date",
+    "Duration",
+    "Field",
+    "Integer",
+    "LocalDateTime",
+    "Node",
+    "Number",
+    "Problems",
+    "Seq",
+    "Table",
+    "Tables",
+    "Text",
+    "parse_duration",
+    "suggest",
+]
+
+JsonSchema = dict[str, object]
+Problems = list[ConfigProblem]
+
+
+class _Invalid:
+    """Marks a value that failed its check (its problem is already recorded)."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID = _Invalid()
+"""What :meth:`Node.check` returns for a value it rejected."""
+
+
+def _type_name(value: object) -> str:
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+        dt.date: "a date",
+        dt.datetime: "a date-time",
+        dt.time: "a time",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def suggest(word: str, options: Sequence[str]) -> str:
+    """A "did you mean" hint for a misspelt name, or an empty string.
+
+    >>> suggest("resolutoin", ["first_response", "resolution"])
+    " (did you mean 'resolution'?)"
+    """
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class Node(abc.ABC):
+    """One kind of value in a rules file."""
+
+    description: str = ""
+
+    @abc.abstractmethod
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        """The checked (and converted) value, or ``INVALID`` after recording problems."""
+
+    @abc.abstractmethod
+    def schema(self) -> JsonSchema:
+        """The JSON Schema (draft 2020-12) fragment of this node."""
+
+    def _wrong_type(self, value: object, path: str, problems: Problems, expected: str) -> _Invalid:
+        problems.append(
+            ConfigProblem(path, f"expected {expected}, got {_type_name(value)} {_shown(value)}")
+        )
+        return INVALID
+
+    def _described(self, schema: JsonSchema) -> JsonSchema:
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+@attrs.frozen
+class Text(Node):
+    """A string, optionally matching a pattern (described in words for the message)."""
+
+    description: str = ""
+    pattern: str | None = None
+    pattern_words: str = ""
+    min_length: int = 1
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if not isinstance(value, str):
+            return self._wrong_type(value, path, problems, "a string")
+        if len(value.strip()) < self.min_length:
+            problems.append(ConfigProblem(path, "expected a non-empty string"))
+            return INVALID
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            words = self.pattern_words or f"a string matching {self.pattern}"
+            problems.append(ConfigProblem(path, f"expected {words}, got {value!r}"))
+            return INVALID
+        return value
+
+    def schema(self) -> JsonSchema:
+        schema: JsonSchema = {"type": "string", "minLength": self.min_length}
+        if self.pattern is not None:
+            schema["pattern"] = f"^(?:{self.pattern})$"
+        return self._described(schema)
+
+
+@attrs.frozen
+class Integer(Node):
+    """A whole number in ``[minimum, maximum]``."""
+
+    description: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return self._wrong_type(value, path, problems, "an integer")
+        return _in_range(value, self.minimum, self.maximum, path, problems)
+
+    def schema(self) -> JsonSchema:
+        return self._described(_range_schema("integer", self.minimum, self.maximum))
+
+
+@attrs.frozen
+class Number(Node):
+    """A number (integer or float) in ``[minimum, maximum]``, or above ``exclusive_min``."""
+
+    description: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_min: float | None = None
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return self._wrong_type(value, path, problems, "a number")
+        if self.exclusive_min is not None and value <= self.exclusive_min:
+            problems.append(
+                ConfigProblem(path, f"expected a number > {self.exclusive_min}, got {value}")
+            )
+            return INVALID
+        return _in_range(float(value), self.minimum, self.maximum, path, problems)
+
+    def schema(self) -> JsonSchema:
+        schema = _range_schema("number", self.minimum, self.maximum)
+        if self.exclusive_min is not None:
+            schema["exclusiveMinimum"] = self.exclusive_min
+        return self._described(schema)
+
+
+def _in_range(
+    value: float, low: float | None, high: float | None, path: str, problems: Problems
+) -> object:
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = (
+            f"from {low} to {high}"
+            if low is not None and high is not None
+            else (f">= {low}" if low is not None else f"<= {high}")
+        )
+        problems.append(ConfigProblem(path, f"expected a number {bounds}, got {value}"))
+        return INVALID
+    return value
+
+
+def _range_schema(kind: str, low: float | None, high: float | None) -> JsonSchema:
+    schema: JsonSchema = {"type": kind}
+    if low is not None:
+        schema["minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    return schema
+
+
+@attrs.frozen
+class Boolean(Node):
+    """``true`` or ``false``."""
+
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if not isinstance(value, bool):
+            return self._wrong_type(value, path, problems, "true or false")
+        return value
+
+    def schema(self) -> JsonSchema:
+        return self._described({"type": "boolean"})
+
+
+@attrs.frozen
+class Choice(Node):
+    """One of a closed list of strings (an enum's values)."""
+
+    options: tuple[str, ...]
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        allowed = ", ".join(repr(option) for option in self.options)
+        if not isinstance(value, str):
+            return self._wrong_type(value, path, problems, f"one of {allowed}")
+        if value not in self.options:
+            hint = suggest(value, self.options)
+            problems.append(ConfigProblem(path, f"expected one of {allowed}, got {value!r}{hint}"))
+            return INVALID
+        return value
+
+    def schema(self) -> JsonSchema:
+        return self._described({"enum": list(self.options)})
+
+
+_DURATION = re.compile(
+    r"(?:(?P<w>\d+)\s*w)?\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?"
+)
+DURATION_PATTERN = r"\s*(\d+\s*w)?\s*(\d+\s*d)?\s*(\d+\s*h)?\s*(\d+\s*m)?\s*"
+
+
+def parse_duration(text: str) -> pendulum.Duration:
+    """A duration written as weeks, days, hours and minutes: ``"8h"``, ``"1d 4h"``, ``"90m"``.
+
+    A day is 24 hours. Business-time targets (SLA, follow-up, approval) count working
+    time, so write them in hours: ``"16h"`` is two 8-hour working days.
+
+    >>> parse_duration("1h 30m").in_words()
+    '1 hour 30 minutes'
+    >>> parse_duration("soon")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    clientflow.core.errors.ValidationError: duration: expected a duration such as "8h", ...
+    """
+    match = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None or not any(match.groupdict().values()):
+        raise ValidationError("duration", _DURATION_WORDS, got=text)
+    parts = {key: int(value or 0) for key, value in match.groupdict().items()}
+    return pendulum.duration(
+        weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"]
+    )
+
+
+_DURATION_WORDS = 'a duration such as "8h", "1d 4h", "90m" or "2w"'
+
+
+@attrs.frozen
+class Duration(Node):
+    """A duration string (see :func:`parse_duration`), greater than zero."""
+
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if not isinstance(value, str):
+            return self._wrong_type(value, path, problems, _DURATION_WORDS)
+        try:
+            parsed = parse_duration(value)
+        except ValidationError:
+            problems.append(ConfigProblem(path, f"expected {_DURATION_WORDS}, got {value!r}"))
+            return INVALID
+        if parsed.total_seconds() <= 0:
+            problems.append(ConfigProblem(path, f"expected a duration > 0, got {value!r}"))
+            return INVALID
+        return parsed
+
+    def schema(self) -> JsonSchema:
+        return self._described(
+            {"type": "string", "pattern": f"^{DURATION_PATTERN}$", "examples": ["8h", "1d 4h"]}
+        )
+
+
+@attrs.frozen
+class Date(Node):
+    """A TOML date (``2026-10-01``) or an ISO date string (from JSON or a dict)."""
+
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        return self._wrong_type(value, path, problems, "a date such as 2026-10-01")
+
+    def schema(self) -> JsonSchema:
+        return self._described({"type": "string", "format": "date"})
+
+
+@attrs.frozen
+class LocalDateTime(Node):
+    """A local date-time without offset (``2026-01-05T10:00:00``), read in a plan's zone."""
+
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        parsed = value
+        if isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:
+                parsed = None
+        if isinstance(parsed, dt.datetime):
+            if parsed.tzinfo is not None:
+                problems.append(
+                    ConfigProblem(
+                        path,
+                        "expected a local date-time without offset (the plan's time zone "
+                        f"applies), got {value!r}",
+                    )
+                )
+                return INVALID
+            return parsed
+        return self._wrong_type(value, path, problems, "a local date-time such as 2026-01-05T10:00")
+
+    def schema(self) -> JsonSchema:
+        return self._described({"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d"})
+
+
+@attrs.frozen
+class Seq(Node):
+    """An array of items of one kind; a single item is accepted only if ``single``."""
+
+    item: Node
+    description: str = ""
+    min_items: int = 0
+    single: bool = False
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if self.single and not isinstance(value, list):
+            value = [value]
+        if not isinstance(value, list):
+            return self._wrong_type(value, path, problems, "an array")
+        if len(value) < self.min_items:
+            problems.append(
+                ConfigProblem(path, f"expected at least {self.min_items} item(s), got none")
+            )
+            return INVALID
+        # a bad item stays in place as INVALID, so the good ones can still be built
+        return [self.item.check(item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
+
+    def schema(self) -> JsonSchema:
+        schema: JsonSchema = {"type": "array", "items": self.item.schema()}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        if self.single:
+            schema = {"anyOf": [self.item.schema(), schema]}
+        return self._described(schema)
+
+
+@attrs.frozen
+class Field:
+    """One key of a table: its node, whether it is required, and its documentation."""
+
+    node: Node
+    required: bool = False
+    default: object = None
+
+
+@attrs.frozen
+class Table(Node):
+    """A table with known keys; an unknown key is a problem with a "did you mean".
+
+    A table with a bad value is ``INVALID`` as a whole, unless ``partial``: then it keeps
+    its other keys (and the bad ones as ``INVALID``).
+    """
+
+    fields: Mapping[str, Field]
+    description: str = ""
+    partial: bool = False
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if not isinstance(value, Mapping):
+            return self._wrong_type(value, path or "rules", problems, "a table")
+        before = len(problems)
+        result: dict[str, object] = {}
+        for key in value:
+            if key not in self.fields:
+                known = ", ".join(sorted(self.fields))
+                problems.append(
+                    ConfigProblem(
+                        _join(path, str(key)),
+                        f"unknown key{suggest(str(key), list(self.fields))}; allowed here: {known}",
+                    )
+                )
+        for name, field in self.fields.items():
+            if name in value:
+                result[name] = field.node.check(value[name], _join(path, name), problems)
+            elif field.required:
+                problems.append(ConfigProblem(_join(path, name), "required key is missing"))
+                result[name] = INVALID
+            elif field.default is not None:
+                # defaults are written as a user would write them, so they convert alike
+                result[name] = field.node.check(field.default, _join(path, name), problems)
+            else:
+                result[name] = None
+        # a partial table keeps its good keys, so the top level can build what is sound
+        return INVALID if len(problems) > before and not self.partial else result
+
+    def schema(self) -> JsonSchema:
+        properties: dict[str, JsonSchema] = {}
+        for name, field in self.fields.items():
+            fragment = field.node.schema()
+            if field.default is not None and isinstance(field.default, str | int | float | bool):
+                fragment = {**fragment, "default": field.default}
+            properties[name] = fragment
+        schema: JsonSchema = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        required = [name for name, field in self.fields.items() if field.required]
+        if required:
+            schema["required"] = required
+        return self._described(schema)
+
+
+@attrs.frozen
+class Tables(Node):
+    """Named tables of one kind (``[calendars.shanghai]``), keyed by an identifier."""
+
+    item: Node
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        if not isinstance(value, Mapping):
+            return self._wrong_type(value, path, problems, "a table of named entries")
+        checked: dict[str, object] = {}
+        for name, entry in value.items():
+            if not isinstance(name, str) or not re.fullmatch(_NAME, name):
+                problems.append(
+                    ConfigProblem(
+                        _join(path, str(name)),
+                        "expected a name of letters, digits, '-', '_' and '.'",
+                    )
+                )
+                continue
+            checked[name] = self.item.check(entry, _join(path, name), problems)
+        return checked
+
+    def schema(self) -> JsonSchema:
+        return self._described(
+            {
+                "type": "object",
+                "propertyNames": {"pattern": f"^{_NAME}$"},
+                "additionalProperties": self.item.schema(),
+            }
+        )
+
+
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

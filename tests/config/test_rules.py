@@ -1,0 +1,240 @@
+"""Rules files: what they build, and every mistake reported with its key path."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import clientflow
+from clientflow import changes, escalation
+from clientflow.config import json_schema, load_rules, rules_from_dict
+from clientflow.core import ConfigError, NotFound
+
+PACKAGE = Path(clientflow.__file__).parent
+DEMO_RULES = PACKAGE / "demo.toml"
+
+
+def demo_data() -> dict[str, Any]:
+    return tomllib.loads(DEMO_RULES.read_text(encoding="utf-8"))
+
+
+def as_json(data: object) -> Any:
+    """The data as a host keeping rules in JSON would have it (ISO date strings)."""
+    return json.loads(json.dumps(data, default=lambda value: value.isoformat()))
+
+
+def problems_of(data: object) -> dict[str, str]:
+    with pytest.raises(ConfigError) as caught:
+        rules_from_dict(data)  # type: ignore[arg-type]
+    return {problem.path: problem.message for problem in caught.value.problems}
+
+
+def test_the_demo_rules_build_working_policies() -> None:
+    rules = load_rules(DEMO_RULES)
+    shanghai = rules.calendar_for("lotus")
+    # 2 business hours from Golden Week's eve land after the holiday week
+    start = pendulum.datetime(2026, 9, 30, 17, tz="Asia/Shanghai")
+    due = shanghai.add(start, pendulum.duration(hours=2)).in_timezone("Asia/Shanghai")
+    assert (due.month, due.day, due.hour) == (10, 8, 10)
+    assert rules.sla is not None
+    assert rules.sla.select(escalation.IssueKind.ISSUE, "lotus", "lotus-app").name == "gold"
+    assert rules.sla.select(escalation.IssueKind.ISSUE, "sakura", "x").name == "standard"
+    gold = rules.sla.policies[0]
+    assert gold.targets[0].resolution == pendulum.duration(hours=8)
+    assert gold.thresholds == (0.5, 0.75)
+    policy = rules.escalation_for("acme")
+    assert policy is not None
+    assert [level.name for level in policy.levels][-1] == "client sponsor"
+    assert rules.escalation_for("sakura") is None
+    approval = rules.approval_for("acme")
+    assert [route.name for route in approval.routes] == ["standard", "budget", "major"]
+    major = approval.routes[2]
+    assert [group.name for stage in major.stages for group in stage] == ["sponsor", "director"]
+    assert major.stages[1][0].comment is changes.CommentRule.ON_REJECT
+    assert rules.feedback.targets.negative.contact == pendulum.duration(hours=4)
+    assert rules.feedback.targets.negative.plan == pendulum.duration(hours=16)  # default kept
+    assert rules.surveys.min_between == pendulum.duration(days=30)
+    items = rules.plan_items("northwind")
+    assert [item.id for item in items] == ["status-report", "steering"]
+    assert items[0].start == dt.datetime(2026, 9, 4, 16)
+    assert rules.directory["client-sponsor"][0] == "grace"
+    assert rules.client_of_project("acme-shop") == "acme"
+    assert not rules.calendars["london"].is_working_day(dt.date(2026, 12, 30))
+    assert rules.calendars["tokyo"].hours.days[4][0].end == 16 * 60
+
+
+def test_unknown_clients_use_the_default_calendar_or_are_named() -> None:
+    rules = load_rules(DEMO_RULES)
+    assert rules.calendar_for("somebody-else").timezone == "UTC"
+    data = demo_data()
+    del data["calendars"]["default"]
+    with pytest.raises(NotFound, match="somebody-else"):
+        rules_from_dict(data).calendar_for("somebody-else")
+    with pytest.raises(NotFound, match="nobody"):
+        rules_from_dict(data).client("nobody")
+
+
+def test_every_mistake_in_a_file_is_reported_at_once_with_its_key_path() -> None:
+    data = demo_data()
+    data["version"] = 2
+    data["calendars"]["shanghai"]["contry"] = "CN"
+    data["calendars"]["london"]["hours"] = ["9-17"]
+    data["calendars"]["tokyo"]["timezone"] = "Asia/Tokio"
+    data["sla"][0]["targets"]["P1"]["resolution"] = "soon"
+    data["sla"][1]["thresholds"] = [0.5, 1.5]
+    data["escalation"]["standard"]["levels"][1]["notify"] = 7
+    data["approval"]["default"]["routes"][1]["stages"][0][0]["mode"] = "anyone"
+    data["plans"]["weekly"]["items"][0]["rule"] = "FREQ=FORTNIGHTLY"
+    data["plans"]["weekly"]["items"][1]["id"] = "status-report"
+    data["clients"]["acme"]["calendar"] = "newyork"
+    data["clients"]["sakura"]["plan"] = "monthly"
+    data["surveys"]["over_limit"] = "discard"
+    found = problems_of(data)
+    assert set(found) == {
+        "version",
+        "calendars.shanghai.contry",
+        "calendars.london.hours[0]",
+        "calendars.tokyo.timezone",
+        "sla[0].targets.P1.resolution",
+        "sla[1].thresholds[1]",
+        "escalation.standard.levels[1].notify[0]",
+        "approval.default.routes[1].stages[0][0].mode",
+        "plans.weekly.items[0].rule",
+        "plans.weekly.items[1].id",
+        "clients.acme.calendar",
+        "clients.sakura.plan",
+        "surveys.over_limit",
+    }
+    assert found["version"] == "expected a number from 1 to 1, got 2"
+    assert found["calendars.london.hours[0]"] == (
+        "expected a shift such as \"09:00-17:30\", got '9-17'"
+    )
+    assert found["clients.sakura.plan"] == "no plan named 'monthly'; defined: 'weekly'"
+    assert "did you mean 'country'?" in found["calendars.shanghai.contry"]
+    assert "allowed here: closed, country" in found["calendars.shanghai.contry"]
+    assert (
+        "IANA" in found["calendars.tokyo.timezone"] or "zone" in found["calendars.tokyo.timezone"]
+    )
+    assert "8h" in found["sla[0].targets.P1.resolution"]
+    assert "1.5" in found["sla[1].thresholds[1]"]
+    assert "'any'" in found["approval.default.routes[1].stages[0][0].mode"]
+    assert "did you mean 'any'?" in found["approval.default.routes[1].stages[0][0].mode"]
+    assert "RFC 5545" in found["plans.weekly.items[0].rule"]
+    assert "items[0]" in found["plans.weekly.items[1].id"]
+    assert "did you mean 'new-york'?" in found["clients.acme.calendar"]
+    assert "'defer', 'drop'" in found["surveys.over_limit"]
+
+
+def test_wrong_types_name_what_was_expected_and_what_came() -> None:
+    found = problems_of({"version": "1", "calendars": ["shanghai"], "clients": {"x": []}})
+    assert found == {
+        "version": "expected an integer, got a string '1'",
+        "calendars": "expected a table of named entries, got an array ['shanghai']",
+        "clients.x": "expected a table, got an array []",
+    }
+    assert problems_of([]) == {"rules": "expected a table, got an array []"}
+    assert problems_of({}) == {
+        "version": "required key is missing",
+        "calendars": "required key is missing",
+    }
+
+
+def test_nothing_in_a_rules_file_is_evaluated() -> None:
+    data = demo_data()
+    data["sla"][0]["targets"]["P1"]["resolution"] = "__import__('os').system('false')"
+    data["calendars"]["shanghai"]["hours"] = ["eval('9')-17:00"]
+    found = problems_of(data)
+    assert set(found) == {"sla[0].targets.P1.resolution", "calendars.shanghai.hours[0]"}
+
+
+def test_missing_and_malformed_files_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_rules(tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text('version = 1\n[calendars.x\ntimezone = "UTC"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken.toml: is not valid TOML.*line 2"):
+        load_rules(broken)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_rules(binary)
+
+
+def test_rules_come_from_json_data_as_well() -> None:
+    data = as_json(demo_data())
+    rules = rules_from_dict(data)
+    assert not rules.calendars["london"].is_working_day(dt.date(2026, 12, 29))
+    assert rules.plan_items("lotus")[0].start == dt.datetime(2026, 9, 4, 16)
+    data["plans"]["weekly"]["items"][0]["start"] = "2026-09-04T16:00:00+08:00"
+    assert "without offset" in problems_of(data)["plans.weekly.items[0].start"]
+
+
+def test_the_shipped_json_schema_is_the_generated_one_and_accepts_the_demo() -> None:
+    shipped = (PACKAGE / "config" / "rules.schema.json").read_text(encoding="utf-8")
+    assert shipped == json_schema(), "regenerate: clientflow schema > src/.../rules.schema.json"
+    schema = json.loads(shipped)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    demo = as_json(demo_data())
+    jsonschema.validate(demo, schema)
+    demo["calendars"]["shanghai"]["contry"] = "CN"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(demo, schema)
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.sampled_from(["8h", "0m", "09:00-17:00", "FREQ=DAILY", "2026-02-30", "any", "UTC"]),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = [prefix] if prefix else []
+    children: list[tuple[object, object]] = []
+    if isinstance(node, dict):
+        children = list(node.items())
+    elif isinstance(node, list):
+        children = list(enumerate(node))
+    for key, child in children:
+        found += _paths(child, (*prefix, key))
+    return found
+
+
+PATHS = _paths(demo_data())
+
+
+@given(st.lists(st.tuples(st.sampled_from(PATHS), _JUNK), min_size=1, max_size=4))
+def test_any_damage_to_a_rules_file_is_a_config_error_and_nothing_else(
+    damage: list[tuple[tuple[object, ...], object]],
+) -> None:
+    data = copy.deepcopy(demo_data())
+    for path, junk in damage:
+        node: Any = data
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = junk
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change replaced this branch
+    try:
+        rules_from_dict(data)
+    except ConfigError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.path
+            assert problem.message
