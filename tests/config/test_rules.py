@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import clientflow
 from clientflow import changes, escalation
 from clientflow.config import json_schema, load_rules, rules_from_dict
-from clientflow.core import ConfigError, NotFound
+from clientflow.core import ConfigError, ConfigProblem, NotFound
 
 PACKAGE = Path(clientflow.__file__).parent
 DEMO_RULES = PACKAGE / "demo.toml"
@@ -231,10 +231,12 @@ def test_any_damage_to_a_rules_file_is_a_config_error_and_nothing_else(
             node[path[-1]] = junk
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change replaced this branch
+    problems: tuple[ConfigProblem, ...] = ()
     try:
         rules_from_dict(data)
     except ConfigError as error:
-        assert error.problems
-        for problem in error.problems:
-            assert problem.path
-            assert problem.message
+        problems = error.problems
+        assert problems, "a ConfigError always lists its problems"
+    for problem in problems:
+        assert problem.path
+        assert problem.message
