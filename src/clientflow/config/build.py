@@ -102,6 +102,16 @@ def _money(text: str | None) -> changes.Money | None:
     return changes.Money(amount, currency)
 
 
+def _baseline(data: Data | None) -> changes.Baseline | None:
+    if data is None:
+        return None
+    budget = _money(data["budget"])
+    assert budget is not None
+    return changes.Baseline(
+        budget, data["schedule_days"], Decimal(str(data["creep_threshold_percent"]))
+    )
+
+
 def _condition(data: Data) -> changes.Condition:
     def risk(value: str | None) -> changes.Risk | None:
         return None if value is None else changes.Risk(value)
@@ -301,6 +311,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
             entry["approval"],
             entry["plan"],
             tuple(entry["projects"]),
+            _guard(f"{path}.baseline", problems, partial(_baseline, entry["baseline"]), {}),
         )
     given_feedback, given_surveys = _section(data, "feedback"), _section(data, "surveys")
     feedback_policy = (

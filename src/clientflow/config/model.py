@@ -28,6 +28,7 @@ class ClientRules:
     approval: str | None = None
     plan: str | None = None
     projects: tuple[str, ...] = ()
+    baseline: changes.Baseline | None = None
 
 
 @attrs.frozen

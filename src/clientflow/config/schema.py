@@ -247,6 +247,16 @@ CLIENT = Table(
         "approval": Field(Text("Name of a policy in [approval].")),
         "plan": Field(Text("Name of a template in [plans].")),
         "projects": Field(_NAMES, default=[]),
+        "baseline": Field(
+            Table(
+                {
+                    "budget": Field(_MONEY, required=True),
+                    "schedule_days": Field(Integer(minimum=1), required=True),
+                    "creep_threshold_percent": Field(Number(minimum=0), default=10),
+                },
+                "What the work was agreed at; approved changes past the threshold are creep.",
+            )
+        ),
     },
     "A client: the calendar its clocks run on and the policies that apply to it.",
 )

@@ -1,0 +1,9 @@
+"""Portfolio reports: per-client health as text, JSON or an offline HTML page."""
+
+from __future__ import annotations
+
+from clientflow.reports.health import ClientHealth, WeekScore, health
+from clientflow.reports.portfolio import Portfolio
+from clientflow.reports.render import to_html, to_json, to_text
+
+__all__ = ["ClientHealth", "Portfolio", "WeekScore", "health", "to_html", "to_json", "to_text"]

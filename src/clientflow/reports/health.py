@@ -1,0 +1,226 @@
+"""Per-client health: communications, escalations, SLA compliance, satisfaction, scope.
+
+Pure functions of a :class:`Portfolio` snapshot, the rules and an instant: the same
+inputs always give the same report, so a report can be tested and diffed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+import attrs
+import pendulum
+
+from clientflow import cadence, changes, escalation, feedback
+from clientflow.config import Rules
+from clientflow.core import to_utc
+from clientflow.reports.portfolio import Portfolio
+
+__all__ = ["ClientHealth", "WeekScore", "health"]
+
+_MISSED = frozenset({"overdue", "missed"})
+_KEPT = frozenset({"satisfied", "satisfied_late"})
+_UNDECIDED = frozenset({"draft", "submitted", "assessed", "awaiting_approval"})
+
+
+@attrs.frozen
+class WeekScore:
+    """Satisfaction of one week (starting Monday), for the trend chart."""
+
+    week: dt.date
+    csat: float | None
+    nps: float | None
+    answers: int
+
+
+@attrs.frozen
+class ClientHealth:
+    """How one client stands at ``at``; percentages are ``None`` where nothing was measured.
+
+    ``rating`` is ``"healthy"``, ``"watch"`` or ``"at risk"``: at risk with an open
+    escalation, SLA compliance under 80 %, NPS below 0 or scope creep; watch with an
+    overdue communication, SLA compliance under 95 % or a falling CSAT.
+    """
+
+    client: str
+    name: str
+    at: pendulum.DateTime
+    overdue_communications: tuple[str, ...]
+    communications_on_time: float | None
+    open_issues: int
+    open_escalations: tuple[str, ...]
+    sla_met: int
+    sla_breached: int
+    csat: float | None
+    nps: float | None
+    csat_delta: float | None
+    nps_delta: float | None
+    weeks: tuple[WeekScore, ...]
+    open_changes: int  # awaiting a decision
+    approved_changes: int
+    scope_cost_percent: float | None
+    scope_schedule_percent: float | None
+    scope_threshold_percent: float | None
+    scope_creep: bool
+
+    @property
+    def sla_compliance(self) -> float | None:
+        """% of resolved-or-breached SLA clocks that met their target."""
+        total = self.sla_met + self.sla_breached
+        return None if not total else 100 * self.sla_met / total
+
+    @property
+    def rating(self) -> str:
+        """``healthy``, ``watch`` or ``at risk`` (see the class docstring)."""
+        compliance = self.sla_compliance
+        if (
+            self.open_escalations
+            or (compliance is not None and compliance < 80)
+            or (self.nps is not None and self.nps < 0)
+            or self.scope_creep
+        ):
+            return "at risk"
+        if (
+            self.overdue_communications
+            or (compliance is not None and compliance < 95)
+            or (self.csat_delta is not None and self.csat_delta < 0)
+        ):
+            return "watch"
+        return "healthy"
+
+
+def _communications(
+    plans: Iterable[cadence.CommunicationPlan],
+    rules: Rules,
+    since: pendulum.DateTime,
+    at: pendulum.DateTime,
+) -> tuple[tuple[str, ...], float | None]:
+    overdue: list[str] = []
+    kept = counted = 0
+    for plan in plans:
+        if plan.status != "active":
+            continue
+        schedule = rules.schedule_for(plan.client)
+        for item in plan.items:
+            for occurrence in schedule.statuses(plan, item, since, at):
+                if occurrence.status in _MISSED:
+                    local = occurrence.at.in_timezone(plan.timezone).format("ddd MMM D")
+                    overdue.append(f"{item.label()} ({local})")
+                if occurrence.status in _MISSED | _KEPT:
+                    counted += 1
+                    kept += occurrence.status in _KEPT
+    return tuple(overdue), (100 * kept / counted if counted else None)
+
+
+def _sla(issues: Iterable[escalation.Issue], at: pendulum.DateTime) -> tuple[int, int]:
+    met = breached = 0
+    for issue in issues:
+        for clock in issue.clocks:
+            if clock.metric != "resolution":
+                continue
+            state = clock.state
+            if state is escalation.ClockState.MET:
+                met += 1
+            elif state is escalation.ClockState.BREACHED or (
+                clock.stopped_at is None and clock.deadline < at
+            ):
+                breached += 1
+    return met, breached
+
+
+def _weeks(
+    items: list[feedback.Feedback],
+    since: pendulum.DateTime,
+    at: pendulum.DateTime,
+    bands: feedback.Bands,
+) -> tuple[WeekScore, ...]:
+    weeks = []
+    start = since.start_of("week")
+    while start < at:
+        end = start.add(weeks=1)
+        metrics = feedback.satisfaction(items, since=start, until=end, bands=bands)
+        weeks.append(
+            WeekScore(
+                start.date(), metrics.csat, metrics.nps, metrics.csat_answers + metrics.nps_answers
+            )
+        )
+        start = end
+    return tuple(weeks)
+
+
+def _percent(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def health(
+    portfolio: Portfolio, rules: Rules, at: dt.datetime, *, days: int = 90
+) -> tuple[ClientHealth, ...]:
+    """The health of every client in the rules or the portfolio, over the last ``days``.
+
+    Satisfaction trends compare the last 30 days with the 30 before.
+    """
+    now = to_utc(at, "at")
+    since = now.subtract(days=days)
+    ids = sorted({*rules.clients, *portfolio.clients()})
+    report = []
+    for client in ids:
+        known = rules.clients.get(client)
+        issues = [issue for issue in portfolio.issues if issue.client == client]
+        items = [item for item in portfolio.feedback if item.client == client]
+        projects = set(known.projects) if known else set()
+        requests = [
+            change
+            for change in portfolio.changes
+            if change.project in projects or rules.client_of_project(change.project) == client
+        ]
+        overdue, on_time = _communications(
+            (plan for plan in portfolio.plans if plan.client == client), rules, since, now
+        )
+        met, breached = _sla(issues, now)
+        bands = rules.feedback.bands
+        overall = feedback.satisfaction(items, since=since, until=now.add(seconds=1), bands=bands)
+        recent = feedback.trend(
+            items,
+            before=(now.subtract(days=60), now.subtract(days=30)),
+            after=(now.subtract(days=30), now.add(seconds=1)),
+            bands=bands,
+        )
+        ledgers = [
+            changes.scope_ledger(project, known.baseline, requests)
+            for project in sorted(projects)
+            if known is not None and known.baseline is not None
+        ]
+        ledger = ledgers[0] if ledgers else None
+        report.append(
+            ClientHealth(
+                client=client,
+                name=known.name if known else client,
+                at=now,
+                overdue_communications=overdue,
+                communications_on_time=on_time,
+                open_issues=sum(issue.status in escalation.OPEN_STATES for issue in issues),
+                open_escalations=tuple(
+                    issue.id
+                    for issue in issues
+                    if issue.status in escalation.OPEN_STATES and issue.escalation is not None
+                ),
+                sla_met=met,
+                sla_breached=breached,
+                csat=overall.csat,
+                nps=overall.nps,
+                csat_delta=recent.csat_delta,
+                nps_delta=recent.nps_delta,
+                weeks=_weeks(items, since, now, bands),
+                open_changes=sum(change.status in _UNDECIDED for change in requests),
+                approved_changes=len(ledger.counted) if ledger else 0,
+                scope_cost_percent=_percent(ledger.cost_percent) if ledger else None,
+                scope_schedule_percent=_percent(ledger.schedule_percent) if ledger else None,
+                scope_threshold_percent=_percent(ledger.baseline.creep_threshold_percent)
+                if ledger
+                else None,
+                scope_creep=bool(ledger and ledger.creep),
+            )
+        )
+    return tuple(report)

@@ -1,0 +1,295 @@
+"""Client health as text (terminals), JSON (other tools) and HTML (people).
+
+The HTML page is one self-contained file: inline CSS and SVG charts, no script, no
+font or image from the network, so it opens offline and can be mailed as is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+
+from clientflow.reports.health import ClientHealth, WeekScore
+
+__all__ = ["to_html", "to_json", "to_text"]
+
+_COLOURS = {"healthy": "#2e7d32", "watch": "#ef8f00", "at risk": "#c62828"}
+
+
+def _pct(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.0f}" if signed else f"{value:.0f} %"
+
+
+def _score(value: float | None, delta: float | None) -> str:
+    if value is None:
+        return "n/a"
+    trend = "" if delta is None else f" ({delta:+.0f})"
+    return f"{value:.0f}{trend}"
+
+
+def to_text(report: Sequence[ClientHealth]) -> str:
+    r"""A plain-text table and a line of findings per client.
+
+    >>> to_text([])
+    'No clients.\\n'
+    """
+    if not report:
+        return "No clients.\n"
+    header = (
+        f"{'client':<22}{'rating':<9}{'SLA met':>8}{'escal.':>7}{'overdue':>8}"
+        f"{'CSAT':>9}{'NPS':>9}{'scope':>8}"
+    )
+    lines = [f"Client health at {report[0].at.format('YYYY-MM-DD HH:mm')} UTC", "", header]
+    for row in report:
+        scope = "n/a" if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
+        lines.append(
+            f"{row.name[:21]:<22}{row.rating:<9}{_pct(row.sla_compliance):>8}"
+            f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
+            f"{_score(row.csat, row.csat_delta):>9}{_score(row.nps, row.nps_delta):>9}{scope:>8}"
+        )
+    lines.append("")
+    for row in report:
+        findings = _findings(row)
+        if findings:
+            lines.append(f"{row.name}:")
+            lines += [f"  - {finding}" for finding in findings]
+    return "\n".join(lines) + "\n"
+
+
+def _findings(row: ClientHealth) -> list[str]:
+    found = []
+    if row.open_escalations:
+        found.append(f"open escalations: {', '.join(row.open_escalations)}")
+    if row.sla_breached:
+        found.append(f"{row.sla_breached} resolution SLA breach(es) in the period")
+    if row.overdue_communications:
+        shown = ", ".join(row.overdue_communications[:3])
+        more = len(row.overdue_communications) - 3
+        found.append(f"overdue communications: {shown}" + (f" and {more} more" if more > 0 else ""))
+    if row.scope_creep:
+        found.append(
+            f"scope creep: approved changes add {row.scope_cost_percent:.1f} % cost, "
+            f"{row.scope_schedule_percent:.1f} % schedule (threshold "
+            f"{row.scope_threshold_percent:.0f} %)"
+        )
+    if row.csat_delta is not None and row.csat_delta < 0:
+        found.append(f"CSAT fell {-row.csat_delta:.0f} points in the last 30 days")
+    return found
+
+
+def to_json(report: Sequence[ClientHealth]) -> str:
+    """The report as JSON: one object per client, with the derived rating and compliance."""
+    rows = []
+    for row in report:
+        rows.append(
+            {
+                "client": row.client,
+                "name": row.name,
+                "at": row.at.isoformat(),
+                "rating": row.rating,
+                "sla": {
+                    "compliance_percent": row.sla_compliance,
+                    "met": row.sla_met,
+                    "breached": row.sla_breached,
+                },
+                "open_issues": row.open_issues,
+                "open_escalations": list(row.open_escalations),
+                "communications": {
+                    "overdue": list(row.overdue_communications),
+                    "on_time_percent": row.communications_on_time,
+                },
+                "satisfaction": {
+                    "csat": row.csat,
+                    "nps": row.nps,
+                    "csat_delta": row.csat_delta,
+                    "nps_delta": row.nps_delta,
+                    "weeks": [
+                        {
+                            "week": w.week.isoformat(),
+                            "csat": w.csat,
+                            "nps": w.nps,
+                            "answers": w.answers,
+                        }
+                        for w in row.weeks
+                    ],
+                },
+                "scope": {
+                    "open_changes": row.open_changes,
+                    "approved_changes": row.approved_changes,
+                    "cost_percent": row.scope_cost_percent,
+                    "schedule_percent": row.scope_schedule_percent,
+                    "threshold_percent": row.scope_threshold_percent,
+                    "creep": row.scope_creep,
+                },
+            }
+        )
+    return json.dumps({"clients": rows}, indent=2) + "\n"
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+
+def _donut(percent: float | None, label: str) -> str:
+    """A ring filled to ``percent``; grey with "n/a" when nothing was measured."""
+    radius, width = 34, 10
+    circumference = 2 * 3.14159 * radius
+    filled = 0.0 if percent is None else circumference * percent / 100
+    colour = (
+        "#9e9e9e"
+        if percent is None
+        else ("#2e7d32" if percent >= 95 else "#ef8f00" if percent >= 80 else "#c62828")
+    )
+    text = "n/a" if percent is None else f"{percent:.0f}%"
+    ring = f'cx="50" cy="50" r="{radius}" fill="none" stroke-width="{width}"'
+    return (
+        f'<svg class="donut" viewBox="0 0 100 100" role="img" aria-label="{escape(label)} {text}">'
+        f'<circle {ring} stroke="#e0e0e0"/>'
+        f'<circle {ring} stroke="{colour}" '
+        f'stroke-dasharray="{filled:.1f} {circumference:.1f}" transform="rotate(-90 50 50)"/>'
+        f'<text x="50" y="55" text-anchor="middle" font-size="18" font-weight="600">{text}</text>'
+        "</svg>"
+        f'<div class="caption">{escape(label)}</div>'
+    )
+
+
+def _line_chart(weeks: Sequence[WeekScore]) -> str:
+    """CSAT (0..100) and NPS (-100..100) per week, on one shared -100..100 axis."""
+    width, height, pad = 320, 140, 24
+    if not weeks:
+        return ""
+    step = (width - 2 * pad) / max(len(weeks) - 1, 1)
+
+    def y(value: float) -> float:
+        return pad + (100 - value) * (height - 2 * pad) / 200
+
+    def path(values: list[float | None], colour: str, name: str) -> str:
+        points = [f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None]
+        if not points:
+            return ""
+        dots = "".join(
+            f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="2.5" fill="{colour}"/>'
+            for p in points
+        )
+        return (
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}">'
+            f"<title>{name}</title></polyline>{dots}"
+        )
+
+    grid = "".join(
+        f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eee"/>'
+        f'<text x="2" y="{y(v) + 4:.1f}" font-size="9" fill="#777">{v}</text>'
+        for v in (100, 50, 0, -50, -100)
+    )
+    first, last = weeks[0].week.strftime("%d %b"), weeks[-1].week.strftime("%d %b")
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="CSAT and NPS by week">'
+        f"{grid}"
+        f"{path([w.csat for w in weeks], '#1565c0', 'CSAT %')}"
+        f"{path([w.nps for w in weeks], '#8e24aa', 'NPS')}"
+        f'<text x="{pad}" y="{height - 4}" font-size="9" fill="#777">{first}</text>'
+        f'<text x="{width - pad}" y="{height - 4}" font-size="9" fill="#777" '
+        f'text-anchor="end">{last}</text>'
+        "</svg>"
+        '<div class="legend"><span style="color:#1565c0">&#9632; CSAT %</span> '
+        '<span style="color:#8e24aa">&#9632; NPS</span></div>'
+    )
+
+
+def _scope_bars(row: ClientHealth) -> str:
+    if row.scope_cost_percent is None or row.scope_threshold_percent is None:
+        return '<p class="muted">No baseline in the rules.</p>'
+    width, scale = (
+        300,
+        max(
+            row.scope_threshold_percent * 2,
+            row.scope_cost_percent,
+            row.scope_schedule_percent or 0,
+            1,
+        ),
+    )
+    bars = []
+    for index, (label, value) in enumerate(
+        (("cost", row.scope_cost_percent), ("schedule", row.scope_schedule_percent or 0.0))
+    ):
+        over = value > row.scope_threshold_percent
+        length = max(value, 0) * (width - 80) / scale
+        y = 8 + index * 26
+        bars.append(
+            f'<text x="0" y="{y + 13}" font-size="11">{label}</text>'
+            f'<rect x="70" y="{y}" width="{length:.1f}" height="16" '
+            f'fill="{"#c62828" if over else "#2e7d32"}"/>'
+            f'<text x="{74 + length:.1f}" y="{y + 13}" font-size="11">{value:+.1f}%</text>'
+        )
+    limit = 70 + row.scope_threshold_percent * (width - 80) / scale
+    return (
+        f'<svg class="bars" viewBox="0 0 {width} 64" role="img" aria-label="Scope change">'
+        f"{''.join(bars)}"
+        f'<line x1="{limit:.1f}" x2="{limit:.1f}" y1="2" y2="62" stroke="#333" '
+        'stroke-dasharray="3 2"/>'
+        "</svg>"
+        f'<div class="caption">approved change vs baseline; dashed line: '
+        f"{row.scope_threshold_percent:.0f} % creep threshold</div>"
+    )
+
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;
+ color:#212121;background:#fafafa}
+h1{font-size:22px;margin:0 0 4px}.muted{color:#757575}
+table.summary{border-collapse:collapse;margin:16px 0;background:#fff}
+.summary th,.summary td{padding:6px 12px;border-bottom:1px solid #e0e0e0;text-align:right}
+.summary th:first-child,.summary td:first-child{text-align:left}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-size:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:16px}
+.card{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:16px}
+.card h2{font-size:17px;margin:0 0 8px;display:flex;justify-content:space-between}
+.row{display:flex;gap:16px;align-items:flex-start}
+.donut{width:92px;height:92px}.chart{width:330px;height:145px}.bars{width:300px;height:64px}
+.caption,.legend{font-size:11px;color:#616161;text-align:center}
+ul{margin:6px 0 0 18px;padding:0}
+"""
+
+
+def to_html(report: Sequence[ClientHealth], *, title: str = "Client health") -> str:
+    """A self-contained HTML page: a summary table and one card of charts per client."""
+    at = report[0].at.format("YYYY-MM-DD HH:mm") + " UTC" if report else ""
+    rows = "".join(
+        f"<tr><td>{escape(r.name)}</td>"
+        f'<td><span class="badge" style="background:{_COLOURS[r.rating]}">{r.rating}</span></td>'
+        f"<td>{_pct(r.sla_compliance)}</td><td>{len(r.open_escalations)}</td>"
+        f"<td>{len(r.overdue_communications)}</td><td>{_score(r.csat, r.csat_delta)}</td>"
+        f"<td>{_score(r.nps, r.nps_delta)}</td><td>{r.open_changes}</td></tr>"
+        for r in report
+    )
+    cards = "".join(_card(row) for row in report)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{_CSS}</style></head><body>"
+        f'<h1>{escape(title)}</h1><div class="muted">{at}</div>'
+        '<table class="summary"><tr><th>Client</th><th>Rating</th><th>SLA met</th>'
+        "<th>Escalations</th><th>Overdue comms</th><th>CSAT (30-day change)</th>"
+        "<th>NPS (30-day change)</th><th>Changes pending</th></tr>"
+        f'{rows}</table><div class="cards">{cards}</div></body></html>\n'
+    )
+
+
+def _card(row: ClientHealth) -> str:
+    findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row))
+    return (
+        f'<section class="card"><h2>{escape(row.name)}'
+        f'<span class="badge" style="background:{_COLOURS[row.rating]}">{row.rating}</span></h2>'
+        '<div class="row">'
+        f"<div>{_donut(row.sla_compliance, 'SLA met')}</div>"
+        f"<div>{_donut(row.communications_on_time, 'comms on time')}</div>"
+        f"<div>{_line_chart(row.weeks)}</div>"
+        "</div>"
+        f"{_scope_bars(row)}"
+        f"<ul>{findings or '<li>Nothing needs attention.</li>'}</ul>"
+        "</section>"
+    )
