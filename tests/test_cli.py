@@ -1,56 +1,211 @@
-"""The clientflow command: the demo runs and errors are one clean line."""
+"""The clientflow command: demo, check, sweep, agenda, report, diagram; clean errors."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from clientflow.changes import kind
 from clientflow.cli import cli
-from clientflow.core import Codec
+from clientflow.demo import END, demo_rules
 from clientflow.storage import SQLiteStore
 
+AT_END = END.to_iso8601_string()
 
-def test_demo_shows_deadlines_over_holidays_and_dst() -> None:
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """The demo run once into a SQLite file: (store URL, what it printed)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = CliRunner().invoke(cli, ["demo", "--store", f"sqlite:///{path}"])
+    assert result.exit_code == 0, result.output
+    return f"sqlite:///{path}", result.output
+
+
+def clientflow(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console entry point as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "clientflow", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_demo_shows_deadlines_over_holidays_and_dst(demo_store: tuple[str, str]) -> None:
     """The demo prints real deadlines: Golden Week skipped, make-up Sunday worked, DST kept."""
-    result = CliRunner().invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "due   Thu 2026-10-08 17:00 CST" in result.output
-    assert "due   Sun 2026-01-04 14:00 CST" in result.output
-    assert "due   Mon 2026-03-09 13:00 EDT" in result.output
-    assert "no work on the 01, 02, 03, 04, 05, 06, 07, 11" in result.output
+    _, output = demo_store
+    assert "due   Thu 2026-10-08 17:00 CST" in output
+    assert "due   Sun 2026-01-04 14:00 CST" in output
+    assert "due   Mon 2026-03-09 13:00 EDT" in output
+    assert "no work on the 01, 02, 03, 04, 05, 06, 07, 11" in output
 
 
-def test_demo_runs_change_requests_on_a_sqlite_store(tmp_path: Path) -> None:
-    """The demo stores its change requests in SQLite and sweeps the approval deadline once."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = CliRunner().invoke(cli, ["demo", "--store", url])
-    assert result.exit_code == 0, result.output
-    assert "CR-1 Fix a typo on the login page: approved (route standard)" in result.output
-    assert "CR-2 decision due Thu 2026-10-08 16:10 CST" in result.output
-    assert result.output.count("change.approval_escalated") == 1
-    assert "creep past 5 %: yes" in result.output
-    store = SQLiteStore(tmp_path / "demo.db", Codec([kind(lambda change: None)]))  # type: ignore[arg-type,return-value]
-    assert len(store.feed(limit=100)) == 13
+def test_demo_simulates_the_portfolio_and_reports_its_health(
+    demo_store: tuple[str, str],
+) -> None:
+    """90 days of four clients: the sweeps fire timers, and the troubled client shows it."""
+    url, output = demo_store
+    fired = {
+        label.strip(): int(count)
+        for count, label in re.findall(r"^\s+(\d+)  (.+)$", output, flags=re.MULTILINE)
+    }
+    assert fired["SLA warnings and breaches"] > 0
+    assert fired["issue escalations (each level reached counts)"] > 0
+    assert fired["feedback follow-ups overdue (escalated)"] > 0
+    assert fired["approval deadlines passed (escalated)"] > 0
+    assert fired["communications overdue"] > 0
+    rows = {
+        line[:22].strip(): line[22:].split()[0]
+        for line in output.splitlines()[-40:]
+        if line.startswith(("ACME", "Lotus", "Northwind", "Sakura"))
+    }
+    assert rows["Northwind Logistics"] == "at"  # "at risk"
+    assert rows["Sakura Insurance"] == "healthy"
+    assert "scope creep: approved changes add" in output
+    store = SQLiteStore(url.removeprefix("sqlite:///"), demo_rules().codec())
     assert store.integrity_check() == "ok"
+    assert len(store.feed(limit=100_000)) > 1000
+    store.close()
 
 
-def test_console_script_help_and_unknown_command() -> None:
-    """--help exits 0; an unknown command exits 2 with a usage message and no traceback."""
-    ok = subprocess.run(
-        [sys.executable, "-m", "clientflow", "--help"], capture_output=True, text=True, check=False
+def test_report_json_per_client_and_filtered(demo_store: tuple[str, str]) -> None:
+    url, _ = demo_store
+    result = CliRunner().invoke(
+        cli, ["report", "--store", url, "--now", AT_END, "--format", "json"]
     )
-    assert ok.returncode == 0
-    assert "demo" in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "clientflow", "nope"], capture_output=True, text=True, check=False
+    assert result.exit_code == 0, result.output
+    clients = {row["client"]: row for row in json.loads(result.stdout)["clients"]}
+    assert set(clients) == {"acme", "lotus", "northwind", "sakura"}
+    northwind, lotus = clients["northwind"], clients["lotus"]
+    assert northwind["rating"] == "at risk"
+    assert northwind["sla"]["breached"] > 0
+    assert northwind["open_escalations"]
+    assert northwind["satisfaction"]["csat_delta"] < 0
+    assert lotus["scope"]["creep"] is True
+    assert lotus["scope"]["cost_percent"] > lotus["scope"]["threshold_percent"]
+    assert len(northwind["satisfaction"]["weeks"]) >= 12
+    one = CliRunner().invoke(
+        cli, ["report", "--store", url, "--now", AT_END, "--client", "sakura", "--format", "json"]
     )
+    assert [row["client"] for row in json.loads(one.stdout)["clients"]] == ["sakura"]
+
+
+def test_report_html_is_self_contained(demo_store: tuple[str, str]) -> None:
+    url, _ = demo_store
+    result = CliRunner().invoke(
+        cli, ["report", "--store", url, "--now", AT_END, "--format", "html"]
+    )
+    page = result.stdout
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") >= 12  # donuts, trend lines and scope bars per client
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "nothing from the network"
+    assert "<script" not in page
+    assert "Northwind Logistics" in page
+
+
+def test_sweep_fires_each_timer_once(demo_store: tuple[str, str], tmp_path: Path) -> None:
+    url, _ = demo_store
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(Path(url.removeprefix("sqlite:///")).read_bytes())
+    later = "2026-12-02T10:00:00+00:00"
+    first = CliRunner().invoke(cli, ["sweep", "--store", f"sqlite:///{copy}", "--now", later])
+    assert first.exit_code == 0, first.output
+    count = int(re.search(r": (\d+) events", first.output).group(1))  # type: ignore[union-attr]
+    assert count > 0
+    assert "plan-" in first.output
+    again = CliRunner().invoke(cli, ["sweep", "--store", f"sqlite:///{copy}", "--now", later])
+    assert ": 0 events on 0 aggregates" in again.output
+
+
+def test_agenda_lists_what_the_owner_has_due(demo_store: tuple[str, str]) -> None:
+    url, _ = demo_store
+    result = CliRunner().invoke(
+        cli,
+        [
+            "agenda",
+            "--store",
+            url,
+            "--owner",
+            "li.wei",
+            "--now",
+            AT_END,
+            "--timezone",
+            "Asia/Shanghai",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "This week:" in result.output
+    assert "Weekly status report for lotus" in result.output
+    nobody = CliRunner().invoke(
+        cli, ["agenda", "--store", url, "--owner", "nobody", "--now", AT_END]
+    )
+    assert "Nothing due for nobody" in nobody.output
+
+
+def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        'version = 1\n[calendars.team]\ntimezone = "Europe/Berlin"\nhours = ["9-17"]\n'
+        '[clients.acme]\nname = "ACME"\ncalender = "team"\n',
+        encoding="utf-8",
+    )
+    bad = clientflow("check", str(rules))
+    assert bad.returncode == 1
+    assert "rules have 3 problems" in bad.stderr
+    assert 'calendars.team.hours[0]: expected a shift such as "09:00-17:30"' in bad.stderr
+    assert "clients.acme.calender: unknown key (did you mean 'calendar'?)" in bad.stderr
+    assert "clients.acme.calendar: required key is missing" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    good = CliRunner().invoke(
+        cli, ["check", str(Path(__file__).parents[1] / "examples" / "rules.toml")]
+    )
+    assert good.exit_code == 0, good.output
+    assert ": ok (" in good.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--store", "sqlite:///no/such/dir/x.db"], "cannot open the database"),
+        (["sweep", "--store", "ftp://x"], "store URL"),
+        (["sweep", "--store", "memory://", "--now", "tomorrow"], "--now: expected an ISO 8601"),
+        (["check", "missing.toml"], "missing.toml: no such file"),
+        (["report", "--store", "memory://", "--client", "globex"], "no client in the rules"),
+    ],
+)
+def test_bad_input_is_one_message_without_traceback(args: list[str], message: str) -> None:
+    done = clientflow(*args)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 3
+
+
+def test_debug_shows_the_traceback() -> None:
+    done = clientflow("--debug", "check", "missing.toml")
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+
+
+def test_help_everywhere_and_unknown_command() -> None:
+    """--help exits 0 on every command; an unknown command exits 2 without a traceback."""
+    for command in ("", "demo", "check", "schema", "sweep", "agenda", "report", "diagram"):
+        result = CliRunner().invoke(cli, [*command.split(), "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.output
+    assert "Exit codes" in CliRunner().invoke(cli, ["--help"]).output
+    bad = clientflow("nope")
     assert bad.returncode == 2
     assert "No such command" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_schema_is_the_shipped_json_schema() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    assert json.loads(result.stdout)["title"] == "clientflow rules file"
 
 
 def test_diagram_is_generated_from_the_declaration() -> None:

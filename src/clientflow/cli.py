@@ -1,20 +1,31 @@
 """The ``clientflow`` command.
 
-Exit codes: 0 success; 1 a clientflow error (bad input, rejected command), printed as
-one line without a traceback unless ``--debug``; 2 a usage error (unknown option).
+Exit codes: 0 success; 1 a clientflow error (bad input, a rules file with problems, a
+store that cannot be opened, timers that failed), printed as one message without a
+traceback unless ``--debug``; 2 a usage error (unknown command or option).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import pendulum
 
 from clientflow import __version__, cadence, changes, escalation, feedback
-from clientflow.core import ClientflowError, TransitionTable
-from clientflow.demo import run
+from clientflow.config import Rules, json_schema, load_rules
+from clientflow.core import ClientflowError, ManualClock, TransitionTable, parse_instant
+from clientflow.demo import DAYS, RULES_FILE, run
+from clientflow.engine import Engine
+from clientflow.ports import Store
+from clientflow.reports import Portfolio, health, to_html, to_json, to_text
+from clientflow.storage import open_store
 
 __all__ = ["DIAGRAMS", "main"]
 
@@ -24,8 +35,56 @@ __all__ = ["DIAGRAMS", "main"]
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Client-management workflows for project teams."""
+    """Client-management workflows for project teams.
+
+    Exit codes: 0 success, 1 an error (one message; tracebacks only with --debug),
+    2 a usage error.
+    """
     ctx.obj = {"debug": debug}
+
+
+_STORE = click.option(
+    "--store",
+    "store_url",
+    required=True,
+    help="Store URL: sqlite:///file.db, postgresql+psycopg://..., mysql+pymysql://...",
+)
+_RULES = click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Rules file (TOML). Default: the demo's rules.",
+)
+_NOW = click.option(
+    "--now",
+    default=None,
+    help="The instant to act at, ISO 8601 with offset (default: the system clock).",
+)
+
+
+def _rules(path: Path | None) -> Rules:
+    return load_rules(path or RULES_FILE)
+
+
+def _now(text: str | None) -> pendulum.DateTime:
+    return pendulum.now("UTC") if text is None else parse_instant(text, "--now")
+
+
+@contextmanager
+def _opened(url: str, rules: Rules) -> Iterator[Store]:
+    store = open_store(url, rules.codec())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _portfolio(store: Store) -> Portfolio:
+    with click.progressbar(
+        length=0, label="reading the store", file=sys.stderr, show_pos=True
+    ) as bar:
+        return Portfolio.from_store(store, progress=bar.update)
 
 
 @cli.command()
@@ -36,11 +95,151 @@ def cli(ctx: click.Context, debug: bool) -> None:
     help="Store URL for the demo's data (default: a new SQLite file in a temporary folder).",
 )
 def demo(store_url: str | None) -> None:
-    """Business time on real calendars, then change requests run on a SQLite store."""
+    """Real calendars, then 90 days of four clients run by the engine, and their health."""
     if store_url is None:
         folder = Path(tempfile.mkdtemp(prefix="clientflow-demo-"))
         store_url = f"sqlite:///{folder / 'demo.db'}"
-    run(click.echo, store_url)
+    with click.progressbar(length=DAYS, label="simulating days", file=sys.stderr) as bar:
+        run(click.echo, store_url, progress=bar.update)
+
+
+@cli.command()
+@click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
+def check(rules_file: Path) -> None:
+    """Validate RULES_FILE; every problem is listed with its key path."""
+    rules = load_rules(rules_file)
+    sla = len(rules.sla.policies) if rules.sla else 0
+    click.echo(
+        f"{rules_file}: ok ({len(rules.calendars)} calendars, {sla} SLA policies, "
+        f"{len(rules.escalation)} escalation policies, {len(rules.approval)} approval "
+        f"policies, {len(rules.plans)} plans, {len(rules.clients)} clients)"
+    )
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the rules file (for editors and CI checks)."""
+    click.echo(json_schema(), nl=False)
+
+
+@cli.command()
+@_STORE
+@_NOW
+@_RULES
+def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
+    """Fire every timer due by --now once, and print what fired.
+
+    Exits 1 if some timers failed (each is listed; the others still fired).
+    """
+    at = _now(now)
+    rules = _rules(rules_file)
+    with _opened(store_url, rules) as store:
+        report = Engine(store, clock=ManualClock(at)).sweep(at)
+    for aggregate_id, events in report.fired:
+        for event in events:
+            click.echo(f"{aggregate_id:<20} {type(event).__name__}")
+    for aggregate_id, reason in report.failed:
+        click.echo(f"{aggregate_id:<20} FAILED: {reason}", err=True)
+    fired = sum(len(events) for _, events in report.fired)
+    click.echo(
+        f"swept at {at.to_iso8601_string()}: {fired} events on {len(report.fired)} "
+        f"aggregates, {len(report.failed)} failed, {len(report.skipped)} skipped"
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@_STORE
+@click.option("--owner", required=True, help="Whose agenda: a person's id, e.g. li.wei.")
+@click.option("--timezone", default="UTC", show_default=True, help="The owner's time zone.")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90))
+@_NOW
+@_RULES
+def agenda(  # noqa: PLR0917 - click passes each option as an argument
+    store_url: str,
+    owner: str,
+    timezone: str,
+    days: int,
+    now: str | None,
+    rules_file: Path | None,
+) -> None:
+    """What --owner has due today and this week: communications, issues, follow-ups."""
+    at = _now(now)
+    rules = _rules(rules_file)
+    with _opened(store_url, rules) as store:
+        portfolio = _portfolio(store)
+    lines = _agenda(portfolio, rules, owner=owner, at=at, tz=timezone, days=days)
+    if not lines:
+        click.echo(f"Nothing due for {owner} in the next {days} days.")
+    for line in lines:
+        click.echo(line)
+
+
+def _agenda(
+    portfolio: Portfolio, rules: Rules, *, owner: str, at: pendulum.DateTime, tz: str, days: int
+) -> list[str]:
+    entries: list[tuple[pendulum.DateTime, str]] = []
+    for client in sorted({plan.client for plan in portfolio.plans}):
+        plans = [plan for plan in portfolio.plans if plan.client == client]
+        schedule = rules.schedule_for(client)
+        for entry in cadence.agenda(plans, schedule, owner=owner, now=at, timezone=tz, days=days):
+            entries.append((entry.at, f"{entry.title} for {entry.client} [{entry.status}]"))
+    until = at.add(days=days)
+    for issue in portfolio.issues:
+        due = issue.next_deadline
+        if issue.owner == owner and issue.status in escalation.OPEN_STATES and due and due < until:
+            entries.append(
+                (due, f"issue {issue.id} ({issue.priority}, {issue.status}): next SLA timer")
+            )
+    for item in portfolio.feedback:
+        due = item.next_deadline
+        if item.owner == owner and due is not None and due < until:
+            entries.append((due, f"feedback {item.id} from {item.client}: {item.status} step due"))
+    today = at.in_timezone(tz).date()
+    lines = []
+    heading = ""
+    for due, text in sorted(entries, key=lambda entry: entry[0]):
+        local = due.in_timezone(tz)
+        section = "Overdue" if due < at else ("Today" if local.date() == today else "This week")
+        if section != heading:
+            lines.append(f"{section}:")
+            heading = section
+        lines.append(f"  {local.format('ddd MM-DD HH:mm')}  {text}")
+    return lines
+
+
+@cli.command()
+@_STORE
+@click.option("--client", default=None, help="Only this client (its id in the rules).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--days", default=90, show_default=True, type=click.IntRange(7, 3650))
+@_NOW
+@_RULES
+def report(  # noqa: PLR0917 - click passes each option as an argument
+    store_url: str,
+    client: str | None,
+    fmt: str,
+    days: int,
+    now: str | None,
+    rules_file: Path | None,
+) -> None:
+    """Per-client health: communications, escalations, SLA, CSAT/NPS and trend, scope."""
+    at = _now(now)
+    rules = _rules(rules_file)
+    if client is not None:
+        rules.client(client)  # an unknown client is an error naming it
+    with _opened(store_url, rules) as store:
+        portfolio = _portfolio(store)
+    rows = [row for row in health(portfolio, rules, at, days=days) if client in (None, row.client)]
+    render = {"text": to_text, "json": to_json, "html": to_html}[fmt]
+    click.echo(render(rows), nl=False)
 
 
 DIAGRAMS: dict[str, TransitionTable] = {
@@ -58,19 +257,40 @@ DIAGRAMS: dict[str, TransitionTable] = {
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["mermaid", "dot"]),
+    type=click.Choice(["mermaid", "dot", "svg"]),
     default="mermaid",
     show_default=True,
-    help="Mermaid for Markdown pages, dot for Graphviz.",
+    help="Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot.",
 )
 def diagram(workflow: str, fmt: str) -> None:
     """Print the state diagram of WORKFLOW, generated from its machine declaration."""
     table = DIAGRAMS[workflow]
-    click.echo(table.mermaid() if fmt == "mermaid" else table.dot(), nl=False)
+    if fmt == "mermaid":
+        click.echo(table.mermaid(), nl=False)
+    elif fmt == "dot":
+        click.echo(table.dot(), nl=False)
+    else:
+        click.echo(_svg(table.dot()), nl=False)
+
+
+def _svg(dot: str) -> str:
+    program = shutil.which("dot")
+    if program is None:
+        raise click.ClickException(
+            "--format svg needs Graphviz's 'dot' program on PATH (e.g. apt-get install "
+            "graphviz); --format dot or mermaid need nothing"
+        )
+    done = subprocess.run(
+        [program, "-Tsvg"], input=dot, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise click.ClickException(f"Graphviz failed: {done.stderr.strip()}")
+    return done.stdout
 
 
 def main() -> None:
     """Entry point of the ``clientflow`` console script."""
+    debug = "--debug" in sys.argv
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -80,7 +300,7 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except ClientflowError as error:
-        if "--debug" in sys.argv:
+        if debug:
             raise
         click.echo(f"error: {error}", err=True)
         sys.exit(1)

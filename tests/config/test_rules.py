@@ -21,7 +21,7 @@ from clientflow.config import json_schema, load_rules, rules_from_dict
 from clientflow.core import ConfigError, ConfigProblem, NotFound
 
 PACKAGE = Path(clientflow.__file__).parent
-DEMO_RULES = PACKAGE / "demo.toml"
+DEMO_RULES = PACKAGE / "demo" / "rules.toml"
 
 
 def demo_data() -> dict[str, Any]:

@@ -69,9 +69,20 @@ def from_micros(micros: int) -> pendulum.DateTime:
     )
 
 
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
 def duration_micros(value: dt.timedelta) -> int:
-    """Exact length of a duration in microseconds."""
-    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    """Exact length of a duration in microseconds.
+
+    Read through ``timedelta`` itself: a negative pendulum ``Duration`` (the result of
+    ``Duration(hours=4) - Duration(hours=6, minutes=30)``) reports ``days=-1`` *and*
+    ``seconds=-9000``, so adding its ``days`` and ``seconds`` is off by a day.
+
+    >>> duration_micros(pendulum.duration(hours=4) - pendulum.duration(hours=6, minutes=30))
+    -9000000000
+    """
+    return dt.timedelta.__floordiv__(value, _MICROSECOND)
 
 
 def parse_instant(text: str, name: str = "instant") -> pendulum.DateTime:

@@ -1,0 +1,480 @@
+"""The demo portfolio: four clients, 90 days of issues, feedback, changes and meetings.
+
+Seeded, so every run tells the same story: Lotus Bank (Shanghai) is served fast but
+keeps approving changes until its scope creeps; ACME Retail (New York) and Sakura
+Insurance (Tokyo) run smoothly; Northwind Logistics (London) gets slow answers, missed
+status reports and falling satisfaction, and its issues escalate.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import attrs
+import pendulum
+
+from clientflow import cadence, changes, escalation, feedback
+from clientflow.config import Rules
+from clientflow.core import Actor, BusinessCalendar, Decision
+from clientflow.demo.simulation import Simulation
+
+__all__ = ["PROFILES", "Profile", "seed"]
+
+PM = Actor("li.wei", {"pm"})
+ENGINEER = Actor("chen.jie", {"engineer"})
+DIRECTOR = Actor("wang.fang", {"account-director"})
+
+
+@attrs.frozen
+class Profile:
+    """How a client relationship behaves in the simulation."""
+
+    client: str
+    contact: str
+    sponsor: str
+    currency: str
+    speed: float  # fraction of the SLA target the team typically needs
+    reply_hours: float  # business hours to answer a client message
+    miss_report: float  # chance a status report is not sent
+    csat: tuple[float, float]  # mean CSAT at the start and at the end
+    nps: tuple[float, float]
+    issue_every_days: float
+    requests: tuple[tuple[int, str, changes.Risk, bool, int, int], ...]
+    # day, title, risk, in scope, schedule days, cost
+
+
+PROFILES = (
+    Profile(
+        "lotus",
+        "zhang.lan",
+        "zhao.min",
+        "CNY",
+        0.45,
+        1.5,
+        0.05,
+        (4.0, 4.5),
+        (7.5, 8.8),
+        6.0,
+        (
+            (5, "Fix the typo on the statement page", changes.Risk.LOW, True, 0, 0),
+            (12, "Add WeChat Pay to the mobile app", changes.Risk.HIGH, False, 8, 45_000),
+            (34, "Biometric login", changes.Risk.HIGH, False, 6, 38_000),
+            (61, "Quarterly report export to Excel", changes.Risk.MEDIUM, False, 2, 9_000),
+        ),
+    ),
+    Profile(
+        "acme",
+        "anna",
+        "grace",
+        "USD",
+        0.55,
+        2.0,
+        0.05,
+        (4.2, 4.3),
+        (8.0, 8.2),
+        8.0,
+        (
+            (9, "Holiday banner on the home page", changes.Risk.LOW, True, 0, 0),
+            (40, "Gift cards", changes.Risk.HIGH, False, 5, 12_000),
+        ),
+    ),
+    Profile(
+        "northwind",
+        "tom",
+        "oliver",
+        "GBP",
+        1.25,
+        7.0,
+        0.35,
+        (3.8, 2.6),
+        (7.0, 4.5),
+        4.5,
+        (
+            (20, "Track parcels by SMS", changes.Risk.MEDIUM, False, 3, 6_000),
+            (55, "Replace the route optimiser", changes.Risk.CRITICAL, False, 20, 90_000),
+        ),
+    ),
+    Profile(
+        "sakura",
+        "yuki",
+        "kenji",
+        "JPY",
+        0.5,
+        2.5,
+        0.0,
+        (4.4, 4.6),
+        (8.5, 9.0),
+        12.0,
+        ((30, "Add a claims FAQ page", changes.Risk.LOW, True, 0, 0),),
+    ),
+)
+"""The four clients of the demo and how each relationship behaves."""
+
+
+def _working(calendar: BusinessCalendar, day: pendulum.DateTime, hour: float) -> pendulum.DateTime:
+    """The first working instant at or after ``hour`` o'clock local on ``day``."""
+    local = day.in_timezone(calendar.timezone).start_of("day").add(minutes=int(hour * 60))
+    return calendar.next_working_time(local)
+
+
+def seed(sim: Simulation, rules: Rules, days: int, rng: random.Random) -> None:
+    """Schedule every client's 90 days on the simulation."""
+    end = sim.start.add(days=days)
+    for profile in PROFILES:
+        _Client(sim, rules, profile, rng, end).schedule(days)
+
+
+class _Client:
+    """One client's story, as scheduled commands."""
+
+    def __init__(
+        self,
+        sim: Simulation,
+        rules: Rules,
+        profile: Profile,
+        rng: random.Random,
+        end: pendulum.DateTime,
+    ) -> None:
+        self.sim, self.rules, self.profile, self.rng, self.end = sim, rules, profile, rng, end
+        self.id = profile.client
+        self.project = rules.client(self.id).projects[0]
+        self.calendar = rules.calendar_for(self.id)
+        self.escalation = rules.escalation_for(self.id)
+        self.contact = Actor(profile.contact, {"client"})
+
+    def schedule(self, days: int) -> None:
+        self._plan()
+        issue_day, number = self.rng.expovariate(1 / self.profile.issue_every_days), 0
+        while issue_day < days:
+            number += 1
+            self._issue(number, self.sim.start.add(days=int(issue_day)))
+            issue_day += self.rng.expovariate(1 / self.profile.issue_every_days)
+        for week in range(days // 7):
+            self._feedback(week, days)
+        for spec in self.profile.requests:
+            self._change(spec)
+
+    # --- communication plan --------------------------------------------------------
+
+    def _plan(self) -> None:
+        plan_id = f"plan-{self.id}"
+        template = self.rules.plans[self.rules.client(self.id).plan or ""]
+        schedule = self.rules.schedule_for(self.id)
+
+        def create(_: None, now: pendulum.DateTime) -> Decision[Any]:
+            return cadence.create_plan(
+                plan_id,
+                client=self.id,
+                project=self.project,
+                timezone=self.calendar.timezone,
+                items=template.items,
+                silence_days=template.silence_days,
+                reply_within=template.reply_within,
+                schedule=schedule,
+                actor=PM,
+                now=now,
+            )
+
+        self.sim.at(self.sim.start, plan_id, create)
+        counter = 0
+        for item in template.items:
+            for occurrence in schedule.between(
+                item, self.calendar.timezone, self.sim.start, self.end
+            ):
+                if (
+                    item.kind is cadence.ItemKind.STATUS_REPORT
+                    and self.rng.random() < self.profile.miss_report
+                ):
+                    continue
+                counter += 1
+                sent = occurrence.at.add(minutes=self.rng.randint(0, 90))
+                self._touch(plan_id, f"t{counter}", cadence.Direction.OUTBOUND, sent, item)
+        day = 1
+        while day < (self.end - self.sim.start).days:
+            asked = _working(self.calendar, self.sim.start.add(days=day), self.rng.uniform(9, 15))
+            counter += 1
+            self._touch(plan_id, f"t{counter}", cadence.Direction.INBOUND, asked, None)
+            hours = self.rng.uniform(0.3, 1.6) * self.profile.reply_hours
+            counter += 1
+            replied = self.calendar.add(asked, pendulum.duration(minutes=int(hours * 60)))
+            self._touch(plan_id, f"t{counter}", cadence.Direction.OUTBOUND, replied, None)
+            day += self.rng.randint(2, 4)
+
+    def _touch(
+        self,
+        plan_id: str,
+        touch_id: str,
+        direction: cadence.Direction,
+        at: pendulum.DateTime,
+        item: cadence.PlanItem | None,
+    ) -> None:
+        touchpoint = cadence.Touchpoint(
+            touch_id,
+            direction,
+            item.channel if item else cadence.Channel.EMAIL,
+            at,
+            participants=(self.profile.contact,),
+            kind=item.kind if item else None,
+            item_id=item.id if item else None,
+            summary=item.label() if item else "client question",
+        )
+        schedule = self.rules.schedule_for(self.id)
+
+        def record(plan: cadence.CommunicationPlan, now: pendulum.DateTime) -> Decision[Any]:
+            return cadence.record_touchpoint(plan, touchpoint, schedule=schedule, actor=PM, now=now)
+
+        self.sim.at(at.add(minutes=5), plan_id, record)
+
+    # --- issues -----------------------------------------------------------------------
+
+    def _issue(self, number: int, day: pendulum.DateTime) -> None:
+        issue_id = f"{self.id[:3].upper()}-{number}"
+        kind = (
+            escalation.IssueKind.COMPLAINT
+            if self.rng.random() < 0.08
+            else escalation.IssueKind.ISSUE
+        )
+        priority = self.rng.choices(("P1", "P2", "P3"), weights=(1, 3, 6))[0]
+        reported = _working(self.calendar, day, self.rng.uniform(9, 16))
+        assert self.rules.sla is not None
+        policy = self.rules.sla.select(kind, self.id, self.project)
+        targets = next(t for t in policy.targets if t.priority == priority)
+        cal, esc = self.calendar, self.escalation
+
+        def report(_: None, now: pendulum.DateTime) -> Decision[Any]:
+            return escalation.report_issue(
+                issue_id,
+                kind=kind,
+                client=self.id,
+                project=self.project,
+                title=f"{kind.value.title()} #{number} in {self.project}",
+                priority=priority,
+                owner=ENGINEER.id,
+                reporter=self.contact,
+                now=now,
+                sla=self.rules.sla,  # type: ignore[arg-type]
+                escalation=esc,
+                calendar=cal,
+            )
+
+        def later(
+            start: pendulum.DateTime, target: pendulum.Duration, share: float
+        ) -> pendulum.DateTime:
+            spread = self.rng.uniform(0.4, 1.3) * self.profile.speed * share
+            return cal.add(start, pendulum.duration(seconds=int(target.total_seconds() * spread)))
+
+        acknowledged = later(reported, targets.first_response, 1.0)
+        proposed = later(acknowledged, targets.resolution, 0.7)
+        resolved = later(acknowledged, targets.resolution, 1.0)
+        if resolved <= proposed:
+            resolved = proposed.add(minutes=30)
+        step = partial
+        self.sim.at(reported, issue_id, report)
+        self.sim.at(acknowledged, issue_id, step(_ack, cal=cal, esc=esc))
+        self.sim.at(acknowledged.add(minutes=10), issue_id, step(_investigate, cal=cal, esc=esc))
+        self.sim.at(proposed, issue_id, step(_propose, cal=cal, esc=esc))
+        self.sim.at(resolved, issue_id, step(_resolve, cal=cal))
+        self.sim.at(resolved.add(days=2), issue_id, _close_issue)
+
+    # --- feedback ---------------------------------------------------------------------
+
+    def _feedback(self, week: int, days: int) -> None:
+        share = week * 7 / days
+        csat_mean = self.profile.csat[0] + (self.profile.csat[1] - self.profile.csat[0]) * share
+        nps_mean = self.profile.nps[0] + (self.profile.nps[1] - self.profile.nps[0]) * share
+        csat = min(5, max(1, round(self.rng.gauss(csat_mean, 0.7))))
+        nps = min(10, max(0, round(self.rng.gauss(nps_mean, 1.4))))
+        feedback_id = f"FB-{self.id}-{week + 1}"
+        received = _working(
+            self.calendar, self.sim.start.add(days=week * 7 + self.rng.randint(0, 4)), 11
+        )
+        cal, policy = self.calendar, self.rules.feedback
+
+        def receive(_: None, now: pendulum.DateTime) -> Decision[Any]:
+            return feedback.receive(
+                feedback_id,
+                client=self.id,
+                project=self.project,
+                contact=self.profile.contact,
+                channel=feedback.Channel.SURVEY,
+                text="monthly pulse survey",
+                csat=csat,
+                nps=nps,
+                policy=policy,
+                calendar=cal,
+                actor=self.contact,
+                now=now,
+            )
+
+        triaged = cal.add(received, pendulum.duration(minutes=self.rng.randint(20, 200)))
+
+        def after_triage(item: feedback.Feedback) -> None:
+            at = triaged
+            if item.sentiment is feedback.Sentiment.POSITIVE:
+                steps: list[Any] = [_thank, _close_feedback]
+            else:
+                steps = [_assign, _contact, _plan_action, _complete, _confirm, _close_feedback]
+            for follow in steps:
+                hours = self.rng.uniform(0.5, 6) * self.profile.speed * 2
+                at = cal.add(at, pendulum.duration(minutes=int(hours * 60)))
+                self.sim.at(at, feedback_id, partial(follow, cal=cal))
+
+        self.sim.at(received, feedback_id, receive)
+        self.sim.at(triaged, feedback_id, partial(_triage, cal=cal), then=after_triage)
+
+    # --- change requests --------------------------------------------------------------
+
+    def _change(self, spec: tuple[int, str, changes.Risk, bool, int, int]) -> None:
+        day, title, risk, in_scope, schedule, cost = spec
+        change_id = f"CR-{self.id}-{day}"
+        asked = _working(self.calendar, self.sim.start.add(days=day), 10)
+        impact = changes.Impact(
+            schedule_days=schedule,
+            cost=changes.Money(cost, self.profile.currency),
+            effort_hours=Decimal(4 + 12 * schedule),
+            risk=risk,
+            in_scope=in_scope,
+            priority=changes.Priority.SHOULD,
+        )
+        policy = self.rules.approval_for(self.id)
+        cal, contact, directory = self.calendar, self.contact, self.rules.directory
+
+        def draft(_: None, now: pendulum.DateTime) -> Decision[Any]:
+            return changes.request_change(
+                change_id,
+                project=self.project,
+                title=title,
+                description="",
+                requester=contact,
+                now=now,
+            )
+
+        def route(change: changes.ChangeRequest, now: pendulum.DateTime) -> Decision[Any]:
+            return changes.request_approval(
+                change, policy, directory=directory, calendar=cal, actor=PM, now=now
+            )
+
+        hour = pendulum.duration(hours=1)
+        self.sim.at(asked, change_id, draft)
+        self.sim.at(asked.add(minutes=5), change_id, lambda c, now: changes.submit(c, contact, now))
+        assessed = cal.add(asked, pendulum.duration(hours=self.rng.randint(2, 8)))
+        self.sim.at(assessed, change_id, lambda c, now: changes.assess(c, impact, PM, now))
+        verdict = (
+            changes.Verdict.REJECT if risk is changes.Risk.CRITICAL else changes.Verdict.APPROVE
+        )
+
+        def votes(change: changes.ChangeRequest) -> None:
+            """Each stage of the chosen route votes; Northwind's sponsor answers late."""
+            route = next(r for r in policy.routes if r.name == change.route)
+            wait = 30 if self.id == "northwind" else self.rng.randint(2, 12)
+            voted = cal.add(assessed, hour * wait)
+            for stage in route.stages:
+                for group in stage:
+                    voter = self._voter(group)
+                    self.sim.at(voted, change_id, partial(_vote, voter=voter, verdict=verdict))
+                voted = cal.add(voted, hour * self.rng.randint(1, 6))
+            if verdict is changes.Verdict.REJECT:
+                return
+            done = cal.add(voted, hour * 8 * max(impact.schedule_days, 1))
+            self.sim.at(done, change_id, lambda c, now: changes.implement(c, PM, now))
+            self.sim.at(done.add(days=1), change_id, lambda c, now: changes.close(c, PM, now))
+
+        self.sim.at(assessed.add(minutes=5), change_id, route, then=votes)
+
+    def _voter(self, group: changes.ApproverGroup) -> Actor:
+        if "client-sponsor" in group.roles:
+            return Actor(self.profile.sponsor, {"client-sponsor"})
+        role = sorted(group.roles)[0]
+        return Actor(self.rules.directory[role][0], {role})
+
+
+def _vote(
+    change: changes.ChangeRequest,
+    now: pendulum.DateTime,
+    *,
+    voter: Actor,
+    verdict: changes.Verdict,
+) -> Decision[Any]:
+    comment = "too risky for this release" if verdict is changes.Verdict.REJECT else ""
+    return changes.cast_vote(change, voter, verdict, now, comment=comment)
+
+
+def _ack(
+    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar, esc: Any
+) -> Decision[Any]:
+    return escalation.acknowledge(issue, ENGINEER, now, calendar=cal, escalation=esc)
+
+
+def _investigate(
+    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar, esc: Any
+) -> Decision[Any]:
+    return escalation.start_investigation(issue, ENGINEER, now, calendar=cal, escalation=esc)
+
+
+def _propose(
+    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar, esc: Any
+) -> Decision[Any]:
+    return escalation.propose_solution(
+        issue, "patch deployed to staging", ENGINEER, now, calendar=cal, escalation=esc
+    )
+
+
+def _resolve(
+    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return escalation.resolve(issue, "fixed in production", ENGINEER, now, calendar=cal)
+
+
+def _close_issue(issue: escalation.Issue, now: pendulum.DateTime) -> Decision[Any]:
+    return escalation.close(issue, PM, now)
+
+
+def _triage(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.triage(item, PM, now, calendar=cal)
+
+
+def _thank(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.thank(item, PM, now, calendar=cal, message="Thank you!")
+
+
+def _assign(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.assign(item, PM.id, PM, now, calendar=cal)
+
+
+def _contact(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.record_contact(item, PM, now, calendar=cal, note="called the client")
+
+
+def _plan_action(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.plan_action(item, "weekly demo of fixes", PM, now, calendar=cal)
+
+
+def _complete(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.complete_action(item, PM, now, calendar=cal)
+
+
+def _confirm(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.confirm(item, PM, now, calendar=cal)
+
+
+def _close_feedback(
+    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
+) -> Decision[Any]:
+    return feedback.close(item, PM, now)
