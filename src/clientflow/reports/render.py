@@ -34,7 +34,7 @@ def to_text(report: Sequence[ClientHealth]) -> str:
     r"""A plain-text table and a line of findings per client.
 
     >>> to_text([])
-    'No clients.\\n'
+    'No clients.\n'
     """
     if not report:
         return "No clients.\n"
@@ -216,7 +216,7 @@ def _scope_bars(row: ClientHealth) -> str:
         (("cost", row.scope_cost_percent), ("schedule", row.scope_schedule_percent or 0.0))
     ):
         over = value > row.scope_threshold_percent
-        length = max(value, 0) * (width - 80) / scale
+        length = max(value, 0) * (width - 130) / scale  # 70 for the label, 60 for the value
         y = 8 + index * 26
         bars.append(
             f'<text x="0" y="{y + 13}" font-size="11">{label}</text>'
@@ -224,7 +224,7 @@ def _scope_bars(row: ClientHealth) -> str:
             f'fill="{"#c62828" if over else "#2e7d32"}"/>'
             f'<text x="{74 + length:.1f}" y="{y + 13}" font-size="11">{value:+.1f}%</text>'
         )
-    limit = 70 + row.scope_threshold_percent * (width - 80) / scale
+    limit = 70 + row.scope_threshold_percent * (width - 130) / scale
     return (
         f'<svg class="bars" viewBox="0 0 {width} 64" role="img" aria-label="Scope change">'
         f"{''.join(bars)}"

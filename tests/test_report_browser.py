@@ -1,0 +1,82 @@
+"""The HTML report in a real headless browser: it renders, offline, and is not blank.
+
+Needs Debian's chromium (``.ci/run`` installs it); skipped with the reason elsewhere,
+except under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clientflow.cli import cli
+from clientflow.demo import END
+
+
+def _browser() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        reason = "no chromium on PATH (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: the browser test must run)")
+        pytest.skip(reason)
+    return found
+
+
+def _png_rows(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and raw scanlines (filter byte first) of an 8-bit RGB(A) PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert depth == 8 and colour in (2, 6)
+    chunks, offset = [], 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        if kind == b"IDAT":
+            chunks.append(data[offset + 8 : offset + 8 + length])
+        offset += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    stride = 1 + width * (3 if colour == 2 else 4)
+    return width, height, [raw[i * stride : (i + 1) * stride] for i in range(height)]
+
+
+def test_the_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    browser = _browser()
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert CliRunner().invoke(cli, ["demo", "--store", store]).exit_code == 0
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["report", "--store", store, "--now", END.to_iso8601_string(), "--format", "html"]
+    )
+    page.write_text(result.stdout, encoding="utf-8")
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",  # offline: the page must need nothing else
+            "--disable-component-update",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    width, height, rows = _png_rows(shot.read_bytes())
+    assert (width, height) == (1280, 1600)
+    # a blank or error page compresses to almost nothing and has few distinct scanlines
+    assert shot.stat().st_size > 40_000
+    assert len(set(rows)) > 300
