@@ -26,7 +26,8 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 
 def _module(path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -68,7 +69,7 @@ def test_csv_import_bad_input_is_one_line(tmp_path: Path) -> None:
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -95,7 +96,7 @@ def _call(base: str, method: str, path: str, body: object = None) -> tuple[int, 
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data=data, method=method)
     try:
-        with urllib.request.urlopen(request) as response:  # noqa: S310 - local test server
+        with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())

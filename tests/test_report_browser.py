@@ -34,7 +34,8 @@ def _png_rows(data: bytes) -> tuple[int, int, list[bytes]]:
     """Width, height and raw scanlines (filter byte first) of an 8-bit RGB(A) PNG."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
-    assert depth == 8 and colour in (2, 6)
+    assert depth == 8
+    assert colour in (2, 6)
     chunks, offset = [], 8
     while offset < len(data):
         (length,) = struct.unpack(">I", data[offset : offset + 4])
