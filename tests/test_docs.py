@@ -48,3 +48,11 @@ def test_state_diagrams_in_the_docs_are_the_generated_ones(workflow: str) -> Non
     page = (DOCS / PAGE_OF[workflow]).read_text(encoding="utf-8")
     blocks = re.findall(r"^```mermaid\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
     assert DIAGRAMS[workflow].mermaid() in blocks, "regenerate: clientflow diagram " + workflow
+
+
+@pytest.mark.parametrize("workflow", sorted(DIAGRAMS))
+def test_the_diagrams_page_shows_every_generated_diagram(workflow: str) -> None:
+    """docs/diagrams.md gathers all diagrams; each is the one its declaration generates."""
+    page = (DOCS / "diagrams.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```mermaid\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
+    assert DIAGRAMS[workflow].mermaid() in blocks, "regenerate docs/diagrams.md"

@@ -82,8 +82,8 @@ class WorkingHours:
     """The shifts worked on each weekday, Monday first.
 
     >>> hours = WorkingHours.weekdays("09:00-12:00", "13:00-18:00")
-    >>> [len(day) for day in hours.days]
-    [2, 2, 2, 2, 2, 0, 0]
+    >>> tuple(len(day) for day in hours.days)
+    (2, 2, 2, 2, 2, 0, 0)
     >>> WorkingHours.from_mapping({"mon": "22:00-06:00"}).days[0]
     (Shift(start=1320, end=1800),)
     """
