@@ -1,0 +1,63 @@
+"""The demo and the commands around it: how long a user waits.
+
+Measures (median of --repeat runs): the whole demo (90 simulated days, hourly sweeps, on
+a new SQLite file), loading and checking the demo's rules file, reading the demo store
+into a Portfolio, and computing plus rendering the health report (text and HTML).
+Run: python benchmarks/bench_demo.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from clientflow.config import load_rules
+from clientflow.demo import END, RULES_FILE, demo_rules, run
+from clientflow.reports import Portfolio, health, to_html, to_text
+from clientflow.storage import open_store
+
+
+def _median(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-demo-"))
+    counter = iter(range(1_000))
+
+    def demo() -> None:
+        run(lambda line: None, f"sqlite:///{folder / f'demo{next(counter)}.db'}")
+
+    rules = demo_rules()
+    timings = {"demo (90 days, hourly sweeps, SQLite)": _median(demo, args.repeat)}
+    timings["load + check the demo rules file"] = _median(lambda: load_rules(RULES_FILE), 20)
+    store = open_store(f"sqlite:///{folder / 'demo0.db'}", rules.codec())
+    portfolio = Portfolio.from_store(store)
+    timings["read the demo store into a Portfolio"] = _median(
+        lambda: Portfolio.from_store(store), args.repeat
+    )
+    timings["health of 4 clients over 90 days"] = _median(
+        lambda: health(portfolio, rules, END), args.repeat
+    )
+    rows = health(portfolio, rules, END)
+    timings["render as text"] = _median(lambda: to_text(rows), 20)
+    timings["render as HTML"] = _median(lambda: to_html(rows), 20)
+    for label, seconds in timings.items():
+        print(f"{label:<40} {seconds * 1e3:>9.2f} ms")
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
