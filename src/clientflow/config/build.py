@@ -167,20 +167,17 @@ def _approval(data: Data, path: str, problems: Problems) -> changes.ApprovalPoli
     )
 
 
+def _given(data: Data | None) -> Data:
+    """The keys a user wrote (unset optional keys are None after the schema check)."""
+    return {name: value for name, value in (data or {}).items() if value is not None}
+
+
 def _steps(data: Data | None, base: feedback.StepTargets) -> feedback.StepTargets:
-    if data is None:
-        return base
-    given = {name: value for name, value in data.items() if value is not None}
-    return feedback.StepTargets(**{**_fields(base), **given})
-
-
-def _fields(value: feedback.StepTargets | feedback.Bands) -> dict[str, Any]:
-    return attrs.asdict(value, recurse=False)
+    return attrs.evolve(base, **_given(data))
 
 
 def _feedback(data: Data) -> feedback.FeedbackPolicy:
-    bands_given = {k: v for k, v in (data["bands"] or {}).items() if v is not None}
-    bands = feedback.Bands(**{**_fields(feedback.Bands()), **bands_given})
+    bands = attrs.evolve(feedback.Bands(), **_given(data["bands"]))
     base = feedback.Targets()
     targets = feedback.Targets(
         triage=data["triage"] or base.triage,
@@ -193,7 +190,7 @@ def _feedback(data: Data) -> feedback.FeedbackPolicy:
 
 
 def _surveys(data: Data) -> feedback.SurveyPolicy:
-    given = {k: v for k, v in data.items() if v is not None}
+    given = _given(data)
     if "over_limit" in given:
         given["over_limit"] = feedback.OverLimit(given["over_limit"])
     return feedback.SurveyPolicy(**given)

@@ -242,7 +242,8 @@ class Choice(Node):
 _DURATION = re.compile(
     r"(?:(?P<w>\d+)\s*w)?\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?"
 )
-DURATION_PATTERN = r"\s*(\d+\s*w)?\s*(\d+\s*d)?\s*(\d+\s*h)?\s*(\d+\s*m)?\s*"
+# the same expression for JSON Schema (ECMA regexes have no named groups), padded
+DURATION_PATTERN = r"\s*" + re.sub(r"\?P<\w>", "", _DURATION.pattern) + r"\s*"
 
 
 def parse_duration(text: str) -> pendulum.Duration:

@@ -57,8 +57,8 @@ def demo_rules() -> Rules:
 
 def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = None) -> None:
     """Print the demo through ``echo``; ``progress(days)`` is told of each simulated day."""
-    show_calendars(echo)
     rules = demo_rules()
+    show_calendars(echo, rules)
     store = open_store(store_url, rules.codec(), create=True)
     try:
         engine = Engine(store, clock=ManualClock(START))
@@ -75,16 +75,22 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
                 progress(1)
 
         sim.run(END, tick=tick)
-        portfolio = Portfolio.from_store(store)
+        events = 0
+
+        def count(read: int) -> None:
+            nonlocal events
+            events += read
+
+        portfolio = Portfolio.from_store(store, progress=count)
         echo(
-            f"{sim.commands} commands, {len(store.feed(limit=1_000_000))} events; "
+            f"{sim.commands} commands, {events} events; "
             f"{len(portfolio.issues)} issues, {len(portfolio.feedback)} feedback items, "
             f"{len(portfolio.changes)} change requests, {len(portfolio.plans)} plans"
         )
         echo("What the sweeps fired:")
         for event_type, label in _SHOWN.items():
             echo(f"  {sim.fired[event_type]:>5}  {label}")
-        _first_escalation(echo, sim.highlights, rules)
+        _first_escalation(echo, sim.highlights, portfolio, rules)
         echo("\n3. Portfolio health on " + END.format("YYYY-MM-DD") + "\n")
         echo(to_text(health(portfolio, rules, END)).rstrip())
         echo(
@@ -96,13 +102,16 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
 
 
 def _first_escalation(
-    echo: Echo, highlights: list[tuple[pendulum.DateTime, str, str]], rules: Rules
+    echo: Echo,
+    highlights: list[tuple[pendulum.DateTime, str, str]],
+    portfolio: Portfolio,
+    rules: Rules,
 ) -> None:
     escalations = [h for h in highlights if h[2] == "IssueEscalated"]
     if not escalations:
         return
-    prefixes = {client[:3].upper(): rules.clients[client].name for client in rules.clients}
-    by_client = Counter(prefixes[aggregate_id.split("-")[0]] for _, aggregate_id, _ in escalations)
+    client_of = {issue.id: rules.client(issue.client).name for issue in portfolio.issues}
+    by_client = Counter(client_of[aggregate_id] for _, aggregate_id, _ in escalations)
     at, aggregate_id, _ = escalations[0]
     echo(
         f"First escalation: {aggregate_id} at {at.format('ddd YYYY-MM-DD HH:mm')} UTC; "

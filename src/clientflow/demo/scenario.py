@@ -271,12 +271,11 @@ class _Client:
         resolved = later(acknowledged, targets.resolution, 1.0)
         if resolved <= proposed:
             resolved = proposed.add(minutes=30)
-        step = partial
         self.sim.at(reported, issue_id, report)
-        self.sim.at(acknowledged, issue_id, step(_ack, cal=cal, esc=esc))
-        self.sim.at(acknowledged.add(minutes=10), issue_id, step(_investigate, cal=cal, esc=esc))
-        self.sim.at(proposed, issue_id, step(_propose, cal=cal, esc=esc))
-        self.sim.at(resolved, issue_id, step(_resolve, cal=cal))
+        self.sim.at(acknowledged, issue_id, partial(_ack, cal=cal, esc=esc))
+        self.sim.at(acknowledged.add(minutes=10), issue_id, partial(_investigate, cal=cal, esc=esc))
+        self.sim.at(proposed, issue_id, partial(_propose, cal=cal, esc=esc))
+        self.sim.at(resolved, issue_id, partial(_resolve, cal=cal))
         self.sim.at(resolved.add(days=2), issue_id, _close_issue)
 
     # --- feedback ---------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 import attrs
 import pendulum
@@ -150,10 +149,6 @@ def _weeks(
     return tuple(weeks)
 
 
-def _percent(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def health(
     portfolio: Portfolio, rules: Rules, at: dt.datetime, *, days: int = 90
 ) -> tuple[ClientHealth, ...]:
@@ -169,11 +164,10 @@ def health(
         known = rules.clients.get(client)
         issues = [issue for issue in portfolio.issues if issue.client == client]
         items = [item for item in portfolio.feedback if item.client == client]
-        projects = set(known.projects) if known else set()
         requests = [
             change
             for change in portfolio.changes
-            if change.project in projects or rules.client_of_project(change.project) == client
+            if rules.client_of_project(change.project) == client
         ]
         overdue, on_time = _communications(
             (plan for plan in portfolio.plans if plan.client == client), rules, since, now
@@ -187,12 +181,12 @@ def health(
             after=(now.subtract(days=30), now.add(seconds=1)),
             bands=bands,
         )
-        ledgers = [
-            changes.scope_ledger(project, known.baseline, requests)
-            for project in sorted(projects)
-            if known is not None and known.baseline is not None
-        ]
-        ledger = ledgers[0] if ledgers else None
+        # one baseline per client: the ledger of its first project
+        ledger = (
+            changes.scope_ledger(known.projects[0], known.baseline, requests)
+            if known is not None and known.baseline is not None and known.projects
+            else None
+        )
         report.append(
             ClientHealth(
                 client=client,
@@ -215,9 +209,9 @@ def health(
                 weeks=_weeks(items, since, now, bands),
                 open_changes=sum(change.status in _UNDECIDED for change in requests),
                 approved_changes=len(ledger.counted) if ledger else 0,
-                scope_cost_percent=_percent(ledger.cost_percent) if ledger else None,
-                scope_schedule_percent=_percent(ledger.schedule_percent) if ledger else None,
-                scope_threshold_percent=_percent(ledger.baseline.creep_threshold_percent)
+                scope_cost_percent=float(ledger.cost_percent) if ledger else None,
+                scope_schedule_percent=float(ledger.schedule_percent) if ledger else None,
+                scope_threshold_percent=float(ledger.baseline.creep_threshold_percent)
                 if ledger
                 else None,
                 scope_creep=bool(ledger and ledger.creep),

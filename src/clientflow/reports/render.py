@@ -40,7 +40,7 @@ def to_text(report: Sequence[ClientHealth]) -> str:
         return "No clients.\n"
     header = (
         f"{'client':<22}{'rating':<9}{'SLA met':>8}{'escal.':>7}{'overdue':>8}"
-        f"{'CSAT':>9}{'NPS':>9}{'scope':>8}"
+        f"{'CSAT':>11}{'NPS':>11}{'scope':>8}"
     )
     lines = [f"Client health at {report[0].at.format('YYYY-MM-DD HH:mm')} UTC", "", header]
     for row in report:
@@ -48,7 +48,7 @@ def to_text(report: Sequence[ClientHealth]) -> str:
         lines.append(
             f"{row.name[:21]:<22}{row.rating:<9}{_pct(row.sla_compliance):>8}"
             f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
-            f"{_score(row.csat, row.csat_delta):>9}{_score(row.nps, row.nps_delta):>9}{scope:>8}"
+            f"{_score(row.csat, row.csat_delta):>11}{_score(row.nps, row.nps_delta):>11}{scope:>8}"
         )
     lines.append("")
     for row in report:
