@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -214,3 +216,25 @@ def test_diagram_is_generated_from_the_declaration() -> None:
     assert '"assessed" -> "approved" [label="auto_approve"];' in dot.output
     unknown = CliRunner().invoke(cli, ["diagram", "billing"])
     assert unknown.exit_code == 2
+
+
+def test_diagram_svg_is_drawn_by_graphviz() -> None:
+    """--format svg pipes the dot text through Graphviz (installed by .ci/run)."""
+    if shutil.which("dot") is None:
+        reason = "no Graphviz 'dot' on PATH (apt-get install graphviz)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: the svg test must run)")
+        pytest.skip(reason)
+    svg = CliRunner().invoke(cli, ["diagram", "escalation", "--format", "svg"])
+    assert svg.exit_code == 0, svg.output
+    assert "<svg" in svg.output
+    assert ">waiting_on_client</text>" in svg.output
+
+
+def test_diagram_svg_without_graphviz_is_one_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    result = CliRunner().invoke(cli, ["diagram", "changes", "--format", "svg"])
+    assert result.exit_code == 1
+    assert "needs Graphviz's 'dot' program on PATH" in result.output
