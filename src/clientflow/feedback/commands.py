@@ -254,6 +254,24 @@ def _step(
     return meta, step, _due(feedback, step, calendar, meta.occurred_at)
 
 
+def _noted_step(
+    feedback: Feedback,
+    name: str,
+    event: type[ClientContacted | ActionCompleted | ClientConfirmed],
+    *,
+    actor: Actor,
+    now: pendulum.DateTime,
+    calendar: BusinessCalendar,
+    note: str,
+    rule: Rule,
+) -> Decision[Feedback]:
+    """A follow-up step that only records a note (contact, completion, confirmation)."""
+    meta, step, due = _step(feedback, name, actor, now=now, calendar=calendar, rule=rule)
+    return decide(
+        apply, feedback, event(meta=meta, note=_text(note, "note"), next_step=step, due=due)
+    )
+
+
 def record_contact(
     feedback: Feedback,
     actor: Actor,
@@ -264,11 +282,15 @@ def record_contact(
     rule: Rule = _ANYONE,
 ) -> Decision[Feedback]:
     """The owner has talked to the client."""
-    meta, step, due = _step(feedback, "contact", actor, now=now, calendar=calendar, rule=rule)
-    return decide(
-        apply,
+    return _noted_step(
         feedback,
-        ClientContacted(meta=meta, note=_text(note, "note"), next_step=step, due=due),
+        "contact",
+        ClientContacted,
+        actor=actor,
+        now=now,
+        calendar=calendar,
+        note=note,
+        rule=rule,
     )
 
 
@@ -300,11 +322,15 @@ def complete_action(
     rule: Rule = _ANYONE,
 ) -> Decision[Feedback]:
     """The solution was carried out; the client must now confirm."""
-    meta, step, due = _step(feedback, "complete", actor, now=now, calendar=calendar, rule=rule)
-    return decide(
-        apply,
+    return _noted_step(
         feedback,
-        ActionCompleted(meta=meta, note=_text(note, "note"), next_step=step, due=due),
+        "complete",
+        ActionCompleted,
+        actor=actor,
+        now=now,
+        calendar=calendar,
+        note=note,
+        rule=rule,
     )
 
 
@@ -318,11 +344,15 @@ def confirm(
     rule: Rule = _ANYONE,
 ) -> Decision[Feedback]:
     """The client confirmed they are satisfied."""
-    meta, step, due = _step(feedback, "confirm", actor, now=now, calendar=calendar, rule=rule)
-    return decide(
-        apply,
+    return _noted_step(
         feedback,
-        ClientConfirmed(meta=meta, note=_text(note, "note"), next_step=step, due=due),
+        "confirm",
+        ClientConfirmed,
+        actor=actor,
+        now=now,
+        calendar=calendar,
+        note=note,
+        rule=rule,
     )
 
 
