@@ -7,7 +7,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from clientflow import ManualClock, NotFound, ValidationError
+from clientflow import CorruptData, ManualClock, NotFound, ValidationError
 from clientflow.changes import ChangeRequest, defer, kind, withdraw
 from clientflow.core import (
     Actor,
@@ -165,17 +165,26 @@ class TestBadStoreInput:
         with pytest.raises(StoreError, match="cannot open"):
             SQLiteStore(tmp_path / "missing" / "x.db", sample_codec())
 
-    def test_corrupt_payload_in_the_table_is_a_validation_error(self, tmp_path: Path) -> None:
-        """A hand-edited row surfaces as a ValidationError naming the event type, not a KeyError."""
+    @pytest.mark.parametrize(
+        "payload", ['{"meta": 1}', "[" * 100_000 + "]" * 100_000, "not json", '"a\\udcffb"']
+    )
+    def test_corrupt_rows_are_corrupt_data_naming_where(self, tmp_path: Path, payload: str) -> None:
+        """A hand-edited row surfaces as CorruptData naming the aggregate or position."""
         store = SQLiteStore(tmp_path / "x.db", sample_codec())
         store.create_schema()
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0))
-        store._connection.execute("UPDATE clientflow_events SET payload = '{\"meta\": 1}'")
-        with pytest.raises(ValidationError, match=r"payload of change\.requested"):
+        store._connection.execute("UPDATE clientflow_events SET payload = ?", (payload,))
+        with pytest.raises(CorruptData, match=r"CR-1: cannot be read"):
             store.history("CR-1")
+        with pytest.raises(CorruptData, match=r"feed position 1: cannot be read") as caught:
+            store.feed()
+        assert caught.value.position == 1
+        store._connection.execute("UPDATE clientflow_aggregates SET snapshot = ?", (payload,))
+        with pytest.raises(CorruptData, match="CR-1"):
+            store.load("CR-1")
         store._connection.execute("UPDATE clientflow_aggregates SET kind = 'invoice'")
-        with pytest.raises(ValidationError, match="kind"):
+        with pytest.raises(CorruptData, match="kind"):
             store.load("CR-1")
 
     def test_unknown_event_kind_on_import_writes_nothing(self, tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -30,20 +31,41 @@ import pendulum
 
 from clientflow.core import (
     Aggregate,
+    AlreadyExists,
     ClientflowError,
     Clock,
     ConcurrencyError,
+    CorruptData,
     Decision,
     DomainEvent,
     DuplicateCommand,
     NotFound,
     SystemClock,
     ValidationError,
+    check_id,
     to_utc,
+    validate_duration,
 )
-from clientflow.ports import Commit, Notifier, Store, StoredEvent
+from clientflow.ports import (
+    Backoff,
+    Commit,
+    CursorLease,
+    Notifier,
+    ParkedEvent,
+    Store,
+    StoredEvent,
+    TimerFailure,
+)
 
 __all__ = ["Command", "DeliveryReport", "Engine", "Result", "SweepReport"]
+
+DELIVERY_BACKOFF = Backoff(pendulum.duration(seconds=30), pendulum.duration(hours=1))
+"""Default wait before re-offering an event the notifier refused: 30 s, doubling to 1 h."""
+TIMER_BACKOFF = Backoff(pendulum.duration(minutes=5), pendulum.duration(hours=6))
+"""Default wait before re-firing a timer that failed: 5 min, doubling to 6 h."""
+
+_BUSY = "another deliverer holds this consumer's cursor; nothing delivered"
+_LOST = "the cursor lease was lost to another deliverer; its events may repeat"
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -68,42 +90,61 @@ class Command(Generic[A]):
 
 
 @attrs.frozen
+class DeliveryReport:
+    """What one delivery did.
+
+    ``delivered`` events were taken by the notifier, up to feed ``position``; ``parked``
+    lists the positions given up on (dead-lettered) in this run; ``error`` says why
+    delivery stopped early (``None`` if it reached the end of the feed), and
+    ``retry_at`` when the event that failed will be tried again.
+    """
+
+    delivered: int
+    position: int
+    error: str | None = None
+    parked: tuple[int, ...] = ()
+    retry_at: pendulum.DateTime | None = None
+
+
+@attrs.frozen
 class Result(Generic[A]):
-    """What a command did: the aggregate now, and the events it saved."""
+    """What a command did: the aggregate now, the events it saved, and their delivery.
+
+    ``delivery`` is the report of the delivery that followed the command when the engine
+    has a notifier (``None`` otherwise). A delivery problem never fails a command that
+    was saved: it is reported here and the events stay in the feed.
+    """
 
     aggregate: A
     events: tuple[DomainEvent, ...]
     duplicate: bool = False
+    delivery: DeliveryReport | None = None
 
 
 @attrs.frozen
 class SweepReport:
     """What a sweep did.
 
-    Events fired per aggregate, failures (id and reason), and aggregates skipped because
+    Events fired per aggregate, failures (id and reason; the aggregate is backed off and
+    retried later, see :meth:`Engine.timer_failures`), and aggregates skipped because
     another sweeper got there first.
     """
 
     fired: tuple[tuple[str, tuple[DomainEvent, ...]], ...]
     failed: tuple[tuple[str, str], ...]
     skipped: tuple[str, ...]
-
-
-@attrs.frozen
-class DeliveryReport:
-    """How many events the notifier took, up to which feed position, and any error."""
-
-    delivered: int
-    position: int
-    error: str | None = None
+    delivery: DeliveryReport | None = None
 
 
 class Engine:
     """Runs commands and timers against one store, and feeds the notifier.
 
     ``max_retries`` bounds re-decisions after version conflicts. ``notifier``, if
-    given, is fed after every successful command (errors there never fail the command:
-    the events stay in the feed and are offered again by the next :meth:`deliver`).
+    given, is fed after every successful command and sweep; delivery is at least once,
+    in feed order, one deliverer per ``consumer`` at a time (a lease on the cursor).
+    An event the notifier refuses is retried after ``delivery_backoff`` (doubling) and
+    parked after ``max_attempts`` failures, so one poison event never blocks the rest.
+    A timer that fails is backed off by ``timer_backoff`` the same way.
     """
 
     def __init__(
@@ -114,24 +155,40 @@ class Engine:
         notifier: Notifier | None = None,
         max_retries: int = 10,
         consumer: str = "notifier",
+        max_attempts: int = 5,
+        delivery_backoff: Backoff = DELIVERY_BACKOFF,
+        timer_backoff: Backoff = TIMER_BACKOFF,
+        lease: dt.timedelta = dt.timedelta(minutes=5),
     ) -> None:
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValidationError("max_attempts", "an integer >= 1", got=max_attempts)
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.notifier = notifier
         self.max_retries = max_retries
-        self.consumer = consumer
+        self.consumer = check_id(consumer, "consumer")
+        self.max_attempts = max_attempts
+        self.delivery_backoff = delivery_backoff
+        self.timer_backoff = timer_backoff
+        self.lease = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
 
     def load(self, aggregate_id: str) -> Aggregate:
         """The current aggregate; ``NotFound`` if there is none."""
-        found = self.store.load(aggregate_id)
+        found = self.store.load(check_id(aggregate_id, "aggregate_id"))
         if found is None:
             raise NotFound("aggregate", aggregate_id)
         return found
 
     def execute(self, command: Command[Any]) -> Result[Any]:
-        """Load, decide, save (atomically, version-checked) and publish one command."""
+        """Load, decide, save (atomically, version-checked) and publish one command.
+
+        Raises only before anything is saved; once the command is saved its result is
+        returned, with any delivery problem in ``result.delivery``.
+        """
+        check_id(command.aggregate_id, "command.aggregate_id")
         key = command.idempotency_key
         if key is not None:
+            check_id(key, "command.idempotency_key")
             done = self._duplicate(key)
             if done is not None:
                 return done
@@ -144,6 +201,10 @@ class Engine:
                 )
             if not decision.events:
                 return Result(decision.aggregate, ())
+            if current is not None and decision.events[0].aggregate_version == 1:
+                # The command creates an aggregate (its first event is version 1) on an id
+                # that is taken: refuse, instead of writing a second history over it.
+                raise AlreadyExists(command.aggregate_id, actual=current.version)
             expected = 0 if current is None else current.version
             try:
                 self.store.save(Commit(decision.aggregate, decision.events, expected, key))
@@ -151,16 +212,25 @@ class Engine:
                 done = self._duplicate(key or "")
                 assert done is not None
                 return done
+            except AlreadyExists:
+                raise
             except ConcurrencyError:
                 if current is None or not command.retry_on_conflict or attempt == self.max_retries:
                     raise
                 # Jittered exponential back-off, so colliding writers stop colliding.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
                 continue
-            if self.notifier is not None:
-                self.deliver()
-            return Result(decision.aggregate, decision.events)
+            delivery = self._deliver_quietly()
+            return Result(decision.aggregate, decision.events, delivery=delivery)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _deliver_quietly(self) -> DeliveryReport | None:
+        if self.notifier is None:
+            return None
+        try:
+            return self.deliver()
+        except ClientflowError as error:  # e.g. the store went away after the save
+            return DeliveryReport(0, 0, f"{type(error).__name__}: {error}")
 
     def _duplicate(self, key: str) -> Result[Any] | None:
         found = self.store.recall(key)
@@ -180,10 +250,11 @@ class Engine:
 
         Due aggregates are claimed first, so concurrent sweepers split the work; each
         firing is saved against the version it was decided on, so even an aggregate two
-        sweepers both reach fires once. One failing aggregate is reported and the rest go on.
+        sweepers both reach fires once. An aggregate whose timer fails, for any reason,
+        is reported in ``failed`` and backed off; the rest go on.
         """
         at = self.clock.now() if now is None else to_utc(now, "now")
-        span = pendulum.Duration(seconds=lease.total_seconds())
+        span = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
         fired: list[tuple[str, tuple[DomainEvent, ...]]] = []
         failed: list[tuple[str, str]] = []
         skipped: list[str] = []
@@ -199,11 +270,13 @@ class Engine:
                     skipped.append(aggregate_id)
                 else:
                     failed.append((aggregate_id, outcome))
+                    self.store.defer_timer(
+                        aggregate_id, at=at, backoff=self.timer_backoff, error=outcome
+                    )
             if len(claimed) < limit:
                 break
-        if self.notifier is not None and fired:
-            self.deliver()
-        return SweepReport(tuple(fired), tuple(failed), tuple(skipped))
+        delivery = self._deliver_quietly() if fired else None
+        return SweepReport(tuple(fired), tuple(failed), tuple(skipped), delivery)
 
     def _fire(self, aggregate_id: str, at: pendulum.DateTime) -> tuple[DomainEvent, ...] | str:
         try:
@@ -222,31 +295,148 @@ class Engine:
             return decision.events
         except ConcurrencyError:
             return "skipped"
-        except ClientflowError as error:
+        except Exception as error:  # any one aggregate's failure must not stop the sweep
             return f"{type(error).__name__}: {error}"
 
+    def timer_failures(self, limit: int = 1000) -> tuple[TimerFailure, ...]:
+        """Aggregates whose timers keep failing (most failures first), for operators."""
+        return tuple(self.store.timer_failures(limit))
+
     def deliver(self, *, limit: int = 1000) -> DeliveryReport:
-        """Offer the notifier every event after its cursor, in order, at least once."""
+        """Offer the notifier every event after its cursor, in order, at least once.
+
+        Takes the consumer's lease first: while another deliverer holds it, this one
+        delivers nothing (``error`` says so). An event the notifier refuses stops this
+        run and is tried again from ``retry_at``; after ``max_attempts`` refusals it is
+        parked (see :meth:`parked`) and delivery goes on with the next.
+        """
+        notifier = self._notifier()
+        now = self.clock.now()
+        held = self.store.lease_cursor(
+            self.consumer, holder=uuid.uuid4().hex, at=now, until=now + self.lease
+        )
+        if held is None:
+            return DeliveryReport(0, self.store.cursor(self.consumer), _BUSY)
+        lease: CursorLease = held
+        if lease.retry_at is not None and lease.retry_at > now:
+            self.store.release_cursor(lease)
+            return DeliveryReport(0, lease.position, lease.error, retry_at=lease.retry_at)
+        delivered = 0
+        parked: list[int] = []
+        error: str | None = None
+        retry_at: pendulum.DateTime | None = None
+        try:
+            while error is None:
+                batch, unreadable = self._read_feed(lease.position, limit)
+                if not batch and unreadable is None:
+                    break
+                for stored in batch:
+                    try:
+                        notifier.notify(stored)
+                    except Exception as failure:  # the host's code: retry, then park
+                        attempts = lease.attempts + 1
+                        reason = f"{type(failure).__name__}: {failure}"
+                        lease, gave_up = self._failed(lease, stored, attempts, reason, now)
+                        if gave_up:
+                            parked.append(stored.position)
+                            continue
+                        error, retry_at = reason, lease.retry_at
+                        break
+                    lease = attrs.evolve(
+                        lease, position=stored.position, attempts=0, retry_at=None, error=None
+                    )
+                    delivered += 1
+                if error is None and unreadable is not None:
+                    # A row no reader can decode is parked at once: retrying cannot help.
+                    bad = unreadable.position or 0
+                    self.store.park(self._parked(bad, f"unreadable@{bad}", 1, str(unreadable), now))
+                    parked.append(bad)
+                    lease = attrs.evolve(lease, position=bad, attempts=0, retry_at=None, error=None)
+                lease = attrs.evolve(lease, until=self.clock.now() + self.lease)
+                if not self.store.update_cursor(lease):
+                    error = _LOST
+                    break
+        finally:
+            if error != _LOST:
+                self.store.release_cursor(lease)
+        return DeliveryReport(delivered, lease.position, error, tuple(parked), retry_at)
+
+    def _notifier(self) -> Notifier:
         if self.notifier is None:
             raise ValidationError("notifier", "an Engine built with a notifier")
-        start = position = self.store.cursor(self.consumer)
-        delivered = 0
-        error: str | None = None
-        while error is None:
-            batch = self.store.feed(after=position, limit=limit)
-            if not batch:
-                break
-            for stored in batch:
-                try:
-                    self.notifier.notify(stored)
-                except Exception as failure:  # the host's code: report it, retry later
-                    error = f"{type(failure).__name__}: {failure}"
-                    break
-                position = stored.position
-                delivered += 1
-        if position != start and not self.store.move_cursor(self.consumer, start, position):
-            error = error or "another deliverer moved the cursor; its events may repeat"
-        return DeliveryReport(delivered, position, error)
+        return self.notifier
+
+    def _read_feed(
+        self, after: int, limit: int
+    ) -> tuple[Sequence[StoredEvent], CorruptData | None]:
+        """The next events, and the first unreadable row if the batch hit one."""
+        try:
+            return self.store.feed(after=after, limit=limit), None
+        except CorruptData as error:
+            if error.position is None or error.position <= after:
+                raise
+            before = error.position - after - 1
+            return (self.store.feed(after=after, limit=before) if before else ()), error
+
+    def _failed(
+        self,
+        lease: CursorLease,
+        stored: StoredEvent,
+        attempts: int,
+        reason: str,
+        now: pendulum.DateTime,
+    ) -> tuple[CursorLease, bool]:
+        if attempts >= self.max_attempts:
+            # Park first, then move on: a crash between the two re-parks, never loses.
+            self.store.park(
+                self._parked(stored.position, stored.event.event_id, attempts, reason, now)
+            )
+            moved = attrs.evolve(
+                lease, position=stored.position, attempts=0, retry_at=None, error=None
+            )
+            return moved, True
+        waiting = attrs.evolve(
+            lease,
+            attempts=attempts,
+            retry_at=now + self.delivery_backoff.delay(attempts),
+            error=reason,
+        )
+        return waiting, False
+
+    def _parked(
+        self, position: int, event_id: str, attempts: int, error: str, now: pendulum.DateTime
+    ) -> ParkedEvent:
+        return ParkedEvent(self.consumer, position, event_id, attempts, error, now)
+
+    def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:
+        """Events this engine's consumer gave up on (the dead-letter), by position."""
+        return tuple(self.store.parked(self.consumer, limit))
+
+    def retry_parked(self, position: int) -> bool:
+        """Offer one parked event to the notifier again; unpark it if taken.
+
+        Returns whether the notifier took it; a refusal updates the parked error.
+        """
+        notifier = self._notifier()
+        found = {p.position: p for p in self.store.parked(self.consumer, limit=1_000_000)}
+        if position not in found:
+            raise NotFound("parked event", str(position))
+        entry = found[position]
+        try:
+            batch, unreadable = self._read_feed(position - 1, 1)
+            if unreadable is not None or not batch:
+                raise CorruptData("feed", "the event cannot be read", position=position)
+            notifier.notify(batch[0])
+        except Exception as failure:  # the host's code, or the row is still unreadable
+            reason = f"{type(failure).__name__}: {failure}"
+            self.store.park(attrs.evolve(entry, attempts=entry.attempts + 1, error=reason))
+            return False
+        return self.store.unpark(self.consumer, position)
+
+    def discard_parked(self, position: int) -> None:
+        """Drop a parked event for good (it stays in the feed; it is just not delivered)."""
+        if not self.store.unpark(self.consumer, position):
+            raise NotFound("parked event", str(position))
 
     def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:
         """Every event of one aggregate, oldest first."""

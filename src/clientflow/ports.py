@@ -12,9 +12,19 @@ from typing import Protocol, runtime_checkable
 import attrs
 import pendulum
 
-from clientflow.core import Aggregate, Clock, Codec, DomainEvent
+from clientflow.core import Aggregate, Clock, Codec, DomainEvent, ValidationError, check_id
 
-__all__ = ["Clock", "Commit", "Notifier", "Store", "StoredEvent"]
+__all__ = [
+    "Backoff",
+    "Clock",
+    "Commit",
+    "CursorLease",
+    "Notifier",
+    "ParkedEvent",
+    "Store",
+    "StoredEvent",
+    "TimerFailure",
+]
 
 
 @attrs.frozen
@@ -39,6 +49,94 @@ class Commit:
     expected_version: int
     idempotency_key: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        # A commit must describe one consistent step of one stream: a store that trusted
+        # a mismatched commit wrote histories like [1, 1] (a "create" over an existing id).
+        aggregate, events = self.aggregate, self.events
+        check_id(aggregate.id, "commit.aggregate.id")
+        if self.idempotency_key is not None:
+            check_id(self.idempotency_key, "commit.idempotency_key")
+        expected = self.expected_version
+        if not isinstance(expected, int) or expected < 0:
+            raise ValidationError("commit.expected_version", "an integer >= 0", got=expected)
+        for offset, event in enumerate(events, 1):
+            if event.aggregate_id != aggregate.id or event.aggregate_version != expected + offset:
+                raise ValidationError(
+                    "commit.events",
+                    f"events of {aggregate.id} numbered from version {expected + 1} on",
+                    got=f"{event.aggregate_id}@{event.aggregate_version} at place {offset}",
+                )
+        if aggregate.version != expected + len(events):
+            raise ValidationError(
+                "commit.aggregate.version",
+                f"{expected + len(events)} (expected version plus {len(events)} events)",
+                got=aggregate.version,
+            )
+
+    @property
+    def creates(self) -> bool:
+        """Whether this commit creates its aggregate (expected version 0)."""
+        return self.expected_version == 0
+
+
+@attrs.frozen
+class Backoff:
+    """How long to wait before trying again after the n-th failure in a row.
+
+    Doubles from ``base`` up to ``cap``: the 1st failure waits ``base``, the 2nd twice
+    that, and so on.
+
+    >>> Backoff(pendulum.duration(minutes=1), pendulum.duration(hours=1)).delay(3)
+    Duration(minutes=4)
+    """
+
+    base: pendulum.Duration = pendulum.duration(minutes=1)
+    cap: pendulum.Duration = pendulum.duration(hours=6)
+
+    def delay(self, attempt: int) -> pendulum.Duration:
+        """The wait after failure number ``attempt`` (1-based)."""
+        seconds = self.base.total_seconds() * 2 ** min(max(attempt - 1, 0), 40)
+        return pendulum.Duration(seconds=min(seconds, self.cap.total_seconds()))
+
+
+@attrs.frozen
+class TimerFailure:
+    """A timer that failed: how often in a row, and when it may be claimed again."""
+
+    aggregate_id: str
+    attempts: int
+    retry_at: pendulum.DateTime
+    error: str
+
+
+@attrs.frozen
+class CursorLease:
+    """One deliverer's hold on a consumer's cursor, until ``until``.
+
+    ``position`` is the last event delivered; ``attempts`` counts failed tries of the
+    event after it, which may be tried again from ``retry_at`` on.
+    """
+
+    consumer: str
+    holder: str
+    position: int
+    until: pendulum.DateTime
+    attempts: int = 0
+    retry_at: pendulum.DateTime | None = None
+    error: str | None = None
+
+
+@attrs.frozen
+class ParkedEvent:
+    """An event a consumer gave up on after its retries (the dead-letter), with why."""
+
+    consumer: str
+    position: int
+    event_id: str
+    attempts: int
+    error: str
+    parked_at: pendulum.DateTime
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -51,6 +149,9 @@ class Store(Protocol):
     - ``feed`` positions are consecutive and appear to readers in order: a reader that
       has seen position *n* has seen every position before it.
     - ``due`` and ``claim_due`` use an index on ``next_deadline``, never a scan.
+    - ``history`` is gap-free or raises ``CorruptData``; so is a row that cannot be read.
+    - Ids and idempotency keys compare byte for byte (no case, accent, width or
+      trailing-space folding); creating an existing aggregate raises ``AlreadyExists``.
     - Driver errors never escape: they are re-raised as ``StoreError``.
     """
 
@@ -96,8 +197,51 @@ class Store(Protocol):
         """The last feed position a named consumer (e.g. the notifier) has processed."""
         ...
 
-    def move_cursor(self, name: str, expected: int, to: int) -> bool:
-        """Advance a cursor from ``expected`` to ``to``; ``False`` if someone else moved it."""
+    def lease_cursor(
+        self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
+    ) -> CursorLease | None:
+        """Take the named consumer's cursor for ``holder`` until ``until``.
+
+        ``None`` while another holder's lease runs past ``at``: one deliverer per consumer
+        at a time, so events repeat only after a deliverer dies holding the lease.
+        """
+        ...
+
+    def update_cursor(self, lease: CursorLease) -> bool:
+        """Write the lease's position, failure state and ``until``, if ``holder`` still holds it.
+
+        ``False`` (nothing written) when the lease was lost to another holder.
+        """
+        ...
+
+    def release_cursor(self, lease: CursorLease) -> None:
+        """End the lease early (if still held), so the next deliverer need not wait."""
+        ...
+
+    def park(self, parked: ParkedEvent) -> None:
+        """Record (or update) an event a consumer gave up on."""
+        ...
+
+    def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
+        """The events a consumer parked, by position."""
+        ...
+
+    def unpark(self, name: str, position: int) -> bool:
+        """Forget a parked event (retried successfully or discarded); ``False`` if none."""
+        ...
+
+    def defer_timer(
+        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
+    ) -> TimerFailure:
+        """Record that firing an aggregate's timer failed; keep it unclaimed for a back-off.
+
+        Consecutive failures are counted (a save of the aggregate resets the count) and
+        the claim is held until ``at + backoff.delay(count)``.
+        """
+        ...
+
+    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
+        """Aggregates whose timers are failing, most failures first."""
         ...
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:

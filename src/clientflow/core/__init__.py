@@ -21,10 +21,12 @@ from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuil
 from clientflow.core.calendar import BusinessCalendar
 from clientflow.core.clock import Clock, ManualClock, SystemClock
 from clientflow.core.errors import (
+    AlreadyExists,
     ClientflowError,
     ConcurrencyError,
     ConfigError,
     ConfigProblem,
+    CorruptData,
     DuplicateCommand,
     NotFound,
     PermissionDenied,
@@ -34,6 +36,7 @@ from clientflow.core.errors import (
 )
 from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
 from clientflow.core.hours import WEEKDAYS, Shift, WorkingHours
+from clientflow.core.ids import ID_RULE, MAX_ID_LENGTH, check_id, check_ids, id_problem
 from clientflow.core.instants import (
     UTC,
     duration_micros,
@@ -49,12 +52,15 @@ from clientflow.core.records import Codec
 from clientflow.core.transitions import TransitionTable
 
 __all__ = [
+    "ID_RULE",
+    "MAX_ID_LENGTH",
     "SYSTEM",
     "UTC",
     "WEEKDAYS",
     "Actor",
     "Aggregate",
     "AllOf",
+    "AlreadyExists",
     "AnyOf",
     "Anyone",
     "Apply",
@@ -65,6 +71,7 @@ __all__ = [
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
+    "CorruptData",
     "Decision",
     "DomainEvent",
     "DuplicateCommand",
@@ -88,9 +95,12 @@ __all__ = [
     "ValidationError",
     "WorkflowKind",
     "WorkingHours",
+    "check_id",
+    "check_ids",
     "decide",
     "duration_micros",
     "from_micros",
+    "id_problem",
     "parse_instant",
     "rebuild",
     "require",

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from clientflow.core.errors import PermissionDenied, ValidationError
+from clientflow.core.errors import PermissionDenied
+from clientflow.core.ids import check_id, check_ids
 
 __all__ = [
     "SYSTEM",
@@ -41,25 +42,27 @@ Parties = Mapping[str, str]
 
 
 def _names(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
+    return check_ids(value, "ids")
+
+
+def _roles(value: Iterable[str]) -> frozenset[str]:
+    return check_ids(value, "actor.roles")
+
+
+def _actor_id(value: str) -> str:
+    return check_id(value, "actor.id")
 
 
 @attrs.frozen
 class Actor:
-    """A person or system acting: an id and the host-defined roles it holds."""
+    """A person or system acting: an id and the host-defined roles it holds.
 
-    id: str
-    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    Ids and roles are checked once here (see :mod:`clientflow.core.ids`) and compared
+    exactly afterwards, so ``"anna "`` or ``"anna\u200b"`` can never pass for ``"anna"``.
+    """
 
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.id, str) or not self.id.strip():
-            raise ValidationError("actor.id", "a non-empty string", got=self.id)
-        if not all(isinstance(role, str) and role for role in self.roles):
-            raise ValidationError(
-                "actor.roles", "non-empty role names", got=sorted(map(str, self.roles))
-            )
+    id: str = attrs.field(converter=_actor_id)
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
 
     def has_role(self, role: str) -> bool:
         """Whether the actor holds ``role``."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "AlreadyExists",
     "ClientflowError",
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
+    "CorruptData",
     "DuplicateCommand",
     "NotFound",
     "PermissionDenied",
@@ -95,6 +97,28 @@ class ConcurrencyError(ClientflowError):
         )
 
 
+class AlreadyExists(ConcurrencyError):
+    """A command meant to create an aggregate whose id is taken; nothing was written.
+
+    A subclass of :class:`ConcurrencyError` (two creators may have raced), but never
+    retried: the id is taken for good.
+
+    >>> str(AlreadyExists("CR-1", actual=3))
+    'CR-1 already exists (at version 3); choose another id, or load it and act on it'
+    """
+
+    def __init__(self, aggregate_id: str, *, actual: int | None) -> None:
+        ClientflowError.__init__(
+            self,
+            f"{aggregate_id} already exists"
+            + ("" if actual is None else f" (at version {actual})")
+            + "; choose another id, or load it and act on it",
+        )
+        self.aggregate_id = aggregate_id
+        self.expected = 0
+        self.actual = actual
+
+
 class DuplicateCommand(ClientflowError):
     """A command with this idempotency key was applied before; nothing was written now.
 
@@ -124,6 +148,33 @@ class StoreError(ClientflowError):
         self.store = store
         self.problem = problem
         super().__init__(f"store {store}: {problem}")
+
+
+class CorruptData(StoreError):
+    """Stored data that cannot be what clientflow wrote.
+
+    A row it cannot read, a history with a missing version, a feed counter behind the
+    events.
+
+    ``aggregate_id`` and ``position`` say where, when known; the message says what to do.
+
+    >>> str(CorruptData("sqlite:///x.db", "history has versions 1, 3", aggregate_id="CR-1"))
+    'store sqlite:///x.db: CR-1: history has versions 1, 3'
+    """
+
+    def __init__(
+        self,
+        store: str,
+        problem: str,
+        *,
+        aggregate_id: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        self.aggregate_id = aggregate_id
+        self.position = position
+        where = "" if aggregate_id is None else f"{aggregate_id}: "
+        where += "" if position is None else f"feed position {position}: "
+        super().__init__(store, where + problem)
 
 
 class NotFound(ClientflowError):
@@ -173,5 +224,8 @@ class ConfigError(ClientflowError):
 
 
 def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # a value too big (10**5000) or broken to show must not hide the error
+        return f"<a {type(value).__name__} that cannot be shown>"
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -19,6 +19,7 @@ import pendulum
 from cattrs.preconf.json import make_converter
 
 from clientflow.core.errors import ValidationError
+from clientflow.core.ids import check_id
 from clientflow.core.instants import duration_micros, parse_instant, to_utc
 
 __all__ = [
@@ -51,14 +52,12 @@ class EventMeta:
     actor: str
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.aggregate_id, str) or not self.aggregate_id:
-            raise ValidationError("aggregate_id", "a non-empty string", got=self.aggregate_id)
+        check_id(self.aggregate_id, "aggregate_id")
         if not isinstance(self.aggregate_version, int) or self.aggregate_version < 1:
             raise ValidationError(
                 "aggregate_version", "an integer >= 1", got=self.aggregate_version
             )
-        if not isinstance(self.actor, str) or not self.actor:
-            raise ValidationError("actor", "a non-empty actor id", got=self.actor)
+        check_id(self.actor, "actor")
 
     def next(self) -> EventMeta:
         """The meta for one more event in the same command (next version, same time)."""
@@ -226,6 +225,8 @@ def read_json(converter: cattrs.Converter, payload: str | bytes, cls: type[T], f
         data: Any = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValidationError(field, "a JSON object", got=str(error)) from None
+    except RecursionError:
+        raise ValidationError(field, "a JSON object", got="JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ValidationError(field, "a JSON object", got=type(data).__name__)
     try:

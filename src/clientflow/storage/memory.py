@@ -9,19 +9,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
+import attrs
 import pendulum
 from sortedcontainers import SortedList
 
 from clientflow.core import (
     Aggregate,
+    AlreadyExists,
     Codec,
     ConcurrencyError,
     DomainEvent,
     DuplicateCommand,
+    from_micros,
     to_micros,
 )
-from clientflow.ports import Commit, StoredEvent
-from clientflow.storage.streams import commits_from_history
+from clientflow.ports import (
+    Backoff,
+    Commit,
+    CursorLease,
+    ParkedEvent,
+    StoredEvent,
+    TimerFailure,
+)
+from clientflow.storage.streams import checked_history, commits_from_history
 
 __all__ = ["MemoryStore"]
 
@@ -41,7 +51,9 @@ class MemoryStore:
         self._index: SortedList = SortedList()  # (deadline micros, aggregate id)
         self._claims: dict[str, int] = {}
         self._commands: dict[str, tuple[str, int]] = {}
-        self._cursors: dict[str, int] = {}
+        self._cursors: dict[str, CursorLease] = {}
+        self._parked: dict[tuple[str, int], ParkedEvent] = {}
+        self._failures: dict[str, TimerFailure] = {}
 
     @property
     def codec(self) -> Codec:
@@ -63,6 +75,8 @@ class MemoryStore:
         with self._lock:
             current = self._aggregates.get(aggregate.id)
             actual = 0 if current is None else current.version
+            if current is not None and commit.creates:
+                raise AlreadyExists(aggregate.id, actual=actual)
             if actual != commit.expected_version:
                 raise ConcurrencyError(
                     aggregate.id,
@@ -87,6 +101,7 @@ class MemoryStore:
         if old is not None:
             self._index.remove((old, aggregate.id))
         self._claims.pop(aggregate.id, None)
+        self._failures.pop(aggregate.id, None)
         if aggregate.next_deadline is not None:
             new = to_micros(aggregate.next_deadline)
             self._deadlines[aggregate.id] = new
@@ -95,7 +110,8 @@ class MemoryStore:
     def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
         """Every event of one aggregate, oldest first."""
         with self._lock:
-            return tuple(self._histories.get(aggregate_id, ()))
+            events = tuple(self._histories.get(aggregate_id, ()))
+        return checked_history("memory://", aggregate_id, events)
 
     def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
         """Events after position ``after``, in order."""
@@ -136,15 +152,71 @@ class MemoryStore:
 
     def cursor(self, name: str) -> int:
         """Last processed feed position of a consumer."""
-        return self._cursors.get(name, 0)
+        found = self._cursors.get(name)
+        return 0 if found is None else found.position
 
-    def move_cursor(self, name: str, expected: int, to: int) -> bool:
-        """Compare-and-set a consumer's position."""
+    def lease_cursor(
+        self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
+    ) -> CursorLease | None:
+        """Take a consumer's cursor unless another holder's lease is still running."""
         with self._lock:
-            if self._cursors.get(name, 0) != expected:
+            found = self._cursors.get(name) or CursorLease(name, holder, 0, at)
+            if found.holder != holder and found.until > at:
+                return None
+            taken = attrs.evolve(found, holder=holder, until=until)
+            self._cursors[name] = taken
+            return taken
+
+    def update_cursor(self, lease: CursorLease) -> bool:
+        """Write the lease's state if its holder still holds the cursor."""
+        with self._lock:
+            found = self._cursors.get(lease.consumer)
+            if found is None or found.holder != lease.holder:
                 return False
-            self._cursors[name] = to
+            self._cursors[lease.consumer] = lease
             return True
+
+    def release_cursor(self, lease: CursorLease) -> None:
+        """End the lease early, keeping its position."""
+        with self._lock:
+            found = self._cursors.get(lease.consumer)
+            if found is not None and found.holder == lease.holder:
+                self._cursors[lease.consumer] = attrs.evolve(found, holder="", until=from_micros(0))
+
+    def park(self, parked: ParkedEvent) -> None:
+        """Record an event a consumer gave up on."""
+        with self._lock:
+            self._parked[(parked.consumer, parked.position)] = parked
+
+    def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
+        """A consumer's parked events, by position."""
+        with self._lock:
+            found = [p for (c, _), p in self._parked.items() if c == name]
+        return sorted(found, key=lambda p: p.position)[:limit]
+
+    def unpark(self, name: str, position: int) -> bool:
+        """Forget a parked event."""
+        with self._lock:
+            return self._parked.pop((name, position), None) is not None
+
+    def defer_timer(
+        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
+    ) -> TimerFailure:
+        """Count a failed timer and hold its claim for the back-off."""
+        with self._lock:
+            before = self._failures.get(aggregate_id)
+            attempts = 1 if before is None else before.attempts + 1
+            failure = TimerFailure(aggregate_id, attempts, at + backoff.delay(attempts), error)
+            if aggregate_id in self._aggregates:
+                self._failures[aggregate_id] = failure
+                self._claims[aggregate_id] = to_micros(failure.retry_at)
+            return failure
+
+    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
+        """Failing timers, most failures first."""
+        with self._lock:
+            found = list(self._failures.values())
+        return sorted(found, key=lambda f: (-f.attempts, f.aggregate_id))[:limit]
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and store them with their events."""
@@ -152,9 +224,7 @@ class MemoryStore:
         with self._lock:
             clashes = [c.aggregate.id for c in built if c.aggregate.id in self._aggregates]
             if clashes:
-                raise ConcurrencyError(
-                    clashes[0], expected=0, actual=self._aggregates[clashes[0]].version
-                )
+                raise AlreadyExists(clashes[0], actual=self._aggregates[clashes[0]].version)
             for commit in built:
                 self.save(commit)
         return sum(len(c.events) for c in built)

@@ -16,7 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 
 from clientflow.core import Codec, ConcurrencyError, StoreError, ValidationError
-from clientflow.storage.sqlbase import MARIADB, POSTGRESQL, Dialect, Row, SQLStore, UniqueViolation
+from clientflow.storage.sqlbase import (
+    MARIADB,
+    MYSQL,
+    POSTGRESQL,
+    Dialect,
+    Row,
+    SQLStore,
+    UniqueViolation,
+)
 
 __all__ = ["SQLAlchemyStore"]
 
@@ -81,6 +89,14 @@ class SQLAlchemyStore(SQLStore):
         label = engine.url.render_as_string(hide_password=True)
         super().__init__(codec, _dialect_of(engine), prefix=prefix, label=label)
         self._engine = engine
+
+    def _prepare(self) -> None:
+        """Tell MariaDB from MySQL (same URL scheme, different binary collations)."""
+        if self._dialect.collation is None:
+            return
+        with self.translated(), self._engine.connect():
+            mariadb = bool(getattr(self._engine.dialect, "is_mariadb", False))
+        self._dialect = MARIADB if mariadb else MYSQL
 
     @property
     def engine(self) -> sa.Engine:

@@ -28,19 +28,30 @@ import pendulum
 
 from clientflow.core import (
     Aggregate,
+    AlreadyExists,
     Codec,
     ConcurrencyError,
+    CorruptData,
     DomainEvent,
     DuplicateCommand,
     StoreError,
     ValidationError,
+    from_micros,
     to_micros,
 )
-from clientflow.ports import Commit, StoredEvent
-from clientflow.storage.streams import commits_from_history
+from clientflow.ports import (
+    Backoff,
+    Commit,
+    CursorLease,
+    ParkedEvent,
+    StoredEvent,
+    TimerFailure,
+)
+from clientflow.storage.streams import checked_history, commits_from_history
 
 __all__ = [
     "MARIADB",
+    "MYSQL",
     "POSTGRESQL",
     "SCHEMA_VERSION",
     "SQLITE",
@@ -49,8 +60,15 @@ __all__ = [
     "UniqueViolation",
 ]
 
-SCHEMA_VERSION = 1
-"""Version of the tables this release reads and writes."""
+SCHEMA_VERSION = 2
+"""Version of the tables this release reads and writes (see :meth:`SQLStore.migrate`).
+
+- 1: aggregates, events, feed counter, commands, cursors.
+- 2: byte-exact ids on MariaDB/MySQL; timer failure counts; cursor leases and delivery
+  retries; parked (dead-letter) events.
+"""
+
+_ERROR_TEXT = 2000  # longest error text kept in a row
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -68,6 +86,11 @@ class Dialect:
     lock: str  # appended to a SELECT that must lock its rows
     skip_locked: str  # appended to a claiming SELECT
     partial_index: bool
+    # Appended to CREATE TABLE. Ids must compare byte for byte: SQLite's BINARY and
+    # PostgreSQL's deterministic collations do; MariaDB/MySQL need a binary collation
+    # that also keeps trailing spaces significant (NO PAD).
+    table_options: str = ""
+    collation: str | None = None
 
 
 SQLITE = Dialect("sqlite", "TEXT", "", "", partial_index=True)
@@ -75,7 +98,19 @@ POSTGRESQL = Dialect(
     "postgresql", "TEXT", " FOR UPDATE", " FOR UPDATE SKIP LOCKED", partial_index=True
 )
 MARIADB = Dialect(
-    "mariadb", "LONGTEXT", " FOR UPDATE", " FOR UPDATE SKIP LOCKED", partial_index=False
+    "mariadb",
+    "LONGTEXT",
+    " FOR UPDATE",
+    " FOR UPDATE SKIP LOCKED",
+    partial_index=False,
+    table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+    collation="utf8mb4_nopad_bin",
+)
+MYSQL = attrs.evolve(
+    MARIADB,
+    name="mysql",
+    table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
+    collation="utf8mb4_0900_bin",
 )
 
 Row = tuple[Any, ...]
@@ -112,7 +147,7 @@ class SQLStore(ABC):
         p = prefix
         self._t = {
             name: f"{p}{name}"
-            for name in ("meta", "aggregates", "events", "head", "commands", "cursors")
+            for name in ("meta", "aggregates", "events", "head", "commands", "cursors", "parked")
         }
 
     # -- what adapters provide ----------------------------------------------------------
@@ -135,36 +170,61 @@ class SQLStore(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._label})"
 
-    def create_schema(self) -> None:
-        """Create the tables if they do not exist (idempotent), and record the version."""
+    def _tables(self) -> list[str]:
+        """CREATE statements of the current schema version."""
         t, d = self._t, self._dialect
         where = " WHERE deadline IS NOT NULL" if d.partial_index else ""
-        statements = [
+        o = d.table_options
+        return [
             f"CREATE TABLE IF NOT EXISTS {t['meta']}"
-            " (name VARCHAR(100) PRIMARY KEY, value VARCHAR(255) NOT NULL)",
+            f" (name VARCHAR(100) PRIMARY KEY, value VARCHAR(255) NOT NULL){o}",
             f"CREATE TABLE IF NOT EXISTS {t['aggregates']} (id VARCHAR(255) PRIMARY KEY,"
             f" kind VARCHAR(100) NOT NULL, version INTEGER NOT NULL, snapshot {d.text} NOT NULL,"
-            " deadline BIGINT, claimed_until BIGINT)",
+            " deadline BIGINT, claimed_until BIGINT,"
+            f" failures INTEGER NOT NULL DEFAULT 0, last_error TEXT){o}",
             f"CREATE INDEX IF NOT EXISTS {t['aggregates']}_deadline"
             f" ON {t['aggregates']} (deadline){where}",
             f"CREATE TABLE IF NOT EXISTS {t['events']} (position BIGINT PRIMARY KEY,"
             f" aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL,"
             f" type VARCHAR(100) NOT NULL, payload {d.text} NOT NULL,"
-            f" CONSTRAINT {t['events']}_stream UNIQUE (aggregate_id, version))",
+            f" CONSTRAINT {t['events']}_stream UNIQUE (aggregate_id, version)){o}",
             f"CREATE TABLE IF NOT EXISTS {t['head']}"
-            " (id INTEGER PRIMARY KEY, position BIGINT NOT NULL)",
+            f" (id INTEGER PRIMARY KEY, position BIGINT NOT NULL){o}",
             f"CREATE TABLE IF NOT EXISTS {t['commands']} (command_key VARCHAR(255) PRIMARY KEY,"
-            " aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL)",
+            f" aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL){o}",
             f"CREATE TABLE IF NOT EXISTS {t['cursors']}"
-            " (name VARCHAR(255) PRIMARY KEY, position BIGINT NOT NULL)",
+            " (name VARCHAR(255) PRIMARY KEY, position BIGINT NOT NULL,"
+            " attempts INTEGER NOT NULL DEFAULT 0, retry_at BIGINT, last_error TEXT,"
+            f" holder VARCHAR(64), lease_until BIGINT){o}",
+            self._parked_table(),
         ]
+
+    def _parked_table(self) -> str:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self._t['parked']} (consumer VARCHAR(255) NOT NULL,"
+            " position BIGINT NOT NULL, event_id VARCHAR(255) NOT NULL,"
+            " attempts INTEGER NOT NULL, error TEXT NOT NULL, parked_at BIGINT NOT NULL,"
+            f" PRIMARY KEY (consumer, position)){self._dialect.table_options}"
+        )
+
+    def create_schema(self) -> None:
+        """Create the tables if they do not exist (idempotent), and record the version.
+
+        On a database with an older clientflow schema this migrates it (:meth:`migrate`).
+        """
+        self._prepare()
+        t = self._t
+        found = self.schema_version()
+        if found is not None and found < SCHEMA_VERSION:
+            self.migrate()
+            return
         with self._transaction(write=True) as db:
-            for statement in statements:
+            for statement in self._tables():
                 db.run(statement)
-            found = db.run(f"SELECT value FROM {t['meta']} WHERE name = 'schema_version'")
-            if found and int(found[0][0]) > SCHEMA_VERSION:
-                raise StoreError(self._label, self._newer(int(found[0][0])))
-            if not found:
+            found = _version(db.run(f"SELECT value FROM {t['meta']} WHERE name = 'schema_version'"))
+            if found is not None and found > SCHEMA_VERSION:
+                raise StoreError(self._label, self._newer(found))
+            if found is None:
                 db.run(
                     f"INSERT INTO {t['meta']} (name, value) VALUES ('schema_version', :v)",
                     {"v": str(SCHEMA_VERSION)},
@@ -172,6 +232,60 @@ class SQLStore(ABC):
             if not db.run(f"SELECT position FROM {t['head']} WHERE id = 1"):
                 db.run(f"INSERT INTO {t['head']} (id, position) VALUES (1, 0)")
         self._checked = True
+
+    def _prepare(self) -> None:  # noqa: B027 - an optional hook, empty by default
+        """Hook for adapters that learn their dialect from the server (before DDL)."""
+
+    def migrate(self) -> int:
+        """Bring an older clientflow schema up to :data:`SCHEMA_VERSION`; returns it.
+
+        Every aggregate, event, key and cursor is kept. Each step is safe to run again
+        (MariaDB commits DDL statement by statement, so a migration cut short is resumed).
+        """
+        self._prepare()
+        found = self.schema_version()
+        if found is None:
+            raise StoreError(self._label, "no clientflow schema here to migrate; create it first")
+        if found > SCHEMA_VERSION:
+            raise StoreError(self._label, self._newer(found))
+        t, d = self._t, self._dialect
+        if found < 2:
+            additions = [
+                (t["aggregates"], "failures", "INTEGER NOT NULL DEFAULT 0"),
+                (t["aggregates"], "last_error", "TEXT"),
+                (t["cursors"], "attempts", "INTEGER NOT NULL DEFAULT 0"),
+                (t["cursors"], "retry_at", "BIGINT"),
+                (t["cursors"], "last_error", "TEXT"),
+                (t["cursors"], "holder", "VARCHAR(64)"),
+                (t["cursors"], "lease_until", "BIGINT"),
+            ]
+            for table, column, kind in additions:
+                if not self._has_column(table, column):
+                    with self._transaction(write=True) as db:
+                        db.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            with self._transaction(write=True) as db:
+                db.run(self._parked_table())
+                if d.collation is not None:
+                    # Binary, no-pad ids: "CR-1" and "cr-1", "Zoë" and "Zoe" become distinct.
+                    for table in t.values():
+                        db.run(
+                            f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4"
+                            f" COLLATE {d.collation}"
+                        )
+                db.run(
+                    f"UPDATE {t['meta']} SET value = :v WHERE name = 'schema_version'",
+                    {"v": "2"},
+                )
+        self._checked = True
+        return SCHEMA_VERSION
+
+    def _has_column(self, table: str, column: str) -> bool:
+        try:
+            with self._transaction(write=False) as db:
+                db.run(f"SELECT {column} FROM {table} WHERE 1 = 0")
+        except StoreError:
+            return False
+        return True
 
     def drop_schema(self) -> None:
         """Drop every table of this store (all data is lost)."""
@@ -187,7 +301,7 @@ class SQLStore(ABC):
                 rows = db.run(f"SELECT value FROM {self._t['meta']} WHERE name = 'schema_version'")
         except StoreError:
             return None
-        return int(rows[0][0]) if rows else None
+        return _version(rows)
 
     def _newer(self, found: int) -> str:
         return (
@@ -203,6 +317,12 @@ class SQLStore(ABC):
             raise StoreError(self._label, "no clientflow schema here; call create_schema() first")
         if found > SCHEMA_VERSION:
             raise StoreError(self._label, self._newer(found))
+        if found < SCHEMA_VERSION:
+            raise StoreError(
+                self._label,
+                f"schema version {found} is older than this release's {SCHEMA_VERSION};"
+                " run `clientflow migrate --store URL` (or store.migrate()) first",
+            )
         self._checked = True
 
     # -- the Store port -------------------------------------------------------------------
@@ -217,7 +337,20 @@ class SQLStore(ABC):
             )
         if not rows:
             return None
-        return self._codec.load_aggregate(rows[0][0], rows[0][1])
+        try:
+            return self._codec.load_aggregate(rows[0][0], rows[0][1])
+        except (ValidationError, RecursionError) as error:
+            raise self._corrupt(error, aggregate_id=aggregate_id) from None
+
+    def _corrupt(
+        self, error: Exception, *, aggregate_id: str | None = None, position: int | None = None
+    ) -> CorruptData:
+        return CorruptData(
+            self._label,
+            f"cannot be read ({str(error)[:300]}); restore the row from a backup",
+            aggregate_id=aggregate_id,
+            position=position,
+        )
 
     def save(self, commit: Commit) -> None:
         """Write a commit atomically against its expected version."""
@@ -244,12 +377,12 @@ class SQLStore(ABC):
                             row,
                         )
                     except UniqueViolation:
-                        raise _Stale from None
+                        raise _Exists from None
                 else:
                     db.run(
                         f"UPDATE {t['aggregates']} SET version = :version, snapshot = :snapshot,"
-                        " deadline = :deadline, claimed_until = NULL"
-                        " WHERE id = :id AND version = :expected",
+                        " deadline = :deadline, claimed_until = NULL, failures = 0,"
+                        " last_error = NULL WHERE id = :id AND version = :expected",
                         row,
                     )
                     if db.changed() != 1:
@@ -268,6 +401,8 @@ class SQLStore(ABC):
                         )
                     except UniqueViolation:
                         raise _Duplicate from None
+        except _Exists:
+            raise AlreadyExists(aggregate.id, actual=self._version_of(aggregate.id)) from None
         except _Stale:
             current = self._version_of(aggregate.id)
             raise ConcurrencyError(
@@ -278,6 +413,7 @@ class SQLStore(ABC):
             assert found is not None
             raise DuplicateCommand(commit.idempotency_key or "", *found) from None
         except UniqueViolation:
+            self._check_head()
             # Two writers raced to the same event version past the version check.
             current = self._version_of(aggregate.id)
             raise ConcurrencyError(
@@ -308,6 +444,33 @@ class SQLStore(ABC):
             )
             db.run(f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)})
 
+    def _check_head(self) -> None:
+        """``CorruptData`` if the feed counter is behind the newest event."""
+        t = self._t
+        with self._transaction(write=False) as db:
+            head = int(db.run(f"SELECT position FROM {t['head']} WHERE id = 1")[0][0])
+            newest = db.run(f"SELECT MAX(position) FROM {t['events']}")[0][0]
+        if newest is not None and int(newest) > head:
+            raise CorruptData(
+                self._label,
+                f"the feed counter ({head}) is behind the newest event ({int(newest)}), so"
+                " no event can be written; the database was edited or partly restored:"
+                " run `clientflow repair --store URL` (store.repair_feed_counter())",
+            )
+
+    def repair_feed_counter(self) -> int:
+        """Move a feed counter left behind the events up to the newest event; returns it."""
+        self._check()
+        t = self._t
+        with self._transaction(write=True) as db:
+            newest = db.run(f"SELECT MAX(position) FROM {t['events']}")[0][0]
+            head = int(
+                db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
+            )
+            fixed = max(head, int(newest or 0))
+            db.run(f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": fixed})
+        return fixed
+
     def _version_of(self, aggregate_id: str) -> int | None:
         with self._transaction(write=False) as db:
             rows = db.run(
@@ -324,7 +487,11 @@ class SQLStore(ABC):
                 " WHERE aggregate_id = :id ORDER BY version",
                 {"id": aggregate_id},
             )
-        return [self._codec.load_event(name, payload) for name, payload in rows]
+        try:
+            events = [self._codec.load_event(name, payload) for name, payload in rows]
+        except (ValidationError, RecursionError) as error:
+            raise self._corrupt(error, aggregate_id=aggregate_id) from None
+        return checked_history(self._label, aggregate_id, events)
 
     def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
         """Events after position ``after``, in order."""
@@ -335,10 +502,13 @@ class SQLStore(ABC):
                 " ORDER BY position LIMIT :limit",
                 {"after": after, "limit": limit},
             )
-        return [
-            StoredEvent(int(pos), self._codec.load_event(name, payload))
-            for pos, name, payload in rows
-        ]
+        found = []
+        for pos, name, payload in rows:
+            try:
+                found.append(StoredEvent(int(pos), self._codec.load_event(name, payload)))
+            except (ValidationError, RecursionError) as error:
+                raise self._corrupt(error, position=int(pos)) from None
+        return found
 
     def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
         """Ids whose deadline is at or before ``at``, earliest first (by index)."""
@@ -392,28 +562,157 @@ class SQLStore(ABC):
             )
         return int(rows[0][0]) if rows else 0
 
-    def move_cursor(self, name: str, expected: int, to: int) -> bool:
-        """Compare-and-set a consumer's position."""
+    def lease_cursor(
+        self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
+    ) -> CursorLease | None:
+        """Take a consumer's cursor unless another holder's lease is still running."""
         self._check()
         table = self._t["cursors"]
+        params = {"name": name, "holder": holder, "at": to_micros(at), "until": to_micros(until)}
         try:
             with self._transaction(write=True) as db:
                 db.run(
-                    f"UPDATE {table} SET position = :to"
-                    " WHERE name = :name AND position = :expected",
-                    {"to": to, "name": name, "expected": expected},
+                    f"UPDATE {table} SET holder = :holder, lease_until = :until WHERE name = :name"
+                    " AND (holder IS NULL OR holder = :holder OR lease_until IS NULL"
+                    " OR lease_until <= :at)",
+                    params,
                 )
-                if db.changed() == 1:
-                    return True
-                if expected != 0:
-                    return False
-                db.run(
-                    f"INSERT INTO {table} (name, position) VALUES (:name, :to)",
-                    {"name": name, "to": to},
-                )
-                return True
+                if db.changed() != 1:
+                    if db.run(f"SELECT 1 FROM {table} WHERE name = :name", {"name": name}):
+                        return None
+                    db.run(
+                        f"INSERT INTO {table} (name, position, holder, lease_until)"
+                        " VALUES (:name, 0, :holder, :until)",
+                        params,
+                    )
+                row = db.run(
+                    f"SELECT position, attempts, retry_at, last_error FROM {table}"
+                    " WHERE name = :name",
+                    {"name": name},
+                )[0]
         except UniqueViolation:
-            return False
+            return None  # another deliverer created the cursor row first
+        retry_at = None if row[2] is None else from_micros(int(row[2]))
+        return CursorLease(name, holder, int(row[0]), until, int(row[1]), retry_at, row[3])
+
+    def update_cursor(self, lease: CursorLease) -> bool:
+        """Write the lease's state if its holder still holds the cursor."""
+        self._check()
+        with self._transaction(write=True) as db:
+            db.run(
+                f"UPDATE {self._t['cursors']} SET position = :position, attempts = :attempts,"
+                " retry_at = :retry_at, last_error = :error, lease_until = :until"
+                " WHERE name = :name AND holder = :holder",
+                {
+                    "name": lease.consumer,
+                    "holder": lease.holder,
+                    "position": lease.position,
+                    "attempts": lease.attempts,
+                    "retry_at": None if lease.retry_at is None else to_micros(lease.retry_at),
+                    "error": None if lease.error is None else lease.error[:_ERROR_TEXT],
+                    "until": to_micros(lease.until),
+                },
+            )
+            return db.changed() == 1
+
+    def release_cursor(self, lease: CursorLease) -> None:
+        """End the lease early, keeping its position."""
+        self._check()
+        with self._transaction(write=True) as db:
+            db.run(
+                f"UPDATE {self._t['cursors']} SET holder = NULL, lease_until = NULL"
+                " WHERE name = :name AND holder = :holder",
+                {"name": lease.consumer, "holder": lease.holder},
+            )
+
+    def park(self, parked: ParkedEvent) -> None:
+        """Record (or update) an event a consumer gave up on."""
+        self._check()
+        row = {
+            "consumer": parked.consumer,
+            "position": parked.position,
+            "event_id": parked.event_id,
+            "attempts": parked.attempts,
+            "error": parked.error[:_ERROR_TEXT],
+            "parked_at": to_micros(parked.parked_at),
+        }
+        table = self._t["parked"]
+        with self._transaction(write=True) as db:
+            db.run(
+                f"UPDATE {table} SET attempts = :attempts, error = :error"
+                " WHERE consumer = :consumer AND position = :position",
+                row,
+            )
+            if db.changed() != 1:
+                db.run(
+                    f"INSERT INTO {table} (consumer, position, event_id, attempts, error,"
+                    " parked_at) VALUES (:consumer, :position, :event_id, :attempts, :error,"
+                    " :parked_at)",
+                    row,
+                )
+
+    def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
+        """A consumer's parked events, by position."""
+        self._check()
+        with self._transaction(write=False) as db:
+            rows = db.run(
+                f"SELECT position, event_id, attempts, error, parked_at FROM {self._t['parked']}"
+                " WHERE consumer = :name ORDER BY position LIMIT :limit",
+                {"name": name, "limit": limit},
+            )
+        return [
+            ParkedEvent(name, int(p), e, int(a), err, from_micros(int(at)))
+            for p, e, a, err, at in rows
+        ]
+
+    def unpark(self, name: str, position: int) -> bool:
+        """Forget a parked event."""
+        self._check()
+        with self._transaction(write=True) as db:
+            db.run(
+                f"DELETE FROM {self._t['parked']} WHERE consumer = :name AND position = :position",
+                {"name": name, "position": position},
+            )
+            return db.changed() == 1
+
+    def defer_timer(
+        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
+    ) -> TimerFailure:
+        """Count a failed timer and hold its claim for the back-off."""
+        self._check()
+        table = self._t["aggregates"]
+        with self._transaction(write=True) as db:
+            rows = db.run(
+                f"SELECT failures FROM {table} WHERE id = :id{self._dialect.lock}",
+                {"id": aggregate_id},
+            )
+            attempts = (int(rows[0][0]) if rows else 0) + 1
+            retry_at = at + backoff.delay(attempts)
+            db.run(
+                f"UPDATE {table} SET failures = :n, last_error = :error, claimed_until = :until"
+                " WHERE id = :id",
+                {
+                    "n": attempts,
+                    "error": error[:_ERROR_TEXT],
+                    "until": to_micros(retry_at),
+                    "id": aggregate_id,
+                },
+            )
+        return TimerFailure(aggregate_id, attempts, retry_at, error)
+
+    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
+        """Failing timers, most failures first."""
+        self._check()
+        with self._transaction(write=False) as db:
+            rows = db.run(
+                f"SELECT id, failures, claimed_until, last_error FROM {self._t['aggregates']}"
+                " WHERE failures > 0 ORDER BY failures DESC, id LIMIT :limit",
+                {"limit": limit},
+            )
+        return [
+            TimerFailure(i, int(n), from_micros(int(until or 0)), err or "")
+            for i, n, until, err in rows
+        ]
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and write them in one transaction."""
@@ -445,7 +744,7 @@ class SQLStore(ABC):
                 self._append(db, stream)
         except UniqueViolation:
             clash = self._first_existing([row["id"] for row in aggregates])
-            raise ConcurrencyError(clash, expected=0, actual=self._version_of(clash)) from None
+            raise AlreadyExists(clash, actual=self._version_of(clash)) from None
         return len(stream)
 
     def _first_existing(self, ids: Sequence[object]) -> str:
@@ -463,6 +762,14 @@ class SQLStore(ABC):
 
 class _Stale(Exception):
     pass
+
+
+class _Exists(Exception):
+    pass
+
+
+def _version(rows: Sequence[Row]) -> int | None:
+    return int(rows[0][0]) if rows else None
 
 
 class _Duplicate(Exception):

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from clientflow.core import Codec, DomainEvent, decide
+from clientflow.core import Codec, CorruptData, DomainEvent, decide
 from clientflow.ports import Commit
 
-__all__ = ["commits_from_history"]
+__all__ = ["checked_history", "commits_from_history"]
+
+
+def checked_history(
+    store: str, aggregate_id: str, events: Sequence[DomainEvent]
+) -> Sequence[DomainEvent]:
+    """``events`` if they run 1, 2, 3... for ``aggregate_id``; ``CorruptData`` otherwise.
+
+    A history with a hole would rebuild a wrong aggregate without a word, so every
+    store reads histories through this check.
+    """
+    for expected, event in enumerate(events, 1):
+        if event.aggregate_version != expected or event.aggregate_id != aggregate_id:
+            versions = ", ".join(str(e.aggregate_version) for e in events[:20])
+            raise CorruptData(
+                store,
+                f"history has versions {versions}{', ...' if len(events) > 20 else ''}"
+                f" (version {expected} missing or out of place); the store was edited or"
+                " partly restored: restore this aggregate's events from a backup",
+                aggregate_id=aggregate_id,
+            )
+    return events
 
 
 def commits_from_history(codec: Codec, events: Iterable[DomainEvent]) -> list[Commit]:

@@ -13,18 +13,31 @@ this class; a host's own adapter that passes it behaves like them.
 
 from __future__ import annotations
 
+import random
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from functools import partial
 
+import attrs
 import pendulum
 import pytest
 
 from clientflow.changes import ChangeRequest, Verdict, cast_vote
-from clientflow.core import Actor, ConcurrencyError, Decision, DuplicateCommand, ValidationError
+from clientflow.core import (
+    MAX_ID_LENGTH,
+    Actor,
+    AlreadyExists,
+    ConcurrencyError,
+    CorruptData,
+    Decision,
+    DuplicateCommand,
+    ManualClock,
+    ValidationError,
+)
 from clientflow.engine import Command, Engine
-from clientflow.ports import Commit, Store, StoredEvent
+from clientflow.ports import Backoff, Commit, ParkedEvent, Store, StoredEvent
+from clientflow.storage import MemoryStore, SQLStore
 from clientflow.testing.samples import (
     START,
     assessed,
@@ -61,6 +74,25 @@ class StoreContract(ABC):
     def reopen(self, store: Store) -> Store:
         """Another handle onto the same data (a new connection); by default the same object."""
         return store
+
+    def delete_event(self, store: Store, aggregate_id: str, version: int) -> None:
+        """Remove one event row behind the store's back (to prove gaps are detected).
+
+        Implemented for this repository's stores; override it for your own adapter.
+        """
+        if isinstance(store, MemoryStore):
+            history = store._histories[aggregate_id]  # damaging on purpose
+            del history[version - 1]
+            return
+        if isinstance(store, SQLStore):
+            with store._transaction(write=True) as db:  # damaging on purpose
+                db.run(
+                    f"DELETE FROM {store._t['events']}"
+                    " WHERE aggregate_id = :id AND version = :v",
+                    {"id": aggregate_id, "v": version},
+                )
+            return
+        pytest.fail(f"override delete_event() for {type(store).__name__}")
 
     @pytest.fixture
     def store(self) -> Iterator[Store]:
@@ -99,13 +131,86 @@ class StoreContract(ABC):
         assert [e.aggregate_version for e in store.history("CR-1")] == [1, 2]
         assert [s.position for s in store.feed()] == [1, 2]
 
-    def test_creating_an_existing_aggregate_is_a_conflict(self, store: Store) -> None:
-        """Expected version 0 means "new"; an id already taken is a conflict."""
+    def test_creating_an_existing_aggregate_is_refused_as_already_exists(
+        self, store: Store
+    ) -> None:
+        """Expected version 0 means "new"; an id already taken is AlreadyExists, nothing written."""
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0))
-        with pytest.raises(ConcurrencyError):
+        moved = submitted(first.aggregate)
+        store.save(Commit(moved.aggregate, moved.events, 1))
+        with pytest.raises(AlreadyExists, match="CR-1 already exists"):
             store.save(Commit(first.aggregate, first.events, 0))
-        assert len(store.history("CR-1")) == 1
+        assert [e.aggregate_version for e in store.history("CR-1")] == [1, 2]
+        assert store.load("CR-1") == moved.aggregate
+
+    def test_engine_refuses_a_create_command_on_a_taken_id(self, store: Store) -> None:
+        """A create run against an existing id never writes a second history over it."""
+        engine = Engine(store)
+        engine.execute(Command("CR-1", _replay(draft("CR-1"))))
+        engine.execute(Command("CR-1", _submit))
+        with pytest.raises(AlreadyExists):
+            engine.execute(Command("CR-1", lambda current, now: draft("CR-1", now)))
+        assert [e.aggregate_version for e in store.history("CR-1")] == [1, 2]
+
+    @pytest.mark.parametrize(
+        ("saved", "other"),
+        [
+            ("CR-1", "cr-1"),  # case
+            ("Zoë-3", "Zoe-3"),  # accent
+            ("Straße-1", "Strasse-1"),  # expansion under some collations
+            ("\uff23\uff32-4", "CR-4"),  # full width
+        ],
+    )
+    def test_ids_compare_byte_for_byte(self, store: Store, saved: str, other: str) -> None:
+        """Ids that a collation might fold together are different aggregates."""
+        first = draft(saved)
+        store.save(Commit(first.aggregate, first.events, 0))
+        assert store.load(other) is None
+        assert list(store.history(other)) == []
+        second = draft(other)
+        store.save(Commit(second.aggregate, second.events, 0))
+        assert store.load(saved).id == saved  # type: ignore[union-attr]
+        assert store.load(other).id == other  # type: ignore[union-attr]
+        assert sorted(s.event.aggregate_id for s in store.feed()) == sorted([saved, other])
+
+    @pytest.mark.parametrize(
+        "lookalike",
+        ["CR-2 ", "CR-2\t", " CR-2", "CR-2\u200b", "Zoe\u0308-3"],
+    )
+    def test_a_lookalike_of_a_saved_id_finds_nothing(self, store: Store, lookalike: str) -> None:
+        """Trailing spaces, zero-width characters and other Unicode forms are not the id."""
+        for name in ("CR-2", "Zoë-3"):
+            made = draft(name)
+            store.save(Commit(made.aggregate, made.events, 0))
+        assert store.load(lookalike) is None
+        assert list(store.history(lookalike)) == []
+
+    def test_idempotency_keys_compare_byte_for_byte(self, store: Store) -> None:
+        """form-42 and Form-42 are two commands: the second is applied, not dropped."""
+        first = draft("CR-1")
+        store.save(Commit(first.aggregate, first.events, 0, "Form-42"))
+        again = submitted(first.aggregate)
+        store.save(Commit(again.aggregate, again.events, 1, "form-42"))
+        assert store.recall("Form-42") == ("CR-1", 1)
+        assert store.recall("form-42") == ("CR-1", 2)
+        assert store.recall("form-42 ") is None
+
+    def test_longest_id_is_kept_by_every_store(self, store: Store) -> None:
+        """An id of MAX_ID_LENGTH four-byte characters is stored and found."""
+        longest = "\U0001d538" * MAX_ID_LENGTH
+        made = draft(longest)
+        store.save(Commit(made.aggregate, made.events, 0, longest))
+        assert store.load(longest) == made.aggregate
+        assert store.recall(longest) == (longest, 1)
+
+    def test_a_history_with_a_missing_version_is_reported_not_returned(self, store: Store) -> None:
+        """A hole in a history is CorruptData naming the aggregate, never a short history."""
+        _, steps = awaiting_approval("CR-1")
+        store.save(Commit(steps[-1].aggregate, tuple(e for s in steps for e in s.events), 0))
+        self.delete_event(store, "CR-1", 2)
+        with pytest.raises(CorruptData, match=r"CR-1: history has versions 1, 3, 4"):
+            store.history("CR-1")
 
     def test_aggregate_of_an_unknown_kind_is_refused(self, store: Store) -> None:
         """A store only holds the kinds its codec knows."""
@@ -221,14 +326,85 @@ class StoreContract(ABC):
         assert store.load("CR-1") == first.aggregate
         assert store.recall("req-2") is None
 
-    def test_cursor_moves_only_from_where_it_is(self, store: Store) -> None:
-        """Cursors are compare-and-set, so two deliverers cannot both advance one."""
+    def test_one_deliverer_holds_a_cursor_at_a_time(self, store: Store) -> None:
+        """A cursor lease excludes other holders until it ends, is released or expires."""
         assert store.cursor("mailer") == 0
-        assert store.move_cursor("mailer", 0, 5)
-        assert not store.move_cursor("mailer", 0, 7)
-        assert store.move_cursor("mailer", 5, 7)
-        assert store.cursor("mailer") == 7
+        first = store.lease_cursor("mailer", holder="a", at=START, until=START.add(minutes=5))
+        assert first is not None
+        assert first.position == 0
+        assert (
+            store.lease_cursor("mailer", holder="b", at=START, until=START.add(minutes=5)) is None
+        )
+        assert store.update_cursor(attrs.evolve(first, position=5))
+        assert store.cursor("mailer") == 5
+        assert not store.update_cursor(attrs.evolve(first, holder="b", position=9))
+        later = START.add(minutes=6)
+        taken = store.lease_cursor("mailer", holder="b", at=later, until=later.add(minutes=5))
+        assert taken is not None
+        assert taken.position == 5
+        assert not store.update_cursor(attrs.evolve(first, position=7))  # a's lease expired
+        store.release_cursor(taken)
+        again = store.lease_cursor("mailer", holder="c", at=later, until=later.add(minutes=5))
+        assert again is not None
         assert store.cursor("other") == 0
+
+    def test_cursor_keeps_the_failure_state_of_the_next_event(self, store: Store) -> None:
+        """Attempts, retry instant and error survive a release and a new lease."""
+        lease = store.lease_cursor("mailer", holder="a", at=START, until=START.add(minutes=5))
+        assert lease is not None
+        failing = attrs.evolve(
+            lease, position=3, attempts=2, retry_at=START.add(minutes=1), error="SMTP 451"
+        )
+        assert store.update_cursor(failing)
+        store.release_cursor(failing)
+        back = store.lease_cursor("mailer", holder="b", at=START, until=START.add(minutes=5))
+        assert back is not None
+        assert (back.position, back.attempts, back.retry_at, back.error) == (
+            3,
+            2,
+            START.add(minutes=1),
+            "SMTP 451",
+        )
+
+    def test_parked_events_are_listed_updated_and_forgotten(self, store: Store) -> None:
+        """The dead-letter keeps each parked event once per consumer, by position."""
+        for position in (7, 3):
+            store.park(ParkedEvent("mailer", position, f"CR-1@{position}", 5, "boom", START))
+        store.park(ParkedEvent("mailer", 3, "CR-1@3", 6, "still failing", START))
+        store.park(ParkedEvent("webhook", 3, "CR-1@3", 5, "boom", START))
+        parked = list(store.parked("mailer"))
+        assert [(p.position, p.attempts, p.error) for p in parked] == [
+            (3, 6, "still failing"),
+            (7, 5, "boom"),
+        ]
+        assert parked[0].parked_at == START
+        assert store.unpark("mailer", 3)
+        assert not store.unpark("mailer", 3)
+        assert [p.position for p in store.parked("mailer")] == [7]
+        assert [p.position for p in store.parked("webhook")] == [3]
+
+    def test_a_failing_timer_is_backed_off_and_counted_until_saved(self, store: Store) -> None:
+        """A deferred aggregate is not claimed again before its back-off ends."""
+        for n in range(2):
+            change, steps = awaiting_approval(f"CR-{n}")
+            store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        at = START.add(days=2)
+        backoff = Backoff(pendulum.duration(minutes=10), pendulum.duration(hours=1))
+        assert sorted(store.claim_due(at, lease=LEASE)) == ["CR-0", "CR-1"]
+        failure = store.defer_timer("CR-0", at=at, backoff=backoff, error="IndexError: 3")
+        assert (failure.attempts, failure.retry_at) == (1, at.add(minutes=10))
+        assert list(store.claim_due(at.add(minutes=6), lease=LEASE)) == ["CR-1"]
+        assert sorted(store.claim_due(at.add(minutes=11), lease=LEASE)) == ["CR-0", "CR-1"]
+        second = store.defer_timer("CR-0", at=at.add(minutes=11), backoff=backoff, error="again")
+        assert (second.attempts, second.retry_at) == (2, at.add(minutes=31))
+        assert [(f.aggregate_id, f.attempts, f.error) for f in store.timer_failures()] == [
+            ("CR-0", 2, "again")
+        ]
+        current = store.load("CR-0")
+        assert isinstance(current, ChangeRequest)
+        decided = cast_vote(current, Actor("pm1", {"pm"}), Verdict.APPROVE, at)
+        store.save(Commit(decided.aggregate, decided.events, current.version))
+        assert list(store.timer_failures()) == []
 
     # -- bulk import ------------------------------------------------------------------------
 
@@ -305,18 +481,101 @@ class StoreContract(ABC):
         assert second.aggregate == first.aggregate
         assert len(store.history("CR-1")) == 2
 
+    def test_a_poison_event_is_parked_and_the_rest_delivered(self, store: Store) -> None:
+        """An event the notifier always refuses is retried, then parked; delivery goes on."""
+        clock = ManualClock(START)
+        notifier = _Poisoned(poison={2})
+        engine = Engine(store, clock=clock, notifier=notifier, max_attempts=3)
+        _, steps = awaiting_approval("CR-1")
+        for step in steps:
+            result = engine.execute(Command("CR-1", _replay(step)))
+        assert result.delivery is not None
+        assert result.delivery.position == 1  # stuck at event 2, waiting to retry
+        assert result.delivery.retry_at is not None
+        assert engine.deliver().delivered == 0  # backing off: nothing tried before retry_at
+        for _ in range(2):
+            clock.advance(pendulum.duration(hours=2))
+            report = engine.deliver()
+        assert report.parked == (2,)
+        assert [s.position for s in notifier.seen] == [1, 3, 4]
+        assert [(p.position, p.attempts) for p in engine.parked()] == [(2, 3)]
+        assert "refused 2" in engine.parked()[0].error
+        notifier.poison.clear()
+        assert engine.retry_parked(2)
+        assert [s.position for s in notifier.seen] == [1, 3, 4, 2]
+        assert engine.parked() == ()
+        notifier.poison.add(4)
+        store.park(ParkedEvent("notifier", 4, "CR-1@4", 3, "x", START))
+        engine.discard_parked(4)
+        assert engine.parked() == ()
+
+    def test_concurrent_deliverers_deliver_each_event_once(self, store: Store) -> None:
+        """Deliverers racing on one consumer, with flaky sends, repeat no accepted event."""
+        for n in range(30):
+            change, steps = awaiting_approval(f"CR-{n}")
+            store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        total = len(store.feed(limit=10_000))
+        accepted: list[int] = []
+        lock = threading.Lock()
+        rng = random.Random(7)
+
+        class Flaky:
+            def notify(self, event: StoredEvent) -> None:
+                with lock:
+                    if rng.random() < 0.05:
+                        raise ConnectionError("flaky")
+                    accepted.append(event.position)
+
+        handles = [self.reopen(store) for _ in range(4)]
+        errors: list[BaseException] = []
+        instant = Backoff(pendulum.duration(), pendulum.duration())
+
+        def deliverer(handle: Store) -> None:
+            engine = Engine(handle, notifier=Flaky(), delivery_backoff=instant, max_attempts=50)
+            try:
+                for _ in range(400):
+                    engine.deliver(limit=7)
+                    if handle.cursor("notifier") >= total:
+                        return
+            except Exception as error:  # collected and asserted below
+                errors.append(error)
+
+        threads = [threading.Thread(target=deliverer, args=(h,)) for h in handles]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert sorted(accepted) == list(range(1, total + 1))
+        for handle in handles:
+            if handle is not store:
+                handle.close()
+
     def test_engine_delivers_every_event_at_least_once_in_order(self, store: Store) -> None:
-        """A notifier failure stops delivery; the next delivery resumes at that event."""
+        """A notifier failure stops delivery; a delivery after the back-off resumes there."""
         notifier = _Recorder(fail_at=3)
-        engine = Engine(store, notifier=notifier)
+        clock = ManualClock(START)
+        engine = Engine(store, notifier=notifier, clock=clock)
         _, steps = awaiting_approval("CR-1")
         for step in steps:
             engine.execute(Command("CR-1", _replay(step)))
+        clock.advance(pendulum.duration(seconds=30))
         report = engine.deliver()
-        assert report.error is None
+        assert report.error is None, report
         assert [s.position for s in notifier.seen] == [1, 2, 3, 4]
         assert len({s.event.event_id for s in notifier.seen}) == 4
         assert store.cursor("notifier") == 4
+
+
+class _Poisoned:
+    def __init__(self, poison: set[int]) -> None:
+        self.seen: list[StoredEvent] = []
+        self.poison = poison
+
+    def notify(self, event: StoredEvent) -> None:
+        if event.position in self.poison:
+            raise RuntimeError(f"refused {event.position}")
+        self.seen.append(event)
 
 
 def _submit(change: ChangeRequest | None, now: pendulum.DateTime) -> Decision[ChangeRequest]:
