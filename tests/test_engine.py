@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pendulum
@@ -18,7 +19,7 @@ from clientflow.core import (
     TransitionNotAllowed,
 )
 from clientflow.engine import Command, Engine
-from clientflow.ports import Commit
+from clientflow.ports import Commit, Store, StoredEvent
 from clientflow.storage import MemoryStore, SQLiteStore, open_store
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import (
@@ -100,23 +101,56 @@ class TestExecute:
             Engine(MemoryStore(sample_codec())).load("CR-9")
 
 
+def _memory(codec: Codec, folder: Path) -> Store:
+    return MemoryStore(codec)
+
+
+def _sqlite(codec: Codec, folder: Path) -> Store:
+    store = SQLiteStore(folder / "sweep.db", codec)
+    store.create_schema()
+    return store
+
+
 class TestSweep:
-    def test_one_failing_timer_does_not_block_the_others(self) -> None:
-        """A timer that raises is reported; the rest still fire."""
+    @pytest.mark.parametrize("make", [_memory, _sqlite])
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            ValidationError("calendar", "a known project"),
+            IndexError("list index out of range"),
+            KeyError("pm"),
+            RecursionError("maximum recursion depth exceeded"),
+            ZeroDivisionError("division by zero"),
+        ],
+    )
+    def test_one_failing_timer_does_not_block_the_others(
+        self, tmp_path: Path, make: Callable[[Codec, Path], Store], failure: Exception
+    ) -> None:
+        """A timer that raises anything is reported and backed off; the rest still fire."""
 
         def calendar_for(change: ChangeRequest) -> object:
             if change.id == "CR-1":
-                raise ValidationError("calendar", "a known project", got=change.project)
+                raise failure
             return CALENDAR
 
-        store = MemoryStore(Codec([kind(calendar_for)]))  # type: ignore[arg-type]
+        store = make(Codec([kind(calendar_for)]), tmp_path)  # type: ignore[arg-type]
         for n in range(3):
             change, steps = awaiting_approval(f"CR-{n}")
             stored(store, change, steps)
-        report = Engine(store).sweep(START.add(days=1))
+        engine = Engine(store)
+        at = START.add(days=1)
+        report = engine.sweep(at)
         assert sorted(i for i, _ in report.fired) == ["CR-0", "CR-2"]
         assert [i for i, _ in report.failed] == ["CR-1"]
-        assert "a known project" in report.failed[0][1]
+        assert type(failure).__name__ in report.failed[0][1]
+        # Backed off: the next sweeps leave it alone until 5 minutes have passed...
+        assert engine.sweep(at.add(minutes=1)).failed == ()
+        assert engine.sweep(at.add(minutes=5)).failed != ()
+        # ...then 10 more (doubling), and operators can see it failing.
+        assert engine.sweep(at.add(minutes=14)).failed == ()
+        [failing] = engine.timer_failures()
+        assert (failing.aggregate_id, failing.attempts) == ("CR-1", 2)
+        assert failing.retry_at == at.add(minutes=15)
 
     def test_sweep_with_nothing_due_does_nothing(self) -> None:
         """No deadlines passed, no events."""
@@ -148,6 +182,43 @@ class TestSweep:
         """Delivery without a notifier is a configuration mistake, said plainly."""
         with pytest.raises(ValidationError, match="notifier"):
             Engine(MemoryStore(sample_codec())).deliver()
+
+
+class TestCommittedCommands:
+    def test_a_committed_command_returns_even_when_delivery_meets_a_corrupt_row(
+        self, tmp_path: Path
+    ) -> None:
+        """An unreadable feed row is parked by delivery; execute never raises after saving."""
+        store = SQLiteStore(tmp_path / "x.db", sample_codec())
+        store.create_schema()
+        sent: list[int] = []
+
+        class Recorder:
+            def notify(self, event: StoredEvent) -> None:
+                sent.append(event.position)
+
+        clock = ManualClock(START)
+        engine = Engine(store, clock=clock, notifier=Recorder())
+        engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now)))
+        engine.execute(Command("CR-2", lambda c, now: draft("CR-2", now)))
+        store._connection.execute("UPDATE clientflow_events SET payload = '[' WHERE position = 2")
+        store._connection.execute("UPDATE clientflow_cursors SET position = 1")
+        result = engine.execute(Command("CR-3", lambda c, now: draft("CR-3", now)))
+        assert result.aggregate.id == "CR-3"
+        assert result.delivery is not None
+        assert result.delivery.parked == (2,)
+        assert sent == [1, 2, 3]  # 2 went out before it was damaged; 3 went past it
+        assert [p.position for p in engine.parked()] == [2]
+        assert "cannot be read" in engine.parked()[0].error
+        assert not engine.retry_parked(2)  # still unreadable: stays parked
+
+    def test_an_inconsistent_commit_is_refused_before_any_store(self) -> None:
+        """A commit whose events do not continue its expected version is a ValidationError."""
+        first = draft("CR-1")
+        with pytest.raises(ValidationError, match="numbered from version 2"):
+            Commit(first.aggregate, first.events, 1)
+        with pytest.raises(ValidationError, match=r"commit\.aggregate\.version"):
+            Commit(first.aggregate, (), 0)
 
 
 class TestBadStoreInput:

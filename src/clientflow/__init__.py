@@ -86,6 +86,7 @@ __all__ = [
     "Shift",
     "StoreError",
     "SystemClock",
+    "TransactionConflict",
     "TransitionNotAllowed",
     "TransitionTable",
     "ValidationError",

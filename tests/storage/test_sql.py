@@ -8,11 +8,11 @@ import pytest
 
 from clientflow.core import StoreError
 from clientflow.ports import Store
-from clientflow.testing import StoreContract, sample_codec
+from clientflow.testing import SQLStoreContract, sample_codec
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 
-class _ServerContract(StoreContract):
+class _ServerContract(SQLStoreContract):
     url: str
 
     @pytest.fixture(autouse=True)

@@ -8,10 +8,10 @@ import pytest
 
 from clientflow.ports import Store
 from clientflow.storage import SQLiteStore
-from clientflow.testing import StoreContract, sample_codec
+from clientflow.testing import SQLStoreContract, sample_codec
 
 
-class TestSQLiteStore(StoreContract):
+class TestSQLiteStore(SQLStoreContract):
     @pytest.fixture(autouse=True)
     def _folder(self, tmp_path: Path) -> None:
         self.path = tmp_path / "clientflow.db"

@@ -31,6 +31,7 @@ from clientflow.core.errors import (
     NotFound,
     PermissionDenied,
     StoreError,
+    TransactionConflict,
     TransitionNotAllowed,
     ValidationError,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "StoreError",
     "SystemClock",
     "Timer",
+    "TransactionConflict",
     "TransitionNotAllowed",
     "TransitionTable",
     "ValidationError",

@@ -19,6 +19,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "StoreError",
+    "TransactionConflict",
     "TransitionNotAllowed",
     "ValidationError",
 ]
@@ -117,6 +118,26 @@ class AlreadyExists(ConcurrencyError):
         self.aggregate_id = aggregate_id
         self.expected = 0
         self.actual = actual
+
+
+class TransactionConflict(ConcurrencyError):
+    """The database aborted a transaction that collided with another one (a deadlock or
+    serialisation failure); nothing was written and the same call may simply be retried.
+
+    >>> str(TransactionConflict("postgresql://db", "40P01"))
+    'store postgresql://db aborted a transaction that collided with another (code 40P01); nothing was written; retry'
+    """  # noqa: D205, E501 - the doctest shows the whole message
+
+    def __init__(self, store: str, code: str) -> None:
+        ClientflowError.__init__(
+            self,
+            f"store {store} aborted a transaction that collided with another (code {code});"
+            " nothing was written; retry",
+        )
+        self.aggregate_id = ""
+        self.expected = 0
+        self.actual = None
+        self.code = code
 
 
 class DuplicateCommand(ClientflowError):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy import exc
 
-from clientflow.core import Codec, ConcurrencyError, StoreError, ValidationError
+from clientflow.core import Codec, StoreError, TransactionConflict, ValidationError
 from clientflow.storage.sqlbase import (
     MARIADB,
     MYSQL,
@@ -112,7 +112,7 @@ class SQLAlchemyStore(SQLStore):
             raise UniqueViolation(str(error.orig)) from error
         except exc.DBAPIError as error:
             if _code(error) in _RETRYABLE:
-                raise ConcurrencyError("(transaction)", expected=0, actual=None) from error
+                raise TransactionConflict(self._label, _code(error)) from error
             raise StoreError(self._label, str(error.orig).strip()) from error
         except exc.SQLAlchemyError as error:
             raise StoreError(self._label, str(error)) from error

@@ -590,8 +590,8 @@ class SQLStore(ABC):
                     " WHERE name = :name",
                     {"name": name},
                 )[0]
-        except UniqueViolation:
-            return None  # another deliverer created the cursor row first
+        except (UniqueViolation, ConcurrencyError):
+            return None  # another deliverer created or holds the cursor row
         retry_at = None if row[2] is None else from_micros(int(row[2]))
         return CursorLease(name, holder, int(row[0]), until, int(row[1]), retry_at, row[3])
 

@@ -33,11 +33,13 @@ from clientflow.core import (
     Decision,
     DuplicateCommand,
     ManualClock,
+    StoreError,
     ValidationError,
+    to_micros,
 )
 from clientflow.engine import Command, Engine
 from clientflow.ports import Backoff, Commit, ParkedEvent, Store, StoredEvent
-from clientflow.storage import MemoryStore, SQLStore
+from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
 from clientflow.testing.samples import (
     START,
     assessed,
@@ -47,7 +49,7 @@ from clientflow.testing.samples import (
     submitted,
 )
 
-__all__ = ["StoreContract"]
+__all__ = ["SQLStoreContract", "StoreContract"]
 
 LEASE = pendulum.duration(minutes=5)
 
@@ -87,8 +89,7 @@ class StoreContract(ABC):
         if isinstance(store, SQLStore):
             with store._transaction(write=True) as db:  # damaging on purpose
                 db.run(
-                    f"DELETE FROM {store._t['events']}"
-                    " WHERE aggregate_id = :id AND version = :v",
+                    f"DELETE FROM {store._t['events']} WHERE aggregate_id = :id AND version = :v",
                     {"id": aggregate_id, "v": version},
                 )
             return
@@ -545,7 +546,7 @@ class StoreContract(ABC):
             thread.start()
         for thread in threads:
             thread.join()
-        assert errors == []
+        assert errors == [], errors
         assert sorted(accepted) == list(range(1, total + 1))
         for handle in handles:
             if handle is not store:
@@ -592,3 +593,99 @@ def _replay(
         return decision
 
     return decide
+
+
+class SQLStoreContract(StoreContract):
+    """What SQL stores (:class:`~clientflow.storage.SQLStore` subclasses) must also do."""
+
+    @abstractmethod
+    def make_store(self) -> SQLStore:
+        """A new, empty SQL store with its schema in place."""
+
+    def test_a_feed_counter_behind_the_events_is_reported_and_repairable(
+        self, store: Store
+    ) -> None:
+        """A counter left behind is CorruptData saying what to run, not an endless conflict."""
+        assert isinstance(store, SQLStore)
+        made = draft("CR-1")
+        store.save(Commit(made.aggregate, made.events, 0))
+        with store._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {store._t['head']} SET position = 0 WHERE id = 1")
+        other = draft("CR-2")
+        with pytest.raises(CorruptData, match=r"counter \(0\) is behind the newest event \(1\)"):
+            store.save(Commit(other.aggregate, other.events, 0))
+        assert store.load("CR-2") is None
+        assert store.repair_feed_counter() == 1
+        store.save(Commit(other.aggregate, other.events, 0))
+        assert [s.position for s in store.feed()] == [1, 2]
+
+    def test_a_version_1_database_migrates_with_everything_kept(self, store: Store) -> None:
+        """Tables written by release 0.1 (schema 1) are upgraded in place, nothing lost."""
+        assert isinstance(store, SQLStore)
+        store.drop_schema()
+        _, steps = awaiting_approval("CR-1")
+        events = [e for s in steps for e in s.events]
+        codec = store.codec
+        kind_name, snapshot = codec.dump_aggregate(steps[-1].aggregate)
+        t = store._t
+        with store._transaction(write=True) as db:
+            for statement in _schema_v1(t, store._dialect.name):
+                db.run(statement)
+            db.run(f"INSERT INTO {t['meta']} VALUES ('schema_version', '1')")
+            db.run(f"INSERT INTO {t['head']} VALUES (1, {len(events)})")
+            db.run(
+                f"INSERT INTO {t['aggregates']} (id, kind, version, snapshot, deadline)"
+                " VALUES (:id, :kind, :version, :snapshot, :deadline)",
+                {
+                    "id": "CR-1",
+                    "kind": kind_name,
+                    "version": len(events),
+                    "snapshot": snapshot,
+                    "deadline": to_micros(steps[-1].aggregate.next_deadline),  # type: ignore[arg-type]
+                },
+            )
+            for position, event in enumerate(events, 1):
+                name, payload = codec.dump_event(event)
+                db.run(
+                    f"INSERT INTO {t['events']} VALUES (:p, 'CR-1', :v, :type, :payload)",
+                    {"p": position, "v": position, "type": name, "payload": payload},
+                )
+            db.run(f"INSERT INTO {t['commands']} VALUES ('Form-42', 'CR-1', 1)")
+            db.run(f"INSERT INTO {t['cursors']} VALUES ('notifier', 2)")
+        fresh = self.reopen(store)
+        assert isinstance(fresh, SQLStore)
+        with pytest.raises(StoreError, match="older than this release"):
+            fresh.load("CR-1")
+        assert fresh.migrate() == SCHEMA_VERSION
+        assert fresh.migrate() == SCHEMA_VERSION  # a second run changes nothing
+        assert fresh.schema_version() == SCHEMA_VERSION
+        assert fresh.load("CR-1") == steps[-1].aggregate
+        assert list(fresh.history("CR-1")) == events
+        assert fresh.cursor("notifier") == 2
+        assert fresh.recall("Form-42") == ("CR-1", 1)
+        assert fresh.recall("form-42") is None
+        lower = draft("cr-1")  # case-distinct ids work after the migration, on every database
+        fresh.save(Commit(lower.aggregate, lower.events, 0, "form-42"))
+        assert fresh.load("CR-1") == steps[-1].aggregate
+        assert fresh.recall("form-42") == ("cr-1", 1)
+        if fresh is not store:
+            fresh.close()
+
+
+def _schema_v1(t: dict[str, str], dialect: str) -> list[str]:
+    """The tables exactly as release 0.1 created them (schema version 1)."""
+    text = "LONGTEXT" if dialect in {"mariadb", "mysql"} else "TEXT"
+    return [
+        f"CREATE TABLE {t['meta']} (name VARCHAR(100) PRIMARY KEY, value VARCHAR(255) NOT NULL)",
+        f"CREATE TABLE {t['aggregates']} (id VARCHAR(255) PRIMARY KEY, kind VARCHAR(100) NOT NULL,"
+        f" version INTEGER NOT NULL, snapshot {text} NOT NULL, deadline BIGINT,"
+        " claimed_until BIGINT)",
+        f"CREATE TABLE {t['events']} (position BIGINT PRIMARY KEY,"
+        f" aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL,"
+        f" type VARCHAR(100) NOT NULL, payload {text} NOT NULL,"
+        f" CONSTRAINT {t['events']}_stream UNIQUE (aggregate_id, version))",
+        f"CREATE TABLE {t['head']} (id INTEGER PRIMARY KEY, position BIGINT NOT NULL)",
+        f"CREATE TABLE {t['commands']} (command_key VARCHAR(255) PRIMARY KEY,"
+        " aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL)",
+        f"CREATE TABLE {t['cursors']} (name VARCHAR(255) PRIMARY KEY, position BIGINT NOT NULL)",
+    ]
