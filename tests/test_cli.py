@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from clientflow.cli import cli
 from clientflow.demo import END, demo_rules
+from clientflow.ports import ParkedEvent
 from clientflow.storage import SQLiteStore
 
 AT_END = END.to_iso8601_string()
@@ -238,3 +239,47 @@ def test_diagram_svg_without_graphviz_is_one_clear_message(
     result = CliRunner().invoke(cli, ["diagram", "changes", "--format", "svg"])
     assert result.exit_code == 1
     assert "needs Graphviz's 'dot' program on PATH" in result.output
+
+
+class Accepting:
+    """A notifier the parked-events test imports by path, as an operator would."""
+
+    taken: list[int] = []  # noqa: RUF012 - the test reads what was taken
+
+    def notify(self, event: object) -> None:
+        Accepting.taken.append(event.position)  # type: ignore[attr-defined]
+
+
+def test_parked_lists_retries_and_discards_dead_letters(demo_store: tuple[str, str]) -> None:
+    """An operator sees parked events, re-offers one through their notifier, drops another."""
+    url, _ = demo_store
+    store = SQLiteStore(url[len("sqlite:///") :], demo_rules().codec())
+    for position in (3, 5):
+        store.park(ParkedEvent("notifier", position, f"x@{position}", 5, "SMTP 554", END))
+    store.close()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["parked", "--store", url])
+    assert listed.exit_code == 0, listed.output
+    assert "SMTP 554" in listed.output
+    assert "2 parked for notifier" in listed.output
+    usage = runner.invoke(cli, ["parked", "--store", url, "--retry", "3"])
+    assert usage.exit_code == 2
+    retried = runner.invoke(
+        cli, ["parked", "--store", url, "--retry", "3", "--notifier", "tests.test_cli:Accepting"]
+    )
+    assert retried.exit_code == 0, retried.output
+    assert "position 3: delivered" in retried.output
+    assert Accepting.taken == [3]
+    dropped = runner.invoke(cli, ["parked", "--store", url, "--discard", "5"])
+    assert "0 parked for notifier" in dropped.output
+
+
+def test_migrate_and_repair_report_what_they_did(demo_store: tuple[str, str]) -> None:
+    """Both are safe to run on a healthy store and say where it stands."""
+    url, _ = demo_store
+    migrated = CliRunner().invoke(cli, ["migrate", "--store", url])
+    assert migrated.exit_code == 0, migrated.output
+    assert "schema version 2 -> 2" in migrated.output
+    repaired = CliRunner().invoke(cli, ["repair", "--store", url])
+    assert repaired.exit_code == 0, repaired.output
+    assert re.search(r"feed counter at \d+", repaired.output)

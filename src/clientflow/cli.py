@@ -7,6 +7,7 @@ traceback unless ``--debug``; 2 a usage error (unknown command or option).
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -23,9 +24,9 @@ from clientflow.config import Rules, json_schema, load_rules
 from clientflow.core import ClientflowError, ManualClock, TransitionTable, parse_instant
 from clientflow.demo import DAYS, RULES_FILE, run
 from clientflow.engine import Engine
-from clientflow.ports import Store
+from clientflow.ports import Notifier, Store
 from clientflow.reports import Portfolio, health, to_html, to_json, to_text
-from clientflow.storage import open_store
+from clientflow.storage import SQLStore, open_store
 
 __all__ = ["DIAGRAMS", "main"]
 
@@ -271,6 +272,86 @@ def diagram(workflow: str, fmt: str) -> None:
         click.echo(table.dot(), nl=False)
     else:
         click.echo(_svg(table.dot()), nl=False)
+
+
+@cli.command()
+@_STORE
+@_RULES
+def migrate(store_url: str, rules_file: Path | None) -> None:
+    """Upgrade a SQL store's tables to this release's schema, keeping all data."""
+    with _opened(store_url, _rules(rules_file)) as store:
+        if not isinstance(store, SQLStore):
+            raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
+        before = store.schema_version()
+        after = store.migrate()
+    click.echo(f"{store_url}: schema version {before} -> {after}")
+
+
+@cli.command()
+@_STORE
+@_RULES
+def repair(store_url: str, rules_file: Path | None) -> None:
+    """Move a feed counter left behind the events (after a partial restore) up to them."""
+    with _opened(store_url, _rules(rules_file)) as store:
+        if not isinstance(store, SQLStore):
+            raise click.ClickException(f"{store_url} is not a SQL store; nothing to repair")
+        position = store.repair_feed_counter()
+    click.echo(f"{store_url}: feed counter at {position}")
+
+
+@cli.command()
+@_STORE
+@click.option("--consumer", default="notifier", show_default=True, help="Whose parked events.")
+@click.option("--retry", "retry", type=int, default=None, help="Offer this position again.")
+@click.option("--discard", "discard", type=int, default=None, help="Drop this position.")
+@click.option(
+    "--notifier",
+    "notifier_path",
+    default=None,
+    help="Your notifier for --retry, as module:attribute (a Notifier or a factory of one).",
+)
+@_RULES
+def parked(  # noqa: PLR0917 - click passes each option as an argument
+    store_url: str,
+    consumer: str,
+    retry: int | None,
+    discard: int | None,
+    notifier_path: str | None,
+    rules_file: Path | None,
+) -> None:
+    """List the events delivery gave up on (the dead-letter); retry or discard one."""
+    if retry is not None and notifier_path is None:
+        raise click.UsageError("--retry needs --notifier module:attribute to deliver with")
+    notifier = None if notifier_path is None else _import_notifier(notifier_path)
+    with _opened(store_url, _rules(rules_file)) as store:
+        engine = Engine(store, notifier=notifier, consumer=consumer)
+        if discard is not None:
+            engine.discard_parked(discard)
+            click.echo(f"discarded position {discard}")
+        if retry is not None:
+            taken = engine.retry_parked(retry)
+            click.echo(f"position {retry}: {'delivered' if taken else 'refused again'}")
+        for entry in engine.parked():
+            click.echo(
+                f"{entry.position:>8}  {entry.event_id:<24} {entry.attempts:>3} tries  "
+                f"parked {entry.parked_at.to_iso8601_string()}  {entry.error}"
+            )
+        click.echo(f"{len(engine.parked())} parked for {consumer}")
+
+
+def _import_notifier(path: str) -> Notifier:
+    module_name, _, attribute = path.partition(":")
+    try:
+        found: object = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise click.BadParameter(
+            f"cannot import {path!r}: {error}", param_hint="--notifier"
+        ) from None
+    if isinstance(found, type) or (not isinstance(found, Notifier) and callable(found)):
+        found = found()  # a class or factory (a class has ``notify`` too, unbound)
+    if not isinstance(found, Notifier):
+        raise click.BadParameter(f"{path!r} is not a Notifier", param_hint="--notifier")
+    return found
 
 
 def _svg(dot: str) -> str:
