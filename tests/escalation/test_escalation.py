@@ -6,7 +6,7 @@ import attrs
 import pendulum
 import pytest
 
-from clientflow import Actor, PermissionDenied
+from clientflow import Actor, PermissionDenied, ValidationError
 from clientflow.core import rebuild
 from clientflow.escalation import (
     EVENTS,
@@ -122,6 +122,41 @@ def test_acknowledgement_stops_the_chain_until_it_times_out() -> None:
     escalated = [e for e in reopened.events if e.event_type == "issue.escalated"]
     assert [e.trigger for e in escalated] == ["acknowledgement timed out"]  # type: ignore[attr-defined]
     assert reopened.aggregate.escalation.acknowledged_by is None  # type: ignore[union-attr]
+
+
+def test_a_policy_edited_to_fewer_levels_keeps_escalated_issues_moving() -> None:
+    """At level 3 when the ladder shrinks to one: the top level acknowledges, timers re-open."""
+    issue = started()
+    for hour in (10, 11, 12):
+        issue = escalate(
+            issue, "manual", PM, sh(2026, 3, 2, hour), calendar=CALENDAR, escalation=LADDER
+        ).aggregate  # type: ignore[assignment]
+    assert issue.escalation.level == 3  # type: ignore[attr-defined]
+    one_level = attrs.evolve(LADDER, levels=LADDER.levels[:1])
+    by_owner = acknowledge_escalation(
+        issue, OWNER, sh(2026, 3, 2, 13), calendar=CALENDAR, escalation=one_level
+    )  # type: ignore[arg-type]
+    assert by_owner.aggregate.escalation.acknowledged_by == "zhou.min"  # type: ignore[union-attr]
+    director = Actor("wang.fang", {"account-director"})
+    issue = acknowledge_escalation(
+        issue, director, sh(2026, 3, 2, 13), calendar=CALENDAR, escalation=LADDER
+    ).aggregate  # type: ignore[assignment]
+    edited = attrs.evolve(LADDER, levels=LADDER.levels[:1], no_update_after=None)
+    reopened = fire_timers(issue, sh(2026, 3, 2, 17), calendar=CALENDAR, escalation=edited)  # type: ignore[arg-type]
+    [event] = [e for e in reopened.events if e.event_type == "issue.escalated"]
+    assert event.level == 1  # type: ignore[attr-defined]
+    assert "level 3 is no longer in the policy" in event.trigger  # type: ignore[attr-defined]
+    issue = reopened.aggregate
+    with pytest.raises(PermissionDenied, match="recipient of level owner"):
+        acknowledge_escalation(
+            issue, director, sh(2026, 3, 2, 17), calendar=CALENDAR, escalation=edited
+        )  # type: ignore[arg-type]
+    taken = acknowledge_escalation(
+        issue, OWNER, sh(2026, 3, 2, 17), calendar=CALENDAR, escalation=edited
+    )  # type: ignore[arg-type]
+    assert taken.aggregate.escalation.acknowledged_by == "zhou.min"  # type: ignore[union-attr]
+    with pytest.raises(ValidationError, match="a level from 1 to 1"):
+        edited.level(3)
 
 
 def test_resolution_de_escalates_and_every_step_notifies_the_client() -> None:

@@ -486,7 +486,8 @@ def acknowledge_escalation(
     current = issue.escalation
     if current is None or current.acknowledged_by is not None:
         raise TransitionNotAllowed(issue.status, "acknowledge_escalation", ("escalate",))
-    level = escalation.level(current.level)
+    # An edited policy may have fewer levels now: its top level's recipients act then.
+    level = escalation.level(escalation.in_force(current.level))
     recipients = AnyOf(
         (IsActor(frozenset(level.notify)), *(HasRole(name) for name in level.notify))
     )

@@ -190,8 +190,23 @@ class EscalationPolicy:
             )
 
     def level(self, number: int) -> Level:
-        """Level ``number`` (1-based)."""
+        """Level ``number`` (1-based); ``ValidationError`` for a level the policy lacks."""
+        if not 1 <= number <= len(self.levels):
+            raise ValidationError(
+                "escalation level",
+                f"a level from 1 to {len(self.levels)} of this policy",
+                got=number,
+            )
         return self.levels[number - 1]
+
+    def in_force(self, number: int) -> int:
+        """The level an escalation at ``number`` stands at under this policy.
+
+        A policy edited down to fewer levels after an issue escalated leaves it past the
+        new top: it counts as at the top level (whose recipients may acknowledge it),
+        never as an error that would stop its timers.
+        """
+        return min(max(number, 1), len(self.levels))
 
     def _pass_at(
         self, level: int, cycles: int, at: pendulum.DateTime, calendar: BusinessCalendar
@@ -243,15 +258,25 @@ class EscalationPolicy:
     def ack_expired(
         self, current: Escalation, at: pendulum.DateTime, calendar: BusinessCalendar
     ) -> Escalation:
-        """Acknowledged but not resolved in time: the escalation is open again at its level."""
+        """Acknowledged but not resolved in time: the escalation is open again at its level.
+
+        If the policy no longer has that level, it re-opens at the policy's top level and
+        the trigger says so.
+        """
+        level = self.in_force(current.level)
+        trigger = "acknowledgement timed out"
+        if level != current.level:
+            trigger += (
+                f"; level {current.level} is no longer in the policy, so its top level {level}"
+            )
         return Escalation(
-            current.level,
+            level,
             current.reason,
-            "acknowledgement timed out",
+            trigger,
             at,
             current.cycles,
             None,
-            self._pass_at(current.level, current.cycles, at, calendar),
+            self._pass_at(level, current.cycles, at, calendar),
         )
 
 
