@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pendulum
 import pytest
 
@@ -248,26 +249,44 @@ class TestVotingRules:
         assert "request_approval" in caught.value.allowed
 
 
+def delegating(*delegations: Delegation) -> ChangeRequest:
+    """A change awaiting approval under a policy that records ``delegations``."""
+    return awaiting(policy=attrs.evolve(POLICY, delegations=delegations))
+
+
 class TestDelegation:
     def test_delegate_votes_for_the_delegator_and_both_are_recorded(self) -> None:
-        """pm2 is away; pm9 votes in their name during the delegation."""
+        """pm2 is away; pm9 votes in their name during the recorded delegation."""
         away = Delegation("pm2", "pm9", NOW, NOW.add(days=7))
-        change = vote(vote(awaiting(), PM1), Actor("pm9"), delegations=[away])
+        change = vote(vote(delegating(away), PM1), Actor("pm9"))
         assert change.status == "approved"
         assert change.round is not None
         record = change.round.votes[-1]
         assert (record.voter, record.principal) == ("pm9", "pm2")
 
+    def test_a_delegation_the_policy_does_not_record_gives_no_vote(self) -> None:
+        """A non-approver cannot vote by claiming a delegation of their own making."""
+        claimed = Delegation("pm2", "mallory", NOW, NOW.add(days=7))
+        with pytest.raises(PermissionDenied, match="delegation recorded in the approval policy"):
+            vote(awaiting(), Actor("mallory"), delegations=[claimed])
+        with pytest.raises(PermissionDenied, match="is an approver of this round"):
+            vote(awaiting(), Actor("mallory"))
+        recorded = Delegation("pm2", "pm9", NOW, NOW.add(days=7))
+        stretched = Delegation("pm2", "pm9", NOW, NOW.add(days=70))
+        with pytest.raises(PermissionDenied, match="recorded"):
+            vote(delegating(recorded), Actor("pm9"), delegations=[stretched])
+        assert vote(delegating(recorded), Actor("pm9"), delegations=[recorded]).round
+
     def test_expired_delegation_does_not_count(self) -> None:
         """Outside its period a delegation gives no right to vote."""
         past = Delegation("pm2", "pm9", NOW.subtract(days=7), NOW)
         with pytest.raises(PermissionDenied):
-            vote(awaiting(), Actor("pm9"), delegations=[past])
+            vote(delegating(past), Actor("pm9"))
 
     def test_delegator_and_delegate_share_one_vote(self) -> None:
         """After the delegate voted, the delegator cannot vote again."""
         away = Delegation("pm2", "pm9", NOW, NOW.add(days=7))
-        change = vote(awaiting(), Actor("pm9"), delegations=[away])
+        change = vote(delegating(away), Actor("pm9"))
         with pytest.raises(ValidationError, match="one vote"):
             vote(change, PM2)
 
@@ -275,7 +294,30 @@ class TestDelegation:
         """Delegation does not open a path around the four-eyes rule."""
         sneaky = Delegation("pm2", "anna", NOW, NOW.add(days=7))
         with pytest.raises(PermissionDenied, match="is not the requester"):
-            vote(awaiting(), ANNA, delegations=[sneaky])
+            vote(delegating(sneaky), ANNA)
+
+    @pytest.mark.parametrize(
+        ("fields", "problem"),
+        [
+            ({"start": "2026-03-02"}, "delegation period"),
+            ({"end": None}, "delegation period"),
+            ({"start": pendulum.naive(2026, 3, 2)}, "naive"),
+            ({"delegate": "pm9 "}, "surrounding whitespace"),
+            ({"delegator": 7}, "not a str"),
+        ],
+    )
+    def test_a_malformed_delegation_is_a_validation_error(
+        self, fields: dict[str, object], problem: str
+    ) -> None:
+        """Bad periods or ids are refused with what was wrong, never a TypeError."""
+        base: dict[str, object] = {
+            "delegator": "pm2",
+            "delegate": "pm9",
+            "start": NOW,
+            "end": NOW.add(days=1),
+        }
+        with pytest.raises(ValidationError, match=problem):
+            Delegation(**{**base, **fields})  # type: ignore[arg-type]
 
 
 class TestDeadlines:

@@ -98,6 +98,7 @@ policies = st.builds(
         )
     ),
     deadline=st.just(pendulum.duration(hours=8)),
+    delegations=st.just(tuple(DELEGATIONS)),
     on_rejection=st.sampled_from(OnRejection),
     escalation_repeat=st.sampled_from([None, pendulum.duration(hours=4)]),
 )
@@ -165,7 +166,6 @@ class ChangeRequests(RuleBasedStateMachine):
                 data.draw(st.sampled_from(Verdict)),
                 now,
                 comment="because",
-                delegations=DELEGATIONS,
             ),
             "send_back": lambda actor: send_back(change, actor, "rework", now),
             "defer": lambda actor: defer(change, "v2", actor, now),

@@ -240,3 +240,25 @@ def test_any_damage_to_a_rules_file_is_a_config_error_and_nothing_else(
     for problem in problems:
         assert problem.path
         assert problem.message
+
+
+def test_approval_delegations_come_only_from_the_rules() -> None:
+    """Delegations are listed per approval policy, with offsets; bad ones name their key."""
+    data = demo_data()
+    data["approval"]["default"]["delegations"] = [
+        {
+            "delegator": "wang.fang",
+            "delegate": "li.wei",
+            "start": dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+            "end": "2026-03-09T09:00+08:00",
+        }
+    ]
+    [delegation] = rules_from_dict(data).approval["default"].delegations
+    assert delegation.start == pendulum.datetime(2026, 3, 2, 1)
+    assert delegation.end == pendulum.datetime(2026, 3, 9, 1)
+    data["approval"]["default"]["delegations"] = [
+        {"delegator": "li.wei", "delegate": "li.wei", "start": "2026-03-02T09:00", "end": "x"}
+    ]
+    found = problems_of(data)
+    assert "offset" in found["approval.default.delegations[0].start"]
+    assert "offset" in found["approval.default.delegations[0].end"]

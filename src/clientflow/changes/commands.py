@@ -173,12 +173,23 @@ def request_approval(
 def _principal(
     change: ChangeRequest, voter: Actor, delegations: Iterable[Delegation], now: pendulum.DateTime
 ) -> str | None:
-    """Whom the voter votes for: themselves if an approver, else an active delegator."""
+    """Whom the voter votes for: themselves if an approver, else an active delegator.
+
+    Only delegations the round recorded from its policy count; one the caller claims
+    that the policy does not record is refused, so a delegation cannot be invented.
+    """
     current = change.round
     assert current is not None
+    for claimed in delegations:
+        if claimed not in current.delegations:
+            raise PermissionDenied(
+                voter.id,
+                f"vote on change {change.id} for {getattr(claimed, 'delegator', '?')}",
+                "uses a delegation recorded in the approval policy",
+            )
     if current.eligible_anywhere(voter.id):
         return voter.id
-    for delegation in delegations:
+    for delegation in current.delegations:
         if (
             delegation.delegate == voter.id
             and delegation.active(now)

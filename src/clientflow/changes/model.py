@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 import pendulum
 
-from clientflow.core import ValidationError
+from clientflow.core import ValidationError, check_id, to_utc
 
 __all__ = [
     "ApprovalRound",
@@ -255,6 +255,38 @@ class GroupTally:
         return self.eligible - self.approvals - self.rejections
 
 
+def _person(value: str) -> str:
+    return check_id(value, "delegation person")
+
+
+def _instant(value: pendulum.DateTime) -> pendulum.DateTime:
+    return to_utc(value, "delegation period")
+
+
+@attrs.frozen
+class Delegation:
+    """``delegator`` lets ``delegate`` vote for them from ``start`` until ``end``.
+
+    Recorded in an :class:`~clientflow.changes.ApprovalPolicy` (the rules file's
+    ``approval.<name>.delegations``); only recorded delegations give a right to vote.
+    """
+
+    delegator: str = attrs.field(converter=_person)
+    delegate: str = attrs.field(converter=_person)
+    start: pendulum.DateTime = attrs.field(converter=_instant)
+    end: pendulum.DateTime = attrs.field(converter=_instant)
+
+    def __attrs_post_init__(self) -> None:
+        if self.delegator == self.delegate:
+            raise ValidationError("delegation.delegate", "someone other than the delegator")
+        if self.end <= self.start:
+            raise ValidationError("delegation.end", "an instant after the start", got=self.end)
+
+    def active(self, at: pendulum.DateTime) -> bool:
+        """Whether the delegation covers ``at`` (start inclusive, end exclusive)."""
+        return self.start <= at < self.end
+
+
 @attrs.frozen
 class ApprovalRound:
     """One approval round: a snapshot of the policy it was opened under, and its votes.
@@ -274,6 +306,7 @@ class ApprovalRound:
     outcome: Outcome | None = None
     votes: tuple[VoteRecord, ...] = ()
     escalations: int = 0
+    delegations: tuple[Delegation, ...] = ()
 
     @property
     def current(self) -> tuple[GroupTally, ...]:

@@ -32,6 +32,7 @@ import pendulum
 from clientflow.changes.model import (
     ApprovalRound,
     CommentRule,
+    Delegation,
     GroupTally,
     Impact,
     Mode,
@@ -203,24 +204,12 @@ class ChangePermissions:
     close: Rule = _ANYONE
 
 
-@attrs.frozen
-class Delegation:
-    """``delegator`` lets ``delegate`` vote for them from ``start`` until ``end``."""
-
-    delegator: str
-    delegate: str
-    start: pendulum.DateTime
-    end: pendulum.DateTime
-
-    def __attrs_post_init__(self) -> None:
-        if self.delegator == self.delegate:
-            raise ValidationError("delegation.delegate", "someone other than the delegator")
-        if self.end <= self.start:
-            raise ValidationError("delegation.end", "an instant after the start", got=self.end)
-
-    def active(self, at: dt.datetime) -> bool:
-        """Whether the delegation covers ``at`` (start inclusive, end exclusive)."""
-        return self.start <= at < self.end
+def _delegations(value: Iterable[Delegation]) -> tuple[Delegation, ...]:
+    found = tuple(value)
+    for item in found:
+        if not isinstance(item, Delegation):
+            raise ValidationError("delegations", "Delegation values", got=item)
+    return found
 
 
 def _optional_duration(value: dt.timedelta | None) -> dt.timedelta | None:
@@ -234,6 +223,9 @@ class ApprovalPolicy:
     ``deadline`` is business time on the project's calendar from the moment approval is
     requested; when it passes, ``escalate_to`` (roles or actor ids, for the host to
     notify) are told, again every ``escalation_repeat`` if set.
+
+    ``delegations`` are the only delegations votes may use: each round records the
+    policy's list when it opens, and a delegation a caller merely claims is refused.
     """
 
     routes: tuple[Route, ...]
@@ -242,6 +234,7 @@ class ApprovalPolicy:
     escalate_to: tuple[str, ...] = ()
     escalation_repeat: dt.timedelta | None = attrs.field(default=None, converter=_optional_duration)
     permissions: ChangePermissions = ChangePermissions()
+    delegations: tuple[Delegation, ...] = attrs.field(default=(), converter=_delegations)
 
     def __attrs_post_init__(self) -> None:
         if not self.routes:
@@ -286,6 +279,7 @@ def open_round(
         escalation_repeat=None
         if repeat is None
         else pendulum.Duration(microseconds=duration_micros(repeat)),
+        delegations=policy.delegations,
     )
 
 

@@ -156,6 +156,15 @@ def _approval(data: Data, path: str, problems: Problems) -> changes.ApprovalPoli
         routes.append(
             _guard(where, problems, partial(changes.Route, route["name"], condition, stages), route)
         )
+    delegations = tuple(
+        _guard(
+            f"{path}.delegations[{i}]",
+            problems,
+            partial(changes.Delegation, d["delegator"], d["delegate"], d["start"], d["end"]),
+            d,
+        )
+        for i, d in enumerate(data["delegations"])
+    )
     if len(problems) > before:
         return cast(changes.ApprovalPolicy, INVALID)
     return changes.ApprovalPolicy(
@@ -164,6 +173,7 @@ def _approval(data: Data, path: str, problems: Problems) -> changes.ApprovalPoli
         on_rejection=changes.OnRejection(data["on_rejection"]),
         escalate_to=tuple(data["escalate_to"]),
         escalation_repeat=data["escalation_repeat"],
+        delegations=delegations,
     )
 
 

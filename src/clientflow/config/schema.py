@@ -12,6 +12,7 @@ from clientflow.config.spec import (
     Date,
     Duration,
     Field,
+    Instant,
     Integer,
     LocalDateTime,
     Number,
@@ -165,8 +166,22 @@ APPROVAL = Table(
         "on_rejection": Field(Choice(_values(changes.OnRejection)), default="reject"),
         "escalate_to": Field(_NAMES, default=[]),
         "escalation_repeat": Field(Duration()),
+        "delegations": Field(
+            Seq(
+                Table(
+                    {
+                        "delegator": Field(Text("The approver who is away."), required=True),
+                        "delegate": Field(Text("Who votes for them."), required=True),
+                        "start": Field(Instant("From (inclusive)."), required=True),
+                        "end": Field(Instant("Until (exclusive)."), required=True),
+                    }
+                )
+            ),
+            default=[],
+        ),
     },
-    "Change-request approval: the first route whose condition matches applies.",
+    "Change-request approval: the first route whose condition matches applies. Only the "
+    "delegations listed here let someone vote for an approver.",
 )
 
 

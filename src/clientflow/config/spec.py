@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 import pendulum
 
-from clientflow.core import ConfigProblem, ValidationError
+from clientflow.core import ConfigProblem, ValidationError, to_utc
 
 __all__ = [
     "INVALID",
@@ -26,6 +26,7 @@ __all__ = [
     "Date",
     "Duration",
     "Field",
+    "Instant",
     "Integer",
     "LocalDateTime",
     "Node",
@@ -314,6 +315,33 @@ class Date(Node):
 
     def schema(self) -> JsonSchema:
         return self._described({"type": "string", "format": "date"})
+
+
+@attrs.frozen
+class Instant(Node):
+    """A date-time with its offset (TOML ``2026-03-02T09:00:00+08:00`` or an ISO string)."""
+
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        parsed = value
+        if isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:
+                parsed = None
+        if isinstance(parsed, dt.datetime) and parsed.tzinfo is not None:
+            try:
+                return to_utc(parsed)
+            except ValidationError as error:
+                problems.append(ConfigProblem(path, str(error)))
+                return INVALID
+        return self._wrong_type(
+            value, path, problems, "a date-time with its offset such as 2026-03-02T09:00+08:00"
+        )
+
+    def schema(self) -> JsonSchema:
+        return self._described({"type": "string", "format": "date-time"})
 
 
 @attrs.frozen
