@@ -49,7 +49,7 @@ SLA = SlaAgreement(
     )
 )
 LADDER = EscalationPolicy(
-    levels=(Level("owner", ("o",), H(hours=1)), Level("pm", ("pm",), H(hours=2))),
+    levels=(Level("owner", ("o",), H(hours=1)), Level("pm", ("role:pm",), H(hours=2))),
     no_update_after=H(hours=4),
 )
 ME, CLIENT = Actor("o"), Actor("c")

@@ -40,8 +40,8 @@ SLA = SlaAgreement(
 LADDER = EscalationPolicy(
     levels=(
         Level("owner", ("zhou.min",), delay=H(hours=1)),
-        Level("project manager", ("pm",), delay=H(hours=2), assign="li.wei"),
-        Level("account director", ("account-director",), delay=H(hours=4)),
+        Level("project manager", ("role:pm",), delay=H(hours=2), assign="li.wei"),
+        Level("account director", ("role:account-director",), delay=H(hours=4)),
         Level("client sponsor", ("grace",), delay=H(hours=8)),
     ),
     on_warning=0.75,

@@ -11,6 +11,7 @@ from clientflow.core import rebuild
 from clientflow.escalation import (
     EVENTS,
     IssueKind,
+    Level,
     acknowledge,
     acknowledge_escalation,
     add_update,
@@ -262,3 +263,44 @@ def test_history_rebuilds_through_json() -> None:
     stored = [EVENTS.decode(*EVENTS.encode(e)) for e in events]
     assert stored == events
     assert rebuild(apply, stored) == issue
+
+
+@pytest.mark.parametrize(
+    ("notify", "actor", "allowed"),
+    [
+        (("li.wei",), Actor("li.wei"), True),
+        (("li.wei",), Actor("mallory", {"li.wei"}), False),  # a role named like a person
+        (("role:pm",), Actor("mallory", {"pm"}), True),
+        (("role:pm",), Actor("pm"), False),  # a person named like a role
+        (("li.wei", "role:pm"), Actor("zhou", {"engineer"}), False),
+    ],
+)
+def test_people_and_roles_are_separate_recipients(
+    notify: tuple[str, ...], actor: Actor, allowed: bool
+) -> None:
+    """An escalation is acknowledged by the people named or holders of role:<name>, only."""
+    ladder = attrs.evolve(LADDER, levels=(Level("first", notify, delay=H(hours=1)),))
+    issue = escalate(
+        started(escalation=ladder),
+        "manual",
+        PM,
+        sh(2026, 3, 2, 10),
+        calendar=CALENDAR,
+        escalation=ladder,
+    ).aggregate
+    if allowed:
+        acknowledge_escalation(
+            issue, actor, sh(2026, 3, 2, 11), calendar=CALENDAR, escalation=ladder
+        )
+    else:
+        with pytest.raises(PermissionDenied, match="recipient of level first"):
+            acknowledge_escalation(
+                issue, actor, sh(2026, 3, 2, 11), calendar=CALENDAR, escalation=ladder
+            )
+
+
+def test_recipients_are_checked_ids() -> None:
+    """A recipient with a stray space or an empty role is refused when the level is built."""
+    for bad in ("li.wei ", "role:", "role: pm", ""):
+        with pytest.raises(ValidationError, match="notify"):
+            Level("first", (bad,), delay=H(hours=1))

@@ -93,7 +93,10 @@ SLA = Table(
 _LEVEL = Table(
     {
         "name": Field(Text(), required=True),
-        "notify": Field(_NAMES, required=True),
+        "notify": Field(
+            Seq(Text("A person id, or role:<name> for everyone with that role."), single=True),
+            required=True,
+        ),
         "delay": Field(
             Duration("Business time after the trigger before this level."), required=True
         ),

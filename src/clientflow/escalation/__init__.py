@@ -60,6 +60,7 @@ from clientflow.escalation.model import (
     Threshold,
 )
 from clientflow.escalation.policy import (
+    ROLE_PREFIX,
     ClockReport,
     Digest,
     EscalationPolicy,
@@ -74,6 +75,7 @@ __all__ = [
     "EVENTS",
     "KIND_NAME",
     "OPEN_STATES",
+    "ROLE_PREFIX",
     "TABLE",
     "ClientNotified",
     "ClientReplied",

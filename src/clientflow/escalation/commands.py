@@ -13,12 +13,9 @@ import pendulum
 
 from clientflow.core import (
     Actor,
-    AnyOf,
     BusinessCalendar,
     Decision,
     EventMeta,
-    HasRole,
-    IsActor,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
@@ -488,11 +485,8 @@ def acknowledge_escalation(
         raise TransitionNotAllowed(issue.status, "acknowledge_escalation", ("escalate",))
     # An edited policy may have fewer levels now: its top level's recipients act then.
     level = escalation.level(escalation.in_force(current.level))
-    recipients = AnyOf(
-        (IsActor(frozenset(level.notify)), *(HasRole(name) for name in level.notify))
-    )
     try:
-        require(recipients, actor, f"acknowledge the escalation of {issue.id}")
+        require(level.recipients(), actor, f"acknowledge the escalation of {issue.id}")
     except PermissionDenied:
         raise PermissionDenied(
             actor.id,

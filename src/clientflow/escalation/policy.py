@@ -20,8 +20,13 @@ import attrs
 import pendulum
 
 from clientflow.core import (
+    AnyOf,
     BusinessCalendar,
+    HasRole,
+    IsActor,
+    Rule,
     ValidationError,
+    check_id,
     duration_micros,
     from_micros,
     to_micros,
@@ -36,6 +41,7 @@ from clientflow.escalation.model import (
 )
 
 __all__ = [
+    "ROLE_PREFIX",
     "ClockReport",
     "Digest",
     "EscalationPolicy",
@@ -136,14 +142,50 @@ class SlaAgreement:
         )
 
 
+ROLE_PREFIX = "role:"
+"""Marks a role among recipients: ``"role:pm"`` is everyone with role ``pm``; ``"pm"`` is
+the person whose id is ``pm``. People and roles never share a namespace, so holding a
+role named like a person does not make you that person."""
+
+
+def _recipients(value: Iterable[str]) -> tuple[str, ...]:
+    found = (value,) if isinstance(value, str) else tuple(value)
+    for entry in found:
+        name = (
+            entry[len(ROLE_PREFIX) :]
+            if isinstance(entry, str) and entry.startswith(ROLE_PREFIX)
+            else entry
+        )
+        check_id(name, "escalation level notify (a person id or role:<role>)")
+    return found
+
+
 @attrs.frozen
 class Level:
-    """One escalation level: who is told, who takes over, how long before the next level."""
+    """One escalation level: who is told, who takes over, how long before the next level.
+
+    ``notify`` lists person ids and roles written ``role:<name>`` (see :data:`ROLE_PREFIX`);
+    the people named and the holders of those roles may acknowledge the level.
+    """
 
     name: str
-    notify: tuple[str, ...]
+    notify: tuple[str, ...] = attrs.field(converter=_recipients)
     delay: pendulum.Duration
     assign: str | None = None
+
+    @property
+    def people(self) -> frozenset[str]:
+        """The person ids among the recipients."""
+        return frozenset(n for n in self.notify if not n.startswith(ROLE_PREFIX))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles among the recipients (without the ``role:`` prefix)."""
+        return frozenset(n[len(ROLE_PREFIX) :] for n in self.notify if n.startswith(ROLE_PREFIX))
+
+    def recipients(self) -> Rule:
+        """The rule an actor must pass to act as a recipient of this level."""
+        return AnyOf((IsActor(self.people), *(HasRole(role) for role in sorted(self.roles))))
 
 
 @attrs.frozen
