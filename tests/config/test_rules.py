@@ -262,3 +262,24 @@ def test_approval_delegations_come_only_from_the_rules() -> None:
     found = problems_of(data)
     assert "offset" in found["approval.default.delegations[0].start"]
     assert "offset" in found["approval.default.delegations[0].end"]
+
+
+def test_permissions_come_from_the_rules_in_names() -> None:
+    """[permissions] sets who acts on issues and who may override a sentiment."""
+    from clientflow import Actor  # noqa: PLC0415
+
+    data = demo_data()
+    data["permissions"] = {
+        "issues": {"team": ["party:owner", "role:support"], "client": "party:reporter"},
+        "feedback": {"override_sentiment": ["role:account-director"]},
+    }
+    rules = rules_from_dict(data)
+    team = rules.issue_permissions.team
+    assert team.allows(Actor("x", {"support"}), {})
+    assert not team.allows(Actor("x", {"pm"}), {})
+    assert rules.override_sentiment.allows(Actor("w", {"account-director"}), {})
+    assert not rules.override_sentiment.allows(Actor("li", {"pm"}), {})
+    data["permissions"] = {"issues": {"team": ["role: pm", "party:"]}}
+    assert "permissions.issues.team" in problems_of(data)
+    defaults = rules_from_dict(demo_data())
+    assert defaults.issue_permissions.team.allows(Actor("e", {"engineer"}), {})

@@ -39,6 +39,7 @@ from clientflow.changes.policy import (
     required_comment,
 )
 from clientflow.core import (
+    MAX_TEXT_LENGTH,
     Actor,
     BusinessCalendar,
     Decision,
@@ -49,6 +50,7 @@ from clientflow.core import (
     Rule,
     TransitionNotAllowed,
     ValidationError,
+    check_text,
     decide,
     require,
     to_utc,
@@ -72,11 +74,8 @@ DEFAULT_PERMISSIONS = ChangePermissions()
 _NOT_REQUESTER = IsNotParty("requester")
 
 
-def _text(value: object, field: str, *, required: bool = True, limit: int = 10_000) -> str:
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        shape = "a non-empty text" if required else "a text"
-        raise ValidationError(field, f"{shape} of at most {limit} characters", got=value)
-    return value
+def _text(value: object, field: str, *, required: bool = True, limit: int = MAX_TEXT_LENGTH) -> str:
+    return check_text(value, field, required=required, limit=limit)
 
 
 def _begin(

@@ -17,7 +17,14 @@ import attrs
 from clientflow import cadence, changes, escalation, feedback
 from clientflow.config.model import ClientRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
-from clientflow.core import BusinessCalendar, ConfigProblem, ValidationError, WorkingHours
+from clientflow.core import (
+    BusinessCalendar,
+    ConfigProblem,
+    Rule,
+    ValidationError,
+    WorkingHours,
+    rule_from_names,
+)
 from clientflow.core.hours import WEEKDAYS
 
 __all__ = ["build_rules"]
@@ -332,6 +339,23 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         else feedback.SurveyPolicy()
     )
     sla = _guard("sla", problems, lambda: escalation.SlaAgreement(slas), {}) if slas else None
+    allowed = _section(data, "permissions") or {}
+    issues, feedbacks = allowed.get("issues") or {}, allowed.get("feedback") or {}
+
+    def who(path: str, names: object, fallback: Rule) -> Rule:
+        if names is None or names is INVALID:
+            return fallback
+        return _guard(path, problems, partial(rule_from_names, names, path), {})  # type: ignore[arg-type]
+
+    team = who("permissions.issues.team", issues.get("team"), escalation.IssuePermissions().team)
+    client = who(
+        "permissions.issues.client", issues.get("client"), escalation.IssuePermissions().client
+    )
+    override = who(
+        "permissions.feedback.override_sentiment",
+        feedbacks.get("override_sentiment"),
+        feedback.OVERRIDE_SENTIMENT,
+    )
     if problems:
         return cast(Rules, INVALID)
     return Rules(
@@ -344,4 +368,6 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         plans,
         clients,
         {role: tuple(people) for role, people in _sound(_section(data, "directory")).items()},
+        escalation.IssuePermissions(team, client),
+        override,
     )

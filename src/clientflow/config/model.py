@@ -10,9 +10,9 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback
 from clientflow.changes import ApprovalPolicy
-from clientflow.core import BusinessCalendar, Codec, NotFound, WorkflowKind
-from clientflow.escalation import EscalationPolicy, SlaAgreement
-from clientflow.feedback import FeedbackPolicy, SurveyPolicy
+from clientflow.core import BusinessCalendar, Codec, NotFound, Rule, WorkflowKind
+from clientflow.escalation import EscalationPolicy, IssuePermissions, SlaAgreement
+from clientflow.feedback import OVERRIDE_SENTIMENT, FeedbackPolicy, SurveyPolicy
 
 __all__ = ["ClientRules", "PlanTemplate", "Rules"]
 
@@ -70,6 +70,8 @@ class Rules:
     plans: Mapping[str, PlanTemplate] = attrs.field(factory=dict)
     clients: Mapping[str, ClientRules] = attrs.field(factory=dict)
     directory: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    issue_permissions: IssuePermissions = IssuePermissions()
+    override_sentiment: Rule = OVERRIDE_SENTIMENT
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )

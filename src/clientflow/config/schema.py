@@ -279,6 +279,33 @@ CLIENT = Table(
     "A client: the calendar its clocks run on and the policies that apply to it.",
 )
 
+_WHO = Seq(Text("party:owner / party:reporter, role:<name>, a person id, or anyone."), single=True)
+
+PERMISSIONS = Table(
+    {
+        "issues": Field(
+            Table(
+                {
+                    "team": Field(
+                        _WHO, default=["party:owner", "role:support", "role:engineer", "role:pm"]
+                    ),
+                    "client": Field(_WHO, default=["party:reporter", "role:client"]),
+                },
+                "Who acts on issues (team) and who may confirm, reopen and reply (client).",
+            ),
+            default={},
+        ),
+        "feedback": Field(
+            Table(
+                {"override_sentiment": Field(_WHO, default=["role:pm"])},
+                "Who may read a score as another sentiment than it gives.",
+            ),
+            default={},
+        ),
+    },
+    "Who may do what, in names: party:owner, role:pm, a person id.",
+)
+
 RULES = Table(
     {
         "version": Field(
@@ -300,6 +327,7 @@ RULES = Table(
         "directory": Field(
             Tables(Seq(Text(), single=True), "People by role, for approver groups.")
         ),
+        "permissions": Field(PERMISSIONS),
     },
     "A clientflow rules file.",
     partial=True,

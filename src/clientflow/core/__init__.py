@@ -4,6 +4,8 @@ Nothing here imports a workflow; workflows import only from here.
 """
 
 from clientflow.core.actors import (
+    PARTY_PREFIX,
+    ROLE_PREFIX,
     SYSTEM,
     Actor,
     AllOf,
@@ -16,6 +18,7 @@ from clientflow.core.actors import (
     Parties,
     Rule,
     require,
+    rule_from_names,
 )
 from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
 from clientflow.core.calendar import BusinessCalendar
@@ -50,11 +53,15 @@ from clientflow.core.instants import (
 )
 from clientflow.core.kinds import Timer, WorkflowKind
 from clientflow.core.records import Codec
+from clientflow.core.text import MAX_TEXT_LENGTH, check_text
 from clientflow.core.transitions import TransitionTable
 
 __all__ = [
     "ID_RULE",
     "MAX_ID_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "PARTY_PREFIX",
+    "ROLE_PREFIX",
     "SYSTEM",
     "UTC",
     "WEEKDAYS",
@@ -99,6 +106,7 @@ __all__ = [
     "WorkingHours",
     "check_id",
     "check_ids",
+    "check_text",
     "decide",
     "duration_micros",
     "from_micros",
@@ -106,6 +114,7 @@ __all__ = [
     "parse_instant",
     "rebuild",
     "require",
+    "rule_from_names",
     "to_micros",
     "to_utc",
     "validate_duration",

@@ -19,10 +19,12 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from clientflow.core.errors import PermissionDenied
+from clientflow.core.errors import PermissionDenied, ValidationError
 from clientflow.core.ids import check_id, check_ids
 
 __all__ = [
+    "PARTY_PREFIX",
+    "ROLE_PREFIX",
     "SYSTEM",
     "Actor",
     "AllOf",
@@ -35,6 +37,7 @@ __all__ = [
     "Parties",
     "Rule",
     "require",
+    "rule_from_names",
 ]
 
 Parties = Mapping[str, str]
@@ -204,6 +207,37 @@ class AnyOf(Rule):
 
 def _grouped(rule: Rule) -> str:
     return f"({rule})" if isinstance(rule, AllOf | AnyOf) else str(rule)
+
+
+PARTY_PREFIX = "party:"
+ROLE_PREFIX = "role:"
+
+
+def rule_from_names(names: Iterable[str], field: str) -> Rule:
+    """The rule "any of these": ``party:owner`` (a part), ``role:pm`` (a role), ``anyone``,
+    or a person id. People, roles and parties never share a namespace.
+
+    >>> str(rule_from_names(["party:owner", "role:pm", "li.wei"], "team"))
+    'is the owner or has role pm or is one of li.wei'
+    """  # noqa: D205 - the first sentence runs over two lines
+    rules: list[Rule] = []
+    people: list[str] = []
+    for name in [names] if isinstance(names, str) else list(names):
+        if not isinstance(name, str):
+            raise ValidationError(field, "names such as party:owner, role:pm or li.wei", got=name)
+        if name == "anyone":
+            rules.append(Anyone())
+        elif name.startswith(PARTY_PREFIX):
+            rules.append(IsParty(check_id(name[len(PARTY_PREFIX) :], field)))
+        elif name.startswith(ROLE_PREFIX):
+            rules.append(HasRole(check_id(name[len(ROLE_PREFIX) :], field)))
+        else:
+            people.append(check_id(name, field))
+    if people:
+        rules.append(IsActor(frozenset(people)))
+    if not rules:
+        raise ValidationError(field, "at least one name (party:..., role:..., a person id)")
+    return rules[0] if len(rules) == 1 else AnyOf(tuple(rules))
 
 
 def require(rule: Rule, actor: Actor, action: str, parties: Parties | None = None) -> None:

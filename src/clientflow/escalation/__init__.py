@@ -60,10 +60,10 @@ from clientflow.escalation.model import (
     Threshold,
 )
 from clientflow.escalation.policy import (
-    ROLE_PREFIX,
     ClockReport,
     Digest,
     EscalationPolicy,
+    IssuePermissions,
     Level,
     SlaAgreement,
     SlaPolicy,
@@ -75,7 +75,6 @@ __all__ = [
     "EVENTS",
     "KIND_NAME",
     "OPEN_STATES",
-    "ROLE_PREFIX",
     "TABLE",
     "ClientNotified",
     "ClientReplied",
@@ -93,6 +92,7 @@ __all__ = [
     "IssueEscalated",
     "IssueKind",
     "IssueMachine",
+    "IssuePermissions",
     "IssueReopened",
     "IssueReported",
     "IssueResolved",

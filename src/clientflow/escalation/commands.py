@@ -12,13 +12,16 @@ from typing import Any
 import pendulum
 
 from clientflow.core import (
+    MAX_TEXT_LENGTH,
     Actor,
+    Anyone,
     BusinessCalendar,
     Decision,
     EventMeta,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
+    check_text,
     require,
     to_utc,
 )
@@ -48,6 +51,7 @@ from clientflow.escalation.machine import TABLE
 from clientflow.escalation.model import Escalation, Issue, IssueKind, SlaClock
 from clientflow.escalation.policy import (
     EscalationPolicy,
+    IssuePermissions,
     SlaAgreement,
     fire,
     pause,
@@ -78,10 +82,15 @@ __all__ = [
 ]
 
 
-def _text(value: object, field: str, *, required: bool = True) -> str:
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > 10_000:
-        raise ValidationError(field, "a non-empty text" if required else "a text", got=value)
-    return value
+DEFAULT_PERMISSIONS = IssuePermissions()
+"""Who may act on an issue unless the caller passes its own (see :class:`IssuePermissions`)."""
+
+# acknowledge_escalation checks the level's recipients itself; no team rule applies first.
+_RECIPIENTS_DECIDE = IssuePermissions(team=Anyone(), client=Anyone())
+
+
+def _text(value: object, field: str, *, required: bool = True, limit: int = MAX_TEXT_LENGTH) -> str:
+    return check_text(value, field, required=required, limit=limit)
 
 
 class _Run:
@@ -112,8 +121,21 @@ class _Run:
         return Decision(self.issue, tuple(self.events))
 
 
-def _begin(issue: Issue, transition: str, actor: Actor, now: pendulum.DateTime) -> _Run:
+def _begin(  # noqa: PLR0917 - private; every command passes the same six
+    issue: Issue,
+    transition: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    permissions: IssuePermissions,
+    action: str,
+) -> _Run:
     TABLE.target(issue.status, transition)
+    require(
+        permissions.rule(action),
+        actor,
+        f"{action.replace('_', ' ')} issue {issue.id}",
+        {"owner": issue.owner, "reporter": issue.reporter},
+    )
     return _Run(issue, actor.id, to_utc(now, "now"))
 
 
@@ -159,10 +181,12 @@ def _team_step(  # noqa: PLR0917 - private; the public commands name their argum
     now: pendulum.DateTime,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None,
+    permissions: IssuePermissions,
+    action: str,
     **text: str,
 ) -> Decision[Issue]:
     """One team step that records what was said and re-arms the no-update trigger."""
-    run = _begin(issue, transition, actor, now)
+    run = _begin(issue, transition, actor, now, permissions, action)
     fields = {name: _text(value, name) for name, value in text.items()}
     run.add(event, quiet_at=_quiet(escalation, run.at, calendar), **fields)
     return run.decision()
@@ -237,9 +261,10 @@ def acknowledge(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """First response: stops the first-response clock."""
-    run = _begin(issue, "acknowledge", actor, now)
+    run = _begin(issue, "acknowledge", actor, now, permissions, "acknowledge")
     clocks = _map(issue.clocks, lambda c: stop(c, run.at, calendar), {"first_response"})
     run.add(IssueAcknowledged, clocks=clocks, quiet_at=_quiet(escalation, run.at, calendar))
     return run.decision()
@@ -252,9 +277,20 @@ def start_investigation(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """Work on the cause begins."""
-    return _team_step(issue, "investigate", InvestigationStarted, actor, now, calendar, escalation)
+    return _team_step(
+        issue,
+        "investigate",
+        InvestigationStarted,
+        actor,
+        now,
+        calendar,
+        escalation,
+        permissions,
+        "start_investigation",
+    )
 
 
 def propose_solution(
@@ -265,10 +301,20 @@ def propose_solution(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """Put a solution to the client."""
     return _team_step(
-        issue, "propose", SolutionProposed, actor, now, calendar, escalation, solution=solution
+        issue,
+        "propose",
+        SolutionProposed,
+        actor,
+        now,
+        calendar,
+        escalation,
+        permissions,
+        "propose_solution",
+        solution=solution,
     )
 
 
@@ -280,18 +326,34 @@ def reject_solution(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """The client turned the solution down: back to investigating."""
     return _team_step(
-        issue, "reject_solution", SolutionRejected, actor, now, calendar, escalation, reason=reason
+        issue,
+        "reject_solution",
+        SolutionRejected,
+        actor,
+        now,
+        calendar,
+        escalation,
+        permissions,
+        "reject_solution",
+        reason=reason,
     )
 
 
 def wait_on_client(
-    issue: Issue, reason: str, actor: Actor, now: pendulum.DateTime, *, calendar: BusinessCalendar
+    issue: Issue,
+    reason: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """Ask the client for something: the SLA clocks pause until they reply."""
-    run = _begin(issue, "wait_on_client", actor, now)
+    run = _begin(issue, "wait_on_client", actor, now, permissions, "wait_on_client")
     clocks = _map(issue.clocks, lambda c: pause(c, run.at))
     run.add(WaitingOnClient, clocks=clocks, reason=_text(reason, "reason"), quiet_at=None)
     run.notify_client(
@@ -309,10 +371,13 @@ def client_replied(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """The client wrote: paused clocks resume, and a next-reply clock starts if the SLA has one."""
     waiting = issue.status == "waiting_on_client"
-    run = _begin(issue, "client_replied" if waiting else "update", actor, now)
+    run = _begin(
+        issue, "client_replied" if waiting else "update", actor, now, permissions, "client_replied"
+    )
     clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar))
     target = issue.terms.for_priority(issue.priority).next_reply
     if target is not None:
@@ -337,9 +402,10 @@ def team_reply(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """The team answered: the next-reply clock stops."""
-    run = _begin(issue, "update", actor, now)
+    run = _begin(issue, "update", actor, now, permissions, "team_reply")
     clocks = _map(issue.clocks, lambda c: stop(c, run.at, calendar), {"next_reply"})
     run.add(
         TeamReplied,
@@ -358,16 +424,34 @@ def add_update(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """A progress note; resets the no-update trigger."""
-    return _team_step(issue, "update", IssueUpdated, actor, now, calendar, escalation, note=note)
+    return _team_step(
+        issue,
+        "update",
+        IssueUpdated,
+        actor,
+        now,
+        calendar,
+        escalation,
+        permissions,
+        "add_update",
+        note=note,
+    )
 
 
 def change_priority(
-    issue: Issue, priority: str, actor: Actor, now: pendulum.DateTime, *, calendar: BusinessCalendar
+    issue: Issue,
+    priority: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """Re-prioritise: targets from the same SLA version, from the original start, pauses kept."""
-    run = _begin(issue, "update", actor, now)
+    run = _begin(issue, "update", actor, now, permissions, "change_priority")
     targets = issue.terms.for_priority(priority)
     goals = {
         "first_response": targets.first_response,
@@ -397,9 +481,10 @@ def resolve(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """Resolve: every clock stops (a pause in progress is accounted first); de-escalate."""
-    run = _begin(issue, "resolve", actor, now)
+    run = _begin(issue, "resolve", actor, now, permissions, "resolve")
     clocks = _map(issue.clocks, lambda c: stop(c, run.at, calendar))
     run.add(IssueResolved, clocks=clocks, resolution=_text(resolution, "resolution"), quiet_at=None)
     if issue.escalation is not None:
@@ -416,9 +501,10 @@ def reopen(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy | None = None,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """The problem is back: the resolution clock runs again (time resolved counts as paused)."""
-    run = _begin(issue, "reopen", actor, now)
+    run = _begin(issue, "reopen", actor, now, permissions, "reopen")
     clocks = _map(issue.clocks, lambda c: restart(c, run.at, calendar), {"resolution"})
     count = issue.reopened + 1
     run.add(
@@ -443,9 +529,15 @@ def reopen(
     return run.decision()
 
 
-def close(issue: Issue, actor: Actor, now: pendulum.DateTime) -> Decision[Issue]:
-    """Close a resolved issue."""
-    run = _begin(issue, "close", actor, now)
+def close(
+    issue: Issue,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[Issue]:
+    """Close a resolved issue (the client side confirms, or the team)."""
+    run = _begin(issue, "close", actor, now, permissions, "close")
     run.add(IssueClosed, quiet_at=None)
     return run.decision()
 
@@ -458,9 +550,10 @@ def escalate(
     *,
     calendar: BusinessCalendar,
     escalation: EscalationPolicy,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
     """Escalate by hand, with a reason, one level up."""
-    run = _begin(issue, "update", actor, now)
+    run = _begin(issue, "update", actor, now, permissions, "escalate")
     if issue.status == "resolved":
         raise TransitionNotAllowed(issue.status, "escalate", ("reopen", "close"))
     why = _text(reason, "reason")
@@ -479,7 +572,7 @@ def acknowledge_escalation(
     escalation: EscalationPolicy,
 ) -> Decision[Issue]:
     """A recipient of the current level takes the escalation; the chain stops."""
-    run = _begin(issue, "update", actor, now)
+    run = _begin(issue, "update", actor, now, _RECIPIENTS_DECIDE, "acknowledge_escalation")
     current = issue.escalation
     if current is None or current.acknowledged_by is not None:
         raise TransitionNotAllowed(issue.status, "acknowledge_escalation", ("escalate",))

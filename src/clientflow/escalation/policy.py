@@ -20,10 +20,12 @@ import attrs
 import pendulum
 
 from clientflow.core import (
+    ROLE_PREFIX,
     AnyOf,
     BusinessCalendar,
     HasRole,
     IsActor,
+    IsParty,
     Rule,
     ValidationError,
     check_id,
@@ -41,10 +43,10 @@ from clientflow.escalation.model import (
 )
 
 __all__ = [
-    "ROLE_PREFIX",
     "ClockReport",
     "Digest",
     "EscalationPolicy",
+    "IssuePermissions",
     "Level",
     "SlaAgreement",
     "SlaPolicy",
@@ -142,12 +144,6 @@ class SlaAgreement:
         )
 
 
-ROLE_PREFIX = "role:"
-"""Marks a role among recipients: ``"role:pm"`` is everyone with role ``pm``; ``"pm"`` is
-the person whose id is ``pm``. People and roles never share a namespace, so holding a
-role named like a person does not make you that person."""
-
-
 def _recipients(value: Iterable[str]) -> tuple[str, ...]:
     found = (value,) if isinstance(value, str) else tuple(value)
     for entry in found:
@@ -164,8 +160,9 @@ def _recipients(value: Iterable[str]) -> tuple[str, ...]:
 class Level:
     """One escalation level: who is told, who takes over, how long before the next level.
 
-    ``notify`` lists person ids and roles written ``role:<name>`` (see :data:`ROLE_PREFIX`);
-    the people named and the holders of those roles may acknowledge the level.
+    ``notify`` lists person ids and roles written ``role:<name>``: the people named and
+    the holders of those roles may acknowledge the level. People and roles never share a
+    namespace, so holding a role named like a person does not make you that person.
     """
 
     name: str
@@ -186,6 +183,36 @@ class Level:
     def recipients(self) -> Rule:
         """The rule an actor must pass to act as a recipient of this level."""
         return AnyOf((IsActor(self.people), *(HasRole(role) for role in sorted(self.roles))))
+
+
+_TEAM = IsParty("owner") | HasRole("support") | HasRole("engineer") | HasRole("pm")
+_CLIENT = IsParty("reporter") | HasRole("client")
+
+
+@attrs.frozen
+class IssuePermissions:
+    """Who may act on an issue.
+
+    ``team`` acts on it (acknowledge, investigate, propose, pause for the client, reply,
+    update, re-prioritise, resolve, escalate by hand); the client side (``client``) or
+    the team may record the client's reply, reject a solution, reopen and close. The
+    parties are ``owner`` and ``reporter``. Defaults: the owner or anyone with role
+    ``support``, ``engineer`` or ``pm`` is the team; the reporter or role ``client`` is
+    the client side. Set them in the rules file's ``[issue_permissions]`` with names
+    such as ``party:owner``, ``role:pm`` or a person id.
+    """
+
+    team: Rule = _TEAM
+    client: Rule = _CLIENT
+
+    def rule(self, action: str) -> Rule:
+        """The rule for one action (a command's name)."""
+        if action in _CLIENT_ACTIONS:
+            return self.client | self.team
+        return self.team
+
+
+_CLIENT_ACTIONS = frozenset({"client_replied", "reject_solution", "reopen", "close"})
 
 
 @attrs.frozen

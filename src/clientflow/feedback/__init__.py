@@ -9,6 +9,7 @@ deadlines, and an overdue step escalates. Surveys are throttled per contact. See
 from collections.abc import Iterable
 
 from clientflow.feedback.commands import (
+    OVERRIDE_SENTIMENT,
     answer_survey,
     assign,
     close,
@@ -92,6 +93,7 @@ __all__ = [
     "FEEDBACK_EVENTS",
     "FEEDBACK_KIND",
     "FOLLOW_UP_STATES",
+    "OVERRIDE_SENTIMENT",
     "SURVEYS_KIND",
     "SURVEY_EVENTS",
     "SURVEY_TABLE",

@@ -11,15 +11,18 @@ from __future__ import annotations
 import pendulum
 
 from clientflow.core import (
+    MAX_TEXT_LENGTH,
     Actor,
     Anyone,
     BusinessCalendar,
     Decision,
     DomainEvent,
     EventMeta,
+    HasRole,
     Rule,
     TransitionNotAllowed,
     ValidationError,
+    check_text,
     decide,
     require,
     to_utc,
@@ -77,6 +80,8 @@ __all__ = [
 ]
 
 _ANYONE = Anyone()
+OVERRIDE_SENTIMENT: Rule = HasRole("pm")
+"""Who may read a score as another sentiment than it gives (see :func:`triage`)."""
 # The step that is due after each transition, per path.
 _NEXT = {
     "thank": "close",
@@ -89,11 +94,10 @@ _NEXT = {
 }
 
 
-def _text(value: object, field: str, *, required: bool = False) -> str:
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > 10_000:
-        shape = "a non-empty text" if required else "a text"
-        raise ValidationError(field, f"{shape} of at most 10000 characters", got=value)
-    return value
+def _text(
+    value: object, field: str, *, required: bool = False, limit: int = MAX_TEXT_LENGTH
+) -> str:
+    return check_text(value, field, required=required, limit=limit)
 
 
 def _meta(
@@ -174,18 +178,39 @@ def triage(
     calendar: BusinessCalendar,
     sentiment: Sentiment | None = None,
     rule: Rule = _ANYONE,
+    reason: str = "",
+    override: Rule = OVERRIDE_SENTIMENT,
 ) -> Decision[Feedback]:
-    """Confirm the automatic sentiment, or set it (required when there was no score)."""
+    """Confirm the automatic sentiment, or set it (required when there was no score).
+
+    Choosing another sentiment than the score gave is an override: it needs ``override``
+    (by default role ``pm``) and a ``reason``, and is recorded on the event and counted
+    in :func:`~clientflow.feedback.satisfaction` (``overridden``), so a detractor cannot
+    be closed quietly as "positive".
+    """
     meta = _meta(feedback, "triage", actor, rule, now)
     chosen = sentiment or feedback.sentiment
     if not isinstance(chosen, Sentiment):
         raise ValidationError(
             "sentiment", "positive, neutral or negative (the feedback has no score)", got=sentiment
         )
+    overridden = feedback.sentiment if feedback.sentiment not in (None, chosen) else None
+    if overridden is not None:
+        action = f"override the {overridden.value} sentiment of {feedback.id}"
+        require(override, actor, action, {"owner": feedback.owner or ""})
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError(
+                "reason", f"why the {overridden.value} score is read as {chosen.value}", got=reason
+            )
     step = "thank" if chosen is Sentiment.POSITIVE else "assign"
     target = getattr(feedback.targets.for_sentiment(chosen), step)
     event = FeedbackTriaged(
-        meta=meta, sentiment=chosen, next_step=step, due=calendar.add(meta.occurred_at, target)
+        meta=meta,
+        sentiment=chosen,
+        next_step=step,
+        due=calendar.add(meta.occurred_at, target),
+        overridden_from=overridden,
+        reason=_text(reason, "reason") if overridden is not None else "",
     )
     return decide(apply, feedback, event)
 

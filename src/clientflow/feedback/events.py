@@ -76,11 +76,17 @@ class _Step(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class FeedbackTriaged(_Step):
-    """Someone read it and confirmed (or set) its sentiment."""
+    """Someone read it and confirmed (or set) its sentiment.
+
+    ``overridden_from`` is the sentiment the score gave when a person chose another one,
+    with their ``reason``; ``None`` when the score's sentiment was confirmed.
+    """
 
     event_type: ClassVar[str] = "feedback.triaged"
     transition: ClassVar[str] = "triage"
     sentiment: Sentiment
+    overridden_from: Sentiment | None = None
+    reason: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -281,6 +287,8 @@ def _stepped(feedback: Feedback, event: _Step) -> Feedback:
     changes: dict[str, Any] = {}
     if isinstance(event, FeedbackTriaged):
         changes["sentiment"] = event.sentiment
+        if event.overridden_from is not None:
+            changes["override_reason"] = event.reason
     elif isinstance(event, FollowUpAssigned):
         changes["owner"] = event.owner
     elif isinstance(event, ActionPlanned):

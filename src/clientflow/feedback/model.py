@@ -180,6 +180,7 @@ class Feedback:
     escalations: int = 0
     reopened: int = 0
     next_deadline: pendulum.DateTime | None = None
+    override_reason: str | None = None
 
     def __attrs_post_init__(self) -> None:
         _score(self.csat, 1, 5, "csat")
