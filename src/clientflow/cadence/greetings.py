@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import holidays
-
 from clientflow.cadence.model import Channel, ItemKind, NonWorkingDay, PlanItem
 from clientflow.core import ValidationError
+from clientflow.core.calendar import country_holidays
 
 __all__ = ["holiday_greetings"]
 
@@ -30,12 +29,7 @@ def holiday_greetings(
     "Spring Festival"). The greeting goes on the holiday itself, at ``at`` local time:
     it is neither moved to a working day nor held back by quiet hours.
     """
-    try:
-        found = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
-    except NotImplementedError:
-        raise ValidationError(
-            "country", "an ISO 3166 country code the holidays package knows", got=country
-        ) from None
+    found = country_holidays(country, subdivision, years)
     wanted = None if names is None else tuple(names)
     days = sorted(
         day

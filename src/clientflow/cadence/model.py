@@ -78,7 +78,54 @@ def parse_rule(text: str, start: dt.datetime, field: str = "rule") -> rrule.rrul
         raise ValidationError(field, f"an RFC 5545 rule ({error})", got=text) from None
     if not isinstance(parsed, rrule.rruleset):  # pragma: no cover - forceset guarantees it
         raise ValidationError(field, "an RFC 5545 recurrence set", got=text)
+    _within_limits(parsed, start, field, text)
     return parsed
+
+
+MAX_SILENCE = 260
+"""The most working days of silence a plan may allow before it alerts (about a year)."""
+MAX_INTERVAL = 1000
+"""The largest ``INTERVAL`` of a recurrence rule."""
+MAX_COUNT = 10_000
+"""The largest ``COUNT`` of a recurrence rule."""
+PROBE_YEARS = 10
+"""A rule must have an occurrence within this many years of its start."""
+
+
+def _within_limits(parsed: rrule.rruleset, start: dt.datetime, field: str, text: str) -> None:
+    """Refuse rules whose expansion would hang or flood memory.
+
+    Communication happens at most hourly (MINUTELY and SECONDLY are refused), with an
+    ``INTERVAL`` from 1 to :data:`MAX_INTERVAL` and a ``COUNT`` of at most
+    :data:`MAX_COUNT`; ``EXRULE`` (deprecated by RFC 5545, and able to exclude every
+    occurrence so that a search never ends) is refused; and the rule must occur within
+    :data:`PROBE_YEARS` years of its start (``FEB 30`` never does).
+    """
+    rules: list[rrule.rrule] = list(getattr(parsed, "_rrule", ()))
+    if getattr(parsed, "_exrule", ()):
+        raise ValidationError(field, "a rule without EXRULE (use EXDATE for exceptions)", got=text)
+    horizon = start + dt.timedelta(days=366 * PROBE_YEARS)
+    probe = rrule.rruleset()
+    for rule in rules:
+        state = vars(rule)  # dateutil keeps the parsed parts as private attributes
+        freq, interval, count = state["_freq"], state["_interval"], state["_count"]
+        if freq > rrule.HOURLY:
+            raise ValidationError(
+                field, "a rule at most HOURLY (not MINUTELY or SECONDLY)", got=text
+            )
+        if not 1 <= interval <= MAX_INTERVAL:
+            raise ValidationError(field, f"an INTERVAL from 1 to {MAX_INTERVAL}", got=text)
+        if count is not None and count > MAX_COUNT:
+            raise ValidationError(field, f"a COUNT of at most {MAX_COUNT}", got=text)
+        until = state["_until"]
+        bound = horizon if until is None else min(until, horizon)
+        probe.rrule(rule.replace(count=None, until=bound))
+    for day in getattr(parsed, "_rdate", ()):
+        probe.rdate(day)
+    if next(iter(probe), None) is None:
+        raise ValidationError(
+            field, f"a rule with an occurrence within {PROBE_YEARS} years of its start", got=text
+        )
 
 
 def _bounded(text: str) -> bool:
@@ -179,9 +226,11 @@ class CommunicationPlan:
     def __attrs_post_init__(self) -> None:
         zone(self.timezone, "plan.timezone")
         days = self.silence_days
-        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_SILENCE:
             raise ValidationError(
-                "plan.silence_days", "a whole number of working days >= 1", got=days
+                "plan.silence_days",
+                f"a whole number of working days from 1 to {MAX_SILENCE} (a year)",
+                got=days,
             )
         ids = [item.id for item in self.items]
         if len(ids) != len(set(ids)):

@@ -41,13 +41,19 @@ def rules_from_dict(data: Mapping[str, object]) -> Rules:
     Raises :class:`ConfigError` listing every problem, each with its key path.
     """
     problems: Problems = []
-    checked = RULES.check(data, "", problems)
-    if not isinstance(checked, dict):
-        raise ConfigError(problems)
-    rules = build_rules(checked, problems)
+    try:
+        checked = RULES.check(data, "", problems)
+        if not isinstance(checked, dict):
+            raise ConfigError(problems)
+        rules = build_rules(checked, problems)
+    except RecursionError:
+        raise ConfigError([_TOO_DEEP]) from None
     if problems:
         raise ConfigError(problems)
     return rules
+
+
+_TOO_DEEP = ConfigProblem("", "values are nested too deeply (no rules file needs that)")
 
 
 def load_rules(path: str | Path) -> Rules:
@@ -63,4 +69,6 @@ def load_rules(path: str | Path) -> Rules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([ConfigProblem(str(source), f"is not valid TOML: {error}")]) from None
+    except RecursionError:
+        raise ConfigError([_TOO_DEEP]) from None
     return rules_from_dict(data)

@@ -251,7 +251,7 @@ ITEM = Table(
 PLAN = Table(
     {
         "items": Field(Seq(ITEM, min_items=1), required=True),
-        "silence_days": Field(Integer(minimum=1), default=5),
+        "silence_days": Field(Integer(minimum=1, maximum=260), default=5),
         "reply_within": Field(Duration(), default="4h"),
     },
     "A communication plan template: recurring items, silence and reply-owed rules.",

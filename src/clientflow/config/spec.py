@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Mapping, Sequence
 
@@ -149,6 +150,9 @@ class Integer(Node):
     def check(self, value: object, path: str, problems: Problems) -> object:
         if isinstance(value, bool) or not isinstance(value, int):
             return self._wrong_type(value, path, problems, "an integer")
+        if abs(value) > MAX_NUMBER:
+            problems.append(ConfigProblem(path, f"expected an integer of at most {MAX_NUMBER:,}"))
+            return INVALID
         return _in_range(value, self.minimum, self.maximum, path, problems)
 
     def schema(self) -> JsonSchema:
@@ -167,6 +171,16 @@ class Number(Node):
     def check(self, value: object, path: str, problems: Problems) -> object:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return self._wrong_type(value, path, problems, "a number")
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:
+            problems.append(ConfigProblem(path, f"expected a number of at most {MAX_NUMBER:,}"))
+            return INVALID
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            problems.append(
+                ConfigProblem(
+                    path, f"expected a finite number of at most {MAX_NUMBER:,}, got {value}"
+                )
+            )
+            return INVALID
         if self.exclusive_min is not None and value <= self.exclusive_min:
             problems.append(
                 ConfigProblem(path, f"expected a number > {self.exclusive_min}, got {value}")
@@ -241,8 +255,13 @@ class Choice(Node):
 
 
 _DURATION = re.compile(
-    r"(?:(?P<w>\d+)\s*w)?\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?"
+    r"(?:(?P<w>\d{1,6})\s*w)?\s*(?:(?P<d>\d{1,6})\s*d)?\s*(?:(?P<h>\d{1,7})\s*h)?"
+    r"\s*(?:(?P<m>\d{1,9})\s*m)?"
 )
+MAX_DURATION = pendulum.duration(days=3660)
+"""The longest duration a rules file may give (about ten years)."""
+MAX_NUMBER = 10**12
+"""The largest number a rules file may give (anything bigger is a typo or an attack)."""
 # the same expression for JSON Schema (ECMA regexes have no named groups), padded
 DURATION_PATTERN = r"\s*" + re.sub(r"\?P<\w>", "", _DURATION.pattern) + r"\s*"
 
@@ -264,6 +283,13 @@ def parse_duration(text: str) -> pendulum.Duration:
     if match is None or not any(match.groupdict().values()):
         raise ValidationError("duration", _DURATION_WORDS, got=text)
     parts = {key: int(value or 0) for key, value in match.groupdict().items()}
+    total = (
+        dt.timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"])
+        if parts["w"] + parts["d"] // 7 < 1000
+        else MAX_DURATION + dt.timedelta(1)
+    )
+    if total > MAX_DURATION:
+        raise ValidationError("duration", f"{_DURATION_WORDS}, at most 3660 days", got=text)
     return pendulum.duration(
         weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"]
     )

@@ -18,9 +18,10 @@ first occurrence.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Set
+from collections.abc import ItemsView, Iterable, Set
 from typing import Protocol
 
 import attrs
@@ -48,6 +49,8 @@ class _HolidayDates(Protocol):
     def weekend_workdays(self) -> Set[dt.date]: ...
 
     def __contains__(self, key: object) -> bool: ...
+
+    def items(self) -> ItemsView[dt.date, str]: ...
 
 
 def _dates(value: Iterable[dt.date]) -> frozenset[dt.date]:
@@ -96,6 +99,43 @@ class _IndexCache:
     def __init__(self) -> None:
         self.index: _Index | None = None
         self.lock = threading.Lock()
+
+
+_COUNTRY = re.compile(r"[A-Z]{2,3}")
+_SUBDIVISION = re.compile(r"[A-Za-z0-9]{1,10}")
+
+
+def country_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> _HolidayDates:
+    """The ``holidays`` package's holidays of a country (and subdivision) in ``years``.
+
+    The code is checked first: the package looks codes up as attributes of its module,
+    so an unchecked name such as ``"country_holidays"`` would reach unrelated functions.
+    """
+    if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
+        raise ValidationError(
+            "country", "an ISO 3166 country code the holidays package knows, e.g. 'CN'", got=country
+        )
+    if subdivision is not None and (
+        not isinstance(subdivision, str) or not _SUBDIVISION.fullmatch(subdivision)
+    ):
+        raise ValidationError("subdivision", "a subdivision code such as 'ENG'", got=subdivision)
+    try:
+        found: _HolidayDates = holidays.country_holidays(
+            country, subdiv=subdivision, years=list(years)
+        )
+    except (NotImplementedError, AttributeError, TypeError):
+        if subdivision is None:
+            raise ValidationError(
+                "country",
+                "an ISO 3166 country code the holidays package knows, e.g. 'CN'",
+                got=country,
+            ) from None
+        raise ValidationError(
+            "subdivision",
+            f"a subdivision of {country} the holidays package knows",
+            got=subdivision,
+        ) from None
+    return found
 
 
 @attrs.frozen
@@ -279,23 +319,7 @@ class BusinessCalendar:
         return regular
 
     def _holidays(self, country: str, years: Iterable[int]) -> _HolidayDates:
-        try:
-            found: _HolidayDates = holidays.country_holidays(
-                country, subdiv=self.subdivision, years=years
-            )
-        except NotImplementedError:
-            if self.subdivision is None:
-                raise ValidationError(
-                    "country",
-                    "an ISO 3166 country code the holidays package knows, e.g. 'CN'",
-                    got=self.country,
-                ) from None
-            raise ValidationError(
-                "subdivision",
-                f"a subdivision of {self.country} the holidays package knows",
-                got=self.subdivision,
-            ) from None
-        return found
+        return country_holidays(country, self.subdivision, years)
 
     def _covering(self, a: int, b: int) -> _Index:
         index = self._cache.index

@@ -115,9 +115,12 @@ def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
 
 @lru_cache(maxsize=512)
 def _zone(name: str, field: str) -> zoneinfo.ZoneInfo:
+    if len(name) > 64:
+        raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name that is a folder ("Europe") or too long for the file system.
         raise ValidationError(
             field, "an IANA time zone name such as 'Asia/Shanghai'", got=name
         ) from None

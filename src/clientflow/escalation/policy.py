@@ -72,6 +72,10 @@ def _span(
     return pendulum.Duration(microseconds=duration_micros(value))
 
 
+MAX_THRESHOLDS = 10
+"""The most warning thresholds an SLA policy may have (each one is a timer per clock)."""
+
+
 @attrs.frozen
 class SlaPolicy:
     """Targets per priority and warning thresholds, for the issues its condition selects.
@@ -102,6 +106,12 @@ class SlaPolicy:
             _span(target.first_response, f"{key}.first_response")
             _span(target.resolution, f"{key}.resolution")
             _span(target.next_reply, f"{key}.next_reply", optional=True)
+        if len(self.thresholds) > MAX_THRESHOLDS:
+            raise ValidationError(
+                f"{base}.thresholds",
+                f"at most {MAX_THRESHOLDS} thresholds",
+                got=len(self.thresholds),
+            )
         for fraction in self.thresholds:
             if (
                 isinstance(fraction, bool)
