@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientflow import ManualClock, SystemClock, ValidationError, parse_instant, to_utc
-from clientflow.core.instants import from_micros, to_micros, zone
+from clientflow import (
+    BusinessCalendar,
+    ManualClock,
+    SystemClock,
+    ValidationError,
+    parse_instant,
+    to_utc,
+)
+from clientflow.core.instants import FIRST_YEAR, LAST_YEAR, from_micros, to_micros, zone
 
 
 def test_aware_values_in_any_zone_become_utc() -> None:
@@ -52,6 +59,33 @@ def test_unknown_time_zone_is_named() -> None:
 def test_micros_round_trip_exactly(value: dt.datetime) -> None:
     """Epoch microseconds convert back to the same instant, microsecond for microsecond."""
     assert from_micros(to_micros(value)) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14))),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-14))),
+        pendulum.datetime(8999, 1, 1),
+        pendulum.datetime(1969, 12, 31, 23, 59),
+        pendulum.datetime(2200, 1, 1),
+    ],
+)
+def test_instants_outside_the_horizon_are_refused_not_overflowed(value: dt.datetime) -> None:
+    """Years outside FIRST_YEAR..LAST_YEAR are a ValidationError, never an OverflowError."""
+    with pytest.raises(ValidationError, match="in the years 1970 to 2199"):
+        to_utc(value, "now")
+
+
+def test_working_time_across_the_whole_horizon_stays_bounded() -> None:
+    """The widest span is computed (not cached), so a far instant cannot pin memory."""
+    cal = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+    cal.elapsed(pendulum.datetime(2026, 1, 1), pendulum.datetime(2026, 2, 1))
+    wide = cal.elapsed(pendulum.datetime(FIRST_YEAR, 1, 1), pendulum.datetime(LAST_YEAR, 12, 1))
+    assert wide > pendulum.duration(hours=8 * 250 * 200)
+    kept = cal._cache.index
+    assert kept is not None
+    assert kept.last - kept.first < 10  # the cache still holds only the narrow span
 
 
 def test_manual_clock_moves_only_forward() -> None:

@@ -42,6 +42,8 @@ from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
 from clientflow.core.hours import WEEKDAYS, Shift, WorkingHours
 from clientflow.core.ids import ID_RULE, MAX_ID_LENGTH, check_id, check_ids, id_problem
 from clientflow.core.instants import (
+    FIRST_YEAR,
+    LAST_YEAR,
     UTC,
     duration_micros,
     from_micros,
@@ -57,7 +59,9 @@ from clientflow.core.text import MAX_TEXT_LENGTH, check_text
 from clientflow.core.transitions import TransitionTable
 
 __all__ = [
+    "FIRST_YEAR",
     "ID_RULE",
+    "LAST_YEAR",
     "MAX_ID_LENGTH",
     "MAX_TEXT_LENGTH",
     "PARTY_PREFIX",

@@ -31,6 +31,8 @@ import pendulum
 from clientflow.core.errors import ValidationError
 from clientflow.core.hours import WEEKDAYS, Shift, WorkingHours
 from clientflow.core.instants import (
+    FIRST_YEAR,
+    LAST_YEAR,
     duration_micros,
     from_micros,
     to_micros,
@@ -41,7 +43,8 @@ from clientflow.core.instants import (
 
 __all__ = ["BusinessCalendar"]
 
-_LAST_YEAR = 9000  # far enough for any deadline; keeps a runaway search finite
+_LAST_YEAR = LAST_YEAR + 1  # a deadline may fall just past the last accepted year
+_CACHED_YEARS = 60  # a wider span is built for the one query and not kept
 
 
 class _HolidayDates(Protocol):
@@ -336,9 +339,12 @@ class BusinessCalendar:
             if index is not None:
                 if index.first <= first and last <= index.last:
                     return index
-                first, last = min(first, index.first), max(last, index.last)
-            index = self._build(max(first, 1), min(last, _LAST_YEAR))
-            self._cache.index = index
+                wider = min(first, index.first), max(last, index.last)
+                if wider[1] - wider[0] <= _CACHED_YEARS:
+                    first, last = wider
+            index = self._build(max(first, FIRST_YEAR - 1), min(last, _LAST_YEAR))
+            if last - first <= _CACHED_YEARS:
+                self._cache.index = index
             return index
 
     def _build(self, first: int, last: int) -> _Index:

@@ -17,6 +17,8 @@ import pendulum
 from clientflow.core.errors import ValidationError
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "UTC",
     "duration_micros",
     "from_micros",
@@ -28,6 +30,14 @@ __all__ = [
 ]
 
 UTC = pendulum.UTC
+FIRST_YEAR = 1970
+"""The earliest year of an instant clientflow accepts (in its own offset)."""
+LAST_YEAR = 2199
+"""The latest year of an instant clientflow accepts; deadlines are computed up to here.
+
+Bounding time keeps calendar work and memory bounded: the working time between two
+accepted instants is found in well under a second, with a calendar cache of a few MB.
+"""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SUB = dt.datetime.__sub__  # pendulum's own subtraction builds an Interval; 5x slower
 
@@ -49,6 +59,10 @@ def to_utc(value: object, name: str = "instant") -> pendulum.DateTime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(
             name, "a timezone-aware datetime (naive datetimes are ambiguous)", got=value
+        )
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            name, f"an instant in the years {FIRST_YEAR} to {LAST_YEAR}", got=value.isoformat()
         )
     if isinstance(value, pendulum.DateTime) and value.tzinfo is UTC:
         return value
