@@ -206,3 +206,46 @@ def test_plans_go_through_the_engine_and_rebuild(tmp_path: Path) -> None:
     assert rebuild(kind(lambda p: NY_SCHEDULE).apply, store.history("P-1")) == stored
     done = archive(stored, actor=PM, now=ny(2026, 3, 11))  # type: ignore[arg-type]
     assert done.aggregate.next_deadline is None
+
+
+def test_a_plan_swept_hourly_for_months_keeps_a_bounded_alert_memory() -> None:
+    """Old alert keys are forgotten once out of the alert window; no alert is raised twice.
+
+    It also sweeps through Juneteenth (Fri 19 June 2026), whose report moves to Monday
+    but is sent on Friday: the timer must not stall on an occurrence already satisfied.
+    """
+    created = create_plan(
+        "PLAN-acme",
+        client="acme",
+        project="portal",
+        timezone=NY,
+        items=(WEEKLY, STEERING),
+        silence_days=3,
+        schedule=NY_SCHEDULE,
+        actor=PM,
+        now=START,
+    )
+    current, history = created.aggregate, list(created.events)
+    raised: list[str] = []
+    sizes = []
+    for day in range(120):
+        for hour in range(24):
+            at = START.add(days=day, hours=hour)
+            if current.next_deadline is not None and current.next_deadline <= at:
+                decision = fire_alerts(current, schedule=NY_SCHEDULE, now=at)
+                raised.extend(e.key for e in decision.events)  # type: ignore[attr-defined]
+                current, history = decision.aggregate, [*history, *decision.events]
+        if day % 7 == 4:  # a weekly report, and a client question answered the same day
+            for tp in (
+                Touchpoint(f"in-{day}", Direction.INBOUND, Channel.EMAIL, at.subtract(hours=3)),
+                sent(f"out-{day}", at.subtract(hours=2)),
+            ):
+                decision = record_touchpoint(current, tp, schedule=NY_SCHEDULE, actor=PM, now=at)
+                current, history = decision.aggregate, [*history, *decision.events]
+        sizes.append(len(current.alerted))
+    assert len(raised) == len(set(raised))  # every alert once
+    # 17 weekly reports due, 4 steering meetings due and overdue, a silence a week
+    assert len(raised) > 35
+    assert max(sizes[60:]) <= max(sizes[20:40]) + 5  # memory does not grow with time
+    assert max(sizes) < 40
+    assert rebuild(kind(lambda p: NY_SCHEDULE).apply, history) == current

@@ -30,7 +30,13 @@ from clientflow.cadence.events import (
     apply,
 )
 from clientflow.cadence.machine import TABLE
-from clientflow.cadence.model import CommunicationPlan, Direction, PlanItem, Touchpoint
+from clientflow.cadence.model import (
+    ALERT_WINDOW,
+    CommunicationPlan,
+    Direction,
+    PlanItem,
+    Touchpoint,
+)
 from clientflow.cadence.policy import Schedule
 from clientflow.core import (
     Actor,
@@ -47,7 +53,6 @@ from clientflow.core import (
 
 __all__ = ["add_item", "archive", "create_plan", "fire_alerts", "record_touchpoint", "remove_item"]
 
-_LOOKBACK = dt.timedelta(days=35)
 _FOUR_HOURS = pendulum.duration(hours=4)
 Pending = tuple[str, pendulum.DateTime, Callable[[EventMeta, pendulum.DateTime | None], _Alert]]
 
@@ -57,9 +62,10 @@ def _pending(plan: CommunicationPlan, schedule: Schedule, now: pendulum.DateTime
     found: list[Pending] = []
     # Nothing scheduled before the plan existed is owed; nothing older than the lookback
     # is still news.
-    since = max(now - _LOOKBACK, plan.created_at)
+    since = max(now - ALERT_WINDOW, plan.created_at)
     for item in plan.items:
-        for occurrence in schedule.statuses(plan, item, since, now):
+        past = schedule.statuses(plan, item, since, now)
+        for occurrence in past:
             if occurrence.status in {"due", "overdue"}:
                 if f"due:{occurrence.key}" not in plan.alerted:
                     found.append(
@@ -71,7 +77,11 @@ def _pending(plan: CommunicationPlan, schedule: Schedule, now: pendulum.DateTime
                         (key, occurrence.due_by, _overdue(item, occurrence.at, occurrence.due_by))
                     )
         upcoming = schedule.next_after(item, plan.timezone, now)
-        if upcoming is not None and f"due:{upcoming.key}" not in plan.alerted:
+        if (
+            upcoming is not None
+            and f"due:{upcoming.key}" not in plan.alerted
+            and not schedule.satisfied_early(plan, item, past, upcoming)
+        ):
             found.append((f"due:{upcoming.key}", upcoming.at, _due(item, upcoming.at)))
     outbound = [tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND]
     last = max(outbound) if outbound else None

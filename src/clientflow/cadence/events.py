@@ -6,13 +6,20 @@ calendar (the next due, overdue, silence or reply-owed alert), so rebuilding nee
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 import attrs
 import pendulum
 
 from clientflow.cadence.machine import TABLE
-from clientflow.cadence.model import CommunicationPlan, PlanItem, Touchpoint
+from clientflow.cadence.model import (
+    ALERT_WINDOW,
+    CommunicationPlan,
+    Direction,
+    PlanItem,
+    Touchpoint,
+)
 from clientflow.core import DomainEvent, EventRegistry, ValidationError
 
 __all__ = [
@@ -179,5 +186,47 @@ def apply(plan: CommunicationPlan | None, event: DomainEvent) -> CommunicationPl
     if isinstance(event, TouchpointRecorded):
         return attrs.evolve(changed, touchpoints=(*plan.touchpoints, event.touchpoint))
     if isinstance(event, _Alert):
-        return attrs.evolve(changed, alerted=plan.alerted | {event.key})
+        return attrs.evolve(changed, alerted=_window(plan, event.key, event.occurred_at))
     return changed
+
+
+def _window(plan: CommunicationPlan, key: str, now: pendulum.DateTime) -> frozenset[str]:
+    """The alert keys still worth remembering once ``key`` is raised at ``now``.
+
+    Alerts are only looked for in the last :data:`ALERT_WINDOW`, so keys of older
+    occurrences can go; only the newest silence key matters; a reply that was given
+    will never be owed again. Without this a plan swept hourly grows for ever.
+    """
+    cutoff = (now - ALERT_WINDOW - dt.timedelta(days=2)).naive()
+    answered = _answered(plan)
+    kept = {key}
+    silences = [k for k in (*plan.alerted, key) if k.startswith("silence:")]
+    newest = max(silences, key=lambda k: (k != "silence:start", k)) if silences else None
+    for old in plan.alerted:
+        kind, _, rest = old.partition(":")
+        if kind in {"due", "overdue"}:
+            try:
+                nominal = dt.datetime.fromisoformat(rest.rpartition("@")[2])
+            except ValueError:
+                nominal = None
+            if nominal is not None and nominal.replace(tzinfo=None) < cutoff:
+                continue
+        elif (kind == "silence" and old != newest) or (kind == "reply" and rest in answered):
+            continue
+        kept.add(old)
+    return frozenset(kept)
+
+
+def _answered(plan: CommunicationPlan) -> set[str]:
+    """Ids of inbound touchpoints an outbound one followed."""
+    found: set[str] = set()
+    last_out = max(
+        (tp.at for tp in plan.touchpoints if tp.direction is Direction.OUTBOUND), default=None
+    )
+    if last_out is not None:
+        found.update(
+            tp.id
+            for tp in plan.touchpoints
+            if tp.direction is Direction.INBOUND and tp.at < last_out
+        )
+    return found

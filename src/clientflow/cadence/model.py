@@ -82,6 +82,8 @@ def parse_rule(text: str, start: dt.datetime, field: str = "rule") -> rrule.rrul
     return parsed
 
 
+ALERT_WINDOW = dt.timedelta(days=35)
+"""How far back alerts are looked for: an occurrence older than this is no longer news."""
 MAX_SILENCE = 260
 """The most working days of silence a plan may allow before it alerts (about a year)."""
 MAX_INTERVAL = 1000

@@ -252,6 +252,27 @@ class Schedule:
         moved = local.replace(year=day.year, month=day.month, day=day.day)
         return self.calendar.next_working_time(moved)
 
+    def satisfied_early(
+        self, plan: CommunicationPlan, item: PlanItem, past: list[Occurrence], upcoming: Occurrence
+    ) -> bool:
+        """Whether a touchpoint already satisfies ``upcoming`` before it falls.
+
+        ``past`` is :meth:`statuses` up to now. By the same rule as :meth:`statuses`, an
+        outbound touchpoint after the previous occurrence that no earlier occurrence used
+        satisfies the next one, so no "due" alert must wait for it (a Friday report sent
+        on time for an occurrence moved past a holiday to Monday).
+        """
+        used = {o.touchpoint_id for o in past if o.touchpoint_id is not None}
+        opens = (
+            past[-1].at
+            if past
+            else upcoming.at - (upcoming.due_by - upcoming.at) - dt.timedelta(days=1)
+        )
+        return any(
+            _matches(tp, item) and tp.id not in used and opens < tp.at < upcoming.at
+            for tp in plan.touchpoints
+        )
+
     def replies_owed(self, plan: CommunicationPlan) -> list[tuple[Touchpoint, pendulum.DateTime]]:
         """Inbound messages with no outbound touchpoint after them, and their reply deadline."""
         ordered = sorted(plan.touchpoints, key=lambda tp: tp.at)
