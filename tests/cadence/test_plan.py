@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import icalendar
@@ -132,6 +133,35 @@ def test_touchpoint_input_is_checked() -> None:
     with pytest.raises(ValidationError, match="item_id"):
         record_touchpoint(current, bad, schedule=NY_SCHEDULE, actor=PM, now=ny(2026, 3, 7))
     assert current.touchpoints == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"id": None}, "touchpoint.id"),
+        ({"id": ["x"]}, "touchpoint.id"),
+        ({"id": "x" * 201}, "touchpoint.id"),
+        ({"summary": "x" * 10_000_001}, "touchpoint.summary"),
+        ({"summary": Decimal("1.5")}, "touchpoint.summary"),
+        ({"summary": "a\udcffb"}, "touchpoint.summary"),
+        ({"participants": "anna"}, "touchpoint.participants"),
+        ({"participants": ["anna", None]}, "touchpoint.participants"),
+        ({"direction": "out"}, "touchpoint.direction"),
+        ({"kind": "report"}, "touchpoint.kind"),
+    ],
+)
+def test_every_touchpoint_field_is_checked_when_built(
+    fields: dict[str, object], field: str
+) -> None:
+    """Ids, texts, people and enums are checked at the edge, never at save time."""
+    values: dict[str, object] = {
+        "id": "tp-1",
+        "direction": Direction.OUTBOUND,
+        "channel": Channel.EMAIL,
+        "at": ny(2026, 3, 6),
+    }
+    with pytest.raises(ValidationError, match=field.replace(".", r"\.")):
+        Touchpoint(**{**values, **fields})  # type: ignore[arg-type]
 
 
 def test_ical_export_has_one_event_per_occurrence_with_stable_uids() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from functools import lru_cache
 
 import attrs
 import pendulum
 from dateutil import rrule
 
-from clientflow.core import ValidationError, to_utc, zone
+from clientflow.core import ValidationError, check_id, check_text, to_utc, zone
 
 __all__ = [
     "Channel",
@@ -188,18 +189,44 @@ def _instant(value: object) -> pendulum.DateTime:
     return to_utc(value, "touchpoint.at")
 
 
+def _touchpoint_id(value: str) -> str:
+    return check_id(value, "touchpoint.id")
+
+
+def _participants(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError("touchpoint.participants", "a list of person ids", got=value)
+    return tuple(check_id(person, "touchpoint.participants") for person in value)
+
+
+def _summary(value: str) -> str:
+    return check_text(value, "touchpoint.summary", required=False)
+
+
 @attrs.frozen
 class Touchpoint:
     """A contact with the client: who reached out, how, when, with whom, about what."""
 
-    id: str
+    id: str = attrs.field(converter=_touchpoint_id)
     direction: Direction
     channel: Channel
     at: pendulum.DateTime = attrs.field(converter=_instant)
-    participants: tuple[str, ...] = ()
+    participants: tuple[str, ...] = attrs.field(default=(), converter=_participants)
     kind: ItemKind | None = None
     item_id: str | None = None
-    summary: str = ""
+    summary: str = attrs.field(default="", converter=_summary)
+
+    def __attrs_post_init__(self) -> None:
+        for field, value, kind in (
+            ("touchpoint.direction", self.direction, Direction),
+            ("touchpoint.channel", self.channel, Channel),
+            ("touchpoint.kind", self.kind, ItemKind),
+        ):
+            if not isinstance(value, kind) and not (field == "touchpoint.kind" and value is None):
+                allowed = ", ".join(member.value for member in kind)
+                raise ValidationError(field, f"a {kind.__name__} ({allowed})", got=value)
+        if self.item_id is not None:
+            check_id(self.item_id, "touchpoint.item_id")
 
 
 @attrs.frozen(kw_only=True)
