@@ -44,6 +44,7 @@ from clientflow.core import (
     DomainEvent,
     EventMeta,
     ValidationError,
+    checked,
     decide,
     duration_micros,
     to_utc,
@@ -144,6 +145,7 @@ def next_deadline(
     return min(times) if times else None
 
 
+@checked
 def create_plan(
     plan_id: str,
     *,
@@ -200,6 +202,7 @@ def _change(
     return decide(apply, plan, build(meta, next_deadline(preview, schedule, at)))
 
 
+@checked
 def add_item(
     plan: CommunicationPlan,
     item: PlanItem,
@@ -223,6 +226,7 @@ def add_item(
     )
 
 
+@checked
 def remove_item(
     plan: CommunicationPlan,
     item_id: str,
@@ -245,6 +249,7 @@ def remove_item(
     )
 
 
+@checked
 def record_touchpoint(
     plan: CommunicationPlan,
     touchpoint: Touchpoint,
@@ -276,6 +281,7 @@ def record_touchpoint(
     )
 
 
+@checked
 def archive(
     plan: CommunicationPlan, *, actor: Actor, now: pendulum.DateTime
 ) -> Decision[CommunicationPlan]:
@@ -285,6 +291,7 @@ def archive(
     return decide(apply, plan, PlanArchived(meta=meta, next_deadline=None))
 
 
+@checked
 def fire_alerts(
     plan: CommunicationPlan, *, schedule: Schedule, now: pendulum.DateTime
 ) -> Decision[CommunicationPlan]:

@@ -51,6 +51,7 @@ from clientflow.core import (
     TransitionNotAllowed,
     ValidationError,
     check_text,
+    checked,
     decide,
     require,
     to_utc,
@@ -92,6 +93,7 @@ def _begin(
     return EventMeta(change.id, change.version + 1, to_utc(now, "now"), actor.id)
 
 
+@checked
 def request_change(
     change_id: str,
     *,
@@ -112,6 +114,7 @@ def request_change(
     return decide(apply, None, event)
 
 
+@checked
 def submit(
     change: ChangeRequest,
     actor: Actor,
@@ -123,6 +126,7 @@ def submit(
     return decide(apply, change, ChangeSubmitted(meta=meta))
 
 
+@checked
 def assess(
     change: ChangeRequest,
     impact: Impact,
@@ -137,6 +141,7 @@ def assess(
     return decide(apply, change, ChangeAssessed(meta=meta, impact=impact))
 
 
+@checked
 def request_approval(
     change: ChangeRequest,
     policy: ApprovalPolicy,
@@ -198,6 +203,7 @@ def _principal(
     return None
 
 
+@checked
 def cast_vote(
     change: ChangeRequest,
     voter: Actor,
@@ -294,6 +300,7 @@ def _consequence(change: ChangeRequest, meta: EventMeta) -> DomainEvent | None:
     return ChangeApproved(meta=meta, route=current.route, automatic=False)
 
 
+@checked
 def send_back(
     change: ChangeRequest,
     actor: Actor,
@@ -315,6 +322,7 @@ def send_back(
     return decide(apply, change, ChangeSentBack(meta=meta, reason=_text(reason, "reason")))
 
 
+@checked
 def defer(
     change: ChangeRequest,
     release: str,
@@ -334,6 +342,7 @@ def defer(
     return decide(apply, change, event)
 
 
+@checked
 def withdraw(
     change: ChangeRequest,
     actor: Actor,
@@ -348,6 +357,7 @@ def withdraw(
     return decide(apply, change, event)
 
 
+@checked
 def implement(
     change: ChangeRequest,
     actor: Actor,
@@ -363,6 +373,7 @@ def implement(
     )
 
 
+@checked
 def close(
     change: ChangeRequest,
     actor: Actor,
@@ -374,6 +385,7 @@ def close(
     return decide(apply, change, ChangeClosed(meta=meta))
 
 
+@checked
 def escalate_overdue(
     change: ChangeRequest, calendar: BusinessCalendar, now: pendulum.DateTime
 ) -> Decision[ChangeRequest]:

@@ -23,6 +23,7 @@ from clientflow.core.actors import (
 from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
 from clientflow.core.calendar import BusinessCalendar
 from clientflow.core.clock import Clock, ManualClock, SystemClock
+from clientflow.core.edge import checked
 from clientflow.core.errors import (
     AlreadyExists,
     ClientflowError,
@@ -111,6 +112,7 @@ __all__ = [
     "check_id",
     "check_ids",
     "check_text",
+    "checked",
     "decide",
     "duration_micros",
     "from_micros",

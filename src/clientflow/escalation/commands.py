@@ -22,6 +22,7 @@ from clientflow.core import (
     TransitionNotAllowed,
     ValidationError,
     check_text,
+    checked,
     require,
     to_utc,
 )
@@ -192,6 +193,7 @@ def _team_step(  # noqa: PLR0917 - private; the public commands name their argum
     return run.decision()
 
 
+@checked
 def report_issue(
     issue_id: str,
     *,
@@ -254,6 +256,7 @@ def report_issue(
     return Decision(run.issue, (reported, *run.events))
 
 
+@checked
 def acknowledge(
     issue: Issue,
     actor: Actor,
@@ -270,6 +273,7 @@ def acknowledge(
     return run.decision()
 
 
+@checked
 def start_investigation(
     issue: Issue,
     actor: Actor,
@@ -293,6 +297,7 @@ def start_investigation(
     )
 
 
+@checked
 def propose_solution(
     issue: Issue,
     solution: str,
@@ -318,6 +323,7 @@ def propose_solution(
     )
 
 
+@checked
 def reject_solution(
     issue: Issue,
     reason: str,
@@ -343,6 +349,7 @@ def reject_solution(
     )
 
 
+@checked
 def wait_on_client(
     issue: Issue,
     reason: str,
@@ -363,6 +370,7 @@ def wait_on_client(
     return run.decision()
 
 
+@checked
 def client_replied(
     issue: Issue,
     message: str,
@@ -394,6 +402,7 @@ def client_replied(
     return run.decision()
 
 
+@checked
 def team_reply(
     issue: Issue,
     message: str,
@@ -416,6 +425,7 @@ def team_reply(
     return run.decision()
 
 
+@checked
 def add_update(
     issue: Issue,
     note: str,
@@ -441,6 +451,7 @@ def add_update(
     )
 
 
+@checked
 def change_priority(
     issue: Issue,
     priority: str,
@@ -474,6 +485,7 @@ def change_priority(
     return run.decision()
 
 
+@checked
 def resolve(
     issue: Issue,
     resolution: str,
@@ -493,6 +505,7 @@ def resolve(
     return run.decision()
 
 
+@checked
 def reopen(
     issue: Issue,
     reason: str,
@@ -529,6 +542,7 @@ def reopen(
     return run.decision()
 
 
+@checked
 def close(
     issue: Issue,
     actor: Actor,
@@ -542,6 +556,7 @@ def close(
     return run.decision()
 
 
+@checked
 def escalate(
     issue: Issue,
     reason: str,
@@ -563,6 +578,7 @@ def escalate(
     return run.decision()
 
 
+@checked
 def acknowledge_escalation(
     issue: Issue,
     actor: Actor,
@@ -594,6 +610,7 @@ def acknowledge_escalation(
     return run.decision()
 
 
+@checked
 def fire_timers(
     issue: Issue,
     now: pendulum.DateTime,

@@ -23,6 +23,7 @@ from clientflow.core import (
     TransitionNotAllowed,
     ValidationError,
     check_text,
+    checked,
     decide,
     require,
     to_utc,
@@ -117,6 +118,7 @@ def _due(
     return calendar.add(at, target)
 
 
+@checked
 def receive(
     feedback_id: str,
     *,
@@ -170,6 +172,7 @@ def receive(
     return decide(apply, None, event)
 
 
+@checked
 def triage(
     feedback: Feedback,
     actor: Actor,
@@ -226,6 +229,7 @@ def _path(feedback: Feedback, transition: str, wanted: bool) -> None:
         )
 
 
+@checked
 def thank(
     feedback: Feedback,
     actor: Actor,
@@ -246,6 +250,7 @@ def thank(
     )
 
 
+@checked
 def assign(
     feedback: Feedback,
     owner: str,
@@ -297,6 +302,7 @@ def _noted_step(
     )
 
 
+@checked
 def record_contact(
     feedback: Feedback,
     actor: Actor,
@@ -319,6 +325,7 @@ def record_contact(
     )
 
 
+@checked
 def plan_action(
     feedback: Feedback,
     plan: str,
@@ -337,6 +344,7 @@ def plan_action(
     )
 
 
+@checked
 def complete_action(
     feedback: Feedback,
     actor: Actor,
@@ -359,6 +367,7 @@ def complete_action(
     )
 
 
+@checked
 def confirm(
     feedback: Feedback,
     actor: Actor,
@@ -381,6 +390,7 @@ def confirm(
     )
 
 
+@checked
 def reopen(
     feedback: Feedback,
     reason: str,
@@ -401,6 +411,7 @@ def reopen(
     )
 
 
+@checked
 def close(
     feedback: Feedback, actor: Actor, now: pendulum.DateTime, *, rule: Rule = _ANYONE
 ) -> Decision[Feedback]:
@@ -409,6 +420,7 @@ def close(
     return decide(apply, feedback, FeedbackClosed(meta=meta, next_step=None, due=None))
 
 
+@checked
 def escalate_overdue(
     feedback: Feedback, calendar: BusinessCalendar, now: pendulum.DateTime
 ) -> Decision[Feedback]:
@@ -445,6 +457,7 @@ def escalate_overdue(
 # -- surveys --------------------------------------------------------------------------
 
 
+@checked
 def surveys_id(contact: str) -> str:
     """The id of a contact's survey record (one aggregate per contact)."""
     return f"surveys:{contact}"
@@ -490,6 +503,7 @@ def _blocked(
     return None
 
 
+@checked
 def request_survey(
     surveys: ContactSurveys | None,
     survey_id: str,
@@ -540,6 +554,7 @@ def request_survey(
     return decide(apply_surveys, surveys, event)
 
 
+@checked
 def answer_survey(
     surveys: ContactSurveys,
     survey_id: str,
@@ -570,6 +585,7 @@ def _record(surveys: ContactSurveys, survey_id: str) -> SurveyRecord:
     )
 
 
+@checked
 def schedule_periodic(
     surveys: ContactSurveys | None,
     *,
@@ -591,6 +607,7 @@ def schedule_periodic(
     )
 
 
+@checked
 def fire_surveys(
     surveys: ContactSurveys, policy: SurveyPolicy, now: pendulum.DateTime, *, follow_up_open: bool
 ) -> Decision[ContactSurveys]:
