@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import clientflow
@@ -198,6 +198,32 @@ _JUNK = st.one_of(
     st.floats(allow_nan=False),
     st.text(max_size=8),
     st.sampled_from(["8h", "0m", "09:00-17:00", "FREQ=DAILY", "2026-02-30", "any", "UTC"]),
+    # what once escaped as raw exceptions or hung: overflow, huge numbers, file-system
+    # names as zones, module attributes as countries, runaway recurrences
+    st.sampled_from(
+        [
+            "1000000000d",
+            "9" * 5000 + "h",
+            10**5000,
+            -(10**30),
+            float("nan"),
+            float("inf"),
+            "A" * 300,
+            "Europe",
+            "../../etc/passwd",
+            "country_holidays",
+            "FREQ=MINUTELY",
+            "FREQ=SECONDLY",
+            "FREQ=DAILY;INTERVAL=0",
+            "FREQ=DAILY;COUNT=99999999",
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+            "FREQ=DAILY\nEXRULE:FREQ=DAILY",
+            20000,
+            [0.5] * 10_000,
+            "a\udcffb",
+            "x" * 100_000,
+        ]
+    ),
     st.lists(st.text(max_size=3), max_size=2),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
@@ -218,6 +244,7 @@ def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, 
 PATHS = _paths(demo_data())
 
 
+@settings(deadline=1000, max_examples=300)
 @given(st.lists(st.tuples(st.sampled_from(PATHS), _JUNK), min_size=1, max_size=4))
 def test_any_damage_to_a_rules_file_is_a_config_error_and_nothing_else(
     damage: list[tuple[tuple[object, ...], object]],
@@ -240,6 +267,21 @@ def test_any_damage_to_a_rules_file_is_a_config_error_and_nothing_else(
     for problem in problems:
         assert problem.path
         assert problem.message
+
+
+def test_rules_nested_without_end_are_a_config_error(tmp_path: Path) -> None:
+    """TOML or dicts nested 100,000 deep end in a ConfigError, not a RecursionError."""
+    deep = tmp_path / "deep.toml"
+    deep.write_text("version = 1\nx = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_rules(deep)
+    data = demo_data()
+    nested: list[object] = []
+    for _ in range(100_000):
+        nested = [nested]
+    data["plans"]["weekly"]["items"] = nested
+    with pytest.raises(ConfigError, match=r"plans\.weekly\.items\[0\]: expected a table"):
+        rules_from_dict(data)
 
 
 def test_approval_delegations_come_only_from_the_rules() -> None:

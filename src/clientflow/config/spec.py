@@ -19,6 +19,7 @@ import attrs
 import pendulum
 
 from clientflow.core import ConfigProblem, ValidationError, to_utc
+from clientflow.core.errors import shown
 
 __all__ = [
     "INVALID",
@@ -72,8 +73,7 @@ def _type_name(value: object) -> str:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown(value)
 
 
 def suggest(word: str, options: Sequence[str]) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "TransactionConflict",
     "TransitionNotAllowed",
     "ValidationError",
+    "shown",
 ]
 
 
@@ -47,8 +48,8 @@ class ValidationError(ClientflowError):
         self.field = field
         self.expected = expected
         self.got = got
-        shown = "" if got is None else f", got {_short(got)}"
-        super().__init__(f"{field}: expected {expected}{shown}")
+        suffix = "" if got is None else f", got {shown(got)}"
+        super().__init__(f"{field}: expected {expected}{suffix}")
 
 
 class TransitionNotAllowed(ClientflowError):
@@ -244,7 +245,8 @@ class ConfigError(ClientflowError):
         super().__init__(f"rules have {count} {noun}:\n{lines}")
 
 
-def _short(value: object, limit: int = 60) -> str:
+def shown(value: object, limit: int = 60) -> str:
+    """A short ``repr`` for messages; never fails, even on values too big to print."""
     try:
         text = repr(value)
     except Exception:  # a value too big (10**5000) or broken to show must not hide the error
