@@ -171,6 +171,11 @@ def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
         (["report", "--store", "sqlite:///no/such/dir/x.db"], "cannot open the database"),
         (["sweep", "--store", "ftp://x"], "expected memory://, sqlite:///path.db"),
         (["sweep", "--store", "memory://", "--now", "tomorrow"], "--now: expected an ISO 8601"),
+        (
+            ["sweep", "--store", "memory://", "--now", "0001-01-01T00:00+05:00"],
+            "--now: expected an instant in the years 1970 to 2199",
+        ),
+        (["report", "--store", "memory://", "--now", "8999-01-01T00:00Z"], "1970 to 2199"),
         (["check", "missing.toml"], "missing.toml: no such file"),
         (["report", "--store", "memory://", "--client", "globex"], "no client in the rules"),
     ],
@@ -191,7 +196,19 @@ def test_debug_shows_the_traceback() -> None:
 
 def test_help_everywhere_and_unknown_command() -> None:
     """--help exits 0 on every command; an unknown command exits 2 without a traceback."""
-    for command in ("", "demo", "check", "schema", "sweep", "agenda", "report", "diagram"):
+    for command in (
+        "",
+        "demo",
+        "check",
+        "schema",
+        "sweep",
+        "agenda",
+        "report",
+        "diagram",
+        "parked",
+        "migrate",
+        "repair",
+    ):
         result = CliRunner().invoke(cli, [*command.split(), "--help"])
         assert result.exit_code == 0, command
         assert "Usage:" in result.output

@@ -104,6 +104,8 @@ class DeliveryReport:
     error: str | None = None
     parked: tuple[int, ...] = ()
     retry_at: pendulum.DateTime | None = None
+    busy: bool = False
+    """Another deliverer held the consumer's cursor, so this one delivered nothing."""
 
 
 @attrs.frozen
@@ -316,7 +318,7 @@ class Engine:
             self.consumer, holder=uuid.uuid4().hex, at=now, until=now + self.lease
         )
         if held is None:
-            return DeliveryReport(0, self.store.cursor(self.consumer), _BUSY)
+            return DeliveryReport(0, self.store.cursor(self.consumer), _BUSY, busy=True)
         lease: CursorLease = held
         if lease.retry_at is not None and lease.retry_at > now:
             self.store.release_cursor(lease)

@@ -104,6 +104,31 @@ def test_concurrent_sweeper_processes_fire_each_timer_once(
         assert types.count("change.approval_escalated") == 1
 
 
+def test_concurrent_deliverer_processes_repeat_no_accepted_event(
+    database: tuple[str, str, Store],
+) -> None:
+    """3,000 events, 4 deliverer processes, 2 % refused sends: each event is taken once."""
+    url, prefix, store = database
+    events = []
+    for n in range(750):
+        _, steps = awaiting_approval(f"CR-{n}")
+        events.extend(e for s in steps for e in s.events)
+    store.import_history(events)
+    total = len(events)
+    assert total == 3000
+    workers = [spawn("deliver", url, prefix, str(seed), str(total)) for seed in range(PROCESSES)]
+    taken = Counter(
+        int(line.split()[1])
+        for worker in workers
+        for line in finish(worker)
+        if line.startswith("took ")
+    )
+    assert store.cursor("notifier") == total
+    repeats = sum(count - 1 for count in taken.values())
+    assert sorted(taken) == list(range(1, total + 1))
+    assert repeats == 0
+
+
 def test_writer_killed_mid_stream_loses_no_acknowledged_write(tmp_path: Path) -> None:
     """SIGKILL a SQLite writer: the file passes integrity_check, every acknowledged
     command is there, and the store reopens and takes writes.

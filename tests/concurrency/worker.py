@@ -4,17 +4,24 @@ python -m tests.concurrency.worker write URL PREFIX WORKER COUNT
     re-assesses aggregates CR-0..CR-2 COUNT times, printing "ack <effort>" after each
     acknowledged command (flushed, so a killed process has reported what committed);
 python -m tests.concurrency.worker sweep URL PREFIX AT
-    sweeps once at AT and prints "fired <id>" for each timer it fired.
+    sweeps once at AT and prints "fired <id>" for each timer it fired;
+python -m tests.concurrency.worker deliver URL PREFIX SEED TOTAL
+    delivers until the notifier cursor reaches TOTAL, through a notifier that refuses 2 %
+    of its calls at random, printing "took <position>" for each event it accepted.
 """
 
 from __future__ import annotations
 
+import random
 import sys
+import time
 from functools import partial
+
+import pendulum
 
 from clientflow.core import parse_instant
 from clientflow.engine import Command, Engine
-from clientflow.ports import Store
+from clientflow.ports import Backoff, Store, StoredEvent
 from clientflow.storage import SQLiteStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import reassess
@@ -44,7 +51,29 @@ def main(argv: list[str]) -> None:
             print(f"fired {aggregate_id}", flush=True)
         for aggregate_id, reason in report.failed:
             print(f"failed {aggregate_id} {reason}", flush=True)
+    elif mode == "deliver":
+        seed, total = int(argv[3]), int(argv[4])
+        deliverer = Engine(
+            store,
+            notifier=_Flaky(random.Random(seed)),
+            delivery_backoff=Backoff(pendulum.duration(), pendulum.duration()),
+            max_attempts=1_000,
+        )
+        deadline = time.monotonic() + 120
+        while store.cursor("notifier") < total and time.monotonic() < deadline:
+            if deliverer.deliver(limit=50).busy:
+                time.sleep(0.005)
     store.close()
+
+
+class _Flaky:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def notify(self, event: StoredEvent) -> None:
+        if self.rng.random() < 0.02:
+            raise ConnectionError("flaky network")
+        print(f"took {event.position}", flush=True)
 
 
 if __name__ == "__main__":
