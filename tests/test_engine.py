@@ -220,6 +220,17 @@ class TestCommittedCommands:
         with pytest.raises(ValidationError, match=r"commit\.aggregate\.version"):
             Commit(first.aggregate, (), 0)
 
+    @pytest.mark.parametrize("key", ["x" * 201, "CR-1 ", "CR\u200b1", "", "Zoe\u0308"])
+    def test_one_id_rule_before_any_store(self, key: str) -> None:
+        """An id no store could keep the same way is refused by the engine, store untouched."""
+        store = MemoryStore(sample_codec())
+        engine = Engine(store)
+        with pytest.raises(ValidationError, match="id"):
+            engine.execute(Command(key, lambda c, now: draft(key, now)))
+        with pytest.raises(ValidationError, match="idempotency_key"):
+            engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now), idempotency_key=key))
+        assert list(store.feed()) == []
+
 
 class TestBadStoreInput:
     @pytest.mark.parametrize(
