@@ -177,7 +177,7 @@ def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
         ),
         (["report", "--store", "memory://", "--now", "8999-01-01T00:00Z"], "1970 to 2199"),
         (["check", "missing.toml"], "missing.toml: no such file"),
-        (["report", "--store", "memory://", "--client", "globex"], "no client in the rules"),
+        (["report", "--store", "memory://", "--client", "globex"], "has no rules recorded"),
     ],
 )
 def test_bad_input_is_one_message_without_traceback(args: list[str], message: str) -> None:
@@ -208,6 +208,8 @@ def test_help_everywhere_and_unknown_command() -> None:
         "parked",
         "migrate",
         "repair",
+        "rules apply",
+        "rules show",
     ):
         result = CliRunner().invoke(cli, [*command.split(), "--help"])
         assert result.exit_code == 0, command
@@ -300,3 +302,85 @@ def test_migrate_and_repair_report_what_they_did(demo_store: tuple[str, str]) ->
     repaired = CliRunner().invoke(cli, ["repair", "--store", url])
     assert repaired.exit_code == 0, repaired.output
     assert re.search(r"feed counter at \d+", repaired.output)
+
+
+def test_sweeps_run_under_the_rules_the_store_records(
+    demo_store: tuple[str, str], tmp_path: Path
+) -> None:
+    """Other rules are refused, naming what differs, until applied; then they are used."""
+    url, _ = demo_store
+    copy = tmp_path / "copy.db"
+    shutil.copy(url[len("sqlite:///") :], copy)
+    store_url = f"sqlite:///{copy}"
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["rules", "show", "--store", store_url])
+    assert shown.exit_code == 0, shown.output
+    assert "# revision 1 (" in shown.output
+    rules = demo_rules()
+    data = json.loads(rules.source)
+    data["escalation"]["standard"]["levels"] = data["escalation"]["standard"]["levels"][:1]
+    edited = tmp_path / "edited.toml"
+    edited.write_text(_toml(data), encoding="utf-8")
+    refused = clientflow("sweep", "--store", store_url, "--rules", str(edited), "--now", AT_END)
+    assert refused.returncode == 1
+    assert "differs from the rules" in refused.stderr
+    assert "in: escalation;" in refused.stderr
+    unknown = runner.invoke(cli, ["report", "--store", store_url, "--client", "globex"])
+    assert "no client in the rules" in str(unknown.exception)
+    applied = runner.invoke(cli, ["rules", "apply", "--store", store_url, str(edited)])
+    assert applied.exit_code == 0, applied.output
+    assert "rules revision 2" in applied.output
+    assert "changed: escalation" in applied.output
+    again = runner.invoke(cli, ["rules", "apply", "--store", store_url, str(edited)])
+    assert "already on these rules (revision 2)" in again.output
+    swept = runner.invoke(
+        cli, ["sweep", "--store", store_url, "--rules", str(edited), "--now", AT_END]
+    )
+    assert swept.exit_code in (0, 1), swept.output
+    assert "swept at" in swept.output
+
+
+def test_a_store_without_rules_says_how_to_apply_them(tmp_path: Path) -> None:
+    """A sweep never falls back to other rules: it names the command that records them."""
+    store_url = f"sqlite:///{tmp_path / 'new.db'}"
+    rules_file = Path(__file__).parents[1] / "examples" / "rules.toml"
+    applied = CliRunner().invoke(cli, ["rules", "apply", "--store", store_url, str(rules_file)])
+    assert applied.exit_code == 0, applied.output
+    assert "rules revision 1" in applied.output
+    bare = f"sqlite:///{tmp_path / 'bare.db'}"
+    SQLiteStore(tmp_path / "bare.db", demo_rules().codec()).create_schema()
+    done = clientflow("sweep", "--store", bare, "--now", AT_END)
+    assert done.returncode == 1
+    assert "has no rules recorded; apply them first: clientflow rules apply" in done.stderr
+
+
+def _toml(data: object) -> str:
+    """Rules data back as TOML (JSON-compatible values only): what an editor would save."""
+    lines: list[str] = []
+
+    def value(item: object) -> str:
+        return (
+            json.dumps(item, ensure_ascii=False)
+            if not isinstance(item, bool)
+            else str(item).lower()
+        )
+
+    def table(prefix: str, node: dict[str, object]) -> None:
+        scalars = {k: v for k, v in node.items() if not isinstance(v, dict)}
+        if prefix and scalars:
+            lines.append(f"[{prefix}]")
+        for key, item in scalars.items():
+            lines.append(f"{json.dumps(key)} = {_inline(item)}")
+        for key, item in node.items():
+            if isinstance(item, dict):
+                table(f"{prefix}.{json.dumps(key)}" if prefix else json.dumps(key), item)
+
+    def _inline(item: object) -> str:
+        if isinstance(item, dict):
+            return "{" + ", ".join(f"{json.dumps(k)} = {_inline(v)}" for k, v in item.items()) + "}"
+        if isinstance(item, list):
+            return "[" + ", ".join(_inline(v) for v in item) + "]"
+        return value(item)
+
+    table("", data)  # type: ignore[arg-type]
+    return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ traceback unless ``--debug``; 2 a usage error (unknown command or option).
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,8 @@ import click
 import pendulum
 
 from clientflow import __version__, cadence, changes, escalation, feedback
-from clientflow.config import Rules, json_schema, load_rules
-from clientflow.core import ClientflowError, ManualClock, TransitionTable, parse_instant
+from clientflow.config import Rules, json_schema, load_rules, rules_from_dict
+from clientflow.core import ClientflowError, Codec, ManualClock, TransitionTable, parse_instant
 from clientflow.demo import DAYS, RULES_FILE, run
 from clientflow.engine import Engine
 from clientflow.ports import Notifier, Store
@@ -55,7 +56,7 @@ _RULES = click.option(
     "rules_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Rules file (TOML). Default: the demo's rules.",
+    help="Rules file (TOML); must be the revision the store runs under. Default: the store's.",
 )
 _NOW = click.option(
     "--now",
@@ -64,8 +65,35 @@ _NOW = click.option(
 )
 
 
-def _rules(path: Path | None) -> Rules:
-    return load_rules(path or RULES_FILE)
+def _reading_codec() -> Codec:
+    # Kinds and event types are the same under any rules; this codec only reads and
+    # writes records (migrate, repair, parked), it never fires a timer.
+    return load_rules(RULES_FILE).codec()
+
+
+@contextmanager
+def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[Store, Rules]]:
+    """The store, and the rules it runs under (checked against --rules when given)."""
+    with _opened(url, _reading_codec()) as reader:
+        revision = reader.rules_revision()
+    if revision is None:
+        raise ClientflowError(
+            f"{url} has no rules recorded; apply them first: "
+            f"clientflow rules apply --store {url} RULES_FILE"
+        )
+    stored = rules_from_dict(json.loads(revision.source))
+    rules = stored
+    if rules_file is not None:
+        rules = load_rules(rules_file)
+        if rules.fingerprint != stored.fingerprint:
+            changed = ", ".join(stored.differences(rules)) or "formatting only"
+            raise ClientflowError(
+                f"{rules_file} differs from the rules {url} runs under (revision "
+                f"{revision.number}, {revision.fingerprint}) in: {changed}; apply it first: "
+                f"clientflow rules apply --store {url} {rules_file}"
+            )
+    with _opened(url, rules.codec()) as store:
+        yield store, rules
 
 
 def _now(text: str | None) -> pendulum.DateTime:
@@ -73,8 +101,8 @@ def _now(text: str | None) -> pendulum.DateTime:
 
 
 @contextmanager
-def _opened(url: str, rules: Rules) -> Iterator[Store]:
-    store = open_store(url, rules.codec())
+def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[Store]:
+    store = open_store(url, codec, create=create)
     try:
         yield store
     finally:
@@ -133,8 +161,7 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
     Exits 1 if some timers failed (each is listed; the others still fired).
     """
     at = _now(now)
-    rules = _rules(rules_file)
-    with _opened(store_url, rules) as store:
+    with _with_rules(store_url, rules_file) as (store, _):
         report = Engine(store, clock=ManualClock(at)).sweep(at)
     for aggregate_id, events in report.fired:
         for event in events:
@@ -167,8 +194,7 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
 ) -> None:
     """What --owner has due today and this week: communications, issues, follow-ups."""
     at = _now(now)
-    rules = _rules(rules_file)
-    with _opened(store_url, rules) as store:
+    with _with_rules(store_url, rules_file) as (store, rules):
         portfolio = _portfolio(store)
     lines = _agenda(portfolio, rules, owner=owner, at=at, tz=timezone, days=days)
     if not lines:
@@ -233,10 +259,9 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
 ) -> None:
     """Per-client health: communications, escalations, SLA, CSAT/NPS and trend, scope."""
     at = _now(now)
-    rules = _rules(rules_file)
-    if client is not None:
-        rules.client(client)  # an unknown client is an error naming it
-    with _opened(store_url, rules) as store:
+    with _with_rules(store_url, rules_file) as (store, rules):
+        if client is not None:
+            rules.client(client)  # an unknown client is an error naming it
         portfolio = _portfolio(store)
     rows = [row for row in health(portfolio, rules, at, days=days) if client in (None, row.client)]
     render = {"text": to_text, "json": to_json, "html": to_html}[fmt]
@@ -274,12 +299,56 @@ def diagram(workflow: str, fmt: str) -> None:
         click.echo(_svg(table.dot()), nl=False)
 
 
+@cli.group("rules")
+def rules_group() -> None:
+    """The rules a store runs under: apply a new revision, or show the one in force."""
+
+
+@rules_group.command("apply")
+@_STORE
+@click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
+def rules_apply(store_url: str, rules_file: Path) -> None:
+    """Make RULES_FILE the revision the store runs under (creating the store if new).
+
+    Aggregates in flight keep the policies they snapshotted; new commands and sweeps use
+    the new rules, and any other rules are refused until applied.
+    """
+    new = load_rules(rules_file)
+    with _opened(store_url, new.codec(), create=True) as store:
+        before = store.rules_revision()
+        revision = store.apply_rules(new.fingerprint, new.source, pendulum.now("UTC"))
+    if before is not None and before.number == revision.number:
+        click.echo(f"{store_url}: already on these rules (revision {revision.number})")
+        return
+    changed = ""
+    if before is not None:
+        old = rules_from_dict(json.loads(before.source))
+        changed = f"; changed: {', '.join(old.differences(new)) or 'formatting only'}"
+    click.echo(
+        f"{store_url}: rules revision {revision.number} ({revision.fingerprint}) applied{changed}"
+    )
+
+
+@rules_group.command("show")
+@_STORE
+def rules_show(store_url: str) -> None:
+    """Print the rules revision a store runs under, as JSON."""
+    with _opened(store_url, _reading_codec()) as store:
+        revision = store.rules_revision()
+    if revision is None:
+        raise ClientflowError(f"{store_url} has no rules recorded")
+    click.echo(
+        f"# revision {revision.number} ({revision.fingerprint}), applied "
+        f"{revision.applied_at.to_iso8601_string()}"
+    )
+    click.echo(json.dumps(json.loads(revision.source), indent=2, ensure_ascii=False))
+
+
 @cli.command()
 @_STORE
-@_RULES
-def migrate(store_url: str, rules_file: Path | None) -> None:
+def migrate(store_url: str) -> None:
     """Upgrade a SQL store's tables to this release's schema, keeping all data."""
-    with _opened(store_url, _rules(rules_file)) as store:
+    with _opened(store_url, _reading_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
         before = store.schema_version()
@@ -289,10 +358,9 @@ def migrate(store_url: str, rules_file: Path | None) -> None:
 
 @cli.command()
 @_STORE
-@_RULES
-def repair(store_url: str, rules_file: Path | None) -> None:
+def repair(store_url: str) -> None:
     """Move a feed counter left behind the events (after a partial restore) up to them."""
-    with _opened(store_url, _rules(rules_file)) as store:
+    with _opened(store_url, _reading_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to repair")
         position = store.repair_feed_counter()
@@ -310,20 +378,14 @@ def repair(store_url: str, rules_file: Path | None) -> None:
     default=None,
     help="Your notifier for --retry, as module:attribute (a Notifier or a factory of one).",
 )
-@_RULES
-def parked(  # noqa: PLR0917 - click passes each option as an argument
-    store_url: str,
-    consumer: str,
-    retry: int | None,
-    discard: int | None,
-    notifier_path: str | None,
-    rules_file: Path | None,
+def parked(
+    store_url: str, consumer: str, retry: int | None, discard: int | None, notifier_path: str | None
 ) -> None:
     """List the events delivery gave up on (the dead-letter); retry or discard one."""
     if retry is not None and notifier_path is None:
         raise click.UsageError("--retry needs --notifier module:attribute to deliver with")
     notifier = None if notifier_path is None else _import_notifier(notifier_path)
-    with _opened(store_url, _rules(rules_file)) as store:
+    with _opened(store_url, _reading_codec()) as store:
         engine = Engine(store, notifier=notifier, consumer=consumer)
         if discard is not None:
             engine.discard_parked(discard)

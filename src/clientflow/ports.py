@@ -21,6 +21,7 @@ __all__ = [
     "CursorLease",
     "Notifier",
     "ParkedEvent",
+    "RulesRevision",
     "Store",
     "StoredEvent",
     "TimerFailure",
@@ -138,6 +139,16 @@ class ParkedEvent:
     parked_at: pendulum.DateTime
 
 
+@attrs.frozen
+class RulesRevision:
+    """The rules a store runs under: revision number, fingerprint, canonical text, when."""
+
+    number: int
+    fingerprint: str
+    source: str
+    applied_at: pendulum.DateTime
+
+
 @runtime_checkable
 class Store(Protocol):
     """Contract every store keeps (checked by :class:`clientflow.testing.StoreContract`).
@@ -242,6 +253,17 @@ class Store(Protocol):
 
     def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
         """Aggregates whose timers are failing, most failures first."""
+        ...
+
+    def rules_revision(self) -> RulesRevision | None:
+        """The rules revision in force (the latest applied), or ``None`` if none was."""
+        ...
+
+    def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:
+        """Record rules as the revision in force; the current one if it has this fingerprint.
+
+        Every revision is kept, so the rules an old aggregate ran under stay readable.
+        """
         ...
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:

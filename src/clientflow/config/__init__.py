@@ -13,9 +13,13 @@ clientflow.core.errors.ConfigError: rules have 1 problem:
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+
+import attrs
 
 from clientflow.config.build import build_rules
 from clientflow.config.model import ClientRules, PlanTemplate, Rules
@@ -28,6 +32,7 @@ __all__ = [
     "ClientRules",
     "PlanTemplate",
     "Rules",
+    "canonical",
     "json_schema",
     "load_rules",
     "parse_duration",
@@ -50,7 +55,22 @@ def rules_from_dict(data: Mapping[str, object]) -> Rules:
         raise ConfigError([_TOO_DEEP]) from None
     if problems:
         raise ConfigError(problems)
-    return rules
+    return attrs.evolve(rules, source=canonical(data))
+
+
+def canonical(data: Mapping[str, object]) -> str:
+    """Rules data as canonical JSON: sorted keys, dates and times as ISO 8601 strings.
+
+    ``rules_from_dict(json.loads(canonical(data)))`` gives the same rules again, which is
+    how a store keeps the rules it runs under.
+    """
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=_iso)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not rules data")
 
 
 _TOO_DEEP = ConfigProblem("", "values are nested too deeply (no rules file needs that)")

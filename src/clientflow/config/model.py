@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,6 +42,13 @@ class PlanTemplate:
     reply_within: pendulum.Duration = pendulum.duration(hours=4)
 
 
+def _sections(source: str) -> dict[str, object]:
+    if not source:
+        return {}
+    loaded = json.loads(source)
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _no_follow_up(contact: str) -> bool:
     return False
 
@@ -75,6 +84,18 @@ class Rules:
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
+    source: str = attrs.field(default="", eq=False, repr=False)
+    """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of :attr:`source`; equal rules have equal fingerprints."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()[:16]
+
+    def differences(self, other: Rules) -> list[str]:
+        """The top-level sections that differ between these rules and ``other``."""
+        mine, theirs = _sections(self.source), _sections(other.source)
+        return sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
 
     def client(self, client_id: str) -> ClientRules:
         """The rules of one client; :class:`NotFound` names the clients the file has."""

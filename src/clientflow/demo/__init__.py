@@ -60,6 +60,8 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
     rules = demo_rules()
     show_calendars(echo, rules)
     store = open_store(store_url, rules.codec(), create=True)
+    # The store runs under the demo's rules: `clientflow sweep/agenda/report` read them.
+    store.apply_rules(rules.fingerprint, rules.source, START)
     try:
         engine = Engine(store, clock=ManualClock(START))
         sim = Simulation(engine, START)

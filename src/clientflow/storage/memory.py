@@ -28,6 +28,7 @@ from clientflow.ports import (
     Commit,
     CursorLease,
     ParkedEvent,
+    RulesRevision,
     StoredEvent,
     TimerFailure,
 )
@@ -54,6 +55,7 @@ class MemoryStore:
         self._cursors: dict[str, CursorLease] = {}
         self._parked: dict[tuple[str, int], ParkedEvent] = {}
         self._failures: dict[str, TimerFailure] = {}
+        self._rules: list[RulesRevision] = []
 
     @property
     def codec(self) -> Codec:
@@ -217,6 +219,21 @@ class MemoryStore:
         with self._lock:
             found = list(self._failures.values())
         return sorted(found, key=lambda f: (-f.attempts, f.aggregate_id))[:limit]
+
+    def rules_revision(self) -> RulesRevision | None:
+        """The rules revision in force."""
+        with self._lock:
+            return self._rules[-1] if self._rules else None
+
+    def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:
+        """Record a new rules revision unless it is the one in force."""
+        with self._lock:
+            if self._rules and self._rules[-1].fingerprint == fingerprint:
+                return self._rules[-1]
+            applied = from_micros(to_micros(at))
+            revision = RulesRevision(len(self._rules) + 1, fingerprint, source, applied)
+            self._rules.append(revision)
+            return revision
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and store them with their events."""

@@ -44,6 +44,7 @@ from clientflow.ports import (
     Commit,
     CursorLease,
     ParkedEvent,
+    RulesRevision,
     StoredEvent,
     TimerFailure,
 )
@@ -147,7 +148,16 @@ class SQLStore(ABC):
         p = prefix
         self._t = {
             name: f"{p}{name}"
-            for name in ("meta", "aggregates", "events", "head", "commands", "cursors", "parked")
+            for name in (
+                "meta",
+                "aggregates",
+                "events",
+                "head",
+                "commands",
+                "cursors",
+                "parked",
+                "rules",
+            )
         }
 
     # -- what adapters provide ----------------------------------------------------------
@@ -197,7 +207,15 @@ class SQLStore(ABC):
             " attempts INTEGER NOT NULL DEFAULT 0, retry_at BIGINT, last_error TEXT,"
             f" holder VARCHAR(64), lease_until BIGINT){o}",
             self._parked_table(),
+            self._rules_table(),
         ]
+
+    def _rules_table(self) -> str:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self._t['rules']} (revision INTEGER PRIMARY KEY,"
+            f" fingerprint VARCHAR(64) NOT NULL, source {self._dialect.text} NOT NULL,"
+            f" applied_at BIGINT NOT NULL){self._dialect.table_options}"
+        )
 
     def _parked_table(self) -> str:
         return (
@@ -265,6 +283,7 @@ class SQLStore(ABC):
                         db.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             with self._transaction(write=True) as db:
                 db.run(self._parked_table())
+                db.run(self._rules_table())
                 if d.collation is not None:
                     # Binary, no-pad ids: "CR-1" and "cr-1", "Zoë" and "Zoe" become distinct.
                     for table in t.values():
@@ -713,6 +732,43 @@ class SQLStore(ABC):
             TimerFailure(i, int(n), from_micros(int(until or 0)), err or "")
             for i, n, until, err in rows
         ]
+
+    def rules_revision(self) -> RulesRevision | None:
+        """The rules revision in force."""
+        self._check()
+        with self._transaction(write=False) as db:
+            rows = db.run(
+                f"SELECT revision, fingerprint, source, applied_at FROM {self._t['rules']}"
+                " ORDER BY revision DESC LIMIT 1"
+            )
+        if not rows:
+            return None
+        number, fingerprint, source, at = rows[0]
+        return RulesRevision(int(number), fingerprint, source, from_micros(int(at)))
+
+    def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:
+        """Record a new rules revision unless it is the one in force."""
+        self._check()
+        table = self._t["rules"]
+        try:
+            with self._transaction(write=True) as db:
+                rows = db.run(
+                    f"SELECT revision, fingerprint, source, applied_at FROM {table}"
+                    f" ORDER BY revision DESC LIMIT 1{self._dialect.lock}"
+                )
+                if rows and rows[0][1] == fingerprint:
+                    number, _, kept, applied = rows[0]
+                    return RulesRevision(int(number), fingerprint, kept, from_micros(int(applied)))
+                number = (int(rows[0][0]) if rows else 0) + 1
+                db.run(
+                    f"INSERT INTO {table} (revision, fingerprint, source, applied_at)"
+                    " VALUES (:n, :f, :s, :at)",
+                    {"n": number, "f": fingerprint, "s": source, "at": to_micros(at)},
+                )
+        except UniqueViolation:
+            # Two hosts applied rules at once: the other one's revision won; retry.
+            raise ConcurrencyError("rules", expected=number - 1, actual=number) from None
+        return RulesRevision(number, fingerprint, source, from_micros(to_micros(at)))
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and write them in one transaction."""

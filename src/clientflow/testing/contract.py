@@ -407,6 +407,22 @@ class StoreContract(ABC):
         store.save(Commit(decided.aggregate, decided.events, current.version))
         assert list(store.timer_failures()) == []
 
+    # -- rules revisions ---------------------------------------------------------------------
+
+    def test_rules_revisions_are_recorded_once_each_and_kept(self, store: Store) -> None:
+        """A store remembers the rules it runs under; re-applying the same rules is a no-op."""
+        assert store.rules_revision() is None
+        first = store.apply_rules("aaaa", '{"version": 1}', START)
+        assert (first.number, first.fingerprint, first.applied_at) == (1, "aaaa", START)
+        again = store.apply_rules("aaaa", '{"version": 1}', START.add(days=1))
+        assert again == first
+        second = store.apply_rules("bbbb", '{"version": 1, "x": "\u5468\u62a5"}', START.add(days=2))
+        assert second.number == 2
+        current = self.reopen(store).rules_revision()
+        assert current == second
+        assert current is not None
+        assert "\u5468\u62a5" in current.source
+
     # -- bulk import ------------------------------------------------------------------------
 
     def test_import_rebuilds_aggregates_from_histories(self, store: Store) -> None:
