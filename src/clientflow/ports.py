@@ -6,7 +6,7 @@ prove it with the contract in :mod:`clientflow.testing`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -15,12 +15,14 @@ import pendulum
 from clientflow.core import Aggregate, Clock, Codec, DomainEvent, ValidationError, check_id
 
 __all__ = [
+    "AggregateRow",
     "Backoff",
     "Clock",
     "Commit",
     "CursorLease",
     "Notifier",
     "ParkedEvent",
+    "Query",
     "RulesRevision",
     "Store",
     "StoredEvent",
@@ -137,6 +139,72 @@ class ParkedEvent:
     attempts: int
     error: str
     parked_at: pendulum.DateTime
+
+
+@attrs.frozen
+class AggregateRow:
+    """The read side's row of one aggregate, kept in the same transaction as each save.
+
+    ``closed_at`` is when the aggregate reached a final state (``None`` while open).
+    """
+
+    id: str
+    kind: str
+    version: int
+    status: str
+    client: str
+    project: str
+    owner: str
+    priority: str
+    next_deadline: pendulum.DateTime | None
+    opened_at: pendulum.DateTime | None
+    closed_at: pendulum.DateTime | None
+
+    @property
+    def open(self) -> bool:
+        """Whether the aggregate is not in a final state."""
+        return self.closed_at is None
+
+
+def _statuses(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@attrs.frozen
+class Query:
+    """Which rows to read: every given field must match (``None`` matches anything).
+
+    ``open`` selects open (``True``) or closed (``False``) aggregates; ``due_by`` those
+    whose next deadline is at or before an instant.
+
+    >>> Query(owner="li.wei", open=True)
+    Query(kind=None, client=None, project=None, owner='li.wei', status=None, open=True, due_by=None)
+    """
+
+    kind: str | None = None
+    client: str | None = None
+    project: str | None = None
+    owner: str | None = None
+    status: tuple[str, ...] | None = attrs.field(default=None, converter=_statuses)
+    open: bool | None = None
+    due_by: pendulum.DateTime | None = None
+
+    def matches(self, row: AggregateRow) -> bool:
+        """Whether ``row`` is selected (the memory store's filter; SQL stores use WHERE)."""
+        return (
+            (self.kind is None or row.kind == self.kind)
+            and (self.client is None or row.client == self.client)
+            and (self.project is None or row.project == self.project)
+            and (self.owner is None or row.owner == self.owner)
+            and (self.status is None or row.status in self.status)
+            and (self.open is None or row.open == self.open)
+            and (
+                self.due_by is None
+                or (row.next_deadline is not None and row.next_deadline <= self.due_by)
+            )
+        )
 
 
 @attrs.frozen
@@ -257,6 +325,19 @@ class Store(Protocol):
 
     def rules_revision(self) -> RulesRevision | None:
         """The rules revision in force (the latest applied), or ``None`` if none was."""
+        ...
+
+    def rows(
+        self, query: Query, *, after: str | None = None, limit: int = 100
+    ) -> Sequence[AggregateRow]:
+        """Read-side rows matching ``query``, by id, after the id ``after`` (keyset paging).
+
+        Served by indexes (owner, client, kind), never by reading the feed.
+        """
+        ...
+
+    def counts(self, query: Query) -> Mapping[str, int]:
+        """How many rows matching ``query`` are in each status."""
         ...
 
     def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:

@@ -8,9 +8,10 @@ import pendulum
 
 from clientflow.cadence.commands import fire_alerts
 from clientflow.cadence.events import EVENTS, apply
+from clientflow.cadence.machine import TABLE
 from clientflow.cadence.model import CommunicationPlan
 from clientflow.cadence.policy import Schedule
-from clientflow.core import Decision, WorkflowKind
+from clientflow.core import Decision, Description, WorkflowKind
 
 __all__ = ["KIND_NAME", "kind"]
 
@@ -27,4 +28,14 @@ def kind(schedule_for: Callable[[CommunicationPlan], Schedule]) -> WorkflowKind[
     def fire(plan: CommunicationPlan, now: pendulum.DateTime) -> Decision[CommunicationPlan]:
         return fire_alerts(plan, schedule=schedule_for(plan), now=now)
 
-    return WorkflowKind(KIND_NAME, CommunicationPlan, apply, EVENTS, fire)
+    return WorkflowKind(KIND_NAME, CommunicationPlan, apply, EVENTS, fire, describe)
+
+
+def describe(plan: CommunicationPlan) -> Description:
+    """What the read side indexes about a communication plan."""
+    return Description(
+        client=plan.client,
+        project=plan.project,
+        opened_at=plan.created_at,
+        closed=plan.status in TABLE.final,
+    )

@@ -157,7 +157,10 @@ class Rules:
         whose feedback is being followed up; by default no contact is.
         """
         return (
-            changes.kind(lambda change: self.calendar_for(self.client_of_project(change.project))),
+            changes.kind(
+                lambda change: self.calendar_for(self.client_of_project(change.project)),
+                self._client_of_change,
+            ),
             escalation.kind(
                 lambda issue: self.calendar_for(issue.client),
                 lambda issue: self.escalation_for(issue.client),
@@ -166,6 +169,12 @@ class Rules:
             feedback.surveys_kind(lambda surveys: self.surveys, follow_up_open),
             cadence.kind(lambda plan: self.schedule_for(plan.client)),
         )
+
+    def _client_of_change(self, change: changes.ChangeRequest) -> str:
+        try:
+            return self.client_of_project(change.project)
+        except NotFound:
+            return ""  # a project the rules do not list: indexed without a client
 
     def codec(self) -> Codec:
         """A codec for a store holding every workflow, with timers wired to these rules."""

@@ -54,7 +54,7 @@ from clientflow.core.instants import (
     validate_duration,
     zone,
 )
-from clientflow.core.kinds import Timer, WorkflowKind
+from clientflow.core.kinds import Description, Timer, WorkflowKind
 from clientflow.core.records import Codec
 from clientflow.core.text import MAX_TEXT_LENGTH, check_text
 from clientflow.core.transitions import TransitionTable
@@ -86,6 +86,7 @@ __all__ = [
     "ConfigProblem",
     "CorruptData",
     "Decision",
+    "Description",
     "DomainEvent",
     "DuplicateCommand",
     "EventMeta",

@@ -11,7 +11,7 @@ import pendulum
 from clientflow.core.aggregate import Aggregate, Apply, Decision
 from clientflow.core.events import EventRegistry
 
-__all__ = ["Timer", "WorkflowKind"]
+__all__ = ["Description", "Timer", "WorkflowKind"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -20,11 +20,28 @@ Timer = Callable[[A, pendulum.DateTime], Decision[A]]
 
 
 @attrs.frozen
+class Description:
+    """What the read side indexes about an aggregate, besides its status and deadline.
+
+    ``closed`` says whether the aggregate reached a final state (its store records
+    when); empty strings mean "does not apply" (a survey record has no project).
+    """
+
+    client: str = ""
+    project: str = ""
+    owner: str = ""
+    priority: str = ""
+    opened_at: pendulum.DateTime | None = None
+    closed: bool = False
+
+
+@attrs.frozen
 class WorkflowKind(Generic[A]):
     """A workflow as the engine sees it.
 
     A name, the aggregate type, how to evolve it from events, which events it has, and
-    what to do when its ``next_deadline`` passes (``fire``).
+    what to do when its ``next_deadline`` passes (``fire``), and what the read side
+    indexes about it (``describe``: client, project, owner, priority, opened, closed).
 
     ``name`` is stored with every aggregate, so it must never change once data exists.
     """
@@ -34,3 +51,4 @@ class WorkflowKind(Generic[A]):
     apply: Apply[A]
     events: EventRegistry
     fire: Timer[A] | None = None
+    describe: Callable[[A], Description] | None = None

@@ -19,7 +19,7 @@ from clientflow.core.events import (
     read_json,
     write_json,
 )
-from clientflow.core.kinds import WorkflowKind
+from clientflow.core.kinds import Description, WorkflowKind
 
 __all__ = ["Codec"]
 
@@ -91,6 +91,11 @@ class Codec:
             self._converter, snapshot, kind.aggregate, f"snapshot of a {kind_name}"
         )
         return aggregate
+
+    def describe(self, aggregate: Aggregate) -> Description:
+        """What the read side indexes about an aggregate (empty for kinds that say nothing)."""
+        kind = self.kind_of(aggregate)
+        return Description() if kind.describe is None else kind.describe(aggregate)
 
     def dump_event(self, event: DomainEvent) -> tuple[str, str]:
         """``(event type, JSON payload)``."""

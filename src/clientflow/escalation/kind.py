@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pendulum
 
-from clientflow.core import BusinessCalendar, Decision, WorkflowKind
+from clientflow.core import BusinessCalendar, Decision, Description, WorkflowKind
 from clientflow.escalation.commands import fire_timers
 from clientflow.escalation.events import EVENTS, apply
+from clientflow.escalation.machine import TABLE
 from clientflow.escalation.model import Issue
 from clientflow.escalation.policy import EscalationPolicy
 
@@ -32,4 +33,16 @@ def kind(
             issue, now, calendar=calendar_for(issue), escalation=escalation_for(issue)
         )
 
-    return WorkflowKind(KIND_NAME, Issue, apply, EVENTS, fire)
+    return WorkflowKind(KIND_NAME, Issue, apply, EVENTS, fire, describe)
+
+
+def describe(issue: Issue) -> Description:
+    """What the read side indexes about an issue."""
+    return Description(
+        client=issue.client,
+        project=issue.project,
+        owner=issue.owner,
+        priority=issue.priority,
+        opened_at=issue.reported_at,
+        closed=issue.status in TABLE.final,
+    )

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pendulum
 
-from clientflow.core import BusinessCalendar, Decision, WorkflowKind
+from clientflow.core import BusinessCalendar, Decision, Description, WorkflowKind
 from clientflow.feedback.commands import escalate_overdue, fire_surveys
 from clientflow.feedback.events import FEEDBACK_EVENTS, SURVEY_EVENTS, apply, apply_surveys
+from clientflow.feedback.machine import TABLE
 from clientflow.feedback.model import ContactSurveys, Feedback
 from clientflow.feedback.policy import SurveyPolicy
 
@@ -24,7 +25,24 @@ def kind(calendar_for: Callable[[Feedback], BusinessCalendar]) -> WorkflowKind[F
     def fire(feedback: Feedback, now: pendulum.DateTime) -> Decision[Feedback]:
         return escalate_overdue(feedback, calendar_for(feedback), now)
 
-    return WorkflowKind(FEEDBACK_KIND, Feedback, apply, FEEDBACK_EVENTS, fire)
+    return WorkflowKind(FEEDBACK_KIND, Feedback, apply, FEEDBACK_EVENTS, fire, describe)
+
+
+def describe(feedback: Feedback) -> Description:
+    """What the read side indexes about feedback (its priority is its sentiment)."""
+    return Description(
+        client=feedback.client,
+        project=feedback.project,
+        owner=feedback.owner or "",
+        priority="" if feedback.sentiment is None else feedback.sentiment.value,
+        opened_at=feedback.received_at,
+        closed=feedback.status in TABLE.final,
+    )
+
+
+def describe_surveys(surveys: ContactSurveys) -> Description:
+    """What the read side indexes about a contact's surveys."""
+    return Description(client=surveys.client, owner=surveys.contact)
 
 
 def surveys_kind(
@@ -41,4 +59,6 @@ def surveys_kind(
             surveys, policy_for(surveys), now, follow_up_open=follow_up_open(surveys.contact)
         )
 
-    return WorkflowKind(SURVEYS_KIND, ContactSurveys, apply_surveys, SURVEY_EVENTS, fire)
+    return WorkflowKind(
+        SURVEYS_KIND, ContactSurveys, apply_surveys, SURVEY_EVENTS, fire, describe_surveys
+    )

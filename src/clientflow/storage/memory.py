@@ -7,7 +7,7 @@ deadlines in a sorted list, and passes the same contract as the database stores.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 import pendulum
@@ -24,15 +24,17 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.ports import (
+    AggregateRow,
     Backoff,
     Commit,
     CursorLease,
     ParkedEvent,
+    Query,
     RulesRevision,
     StoredEvent,
     TimerFailure,
 )
-from clientflow.storage.streams import checked_history, commits_from_history
+from clientflow.storage.streams import checked_history, commits_from_history, row_of
 
 __all__ = ["MemoryStore"]
 
@@ -56,6 +58,10 @@ class MemoryStore:
         self._parked: dict[tuple[str, int], ParkedEvent] = {}
         self._failures: dict[str, TimerFailure] = {}
         self._rules: list[RulesRevision] = []
+        self._rows: dict[str, AggregateRow] = {}
+        # Secondary indexes of the read side: owner and client -> ids.
+        self._by_owner: dict[str, set[str]] = {}
+        self._by_client: dict[str, set[str]] = {}
 
     @property
     def codec(self) -> Codec:
@@ -95,6 +101,7 @@ class MemoryStore:
                 for offset, event in enumerate(commit.events, 1)
             )
             self._reindex(aggregate)
+            self._index_row(aggregate, commit.events)
             if key is not None:
                 self._commands[key] = (aggregate.id, aggregate.version)
 
@@ -108,6 +115,43 @@ class MemoryStore:
             new = to_micros(aggregate.next_deadline)
             self._deadlines[aggregate.id] = new
             self._index.add((new, aggregate.id))
+
+    def _index_row(self, aggregate: Aggregate, events: Sequence[DomainEvent]) -> None:
+        before = self._rows.get(aggregate.id)
+        row = row_of(self._codec, aggregate, events, None if before is None else before.closed_at)
+        if before is not None:
+            self._by_owner.get(before.owner, set()).discard(before.id)
+            self._by_client.get(before.client, set()).discard(before.id)
+        self._rows[row.id] = row
+        self._by_owner.setdefault(row.owner, set()).add(row.id)
+        self._by_client.setdefault(row.client, set()).add(row.id)
+
+    def rows(
+        self, query: Query, *, after: str | None = None, limit: int = 100
+    ) -> Sequence[AggregateRow]:
+        """Rows matching ``query``, by id, after ``after``."""
+        with self._lock:
+            if query.owner is not None:
+                ids: Iterable[str] = tuple(self._by_owner.get(query.owner, ()))
+            elif query.client is not None:
+                ids = tuple(self._by_client.get(query.client, ()))
+            else:
+                ids = tuple(self._rows)
+            found = [self._rows[i] for i in ids if (after is None or i > after)]
+        chosen = sorted((row for row in found if query.matches(row)), key=lambda r: r.id)
+        return chosen[: max(limit, 0)]
+
+    def counts(self, query: Query) -> Mapping[str, int]:
+        """Rows matching ``query`` per status."""
+        tally: dict[str, int] = {}
+        after: str | None = None
+        while True:
+            page = self.rows(query, after=after, limit=10_000)
+            for row in page:
+                tally[row.status] = tally.get(row.status, 0) + 1
+            if len(page) < 10_000:
+                return tally
+            after = page[-1].id
 
     def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
         """Every event of one aggregate, oldest first."""

@@ -40,15 +40,17 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.ports import (
+    AggregateRow,
     Backoff,
     Commit,
     CursorLease,
     ParkedEvent,
+    Query,
     RulesRevision,
     StoredEvent,
     TimerFailure,
 )
-from clientflow.storage.streams import checked_history, commits_from_history
+from clientflow.storage.streams import checked_history, commits_from_history, row_of
 
 __all__ = [
     "MARIADB",
@@ -70,6 +72,18 @@ SCHEMA_VERSION = 2
 """
 
 _ERROR_TEXT = 2000  # longest error text kept in a row
+
+# The read side, in the aggregates table so each save writes it in the same statement.
+_READ = {
+    "client": "VARCHAR(255) NOT NULL DEFAULT ''",
+    "project": "VARCHAR(255) NOT NULL DEFAULT ''",
+    "owner": "VARCHAR(255) NOT NULL DEFAULT ''",
+    "status": "VARCHAR(64) NOT NULL DEFAULT ''",
+    "priority": "VARCHAR(64) NOT NULL DEFAULT ''",
+    "opened_at": "BIGINT",
+    "closed_at": "BIGINT",
+}
+_READ_COLUMNS = "".join(f" {name} {kind}," for name, kind in _READ.items()).rstrip(",")
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -191,9 +205,10 @@ class SQLStore(ABC):
             f"CREATE TABLE IF NOT EXISTS {t['aggregates']} (id VARCHAR(255) PRIMARY KEY,"
             f" kind VARCHAR(100) NOT NULL, version INTEGER NOT NULL, snapshot {d.text} NOT NULL,"
             " deadline BIGINT, claimed_until BIGINT,"
-            f" failures INTEGER NOT NULL DEFAULT 0, last_error TEXT){o}",
+            f" failures INTEGER NOT NULL DEFAULT 0, last_error TEXT,{_READ_COLUMNS}){o}",
             f"CREATE INDEX IF NOT EXISTS {t['aggregates']}_deadline"
             f" ON {t['aggregates']} (deadline){where}",
+            *self._read_indexes(),
             f"CREATE TABLE IF NOT EXISTS {t['events']} (position BIGINT PRIMARY KEY,"
             f" aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL,"
             f" type VARCHAR(100) NOT NULL, payload {d.text} NOT NULL,"
@@ -208,6 +223,13 @@ class SQLStore(ABC):
             f" holder VARCHAR(64), lease_until BIGINT){o}",
             self._parked_table(),
             self._rules_table(),
+        ]
+
+    def _read_indexes(self) -> list[str]:
+        table = self._t["aggregates"]
+        return [
+            f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} ({column}, id)"
+            for column in ("owner", "client", "kind")
         ]
 
     def _rules_table(self) -> str:
@@ -276,6 +298,7 @@ class SQLStore(ABC):
                 (t["cursors"], "last_error", "TEXT"),
                 (t["cursors"], "holder", "VARCHAR(64)"),
                 (t["cursors"], "lease_until", "BIGINT"),
+                *((t["aggregates"], name, kind) for name, kind in _READ.items()),
             ]
             for table, column, kind in additions:
                 if not self._has_column(table, column):
@@ -284,6 +307,8 @@ class SQLStore(ABC):
             with self._transaction(write=True) as db:
                 db.run(self._parked_table())
                 db.run(self._rules_table())
+                for statement in self._read_indexes():
+                    db.run(statement)
                 if d.collation is not None:
                     # Binary, no-pad ids: "CR-1" and "cr-1", "Zoë" and "Zoe" become distinct.
                     for table in t.values():
@@ -291,12 +316,50 @@ class SQLStore(ABC):
                             f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4"
                             f" COLLATE {d.collation}"
                         )
+            self._backfill_rows()
+            with self._transaction(write=True) as db:
                 db.run(
                     f"UPDATE {t['meta']} SET value = :v WHERE name = 'schema_version'",
                     {"v": "2"},
                 )
         self._checked = True
         return SCHEMA_VERSION
+
+    def _backfill_rows(self, batch: int = 500) -> None:
+        """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
+        t = self._t
+        after = ""
+        while True:
+            with self._transaction(write=False) as db:
+                found = db.run(
+                    f"SELECT a.id, a.kind, a.snapshot, (SELECT MAX(e.position) FROM {t['events']}"
+                    f" e WHERE e.aggregate_id = a.id) FROM {t['aggregates']} a WHERE a.id > :after"
+                    " ORDER BY a.id LIMIT :limit",
+                    {"after": after, "limit": batch},
+                )
+            if not found:
+                return
+            updates = []
+            for aggregate_id, kind, snapshot, _ in found:
+                try:
+                    aggregate = self._codec.load_aggregate(kind, snapshot)
+                except (ValidationError, RecursionError) as error:
+                    raise self._corrupt(error, aggregate_id=aggregate_id) from None
+                last = self.history(aggregate_id) if self._codec.describe(aggregate).closed else ()
+                updates.append(
+                    {
+                        "id": aggregate_id,
+                        **_read_values(row_of(self._codec, aggregate, tuple(last)[-1:], None)),
+                    }
+                )
+            with self._transaction(write=True) as db:
+                db.run_many(
+                    f"UPDATE {t['aggregates']} SET "
+                    + ", ".join(f"{name} = :{name}" for name in _READ)
+                    + " WHERE id = :id",
+                    updates,
+                )
+            after = str(found[-1][0])
 
     def _has_column(self, table: str, column: str) -> bool:
         try:
@@ -376,6 +439,7 @@ class SQLStore(ABC):
         self._check()
         aggregate = commit.aggregate
         kind, snapshot = self._codec.dump_aggregate(aggregate)
+        described = self._codec.describe(aggregate)
         row = {
             "id": aggregate.id,
             "kind": kind,
@@ -383,6 +447,8 @@ class SQLStore(ABC):
             "snapshot": snapshot,
             "deadline": _deadline(aggregate),
             "expected": commit.expected_version,
+            **_read_values(row_of(self._codec, aggregate, commit.events, None)),
+            "closed": 1 if described.closed else 0,
         }
         events = [self._codec.dump_event(event) for event in commit.events]
         t = self._t
@@ -391,8 +457,9 @@ class SQLStore(ABC):
                 if commit.expected_version == 0:
                     try:
                         db.run(
-                            f"INSERT INTO {t['aggregates']} (id, kind, version, snapshot, deadline)"
-                            " VALUES (:id, :kind, :version, :snapshot, :deadline)",
+                            f"INSERT INTO {t['aggregates']} (id, kind, version, snapshot,"
+                            f" deadline, {_READ_NAMES}) VALUES (:id, :kind, :version, :snapshot,"
+                            f" :deadline, {_READ_PARAMS})",
                             row,
                         )
                     except UniqueViolation:
@@ -401,7 +468,11 @@ class SQLStore(ABC):
                     db.run(
                         f"UPDATE {t['aggregates']} SET version = :version, snapshot = :snapshot,"
                         " deadline = :deadline, claimed_until = NULL, failures = 0,"
-                        " last_error = NULL WHERE id = :id AND version = :expected",
+                        " last_error = NULL, client = :client, project = :project,"
+                        " owner = :owner, status = :status, priority = :priority,"
+                        " opened_at = :opened_at, closed_at = CASE WHEN :closed = 1"
+                        " THEN COALESCE(closed_at, :closed_at) ELSE NULL END"
+                        " WHERE id = :id AND version = :expected",
                         row,
                     )
                     if db.changed() != 1:
@@ -733,6 +804,56 @@ class SQLStore(ABC):
             for i, n, until, err in rows
         ]
 
+    def _where(self, query: Query) -> tuple[str, dict[str, object]]:
+        clauses: list[str] = []
+        params: dict[str, object] = {}
+        for name in ("kind", "client", "project", "owner"):
+            value = getattr(query, name)
+            if value is not None:
+                clauses.append(f"{name} = :{name}")
+                params[name] = value
+        if query.status is not None:
+            names = [f"status_{n}" for n in range(len(query.status))]
+            clauses.append(f"status IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
+            params.update(zip(names, query.status, strict=True))
+        if query.open is not None:
+            clauses.append("closed_at IS NULL" if query.open else "closed_at IS NOT NULL")
+        if query.due_by is not None:
+            clauses.append("deadline IS NOT NULL AND deadline <= :due_by")
+            params["due_by"] = to_micros(query.due_by)
+        return " AND ".join(clauses) or "1 = 1", params
+
+    def rows(
+        self, query: Query, *, after: str | None = None, limit: int = 100
+    ) -> Sequence[AggregateRow]:
+        """Rows matching ``query``, by id, after ``after`` (served by the read indexes)."""
+        self._check()
+        where, params = self._where(query)
+        if after is not None:
+            where += " AND id > :after"
+            params["after"] = after
+        params["limit"] = max(limit, 0)
+        with self._transaction(write=False) as db:
+            found = db.run(
+                "SELECT id, kind, version, status, client, project, owner, priority, deadline,"
+                f" opened_at, closed_at FROM {self._t['aggregates']} WHERE {where}"
+                " ORDER BY id LIMIT :limit",
+                params,
+            )
+        return [_row(values) for values in found]
+
+    def counts(self, query: Query) -> Mapping[str, int]:
+        """Rows matching ``query`` per status."""
+        self._check()
+        where, params = self._where(query)
+        with self._transaction(write=False) as db:
+            found = db.run(
+                f"SELECT status, COUNT(*) FROM {self._t['aggregates']} WHERE {where}"
+                " GROUP BY status",
+                params,
+            )
+        return {str(status): int(count) for status, count in found}
+
     def rules_revision(self) -> RulesRevision | None:
         """The rules revision in force."""
         self._check()
@@ -785,6 +906,7 @@ class SQLStore(ABC):
                     "version": commit.aggregate.version,
                     "snapshot": snapshot,
                     "deadline": _deadline(commit.aggregate),
+                    **_read_values(row_of(self._codec, commit.aggregate, commit.events, None)),
                 }
             )
             stream.extend((event, self._codec.dump_event(event)) for event in commit.events)
@@ -793,8 +915,8 @@ class SQLStore(ABC):
                 if aggregates:
                     db.run_many(
                         f"INSERT INTO {self._t['aggregates']}"
-                        " (id, kind, version, snapshot, deadline)"
-                        " VALUES (:id, :kind, :version, :snapshot, :deadline)",
+                        f" (id, kind, version, snapshot, deadline, {_READ_NAMES})"
+                        f" VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})",
                         aggregates,
                     )
                 self._append(db, stream)
@@ -822,6 +944,51 @@ class _Stale(Exception):
 
 class _Exists(Exception):
     pass
+
+
+_READ_NAMES = ", ".join(_READ)
+_READ_PARAMS = ", ".join(f":{name}" for name in _READ)
+
+
+def _read_values(row: AggregateRow) -> dict[str, object]:
+    return {
+        "client": row.client,
+        "project": row.project,
+        "owner": row.owner,
+        "status": row.status,
+        "priority": row.priority,
+        "opened_at": None if row.opened_at is None else to_micros(row.opened_at),
+        "closed_at": None if row.closed_at is None else to_micros(row.closed_at),
+    }
+
+
+def _row(values: Sequence[object]) -> AggregateRow:
+    (
+        aggregate_id,
+        kind,
+        version,
+        status,
+        client,
+        project,
+        owner,
+        priority,
+        deadline,
+        opened,
+        closed,
+    ) = values
+    return AggregateRow(
+        id=str(aggregate_id),
+        kind=str(kind),
+        version=int(version),  # type: ignore[call-overload]
+        status=str(status),
+        client=str(client),
+        project=str(project),
+        owner=str(owner),
+        priority=str(priority),
+        next_deadline=None if deadline is None else from_micros(int(deadline)),  # type: ignore[call-overload]
+        opened_at=None if opened is None else from_micros(int(opened)),  # type: ignore[call-overload]
+        closed_at=None if closed is None else from_micros(int(closed)),  # type: ignore[call-overload]
+    )
 
 
 def _version(rows: Sequence[Row]) -> int | None:

@@ -4,10 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from clientflow.core import Codec, CorruptData, DomainEvent, decide
-from clientflow.ports import Commit
+import pendulum
 
-__all__ = ["checked_history", "commits_from_history"]
+from clientflow.core import Aggregate, Codec, CorruptData, DomainEvent, decide
+from clientflow.ports import AggregateRow, Commit
+
+__all__ = ["checked_history", "commits_from_history", "row_of"]
+
+
+def row_of(
+    codec: Codec,
+    aggregate: Aggregate,
+    events: Sequence[DomainEvent],
+    closed_before: pendulum.DateTime | None,
+) -> AggregateRow:
+    """The read-side row of an aggregate just saved with ``events``.
+
+    ``closed_before`` is the row's previous ``closed_at``: an aggregate that stays closed
+    keeps it; one that closes now takes its last event's time; a reopened one clears it.
+    """
+    described = codec.describe(aggregate)
+    closed_at = None
+    if described.closed:
+        closed_at = closed_before or (events[-1].occurred_at if events else None)
+    return AggregateRow(
+        id=aggregate.id,
+        kind=codec.kind_of(aggregate).name,
+        version=aggregate.version,
+        status=aggregate.status,
+        client=described.client,
+        project=described.project,
+        owner=described.owner,
+        priority=described.priority,
+        next_deadline=aggregate.next_deadline,
+        opened_at=described.opened_at,
+        closed_at=closed_at,
+    )
 
 
 def checked_history(

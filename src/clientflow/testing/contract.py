@@ -23,7 +23,7 @@ import attrs
 import pendulum
 import pytest
 
-from clientflow.changes import ChangeRequest, Verdict, cast_vote
+from clientflow.changes import ChangeRequest, Verdict, cast_vote, withdraw
 from clientflow.core import (
     MAX_ID_LENGTH,
     Actor,
@@ -38,7 +38,7 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.engine import Command, Engine
-from clientflow.ports import Backoff, Commit, ParkedEvent, Store, StoredEvent
+from clientflow.ports import Backoff, Commit, ParkedEvent, Query, Store, StoredEvent
 from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
 from clientflow.testing.samples import (
     START,
@@ -407,6 +407,48 @@ class StoreContract(ABC):
         store.save(Commit(decided.aggregate, decided.events, current.version))
         assert list(store.timer_failures()) == []
 
+    # -- the read side ---------------------------------------------------------------------
+
+    def test_the_read_side_follows_every_save(self, store: Store) -> None:
+        """Rows by owner, status and deadline change in the same save as the aggregate."""
+        for n in range(3):
+            made = draft(f"CR-{n}")
+            store.save(Commit(made.aggregate, made.events, 0))
+        change, steps = awaiting_approval("CR-9")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        [row] = store.rows(Query(status="awaiting_approval"))
+        assert (row.id, row.kind, row.owner, row.project) == ("CR-9", "change", "anna", "apollo")
+        assert (row.priority, row.version, row.open) == ("should", 4, True)
+        assert row.next_deadline == change.next_deadline
+        assert row.opened_at == START
+        assert [r.id for r in store.rows(Query(owner="anna"), limit=2)] == ["CR-0", "CR-1"]
+        assert [r.id for r in store.rows(Query(owner="anna"), after="CR-1")] == ["CR-2", "CR-9"]
+        assert dict(store.counts(Query(kind="change"))) == {"draft": 3, "awaiting_approval": 1}
+        assert change.next_deadline is not None
+        assert [r.id for r in store.rows(Query(due_by=change.next_deadline))] == ["CR-9"]
+        assert store.rows(Query(owner="nobody")) == []
+        first = store.load("CR-0")
+        assert isinstance(first, ChangeRequest)
+        gone = withdraw(first, Actor("anna"), START.add(hours=2))
+        store.save(Commit(gone.aggregate, gone.events, first.version))
+        [closed] = store.rows(Query(open=False))
+        assert (closed.id, closed.status, closed.closed_at) == (
+            "CR-0",
+            "withdrawn",
+            START.add(hours=2),
+        )
+        assert [r.id for r in store.rows(Query(open=True, owner="anna"))] == [
+            "CR-1",
+            "CR-2",
+            "CR-9",
+        ]
+
+    def test_imported_histories_are_on_the_read_side(self, store: Store) -> None:
+        """A bulk import writes the rows too."""
+        built = [awaiting_approval(f"CR-{n}") for n in range(3)]
+        store.import_history([e for _, steps in built for s in steps for e in s.events])
+        assert dict(store.counts(Query())) == {"awaiting_approval": 3}
+
     # -- rules revisions ---------------------------------------------------------------------
 
     def test_rules_revisions_are_recorded_once_each_and_kept(self, store: Store) -> None:
@@ -678,6 +720,13 @@ class SQLStoreContract(StoreContract):
         assert fresh.load("CR-1") == steps[-1].aggregate
         assert list(fresh.history("CR-1")) == events
         assert fresh.cursor("notifier") == 2
+        [row] = fresh.rows(Query(owner="anna"))  # the read side is backfilled
+        assert (row.id, row.status, row.project, row.open) == (
+            "CR-1",
+            "awaiting_approval",
+            "apollo",
+            True,
+        )
         assert fresh.recall("Form-42") == ("CR-1", 1)
         assert fresh.recall("form-42") is None
         lower = draft("cr-1")  # case-distinct ids work after the migration, on every database
