@@ -109,11 +109,13 @@ def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[Store]:
         store.close()
 
 
-def _portfolio(store: Store) -> Portfolio:
+def _portfolio(store: Store, *, client: str | None = None, owner: str | None = None) -> Portfolio:
     with click.progressbar(
         length=0, label="reading the store", file=sys.stderr, show_pos=True
     ) as bar:
-        return Portfolio.from_store(store, progress=bar.update)
+        found = Portfolio.from_store(store, client=client, owner=owner, progress=bar.update)
+    click.echo("", err=True)  # the bar leaves its line open
+    return found
 
 
 @cli.command()
@@ -195,7 +197,7 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     """What --owner has due today and this week: communications, issues, follow-ups."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, rules):
-        portfolio = _portfolio(store)
+        portfolio = _portfolio(store, owner=owner)
     lines = _agenda(portfolio, rules, owner=owner, at=at, tz=timezone, days=days)
     if not lines:
         click.echo(f"Nothing due for {owner} in the next {days} days.")
@@ -262,7 +264,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     with _with_rules(store_url, rules_file) as (store, rules):
         if client is not None:
             rules.client(client)  # an unknown client is an error naming it
-        portfolio = _portfolio(store)
+        portfolio = _portfolio(store, client=client)
     rows = [row for row in health(portfolio, rules, at, days=days) if client in (None, row.client)]
     render = {"text": to_text, "json": to_json, "html": to_html}[fmt]
     click.echo(render(rows), nl=False)

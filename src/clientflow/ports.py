@@ -243,6 +243,10 @@ class Store(Protocol):
         """The current aggregate, or ``None`` if there is none with this id."""
         ...
 
+    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
+        """The current aggregates with these ids (missing ones left out), in one read."""
+        ...
+
     def save(self, commit: Commit) -> None:
         """Write a commit atomically against its expected version."""
         ...

@@ -10,7 +10,7 @@ from clientflow.cadence import CommunicationPlan
 from clientflow.changes import ChangeRequest
 from clientflow.escalation import Issue
 from clientflow.feedback import ContactSurveys, Feedback
-from clientflow.ports import Store
+from clientflow.ports import Query, Store
 
 __all__ = ["Portfolio"]
 
@@ -27,31 +27,42 @@ class Portfolio:
 
     @classmethod
     def from_store(
-        cls, store: Store, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+        cls,
+        store: Store,
+        *,
+        client: str | None = None,
+        owner: str | None = None,
+        batch: int = 1000,
+        progress: Callable[[int], None] | None = None,
     ) -> Portfolio:
-        """Read the feed once for aggregate ids, then load each aggregate's current state.
+        """Load the aggregates the read side selects, never reading the event feed.
 
-        ``progress(n)`` is called with the number of feed events read in each batch.
+        ``client`` keeps one client's aggregates; ``owner`` keeps what is open and owned by
+        one person, plus every open communication plan (whose items name their owners).
+        ``progress(n)`` is called with the number of rows read in each batch.
         """
-        ids: dict[str, None] = {}
-        position = 0
-        while True:
-            events = store.feed(after=position, limit=batch)
-            if not events:
-                break
-            for stored in events:
-                ids.setdefault(stored.event.meta.aggregate_id, None)
-            position = events[-1].position
-            if progress is not None:
-                progress(len(events))
-        found: dict[type, list[object]] = {}
-        for aggregate_id in ids:
-            aggregate = store.load(aggregate_id)
-            if aggregate is not None:
-                found.setdefault(type(aggregate), []).append(aggregate)
+        if owner is not None:
+            queries = [
+                Query(client=client, owner=owner, open=True),
+                Query(client=client, kind="plan", open=True),
+            ]
+        else:
+            queries = [Query(client=client)]
+        found: dict[type, dict[str, object]] = {}
+        for query in queries:
+            after: str | None = None
+            while True:
+                rows = store.rows(query, after=after, limit=batch)
+                for aggregate_id, aggregate in store.load_many([r.id for r in rows]).items():
+                    found.setdefault(type(aggregate), {})[aggregate_id] = aggregate
+                if progress is not None:
+                    progress(len(rows))
+                if len(rows) < batch:
+                    break
+                after = rows[-1].id
 
         def of(kind: type) -> tuple:  # type: ignore[type-arg]
-            return tuple(found.get(kind, ()))
+            return tuple(found.get(kind, {}).values())
 
         return cls(
             of(ChangeRequest),

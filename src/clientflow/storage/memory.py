@@ -75,6 +75,11 @@ class MemoryStore:
         """The current aggregate, or ``None``."""
         return self._aggregates.get(aggregate_id)
 
+    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
+        """The current aggregates with these ids."""
+        found = self._aggregates
+        return {i: found[i] for i in aggregate_ids if i in found}
+
     def save(self, commit: Commit) -> None:
         """Write a commit atomically against its expected version."""
         aggregate = commit.aggregate

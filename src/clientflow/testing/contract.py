@@ -427,6 +427,9 @@ class StoreContract(ABC):
         assert change.next_deadline is not None
         assert [r.id for r in store.rows(Query(due_by=change.next_deadline))] == ["CR-9"]
         assert store.rows(Query(owner="nobody")) == []
+        loaded = store.load_many(["CR-9", "CR-404", "CR-1", "CR-9"])
+        assert sorted(loaded) == ["CR-1", "CR-9"]
+        assert loaded["CR-9"] == change
         first = store.load("CR-0")
         assert isinstance(first, ChangeRequest)
         gone = withdraw(first, Actor("anna"), START.add(hours=2))
