@@ -343,6 +343,16 @@ class Date(Node):
         return self._described({"type": "string", "format": "date"})
 
 
+def _datetime(value: object) -> object:
+    """A TOML date-time as it is, an ISO string parsed, anything else ``None``."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
 @attrs.frozen
 class Instant(Node):
     """A date-time with its offset (TOML ``2026-03-02T09:00:00+08:00`` or an ISO string)."""
@@ -350,12 +360,7 @@ class Instant(Node):
     description: str = ""
 
     def check(self, value: object, path: str, problems: Problems) -> object:
-        parsed = value
-        if isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value)
-            except ValueError:
-                parsed = None
+        parsed = _datetime(value)
         if isinstance(parsed, dt.datetime) and parsed.tzinfo is not None:
             try:
                 return to_utc(parsed)
@@ -377,12 +382,7 @@ class LocalDateTime(Node):
     description: str = ""
 
     def check(self, value: object, path: str, problems: Problems) -> object:
-        parsed = value
-        if isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value)
-            except ValueError:
-                parsed = None
+        parsed = _datetime(value)
         if isinstance(parsed, dt.datetime):
             if parsed.tzinfo is not None:
                 problems.append(

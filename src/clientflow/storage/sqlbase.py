@@ -341,10 +341,7 @@ class SQLStore(ABC):
                 return
             updates = []
             for aggregate_id, kind, snapshot, _ in found:
-                try:
-                    aggregate = self._codec.load_aggregate(kind, snapshot)
-                except (ValidationError, RecursionError) as error:
-                    raise self._corrupt(error, aggregate_id=aggregate_id) from None
+                aggregate = self._aggregate(aggregate_id, kind, snapshot)
                 last = self.history(aggregate_id) if self._codec.describe(aggregate).closed else ()
                 updates.append(
                     {
@@ -419,8 +416,12 @@ class SQLStore(ABC):
             )
         if not rows:
             return None
+        return self._aggregate(aggregate_id, rows[0][0], rows[0][1])
+
+    def _aggregate(self, aggregate_id: str, kind: str, snapshot: str | bytes) -> Aggregate:
+        """A stored snapshot decoded; ``CorruptData`` naming the aggregate if it cannot be."""
         try:
-            return self._codec.load_aggregate(rows[0][0], rows[0][1])
+            return self._codec.load_aggregate(kind, snapshot)
         except (ValidationError, RecursionError) as error:
             raise self._corrupt(error, aggregate_id=aggregate_id) from None
 
@@ -438,10 +439,7 @@ class SQLStore(ABC):
                     chunk,
                 )
                 for aggregate_id, kind, snapshot in rows:
-                    try:
-                        found[aggregate_id] = self._codec.load_aggregate(kind, snapshot)
-                    except (ValidationError, RecursionError) as error:
-                        raise self._corrupt(error, aggregate_id=aggregate_id) from None
+                    found[aggregate_id] = self._aggregate(aggregate_id, kind, snapshot)
         return found
 
     def _corrupt(
