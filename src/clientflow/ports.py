@@ -159,6 +159,8 @@ class AggregateRow:
     next_deadline: pendulum.DateTime | None
     opened_at: pendulum.DateTime | None
     closed_at: pendulum.DateTime | None
+    updated_at: pendulum.DateTime | None = None
+    """When its last event happened (a command dated earlier is refused)."""
 
     @property
     def open(self) -> bool:
@@ -229,6 +231,8 @@ class Store(Protocol):
       has seen position *n* has seen every position before it.
     - ``due`` and ``claim_due`` use an index on ``next_deadline``, never a scan.
     - ``history`` is gap-free or raises ``CorruptData``; so is a row that cannot be read.
+    - Time never runs backwards in a stream: a commit whose first event happened before
+      the aggregate's last stored event is refused with ``ValidationError``.
     - Ids and idempotency keys compare byte for byte (no case, accent, width or
       trailing-space folding); creating an existing aggregate raises ``AlreadyExists``.
     - Driver errors never escape: they are re-raised as ``StoreError``.

@@ -34,7 +34,7 @@ from clientflow.ports import (
     StoredEvent,
     TimerFailure,
 )
-from clientflow.storage.streams import checked_history, commits_from_history, row_of
+from clientflow.storage.streams import check_order, checked_history, commits_from_history, row_of
 
 __all__ = ["MemoryStore"]
 
@@ -98,6 +98,8 @@ class MemoryStore:
                 )
             if key is not None and key in self._commands:
                 raise DuplicateCommand(key, *self._commands[key])
+            before = self._rows.get(aggregate.id)
+            check_order(aggregate.id, None if before is None else before.updated_at, commit.events)
             self._aggregates[aggregate.id] = aggregate
             self._histories.setdefault(aggregate.id, []).extend(commit.events)
             position = len(self._feed)

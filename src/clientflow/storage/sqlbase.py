@@ -50,7 +50,12 @@ from clientflow.ports import (
     StoredEvent,
     TimerFailure,
 )
-from clientflow.storage.streams import checked_history, commits_from_history, row_of
+from clientflow.storage.streams import (
+    check_order,
+    checked_history,
+    commits_from_history,
+    row_of,
+)
 
 __all__ = [
     "MARIADB",
@@ -82,6 +87,7 @@ _READ = {
     "priority": "VARCHAR(64) NOT NULL DEFAULT ''",
     "opened_at": "BIGINT",
     "closed_at": "BIGINT",
+    "updated_at": "BIGINT",
 }
 _READ_COLUMNS = "".join(f" {name} {kind}," for name, kind in _READ.items()).rstrip(",")
 
@@ -342,7 +348,7 @@ class SQLStore(ABC):
             updates = []
             for aggregate_id, kind, snapshot, _ in found:
                 aggregate = self._aggregate(aggregate_id, kind, snapshot)
-                last = self.history(aggregate_id) if self._codec.describe(aggregate).closed else ()
+                last = self._read_history(aggregate_id)[-1:]
                 updates.append(
                     {
                         "id": aggregate_id,
@@ -467,6 +473,7 @@ class SQLStore(ABC):
             "expected": commit.expected_version,
             **_read_values(row_of(self._codec, aggregate, commit.events, None)),
             "closed": 1 if described.closed else 0,
+            "first_at": to_micros(commit.events[0].occurred_at) if commit.events else None,
         }
         events = [self._codec.dump_event(event) for event in commit.events]
         t = self._t
@@ -489,8 +496,10 @@ class SQLStore(ABC):
                         " last_error = NULL, client = :client, project = :project,"
                         " owner = :owner, status = :status, priority = :priority,"
                         " opened_at = :opened_at, closed_at = CASE WHEN :closed = 1"
-                        " THEN COALESCE(closed_at, :closed_at) ELSE NULL END"
-                        " WHERE id = :id AND version = :expected",
+                        " THEN COALESCE(closed_at, :closed_at) ELSE NULL END,"
+                        " updated_at = COALESCE(:updated_at, updated_at)"
+                        " WHERE id = :id AND version = :expected"
+                        " AND (updated_at IS NULL OR :first_at IS NULL OR updated_at <= :first_at)",
                         row,
                     )
                     if db.changed() != 1:
@@ -512,7 +521,9 @@ class SQLStore(ABC):
         except _Exists:
             raise AlreadyExists(aggregate.id, actual=self._version_of(aggregate.id)) from None
         except _Stale:
-            current = self._version_of(aggregate.id)
+            current, last = self._version_and_time(aggregate.id)
+            if current == commit.expected_version:
+                check_order(aggregate.id, last, commit.events)  # the only other reason
             raise ConcurrencyError(
                 aggregate.id, expected=commit.expected_version, actual=current
             ) from None
@@ -579,6 +590,17 @@ class SQLStore(ABC):
             db.run(f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": fixed})
         return fixed
 
+    def _version_and_time(self, aggregate_id: str) -> tuple[int | None, pendulum.DateTime | None]:
+        with self._transaction(write=False) as db:
+            rows = db.run(
+                f"SELECT version, updated_at FROM {self._t['aggregates']} WHERE id = :id",
+                {"id": aggregate_id},
+            )
+        if not rows:
+            return None, None
+        version, at = rows[0]
+        return int(version), None if at is None else from_micros(int(at))
+
     def _version_of(self, aggregate_id: str) -> int | None:
         with self._transaction(write=False) as db:
             rows = db.run(
@@ -589,6 +611,9 @@ class SQLStore(ABC):
     def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
         """Every event of one aggregate, oldest first."""
         self._check()
+        return self._read_history(aggregate_id)
+
+    def _read_history(self, aggregate_id: str) -> Sequence[DomainEvent]:
         with self._transaction(write=False) as db:
             rows = db.run(
                 f"SELECT type, payload FROM {self._t['events']}"
@@ -854,7 +879,7 @@ class SQLStore(ABC):
         with self._transaction(write=False) as db:
             found = db.run(
                 "SELECT id, kind, version, status, client, project, owner, priority, deadline,"
-                f" opened_at, closed_at FROM {self._t['aggregates']} WHERE {where}"
+                f" opened_at, closed_at, updated_at FROM {self._t['aggregates']} WHERE {where}"
                 " ORDER BY id LIMIT :limit",
                 params,
             )
@@ -977,6 +1002,7 @@ def _read_values(row: AggregateRow) -> dict[str, object]:
         "priority": row.priority,
         "opened_at": None if row.opened_at is None else to_micros(row.opened_at),
         "closed_at": None if row.closed_at is None else to_micros(row.closed_at),
+        "updated_at": None if row.updated_at is None else to_micros(row.updated_at),
     }
 
 
@@ -993,6 +1019,7 @@ def _row(values: Sequence[object]) -> AggregateRow:
         deadline,
         opened,
         closed,
+        updated,
     ) = values
     return AggregateRow(
         id=str(aggregate_id),
@@ -1006,6 +1033,7 @@ def _row(values: Sequence[object]) -> AggregateRow:
         next_deadline=None if deadline is None else from_micros(int(deadline)),  # type: ignore[call-overload]
         opened_at=None if opened is None else from_micros(int(opened)),  # type: ignore[call-overload]
         closed_at=None if closed is None else from_micros(int(closed)),  # type: ignore[call-overload]
+        updated_at=None if updated is None else from_micros(int(updated)),  # type: ignore[call-overload]
     )
 
 

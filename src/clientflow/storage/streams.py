@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 
 import pendulum
 
-from clientflow.core import Aggregate, Codec, CorruptData, DomainEvent, decide
+from clientflow.core import Aggregate, Codec, CorruptData, DomainEvent, ValidationError, decide
 from clientflow.ports import AggregateRow, Commit
 
-__all__ = ["checked_history", "commits_from_history", "row_of"]
+__all__ = ["check_order", "checked_history", "commits_from_history", "row_of"]
 
 
 def row_of(
@@ -39,7 +39,21 @@ def row_of(
         next_deadline=aggregate.next_deadline,
         opened_at=described.opened_at,
         closed_at=closed_at,
+        updated_at=events[-1].occurred_at if events else None,
     )
+
+
+def check_order(
+    aggregate_id: str, last: pendulum.DateTime | None, events: Sequence[DomainEvent]
+) -> None:
+    """``ValidationError`` if ``events`` start before ``last``, the stream's last event."""
+    if last is not None and events and events[0].occurred_at < last:
+        raise ValidationError(
+            "at",
+            f"an instant at or after the last event of {aggregate_id} ({last.isoformat()});"
+            " a command cannot be dated before what is already recorded",
+            got=events[0].occurred_at.isoformat(),
+        )
 
 
 def checked_history(

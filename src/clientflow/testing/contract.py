@@ -446,6 +446,22 @@ class StoreContract(ABC):
             "CR-9",
         ]
 
+    def test_a_commit_dated_before_the_last_event_is_refused(self, store: Store) -> None:
+        """Time never runs backwards in a stream: an earlier-dated command changes nothing."""
+        made = draft("CR-1", START.add(hours=2))
+        store.save(Commit(made.aggregate, made.events, 0))
+        early = submitted(made.aggregate, START.add(hours=1))
+        with pytest.raises(ValidationError, match="at or after the last event of CR-1"):
+            store.save(Commit(early.aggregate, early.events, 1))
+        assert store.load("CR-1") == made.aggregate
+        same = submitted(made.aggregate, START.add(hours=2))
+        store.save(Commit(same.aggregate, same.events, 1))
+        [row] = store.rows(Query(owner="anna"))
+        assert row.updated_at == START.add(hours=2)
+        late = submitted(made.aggregate, START)
+        with pytest.raises(ConcurrencyError):  # stale first: the version moved on
+            store.save(Commit(late.aggregate, late.events, 1))
+
     def test_imported_histories_are_on_the_read_side(self, store: Store) -> None:
         """A bulk import writes the rows too."""
         built = [awaiting_approval(f"CR-{n}") for n in range(3)]
