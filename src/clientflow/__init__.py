@@ -9,6 +9,10 @@ Everything public is re-exported here; modules below are internal and may move.
 DateTime(2026, 12, 29, 10, 0, 0, tzinfo=Timezone('Europe/London'))
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from clientflow.core import (
     SYSTEM,
     Actor,
@@ -53,6 +57,10 @@ from clientflow.core import (
     to_utc,
 )
 
+if TYPE_CHECKING:
+    from clientflow.ports import Notifier
+    from clientflow.workspace import RulesSource, Workspace
+
 __all__ = [
     "SYSTEM",
     "Actor",
@@ -93,6 +101,7 @@ __all__ = [
     "WorkingHours",
     "__version__",
     "decide",
+    "open",
     "parse_instant",
     "rebuild",
     "require",
@@ -100,3 +109,29 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def open(
+    url: str,
+    rules: RulesSource | None = None,
+    *,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    apply: bool = False,
+) -> Workspace:
+    """Open the store at ``url`` as a :class:`~clientflow.workspace.Workspace`.
+
+    ``rules`` (a :class:`~clientflow.config.Rules`, a TOML path or a dict) are required
+    for a new store and recorded in it; an existing store runs under the rules it
+    recorded, and other rules are refused (naming the sections that differ) unless
+    ``apply=True`` makes them its new revision.
+
+    >>> import clientflow
+    >>> from clientflow.demo import RULES_FILE
+    >>> with clientflow.open("memory://", RULES_FILE) as ws:
+    ...     ws.revision.number
+    1
+    """
+    from clientflow.workspace import open_workspace  # noqa: PLC0415 - keeps the core import light
+
+    return open_workspace(url, rules, clock=clock, notifier=notifier, apply=apply)

@@ -1,0 +1,92 @@
+"""The workspace's overhead per command over the engine running the pure command.
+
+Target (DESIGN.md): workspace overhead per command over the pure function <= 20 %.
+Both sides re-assess change requests in a memory store through the same engine; the
+workspace adds finding the policy in the rules, the id and time checks and the kind
+check. Also printed: the pure function alone (no store), for scale.
+Run: python benchmarks/bench_workspace.py [--commands 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import pendulum
+
+import clientflow
+from clientflow.changes import Impact, Money, Priority, Risk, assess
+from clientflow.demo import RULES_FILE
+from clientflow.engine import Command
+
+START = pendulum.datetime(2026, 3, 2, 2)
+ANNA = clientflow.Actor("anna", {"client"})
+LI = clientflow.Actor("li.wei", {"pm"})
+
+
+def impact(hours: int) -> Impact:
+    return Impact(
+        schedule_days=1,
+        cost=Money("100", "CNY"),
+        effort_hours=hours,
+        risk=Risk.LOW,
+        in_scope=True,
+        priority=Priority.SHOULD,
+    )
+
+
+def median_us(call: Callable[[int], object], count: int) -> float:
+    samples = []
+    for i in range(count):
+        begin = time.perf_counter_ns()
+        call(i)
+        samples.append(time.perf_counter_ns() - begin)
+    return statistics.median(samples) / 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--commands", type=int, default=5000)
+    args = parser.parse_args()
+    ws = clientflow.open("memory://", RULES_FILE, clock=clientflow.ManualClock(START))
+    for n in range(100):
+        ws.changes.request(f"CR-{n}", by=ANNA, project="lotus-app", title="SSO")
+        ws.changes.submit(f"CR-{n}", by=ANNA)
+    impacts = [impact(h) for h in range(args.commands)]
+    engine = ws.engine
+    policy = ws.rules.approval_for("lotus").permissions
+
+    def through_engine(i: int) -> object:
+        return engine.execute(
+            Command(
+                f"CR-{i % 100}",
+                lambda change, now: assess(change, impacts[i], LI, now, policy),
+            )
+        )
+
+    def through_workspace(i: int) -> object:
+        return ws.changes.assess(f"CR-{i % 100}", by=LI, impact=impacts[i])
+
+    change = ws.changes.get("CR-0")
+
+    def pure(i: int) -> object:
+        return assess(change, impacts[i], LI, START, policy)
+
+    rounds = []
+    for _ in range(3):  # interleaved, so both sides see the same machine load
+        rounds.append(
+            (median_us(through_engine, args.commands), median_us(through_workspace, args.commands))
+        )
+    engine_us = min(r[0] for r in rounds)
+    workspace_us = min(r[1] for r in rounds)
+    print(f"re-assess a change ({args.commands:,} commands per side, best of 3 medians)")
+    print(f"  pure function alone        {median_us(pure, args.commands):7.1f} us")
+    print(f"  engine + pure function     {engine_us:7.1f} us")
+    print(f"  workspace                  {workspace_us:7.1f} us")
+    print(f"  workspace overhead: {100 * (workspace_us / engine_us - 1):+.1f} % (target <= 20 %)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The host's front door: :func:`clientflow.open` gives a :class:`Workspace`.
+
+A workspace is bound to one store and the rules it runs under, with one service per
+workflow (``ws.changes``, ``ws.issues``), ``sweep()``, ``deliver()`` and read-side
+queries. Every command: aggregate id first, ``by=`` the actor, then the payload, then
+``at=`` (default: the clock); policies come from the rules by the aggregate's client.
+"""
+
+from clientflow.workspace.base import Service
+from clientflow.workspace.changes import ChangeService
+from clientflow.workspace.core import RulesSource, Workspace, open_workspace
+from clientflow.workspace.issues import IssueService
+
+__all__ = [
+    "ChangeService",
+    "IssueService",
+    "RulesSource",
+    "Service",
+    "Workspace",
+    "open_workspace",
+]

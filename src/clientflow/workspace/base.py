@@ -1,0 +1,111 @@
+"""What every workflow service of a workspace shares: load, check, decide, save, list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+
+import pendulum
+
+from clientflow.core import (
+    Aggregate,
+    AlreadyExists,
+    Decision,
+    NotFound,
+    ValidationError,
+    check_id,
+    to_utc,
+)
+from clientflow.engine import Command, Result
+from clientflow.ports import AggregateRow, Query
+
+if TYPE_CHECKING:
+    from clientflow.workspace.core import Workspace
+
+__all__ = ["Service"]
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Service(Generic[A]):
+    """One workflow's commands and queries, bound to a workspace.
+
+    Every command takes the aggregate id first, ``by=`` the actor, then its payload and
+    ``at=`` (default: the workspace's clock). The policies come from the rules the store
+    runs under, by the aggregate's client; nothing the rules say is passed per call.
+    """
+
+    noun: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    aggregate: ClassVar[type]
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    def get(self, aggregate_id: str) -> A:
+        """The current state; ``NotFound`` for an unknown id, ``ValidationError`` for the
+        id of another workflow's aggregate."""  # noqa: D205, D209
+        found = self._workspace.store.load(check_id(aggregate_id, f"{self.kind} id"))
+        return self._mine(aggregate_id, found)
+
+    def list(
+        self,
+        *,
+        client: str | None = None,
+        project: str | None = None,
+        owner: str | None = None,
+        status: str | Sequence[str] | None = None,
+        open: bool | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AggregateRow]:
+        """Rows of this workflow from the read side, by id, after ``after`` (paging)."""
+        query = Query(self.kind, client, project, owner, status, open)
+        return list(self._workspace.store.rows(query, after=after, limit=limit))
+
+    def _mine(self, aggregate_id: str, found: object) -> A:
+        if found is None:
+            raise NotFound(self.noun, aggregate_id)
+        if not isinstance(found, self.aggregate):
+            other = self._workspace.store.codec.kind_of(found).name  # type: ignore[arg-type]
+            article = "an" if self.noun[0] in "aeiou" else "a"
+            raise ValidationError(
+                f"{self.kind} id",
+                f"the id of {article} {self.noun}",
+                got=f"{aggregate_id} (a {other})",
+            )
+        return found  # type: ignore[return-value]
+
+    def _when(self, at: dt.datetime | None, now: pendulum.DateTime) -> pendulum.DateTime:
+        return now if at is None else to_utc(at, "at")
+
+    def _create(
+        self,
+        aggregate_id: str,
+        make: Callable[[pendulum.DateTime], Decision[A]],
+        at: dt.datetime | None,
+        key: str | None,
+    ) -> Result[A]:
+        check_id(aggregate_id, f"{self.kind} id")
+
+        def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+            if current is not None:
+                raise AlreadyExists(aggregate_id, actual=current.version)
+            return make(self._when(at, now))
+
+        return self._workspace.engine.execute(Command(aggregate_id, decide, key))
+
+    def _act(
+        self,
+        aggregate_id: str,
+        step: Callable[[A, pendulum.DateTime], Decision[A]],
+        at: dt.datetime | None,
+        key: str | None,
+    ) -> Result[A]:
+        check_id(aggregate_id, f"{self.kind} id")
+
+        def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+            return step(self._mine(aggregate_id, current), self._when(at, now))
+
+        return self._workspace.engine.execute(Command(aggregate_id, decide, key))

@@ -1,0 +1,146 @@
+"""The host's front door: one object bound to one store and the rules it runs under."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+from clientflow.config import Rules, load_rules, rules_from_dict
+from clientflow.core import Clock, ConfigError, ConfigProblem, DomainEvent, SystemClock
+from clientflow.engine import DeliveryReport, Engine, SweepReport
+from clientflow.ports import AggregateRow, Notifier, Query, RulesRevision, Store
+from clientflow.storage import open_store
+from clientflow.workspace.changes import ChangeService
+from clientflow.workspace.issues import IssueService
+
+__all__ = ["RulesSource", "Workspace", "open_workspace"]
+
+RulesSource = Rules | str | Path | Mapping[str, object]
+"""Rules as a :class:`Rules`, a TOML file's path, or a dict (parsed TOML or JSON)."""
+
+
+def _rules(source: RulesSource) -> Rules:
+    if isinstance(source, Rules):
+        return source
+    if isinstance(source, str | Path):
+        return load_rules(source)
+    return rules_from_dict(source)
+
+
+class Workspace:
+    """One store, the rules it runs under, a clock and an optional notifier.
+
+    Services: :attr:`changes` (change requests) and :attr:`issues` (issue escalation);
+    every command takes the aggregate id, ``by=`` the actor, its payload and ``at=``.
+    ``sweep()`` fires due timers, ``deliver()`` feeds the notifier, ``rows()`` lists
+    from the read side. Build one with :func:`clientflow.open`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        rules: Rules,
+        revision: RulesRevision,
+        *,
+        clock: Clock | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.revision = revision
+        self.clock: Clock = clock or SystemClock()
+        self.engine = Engine(store, clock=self.clock, notifier=notifier)
+        self.changes = ChangeService(self)
+        self.issues = IssueService(self)
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.store!r}, rules revision {self.revision.number})"
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def sweep(self, at: dt.datetime | None = None) -> SweepReport:
+        """Fire every timer due by ``at`` (default: the clock), each exactly once."""
+        return self.engine.sweep(at)
+
+    def deliver(self) -> DeliveryReport:
+        """Offer the notifier every event not delivered yet (see :meth:`Engine.deliver`)."""
+        return self.engine.deliver()
+
+    def rows(
+        self, query: Query, *, after: str | None = None, limit: int = 100
+    ) -> list[AggregateRow]:
+        """Rows of any workflow from the read side (see :class:`~clientflow.ports.Query`)."""
+        return list(self.store.rows(query, after=after, limit=limit))
+
+    def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:
+        """Every event of one aggregate, oldest first."""
+        return self.engine.history(aggregate_id)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+
+def open_workspace(
+    url: str,
+    rules: RulesSource | None = None,
+    *,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    apply: bool = False,
+) -> Workspace:
+    """Open the store at ``url`` under its rules (see :func:`clientflow.open`)."""
+    given = None if rules is None else _rules(rules)
+    codec = (given or _bootstrap()).codec()
+    store = open_store(url, codec, create=True)
+    try:
+        revision = store.rules_revision()
+        now = (clock or SystemClock()).now()
+        if revision is None:
+            if given is None:
+                raise ConfigError(
+                    [ConfigProblem("rules", f"{url} is a new store: give the rules it runs under")]
+                )
+            revision = store.apply_rules(given.fingerprint, given.source, now)
+            return Workspace(store, given, revision, clock=clock, notifier=notifier)
+        stored = rules_from_dict(json.loads(revision.source))
+        if given is None or given.fingerprint == revision.fingerprint:
+            if given is None:
+                store.close()
+                store = open_store(url, stored.codec(), create=False)
+            return Workspace(store, given or stored, revision, clock=clock, notifier=notifier)
+        if not apply:
+            changed = ", ".join(stored.differences(given)) or "formatting only"
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        "rules",
+                        f"differ from the rules {url} runs under (revision {revision.number})"
+                        f" in: {changed}; open with apply=True (or `clientflow rules apply`)"
+                        " to make them the new revision",
+                    )
+                ]
+            )
+        revision = store.apply_rules(given.fingerprint, given.source, now)
+        return Workspace(store, given, revision, clock=clock, notifier=notifier)
+    except BaseException:
+        store.close()
+        raise
+
+
+def _bootstrap() -> Rules:
+    # Only to read the store's own rules: kinds and event types are the same under any
+    # rules, and no timer fires through this codec.
+    return Rules({})

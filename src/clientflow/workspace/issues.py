@@ -1,0 +1,269 @@
+"""Issues through a workspace: SLA, calendar, escalation and permissions from the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pendulum
+
+from clientflow import escalation
+from clientflow.core import Actor, ConfigError, ConfigProblem, Decision
+from clientflow.engine import Result
+from clientflow.escalation import Issue, IssueKind
+from clientflow.workspace.base import Service
+
+__all__ = ["IssueService"]
+
+
+class IssueService(Service[Issue]):
+    """Report issues and move them along; every SLA and escalation rule comes from the rules.
+
+    >>> import clientflow, pendulum
+    >>> from clientflow.demo import RULES_FILE
+    >>> ws = clientflow.open("memory://", RULES_FILE,
+    ...                      clock=clientflow.ManualClock(pendulum.datetime(2026, 3, 2, 2)))
+    >>> anna = clientflow.Actor("anna", {"client"})
+    >>> issue = ws.issues.report("ISS-1", by=anna, client="lotus", project="portal",
+    ...                          title="Login fails", priority="P1", owner="chen.jie").aggregate
+    >>> issue.status, issue.next_deadline
+    ('reported', DateTime(2026, 3, 2, 2, 30, 0, tzinfo=Timezone('UTC')))
+    """
+
+    noun = "issue"
+    kind = escalation.KIND_NAME
+    aggregate = Issue
+
+    def _context(self, issue: Issue) -> dict[str, Any]:
+        rules = self._workspace.rules
+        return {
+            "calendar": rules.calendar_for(issue.client),
+            "escalation": rules.escalation_for(issue.client),
+        }
+
+    def report(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        client: str,
+        project: str,
+        title: str,
+        priority: str,
+        owner: str,
+        kind: IssueKind | str = IssueKind.ISSUE,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Record a new issue; its SLA is chosen by the rules and its clocks start."""
+        rules = self._workspace.rules
+        if rules.sla is None:
+            raise ConfigError(
+                [ConfigProblem("sla", "rules with [[sla]] policies to report issues")]
+            )
+        sla = rules.sla
+        chosen = IssueKind(kind) if isinstance(kind, str) and kind in _KINDS else kind
+
+        def make(now: pendulum.DateTime) -> Decision[Issue]:
+            return escalation.report_issue(
+                issue_id,
+                kind=chosen,  # type: ignore[arg-type]
+                client=client,
+                project=project,
+                title=title,
+                priority=priority,
+                owner=owner,
+                reporter=by,
+                now=now,
+                sla=sla,
+                escalation=rules.escalation_for(client),
+                calendar=rules.calendar_for(client),
+            )
+
+        return self._create(issue_id, make, at, key)
+
+    def _team(
+        self,
+        issue_id: str,
+        command: Any,
+        *args: object,
+        by: Actor,
+        at: dt.datetime | None,
+        key: str | None,
+        timers: bool = True,
+    ) -> Result[Issue]:
+        """Run a team command with the issue's calendar (and escalation, if it has timers)."""
+        permissions = self._workspace.rules.issue_permissions
+
+        def step(issue: Issue, now: pendulum.DateTime) -> Decision[Issue]:
+            context = self._context(issue)
+            if not timers:
+                context.pop("escalation")
+            return command(  # type: ignore[no-any-return]
+                issue, *args, by, now, **context, permissions=permissions
+            )
+
+        return self._act(issue_id, step, at, key)
+
+    def acknowledge(
+        self, issue_id: str, *, by: Actor, at: dt.datetime | None = None, key: str | None = None
+    ) -> Result[Issue]:
+        """First response: stops the first-response clock."""
+        return self._team(issue_id, escalation.acknowledge, by=by, at=at, key=key)
+
+    def start_investigation(
+        self, issue_id: str, *, by: Actor, at: dt.datetime | None = None, key: str | None = None
+    ) -> Result[Issue]:
+        """Work on the cause begins."""
+        return self._team(issue_id, escalation.start_investigation, by=by, at=at, key=key)
+
+    def propose_solution(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        solution: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Put a solution to the client."""
+        return self._team(issue_id, escalation.propose_solution, solution, by=by, at=at, key=key)
+
+    def reject_solution(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        reason: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """The client turned the solution down: back to investigating."""
+        return self._team(issue_id, escalation.reject_solution, reason, by=by, at=at, key=key)
+
+    def wait_on_client(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        reason: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Ask the client for something: the SLA clocks pause until they reply."""
+        return self._team(
+            issue_id, escalation.wait_on_client, reason, by=by, at=at, key=key, timers=False
+        )
+
+    def client_replied(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        message: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """The client wrote: paused clocks resume."""
+        return self._team(issue_id, escalation.client_replied, message, by=by, at=at, key=key)
+
+    def reply(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        message: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """The team answered the client: the next-reply clock stops."""
+        return self._team(issue_id, escalation.team_reply, message, by=by, at=at, key=key)
+
+    def add_update(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        note: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """A progress note; resets the no-update trigger."""
+        return self._team(issue_id, escalation.add_update, note, by=by, at=at, key=key)
+
+    def change_priority(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        priority: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Re-prioritise within the issue's SLA version, keeping accumulated pauses."""
+        return self._team(
+            issue_id, escalation.change_priority, priority, by=by, at=at, key=key, timers=False
+        )
+
+    def resolve(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        resolution: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Resolve: every clock stops, the escalation ends, the client is told."""
+        return self._team(
+            issue_id, escalation.resolve, resolution, by=by, at=at, key=key, timers=False
+        )
+
+    def reopen(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        reason: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """The problem is back: the resolution clock runs again."""
+        return self._team(issue_id, escalation.reopen, reason, by=by, at=at, key=key)
+
+    def close(
+        self, issue_id: str, *, by: Actor, at: dt.datetime | None = None, key: str | None = None
+    ) -> Result[Issue]:
+        """Close a resolved issue (the client confirms, or the team)."""
+        permissions = self._workspace.rules.issue_permissions
+        return self._act(
+            issue_id,
+            lambda issue, now: escalation.close(issue, by, now, permissions=permissions),
+            at,
+            key,
+        )
+
+    def escalate(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        reason: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Escalate by hand one level up, with a reason (needs an escalation policy)."""
+        return self._team(issue_id, escalation.escalate, reason, by=by, at=at, key=key)
+
+    def acknowledge_escalation(
+        self, issue_id: str, *, by: Actor, at: dt.datetime | None = None, key: str | None = None
+    ) -> Result[Issue]:
+        """A recipient of the current level takes the escalation; the chain stops."""
+
+        def step(issue: Issue, now: pendulum.DateTime) -> Decision[Issue]:
+            return escalation.acknowledge_escalation(issue, by, now, **self._context(issue))
+
+        return self._act(issue_id, step, at, key)
+
+
+_KINDS = {kind.value for kind in IssueKind}

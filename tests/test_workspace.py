@@ -1,0 +1,132 @@
+"""The workspace: one object bound to a store and its rules, one convention for every call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pendulum
+import pytest
+
+import clientflow
+from clientflow import (
+    Actor,
+    AlreadyExists,
+    ConfigError,
+    ManualClock,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from clientflow.changes import Impact, Money, Priority, Risk
+from clientflow.demo import RULES_FILE, demo_rules
+from clientflow.ports import Query
+
+MONDAY = pendulum.datetime(2026, 3, 2, 2)  # 10:00 in Shanghai
+ANNA = Actor("anna", {"client"})
+LI = Actor("li.wei", {"pm"})
+CHEN = Actor("chen.jie", {"engineer"})
+IMPACT = Impact(
+    schedule_days=2,
+    cost=Money("9000", "CNY"),
+    effort_hours=16,
+    risk=Risk.MEDIUM,
+    in_scope=False,
+    priority=Priority.SHOULD,
+)
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ws.db'}"
+
+
+def opened(url: str, **options: object) -> clientflow.workspace.Workspace:
+    return clientflow.open(url, RULES_FILE, clock=ManualClock(MONDAY), **options)  # type: ignore[arg-type]
+
+
+def test_a_change_goes_from_request_to_approval_with_one_object(url: str) -> None:
+    """Calendar, approval policy and directory come from the rules; no lambdas, no policies."""
+    with opened(url) as ws:
+        ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO")
+        ws.changes.submit("CR-1", by=ANNA)
+        ws.changes.assess("CR-1", by=LI, impact=IMPACT)
+        waiting = ws.changes.request_approval("CR-1", by=LI).aggregate
+        assert (waiting.status, waiting.route) == ("awaiting_approval", "budget")
+        assert waiting.next_deadline == demo_rules().calendar_for("lotus").add(
+            MONDAY, pendulum.duration(hours=16)
+        )
+        approved = ws.changes.vote("CR-1", by=LI, verdict="approve").aggregate
+        assert approved.status == "approved"
+        [row] = ws.changes.list(client="lotus")
+        assert (row.id, row.status, row.owner) == ("CR-1", "approved", "anna")
+
+
+def test_an_issue_runs_under_the_clients_sla_escalation_and_permissions(url: str) -> None:
+    """Reported, acknowledged, swept into escalation, resolved: all by the rules."""
+    with opened(url) as ws:
+        issue = ws.issues.report(
+            "ISS-1",
+            by=ANNA,
+            client="lotus",
+            project="lotus-app",
+            title="Login fails",
+            priority="P1",
+            owner="chen.jie",
+        ).aggregate
+        assert issue.terms.policy == "gold"
+        with pytest.raises(PermissionDenied, match="acknowledge issue ISS-1"):
+            ws.issues.acknowledge("ISS-1", by=Actor("mallory"))
+        ws.issues.acknowledge("ISS-1", by=CHEN, at=MONDAY.add(minutes=10))
+        report = ws.sweep(MONDAY.add(days=2))
+        assert [aggregate_id for aggregate_id, _ in report.fired] == ["ISS-1"]
+        escalated = ws.issues.get("ISS-1")
+        assert escalated.escalation is not None
+        done = ws.issues.resolve("ISS-1", by=CHEN, resolution="cert renewed", at=MONDAY.add(days=2))
+        assert done.aggregate.status == "resolved"
+        # the account-director level reassigned it: it is on their list now
+        assert escalated.owner == "wang.fang"
+        assert [r.id for r in ws.rows(Query(owner="wang.fang", open=True))] == ["ISS-1"]
+
+
+def test_wrong_ids_and_times_are_typed_errors_and_change_nothing(url: str) -> None:
+    """Unknown id, taken id, another workflow's id, a time before the last event."""
+    with opened(url) as ws:
+        ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO")
+        with pytest.raises(NotFound, match="no change request with id 'CR-9'"):
+            ws.changes.submit("CR-9", by=ANNA)
+        with pytest.raises(AlreadyExists, match="CR-1 already exists"):
+            ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="again")
+        with pytest.raises(ValidationError, match=r"the id of an issue.*CR-1 \(a change\)"):
+            ws.issues.acknowledge("CR-1", by=CHEN)
+        with pytest.raises(ValidationError, match="at or after the last event of CR-1"):
+            ws.changes.submit("CR-1", by=ANNA, at=MONDAY.subtract(hours=1))
+        with pytest.raises(ValidationError, match="change id"):
+            ws.changes.submit("CR-1 ", by=ANNA)
+        assert [e.event_type for e in ws.history("CR-1")] == ["change.requested"]
+
+
+def test_a_store_keeps_its_rules_and_refuses_others_until_applied(url: str) -> None:
+    """New stores need rules; reopening uses the recorded ones; other rules name what differs."""
+    with pytest.raises(ConfigError, match="new store: give the rules"):
+        clientflow.open(url)
+    opened(url).close()
+    with clientflow.open(url) as again:
+        assert again.revision.number == 1
+        assert again.rules.fingerprint == demo_rules().fingerprint
+    data = json.loads(demo_rules().source)
+    data["escalation"]["standard"]["reopen_limit"] = 3
+    with pytest.raises(ConfigError, match="in: escalation; open with apply=True"):
+        clientflow.open(url, data)
+    with clientflow.open(url, data, apply=True) as applied:
+        assert applied.revision.number == 2
+        assert applied.rules.escalation["standard"].reopen_limit == 3
+
+
+def test_the_same_key_applies_a_command_once(url: str) -> None:
+    """A double-submitted form with its idempotency key changes the change once."""
+    with opened(url) as ws:
+        ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO", key="form-1")
+        again = ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO", key="form-1")
+        assert again.duplicate
+        assert len(ws.history("CR-1")) == 1
