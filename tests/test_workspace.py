@@ -130,3 +130,48 @@ def test_the_same_key_applies_a_command_once(url: str) -> None:
         again = ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO", key="form-1")
         assert again.duplicate
         assert len(ws.history("CR-1")) == 1
+
+
+def test_feedback_is_followed_up_on_the_clients_calendar(url: str) -> None:
+    """A detractor: triaged, assigned, contacted, planned, done, confirmed, closed."""
+    with opened(url) as ws:
+        item = ws.feedback.receive(
+            "FB-1", by=LI, client="lotus", project="lotus-app", contact="anna",
+            channel="survey", nps=2, text="Too slow",
+        ).aggregate  # fmt: skip
+        assert item.sentiment is not None
+        assert item.sentiment.value == "negative"
+        with pytest.raises(PermissionDenied, match="override the negative sentiment"):
+            ws.feedback.triage("FB-1", by=CHEN, sentiment="positive", reason="misclick")
+        ws.feedback.triage("FB-1", by=LI)
+        ws.feedback.assign("FB-1", by=LI, owner="chen.jie")
+        ws.feedback.record_contact("FB-1", by=CHEN, note="called")
+        ws.feedback.plan_action("FB-1", by=CHEN, plan="add an index")
+        ws.feedback.complete_action("FB-1", by=CHEN)
+        ws.feedback.confirm("FB-1", by=CHEN, note="client happy")
+        assert ws.feedback.close("FB-1", by=LI).aggregate.status == "closed"
+        [row] = ws.feedback.list(client="lotus", open=False)
+        assert row.id == "FB-1"
+
+
+def test_surveys_are_throttled_per_contact_by_the_rules(url: str) -> None:
+    """Two survey requests to one contact in a row: the second is held back."""
+    with opened(url) as ws:
+        first = ws.surveys.request("anna", by=LI, survey_id="S-1", client="lotus")
+        assert [e.event_type for e in first.events] == ["survey.sent"]
+        second = ws.surveys.request("anna", by=LI, survey_id="S-2", client="lotus")
+        assert [e.event_type for e in second.events] == ["survey.deferred"]  # over_limit = defer
+        answered = ws.surveys.answer("anna", by=ANNA, survey_id="S-1")
+        assert answered.events
+
+
+def test_a_plan_is_created_from_the_clients_template(url: str) -> None:
+    """Items, silence and reply rules come from the template; touchpoints satisfy items."""
+    with opened(url) as ws:
+        plan = ws.plans.create("P-1", by=LI, client="lotus", project="lotus-app").aggregate
+        assert [item.id for item in plan.items] == [i.id for i in demo_rules().plan_items("lotus")]
+        assert plan.timezone == "Asia/Shanghai"
+        done = ws.plans.archive("P-1", by=LI, at=MONDAY.add(days=1)).aggregate
+        assert done.next_deadline is None
+        with pytest.raises(NotFound, match="no client in the rules with id 'nobody'"):
+            ws.plans.create("P-2", by=LI, client="nobody", project="x")

@@ -1,7 +1,8 @@
 """The host's front door: :func:`clientflow.open` gives a :class:`Workspace`.
 
 A workspace is bound to one store and the rules it runs under, with one service per
-workflow (``ws.changes``, ``ws.issues``), ``sweep()``, ``deliver()`` and read-side
+workflow (``ws.changes``, ``ws.issues``, ``ws.feedback``, ``ws.surveys``, ``ws.plans``),
+``sweep()``, ``deliver()`` and read-side
 queries. Every command: aggregate id first, ``by=`` the actor, then the payload, then
 ``at=`` (default: the clock); policies come from the rules by the aggregate's client.
 """
@@ -9,13 +10,17 @@ queries. Every command: aggregate id first, ``by=`` the actor, then the payload,
 from clientflow.workspace.base import Service
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.core import RulesSource, Workspace, open_workspace
+from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 
 __all__ = [
     "ChangeService",
+    "FeedbackService",
     "IssueService",
+    "PlanService",
     "RulesSource",
     "Service",
+    "SurveyService",
     "Workspace",
     "open_workspace",
 ]

@@ -14,6 +14,7 @@ from clientflow.engine import DeliveryReport, Engine, SweepReport
 from clientflow.ports import AggregateRow, Notifier, Query, RulesRevision, Store
 from clientflow.storage import open_store
 from clientflow.workspace.changes import ChangeService
+from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 
 __all__ = ["RulesSource", "Workspace", "open_workspace"]
@@ -33,7 +34,8 @@ def _rules(source: RulesSource) -> Rules:
 class Workspace:
     """One store, the rules it runs under, a clock and an optional notifier.
 
-    Services: :attr:`changes` (change requests) and :attr:`issues` (issue escalation);
+    Services: :attr:`changes` (change requests), :attr:`issues` (issue escalation),
+    :attr:`feedback`, :attr:`surveys` (per contact) and :attr:`plans` (communication);
     every command takes the aggregate id, ``by=`` the actor, its payload and ``at=``.
     ``sweep()`` fires due timers, ``deliver()`` feeds the notifier, ``rows()`` lists
     from the read side. Build one with :func:`clientflow.open`.
@@ -55,6 +57,9 @@ class Workspace:
         self.engine = Engine(store, clock=self.clock, notifier=notifier)
         self.changes = ChangeService(self)
         self.issues = IssueService(self)
+        self.feedback = FeedbackService(self)
+        self.surveys = SurveyService(self)
+        self.plans = PlanService(self)
 
     def __repr__(self) -> str:
         return f"Workspace({self.store!r}, rules revision {self.revision.number})"
