@@ -51,9 +51,11 @@ from clientflow.core import (
     ValidationError,
     WorkingHours,
     decide,
+    json_form,
     parse_instant,
     rebuild,
     require,
+    to_json,
     to_utc,
 )
 
@@ -101,10 +103,12 @@ __all__ = [
     "WorkingHours",
     "__version__",
     "decide",
+    "json_form",
     "open",
     "parse_instant",
     "rebuild",
     "require",
+    "to_json",
     "to_utc",
 ]
 

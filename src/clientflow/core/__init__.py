@@ -40,6 +40,7 @@ from clientflow.core.errors import (
     ValidationError,
 )
 from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
+from clientflow.core.forms import JSONValue, iso_duration, json_form, to_json
 from clientflow.core.hours import WEEKDAYS, Shift, WorkingHours
 from clientflow.core.ids import ID_RULE, MAX_ID_LENGTH, check_id, check_ids, id_problem
 from clientflow.core.instants import (
@@ -95,6 +96,7 @@ __all__ = [
     "IsActor",
     "IsNotParty",
     "IsParty",
+    "JSONValue",
     "ManualClock",
     "NotFound",
     "Parties",
@@ -118,10 +120,13 @@ __all__ = [
     "duration_micros",
     "from_micros",
     "id_problem",
+    "iso_duration",
+    "json_form",
     "parse_instant",
     "rebuild",
     "require",
     "rule_from_names",
+    "to_json",
     "to_micros",
     "to_utc",
     "validate_duration",
