@@ -325,3 +325,34 @@ def test_permissions_come_from_the_rules_in_names() -> None:
     assert "permissions.issues.team" in problems_of(data)
     defaults = rules_from_dict(demo_data())
     assert defaults.issue_permissions.team.allows(Actor("e", {"engineer"}), {})
+
+
+def test_single_rules_answer_without_a_store() -> None:
+    """SLA clocks for a host's own ticket, an approval route, the next communications."""
+    rules = rules_from_dict(demo_data())
+    opened = pendulum.datetime(2026, 9, 30, 1)  # Wednesday 09:00 in Shanghai
+    first, resolution = rules.sla_clocks("lotus", priority="P1", opened_at=opened)
+    assert (first.metric, resolution.metric) == ("first_response", "resolution")
+    assert first.deadline == pendulum.datetime(2026, 9, 30, 10, tz="Asia/Shanghai")
+    paused = rules.sla_clocks(
+        "lotus",
+        priority="P1",
+        opened_at=opened,
+        pauses=[(opened.add(hours=1), opened.add(hours=3))],  # 10:00-12:00: 2 working hours
+    )
+    assert paused[1].deadline == rules.calendar_for("lotus").add(
+        resolution.deadline, pendulum.duration(hours=2)
+    )
+    small = changes.Impact(
+        schedule_days=0,
+        cost=changes.Money("100", "CNY"),
+        effort_hours=2,
+        risk=changes.Risk.LOW,
+        in_scope=True,
+        priority=changes.Priority.COULD,
+    )
+    assert rules.approval_route("lotus-app", small).name == "standard"
+    upcoming = rules.next_communications("lotus", after=opened, count=3)
+    assert len(upcoming) == 3
+    assert [o.at for o in upcoming] == sorted(o.at for o in upcoming)
+    assert all(o.at > opened for o in upcoming)

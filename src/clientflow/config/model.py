@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -12,8 +13,14 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback
 from clientflow.changes import ApprovalPolicy
-from clientflow.core import BusinessCalendar, Codec, NotFound, Rule, WorkflowKind
-from clientflow.escalation import EscalationPolicy, IssuePermissions, SlaAgreement
+from clientflow.core import BusinessCalendar, Codec, NotFound, Rule, WorkflowKind, to_utc
+from clientflow.escalation import (
+    EscalationPolicy,
+    IssueKind,
+    IssuePermissions,
+    SlaAgreement,
+    SlaClock,
+)
 from clientflow.feedback import OVERRIDE_SENTIMENT, FeedbackPolicy, SurveyPolicy
 
 __all__ = ["ClientRules", "PlanTemplate", "Rules"]
@@ -175,6 +182,68 @@ class Rules:
             return self.client_of_project(change.project)
         except NotFound:
             return ""  # a project the rules do not list: indexed without a client
+
+    # -- single rules, no store -------------------------------------------------------------
+
+    def sla_clocks(
+        self,
+        client: str,
+        *,
+        priority: str,
+        opened_at: dt.datetime,
+        kind: IssueKind | str = IssueKind.ISSUE,
+        project: str = "",
+        pauses: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+    ) -> tuple[SlaClock, ...]:
+        """The SLA clocks a ticket of this client, kind and priority would run.
+
+        For hosts that keep their own tickets: each clock has its deadline and warning
+        instants in business time on the client's calendar, pushed by the business time
+        of each ``(start, end)`` pause, exactly as the issue workflow computes them.
+
+        >>> import pendulum
+        >>> from clientflow.demo import demo_rules
+        >>> first, resolution = demo_rules().sla_clocks(
+        ...     "lotus", priority="P1", opened_at=pendulum.datetime(2026, 9, 30, 9))
+        >>> resolution.deadline.in_timezone("Asia/Shanghai")  # National Day week skipped
+        DateTime(2026, 10, 8, 17, 0, 0, tzinfo=Timezone('Asia/Shanghai'))
+        """
+        if self.sla is None:
+            raise NotFound("SLA policy in the rules", client)
+        chosen = IssueKind(kind) if isinstance(kind, str) else kind
+        terms = self.sla.select(chosen, client, project).terms()
+        return escalation.projected_clocks(
+            terms,
+            priority,
+            to_utc(opened_at, "opened_at"),
+            self.calendar_for(client),
+            [(to_utc(a, "pause start"), to_utc(b, "pause end")) for a, b in pauses],
+        )
+
+    def approval_route(self, project: str, impact: changes.Impact) -> changes.Route:
+        """The route a change with this impact takes under its client's approval policy."""
+        return self.approval_for(self.client_of_project(project)).route(impact)
+
+    def next_communications(
+        self, client: str, *, after: dt.datetime, count: int = 5
+    ) -> tuple[cadence.Occurrence, ...]:
+        """The next ``count`` communications of the client's plan template after ``after``."""
+        found = self.client(client)
+        if not found.plan:
+            return ()
+        schedule = self.schedule_for(client)
+        zone = self.calendar_for(client).timezone
+        start = to_utc(after, "after")
+        upcoming: list[cadence.Occurrence] = []
+        for item in self.plans[found.plan].items:
+            at = start
+            for _ in range(count):
+                following = schedule.next_after(item, zone, at)
+                if following is None:
+                    break
+                upcoming.append(following)
+                at = following.at
+        return tuple(sorted(upcoming, key=lambda o: o.at)[:count])
 
     def codec(self) -> Codec:
         """A codec for a store holding every workflow, with timers wired to these rules."""

@@ -68,6 +68,7 @@ from clientflow.escalation.policy import (
     SlaAgreement,
     SlaPolicy,
     digest,
+    projected_clocks,
     report,
 )
 
@@ -121,6 +122,7 @@ __all__ = [
     "escalate",
     "fire_timers",
     "kind",
+    "projected_clocks",
     "propose_solution",
     "reject_solution",
     "reopen",

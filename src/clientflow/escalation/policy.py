@@ -53,6 +53,7 @@ __all__ = [
     "digest",
     "fire",
     "pause",
+    "projected_clocks",
     "report",
     "restart",
     "resume",
@@ -395,6 +396,29 @@ def start_clock(
         at, target, zero, fractions, fired=frozenset(), calendar=calendar
     )
     return SlaClock(metric, at, target, zero, deadline, deadline, thresholds)
+
+
+def projected_clocks(
+    terms: SlaTerms,
+    priority: str,
+    opened_at: pendulum.DateTime,
+    calendar: BusinessCalendar,
+    pauses: Iterable[tuple[pendulum.DateTime, pendulum.DateTime]] = (),
+) -> tuple[SlaClock, ...]:
+    """The first-response and resolution clocks of a ticket, after these pauses.
+
+    The same arithmetic as the issue workflow, for hosts that keep their own tickets.
+    """
+    targets = terms.for_priority(priority)
+    clocks = [
+        start_clock(
+            "first_response", targets.first_response, opened_at, terms.thresholds, calendar
+        ),
+        start_clock("resolution", targets.resolution, opened_at, terms.thresholds, calendar),
+    ]
+    for begin, end in pauses:
+        clocks = [resume(pause(clock, begin), end, calendar) for clock in clocks]
+    return tuple(clocks)
 
 
 def retime(
