@@ -11,7 +11,11 @@ caused it was saved, and runs the engine's sweep from a cron-like endpoint.
     curl -X POST localhost:8000/issues -d '{"id": "ACME-1", "client": "acme",
                                            "title": "Login fails", "priority": "P1"}'
     curl localhost:8000/issues/ACME-1
+    curl 'localhost:8000/issues?client=acme'      # or ?owner=li: the read side, no scan
     curl -X POST 'localhost:8000/sweep?now=2026-12-01T12:00:00Z'
+
+Every clientflow call goes through one workspace (``clientflow.open`` on the store built
+on the host's own SQLAlchemy engine); responses are clientflow's JSON forms.
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ from wsgiref.simple_server import make_server
 import pendulum
 import sqlalchemy as sa
 
+import clientflow
 from clientflow import escalation
 from clientflow.config import Rules, load_rules
-from clientflow.core import Actor, ClientflowError, Clock, Decision, NotFound, SystemClock
+from clientflow.core import Actor, ClientflowError, Clock, NotFound, json_form
 from clientflow.core import ValidationError as ClientflowValidationError
-from clientflow.engine import Command, Engine
 from clientflow.ports import StoredEvent
 from clientflow.storage.sql import SQLAlchemyStore
 
@@ -99,8 +103,8 @@ class HostApp:
         self.store = SQLAlchemyStore(self.db, rules.codec(), prefix=f"{prefix}cf_")
         self.store.create_schema()
         self.rules = rules
-        self.engine = Engine(
-            self.store, clock=clock or SystemClock(), notifier=OutboxNotifier(self.db, self.tables)
+        self.ws = clientflow.open(
+            self.store, rules, clock=clock, notifier=OutboxNotifier(self.db, self.tables)
         )
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -126,6 +130,10 @@ class HostApp:
             return "201 Created", data
         if method == "POST" and path == "/issues":
             return "201 Created", self._report(_json(environ))
+        if method == "GET" and path == "/issues":
+            query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+            rows = self.ws.issues.list(client=query.get("client"), owner=query.get("owner"))
+            return "200 OK", json_form(rows)
         match = re.fullmatch(r"/issues/([\w.-]+)(/acknowledge)?", path)
         if match and method == "GET" and not match.group(2):
             return "200 OK", self._issue(match.group(1))
@@ -134,7 +142,7 @@ class HostApp:
         if method == "POST" and path == "/sweep":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             now = pendulum.parse(query["now"][0]) if "now" in query else None
-            report = self.engine.sweep(now)  # type: ignore[arg-type]
+            report = self.ws.sweep(now)  # type: ignore[arg-type]
             return "200 OK", {
                 "fired": {aid: [type(e).__name__ for e in events] for aid, events in report.fired}
             }
@@ -151,42 +159,22 @@ class HostApp:
             ).first()
         if client is None:
             raise NotFound("client", data["client"])
-        calendar = self.rules.calendar_for(data["client"])
-        sla, policy = self.rules.sla, self.rules.escalation_for(data["client"])
-        assert sla is not None
-
-        def report(_: None, now: pendulum.DateTime) -> Decision[escalation.Issue]:
-            return escalation.report_issue(
-                data["id"],
-                kind=escalation.IssueKind.ISSUE,
-                client=data["client"],
-                project=data["client"],
-                title=data["title"],
-                priority=data["priority"],
-                owner=client.manager,
-                reporter=Actor(f"{data['client']}-contact", {"client"}),
-                now=now,
-                sla=sla,
-                escalation=policy,
-                calendar=calendar,
-            )
-
-        return _issue_json(self.engine.execute(Command(data["id"], report)).aggregate, self.rules)
+        result = self.ws.issues.report(
+            data["id"],
+            by=Actor(f"{data['client']}-contact", {"client"}),
+            client=data["client"],
+            project=data["client"],
+            title=data["title"],
+            priority=data["priority"],
+            owner=client.manager,
+        )
+        return _issue_json(result.aggregate, self.rules)
 
     def _issue(self, issue_id: str) -> object:
-        issue = self.engine.load(issue_id)
-        assert isinstance(issue, escalation.Issue)
-        return _issue_json(issue, self.rules)
+        return _issue_json(self.ws.issues.get(issue_id), self.rules)
 
     def _acknowledge(self, issue_id: str) -> object:
-        issue = self.engine.load(issue_id)
-        assert isinstance(issue, escalation.Issue)
-        calendar = self.rules.calendar_for(issue.client)
-
-        def ack(current: escalation.Issue, now: pendulum.DateTime) -> Decision[escalation.Issue]:
-            return escalation.acknowledge(current, AGENT, now, calendar=calendar)
-
-        return _issue_json(self.engine.execute(Command(issue_id, ack)).aggregate, self.rules)
+        return _issue_json(self.ws.issues.acknowledge(issue_id, by=AGENT).aggregate, self.rules)
 
 
 def _json(environ: Environ) -> dict[str, str]:
@@ -197,18 +185,15 @@ def _json(environ: Environ) -> dict[str, str]:
     return data
 
 
-def _issue_json(issue: escalation.Issue, rules: Rules) -> dict[str, object]:
+def _issue_json(issue: escalation.Issue, rules: Rules) -> object:
+    """Clientflow's JSON form of the issue, plus its deadlines in the client's zone."""
     tz = rules.calendar_for(issue.client).timezone
-    return {
-        "id": issue.id,
-        "status": issue.status,
-        "priority": issue.priority,
-        "owner": issue.owner,
-        "escalation_level": issue.escalation.level if issue.escalation else None,
-        "deadlines": {
-            clock.metric: clock.deadline.in_timezone(tz).isoformat() for clock in issue.clocks
-        },
+    form = json_form(issue)
+    assert isinstance(form, dict)
+    form["local_deadlines"] = {
+        clock.metric: clock.deadline.in_timezone(tz).isoformat() for clock in issue.clocks
     }
+    return form
 
 
 def main() -> None:

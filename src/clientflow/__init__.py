@@ -60,7 +60,7 @@ from clientflow.core import (
 )
 
 if TYPE_CHECKING:
-    from clientflow.ports import Notifier
+    from clientflow.ports import Notifier, Store
     from clientflow.workspace import RulesSource, Workspace
 
 __all__ = [
@@ -115,15 +115,16 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+# The documented front door: the name shadows the builtin only inside this module.
 def open(
-    url: str,
+    url: str | Store,
     rules: RulesSource | None = None,
     *,
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     apply: bool = False,
 ) -> Workspace:
-    """Open the store at ``url`` as a :class:`~clientflow.workspace.Workspace`.
+    """Open the store at ``url`` (or a store the host built) as a workspace.
 
     ``rules`` (a :class:`~clientflow.config.Rules`, a TOML path or a dict) are required
     for a new store and recorded in it; an existing store runs under the rules it

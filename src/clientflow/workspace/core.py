@@ -99,15 +99,21 @@ class Workspace:
 
 
 def open_workspace(
-    url: str,
+    url: str | Store,
     rules: RulesSource | None = None,
     *,
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     apply: bool = False,
 ) -> Workspace:
-    """Open the store at ``url`` under its rules (see :func:`clientflow.open`)."""
+    """Open the store at ``url`` under its rules (see :func:`clientflow.open`).
+
+    ``url`` may also be a store the host built itself (for example a ``SQLAlchemyStore``
+    on its own engine, with ``rules.codec()``); it is used as it is.
+    """
     given = None if rules is None else _rules(rules)
+    if not isinstance(url, str):
+        return _on_store(url, given, clock=clock, notifier=notifier, apply=apply)
     codec = (given or _bootstrap()).codec()
     store = open_store(url, codec, create=True)
     try:
@@ -143,6 +149,36 @@ def open_workspace(
     except BaseException:
         store.close()
         raise
+
+
+def _on_store(
+    store: Store,
+    given: Rules | None,
+    *,
+    clock: Clock | None,
+    notifier: Notifier | None,
+    apply: bool,
+) -> Workspace:
+    revision = store.rules_revision()
+    now = (clock or SystemClock()).now()
+    if revision is not None and (given is None or given.fingerprint == revision.fingerprint):
+        stored = given or rules_from_dict(json.loads(revision.source))
+        return Workspace(store, stored, revision, clock=clock, notifier=notifier)
+    if given is None:
+        raise ConfigError([ConfigProblem("rules", "a new store: give the rules it runs under")])
+    if revision is not None and not apply:
+        changed = ", ".join(rules_from_dict(json.loads(revision.source)).differences(given))
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "rules",
+                    f"differ from the rules the store runs under (revision {revision.number})"
+                    f" in: {changed or 'formatting only'}; pass apply=True to apply them",
+                )
+            ]
+        )
+    revision = store.apply_rules(given.fingerprint, given.source, now)
+    return Workspace(store, given, revision, clock=clock, notifier=notifier)
 
 
 def _bootstrap() -> Rules:
