@@ -175,3 +175,44 @@ def test_a_plan_is_created_from_the_clients_template(url: str) -> None:
         assert done.next_deadline is None
         with pytest.raises(NotFound, match="no client in the rules with id 'nobody'"):
             ws.plans.create("P-2", by=LI, client="nobody", project="x")
+
+
+def test_payloads_come_as_a_web_handler_receives_them(url: str) -> None:
+    """An impact and a touchpoint as JSON objects; a bad one names the field."""
+    with opened(url) as ws:
+        ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO")
+        ws.changes.submit("CR-1", by=ANNA)
+        impact = {
+            "schedule_days": 2,
+            "cost": {"amount": "9000", "currency": "CNY"},
+            "effort_hours": "16",
+            "risk": "medium",
+            "in_scope": False,
+            "priority": "should",
+        }
+        assessed = ws.changes.assess("CR-1", by=LI, impact=impact).aggregate
+        assert assessed.impact == IMPACT
+        with pytest.raises(ValidationError, match="risk"):
+            ws.changes.assess("CR-1", by=LI, impact={**impact, "risk": "huge"})
+        with pytest.raises(ValidationError, match="only the fields"):
+            ws.changes.assess("CR-1", by=LI, impact={**impact, "budget": 1})
+        ws.plans.create("P-1", by=LI, client="lotus", project="lotus-app")
+        plan = ws.plans.record_touchpoint(
+            "P-1",
+            by=LI,
+            touchpoint={
+                "id": "mail-1",
+                "direction": "inbound",
+                "channel": "email",
+                "at": "2026-03-02T09:30:00+08:00",
+                "participants": ["anna"],
+                "summary": "导出很慢",
+            },
+        ).aggregate
+        assert plan.touchpoints[0].at == MONDAY.subtract(minutes=30)
+        with pytest.raises(ValidationError, match=r"touchpoint\.at"):
+            ws.plans.record_touchpoint(
+                "P-1",
+                by=LI,
+                touchpoint={"id": "m2", "direction": "inbound", "channel": "email", "at": "9am"},
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pendulum
 
@@ -11,6 +12,7 @@ from clientflow.changes import ApprovalPolicy, ChangeRequest, Impact, Verdict
 from clientflow.core import Actor, BusinessCalendar, Decision
 from clientflow.engine import Result
 from clientflow.workspace.base import Service
+from clientflow.workspace.inputs import enum_of, impact_from
 
 __all__ = ["ChangeService"]
 
@@ -87,11 +89,13 @@ class ChangeService(Service[ChangeRequest]):
         change_id: str,
         *,
         by: Actor,
-        impact: Impact,
+        impact: Impact | Mapping[str, object],
         at: dt.datetime | None = None,
         key: str | None = None,
     ) -> Result[ChangeRequest]:
-        """Record the impact on schedule, cost, effort, risk and scope."""
+        """Record the impact on schedule, cost, effort, risk and scope (an :class:`Impact`
+        or its JSON form)."""  # noqa: D205, D209
+        impact = impact_from(impact)
         return self._act(
             change_id,
             lambda change, now: changes.assess(
@@ -131,7 +135,7 @@ class ChangeService(Service[ChangeRequest]):
         key: str | None = None,
     ) -> Result[ChangeRequest]:
         """Vote as an approver (or their recorded delegate); what it decides is recorded."""
-        chosen = Verdict(verdict) if isinstance(verdict, str) and verdict in _VERDICTS else verdict
+        chosen = enum_of(Verdict, verdict)
         return self._act(
             change_id,
             lambda change, now: changes.cast_vote(change, by, chosen, now, comment=comment),  # type: ignore[arg-type]
@@ -226,6 +230,3 @@ class ChangeService(Service[ChangeRequest]):
             at,
             key,
         )
-
-
-_VERDICTS = {verdict.value for verdict in Verdict}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pendulum
@@ -16,6 +16,7 @@ from clientflow.engine import Result
 from clientflow.feedback import Channel, ContactSurveys, Feedback, Sentiment, Trigger
 from clientflow.ports import Query
 from clientflow.workspace.base import Service
+from clientflow.workspace.inputs import enum_of, touchpoint_from
 
 __all__ = ["FeedbackService", "PlanService", "SurveyService"]
 
@@ -46,7 +47,7 @@ class FeedbackService(Service[Feedback]):
     ) -> Result[Feedback]:
         """Record feedback; its sentiment comes from the score and the rules' bands."""
         rules = self._workspace.rules
-        chosen = _enum(Channel, channel)
+        chosen = enum_of(Channel, channel)
 
         def make(now: pendulum.DateTime) -> Decision[Feedback]:
             return feedback.receive(
@@ -93,7 +94,7 @@ class FeedbackService(Service[Feedback]):
             by=by,
             at=at,
             key=key,
-            sentiment=None if sentiment is None else _enum(Sentiment, sentiment),
+            sentiment=None if sentiment is None else enum_of(Sentiment, sentiment),
             reason=reason,
             override=self._workspace.rules.override_sentiment,
         )
@@ -193,7 +194,7 @@ class SurveyService(Service[ContactSurveys]):
     ) -> Result[ContactSurveys]:
         """Send a survey now, or defer or drop it as the throttling rules say."""
         rules = self._workspace.rules
-        chosen = _enum(Trigger, trigger)
+        chosen = enum_of(Trigger, trigger)
         busy = self._follow_up_open(client, contact)
         return self._upsert(
             contact,
@@ -330,11 +331,13 @@ class PlanService(Service[CommunicationPlan]):
         plan_id: str,
         *,
         by: Actor,
-        touchpoint: Touchpoint,
+        touchpoint: Touchpoint | Mapping[str, object],
         at: When = None,
         key: str | None = None,
     ) -> Result[CommunicationPlan]:
-        """Record a contact with the client (it may satisfy a scheduled occurrence)."""
+        """Record a contact with the client (a :class:`Touchpoint` or its JSON form); it
+        may satisfy a scheduled occurrence."""  # noqa: D205, D209
+        touchpoint = touchpoint_from(touchpoint)
         return self._act(
             plan_id,
             lambda plan, now: cadence.record_touchpoint(
@@ -361,13 +364,3 @@ def _template(rules: Rules, client: str) -> tuple[tuple[PlanItem, ...], int, pen
         )
     template = rules.plans[found.plan]
     return template.items, template.silence_days, template.reply_within
-
-
-def _enum(kind: type[Any], value: object) -> object:
-    """An enum member from its value (as a web form sends it); anything else unchanged, so
-    the command's own check names what is allowed."""  # noqa: D205, D209
-    if isinstance(value, str):
-        for member in kind:
-            if member.value == value:
-                return member
-    return value

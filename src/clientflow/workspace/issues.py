@@ -12,6 +12,7 @@ from clientflow.core import Actor, ConfigError, ConfigProblem, Decision
 from clientflow.engine import Result
 from clientflow.escalation import Issue, IssueKind
 from clientflow.workspace.base import Service
+from clientflow.workspace.inputs import enum_of
 
 __all__ = ["IssueService"]
 
@@ -62,7 +63,7 @@ class IssueService(Service[Issue]):
                 [ConfigProblem("sla", "rules with [[sla]] policies to report issues")]
             )
         sla = rules.sla
-        chosen = IssueKind(kind) if isinstance(kind, str) and kind in _KINDS else kind
+        chosen = enum_of(IssueKind, kind)
 
         def make(now: pendulum.DateTime) -> Decision[Issue]:
             return escalation.report_issue(
@@ -264,6 +265,3 @@ class IssueService(Service[Issue]):
             return escalation.acknowledge_escalation(issue, by, now, **self._context(issue))
 
         return self._act(issue_id, step, at, key)
-
-
-_KINDS = {kind.value for kind in IssueKind}
