@@ -59,3 +59,59 @@ def test_sets_are_sorted_and_unknown_values_refused() -> None:
     assert json_form({"b", "a"}) == ["a", "b"]
     with pytest.raises(clientflow.ValidationError, match="a value with a JSON form, got 'object'"):
         json_form(object())
+
+
+def test_the_shipped_outputs_schema_is_generated_and_holds_for_real_outputs(
+    tmp_path: Path,
+) -> None:
+    """outputs.schema.json equals the generator's, and every JSON form here validates."""
+    import jsonschema  # noqa: PLC0415 - test extra
+
+    from clientflow.workspace import OUTPUTS_SCHEMA_FILE, outputs_schema  # noqa: PLC0415
+
+    shipped = OUTPUTS_SCHEMA_FILE.read_text(encoding="utf-8")
+    assert shipped == outputs_schema(), "regenerate: clientflow schema --outputs > ..."
+    schema = json.loads(shipped)
+
+    validators: dict[str, jsonschema.Draft202012Validator] = {}
+
+    def check(value: object, name: str) -> None:
+        if name not in validators:
+            validators[name] = jsonschema.Draft202012Validator(
+                {"$ref": f"#/$defs/{name}", "$defs": schema["$defs"]}
+            )
+        validators[name].validate(json.loads(to_json(value)))
+
+    anna, li = Actor("anna", {"client"}), Actor("li.wei", {"pm"})
+    with clientflow.open(
+        f"sqlite:///{tmp_path / 's.db'}", RULES_FILE, clock=ManualClock(MONDAY)
+    ) as ws:
+        ws.changes.request("CR-1", by=anna, project="lotus-app", title="SSO")
+        ws.issues.report(
+            "ISS-1", by=anna, client="lotus", project="lotus-app", title="Down",
+            priority="P1", owner="chen.jie",
+        )  # fmt: skip
+        ws.feedback.receive(
+            "FB-1", by=li, client="lotus", project="lotus-app", contact="anna",
+            channel="survey", nps=3,
+        )  # fmt: skip
+        ws.surveys.request("anna", by=li, survey_id="S-1", client="lotus")
+        ws.plans.create("P-1", by=li, client="lotus", project="lotus-app")
+        for aggregate_id, name in [
+            ("CR-1", "ChangeRequest"),
+            ("ISS-1", "Issue"),
+            ("FB-1", "Feedback"),
+            ("surveys:anna", "ContactSurveys"),
+            ("P-1", "CommunicationPlan"),
+        ]:
+            check(ws.store.load(aggregate_id), name)
+            for event in ws.history(aggregate_id):
+                check(event, type(event).__name__)
+        for row in ws.rows(Query()):
+            check(row, "AggregateRow")
+        report = ws.sweep(MONDAY.add(days=3))
+        assert report.fired
+        check(report, "SweepReport")
+        for _, events in report.fired:
+            for event in events:
+                check(event, type(event).__name__)

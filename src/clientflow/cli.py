@@ -28,6 +28,7 @@ from clientflow.engine import Engine
 from clientflow.ports import Notifier, Store
 from clientflow.reports import Portfolio, health, to_html, to_json, to_text
 from clientflow.storage import SQLStore, open_store
+from clientflow.workspace import outputs_schema
 
 __all__ = ["DIAGRAMS", "main"]
 
@@ -148,9 +149,10 @@ def check(rules_file: Path) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the rules file (for editors and CI checks)."""
-    click.echo(json_schema(), nl=False)
+@click.option("--outputs", is_flag=True, help="The schema of the JSON outputs instead.")
+def schema(outputs: bool) -> None:
+    """Print the JSON Schema of the rules file (or, with --outputs, of the JSON forms)."""
+    click.echo(outputs_schema() if outputs else json_schema(), nl=False)
 
 
 @cli.command()

@@ -12,8 +12,10 @@ from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.core import RulesSource, Workspace, open_workspace
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
+from clientflow.workspace.outputs import OUTPUTS_SCHEMA_FILE, outputs_schema
 
 __all__ = [
+    "OUTPUTS_SCHEMA_FILE",
     "ChangeService",
     "FeedbackService",
     "IssueService",
@@ -23,4 +25,5 @@ __all__ = [
     "SurveyService",
     "Workspace",
     "open_workspace",
+    "outputs_schema",
 ]
