@@ -216,3 +216,35 @@ def test_payloads_come_as_a_web_handler_receives_them(url: str) -> None:
                 by=LI,
                 touchpoint={"id": "m2", "direction": "inbound", "channel": "email", "at": "9am"},
             )
+
+
+def test_one_clients_overview_comes_from_the_read_side(url: str) -> None:
+    """Open issues with breaches, approvals waiting, overdue reports and counts, by index."""
+    with opened(url) as ws:
+        ws.issues.report(
+            "ISS-1", by=ANNA, client="lotus", project="lotus-app", title="Down",
+            priority="P1", owner="chen.jie",
+        )  # fmt: skip
+        ws.issues.report(
+            "ISS-2", by=ANNA, client="acme", project="acme-shop", title="Slow",
+            priority="P3", owner="mia",
+        )  # fmt: skip
+        ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO")
+        ws.changes.submit("CR-1", by=ANNA)
+        ws.changes.assess("CR-1", by=LI, impact=IMPACT)
+        ws.changes.request_approval("CR-1", by=LI)
+        ws.plans.create("P-1", by=LI, client="lotus", project="lotus-app")
+        # Monday 14 September 14:00 in Shanghai: Friday's report (the template's rules start
+        # in September) was due by Monday 11:00 and has not been sent
+        later = pendulum.datetime(2026, 9, 14, 14, tz="Asia/Shanghai")
+        view = ws.overview("lotus", at=later)
+        assert [row.id for row in view.open_issues] == ["ISS-1"]
+        assert view.breached == ("ISS-1",)
+        assert [row.id for row in view.pending_approvals] == ["CR-1"]
+        assert ("P-1", "status-report@2026-09-11T16:00:00") in view.overdue
+        assert view.counts == {
+            "change": {"awaiting_approval": 1},
+            "issue": {"reported": 1},
+            "plan": {"active": 1},
+        }
+        assert ws.overview("lotus", at=MONDAY).breached == ()

@@ -9,7 +9,7 @@ queries. Every command: aggregate id first, ``by=`` the actor, then the payload,
 
 from clientflow.workspace.base import Service
 from clientflow.workspace.changes import ChangeService
-from clientflow.workspace.core import RulesSource, Workspace, open_workspace
+from clientflow.workspace.core import ClientOverview, RulesSource, Workspace, open_workspace
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 from clientflow.workspace.outputs import OUTPUTS_SCHEMA_FILE, outputs_schema
@@ -17,6 +17,7 @@ from clientflow.workspace.outputs import OUTPUTS_SCHEMA_FILE, outputs_schema
 __all__ = [
     "OUTPUTS_SCHEMA_FILE",
     "ChangeService",
+    "ClientOverview",
     "FeedbackService",
     "IssueService",
     "PlanService",

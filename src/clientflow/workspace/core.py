@@ -8,8 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+import attrs
+import pendulum
+
+from clientflow import cadence, changes, escalation
+from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
-from clientflow.core import Clock, ConfigError, ConfigProblem, DomainEvent, SystemClock
+from clientflow.core import Clock, ConfigError, ConfigProblem, DomainEvent, SystemClock, to_utc
 from clientflow.engine import DeliveryReport, Engine, SweepReport
 from clientflow.ports import AggregateRow, Notifier, Query, RulesRevision, Store
 from clientflow.storage import open_store
@@ -17,7 +22,7 @@ from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 
-__all__ = ["RulesSource", "Workspace", "open_workspace"]
+__all__ = ["ClientOverview", "RulesSource", "Workspace", "open_workspace"]
 
 RulesSource = Rules | str | Path | Mapping[str, object]
 """Rules as a :class:`Rules`, a TOML file's path, or a dict (parsed TOML or JSON)."""
@@ -29,6 +34,24 @@ def _rules(source: RulesSource) -> Rules:
     if isinstance(source, str | Path):
         return load_rules(source)
     return rules_from_dict(source)
+
+
+@attrs.frozen
+class ClientOverview:
+    """Where one client stands at an instant, from the read side (no feed scan).
+
+    ``breached`` names open issues with an SLA clock past its deadline (stopped late,
+    or running past it); ``overdue`` names communications due and not yet kept, as
+    ``(plan id, occurrence key)``; ``counts`` is rows per kind and status.
+    """
+
+    client: str
+    at: pendulum.DateTime
+    open_issues: tuple[AggregateRow, ...]
+    breached: tuple[str, ...]
+    pending_approvals: tuple[AggregateRow, ...]
+    overdue: tuple[tuple[str, str], ...]
+    counts: Mapping[str, Mapping[str, int]]
 
 
 class Workspace:
@@ -88,6 +111,54 @@ class Workspace:
     ) -> list[AggregateRow]:
         """Rows of any workflow from the read side (see :class:`~clientflow.ports.Query`)."""
         return list(self.store.rows(query, after=after, limit=limit))
+
+    def overview(self, client: str, at: dt.datetime | None = None) -> ClientOverview:
+        """Open issues, SLA breaches, pending approvals and overdue communications of one
+        client at ``at`` (default: the clock), read by index."""  # noqa: D205, D209
+        when = self.clock.now() if at is None else to_utc(at, "at")
+        issues = self._all(Query(kind=escalation.KIND_NAME, client=client, open=True))
+        loaded = self.store.load_many([row.id for row in issues])
+        calendar = self.rules.calendar_for(client)
+        breached = tuple(
+            issue.id
+            for issue in loaded.values()
+            if isinstance(issue, escalation.Issue)
+            and any(
+                escalation.report(clock, calendar, when).left < dt.timedelta(0)
+                for clock in issue.clocks
+            )
+        )
+        waiting = self._all(
+            Query(kind=changes.KIND_NAME, client=client, status="awaiting_approval")
+        )
+        plans = self.store.load_many(
+            [r.id for r in self._all(Query(kind=cadence.KIND_NAME, client=client, open=True))]
+        )
+        schedule = self.rules.schedule_for(client)
+        overdue = tuple(
+            (plan.id, occurrence.key)
+            for plan in plans.values()
+            if isinstance(plan, cadence.CommunicationPlan)
+            for item in plan.items
+            for occurrence in schedule.statuses(plan, item, when - ALERT_WINDOW, when)
+            if occurrence.status == "overdue"
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for kind in self.store.codec.kinds:
+            found = dict(self.store.counts(Query(kind=kind, client=client)))
+            if found:
+                counts[kind] = found
+        return ClientOverview(
+            client, when, tuple(issues), tuple(sorted(breached)), tuple(waiting), overdue, counts
+        )
+
+    def _all(self, query: Query) -> list[AggregateRow]:
+        rows: list[AggregateRow] = []
+        while True:
+            page = self.store.rows(query, after=rows[-1].id if rows else None, limit=1000)
+            rows.extend(page)
+            if len(page) < 1000:
+                return rows
 
     def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:
         """Every event of one aggregate, oldest first."""
