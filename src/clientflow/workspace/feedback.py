@@ -68,9 +68,15 @@ class FeedbackService(Service[Feedback]):
         return self._create(feedback_id, make, at, key)
 
     def _step(
-        self, feedback_id: str, command: Any, *args: object, by: Actor, at: When, key: str | None,
+        self,
+        feedback_id: str,
+        command: Any,
+        *args: object,
+        by: Actor,
+        at: When,
+        key: str | None,
         **options: object,
-    ) -> Result[Feedback]:  # fmt: skip
+    ) -> Result[Feedback]:
         def step(item: Feedback, now: pendulum.DateTime) -> Decision[Feedback]:
             calendar = self._workspace.rules.calendar_for(item.client)
             return command(item, *args, by, now, calendar=calendar, **options)  # type: ignore[no-any-return]
@@ -100,9 +106,14 @@ class FeedbackService(Service[Feedback]):
         )
 
     def thank(
-        self, feedback_id: str, *, by: Actor, message: str = "", at: When = None,
+        self,
+        feedback_id: str,
+        *,
+        by: Actor,
+        message: str = "",
+        at: When = None,
         key: str | None = None,
-    ) -> Result[Feedback]:  # fmt: skip
+    ) -> Result[Feedback]:
         """Thank the client for positive feedback."""
         return self._step(feedback_id, feedback.thank, by=by, at=at, key=key, message=message)
 
@@ -113,9 +124,14 @@ class FeedbackService(Service[Feedback]):
         return self._step(feedback_id, feedback.assign, owner, by=by, at=at, key=key)
 
     def record_contact(
-        self, feedback_id: str, *, by: Actor, note: str = "", at: When = None,
+        self,
+        feedback_id: str,
+        *,
+        by: Actor,
+        note: str = "",
+        at: When = None,
         key: str | None = None,
-    ) -> Result[Feedback]:  # fmt: skip
+    ) -> Result[Feedback]:
         """The client was contacted about their feedback."""
         return self._step(feedback_id, feedback.record_contact, by=by, at=at, key=key, note=note)
 
@@ -126,16 +142,26 @@ class FeedbackService(Service[Feedback]):
         return self._step(feedback_id, feedback.plan_action, plan, by=by, at=at, key=key)
 
     def complete_action(
-        self, feedback_id: str, *, by: Actor, note: str = "", at: When = None,
+        self,
+        feedback_id: str,
+        *,
+        by: Actor,
+        note: str = "",
+        at: When = None,
         key: str | None = None,
-    ) -> Result[Feedback]:  # fmt: skip
+    ) -> Result[Feedback]:
         """The planned action is done."""
         return self._step(feedback_id, feedback.complete_action, by=by, at=at, key=key, note=note)
 
     def confirm(
-        self, feedback_id: str, *, by: Actor, note: str = "", at: When = None,
+        self,
+        feedback_id: str,
+        *,
+        by: Actor,
+        note: str = "",
+        at: When = None,
         key: str | None = None,
-    ) -> Result[Feedback]:  # fmt: skip
+    ) -> Result[Feedback]:
         """The client confirmed the action helped."""
         return self._step(feedback_id, feedback.confirm, by=by, at=at, key=key, note=note)
 
