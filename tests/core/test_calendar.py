@@ -263,3 +263,10 @@ def test_concurrent_first_use_from_many_threads_agrees_with_sequential_answers()
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(lambda s: fresh.add(s, H(hours=30)), starts))
     assert threaded == [NEW_YORK.add(s, H(hours=30)) for s in starts]
+
+
+@pytest.mark.parametrize("country", ["XX", "MON", "JAN", "country_holidays", "cn", ""])
+def test_an_unknown_country_code_is_a_validation_error(country: str) -> None:
+    """Codes the holidays package lacks, or that name its other attributes, are refused."""
+    with pytest.raises(ValidationError, match="country"):
+        BusinessCalendar("Asia/Shanghai", ("09:00-18:00",), country=country)

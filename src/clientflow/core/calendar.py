@@ -127,6 +127,9 @@ def country_holidays(country: str, subdivision: str | None, years: Iterable[int]
             country, subdiv=subdivision, years=list(years)
         )
     except (NotImplementedError, AttributeError, TypeError):
+        # The package answers an unknown code with NotImplementedError, but a code that
+        # names one of its other attributes (the constants MON, JAN, ...) fails inside it
+        # with TypeError or AttributeError: all three mean "no such country".
         if subdivision is None:
             raise ValidationError(
                 "country",
