@@ -22,8 +22,9 @@ import pendulum
 
 from clientflow import __version__, cadence, changes, escalation, feedback
 from clientflow.config import Rules, json_schema, load_rules, rules_from_dict
+from clientflow.config.revisions import records_codec, rules_in_force
 from clientflow.core import ClientflowError, Codec, ManualClock, TransitionTable, parse_instant
-from clientflow.demo import DAYS, RULES_FILE, run
+from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
 from clientflow.ports import Notifier, Store
 from clientflow.reports import Portfolio, health, to_html, to_json, to_text
@@ -66,33 +67,23 @@ _NOW = click.option(
 )
 
 
-def _reading_codec() -> Codec:
-    # Kinds and event types are the same under any rules; this codec only reads and
-    # writes records (migrate, repair, parked), it never fires a timer.
-    return load_rules(RULES_FILE).codec()
-
-
 @contextmanager
 def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[Store, Rules]]:
     """The store, and the rules it runs under (checked against --rules when given)."""
-    with _opened(url, _reading_codec()) as reader:
-        revision = reader.rules_revision()
-    if revision is None:
-        raise ClientflowError(
-            f"{url} has no rules recorded; apply them first: "
-            f"clientflow rules apply --store {url} RULES_FILE"
+    given = None if rules_file is None else load_rules(rules_file)
+    with _opened(url, records_codec()) as reader:
+        rules, _ = rules_in_force(
+            reader,
+            given,
+            at=pendulum.now("UTC"),
+            record_new=False,
+            replace=False,
+            missing=f"{url} has no rules recorded; apply them first: "
+            f"clientflow rules apply --store {url} RULES_FILE",
+            mismatch=f"{rules_file} differs from the rules {url} runs under (revision "
+            f"{{revision}}) in: {{changed}}; apply it first: "
+            f"clientflow rules apply --store {url} {rules_file}",
         )
-    stored = rules_from_dict(json.loads(revision.source))
-    rules = stored
-    if rules_file is not None:
-        rules = load_rules(rules_file)
-        if rules.fingerprint != stored.fingerprint:
-            changed = ", ".join(stored.differences(rules)) or "formatting only"
-            raise ClientflowError(
-                f"{rules_file} differs from the rules {url} runs under (revision "
-                f"{revision.number}, {revision.fingerprint}) in: {changed}; apply it first: "
-                f"clientflow rules apply --store {url} {rules_file}"
-            )
     with _opened(url, rules.codec()) as store:
         yield store, rules
 
@@ -337,7 +328,7 @@ def rules_apply(store_url: str, rules_file: Path) -> None:
 @_STORE
 def rules_show(store_url: str) -> None:
     """Print the rules revision a store runs under, as JSON."""
-    with _opened(store_url, _reading_codec()) as store:
+    with _opened(store_url, records_codec()) as store:
         revision = store.rules_revision()
     if revision is None:
         raise ClientflowError(f"{store_url} has no rules recorded")
@@ -352,7 +343,7 @@ def rules_show(store_url: str) -> None:
 @_STORE
 def migrate(store_url: str) -> None:
     """Upgrade a SQL store's tables to this release's schema, keeping all data."""
-    with _opened(store_url, _reading_codec()) as store:
+    with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
         before = store.schema_version()
@@ -364,7 +355,7 @@ def migrate(store_url: str) -> None:
 @_STORE
 def repair(store_url: str) -> None:
     """Move a feed counter left behind the events (after a partial restore) up to them."""
-    with _opened(store_url, _reading_codec()) as store:
+    with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to repair")
         position = store.repair_feed_counter()
@@ -389,7 +380,7 @@ def parked(
     if retry is not None and notifier_path is None:
         raise click.UsageError("--retry needs --notifier module:attribute to deliver with")
     notifier = None if notifier_path is None else _import_notifier(notifier_path)
-    with _opened(store_url, _reading_codec()) as store:
+    with _opened(store_url, records_codec()) as store:
         engine = Engine(store, notifier=notifier, consumer=consumer)
         if discard is not None:
             engine.discard_parked(discard)
@@ -397,12 +388,13 @@ def parked(
         if retry is not None:
             taken = engine.retry_parked(retry)
             click.echo(f"position {retry}: {'delivered' if taken else 'refused again'}")
-        for entry in engine.parked():
+        parked_now = engine.parked()
+        for entry in parked_now:
             click.echo(
                 f"{entry.position:>8}  {entry.event_id:<24} {entry.attempts:>3} tries  "
                 f"parked {entry.parked_at.to_iso8601_string()}  {entry.error}"
             )
-        click.echo(f"{len(engine.parked())} parked for {consumer}")
+        click.echo(f"{len(parked_now)} parked for {consumer}")
 
 
 def _import_notifier(path: str) -> Notifier:

@@ -166,7 +166,7 @@ class Rules:
         return (
             changes.kind(
                 lambda change: self.calendar_for(self.client_of_project(change.project)),
-                self._client_of_change,
+                lambda change: self.client_of_project(change.project),
             ),
             escalation.kind(
                 lambda issue: self.calendar_for(issue.client),
@@ -176,14 +176,6 @@ class Rules:
             feedback.surveys_kind(lambda surveys: self.surveys, follow_up_open),
             cadence.kind(lambda plan: self.schedule_for(plan.client)),
         )
-
-    def _client_of_change(self, change: changes.ChangeRequest) -> str:
-        try:
-            return self.client_of_project(change.project)
-        except NotFound:
-            return ""  # a project the rules do not list: indexed without a client
-
-    # -- single rules, no store -------------------------------------------------------------
 
     def sla_clocks(
         self,

@@ -338,15 +338,14 @@ class SQLStore(ABC):
         while True:
             with self._transaction(write=False) as db:
                 found = db.run(
-                    f"SELECT a.id, a.kind, a.snapshot, (SELECT MAX(e.position) FROM {t['events']}"
-                    f" e WHERE e.aggregate_id = a.id) FROM {t['aggregates']} a WHERE a.id > :after"
-                    " ORDER BY a.id LIMIT :limit",
+                    f"SELECT id, kind, snapshot FROM {t['aggregates']} WHERE id > :after"
+                    " ORDER BY id LIMIT :limit",
                     {"after": after, "limit": batch},
                 )
             if not found:
                 return
             updates = []
-            for aggregate_id, kind, snapshot, _ in found:
+            for aggregate_id, kind, snapshot in found:
                 aggregate = self._aggregate(aggregate_id, kind, snapshot)
                 last = self._read_history(aggregate_id)[-1:]
                 updates.append(
@@ -471,7 +470,7 @@ class SQLStore(ABC):
             "snapshot": snapshot,
             "deadline": _deadline(aggregate),
             "expected": commit.expected_version,
-            **_read_values(row_of(self._codec, aggregate, commit.events, None)),
+            **_read_values(row_of(self._codec, aggregate, commit.events, None, described)),
             "closed": 1 if described.closed else 0,
             "first_at": to_micros(commit.events[0].occurred_at) if commit.events else None,
         }

@@ -6,7 +6,15 @@ from collections.abc import Iterable, Sequence
 
 import pendulum
 
-from clientflow.core import Aggregate, Codec, CorruptData, DomainEvent, ValidationError, decide
+from clientflow.core import (
+    Aggregate,
+    Codec,
+    CorruptData,
+    Description,
+    DomainEvent,
+    ValidationError,
+    decide,
+)
 from clientflow.ports import AggregateRow, Commit
 
 __all__ = ["check_order", "checked_history", "commits_from_history", "row_of"]
@@ -17,13 +25,16 @@ def row_of(
     aggregate: Aggregate,
     events: Sequence[DomainEvent],
     closed_before: pendulum.DateTime | None,
+    described: Description | None = None,
 ) -> AggregateRow:
     """The read-side row of an aggregate just saved with ``events``.
 
     ``closed_before`` is the row's previous ``closed_at``: an aggregate that stays closed
     keeps it; one that closes now takes its last event's time; a reopened one clears it.
+    ``described`` saves describing the aggregate again when the caller already did.
     """
-    described = codec.describe(aggregate)
+    if described is None:
+        described = codec.describe(aggregate)
     closed_at = None
     if described.closed:
         closed_at = closed_before or (events[-1].occurred_at if events else None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -14,7 +13,8 @@ import pendulum
 from clientflow import cadence, changes, escalation
 from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
-from clientflow.core import Clock, ConfigError, ConfigProblem, DomainEvent, SystemClock, to_utc
+from clientflow.config.revisions import records_codec, rules_in_force
+from clientflow.core import Clock, DomainEvent, SystemClock, to_utc
 from clientflow.engine import DeliveryReport, Engine, SweepReport
 from clientflow.ports import AggregateRow, Notifier, Query, RulesRevision, Store
 from clientflow.storage import open_store
@@ -183,76 +183,29 @@ def open_workspace(
     on its own engine, with ``rules.codec()``); it is used as it is.
     """
     given = None if rules is None else _rules(rules)
-    if not isinstance(url, str):
-        return _on_store(url, given, clock=clock, notifier=notifier, apply=apply)
-    codec = (given or _bootstrap()).codec()
-    store = open_store(url, codec, create=True)
+    if isinstance(url, str):
+        where, owned = url, True
+        store = open_store(url, given.codec() if given else records_codec(), create=True)
+    else:
+        where, owned, store = "the store", False, url
     try:
-        revision = store.rules_revision()
-        now = (clock or SystemClock()).now()
-        if revision is None:
-            if given is None:
-                raise ConfigError(
-                    [ConfigProblem("rules", f"{url} is a new store: give the rules it runs under")]
-                )
-            revision = store.apply_rules(given.fingerprint, given.source, now)
-            return Workspace(store, given, revision, clock=clock, notifier=notifier)
-        stored = rules_from_dict(json.loads(revision.source))
-        if given is None or given.fingerprint == revision.fingerprint:
-            if given is None:
-                store.close()
-                store = open_store(url, stored.codec(), create=False)
-            return Workspace(store, given or stored, revision, clock=clock, notifier=notifier)
-        if not apply:
-            changed = ", ".join(stored.differences(given)) or "formatting only"
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        "rules",
-                        f"differ from the rules {url} runs under (revision {revision.number})"
-                        f" in: {changed}; open with apply=True (or `clientflow rules apply`)"
-                        " to make them the new revision",
-                    )
-                ]
-            )
-        revision = store.apply_rules(given.fingerprint, given.source, now)
-        return Workspace(store, given, revision, clock=clock, notifier=notifier)
-    except BaseException:
-        store.close()
-        raise
-
-
-def _on_store(
-    store: Store,
-    given: Rules | None,
-    *,
-    clock: Clock | None,
-    notifier: Notifier | None,
-    apply: bool,
-) -> Workspace:
-    revision = store.rules_revision()
-    now = (clock or SystemClock()).now()
-    if revision is not None and (given is None or given.fingerprint == revision.fingerprint):
-        stored = given or rules_from_dict(json.loads(revision.source))
-        return Workspace(store, stored, revision, clock=clock, notifier=notifier)
-    if given is None:
-        raise ConfigError([ConfigProblem("rules", "a new store: give the rules it runs under")])
-    if revision is not None and not apply:
-        changed = ", ".join(rules_from_dict(json.loads(revision.source)).differences(given))
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    "rules",
-                    f"differ from the rules the store runs under (revision {revision.number})"
-                    f" in: {changed or 'formatting only'}; pass apply=True to apply them",
-                )
-            ]
+        found, revision = rules_in_force(
+            store,
+            given,
+            at=(clock or SystemClock()).now(),
+            record_new=True,
+            replace=apply,
+            missing=f"{where} is a new store: give the rules it runs under",
+            mismatch=f"differ from the rules {where} runs under (revision {{revision}}) in:"
+            " {changed}; open with apply=True (or `clientflow rules apply`) to make them the"
+            " new revision",
         )
-    revision = store.apply_rules(given.fingerprint, given.source, now)
-    return Workspace(store, given, revision, clock=clock, notifier=notifier)
-
-
-def _bootstrap() -> Rules:
-    # Only to read the store's own rules: kinds and event types are the same under any
-    # rules, and no timer fires through this codec.
-    return Rules({})
+        if owned and given is None:
+            # Opened to read its rules; reopen with timers wired to them.
+            store.close()
+            store = open_store(where, found.codec())
+    except BaseException:
+        if owned:
+            store.close()
+        raise
+    return Workspace(store, found, revision, clock=clock, notifier=notifier)
