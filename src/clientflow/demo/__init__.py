@@ -21,9 +21,8 @@ from clientflow.core import ManualClock
 from clientflow.demo.calendars import Echo, show_calendars
 from clientflow.demo.scenario import seed
 from clientflow.demo.simulation import Simulation
-from clientflow.engine import Engine
 from clientflow.reports import Portfolio, health, to_text
-from clientflow.storage import open_store
+from clientflow.workspace import open_workspace
 
 __all__ = ["DAYS", "END", "RULES_FILE", "START", "demo_rules", "run"]
 
@@ -59,13 +58,12 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
     """Print the demo through ``echo``; ``progress(days)`` is told of each simulated day."""
     rules = demo_rules()
     show_calendars(echo, rules)
-    store = open_store(store_url, rules.codec(), create=True)
     # The store runs under the demo's rules: `clientflow sweep/agenda/report` read them.
-    store.apply_rules(rules.fingerprint, rules.source, START)
+    workspace = open_workspace(store_url, rules, clock=ManualClock(START), apply=True)
+    store = workspace.store
     try:
-        engine = Engine(store, clock=ManualClock(START))
-        sim = Simulation(engine, START)
-        seed(sim, rules, DAYS, random.Random(2026))
+        sim = Simulation(workspace, START)
+        seed(sim, DAYS, random.Random(2026))
         echo(f"\n2. {DAYS} days of four client relationships, swept hourly by the engine")
         echo(f"   store: {store_url}\n")
         hours = 0
@@ -100,7 +98,7 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
             f"{store_url} --now {END.to_iso8601_string()} --format html > report.html"
         )
     finally:
-        store.close()
+        workspace.close()
 
 
 def _first_escalation(

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from functools import partial
-from typing import Any
 
 import attrs
 import pendulum
 
 from clientflow import cadence, changes, escalation, feedback
-from clientflow.config import Rules
-from clientflow.core import Actor, BusinessCalendar, Decision
+from clientflow.core import Actor, BusinessCalendar
 from clientflow.demo.simulation import Simulation
 
 __all__ = ["PROFILES", "Profile", "seed"]
@@ -120,29 +117,25 @@ def _working(calendar: BusinessCalendar, day: pendulum.DateTime, hour: float) ->
     return calendar.next_working_time(local)
 
 
-def seed(sim: Simulation, rules: Rules, days: int, rng: random.Random) -> None:
-    """Schedule every client's 90 days on the simulation."""
+def seed(sim: Simulation, days: int, rng: random.Random) -> None:
+    """Schedule every client's ``days`` on the simulation's workspace."""
     end = sim.start.add(days=days)
     for profile in PROFILES:
-        _Client(sim, rules, profile, rng, end).schedule(days)
+        _Client(sim, profile, rng, end).schedule(days)
 
 
 class _Client:
-    """One client's story, as scheduled commands."""
+    """One client's story, as workspace calls at scheduled instants."""
 
     def __init__(
-        self,
-        sim: Simulation,
-        rules: Rules,
-        profile: Profile,
-        rng: random.Random,
-        end: pendulum.DateTime,
+        self, sim: Simulation, profile: Profile, rng: random.Random, end: pendulum.DateTime
     ) -> None:
-        self.sim, self.rules, self.profile, self.rng, self.end = sim, rules, profile, rng, end
+        self.sim, self.profile, self.rng, self.end = sim, profile, rng, end
+        self.ws = sim.workspace
+        self.rules = self.ws.rules
         self.id = profile.client
-        self.project = rules.client(self.id).projects[0]
-        self.calendar = rules.calendar_for(self.id)
-        self.escalation = rules.escalation_for(self.id)
+        self.project = self.rules.client(self.id).projects[0]
+        self.calendar = self.rules.calendar_for(self.id)
         self.contact = Actor(profile.contact, {"client"})
 
     def schedule(self, days: int) -> None:
@@ -163,22 +156,11 @@ class _Client:
         plan_id = f"plan-{self.id}"
         template = self.rules.plans[self.rules.client(self.id).plan or ""]
         schedule = self.rules.schedule_for(self.id)
-
-        def create(_: None, now: pendulum.DateTime) -> Decision[Any]:
-            return cadence.create_plan(
-                plan_id,
-                client=self.id,
-                project=self.project,
-                timezone=self.calendar.timezone,
-                items=template.items,
-                silence_days=template.silence_days,
-                reply_within=template.reply_within,
-                schedule=schedule,
-                actor=PM,
-                now=now,
-            )
-
-        self.sim.at(self.sim.start, plan_id, create)
+        plans = self.ws.plans
+        self.sim.at(
+            self.sim.start,
+            lambda: plans.create(plan_id, by=PM, client=self.id, project=self.project),
+        )
         counter = 0
         for item in template.items:
             for occurrence in schedule.between(
@@ -221,12 +203,11 @@ class _Client:
             item_id=item.id if item else None,
             summary=item.label() if item else "client question",
         )
-        schedule = self.rules.schedule_for(self.id)
-
-        def record(plan: cadence.CommunicationPlan, now: pendulum.DateTime) -> Decision[Any]:
-            return cadence.record_touchpoint(plan, touchpoint, schedule=schedule, actor=PM, now=now)
-
-        self.sim.at(at.add(minutes=5), plan_id, record)
+        plans = self.ws.plans
+        self.sim.at(
+            at.add(minutes=5),
+            lambda: plans.record_touchpoint(plan_id, by=PM, touchpoint=touchpoint),
+        )
 
     # --- issues -----------------------------------------------------------------------
 
@@ -242,23 +223,7 @@ class _Client:
         assert self.rules.sla is not None
         policy = self.rules.sla.select(kind, self.id, self.project)
         targets = next(t for t in policy.targets if t.priority == priority)
-        cal, esc = self.calendar, self.escalation
-
-        def report(_: None, now: pendulum.DateTime) -> Decision[Any]:
-            return escalation.report_issue(
-                issue_id,
-                kind=kind,
-                client=self.id,
-                project=self.project,
-                title=f"{kind.value.title()} #{number} in {self.project}",
-                priority=priority,
-                owner=ENGINEER.id,
-                reporter=self.contact,
-                now=now,
-                sla=self.rules.sla,  # type: ignore[arg-type]
-                escalation=esc,
-                calendar=cal,
-            )
+        cal, issues = self.calendar, self.ws.issues
 
         def later(
             start: pendulum.DateTime, target: pendulum.Duration, share: float
@@ -271,12 +236,27 @@ class _Client:
         resolved = later(acknowledged, targets.resolution, 1.0)
         if resolved <= proposed:
             resolved = proposed.add(minutes=30)
-        self.sim.at(reported, issue_id, report)
-        self.sim.at(acknowledged, issue_id, partial(_ack, cal=cal, esc=esc))
-        self.sim.at(acknowledged.add(minutes=10), issue_id, partial(_investigate, cal=cal, esc=esc))
-        self.sim.at(proposed, issue_id, partial(_propose, cal=cal, esc=esc))
-        self.sim.at(resolved, issue_id, partial(_resolve, cal=cal))
-        self.sim.at(resolved.add(days=2), issue_id, _close_issue)
+        at = self.sim.at
+        at(
+            reported,
+            lambda: issues.report(
+                issue_id,
+                by=self.contact,
+                kind=kind,
+                client=self.id,
+                project=self.project,
+                title=f"{kind.value.title()} #{number} in {self.project}",
+                priority=priority,
+                owner=ENGINEER.id,
+            ),
+        )
+        at(acknowledged, lambda: issues.acknowledge(issue_id, by=ENGINEER))
+        at(acknowledged.add(minutes=10), lambda: issues.start_investigation(issue_id, by=ENGINEER))
+        solution = "patch deployed to staging"
+        at(proposed, lambda: issues.propose_solution(issue_id, by=ENGINEER, solution=solution))
+        fixed = "fixed in production"
+        at(resolved, lambda: issues.resolve(issue_id, by=ENGINEER, resolution=fixed))
+        at(resolved.add(days=2), lambda: issues.close(issue_id, by=PM))
 
     # --- feedback ---------------------------------------------------------------------
 
@@ -290,11 +270,34 @@ class _Client:
         received = _working(
             self.calendar, self.sim.start.add(days=week * 7 + self.rng.randint(0, 4)), 11
         )
-        cal, policy = self.calendar, self.rules.feedback
+        cal, service = self.calendar, self.ws.feedback
+        triaged = cal.add(received, pendulum.duration(minutes=self.rng.randint(20, 200)))
+        steps = {
+            "thank": lambda: service.thank(feedback_id, by=PM, message="Thank you!"),
+            "assign": lambda: service.assign(feedback_id, by=PM, owner=PM.id),
+            "contact": lambda: service.record_contact(feedback_id, by=PM, note="called the client"),
+            "plan": lambda: service.plan_action(feedback_id, by=PM, plan="weekly demo of fixes"),
+            "complete": lambda: service.complete_action(feedback_id, by=PM),
+            "confirm": lambda: service.confirm(feedback_id, by=PM),
+            "close": lambda: service.close(feedback_id, by=PM),
+        }
 
-        def receive(_: None, now: pendulum.DateTime) -> Decision[Any]:
-            return feedback.receive(
+        def after_triage(item: feedback.Feedback) -> None:
+            at = triaged
+            if item.sentiment is feedback.Sentiment.POSITIVE:
+                names = ["thank", "close"]
+            else:
+                names = ["assign", "contact", "plan", "complete", "confirm", "close"]
+            for name in names:
+                hours = self.rng.uniform(0.5, 6) * self.profile.speed * 2
+                at = cal.add(at, pendulum.duration(minutes=int(hours * 60)))
+                self.sim.at(at, steps[name])
+
+        self.sim.at(
+            received,
+            lambda: service.receive(
                 feedback_id,
+                by=self.contact,
                 client=self.id,
                 project=self.project,
                 contact=self.profile.contact,
@@ -302,27 +305,9 @@ class _Client:
                 text="monthly pulse survey",
                 csat=csat,
                 nps=nps,
-                policy=policy,
-                calendar=cal,
-                actor=self.contact,
-                now=now,
-            )
-
-        triaged = cal.add(received, pendulum.duration(minutes=self.rng.randint(20, 200)))
-
-        def after_triage(item: feedback.Feedback) -> None:
-            at = triaged
-            if item.sentiment is feedback.Sentiment.POSITIVE:
-                steps: list[Any] = [_thank, _close_feedback]
-            else:
-                steps = [_assign, _contact, _plan_action, _complete, _confirm, _close_feedback]
-            for follow in steps:
-                hours = self.rng.uniform(0.5, 6) * self.profile.speed * 2
-                at = cal.add(at, pendulum.duration(minutes=int(hours * 60)))
-                self.sim.at(at, feedback_id, partial(follow, cal=cal))
-
-        self.sim.at(received, feedback_id, receive)
-        self.sim.at(triaged, feedback_id, partial(_triage, cal=cal), then=after_triage)
+            ),
+        )
+        self.sim.at(triaged, lambda: service.triage(feedback_id, by=PM), then=after_triage)
 
     # --- change requests --------------------------------------------------------------
 
@@ -339,31 +324,17 @@ class _Client:
             priority=changes.Priority.SHOULD,
         )
         policy = self.rules.approval_for(self.id)
-        cal, contact, directory = self.calendar, self.contact, self.rules.directory
-
-        def draft(_: None, now: pendulum.DateTime) -> Decision[Any]:
-            return changes.request_change(
-                change_id,
-                project=self.project,
-                title=title,
-                description="",
-                requester=contact,
-                now=now,
-            )
-
-        def route(change: changes.ChangeRequest, now: pendulum.DateTime) -> Decision[Any]:
-            return changes.request_approval(
-                change, policy, directory=directory, calendar=cal, actor=PM, now=now
-            )
+        cal, contact, service, at = self.calendar, self.contact, self.ws.changes, self.sim.at
 
         hour = pendulum.duration(hours=1)
-        self.sim.at(asked, change_id, draft)
-        self.sim.at(asked.add(minutes=5), change_id, lambda c, now: changes.submit(c, contact, now))
+        at(asked, lambda: service.request(change_id, by=contact, project=self.project, title=title))
+        at(asked.add(minutes=5), lambda: service.submit(change_id, by=contact))
         assessed = cal.add(asked, pendulum.duration(hours=self.rng.randint(2, 8)))
-        self.sim.at(assessed, change_id, lambda c, now: changes.assess(c, impact, PM, now))
+        at(assessed, lambda: service.assess(change_id, by=PM, impact=impact))
         verdict = (
             changes.Verdict.REJECT if risk is changes.Risk.CRITICAL else changes.Verdict.APPROVE
         )
+        comment = "too risky for this release" if verdict is changes.Verdict.REJECT else ""
 
         def votes(change: changes.ChangeRequest) -> None:
             """Each stage of the chosen route votes; Northwind's sponsor answers late."""
@@ -373,107 +344,23 @@ class _Client:
             for stage in route.stages:
                 for group in stage:
                     voter = self._voter(group)
-                    self.sim.at(voted, change_id, partial(_vote, voter=voter, verdict=verdict))
+                    at(
+                        voted,
+                        lambda voter=voter: service.vote(
+                            change_id, by=voter, verdict=verdict, comment=comment
+                        ),
+                    )
                 voted = cal.add(voted, hour * self.rng.randint(1, 6))
             if verdict is changes.Verdict.REJECT:
                 return
             done = cal.add(voted, hour * 8 * max(impact.schedule_days, 1))
-            self.sim.at(done, change_id, lambda c, now: changes.implement(c, PM, now))
-            self.sim.at(done.add(days=1), change_id, lambda c, now: changes.close(c, PM, now))
+            at(done, lambda: service.implement(change_id, by=PM))
+            at(done.add(days=1), lambda: service.close(change_id, by=PM))
 
-        self.sim.at(assessed.add(minutes=5), change_id, route, then=votes)
+        at(assessed.add(minutes=5), lambda: service.request_approval(change_id, by=PM), then=votes)
 
     def _voter(self, group: changes.ApproverGroup) -> Actor:
         if "client-sponsor" in group.roles:
             return Actor(self.profile.sponsor, {"client-sponsor"})
         role = sorted(group.roles)[0]
         return Actor(self.rules.directory[role][0], {role})
-
-
-def _vote(
-    change: changes.ChangeRequest,
-    now: pendulum.DateTime,
-    *,
-    voter: Actor,
-    verdict: changes.Verdict,
-) -> Decision[Any]:
-    comment = "too risky for this release" if verdict is changes.Verdict.REJECT else ""
-    return changes.cast_vote(change, voter, verdict, now, comment=comment)
-
-
-def _ack(
-    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar, esc: Any
-) -> Decision[Any]:
-    return escalation.acknowledge(issue, ENGINEER, now, calendar=cal, escalation=esc)
-
-
-def _investigate(
-    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar, esc: Any
-) -> Decision[Any]:
-    return escalation.start_investigation(issue, ENGINEER, now, calendar=cal, escalation=esc)
-
-
-def _propose(
-    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar, esc: Any
-) -> Decision[Any]:
-    return escalation.propose_solution(
-        issue, "patch deployed to staging", ENGINEER, now, calendar=cal, escalation=esc
-    )
-
-
-def _resolve(
-    issue: escalation.Issue, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return escalation.resolve(issue, "fixed in production", ENGINEER, now, calendar=cal)
-
-
-def _close_issue(issue: escalation.Issue, now: pendulum.DateTime) -> Decision[Any]:
-    return escalation.close(issue, PM, now)
-
-
-def _triage(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.triage(item, PM, now, calendar=cal)
-
-
-def _thank(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.thank(item, PM, now, calendar=cal, message="Thank you!")
-
-
-def _assign(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.assign(item, PM.id, PM, now, calendar=cal)
-
-
-def _contact(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.record_contact(item, PM, now, calendar=cal, note="called the client")
-
-
-def _plan_action(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.plan_action(item, "weekly demo of fixes", PM, now, calendar=cal)
-
-
-def _complete(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.complete_action(item, PM, now, calendar=cal)
-
-
-def _confirm(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.confirm(item, PM, now, calendar=cal)
-
-
-def _close_feedback(
-    item: feedback.Feedback, now: pendulum.DateTime, *, cal: BusinessCalendar
-) -> Decision[Any]:
-    return feedback.close(item, PM, now)

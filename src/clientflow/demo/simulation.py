@@ -1,4 +1,4 @@
-"""A simulated clock driving the engine: scripted commands at set instants, hourly sweeps."""
+"""A simulated clock driving a workspace: scripted actions at set instants, hourly sweeps."""
 
 from __future__ import annotations
 
@@ -6,41 +6,42 @@ import heapq
 import itertools
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
-from clientflow.core import ClientflowError, Decision, ManualClock
-from clientflow.engine import Command, Engine
+from clientflow.core import ClientflowError, ManualClock
+from clientflow.engine import Result
 
-__all__ = ["Simulation", "Step"]
+if TYPE_CHECKING:
+    from clientflow.workspace import Workspace
 
-Step = Callable[[Any, pendulum.DateTime], Decision[Any]]
-"""A command body: the current aggregate (or ``None``) and the instant -> a decision."""
+__all__ = ["Action", "Simulation"]
+
+Action = Callable[[], Result[Any]]
+"""What a person does at a scheduled instant: a workspace call, dated by the clock."""
 
 
 _HOUR = pendulum.duration(hours=1)
 
 
 class Simulation:
-    """Runs scripted commands in time order and sweeps the engine every ``sweep_every``.
+    """Runs scripted actions in time order and sweeps the workspace every ``sweep_every``.
 
-    A step may schedule further steps (``follow``), so a scenario reads as a story:
-    "acknowledge two hours later, then investigate". A command the workflow refuses
+    An action may schedule further actions (``then``), so a scenario reads as a story:
+    "acknowledge two hours later, then investigate". An action the workflow refuses
     (the issue was closed meanwhile) is counted, not fatal: real people race too.
     """
 
-    def __init__(self, engine: Engine, start: pendulum.DateTime) -> None:
-        clock = engine.clock
+    def __init__(self, workspace: Workspace, start: pendulum.DateTime) -> None:
+        clock = workspace.clock
         if not isinstance(clock, ManualClock):
-            raise TypeError("a Simulation needs an Engine on a ManualClock")
-        self.engine = engine
+            raise TypeError("a Simulation needs a Workspace on a ManualClock")
+        self.workspace = workspace
         self.clock = clock
         self.clock.set(start)
         self.start = start
-        self._queue: list[
-            tuple[pendulum.DateTime, int, str, Step, Callable[[Any], None] | None]
-        ] = []
+        self._queue: list[tuple[pendulum.DateTime, int, Action, Callable[[Any], None] | None]] = []
         self._order = itertools.count()
         self.fired: Counter[str] = Counter()
         self.commands = 0
@@ -50,12 +51,11 @@ class Simulation:
     def at(
         self,
         when: pendulum.DateTime,
-        aggregate_id: str,
-        step: Step,
+        action: Action,
         then: Callable[[Any], None] | None = None,
     ) -> None:
-        """Run ``step`` on ``aggregate_id`` at ``when``; ``then(aggregate)`` runs after it."""
-        heapq.heappush(self._queue, (when, next(self._order), aggregate_id, step, then))
+        """Run ``action`` at ``when``; ``then(aggregate)`` runs after it."""
+        heapq.heappush(self._queue, (when, next(self._order), action, then))
 
     def run(
         self,
@@ -64,14 +64,14 @@ class Simulation:
         sweep_every: pendulum.Duration = _HOUR,
         tick: Callable[[], None] | None = None,
     ) -> None:
-        """Advance to ``until``: due commands first, then a sweep, at every tick."""
+        """Advance to ``until``: due actions first, then a sweep, at every tick."""
         now = self.start
         while now <= until:
             while self._queue and self._queue[0][0] <= now:
-                when, _, aggregate_id, step, then = heapq.heappop(self._queue)
+                when, _, action, then = heapq.heappop(self._queue)
                 self.clock.set(when)
                 try:
-                    result = self.engine.execute(Command(aggregate_id, step))
+                    result = action()
                 except ClientflowError as error:
                     self.refused[type(error).__name__] += 1
                     continue
@@ -79,7 +79,7 @@ class Simulation:
                 if then is not None:
                     then(result.aggregate)
             self.clock.set(now)
-            for aggregate_id, events in self.engine.sweep(now).fired:
+            for aggregate_id, events in self.workspace.sweep(now).fired:
                 for event in events:
                     self.fired[type(event).__name__] += 1
                     self.highlights.append((now, aggregate_id, type(event).__name__))
