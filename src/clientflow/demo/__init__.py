@@ -75,13 +75,13 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
                 progress(1)
 
         sim.run(END, tick=tick)
-        events = 0
-
-        def count(read: int) -> None:
-            nonlocal events
-            events += read
-
-        portfolio = Portfolio.from_store(store, progress=count)
+        portfolio = Portfolio.from_store(store)
+        # every event raises its aggregate's version by one
+        events = sum(
+            aggregate.version
+            for group in (portfolio.issues, portfolio.feedback, portfolio.changes, portfolio.plans)
+            for aggregate in group
+        )
         echo(
             f"{sim.commands} commands, {events} events; "
             f"{len(portfolio.issues)} issues, {len(portfolio.feedback)} feedback items, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from functools import partial
 
 import attrs
 import pendulum
@@ -343,13 +344,8 @@ class _Client:
             voted = cal.add(assessed, hour * wait)
             for stage in route.stages:
                 for group in stage:
-                    voter = self._voter(group)
-                    at(
-                        voted,
-                        lambda voter=voter: service.vote(
-                            change_id, by=voter, verdict=verdict, comment=comment
-                        ),
-                    )
+                    vote = partial(service.vote, change_id, by=self._voter(group))
+                    at(voted, partial(vote, verdict=verdict, comment=comment))
                 voted = cal.add(voted, hour * self.rng.randint(1, 6))
             if verdict is changes.Verdict.REJECT:
                 return
