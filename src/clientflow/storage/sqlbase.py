@@ -50,6 +50,13 @@ from clientflow.ports import (
     StoredEvent,
     TimerFailure,
 )
+from clientflow.storage.schema import (
+    TABLES,
+    column_sql,
+    create_statements,
+    read_columns,
+    table_named,
+)
 from clientflow.storage.streams import (
     check_order,
     checked_history,
@@ -78,18 +85,8 @@ SCHEMA_VERSION = 2
 
 _ERROR_TEXT = 2000  # longest error text kept in a row
 
-# The read side, in the aggregates table so each save writes it in the same statement.
-_READ = {
-    "client": "VARCHAR(255) NOT NULL DEFAULT ''",
-    "project": "VARCHAR(255) NOT NULL DEFAULT ''",
-    "owner": "VARCHAR(255) NOT NULL DEFAULT ''",
-    "status": "VARCHAR(64) NOT NULL DEFAULT ''",
-    "priority": "VARCHAR(64) NOT NULL DEFAULT ''",
-    "opened_at": "BIGINT",
-    "closed_at": "BIGINT",
-    "updated_at": "BIGINT",
-}
-_READ_COLUMNS = "".join(f" {name} {kind}," for name, kind in _READ.items()).rstrip(",")
+# The read side lives in the aggregates table, so each save writes it in the same statement.
+_READ = tuple(column.name for column in read_columns())
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -165,20 +162,8 @@ class SQLStore(ABC):
         self._dialect = dialect
         self._label = label
         self._checked = False
-        p = prefix
-        self._t = {
-            name: f"{p}{name}"
-            for name in (
-                "meta",
-                "aggregates",
-                "events",
-                "head",
-                "commands",
-                "cursors",
-                "parked",
-                "rules",
-            )
-        }
+        self._prefix = prefix
+        self._t = {declared.name: f"{prefix}{declared.name}" for declared in TABLES}
 
     # -- what adapters provide ----------------------------------------------------------
 
@@ -200,58 +185,21 @@ class SQLStore(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._label})"
 
-    def _tables(self) -> list[str]:
-        """CREATE statements of the current schema version."""
-        t, d = self._t, self._dialect
-        where = " WHERE deadline IS NOT NULL" if d.partial_index else ""
-        o = d.table_options
+    def _tables(self, *names: str) -> list[str]:
+        """CREATE statements of the current schema version (of every table, or these)."""
+        d = self._dialect
         return [
-            f"CREATE TABLE IF NOT EXISTS {t['meta']}"
-            f" (name VARCHAR(100) PRIMARY KEY, value VARCHAR(255) NOT NULL){o}",
-            f"CREATE TABLE IF NOT EXISTS {t['aggregates']} (id VARCHAR(255) PRIMARY KEY,"
-            f" kind VARCHAR(100) NOT NULL, version INTEGER NOT NULL, snapshot {d.text} NOT NULL,"
-            " deadline BIGINT, claimed_until BIGINT,"
-            f" failures INTEGER NOT NULL DEFAULT 0, last_error TEXT,{_READ_COLUMNS}){o}",
-            f"CREATE INDEX IF NOT EXISTS {t['aggregates']}_deadline"
-            f" ON {t['aggregates']} (deadline){where}",
-            *self._read_indexes(),
-            f"CREATE TABLE IF NOT EXISTS {t['events']} (position BIGINT PRIMARY KEY,"
-            f" aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL,"
-            f" type VARCHAR(100) NOT NULL, payload {d.text} NOT NULL,"
-            f" CONSTRAINT {t['events']}_stream UNIQUE (aggregate_id, version)){o}",
-            f"CREATE TABLE IF NOT EXISTS {t['head']}"
-            f" (id INTEGER PRIMARY KEY, position BIGINT NOT NULL){o}",
-            f"CREATE TABLE IF NOT EXISTS {t['commands']} (command_key VARCHAR(255) PRIMARY KEY,"
-            f" aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL){o}",
-            f"CREATE TABLE IF NOT EXISTS {t['cursors']}"
-            " (name VARCHAR(255) PRIMARY KEY, position BIGINT NOT NULL,"
-            " attempts INTEGER NOT NULL DEFAULT 0, retry_at BIGINT, last_error TEXT,"
-            f" holder VARCHAR(64), lease_until BIGINT){o}",
-            self._parked_table(),
-            self._rules_table(),
+            statement
+            for declared in TABLES
+            if not names or declared.name in names
+            for statement in create_statements(
+                declared,
+                self._prefix,
+                document=d.text,
+                options=d.table_options,
+                partial=d.partial_index,
+            )
         ]
-
-    def _read_indexes(self) -> list[str]:
-        table = self._t["aggregates"]
-        return [
-            f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} ({column}, id)"
-            for column in ("owner", "client", "kind")
-        ]
-
-    def _rules_table(self) -> str:
-        return (
-            f"CREATE TABLE IF NOT EXISTS {self._t['rules']} (revision INTEGER PRIMARY KEY,"
-            f" fingerprint VARCHAR(64) NOT NULL, source {self._dialect.text} NOT NULL,"
-            f" applied_at BIGINT NOT NULL){self._dialect.table_options}"
-        )
-
-    def _parked_table(self) -> str:
-        return (
-            f"CREATE TABLE IF NOT EXISTS {self._t['parked']} (consumer VARCHAR(255) NOT NULL,"
-            " position BIGINT NOT NULL, event_id VARCHAR(255) NOT NULL,"
-            " attempts INTEGER NOT NULL, error TEXT NOT NULL, parked_at BIGINT NOT NULL,"
-            f" PRIMARY KEY (consumer, position)){self._dialect.table_options}"
-        )
 
     def create_schema(self) -> None:
         """Create the tables if they do not exist (idempotent), and record the version.
@@ -296,24 +244,20 @@ class SQLStore(ABC):
             raise StoreError(self._label, self._newer(found))
         t, d = self._t, self._dialect
         if found < 2:
-            additions = [
-                (t["aggregates"], "failures", "INTEGER NOT NULL DEFAULT 0"),
-                (t["aggregates"], "last_error", "TEXT"),
-                (t["cursors"], "attempts", "INTEGER NOT NULL DEFAULT 0"),
-                (t["cursors"], "retry_at", "BIGINT"),
-                (t["cursors"], "last_error", "TEXT"),
-                (t["cursors"], "holder", "VARCHAR(64)"),
-                (t["cursors"], "lease_until", "BIGINT"),
-                *((t["aggregates"], name, kind) for name, kind in _READ.items()),
-            ]
-            for table, column, kind in additions:
-                if not self._has_column(table, column):
-                    with self._transaction(write=True) as db:
-                        db.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if d.name == "sqlite":
+                self._rebuild_sqlite_tables()
+            added = {
+                "aggregates": ("failures", "last_error", *_READ),
+                "cursors": ("attempts", "retry_at", "last_error", "holder", "lease_until"),
+            }
+            for name, columns in added.items():
+                for column in table_named(name).columns:
+                    if column.name in columns and not self._has_column(t[name], column.name):
+                        with self._transaction(write=True) as db:
+                            db.run(f"ALTER TABLE {t[name]} ADD COLUMN {column_sql(column, d.text)}")
             with self._transaction(write=True) as db:
-                db.run(self._parked_table())
-                db.run(self._rules_table())
-                for statement in self._read_indexes():
+                # new tables, and the read side's indexes on the aggregates table
+                for statement in self._tables("parked", "rules", "aggregates"):
                     db.run(statement)
                 if d.collation is not None:
                     # Binary, no-pad ids: "CR-1" and "cr-1", "Zoë" and "Zoe" become distinct.
@@ -330,6 +274,26 @@ class SQLStore(ABC):
                 )
         self._checked = True
         return SCHEMA_VERSION
+
+    def _rebuild_sqlite_tables(self) -> None:
+        """Re-create schema-1 tables as declared, keeping every row, in one transaction.
+
+        Release 0.1 declared text primary keys without ``NOT NULL``, which SQLite then
+        allows, and SQLite cannot alter a column: its documented way is a new table, a
+        copy and a rename (https://sqlite.org/lang_altertable.html#otheralter).
+        """
+        t = self._t
+        with self._transaction(write=True) as db:
+            for declared in TABLES:
+                old = t[declared.name]
+                kept = [row[1] for row in db.run(f"PRAGMA table_info({old})")]
+                if not kept:
+                    continue  # a table schema 1 did not have
+                db.run(f"ALTER TABLE {old} RENAME TO {old}_v1")
+                db.run(self._tables(declared.name)[0])  # the table; its indexes come later
+                columns = ", ".join(kept)
+                db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
+                db.run(f"DROP TABLE {old}_v1")
 
     def _backfill_rows(self, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""

@@ -1,0 +1,101 @@
+"""The declared tables are the tables the stores create and migrate to, on every database.
+
+A host that adds :func:`clientflow.storage.sql.metadata` to its Alembic migrations gets
+no spurious "drop/add" from autogenerate only if the declaration and the database agree:
+Alembic's own comparison must find nothing, after a fresh create and after migrating a
+version-1 database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("alembic", reason="Alembic comes with the sql extra")
+
+import sqlalchemy as sa  # noqa: E402
+from alembic.autogenerate import compare_metadata  # noqa: E402
+from alembic.migration import MigrationContext  # noqa: E402
+
+from clientflow.storage import SQLiteStore  # noqa: E402
+from clientflow.storage.schema import TABLES  # noqa: E402
+from clientflow.storage.sql import SQLAlchemyStore, metadata  # noqa: E402
+from clientflow.storage.sqlbase import SQLStore  # noqa: E402
+from clientflow.testing import sample_codec  # noqa: E402
+from clientflow.testing.contract import _schema_v1  # noqa: E402
+from tests.storage.servers import (  # noqa: E402
+    MARIADB_URL,
+    POSTGRES_URL,
+    fresh_prefix,
+    require_server,
+)
+
+DATABASES = ["sqlite", "postgresql", "mariadb"]
+
+
+@pytest.fixture(params=DATABASES)
+def opened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SQLStore, sa.Engine]]:
+    """A store of the given database (no tables yet) and an engine on the same database."""
+    prefix = fresh_prefix()
+    if request.param == "sqlite":
+        path = tmp_path / "schema.db"
+        store: SQLStore = SQLiteStore(path, sample_codec(), prefix=prefix)
+        engine = sa.create_engine(f"sqlite:///{path}")
+    else:
+        url = POSTGRES_URL if request.param == "postgresql" else MARIADB_URL
+        require_server(url)
+        store = SQLAlchemyStore(url, sample_codec(), prefix=prefix)
+        engine = store.engine
+    yield store, engine
+    store.drop_schema()
+    store.close()
+    engine.dispose()
+
+
+def _differences(store: SQLStore, engine: sa.Engine) -> list[object]:
+    prefix = store._prefix
+    ours = {f"{prefix}{declared.name}" for declared in TABLES}
+    mariadb = store._dialect.collation or ""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                # other tests share the database: look at this store's tables only
+                "include_name": lambda name, kind, parent: kind != "table" or name in ours,
+            },
+        )
+        return list(compare_metadata(context, metadata(prefix, collation=mariadb)))
+
+
+def test_a_new_store_has_exactly_the_declared_tables(
+    opened: tuple[SQLStore, sa.Engine],
+) -> None:
+    store, engine = opened
+    store.create_schema()
+    assert _differences(store, engine) == []
+
+
+def test_a_migrated_version_1_store_has_exactly_the_declared_tables(
+    opened: tuple[SQLStore, sa.Engine],
+) -> None:
+    store, engine = opened
+    with store._transaction(write=True) as db:
+        for statement in _schema_v1(store._t, store._dialect.name):
+            db.run(statement)
+        db.run(f"INSERT INTO {store._t['meta']} VALUES ('schema_version', '1')")
+        db.run(f"INSERT INTO {store._t['head']} VALUES (1, 0)")
+    store.migrate()
+    assert _differences(store, engine) == []
+
+
+def test_a_changed_declaration_is_noticed(opened: tuple[SQLStore, sa.Engine]) -> None:
+    """The comparison above can fail: a column the database lacks is reported."""
+    store, engine = opened
+    store.create_schema()
+    with store._transaction(write=True) as db:
+        db.run(f"ALTER TABLE {store._t['cursors']} DROP COLUMN holder")
+    found = _differences(store, engine)
+    assert [(d[0], d[3].name) for d in found] == [("add_column", "holder")]  # type: ignore[index]
