@@ -12,20 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
-pytest.importorskip("alembic", reason="Alembic comes with the sql extra")
-
-import sqlalchemy as sa  # noqa: E402
-from alembic.autogenerate import compare_metadata  # noqa: E402
-from alembic.migration import MigrationContext  # noqa: E402
-
-from clientflow.storage import SQLiteStore  # noqa: E402
-from clientflow.storage.schema import TABLES  # noqa: E402
-from clientflow.storage.sql import SQLAlchemyStore, metadata  # noqa: E402
-from clientflow.storage.sqlbase import SQLStore  # noqa: E402
-from clientflow.testing import sample_codec  # noqa: E402
-from clientflow.testing.contract import _schema_v1  # noqa: E402
-from tests.storage.servers import (  # noqa: E402
+from clientflow.storage import SQLiteStore
+from clientflow.storage.schema import TABLES
+from clientflow.storage.sql import SQLAlchemyStore, metadata
+from clientflow.storage.sqlbase import SQLStore
+from clientflow.testing import sample_codec
+from clientflow.testing.contract import _schema_v1
+from tests.storage.servers import (
     MARIADB_URL,
     POSTGRES_URL,
     fresh_prefix,
