@@ -258,7 +258,9 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
         if client is not None:
             rules.client(client)  # an unknown client is an error naming it
         portfolio = _portfolio(store, client=client)
-    rows = [row for row in health(portfolio, rules, at, days=days) if client in (None, row.client)]
+    rows = list(
+        health(portfolio, rules, at, days=days, clients=None if client is None else [client])
+    )
     render = {"text": to_text, "json": to_json, "html": to_html}[fmt]
     click.echo(render(rows), nl=False)
 

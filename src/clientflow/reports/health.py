@@ -150,15 +150,21 @@ def _weeks(
 
 
 def health(
-    portfolio: Portfolio, rules: Rules, at: dt.datetime, *, days: int = 90
+    portfolio: Portfolio,
+    rules: Rules,
+    at: dt.datetime,
+    *,
+    days: int = 90,
+    clients: Iterable[str] | None = None,
 ) -> tuple[ClientHealth, ...]:
     """The health of every client in the rules or the portfolio, over the last ``days``.
 
-    Satisfaction trends compare the last 30 days with the 30 before.
+    ``clients`` limits the report to those clients. Satisfaction trends compare the
+    last 30 days with the 30 before.
     """
     now = to_utc(at, "at")
     since = now.subtract(days=days)
-    ids = sorted({*rules.clients, *portfolio.clients()})
+    ids = sorted({*rules.clients, *portfolio.clients()} if clients is None else set(clients))
     report = []
     for client in ids:
         known = rules.clients.get(client)
