@@ -4,14 +4,21 @@ Targets (DESIGN.md):
 - find 1,000 due among 1,000,000 open: <= 1 ms in memory, <= 10 ms in SQLite, and
   1M open costs <= 3x what 10k open costs;
 - SQLite through the engine: >= 5,000 durable commands/s; batch import >= 50,000 events/s;
-- rebuilding 1,000,000 events into aggregates: >= 200,000 events/s in memory.
+- rebuilding 1,000,000 events into aggregates: >= 200,000 events/s in memory;
+- PostgreSQL writers (issue 18, ``--writers``): commands/s through the engine with 1, 2,
+  4 and 8 processes on distinct aggregates >= 60 % of a plain psycopg floor measured in
+  the same run (read the version, insert the event, insert the row; positions from a
+  sequence), never falling as writers are added while the floor does not; round trips
+  per command <= 3; a feed reader or a sweeper beside 4 writers costs them <= 20 %.
 Run: python benchmarks/bench_storage.py [--sizes 10000 100000 1000000] [--commands 3000]
+     python benchmarks/bench_storage.py --writers [--seconds 5]
 PostgreSQL is measured too when CLIENTFLOW_TEST_POSTGRES_URL (or the default) answers.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
 import statistics
 import tempfile
@@ -28,7 +35,7 @@ from clientflow.engine import Command, Engine
 from clientflow.ports import Commit, Store
 from clientflow.storage import MemoryStore, SQLiteStore
 from clientflow.testing import sample_codec
-from clientflow.testing.samples import assessed, awaiting_approval, reassess
+from clientflow.testing.samples import assessed, awaiting_approval, draft, reassess
 
 POSTGRES_URL = os.environ.get(
     "CLIENTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -130,12 +137,209 @@ def imports_and_rebuild(events_wanted: int) -> None:
         store.close()
 
 
+# -- PostgreSQL writers --------------------------------------------------------------
+
+_PSYCOPG = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+_FLOOR = "bench_floor_"
+
+
+def _engine_writer(
+    number: int, prefix: str, start: float, seconds: float, done: mp.Queue[int]
+) -> None:
+    """Create change requests through the engine until the time is up; report how many."""
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+    engine = Engine(store)
+    made = draft(f"warm-{number}")
+    engine.execute(Command(made.aggregate.id, lambda _, now: made))
+    time.sleep(max(0.0, start - time.time()))
+    count = 0
+    while time.time() < start + seconds:
+        aggregate_id = f"CR-{number}-{count}"
+        made = draft(aggregate_id)
+        engine.execute(Command(aggregate_id, lambda _, now, made=made: made))  # type: ignore[misc]
+        count += 1
+    store.close()
+    done.put(count)
+
+
+def _floor_writer(number: int, start: float, seconds: float, done: mp.Queue[int]) -> None:
+    """The same work in plain psycopg: read the version, insert the event and the row."""
+    import psycopg  # noqa: PLC0415
+
+    made = draft("CR-floor")
+    codec = sample_codec()
+    _, snapshot = codec.dump_aggregate(made.aggregate)
+    kind, payload = codec.dump_event(made.events[0])
+    with psycopg.connect(_PSYCOPG) as connection:
+        time.sleep(max(0.0, start - time.time()))
+        count = 0
+        while time.time() < start + seconds:
+            aggregate_id = f"CR-{number}-{count}"
+            with connection.transaction():
+                connection.execute(
+                    f"SELECT version FROM {_FLOOR}aggregates WHERE id = %s", (aggregate_id,)
+                ).fetchall()
+                connection.execute(
+                    f"INSERT INTO {_FLOOR}events VALUES (nextval('{_FLOOR}positions'),"
+                    " %s, 1, %s, %s)",
+                    (aggregate_id, kind, payload),
+                )
+                connection.execute(
+                    f"INSERT INTO {_FLOOR}aggregates VALUES (%s, 1, %s)", (aggregate_id, snapshot)
+                )
+            count += 1
+    done.put(count)
+
+
+def _reader(prefix: str, until: float) -> None:
+    """Follow the feed as a consumer does, as fast as it can."""
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+    after = 0
+    while time.time() < until:
+        page = store.feed(after, 500)
+        after = page[-1].position if page else after
+    store.close()
+
+
+def _sweeper(prefix: str, until: float) -> None:
+    """Sweep again and again (claims due timers; the writers' drafts have none)."""
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+    engine = Engine(store)
+    while time.time() < until:
+        engine.sweep()
+    store.close()
+
+
+def _floor_tables() -> None:
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(_PSYCOPG, autocommit=True) as connection:
+        for statement in (
+            f"DROP TABLE IF EXISTS {_FLOOR}events, {_FLOOR}aggregates",
+            f"DROP SEQUENCE IF EXISTS {_FLOOR}positions",
+            f"CREATE SEQUENCE {_FLOOR}positions",
+            f"CREATE TABLE {_FLOOR}aggregates (id VARCHAR(255) PRIMARY KEY,"
+            " version INTEGER NOT NULL, snapshot TEXT NOT NULL)",
+            f"CREATE TABLE {_FLOOR}events (position BIGINT PRIMARY KEY, aggregate_id"
+            " VARCHAR(255) NOT NULL, version INTEGER NOT NULL, type VARCHAR(100) NOT NULL,"
+            " payload TEXT NOT NULL, UNIQUE (aggregate_id, version))",
+        ):
+            connection.execute(statement)  # type: ignore[arg-type]
+
+
+def _run(
+    processes: int, seconds: float, *, floor: bool = False, beside: str | None = None
+) -> float:
+    """Commands per second of ``processes`` writers running together for ``seconds``."""
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    prefix = f"bench_w{processes}_"
+    if floor:
+        _floor_tables()
+    else:
+        store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+        store.drop_schema()
+        store.create_schema()
+        store.close()
+    done: mp.Queue[int] = mp.Queue()
+    start = time.time() + 1.5  # every process connected and warm before the clock starts
+    workers = [
+        mp.Process(target=_floor_writer, args=(n, start, seconds, done))
+        if floor
+        else mp.Process(target=_engine_writer, args=(n, prefix, start, seconds, done))
+        for n in range(processes)
+    ]
+    if beside is not None:
+        helper = _reader if beside == "reader" else _sweeper
+        workers.append(mp.Process(target=helper, args=(prefix, start + seconds)))
+    for worker in workers:
+        worker.start()
+    total = sum(done.get(timeout=seconds + 120) for _ in range(processes))
+    for worker in workers:
+        worker.join()
+    if not floor:
+        cleanup = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+        cleanup.drop_schema()
+        cleanup.close()
+    return total / seconds
+
+
+def round_trips(commands: int = 100) -> tuple[float, float]:
+    """Round trips per command on an existing aggregate, without and with a key (libpq trace)."""
+    from psycopg import pq  # noqa: PLC0415
+    from sqlalchemy import event  # noqa: PLC0415
+
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix="bench_rt_")
+    with tempfile.TemporaryDirectory() as folder:
+        wire = Path(folder) / "wire.txt"
+        trace = wire.open("w")
+
+        @event.listens_for(store.engine, "connect")  # before the first connection
+        def _traced(dbapi_connection: object, record: object) -> None:
+            pgconn = dbapi_connection.pgconn  # type: ignore[attr-defined]
+            pgconn.trace(trace.fileno())
+            pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+        store.drop_schema()
+        store.create_schema()
+        engine = Engine(store)
+        for n in range(100):
+            change, steps = assessed(f"CR-{n}")
+            store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        found = []
+        for keyed in (False, True):
+            trace.flush()
+            before = wire.read_text().count("ReadyForQuery")
+            for i in range(commands):
+                key = f"key-{i}" if keyed else None
+                engine.execute(Command(f"CR-{i % 100}", partial(reassess, hours=i + 1), key))
+            trace.flush()
+            found.append((wire.read_text().count("ReadyForQuery") - before) / commands)
+        trace.close()
+    store.drop_schema()
+    store.close()
+    return found[0], found[1]
+
+
+def writers(seconds: float) -> None:
+    print(f"\nPostgreSQL writers on distinct aggregates ({seconds:g} s each, one run)")
+    plain, keyed = round_trips()
+    print(f"  round trips per command: {plain:.2f} (with an idempotency key {keyed:.2f})")
+    print(f"  {'writers':>7} {'plain psycopg':>14} {'clientflow':>11} {'share':>6}")
+    ours: list[float] = []
+    for processes in (1, 2, 4, 8):
+        floor = _run(processes, seconds, floor=True)
+        mine = _run(processes, seconds)
+        ours.append(mine)
+        print(f"  {processes:>7} {floor:>12,.0f}/s {mine:>9,.0f}/s {mine / floor:>6.0%}")
+    alone = ours[2]
+    for beside in ("reader", "sweeper"):
+        rate = _run(4, seconds, beside=beside)
+        print(
+            f"  4 writers with a {beside} beside them: {rate:,.0f}/s"
+            f" ({rate / alone - 1:+.0%} against 4 alone)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--commands", type=int, default=3000)
     parser.add_argument("--rebuild-events", type=int, default=1_000_000)
+    parser.add_argument("--writers", action="store_true", help="only PostgreSQL writers")
+    parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
+    if args.writers:
+        writers(args.seconds)
+        return
     due_lookups(args.sizes)
     print(f"\ncommands through the engine ({args.commands:,} re-assessments on 100 changes)")
     commands(MemoryStore(sample_codec()), "memory", args.commands)

@@ -32,7 +32,11 @@ __all__ = [
 
 @attrs.frozen
 class StoredEvent:
-    """An event with its position in the store's global feed (1, 2, 3... without gaps)."""
+    """An event with its position in the store's global feed.
+
+    Positions increase in the order readers see events (1, 2, 3... on stores that count
+    them; PostgreSQL's are increasing but not consecutive).
+    """
 
     position: int
     event: DomainEvent
@@ -227,8 +231,9 @@ class Store(Protocol):
       idempotency key are all written, or nothing is. A commit whose
       ``expected_version`` is not the stored version raises ``ConcurrencyError``; a
       reused idempotency key raises ``DuplicateCommand``.
-    - ``feed`` positions are consecutive and appear to readers in order: a reader that
-      has seen position *n* has seen every position before it.
+    - ``feed`` positions increase and appear to readers in order: a reader that has seen
+      position *n* has seen every event below it, and no event can appear below *n*
+      later (a consumer's cursor never skips one).
     - ``due`` and ``claim_due`` use an index on ``next_deadline``, never a scan.
     - ``history`` is gap-free or raises ``CorruptData``; so is a row that cannot be read.
     - Time never runs backwards in a stream: a commit whose first event happened before

@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
         for aggregate_id, reason in report.failed:
             print(f"failed {aggregate_id} {reason}", flush=True)
     elif mode == "deliver":
-        seed, total = int(argv[3]), int(argv[4])
+        seed, last = int(argv[3]), int(argv[4])  # the last position to deliver
         deliverer = Engine(
             store,
             notifier=_Flaky(random.Random(seed)),
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> None:
             max_attempts=1_000,
         )
         deadline = time.monotonic() + 120
-        while store.cursor("notifier") < total and time.monotonic() < deadline:
+        while store.cursor("notifier") < last and time.monotonic() < deadline:
             if deliverer.deliver(limit=50).busy:
                 time.sleep(0.005)
     store.close()

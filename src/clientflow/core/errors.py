@@ -19,6 +19,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "StoreError",
+    "StoreTimeout",
     "TransactionConflict",
     "TransitionNotAllowed",
     "ValidationError",
@@ -170,6 +171,26 @@ class StoreError(ClientflowError):
         self.store = store
         self.problem = problem
         super().__init__(f"store {store}: {problem}")
+
+
+class StoreTimeout(StoreError):
+    """A statement ran past the store's statement timeout, or waited too long for a lock
+    another session holds; nothing was written. Retrying may wait the same way again:
+    look for the session holding the lock.
+
+    >>> str(StoreTimeout("postgresql://db", "57014", 30.0))
+    'store postgresql://db: a statement ran past the 30 s timeout (code 57014): nothing was written; is a lock held elsewhere?'
+    """  # noqa: D205, E501 - the doctest shows the whole message
+
+    def __init__(self, store: str, code: str, seconds: float | None) -> None:
+        self.code = code
+        self.seconds = seconds
+        limit = "the" if seconds is None else f"the {seconds:g} s"
+        super().__init__(
+            store,
+            f"a statement ran past {limit} timeout (code {code}): nothing was written;"
+            " is a lock held elsewhere?",
+        )
 
 
 class CorruptData(StoreError):

@@ -75,15 +75,23 @@ __all__ = [
     "UniqueViolation",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the tables this release reads and writes (see :meth:`SQLStore.migrate`).
 
 - 1: aggregates, events, feed counter, commands, cursors.
 - 2: byte-exact ids on MariaDB/MySQL; timer failure counts; cursor leases and delivery
-  retries; parked (dead-letter) events.
+  retries; parked (dead-letter) events; the read side; rules revisions.
+- 3: on PostgreSQL, feed positions come from transaction ids above the counter, which
+  stops moving (no lock shared by every writer); the tables are unchanged.
 """
 
 _ERROR_TEXT = 2000  # longest error text kept in a row
+
+# PostgreSQL feed positions: transaction id << 20 plus the event's place in it.
+_TRANSACTION_BITS = 20
+_PER_TRANSACTION = (1 << _TRANSACTION_BITS) - 1
+
+_Dumped = tuple[DomainEvent, tuple[str, str]]  # an event and its (type, payload) row
 
 # The read side lives in the aggregates table, so each save writes it in the same statement.
 _READ = tuple(column.name for column in read_columns())
@@ -109,11 +117,19 @@ class Dialect:
     # that also keeps trailing spaces significant (NO PAD).
     table_options: str = ""
     collation: str | None = None
+    # Feed positions from the writing transaction's id instead of a locked counter
+    # (see SQLStore._append); needs PostgreSQL 13+.
+    concurrent_feed: bool = False
 
 
 SQLITE = Dialect("sqlite", "TEXT", "", "", partial_index=True)
 POSTGRESQL = Dialect(
-    "postgresql", "TEXT", " FOR UPDATE", " FOR UPDATE SKIP LOCKED", partial_index=True
+    "postgresql",
+    "TEXT",
+    " FOR UPDATE",
+    " FOR UPDATE SKIP LOCKED",
+    partial_index=True,
+    concurrent_feed=True,
 )
 MARIADB = Dialect(
     "mariadb",
@@ -168,8 +184,12 @@ class SQLStore(ABC):
     # -- what adapters provide ----------------------------------------------------------
 
     @abstractmethod
-    def _transaction(self, write: bool) -> AbstractContextManager[Executor]:
-        """Open a transaction; translate driver errors (``UniqueViolation``, ``StoreError``)."""
+    def _transaction(self, write: bool, single: bool = False) -> AbstractContextManager[Executor]:
+        """Open a transaction; translate driver errors (``UniqueViolation``, ``StoreError``).
+
+        ``single`` promises one statement, which the adapter may run without ``BEGIN`` and
+        ``COMMIT`` (a statement is atomic on its own): two round trips fewer.
+        """
 
     @abstractmethod
     def close(self) -> None:
@@ -267,13 +287,21 @@ class SQLStore(ABC):
                             f" COLLATE {d.collation}"
                         )
             self._backfill_rows()
-            with self._transaction(write=True) as db:
-                db.run(
-                    f"UPDATE {t['meta']} SET value = :v WHERE name = 'schema_version'",
-                    {"v": "2"},
-                )
+            self._set_version(2)
+        if found < 3:
+            # The counter becomes the fixed base of PostgreSQL's positions: it must be at
+            # or above every position written so far (a no-op unless it was damaged).
+            self._repair_counter()
+            self._set_version(3)
         self._checked = True
         return SCHEMA_VERSION
+
+    def _set_version(self, version: int) -> None:
+        with self._transaction(write=True) as db:
+            db.run(
+                f"UPDATE {self._t['meta']} SET value = :v WHERE name = 'schema_version'",
+                {"v": str(version)},
+            )
 
     def _rebuild_sqlite_tables(self) -> None:
         """Re-create schema-1 tables as declared, keeping every row, in one transaction.
@@ -300,7 +328,7 @@ class SQLStore(ABC):
         t = self._t
         after = ""
         while True:
-            with self._transaction(write=False) as db:
+            with self._transaction(write=False, single=True) as db:
                 found = db.run(
                     f"SELECT id, kind, snapshot FROM {t['aggregates']} WHERE id > :after"
                     " ORDER BY id LIMIT :limit",
@@ -329,7 +357,7 @@ class SQLStore(ABC):
 
     def _has_column(self, table: str, column: str) -> bool:
         try:
-            with self._transaction(write=False) as db:
+            with self._transaction(write=False, single=True) as db:
                 db.run(f"SELECT {column} FROM {table} WHERE 1 = 0")
         except StoreError:
             return False
@@ -345,7 +373,7 @@ class SQLStore(ABC):
     def schema_version(self) -> int | None:
         """The version recorded in the database, or ``None`` if there is no schema."""
         try:
-            with self._transaction(write=False) as db:
+            with self._transaction(write=False, single=True) as db:
                 rows = db.run(f"SELECT value FROM {self._t['meta']} WHERE name = 'schema_version'")
         except StoreError:
             return None
@@ -378,7 +406,7 @@ class SQLStore(ABC):
     def load(self, aggregate_id: str) -> Aggregate | None:
         """The current aggregate, or ``None``."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT kind, snapshot FROM {self._t['aggregates']} WHERE id = :id",
                 {"id": aggregate_id},
@@ -438,49 +466,12 @@ class SQLStore(ABC):
             "closed": 1 if described.closed else 0,
             "first_at": to_micros(commit.events[0].occurred_at) if commit.events else None,
         }
-        events = [self._codec.dump_event(event) for event in commit.events]
-        t = self._t
+        events = list(zip(commit.events, map(self._codec.dump_event, commit.events), strict=True))
         try:
-            with self._transaction(write=True) as db:
-                if commit.expected_version == 0:
-                    try:
-                        db.run(
-                            f"INSERT INTO {t['aggregates']} (id, kind, version, snapshot,"
-                            f" deadline, {_READ_NAMES}) VALUES (:id, :kind, :version, :snapshot,"
-                            f" :deadline, {_READ_PARAMS})",
-                            row,
-                        )
-                    except UniqueViolation:
-                        raise _Exists from None
-                else:
-                    db.run(
-                        f"UPDATE {t['aggregates']} SET version = :version, snapshot = :snapshot,"
-                        " deadline = :deadline, claimed_until = NULL, failures = 0,"
-                        " last_error = NULL, client = :client, project = :project,"
-                        " owner = :owner, status = :status, priority = :priority,"
-                        " opened_at = :opened_at, closed_at = CASE WHEN :closed = 1"
-                        " THEN COALESCE(closed_at, :closed_at) ELSE NULL END,"
-                        " updated_at = COALESCE(:updated_at, updated_at)"
-                        " WHERE id = :id AND version = :expected"
-                        " AND (updated_at IS NULL OR :first_at IS NULL OR updated_at <= :first_at)",
-                        row,
-                    )
-                    if db.changed() != 1:
-                        raise _Stale
-                self._append(db, list(zip(commit.events, events, strict=True)))
-                if commit.idempotency_key is not None:
-                    try:
-                        db.run(
-                            f"INSERT INTO {t['commands']} (command_key, aggregate_id, version)"
-                            " VALUES (:key, :id, :version)",
-                            {
-                                "key": commit.idempotency_key,
-                                "id": aggregate.id,
-                                "version": aggregate.version,
-                            },
-                        )
-                    except UniqueViolation:
-                        raise _Duplicate from None
+            if self._dialect.concurrent_feed:
+                self._save_in_one_statement(commit, row, events)
+            else:
+                self._save_in_steps(commit, row, events)
         except _Exists:
             raise AlreadyExists(aggregate.id, actual=self._version_of(aggregate.id)) from None
         except _Stale:
@@ -495,6 +486,10 @@ class SQLStore(ABC):
             assert found is not None
             raise DuplicateCommand(commit.idempotency_key or "", *found) from None
         except UniqueViolation:
+            if commit.idempotency_key is not None and self.recall(commit.idempotency_key):
+                found = self.recall(commit.idempotency_key)
+                assert found is not None
+                raise DuplicateCommand(commit.idempotency_key, *found) from None
             self._check_head()
             # Two writers raced to the same event version past the version check.
             current = self._version_of(aggregate.id)
@@ -502,8 +497,144 @@ class SQLStore(ABC):
                 aggregate.id, expected=commit.expected_version, actual=current
             ) from None
 
-    def _append(self, db: Executor, events: Sequence[tuple[DomainEvent, tuple[str, str]]]) -> None:
+    def _insert_sql(self) -> str:
+        return (
+            f"INSERT INTO {self._t['aggregates']} (id, kind, version, snapshot, deadline,"
+            f" {_READ_NAMES}) VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})"
+        )
+
+    def _update_sql(self) -> str:
+        """Write the new state if the stored version is the expected one and time runs on."""
+        return (
+            f"UPDATE {self._t['aggregates']} SET version = :version, snapshot = :snapshot,"
+            " deadline = :deadline, claimed_until = NULL, failures = 0,"
+            " last_error = NULL, client = :client, project = :project,"
+            " owner = :owner, status = :status, priority = :priority,"
+            " opened_at = :opened_at, closed_at = CASE WHEN :closed = 1"
+            " THEN COALESCE(closed_at, :closed_at) ELSE NULL END,"
+            " updated_at = COALESCE(:updated_at, updated_at)"
+            " WHERE id = :id AND version = :expected"
+            " AND (updated_at IS NULL OR :first_at IS NULL OR updated_at <= :first_at)"
+        )
+
+    def _save_in_steps(
+        self, commit: Commit, row: dict[str, object], events: Sequence[_Dumped]
+    ) -> None:
+        """Aggregate row, events under the locked counter, idempotency key: in one transaction."""
+        with self._transaction(write=True) as db:
+            if commit.expected_version == 0:
+                try:
+                    db.run(self._insert_sql(), row)
+                except UniqueViolation:
+                    raise _Exists from None
+            else:
+                db.run(self._update_sql(), row)
+                if db.changed() != 1:
+                    raise _Stale
+            self._append(db, events)
+            if commit.idempotency_key is not None:
+                try:
+                    db.run(
+                        f"INSERT INTO {self._t['commands']} (command_key, aggregate_id, version)"
+                        " VALUES (:key, :id, :version)",
+                        {"key": commit.idempotency_key, "id": row["id"], "version": row["version"]},
+                    )
+                except UniqueViolation:
+                    raise _Duplicate from None
+
+    def _save_in_one_statement(
+        self, commit: Commit, row: dict[str, object], events: Sequence[_Dumped]
+    ) -> None:
+        """The whole commit as one statement (one round trip, atomic on its own).
+
+        The aggregate row is written only at the expected version (or only if new); the
+        events and the idempotency key are written only if it was. A reused key breaks
+        its primary key and the statement writes nothing.
+        """
         t = self._t
+        saved = (
+            self._insert_sql() + " ON CONFLICT (id) DO NOTHING"
+            if commit.expected_version == 0
+            else self._update_sql()
+        )
+        parts = [f"saved AS ({saved} RETURNING id)"]
+        params = dict(row)
+        if events:
+            values = ", ".join(
+                f"(CAST(:o{n} AS BIGINT), CAST(:v{n} AS INTEGER), CAST(:t{n} AS VARCHAR),"
+                f" CAST(:p{n} AS TEXT))"
+                for n in range(len(events))
+            )
+            parts.append(
+                f"written AS (INSERT INTO {t['events']} (position, aggregate_id, version, type,"
+                f" payload) SELECT {self._next_positions()} + e.o, :id, e.v, e.t, e.p"
+                f" FROM (VALUES {values}) AS e (o, v, t, p) WHERE EXISTS (SELECT 1 FROM saved))"
+            )
+            for n, (event, (name, payload)) in enumerate(events):
+                params.update(
+                    {
+                        f"o{n}": n + 1,
+                        f"v{n}": event.aggregate_version,
+                        f"t{n}": name,
+                        f"p{n}": payload,
+                    }
+                )
+        if commit.idempotency_key is not None:
+            parts.append(
+                f"kept AS (INSERT INTO {t['commands']} (command_key, aggregate_id, version)"
+                " SELECT :key, id, :version FROM saved)"
+            )
+            params["key"] = commit.idempotency_key
+        with self._transaction(write=True, single=True) as db:
+            found = db.run(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved", params)
+        if int(found[0][0]) != 1:
+            raise _Exists if commit.expected_version == 0 else _Stale
+
+    def _next_positions(self) -> str:
+        """Where this transaction's events go in the feed: an SQL expression (PostgreSQL).
+
+        The transaction's id, shifted past room for ``_PER_TRANSACTION`` events, above
+        the counter's last position (frozen when the store moved to schema 3). Readers
+        stop below the oldest transaction still running (:meth:`_feed_horizon`), and
+        every transaction that commits later has an id at least that old, so a reader
+        never passes an event that appears later below its cursor.
+        """
+        return (
+            f"((SELECT position FROM {self._t['head']} WHERE id = 1)"
+            f" + (pg_current_xact_id()::text::bigint << {_TRANSACTION_BITS}))"
+        )
+
+    def _feed_horizon(self) -> str:
+        """Positions below this are final: no transaction can still write one (PostgreSQL)."""
+        return (
+            f"((SELECT position FROM {self._t['head']} WHERE id = 1)"
+            f" + (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {_TRANSACTION_BITS}))"
+        )
+
+    def _append(self, db: Executor, events: Sequence[_Dumped]) -> None:
+        t = self._t
+        if self._dialect.concurrent_feed:
+            if len(events) > _PER_TRANSACTION:
+                raise ValidationError(
+                    "events", f"at most {_PER_TRANSACTION:,} events per import", got=len(events)
+                )
+            if events:
+                db.run_many(
+                    f"INSERT INTO {t['events']} (position, aggregate_id, version, type, payload)"
+                    f" VALUES ({self._next_positions()} + :offset, :aggregate_id, :version,"
+                    " :type, :payload)",
+                    [
+                        {
+                            "offset": offset,
+                            "aggregate_id": event.aggregate_id,
+                            "version": event.aggregate_version,
+                            "type": name,
+                            "payload": payload,
+                        }
+                        for offset, (event, (name, payload)) in enumerate(events, 1)
+                    ],
+                )
+            return
         # The counter row stays locked until commit: positions follow commit order.
         head = int(
             db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
@@ -528,6 +659,8 @@ class SQLStore(ABC):
 
     def _check_head(self) -> None:
         """``CorruptData`` if the feed counter is behind the newest event."""
+        if self._dialect.concurrent_feed:
+            return  # the counter is a fixed base there, never advanced
         t = self._t
         with self._transaction(write=False) as db:
             head = int(db.run(f"SELECT position FROM {t['head']} WHERE id = 1")[0][0])
@@ -541,8 +674,18 @@ class SQLStore(ABC):
             )
 
     def repair_feed_counter(self) -> int:
-        """Move a feed counter left behind the events up to the newest event; returns it."""
+        """Move a feed counter left behind the events up to the newest event; returns it.
+
+        On PostgreSQL the counter is a fixed base below every position written since
+        schema 3 (positions come from transaction ids); it is left as it is.
+        """
         self._check()
+        if self._dialect.concurrent_feed:
+            with self._transaction(write=False, single=True) as db:
+                return int(db.run(f"SELECT position FROM {self._t['head']} WHERE id = 1")[0][0])
+        return self._repair_counter()
+
+    def _repair_counter(self) -> int:
         t = self._t
         with self._transaction(write=True) as db:
             newest = db.run(f"SELECT MAX(position) FROM {t['events']}")[0][0]
@@ -554,7 +697,7 @@ class SQLStore(ABC):
         return fixed
 
     def _version_and_time(self, aggregate_id: str) -> tuple[int | None, pendulum.DateTime | None]:
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT version, updated_at FROM {self._t['aggregates']} WHERE id = :id",
                 {"id": aggregate_id},
@@ -565,7 +708,7 @@ class SQLStore(ABC):
         return int(version), None if at is None else from_micros(int(at))
 
     def _version_of(self, aggregate_id: str) -> int | None:
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT version FROM {self._t['aggregates']} WHERE id = :id", {"id": aggregate_id}
             )
@@ -577,7 +720,7 @@ class SQLStore(ABC):
         return self._read_history(aggregate_id)
 
     def _read_history(self, aggregate_id: str) -> Sequence[DomainEvent]:
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT type, payload FROM {self._t['events']}"
                 " WHERE aggregate_id = :id ORDER BY version",
@@ -592,10 +735,11 @@ class SQLStore(ABC):
     def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
         """Events after position ``after``, in order."""
         self._check()
-        with self._transaction(write=False) as db:
+        horizon = f" AND position < {self._feed_horizon()}" if self._dialect.concurrent_feed else ""
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT position, type, payload FROM {self._t['events']} WHERE position > :after"
-                " ORDER BY position LIMIT :limit",
+                f"{horizon} ORDER BY position LIMIT :limit",
                 {"after": after, "limit": limit},
             )
         found = []
@@ -609,7 +753,7 @@ class SQLStore(ABC):
     def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
         """Ids whose deadline is at or before ``at``, earliest first (by index)."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT id FROM {self._t['aggregates']}"
                 " WHERE deadline IS NOT NULL AND deadline <= :at ORDER BY deadline LIMIT :limit",
@@ -642,7 +786,7 @@ class SQLStore(ABC):
     def recall(self, idempotency_key: str) -> tuple[str, int] | None:
         """Where a command with this key was applied."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT aggregate_id, version FROM {self._t['commands']} WHERE command_key = :key",
                 {"key": idempotency_key},
@@ -652,7 +796,7 @@ class SQLStore(ABC):
     def cursor(self, name: str) -> int:
         """Last processed feed position of a consumer."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT position FROM {self._t['cursors']} WHERE name = :name", {"name": name}
             )
@@ -750,7 +894,7 @@ class SQLStore(ABC):
     def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
         """A consumer's parked events, by position."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT position, event_id, attempts, error, parked_at FROM {self._t['parked']}"
                 " WHERE consumer = :name ORDER BY position LIMIT :limit",
@@ -799,7 +943,7 @@ class SQLStore(ABC):
     def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
         """Failing timers, most failures first."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT id, failures, claimed_until, last_error FROM {self._t['aggregates']}"
                 " WHERE failures > 0 ORDER BY failures DESC, id LIMIT :limit",
@@ -839,7 +983,7 @@ class SQLStore(ABC):
             where += " AND id > :after"
             params["after"] = after
         params["limit"] = max(limit, 0)
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             found = db.run(
                 "SELECT id, kind, version, status, client, project, owner, priority, deadline,"
                 f" opened_at, closed_at, updated_at FROM {self._t['aggregates']} WHERE {where}"
@@ -852,7 +996,7 @@ class SQLStore(ABC):
         """Rows matching ``query`` per status."""
         self._check()
         where, params = self._where(query)
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             found = db.run(
                 f"SELECT status, COUNT(*) FROM {self._t['aggregates']} WHERE {where}"
                 " GROUP BY status",
@@ -863,7 +1007,7 @@ class SQLStore(ABC):
     def rules_revision(self) -> RulesRevision | None:
         """The rules revision in force."""
         self._check()
-        with self._transaction(write=False) as db:
+        with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT revision, fingerprint, source, applied_at FROM {self._t['rules']}"
                 " ORDER BY revision DESC LIMIT 1"
@@ -902,7 +1046,7 @@ class SQLStore(ABC):
         self._check()
         commits = commits_from_history(self._codec, events)
         aggregates = []
-        stream: list[tuple[DomainEvent, tuple[str, str]]] = []
+        stream: list[_Dumped] = []
         for commit in commits:
             kind, snapshot = self._codec.dump_aggregate(commit.aggregate)
             aggregates.append(

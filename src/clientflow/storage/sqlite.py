@@ -85,7 +85,8 @@ class SQLiteStore(SQLStore):
         self._lock = threading.RLock()
 
     @contextmanager
-    def _transaction(self, write: bool) -> Iterator[_Cursor]:
+    def _transaction(self, write: bool, single: bool = False) -> Iterator[_Cursor]:
+        # One statement or many, a transaction costs no round trip in process.
         with self._lock:
             connection = self._connection
             try:
