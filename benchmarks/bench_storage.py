@@ -194,25 +194,29 @@ def _floor_writer(number: int, start: float, seconds: float, done: mp.Queue[int]
 
 
 def _reader(prefix: str, until: float) -> None:
-    """Follow the feed as a consumer does, as fast as it can."""
+    """Follow the feed as a deliverer does: read while there is news, else wait 10 ms."""
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
     store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
     after = 0
     while time.time() < until:
         page = store.feed(after, 500)
-        after = page[-1].position if page else after
+        if page:
+            after = page[-1].position
+        else:
+            time.sleep(0.01)
     store.close()
 
 
 def _sweeper(prefix: str, until: float) -> None:
-    """Sweep again and again (claims due timers; the writers' drafts have none)."""
+    """Sweep 20 times a second (a host sweeps every minute or so): claims due timers."""
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
     store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
     engine = Engine(store)
     while time.time() < until:
         engine.sweep()
+        time.sleep(0.05)
     store.close()
 
 
