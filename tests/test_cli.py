@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from clientflow.cli import cli
 from clientflow.demo import END, demo_rules
 from clientflow.ports import ParkedEvent
-from clientflow.storage import SQLiteStore
+from clientflow.storage import SCHEMA_VERSION, SQLiteStore
 
 AT_END = END.to_iso8601_string()
 
@@ -298,7 +298,7 @@ def test_migrate_and_repair_report_what_they_did(demo_store: tuple[str, str]) ->
     url, _ = demo_store
     migrated = CliRunner().invoke(cli, ["migrate", "--store", url])
     assert migrated.exit_code == 0, migrated.output
-    assert "schema version 2 -> 2" in migrated.output
+    assert f"schema version {SCHEMA_VERSION} -> {SCHEMA_VERSION}" in migrated.output
     repaired = CliRunner().invoke(cli, ["repair", "--store", url])
     assert repaired.exit_code == 0, repaired.output
     assert re.search(r"feed counter at \d+", repaired.output)

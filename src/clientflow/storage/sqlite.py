@@ -58,7 +58,7 @@ class SQLiteStore(SQLStore):
     >>> store = SQLiteStore(":memory:", Codec([kind(lambda change: None)]))
     >>> store.create_schema()
     >>> store.schema_version()
-    2
+    3
     """
 
     def __init__(
