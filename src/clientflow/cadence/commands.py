@@ -295,14 +295,12 @@ def archive(
 def fire_alerts(
     plan: CommunicationPlan, *, schedule: Schedule, now: pendulum.DateTime
 ) -> Decision[CommunicationPlan]:
-    """The engine's timer: raise every alert due by ``now``, each once."""
+    """The engine's timer: raise every alert due by ``now``, each once (none: no events)."""
     TABLE.target(plan.status, "change")
     at = to_utc(now, "now")
     due = sorted((p for p in _pending(plan, schedule, at) if p[1] <= at), key=lambda p: p[1])
     if not due:
-        raise ValidationError(
-            "now", f"an instant at or after the next alert ({plan.next_deadline})", got=at
-        )
+        return Decision(plan, ())
     current = plan
     events: list[DomainEvent] = []
     for index, (key, _, build) in enumerate(due):

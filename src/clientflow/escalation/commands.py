@@ -621,7 +621,8 @@ def fire_timers(
     """The engine's timer: every threshold, escalation step and no-update trigger due by ``now``.
 
     Thresholds fire in time order, each once; a warning at the policy's fraction or a
-    breach escalates. Afterwards ``next_deadline`` lies in the future.
+    breach escalates. Afterwards ``next_deadline`` lies in the future. With nothing due
+    the decision is empty, so a script may call it whenever it likes.
     """
     at = to_utc(now, "now")
     run = _Run(issue, "system", at)
@@ -629,9 +630,7 @@ def fire_timers(
         if not _fire_one(run, at, calendar, escalation):
             break
     if not run.events:
-        raise ValidationError(
-            "now", f"an instant at or after the next timer ({issue.next_deadline})", got=at
-        )
+        return Decision(issue, ())
     return run.decision()
 
 

@@ -20,7 +20,6 @@ from clientflow.core import (
     EventMeta,
     HasRole,
     Rule,
-    TransitionNotAllowed,
     ValidationError,
     check_text,
     checked,
@@ -614,7 +613,7 @@ def fire_surveys(
     """The engine's timer: send deferred surveys now allowed, remind, expire, run the period.
 
     Handles every timer due by ``now`` in one decision, so the aggregate's next deadline
-    is always in the future afterwards.
+    is always in the future afterwards; with nothing due the decision is empty.
     """
     at = to_utc(now, "now")
     current = surveys
@@ -626,8 +625,6 @@ def fire_surveys(
         for event in step:
             current = apply_surveys(current, event)
         events.extend(step)
-    if not events:
-        raise TransitionNotAllowed("active", "fire", ("nothing is due",))
     return Decision(current, tuple(events))
 
 
