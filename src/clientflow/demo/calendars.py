@@ -42,6 +42,12 @@ def show_calendars(echo: Echo, rules: Rules) -> None:
         wall = (due - start).in_words()
         echo(f"          due   {due.format('ddd YYYY-MM-DD HH:mm zz')}  ({wall} on the wall clock)")
     shanghai = rules.calendars["shanghai"]
-    october = [dt.date(2026, 10, day) for day in range(1, 12)]
+    october = [dt.date(2026, 10, day) for day in range(1, 32)]
     closed = [day.strftime("%d") for day in october if not shanghai.is_working_day(day)]
+    made_up = [
+        day.strftime("%a %d")
+        for day in october
+        if day.weekday() >= 5 and shanghai.is_working_day(day)
+    ]
     echo(f"\nShanghai, October 2026: no work on the {', '.join(closed)}")
+    echo(f"          make-up working days: {', '.join(made_up) or 'none'}")
