@@ -270,3 +270,20 @@ def test_an_unknown_country_code_is_a_validation_error(country: str) -> None:
     """Codes the holidays package lacks, or that name its other attributes, are refused."""
     with pytest.raises(ValidationError, match="country"):
         BusinessCalendar("Asia/Shanghai", ("09:00-18:00",), country=country)
+
+
+def test_working_time_supports_the_arithmetic_people_do_with_it() -> None:
+    """``elapsed`` is a plain timedelta: whole working days and the rest, ratios, sums."""
+    cal = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+    start = pendulum.datetime(2026, 9, 30, 9, tz="Asia/Shanghai")
+    end = pendulum.datetime(2026, 10, 9, 11, tz="Asia/Shanghai")  # National Day week between
+    worked = cal.elapsed(start, end)
+    day = dt.timedelta(hours=8)
+    assert type(worked) is dt.timedelta
+    assert worked == dt.timedelta(hours=8 + 8 + 2)  # 30 Sep, 8 Oct, 9 Oct morning
+    assert worked // day == 2
+    assert worked % day == dt.timedelta(hours=2)
+    assert divmod(worked, day) == (2, dt.timedelta(hours=2))
+    assert worked / day == 2.25
+    assert sum([worked, worked], dt.timedelta()) == dt.timedelta(hours=36)
+    assert cal.elapsed(end, start) == dt.timedelta(0)

@@ -255,14 +255,25 @@ class BusinessCalendar:
                 )
             index = self._expand(index.first, ahead)
 
-    def elapsed(self, start: dt.datetime, end: dt.datetime) -> pendulum.Duration:
-        """Working time between two instants; zero when ``end`` is not after ``start``."""
+    def elapsed(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Working time between two instants; zero when ``end`` is not after ``start``.
+
+        A standard :class:`datetime.timedelta`, so the arithmetic people do with working
+        time works (pendulum's ``Duration`` breaks ``//``, ``%`` and ``/`` by a timedelta):
+
+        >>> cal = BusinessCalendar("UTC", ("09:00-17:00",))
+        >>> worked = cal.elapsed(pendulum.datetime(2026, 3, 2, 9), pendulum.datetime(2026, 3, 4, 13))
+        >>> worked // dt.timedelta(hours=8), worked % dt.timedelta(hours=8)
+        (2, datetime.timedelta(seconds=14400))
+        >>> worked / dt.timedelta(hours=8)
+        2.5
+        """
         a = to_micros(to_utc(start, "start"))
         b = to_micros(to_utc(end, "end"))
         if b <= a:
-            return pendulum.Duration()
+            return dt.timedelta(0)
         index = self._covering(a, b)
-        return pendulum.Duration(microseconds=index.position(b) - index.position(a))
+        return dt.timedelta(microseconds=index.position(b) - index.position(a))
 
     def is_working_time(self, instant: dt.datetime) -> bool:
         """Whether ``instant`` falls inside a shift (a shift's end is already outside)."""
