@@ -22,7 +22,7 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import ItemsView, Iterable, Set
-from typing import Protocol
+from typing import Protocol, overload
 
 import attrs
 import holidays
@@ -262,7 +262,8 @@ class BusinessCalendar:
         time works (pendulum's ``Duration`` breaks ``//``, ``%`` and ``/`` by a timedelta):
 
         >>> cal = BusinessCalendar("UTC", ("09:00-17:00",))
-        >>> worked = cal.elapsed(pendulum.datetime(2026, 3, 2, 9), pendulum.datetime(2026, 3, 4, 13))
+        >>> monday, wednesday = pendulum.datetime(2026, 3, 2, 9), pendulum.datetime(2026, 3, 4, 13)
+        >>> worked = cal.elapsed(monday, wednesday)
         >>> worked // dt.timedelta(hours=8), worked % dt.timedelta(hours=8)
         (2, datetime.timedelta(seconds=14400))
         >>> worked / dt.timedelta(hours=8)
@@ -312,6 +313,97 @@ class BusinessCalendar:
     def previous_working_day(self, day: dt.date) -> dt.date:
         """The last working day before ``day``."""
         return self._step_working_day(day, -1)
+
+    @overload
+    def add_working_days(self, start: dt.datetime, days: int) -> pendulum.DateTime: ...
+
+    @overload
+    def add_working_days(self, start: dt.date, days: int) -> dt.date: ...
+
+    def add_working_days(
+        self, start: dt.date | dt.datetime, days: int
+    ) -> dt.date | pendulum.DateTime:
+        """``days`` working days after ``start`` (before it, for a date and ``days < 0``).
+
+        For a date: the ``days``-th working day after it (make-up days count, holidays
+        do not; 0 gives the day itself if it is a working day, else the next one). For
+        an instant (``days >= 0``), "within N working days" as people mean it: from
+        inside working time, the same local time N working days later (kept within that
+        day's working hours); from outside it, the end of the N-th working day,
+        counting the day work next resumes as the first.
+
+        >>> cn = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+        >>> cn.add_working_days(dt.date(2026, 9, 30), 1)  # National Day week, make-up Sat 10
+        datetime.date(2026, 10, 8)
+        >>> cn.add_working_days(pendulum.datetime(2026, 9, 30, 10, tz="Asia/Shanghai"), 1)
+        DateTime(2026, 10, 8, 2, 0, 0, tzinfo=Timezone('UTC'))
+        >>> cn.add_working_days(pendulum.datetime(2026, 10, 3, 20, tz="Asia/Shanghai"), 1)
+        DateTime(2026, 10, 8, 10, 0, 0, tzinfo=Timezone('UTC'))
+        """
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise ValidationError("days", "a whole number of working days", got=days)
+        if isinstance(start, dt.datetime):
+            return self._add_days_to_instant(start, days)
+        if not isinstance(start, dt.date):
+            raise ValidationError("start", "a date or an aware datetime", got=start)
+        if days == 0:
+            return start if self.is_working_day(start) else self.next_working_day(start)
+        day = start
+        for _ in range(abs(days)):
+            day = self._step_working_day(day, 1 if days > 0 else -1)
+        return day
+
+    def _add_days_to_instant(self, start: dt.datetime, days: int) -> pendulum.DateTime:
+        if days < 0:
+            raise ValidationError("days", "0 or more working days after an instant", got=days)
+        instant = to_utc(start, "start")
+        local = instant.in_timezone(self.timezone)
+        if self.is_working_time(instant):
+            target = self.add_working_days(local.date(), days)
+            first, last = self._day_span(target)
+            wall = local.replace(year=target.year, month=target.month, day=target.day)
+            same_time = to_micros(
+                dt.datetime(target.year, target.month, target.day, wall.hour, wall.minute,
+                            wall.second, wall.microsecond).replace(tzinfo=zone(self.timezone))
+            )  # fmt: skip
+            return from_micros(min(max(same_time, first), last))
+        resumes = self.next_working_time(instant)
+        if days == 0:
+            return resumes
+        day = resumes.in_timezone(self.timezone).date()
+        target = self.add_working_days(day, days - 1)
+        return from_micros(self._day_span(target)[1])
+
+    def _day_span(self, day: dt.date) -> tuple[int, int]:
+        """The start of a working day's first shift and the end of its last, as micros."""
+        hols = self._holidays(self.country, [day.year]) if self.country else None
+        shifts = self._shifts_on(day, hols)
+        midnight = dt.datetime(day.year, day.month, day.day)
+        tz = zone(self.timezone)
+        return (
+            min(_local(midnight, shift.start, tz) for shift in shifts),
+            max(_local(midnight, shift.end, tz) for shift in shifts),
+        )
+
+    def working_days_between(self, start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> int:
+        """Working days from ``start`` up to but not including ``end`` (negative if
+        ``end`` comes first); instants count by their local date.
+
+        >>> cn = BusinessCalendar("Asia/Shanghai", ("09:00-18:00",), country="CN")
+        >>> cn.working_days_between(dt.date(2026, 9, 28), dt.date(2026, 10, 12))  # + Sat 10
+        6
+        """  # noqa: D205
+        a, b = self._local_date(start, "start"), self._local_date(end, "end")
+        if b < a:
+            return -self.working_days_between(b, a)
+        return sum(self.is_working_day(a + dt.timedelta(days=n)) for n in range((b - a).days))
+
+    def _local_date(self, value: dt.date | dt.datetime, field: str) -> dt.date:
+        if isinstance(value, dt.datetime):
+            return to_utc(value, field).in_timezone(self.timezone).date()
+        if not isinstance(value, dt.date):
+            raise ValidationError(field, "a date or an aware datetime", got=value)
+        return value
 
     # -- expansion --------------------------------------------------------------------
 
