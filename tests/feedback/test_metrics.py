@@ -5,10 +5,20 @@ from __future__ import annotations
 import random
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientflow.feedback import Feedback, follow_up_compliance, satisfaction, trend
+from clientflow import ValidationError
+from clientflow.feedback import (
+    Bands,
+    Feedback,
+    csat,
+    follow_up_compliance,
+    nps,
+    satisfaction,
+    trend,
+)
 from tests.feedback.fixtures import NOW, done_action, received
 
 TEMPLATE = received(nps=None)
@@ -93,3 +103,45 @@ def test_follow_up_compliance_counts_steps_done_on_time() -> None:
     assert follow_up_compliance([on_time]) == 1
     assert follow_up_compliance([on_time, late]) == 0.5
     assert follow_up_compliance([received()]) is None
+
+
+def test_nps_and_csat_from_plain_scores_and_from_items() -> None:
+    """The standard formulas on plain answers, no items, policies or calendars needed."""
+    assert nps([10, 9, 6]) == pytest.approx(100 / 3)  # 2 promoters, 1 detractor
+    assert nps([7, 8]) == 0  # passives only
+    assert nps([0, 6]) == -100
+    assert nps([None, 10]) == 100  # unanswered is skipped
+    assert nps([]) is None
+    assert csat([5, 4, 1]) == pytest.approx(200 / 3)
+    assert csat(iter([3, 3])) == 0
+    assert csat([None]) is None
+    strict = Bands(promoter_min=10, passive_min=8, satisfied_min=5, neutral_min=4)
+    assert nps([9, 10], bands=strict) == 50
+    assert csat([4, 5], bands=strict) == 50
+
+
+@pytest.mark.parametrize(
+    ("call", "scores", "message"),
+    [
+        (nps, [11], "nps: expected a whole number from 0 to 10"),
+        (nps, [9.5], "from 0 to 10"),
+        (csat, [0], "csat: expected a whole number from 1 to 5"),
+        (csat, [True], "from 1 to 5"),
+        (nps, "9", "an iterable of scores"),
+        (csat, 5, "an iterable of scores"),
+    ],
+)
+def test_bad_scores_say_what_is_allowed(call: object, scores: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        call(scores)  # type: ignore[operator]
+
+
+def test_nps_and_csat_over_feedback_items_agree_with_satisfaction() -> None:
+    items = [
+        received("FB-1", nps=10, csat=5),
+        received("FB-2", nps=3, csat=2),
+        received("FB-3", nps=None, csat=4),
+    ]
+    metrics = satisfaction(items)
+    assert nps(items) == metrics.nps == 0
+    assert csat(items) == metrics.csat == pytest.approx(200 / 3)

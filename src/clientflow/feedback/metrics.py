@@ -18,8 +18,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from clientflow.core import to_utc
-from clientflow.feedback.model import Bands, ContactSurveys, Feedback
+from clientflow.core import ValidationError, to_utc
+from clientflow.feedback.model import Bands, ContactSurveys, Feedback, _score
 
 STANDARD_BANDS = Bands()
 
@@ -27,7 +27,9 @@ __all__ = [
     "STANDARD_BANDS",
     "Metrics",
     "Trend",
+    "csat",
     "follow_up_compliance",
+    "nps",
     "response_rate",
     "satisfaction",
     "trend",
@@ -113,6 +115,48 @@ def satisfaction(
     return Metrics(
         items, nps_answers, promoters, passives, detractors, csat_answers, satisfied, overridden
     )
+
+
+def nps(scores: Iterable[int | Feedback | None], *, bands: Bands = STANDARD_BANDS) -> float | None:
+    """Net Promoter Score of plain 0-10 answers (or of feedback items' NPS answers).
+
+    ``None`` answers are skipped; with no answer at all the score is ``None``.
+
+    >>> nps([10, 9, 6])
+    33.333333333333336
+    >>> nps([]) is None
+    True
+    """
+    found = _answers(scores, "nps", 0, 10)
+    if not found:
+        return None
+    promoters = sum(score >= bands.promoter_min for score in found)
+    detractors = sum(score < bands.passive_min for score in found)
+    return 100 * (promoters - detractors) / len(found)
+
+
+def csat(scores: Iterable[int | Feedback | None], *, bands: Bands = STANDARD_BANDS) -> float | None:
+    """% satisfied among plain 1-5 answers (or feedback items' CSAT answers).
+
+    >>> csat([5, 4, 1])
+    66.66666666666667
+    """
+    found = _answers(scores, "csat", 1, 5)
+    if not found:
+        return None
+    return 100 * sum(score >= bands.satisfied_min for score in found) / len(found)
+
+
+def _answers(scores: Iterable[int | Feedback | None], field: str, low: int, high: int) -> list[int]:
+    if isinstance(scores, str | bytes) or not isinstance(scores, Iterable):
+        raise ValidationError(field, "an iterable of scores or feedback items", got=scores)
+    found = []
+    for score in scores:
+        value = getattr(score, field) if isinstance(score, Feedback) else score
+        _score(value, low, high, field)
+        if value is not None:
+            found.append(value)
+    return found
 
 
 @attrs.frozen
