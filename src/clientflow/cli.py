@@ -27,7 +27,7 @@ from clientflow.core import ClientflowError, Codec, ManualClock, TransitionTable
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
 from clientflow.ports import Notifier, Store
-from clientflow.reports import Portfolio, health, to_html, to_json, to_text
+from clientflow.reports import Portfolio, health, owner_agenda, to_html, to_json, to_text
 from clientflow.storage import SQLStore, open_store
 from clientflow.workspace import outputs_schema
 
@@ -102,6 +102,8 @@ def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[Store]:
 
 
 def _portfolio(store: Store, *, client: str | None = None, owner: str | None = None) -> Portfolio:
+    if not sys.stderr.isatty():  # a pipe or a log: no progress bar to interleave
+        return Portfolio.from_store(store, client=client, owner=owner)
     with click.progressbar(
         length=0, label="reading the store", file=sys.stderr, show_pos=True
     ) as bar:
@@ -201,33 +203,18 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
 def _agenda(
     portfolio: Portfolio, rules: Rules, *, owner: str, at: pendulum.DateTime, tz: str, days: int
 ) -> list[str]:
-    entries: list[tuple[pendulum.DateTime, str]] = []
-    for client in sorted({plan.client for plan in portfolio.plans}):
-        plans = [plan for plan in portfolio.plans if plan.client == client]
-        schedule = rules.schedule_for(client)
-        for entry in cadence.agenda(plans, schedule, owner=owner, now=at, timezone=tz, days=days):
-            entries.append((entry.at, f"{entry.title} for {entry.client} [{entry.status}]"))
-    until = at.add(days=days)
-    for issue in portfolio.issues:
-        due = issue.next_deadline
-        if issue.owner == owner and issue.status in escalation.OPEN_STATES and due and due < until:
-            entries.append(
-                (due, f"issue {issue.id} ({issue.priority}, {issue.status}): next SLA timer")
-            )
-    for item in portfolio.feedback:
-        due = item.next_deadline
-        if item.owner == owner and due is not None and due < until:
-            entries.append((due, f"feedback {item.id} from {item.client}: {item.status} step due"))
+    items = owner_agenda(portfolio, rules, owner=owner, at=at, days=days, timezone=tz)
     today = at.in_timezone(tz).date()
+    sections: dict[str, list[str]] = {"Overdue": [], "Today": [], "This week": []}
+    for item in items:
+        local = item.at.in_timezone(tz)
+        soon = "Today" if local.date() <= today else "This week"
+        section = "Overdue" if item.overdue else soon
+        sections[section].append(f"  {local.format('ddd MM-DD HH:mm')}  {item.text}")
     lines = []
-    heading = ""
-    for due, text in sorted(entries, key=lambda entry: entry[0]):
-        local = due.in_timezone(tz)
-        section = "Overdue" if due < at else ("Today" if local.date() == today else "This week")
-        if section != heading:
-            lines.append(f"{section}:")
-            heading = section
-        lines.append(f"  {local.format('ddd MM-DD HH:mm')}  {text}")
+    for section, entries in sections.items():
+        if entries:
+            lines.extend([f"{section}:", *entries])
     return lines
 
 

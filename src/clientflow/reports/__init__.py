@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from clientflow.reports.agenda import AgendaItem, owner_agenda
 from clientflow.reports.health import ClientHealth, WeekScore, health
 from clientflow.reports.portfolio import Portfolio
 from clientflow.reports.render import to_html, to_json, to_text
 
-__all__ = ["ClientHealth", "Portfolio", "WeekScore", "health", "to_html", "to_json", "to_text"]
+__all__ = [
+    "AgendaItem",
+    "ClientHealth",
+    "Portfolio",
+    "WeekScore",
+    "health",
+    "owner_agenda",
+    "to_html",
+    "to_json",
+    "to_text",
+]

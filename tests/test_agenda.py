@@ -1,0 +1,76 @@
+"""An owner's agenda: every open obligation once, in the right section (issue 15).
+
+Before: an issue whose escalation had reached its top level had no timer left, so it
+vanished from its owner's agenda while breached; a report still within its grace period
+was listed under "Overdue" marked [due].
+"""
+
+from __future__ import annotations
+
+import pendulum
+
+import clientflow
+from clientflow import Actor, ManualClock
+from clientflow.demo import RULES_FILE, demo_rules
+from clientflow.reports import Portfolio, owner_agenda
+
+MONDAY = pendulum.datetime(2026, 3, 2, 2)  # 10:00 in Shanghai
+ANNA = Actor("anna", {"client"})
+CHEN = Actor("chen.jie", {"engineer"})
+
+
+def _agenda(ws: clientflow.workspace.Workspace, owner: str) -> list[tuple[str, bool, str]]:
+    portfolio = Portfolio.from_store(ws.store, owner=owner)
+    found = owner_agenda(portfolio, demo_rules(), owner=owner, at=ws.clock.now(), days=7)
+    return [(item.aggregate_id, item.overdue, item.text) for item in found]
+
+
+def test_a_breached_issue_at_the_top_of_its_ladder_stays_on_the_agenda_as_overdue() -> None:
+    clock = ManualClock(MONDAY)
+    with clientflow.open("memory://", RULES_FILE, clock=clock) as ws:
+        ws.issues.report(
+            "LOT-1", by=ANNA, client="lotus", project="lotus-app", title="Login fails",
+            priority="P1", owner="chen.jie",
+        )  # fmt: skip
+        ws.issues.acknowledge("LOT-1", by=CHEN)
+        clock.set(MONDAY.add(days=10))  # far past every deadline and escalation level
+        ws.sweep()
+        issue = ws.issues.get("LOT-1")
+        assert issue.next_deadline is None  # no timer left to put it on an agenda
+        assert issue.escalation is not None
+        owner = issue.owner  # the ladder may have reassigned it
+        entries = [e for e in _agenda(ws, owner) if e[0] == "LOT-1"]
+        assert entries == [("LOT-1", True, "issue LOT-1 (P1, acknowledged): resolution breached")]
+
+
+def test_an_issue_with_several_running_clocks_appears_once_at_its_earliest_deadline() -> None:
+    clock = ManualClock(MONDAY)
+    with clientflow.open("memory://", RULES_FILE, clock=clock) as ws:
+        reported = ws.issues.report(
+            "LOT-2", by=ANNA, client="lotus", project="lotus-app", title="Slow page",
+            priority="P2", owner="chen.jie",
+        ).aggregate  # fmt: skip
+        assert len([c for c in reported.clocks if c.stopped_at is None]) > 1
+        earliest = min(c.deadline for c in reported.clocks)
+        entries = _agenda(ws, "chen.jie")
+        assert [e[0] for e in entries] == ["LOT-2"]
+        portfolio = Portfolio.from_store(ws.store, owner="chen.jie")
+        [item] = owner_agenda(portfolio, demo_rules(), owner="chen.jie", at=MONDAY, days=7)
+        assert (item.at, item.overdue) == (earliest, False)
+
+
+def test_a_report_within_its_grace_period_is_due_not_overdue() -> None:
+    """Friday 16:00 weekly report, 4 business hours of grace (Friday 16-18, Monday 9-11):
+    at 17:00 it is due, not overdue; on Monday at noon it is overdue."""
+    friday = pendulum.datetime(2026, 9, 4, 16, tz="Asia/Shanghai")
+    clock = ManualClock(friday.subtract(days=4))
+    with clientflow.open("memory://", RULES_FILE, clock=clock) as ws:
+        ws.plans.create(
+            "plan-lotus", by=Actor("li.wei", {"pm"}), client="lotus", project="lotus-app"
+        )
+        clock.set(friday.add(hours=1))
+        [report] = [e for e in _agenda(ws, "li.wei") if "status report" in e[2]]
+        assert report[1:] == (False, "Weekly status report for lotus [due]")
+        clock.set(friday.add(days=3, hours=-4))  # Monday 12:00: the grace has run out
+        overdue = [e for e in _agenda(ws, "li.wei") if "status report" in e[2]]
+        assert (True, "Weekly status report for lotus [overdue]") in [e[1:] for e in overdue]
