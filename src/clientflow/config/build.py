@@ -203,7 +203,8 @@ def _feedback(data: Data) -> feedback.FeedbackPolicy:
         negative=_steps(data["negative"], base.negative),
         repeat=data["repeat"] or base.repeat,
     )
-    return feedback.FeedbackPolicy(bands, targets)
+    minimum = data["trend_min_answers"]
+    return feedback.FeedbackPolicy(bands, targets, 3 if minimum is None else minimum)
 
 
 def _surveys(data: Data) -> feedback.SurveyPolicy:

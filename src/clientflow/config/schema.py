@@ -212,6 +212,12 @@ FEEDBACK = Table(
         ),
         "triage": Field(Duration()),
         "repeat": Field(Duration()),
+        "trend_min_answers": Field(
+            Integer(
+                "Weeks with fewer answers show no CSAT/NPS point in trend charts (default 3).",
+                minimum=1,
+            )
+        ),
         "positive": Field(_step_targets()),
         "neutral": Field(_step_targets()),
         "negative": Field(_step_targets()),

@@ -27,10 +27,20 @@ __all__ = ["FeedbackPolicy", "OverLimit", "SurveyPolicy"]
 
 @attrs.frozen
 class FeedbackPolicy:
-    """How feedback is classified and how fast each follow-up step must happen."""
+    """How feedback is classified and how fast each follow-up step must happen.
+
+    ``trend_min_answers``: a week with fewer answers than this shows no score in trend
+    charts (one or two answers swing a percentage from 0 to 100); its count still shows.
+    """
 
     bands: Bands = Bands()
     targets: Targets = Targets()
+    trend_min_answers: int = attrs.field(default=3)
+
+    @trend_min_answers.validator
+    def _at_least_one(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError("trend_min_answers", "a whole number of 1 or more", got=value)
 
 
 class OverLimit(enum.Enum):

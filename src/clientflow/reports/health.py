@@ -26,12 +26,18 @@ _UNDECIDED = frozenset({"draft", "submitted", "assessed", "awaiting_approval"})
 
 @attrs.frozen
 class WeekScore:
-    """Satisfaction of one week (starting Monday), for the trend chart."""
+    """Satisfaction of one week (starting Monday), for the trend chart.
+
+    A score is ``None`` when the week had fewer answers than the feedback policy's
+    ``trend_min_answers``; the counts are always there.
+    """
 
     week: dt.date
     csat: float | None
     nps: float | None
     answers: int
+    csat_answers: int = 0
+    nps_answers: int = 0
 
 
 @attrs.frozen
@@ -133,16 +139,22 @@ def _weeks(
     items: list[feedback.Feedback],
     since: pendulum.DateTime,
     at: pendulum.DateTime,
-    bands: feedback.Bands,
+    policy: feedback.FeedbackPolicy,
 ) -> tuple[WeekScore, ...]:
     weeks = []
     start = since.start_of("week")
+    enough = policy.trend_min_answers
     while start < at:
         end = start.add(weeks=1)
-        metrics = feedback.satisfaction(items, since=start, until=end, bands=bands)
+        metrics = feedback.satisfaction(items, since=start, until=end, bands=policy.bands)
         weeks.append(
             WeekScore(
-                start.date(), metrics.csat, metrics.nps, metrics.csat_answers + metrics.nps_answers
+                start.date(),
+                metrics.csat if metrics.csat_answers >= enough else None,
+                metrics.nps if metrics.nps_answers >= enough else None,
+                metrics.csat_answers + metrics.nps_answers,
+                metrics.csat_answers,
+                metrics.nps_answers,
             )
         )
         start = end
@@ -212,7 +224,7 @@ def health(
                 nps=overall.nps,
                 csat_delta=recent.csat_delta,
                 nps_delta=recent.nps_delta,
-                weeks=_weeks(items, since, now, bands),
+                weeks=_weeks(items, since, now, rules.feedback),
                 open_changes=sum(change.status in _UNDECIDED for change in requests),
                 approved_changes=len(ledger.counted) if ledger else 0,
                 scope_cost_percent=float(ledger.cost_percent) if ledger else None,

@@ -112,6 +112,8 @@ def to_json(report: Sequence[ClientHealth]) -> str:
                             "csat": w.csat,
                             "nps": w.nps,
                             "answers": w.answers,
+                            "csat_answers": w.csat_answers,
+                            "nps_answers": w.nps_answers,
                         }
                         for w in row.weeks
                     ],
@@ -165,13 +167,19 @@ def _line_chart(weeks: Sequence[WeekScore]) -> str:
     def y(value: float) -> float:
         return pad + (100 - value) * (height - 2 * pad) / 200
 
-    def path(values: list[float | None], colour: str, name: str) -> str:
-        points = [f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None]
-        if not points:
+    def path(values: list[tuple[float | None, int]], colour: str, name: str) -> str:
+        drawn = [
+            (pad + i * step, y(v), v, n, weeks[i].week)
+            for i, (v, n) in enumerate(values)
+            if v is not None
+        ]
+        if not drawn:
             return ""
+        points = [f"{x:.1f},{top:.1f}" for x, top, _, _, _ in drawn]
         dots = "".join(
-            f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="2.5" fill="{colour}"/>'
-            for p in points
+            f'<circle cx="{x:.1f}" cy="{top:.1f}" r="2.5" fill="{colour}">'
+            f"<title>week of {week:%d %b}: {name} {v:.0f} ({n} answers)</title></circle>"
+            for x, top, v, n, week in drawn
         )
         return (
             f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}">'
@@ -188,14 +196,16 @@ def _line_chart(weeks: Sequence[WeekScore]) -> str:
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         'aria-label="CSAT and NPS by week">'
         f"{grid}"
-        f"{path([w.csat for w in weeks], '#1565c0', 'CSAT %')}"
-        f"{path([w.nps for w in weeks], '#8e24aa', 'NPS')}"
+        f"{path([(w.csat, w.csat_answers) for w in weeks], '#1565c0', 'CSAT %')}"
+        f"{path([(w.nps, w.nps_answers) for w in weeks], '#8e24aa', 'NPS')}"
         f'<text x="{pad}" y="{height - 4}" font-size="9" fill="#777">{first}</text>'
         f'<text x="{width - pad}" y="{height - 4}" font-size="9" fill="#777" '
         f'text-anchor="end">{last}</text>'
         "</svg>"
         '<div class="legend"><span style="color:#1565c0">&#9632; CSAT %</span> '
-        '<span style="color:#8e24aa">&#9632; NPS</span></div>'
+        '<span style="color:#8e24aa">&#9632; NPS</span> '
+        f'<span class="answers">answers: {" ".join(str(w.answers) for w in weeks)}'
+        " (weeks with too few answers are not drawn)</span></div>"
     )
 
 

@@ -1,0 +1,65 @@
+"""The weekly satisfaction trend: a week with one or two answers does not swing the line
+from 0 to 100; its answers are counted and shown (issue 15)."""
+
+from __future__ import annotations
+
+import json
+
+import pendulum
+
+from clientflow import Actor, ManualClock
+from clientflow.config import load_rules, rules_from_dict
+from clientflow.demo import RULES_FILE
+from clientflow.reports import Portfolio, health, to_html, to_json
+from clientflow.workspace import open_workspace
+
+MONDAY = pendulum.datetime(2026, 3, 2, 2)
+ANNA = Actor("anna", {"client"})
+
+
+def _week_scores(min_answers: int | None) -> list[tuple[float | None, int]]:
+    """Week 1: one answer (CSAT 1); week 2: three answers (5, 5, 4)."""
+    rules_data = json.loads(load_rules(RULES_FILE).source)  # the rules as plain data
+    if min_answers is not None:
+        rules_data["feedback"]["trend_min_answers"] = min_answers
+    rules = rules_from_dict(rules_data)
+    clock = ManualClock(MONDAY)
+    with open_workspace("memory://", rules, clock=clock) as ws:
+        answers = [(0, 1), (7, 5), (7, 5), (8, 4)]
+        for n, (day, score) in enumerate(answers):
+            clock.set(MONDAY.add(days=day))
+            ws.feedback.receive(
+                f"FB-{n}", by=ANNA, client="lotus", project="lotus-app", contact="anna",
+                channel="survey", csat=score,
+            )  # fmt: skip
+        at = MONDAY.add(days=13)
+        [row] = health(Portfolio.from_store(ws.store), rules, at, days=14, clients=["lotus"])
+    weeks = row.weeks[-2:]  # the two weeks with answers (the window starts a week earlier)
+    assert [w.csat_answers for w in weeks] == [1, 3]
+    return [(w.csat, w.answers) for w in weeks]
+
+
+def test_a_week_with_too_few_answers_has_no_score_but_keeps_its_count() -> None:
+    assert _week_scores(None) == [(None, 1), (100.0, 3)]  # default minimum: 3 answers
+
+
+def test_the_minimum_is_a_rules_setting() -> None:
+    assert _week_scores(1) == [(0.0, 1), (100.0, 3)]
+    assert _week_scores(4) == [(None, 1), (None, 3)]
+
+
+def test_the_reports_show_the_sample_sizes() -> None:
+    rules = load_rules(RULES_FILE)
+    clock = ManualClock(MONDAY)
+    with open_workspace("memory://", rules, clock=clock) as ws:
+        ws.feedback.receive(
+            "FB-1", by=ANNA, client="lotus", project="lotus-app", contact="anna",
+            channel="survey", csat=1,
+        )  # fmt: skip
+        rows = health(
+            Portfolio.from_store(ws.store), rules, MONDAY.add(days=3), days=7, clients=["lotus"]
+        )
+    [lotus] = json.loads(to_json(rows))["clients"]
+    week = lotus["satisfaction"]["weeks"][-1]
+    assert (week["csat"], week["csat_answers"], week["answers"]) == (None, 1, 1)
+    assert "weeks with too few answers are not drawn" in to_html(rows)
