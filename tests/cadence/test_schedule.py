@@ -224,3 +224,55 @@ def test_occurrences_increase_and_respect_working_time(
     assert instants == sorted(set(instants))
     for occurrence in found:
         assert SHANGHAI.is_working_time(occurrence.at)
+
+
+def _rfc_item(rule: str, start: dt.datetime) -> PlanItem:
+    return PlanItem(
+        "rfc", ItemKind.CHECK_IN, rule, start, Channel.IM, "ops", non_working=NonWorkingDay.KEEP
+    )
+
+
+def _rfc(rule: str, count: int = 200) -> list[str]:
+    """Occurrences of an RFC 5545 example (DTSTART;TZID=America/New_York:19970902T090000)."""
+    item = _rfc_item(rule, dt.datetime(1997, 9, 2, 9))
+    found = Schedule(ALWAYS_NY).all(item, NY) if item.bounded else None
+    if found is None:
+        found = Schedule(ALWAYS_NY).between(
+            item, NY, pendulum.datetime(1997, 9, 1), pendulum.datetime(2001, 1, 1)
+        )
+    return [o.at.in_timezone(NY).format("YYYY-MM-DD HH:mm") for o in found[:count]]
+
+
+def test_rfc_5545_every_friday_the_13th_with_a_zoned_exdate() -> None:
+    """The RFC's example; its EXDATE names a zone (it crashed with naive/aware times)."""
+    rule = "EXDATE;TZID=America/New_York:19970902T090000\nRRULE:FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13"
+    assert _rfc(rule, 5) == [
+        "1998-02-13 09:00",
+        "1998-03-13 09:00",
+        "1998-11-13 09:00",
+        "1999-08-13 09:00",
+        "2000-10-13 09:00",
+    ]
+
+
+def test_rfc_5545_an_until_in_utc_is_an_instant_not_a_wall_time() -> None:
+    """ "Daily until December 24, 1997": UNTIL=19971224T000000Z is 19:00 on the 23rd in New
+    York, so the 23rd at 09:00 is the last (113 occurrences); and an UNTIL at 10:00Z (06:00
+    local) ends the day before, never keeps that morning's 09:00."""
+    daily = _rfc("RRULE:FREQ=DAILY;UNTIL=19971224T000000Z")
+    assert (len(daily), daily[-1]) == (113, "1997-12-23 09:00")
+    early = _rfc("RRULE:FREQ=DAILY;UNTIL=19970905T100000Z")
+    assert early == ["1997-09-02 09:00", "1997-09-03 09:00", "1997-09-04 09:00"]
+
+
+def test_zoned_rdate_and_exdate_are_both_accepted_in_any_zone() -> None:
+    """RDATE and EXDATE take a TZID or a UTC value alike, converted to the plan's zone."""
+    rule = (
+        "RRULE:FREQ=DAILY;COUNT=3\n"
+        "RDATE;TZID=Europe/London:19970910T150000\n"  # 10:00 in New York
+        "EXDATE:19970903T130000Z"  # 09:00 in New York
+    )
+    assert _rfc(rule) == ["1997-09-02 09:00", "1997-09-04 09:00", "1997-09-10 10:00"]
+    with pytest.raises(ValidationError, match="TZID"):
+        _rfc_item("RRULE:FREQ=DAILY;COUNT=3\nRDATE;TZID=Mars/Olympus:19970910T150000",
+                  dt.datetime(1997, 9, 2, 9))  # fmt: skip

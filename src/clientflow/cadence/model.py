@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -66,21 +67,66 @@ class Direction(enum.Enum):
 
 
 @lru_cache(maxsize=4096)
-def parse_rule(text: str, start: dt.datetime, field: str = "rule") -> rrule.rruleset:
+def parse_rule(
+    text: str, start: dt.datetime, field: str = "rule", timezone: str = "UTC"
+) -> rrule.rruleset:
     """Parse an RFC 5545 recurrence (RRULE, RDATE, EXDATE lines) with a naive local DTSTART.
+
+    The occurrences are naive wall times in ``timezone`` (the plan's). Values that name
+    their own zone are converted to it first, as RFC 5545 means them: an ``UNTIL`` in
+    UTC (``...Z``), and ``RDATE``/``EXDATE`` values with a ``TZID`` or in UTC; values
+    without one are local already.
 
     Cached: the same text and start always give the same (immutable in use) set.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValidationError(field, "an RFC 5545 rule such as 'FREQ=WEEKLY;BYDAY=FR'", got=text)
     try:
-        parsed = rrule.rrulestr(text, dtstart=start, forceset=True, ignoretz=True)
+        local = _in_local_time(text, zone(timezone, "timezone"))
+        parsed = rrule.rrulestr(local, dtstart=start, forceset=True, ignoretz=True)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise ValidationError(field, f"an RFC 5545 rule ({error})", got=text) from None
     if not isinstance(parsed, rrule.rruleset):  # pragma: no cover - forceset guarantees it
         raise ValidationError(field, "an RFC 5545 recurrence set", got=text)
     _within_limits(parsed, start, field, text)
     return parsed
+
+
+_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+_STAMP = "%Y%m%dT%H%M%S"
+
+
+def _in_local_time(text: str, local: dt.tzinfo) -> str:
+    """The rule with every zoned instant rewritten as a naive wall time in ``local``."""
+    return "\n".join(_line_in_local_time(line, local) for line in text.splitlines())
+
+
+def _line_in_local_time(line: str, local: dt.tzinfo) -> str:
+    name, colon, values = line.partition(":")
+    head, *parameters = name.split(";")
+    if not colon or head.upper() not in {"RDATE", "EXDATE"}:
+        return _UNTIL_UTC.sub(lambda m: f"UNTIL={_wall(m.group(1), dt.UTC, local)}", line)
+    params = dict(part.split("=", 1) for part in parameters if "=" in part)
+    if params.get("VALUE", "DATE-TIME").upper() != "DATE-TIME":
+        return line  # whole dates have no zone
+    tzid = params.pop("TZID", None)
+    source = None if tzid is None else zone(tzid, f"{head} TZID")
+    converted = [
+        _wall(value[:-1], dt.UTC, local)
+        if value.upper().endswith("Z")
+        else value
+        if source is None
+        else _wall(value, source, local)
+        for value in values.split(",")
+    ]
+    kept = [f"{key}={value}" for key, value in params.items()]
+    return f"{';'.join([head, *kept])}:{','.join(converted)}"
+
+
+def _wall(stamp: str, source: dt.tzinfo, local: dt.tzinfo) -> str:
+    """``YYYYMMDDTHHMMSS`` in ``source`` as the same instant's wall time in ``local``."""
+    moment = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=source)
+    return moment.astimezone(local).strftime(_STAMP)
 
 
 ALERT_WINDOW = dt.timedelta(days=35)

@@ -97,7 +97,7 @@ class Schedule:
         self, item: PlanItem, tz_name: str, year: int
     ) -> tuple[list[int], list[Occurrence]]:
         tz = zone(tz_name, "plan.timezone")
-        rules = parse_rule(item.rule, item.start, f"items.{item.id}.rule")
+        rules = parse_rule(item.rule, item.start, f"items.{item.id}.rule", tz_name)
         # A week of margin each side: shifting can carry an occurrence across New Year.
         low, high = (
             dt.datetime(year, 1, 1) - dt.timedelta(days=7),
@@ -176,7 +176,7 @@ class Schedule:
                 "a bounded rule (COUNT or UNTIL) to list all occurrences",
                 got=item.rule,
             )
-        rules = parse_rule(item.rule, item.start, f"items.{item.id}.rule")
+        rules = parse_rule(item.rule, item.start, f"items.{item.id}.rule", tz)
         years = sorted({d.year for d in rules})
         if not years:
             return []
