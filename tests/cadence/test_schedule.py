@@ -119,6 +119,26 @@ def test_quiet_hours_move_an_occurrence_into_working_time() -> None:
     assert local_times(found, NY) == ["Mon 03-02 09:00 -05:00"]
 
 
+@pytest.mark.parametrize(
+    ("hour", "minute", "placed"),
+    [
+        (17, 30, "Fri 03-06 17:30 -05:00"),  # the shift's end: stays
+        (17, 31, "Mon 03-09 09:00 -04:00"),  # after it: the next working time
+        (9, 0, "Fri 03-06 09:00 -05:00"),  # the shift's start: stays
+    ],
+)
+def test_a_shifts_end_counts_as_inside_for_placement(hour: int, minute: int, placed: str) -> None:
+    """A Friday report at the close of business stays there, not on Monday morning."""
+    item = PlanItem(
+        "eod", ItemKind.STATUS_REPORT, "FREQ=WEEKLY;BYDAY=FR",
+        dt.datetime(2026, 3, 6, hour, minute), Channel.EMAIL, "li",
+    )  # fmt: skip
+    found = NY_SCHEDULE.between(
+        item, NY, pendulum.datetime(2026, 3, 6), pendulum.datetime(2026, 3, 10)
+    )
+    assert local_times(found, NY)[:1] == [placed]
+
+
 def test_holiday_greetings_come_from_the_clients_holidays() -> None:
     """Chinese New Year and National Day greetings land on the holidays themselves."""
     item = holiday_greetings(
@@ -216,14 +236,17 @@ def test_without_shifting_occurrences_are_dateutils_own(
 def test_occurrences_increase_and_respect_working_time(
     rule: str, start: dt.datetime, shift: NonWorkingDay
 ) -> None:
-    """Strictly increasing and, with quiet hours, always in working time (even with KEEP)."""
+    """Strictly increasing and, with quiet hours, always in working time or at the very end
+    of a shift (even with KEEP)."""
     item = PlanItem("p", ItemKind.CHECK_IN, rule, start, Channel.IM, "ops", non_working=shift)
     begin = pendulum.instance(start.replace(tzinfo=dt.UTC))
     found = Schedule(SHANGHAI).between(item, "Asia/Shanghai", begin, begin.add(days=60))
     instants = [o.at for o in found]
     assert instants == sorted(set(instants))
+    just_before = dt.timedelta(microseconds=1)
     for occurrence in found:
-        assert SHANGHAI.is_working_time(occurrence.at)
+        at = occurrence.at
+        assert SHANGHAI.is_working_time(at) or SHANGHAI.is_working_time(at - just_before)
 
 
 def _rfc_item(rule: str, start: dt.datetime) -> PlanItem:

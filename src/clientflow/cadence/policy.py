@@ -58,6 +58,9 @@ class Occurrence:
         return f"{self.item_id}@{self.nominal.isoformat()}"
 
 
+_INSTANT = dt.timedelta(microseconds=1)
+
+
 class Schedule:
     """Expands plan items on one calendar, with a cache of expansions per item and year.
 
@@ -136,9 +139,14 @@ class Schedule:
         # repeated time its first occurrence, as RFC 5545 says.
         local = dt.datetime.combine(day, nominal.time()).replace(tzinfo=tz)
         at = to_utc(local)
-        if self.quiet_hours and item.working_hours_only and not self.calendar.is_working_time(at):
+        if self.quiet_hours and item.working_hours_only and not self._inside(at):
             at = self.calendar.next_working_time(at)
         return at
+
+    def _inside(self, at: pendulum.DateTime) -> bool:
+        """Working time for placement: a shift's end counts (a 17:00 report on a
+        09:00-17:00 calendar stays at 17:00), though no work happens after it."""  # noqa: D205, D209
+        return self.calendar.is_working_time(at) or self.calendar.is_working_time(at - _INSTANT)
 
     def between(
         self, item: PlanItem, tz: str, start: dt.datetime, end: dt.datetime
