@@ -10,7 +10,7 @@ import pendulum
 from clientflow import Actor, ManualClock
 from clientflow.config import load_rules, rules_from_dict
 from clientflow.demo import RULES_FILE
-from clientflow.reports import Portfolio, health, to_html, to_json
+from clientflow.reports import Portfolio, health, to_html, to_json, to_text
 from clientflow.workspace import open_workspace
 
 MONDAY = pendulum.datetime(2026, 3, 2, 2)
@@ -63,3 +63,25 @@ def test_the_reports_show_the_sample_sizes() -> None:
     week = lotus["satisfaction"]["weeks"][-1]
     assert (week["csat"], week["csat_answers"], week["answers"]) == (None, 1, 1)
     assert "weeks with too few answers are not drawn" in to_html(rows)
+
+
+def test_the_report_shows_time_lost_before_assignment() -> None:
+    """Received Monday 10:00 Shanghai, assigned Tuesday 12:00: 10 business hours waited
+    for an owner, over the 8-hour target, and the report says so."""
+    rules = load_rules(RULES_FILE)
+    monday = pendulum.datetime(2026, 3, 2, 10, tz="Asia/Shanghai")
+    clock = ManualClock(monday)
+    pm = Actor("li.wei", {"pm"})
+    with open_workspace("memory://", rules, clock=clock) as ws:
+        ws.feedback.receive(
+            "FB-1", by=ANNA, client="lotus", project="lotus-app", contact="anna",
+            channel="survey", csat=1,
+        )  # fmt: skip
+        ws.feedback.triage("FB-1", by=pm)
+        clock.set(monday.add(days=1, hours=2))
+        ws.feedback.assign("FB-1", by=pm, owner="li.wei")
+        [row] = health(
+            Portfolio.from_store(ws.store), rules, monday.add(days=2), days=7, clients=["lotus"]
+        )
+    assert (row.assignment_wait_hours, row.assignment_target_hours) == (10.0, 8.0)
+    assert "feedback waited a median 10.0 business hours for an owner (target 8 h" in to_text([row])

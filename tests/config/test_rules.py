@@ -61,7 +61,7 @@ def test_the_demo_rules_build_working_policies() -> None:
     major = approval.routes[2]
     assert [group.name for stage in major.stages for group in stage] == ["sponsor", "director"]
     assert major.stages[1][0].comment is changes.CommentRule.ON_REJECT
-    assert rules.feedback.targets.negative.contact == pendulum.duration(hours=4)
+    assert rules.feedback.targets.negative.contact == pendulum.duration(hours=8)  # from receipt
     assert rules.feedback.targets.negative.plan == pendulum.duration(hours=16)  # default kept
     assert rules.surveys.min_between == pendulum.duration(days=30)
     items = rules.plan_items("northwind")
@@ -356,3 +356,18 @@ def test_single_rules_answer_without_a_store() -> None:
     assert len(upcoming) == 3
     assert [o.at for o in upcoming] == sorted(o.at for o in upcoming)
     assert all(o.at > opened for o in upcoming)
+
+
+def test_follow_up_targets_counted_from_receipt_must_leave_room_for_each_other() -> None:
+    """Contact before assignment, or assignment before triage, cannot be met: the problem
+    names the key to change and the lower bound."""
+    data = {
+        "version": 1,
+        "calendars": {"default": {"timezone": "UTC", "hours": ["09:00-17:00"]}},
+        "feedback": {"triage": "4h", "negative": {"contact": "4h"}},
+    }
+    with pytest.raises(ConfigError) as caught:
+        rules_from_dict(data)
+    [problem] = caught.value.problems
+    assert problem.path == "feedback.negative.contact"
+    assert "at least the assign target (8 hours)" in problem.message

@@ -110,12 +110,24 @@ class TestNegativePath:
         ]  # fmt: skip
         assert all(s.on_time for s in item.steps)
 
-    def test_detractor_must_be_contacted_within_one_business_day(self) -> None:
-        """Assigned Friday 17:00 Shanghai; contact is due Monday 17:00 (8 business hours)."""
+    def test_detractor_must_be_contacted_within_two_business_days_of_receipt(self) -> None:
+        """Received Friday 17:00 Shanghai; contact is due 16 business hours later, Tuesday
+        17:00, however the triage and assignment go."""
         friday = pendulum.datetime(2026, 3, 6, 17, tz="Asia/Shanghai")
         item = triage(received(now=friday), PM, friday, calendar=CALENDAR).aggregate
         item = assign(item, "zhou.min", PM, friday, calendar=CALENDAR).aggregate
-        assert item.next_deadline == pendulum.datetime(2026, 3, 9, 17, tz="Asia/Shanghai")
+        assert item.next_deadline == pendulum.datetime(2026, 3, 10, 17, tz="Asia/Shanghai")
+
+    def test_a_slow_triage_does_not_extend_what_the_client_was_promised(self) -> None:
+        """Triage and assignment a day late: the contact deadline still counts from receipt,
+        and so does the assignment's."""
+        monday = pendulum.datetime(2026, 3, 9, 10, tz="Asia/Shanghai")
+        tuesday = monday.add(days=1)
+        item = triage(received(now=monday), PM, tuesday, calendar=CALENDAR).aggregate
+        assert item.next_deadline == CALENDAR.add(monday, pendulum.duration(hours=8))  # assign
+        item = assign(item, "zhou.min", PM, tuesday.add(hours=1), calendar=CALENDAR).aggregate
+        assert item.next_deadline == CALENDAR.add(monday, pendulum.duration(hours=16))
+        assert [s.on_time for s in item.steps] == [False, False, None]  # triage, assign late
 
     def test_unhappy_client_reopens_the_follow_up(self) -> None:
         """Still unhappy after the action: back to planning, counted."""

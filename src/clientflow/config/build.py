@@ -38,8 +38,10 @@ def _guard(path: str, problems: Problems, make: Callable[[], T], keys: Mapping[s
     try:
         return make()
     except ValidationError as error:
-        leaf = error.field.rsplit(".", 1)[-1]
-        where = f"{path}.{leaf}" if leaf in keys else path
+        # the longest tail of the domain's field that starts at a key the user wrote
+        parts = error.field.split(".")
+        tails = [parts[n:] for n in range(len(parts)) if parts[n] in keys]
+        where = ".".join([path, *tails[0]]) if tails else path
         got = "" if error.got is None else f", got {error.got!r}"
         problems.append(ConfigProblem(where, f"expected {error.expected}{got}"))
         return cast(T, INVALID)

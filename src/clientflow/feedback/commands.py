@@ -108,13 +108,22 @@ def _meta(
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
 
+FROM_RECEIPT = frozenset({"thank", "assign", "contact"})
+"""Follow-up steps whose targets count from when the feedback arrived (see StepTargets)."""
+
+
 def _due(
-    feedback: Feedback, step: str | None, calendar: BusinessCalendar, at: pendulum.DateTime
+    feedback: Feedback,
+    step: str | None,
+    calendar: BusinessCalendar,
+    at: pendulum.DateTime,
+    sentiment: Sentiment | None = None,
 ) -> pendulum.DateTime | None:
-    if step is None or feedback.sentiment is None:
+    chosen = sentiment or feedback.sentiment
+    if step is None or chosen is None:
         return None
-    target = getattr(feedback.targets.for_sentiment(feedback.sentiment), step)
-    return calendar.add(at, target)
+    target = getattr(feedback.targets.for_sentiment(chosen), step)
+    return calendar.add(feedback.received_at if step in FROM_RECEIPT else at, target)
 
 
 @checked
@@ -205,12 +214,11 @@ def triage(
                 "reason", f"why the {overridden.value} score is read as {chosen.value}", got=reason
             )
     step = "thank" if chosen is Sentiment.POSITIVE else "assign"
-    target = getattr(feedback.targets.for_sentiment(chosen), step)
     event = FeedbackTriaged(
         meta=meta,
         sentiment=chosen,
         next_step=step,
-        due=calendar.add(meta.occurred_at, target),
+        due=_due(feedback, step, calendar, meta.occurred_at, chosen),
         overridden_from=overridden,
         reason=_text(reason, "reason") if overridden is not None else "",
     )

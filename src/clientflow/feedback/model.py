@@ -105,11 +105,18 @@ class Bands:
 
 @attrs.frozen
 class StepTargets:
-    """Business time allowed for each follow-up step, from entering the previous state."""
+    """Business time allowed for each follow-up step.
+
+    ``thank``, ``assign`` and ``contact`` count from when the feedback arrived, as
+    survey platforms measure closing the loop: a slow triage or assignment must not
+    quietly extend what the client was promised. ``plan`` counts from the contact,
+    ``complete`` from the plan, ``confirm`` from the completion, ``close`` from the
+    step before it.
+    """
 
     thank: pendulum.Duration = pendulum.duration(hours=16)
-    assign: pendulum.Duration = pendulum.duration(hours=4)
-    contact: pendulum.Duration = pendulum.duration(hours=8)
+    assign: pendulum.Duration = pendulum.duration(hours=8)
+    contact: pendulum.Duration = pendulum.duration(hours=16)
     plan: pendulum.Duration = pendulum.duration(hours=16)
     complete: pendulum.Duration = pendulum.duration(hours=40)
     confirm: pendulum.Duration = pendulum.duration(hours=24)
@@ -130,11 +137,38 @@ class Targets:
     move the deadlines of items in flight.
     """
 
-    triage: pendulum.Duration = pendulum.duration(hours=8)
+    triage: pendulum.Duration = pendulum.duration(hours=4)
     positive: StepTargets = StepTargets()
-    neutral: StepTargets = StepTargets(contact=pendulum.duration(hours=16))
-    negative: StepTargets = StepTargets(contact=pendulum.duration(hours=8))
+    neutral: StepTargets = StepTargets(contact=pendulum.duration(hours=24))
+    negative: StepTargets = StepTargets()
     repeat: pendulum.Duration = pendulum.duration(hours=8)
+
+    def __attrs_post_init__(self) -> None:
+        # Counted from receipt, each of these must leave room for the one before it.
+        if not isinstance(self.triage, pendulum.Duration) or self.triage.total_seconds() <= 0:
+            raise ValidationError("targets.triage", "a pendulum duration > 0", got=self.triage)
+        if self.positive.thank < self.triage:
+            raise ValidationError(
+                "targets.positive.thank",
+                f"at least the triage target ({self.triage.in_words()}): both count from receipt",
+                got=self.positive.thank.in_words(),
+            )
+        for name in ("neutral", "negative"):
+            steps: StepTargets = getattr(self, name)
+            if steps.assign < self.triage:
+                raise ValidationError(
+                    f"targets.{name}.assign",
+                    f"at least the triage target ({self.triage.in_words()}):"
+                    " both count from receipt",
+                    got=steps.assign.in_words(),
+                )
+            if steps.contact < steps.assign:
+                raise ValidationError(
+                    f"targets.{name}.contact",
+                    f"at least the assign target ({steps.assign.in_words()}):"
+                    " both count from receipt",
+                    got=steps.contact.in_words(),
+                )
 
     def for_sentiment(self, sentiment: Sentiment) -> StepTargets:
         """The step targets of one sentiment."""

@@ -7,6 +7,7 @@ inputs always give the same report, so a report can be tested and diffed.
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections.abc import Iterable
 
 import attrs
@@ -14,7 +15,7 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback
 from clientflow.config import Rules
-from clientflow.core import to_utc
+from clientflow.core import BusinessCalendar, to_utc
 from clientflow.reports.portfolio import Portfolio
 
 __all__ = ["ClientHealth", "WeekScore", "health"]
@@ -69,6 +70,12 @@ class ClientHealth:
     scope_schedule_percent: float | None
     scope_threshold_percent: float | None
     scope_creep: bool
+    assignment_wait_hours: float | None = None
+    """Median business hours feedback waited for a follow-up owner (receipt to
+    assignment) in the period: time lost before anyone could act, which the client's
+    contact deadline does not give back."""
+    assignment_target_hours: float | None = None
+    """The rules' target for that wait (the negative path's ``assign``, from receipt)."""
 
     @property
     def sla_compliance(self) -> float | None:
@@ -161,6 +168,22 @@ def _weeks(
     return tuple(weeks)
 
 
+def _assignment_wait(
+    items: Iterable[feedback.Feedback],
+    calendar: BusinessCalendar,
+    since: pendulum.DateTime,
+    at: pendulum.DateTime,
+) -> float | None:
+    waits = [
+        calendar.elapsed(item.received_at, step.done) / dt.timedelta(hours=1)
+        for item in items
+        if since <= item.received_at < at
+        for step in item.steps
+        if step.step == "assign" and step.done is not None
+    ]
+    return statistics.median(waits) if waits else None
+
+
 def health(
     portfolio: Portfolio,
     rules: Rules,
@@ -233,6 +256,12 @@ def health(
                 if ledger
                 else None,
                 scope_creep=bool(ledger and ledger.creep),
+                assignment_wait_hours=_assignment_wait(
+                    items, rules.calendar_for(client), since, now
+                ),
+                # pendulum's Duration cannot be divided by a timedelta: go through seconds
+                assignment_target_hours=rules.feedback.targets.negative.assign.total_seconds()
+                / 3600,
             )
         )
     return tuple(report)

@@ -77,6 +77,12 @@ def _findings(row: ClientHealth) -> list[str]:
         )
     if row.csat_delta is not None and row.csat_delta < 0:
         found.append(f"CSAT fell {-row.csat_delta:.0f} points in the last 30 days")
+    wait, target = row.assignment_wait_hours, row.assignment_target_hours
+    if wait is not None and target is not None and wait > target:
+        found.append(
+            f"feedback waited a median {wait:.1f} business hours for an owner (target"
+            f" {target:g} h; the contact deadline counts from receipt)"
+        )
     return found
 
 
@@ -106,6 +112,8 @@ def to_json(report: Sequence[ClientHealth]) -> str:
                     "nps": row.nps,
                     "csat_delta": row.csat_delta,
                     "nps_delta": row.nps_delta,
+                    "assignment_wait_hours": row.assignment_wait_hours,
+                    "assignment_target_hours": row.assignment_target_hours,
                     "weeks": [
                         {
                             "week": w.week.isoformat(),
