@@ -13,12 +13,14 @@ from clientflow.changes import (
     ApproverGroup,
     ChangeRequest,
     Delegation,
+    GroupTally,
     Impact,
     Mode,
     Money,
     OnRejection,
     Outcome,
     Priority,
+    QuorumBase,
     Risk,
     Route,
     Verdict,
@@ -401,3 +403,63 @@ def test_history_rebuilds_the_live_aggregate_through_json() -> None:
     assert stored == events
     assert rebuild(apply, stored) == decision.aggregate
     assert decision.aggregate.version == len(events)
+
+
+TEAM = {"pm": ("anna", "pm2", "pm3")}  # anna requests the change and is a PM
+
+
+class TestRequesterInAnApproverGroup:
+    """A PM who requests a change while being one of the approving PMs (issue 15)."""
+
+    def _round(self, group: ApproverGroup, counts: QuorumBase) -> GroupTally:
+        policy = attrs.evolve(one_group(group), quorum_counts=counts)
+        change = request_approval(
+            assessed(), policy, directory=TEAM, actor=PM1, now=NOW.add(hours=1)
+        ).aggregate
+        assert change.round is not None
+        return change.round.current[0]
+
+    def test_the_round_lists_the_excluded_requester_and_why(self) -> None:
+        tally = self._round(ApproverGroup("pms", roles={"pm"}, mode=Mode.ALL), QuorumBase.REMAINING)
+        assert tally.eligible == {"pm2", "pm3"}
+        assert tally.excluded == (("anna", "requested the change"),)
+        assert tally.needed == 2  # all of the remaining two
+
+    def test_the_quorum_may_count_the_whole_group(self) -> None:
+        """2-of-3 stays 2 approvals (from the two others) instead of shrinking."""
+        half = ApproverGroup("pms", roles={"pm"}, mode=Mode.PERCENT, percent=60)
+        assert self._round(half, QuorumBase.REMAINING).needed == 2  # 60 % of 2, rounded up
+        assert self._round(half, QuorumBase.WHOLE).needed == 2  # 60 % of 3, rounded up
+        most = ApproverGroup("pms", roles={"pm"}, mode=Mode.PERCENT, percent=30)
+        assert self._round(most, QuorumBase.REMAINING).needed == 1
+        assert self._round(most, QuorumBase.WHOLE).needed == 1
+
+    def test_an_unreachable_whole_group_quorum_is_refused_naming_the_requester(self) -> None:
+        everyone = ApproverGroup("pms", roles={"pm"}, mode=Mode.ALL)
+        with pytest.raises(ValidationError, match="anna requested the change and cannot vote"):
+            self._round(everyone, QuorumBase.WHOLE)
+
+    def test_a_requester_outside_the_group_is_not_listed(self) -> None:
+        tally = self._round(ApproverGroup("pms", actors={"pm2", "pm3"}), QuorumBase.WHOLE)
+        assert tally.excluded == ()
+
+
+class TestOnlyWhatThePolicyNeeds:
+    def test_actor_groups_without_a_deadline_need_no_directory_or_calendar(self) -> None:
+        policy = one_group(ApproverGroup("leads", actors={"pm2"}))
+        change = request_approval(assessed(), policy, actor=PM1, now=NOW.add(hours=1)).aggregate
+        assert change.status == "awaiting_approval"
+        assert change.next_deadline is None
+
+    def test_roles_need_a_directory_and_a_deadline_a_calendar(self) -> None:
+        with pytest.raises(ValidationError, match=r"directory: .*route 'only' names pm"):
+            request_approval(
+                assessed(),
+                one_group(ApproverGroup("pms", roles={"pm"})),
+                calendar=CALENDAR,
+                actor=PM1,
+                now=NOW.add(hours=1),
+            )
+        timed = attrs.evolve(one_group(ApproverGroup("leads", actors={"pm2"})), deadline=H(hours=8))
+        with pytest.raises(ValidationError, match=r"calendar: .*has an approval deadline"):
+            request_approval(assessed(), timed, actor=PM1, now=NOW.add(hours=1))

@@ -146,15 +146,18 @@ def request_approval(
     change: ChangeRequest,
     policy: ApprovalPolicy,
     *,
-    directory: Mapping[str, Iterable[str]],
-    calendar: BusinessCalendar,
     actor: Actor,
     now: pendulum.DateTime,
+    directory: Mapping[str, Iterable[str]] | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> Decision[ChangeRequest]:
     """Route the assessed change: approve it as a standard change, or open a round.
 
-    ``directory`` maps each role named by the policy to the actor ids holding it now;
+    ``directory`` maps each role named by the route to the actor ids holding it now;
     the round freezes that list, so later staffing changes do not alter a vote in flight.
+    It is needed only when the route names roles, and ``calendar`` only when the policy
+    has a deadline. A requester who is also an approver is excluded from the round and
+    listed in it as excluded (``policy.quorum_counts`` says what the quorum counts then).
     """
     meta = _begin(change, "request_approval", policy.permissions.request_approval, actor, now)
     assert change.impact is not None  # the machine only reaches "assessed" via assess

@@ -179,6 +179,20 @@ class CommentRule(enum.Enum):
     ALWAYS = "always"
 
 
+class QuorumBase(enum.Enum):
+    """What a group's quorum counts when the requester is one of its members.
+
+    The requester never votes on their own change. ``REMAINING``: the quorum (and a
+    percentage) counts the members left, so a 3-person group with the requester in it
+    needs 2 of the 2 others for ``ALL``. ``WHOLE``: it counts the whole group, so a
+    quorum of 2 of 3 still needs 2 approvals, from the others; a quorum the others
+    cannot reach is refused when approval is requested.
+    """
+
+    REMAINING = "remaining"
+    WHOLE = "whole"
+
+
 class OnRejection(enum.Enum):
     """What a rejection does to an undecided approver group.
 
@@ -233,6 +247,8 @@ class GroupTally:
     comment: CommentRule
     approvals: frozenset[str] = frozenset()
     rejections: frozenset[str] = frozenset()
+    excluded: tuple[tuple[str, str], ...] = ()
+    """Members who may not vote in this round, each with why (the requester)."""
 
     def approved(self) -> bool:
         """Whether enough members approved."""

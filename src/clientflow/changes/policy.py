@@ -39,6 +39,7 @@ from clientflow.changes.model import (
     Money,
     OnRejection,
     Priority,
+    QuorumBase,
     Risk,
     Verdict,
 )
@@ -139,31 +140,44 @@ class ApproverGroup:
         if self.mode is Mode.PERCENT and not 1 <= self.percent <= 100:
             raise ValidationError(f"{where}.percent", "an integer from 1 to 100", got=self.percent)
 
-    def resolve(self, directory: Mapping[str, Iterable[str]], requester: str) -> GroupTally:
-        """Freeze who may vote (roles looked up in ``directory``) and how many must approve."""
-        eligible = set(self.actors)
+    def resolve(
+        self,
+        directory: Mapping[str, Iterable[str]],
+        requester: str,
+        base: QuorumBase = QuorumBase.REMAINING,
+    ) -> GroupTally:
+        """Freeze who may vote (roles looked up in ``directory``) and how many must approve.
+
+        The requester is excluded, and recorded as excluded; ``base`` says whether the
+        quorum counts the members left or the whole group (see :class:`QuorumBase`).
+        """
+        members = set(self.actors)
         for role in self.roles:
-            eligible.update(directory.get(role, ()))
-        eligible.discard(requester)
+            members.update(directory.get(role, ()))
+        eligible = members - {requester}
+        excluded = ((requester, "requested the change"),) if requester in members else ()
         where = f"approvers.{self.name}"
         if not eligible:
             raise ValidationError(
                 where, "at least one approver other than the requester", got=sorted(self.roles)
             )
-        count = len(eligible)
+        count = len(eligible) if base is QuorumBase.REMAINING else len(members)
         needed = {
             Mode.ANY: 1,
             Mode.ALL: count,
             Mode.QUORUM: self.quorum,
             Mode.PERCENT: max(1, math.ceil(self.percent * count / 100)),
         }[self.mode]
-        if needed > count:
+        if needed > len(eligible):
+            because = f" ({requester} requested the change and cannot vote)" if excluded else ""
             raise ValidationError(
                 f"{where}.quorum",
-                f"a quorum of at most {count} (the eligible approvers)",
+                f"a quorum of at most {len(eligible)}, the approvers who may vote{because}",
                 got=needed,
             )
-        return GroupTally(self.name, self.mode, needed, frozenset(eligible), self.comment)
+        return GroupTally(
+            self.name, self.mode, needed, frozenset(eligible), self.comment, excluded=excluded
+        )
 
 
 @attrs.frozen
@@ -235,6 +249,8 @@ class ApprovalPolicy:
     escalation_repeat: dt.timedelta | None = attrs.field(default=None, converter=_optional_duration)
     permissions: ChangePermissions = ChangePermissions()
     delegations: tuple[Delegation, ...] = attrs.field(default=(), converter=_delegations)
+    quorum_counts: QuorumBase = QuorumBase.REMAINING
+    """With the requester in an approver group: count the others, or the whole group."""
 
     def __attrs_post_init__(self) -> None:
         if not self.routes:
@@ -258,16 +274,35 @@ def open_round(
     route: Route,
     *,
     number: int,
-    directory: Mapping[str, Iterable[str]],
+    directory: Mapping[str, Iterable[str]] | None,
     requester: str,
-    calendar: BusinessCalendar,
+    calendar: BusinessCalendar | None,
     now: pendulum.DateTime,
 ) -> ApprovalRound:
-    """Snapshot the route's approvers and the policy's deadline rules into a new round."""
+    """Snapshot the route's approvers and the policy's deadline rules into a new round.
+
+    ``directory`` is needed only if the route names roles, ``calendar`` only if the
+    policy has a deadline.
+    """
+    roles = sorted({role for stage in route.stages for group in stage for role in group.roles})
+    if roles and directory is None:
+        raise ValidationError(
+            "directory",
+            f"a directory of who holds each role (route {route.name!r} names {', '.join(roles)})",
+        )
     stages = tuple(
-        tuple(group.resolve(directory, requester) for group in stage) for stage in route.stages
+        tuple(group.resolve(directory or {}, requester, policy.quorum_counts) for group in stage)
+        for stage in route.stages
     )
-    deadline = calendar.add(now, policy.deadline) if policy.deadline is not None else None
+    if policy.deadline is not None and calendar is None:
+        raise ValidationError(
+            "calendar", "the project's business calendar (the policy has an approval deadline)"
+        )
+    deadline = (
+        calendar.add(now, policy.deadline)
+        if policy.deadline is not None and calendar is not None
+        else None
+    )
     repeat = policy.escalation_repeat
     return ApprovalRound(
         number=number,

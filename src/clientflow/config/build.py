@@ -180,6 +180,7 @@ def _approval(data: Data, path: str, problems: Problems) -> changes.ApprovalPoli
         tuple(routes),
         deadline=data["deadline"],
         on_rejection=changes.OnRejection(data["on_rejection"]),
+        quorum_counts=changes.QuorumBase(data["quorum_counts"]),
         escalate_to=tuple(data["escalate_to"]),
         escalation_repeat=data["escalation_repeat"],
         delegations=delegations,

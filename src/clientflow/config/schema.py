@@ -167,6 +167,14 @@ APPROVAL = Table(
         "routes": Field(Seq(ROUTE, min_items=1), required=True),
         "deadline": Field(Duration("Business time to decide before escalating.")),
         "on_rejection": Field(Choice(_values(changes.OnRejection)), default="reject"),
+        "quorum_counts": Field(
+            Choice(
+                _values(changes.QuorumBase),
+                "With the requester in an approver group (who never votes): the quorum counts"
+                " the remaining members, or the whole group.",
+            ),
+            default="remaining",
+        ),
         "escalate_to": Field(_NAMES, default=[]),
         "escalation_repeat": Field(Duration()),
         "delegations": Field(
