@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from clientflow.cli import cli
-from clientflow.demo import END, demo_rules
+from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
 
@@ -117,6 +117,10 @@ def test_sweep_fires_each_timer_once(demo_store: tuple[str, str], tmp_path: Path
     count = int(re.search(r": (\d+) events", first.output).group(1))  # type: ignore[union-attr]
     assert count > 0
     assert "plan-" in first.output
+    # what happened, to what, for whom: the event type and its short fields
+    escalated = [line for line in first.output.splitlines() if " issue.escalated " in line]
+    assert escalated
+    assert all("level=" in line and "notify=" in line for line in escalated)
     again = CliRunner().invoke(cli, ["sweep", "--store", f"sqlite:///{copy}", "--now", later])
     assert ": 0 events on 0 aggregates" in again.output
 
@@ -170,7 +174,8 @@ def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["report", "--store", "sqlite:///no/such/dir/x.db"], "cannot open the database"),
+        (["report", "--store", "sqlite:///no/such/dir/x.db"], "no database file here"),
+        (["init", "--store", "sqlite:///no/such/dir/x.db", str(RULES_FILE)], "cannot open the"),
         (["sweep", "--store", "ftp://x"], "expected memory://, sqlite:///path.db"),
         (["sweep", "--store", "memory://", "--now", "tomorrow"], "--now: expected an ISO 8601"),
         (
@@ -190,10 +195,40 @@ def test_bad_input_is_one_message_without_traceback(args: list[str], message: st
     assert len(done.stderr.strip().splitlines()) <= 3
 
 
-def test_debug_shows_the_traceback() -> None:
-    done = clientflow("--debug", "check", "missing.toml")
+@pytest.mark.parametrize(
+    "args",
+    [("--debug", "check", "missing.toml"), ("check", "missing.toml", "--debug")],
+)
+def test_debug_shows_the_traceback_wherever_it_is_given(args: tuple[str, ...]) -> None:
+    done = clientflow(*args)
     assert done.returncode == 1
     assert "Traceback" in done.stderr
+
+
+def test_a_read_only_command_never_creates_a_database_file(tmp_path: Path) -> None:
+    """A mistyped path is an error saying how to create a store, and nothing on disk."""
+    missing = tmp_path / "typo.db"
+    for command in (["agenda", "--owner", "li.wei"], ["report"], ["sweep"], ["rules", "show"]):
+        done = clientflow(*command, "--store", f"sqlite:///{missing}")
+        assert done.returncode == 1, command
+        assert "no database file here; create one with `clientflow init" in done.stderr
+        assert not missing.exists(), command
+
+
+def test_init_creates_a_store_under_its_rules(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    first = CliRunner().invoke(cli, ["init", "--store", url, str(RULES_FILE)])
+    assert first.exit_code == 0, first.output
+    assert f"{url}: created, rules revision 1" in first.output
+    again = CliRunner().invoke(cli, ["init", "--store", url, str(RULES_FILE)])
+    assert "already initialised, rules revision 1" in again.output
+    agenda = CliRunner().invoke(cli, ["agenda", "--store", url, "--owner", "li.wei"])
+    assert agenda.exit_code == 0, agenda.output
+    other = tmp_path / "other.toml"
+    other.write_text(RULES_FILE.read_text().replace('triage = "4h"', 'triage = "2h"'))
+    refused = CliRunner().invoke(cli, ["init", "--store", url, str(other)])
+    assert refused.exit_code == 1
+    assert "already runs under other rules (revision 1)" in refused.output
 
 
 def test_help_everywhere_and_unknown_command() -> None:

@@ -7,6 +7,8 @@ traceback unless ``--debug``; 2 a usage error (unknown command or option).
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import importlib
 import json
 import shutil
@@ -17,13 +19,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import attrs
 import click
 import pendulum
 
 from clientflow import __version__, cadence, changes, escalation, feedback
 from clientflow.config import Rules, json_schema, load_rules, rules_from_dict
 from clientflow.config.revisions import records_codec, rules_in_force
-from clientflow.core import ClientflowError, Codec, ManualClock, TransitionTable, parse_instant
+from clientflow.core import (
+    ClientflowError,
+    Codec,
+    DomainEvent,
+    ManualClock,
+    TransitionTable,
+    parse_instant,
+    to_utc,
+)
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
 from clientflow.ports import Notifier, Store
@@ -162,7 +173,7 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
         report = Engine(store, clock=ManualClock(at)).sweep(at)
     for aggregate_id, events in report.fired:
         for event in events:
-            click.echo(f"{aggregate_id:<20} {type(event).__name__}")
+            click.echo(f"{aggregate_id:<16} {event.event_type:<32} {_details(event)}".rstrip())
     for aggregate_id, reason in report.failed:
         click.echo(f"{aggregate_id:<20} FAILED: {reason}", err=True)
     fired = sum(len(events) for _, events in report.fired)
@@ -288,6 +299,24 @@ def rules_group() -> None:
     """The rules a store runs under: apply a new revision, or show the one in force."""
 
 
+@cli.command()
+@_STORE
+@click.argument("rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def init(store_url: str, rules_file: Path) -> None:
+    """Create a store (its tables) and make RULES_FILE the rules it runs under."""
+    rules = load_rules(rules_file)
+    with _opened(store_url, rules.codec(), create=True) as store:
+        before = store.rules_revision()
+        if before is not None and before.fingerprint != rules.fingerprint:
+            raise click.ClickException(
+                f"{store_url} already runs under other rules (revision {before.number});"
+                f" change them with: clientflow rules apply --store {store_url} {rules_file}"
+            )
+        revision = store.apply_rules(rules.fingerprint, rules.source, pendulum.now("UTC"))
+    state = "already initialised" if before is not None else "created"
+    click.echo(f"{store_url}: {state}, rules revision {revision.number} ({revision.fingerprint})")
+
+
 @rules_group.command("apply")
 @_STORE
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
@@ -386,6 +415,28 @@ def parked(
         click.echo(f"{len(parked_now)} parked for {consumer}")
 
 
+_LEFT_OUT = {"meta", "clocks", "round", "targets", "next_deadline", "terms", "quiet_at"}
+
+
+def _details(event: DomainEvent) -> str:
+    """What an event says, for whom: its short fields as ``name=value``."""
+    parts = []
+    for field in attrs.fields(type(event)):
+        value = getattr(event, field.name)
+        if field.name in _LEFT_OUT or value in (None, "", ()):
+            continue
+        if isinstance(value, enum.Enum):
+            value = value.value
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            value = ",".join(value)
+        if isinstance(value, dt.datetime):
+            value = to_utc(value).to_iso8601_string()
+        if isinstance(value, str | int | float | bool):
+            text = str(value)
+            parts.append(f"{field.name}={text if len(text) <= 60 else text[:57] + '...'}")
+    return " ".join(parts)
+
+
 def _import_notifier(path: str) -> Notifier:
     module_name, _, attribute = path.partition(":")
     try:
@@ -418,9 +469,12 @@ def _svg(dot: str) -> str:
 
 def main() -> None:
     """Entry point of the ``clientflow`` console script."""
-    debug = "--debug" in sys.argv
+    args = sys.argv[1:]
+    debug = "--debug" in args
+    if debug:  # accepted anywhere on the line, not only before the command
+        args = ["--debug", *(arg for arg in args if arg != "--debug")]
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=args, standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)

@@ -9,9 +9,10 @@ The SQL adapters are imported only when asked for, so the core needs none of the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clientflow.core import Codec, ValidationError
+from clientflow.core import Codec, StoreError, ValidationError
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
 from clientflow.storage.sqlite import SQLiteStore
@@ -26,6 +27,9 @@ _SQLALCHEMY_SCHEMES = ("postgresql", "mysql", "mariadb")
 
 def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
     """Open the store a URL names; ``create=True`` also creates the schema if missing.
+
+    Without ``create``, a SQLite file that does not exist is a ``StoreError`` (nothing
+    is created on disk).
 
     >>> from clientflow.changes import kind
     >>> store = open_store("memory://", Codec([kind(lambda change: None)]))
@@ -44,7 +48,15 @@ def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
                 "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:",
                 got=url,
             )
-        store: SQLStore = SQLiteStore(url[len("sqlite:///") :], codec)
+        path = url[len("sqlite:///") :]
+        if not create and path != ":memory:" and not Path(path).exists():
+            # Opening would create an empty file, then refuse it for want of a schema.
+            raise StoreError(
+                url,
+                "no database file here; create one with"
+                f" `clientflow init --store {url} RULES.toml` (or open it with create=True)",
+            )
+        store: SQLStore = SQLiteStore(path, codec)
     elif scheme in _SQLALCHEMY_SCHEMES:
         try:
             from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - optional extra
