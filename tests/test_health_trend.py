@@ -85,3 +85,26 @@ def test_the_report_shows_time_lost_before_assignment() -> None:
         )
     assert (row.assignment_wait_hours, row.assignment_target_hours) == (10.0, 8.0)
     assert "feedback waited a median 10.0 business hours for an owner (target 8 h" in to_text([row])
+
+
+def test_overdue_communications_are_structured_in_json_and_short_in_text() -> None:
+    friday = pendulum.datetime(2026, 9, 4, 16, tz="Asia/Shanghai")
+    clock = ManualClock(friday.subtract(days=4))
+    rules = load_rules(RULES_FILE)
+    with open_workspace("memory://", rules, clock=clock) as ws:
+        ws.plans.create(
+            "plan-lotus", by=Actor("li.wei", {"pm"}), client="lotus", project="lotus-app"
+        )
+        at = friday.add(days=4)  # Tuesday: Friday's report is past its grace
+        rows = health(Portfolio.from_store(ws.store), rules, at, days=7, clients=["lotus"])
+    [lotus] = json.loads(to_json(rows))["clients"]
+    [overdue] = lotus["communications"]["overdue"]
+    assert overdue == {
+        "plan_id": "plan-lotus",
+        "item_id": "status-report",
+        "title": "Weekly status report",
+        "due": "2026-09-04T08:00:00+00:00",
+        "status": "overdue",
+        "label": "Weekly status report (Fri Sep 4)",
+    }
+    assert "overdue communications: Weekly status report (Fri Sep 4)" in to_text(rows)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from clientflow.reports.agenda import AgendaItem, owner_agenda
-from clientflow.reports.health import ClientHealth, WeekScore, health
+from clientflow.reports.health import ClientHealth, OverdueCommunication, WeekScore, health
 from clientflow.reports.portfolio import Portfolio
 from clientflow.reports.render import to_html, to_json, to_text
 
 __all__ = [
     "AgendaItem",
     "ClientHealth",
+    "OverdueCommunication",
     "Portfolio",
     "WeekScore",
     "health",

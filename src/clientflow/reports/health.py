@@ -42,6 +42,24 @@ class WeekScore:
 
 
 @attrs.frozen
+class OverdueCommunication:
+    """A scheduled communication that was not kept: which plan item, and when it was due.
+
+    ``str()`` is the short label the text report shows: ``Weekly status report (Fri Oct 2)``.
+    """
+
+    plan_id: str
+    item_id: str
+    title: str
+    due: pendulum.DateTime
+    timezone: str
+    status: str  # overdue or missed
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.due.in_timezone(self.timezone).format('ddd MMM D')})"
+
+
+@attrs.frozen
 class ClientHealth:
     """How one client stands at ``at``; percentages are ``None`` where nothing was measured.
 
@@ -53,7 +71,7 @@ class ClientHealth:
     client: str
     name: str
     at: pendulum.DateTime
-    overdue_communications: tuple[str, ...]
+    overdue_communications: tuple[OverdueCommunication, ...]
     communications_on_time: float | None
     open_issues: int
     open_escalations: tuple[str, ...]
@@ -108,8 +126,8 @@ def _communications(
     rules: Rules,
     since: pendulum.DateTime,
     at: pendulum.DateTime,
-) -> tuple[tuple[str, ...], float | None]:
-    overdue: list[str] = []
+) -> tuple[tuple[OverdueCommunication, ...], float | None]:
+    overdue: list[OverdueCommunication] = []
     kept = counted = 0
     for plan in plans:
         if plan.status != "active":
@@ -118,8 +136,16 @@ def _communications(
         for item in plan.items:
             for occurrence in schedule.statuses(plan, item, since, at):
                 if occurrence.status in _MISSED:
-                    local = occurrence.at.in_timezone(plan.timezone).format("ddd MMM D")
-                    overdue.append(f"{item.label()} ({local})")
+                    overdue.append(
+                        OverdueCommunication(
+                            plan.id,
+                            item.id,
+                            item.label(),
+                            occurrence.at,
+                            plan.timezone,
+                            occurrence.status,
+                        )
+                    )
                 if occurrence.status in _MISSED | _KEPT:
                     counted += 1
                     kept += occurrence.status in _KEPT

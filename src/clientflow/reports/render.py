@@ -66,7 +66,7 @@ def _findings(row: ClientHealth) -> list[str]:
     if row.sla_breached:
         found.append(f"{row.sla_breached} resolution SLA breach(es) in the period")
     if row.overdue_communications:
-        shown = ", ".join(row.overdue_communications[:3])
+        shown = ", ".join(map(str, row.overdue_communications[:3]))
         more = len(row.overdue_communications) - 3
         found.append(f"overdue communications: {shown}" + (f" and {more} more" if more > 0 else ""))
     if row.scope_creep:
@@ -104,7 +104,17 @@ def to_json(report: Sequence[ClientHealth]) -> str:
                 "open_issues": row.open_issues,
                 "open_escalations": list(row.open_escalations),
                 "communications": {
-                    "overdue": list(row.overdue_communications),
+                    "overdue": [
+                        {
+                            "plan_id": o.plan_id,
+                            "item_id": o.item_id,
+                            "title": o.title,
+                            "due": o.due.isoformat(),
+                            "status": o.status,
+                            "label": str(o),
+                        }
+                        for o in row.overdue_communications
+                    ],
                     "on_time_percent": row.communications_on_time,
                 },
                 "satisfaction": {
