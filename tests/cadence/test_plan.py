@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import icalendar
 import pendulum
 import pytest
+import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientflow import ValidationError
+from clientflow import BusinessCalendar, ValidationError, WorkingHours
 from clientflow.cadence import (
     Channel,
+    CommunicationPlan,
     Direction,
     ItemKind,
+    NonWorkingDay,
+    PlanItem,
+    Schedule,
     Touchpoint,
+    add_item,
     agenda,
     archive,
     create_plan,
@@ -165,16 +172,72 @@ def test_every_touchpoint_field_is_checked_when_built(
         Touchpoint(**{**values, **fields})  # type: ignore[arg-type]
 
 
+EXPORTED = pendulum.datetime(2026, 2, 27, 12)
+
+
+def _ical(current: CommunicationPlan | None = None) -> bytes:
+    return to_ical(
+        current or plan(),
+        NY_SCHEDULE,
+        start=ny(2026, 3, 1),
+        end=ny(2026, 4, 1),
+        exported_at=EXPORTED,
+    )
+
+
 def test_ical_export_has_one_event_per_occurrence_with_stable_uids() -> None:
     """Calendar apps get the shifted dates, in the client's zone, with stable UIDs."""
-    data = to_ical(plan(), NY_SCHEDULE, start=ny(2026, 3, 1), end=ny(2026, 4, 1))
+    data = _ical()
     parsed = icalendar.Calendar.from_ical(data)
     events = list(parsed.walk("VEVENT"))
     assert len(events) == 4 + 1  # four Friday reports and one steering meeting in March
     starts = sorted(e.decoded("dtstart") for e in events)
     assert starts[0].hour == 9
     assert str(starts[0].tzinfo) == NY
-    assert to_ical(plan(), NY_SCHEDULE, start=ny(2026, 3, 1), end=ny(2026, 4, 1)) == data
+    assert _ical() == data
+
+
+def test_ical_export_is_valid_rfc_5545_for_a_second_independent_parser() -> None:
+    """A VTIMEZONE for the TZID used, DTSTAMP the export time, events lasting what the
+    item lasts (a report is a point in time, a meeting an hour), and read back the same
+    by vobject, which shares no code with the icalendar library that wrote it."""
+    data = _ical()
+    parsed = icalendar.Calendar.from_ical(data)
+    assert [str(tz["tzid"]) for tz in parsed.walk("VTIMEZONE")] == [NY]
+    events = {str(e["uid"]): e for e in parsed.walk("VEVENT")}
+    report = next(e for e in events.values() if "Weekly" in str(e["summary"]))
+    meeting = next(e for e in events.values() if "steering" in str(e["summary"]))
+    assert report.decoded("dtstamp") == EXPORTED
+    assert "dtend" not in report  # a point in time, not a weekend-long event
+    assert meeting.decoded("dtend") - meeting.decoded("dtstart") == dt.timedelta(hours=1)
+    read = vobject.readOne(data.decode("utf-8"))
+    again = {str(e.uid.value): e for e in read.vevent_list}
+    assert again.keys() == events.keys()
+    for uid, event in again.items():
+        assert event.dtstart.value == events[uid].decoded("dtstart")
+        assert event.dtstart.value.utcoffset() == events[uid].decoded("dtstart").utcoffset()
+        assert int(event.sequence.value) == 1
+        assert event.dtstamp.value == EXPORTED
+
+
+def test_a_re_export_after_a_plan_change_updates_the_same_events() -> None:
+    """Same UIDs, a higher SEQUENCE and a later LAST-MODIFIED: calendar apps update."""
+    first = icalendar.Calendar.from_ical(_ical())
+    changed = add_item(
+        plan(),
+        PlanItem("check", ItemKind.CHECK_IN, "FREQ=WEEKLY;BYDAY=WE", dt.datetime(2026, 3, 4, 10),
+                 Channel.CALL, owner="li.wei"),
+        schedule=NY_SCHEDULE, actor=PM, now=START.add(days=1),
+    ).aggregate  # fmt: skip
+    second = icalendar.Calendar.from_ical(_ical(changed))
+    before = {str(e["uid"]): e for e in first.walk("VEVENT")}
+    after = {str(e["uid"]): e for e in second.walk("VEVENT")}
+    assert before.keys() < after.keys()
+    for uid, earlier in before.items():
+        assert int(after[uid]["sequence"]) == int(earlier["sequence"]) + 1
+        assert after[uid].decoded("last-modified") > earlier.decoded("last-modified")
+    check_in = next(e for uid, e in after.items() if "check" in uid)
+    assert check_in.decoded("dtend") - check_in.decoded("dtstart") == dt.timedelta(minutes=30)
 
 
 def test_weekly_report_skeleton_lists_done_state_and_next_steps() -> None:
@@ -280,3 +343,59 @@ def test_a_plan_swept_hourly_for_months_keeps_a_bounded_alert_memory() -> None:
     assert max(sizes[60:]) <= max(sizes[20:40]) + 5  # memory does not grow with time
     assert max(sizes) < 40
     assert rebuild(kind(lambda p: NY_SCHEDULE).apply, history) == current
+
+
+def _offsets_by_vtimezone(calendar: icalendar.Calendar) -> Callable[[dt.datetime], dt.timedelta]:
+    """The UTC offset at an instant as the file's own VTIMEZONE says (RFC 5545 3.6.5):
+    the TZOFFSETTO of the latest onset (DTSTART or RDATE, local at TZOFFSETFROM)."""
+    onsets = []
+    for part in calendar.walk("VTIMEZONE")[0].subcomponents:
+        before = part["tzoffsetfrom"].td
+        after = part["tzoffsetto"].td
+        locals_ = [part.decoded("dtstart")]
+        for rdates in (
+            part.get("rdate", []) if isinstance(part.get("rdate"), list) else [part.get("rdate")]
+        ):
+            if rdates is not None:
+                locals_.extend(d.dt for d in rdates.dts)
+        onsets.extend((local.replace(tzinfo=None) - before, after) for local in locals_)
+    onsets.sort()
+
+    def offset(at: dt.datetime) -> dt.timedelta:
+        utc = at.astimezone(dt.UTC).replace(tzinfo=None)
+        return [after for onset, after in onsets if onset <= utc][-1]
+
+    return offset
+
+
+@pytest.mark.parametrize("year", [2026, 2040, 2150])
+def test_the_exported_zone_rules_cover_the_exported_span(year: int) -> None:
+    """Summer and winter occurrences have the offset the file's VTIMEZONE gives them,
+    also past 2038 (where the icalendar library's default VTIMEZONE stops); vobject, which
+    reads VTIMEZONEs itself, agrees on every instant (before 2038: dateutil, under it,
+    misreads later years)."""
+    weekly = PlanItem(
+        "weekly", ItemKind.STATUS_REPORT, "FREQ=WEEKLY;BYDAY=FR", dt.datetime(year, 1, 1, 16),
+        Channel.EMAIL, owner="li.wei", non_working=NonWorkingDay.KEEP,
+    )  # fmt: skip
+    always = Schedule(BusinessCalendar("America/New_York", WorkingHours.always()))
+    current = create_plan(
+        "P", client="acme", project="portal", timezone=NY, items=(weekly,),
+        silence_days=3, reply_within=pendulum.duration(hours=4), schedule=always,
+        actor=PM, now=pendulum.datetime(year, 1, 1, tz=NY),
+    ).aggregate  # fmt: skip
+    data = to_ical(
+        current, always, start=pendulum.datetime(year, 1, 1, tz=NY),
+        end=pendulum.datetime(year + 1, 1, 1, tz=NY), exported_at=EXPORTED,
+    )  # fmt: skip
+    parsed = icalendar.Calendar.from_ical(data)
+    ours = {str(e["uid"]): e.decoded("dtstart") for e in parsed.walk("VEVENT")}
+    assert len(ours) >= 52
+    by_file = _offsets_by_vtimezone(parsed)
+    assert {by_file(at) for at in ours.values()} == {dt.timedelta(hours=-5), dt.timedelta(hours=-4)}
+    for at in ours.values():
+        assert by_file(at) == at.utcoffset()
+    theirs = {str(e.uid.value): e.dtstart.value for e in vobject.readOne(data.decode()).vevent_list}
+    assert theirs.keys() == ours.keys()
+    if year < 2038:
+        assert all(theirs[uid] == at for uid, at in ours.items())

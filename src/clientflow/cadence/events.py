@@ -179,10 +179,18 @@ def apply(plan: CommunicationPlan | None, event: DomainEvent) -> CommunicationPl
         status=TABLE.target(plan.status, type(event).transition),
         next_deadline=event.next_deadline,
     )
-    if isinstance(event, ItemAdded):
-        return attrs.evolve(changed, items=(*plan.items, event.item))
-    if isinstance(event, ItemRemoved):
-        return attrs.evolve(changed, items=tuple(i for i in plan.items if i.id != event.item_id))
+    if isinstance(event, ItemAdded | ItemRemoved):
+        items = (
+            (*plan.items, event.item)
+            if isinstance(event, ItemAdded)
+            else tuple(i for i in plan.items if i.id != event.item_id)
+        )
+        return attrs.evolve(
+            changed,
+            items=items,
+            items_revision=plan.items_revision + 1,
+            items_changed_at=event.occurred_at,
+        )
     if isinstance(event, TouchpointRecorded):
         return attrs.evolve(changed, touchpoints=(*plan.touchpoints, event.touchpoint))
     if isinstance(event, _Alert):

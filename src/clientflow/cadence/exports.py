@@ -17,14 +17,24 @@ __all__ = ["AgendaEntry", "agenda", "to_ical", "weekly_report"]
 
 
 def to_ical(
-    plan: CommunicationPlan, schedule: Schedule, *, start: dt.datetime, end: dt.datetime
+    plan: CommunicationPlan,
+    schedule: Schedule,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    exported_at: dt.datetime,
 ) -> bytes:
-    """The plan's occurrences in ``[start, end)`` as an iCalendar file calendar apps import.
+    """The plan's occurrences in ``[start, end)`` as an RFC 5545 file calendar apps import.
 
     Each occurrence is its own event, *after* non-working-day and quiet-hour shifts, so
     the file shows exactly the dates clientflow tracks (a raw RRULE would not know the
-    client's holidays). UIDs are stable, so re-importing updates rather than duplicates.
+    client's holidays). An event lasts its item's ``length`` (a meeting an hour, a
+    report a point in time). UIDs are stable and ``SEQUENCE``/``LAST-MODIFIED`` follow
+    the plan's item changes, so re-importing updates rather than duplicates;
+    ``DTSTAMP`` is ``exported_at``; every ``TZID`` used has its ``VTIMEZONE``.
     """
+    stamp = to_utc(exported_at, "exported_at")
+    modified = plan.items_changed_at or plan.created_at
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//clientflow//communication plan//EN")
     calendar.add("version", "2.0")
@@ -37,14 +47,23 @@ def to_ical(
             event.add("uid", f"{plan.id}/{occurrence.key}@clientflow")
             event.add("summary", f"{item.label()} ({plan.client})")
             event.add("dtstart", occurrence.at.astimezone(tz))
-            event.add("dtend", occurrence.due_by.astimezone(tz))
-            event.add("dtstamp", occurrence.at.astimezone(dt.UTC))
+            if item.length:
+                event.add("dtend", (occurrence.at + item.length).astimezone(tz))
+            event.add("dtstamp", stamp)
+            event.add("sequence", plan.items_revision)
+            event.add("last-modified", modified)
             details = [f"Channel: {item.channel.value}", f"Owner: {item.owner}"]
             if item.audience:
                 details.append("Audience: " + ", ".join(item.audience))
             event.add("description", "\n".join(details))
             event.add("categories", [item.kind.value])
             calendar.add_component(event)
+    # The zone's rules over the exported span only (a year of margin each side): the
+    # library's default span ends in 2038, and a short one reads right in every client.
+    first, last = to_utc(start, "start"), to_utc(end, "end")
+    calendar.add_missing_timezones(
+        first_date=dt.date(first.year - 1, 1, 1), last_date=dt.date(last.year + 1, 12, 31)
+    )
     return bytes(calendar.to_ical())
 
 

@@ -36,6 +36,9 @@ class ItemKind(enum.Enum):
     CUSTOM = "custom"
 
 
+_LENGTHS = {ItemKind.MEETING: dt.timedelta(hours=1), ItemKind.CHECK_IN: dt.timedelta(minutes=30)}
+
+
 class Channel(enum.Enum):
     """How a communication happens."""
 
@@ -192,7 +195,9 @@ class PlanItem:
     17:00 local across DST; ``grace`` is the business time after an occurrence before it
     is overdue; ``non_working`` moves (or skips) occurrences on non-working days;
     ``working_hours_only`` (quiet hours) moves one outside working time to the next
-    working time.
+    working time. ``duration`` is how long it takes in a calendar (``None``: by kind, a
+    meeting an hour, a call or check-in half an hour, a report or greeting a point in
+    time).
     """
 
     id: str
@@ -206,6 +211,7 @@ class PlanItem:
     non_working: NonWorkingDay = NonWorkingDay.NEXT
     title: str = ""
     working_hours_only: bool = True
+    duration: dt.timedelta | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"items.{self.id}"
@@ -220,6 +226,20 @@ class PlanItem:
         parse_rule(self.rule, self.start, f"{where}.rule")
         if not isinstance(self.grace, dt.timedelta) or self.grace < dt.timedelta(0):
             raise ValidationError(f"{where}.grace", "a duration >= 0", got=self.grace)
+        if self.duration is not None and (
+            not isinstance(self.duration, dt.timedelta)
+            or not dt.timedelta(0) <= self.duration <= dt.timedelta(days=1)
+        ):
+            raise ValidationError(
+                f"{where}.duration", "a duration from 0 to 24 hours", got=self.duration
+            )
+
+    @property
+    def length(self) -> dt.timedelta:
+        """How long one occurrence lasts in a calendar (``duration``, or the kind's)."""
+        if self.duration is not None:
+            return self.duration
+        return _LENGTHS.get(self.kind, dt.timedelta(0))
 
     @property
     def bounded(self) -> bool:
@@ -297,6 +317,10 @@ class CommunicationPlan:
     reply_within: pendulum.Duration = pendulum.duration(hours=4)
     alerted: frozenset[str] = frozenset()
     next_deadline: pendulum.DateTime | None = None
+    items_revision: int = 1
+    """Raised by each item added or removed: the iCalendar ``SEQUENCE`` of its events."""
+    items_changed_at: pendulum.DateTime | None = None
+    """When the items last changed (``None``: at creation)."""
 
     def __attrs_post_init__(self) -> None:
         zone(self.timezone, "plan.timezone")

@@ -230,6 +230,7 @@ def _item(data: Data) -> cadence.PlanItem:
         non_working=cadence.NonWorkingDay(data["non_working"]),
         title=data["title"],
         working_hours_only=data["working_hours_only"],
+        duration=data["duration"],
     )
 
 

@@ -259,6 +259,12 @@ ITEM = Table(
         "non_working": Field(Choice(_values(cadence.NonWorkingDay)), default="next"),
         "title": Field(Text(min_length=0), default=""),
         "working_hours_only": Field(Boolean(), default=True),
+        "duration": Field(
+            Duration(
+                "How long one occurrence lasts in a calendar (default by kind: a meeting 1h,"
+                " a check-in 30m, a report a point in time)."
+            )
+        ),
     }
 )
 
