@@ -11,8 +11,6 @@ import datetime as dt
 import enum
 import importlib
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -291,7 +289,7 @@ def diagram(workflow: str, fmt: str) -> None:
     elif fmt == "dot":
         click.echo(table.dot(), nl=False)
     else:
-        click.echo(_svg(table.dot()), nl=False)
+        click.echo(table.svg(), nl=False)
 
 
 @cli.group("rules")
@@ -450,21 +448,6 @@ def _import_notifier(path: str) -> Notifier:
     if not isinstance(found, Notifier):
         raise click.BadParameter(f"{path!r} is not a Notifier", param_hint="--notifier")
     return found
-
-
-def _svg(dot: str) -> str:
-    program = shutil.which("dot")
-    if program is None:
-        raise click.ClickException(
-            "--format svg needs Graphviz's 'dot' program on PATH (e.g. apt-get install "
-            "graphviz); --format dot or mermaid need nothing"
-        )
-    done = subprocess.run(
-        [program, "-Tsvg"], input=dot, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise click.ClickException(f"Graphviz failed: {done.stderr.strip()}")
-    return done.stdout
 
 
 def main() -> None:

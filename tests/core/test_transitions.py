@@ -69,5 +69,6 @@ def test_mermaid_diagram_lists_every_transition() -> None:
     diagram = TABLE.mermaid()
     assert diagram.startswith("stateDiagram-v2")
     for source, event, target in TABLE.transitions():
-        assert f"{source} --> {target} : {event}" in diagram
+        label = event.replace("_", " ").capitalize()  # python-statemachine's event label
+        assert f"{source} --> {target} : {label}" in diagram
     assert "done --> [*]" in diagram

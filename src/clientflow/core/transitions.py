@@ -15,6 +15,8 @@ from types import MappingProxyType
 
 import attrs
 from statemachine import StateMachine
+from statemachine.contrib.diagram import formatter
+from statemachine.contrib.diagram.graphviz import GraphvizError
 
 from clientflow.core.errors import TransitionNotAllowed, ValidationError
 
@@ -118,23 +120,37 @@ allowed: nothing (final state)
         return tuple((source, event, target) for (source, event), target in self._targets.items())
 
     def mermaid(self) -> str:
-        """A Mermaid ``stateDiagram-v2`` drawn from the declaration."""
-        lines = ["stateDiagram-v2", "    direction LR", f"    [*] --> {self.initial}"]
-        lines += [
-            f"    {source} --> {target} : {event}" for source, event, target in self.transitions()
-        ]
-        lines += [f"    {state} --> [*]" for state in self.states if state in self.final]
-        return "\n".join(lines) + "\n"
+        """A Mermaid ``stateDiagram-v2`` of the declaration, drawn by python-statemachine."""
+        return formatter.render(self.machine, "mermaid")
 
     def dot(self) -> str:
-        """A Graphviz ``digraph`` drawn from the declaration (render with ``dot -Tsvg``)."""
-        name = self.machine.__name__
-        lines = [f"digraph {name} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
-        lines.append('    "__start__" [shape=point];')
-        lines.append(f'    "__start__" -> "{self.initial}";')
-        lines += [f'    "{state}" [peripheries=2];' for state in self.states if state in self.final]
-        lines += [
-            f'    "{source}" -> "{target}" [label="{event}"];'
-            for source, event, target in self.transitions()
-        ]
-        return "\n".join(lines) + "\n}\n"
+        """A Graphviz ``digraph`` of the declaration, drawn by python-statemachine.
+
+        Needs ``pydot`` (``pip install 'clientflow[diagrams]'``).
+        """
+        _needs_pydot()
+        return formatter.render(self.machine, "dot")
+
+    def svg(self) -> str:
+        """The diagram as SVG: ``dot()`` rendered by Graphviz's ``dot`` program."""
+        _needs_pydot()
+        try:
+            return formatter.render(self.machine, "svg")
+        except GraphvizError as error:
+            raise ValidationError(
+                "format",
+                "svg with Graphviz's 'dot' program on PATH (e.g. apt-get install graphviz);"
+                " mermaid needs nothing",
+                got=str(error),
+            ) from None
+
+
+def _needs_pydot() -> None:
+    try:
+        import pydot  # noqa: F401, PLC0415 - only dot and svg diagrams need it
+    except ImportError:
+        raise ValidationError(
+            "format",
+            "dot or svg with the diagrams extra installed: pip install 'clientflow[diagrams]'"
+            " (mermaid needs nothing)",
+        ) from None
