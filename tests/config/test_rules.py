@@ -371,3 +371,66 @@ def test_follow_up_targets_counted_from_receipt_must_leave_room_for_each_other()
     [problem] = caught.value.problems
     assert problem.path == "feedback.negative.contact"
     assert "at least the assign target (8 hours)" in problem.message
+
+
+def _sla_rules(resolution: str, **feedback: str) -> dict[str, object]:
+    return {
+        "version": 1,
+        "calendars": {"default": {"timezone": "UTC", "hours": ["09:00-17:00"]}},
+        "sla": [
+            {
+                "name": "standard",
+                "targets": {"P2": {"first_response": "4h", "resolution": resolution}},
+            }
+        ],
+        **({"feedback": feedback} if feedback else {}),
+    }
+
+
+@pytest.mark.parametrize("written", ["1wd", "1 working day", "1 Working Days", " 1WD "])
+def test_sla_targets_may_be_whole_working_days(written: str) -> None:
+    """ "Resolve within 1 working day" of Friday 15:00 is Monday 15:00; from Saturday, the
+    end of Monday; the clock's warnings and pauses work as for hours."""
+    rules = rules_from_dict(_sla_rules(written))
+    friday = pendulum.datetime(2026, 3, 6, 15)
+    clocks = rules.sla_clocks(client="acme", kind="issue", priority="P2", opened_at=friday)
+    resolution = next(c for c in clocks if c.metric == "resolution")
+    assert resolution.deadline == pendulum.datetime(2026, 3, 9, 15)
+    assert resolution.target == pendulum.duration(hours=8)
+    saturday = pendulum.datetime(2026, 3, 7, 10)
+    clocks = rules.sla_clocks(client="acme", kind="issue", priority="P2", opened_at=saturday)
+    assert next(c for c in clocks if c.metric == "resolution").deadline == pendulum.datetime(
+        2026, 3, 9, 17
+    )
+    jsonschema.validate(_sla_rules(written), json.loads(json_schema()))
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("1d", "'1d' is ambiguous in business time: write \"1wd\" for working days"),
+        ("2d", '"48h" (48 working hours, not 2 working days)'),
+        ("1w", '"168h"'),
+    ],
+)
+def test_days_are_refused_in_business_time_with_both_readings_offered(
+    written: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        rules_from_dict(_sla_rules(written))
+    [problem] = caught.value.problems
+    assert problem.path == "sla[0].targets.P2.resolution"
+    assert message in problem.message
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_sla_rules(written), json.loads(json_schema()))
+
+
+def test_other_business_time_takes_hours_and_wall_clock_windows_keep_days() -> None:
+    """Working days are for SLA targets; a follow-up target in days is refused, a survey
+    window of 30 days (calendar days) is fine."""
+    with pytest.raises(ConfigError, match=r"feedback.triage: '1d' is ambiguous.*\"24h\""):
+        rules_from_dict(_sla_rules("8h", triage="1d"))
+    with pytest.raises(ConfigError, match=r"feedback.triage: expected business hours"):
+        rules_from_dict(_sla_rules("8h", triage="1wd"))
+    data = {**_sla_rules("8h"), "surveys": {"min_between": "30d"}}
+    assert rules_from_dict(data).surveys.min_between == pendulum.duration(days=30)

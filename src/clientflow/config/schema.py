@@ -8,6 +8,7 @@ import json
 from clientflow import cadence, changes, escalation, feedback
 from clientflow.config.spec import (
     Boolean,
+    BusinessDuration,
     Choice,
     Date,
     Duration,
@@ -66,9 +67,16 @@ CALENDAR = Table(
 
 _TARGETS = Table(
     {
-        "first_response": Field(Duration("Business time to the first reply."), required=True),
-        "resolution": Field(Duration("Business time to resolution."), required=True),
-        "next_reply": Field(Duration("Business time to answer each client message.")),
+        "first_response": Field(
+            BusinessDuration("Business time to the first reply.", working_days=True),
+            required=True,
+        ),
+        "resolution": Field(
+            BusinessDuration("Business time to resolution.", working_days=True), required=True
+        ),
+        "next_reply": Field(
+            BusinessDuration("Business time to answer each client message.", working_days=True)
+        ),
     }
 )
 
@@ -98,7 +106,7 @@ _LEVEL = Table(
             required=True,
         ),
         "delay": Field(
-            Duration("Business time after the trigger before this level."), required=True
+            BusinessDuration("Business time after the trigger before this level."), required=True
         ),
         "assign": Field(Text("Who the issue is assigned to at this level.")),
     }
@@ -109,11 +117,11 @@ ESCALATION = Table(
         "levels": Field(Seq(_LEVEL, min_items=1), required=True),
         "on_warning": Field(Number(exclusive_min=0.0, maximum=1.0), default=0.75),
         "on_breach": Field(Boolean(), default=True),
-        "no_update_after": Field(Duration()),
+        "no_update_after": Field(BusinessDuration()),
         "reopen_limit": Field(Integer(minimum=1), default=2),
         "on_complaint": Field(Boolean(), default=True),
         "repeat": Field(Integer(minimum=0), default=0),
-        "ack_timeout": Field(Duration()),
+        "ack_timeout": Field(BusinessDuration()),
     },
     "Ordered escalation levels and what triggers them.",
 )
@@ -165,7 +173,7 @@ ROUTE = Table(
 APPROVAL = Table(
     {
         "routes": Field(Seq(ROUTE, min_items=1), required=True),
-        "deadline": Field(Duration("Business time to decide before escalating.")),
+        "deadline": Field(BusinessDuration("Business time to decide before escalating.")),
         "on_rejection": Field(Choice(_values(changes.OnRejection)), default="reject"),
         "quorum_counts": Field(
             Choice(
@@ -176,7 +184,7 @@ APPROVAL = Table(
             default="remaining",
         ),
         "escalate_to": Field(_NAMES, default=[]),
-        "escalation_repeat": Field(Duration()),
+        "escalation_repeat": Field(BusinessDuration()),
         "delegations": Field(
             Seq(
                 Table(
@@ -199,7 +207,7 @@ APPROVAL = Table(
 def _step_targets() -> Table:
     return Table(
         {
-            step: Field(Duration())
+            step: Field(BusinessDuration())
             for step in ("thank", "assign", "contact", "plan", "complete", "confirm", "close")
         },
         "Business time for each follow-up step; unset steps keep their defaults.",
@@ -218,8 +226,8 @@ FEEDBACK = Table(
                 }
             )
         ),
-        "triage": Field(Duration()),
-        "repeat": Field(Duration()),
+        "triage": Field(BusinessDuration()),
+        "repeat": Field(BusinessDuration()),
         "trend_min_answers": Field(
             Integer(
                 "Weeks with fewer answers show no CSAT/NPS point in trend charts (default 3).",
@@ -255,7 +263,7 @@ ITEM = Table(
         "channel": Field(Choice(_values(cadence.Channel)), required=True),
         "owner": Field(Text(), required=True),
         "audience": Field(_NAMES, default=[]),
-        "grace": Field(Duration(), default="4h"),
+        "grace": Field(BusinessDuration(), default="4h"),
         "non_working": Field(Choice(_values(cadence.NonWorkingDay)), default="next"),
         "title": Field(Text(min_length=0), default=""),
         "working_hours_only": Field(Boolean(), default=True),
@@ -272,7 +280,7 @@ PLAN = Table(
     {
         "items": Field(Seq(ITEM, min_items=1), required=True),
         "silence_days": Field(Integer(minimum=1, maximum=260), default=5),
-        "reply_within": Field(Duration(), default="4h"),
+        "reply_within": Field(BusinessDuration(), default="4h"),
     },
     "A communication plan template: recurring items, silence and reply-owed rules.",
 )

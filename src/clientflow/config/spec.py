@@ -18,12 +18,13 @@ from collections.abc import Mapping, Sequence
 import attrs
 import pendulum
 
-from clientflow.core import ConfigProblem, ValidationError, to_utc
+from clientflow.core import MAX_WORKING_DAYS, ConfigProblem, ValidationError, WorkingDays, to_utc
 from clientflow.core.errors import shown
 
 __all__ = [
     "INVALID",
     "Boolean",
+    "BusinessDuration",
     "Choice",
     "Date",
     "Duration",
@@ -321,6 +322,75 @@ class Duration(Node):
         return self._described(
             {"type": "string", "pattern": f"^{DURATION_PATTERN}$", "examples": ["8h", "1d 4h"]}
         )
+
+
+_WORKING_DAYS = re.compile(r"(?P<n>\d{1,4})\s*(?:wd|working\s+days?)", re.IGNORECASE)
+WORKING_DAYS_PATTERN = r"\s*\d{1,4}\s*([wW][dD]|[wW]orking\s+[dD]ays?)\s*"
+_HOURS_PATTERN = r"\s*(?:\d{1,7}\s*h)?\s*(?:\d{1,9}\s*m)?\s*"
+
+
+@attrs.frozen
+class BusinessDuration(Node):
+    """Business time: hours and minutes (``"8h"``, ``"1h 30m"``), and where
+    ``working_days`` allows, whole working days (``"1wd"``, ``"2 working days"``).
+
+    Days and weeks are refused: in business time ``"1d"`` would be 24 working hours,
+    three 8-hour days, which is never what "within 1 day" means.
+    """  # noqa: D205
+
+    description: str = ""
+    working_days: bool = False
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        offer = '"8h", "1h 30m"' + (' or "1wd" (one working day)' if self.working_days else "")
+        if not isinstance(value, str):
+            return self._wrong_type(value, path, problems, f"business time such as {offer}")
+        days = _WORKING_DAYS.fullmatch(value.strip())
+        if days is not None:
+            if not self.working_days:
+                problems.append(
+                    ConfigProblem(path, f"expected business hours such as {offer}, got {value!r}")
+                )
+                return INVALID
+            count = int(days.group("n"))
+            if not 1 <= count <= MAX_WORKING_DAYS:
+                problems.append(
+                    ConfigProblem(
+                        path, f"expected 1 to {MAX_WORKING_DAYS} working days, got {value!r}"
+                    )
+                )
+                return INVALID
+            return WorkingDays(count)
+        match = _DURATION.fullmatch(value.strip())
+        if match is not None and (match.group("d") or match.group("w")):
+            whole = (
+                f'write "{match.group("d") or "1"}wd" for working days (the same time on the'
+                " next working day), or "
+                if self.working_days
+                else "write "
+            )
+            hours = 24 * int(match.group("d") or 0) + 168 * int(match.group("w") or 0)
+            problems.append(
+                ConfigProblem(
+                    path,
+                    f"{value!r} is ambiguous in business time: {whole}hours such as"
+                    f' "{hours}h" ({hours} working hours, not {hours // 24} working days)',
+                )
+            )
+            return INVALID
+        if match is None or not any(match.groupdict().values()):
+            problems.append(
+                ConfigProblem(path, f"expected business time such as {offer}, got {value!r}")
+            )
+            return INVALID
+        return Duration(self.description).check(value, path, problems)
+
+    def schema(self) -> JsonSchema:
+        pattern = f"^{_HOURS_PATTERN}$"
+        if self.working_days:
+            pattern = f"^(?:{_HOURS_PATTERN}|{WORKING_DAYS_PATTERN})$"
+        examples = ["8h", "1h 30m", *(["1wd"] if self.working_days else [])]
+        return self._described({"type": "string", "pattern": pattern, "examples": examples})
 
 
 @attrs.frozen

@@ -58,6 +58,7 @@ from clientflow.core.instants import (
 )
 from clientflow.core.kinds import Description, Timer, WorkflowKind
 from clientflow.core.records import Codec
+from clientflow.core.spans import MAX_WORKING_DAYS, BusinessSpan, WorkingDays
 from clientflow.core.text import MAX_TEXT_LENGTH, check_text
 from clientflow.core.transitions import TransitionTable
 
@@ -67,6 +68,7 @@ __all__ = [
     "LAST_YEAR",
     "MAX_ID_LENGTH",
     "MAX_TEXT_LENGTH",
+    "MAX_WORKING_DAYS",
     "PARTY_PREFIX",
     "ROLE_PREFIX",
     "SYSTEM",
@@ -80,6 +82,7 @@ __all__ = [
     "Anyone",
     "Apply",
     "BusinessCalendar",
+    "BusinessSpan",
     "ClientflowError",
     "Clock",
     "Codec",
@@ -113,6 +116,7 @@ __all__ = [
     "TransitionTable",
     "ValidationError",
     "WorkflowKind",
+    "WorkingDays",
     "WorkingHours",
     "check_id",
     "check_ids",

@@ -40,6 +40,7 @@ from clientflow.core.instants import (
     validate_duration,
     zone,
 )
+from clientflow.core.spans import BusinessSpan, WorkingDays
 
 __all__ = ["BusinessCalendar"]
 
@@ -384,6 +385,20 @@ class BusinessCalendar:
             min(_local(midnight, shift.start, tz) for shift in shifts),
             max(_local(midnight, shift.end, tz) for shift in shifts),
         )
+
+    def span(self, start: dt.datetime, amount: BusinessSpan) -> dt.timedelta:
+        """The business time ``amount`` covers from ``start``: hours as they are, working
+        days as the working time until :meth:`add_working_days` ends them.
+
+        >>> cal = BusinessCalendar("UTC", ("09:00-17:00",))
+        >>> cal.span(pendulum.datetime(2026, 3, 6, 15), WorkingDays(1))  # Friday 15:00
+        datetime.timedelta(seconds=28800)
+        >>> cal.span(pendulum.datetime(2026, 3, 7, 10), WorkingDays(1))  # Saturday
+        datetime.timedelta(seconds=28800)
+        """  # noqa: D205
+        if isinstance(amount, WorkingDays):
+            return self.elapsed(start, self.add_working_days(start, amount.days))
+        return validate_duration(amount, "duration")
 
     def working_days_between(self, start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> int:
         """Working days from ``start`` up to but not including ``end`` (negative if

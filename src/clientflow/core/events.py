@@ -21,6 +21,7 @@ from cattrs.preconf.json import make_converter
 from clientflow.core.errors import ValidationError
 from clientflow.core.ids import check_id
 from clientflow.core.instants import duration_micros, parse_instant, to_utc
+from clientflow.core.spans import WorkingDays
 
 __all__ = [
     "DomainEvent",
@@ -130,7 +131,18 @@ def make_converter_for_events() -> cattrs.Converter:
     for kind in (dt.timedelta, pendulum.Duration):
         converter.register_unstructure_hook(kind, duration_micros)
         converter.register_structure_hook(kind, lambda v, _: _parse_duration(v))
+    # Business time: microseconds, or {"days": n} for whole working days.
+    spans = {pendulum.Duration | WorkingDays, pendulum.Duration | WorkingDays | None}
+    converter.register_structure_hook_func(lambda kind: kind in spans, _parse_span)
     return converter
+
+
+def _parse_span(value: object, _: object) -> pendulum.Duration | WorkingDays | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return WorkingDays(value.get("days"))
+    return _parse_duration(value)
 
 
 class EventRegistry:

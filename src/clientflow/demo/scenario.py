@@ -16,7 +16,7 @@ import attrs
 import pendulum
 
 from clientflow import cadence, changes, escalation, feedback
-from clientflow.core import Actor, BusinessCalendar
+from clientflow.core import Actor, BusinessCalendar, BusinessSpan
 from clientflow.demo.simulation import Simulation
 
 __all__ = ["PROFILES", "Profile", "seed"]
@@ -227,10 +227,11 @@ class _Client:
         cal, issues = self.calendar, self.ws.issues
 
         def later(
-            start: pendulum.DateTime, target: pendulum.Duration, share: float
+            start: pendulum.DateTime, target: BusinessSpan, share: float
         ) -> pendulum.DateTime:
             spread = self.rng.uniform(0.4, 1.3) * self.profile.speed * share
-            return cal.add(start, pendulum.duration(seconds=int(target.total_seconds() * spread)))
+            hours = cal.span(start, target)  # the target as business time from start
+            return cal.add(start, pendulum.duration(seconds=int(hours.total_seconds() * spread)))
 
         acknowledged = later(reported, targets.first_response, 1.0)
         proposed = later(acknowledged, targets.resolution, 0.7)

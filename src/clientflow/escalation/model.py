@@ -7,7 +7,7 @@ import enum
 import attrs
 import pendulum
 
-from clientflow.core import ValidationError
+from clientflow.core import ValidationError, WorkingDays
 
 __all__ = [
     "ClockState",
@@ -88,12 +88,16 @@ class SlaClock:
 
 @attrs.frozen
 class PriorityTargets:
-    """SLA targets of one priority, in business time."""
+    """SLA targets of one priority, in business time: hours, or whole working days.
+
+    A target in :class:`~clientflow.core.WorkingDays` is turned into business time when
+    its clock starts ("within 1 working day" of a Friday 15:00 report is Monday 15:00).
+    """
 
     priority: str
-    first_response: pendulum.Duration
-    resolution: pendulum.Duration
-    next_reply: pendulum.Duration | None = None
+    first_response: pendulum.Duration | WorkingDays
+    resolution: pendulum.Duration | WorkingDays
+    next_reply: pendulum.Duration | WorkingDays | None = None
 
 
 @attrs.frozen

@@ -23,11 +23,13 @@ from clientflow.core import (
     ROLE_PREFIX,
     AnyOf,
     BusinessCalendar,
+    BusinessSpan,
     HasRole,
     IsActor,
     IsParty,
     Rule,
     ValidationError,
+    WorkingDays,
     check_id,
     duration_micros,
     from_micros,
@@ -63,13 +65,13 @@ __all__ = [
 ]
 
 
-def _span(
-    value: dt.timedelta | None, key: str, *, optional: bool = False
-) -> pendulum.Duration | None:
+def _span(value: BusinessSpan | None, key: str, *, optional: bool = False) -> BusinessSpan | None:
     if value is None and optional:
         return None
+    if isinstance(value, WorkingDays):
+        return value
     if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
-        raise ValidationError(key, "a duration > 0", got=value)
+        raise ValidationError(key, "a duration > 0, or whole working days", got=value)
     return pendulum.Duration(microseconds=duration_micros(value))
 
 
@@ -383,14 +385,22 @@ def _deadlines(
     )
 
 
+def _business_time(
+    calendar: BusinessCalendar, start: pendulum.DateTime, target: BusinessSpan
+) -> pendulum.Duration:
+    """The target as business time from ``start`` (working days become hours here)."""
+    return pendulum.Duration(microseconds=duration_micros(calendar.span(start, target)))
+
+
 def start_clock(
     metric: str,
-    target: pendulum.Duration,
+    target: BusinessSpan,
     at: pendulum.DateTime,
     fractions: tuple[float, ...],
     calendar: BusinessCalendar,
 ) -> SlaClock:
-    """A new running clock."""
+    """A new running clock; a target in working days counts from ``at``."""
+    target = _business_time(calendar, at, target)
     zero = pendulum.Duration()
     deadline, thresholds = _deadlines(
         at, target, zero, fractions, fired=frozenset(), calendar=calendar
@@ -422,13 +432,13 @@ def projected_clocks(
 
 
 def retime(
-    clock: SlaClock, calendar: BusinessCalendar, target: pendulum.Duration | None = None
+    clock: SlaClock, calendar: BusinessCalendar, target: BusinessSpan | None = None
 ) -> SlaClock:
     """Recompute deadline and thresholds (after a pause ends or the target changes).
 
     Always from the original start, keeping accumulated pauses and fired thresholds.
     """
-    goal = clock.target if target is None else target
+    goal = clock.target if target is None else _business_time(calendar, clock.started_at, target)
     fired = frozenset(t.fraction for t in clock.thresholds if t.fired)
     fractions = tuple(t.fraction for t in clock.thresholds)
     deadline, thresholds = _deadlines(
