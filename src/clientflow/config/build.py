@@ -80,6 +80,13 @@ def _sla(data: Data) -> escalation.SlaPolicy:
         kinds=_optional_set(data["kinds"], escalation.IssueKind),
         clients=_optional_set(data["clients"]),
         projects=_optional_set(data["projects"]),
+        pauses=escalation.CLIENT_PAUSES_ALL
+        if data["pauses"] is None
+        else tuple(
+            escalation.PauseRule(escalation.PauseReason(reason), frozenset(metrics))
+            for reason, metrics in data["pauses"].items()
+            if metrics is not None
+        ),
     )
 
 

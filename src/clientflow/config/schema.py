@@ -94,6 +94,16 @@ SLA = Table(
         "targets": Field(
             Tables(_TARGETS, "Targets by priority name (P1, P2, ...)."), required=True
         ),
+        "pauses": Field(
+            Table(
+                {
+                    reason.value: Field(Seq(Choice(escalation.METRICS)))
+                    for reason in escalation.PauseReason
+                },
+                "Which clocks stop for which reason (default: client = every clock). Given,"
+                " it replaces the default: a reason left out pauses nothing.",
+            )
+        ),
     },
     "One SLA policy; the first in file order whose kinds/clients/projects match applies.",
 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections.abc
 import datetime as dt
+import enum
 import functools
 import inspect
 import types
@@ -66,8 +67,14 @@ def _accepted(annotation: object) -> _Check | None:
 
 
 def _words(kinds: tuple[type, ...], optional: bool) -> str:
-    names = " or ".join(f"a {kind.__name__}" for kind in kinds)
+    names = " or ".join(_word(kind) for kind in kinds)
     return f"{names} or None" if optional else names
+
+
+def _word(kind: type) -> str:
+    if issubclass(kind, enum.Enum):  # name the values a caller may pass
+        return f"a {kind.__name__} ({', '.join(str(member.value) for member in kind)})"
+    return f"a {kind.__name__}"
 
 
 def _fits(value: object, check: _Check) -> bool:

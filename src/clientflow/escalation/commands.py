@@ -40,6 +40,8 @@ from clientflow.escalation.events import (
     IssueResolved,
     IssueUpdated,
     PriorityChanged,
+    SlaPaused,
+    SlaResumed,
     SlaThresholdReached,
     SolutionProposed,
     SolutionRejected,
@@ -49,7 +51,7 @@ from clientflow.escalation.events import (
     apply,
 )
 from clientflow.escalation.machine import TABLE
-from clientflow.escalation.model import Escalation, Issue, IssueKind, SlaClock
+from clientflow.escalation.model import Escalation, Issue, IssueKind, PauseReason, SlaClock
 from clientflow.escalation.policy import (
     EscalationPolicy,
     IssuePermissions,
@@ -72,11 +74,13 @@ __all__ = [
     "close",
     "escalate",
     "fire_timers",
+    "pause_sla",
     "propose_solution",
     "reject_solution",
     "reopen",
     "report_issue",
     "resolve",
+    "resume_sla",
     "start_investigation",
     "team_reply",
     "wait_on_client",
@@ -359,15 +363,87 @@ def wait_on_client(
     calendar: BusinessCalendar,
     permissions: IssuePermissions = DEFAULT_PERMISSIONS,
 ) -> Decision[Issue]:
-    """Ask the client for something: the SLA clocks pause until they reply."""
+    """Ask the client for something: the clocks the SLA pauses for the client (by
+    default all of them) stop until they reply."""  # noqa: D205, D209
     run = _begin(issue, "wait_on_client", actor, now, permissions, "wait_on_client")
-    clocks = _map(issue.clocks, lambda c: pause(c, run.at))
+    metrics = issue.terms.pausing(PauseReason.CLIENT) or frozenset()
+    clocks = _map(issue.clocks, lambda c: pause(c, run.at, PauseReason.CLIENT.value), set(metrics))
     run.add(WaitingOnClient, clocks=clocks, reason=_text(reason, "reason"), quiet_at=None)
+    paused = any(c.paused_since is not None and c.stopped_at is None for c in clocks)
     run.notify_client(
         "paused",
-        f"We need your input on {issue.id}: {reason}. The SLA clock is paused until you reply.",
+        f"We need your input on {issue.id}: {reason}."
+        + (" The SLA clock is paused until you reply." if paused else ""),
     )
     return run.decision()
+
+
+@checked
+def pause_sla(
+    issue: Issue,
+    reason: PauseReason,
+    note: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[Issue]:
+    """Pause the clocks the SLA pauses for ``reason`` (a vendor, a maintenance window, a
+    pending change request); the issue keeps its status. Waiting on the client is
+    :func:`wait_on_client`."""  # noqa: D205, D209
+    run = _begin(issue, "update", actor, now, permissions, "pause_sla")
+    metrics = _pausable(issue, reason)
+    clocks = _map(issue.clocks, lambda c: pause(c, run.at, reason.value), set(metrics))
+    run.add(
+        SlaPaused,
+        clocks=clocks,
+        reason=reason,
+        metrics=tuple(sorted(metrics)),
+        note=_text(note, "note"),
+    )
+    return run.decision()
+
+
+@checked
+def resume_sla(
+    issue: Issue,
+    reason: PauseReason,
+    note: str,
+    actor: Actor,
+    now: pendulum.DateTime,
+    *,
+    calendar: BusinessCalendar,
+    permissions: IssuePermissions = DEFAULT_PERMISSIONS,
+) -> Decision[Issue]:
+    """What held the issue up for ``reason`` is over: those clocks count again (a clock
+    also paused for another reason stays paused until that one ends too)."""  # noqa: D205, D209
+    run = _begin(issue, "update", actor, now, permissions, "resume_sla")
+    _pausable(issue, reason)
+    if not any(reason.value in c.pause_reasons for c in issue.clocks):
+        raise ValidationError(
+            "reason", "a reason the issue's clocks are paused for", got=reason.value
+        )
+    clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar, reason.value))
+    run.add(SlaResumed, clocks=clocks, reason=reason, note=_text(note, "note"))
+    return run.decision()
+
+
+def _pausable(issue: Issue, reason: PauseReason) -> frozenset[str]:
+    if not isinstance(reason, PauseReason) or reason is PauseReason.CLIENT:
+        raise ValidationError(
+            "reason",
+            "vendor, maintenance or change (waiting on the client is wait_on_client)",
+            got=getattr(reason, "value", reason),
+        )
+    metrics = issue.terms.pausing(reason)
+    if metrics is None:
+        allowed = ", ".join(r.reason.value for r in issue.terms.pauses) or "none"
+        raise ValidationError(
+            "reason",
+            f"a reason SLA {issue.terms.policy!r} pauses for (it pauses for: {allowed})",
+            got=reason.value,
+        )
+    return metrics
 
 
 @checked
@@ -386,7 +462,7 @@ def client_replied(
     run = _begin(
         issue, "client_replied" if waiting else "update", actor, now, permissions, "client_replied"
     )
-    clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar))
+    clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar, PauseReason.CLIENT.value))
     target = issue.terms.for_priority(issue.priority).next_reply
     if target is not None:
         reply = start_clock("next_reply", target, run.at, issue.terms.thresholds, calendar)

@@ -14,7 +14,14 @@ import pendulum
 
 from clientflow.core import DomainEvent, EventRegistry, ValidationError
 from clientflow.escalation.machine import TABLE
-from clientflow.escalation.model import Escalation, Issue, IssueKind, SlaClock, SlaTerms
+from clientflow.escalation.model import (
+    Escalation,
+    Issue,
+    IssueKind,
+    PauseReason,
+    SlaClock,
+    SlaTerms,
+)
 
 __all__ = [
     "EVENTS",
@@ -31,6 +38,8 @@ __all__ = [
     "IssueResolved",
     "IssueUpdated",
     "PriorityChanged",
+    "SlaPaused",
+    "SlaResumed",
     "SlaThresholdReached",
     "SolutionProposed",
     "SolutionRejected",
@@ -126,6 +135,26 @@ class TeamReplied(_Change):
 
     event_type: ClassVar[str] = "issue.team_replied"
     message: str
+
+
+@attrs.frozen(kw_only=True)
+class SlaPaused(_Change):
+    """Clocks the SLA pauses for ``reason`` stopped counting (a vendor, a maintenance
+    window, a pending change); the issue keeps its status."""  # noqa: D205, D209
+
+    event_type: ClassVar[str] = "issue.sla_paused"
+    reason: PauseReason
+    metrics: tuple[str, ...]
+    note: str
+
+
+@attrs.frozen(kw_only=True)
+class SlaResumed(_Change):
+    """What ``reason`` held up is over: its clocks count again (unless another pauses them)."""
+
+    event_type: ClassVar[str] = "issue.sla_resumed"
+    reason: PauseReason
+    note: str
 
 
 @attrs.frozen(kw_only=True)
@@ -236,6 +265,8 @@ EVENTS = EventRegistry(
         SolutionRejected,
         WaitingOnClient,
         ClientReplied,
+        SlaPaused,
+        SlaResumed,
         TeamReplied,
         IssueUpdated,
         PriorityChanged,

@@ -10,10 +10,14 @@ import pendulum
 from clientflow.core import ValidationError, WorkingDays
 
 __all__ = [
+    "CLIENT_PAUSES_ALL",
+    "METRICS",
     "ClockState",
     "Escalation",
     "Issue",
     "IssueKind",
+    "PauseReason",
+    "PauseRule",
     "PriorityTargets",
     "SlaClock",
     "SlaTerms",
@@ -66,6 +70,8 @@ class SlaClock:
     thresholds: tuple[Threshold, ...]
     paused_since: pendulum.DateTime | None = None
     stopped_at: pendulum.DateTime | None = None
+    pause_reasons: tuple[str, ...] = ()
+    """Why it is paused now (a clock may wait on the client and a vendor at once)."""
 
     @property
     def state(self) -> ClockState:
@@ -84,6 +90,40 @@ class SlaClock:
             return None
         pending = [t.at for t in self.thresholds if not t.fired]
         return min(pending) if pending else None
+
+
+class PauseReason(enum.Enum):
+    """Why SLA clocks may stop counting (the SLA policy says which clocks, per reason)."""
+
+    CLIENT = "client"  # waiting on the client (``wait_on_client``)
+    VENDOR = "vendor"  # waiting on a third party or vendor
+    MAINTENANCE = "maintenance"  # scheduled for a maintenance window
+    CHANGE = "change"  # pending a change request
+
+
+METRICS = ("first_response", "resolution", "next_reply")
+"""The SLA clocks an issue may run."""
+
+
+@attrs.frozen
+class PauseRule:
+    """For one reason, the clocks that pause (the others keep running)."""
+
+    reason: PauseReason
+    metrics: frozenset[str] = frozenset(METRICS)
+
+    def __attrs_post_init__(self) -> None:
+        unknown = sorted(set(self.metrics) - set(METRICS))
+        if unknown or not isinstance(self.reason, PauseReason):
+            raise ValidationError(
+                f"pauses.{getattr(self.reason, 'value', self.reason)}",
+                f"clocks among {', '.join(METRICS)}",
+                got=unknown or self.reason,
+            )
+
+
+CLIENT_PAUSES_ALL = (PauseRule(PauseReason.CLIENT),)
+"""The default: waiting on the client pauses every clock; nothing else pauses."""
 
 
 @attrs.frozen
@@ -112,6 +152,11 @@ class SlaTerms:
     version: int
     targets: tuple[PriorityTargets, ...]
     thresholds: tuple[float, ...]
+    pauses: tuple[PauseRule, ...] = CLIENT_PAUSES_ALL
+
+    def pausing(self, reason: PauseReason) -> frozenset[str] | None:
+        """The clocks ``reason`` pauses, or ``None`` if this SLA does not pause for it."""
+        return next((rule.metrics for rule in self.pauses if rule.reason is reason), None)
 
     def for_priority(self, priority: str) -> PriorityTargets:
         """Targets of one priority; ``ValidationError`` naming the known ones."""

@@ -36,8 +36,10 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.escalation.model import (
+    CLIENT_PAUSES_ALL,
     Escalation,
     IssueKind,
+    PauseRule,
     PriorityTargets,
     SlaClock,
     SlaTerms,
@@ -85,7 +87,8 @@ class SlaPolicy:
 
     ``kinds``, ``clients`` and ``projects`` limit which issues it applies to (``None``:
     any). ``version`` is recorded on every issue, which keeps its terms when the policy
-    is edited.
+    is edited. ``pauses`` says which clocks stop for which reason (by default, waiting on
+    the client stops them all and nothing else stops any).
     """
 
     name: str
@@ -95,6 +98,7 @@ class SlaPolicy:
     kinds: frozenset[IssueKind] | None = None
     clients: frozenset[str] | None = None
     projects: frozenset[str] | None = None
+    pauses: tuple[PauseRule, ...] = CLIENT_PAUSES_ALL
 
     def __attrs_post_init__(self) -> None:
         base = f"sla.{self.name}"
@@ -115,6 +119,9 @@ class SlaPolicy:
                 f"at most {MAX_THRESHOLDS} thresholds",
                 got=len(self.thresholds),
             )
+        reasons = [rule.reason for rule in self.pauses]
+        if len(set(reasons)) != len(reasons):
+            raise ValidationError(f"{base}.pauses", "one rule per pause reason", got=reasons)
         for fraction in self.thresholds:
             if (
                 isinstance(fraction, bool)
@@ -136,7 +143,7 @@ class SlaPolicy:
     def terms(self) -> SlaTerms:
         """The snapshot an issue keeps: this version's targets and thresholds (with 1.0)."""
         fractions = tuple(sorted({*(float(f) for f in self.thresholds), 1.0}))
-        return SlaTerms(self.name, self.version, self.targets, fractions)
+        return SlaTerms(self.name, self.version, self.targets, fractions, self.pauses)
 
 
 @attrs.frozen
@@ -452,21 +459,31 @@ def retime(
     )
 
 
-def pause(clock: SlaClock, at: pendulum.DateTime) -> SlaClock:
-    """Stop counting; nothing fires while paused."""
-    if clock.stopped_at is not None or clock.paused_since is not None:
+def pause(clock: SlaClock, at: pendulum.DateTime, reason: str = "client") -> SlaClock:
+    """Stop counting for ``reason``; nothing fires while paused."""
+    if clock.stopped_at is not None or reason in clock.pause_reasons:
         return clock
-    return attrs.evolve(clock, paused_since=at)
+    since = at if clock.paused_since is None else clock.paused_since
+    return attrs.evolve(clock, paused_since=since, pause_reasons=(*clock.pause_reasons, reason))
 
 
-def resume(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) -> SlaClock:
-    """Count again; the business time spent paused pushes the deadline by exactly that."""
+def resume(
+    clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar, reason: str | None = None
+) -> SlaClock:
+    """Count again once no reason to pause is left (``None``: whatever the reasons); the
+    business time spent paused pushes the deadline by exactly that."""  # noqa: D205, D209
     if clock.paused_since is None:
         return clock
+    left = () if reason is None else tuple(r for r in clock.pause_reasons if r != reason)
+    if left:
+        return attrs.evolve(clock, pause_reasons=left)
     paused = clock.paused + calendar.elapsed(clock.paused_since, at)
     return retime(
         attrs.evolve(
-            clock, paused=pendulum.Duration(microseconds=duration_micros(paused)), paused_since=None
+            clock,
+            paused=pendulum.Duration(microseconds=duration_micros(paused)),
+            paused_since=None,
+            pause_reasons=(),
         ),
         calendar,
     )
@@ -508,6 +525,8 @@ class ClockReport:
     original_deadline: pendulum.DateTime
     deadline: pendulum.DateTime
     paused: pendulum.Duration
+    paused_for: tuple[str, ...] = ()
+    """Why the clock is paused now (empty while it runs)."""
 
 
 def report(clock: SlaClock, calendar: BusinessCalendar, now: pendulum.DateTime) -> ClockReport:
@@ -525,6 +544,7 @@ def report(clock: SlaClock, calendar: BusinessCalendar, now: pendulum.DateTime) 
         original_deadline=clock.original_deadline,
         deadline=clock.deadline,
         paused=clock.paused,
+        paused_for=clock.pause_reasons if clock.paused_since is not None else (),
     )
 
 

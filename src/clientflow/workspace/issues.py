@@ -10,7 +10,7 @@ import pendulum
 from clientflow import escalation
 from clientflow.core import Actor, ConfigError, ConfigProblem, Decision
 from clientflow.engine import Result
-from clientflow.escalation import Issue, IssueKind
+from clientflow.escalation import Issue, IssueKind, PauseReason
 from clientflow.workspace.base import Service
 from clientflow.workspace.inputs import enum_of
 
@@ -154,6 +154,50 @@ class IssueService(Service[Issue]):
         """Ask the client for something: the SLA clocks pause until they reply."""
         return self._team(
             issue_id, escalation.wait_on_client, reason, by=by, at=at, key=key, timers=False
+        )
+
+    def pause(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        reason: PauseReason | str,
+        note: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """Pause the clocks the SLA pauses for ``reason`` (``vendor``, ``maintenance`` or
+        ``change``; the client is :meth:`wait_on_client`); ``note`` says what you wait for."""  # noqa: D205, D209
+        chosen = enum_of(PauseReason, reason)
+        permissions = self._workspace.rules.issue_permissions
+        return self._act(
+            issue_id,
+            lambda issue, now: escalation.pause_sla(
+                issue,
+                chosen,  # type: ignore[arg-type]
+                note,
+                by,
+                now,
+                permissions=permissions,
+            ),
+            at,
+            key,
+        )
+
+    def resume(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        reason: PauseReason | str,
+        note: str,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+    ) -> Result[Issue]:
+        """What held the issue up for ``reason`` is over: its clocks count again."""
+        chosen = enum_of(PauseReason, reason)
+        return self._team(
+            issue_id, escalation.resume_sla, chosen, note, by=by, at=at, key=key, timers=False
         )
 
     def client_replied(
