@@ -11,6 +11,7 @@ DateTime(2026, 12, 29, 10, 0, 0, tzinfo=Timezone('Europe/London'))
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from clientflow.core import (
@@ -59,6 +60,10 @@ from clientflow.core import (
     to_json,
     to_utc,
 )
+
+# A library stays quiet unless the host configures logging (the "clientflow" logger,
+# with "clientflow.engine" and the stores below it).
+logging.getLogger("clientflow").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from clientflow.ports import Notifier, Store

@@ -299,6 +299,68 @@ def rules_group() -> None:
 
 @cli.command()
 @_STORE
+@click.option(
+    "--consumer",
+    "consumers",
+    multiple=True,
+    help="Another feed consumer to report besides 'notifier' (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_NOW
+def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None) -> None:
+    """Schema, rules revision, aggregates by kind and status, sweep lag, delivery backlog.
+
+    Exits 1 when something needs an operator: failing timers or parked events.
+    """
+    at = _now(now)
+    with _opened(store_url, records_codec()) as reader:
+        revision = reader.rules_revision()
+        version = reader.schema_version() if isinstance(reader, SQLStore) else None
+    if revision is None:
+        raise click.ClickException(f"{store_url} has no rules recorded; run clientflow init")
+    rules = rules_from_dict(json.loads(revision.source))
+    with _opened(store_url, rules.codec()) as store:
+        found = Engine(store, clock=ManualClock(at)).status(consumers)
+    data = {
+        "store": store_url,
+        "at": at.to_iso8601_string(),
+        "schema_version": version,
+        "rules": {
+            "revision": revision.number,
+            "fingerprint": revision.fingerprint,
+            "applied_at": revision.applied_at.to_iso8601_string(),
+        },
+        "aggregates": found.counts,
+        "oldest_due_timer": None if found.oldest_due is None else found.oldest_due.isoformat(),
+        "sweep_lag_seconds": None
+        if found.sweep_lag is None
+        else int(found.sweep_lag.total_seconds()),
+        "failing_timers": found.failing_timers,
+        "consumers": [
+            {"name": c.name, "position": c.position, "backlog": c.backlog, "parked": c.parked}
+            for c in found.consumers
+        ],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(f"{store_url}: schema {version}, rules revision {revision.number}")
+        for kind, statuses in found.counts.items():
+            shown = ", ".join(f"{status} {n}" for status, n in sorted(statuses.items()))
+            click.echo(f"  {kind:<10} {shown}")
+        lag = "none due" if found.sweep_lag is None else f"{found.sweep_lag.in_words()} behind"
+        click.echo(f"  timers     {lag}; {found.failing_timers} failing")
+        for consumer in found.consumers:
+            click.echo(
+                f"  delivery   {consumer.name}: at {consumer.position},"
+                f" {consumer.backlog} waiting, {consumer.parked} parked"
+            )
+    if found.failing_timers or any(c.parked for c in found.consumers):
+        sys.exit(1)
+
+
+@cli.command()
+@_STORE
 @click.argument("rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def init(store_url: str, rules_file: Path) -> None:
     """Create a store (its tables) and make RULES_FILE the rules it runs under."""

@@ -20,6 +20,7 @@ pure. It is a plain object: build one per store (see :func:`~clientflow.storage.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import time
 import uuid
@@ -52,17 +53,47 @@ from clientflow.ports import (
     CursorLease,
     Notifier,
     ParkedEvent,
+    Query,
     Store,
     StoredEvent,
     TimerFailure,
 )
 
-__all__ = ["Command", "DeliveryReport", "Engine", "Result", "SweepReport"]
+__all__ = [
+    "Command",
+    "ConsumerStatus",
+    "DeliveryReport",
+    "Engine",
+    "EngineStatus",
+    "Result",
+    "SweepReport",
+]
 
 DELIVERY_BACKOFF = Backoff(pendulum.duration(seconds=30), pendulum.duration(hours=1))
 """Default wait before re-offering an event the notifier refused: 30 s, doubling to 1 h."""
 TIMER_BACKOFF = Backoff(pendulum.duration(minutes=5), pendulum.duration(hours=6))
 """Default wait before re-firing a timer that failed: 5 min, doubling to 6 h."""
+
+_LOG = logging.getLogger("clientflow.engine")
+"""The engine's log: quiet unless the host configures logging (``clientflow`` logger)."""
+
+
+def _name(command: Command[Any]) -> str:
+    decide = command.decide
+    return str(getattr(decide, "__qualname__", type(decide).__name__))
+
+
+def _fields(
+    aggregate_id: str, event_id: str | None = None, *, command: str, attempt: int
+) -> dict[str, object]:
+    """Structured ``extra`` for log records (prefixed: LogRecord owns plain names)."""
+    return {
+        "clientflow_aggregate_id": aggregate_id,
+        "clientflow_event_id": event_id,
+        "clientflow_command": command,
+        "clientflow_attempt": attempt,
+    }
+
 
 _BUSY = "another deliverer holds this consumer's cursor; nothing delivered"
 _LOST = "the cursor lease was lost to another deliverer; its events may repeat"
@@ -121,6 +152,33 @@ class Result(Generic[A]):
     events: tuple[DomainEvent, ...]
     duplicate: bool = False
     delivery: DeliveryReport | None = None
+
+
+@attrs.frozen
+class ConsumerStatus:
+    """Where one feed consumer stands: its cursor, what waits, what it gave up on."""
+
+    name: str
+    position: int
+    backlog: int
+    parked: int
+
+
+@attrs.frozen
+class EngineStatus:
+    """What an operator watches (``clientflow status``).
+
+    ``sweep_lag`` is how long the oldest due timer has waited (``at`` minus its
+    deadline; ``None`` with nothing due): a growing lag means no sweeper runs, or too
+    few. ``counts`` is aggregates per kind and status.
+    """
+
+    at: pendulum.DateTime
+    counts: dict[str, dict[str, int]]
+    oldest_due: pendulum.DateTime | None
+    sweep_lag: pendulum.Duration | None
+    failing_timers: int
+    consumers: tuple[ConsumerStatus, ...]
 
 
 @attrs.frozen
@@ -216,12 +274,37 @@ class Engine:
                 return done
             except AlreadyExists:
                 raise
-            except ConcurrencyError:
-                if current is None or not command.retry_on_conflict or attempt == self.max_retries:
+            except ConcurrencyError as conflict:
+                retry = current is not None and command.retry_on_conflict
+                if not retry or attempt == self.max_retries:
+                    _LOG.warning(
+                        "command on %s refused: %s",
+                        command.aggregate_id,
+                        conflict,
+                        extra=_fields(
+                            command.aggregate_id, command=_name(command), attempt=attempt
+                        ),
+                    )
                     raise
+                _LOG.info(
+                    "version conflict on %s, retrying",
+                    command.aggregate_id,
+                    extra=_fields(command.aggregate_id, command=_name(command), attempt=attempt),
+                )
                 # Jittered exponential back-off, so colliding writers stop colliding.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
                 continue
+            _LOG.debug(
+                "saved %d event(s) on %s",
+                len(decision.events),
+                command.aggregate_id,
+                extra=_fields(
+                    command.aggregate_id,
+                    decision.events[-1].event_id,
+                    command=_name(command),
+                    attempt=attempt,
+                ),
+            )
             delivery = self._deliver_quietly()
             return Result(decision.aggregate, decision.events, delivery=delivery)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -272,11 +355,28 @@ class Engine:
                     skipped.append(aggregate_id)
                 else:
                     failed.append((aggregate_id, outcome))
-                    self.store.defer_timer(
+                    failure = self.store.defer_timer(
                         aggregate_id, at=at, backoff=self.timer_backoff, error=outcome
+                    )
+                    _LOG.warning(
+                        "timer of %s failed (%d times, retry at %s): %s",
+                        aggregate_id,
+                        failure.attempts,
+                        failure.retry_at,
+                        outcome,
+                        extra=_fields(aggregate_id, command="sweep", attempt=failure.attempts),
                     )
             if len(claimed) < limit:
                 break
+        if fired or failed:
+            _LOG.info(
+                "swept at %s: %d fired, %d failed, %d skipped",
+                at,
+                len(fired),
+                len(failed),
+                len(skipped),
+                extra={"clientflow_command": "sweep"},
+            )
         delivery = self._deliver_quietly() if fired else None
         return SweepReport(tuple(fired), tuple(failed), tuple(skipped), delivery)
 
@@ -339,9 +439,30 @@ class Engine:
                         attempts = lease.attempts + 1
                         reason = f"{type(failure).__name__}: {failure}"
                         lease, gave_up = self._failed(lease, stored, attempts, reason, now)
+                        fields = _fields(
+                            stored.event.aggregate_id,
+                            stored.event.event_id,
+                            command="deliver",
+                            attempt=attempts,
+                        )
                         if gave_up:
+                            _LOG.error(
+                                "gave up delivering %s after %d attempts (parked): %s",
+                                stored.event.event_id,
+                                attempts,
+                                reason,
+                                extra=fields,
+                            )
                             parked.append(stored.position)
                             continue
+                        _LOG.warning(
+                            "delivering %s failed (attempt %d), retry at %s: %s",
+                            stored.event.event_id,
+                            attempts,
+                            lease.retry_at,
+                            reason,
+                            extra=fields,
+                        )
                         error, retry_at = reason, lease.retry_at
                         break
                     lease = attrs.evolve(
@@ -409,6 +530,37 @@ class Engine:
         self, position: int, event_id: str, attempts: int, error: str, now: pendulum.DateTime
     ) -> ParkedEvent:
         return ParkedEvent(self.consumer, position, event_id, attempts, error, now)
+
+    def status(self, consumers: Sequence[str] = ()) -> EngineStatus:
+        """Backlogs, sweep lag and failures now, read by index (``consumers``: the
+        cursors to report besides this engine's own)."""  # noqa: D205, D209
+        now = self.clock.now()
+        counts = {
+            kind: dict(found)
+            for kind in self.store.codec.kinds
+            if (found := self.store.counts(Query(kind=kind)))
+        }
+        oldest = None
+        for aggregate_id in self.store.due(now, limit=1):
+            late = self.store.load(aggregate_id)
+            oldest = None if late is None else late.next_deadline
+        names = dict.fromkeys([self.consumer, *(check_id(c, "consumer") for c in consumers)])
+        return EngineStatus(
+            at=now,
+            counts=counts,
+            oldest_due=oldest,
+            sweep_lag=None if oldest is None else now - oldest,
+            failing_timers=len(self.store.timer_failures(limit=100_000)),
+            consumers=tuple(
+                ConsumerStatus(
+                    name,
+                    position := self.store.cursor(name),
+                    self.store.backlog(position),
+                    len(self.store.parked(name, limit=100_000)),
+                )
+                for name in names
+            ),
+        )
 
     def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:
         """Events this engine's consumer gave up on (the dead-letter), by position."""

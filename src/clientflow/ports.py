@@ -268,6 +268,10 @@ class Store(Protocol):
         """Events of every aggregate with positions after ``after``, in order."""
         ...
 
+    def backlog(self, after: int) -> int:
+        """How many events ``feed(after)`` would offer now (a consumer's backlog)."""
+        ...
+
     def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
         """Ids of aggregates whose ``next_deadline`` is at or before ``at``, earliest first."""
         ...

@@ -171,6 +171,11 @@ class MemoryStore:
         with self._lock:
             return tuple(self._feed[max(after, 0) : max(after, 0) + limit])
 
+    def backlog(self, after: int) -> int:
+        """Events after position ``after``."""
+        with self._lock:
+            return max(len(self._feed) - max(after, 0), 0)
+
     def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
         """Ids whose deadline is at or before ``at``, earliest first."""
         bound = (to_micros(at), _MAX_ID)

@@ -10,6 +10,7 @@ or lock wait past the timeout as ``StoreTimeout``; every other driver error as
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,8 @@ from clientflow.storage.sqlbase import (
 )
 
 __all__ = ["SQLAlchemyStore", "metadata"]
+
+_LOG = logging.getLogger("clientflow.storage")
 
 # Driver error codes that mean "two transactions collided; try again".
 _RETRYABLE = {"40001", "40P01", "1213"}
@@ -331,6 +334,7 @@ class SQLAlchemyStore(SQLStore):
             if isinstance(original, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
                 original, pooled.dbapi_connection, None
             ):
+                _LOG.warning("%s: connection lost, replaced: %s", self._label, original)
                 pooled.invalidate(original)  # the pool connects anew next time
             raise
         finally:

@@ -17,6 +17,7 @@ Concurrency, in SQL terms:
 
 from __future__ import annotations
 
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,6 +85,8 @@ SCHEMA_VERSION = 3
 - 3: on PostgreSQL, feed positions come from transaction ids above the counter, which
   stops moving (no lock shared by every writer); the tables are unchanged.
 """
+
+_LOG = logging.getLogger("clientflow.storage")
 
 _ERROR_TEXT = 2000  # longest error text kept in a row
 
@@ -297,6 +300,7 @@ class SQLStore(ABC):
         return SCHEMA_VERSION
 
     def _set_version(self, version: int) -> None:
+        _LOG.info("%s: schema migrated to version %d", self._label, version)
         with self._transaction(write=True) as db:
             db.run(
                 f"UPDATE {self._t['meta']} SET value = :v WHERE name = 'schema_version'",
@@ -442,6 +446,14 @@ class SQLStore(ABC):
     def _corrupt(
         self, error: Exception, *, aggregate_id: str | None = None, position: int | None = None
     ) -> CorruptData:
+        _LOG.error(
+            "%s: unreadable row (aggregate %s, position %s): %s",
+            self._label,
+            aggregate_id,
+            position,
+            error,
+            extra={"clientflow_aggregate_id": aggregate_id, "clientflow_position": position},
+        )
         return CorruptData(
             self._label,
             f"cannot be read ({str(error)[:300]}); restore the row from a backup",
@@ -749,6 +761,17 @@ class SQLStore(ABC):
             except (ValidationError, RecursionError) as error:
                 raise self._corrupt(error, position=int(pos)) from None
         return found
+
+    def backlog(self, after: int) -> int:
+        """Events after position ``after`` a reader can see now (counted by index)."""
+        self._check()
+        horizon = f" AND position < {self._feed_horizon()}" if self._dialect.concurrent_feed else ""
+        with self._transaction(write=False, single=True) as db:
+            rows = db.run(
+                f"SELECT COUNT(*) FROM {self._t['events']} WHERE position > :after{horizon}",
+                {"after": after},
+            )
+        return int(rows[0][0])
 
     def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
         """Ids whose deadline is at or before ``at``, earliest first (by index)."""

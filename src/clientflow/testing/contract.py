@@ -284,6 +284,7 @@ class StoreContract(ABC):
             assert p == list(range(1, 13))
         assert [s.position for s in store.feed(after=p[3], limit=3)] == p[4:7]
         assert list(store.feed(after=p[-1])) == []
+        assert [store.backlog(after) for after in (0, p[3], p[-1])] == [12, 8, 0]
 
     # -- deadlines ------------------------------------------------------------------------
 
