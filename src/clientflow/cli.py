@@ -7,8 +7,6 @@ traceback unless ``--debug``; 2 a usage error (unknown command or option).
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import importlib
 import json
 import sys
@@ -17,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import attrs
 import click
 import pendulum
 
@@ -27,14 +24,13 @@ from clientflow.config.revisions import records_codec, rules_in_force
 from clientflow.core import (
     ClientflowError,
     Codec,
-    DomainEvent,
     ManualClock,
     TransitionTable,
     parse_instant,
-    to_utc,
 )
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
+from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import Portfolio, health, owner_agenda, to_html, to_json, to_text
 from clientflow.storage import SQLStore, open_store
@@ -171,7 +167,7 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
         report = Engine(store, clock=ManualClock(at)).sweep(at)
     for aggregate_id, events in report.fired:
         for event in events:
-            click.echo(f"{aggregate_id:<16} {event.event_type:<32} {_details(event)}".rstrip())
+            click.echo(f"{aggregate_id:<16} {event.event_type:<32} {details(event)}".rstrip())
     for aggregate_id, reason in report.failed:
         click.echo(f"{aggregate_id:<20} FAILED: {reason}", err=True)
     fired = sum(len(events) for _, events in report.fired)
@@ -473,28 +469,6 @@ def parked(
                 f"parked {entry.parked_at.to_iso8601_string()}  {entry.error}"
             )
         click.echo(f"{len(parked_now)} parked for {consumer}")
-
-
-_LEFT_OUT = {"meta", "clocks", "round", "targets", "next_deadline", "terms", "quiet_at"}
-
-
-def _details(event: DomainEvent) -> str:
-    """What an event says, for whom: its short fields as ``name=value``."""
-    parts = []
-    for field in attrs.fields(type(event)):
-        value = getattr(event, field.name)
-        if field.name in _LEFT_OUT or value in (None, "", ()):
-            continue
-        if isinstance(value, enum.Enum):
-            value = value.value
-        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-            value = ",".join(value)
-        if isinstance(value, dt.datetime):
-            value = to_utc(value).to_iso8601_string()
-        if isinstance(value, str | int | float | bool):
-            text = str(value)
-            parts.append(f"{field.name}={text if len(text) <= 60 else text[:57] + '...'}")
-    return " ".join(parts)
 
 
 def _import_notifier(path: str) -> Notifier:

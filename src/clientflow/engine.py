@@ -53,6 +53,7 @@ from clientflow.ports import (
     CursorLease,
     Notifier,
     ParkedEvent,
+    PermanentDeliveryError,
     Query,
     Store,
     StoredEvent,
@@ -436,7 +437,8 @@ class Engine:
                     try:
                         notifier.notify(stored)
                     except Exception as failure:  # the host's code: retry, then park
-                        attempts = lease.attempts + 1
+                        permanent = isinstance(failure, PermanentDeliveryError)
+                        attempts = self.max_attempts if permanent else lease.attempts + 1
                         reason = f"{type(failure).__name__}: {failure}"
                         lease, gave_up = self._failed(lease, stored, attempts, reason, now)
                         fields = _fields(

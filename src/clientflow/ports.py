@@ -22,6 +22,7 @@ __all__ = [
     "CursorLease",
     "Notifier",
     "ParkedEvent",
+    "PermanentDeliveryError",
     "Query",
     "RulesRevision",
     "Store",
@@ -376,13 +377,20 @@ class Store(Protocol):
         ...
 
 
+class PermanentDeliveryError(Exception):
+    """Raised by a notifier when the receiver will never accept this event (a 4xx
+    refusal, an invalid address): the engine parks it at once instead of retrying."""  # noqa: D205, D209
+
+
 @runtime_checkable
 class Notifier(Protocol):
     """What the host implements to tell people (email, IM, webhooks).
 
     Delivery is at least once: after a crash an event may be offered again, always with
     the same ``event.event.event_id`` to de-duplicate on. Raise to stop delivery; the
-    event and those after it are offered again on the next delivery.
+    event and those after it are offered again on the next delivery (after a back-off),
+    up to the engine's ``max_attempts``; raise :class:`PermanentDeliveryError` to park
+    the event at once.
     """
 
     def notify(self, event: StoredEvent) -> None:

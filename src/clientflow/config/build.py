@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from clientflow import cadence, changes, escalation, feedback
+from clientflow import cadence, changes, escalation, feedback, notify
 from clientflow.config.model import ClientRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
 from clientflow.core import (
@@ -368,6 +368,12 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         feedbacks.get("override_sentiment"),
         feedback.OVERRIDE_SENTIMENT,
     )
+    given_notify = _section(data, "notify")
+    notifications = (
+        None
+        if given_notify is None
+        else _guard("notify", problems, partial(_notifications, given_notify), given_notify)
+    )
     if problems:
         return cast(Rules, INVALID)
     return Rules(
@@ -382,4 +388,22 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         {role: tuple(people) for role, people in _sound(_section(data, "directory")).items()},
         escalation.IssuePermissions(team, client),
         override,
+        notifications,
     )
+
+
+def _notifications(data: Data) -> notify.Notifications:
+    channels = {
+        name: notify.ChannelSpec(**{**spec, "to": tuple(spec["to"])})
+        for name, spec in data["channels"].items()
+    }
+    routes = tuple(
+        notify.Route(
+            tuple(route["channels"]),
+            frozenset(route["events"]),
+            clients=route["clients"],
+            priorities=route["priorities"],
+        )
+        for route in data["routes"]
+    )
+    return notify.Notifications(channels, routes)

@@ -22,6 +22,7 @@ from clientflow.escalation import (
     SlaClock,
 )
 from clientflow.feedback import OVERRIDE_SENTIMENT, FeedbackPolicy, SurveyPolicy
+from clientflow.notify import Notifications
 
 __all__ = ["ClientRules", "PlanTemplate", "Rules"]
 
@@ -88,6 +89,8 @@ class Rules:
     directory: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     issue_permissions: IssuePermissions = IssuePermissions()
     override_sentiment: Rule = OVERRIDE_SENTIMENT
+    notify: Notifications | None = None
+    """The ``[notify]`` section: channels and routes (see :mod:`clientflow.notify`)."""
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )

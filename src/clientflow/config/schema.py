@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 
-from clientflow import cadence, changes, escalation, feedback
+from clientflow import cadence, changes, escalation, feedback, notify
 from clientflow.config.spec import (
     Boolean,
     BusinessDuration,
@@ -344,6 +344,57 @@ PERMISSIONS = Table(
     "Who may do what, in names: party:owner, role:pm, a person id.",
 )
 
+_ENV = Text("The name of an environment variable holding it (kept out of this file).")
+
+NOTIFY = Table(
+    {
+        "channels": Field(
+            Tables(
+                Table(
+                    {
+                        "type": Field(Choice(notify.CHANNEL_TYPES), required=True),
+                        "url": Field(Text("The endpoint (for a webhook or Slack).")),
+                        "url_env": Field(_ENV),
+                        "secret_env": Field(_ENV),
+                        "host": Field(Text("SMTP server (email).")),
+                        "port": Field(Integer(minimum=1, maximum=65535), default=25),
+                        "starttls": Field(Boolean(), default=False),
+                        "sender": Field(Text("From address (email).")),
+                        "to": Field(_NAMES, default=[]),
+                        "username_env": Field(_ENV),
+                        "password_env": Field(_ENV),
+                        "per_minute": Field(
+                            Integer(
+                                "Messages a minute (robots: 20 unless given).",
+                                minimum=1,
+                                maximum=10_000,
+                            )
+                        ),
+                    }
+                ),
+                "Channels by name.",
+            ),
+            default={},
+        ),
+        "routes": Field(
+            Seq(
+                Table(
+                    {
+                        "channels": Field(_NAMES, required=True),
+                        "events": Field(_NAMES, default=[]),
+                        "clients": Field(_NAMES),
+                        "priorities": Field(_NAMES),
+                    },
+                    "Events of these types (all if empty) for these clients and priorities"
+                    " (any if unset) go to these channels.",
+                )
+            ),
+            default=[],
+        ),
+    },
+    "Who is told what, through which channel.",
+)
+
 RULES = Table(
     {
         "version": Field(
@@ -366,6 +417,7 @@ RULES = Table(
             Tables(Seq(Text(), single=True), "People by role, for approver groups.")
         ),
         "permissions": Field(PERMISSIONS),
+        "notify": Field(NOTIFY),
     },
     "A clientflow rules file.",
     partial=True,
