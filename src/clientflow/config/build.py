@@ -393,10 +393,14 @@ def build_rules(data: Data, problems: Problems) -> Rules:
 
 
 def _notifications(data: Data) -> notify.Notifications:
-    channels = {
-        name: notify.ChannelSpec(**{**spec, "to": tuple(spec["to"])})
-        for name, spec in data["channels"].items()
-    }
+    channels = {}
+    for name, spec in data["channels"].items():
+        try:
+            channels[name] = notify.ChannelSpec(**{**spec, "to": tuple(spec["to"])})
+        except ValidationError as error:  # name the channel in the problem's key path
+            raise ValidationError(
+                f"channels.{name}.{error.field}", error.expected, got=error.got
+            ) from None
     routes = tuple(
         notify.Route(
             tuple(route["channels"]),

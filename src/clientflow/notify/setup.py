@@ -85,7 +85,6 @@ def _from(env: Mapping[str, str], name: str | None, what: str) -> str:
 
 
 def _channel(name: str, spec: ChannelSpec, env: Mapping[str, str], now: Now) -> Channel:
-    url = spec.url if spec.url is not None else _from(env, spec.url_env, f"{name}.url_env")
     if spec.type == "email":
         return Email(
             name,
@@ -97,6 +96,7 @@ def _channel(name: str, spec: ChannelSpec, env: Mapping[str, str], now: Now) -> 
             username=None if spec.username_env is None else env.get(spec.username_env),
             password=None if spec.password_env is None else env.get(spec.password_env),
         )
+    url = spec.url if spec.url is not None else _from(env, spec.url_env, f"{name}.url_env")
     if spec.type == "wecom":
         return WeCom(name, url)
     if spec.type == "slack":

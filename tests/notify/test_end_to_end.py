@@ -1,0 +1,143 @@
+"""Done when (issue 17): a host configures notifications in the rules file, and a P1
+escalation reaches a WeCom-compatible endpoint, an SMTP inbox and a signed webhook."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pendulum
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from clientflow import Actor, ConfigError, ManualClock
+from clientflow.config import rules_from_dict
+from clientflow.notify import build_router, describe_from, verify_webhook
+from clientflow.workspace import open_workspace
+from tests.notify.test_channels import Inbox, inbox  # noqa: F401 - the SMTP fixture
+
+SECRET = "whsec-test"
+MONDAY = pendulum.datetime(2026, 3, 2, 1)  # 09:00 in Shanghai
+
+
+def rules(wecom: str, hook: str, port: int) -> dict[str, object]:
+    return {
+        "version": 1,
+        "calendars": {
+            "shanghai": {"timezone": "Asia/Shanghai", "hours": ["09:00-12:00", "13:00-18:00"]}
+        },
+        "sla": [
+            {
+                "name": "gold",
+                "targets": {
+                    "P1": {"first_response": "1h", "resolution": "8h"},
+                    "P3": {"first_response": "8h", "resolution": "40h"},
+                },
+            }
+        ],
+        "escalation": {
+            "standard": {"levels": [{"name": "pm", "notify": ["li.wei"], "delay": "2h"}]}
+        },
+        "clients": {
+            "acme": {
+                "name": "ACME",
+                "projects": ["portal"],
+                "calendar": "shanghai",
+                "escalation": "standard",
+            }
+        },
+        "notify": {
+            "channels": {
+                "acme-wecom": {"type": "wecom", "url_env": "ACME_WECOM_URL"},
+                "pm-mail": {
+                    "type": "email",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "sender": "clientflow@example.com",
+                    "to": ["li.wei@example.com"],
+                },
+                "ops-hook": {"type": "webhook", "url": hook, "secret_env": "OPS_HOOK_SECRET"},
+            },
+            "routes": [
+                {
+                    "events": ["issue.escalated"],
+                    "clients": ["acme"],
+                    "priorities": ["P1"],
+                    "channels": ["acme-wecom", "pm-mail", "ops-hook"],
+                }
+            ],
+        },
+    }
+
+
+def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
+    httpserver: HTTPServer,
+    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+) -> None:
+    box, port = inbox
+    httpserver.expect_request("/wecom").respond_with_json({"errcode": 0, "errmsg": "ok"})
+
+    def receiver(request: Request) -> Response:
+        ok = verify_webhook(
+            SECRET,
+            request.headers["X-Clientflow-Timestamp"],
+            request.get_data(),
+            request.headers["X-Clientflow-Signature"],
+            now=int(clock.now().timestamp()),
+        )
+        return Response("", status=204 if ok else 401)
+
+    httpserver.expect_request("/hook").respond_with_handler(receiver)
+    clock = ManualClock(MONDAY)
+    declared = rules_from_dict(
+        rules(httpserver.url_for("/wecom"), httpserver.url_for("/hook"), port)
+    )
+    env = {"ACME_WECOM_URL": httpserver.url_for("/wecom") + "?key=K", "OPS_HOOK_SECRET": SECRET}
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        assert declared.notify is not None
+        router = build_router(
+            declared.notify,
+            describe=describe_from(quiet.store),
+            env=env,
+            now=lambda: clock.now().timestamp(),
+        )
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"})
+        for issue_id, priority in (("ACME-1", "P1"), ("ACME-2", "P3")):
+            ws.issues.report(
+                issue_id, by=anna, client="acme", project="portal", title="Down",
+                priority=priority, owner="chen.jie",
+            )  # fmt: skip
+        clock.set(MONDAY.add(hours=9))  # past every P1 warning and breach; P3 not yet
+        report = ws.sweep()
+        assert report.delivery is not None
+        assert report.delivery.error is None, report.delivery
+    wecom = [json.loads(r.get_data()) for r, _ in httpserver.log if r.path == "/wecom"]
+    hooks = [
+        (json.loads(r.get_data()), s.status_code) for r, s in httpserver.log if r.path == "/hook"
+    ]
+    assert wecom
+    assert all("ACME-1" in body["text"]["content"] for body in wecom)
+    assert hooks
+    assert {status for _, status in hooks} == {204}  # every request verified
+    assert {body["event_type"] for body, _ in hooks} == {"issue.escalated"}
+    assert {body["aggregate_id"] for body, _ in hooks} == {"ACME-1"}  # the P3 is not routed
+    assert len(box.mails) == len(hooks) == len(wecom)
+    assert all(mail["Subject"] == "[clientflow] issue.escalated ACME-1" for mail in box.mails)
+
+
+def test_notify_rules_name_what_is_missing() -> None:
+    data = rules("http://x/wecom", "http://x/hook", 25)
+    broken = copy.deepcopy(data)
+    broken["notify"]["routes"][0]["channels"] = ["pm-mail", "sms"]  # type: ignore[index]
+    with pytest.raises(ConfigError, match=r"notify\.routes\.channels: expected channels declared"):
+        rules_from_dict(broken)
+    unsigned = copy.deepcopy(data)
+    del unsigned["notify"]["channels"]["ops-hook"]["secret_env"]  # type: ignore[index]
+    with pytest.raises(ConfigError, match=r"notify\.channels\.ops-hook\.secret_env: expected"):
+        rules_from_dict(unsigned)
+    declared = rules_from_dict(data)
+    assert declared.notify is not None
+    with pytest.raises(Exception, match="the environment variable ACME_WECOM_URL to be set"):
+        build_router(declared.notify, describe=lambda _: ("", ""), env={})
