@@ -59,6 +59,7 @@ from clientflow.ports import (
     StoredEvent,
     TimerFailure,
 )
+from clientflow.telemetry import OFF, Telemetry
 
 __all__ = [
     "Command",
@@ -220,6 +221,7 @@ class Engine:
         delivery_backoff: Backoff = DELIVERY_BACKOFF,
         timer_backoff: Backoff = TIMER_BACKOFF,
         lease: dt.timedelta = dt.timedelta(minutes=5),
+        telemetry: Telemetry = OFF,
     ) -> None:
         if not isinstance(max_attempts, int) or max_attempts < 1:
             raise ValidationError("max_attempts", "an integer >= 1", got=max_attempts)
@@ -232,6 +234,7 @@ class Engine:
         self.delivery_backoff = delivery_backoff
         self.timer_backoff = timer_backoff
         self.lease = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
+        self.telemetry = telemetry
 
     def load(self, aggregate_id: str) -> Aggregate:
         """The current aggregate; ``NotFound`` if there is none."""
@@ -247,6 +250,21 @@ class Engine:
         returned, with any delivery problem in ``result.delivery``.
         """
         check_id(command.aggregate_id, "command.aggregate_id")
+        about = {
+            "clientflow.aggregate_id": command.aggregate_id,
+            "clientflow.command": _name(command),
+        }
+        with self.telemetry.span("clientflow.execute", about):
+            try:
+                result = self._execute(command)
+            except ConcurrencyError:
+                self.telemetry.count("clientflow.commands", 1, {"outcome": "refused"})
+                raise
+        outcome = "duplicate" if result.duplicate else "saved" if result.events else "unchanged"
+        self.telemetry.count("clientflow.commands", 1, {"outcome": outcome})
+        return result
+
+    def _execute(self, command: Command[Any]) -> Result[Any]:
         key = command.idempotency_key
         if key is not None:
             check_id(key, "command.idempotency_key")
@@ -276,6 +294,7 @@ class Engine:
             except AlreadyExists:
                 raise
             except ConcurrencyError as conflict:
+                self.telemetry.count("clientflow.conflicts", 1, {})
                 retry = current is not None and command.retry_on_conflict
                 if not retry or attempt == self.max_retries:
                     _LOG.warning(
@@ -287,6 +306,7 @@ class Engine:
                         ),
                     )
                     raise
+                self.telemetry.count("clientflow.retries", 1, {})
                 _LOG.info(
                     "version conflict on %s, retrying",
                     command.aggregate_id,
@@ -340,6 +360,23 @@ class Engine:
         is reported in ``failed`` and backed off; the rest go on.
         """
         at = self.clock.now() if now is None else to_utc(now, "now")
+        with self.telemetry.span("clientflow.sweep", {"clientflow.at": at.isoformat()}):
+            if self.telemetry.enabled:
+                self.telemetry.gauge("clientflow.sweep.lag", self._lag(at), {})
+            report = self._sweep(at, limit, lease)
+        self.telemetry.count("clientflow.timers.fired", len(report.fired), {})
+        self.telemetry.count("clientflow.timers.failed", len(report.failed), {})
+        return report
+
+    def _lag(self, at: pendulum.DateTime) -> float:
+        """Seconds the oldest due timer has waited (0 with nothing due)."""
+        for aggregate_id in self.store.due(at, limit=1):
+            late = self.store.load(aggregate_id)
+            if late is not None and late.next_deadline is not None:
+                return (at - late.next_deadline).total_seconds()
+        return 0.0
+
+    def _sweep(self, at: pendulum.DateTime, limit: int, lease: dt.timedelta) -> SweepReport:
         span = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
         fired: list[tuple[str, tuple[DomainEvent, ...]]] = []
         failed: list[tuple[str, str]] = []
@@ -413,6 +450,19 @@ class Engine:
         run and is tried again from ``retry_at``; after ``max_attempts`` refusals it is
         parked (see :meth:`parked`) and delivery goes on with the next.
         """
+        about = {"clientflow.consumer": self.consumer}
+        with self.telemetry.span("clientflow.deliver", about):
+            report = self._deliver(limit)
+        self.telemetry.count("clientflow.events.delivered", report.delivered, about)
+        self.telemetry.count("clientflow.events.parked", len(report.parked), about)
+        if self.telemetry.enabled:
+            backlog = self.store.backlog(report.position)
+            dead = len(self.store.parked(self.consumer, limit=100_000))
+            self.telemetry.gauge("clientflow.delivery.backlog", backlog, about)
+            self.telemetry.gauge("clientflow.delivery.dead_letters", dead, about)
+        return report
+
+    def _deliver(self, limit: int) -> DeliveryReport:
         notifier = self._notifier()
         now = self.clock.now()
         held = self.store.lease_cursor(
@@ -435,7 +485,15 @@ class Engine:
                     break
                 for stored in batch:
                     try:
-                        notifier.notify(stored)
+                        event = stored.event
+                        with self.telemetry.span(
+                            "clientflow.notify",
+                            {
+                                "clientflow.event_id": event.event_id,
+                                "clientflow.event_type": event.event_type,
+                            },
+                        ):
+                            notifier.notify(stored)
                     except Exception as failure:  # the host's code: retry, then park
                         permanent = isinstance(failure, PermanentDeliveryError)
                         attempts = self.max_attempts if permanent else lease.attempts + 1
