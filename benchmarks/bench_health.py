@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 
+from bench_queries import median_ms  # run from benchmarks/, as the others are
 from clientflow.config import Rules, rules_from_dict
 from clientflow.core import DomainEvent
 from clientflow.demo import END, RULES_FILE, run
@@ -82,15 +82,6 @@ def copies(events: list[DomainEvent], count: int) -> Iterator[list[DomainEvent]]
                     changes[field] = f"{value}-{twin}"
             copy.append(attrs.evolve(event, **changes))  # type: ignore[misc]
         yield copy
-
-
-def median_ms(call: Callable[[], object], repeat: int = 15) -> float:
-    samples = []
-    for _ in range(repeat):
-        begin = time.perf_counter_ns()
-        call()
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1e6
 
 
 def measure(store: Store, rules: Rules, events: list[DomainEvent], count: int, label: str) -> float:

@@ -9,27 +9,13 @@ from hypothesis import strategies as st
 
 from clientflow.cadence import fire_alerts
 from clientflow.escalation import fire_timers
-from clientflow.feedback import ContactSurveys, Trigger, fire_surveys, request_survey
+from clientflow.feedback import fire_surveys
 from tests.cadence.fixtures import NY_SCHEDULE, plan
 from tests.escalation.fixtures import CALENDAR, LADDER, reported
-from tests.feedback.fixtures import NOW, PM
-from tests.feedback.test_surveys import POLICY
+from tests.feedback.fixtures import NOW
+from tests.feedback.test_surveys import POLICY, ask
 
 before = st.integers(min_value=1, max_value=60 * 24 * 30)  # minutes before the deadline
-
-
-def _surveys() -> ContactSurveys:
-    return request_survey(
-        None,
-        "S-1",
-        contact="anna",
-        client="acme",
-        trigger=Trigger.MILESTONE,
-        policy=POLICY,
-        follow_up_open=False,
-        now=NOW,
-        actor=PM,
-    ).aggregate
 
 
 @given(minutes=before)
@@ -54,7 +40,7 @@ def test_a_plan_alert_called_early_decides_nothing(minutes: int) -> None:
 
 @given(minutes=before)
 def test_a_survey_timer_called_early_decides_nothing(minutes: int) -> None:
-    surveys = _surveys()
+    surveys = ask(None, "S-1", NOW)
     assert surveys.next_deadline is not None
     early = surveys.next_deadline.subtract(minutes=minutes)
     decision = fire_surveys(surveys, POLICY, early, follow_up_open=False)
