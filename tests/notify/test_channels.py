@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
 
 import pendulum
@@ -85,19 +85,26 @@ def _feishu_expected(timestamp: str) -> str:
 # -- HTTP channels against local servers -----------------------------------------------
 
 
-def test_a_signed_webhook_is_accepted_by_a_receiver_that_verifies_it(
-    httpserver: HTTPServer,
-) -> None:
+def verifying(secret: str, now: Callable[[], float]) -> Callable[[Request], Response]:
+    """A webhook receiver as the docs tell one to write it: 204 if signed, else 401."""
+
     def receiver(request: Request) -> Response:
         ok = verify_webhook(
-            SECRET,
+            secret,
             request.headers["X-Clientflow-Timestamp"],
             request.get_data(),
             request.headers["X-Clientflow-Signature"],
-            now=int(NOW) + 5,
+            now=int(now()),
         )
         return Response("", status=204 if ok else 401)
 
+    return receiver
+
+
+def test_a_signed_webhook_is_accepted_by_a_receiver_that_verifies_it(
+    httpserver: HTTPServer,
+) -> None:
+    receiver = verifying(SECRET, lambda: NOW + 5)
     httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver)
     hook = Webhook("ops", httpserver.url_for("/hook"), SECRET, lambda: NOW)
     hook.send("ACME-1 escalated", _event())

@@ -9,13 +9,12 @@ import json
 import pendulum
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from clientflow import Actor, ConfigError, ManualClock
 from clientflow.config import rules_from_dict
-from clientflow.notify import build_router, describe_from, verify_webhook
+from clientflow.notify import build_router, describe_from
 from clientflow.workspace import open_workspace
-from tests.notify.test_channels import Inbox, inbox  # noqa: F401 - the SMTP fixture
+from tests.notify.test_channels import Inbox, inbox, verifying  # noqa: F401 - the SMTP fixture
 
 SECRET = "whsec-test"
 MONDAY = pendulum.datetime(2026, 3, 2, 1)  # 09:00 in Shanghai
@@ -78,18 +77,9 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
     box, port = inbox
     httpserver.expect_request("/wecom").respond_with_json({"errcode": 0, "errmsg": "ok"})
 
-    def receiver(request: Request) -> Response:
-        ok = verify_webhook(
-            SECRET,
-            request.headers["X-Clientflow-Timestamp"],
-            request.get_data(),
-            request.headers["X-Clientflow-Signature"],
-            now=int(clock.now().timestamp()),
-        )
-        return Response("", status=204 if ok else 401)
-
-    httpserver.expect_request("/hook").respond_with_handler(receiver)
     clock = ManualClock(MONDAY)
+    receiver = verifying(SECRET, lambda: clock.now().timestamp())
+    httpserver.expect_request("/hook").respond_with_handler(receiver)
     declared = rules_from_dict(
         rules(httpserver.url_for("/wecom"), httpserver.url_for("/hook"), port)
     )

@@ -147,27 +147,19 @@ class Targets:
         # Counted from receipt, each of these must leave room for the one before it.
         if not isinstance(self.triage, pendulum.Duration) or self.triage.total_seconds() <= 0:
             raise ValidationError("targets.triage", "a pendulum duration > 0", got=self.triage)
-        if self.positive.thank < self.triage:
-            raise ValidationError(
-                "targets.positive.thank",
-                f"at least the triage target ({self.triage.in_words()}): both count from receipt",
-                got=self.positive.thank.in_words(),
-            )
+        pairs = [("positive.thank", self.positive.thank, "triage", self.triage)]
         for name in ("neutral", "negative"):
             steps: StepTargets = getattr(self, name)
-            if steps.assign < self.triage:
+            pairs += [
+                (f"{name}.assign", steps.assign, "triage", self.triage),
+                (f"{name}.contact", steps.contact, "assign", steps.assign),
+            ]
+        for field, target, earlier, floor in pairs:
+            if target < floor:
                 raise ValidationError(
-                    f"targets.{name}.assign",
-                    f"at least the triage target ({self.triage.in_words()}):"
-                    " both count from receipt",
-                    got=steps.assign.in_words(),
-                )
-            if steps.contact < steps.assign:
-                raise ValidationError(
-                    f"targets.{name}.contact",
-                    f"at least the assign target ({steps.assign.in_words()}):"
-                    " both count from receipt",
-                    got=steps.contact.in_words(),
+                    f"targets.{field}",
+                    f"at least the {earlier} target ({floor.in_words()}): both count from receipt",
+                    got=target.in_words(),
                 )
 
     def for_sentiment(self, sentiment: Sentiment) -> StepTargets:

@@ -104,7 +104,22 @@ def _vendor(name: str, code: int, message: str, transient: frozenset[int]) -> No
 
 
 @attrs.define
-class Webhook:
+class _Http:
+    """What the HTTP channels share: a name, an endpoint and one lazily made client."""
+
+    name: str
+    url: str
+    timeout: float = attrs.field(default=10.0, kw_only=True)
+    _http: httpx.Client | None = attrs.field(default=None, kw_only=True, alias="http")
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            self._http = _client(self.timeout)
+        return self._http
+
+
+@attrs.define
+class Webhook(_Http):
     """A JSON POST of the event, signed with HMAC-SHA256 over timestamp and body.
 
     Headers: ``X-Clientflow-Timestamp`` (seconds), ``X-Clientflow-Signature``
@@ -113,12 +128,8 @@ class Webhook:
     :func:`~clientflow.notify.signing.verify_webhook`.
     """
 
-    name: str
-    url: str
     secret: str
     now: Now
-    timeout: float = 10.0
-    _http: httpx.Client | None = attrs.field(default=None, alias="http")
 
     def send(self, text: str, event: DomainEvent) -> None:
         """POST ``{"text", "event_id", "event_type", "aggregate_id", "event"}``."""
@@ -142,23 +153,16 @@ class Webhook:
         }
         _post(self._client(), self.name, self.url, content=body, headers=headers)
 
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = _client(self.timeout)
-        return self._http
-
 
 @attrs.define
-class WeCom:
+class WeCom(_Http):
     """A WeCom (企业微信) group robot: ``{"msgtype": "text"}``, at most 2,048 bytes.
+
+    ``url`` is the robot's ``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...``.
 
     Error 45009 (too many messages) is retried; any other error parks the event.
     """
 
-    name: str
-    url: str  # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...
-    timeout: float = 10.0
-    _http: httpx.Client | None = attrs.field(default=None, alias="http")
     limit: int = 2048
 
     def send(self, text: str, event: DomainEvent) -> None:
@@ -167,26 +171,17 @@ class WeCom:
         response = _post(self._client(), self.name, self.url, json=body)
         _vendor(self.name, *_code(response, "errcode"), transient=frozenset({45009, -1}))
 
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = _client(self.timeout)
-        return self._http
-
 
 @attrs.define
-class DingTalk:
+class DingTalk(_Http):
     """A DingTalk (钉钉) custom robot in signed mode: ``timestamp`` and ``sign`` in the URL.
 
     Error 130101 (sending too fast) is retried; others (310000: bad signature or
     keywords) park the event.
     """
 
-    name: str
-    url: str  # https://oapi.dingtalk.com/robot/send?access_token=...
     secret: str
     now: Now
-    timeout: float = 10.0
-    _http: httpx.Client | None = attrs.field(default=None, alias="http")
     limit: int = 20_000
 
     def send(self, text: str, event: DomainEvent) -> None:
@@ -197,26 +192,17 @@ class DingTalk:
         response = _post(self._client(), self.name, signed, json=body)
         _vendor(self.name, *_code(response, "errcode"), transient=frozenset({130101, -1}))
 
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = _client(self.timeout)
-        return self._http
-
 
 @attrs.define
-class Feishu:
+class Feishu(_Http):
     """A Feishu/Lark (飞书) custom bot with signature verification on.
 
     Codes 9499 and 11232 (frequency limits) are retried; others (19021: bad signature)
     park the event.
     """
 
-    name: str
-    url: str  # https://open.feishu.cn/open-apis/bot/v2/hook/...
     secret: str
     now: Now
-    timeout: float = 10.0
-    _http: httpx.Client | None = attrs.field(default=None, alias="http")
     limit: int = 18_000
 
     def send(self, text: str, event: DomainEvent) -> None:
@@ -231,30 +217,16 @@ class Feishu:
         response = _post(self._client(), self.name, self.url, json=body)
         _vendor(self.name, *_code(response, "code"), transient=frozenset({9499, 11232, -1}))
 
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = _client(self.timeout)
-        return self._http
-
 
 @attrs.define
-class Slack:
+class Slack(_Http):
     """A Slack incoming webhook: ``{"text": ...}``; 429 is retried, other 4xx park."""
 
-    name: str
-    url: str
-    timeout: float = 10.0
-    _http: httpx.Client | None = attrs.field(default=None, alias="http")
     limit: int = 40_000
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text."""
         _post(self._client(), self.name, self.url, json={"text": truncated(text, self.limit)})
-
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = _client(self.timeout)
-        return self._http
 
 
 @attrs.define
