@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 
+from clientflow.reports.columns import fit
 from clientflow.reports.health import ClientHealth, WeekScore
 
 __all__ = ["to_html", "to_json", "to_text"]
@@ -46,7 +47,7 @@ def to_text(report: Sequence[ClientHealth]) -> str:
     for row in report:
         scope = "n/a" if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
         lines.append(
-            f"{row.name[:21]:<22}{row.rating:<9}{_pct(row.sla_compliance):>8}"
+            f"{fit(row.name, 21)} {row.rating:<9}{_pct(row.sla_compliance):>8}"
             f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
             f"{_score(row.csat, row.csat_delta):>11}{_score(row.nps, row.nps_delta):>11}{scope:>8}"
         )
