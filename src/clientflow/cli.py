@@ -30,6 +30,7 @@ from clientflow.core import (
 )
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
+from clientflow.i18n import LOCALES
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import Portfolio, health, owner_agenda, to_html, to_json, to_text
@@ -124,13 +125,20 @@ def _portfolio(store: Store, *, client: str | None = None, owner: str | None = N
     default=None,
     help="Store URL for the demo's data (default: a new SQLite file in a temporary folder).",
 )
-def demo(store_url: str | None) -> None:
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    default="en",
+    show_default=True,
+    help="The language of the narrative and the report.",
+)
+def demo(store_url: str | None, locale: str) -> None:
     """Real calendars, then 90 days of four clients run by the engine, and their health."""
     if store_url is None:
         folder = Path(tempfile.mkdtemp(prefix="clientflow-demo-"))
         store_url = f"sqlite:///{folder / 'demo.db'}"
     with click.progressbar(length=DAYS, label="simulating days", file=sys.stderr) as bar:
-        run(click.echo, store_url, progress=bar.update)
+        run(click.echo, store_url, progress=bar.update, locale=locale)
 
 
 @cli.command()

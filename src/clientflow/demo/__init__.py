@@ -21,6 +21,7 @@ from clientflow.core import ManualClock
 from clientflow.demo.calendars import Echo, show_calendars
 from clientflow.demo.scenario import seed
 from clientflow.demo.simulation import Simulation
+from clientflow.i18n import N_, Language, language
 from clientflow.reports import Portfolio, health, to_text
 from clientflow.workspace import open_workspace
 
@@ -39,13 +40,13 @@ END = START.add(days=DAYS)
 """Where the simulation stops; the report is taken at this instant."""
 
 _SHOWN = {
-    "SlaThresholdReached": "SLA warnings and breaches",
-    "IssueEscalated": "issue escalations (each level reached counts)",
-    "FollowUpOverdue": "feedback follow-ups overdue (escalated)",
-    "ApprovalEscalated": "approval deadlines passed (escalated)",
-    "OccurrenceOverdue": "communications overdue",
-    "SilenceDetected": "silences (no outbound contact)",
-    "ReplyOwed": "client messages awaiting a reply too long",
+    "SlaThresholdReached": N_("SLA warnings and breaches"),
+    "IssueEscalated": N_("issue escalations (each level reached counts)"),
+    "FollowUpOverdue": N_("feedback follow-ups overdue (escalated)"),
+    "ApprovalEscalated": N_("approval deadlines passed (escalated)"),
+    "OccurrenceOverdue": N_("communications overdue"),
+    "SilenceDetected": N_("silences (no outbound contact)"),
+    "ReplyOwed": N_("client messages awaiting a reply too long"),
 }
 
 
@@ -54,18 +55,32 @@ def demo_rules() -> Rules:
     return load_rules(RULES_FILE)
 
 
-def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = None) -> None:
-    """Print the demo through ``echo``; ``progress(days)`` is told of each simulated day."""
+def run(
+    echo: Echo,
+    store_url: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+    locale: str = "en",
+) -> None:
+    """Print the demo through ``echo`` in ``locale`` (``en`` or ``zh_CN``);
+    ``progress(days)`` is told of each simulated day."""  # noqa: D205, D209
+    lang = language(locale)
+    _ = lang.gettext
     rules = demo_rules()
-    show_calendars(echo, rules)
+    show_calendars(echo, rules, lang)
     # The store runs under the demo's rules: `clientflow sweep/agenda/report` read them.
     workspace = open_workspace(store_url, rules, clock=ManualClock(START), apply=True)
     store = workspace.store
     try:
         sim = Simulation(workspace, START)
         seed(sim, DAYS, random.Random(2026))
-        echo(f"\n2. {DAYS} days of four client relationships, swept hourly by the engine")
-        echo(f"   store: {store_url}\n")
+        echo(
+            "\n"
+            + _("2. {days} days of four client relationships, swept hourly by the engine").format(
+                days=DAYS
+            )
+        )
+        echo("   " + _("store: {url}").format(url=store_url) + "\n")
         hours = 0
 
         def tick() -> None:
@@ -83,20 +98,29 @@ def run(echo: Echo, store_url: str, *, progress: Callable[[int], None] | None = 
             for aggregate in group
         )
         echo(
-            f"{sim.commands} commands, {events} events; "
-            f"{len(portfolio.issues)} issues, {len(portfolio.feedback)} feedback items, "
-            f"{len(portfolio.changes)} change requests, {len(portfolio.plans)} plans"
+            _(
+                "{commands} commands, {events} events; {issues} issues, {feedback} feedback"
+                " items, {changes} change requests, {plans} plans"
+            ).format(
+                commands=sim.commands,
+                events=events,
+                issues=len(portfolio.issues),
+                feedback=len(portfolio.feedback),
+                changes=len(portfolio.changes),
+                plans=len(portfolio.plans),
+            )
         )
-        echo("What the sweeps fired:")
+        echo(_("What the sweeps fired:"))
         for event_type, label in _SHOWN.items():
-            echo(f"  {sim.fired[event_type]:>5}  {label}")
-        _first_escalation(echo, sim.highlights, portfolio, rules)
-        echo("\n3. Portfolio health on " + END.format("YYYY-MM-DD") + "\n")
-        echo(to_text(health(portfolio, rules, END)).rstrip())
-        echo(
-            "\nTry: clientflow report --store "
-            f"{store_url} --now {END.to_iso8601_string()} --format html > report.html"
+            echo(f"  {sim.fired[event_type]:>5}  {_(label)}")
+        _first_escalation(echo, sim.highlights, portfolio, rules, lang)
+        echo("\n" + _("3. Portfolio health on {date}").format(date=END.format("YYYY-MM-DD")) + "\n")
+        echo(to_text(health(portfolio, rules, END), lang=lang).rstrip())
+        command = (
+            f"clientflow report --store {store_url} --now {END.to_iso8601_string()}"
+            " --format html > report.html"
         )
+        echo("\n" + _("Try: {command}").format(command=command))
     finally:
         workspace.close()
 
@@ -106,6 +130,7 @@ def _first_escalation(
     highlights: list[tuple[pendulum.DateTime, str, str]],
     portfolio: Portfolio,
     rules: Rules,
+    lang: Language,
 ) -> None:
     escalations = [h for h in highlights if h[2] == "IssueEscalated"]
     if not escalations:
@@ -113,7 +138,9 @@ def _first_escalation(
     client_of = {issue.id: rules.client(issue.client).name for issue in portfolio.issues}
     by_client = Counter(client_of[aggregate_id] for _, aggregate_id, _ in escalations)
     at, aggregate_id, _ = escalations[0]
+    counts = ", ".join(f"{name} {count}" for name, count in by_client.most_common())
     echo(
-        f"First escalation: {aggregate_id} at {at.format('ddd YYYY-MM-DD HH:mm')} UTC; "
-        "by client: " + ", ".join(f"{name} {count}" for name, count in by_client.most_common())
+        lang.gettext("First escalation: {issue} at {when}; by client: {counts}").format(
+            issue=aggregate_id, when=lang.instant(at, "UTC"), counts=counts
+        )
     )

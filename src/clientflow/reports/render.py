@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 
+from clientflow.i18n import N_, Language, language
 from clientflow.reports.columns import fit
 from clientflow.reports.health import ClientHealth, WeekScore
 
@@ -31,58 +32,90 @@ def _score(value: float | None, delta: float | None) -> str:
     return f"{value:.0f}{trend}"
 
 
-def to_text(report: Sequence[ClientHealth]) -> str:
-    r"""A plain-text table and a line of findings per client.
+_RATINGS = {"healthy": N_("healthy"), "watch": N_("watch"), "at risk": N_("at risk")}
+
+
+def to_text(report: Sequence[ClientHealth], *, lang: Language | None = None) -> str:
+    r"""A plain-text table and a line of findings per client, in ``lang`` (English).
+
+    Columns line up by display width, so Chinese labels and names keep the table straight.
 
     >>> to_text([])
     'No clients.\n'
     """
+    lang = lang or language("en")
+    _ = lang.gettext
     if not report:
-        return "No clients.\n"
-    header = (
-        f"{'client':<22}{'rating':<9}{'SLA met':>8}{'escal.':>7}{'overdue':>8}"
-        f"{'CSAT':>11}{'NPS':>11}{'scope':>8}"
+        return _("No clients.") + "\n"
+    widths = (22, 9, 8, 7, 8, 11, 11, 8)
+    labels = (
+        _("client"), _("rating"), _("SLA met"), _("escal."), _("overdue"),
+        _("CSAT"), _("NPS"), _("scope"),
+    )  # fmt: skip
+    header = "".join(
+        fit(label, width, right=index > 1)
+        for index, (label, width) in enumerate(zip(labels, widths, strict=True))
     )
-    lines = [f"Client health at {report[0].at.format('YYYY-MM-DD HH:mm')} UTC", "", header]
+    at = report[0].at.format("YYYY-MM-DD HH:mm")
+    lines = [_("Client health at {when} UTC").format(when=at), "", header]
     for row in report:
         scope = "n/a" if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
         lines.append(
-            f"{fit(row.name, 21)} {row.rating:<9}{_pct(row.sla_compliance):>8}"
+            f"{fit(row.name, 21)} {fit(_(_RATINGS[row.rating]), 9)}{_pct(row.sla_compliance):>8}"
             f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
             f"{_score(row.csat, row.csat_delta):>11}{_score(row.nps, row.nps_delta):>11}{scope:>8}"
         )
     lines.append("")
     for row in report:
-        findings = _findings(row)
+        findings = _findings(row, lang)
         if findings:
             lines.append(f"{row.name}:")
             lines += [f"  - {finding}" for finding in findings]
     return "\n".join(lines) + "\n"
 
 
-def _findings(row: ClientHealth) -> list[str]:
+def _findings(row: ClientHealth, lang: Language) -> list[str]:
+    _ = lang.gettext
     found = []
     if row.open_escalations:
-        found.append(f"open escalations: {', '.join(row.open_escalations)}")
+        found.append(_("open escalations: {issues}").format(issues=", ".join(row.open_escalations)))
     if row.sla_breached:
-        found.append(f"{row.sla_breached} resolution SLA breach(es) in the period")
+        found.append(
+            lang.ngettext(
+                "{n} resolution SLA breach in the period",
+                "{n} resolution SLA breaches in the period",
+                row.sla_breached,
+            ).format(n=row.sla_breached)
+        )
     if row.overdue_communications:
         shown = ", ".join(map(str, row.overdue_communications[:3]))
         more = len(row.overdue_communications) - 3
-        found.append(f"overdue communications: {shown}" + (f" and {more} more" if more > 0 else ""))
+        text = _("overdue communications: {items}").format(items=shown)
+        if more > 0:
+            text += " " + _("and {n} more").format(n=more)
+        found.append(text)
     if row.scope_creep:
         found.append(
-            f"scope creep: approved changes add {row.scope_cost_percent:.1f} % cost, "
-            f"{row.scope_schedule_percent:.1f} % schedule (threshold "
-            f"{row.scope_threshold_percent:.0f} %)"
+            _(
+                "scope creep: approved changes add {cost:.1f} % cost, {schedule:.1f} % schedule"
+                " (threshold {threshold:.0f} %)"
+            ).format(
+                cost=row.scope_cost_percent,
+                schedule=row.scope_schedule_percent,
+                threshold=row.scope_threshold_percent,
+            )
         )
     if row.csat_delta is not None and row.csat_delta < 0:
-        found.append(f"CSAT fell {-row.csat_delta:.0f} points in the last 30 days")
+        found.append(
+            _("CSAT fell {points:.0f} points in the last 30 days").format(points=-row.csat_delta)
+        )
     wait, target = row.assignment_wait_hours, row.assignment_target_hours
     if wait is not None and target is not None and wait > target:
         found.append(
-            f"feedback waited a median {wait:.1f} business hours for an owner (target"
-            f" {target:g} h; the contact deadline counts from receipt)"
+            _(
+                "feedback waited a median {wait:.1f} business hours for an owner (target"
+                " {target:g} h; the contact deadline counts from receipt)"
+            ).format(wait=wait, target=target)
         )
     return found
 
@@ -309,7 +342,7 @@ def to_html(report: Sequence[ClientHealth], *, title: str = "Client health") -> 
 
 
 def _card(row: ClientHealth) -> str:
-    findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row))
+    findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row, language("en")))
     return (
         f'<section class="card"><h2>{escape(row.name)}'
         f'<span class="badge" style="background:{_COLOURS[row.rating]}">{row.rating}</span></h2>'
