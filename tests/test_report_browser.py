@@ -7,6 +7,7 @@ except under CI=true.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -81,3 +82,30 @@ def test_the_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     # a blank or error page compresses to almost nothing and has few distinct scanlines
     assert shot.stat().st_size > 40_000
     assert len(set(rows)) > 300
+
+
+def test_the_chinese_report_prints_with_a_cjk_font(tmp_path: Path) -> None:
+    """``--locale zh_CN``: the page says it is Chinese, and Chromium finds a font with
+    Chinese glyphs for it (``.ci/run`` installs one): the printed PDF embeds it."""
+    browser = _browser()
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert CliRunner().invoke(cli, ["demo", "--store", store]).exit_code == 0
+    result = CliRunner().invoke(
+        cli,
+        ["report", "--store", store, "--now", END.to_iso8601_string(), "--format", "html",
+         "--locale", "zh_CN"],
+    )  # fmt: skip
+    assert '<html lang="zh-CN">' in result.stdout
+    assert "<th>客户</th><th>评级</th>" in result.stdout
+    page = tmp_path / "report.html"
+    page.write_text(result.stdout, encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", f"--print-to-pdf={pdf}", page.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    fonts = set(re.findall(rb"/FontName\s*/([A-Za-z0-9+\-_]+)", pdf.read_bytes()))
+    assert any(re.search(rb"WenQuanYi|Noto\w*CJK|SourceHan|Droid\w*Fallback", f) for f in fonts), (
+        fonts
+    )

@@ -30,7 +30,7 @@ from clientflow.core import (
 )
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
-from clientflow.i18n import LOCALES
+from clientflow.i18n import LOCALES, language
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import Portfolio, health, owner_agenda, to_html, to_json, to_text
@@ -242,6 +242,13 @@ def _agenda(
     show_default=True,
 )
 @click.option("--days", default=90, show_default=True, type=click.IntRange(7, 3650))
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    default="en",
+    show_default=True,
+    help="Language of the text and HTML reports (JSON keeps stable keys).",
+)
 @_NOW
 @_RULES
 def report(  # noqa: PLR0917 - click passes each option as an argument
@@ -249,6 +256,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     client: str | None,
     fmt: str,
     days: int,
+    locale: str,
     now: str | None,
     rules_file: Path | None,
 ) -> None:
@@ -261,8 +269,12 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     rows = list(
         health(portfolio, rules, at, days=days, clients=None if client is None else [client])
     )
-    render = {"text": to_text, "json": to_json, "html": to_html}[fmt]
-    click.echo(render(rows), nl=False)
+    lang = language(locale)
+    if fmt == "json":
+        click.echo(to_json(rows), nl=False)
+    else:
+        render = to_text if fmt == "text" else to_html
+        click.echo(render(rows, lang=lang), nl=False)
 
 
 DIAGRAMS: dict[str, TransitionTable] = {

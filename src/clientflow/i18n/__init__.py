@@ -63,6 +63,12 @@ class Language:
             local, "EEE y-MM-dd HH:mm zzzz", tzinfo=zone(timezone), locale=self.locale
         )
 
+    def date(self, day: dt.date) -> str:
+        """A short date ("02 Mar", "3月2日")."""
+        if self.locale == "en":
+            return day.strftime("%d %b")
+        return format_date(day, "MMMd", locale=self.locale)
+
     def day(self, day: dt.date) -> str:
         """A weekday and day of the month ("Sat 10", "周六 10")."""
         if self.locale == "en":

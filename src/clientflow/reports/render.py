@@ -209,7 +209,7 @@ def _donut(percent: float | None, label: str) -> str:
     )
 
 
-def _line_chart(weeks: Sequence[WeekScore]) -> str:
+def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
     """CSAT (0..100) and NPS (-100..100) per week, on one shared -100..100 axis."""
     width, height, pad = 320, 140, 24
     if not weeks:
@@ -230,7 +230,13 @@ def _line_chart(weeks: Sequence[WeekScore]) -> str:
         points = [f"{x:.1f},{top:.1f}" for x, top, _, _, _ in drawn]
         dots = "".join(
             f'<circle cx="{x:.1f}" cy="{top:.1f}" r="2.5" fill="{colour}">'
-            f"<title>week of {week:%d %b}: {name} {v:.0f} ({n} answers)</title></circle>"
+            "<title>"
+            + escape(
+                lang.gettext("week of {week}: {name} {value:.0f} ({n} answers)").format(
+                    week=lang.date(week), name=name, value=v, n=n
+                )
+            )
+            + "</title></circle>"
             for x, top, v, n, week in drawn
         )
         return (
@@ -243,10 +249,10 @@ def _line_chart(weeks: Sequence[WeekScore]) -> str:
         f'<text x="2" y="{y(v) + 4:.1f}" font-size="9" fill="#777">{v}</text>'
         for v in (100, 50, 0, -50, -100)
     )
-    first, last = weeks[0].week.strftime("%d %b"), weeks[-1].week.strftime("%d %b")
+    first, last = lang.date(weeks[0].week), lang.date(weeks[-1].week)
     return (
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="CSAT and NPS by week">'
+        f'aria-label="{escape(lang.gettext("CSAT and NPS by week"))}">'
         f"{grid}"
         f"{path([(w.csat, w.csat_answers) for w in weeks], '#1565c0', 'CSAT %')}"
         f"{path([(w.nps, w.nps_answers) for w in weeks], '#8e24aa', 'NPS')}"
@@ -256,14 +262,20 @@ def _line_chart(weeks: Sequence[WeekScore]) -> str:
         "</svg>"
         '<div class="legend"><span style="color:#1565c0">&#9632; CSAT %</span> '
         '<span style="color:#8e24aa">&#9632; NPS</span> '
-        f'<span class="answers">answers: {" ".join(str(w.answers) for w in weeks)}'
-        " (weeks with too few answers are not drawn)</span></div>"
+        '<span class="answers">'
+        + escape(
+            lang.gettext("answers: {counts} (weeks with too few answers are not drawn)").format(
+                counts=" ".join(str(w.answers) for w in weeks)
+            )
+        )
+        + "</span></div>"
     )
 
 
-def _scope_bars(row: ClientHealth) -> str:
+def _scope_bars(row: ClientHealth, lang: Language) -> str:
+    _ = lang.gettext
     if row.scope_cost_percent is None or row.scope_threshold_percent is None:
-        return '<p class="muted">No baseline in the rules.</p>'
+        return f'<p class="muted">{escape(_("No baseline in the rules."))}</p>'
     width, scale = (
         300,
         max(
@@ -275,26 +287,32 @@ def _scope_bars(row: ClientHealth) -> str:
     )
     bars = []
     for index, (label, value) in enumerate(
-        (("cost", row.scope_cost_percent), ("schedule", row.scope_schedule_percent or 0.0))
+        ((_("cost"), row.scope_cost_percent), (_("schedule"), row.scope_schedule_percent or 0.0))
     ):
         over = value > row.scope_threshold_percent
         length = max(value, 0) * (width - 130) / scale  # 70 for the label, 60 for the value
         y = 8 + index * 26
         bars.append(
-            f'<text x="0" y="{y + 13}" font-size="11">{label}</text>'
+            f'<text x="0" y="{y + 13}" font-size="11">{escape(label)}</text>'
             f'<rect x="70" y="{y}" width="{length:.1f}" height="16" '
             f'fill="{"#c62828" if over else "#2e7d32"}"/>'
             f'<text x="{74 + length:.1f}" y="{y + 13}" font-size="11">{value:+.1f}%</text>'
         )
     limit = 70 + row.scope_threshold_percent * (width - 130) / scale
     return (
-        f'<svg class="bars" viewBox="0 0 {width} 64" role="img" aria-label="Scope change">'
+        f'<svg class="bars" viewBox="0 0 {width} 64" role="img" '
+        f'aria-label="{escape(_("Scope change"))}">'
         f"{''.join(bars)}"
         f'<line x1="{limit:.1f}" x2="{limit:.1f}" y1="2" y2="62" stroke="#333" '
         'stroke-dasharray="3 2"/>'
         "</svg>"
-        f'<div class="caption">approved change vs baseline; dashed line: '
-        f"{row.scope_threshold_percent:.0f} % creep threshold</div>"
+        '<div class="caption">'
+        + escape(
+            _("approved change vs baseline; dashed line: {threshold:.0f} % creep threshold").format(
+                threshold=row.scope_threshold_percent
+            )
+        )
+        + "</div>"
     )
 
 
@@ -316,42 +334,57 @@ ul{margin:6px 0 0 18px;padding:0}
 """
 
 
-def to_html(report: Sequence[ClientHealth], *, title: str = "Client health") -> str:
-    """A self-contained HTML page: a summary table and one card of charts per client."""
+def to_html(
+    report: Sequence[ClientHealth], *, title: str | None = None, lang: Language | None = None
+) -> str:
+    """A self-contained HTML page: a summary table and one card of charts per client, in
+    ``lang`` (English), with the page's ``lang`` attribute set accordingly."""  # noqa: D205, D209
+    lang = lang or language("en")
+    _ = lang.gettext
+    title = _("Client health") if title is None else title
     at = report[0].at.format("YYYY-MM-DD HH:mm") + " UTC" if report else ""
     rows = "".join(
         f"<tr><td>{escape(r.name)}</td>"
-        f'<td><span class="badge" style="background:{_COLOURS[r.rating]}">{r.rating}</span></td>'
+        f'<td><span class="badge" style="background:{_COLOURS[r.rating]}">'
+        f"{escape(_(_RATINGS[r.rating]))}</span></td>"
         f"<td>{_pct(r.sla_compliance)}</td><td>{len(r.open_escalations)}</td>"
         f"<td>{len(r.overdue_communications)}</td><td>{_score(r.csat, r.csat_delta)}</td>"
         f"<td>{_score(r.nps, r.nps_delta)}</td><td>{r.open_changes}</td></tr>"
         for r in report
     )
-    cards = "".join(_card(row) for row in report)
+    cards = "".join(_card(row, lang) for row in report)
+    headers = "".join(
+        f"<th>{escape(_(label))}</th>"
+        for label in (
+            N_("Client"), N_("Rating"), N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
+            N_("CSAT (30-day change)"), N_("NPS (30-day change)"), N_("Changes pending"),
+        )
+    )  # fmt: skip
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{lang.locale.replace("_", "-")}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<style>{_CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><div class="muted">{at}</div>'
-        '<table class="summary"><tr><th>Client</th><th>Rating</th><th>SLA met</th>'
-        "<th>Escalations</th><th>Overdue comms</th><th>CSAT (30-day change)</th>"
-        "<th>NPS (30-day change)</th><th>Changes pending</th></tr>"
+        f'<table class="summary"><tr>{headers}</tr>'
         f'{rows}</table><div class="cards">{cards}</div></body></html>\n'
     )
 
 
-def _card(row: ClientHealth) -> str:
-    findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row, language("en")))
+def _card(row: ClientHealth, lang: Language) -> str:
+    _ = lang.gettext
+    findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row, lang))
+    calm = f"<li>{escape(_('Nothing needs attention.'))}</li>"
     return (
         f'<section class="card"><h2>{escape(row.name)}'
-        f'<span class="badge" style="background:{_COLOURS[row.rating]}">{row.rating}</span></h2>'
+        f'<span class="badge" style="background:{_COLOURS[row.rating]}">'
+        f"{escape(_(_RATINGS[row.rating]))}</span></h2>"
         '<div class="row">'
-        f"<div>{_donut(row.sla_compliance, 'SLA met')}</div>"
-        f"<div>{_donut(row.communications_on_time, 'comms on time')}</div>"
-        f"<div>{_line_chart(row.weeks)}</div>"
+        f"<div>{_donut(row.sla_compliance, _('SLA met'))}</div>"
+        f"<div>{_donut(row.communications_on_time, _('comms on time'))}</div>"
+        f"<div>{_line_chart(row.weeks, lang)}</div>"
         "</div>"
-        f"{_scope_bars(row)}"
-        f"<ul>{findings or '<li>Nothing needs attention.</li>'}</ul>"
+        f"{_scope_bars(row, lang)}"
+        f"<ul>{findings or calm}</ul>"
         "</section>"
     )
