@@ -11,6 +11,7 @@ import pytest
 from clientflow import Actor, ConfigError, ManualClock, ValidationError
 from clientflow.core import rebuild
 from clientflow.escalation import PauseReason, apply, report
+from clientflow.notify import render_notice
 from clientflow.workspace import Workspace, open_workspace
 
 BASE: dict[str, object] = {
@@ -82,7 +83,7 @@ def test_a_policy_that_never_pauses_for_the_client_says_nothing_about_a_pause() 
     result = ws.issues.wait_on_client("ACME-1", by=LI, reason="which file?")
     assert all(c.paused_since is None for c in result.aggregate.clocks)
     notice = next(e for e in result.events if e.event_type == "issue.client_notified")
-    assert "paused" not in notice.message
+    assert "paused" not in render_notice(notice)
 
 
 def test_a_vendor_pause_keeps_the_status_records_why_and_moves_the_deadline() -> None:

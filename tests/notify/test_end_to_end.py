@@ -44,6 +44,7 @@ def rules(wecom: str, hook: str, port: int) -> dict[str, object]:
                 "projects": ["portal"],
                 "calendar": "shanghai",
                 "escalation": "standard",
+                "locale": "zh_CN",  # notices in Chinese, times in Shanghai
             }
         },
         "notify": {
@@ -59,12 +60,18 @@ def rules(wecom: str, hook: str, port: int) -> dict[str, object]:
                 "ops-hook": {"type": "webhook", "url": hook, "secret_env": "OPS_HOOK_SECRET"},
             },
             "routes": [
-                {
+                {  # the team hears of every P1 escalation
                     "events": ["issue.escalated"],
                     "clients": ["acme"],
                     "priorities": ["P1"],
-                    "channels": ["acme-wecom", "pm-mail", "ops-hook"],
-                }
+                    "channels": ["pm-mail", "ops-hook"],
+                },
+                {  # the client's group gets what the client is told
+                    "events": ["issue.client_notified"],
+                    "clients": ["acme"],
+                    "priorities": ["P1"],
+                    "channels": ["acme-wecom"],
+                },
             ],
         },
     }
@@ -91,6 +98,7 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
             describe=describe_from(quiet.store),
             env=env,
             now=lambda: clock.now().timestamp(),
+            reader=declared.reader,
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
         anna = Actor("anna", {"client"})
@@ -109,11 +117,17 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
     ]
     assert wecom
     assert all("ACME-1" in body["text"]["content"] for body in wecom)
+    # rendered for the client: Chinese, with the deadline in Shanghai time
+    first = wecom[0]["text"]["content"]
+    assert first.startswith(
+        "您的问题 ACME-1 已升级至 pm：首次响应时限已用 75%（截止 周一 2026-03-02"
+    )
+    assert "中国标准时间" in first
     assert hooks
     assert {status for _, status in hooks} == {204}  # every request verified
     assert {body["event_type"] for body, _ in hooks} == {"issue.escalated"}
     assert {body["aggregate_id"] for body, _ in hooks} == {"ACME-1"}  # the P3 is not routed
-    assert len(box.mails) == len(hooks) == len(wecom)
+    assert len(box.mails) == len(hooks) == len(wecom)  # one notice per escalation
     assert all(mail["Subject"] == "[clientflow] issue.escalated ACME-1" for mail in box.mails)
 
 

@@ -338,6 +338,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
             entry["plan"],
             tuple(entry["projects"]),
             _guard(f"{path}.baseline", problems, partial(_baseline, entry["baseline"]), {}),
+            entry["locale"],
         )
     given_feedback, given_surveys = _section(data, "feedback"), _section(data, "surveys")
     feedback_policy = (

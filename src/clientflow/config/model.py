@@ -29,7 +29,8 @@ __all__ = ["ClientRules", "PlanTemplate", "Rules"]
 
 @attrs.frozen
 class ClientRules:
-    """One client: its display name, the calendar its clocks run on, its policies' names."""
+    """One client: its display name, the calendar its clocks run on, its policies' names,
+    and the language it reads (``locale``)."""  # noqa: D205, D209
 
     id: str
     name: str
@@ -39,6 +40,7 @@ class ClientRules:
     plan: str | None = None
     projects: tuple[str, ...] = ()
     baseline: changes.Baseline | None = None
+    locale: str = "en"
 
 
 @attrs.frozen
@@ -106,6 +108,14 @@ class Rules:
         """The top-level sections that differ between these rules and ``other``."""
         mine, theirs = _sections(self.source), _sections(other.source)
         return sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
+
+    def reader(self, client_id: str) -> tuple[str, str]:
+        """``(locale, time zone)`` a client reads notices in (``("en", "UTC")`` for a
+        client the rules do not name)."""  # noqa: D205, D209
+        known = self.clients.get(client_id)
+        if known is None:
+            return "en", "UTC"
+        return known.locale, self.calendar_for(client_id).timezone
 
     def client(self, client_id: str) -> ClientRules:
         """The rules of one client; :class:`NotFound` names the clients the file has."""

@@ -23,6 +23,7 @@ from clientflow.config.spec import (
     Text,
 )
 from clientflow.core.hours import WEEKDAYS
+from clientflow.i18n import LOCALES
 
 __all__ = ["FORMAT_VERSION", "RULES", "json_schema"]
 
@@ -303,6 +304,7 @@ CLIENT = Table(
         "approval": Field(Text("Name of a policy in [approval].")),
         "plan": Field(Text("Name of a template in [plans].")),
         "projects": Field(_NAMES, default=[]),
+        "locale": Field(Choice(LOCALES, "The language the client reads notices in."), default="en"),
         "baseline": Field(
             Table(
                 {

@@ -119,8 +119,8 @@ class _Run:
         self.issue = apply(self.issue, event)
         self.events.append(event)
 
-    def notify_client(self, topic: str, message: str) -> None:
-        self.add(ClientNotified, topic=topic, message=message)
+    def notify_client(self, topic: str, **facts: Any) -> None:
+        self.add(ClientNotified, topic=topic, **facts)
 
     def decision(self) -> Decision[Issue]:
         return Decision(self.issue, tuple(self.events))
@@ -159,7 +159,12 @@ def _map(
 
 
 def _escalate(
-    run: _Run, policy: EscalationPolicy, escalation: Escalation, reason: str, **fields: Any
+    run: _Run,
+    policy: EscalationPolicy,
+    escalation: Escalation,
+    reason: str,
+    facts: dict[str, Any],
+    **fields: Any,
 ) -> None:
     level = policy.level(escalation.level)
     run.add(
@@ -173,9 +178,7 @@ def _escalate(
         trigger=escalation.trigger,
         reason=reason,
     )
-    run.notify_client(
-        "escalated", f"Your issue {run.issue.id} has been escalated to {level.name}: {reason}."
-    )
+    run.notify_client("escalated", level_name=level.name, **facts)
 
 
 def _team_step(  # noqa: PLR0917 - private; the public commands name their arguments
@@ -256,6 +259,7 @@ def report_issue(
         escalation,
         escalation.raise_to(None, "client complaint", "complaint", at, calendar),
         "client complaint",
+        {"trigger": "complaint"},
     )
     return Decision(run.issue, (reported, *run.events))
 
@@ -370,11 +374,7 @@ def wait_on_client(
     clocks = _map(issue.clocks, lambda c: pause(c, run.at, PauseReason.CLIENT.value), set(metrics))
     run.add(WaitingOnClient, clocks=clocks, reason=_text(reason, "reason"), quiet_at=None)
     paused = any(c.paused_since is not None and c.stopped_at is None for c in clocks)
-    run.notify_client(
-        "paused",
-        f"We need your input on {issue.id}: {reason}."
-        + (" The SLA clock is paused until you reply." if paused else ""),
-    )
+    run.notify_client("paused", note=_text(reason, "reason"), paused=paused)
     return run.decision()
 
 
@@ -577,7 +577,7 @@ def resolve(
     run.add(IssueResolved, clocks=clocks, resolution=_text(resolution, "resolution"), quiet_at=None)
     if issue.escalation is not None:
         run.add(IssueDeescalated, escalation=None, reason="resolved")
-    run.notify_client("resolved", f"Your issue {issue.id} is resolved: {resolution}")
+    run.notify_client("resolved", note=_text(resolution, "resolution"))
     return run.decision()
 
 
@@ -614,6 +614,7 @@ def reopen(
             escalation,
             escalation.raise_to(run.issue.escalation, why, "reopened", run.at, calendar),
             why,
+            {"trigger": "reopened", "count": count},
         )
     return run.decision()
 
@@ -649,7 +650,11 @@ def escalate(
         raise TransitionNotAllowed(issue.status, "escalate", ("reopen", "close"))
     why = _text(reason, "reason")
     _escalate(
-        run, escalation, escalation.raise_to(issue.escalation, why, "manual", run.at, calendar), why
+        run,
+        escalation,
+        escalation.raise_to(issue.escalation, why, "manual", run.at, calendar),
+        why,
+        {"trigger": "manual", "note": why},
     )
     return run.decision()
 
@@ -744,7 +749,13 @@ def _fire_one(
             why = f"{metric.replace('_', ' ')} {state} (due {due_at})"
             # Measured from when the threshold was due, not from when the sweep ran.
             raised = policy.raise_to(run.issue.escalation, why, trigger, when, calendar)
-            _escalate(run, policy, raised, why)
+            facts = {
+                "trigger": trigger,
+                "metric": metric,
+                "fraction": fraction,
+                "due": clock.deadline,
+            }
+            _escalate(run, policy, raised, why, facts)
         return True
     current = issue.escalation
     if policy is not None and current is not None:
@@ -752,11 +763,14 @@ def _fire_one(
         # climbs the ladder exactly as a punctual one would have.
         if current.pass_at is not None and current.pass_at <= at:
             passed = policy.passed(current, current.pass_at, calendar)
-            _escalate(run, policy, passed, "not acknowledged in time")
+            _escalate(
+                run, policy, passed, "not acknowledged in time", {"trigger": "not acknowledged"}
+            )
             return True
         if current.ack_expires_at is not None and current.ack_expires_at <= at:
             reopened = policy.ack_expired(current, current.ack_expires_at, calendar)
-            _escalate(run, policy, reopened, "acknowledged but not resolved in time")
+            why = "acknowledged but not resolved in time"
+            _escalate(run, policy, reopened, why, {"trigger": "ack expired"})
             return True
     quiet = None if policy is None else policy.no_update_after
     quiet_at = issue.quiet_at
@@ -764,6 +778,7 @@ def _fire_one(
         why = f"no update for {quiet.in_words()}"
         escalated = policy.raise_to(issue.escalation, why, "no update", quiet_at, calendar)
         # Fires once per silence: the next update re-arms it.
-        _escalate(run, policy, escalated, why, quiet_at=None)
+        facts = {"trigger": "no update", "hours": quiet.total_seconds() / 3600}
+        _escalate(run, policy, escalated, why, facts, quiet_at=None)
         return True
     return False

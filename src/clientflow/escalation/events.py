@@ -248,12 +248,31 @@ class IssueDeescalated(_Change):
 
 @attrs.frozen(kw_only=True)
 class ClientNotified(_Change):
-    """What the client is told: every escalation, resolution and pause produces one."""
+    """What the client is told: every escalation, resolution and pause produces one.
+
+    Codes and values, not a sentence, so it can be rendered in the reader's language
+    and time zone, now or later (:func:`clientflow.notify.render_notice`): ``topic``
+    (escalated, paused, resolved), the level reached, why (``trigger``: sla warning, sla
+    breach, no update, complaint, reopened, manual, not acknowledged, ack expired; with
+    the ``metric``, ``fraction`` and ``due`` of an SLA trigger, the ``count`` of
+    reopenings or the silent ``hours``), ``note`` (what a person wrote: the question,
+    the resolution, a manual reason) and whether clocks ``paused``. ``message`` is the
+    English sentence releases before 0.2 stored instead; it is empty on new events.
+    """
 
     event_type: ClassVar[str] = "issue.client_notified"
     update: ClassVar[bool] = False
     topic: str
-    message: str
+    message: str = ""
+    level_name: str = ""
+    trigger: str = ""
+    metric: str = ""
+    fraction: float | None = None
+    due: pendulum.DateTime | None = None
+    count: int | None = None
+    hours: float | None = None
+    note: str = ""
+    paused: bool = False
 
 
 EVENTS = EventRegistry(

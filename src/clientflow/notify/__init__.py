@@ -19,6 +19,7 @@ from clientflow.notify.channels import (
     WeCom,
 )
 from clientflow.notify.messages import details, message_of, truncated
+from clientflow.notify.notices import render_notice
 from clientflow.notify.router import RateLimit, Route, Router, describe_from
 from clientflow.notify.setup import CHANNEL_TYPES, ChannelSpec, Notifications, build_router
 from clientflow.notify.signing import (
@@ -53,6 +54,7 @@ __all__ = [
     "dingtalk_sign",
     "feishu_sign",
     "message_of",
+    "render_notice",
     "truncated",
     "verify_webhook",
     "webhook_signature",

@@ -8,6 +8,9 @@ import enum
 import attrs
 
 from clientflow.core import DomainEvent, to_utc
+from clientflow.escalation import ClientNotified
+from clientflow.i18n import Language
+from clientflow.notify.notices import render_notice
 
 __all__ = ["details", "message_of", "truncated"]
 
@@ -36,14 +39,14 @@ def details(event: DomainEvent) -> str:
     return " ".join(parts)
 
 
-def message_of(event: DomainEvent) -> str:
-    """The text a person reads: a client notice's own message, else what happened to what.
+def message_of(event: DomainEvent, lang: Language | None = None, timezone: str = "UTC") -> str:
+    """The text a person reads: a client notice rendered in ``lang`` and ``timezone``,
+    else what happened to what.
 
     Ends with the event id, so a receiver can recognise a redelivery.
-    """
-    message = getattr(event, "message", None)
-    if event.event_type == "issue.client_notified" and isinstance(message, str):
-        text = message
+    """  # noqa: D205
+    if isinstance(event, ClientNotified):
+        text = render_notice(event, lang, timezone)
     else:
         text = f"{event.aggregate_id}: {event.event_type} {details(event)}".rstrip()
     return f"{text} [{event.event_id}]"

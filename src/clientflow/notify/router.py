@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from clientflow.core import Codec, check_id
+from clientflow.i18n import Language, language
 from clientflow.notify.channels import Channel, Now, TransientError
 from clientflow.notify.messages import message_of
 from clientflow.ports import Store, StoredEvent
@@ -73,6 +74,7 @@ class RateLimit:
 class Router:
     """The notifier: routes each event to its channels (see the module docstring).
 
+    Client notices are rendered in the client's language and time zone (``reader``).
     A channel that took an event is remembered (the last 10,000), so when a later
     channel fails and the engine offers the event again, the ones that took it are not
     sent it twice by this process; after a restart a receiver recognises a repeat by
@@ -87,6 +89,7 @@ class Router:
         describe: Describe,
         now: Now,
         per_minute: Mapping[str, int] | None = None,
+        reader: Callable[[str], tuple[str, str]] | None = None,
     ) -> None:
         unknown = sorted({c for r in routes for c in r.channels} - set(channels))
         if unknown:
@@ -96,6 +99,8 @@ class Router:
         self._describe = describe
         self._limits = {name: RateLimit(n, now) for name, n in (per_minute or {}).items()}
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._reader = reader or (lambda client: ("en", "UTC"))
+        self._languages: dict[str, Language] = {}
 
     def targets(self, event_type: str, client: str, priority: str) -> tuple[str, ...]:
         """The channels an event goes to, in route order, each once."""
@@ -110,10 +115,14 @@ class Router:
     def notify(self, stored: StoredEvent) -> None:
         """Send the event to every channel its routes name (see the class docstring)."""
         event = stored.event
-        names = self.targets(event.event_type, *self._describe(event.aggregate_id))
+        client, priority = self._describe(event.aggregate_id)
+        names = self.targets(event.event_type, client, priority)
         if not names:
             return
-        text = message_of(event)
+        locale, timezone = self._reader(client)  # the client's language and zone
+        if locale not in self._languages:
+            self._languages[locale] = language(locale)
+        text = message_of(event, self._languages[locale], timezone)
         for name in names:
             key = (event.event_id, name)
             if key in self._sent:

@@ -8,7 +8,7 @@ signing secret or SMTP password.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -115,10 +115,14 @@ def build_router(
     describe: Describe,
     env: Mapping[str, str],
     now: Now = time.time,
+    reader: Callable[[str], tuple[str, str]] | None = None,
 ) -> Router:
-    """The Router a rules file's ``[notify]`` declares, its secrets read from ``env``."""
+    """The Router a rules file's ``[notify]`` declares, its secrets read from ``env``;
+    ``reader`` gives a client's ``(locale, time zone)`` (``rules.reader``)."""  # noqa: D205, D209
     channels = {
         name: _channel(name, spec, env, now) for name, spec in notifications.channels.items()
     }
     rates = {name: rate for name, spec in notifications.channels.items() if (rate := spec.rate)}
-    return Router(notifications.routes, channels, describe=describe, now=now, per_minute=rates)
+    return Router(
+        notifications.routes, channels, describe=describe, now=now, per_minute=rates, reader=reader
+    )
