@@ -250,8 +250,9 @@ def test_weekly_report_skeleton_lists_done_state_and_next_steps() -> None:
         now=ny(2026, 3, 6, 17),
     ).aggregate
     text = weekly_report(current, NY_SCHEDULE, week_start=ny(2026, 3, 2))
-    assert "Completed\n- Fri 2026-03-06 16:30 email: weekly report" in text
-    assert "Next steps\n- Fri 2026-03-13 16:00 Weekly status report (email, li.wei)" in text
+    assert "Completed this week\n- Fri 2026-03-06 16:30 email: weekly report" in text
+    assert "Next week's plan\n- Fri 2026-03-13 16:00 Weekly status report (email, li.wei)" in text
+    assert text.index("Current state") < text.index("Risks and issues")
 
 
 def test_agenda_is_in_the_owners_time_zone_and_ordered() -> None:

@@ -12,6 +12,7 @@ import pendulum
 from clientflow.cadence.model import CommunicationPlan, Direction
 from clientflow.cadence.policy import Occurrence, Schedule, touchpoints_between
 from clientflow.core import to_utc, zone
+from clientflow.i18n import N_, Language, language
 
 __all__ = ["AgendaEntry", "agenda", "to_ical", "weekly_report"]
 
@@ -67,49 +68,89 @@ def to_ical(
     return bytes(calendar.to_ical())
 
 
-def weekly_report(plan: CommunicationPlan, schedule: Schedule, *, week_start: dt.datetime) -> str:
-    """A weekly status report skeleton: completed items, current state, next steps.
+_STATUS = {"overdue": N_("overdue"), "missed": N_("missed"), "due": N_("due")}
+_CHANNELS = {
+    "email": N_("email"),
+    "im": N_("instant message"),
+    "call": N_("call"),
+    "video": N_("video call"),
+    "in_person": N_("in person"),
+    "custom": N_("other"),
+}
+
+
+def weekly_report(
+    plan: CommunicationPlan,
+    schedule: Schedule,
+    *,
+    week_start: dt.datetime,
+    lang: Language | None = None,
+) -> str:
+    """A weekly report skeleton in the seeds' structure: completed this week, current
+    state, next week's plan, risks and issues (本周完成 / 当前状态 / 下周计划 / 风险与问题).
 
     Filled from the week's outbound touchpoints, the plan's due and overdue items, and
-    next week's schedule; the PM writes the rest.
-    """
+    next week's schedule, in ``lang`` (English); the PM writes the rest.
+    """  # noqa: D205
+    lang = lang or language("en")
+    _ = lang.gettext
     start = to_utc(week_start, "week_start")
     end = start.add(days=7)
 
     def local(instant: pendulum.DateTime) -> str:
-        return instant.in_timezone(plan.timezone).format("ddd YYYY-MM-DD HH:mm")
+        text = lang.instant(instant, plan.timezone)
+        return text.rsplit(" ", 1)[0] if lang.locale == "en" else text
+
+    def channel(value: str) -> str:
+        return _(_CHANNELS.get(value, value))
 
     done = [
         tp for tp in touchpoints_between(plan, start, end) if tp.direction is Direction.OUTBOUND
     ]
     lines = [
-        f"Weekly report: {plan.client} / {plan.project}",
-        f"Week of {start.in_timezone(plan.timezone).format('YYYY-MM-DD')}",
+        _("Weekly report: {client} / {project}").format(client=plan.client, project=plan.project),
+        _("Week of {date}").format(date=start.in_timezone(plan.timezone).format("YYYY-MM-DD")),
         "",
-        "Completed",
+        _("Completed this week"),
     ]
     lines += [
-        f"- {local(tp.at)} {tp.channel.value}: {tp.summary or _kind(tp.kind)}" for tp in done
-    ] or ["- (nothing recorded)"]
-    lines += ["", "Current state"]
-    state = []
+        "- "
+        + _("{when} {channel}: {summary}").format(
+            when=local(tp.at),
+            channel=channel(tp.channel.value),
+            summary=tp.summary or _kind(tp.kind),
+        )
+        for tp in done
+    ] or ["- " + _("(nothing recorded)")]
+    lines += ["", _("Current state")]
+    state, late = [], []
     for item in plan.items:
         for occurrence in schedule.statuses(plan, item, start, end):
-            if occurrence.status in {"overdue", "missed", "due"}:
-                state.append(
-                    f"- {item.label()} {occurrence.status} (was due {local(occurrence.at)})"
+            if occurrence.status in _STATUS:
+                line = _("{item} {status} (was due {when})").format(
+                    item=item.label(),
+                    status=_(_STATUS[occurrence.status]),
+                    when=local(occurrence.at),
                 )
-    lines += state or ["- all scheduled communication on track"]
-    lines += ["", "Next steps"]
+                state.append(f"- {line}")
+                if occurrence.status != "due":
+                    late.append(f"- {line}")
+    lines += state or ["- " + _("all scheduled communication on track")]
+    lines += ["", _("Next week's plan")]
     following = [
         (occurrence, item)
         for item in plan.items
         for occurrence in schedule.between(item, plan.timezone, end, end.add(days=7))
     ]
     lines += [
-        f"- {local(o.at)} {i.label()} ({i.channel.value}, {i.owner})"
+        "- "
+        + _("{when} {item} ({channel}, {owner})").format(
+            when=local(o.at), item=i.label(), channel=channel(i.channel.value), owner=i.owner
+        )
         for o, i in sorted(following, key=lambda p: p[0].at)
-    ] or ["- nothing scheduled"]
+    ] or ["- " + _("nothing scheduled")]
+    lines += ["", _("Risks and issues")]
+    lines += late or ["- " + _("(none recorded: add the project's risks and open issues)")]
     return "\n".join(lines) + "\n"
 
 
