@@ -28,6 +28,7 @@ from clientflow.changes import (
     submit,
     withdraw,
 )
+from clientflow.i18n import language
 from tests.changes.fixtures import ANNA, NOW, PM1, PM2, assessed, awaiting, drafted, impact
 
 
@@ -195,7 +196,7 @@ class TestClientSummary:
         text = summary.text()
         assert "Change request CR-1: Single sign-on" in text
         assert "Schedule: +5 business days (later)" in text
-        assert "Cost: +20,000.00 CNY; effort: 40 hours" in text
+        assert "Cost: +CN¥20,000.00; effort: 40 hours" in text
         assert "Risk: medium. Scope: outside the agreed scope. Priority: should have." in text
         assert "Milestones affected: M2 Beta" in text
         assert "waiting for pm1, pm2, pm3; decision due 2026-03-03 22:00 EST" in text
@@ -206,3 +207,11 @@ class TestClientSummary:
         summary = impact_summary(drafted())
         assert summary.cost == "not yet assessed"
         assert summary.status == "Draft, not yet submitted."
+
+    def test_the_summary_in_chinese_uses_chinese_amounts_and_dates(self) -> None:
+        summary = impact_summary(awaiting(), timezone="Asia/Shanghai", lang=language("zh_CN"))
+        text = summary.text()
+        assert "工期：延后 5 个工作日" in text
+        assert "成本：+¥20,000.00；工作量：40 小时" in text
+        assert "决定截止 2026-03-04 11:00 中国标准时间" in text
+        assert summary.locale == "zh_CN"

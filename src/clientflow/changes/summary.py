@@ -5,62 +5,70 @@ from __future__ import annotations
 import attrs
 
 from clientflow.changes.model import ChangeRequest, Impact, Outcome, Priority
+from clientflow.i18n import N_, Language, language
 
 __all__ = ["ImpactSummary", "impact_summary"]
 
 _PRIORITY = {
-    Priority.MUST: "must have",
-    Priority.SHOULD: "should have",
-    Priority.COULD: "could have",
-    Priority.WONT: "won't have this time",
+    Priority.MUST: N_("must have"),
+    Priority.SHOULD: N_("should have"),
+    Priority.COULD: N_("could have"),
+    Priority.WONT: N_("won't have this time"),
+}
+_RISK = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "critical": N_("critical")}
+_STATES = {
+    "rejected": N_("Not approved."),
+    "implemented": N_("Approved and implemented."),
+    "closed": N_("Implemented and closed."),
+    "withdrawn": N_("Withdrawn."),
+    "draft": N_("Draft, not yet submitted."),
+    "submitted": N_("Submitted; impact assessment in progress."),
 }
 
 
-def _days(days: int) -> str:
+def _days(days: int, lang: Language) -> str:
     if days == 0:
-        return "no change to the schedule"
-    unit = "business day" if abs(days) == 1 else "business days"
-    return f"{'+' if days > 0 else '-'}{abs(days)} {unit} ({'later' if days > 0 else 'earlier'})"
+        return lang.gettext("no change to the schedule")
+    if days > 0:
+        return lang.ngettext(
+            "+{n} business day (later)", "+{n} business days (later)", days
+        ).format(n=days)
+    return lang.ngettext(
+        "-{n} business day (earlier)", "-{n} business days (earlier)", -days
+    ).format(n=-days)
 
 
-def _status(change: ChangeRequest, tz: str) -> str:
+def _status(change: ChangeRequest, tz: str, lang: Language) -> str:
+    _ = lang.gettext
     status, current = change.status, change.round
     if status == "awaiting_approval" and current is not None:
-        waiting = ", ".join(sorted(current.pending())) or "the approvers"
-        stage = (
-            f"stage {current.stage + 1} of {len(current.stages)}, "
-            if len(current.stages) > 1
-            else ""
-        )
+        waiting = ", ".join(sorted(current.pending())) or _("the approvers")
         due = ""
         if change.next_deadline is not None:
-            local = change.next_deadline.in_timezone(tz)
-            due = f"; decision due {local.format('YYYY-MM-DD HH:mm zz')}"
-        return f"Awaiting approval ({stage}waiting for {waiting}{due})."
+            when = lang.instant(change.next_deadline, tz)
+            due = _("; decision due {when}").format(when=when.split(" ", 1)[1])
+        if len(current.stages) > 1:
+            return _(
+                "Awaiting approval (stage {stage} of {stages}, waiting for {who}{due})."
+            ).format(stage=current.stage + 1, stages=len(current.stages), who=waiting, due=due)
+        return _("Awaiting approval (waiting for {who}{due}).").format(who=waiting, due=due)
     if status == "approved":
-        how = "automatically as a standard change" if current is None else "by the approvers"
-        return f"Approved {how}; implementation is planned."
-    if status == "rejected":
-        return "Not approved."
+        if current is None:
+            return _("Approved automatically as a standard change; implementation is planned.")
+        return _("Approved by the approvers; implementation is planned.")
     if status == "deferred":
-        return f"Deferred to release {change.release}."
-    if status == "implemented":
-        return "Approved and implemented."
-    if status == "closed":
-        return "Implemented and closed."
-    if status == "withdrawn":
-        return "Withdrawn."
+        return _("Deferred to release {release}.").format(release=change.release)
     if current is not None and current.outcome is Outcome.SENT_BACK:
-        return "Being re-assessed at the approvers' request."
-    return {
-        "draft": "Draft, not yet submitted.",
-        "submitted": "Submitted; impact assessment in progress.",
-    }.get(status, "Assessed; approval will be requested.")
+        return _("Being re-assessed at the approvers' request.")
+    if status in _STATES:
+        return _(_STATES[status])
+    return _("Assessed; approval will be requested.")
 
 
 @attrs.frozen
 class ImpactSummary:
-    """The summary as data (for host UIs) and as plain text (for an email)."""
+    """The summary as data (for host UIs) and as plain text (for an email), in the
+    language it was made in (``locale``)."""  # noqa: D205, D209
 
     change_id: str
     title: str
@@ -72,6 +80,7 @@ class ImpactSummary:
     priority: str
     milestones: tuple[str, ...]
     status: str
+    locale: str = "en"
 
     def as_dict(self) -> dict[str, str | list[str]]:
         """Plain JSON-ready data."""
@@ -83,50 +92,52 @@ class ImpactSummary:
 
     def text(self) -> str:
         """The message a PM sends the client."""
+        _ = language(self.locale).gettext
         lines = [
-            f"Change request {self.change_id}: {self.title}",
-            f"Schedule: {self.schedule}",
-            f"Cost: {self.cost}; effort: {self.effort}",
-            f"Risk: {self.risk}. Scope: {self.scope}. Priority: {self.priority}.",
+            _("Change request {id}: {title}").format(id=self.change_id, title=self.title),
+            _("Schedule: {schedule}").format(schedule=self.schedule),
+            _("Cost: {cost}; effort: {effort}").format(cost=self.cost, effort=self.effort),
+            _("Risk: {risk}. Scope: {scope}. Priority: {priority}.").format(
+                risk=self.risk, scope=self.scope, priority=self.priority
+            ),
         ]
         if self.milestones:
-            lines.append(f"Milestones affected: {', '.join(self.milestones)}")
-        lines.append(f"Status: {self.status}")
+            lines.append(
+                _("Milestones affected: {milestones}").format(milestones=", ".join(self.milestones))
+            )
+        lines.append(_("Status: {status}").format(status=self.status))
         return "\n".join(lines)
 
 
-def impact_summary(change: ChangeRequest, timezone: str = "UTC") -> ImpactSummary:
-    """Summarise a change for the client; times are shown in ``timezone`` (the client's).
+def impact_summary(
+    change: ChangeRequest, timezone: str = "UTC", *, lang: Language | None = None
+) -> ImpactSummary:
+    """Summarise a change for the client: times in ``timezone`` (the client's), words,
+    amounts and dates as ``lang`` (English) writes them.
 
     A change not yet assessed says so instead of inventing numbers.
-    """
+    """  # noqa: D205
+    lang = lang or language("en")
+    _ = lang.gettext
     impact: Impact | None = change.impact
-    pending = "not yet assessed"
+    pending = _("not yet assessed")
+    status = _status(change, timezone, lang)
     if impact is None:
         return ImpactSummary(
-            change.id,
-            change.title,
-            pending,
-            pending,
-            pending,
-            pending,
-            pending,
-            pending,
-            (),
-            _status(change, timezone),
-        )
-    cost = str(impact.cost)
-    if impact.cost.amount > 0:
-        cost = "+" + cost
+            change.id, change.title, pending, pending, pending, pending, pending, pending,
+            (), status, lang.locale,
+        )  # fmt: skip
+    hours = f"{impact.effort_hours.normalize():f}"
     return ImpactSummary(
         change_id=change.id,
         title=change.title,
-        schedule=_days(impact.schedule_days),
-        cost=cost,
-        effort=f"{impact.effort_hours.normalize():f} hours",
-        risk=impact.risk.value,
-        scope="within the agreed scope" if impact.in_scope else "outside the agreed scope",
-        priority=_PRIORITY[impact.priority],
+        schedule=_days(impact.schedule_days, lang),
+        cost=lang.money(impact.cost.amount, impact.cost.currency, signed=True),
+        effort=_("{hours} hours").format(hours=hours),
+        risk=_(_RISK[impact.risk.value]),
+        scope=_("within the agreed scope") if impact.in_scope else _("outside the agreed scope"),
+        priority=_(_PRIORITY[impact.priority]),
         milestones=impact.milestones,
-        status=_status(change, timezone),
+        status=status,
+        locale=lang.locale,
     )

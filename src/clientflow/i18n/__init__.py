@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+from decimal import Decimal
 from importlib import resources
 
 import attrs
 import pendulum
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
 
 from clientflow.core import ValidationError, to_utc, zone
 
@@ -74,6 +76,11 @@ class Language:
         if self.locale == "en":
             return day.strftime("%a %d")
         return format_date(day, "EEE dd", locale=self.locale)
+
+    def money(self, amount: Decimal, currency: str, *, signed: bool = False) -> str:
+        """An amount as this language writes it ("¥120,000.00", "$5,000.00")."""
+        text = format_currency(amount, currency, locale=self.locale)
+        return f"+{text}" if signed and amount > 0 else text
 
     def duration(self, span: dt.timedelta) -> str:
         """A wall-clock span in words ("1 week 1 day", "1周 1天")."""
