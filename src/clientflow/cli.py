@@ -59,6 +59,13 @@ _STORE = click.option(
     required=True,
     help="Store URL: sqlite:///file.db, postgresql+psycopg://..., mysql+pymysql://...",
 )
+_LOCALE = click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    default="en",
+    show_default=True,
+    help="The language people read (JSON keeps stable English keys).",
+)
 _RULES = click.option(
     "--rules",
     "rules_file",
@@ -125,13 +132,7 @@ def _portfolio(store: Store, *, client: str | None = None, owner: str | None = N
     default=None,
     help="Store URL for the demo's data (default: a new SQLite file in a temporary folder).",
 )
-@click.option(
-    "--locale",
-    type=click.Choice(LOCALES),
-    default="en",
-    show_default=True,
-    help="The language of the narrative and the report.",
-)
+@_LOCALE
 def demo(store_url: str | None, locale: str) -> None:
     """Real calendars, then 90 days of four clients run by the engine, and their health."""
     if store_url is None:
@@ -242,13 +243,7 @@ def _agenda(
     show_default=True,
 )
 @click.option("--days", default=90, show_default=True, type=click.IntRange(7, 3650))
-@click.option(
-    "--locale",
-    type=click.Choice(LOCALES),
-    default="en",
-    show_default=True,
-    help="Language of the text and HTML reports (JSON keeps stable keys).",
-)
+@_LOCALE
 @_NOW
 @_RULES
 def report(  # noqa: PLR0917 - click passes each option as an argument
