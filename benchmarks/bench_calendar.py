@@ -10,9 +10,8 @@ import argparse
 import datetime as dt
 import itertools
 import random
-import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import businesstimedelta as btd
 import holidays
@@ -20,17 +19,9 @@ import pendulum
 import pytz
 
 from clientflow import BusinessCalendar, WorkingHours
+from timing import median_us  # run from benchmarks/, as the others are
 
 Case = tuple[pendulum.DateTime, dt.timedelta, pendulum.DateTime]
-
-
-def median_us(call: Callable[[int], object], calls: int) -> float:
-    samples = []
-    for i in range(calls):
-        begin = time.perf_counter_ns()
-        call(i)
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1000
 
 
 def measure(cal: BusinessCalendar, cases: Sequence[Case], calls: int) -> dict[str, float]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
 from decimal import Decimal
 
 import pendulum
@@ -38,6 +37,7 @@ from clientflow.changes import (
     submit,
 )
 from clientflow.core import rebuild
+from timing import median_us  # run from benchmarks/, as the others are
 
 CAL = BusinessCalendar(
     "Asia/Shanghai", WorkingHours.weekdays("09:00-12:00", "13:00-18:00"), country="CN"
@@ -63,15 +63,6 @@ IMPACT = Impact(
 )
 
 
-def median_us(call: Callable[[], object], calls: int) -> float:
-    samples = []
-    for _ in range(calls):
-        begin = time.perf_counter_ns()
-        call()
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=5000)
@@ -87,22 +78,22 @@ def main() -> None:
     ).aggregate
     voted = cast_vote(waiting, PM1, Verdict.APPROVE, NOW).aggregate
     results = {
-        "submit": median_us(lambda: submit(draft, ANNA, NOW), n),
-        "assess": median_us(lambda: assess(submitted, IMPACT, PM1, NOW), n),
+        "submit": median_us(lambda _: submit(draft, ANNA, NOW), n),
+        "assess": median_us(lambda _: assess(submitted, IMPACT, PM1, NOW), n),
         "request_approval (routes, opens a round, business-time deadline)": median_us(
-            lambda: request_approval(
+            lambda _: request_approval(
                 assessed, POLICY, directory=PMS, calendar=CAL, actor=PM1, now=NOW
             ),
             n,
         ),
         "cast_vote (counted, no decision)": median_us(
-            lambda: cast_vote(waiting, PM2, Verdict.APPROVE, NOW), n
+            lambda _: cast_vote(waiting, PM2, Verdict.APPROVE, NOW), n
         ),
         "cast_vote (decisive: vote + approval events)": median_us(
-            lambda: cast_vote(voted, PM2, Verdict.APPROVE, NOW), n
+            lambda _: cast_vote(voted, PM2, Verdict.APPROVE, NOW), n
         ),
         "transition check alone (table lookup)": median_us(
-            lambda: TABLE.target("draft", "submit"), n
+            lambda _: TABLE.target("draft", "submit"), n
         ),
     }
     # A fresh instance per sample: send() moves it, and the clock only runs around send().
@@ -116,7 +107,7 @@ def main() -> None:
         statistics.median(samples) / 1000
     )
     results["python-statemachine: instantiate the machine"] = median_us(
-        lambda: ChangeRequestMachine(start_value="draft"), max(n // 10, 100)
+        lambda _: ChangeRequestMachine(start_value="draft"), max(n // 10, 100)
     )
 
     history = [
@@ -135,7 +126,7 @@ def main() -> None:
         decision = step(change)
         change = decision.aggregate
         history += decision.events
-    per_history = median_us(lambda: rebuild(apply, history), max(n // 5, 200))
+    per_history = median_us(lambda _: rebuild(apply, history), max(n // 5, 200))
     width = max(map(len, results))
     print(f"median of {n} calls")
     for name, value in results.items():

@@ -9,25 +9,14 @@ Run: python benchmarks/bench_demo.py [--repeat N]
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from clientflow.config import load_rules
 from clientflow.demo import END, RULES_FILE, demo_rules, run
 from clientflow.reports import Portfolio, health, to_html, to_text
 from clientflow.storage import open_store
-
-
-def _median(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import median_ms  # run from benchmarks/, as the others are
 
 
 def main() -> None:
@@ -41,21 +30,21 @@ def main() -> None:
         run(lambda line: None, f"sqlite:///{folder / f'demo{next(counter)}.db'}")
 
     rules = demo_rules()
-    timings = {"demo (90 days, hourly sweeps, SQLite)": _median(demo, args.repeat)}
-    timings["load + check the demo rules file"] = _median(lambda: load_rules(RULES_FILE), 20)
+    timings = {"demo (90 days, hourly sweeps, SQLite)": median_ms(demo, args.repeat)}
+    timings["load + check the demo rules file"] = median_ms(lambda: load_rules(RULES_FILE), 20)
     store = open_store(f"sqlite:///{folder / 'demo0.db'}", rules.codec())
     portfolio = Portfolio.from_store(store)
-    timings["read the demo store into a Portfolio"] = _median(
+    timings["read the demo store into a Portfolio"] = median_ms(
         lambda: Portfolio.from_store(store), args.repeat
     )
-    timings["health of 4 clients over 90 days"] = _median(
+    timings["health of 4 clients over 90 days"] = median_ms(
         lambda: health(portfolio, rules, END), args.repeat
     )
     rows = health(portfolio, rules, END)
-    timings["render as text"] = _median(lambda: to_text(rows), 20)
-    timings["render as HTML"] = _median(lambda: to_html(rows), 20)
-    for label, seconds in timings.items():
-        print(f"{label:<40} {seconds * 1e3:>9.2f} ms")
+    timings["render as text"] = median_ms(lambda: to_text(rows), 20)
+    timings["render as HTML"] = median_ms(lambda: to_html(rows), 20)
+    for label, ms in timings.items():
+        print(f"{label:<40} {ms:>9.2f} ms")
     store.close()
 
 

@@ -7,9 +7,6 @@ Run: python benchmarks/bench_escalation.py [--calls N]
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import pendulum
 
@@ -32,6 +29,7 @@ from clientflow.escalation import (
     wait_on_client,
 )
 from clientflow.escalation.policy import retime
+from timing import median_us  # run from benchmarks/, as the others are
 
 H = pendulum.duration
 CAL = BusinessCalendar(
@@ -56,21 +54,12 @@ ME, CLIENT = Actor("o"), Actor("c")
 T0 = pendulum.datetime(2026, 9, 28, 9, tz="Asia/Shanghai")
 
 
-def median_us(call: Callable[[], object], calls: int) -> float:
-    samples = []
-    for _ in range(calls):
-        begin = time.perf_counter_ns()
-        call()
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=3000)
     n = parser.parse_args().calls
 
-    def new() -> object:
+    def new(_: int = 0) -> object:
         return report_issue(
             "ISS-1", kind=IssueKind.ISSUE, client="a", project="p", title="t", priority="P2",
             owner="o", reporter=CLIENT, now=T0, sla=SLA, escalation=LADDER, calendar=CAL,
@@ -86,19 +75,21 @@ def main() -> None:
     results = {
         "report_issue (2 clocks, thresholds)": median_us(new, n),
         "acknowledge": median_us(
-            lambda: acknowledge(reported, ME, T0.add(minutes=5), calendar=CAL, escalation=LADDER), n
+            lambda _: acknowledge(reported, ME, T0.add(minutes=5), calendar=CAL, escalation=LADDER),
+            n,
         ),
         "wait_on_client (pause)": median_us(
-            lambda: wait_on_client(working, "x", ME, T0.add(hours=1), calendar=CAL), n
+            lambda _: wait_on_client(working, "x", ME, T0.add(hours=1), calendar=CAL), n
         ),
         "client_replied (resume, next-reply clock)": median_us(
-            lambda: client_replied(waiting, "y", CLIENT, later, calendar=CAL, escalation=LADDER), n
+            lambda _: client_replied(waiting, "y", CLIENT, later, calendar=CAL, escalation=LADDER),
+            n,
         ),
         "change_priority (retime from start)": median_us(
-            lambda: change_priority(working, "P1", ME, T0.add(hours=2), calendar=CAL), n
+            lambda _: change_priority(working, "P1", ME, T0.add(hours=2), calendar=CAL), n
         ),
         "fire_timers (warnings + escalation)": median_us(
-            lambda: fire_timers(working, T0.add(days=2), calendar=CAL, escalation=LADDER), n
+            lambda _: fire_timers(working, T0.add(days=2), calendar=CAL, escalation=LADDER), n
         ),
     }
     history = [*new().events]  # type: ignore[attr-defined]
@@ -113,13 +104,13 @@ def main() -> None:
         decision = step(issue)
         issue = decision.aggregate
         history += decision.events
-    per_history = median_us(lambda: rebuild(apply, history), max(n // 5, 200))
+    per_history = median_us(lambda _: rebuild(apply, history), max(n // 5, 200))
     results[f"apply, per event (rebuild of {len(history)})"] = per_history / len(history)
-    results["next_deadline from stored timers"] = median_us(issue.timers, n)
+    results["next_deadline from stored timers"] = median_us(lambda _: issue.timers(), n)
     clock = issue.clock("resolution")
     assert clock is not None
     results["next_deadline recomputed (retime one clock)"] = median_us(
-        lambda: retime(clock, CAL), n
+        lambda _: retime(clock, CAL), n
     )
     width = max(map(len, results))
     print(f"median of {n} calls, Shanghai calendar with CN holidays")

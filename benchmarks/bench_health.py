@@ -24,13 +24,13 @@ from pathlib import Path
 
 import attrs
 
-from bench_queries import median_ms  # run from benchmarks/, as the others are
 from clientflow.config import Rules, rules_from_dict
 from clientflow.core import DomainEvent
 from clientflow.demo import END, RULES_FILE, run
 from clientflow.ports import Store
 from clientflow.reports import Portfolio, health
 from clientflow.storage import SQLiteStore, open_store
+from timing import median_ms  # run from benchmarks/, as the others are
 
 POSTGRES_URL = os.environ.get(
     "CLIENTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

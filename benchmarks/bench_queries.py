@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -28,6 +26,7 @@ from clientflow.ports import Query, Store
 from clientflow.reports import Portfolio
 from clientflow.storage import SQLiteStore
 from clientflow.testing.samples import CALENDAR, awaiting_approval
+from timing import median_ms  # run from benchmarks/, as the others are
 
 POSTGRES_URL = os.environ.get(
     "CLIENTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -55,15 +54,6 @@ def histories(size: int) -> list[DomainEvent]:
                 changed = attrs.evolve(changed, project=str(n % CLIENTS))  # type: ignore[call-arg]
             found.append(changed)
     return found
-
-
-def median_ms(call: Callable[[], object], repeat: int = 15) -> float:
-    samples = []
-    for _ in range(repeat):
-        begin = time.perf_counter_ns()
-        call()
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1e6
 
 
 def measure(store: Store, label: str, size: int) -> tuple[float, float]:

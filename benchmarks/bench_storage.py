@@ -23,7 +23,6 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -36,19 +35,11 @@ from clientflow.ports import Commit, Store
 from clientflow.storage import MemoryStore, SQLiteStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import assessed, awaiting_approval, draft, reassess
+from timing import median_ms  # run from benchmarks/, as the others are
 
 POSTGRES_URL = os.environ.get(
     "CLIENTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-
-def median_ms(call: Callable[[], object], repeat: int = 30) -> float:
-    samples = []
-    for _ in range(repeat):
-        begin = time.perf_counter_ns()
-        call()
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1e6
 
 
 def due_lookups(sizes: list[int]) -> None:

@@ -10,9 +10,6 @@ Run: python benchmarks/bench_workspace.py [--commands 5000]
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import pendulum
 
@@ -20,6 +17,7 @@ import clientflow
 from clientflow.changes import Impact, Money, Priority, Risk, assess
 from clientflow.demo import RULES_FILE
 from clientflow.engine import Command
+from timing import median_us  # run from benchmarks/, as the others are
 
 START = pendulum.datetime(2026, 3, 2, 2)
 ANNA = clientflow.Actor("anna", {"client"})
@@ -35,15 +33,6 @@ def impact(hours: int) -> Impact:
         in_scope=True,
         priority=Priority.SHOULD,
     )
-
-
-def median_us(call: Callable[[int], object], count: int) -> float:
-    samples = []
-    for i in range(count):
-        begin = time.perf_counter_ns()
-        call(i)
-        samples.append(time.perf_counter_ns() - begin)
-    return statistics.median(samples) / 1000
 
 
 def main() -> None:
