@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from clientflow import ManualClock
+from clientflow import ManualClock, ValidationError
 from clientflow.core import EventMeta
 from clientflow.engine import Command, Engine
 from clientflow.escalation import ClientNotified
@@ -273,3 +273,16 @@ def test_a_hundred_events_reach_one_robot_in_order_within_its_limit(httpserver: 
     for first in sent_at:  # never more than 20 in any minute
         assert sum(first <= t < first + 60 for t in sent_at) <= 20
     assert engine.parked() == ()
+
+
+def test_a_router_built_by_hand_refuses_a_route_to_an_unknown_channel() -> None:
+    robot = WeCom("ops-wecom", "http://127.0.0.1:9/robot")
+    with pytest.raises(
+        ValidationError, match=r"routes\.channels: expected channels among: ops-wecom"
+    ):
+        Router(
+            [Route(("ops-wecom", "sms"))],
+            {"ops-wecom": robot},
+            describe=lambda _: ("", ""),
+            now=lambda: 0.0,
+        )

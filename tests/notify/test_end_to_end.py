@@ -10,7 +10,7 @@ import pendulum
 import pytest
 from pytest_httpserver import HTTPServer
 
-from clientflow import Actor, ConfigError, ManualClock
+from clientflow import Actor, ConfigError, ManualClock, ValidationError
 from clientflow.config import rules_from_dict
 from clientflow.notify import build_router, describe_from
 from clientflow.workspace import open_workspace
@@ -143,5 +143,5 @@ def test_notify_rules_name_what_is_missing() -> None:
         rules_from_dict(unsigned)
     declared = rules_from_dict(data)
     assert declared.notify is not None
-    with pytest.raises(Exception, match="the environment variable ACME_WECOM_URL to be set"):
+    with pytest.raises(ValidationError, match="the environment variable ACME_WECOM_URL to be set"):
         build_router(declared.notify, describe=lambda _: ("", ""), env={})

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from clientflow.core import Codec, check_id
+from clientflow.core import Codec, ValidationError, check_id
 from clientflow.i18n import Language, language
 from clientflow.notify.channels import Channel, Now, TransientError
 from clientflow.notify.messages import message_of
@@ -93,7 +93,9 @@ class Router:
     ) -> None:
         unknown = sorted({c for r in routes for c in r.channels} - set(channels))
         if unknown:
-            raise ValueError(f"routes name unknown channels: {', '.join(unknown)}")
+            raise ValidationError(
+                "routes.channels", f"channels among: {', '.join(sorted(channels))}", got=unknown
+            )
         self.routes = tuple(routes)
         self.channels = dict(channels)
         self._describe = describe
