@@ -10,6 +10,7 @@ parked at once. HTTP goes through httpx with timeouts (``pip install clientflow[
 
 from __future__ import annotations
 
+import html
 import json
 import smtplib
 import ssl
@@ -258,8 +259,7 @@ class Email:
         mail["Message-ID"] = f"<{event.event_id.replace('@', '.v')}@clientflow>"
         mail["X-Clientflow-Event-Id"] = event.event_id
         mail.set_content(text)
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        mail.add_alternative(f"<p>{escaped}</p>", subtype="html")
+        mail.add_alternative(f"<p>{html.escape(text, quote=False)}</p>", subtype="html")
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
                 if self.starttls:

@@ -1,4 +1,4 @@
-"""What an event says, in one line of plain text (until localised rendering exists)."""
+"""What an event says, in one line of plain text: client notices in the client's language."""
 
 from __future__ import annotations
 

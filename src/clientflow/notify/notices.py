@@ -19,6 +19,11 @@ _METRICS = {
     "resolution": N_("resolution"),
     "next_reply": N_("next reply"),
 }
+_FIXED = {  # triggers whose reason needs no numbers
+    "complaint": N_("client complaint"),
+    "not acknowledged": N_("not acknowledged in time"),
+    "ack expired": N_("acknowledged but not resolved in time"),
+}
 
 
 def _why(notice: ClientNotified, lang: Language, timezone: str) -> str:
@@ -42,13 +47,8 @@ def _why(notice: ClientNotified, lang: Language, timezone: str) -> str:
     if notice.trigger == "reopened":
         count = notice.count or 0
         return lang.ngettext("reopened {n} time", "reopened {n} times", count).format(n=count)
-    fixed = {
-        "complaint": N_("client complaint"),
-        "not acknowledged": N_("not acknowledged in time"),
-        "ack expired": N_("acknowledged but not resolved in time"),
-    }
-    if notice.trigger in fixed:
-        return _(fixed[notice.trigger])
+    if notice.trigger in _FIXED:
+        return _(_FIXED[notice.trigger])
     return notice.note  # a manual escalation: what the person wrote
 
 
