@@ -55,8 +55,10 @@ def owner_agenda(
     now = to_utc(at, "at")
     until = now.add(days=days)
     found: list[AgendaItem] = []
-    for client in sorted({plan.client for plan in portfolio.plans}):
-        plans = [plan for plan in portfolio.plans if plan.client == client]
+    by_client: dict[str, list[cadence.CommunicationPlan]] = {}
+    for plan in portfolio.plans:  # one pass, not one per client
+        by_client.setdefault(plan.client, []).append(plan)
+    for client, plans in sorted(by_client.items()):
         schedule = rules.schedule_for(client)
         for entry in cadence.agenda(
             plans, schedule, owner=owner, now=now, timezone=timezone, days=days
