@@ -315,17 +315,18 @@ class Engine:
                 # Jittered exponential back-off, so colliding writers stop colliding.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
                 continue
-            _LOG.debug(
-                "saved %d event(s) on %s",
-                len(decision.events),
-                command.aggregate_id,
-                extra=_fields(
+            if _LOG.isEnabledFor(logging.DEBUG):  # the extra fields cost a command's time
+                _LOG.debug(
+                    "saved %d event(s) on %s",
+                    len(decision.events),
                     command.aggregate_id,
-                    decision.events[-1].event_id,
-                    command=_name(command),
-                    attempt=attempt,
-                ),
-            )
+                    extra=_fields(
+                        command.aggregate_id,
+                        decision.events[-1].event_id,
+                        command=_name(command),
+                        attempt=attempt,
+                    ),
+                )
             delivery = self._deliver_quietly()
             return Result(decision.aggregate, decision.events, delivery=delivery)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -370,11 +371,15 @@ class Engine:
 
     def _lag(self, at: pendulum.DateTime) -> float:
         """Seconds the oldest due timer has waited (0 with nothing due)."""
+        oldest = self._oldest_due(at)
+        return 0.0 if oldest is None else (at - oldest).total_seconds()
+
+    def _oldest_due(self, at: pendulum.DateTime) -> pendulum.DateTime | None:
+        """The deadline of the timer that has waited longest at ``at``, if any is due."""
         for aggregate_id in self.store.due(at, limit=1):
             late = self.store.load(aggregate_id)
-            if late is not None and late.next_deadline is not None:
-                return (at - late.next_deadline).total_seconds()
-        return 0.0
+            return None if late is None else late.next_deadline
+        return None
 
     def _sweep(self, at: pendulum.DateTime, limit: int, lease: dt.timedelta) -> SweepReport:
         span = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
@@ -600,10 +605,7 @@ class Engine:
             for kind in self.store.codec.kinds
             if (found := self.store.counts(Query(kind=kind)))
         }
-        oldest = None
-        for aggregate_id in self.store.due(now, limit=1):
-            late = self.store.load(aggregate_id)
-            oldest = None if late is None else late.next_deadline
+        oldest = self._oldest_due(now)
         names = dict.fromkeys([self.consumer, *(check_id(c, "consumer") for c in consumers)])
         return EngineStatus(
             at=now,
