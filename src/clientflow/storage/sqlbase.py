@@ -498,10 +498,10 @@ class SQLStore(ABC):
             assert found is not None
             raise DuplicateCommand(commit.idempotency_key or "", *found) from None
         except UniqueViolation:
-            if commit.idempotency_key is not None and self.recall(commit.idempotency_key):
-                found = self.recall(commit.idempotency_key)
-                assert found is not None
-                raise DuplicateCommand(commit.idempotency_key, *found) from None
+            key = commit.idempotency_key
+            found = None if key is None else self.recall(key)
+            if found is not None:
+                raise DuplicateCommand(key or "", *found) from None
             self._check_head()
             # Two writers raced to the same event version past the version check.
             current = self._version_of(aggregate.id)
@@ -617,9 +617,16 @@ class SQLStore(ABC):
         )
 
     def _feed_horizon(self) -> str:
-        """Positions below this are final: no transaction can still write one (PostgreSQL)."""
+        """The condition on ``position`` that keeps a reader to final positions.
+
+        On PostgreSQL, positions below the oldest running transaction's are final: no
+        transaction can still write one. Elsewhere the locked counter makes every
+        committed position final, and there is no condition.
+        """
+        if not self._dialect.concurrent_feed:
+            return ""
         return (
-            f"((SELECT position FROM {self._t['head']} WHERE id = 1)"
+            f" AND position < ((SELECT position FROM {self._t['head']} WHERE id = 1)"
             f" + (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {_TRANSACTION_BITS}))"
         )
 
@@ -747,11 +754,10 @@ class SQLStore(ABC):
     def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
         """Events after position ``after``, in order."""
         self._check()
-        horizon = f" AND position < {self._feed_horizon()}" if self._dialect.concurrent_feed else ""
         with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT position, type, payload FROM {self._t['events']} WHERE position > :after"
-                f"{horizon} ORDER BY position LIMIT :limit",
+                f"{self._feed_horizon()} ORDER BY position LIMIT :limit",
                 {"after": after, "limit": limit},
             )
         found = []
@@ -765,10 +771,10 @@ class SQLStore(ABC):
     def backlog(self, after: int) -> int:
         """Events after position ``after`` a reader can see now (counted by index)."""
         self._check()
-        horizon = f" AND position < {self._feed_horizon()}" if self._dialect.concurrent_feed else ""
         with self._transaction(write=False, single=True) as db:
             rows = db.run(
-                f"SELECT COUNT(*) FROM {self._t['events']} WHERE position > :after{horizon}",
+                f"SELECT COUNT(*) FROM {self._t['events']} WHERE position > :after"
+                f"{self._feed_horizon()}",
                 {"after": after},
             )
         return int(rows[0][0])
