@@ -362,11 +362,9 @@ class BusinessCalendar:
         if self.is_working_time(instant):
             target = self.add_working_days(local.date(), days)
             first, last = self._day_span(target)
-            wall = local.replace(year=target.year, month=target.month, day=target.day)
             same_time = to_micros(
-                dt.datetime(target.year, target.month, target.day, wall.hour, wall.minute,
-                            wall.second, wall.microsecond).replace(tzinfo=zone(self.timezone))
-            )  # fmt: skip
+                dt.datetime.combine(target, local.time()).replace(tzinfo=zone(self.timezone))
+            )
             return from_micros(min(max(same_time, first), last))
         resumes = self.next_working_time(instant)
         if days == 0:
