@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import attrs
 import pendulum
 
-from clientflow.core import ValidationError, check_id, to_utc
+from clientflow.core import Money, ValidationError, check_id, to_utc
+from clientflow.core.money import decimal_of as _decimal
 
 __all__ = [
     "ApprovalRound",
@@ -28,67 +28,9 @@ __all__ = [
     "VoteRecord",
 ]
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-def _decimal(value: Decimal | int | str, field: str) -> Decimal:
-    # Floats are refused: 0.1 + 0.2 is not money.
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValidationError(
-            field, "a Decimal, an int or a numeric string (not a float)", got=value
-        )
-    try:
-        parsed = Decimal(value)
-    except InvalidOperation:
-        raise ValidationError(field, "a decimal number", got=value) from None
-    if not parsed.is_finite():
-        raise ValidationError(field, "a finite decimal number", got=value)
-    return parsed
-
-
-def _amount(value: Decimal | int | str) -> Decimal:
-    return _decimal(value, "cost.amount")
-
 
 def _hours(value: Decimal | int | str) -> Decimal:
     return _decimal(value, "effort_hours")
-
-
-@attrs.frozen
-class Money:
-    """An amount in one ISO 4217 currency; adding two currencies is an error.
-
-    >>> Money("1200.50", "EUR") + Money(300, "EUR")
-    Money(amount=Decimal('1500.50'), currency='EUR')
-    >>> str(Money("-75", "USD"))
-    '-75.00 USD'
-    """
-
-    amount: Decimal = attrs.field(converter=_amount)
-    currency: str
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.currency, str) or not _CURRENCY.match(self.currency):
-            raise ValidationError(
-                "cost.currency", "an ISO 4217 code such as 'EUR'", got=self.currency
-            )
-
-    @classmethod
-    def zero(cls, currency: str) -> Money:
-        """No money, in ``currency``."""
-        return cls(Decimal(0), currency)
-
-    def __add__(self, other: Money) -> Money:
-        if not isinstance(other, Money):
-            return NotImplemented
-        if other.currency != self.currency:
-            raise ValidationError(
-                "cost.currency", f"amounts in one currency ({self.currency})", got=other.currency
-            )
-        return Money(self.amount + other.amount, self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.amount:,.2f} {self.currency}"
 
 
 class Risk(enum.Enum):

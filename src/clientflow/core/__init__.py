@@ -57,6 +57,7 @@ from clientflow.core.instants import (
     zone,
 )
 from clientflow.core.kinds import Description, Timer, WorkflowKind
+from clientflow.core.money import Money, decimal_of
 from clientflow.core.records import Codec
 from clientflow.core.spans import MAX_WORKING_DAYS, BusinessSpan, WorkingDays
 from clientflow.core.text import MAX_TEXT_LENGTH, check_text
@@ -102,6 +103,7 @@ __all__ = [
     "IsParty",
     "JSONValue",
     "ManualClock",
+    "Money",
     "NotFound",
     "Parties",
     "PermissionDenied",
@@ -123,6 +125,7 @@ __all__ = [
     "check_text",
     "checked",
     "decide",
+    "decimal_of",
     "duration_micros",
     "from_micros",
     "id_problem",
