@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from clientflow import cadence, changes, escalation, feedback, notify
+from clientflow import cadence, changes, escalation, feedback, notify, risks
 from clientflow.config.model import ClientRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
 from clientflow.core import (
@@ -224,6 +224,30 @@ def _surveys(data: Data) -> feedback.SurveyPolicy:
     return feedback.SurveyPolicy(**given)
 
 
+def _risks(data: Data, permissions: risks.RiskPermissions) -> risks.RiskPolicy:
+    def by_rating(section: Data) -> dict[risks.Rating, Any]:
+        return {rating: section[rating.value] for rating in risks.Rating}
+
+    bands = data["matrix"]
+    matrix = risks.Matrix(
+        risks.Scale(data["probability"]),
+        risks.Scale(data["impact"]),
+        bands["medium"],
+        bands["high"],
+        bands["critical"],
+    )
+    extra = [c for c in data["categories"] if c not in risks.CATEGORIES]
+    return risks.RiskPolicy(
+        matrix,
+        by_rating(data["review_every"]),
+        by_rating(data["issue_priority"]),
+        data["action_repeat"],
+        risks.Rating(data["accept_from"]),
+        (*risks.CATEGORIES, *extra),
+        permissions,
+    )
+
+
 def _item(data: Data) -> cadence.PlanItem:
     return cadence.PlanItem(
         data["id"],
@@ -354,6 +378,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
     sla = _guard("sla", problems, lambda: escalation.SlaAgreement(slas), {}) if slas else None
     allowed = _section(data, "permissions") or {}
     issues, feedbacks = allowed.get("issues") or {}, allowed.get("feedback") or {}
+    risky = allowed.get("risks") or {}
 
     def who(path: str, names: object, fallback: Rule) -> Rule:
         if names is None or names is INVALID:
@@ -368,6 +393,19 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         "permissions.feedback.override_sentiment",
         feedbacks.get("override_sentiment"),
         feedback.OVERRIDE_SENTIMENT,
+    )
+    defaults = risks.RiskPermissions()
+    risk_permissions = risks.RiskPermissions(
+        *(
+            who(f"permissions.risks.{name}", risky.get(name), getattr(defaults, name))
+            for name in ("manage", "assess", "accept")
+        )
+    )
+    given_risks = _section(data, "risks")
+    risk_policy = (
+        _guard("risks", problems, partial(_risks, given_risks, risk_permissions), given_risks)
+        if given_risks is not None
+        else risks.RiskPolicy(permissions=risk_permissions)
     )
     given_notify = _section(data, "notify")
     notifications = (
@@ -390,6 +428,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         escalation.IssuePermissions(team, client),
         override,
         notifications,
+        risk_policy,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from clientflow import cadence, changes, escalation, feedback
+from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.changes import ApprovalPolicy
 from clientflow.core import BusinessCalendar, Codec, NotFound, Rule, WorkflowKind, to_utc
 from clientflow.escalation import (
@@ -23,6 +23,7 @@ from clientflow.escalation import (
 )
 from clientflow.feedback import OVERRIDE_SENTIMENT, FeedbackPolicy, SurveyPolicy
 from clientflow.notify import Notifications
+from clientflow.risks import RiskPolicy
 
 __all__ = ["ClientRules", "PlanTemplate", "Rules"]
 
@@ -93,6 +94,8 @@ class Rules:
     override_sentiment: Rule = OVERRIDE_SENTIMENT
     notify: Notifications | None = None
     """The ``[notify]`` section: channels and routes (see :mod:`clientflow.notify`)."""
+    risks: RiskPolicy = RiskPolicy()
+    """The ``[risks]`` section and ``[permissions.risks]``: matrix, reviews, permissions."""
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
@@ -188,6 +191,7 @@ class Rules:
             feedback.kind(lambda item: self.calendar_for(item.client)),
             feedback.surveys_kind(lambda surveys: self.surveys, follow_up_open),
             cadence.kind(lambda plan: self.schedule_for(plan.client)),
+            risks.kind(lambda risk: self.calendar_for(risk.client), lambda risk: self.risks),
         )
 
     def sla_clocks(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 
-from clientflow import cadence, changes, escalation, feedback, notify
+from clientflow import cadence, changes, escalation, feedback, notify, risks
 from clientflow.config.spec import (
     Boolean,
     BusinessDuration,
@@ -265,6 +265,57 @@ SURVEYS = Table(
     "Survey throttling, reminders, expiry and the periodic schedule.",
 )
 
+RISKS = Table(
+    {
+        "probability": Field(
+            Seq(Text(), min_items=2),
+            default=list(risks.PROBABILITY.labels),
+        ),
+        "impact": Field(Seq(Text(), min_items=2), default=list(risks.IMPACT.labels)),
+        "matrix": Field(
+            Table(
+                {
+                    "medium": Field(Integer(minimum=2), default=5),
+                    "high": Field(Integer(minimum=3), default=10),
+                    "critical": Field(Integer(minimum=4), default=15),
+                },
+                "The lowest probability x impact score of each rating.",
+            ),
+            default={},
+        ),
+        "review_every": Field(
+            Table(
+                {
+                    name: Field(Duration(), default=f"{interval.days}d")
+                    for name, interval in (
+                        (rating.value, risks.REVIEW_EVERY[rating]) for rating in risks.Rating
+                    )
+                },
+                "How often a risk of each rating is reviewed (calendar time).",
+            ),
+            default={},
+        ),
+        "issue_priority": Field(
+            Table(
+                {
+                    rating.value: Field(Text(), default=risks.ISSUE_PRIORITY[rating])
+                    for rating in risks.Rating
+                },
+                "The priority of the issue a triggered risk of each rating opens.",
+            ),
+            default={},
+        ),
+        "action_repeat": Field(BusinessDuration(), default="8h"),
+        "accept_from": Field(Choice(_values(risks.Rating)), default="high"),
+        "categories": Field(
+            Seq(Text(), single=True),
+            default=[],
+        ),
+    },
+    "Risk register: scales (labels, lowest first), rating bands, review intervals,"
+    " the issue a triggered risk opens, extra categories.",
+)
+
 ITEM = Table(
     {
         "id": Field(Text(), required=True),
@@ -342,6 +393,17 @@ PERMISSIONS = Table(
             ),
             default={},
         ),
+        "risks": Field(
+            Table(
+                {
+                    "manage": Field(_WHO, default=["anyone"]),
+                    "assess": Field(_WHO, default=["anyone"]),
+                    "accept": Field(_WHO, default=["role:sponsor"]),
+                },
+                "Who manages risks, who assesses them, who may accept a serious one.",
+            ),
+            default={},
+        ),
     },
     "Who may do what, in names: party:owner, role:pm, a person id.",
 )
@@ -413,6 +475,7 @@ RULES = Table(
         "approval": Field(Tables(APPROVAL)),
         "feedback": Field(FEEDBACK),
         "surveys": Field(SURVEYS),
+        "risks": Field(RISKS),
         "plans": Field(Tables(PLAN)),
         "clients": Field(Tables(CLIENT)),
         "directory": Field(

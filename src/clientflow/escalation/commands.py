@@ -21,6 +21,7 @@ from clientflow.core import (
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
+    check_id,
     check_text,
     checked,
     require,
@@ -215,10 +216,12 @@ def report_issue(
     sla: SlaAgreement,
     escalation: EscalationPolicy | None,
     calendar: BusinessCalendar,
+    opened_from: str = "",
 ) -> Decision[Issue]:
     """Record a new issue: its SLA is chosen (first matching policy) and its clocks start.
 
-    A complaint escalates at once when the escalation policy says so.
+    A complaint escalates at once when the escalation policy says so. ``opened_from`` is
+    the id of what the issue comes from (a triggered risk), kept on the issue.
     """
     for field, value in (
         ("issue_id", issue_id),
@@ -249,6 +252,7 @@ def report_issue(
         terms=terms,
         clocks=clocks,
         quiet_at=_quiet(escalation, at, calendar),
+        opened_from=check_id(opened_from, "opened_from") if opened_from else "",
     )
     issue = apply(None, reported)
     if escalation is None or not (escalation.on_complaint and kind is IssueKind.COMPLAINT):

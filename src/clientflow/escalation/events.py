@@ -63,6 +63,8 @@ class IssueReported(DomainEvent):
     terms: SlaTerms
     clocks: tuple[SlaClock, ...]
     quiet_at: pendulum.DateTime | None
+    opened_from: str = ""
+    """What the issue was opened from (a triggered risk's id); empty when reported."""
 
 
 @attrs.frozen(kw_only=True)
@@ -325,6 +327,7 @@ def apply(issue: Issue | None, event: DomainEvent) -> Issue:
             clocks=event.clocks,
             last_update=event.occurred_at,
             quiet_at=event.quiet_at,
+            opened_from=event.opened_from,
         )
         return attrs.evolve(reported, next_deadline=reported.timers())
     if issue is None:

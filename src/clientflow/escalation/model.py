@@ -208,6 +208,8 @@ class Issue:
     last_update: pendulum.DateTime
     quiet_at: pendulum.DateTime | None = None
     next_deadline: pendulum.DateTime | None = None
+    opened_from: str = ""
+    """The id of what this issue was opened from (a triggered risk); empty if reported."""
 
     def timers(self) -> pendulum.DateTime | None:
         """The earliest instant anything of this issue fires (its ``next_deadline``).

@@ -33,6 +33,7 @@ from clientflow.ports import (
     RulesRevision,
     StoredEvent,
     TimerFailure,
+    count_column,
 )
 from clientflow.storage.streams import check_order, checked_history, commits_from_history, row_of
 
@@ -148,14 +149,16 @@ class MemoryStore:
         chosen = sorted((row for row in found if query.matches(row)), key=lambda r: r.id)
         return chosen[: max(limit, 0)]
 
-    def counts(self, query: Query) -> Mapping[str, int]:
-        """Rows matching ``query`` per status."""
+    def counts(self, query: Query, *, by: str = "status") -> Mapping[str, int]:
+        """Rows matching ``query`` per value of column ``by`` (see :data:`COUNT_BY`)."""
+        column = count_column(by)
         tally: dict[str, int] = {}
         after: str | None = None
         while True:
             page = self.rows(query, after=after, limit=10_000)
             for row in page:
-                tally[row.status] = tally.get(row.status, 0) + 1
+                value = getattr(row, column)
+                tally[value] = tally.get(value, 0) + 1
             if len(page) < 10_000:
                 return tally
             after = page[-1].id

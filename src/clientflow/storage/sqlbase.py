@@ -50,6 +50,7 @@ from clientflow.ports import (
     RulesRevision,
     StoredEvent,
     TimerFailure,
+    count_column,
 )
 from clientflow.storage.schema import (
     TABLES,
@@ -1021,17 +1022,18 @@ class SQLStore(ABC):
             )
         return [_row(values) for values in found]
 
-    def counts(self, query: Query) -> Mapping[str, int]:
-        """Rows matching ``query`` per status."""
+    def counts(self, query: Query, *, by: str = "status") -> Mapping[str, int]:
+        """Rows matching ``query`` per value of column ``by`` (see :data:`COUNT_BY`)."""
+        column = count_column(by)  # from a closed list: safe to put in the statement
         self._check()
         where, params = self._where(query)
         with self._transaction(write=False, single=True) as db:
             found = db.run(
-                f"SELECT status, COUNT(*) FROM {self._t['aggregates']} WHERE {where}"
-                " GROUP BY status",
+                f"SELECT {column}, COUNT(*) FROM {self._t['aggregates']} WHERE {where}"
+                f" GROUP BY {column}",
                 params,
             )
-        return {str(status): int(count) for status, count in found}
+        return {str(value): int(count) for value, count in found}
 
     def rules_revision(self) -> RulesRevision | None:
         """The rules revision in force."""

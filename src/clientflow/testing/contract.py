@@ -435,6 +435,12 @@ class StoreContract(ABC):
         assert [r.id for r in store.rows(Query(owner="anna"), limit=2)] == ["CR-0", "CR-1"]
         assert [r.id for r in store.rows(Query(owner="anna"), after="CR-1")] == ["CR-2", "CR-9"]
         assert dict(store.counts(Query(kind="change"))) == {"draft": 3, "awaiting_approval": 1}
+        assert dict(store.counts(Query(kind="change"), by="owner")) == {"anna": 4}
+        drafts = store.rows(Query(status="draft"))
+        by_priority = dict(store.counts(Query(status="draft"), by="priority"))
+        assert by_priority == {drafts[0].priority: 3}
+        with pytest.raises(ValidationError, match="by: expected one of status, priority"):
+            store.counts(Query(), by="status; DROP TABLE x")
         assert change.next_deadline is not None
         assert [r.id for r in store.rows(Query(due_by=change.next_deadline))] == ["CR-9"]
         assert store.rows(Query(owner="nobody")) == []

@@ -21,6 +21,7 @@ from clientflow.storage import open_store
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
+from clientflow.workspace.risks import RiskService
 
 __all__ = ["ClientOverview", "RulesSource", "Workspace", "open_workspace"]
 
@@ -58,7 +59,8 @@ class Workspace:
     """One store, the rules it runs under, a clock and an optional notifier.
 
     Services: :attr:`changes` (change requests), :attr:`issues` (issue escalation),
-    :attr:`feedback`, :attr:`surveys` (per contact) and :attr:`plans` (communication);
+    :attr:`feedback`, :attr:`surveys` (per contact), :attr:`plans` (communication) and
+    :attr:`risks` (the risk register);
     every command takes the aggregate id, ``by=`` the actor, its payload and ``at=``.
     ``sweep()`` fires due timers, ``deliver()`` feeds the notifier, ``rows()`` lists
     from the read side. Build one with :func:`clientflow.open`.
@@ -83,6 +85,7 @@ class Workspace:
         self.feedback = FeedbackService(self)
         self.surveys = SurveyService(self)
         self.plans = PlanService(self)
+        self.risks = RiskService(self)
 
     def __repr__(self) -> str:
         return f"Workspace({self.store!r}, rules revision {self.revision.number})"
@@ -116,7 +119,7 @@ class Workspace:
         """Open issues, SLA breaches, pending approvals and overdue communications of one
         client at ``at`` (default: the clock), read by index."""  # noqa: D205, D209
         when = self.clock.now() if at is None else to_utc(at, "at")
-        issues = self._all(Query(kind=escalation.KIND_NAME, client=client, open=True))
+        issues = self.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
         loaded = self.store.load_many([row.id for row in issues])
         calendar = self.rules.calendar_for(client)
         breached = tuple(
@@ -128,11 +131,11 @@ class Workspace:
                 for clock in issue.clocks
             )
         )
-        waiting = self._all(
+        waiting = self.all_rows(
             Query(kind=changes.KIND_NAME, client=client, status="awaiting_approval")
         )
         plans = self.store.load_many(
-            [r.id for r in self._all(Query(kind=cadence.KIND_NAME, client=client, open=True))]
+            [r.id for r in self.all_rows(Query(kind=cadence.KIND_NAME, client=client, open=True))]
         )
         schedule = self.rules.schedule_for(client)
         overdue = tuple(
@@ -152,7 +155,8 @@ class Workspace:
             client, when, tuple(issues), tuple(sorted(breached)), tuple(waiting), overdue, counts
         )
 
-    def _all(self, query: Query) -> list[AggregateRow]:
+    def all_rows(self, query: Query) -> list[AggregateRow]:
+        """Every row matching ``query``, by id (read page by page)."""
         rows: list[AggregateRow] = []
         while True:
             page = self.store.rows(query, after=rows[-1].id if rows else None, limit=1000)

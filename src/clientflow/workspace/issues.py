@@ -53,10 +53,14 @@ class IssueService(Service[Issue]):
         priority: str,
         owner: str,
         kind: IssueKind | str = IssueKind.ISSUE,
+        opened_from: str = "",
         at: dt.datetime | None = None,
         key: str | None = None,
     ) -> Result[Issue]:
-        """Record a new issue; its SLA is chosen by the rules and its clocks start."""
+        """Record a new issue; its SLA is chosen by the rules and its clocks start.
+
+        ``opened_from`` links it to what it comes from (a triggered risk's id).
+        """
         rules = self._workspace.rules
         if rules.sla is None:
             raise ConfigError(
@@ -79,6 +83,7 @@ class IssueService(Service[Issue]):
                 sla=sla,
                 escalation=rules.escalation_for(client),
                 calendar=rules.calendar_for(client),
+                opened_from=opened_from,
             )
 
         return self._create(issue_id, make, at, key)

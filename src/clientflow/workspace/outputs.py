@@ -17,6 +17,7 @@ from clientflow.engine import DeliveryReport, SweepReport
 from clientflow.escalation import Issue
 from clientflow.feedback import ContactSurveys, Feedback
 from clientflow.ports import AggregateRow, ParkedEvent, TimerFailure
+from clientflow.risks import Risk
 
 __all__ = ["OUTPUTS_SCHEMA_FILE", "outputs_schema"]
 
@@ -33,6 +34,7 @@ def outputs_schema() -> str:
         Feedback,
         ContactSurveys,
         CommunicationPlan,
+        Risk,
         AggregateRow,
         ParkedEvent,
         TimerFailure,

@@ -1,0 +1,239 @@
+"""The register as a PM shows it: the heat map, top risks, gaps, and CSV/JSON exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+
+import attrs
+import pendulum
+
+from clientflow.risks.model import Matrix, Rating, Risk
+
+__all__ = [
+    "REGISTER_COLUMNS",
+    "HeatMap",
+    "heat_map",
+    "overdue_reviews",
+    "register_csv",
+    "register_rows",
+    "top_risks",
+    "without_plan",
+]
+
+
+@attrs.frozen
+class HeatMap:
+    """Open risks per probability x impact cell, with each cell's rating.
+
+    ``unassessed`` counts risks with no assessment yet; ``off_scale`` cells outside the
+    matrix (assessed on a scale the rules have since shrunk), kept out of the grid.
+    """
+
+    matrix: Matrix
+    counts: Mapping[tuple[int, int], int]
+    unassessed: int = 0
+    off_scale: int = 0
+
+    @classmethod
+    def from_cells(cls, cells: Mapping[str, int], matrix: Matrix) -> HeatMap:
+        """From read-side counts by priority (``"4x5"`` cells, ``""`` for unassessed)."""
+        counts: dict[tuple[int, int], int] = {}
+        unassessed = off_scale = 0
+        for cell, n in cells.items():
+            p, _, i = cell.partition("x")
+            if not cell:
+                unassessed += n
+            elif (
+                p.isdigit()
+                and i.isdigit()
+                and 1 <= int(p) <= matrix.probability.levels
+                and 1 <= int(i) <= matrix.impact.levels
+            ):
+                key = (int(p), int(i))
+                counts[key] = counts.get(key, 0) + n
+            else:
+                off_scale += n
+        return cls(matrix, counts, unassessed, off_scale)
+
+    def count(self, probability: int, impact: int) -> int:
+        """Open risks in one cell."""
+        return self.counts.get((probability, impact), 0)
+
+    @property
+    def total(self) -> int:
+        """Assessed open risks on the grid."""
+        return sum(self.counts.values())
+
+    def by_rating(self) -> dict[Rating, int]:
+        """Open risks per rating, every rating present (lowest first)."""
+        tally = dict.fromkeys(Rating, 0)
+        for (p, i), n in self.counts.items():
+            tally[self.matrix.rate(p, i)] += n
+        return tally
+
+    def grid(self) -> list[list[tuple[int, Rating]]]:
+        """Rows from the highest probability down, cells from the lowest impact up:
+        ``(count, rating)`` per cell, as a heat map is drawn."""  # noqa: D205, D209
+        m = self.matrix
+        return [
+            [(self.count(p, i), m.rate(p, i)) for i in range(1, m.impact.levels + 1)]
+            for p in range(m.probability.levels, 0, -1)
+        ]
+
+
+def heat_map(risks: Iterable[Risk], matrix: Matrix) -> HeatMap:
+    """The heat map of the open risks among ``risks``.
+
+    >>> heat_map([], Matrix()).by_rating()[Rating.HIGH]
+    0
+    """
+    cells: dict[str, int] = {}
+    for risk in risks:
+        if risk.status == "closed":
+            continue
+        current = risk.current
+        cell = "" if current is None else current.cell
+        cells[cell] = cells.get(cell, 0) + 1
+    return HeatMap.from_cells(cells, matrix)
+
+
+def _exposure_key(risk: Risk) -> tuple[int, object, int, str]:
+    current = risk.current
+    exposure = None if current is None else current.exposure
+    score = 0 if current is None else current.score
+    return (
+        0 if exposure is not None else 1,
+        -(exposure.amount if exposure is not None else 0),
+        -score,
+        risk.id,
+    )
+
+
+def top_risks(risks: Iterable[Risk], count: int = 5, *, client_view: bool = False) -> list[Risk]:
+    """The open risks that matter most: by money exposure (largest first), then by score.
+
+    ``client_view`` keeps only risks the client may see (``client_visible``).
+    """
+    chosen = [r for r in risks if r.status != "closed" and (r.client_visible or not client_view)]
+    return sorted(chosen, key=_exposure_key)[:count]
+
+
+def without_plan(risks: Iterable[Risk]) -> list[Risk]:
+    """Open risks with no response plan yet, highest score first."""
+    found = [r for r in risks if r.status != "closed" and r.plan is None]
+    return sorted(found, key=lambda r: (-(r.current.score if r.current else 0), r.id))
+
+
+def overdue_reviews(risks: Iterable[Risk], at: pendulum.DateTime) -> list[Risk]:
+    """Open risks whose review was due by ``at``, the longest overdue first."""
+    found = [r for r in risks if r.review_overdue(at)]
+    return sorted(found, key=lambda r: (r.review_due, r.id))
+
+
+REGISTER_COLUMNS = (
+    "id",
+    "client",
+    "project",
+    "title",
+    "category",
+    "owner",
+    "status",
+    "statement",
+    "probability",
+    "impact",
+    "score",
+    "rating",
+    "likelihood",
+    "cost",
+    "exposure",
+    "currency",
+    "schedule_days",
+    "strategy",
+    "open_actions",
+    "trigger",
+    "contingency",
+    "residual_rating",
+    "review_due",
+    "last_reviewed",
+    "issues",
+    "client_visible",
+)
+"""The register's columns, in export order (stable keys, never translated)."""
+
+
+def _iso(value: pendulum.DateTime | None) -> str:
+    return "" if value is None else value.to_iso8601_string()
+
+
+def register_rows(risks: Iterable[Risk]) -> list[dict[str, str | int | bool | None]]:
+    """One plain row per risk with :data:`REGISTER_COLUMNS` as keys (JSON-ready)."""
+    rows: list[dict[str, str | int | bool | None]] = []
+    for risk in sorted(risks, key=lambda r: r.id):
+        current, plan, residual = risk.current, risk.plan, risk.residual
+        exposure = None if current is None else current.exposure
+        cost = None if current is None else current.cost
+        rows.append(
+            {
+                "id": risk.id,
+                "client": risk.client,
+                "project": risk.project,
+                "title": risk.title,
+                "category": risk.category,
+                "owner": risk.owner,
+                "status": risk.status,
+                "statement": risk.statement,
+                "probability": None if current is None else current.probability,
+                "impact": None if current is None else current.impact,
+                "score": None if current is None else current.score,
+                "rating": None if current is None else current.rating.value,
+                "likelihood": None
+                if current is None or current.likelihood is None
+                else str(current.likelihood),
+                "cost": None if cost is None else str(cost.amount),
+                "exposure": None if exposure is None else str(exposure.amount),
+                "currency": None if cost is None else cost.currency,
+                "schedule_days": None if current is None else current.schedule_days,
+                "strategy": None if plan is None else plan.strategy.value,
+                "open_actions": len(risk.open_actions()),
+                "trigger": None if plan is None else plan.trigger,
+                "contingency": None if plan is None else plan.contingency,
+                "residual_rating": None if residual is None else residual.rating.value,
+                "review_due": _iso(risk.review_due) or None,
+                "last_reviewed": _iso(risk.last_reviewed) or None,
+                "issues": " ".join(risk.issues),
+                "client_visible": risk.client_visible,
+            }
+        )
+    return rows
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str | int | bool | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    # A spreadsheet runs a cell starting with these as a formula (CSV injection, OWASP):
+    # a quote in front keeps it text. Numbers are written by us and never start so.
+    if text.startswith(_FORMULA_START) and not isinstance(value, int):
+        return "'" + text
+    return text
+
+
+def register_csv(risks: Iterable[Risk]) -> str:
+    """The register as CSV (RFC 4180, header row of :data:`REGISTER_COLUMNS`).
+
+    Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is quoted
+    with a leading apostrophe, so an exported register is safe to open.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for row in register_rows(risks):
+        writer.writerow([_cell(row[column]) for column in REGISTER_COLUMNS])
+    return out.getvalue()

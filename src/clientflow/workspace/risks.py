@@ -1,0 +1,289 @@
+"""Risks through a workspace: matrix, reviews and permissions from the rules; a
+triggered risk opens its issue."""  # noqa: D205, D209
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+
+from clientflow import escalation, risks
+from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, Money
+from clientflow.engine import Result
+from clientflow.ports import Query
+from clientflow.risks import CloseReason, HeatMap, PlannedAction, Risk, Strategy
+from clientflow.workspace.base import Service
+from clientflow.workspace.inputs import enum_of
+
+if TYPE_CHECKING:
+    from clientflow.workspace.core import Workspace
+
+__all__ = ["RiskService"]
+
+When = dt.datetime | None
+
+
+class RiskService(Service[Risk]):
+    """The risk register of every client; the rules give the matrix and review cadence.
+
+    >>> import clientflow, pendulum
+    >>> from clientflow.demo import RULES_FILE
+    >>> ws = clientflow.open("memory://", RULES_FILE,
+    ...                      clock=clientflow.ManualClock(pendulum.datetime(2026, 9, 21, 2)))
+    >>> li = clientflow.Actor("li.wei", {"pm"})
+    >>> _ = ws.risks.identify("RSK-1", by=li, client="lotus", project="portal",
+    ...     title="DBA leaves", owner="li.wei", category="resource",
+    ...     cause="one DBA knows the schema", event="the DBA leaves",
+    ...     effect="stall the migration")
+    >>> ws.risks.assess("RSK-1", by=li, probability=4, impact=4).aggregate.rating
+    <Rating.CRITICAL: 'critical'>
+    """
+
+    noun = "risk"
+    kind = risks.KIND_NAME
+    aggregate = Risk
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__(workspace)
+        self._policy = workspace.rules.risks
+
+    def identify(
+        self,
+        risk_id: str,
+        *,
+        by: Actor,
+        client: str,
+        project: str,
+        title: str,
+        owner: str,
+        category: str,
+        cause: str,
+        event: str,
+        effect: str,
+        description: str = "",
+        client_visible: bool = True,
+        at: When = None,
+        key: str | None = None,
+    ) -> Result[Risk]:
+        """Put a risk on a client's register (cause -> event -> effect)."""
+
+        def make(now: pendulum.DateTime) -> Decision[Risk]:
+            return risks.identify(
+                risk_id,
+                client=client,
+                project=project,
+                title=title,
+                owner=owner,
+                category=category,
+                cause=cause,
+                event=event,
+                effect=effect,
+                description=description,
+                client_visible=client_visible,
+                policy=self._policy,
+                actor=by,
+                now=now,
+            )
+
+        return self._create(risk_id, make, at, key)
+
+    def _step(
+        self,
+        risk_id: str,
+        command: Any,
+        *args: object,
+        by: Actor,
+        at: When,
+        key: str | None,
+        calendar: bool = False,
+        **options: object,
+    ) -> Result[Risk]:
+        def step(risk: Risk, now: pendulum.DateTime) -> Decision[Risk]:
+            if calendar:
+                options["calendar"] = self._workspace.rules.calendar_for(risk.client)
+            return command(risk, *args, by, now, policy=self._policy, **options)  # type: ignore[no-any-return]
+
+        return self._act(risk_id, step, at, key)
+
+    def assess(
+        self,
+        risk_id: str,
+        *,
+        by: Actor,
+        probability: int,
+        impact: int,
+        likelihood: Decimal | str | None = None,
+        cost: Money | None = None,
+        schedule_days: int | None = None,
+        note: str = "",
+        at: When = None,
+        key: str | None = None,
+    ) -> Result[Risk]:
+        """Assess or re-assess: the rating and the next review come from the rules."""
+        return self._step(
+            risk_id,
+            risks.assess,
+            by=by,
+            at=at,
+            key=key,
+            calendar=True,
+            probability=probability,
+            impact=impact,
+            likelihood=likelihood,
+            cost=cost,
+            schedule_days=schedule_days,
+            note=note,
+        )
+
+    def plan_response(
+        self,
+        risk_id: str,
+        *,
+        by: Actor,
+        strategy: Strategy | str,
+        actions: Sequence[PlannedAction] = (),
+        trigger: str = "",
+        contingency: str = "",
+        residual: tuple[int, int] | None = None,
+        at: When = None,
+        key: str | None = None,
+    ) -> Result[Risk]:
+        """Plan the response; actions are due in business time on the client's calendar."""
+        chosen = enum_of(Strategy, strategy)
+        return self._step(
+            risk_id,
+            risks.plan_response,
+            chosen,
+            by=by,
+            at=at,
+            key=key,
+            calendar=True,
+            actions=tuple(actions),
+            trigger=trigger,
+            contingency=contingency,
+            residual=residual,
+        )
+
+    def start_monitoring(
+        self, risk_id: str, *, by: Actor, note: str = "", at: When = None, key: str | None = None
+    ) -> Result[Risk]:
+        """The response is in place: watch the trigger."""
+        return self._step(risk_id, risks.start_monitoring, by=by, at=at, key=key, note=note)
+
+    def review(
+        self, risk_id: str, *, by: Actor, note: str = "", at: When = None, key: str | None = None
+    ) -> Result[Risk]:
+        """Review without re-assessing; the next review is due by the rating."""
+        return self._step(risk_id, risks.review, by=by, at=at, key=key, calendar=True, note=note)
+
+    def complete_action(
+        self,
+        risk_id: str,
+        *,
+        by: Actor,
+        action: str,
+        note: str = "",
+        at: When = None,
+        key: str | None = None,
+    ) -> Result[Risk]:
+        """A response action is done."""
+        return self._step(risk_id, risks.complete_action, action, by=by, at=at, key=key, note=note)
+
+    def close(
+        self,
+        risk_id: str,
+        *,
+        by: Actor,
+        reason: CloseReason | str,
+        note: str = "",
+        at: When = None,
+        key: str | None = None,
+    ) -> Result[Risk]:
+        """Take the risk off the open register (expired, avoided, accepted, resolved)."""
+        chosen = enum_of(CloseReason, reason)
+        return self._step(risk_id, risks.close, chosen, by=by, at=at, key=key, note=note)
+
+    def trigger(
+        self,
+        risk_id: str,
+        *,
+        by: Actor,
+        issue_id: str,
+        note: str,
+        title: str | None = None,
+        owner: str | None = None,
+        priority: str | None = None,
+        at: When = None,
+        key: str | None = None,
+    ) -> Result[Risk]:
+        """The risk happened: open issue ``issue_id`` (kind ``risk``, priority from the
+        rating unless given) and link both ways; its SLA clocks start now.
+
+        The issue is opened first, then the risk records it, each with an idempotency
+        key derived from ``key`` (or from the risk's version): calling again after a
+        crash between the two saves finishes the job instead of opening a second issue.
+        Everything is checked before the issue is opened.
+        """  # noqa: D205
+        rules = self._workspace.rules
+        if rules.sla is None:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        "sla", "rules with [[sla]] policies to open a triggered risk's issue"
+                    )
+                ]
+            )
+        risk = self.get(risk_id)
+        when = self._when(at, self._workspace.clock.now())
+        chosen = priority or risks.issue_priority(risk, self._policy)
+        # Both commands are checked before anything is saved.
+        risks.trigger(risk, issue_id, by, when, policy=self._policy, note=note, priority=chosen)
+        base = key or f"{risk_id}.trigger.{risk.version}"
+        self._workspace.issues.report(
+            issue_id,
+            by=by,
+            client=risk.client,
+            project=risk.project,
+            title=title or risk.title,
+            priority=chosen,
+            owner=owner or risk.owner,
+            kind=escalation.IssueKind.RISK,
+            opened_from=risk_id,
+            at=when,
+            key=f"{base}.issue",
+        )
+        return self._step(
+            risk_id,
+            risks.trigger,
+            issue_id,
+            by=by,
+            at=when,
+            key=f"{base}.risk",
+            note=note,
+            priority=chosen,
+        )
+
+    def register(self, client: str, *, open_only: bool = False) -> list[Risk]:
+        """Every risk of a client (or only the open ones), loaded, by id."""
+        rows = self._workspace.all_rows(
+            Query(kind=self.kind, client=client, open=True if open_only else None)
+        )
+        loaded = self._workspace.store.load_many([row.id for row in rows])
+        return [
+            r for r in (loaded[row.id] for row in rows if row.id in loaded) if isinstance(r, Risk)
+        ]
+
+    def heat_map(self, client: str | None = None) -> HeatMap:
+        """Open risks per probability x impact cell (of one client, or all): one count
+        per cell from the read side, no risk loaded."""  # noqa: D205, D209
+        cells = self._workspace.store.counts(
+            Query(kind=self.kind, client=client, open=True), by="priority"
+        )
+        return HeatMap.from_cells(cells, self._policy.matrix)
+
+    def export_csv(self, client: str) -> str:
+        """The client's whole register as CSV (see :func:`clientflow.risks.register_csv`)."""
+        return risks.register_csv(self.register(client))
