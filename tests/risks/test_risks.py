@@ -10,11 +10,13 @@ import pytest
 
 from clientflow.core import (
     Actor,
+    HasRole,
     Money,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
     WorkingDays,
+    rebuild,
 )
 from clientflow.risks import (
     EVENTS,
@@ -24,14 +26,17 @@ from clientflow.risks import (
     PlannedAction,
     Rating,
     ReviewMissed,
+    RiskPermissions,
     RiskPolicy,
     Scale,
     Strategy,
+    apply,
     assess,
     close,
     complete_action,
     fire_timers,
     heat_map,
+    identify,
     overdue_reviews,
     plan_response,
     register_csv,
@@ -49,12 +54,14 @@ SHANGHAI = "Asia/Shanghai"
 def test_the_matrix_rates_each_cell_by_its_score_band() -> None:
     matrix = Matrix()
     ratings = {(p, i): matrix.rate(p, i).value for p in range(1, 6) for i in range(1, 6)}
-    assert ratings[(1, 1)] == "low" and ratings[(1, 4)] == "low"
+    assert ratings[(1, 1)] == "low"
+    assert ratings[(1, 4)] == "low"
     assert ratings[(1, 5)] == ratings[(3, 3)] == "medium"
     assert ratings[(2, 5)] == ratings[(3, 4)] == "high"
     assert ratings[(3, 5)] == ratings[(4, 4)] == ratings[(5, 5)] == "critical"
     three = Matrix(Scale(("low", "medium", "high")), Scale(("minor", "major", "severe")), 2, 4, 6)
-    assert three.rate(2, 3) is Rating.CRITICAL and three.rate(1, 1) is Rating.LOW
+    assert three.rate(2, 3) is Rating.CRITICAL
+    assert three.rate(1, 1) is Rating.LOW
 
 
 @pytest.mark.parametrize(
@@ -92,11 +99,11 @@ def test_an_assessment_off_the_scale_names_the_levels_and_changes_nothing() -> N
             calendar=CALENDAR,
             likelihood="1.5",
         )
-    assert risk.assessments == () and risk.status == "identified"
+    assert risk.assessments == ()
+    assert risk.status == "identified"
 
 
 def test_an_unknown_category_lists_the_known_ones() -> None:
-    from clientflow.risks import identify
 
     with pytest.raises(ValidationError, match="category: expected one of schedule, cost"):
         identify(
@@ -124,8 +131,10 @@ def test_every_assessment_is_kept_and_the_exposure_is_exact() -> None:
         (4, 4, "critical"),
         (2, 4, "medium"),
     ]
-    assert risk.current is not None and risk.current.exposure == Money("30000.00", "USD")
-    assert again.current is not None and again.current.exposure is None
+    assert risk.current is not None
+    assert risk.current.exposure == Money("30000.00", "USD")
+    assert again.current is not None
+    assert again.current.exposure is None
 
 
 def test_the_review_is_due_by_the_rating_and_a_holiday_moves_it_to_the_first_working_morning() -> (
@@ -158,7 +167,8 @@ def test_a_missed_review_is_raised_once_and_a_review_starts_a_new_period() -> No
         fired.aggregate, PM, risk.review_due.add(hours=1), policy=POLICY, calendar=CALENDAR
     ).aggregate
     assert reviewed.review_due == pendulum.datetime(2026, 10, 22, 10, tz=SHANGHAI)
-    assert not reviewed.review_alerted and overdue_reviews([reviewed], risk.review_due) == []
+    assert not reviewed.review_alerted
+    assert overdue_reviews([reviewed], risk.review_due) == []
 
 
 def _planned(strategy: Strategy = Strategy.MITIGATE) -> object:
@@ -184,10 +194,12 @@ def test_actions_are_due_in_business_time_and_escalate_until_done() -> None:
     a1, a2 = plan.plan.actions
     assert a2.due == pendulum.datetime(2026, 9, 21, 17, tz=SHANGHAI)  # 12:00 + 4h, lunch skipped
     assert a1.due == pendulum.datetime(2026, 9, 22, 18, tz=SHANGHAI)  # from lunch: end of day 2
-    assert plan.residual.rating is Rating.MEDIUM and plan.next_deadline == a2.due
+    assert plan.residual.rating is Rating.MEDIUM
+    assert plan.next_deadline == a2.due
     first = fire_timers(plan, a2.due, policy=POLICY, calendar=CALENDAR)
     [overdue] = first.events
-    assert isinstance(overdue, ActionOverdue) and (overdue.action_id, overdue.level) == ("A2", 1)
+    assert isinstance(overdue, ActionOverdue)
+    assert (overdue.action_id, overdue.level) == ("A2", 1)
     assert overdue.next_alert == pendulum.datetime(2026, 9, 22, 17, tz=SHANGHAI)  # +8 business h
     late = fire_timers(
         first.aggregate,
@@ -223,14 +235,17 @@ def test_accepting_a_serious_risk_needs_the_named_role_and_leaves_it_untouched_o
         )
     with pytest.raises(PermissionDenied, match="accepted"):
         close(risk, CloseReason.ACCEPTED, PM, MONDAY.add(hours=2), policy=POLICY)
-    assert risk.status == "assessed" and risk.plan is None
+    assert risk.status == "assessed"
+    assert risk.plan is None
     accepted = plan_response(
         risk, Strategy.ACCEPT, SPONSOR, MONDAY.add(hours=2), policy=POLICY, calendar=CALENDAR
     ).aggregate
-    assert accepted.plan is not None and accepted.plan.strategy is Strategy.ACCEPT
+    assert accepted.plan is not None
+    assert accepted.plan.strategy is Strategy.ACCEPT
     low = assessed(1, 2)
     closed = close(low, CloseReason.ACCEPTED, PM, MONDAY.add(hours=2), policy=POLICY).aggregate
-    assert closed.status == "closed" and closed.next_deadline is None
+    assert closed.status == "closed"
+    assert closed.next_deadline is None
 
 
 def test_only_a_triggered_risk_is_resolved_and_reassessing_a_closed_one_reopens_it() -> None:
@@ -254,16 +269,16 @@ def test_only_a_triggered_risk_is_resolved_and_reassessing_a_closed_one_reopens_
         policy=POLICY,
         calendar=CALENDAR,
     )
-    assert back.aggregate.status == "assessed" and back.events[0].reopened  # type: ignore[attr-defined]
-    assert back.aggregate.closed_reason is None and back.aggregate.review_due is not None
+    assert back.aggregate.status == "assessed"
+    assert back.events[0].reopened
+    assert back.aggregate.closed_reason is None
+    assert back.aggregate.review_due is not None
 
 
 def test_who_may_assess_comes_from_the_policy() -> None:
-    from clientflow.core import HasRole
-    from clientflow.risks import RiskPermissions
 
     strict = RiskPolicy(permissions=RiskPermissions(assess=HasRole("risk_manager")))
-    with pytest.raises(PermissionDenied, match="li.wei may not assess risk RSK-1"):
+    with pytest.raises(PermissionDenied, match=r"li\.wei may not assess risk RSK-1"):
         assess(identified(), PM, MONDAY, probability=2, impact=2, policy=strict, calendar=CALENDAR)
     manager = Actor("sun.li", {"risk_manager"})
     assert (
@@ -275,8 +290,6 @@ def test_who_may_assess_comes_from_the_policy() -> None:
 
 
 def test_events_survive_json_and_rebuild_the_same_risk() -> None:
-    from clientflow.core import rebuild
-    from clientflow.risks import apply
 
     decision = _planned()
     risk = decision.aggregate  # type: ignore[attr-defined]
@@ -287,7 +300,6 @@ def test_events_survive_json_and_rebuild_the_same_risk() -> None:
 
 
 def _history_of(risk: object) -> list[object]:
-    from clientflow.risks import identify
 
     first = identify(
         "RSK-1",
@@ -366,7 +378,6 @@ def test_reports_rank_by_exposure_and_find_the_gaps() -> None:
 
 
 def test_the_csv_export_cannot_run_formulas_in_a_spreadsheet() -> None:
-    from clientflow.risks import identify
 
     evil = identify(
         "RSK-6",

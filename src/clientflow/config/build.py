@@ -402,11 +402,17 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         )
     )
     given_risks = _section(data, "risks")
-    risk_policy = (
-        _guard("risks", problems, partial(_risks, given_risks, risk_permissions), given_risks)
-        if given_risks is not None
-        else risks.RiskPolicy(permissions=risk_permissions)
-    )
+    risk_calendar = None if given_risks is None else given_risks["calendar"]
+    risk_calendar = None if risk_calendar is INVALID else risk_calendar
+    _reference(risk_calendar, names("calendars"), "risks.calendar", "calendar", problems)
+    if given_risks is None:
+        risk_policy = risks.RiskPolicy(permissions=risk_permissions)
+    elif INVALID in given_risks.values():  # already reported; the calendar is still checked
+        risk_policy = cast(risks.RiskPolicy, INVALID)
+    else:
+        risk_policy = _guard(
+            "risks", problems, partial(_risks, given_risks, risk_permissions), given_risks
+        )
     given_notify = _section(data, "notify")
     notifications = (
         None
@@ -429,6 +435,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         override,
         notifications,
         risk_policy,
+        risk_calendar,
     )
 
 

@@ -96,6 +96,9 @@ class Rules:
     """The ``[notify]`` section: channels and routes (see :mod:`clientflow.notify`)."""
     risks: RiskPolicy = RiskPolicy()
     """The ``[risks]`` section and ``[permissions.risks]``: matrix, reviews, permissions."""
+    risk_calendar: str | None = None
+    """The calendar risk reviews and actions run on (``[risks] calendar``); ``None``: the
+    client's own."""
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
@@ -139,6 +142,13 @@ class Rules:
     def calendar_for(self, client_id: str) -> BusinessCalendar:
         """The calendar of a client (see :meth:`calendar_name`)."""
         return self.calendars[self.calendar_name(client_id)]
+
+    def risk_calendar_for(self, client_id: str) -> BusinessCalendar:
+        """The calendar a client's risk reviews and response actions run on: the team's
+        (``[risks] calendar``) if the rules name one, else the client's."""  # noqa: D205, D209
+        if self.risk_calendar is not None:
+            return self.calendars[self.risk_calendar]
+        return self.calendar_for(client_id)
 
     def schedule_for(self, client_id: str) -> cadence.Schedule:
         """The shared cadence Schedule on a client's calendar."""
@@ -191,7 +201,7 @@ class Rules:
             feedback.kind(lambda item: self.calendar_for(item.client)),
             feedback.surveys_kind(lambda surveys: self.surveys, follow_up_open),
             cadence.kind(lambda plan: self.schedule_for(plan.client)),
-            risks.kind(lambda risk: self.calendar_for(risk.client), lambda risk: self.risks),
+            risks.kind(lambda risk: self.risk_calendar_for(risk.client), lambda risk: self.risks),
         )
 
     def sla_clocks(

@@ -307,6 +307,12 @@ RISKS = Table(
         ),
         "action_repeat": Field(BusinessDuration(), default="8h"),
         "accept_from": Field(Choice(_values(risks.Rating)), default="high"),
+        "calendar": Field(
+            Text(
+                "The calendar reviews and response actions run on (the team's); by default"
+                " each client's own."
+            )
+        ),
         "categories": Field(
             Seq(Text(), single=True),
             default=[],
@@ -314,6 +320,7 @@ RISKS = Table(
     },
     "Risk register: scales (labels, lowest first), rating bands, review intervals,"
     " the issue a triggered risk opens, extra categories.",
+    partial=True,
 )
 
 ITEM = Table(

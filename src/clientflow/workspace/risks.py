@@ -103,7 +103,7 @@ class RiskService(Service[Risk]):
     ) -> Result[Risk]:
         def step(risk: Risk, now: pendulum.DateTime) -> Decision[Risk]:
             if calendar:
-                options["calendar"] = self._workspace.rules.calendar_for(risk.client)
+                options["calendar"] = self._workspace.rules.risk_calendar_for(risk.client)
             return command(risk, *args, by, now, policy=self._policy, **options)  # type: ignore[no-any-return]
 
         return self._act(risk_id, step, at, key)
@@ -236,6 +236,9 @@ class RiskService(Service[Risk]):
                     )
                 ]
             )
+        if key is not None and self._workspace.store.recall(f"{key}.risk") is not None:
+            # Done before: the engine answers with the first result, nothing is re-checked.
+            return self._act(risk_id, lambda risk, now: Decision(risk, ()), at, f"{key}.risk")
         risk = self.get(risk_id)
         when = self._when(at, self._workspace.clock.now())
         chosen = priority or risks.issue_priority(risk, self._policy)
