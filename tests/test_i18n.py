@@ -4,6 +4,7 @@ speaks Chinese (issue 14, foundations)."""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import string
@@ -42,6 +43,31 @@ def test_the_template_holds_every_message_the_code_marks() -> None:
         )
     }
     assert found == _template()
+
+
+def _marked_anywhere() -> set[str]:
+    """Every literal passed to a gettext function, read from the syntax tree, which
+    (unlike the extractor) also sees calls inside f-strings."""
+    found = set()
+    for path in (ROOT / "src" / "clientflow").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            first = node.args[0]
+            if (
+                name in KEYWORDS
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
+                found.add(first.value)
+    return found
+
+
+def test_no_marked_message_hides_where_the_extractor_cannot_see_it() -> None:
+    """A _("...") inside an f-string is never extracted, so it would never be translated:
+    every literal the code marks, wherever it is, must be in the template."""
+    assert _marked_anywhere() - _template() == set()
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 import icalendar
@@ -85,12 +85,15 @@ def weekly_report(
     *,
     week_start: dt.datetime,
     lang: Language | None = None,
+    risk_lines: Sequence[str] = (),
 ) -> str:
     """A weekly report skeleton in the seeds' structure: completed this week, current
     state, next week's plan, risks and issues (本周完成 / 当前状态 / 下周计划 / 风险与问题).
 
     Filled from the week's outbound touchpoints, the plan's due and overdue items, and
-    next week's schedule, in ``lang`` (English); the PM writes the rest.
+    next week's schedule, in ``lang`` (English); the PM writes the rest. ``risk_lines``
+    open the risks-and-issues section: the top risks the client may see, from
+    :func:`clientflow.risks.client_lines` (cadence does not read the register itself).
     """  # noqa: D205
     lang = lang or language("en")
     _ = lang.gettext
@@ -150,7 +153,8 @@ def weekly_report(
         for o, i in sorted(following, key=lambda p: p[0].at)
     ] or ["- " + _("nothing scheduled")]
     lines += ["", _("Risks and issues")]
-    lines += late or ["- " + _("(none recorded: add the project's risks and open issues)")]
+    found = [f"- {line}" for line in risk_lines] + late
+    lines += found or ["- " + _("(none recorded: add the project's risks and open issues)")]
     return "\n".join(lines) + "\n"
 
 

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 import attrs
 import pendulum
 
-from clientflow import cadence, changes, escalation, feedback
+from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.config import Rules
 from clientflow.core import BusinessCalendar, to_utc
 from clientflow.reports.portfolio import Portfolio
 
-__all__ = ["ClientHealth", "WeekScore", "health"]
+__all__ = ["ClientHealth", "RiskLine", "WeekScore", "health"]
 
 _MISSED = frozenset({"overdue", "missed"})
 _KEPT = frozenset({"satisfied", "satisfied_late"})
@@ -60,12 +60,38 @@ class OverdueCommunication:
 
 
 @attrs.frozen
+class RiskLine:
+    """One of a client's top open risks, as the report lists it."""
+
+    id: str
+    title: str
+    rating: str
+    score: int
+    exposure: changes.Money | None
+    owner: str
+
+    @classmethod
+    def of(cls, risk: risks.Risk) -> RiskLine:
+        """The line of one risk (an unassessed risk has rating ``""`` and score 0)."""
+        current = risk.current
+        return cls(
+            risk.id,
+            risk.title,
+            "" if current is None else current.rating.value,
+            0 if current is None else current.score,
+            None if current is None else current.exposure,
+            risk.owner,
+        )
+
+
+@attrs.frozen
 class ClientHealth:
     """How one client stands at ``at``; percentages are ``None`` where nothing was measured.
 
     ``rating`` is ``"healthy"``, ``"watch"`` or ``"at risk"``: at risk with an open
     escalation, SLA compliance under 80 %, NPS below 0 or scope creep; watch with an
-    overdue communication, SLA compliance under 95 % or a falling CSAT.
+    overdue communication, SLA compliance under 95 %, a falling CSAT, a risk review
+    overdue or a high or critical risk without a response plan.
     """
 
     client: str
@@ -94,6 +120,16 @@ class ClientHealth:
     contact deadline does not give back."""
     assignment_target_hours: float | None = None
     """The rules' target for that wait (the negative path's ``assign``, from receipt)."""
+    risk_map: risks.HeatMap | None = None
+    """Open risks per probability x impact cell; ``None`` when the client has no risks."""
+    top_risks: tuple[RiskLine, ...] = ()
+    """The open risks that matter most: by money exposure, then by score (five)."""
+    risks_without_plan: tuple[str, ...] = ()
+    """Open risks with no response plan yet, highest score first."""
+    overdue_risk_reviews: tuple[str, ...] = ()
+    """Open risks whose review is overdue, the longest overdue first."""
+    serious_unplanned: bool = False
+    """Whether a high or critical risk has no response plan."""
 
     @property
     def sla_compliance(self) -> float | None:
@@ -116,6 +152,8 @@ class ClientHealth:
             self.overdue_communications
             or (compliance is not None and compliance < 95)
             or (self.csat_delta is not None and self.csat_delta < 0)
+            or self.overdue_risk_reviews
+            or self.serious_unplanned
         ):
             return "watch"
         return "healthy"
@@ -229,6 +267,8 @@ def health(
     report = []
     for client in ids:
         known = rules.clients.get(client)
+        register = [risk for risk in portfolio.risks if risk.client == client]
+        unplanned = risks.without_plan(register)
         issues = [issue for issue in portfolio.issues if issue.client == client]
         items = [item for item in portfolio.feedback if item.client == client]
         requests = [
@@ -288,6 +328,14 @@ def health(
                 # pendulum's Duration cannot be divided by a timedelta: go through seconds
                 assignment_target_hours=rules.feedback.targets.negative.assign.total_seconds()
                 / 3600,
+                risk_map=risks.heat_map(register, rules.risks.matrix) if register else None,
+                top_risks=tuple(RiskLine.of(risk) for risk in risks.top_risks(register)),
+                risks_without_plan=tuple(risk.id for risk in unplanned),
+                overdue_risk_reviews=tuple(r.id for r in risks.overdue_reviews(register, now)),
+                serious_unplanned=any(
+                    risk.rating is not None and risk.rating.rank >= risks.Rating.HIGH.rank
+                    for risk in unplanned
+                ),
             )
         )
     return tuple(report)

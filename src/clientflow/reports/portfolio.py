@@ -11,6 +11,7 @@ from clientflow.changes import ChangeRequest
 from clientflow.escalation import Issue
 from clientflow.feedback import ContactSurveys, Feedback
 from clientflow.ports import Query, Store
+from clientflow.risks import Risk
 
 __all__ = ["Portfolio"]
 
@@ -24,6 +25,7 @@ class Portfolio:
     feedback: tuple[Feedback, ...] = ()
     surveys: tuple[ContactSurveys, ...] = ()
     plans: tuple[CommunicationPlan, ...] = ()
+    risks: tuple[Risk, ...] = ()
 
     @classmethod
     def from_store(
@@ -70,13 +72,16 @@ class Portfolio:
             of(Feedback),
             of(ContactSurveys),
             of(CommunicationPlan),
+            of(Risk),
         )
 
     def clients(self) -> set[str]:
-        """Clients named by issues, feedback and plans (change requests name projects)."""
+        """Clients named by issues, feedback, plans and risks (change requests name
+        projects)."""  # noqa: D205, D209
         return {
             *(issue.client for issue in self.issues),
             *(item.client for item in self.feedback),
             *(surveys.client for surveys in self.surveys),
             *(plan.client for plan in self.plans),
+            *(risk.client for risk in self.risks),
         }

@@ -13,6 +13,8 @@ from html import escape
 from clientflow.i18n import N_, Language, language
 from clientflow.reports.columns import fit
 from clientflow.reports.health import ClientHealth, WeekScore
+from clientflow.reports.heatmap import heat_map_json, heat_map_svg, heat_map_text
+from clientflow.risks import RATING_WORDS, Rating
 
 __all__ = ["to_html", "to_json", "to_text"]
 
@@ -68,9 +70,11 @@ def to_text(report: Sequence[ClientHealth], *, lang: Language | None = None) -> 
     lines.append("")
     for row in report:
         findings = _findings(row, lang)
-        if findings:
+        if findings or row.risk_map is not None:
             lines.append(f"{row.name}:")
             lines += [f"  - {finding}" for finding in findings]
+        if row.risk_map is not None and row.risk_map.total:
+            lines += [f"    {line}" for line in heat_map_text(row.risk_map, lang)]
     return "\n".join(lines) + "\n"
 
 
@@ -116,6 +120,51 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
                 "feedback waited a median {wait:.1f} business hours for an owner (target"
                 " {target:g} h; the contact deadline counts from receipt)"
             ).format(wait=wait, target=target)
+        )
+    found += _risk_findings(row, lang)
+    return found
+
+
+def _risk_findings(row: ClientHealth, lang: Language) -> list[str]:
+    _ = lang.gettext
+    found = []
+    if row.risk_map is not None:
+        counts = row.risk_map.by_rating()
+        shown = ", ".join(
+            f"{counts[rating]} {_(RATING_WORDS[rating])}"
+            for rating in reversed(Rating)
+            if counts[rating]
+        )
+        found.append(
+            lang.ngettext("{n} open risk", "{n} open risks", row.risk_map.total).format(
+                n=row.risk_map.total
+            )
+            + (f" ({shown})" if shown else "")
+        )
+    for top in row.top_risks[:3]:
+        rating = _(RATING_WORDS[Rating(top.rating)]) if top.rating else _("not assessed yet")
+        exposure = (
+            ""
+            if top.exposure is None
+            else ", "
+            + _("exposure {amount}").format(
+                amount=lang.money(top.exposure.amount, top.exposure.currency)
+            )
+        )
+        found.append(
+            _("top risk {id} {title}: {rating}{exposure}").format(
+                id=top.id, title=top.title, rating=rating, exposure=exposure
+            )
+        )
+    if row.risks_without_plan:
+        found.append(
+            _("risks without a response plan: {risks}").format(
+                risks=", ".join(row.risks_without_plan)
+            )
+        )
+    if row.overdue_risk_reviews:
+        found.append(
+            _("risk reviews overdue: {risks}").format(risks=", ".join(row.overdue_risk_reviews))
         )
     return found
 
@@ -169,6 +218,27 @@ def to_json(report: Sequence[ClientHealth]) -> str:
                         }
                         for w in row.weeks
                     ],
+                },
+                "risks": {
+                    "heat_map": None if row.risk_map is None else heat_map_json(row.risk_map),
+                    "top": [
+                        {
+                            "id": top.id,
+                            "title": top.title,
+                            "rating": top.rating or None,
+                            "score": top.score,
+                            "exposure": None
+                            if top.exposure is None
+                            else {
+                                "amount": str(top.exposure.amount),
+                                "currency": top.exposure.currency,
+                            },
+                            "owner": top.owner,
+                        }
+                        for top in row.top_risks
+                    ],
+                    "without_plan": list(row.risks_without_plan),
+                    "overdue_reviews": list(row.overdue_risk_reviews),
                 },
                 "scope": {
                     "open_changes": row.open_changes,
@@ -250,9 +320,10 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         for v in (100, 50, 0, -50, -100)
     )
     first, last = lang.date(weeks[0].week), lang.date(weeks[-1].week)
+    name = lang.gettext("CSAT and NPS by week")
     return (
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(lang.gettext("CSAT and NPS by week"))}">'
+        f'aria-label="{escape(name)}">'
         f"{grid}"
         f"{path([(w.csat, w.csat_answers) for w in weeks], '#1565c0', 'CSAT %')}"
         f"{path([(w.nps, w.nps_answers) for w in weeks], '#8e24aa', 'NPS')}"
@@ -275,7 +346,8 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
 def _scope_bars(row: ClientHealth, lang: Language) -> str:
     _ = lang.gettext
     if row.scope_cost_percent is None or row.scope_threshold_percent is None:
-        return f'<p class="muted">{escape(_("No baseline in the rules."))}</p>'
+        missing = _("No baseline in the rules.")
+        return f'<p class="muted">{escape(missing)}</p>'
     width, scale = (
         300,
         max(
@@ -299,9 +371,10 @@ def _scope_bars(row: ClientHealth, lang: Language) -> str:
             f'<text x="{74 + length:.1f}" y="{y + 13}" font-size="11">{value:+.1f}%</text>'
         )
     limit = 70 + row.scope_threshold_percent * (width - 130) / scale
+    name = _("Scope change")
     return (
         f'<svg class="bars" viewBox="0 0 {width} 64" role="img" '
-        f'aria-label="{escape(_("Scope change"))}">'
+        f'aria-label="{escape(name)}">'
         f"{''.join(bars)}"
         f'<line x1="{limit:.1f}" x2="{limit:.1f}" y1="2" y2="62" stroke="#333" '
         'stroke-dasharray="3 2"/>'
@@ -328,7 +401,7 @@ table.summary{border-collapse:collapse;margin:16px 0;background:#fff}
 .card{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:16px}
 .card h2{font-size:17px;margin:0 0 8px;display:flex;justify-content:space-between}
 .row{display:flex;gap:16px;align-items:flex-start}
-.donut{width:92px;height:92px}.chart{width:330px;height:145px}.bars{width:300px;height:64px}
+.donut{width:92px;height:92px}.heat{margin-top:8px}.chart{width:330px;height:145px}.bars{width:300px;height:64px}
 .caption,.legend{font-size:11px;color:#616161;text-align:center}
 ul{margin:6px 0 0 18px;padding:0}
 """
@@ -374,17 +447,19 @@ def to_html(
 def _card(row: ClientHealth, lang: Language) -> str:
     _ = lang.gettext
     findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row, lang))
-    calm = f"<li>{escape(_('Nothing needs attention.'))}</li>"
+    calm_text, met, kept = _("Nothing needs attention."), _("SLA met"), _("comms on time")
+    calm = f"<li>{escape(calm_text)}</li>"
     return (
         f'<section class="card"><h2>{escape(row.name)}'
         f'<span class="badge" style="background:{_COLOURS[row.rating]}">'
         f"{escape(_(_RATINGS[row.rating]))}</span></h2>"
         '<div class="row">'
-        f"<div>{_donut(row.sla_compliance, _('SLA met'))}</div>"
-        f"<div>{_donut(row.communications_on_time, _('comms on time'))}</div>"
+        f"<div>{_donut(row.sla_compliance, met)}</div>"
+        f"<div>{_donut(row.communications_on_time, kept)}</div>"
         f"<div>{_line_chart(row.weeks, lang)}</div>"
         "</div>"
         f"{_scope_bars(row, lang)}"
+        f"{'' if row.risk_map is None else heat_map_svg(row.risk_map, lang)}"
         f"<ul>{findings or calm}</ul>"
         "</section>"
     )

@@ -52,8 +52,10 @@ from clientflow.risks.model import (
 )
 from clientflow.risks.policy import ISSUE_PRIORITY, REVIEW_EVERY, RiskPermissions, RiskPolicy
 from clientflow.risks.register import (
+    RATING_WORDS,
     REGISTER_COLUMNS,
     HeatMap,
+    client_lines,
     heat_map,
     overdue_reviews,
     register_csv,
@@ -70,6 +72,7 @@ __all__ = [
     "KIND_NAME",
     "OPEN_STATES",
     "PROBABILITY",
+    "RATING_WORDS",
     "REGISTER_COLUMNS",
     "REVIEW_EVERY",
     "TABLE",
@@ -99,6 +102,7 @@ __all__ = [
     "Strategy",
     "apply",
     "assess",
+    "client_lines",
     "close",
     "complete_action",
     "describe",

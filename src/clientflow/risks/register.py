@@ -9,11 +9,14 @@ from collections.abc import Iterable, Mapping
 import attrs
 import pendulum
 
-from clientflow.risks.model import Matrix, Rating, Risk
+from clientflow.i18n import N_, Language, language
+from clientflow.risks.model import Matrix, Rating, Risk, Strategy
 
 __all__ = [
+    "RATING_WORDS",
     "REGISTER_COLUMNS",
     "HeatMap",
+    "client_lines",
     "heat_map",
     "overdue_reviews",
     "register_csv",
@@ -237,3 +240,44 @@ def register_csv(risks: Iterable[Risk]) -> str:
     for row in register_rows(risks):
         writer.writerow([_cell(row[column]) for column in REGISTER_COLUMNS])
     return out.getvalue()
+
+
+RATING_WORDS = {
+    Rating.LOW: N_("low"),
+    Rating.MEDIUM: N_("medium"),
+    Rating.HIGH: N_("high"),
+    Rating.CRITICAL: N_("critical"),
+}
+"""Each rating as a message id, for client-facing text."""
+STRATEGY_WORDS = {
+    Strategy.AVOID: N_("avoid"),
+    Strategy.MITIGATE: N_("mitigate"),
+    Strategy.TRANSFER: N_("transfer"),
+    Strategy.ACCEPT: N_("accept"),
+}
+
+
+def client_lines(risks: Iterable[Risk], lang: Language | None = None, count: int = 5) -> list[str]:
+    """The top open risks the client may see, one line each, in ``lang`` (English):
+    what could happen, its rating, and what the team does about it. Internal risks
+    (``client_visible=False``) never appear.
+
+    >>> client_lines([])
+    []
+    """  # noqa: D205
+    lang = lang or language("en")
+    _ = lang.gettext
+    lines = []
+    for risk in top_risks(risks, count, client_view=True):
+        rating = _("not assessed yet") if risk.rating is None else _(RATING_WORDS[risk.rating])
+        response = (
+            _("response being planned")
+            if risk.plan is None
+            else _("response: {strategy}").format(strategy=_(STRATEGY_WORDS[risk.plan.strategy]))
+        )
+        lines.append(
+            _("{title}: {rating} risk, {response}").format(
+                title=risk.title, rating=rating, response=response
+            )
+        )
+    return lines
