@@ -1,0 +1,130 @@
+"""Risks in the health report (text, JSON, HTML) and in the weekly report, per locale."""
+
+from __future__ import annotations
+
+import json
+
+import pendulum
+
+import clientflow
+from clientflow import ManualClock
+from clientflow.cadence import CommunicationPlan, Schedule, create_plan, weekly_report
+from clientflow.core import Money
+from clientflow.i18n import language
+from clientflow.reports import Portfolio, health, to_html, to_json, to_text
+from clientflow.risks import PlannedAction, client_lines
+from clientflow.workspace import Workspace
+from tests.risks.test_workspace import LI, START, rules_data
+
+AT = START.add(days=30)
+
+
+def _register() -> Workspace:
+    ws = clientflow.open("memory://", rules_data(), clock=ManualClock(START))
+    specs = [
+        ("RSK-1", "Vendor delivers the export late", 4, 4, "80000", True),
+        ("RSK-2", "Key tester on leave in October", 3, 4, None, True),
+        ("RSK-3", "Our margin on the fixed price", 3, 3, None, False),
+    ]
+    for risk_id, title, p, i, cost, visible in specs:
+        ws.risks.identify(
+            risk_id,
+            by=LI,
+            client="acme",
+            project="data-migration",
+            title=title,
+            owner="li.wei",
+            category="schedule",
+            cause="c",
+            event="e",
+            effect="f",
+            client_visible=visible,
+        )
+        ws.risks.assess(
+            risk_id,
+            by=LI,
+            probability=p,
+            impact=i,
+            likelihood="0.5" if cost else None,
+            cost=Money(cost, "USD") if cost else None,
+        )
+    ws.risks.plan_response(
+        "RSK-1",
+        by=LI,
+        strategy="mitigate",
+        actions=[PlannedAction("A1", "Second DBA", "chen.jie", pendulum.duration(hours=8))],
+    )
+    return ws
+
+
+def _row(ws: Workspace) -> object:
+    [row] = health(Portfolio.from_store(ws.store), ws.rules, AT, clients=["acme"])
+    return row
+
+
+def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> None:
+    ws = _register()
+    row = _row(ws)
+    assert row.rating == "watch"  # type: ignore[attr-defined]  # RSK-2 is high without a plan
+    text = to_text([row])  # type: ignore[list-item]
+    assert "3 open risks (1 critical, 1 high, 1 medium)" in text
+    assert "top risk RSK-1 Vendor delivers the export late: critical, exposure $40,000.00" in text
+    assert "risks without a response plan: RSK-2, RSK-3" in text
+    assert "risk reviews overdue: RSK-1, RSK-2, RSK-3" in text  # weekly/fortnightly/monthly
+    grid = text.split("probability \\ impact", 1)[1].splitlines()
+    assert grid[3].split() == ["4", ".", ".", ".", "1", "."]
+    assert grid[4].split() == ["3", ".", ".", "1", "1", "."]
+    data = json.loads(to_json([row]))["clients"][0]["risks"]  # type: ignore[list-item]
+    assert data["heat_map"]["rows"][1] == [0, 0, 0, 1, 0]
+    assert data["heat_map"]["by_rating"] == {"low": 0, "medium": 1, "high": 1, "critical": 1}
+    assert data["top"][0] == {
+        "id": "RSK-1",
+        "title": "Vendor delivers the export late",
+        "rating": "critical",
+        "score": 16,
+        "exposure": {"amount": "40000.00", "currency": "USD"},
+        "owner": "li.wei",
+    }
+    page = to_html([row], lang=language("zh_CN"))  # type: ignore[list-item]
+    assert '<svg class="heat"' in page
+    assert 'aria-label="风险热力图"' in page
+    assert "3 项未关闭风险" in page
+    assert "重点风险 RSK-1「Vendor delivers the export late」" in page
+
+
+def test_a_client_without_risks_shows_no_heat_map() -> None:
+    ws = clientflow.open("memory://", rules_data(), clock=ManualClock(START))
+    [row] = health(Portfolio.from_store(ws.store), ws.rules, AT, clients=["acme"])
+    assert row.risk_map is None
+    assert '<svg class="heat"' not in to_html([row])
+    assert json.loads(to_json([row]))["clients"][0]["risks"]["heat_map"] is None
+
+
+def test_the_weekly_report_lists_only_risks_the_client_may_see() -> None:
+    ws = _register()
+    lines = client_lines(ws.risks.register("acme"), language("zh_CN"))
+    assert lines == [
+        "Vendor delivers the export late：严重风险，应对策略：减轻",
+        "Key tester on leave in October：高风险，应对计划制定中",
+    ]
+    schedule = Schedule(ws.rules.calendar_for("acme"))
+    plan: CommunicationPlan = create_plan(
+        "PLAN-1",
+        client="acme",
+        project="data-migration",
+        timezone="America/New_York",
+        items=(),
+        schedule=schedule,
+        actor=LI,
+        now=START,
+    ).aggregate
+    report = weekly_report(
+        plan,
+        schedule,
+        week_start=START,
+        lang=language("zh_CN"),
+        risk_lines=lines,
+    )
+    section = report.split("风险与问题", 1)[1]
+    assert "Vendor delivers the export late" in section
+    assert "Our margin" not in report
