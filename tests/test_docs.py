@@ -38,6 +38,7 @@ PAGE_OF = {
     "changes": "changes.md",
     "escalation": "escalation.md",
     "feedback": "feedback.md",
+    "risks": "risks.md",
     "surveys": "feedback.md",
 }
 

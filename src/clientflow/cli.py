@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pendulum
 
-from clientflow import __version__, cadence, changes, escalation, feedback
+from clientflow import __version__, cadence, changes, escalation, feedback, risks
 from clientflow.config import Rules, json_schema, load_rules, rules_from_dict
 from clientflow.config.revisions import records_codec, rules_in_force
 from clientflow.core import (
@@ -277,6 +277,7 @@ DIAGRAMS: dict[str, TransitionTable] = {
     "changes": changes.TABLE,
     "escalation": escalation.TABLE,
     "feedback": feedback.TABLE,
+    "risks": risks.TABLE,
     "surveys": feedback.SURVEY_TABLE,
 }
 """Each workflow's transition table, by the name the ``diagram`` command takes."""
