@@ -62,10 +62,14 @@ def test_demo_simulates_the_portfolio_and_reports_its_health(
     assert fired["feedback follow-ups overdue (escalated)"] > 0
     assert fired["approval deadlines passed (escalated)"] > 0
     assert fired["communications overdue"] > 0
+    assert fired["risk reviews missed"] > 0  # ACME's, over National Day; Northwind's unplanned
+    assert fired["risk response actions overdue (escalated)"] > 0
     rows = dict(re.findall(r"^(\w+ \w+)\s+(healthy|watch|at risk) ", output, flags=re.MULTILINE))
     assert rows["Northwind Logistics"] == "at risk"
     assert rows["Sakura Insurance"] == "healthy"
     assert "scope creep: approved changes add" in output
+    assert "risks without a response plan: RSK-NW-1" in output
+    assert "top risk RSK-LOTUS-1 Change requests keep widening the scope: critical" in output
     store = SQLiteStore(url.removeprefix("sqlite:///"), demo_rules().codec())
     assert store.integrity_check() == "ok"
     assert len(store.feed(limit=100_000)) > 1000

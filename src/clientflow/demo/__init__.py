@@ -1,9 +1,9 @@
 """The ``clientflow demo``: real calendars, then a 90-day portfolio run by the engine.
 
 Four clients in Shanghai, New York, London and Tokyo; their issues, feedback, change
-requests and communication plans are scripted (seeded, so every run is the same) and
+requests, communication plans and risks are scripted (seeded, so every run is the same) and
 the engine's sweep fires SLA warnings, escalations, overdue follow-ups, approval
-deadlines and missed communications as simulated time passes. The rules come from the
+deadlines, missed communications and risk reviews as simulated time passes. The rules come from the
 ``rules.toml`` shipped beside this module; the store is whatever URL is given.
 """
 
@@ -19,6 +19,7 @@ import pendulum
 from clientflow.config import Rules, load_rules
 from clientflow.core import ManualClock
 from clientflow.demo.calendars import Echo, show_calendars
+from clientflow.demo.register import seed_risks
 from clientflow.demo.scenario import seed
 from clientflow.demo.simulation import Simulation
 from clientflow.i18n import N_, Language, language
@@ -47,6 +48,8 @@ _SHOWN = {
     "OccurrenceOverdue": N_("communications overdue"),
     "SilenceDetected": N_("silences (no outbound contact)"),
     "ReplyOwed": N_("client messages awaiting a reply too long"),
+    "ReviewMissed": N_("risk reviews missed"),
+    "ActionOverdue": N_("risk response actions overdue (escalated)"),
 }
 
 
@@ -74,6 +77,7 @@ def run(
     try:
         sim = Simulation(workspace, START)
         seed(sim, DAYS, random.Random(2026))
+        seed_risks(sim)
         echo(
             "\n"
             + _("2. {days} days of four client relationships, swept hourly by the engine").format(
@@ -94,7 +98,13 @@ def run(
         # every event raises its aggregate's version by one
         events = sum(
             aggregate.version
-            for group in (portfolio.issues, portfolio.feedback, portfolio.changes, portfolio.plans)
+            for group in (
+                portfolio.issues,
+                portfolio.feedback,
+                portfolio.changes,
+                portfolio.plans,
+                portfolio.risks,
+            )
             for aggregate in group
         )
         echo(

@@ -121,7 +121,7 @@ class ClientHealth:
     assignment_target_hours: float | None = None
     """The rules' target for that wait (the negative path's ``assign``, from receipt)."""
     risk_map: risks.HeatMap | None = None
-    """Open risks per probability x impact cell; ``None`` when the client has no risks."""
+    """Open risks per probability x impact cell; ``None`` when the client has none open."""
     top_risks: tuple[RiskLine, ...] = ()
     """The open risks that matter most: by money exposure, then by score (five)."""
     risks_without_plan: tuple[str, ...] = ()
@@ -248,6 +248,11 @@ def _assignment_wait(
     return statistics.median(waits) if waits else None
 
 
+def _open_map(register: list[risks.Risk], rules: Rules) -> risks.HeatMap | None:
+    grid = risks.heat_map(register, rules.risks.matrix)
+    return grid if grid.total or grid.unassessed else None
+
+
 def health(
     portfolio: Portfolio,
     rules: Rules,
@@ -328,7 +333,7 @@ def health(
                 # pendulum's Duration cannot be divided by a timedelta: go through seconds
                 assignment_target_hours=rules.feedback.targets.negative.assign.total_seconds()
                 / 3600,
-                risk_map=risks.heat_map(register, rules.risks.matrix) if register else None,
+                risk_map=_open_map(register, rules),
                 top_risks=tuple(RiskLine.of(risk) for risk in risks.top_risks(register)),
                 risks_without_plan=tuple(risk.id for risk in unplanned),
                 overdue_risk_reviews=tuple(r.id for r in risks.overdue_reviews(register, now)),
