@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from clientflow.ports import Store
+from clientflow.ports import Query, Store
 from clientflow.storage import SQLiteStore
 from clientflow.testing import SQLStoreContract, sample_codec
 
@@ -23,3 +24,29 @@ class TestSQLiteStore(SQLStoreContract):
 
     def reopen(self, store: Store) -> Store:
         return SQLiteStore(self.path, sample_codec())
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (Query(kind="risk", client="client-7", open=True), "client"),
+        (Query(kind="risk", owner="li.wei"), "owner"),
+        (Query(kind="risk"), "kind"),
+    ],
+)
+def test_a_query_of_one_client_or_owner_reads_their_rows_not_the_whole_kind(
+    tmp_path: Path, query: Query, index: str
+) -> None:
+    """Without statistics SQLite picked the kind index for kind + client and read every
+    aggregate of that kind; the client's (or owner's) index must serve such a query."""
+    store = SQLiteStore(str(tmp_path / "plan.db"), sample_codec())
+    store.create_schema()
+    where, params = store._where(query)
+    with sqlite3.connect(tmp_path / "plan.db") as db:
+        plan = db.execute(
+            f"EXPLAIN QUERY PLAN SELECT priority, COUNT(*) FROM clientflow_aggregates"
+            f" WHERE {where} GROUP BY priority",
+            params,
+        ).fetchall()
+    assert f"USING INDEX clientflow_aggregates_{index} " in " ".join(str(step) for step in plan)
+    store.close()

@@ -9,7 +9,15 @@ import pendulum
 
 from clientflow.core import DomainEvent, EventRegistry, ValidationError
 from clientflow.risks.machine import TABLE
-from clientflow.risks.model import Action, Assessment, CloseReason, Rating, ResponsePlan, Risk
+from clientflow.risks.model import (
+    Action,
+    Assessment,
+    CloseReason,
+    Rating,
+    ResponsePlan,
+    Risk,
+    next_timer,
+)
 
 __all__ = [
     "EVENTS",
@@ -231,10 +239,15 @@ def apply(risk: Risk | None, event: DomainEvent) -> Risk:
         raise ValidationError("event", "risk.identified as the first event", got=event.event_type)
     if not isinstance(event, _Change):
         raise ValidationError("event", "a risk event", got=type(event).__name__)
-    changed = attrs.evolve(
-        risk,
-        version=event.aggregate_version,
-        status=TABLE.target(risk.status, type(event).transition),
-        **_changes(risk, event),
+    status = TABLE.target(risk.status, type(event).transition)
+    changes = _changes(risk, event)
+    # One evolve, the next deadline computed from the fields as they will be.
+    deadline = next_timer(
+        status,
+        changes.get("plan", risk.plan),
+        changes.get("review_due", risk.review_due),
+        changes.get("review_alerted", risk.review_alerted),
     )
-    return attrs.evolve(changed, next_deadline=changed.timers())
+    return attrs.evolve(
+        risk, version=event.aggregate_version, status=status, next_deadline=deadline, **changes
+    )

@@ -318,12 +318,22 @@ class Risk:
 
     def timers(self) -> pendulum.DateTime | None:
         """When the sweep next has something to raise: a missed review, an overdue action."""
-        if self.status == "closed":
-            return None
-        times = [a.next_alert for a in self.open_actions() if a.next_alert is not None]
-        if self.review_due is not None and not self.review_alerted:
-            times.append(self.review_due)
-        return min(times) if times else None
+        return next_timer(self.status, self.plan, self.review_due, self.review_alerted)
+
+
+def next_timer(
+    status: str,
+    plan: ResponsePlan | None,
+    review_due: pendulum.DateTime | None,
+    review_alerted: bool,
+) -> pendulum.DateTime | None:
+    """A risk's next deadline from the fields it depends on (see :meth:`Risk.timers`)."""
+    if status == "closed":
+        return None
+    times = [] if plan is None else [a.next_alert for a in plan.actions if a.next_alert and a.open]
+    if review_due is not None and not review_alerted:
+        times.append(review_due)
+    return min(times) if times else None
 
 
 def exposures(risks: Iterable[Risk]) -> list[tuple[Risk, Money]]:

@@ -173,6 +173,11 @@ class Executor(Protocol):
 class SQLStore(ABC):
     """A store on any SQL database; subclasses supply transactions and error translation."""
 
+    _kind_beside_narrower = "kind"
+    """How a query names ``kind`` when it also gives a client or owner: a planner without
+    statistics (SQLite) may otherwise pick the kind index and scan every aggregate of
+    that kind; SQLite spells "not through an index" ``+kind``."""
+
     def __init__(self, codec: Codec, dialect: Dialect, *, prefix: str, label: str) -> None:
         if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             raise ValidationError(
@@ -987,10 +992,12 @@ class SQLStore(ABC):
     def _where(self, query: Query) -> tuple[str, dict[str, object]]:
         clauses: list[str] = []
         params: dict[str, object] = {}
+        narrower = query.client is not None or query.owner is not None
         for name in ("kind", "client", "project", "owner"):
             value = getattr(query, name)
             if value is not None:
-                clauses.append(f"{name} = :{name}")
+                column = self._kind_beside_narrower if name == "kind" and narrower else name
+                clauses.append(f"{column} = :{name}")
                 params[name] = value
         if query.status is not None:
             names = [f"status_{n}" for n in range(len(query.status))]

@@ -61,6 +61,8 @@ class SQLiteStore(SQLStore):
     3
     """
 
+    _kind_beside_narrower = "+kind"
+
     def __init__(
         self,
         path: str | Path,
