@@ -164,8 +164,10 @@ def test_a_retried_trigger_opens_one_issue(ws: Workspace) -> None:
 def test_a_refused_trigger_opens_no_issue(ws: Workspace) -> None:
     _vendor_risk(ws)
     ws.risks.assess("RSK-1", by=LI, probability=4, impact=4)
-    with pytest.raises(PermissionDenied, match="has role sponsor"):
-        ws.risks.close("RSK-1", by=LI, reason="accepted")  # critical: the sponsor accepts
+    with pytest.raises(
+        PermissionDenied, match=r"as accepted \(critical\): rule 'has role client-sp"
+    ):
+        ws.risks.close("RSK-1", by=LI, reason="accepted")  # the rules name who may accept
     with pytest.raises(clientflow.ValidationError, match="priority"):
         ws.risks.trigger("RSK-1", by=LI, issue_id="ISS-1", note="x", priority="P9")
     assert ws.issues.list() == []
