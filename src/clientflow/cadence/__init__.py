@@ -28,8 +28,8 @@ from clientflow.cadence.events import (
     TouchpointRecorded,
     apply,
 )
-from clientflow.cadence.exports import AgendaEntry, agenda, to_ical, weekly_report
-from clientflow.cadence.greetings import holiday_greetings
+from clientflow.cadence.exports import AgendaEntry, agenda, monthly_agenda, to_ical, weekly_report
+from clientflow.cadence.greetings import greeting_text, holiday_greetings
 from clientflow.cadence.kind import KIND_NAME, kind
 from clientflow.cadence.machine import OCCURRENCE_TABLE, TABLE, OccurrenceMachine, PlanMachine
 from clientflow.cadence.model import (
@@ -75,8 +75,10 @@ __all__ = [
     "archive",
     "create_plan",
     "fire_alerts",
+    "greeting_text",
     "holiday_greetings",
     "kind",
+    "monthly_agenda",
     "next_deadline",
     "record_touchpoint",
     "remove_item",

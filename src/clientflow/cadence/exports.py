@@ -9,12 +9,12 @@ import attrs
 import icalendar
 import pendulum
 
-from clientflow.cadence.model import CommunicationPlan, Direction
+from clientflow.cadence.model import CommunicationPlan, Direction, ItemKind
 from clientflow.cadence.policy import Occurrence, Schedule, touchpoints_between
 from clientflow.core import to_utc, zone
-from clientflow.i18n import N_, Language, language
+from clientflow.i18n import N_, Language, Templates, language
 
-__all__ = ["AgendaEntry", "agenda", "to_ical", "weekly_report"]
+__all__ = ["AgendaEntry", "agenda", "monthly_agenda", "to_ical", "weekly_report"]
 
 
 def to_ical(
@@ -86,6 +86,7 @@ def weekly_report(
     week_start: dt.datetime,
     lang: Language | None = None,
     risk_lines: Sequence[str] = (),
+    templates: Templates | None = None,
 ) -> str:
     """A weekly report skeleton in the seeds' structure: completed this week, current
     state, next week's plan, risks and issues (本周完成 / 当前状态 / 下周计划 / 风险与问题).
@@ -94,6 +95,8 @@ def weekly_report(
     next week's schedule, in ``lang`` (English); the PM writes the rest. ``risk_lines``
     open the risks-and-issues section: the top risks the client may see, from
     :func:`clientflow.risks.client_lines` (cadence does not read the register itself).
+    The layout is the template ``weekly_report.txt.j2`` (a host may override it, see
+    :class:`~clientflow.i18n.Templates`).
     """  # noqa: D205
     lang = lang or language("en")
     _ = lang.gettext
@@ -108,24 +111,14 @@ def weekly_report(
         return _(_CHANNELS.get(value, value))
 
     done = [
-        tp for tp in touchpoints_between(plan, start, end) if tp.direction is Direction.OUTBOUND
-    ]
-    lines = [
-        _("Weekly report: {client} / {project}").format(client=plan.client, project=plan.project),
-        _("Week of {date}").format(date=start.in_timezone(plan.timezone).format("YYYY-MM-DD")),
-        "",
-        _("Completed this week"),
-    ]
-    lines += [
-        "- "
-        + _("{when} {channel}: {summary}").format(
+        _("{when} {channel}: {summary}").format(
             when=local(tp.at),
             channel=channel(tp.channel.value),
             summary=tp.summary or _kind(tp.kind),
         )
-        for tp in done
-    ] or ["- " + _("(nothing recorded)")]
-    lines += ["", _("Current state")]
+        for tp in touchpoints_between(plan, start, end)
+        if tp.direction is Direction.OUTBOUND
+    ]
     state, late = [], []
     for item in plan.items:
         for occurrence in schedule.statuses(plan, item, start, end):
@@ -135,27 +128,104 @@ def weekly_report(
                     status=_(_STATUS[occurrence.status]),
                     when=local(occurrence.at),
                 )
-                state.append(f"- {line}")
+                state.append(line)
                 if occurrence.status != "due":
-                    late.append(f"- {line}")
-    lines += state or ["- " + _("all scheduled communication on track")]
-    lines += ["", _("Next week's plan")]
+                    late.append(line)
     following = [
         (occurrence, item)
         for item in plan.items
         for occurrence in schedule.between(item, plan.timezone, end, end.add(days=7))
     ]
-    lines += [
-        "- "
-        + _("{when} {item} ({channel}, {owner})").format(
-            when=local(o.at), item=i.label(), channel=channel(i.channel.value), owner=i.owner
-        )
-        for o, i in sorted(following, key=lambda p: p[0].at)
-    ] or ["- " + _("nothing scheduled")]
-    lines += ["", _("Risks and issues")]
-    found = [f"- {line}" for line in risk_lines] + late
-    lines += found or ["- " + _("(none recorded: add the project's risks and open issues)")]
-    return "\n".join(lines) + "\n"
+    return (templates or Templates()).render(
+        "weekly_report.txt.j2",
+        lang,
+        client=plan.client,
+        project=plan.project,
+        week=start.in_timezone(plan.timezone).format("YYYY-MM-DD"),
+        done=done,
+        state=state,
+        following=[
+            _("{when} {item} ({channel}, {owner})").format(
+                when=local(o.at), item=i.label(), channel=channel(i.channel.value), owner=i.owner
+            )
+            for o, i in sorted(following, key=lambda p: p[0].at)
+        ],
+        risks=[*risk_lines, *late],
+    )
+
+
+def monthly_agenda(
+    plan: CommunicationPlan,
+    schedule: Schedule,
+    *,
+    month: dt.date,
+    lang: Language | None = None,
+    issues: Sequence[str] = (),
+    changes: Sequence[str] = (),
+    risks: Sequence[str] = (),
+    feedback: Sequence[str] = (),
+    templates: Templates | None = None,
+) -> str:
+    """The agenda of the monthly client meeting (月度会议) for ``month`` (any day of it).
+
+    From the plan: the month's meeting (its first ``meeting`` item occurrence, in the
+    client's time zone), last month in review (outbound contact kept and missed), and
+    next month's communications. The other sections take finished lines the host (or
+    ``ws.plans.monthly_agenda``) gathers from the other workflows. Rendered from the
+    template ``monthly_agenda.txt.j2`` in ``lang`` (English).
+    """
+    lang = lang or language("en")
+    _ = lang.gettext
+    zone = plan.timezone
+    first = pendulum.datetime(month.year, month.month, 1, tz=zone)
+    start, end = to_utc(first, "month"), to_utc(first.add(months=1), "month")
+    before = to_utc(first.subtract(months=1), "month")
+    meetings = sorted(
+        occurrence.at
+        for item in plan.items
+        if item.kind is ItemKind.MEETING
+        for occurrence in schedule.between(item, zone, start, end)
+    )
+    kept = sum(
+        tp.direction is Direction.OUTBOUND for tp in touchpoints_between(plan, before, start)
+    )
+    review = [
+        lang.ngettext(
+            "{n} outbound contact with the client", "{n} outbound contacts with the client", kept
+        ).format(n=kept)
+    ]
+    for item in plan.items:
+        for occurrence in schedule.statuses(plan, item, before, start):
+            if occurrence.status in ("overdue", "missed"):
+                review.append(
+                    _("{item} {status} (was due {when})").format(
+                        item=item.label(),
+                        status=_(_STATUS[occurrence.status]),
+                        when=lang.instant(occurrence.at, zone),
+                    )
+                )
+    following: dict[str, int] = {}
+    for item in plan.items:
+        count = len(schedule.between(item, zone, end, to_utc(first.add(months=2), "month")))
+        if count:
+            following[item.label()] = count
+    return (templates or Templates()).render(
+        "monthly_agenda.txt.j2",
+        lang,
+        client=plan.client,
+        project=plan.project,
+        month=lang.month(month),
+        meeting=lang.instant(meetings[0], zone) if meetings else "",
+        review=review,
+        issues=list(issues),
+        changes=list(changes),
+        risks=list(risks),
+        feedback=list(feedback),
+        following=[
+            lang.ngettext("{item}: {n} time", "{item}: {n} times", n).format(item=label, n=n)
+            for label, n in following.items()
+        ],
+    )
 
 
 @attrs.frozen

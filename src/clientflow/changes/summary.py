@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from clientflow.changes.model import ChangeRequest, Impact, Outcome, Priority
-from clientflow.i18n import N_, Language, language
+from clientflow.i18n import N_, Language, Templates, language
 
 __all__ = ["ImpactSummary", "impact_summary"]
 
@@ -90,23 +90,13 @@ class ImpactSummary:
         data["milestones"] = list(self.milestones)
         return data
 
-    def text(self) -> str:
-        """The message a PM sends the client."""
-        _ = language(self.locale).gettext
-        lines = [
-            _("Change request {id}: {title}").format(id=self.change_id, title=self.title),
-            _("Schedule: {schedule}").format(schedule=self.schedule),
-            _("Cost: {cost}; effort: {effort}").format(cost=self.cost, effort=self.effort),
-            _("Risk: {risk}. Scope: {scope}. Priority: {priority}.").format(
-                risk=self.risk, scope=self.scope, priority=self.priority
-            ),
-        ]
-        if self.milestones:
-            lines.append(
-                _("Milestones affected: {milestones}").format(milestones=", ".join(self.milestones))
-            )
-        lines.append(_("Status: {status}").format(status=self.status))
-        return "\n".join(lines)
+    def text(self, templates: Templates | None = None) -> str:
+        """The message a PM sends the client, from the template ``impact_summary.txt.j2``
+        (``templates`` finds a host's own version first)."""  # noqa: D205, D209
+        text = (templates or Templates()).render(
+            "impact_summary.txt.j2", language(self.locale), **self.as_dict()
+        )
+        return text.rstrip("\n")
 
 
 def impact_summary(

@@ -56,6 +56,8 @@ class _HolidayDates(Protocol):
 
     def items(self) -> ItemsView[dt.date, str]: ...
 
+    def get(self, key: dt.date) -> str | None: ...
+
 
 def _dates(value: Iterable[dt.date]) -> frozenset[dt.date]:
     return frozenset(value)
@@ -109,9 +111,12 @@ _COUNTRY = re.compile(r"[A-Z]{2,3}")
 _SUBDIVISION = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
-def country_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> _HolidayDates:
+def country_holidays(
+    country: str, subdivision: str | None, years: Iterable[int], *, language: str | None = None
+) -> _HolidayDates:
     """The ``holidays`` package's holidays of a country (and subdivision) in ``years``.
 
+    Named in ``language`` when the package has it for that country (else its default).
     The code is checked first: the package looks codes up as attributes of its module,
     so an unchecked name such as ``"country_holidays"`` would reach unrelated functions.
     """
@@ -125,7 +130,7 @@ def country_holidays(country: str, subdivision: str | None, years: Iterable[int]
         raise ValidationError("subdivision", "a subdivision code such as 'ENG'", got=subdivision)
     try:
         found: _HolidayDates = holidays.country_holidays(
-            country, subdiv=subdivision, years=list(years)
+            country, subdiv=subdivision, years=list(years), language=language
         )
     except (NotImplementedError, AttributeError, TypeError):
         # The package answers an unknown code with NotImplementedError, but a code that

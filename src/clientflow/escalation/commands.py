@@ -7,6 +7,7 @@ escalation policy.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pendulum
@@ -753,12 +754,15 @@ def _fire_one(
             why = f"{metric.replace('_', ' ')} {state} (due {due_at})"
             # Measured from when the threshold was due, not from when the sweep ran.
             raised = policy.raise_to(run.issue.escalation, why, trigger, when, calendar)
-            facts = {
+            facts: dict[str, Any] = {
                 "trigger": trigger,
                 "metric": metric,
                 "fraction": fraction,
                 "due": clock.deadline,
             }
+            if not breach:
+                left = calendar.elapsed(when, clock.deadline) / dt.timedelta(hours=1)
+                facts["left_hours"] = round(left, 2)
             _escalate(run, policy, raised, why, facts)
         return True
     current = issue.escalation

@@ -273,6 +273,8 @@ class ClientNotified(_Change):
     due: pendulum.DateTime | None = None
     count: int | None = None
     hours: float | None = None
+    left_hours: float | None = None
+    """Business hours left to the deadline when an SLA warning was due."""
     note: str = ""
     paused: bool = False
 

@@ -60,6 +60,7 @@ from clientflow.feedback.machine import (
     FeedbackMachine,
     SurveyMachine,
 )
+from clientflow.feedback.messages import survey_invitation, thank_you_note
 from clientflow.feedback.metrics import (
     Metrics,
     Trend,
@@ -157,9 +158,11 @@ __all__ = [
     "response_rate",
     "satisfaction",
     "schedule_periodic",
+    "survey_invitation",
     "surveys_id",
     "surveys_kind",
     "thank",
+    "thank_you_note",
     "trend",
     "triage",
 ]

@@ -34,6 +34,10 @@ def _why(notice: ClientNotified, lang: Language, timezone: str) -> str:
         return _("{metric} breached (due {due})").format(metric=metric, due=due)
     if notice.trigger == "sla warning":
         percent = round((notice.fraction or 0) * 100)
+        if notice.left_hours is not None:
+            return _("{metric} at {percent}% (due {due}, {left})").format(
+                metric=metric, percent=percent, due=due, left=lang.business_left(notice.left_hours)
+            )
         return _("{metric} at {percent}% (due {due})").format(
             metric=metric, percent=percent, due=due
         )

@@ -10,7 +10,9 @@ import json
 from collections.abc import Sequence
 from html import escape
 
-from clientflow.i18n import N_, Language, language
+from markupsafe import Markup
+
+from clientflow.i18n import N_, Language, Templates, language
 from clientflow.reports.columns import fit
 from clientflow.reports.health import ClientHealth, WeekScore
 from clientflow.reports.heatmap import heat_map_json, heat_map_svg, heat_map_text
@@ -408,58 +410,69 @@ ul{margin:6px 0 0 18px;padding:0}
 
 
 def to_html(
-    report: Sequence[ClientHealth], *, title: str | None = None, lang: Language | None = None
+    report: Sequence[ClientHealth],
+    *,
+    title: str | None = None,
+    lang: Language | None = None,
+    templates: Templates | None = None,
 ) -> str:
     """A self-contained HTML page: a summary table and one card of charts per client, in
-    ``lang`` (English), with the page's ``lang`` attribute set accordingly."""  # noqa: D205, D209
+    ``lang`` (English), with the page's ``lang`` attribute set accordingly.
+
+    The page is the template ``health_report.html.j2`` (autoescaped); a host may restyle
+    it with its own version (see :class:`~clientflow.i18n.Templates`).
+    """  # noqa: D205
     lang = lang or language("en")
     _ = lang.gettext
-    title = _("Client health") if title is None else title
-    at = report[0].at.format("YYYY-MM-DD HH:mm") + " UTC" if report else ""
-    rows = "".join(
-        f"<tr><td>{escape(r.name)}</td>"
-        f'<td><span class="badge" style="background:{_COLOURS[r.rating]}">'
-        f"{escape(_(_RATINGS[r.rating]))}</span></td>"
-        f"<td>{_pct(r.sla_compliance)}</td><td>{len(r.open_escalations)}</td>"
-        f"<td>{len(r.overdue_communications)}</td><td>{_score(r.csat, r.csat_delta)}</td>"
-        f"<td>{_score(r.nps, r.nps_delta)}</td><td>{r.open_changes}</td></tr>"
+    rows = [
+        {
+            "name": r.name,
+            "colour": _COLOURS[r.rating],
+            "rating": _(_RATINGS[r.rating]),
+            "sla": _pct(r.sla_compliance),
+            "escalations": len(r.open_escalations),
+            "overdue": len(r.overdue_communications),
+            "csat": _score(r.csat, r.csat_delta),
+            "nps": _score(r.nps, r.nps_delta),
+            "pending": r.open_changes,
+        }
         for r in report
-    )
-    cards = "".join(_card(row, lang) for row in report)
-    headers = "".join(
-        f"<th>{escape(_(label))}</th>"
+    ]
+    headers = [
+        _(label)
         for label in (
             N_("Client"), N_("Rating"), N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
             N_("CSAT (30-day change)"), N_("NPS (30-day change)"), N_("Changes pending"),
         )
-    )  # fmt: skip
-    return (
-        f'<!DOCTYPE html><html lang="{lang.locale.replace("_", "-")}"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title>"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{_CSS}</style></head><body>"
-        f'<h1>{escape(title)}</h1><div class="muted">{at}</div>'
-        f'<table class="summary"><tr>{headers}</tr>'
-        f'{rows}</table><div class="cards">{cards}</div></body></html>\n'
+    ]  # fmt: skip
+    return (templates or Templates()).render(
+        "health_report.html.j2",
+        lang,
+        html_lang=lang.locale.replace("_", "-"),
+        title=_("Client health") if title is None else title,
+        at=report[0].at.format("YYYY-MM-DD HH:mm") + " UTC" if report else "",
+        css=Markup(_CSS),
+        headers=headers,
+        rows=rows,
+        cards=[_card(row, lang) for row in report],
     )
 
 
-def _card(row: ClientHealth, lang: Language) -> str:
+def _card(row: ClientHealth, lang: Language) -> dict[str, object]:
+    """One client's card: its charts are markup this module drew (safe), the rest text."""
     _ = lang.gettext
-    findings = "".join(f"<li>{escape(finding)}</li>" for finding in _findings(row, lang))
-    calm_text, met, kept = _("Nothing needs attention."), _("SLA met"), _("comms on time")
-    calm = f"<li>{escape(calm_text)}</li>"
-    return (
-        f'<section class="card"><h2>{escape(row.name)}'
-        f'<span class="badge" style="background:{_COLOURS[row.rating]}">'
-        f"{escape(_(_RATINGS[row.rating]))}</span></h2>"
-        '<div class="row">'
-        f"<div>{_donut(row.sla_compliance, met)}</div>"
-        f"<div>{_donut(row.communications_on_time, kept)}</div>"
-        f"<div>{_line_chart(row.weeks, lang)}</div>"
-        "</div>"
-        f"{_scope_bars(row, lang)}"
-        f"{'' if row.risk_map is None else heat_map_svg(row.risk_map, lang)}"
-        f"<ul>{findings or calm}</ul>"
-        "</section>"
-    )
+    extras = [_scope_bars(row, lang)]
+    if row.risk_map is not None:
+        extras.append(heat_map_svg(row.risk_map, lang))
+    return {
+        "name": row.name,
+        "colour": _COLOURS[row.rating],
+        "rating": _(_RATINGS[row.rating]),
+        "charts": [
+            Markup(_donut(row.sla_compliance, _("SLA met"))),
+            Markup(_donut(row.communications_on_time, _("comms on time"))),
+            Markup(_line_chart(row.weeks, lang)),
+        ],
+        "extras": [Markup(extra) for extra in extras],
+        "findings": _findings(row, lang),
+    }
