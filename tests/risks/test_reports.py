@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pendulum
@@ -128,3 +129,34 @@ def test_the_weekly_report_lists_only_risks_the_client_may_see() -> None:
     section = report.split("风险与问题", 1)[1]
     assert "Vendor delivers the export late" in section
     assert "Our margin" not in report
+
+
+def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> None:
+    data = rules_data()
+    data["clients"]["acme"]["locale"] = "zh_CN"
+    ws = clientflow.open("memory://", data, clock=ManualClock(START))
+    ws.plans.create("PLAN-acme", by=LI, client="acme", project="data-migration")
+    anna = clientflow.Actor("anna", {"client"})
+    ws.issues.report(
+        "ACME-1", by=anna, client="acme", project="data-migration", title="导出失败",
+        priority="P2", owner="chen.jie",
+    )  # fmt: skip
+    ws.issues.escalate("ACME-1", by=LI, reason="客户要求")
+    ws.feedback.receive(
+        "FB-1", by=anna, client="acme", project="data-migration", contact="anna",
+        channel="survey", csat=5, nps=9, at=START.subtract(days=5),
+    )  # fmt: skip
+    ws.risks.identify(
+        "RSK-1", by=LI, client="acme", project="data-migration", title="供应商延期交付",
+        owner="li.wei", category="vendor", cause="c", event="e", effect="f",
+    )  # fmt: skip
+    ws.risks.assess("RSK-1", by=LI, probability=3, impact=4)
+    agenda = ws.plans.monthly_agenda("PLAN-acme", month=dt.date(2026, 10, 1)).splitlines()
+    assert agenda[0] == "月度会议：acme / data-migration，2026年10月"
+    assert "   - ACME-1 导出失败 (P2) 已升级至第 1 级" in agenda
+    assert "   - 供应商延期交付：高风险，应对计划制定中" in agenda
+    assert "   - CSAT 100 %，NPS +100（1 份回答）" in agenda
+    report = ws.plans.weekly_report("PLAN-acme", week_start=START)
+    assert "风险与问题\n- 供应商延期交付：高风险，应对计划制定中\n" in report
+    english = ws.plans.weekly_report("PLAN-acme", week_start=START, lang=language("en"))
+    assert "- 供应商延期交付: high risk, response being planned" in english

@@ -14,7 +14,9 @@ from clientflow.config import Rules
 from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, to_utc
 from clientflow.engine import Result
 from clientflow.feedback import Channel, ContactSurveys, Feedback, Sentiment, Trigger
+from clientflow.i18n import Language, Templates, language
 from clientflow.ports import Query
+from clientflow.workspace import briefings
 from clientflow.workspace.base import Service
 from clientflow.workspace.inputs import enum_of, touchpoint_from
 
@@ -290,6 +292,61 @@ class PlanService(Service[CommunicationPlan]):
 
     def _schedule(self, plan: CommunicationPlan) -> cadence.Schedule:
         return self._workspace.rules.schedule_for(plan.client)
+
+    def _reader(self, plan: CommunicationPlan, lang: Language | None) -> Language:
+        return lang or language(self._workspace.rules.reader(plan.client)[0])
+
+    def weekly_report(
+        self,
+        plan_id: str,
+        *,
+        week_start: dt.datetime,
+        lang: Language | None = None,
+        templates: Templates | None = None,
+    ) -> str:
+        """The week's report skeleton (本周完成 / 当前状态 / 下周计划 / 风险与问题) in the
+        client's language (``lang`` overrides), its risks section opened by the top risks
+        the client may see (see :func:`clientflow.cadence.weekly_report`)."""  # noqa: D205, D209
+        plan = self.get(plan_id)
+        reader = self._reader(plan, lang)
+        return cadence.weekly_report(
+            plan,
+            self._schedule(plan),
+            week_start=week_start,
+            lang=reader,
+            risk_lines=briefings.risk_lines(self._workspace, plan.client, reader),
+            templates=templates,
+        )
+
+    def monthly_agenda(
+        self,
+        plan_id: str,
+        *,
+        month: dt.date,
+        lang: Language | None = None,
+        templates: Templates | None = None,
+    ) -> str:
+        """The monthly meeting's agenda (月度会议) in the client's language: the plan's
+        review and next month, the client's open issues, changes awaiting a decision,
+        visible risks and last month's satisfaction (see
+        :func:`clientflow.cadence.monthly_agenda`)."""  # noqa: D205, D209
+        plan = self.get(plan_id)
+        reader = self._reader(plan, lang)
+        first = pendulum.datetime(month.year, month.month, 1, tz=plan.timezone)
+        client, ws = plan.client, self._workspace
+        return cadence.monthly_agenda(
+            plan,
+            self._schedule(plan),
+            month=month,
+            lang=reader,
+            issues=briefings.issue_lines(ws, client, reader),
+            changes=briefings.change_lines(ws, client, reader),
+            risks=briefings.risk_lines(ws, client, reader),
+            feedback=briefings.feedback_lines(
+                ws, client, to_utc(first.subtract(months=1)), to_utc(first), reader
+            ),
+            templates=templates,
+        )
 
     def create(
         self,
