@@ -16,7 +16,6 @@ from pathlib import Path
 
 import attrs
 import pendulum
-from timing import median_ms, median_us
 
 from clientflow import Actor, BusinessCalendar
 from clientflow.core import Codec, rebuild
@@ -34,6 +33,7 @@ from clientflow.risks import (
     review,
 )
 from clientflow.storage import MemoryStore, SQLiteStore
+from timing import median_ms, median_us
 
 CALENDAR = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
 POLICY = RiskPolicy()
@@ -136,7 +136,8 @@ def heat_maps(count: int, postgres: str | None) -> None:
         _fill(sqlite, count)
         grid = from_rows(sqlite)
         assert grid.total == count, grid.total
-        print(f"  from SQLite's read side (one GROUP BY): {median_ms(lambda: from_rows(sqlite)):8.1f} ms")
+        rows = median_ms(lambda: from_rows(sqlite))
+        print(f"  from SQLite's read side (one GROUP BY): {rows:8.1f} ms")
         one = Query(kind="risk", client="client-7", open=True)
         client = median_ms(lambda: sqlite.counts(one, by="priority"))
         print(f"  one client of 1,000 (SQLite):           {client:8.1f} ms")
@@ -148,7 +149,8 @@ def heat_maps(count: int, postgres: str | None) -> None:
         pg.drop_schema()
         pg.create_schema()
         _fill(pg, count)
-        print(f"  from PostgreSQL's read side:            {median_ms(lambda: from_rows(pg)):8.1f} ms")
+        rows = median_ms(lambda: from_rows(pg))
+        print(f"  from PostgreSQL's read side:            {rows:8.1f} ms")
         pg.drop_schema()
         pg.close()
     print("target: <= 200 ms over 100,000 risks")
