@@ -48,11 +48,15 @@ from clientflow.feedback import (
 from clientflow.feedback import commands as feedback
 from clientflow.feedback import kind as feedback_kind
 from clientflow.ports import Store
+from clientflow.risks import CloseReason, PlannedAction, RiskPolicy, Strategy
+from clientflow.risks import commands as risks
+from clientflow.risks import kind as risk_kind
 from clientflow.storage import MemoryStore, SQLiteStore
 from tests.cadence import fixtures as plans
 from tests.changes import fixtures as crs
 from tests.escalation import fixtures as issues
 from tests.feedback import fixtures as fb
+from tests.risks import fixtures as rk
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 WHEN = pendulum.datetime(2026, 3, 2, 2)  # Monday 10:00 in Shanghai, 21:00 Sunday in New York
@@ -100,6 +104,10 @@ TEXT = {
     "plan",
     "release",
     "text",
+    "cause",
+    "event",
+    "effect",
+    "contingency",
 }
 NAMES = {"owner": "zhou.min", "client": "acme", "project": "portal", "contact": "anna"}
 
@@ -114,6 +122,7 @@ def _valid(workflow: str, name: str, now: pendulum.DateTime) -> st.SearchStrateg
             "changes": crs.CALENDAR,
             "issues": issues.CALENDAR,
             "feedback": fb.CALENDAR,
+            "risks": rk.CALENDAR,
         }.get(workflow),
         "schedule": plans.NY_SCHEDULE,
         "escalation": issues.LADDER,
@@ -122,6 +131,7 @@ def _valid(workflow: str, name: str, now: pendulum.DateTime) -> st.SearchStrateg
             "changes": crs.POLICY,
             "feedback": FeedbackPolicy(),
             "surveys": SurveyPolicy(),
+            "risks": RiskPolicy(),
         }.get(workflow),
         "directory": crs.DIRECTORY,
         "impact": crs.impact(),
@@ -153,11 +163,46 @@ def _valid(workflow: str, name: str, now: pendulum.DateTime) -> st.SearchStrateg
         return st.sampled_from([None, *Sentiment])
     if name == "delegations":
         return st.just(())
+    if name == "opened_from":
+        return st.sampled_from(["", "RSK-1", "bad id"])
+    if workflow == "risks":
+        found = _risk_value(name, now)
+        if found is not None:
+            return found
     if name in TEXT:
         return st.sampled_from(["fixed the export", "我们明天回复", ""])
     if name in table:
         return st.just(table[name])
     raise AssertionError(f"no value for parameter {name!r} of a {workflow} command")
+
+
+def _risk_value(name: str, now: pendulum.DateTime) -> st.SearchStrategy[object] | None:
+    """Values of the risk commands' own parameters (names other workflows use differently)."""
+    risk_values: dict[str, st.SearchStrategy[object]] = {
+        "probability": st.integers(0, 6),
+        "impact": st.integers(0, 6),
+        "category": st.sampled_from(["resource", "weather"]),
+        "likelihood": st.sampled_from([None, "0.4", "1.5", Decimal("0.25")]),
+        "cost": st.sampled_from([None, rk.Money("5000", "USD")]),
+        "schedule_days": st.sampled_from([None, 3, -1]),
+        "client_visible": st.booleans(),
+        "strategy": st.sampled_from(Strategy),
+        "reason": st.sampled_from(CloseReason),
+        "actions": st.sampled_from(
+            [
+                (),
+                (PlannedAction("A1", "Second DBA", "chen.jie", pendulum.duration(hours=8)),),
+                (PlannedAction("A1", "x", "y", now.add(days=2)),) * 2,
+                (PlannedAction("A1", "x", "y", "tomorrow"),),  # type: ignore[arg-type]
+            ]
+        ),
+        "trigger": st.sampled_from(["export not started", ""]),
+        "residual": st.sampled_from([None, (2, 3), (9, 9), (1,)]),
+        "action_id": st.sampled_from(["A1", "A9"]),
+        "issue_id": st.sampled_from(["ISS-1", "bad id"]),
+        "priority": st.sampled_from([None, "P2"]),
+    }
+    return risk_values.get(name)
 
 
 def _steps(workflow: str, key: str) -> list[Decision[Any]]:
@@ -225,6 +270,28 @@ def _steps(workflow: str, key: str) -> list[Decision[Any]]:
             feedback.assign(made[-1].aggregate, "zhou.min", fb.PM, WHEN, calendar=fb.CALENDAR)
         )
         return made
+    if workflow == "risks":
+        policy = RiskPolicy()
+        made = [
+            risks.identify(
+                key, client="acme", project="portal", title="Vendor late", owner="zhou.min",
+                category="resource", cause="one DBA", event="the export slips",
+                effect="delay the cut-over", policy=policy, actor=rk.PM, now=WHEN,
+            )
+        ]  # fmt: skip
+        made.append(
+            risks.assess(made[-1].aggregate, rk.PM, WHEN, probability=4, impact=4,
+                         policy=policy, calendar=rk.CALENDAR)
+        )  # fmt: skip
+        made.append(
+            risks.plan_response(
+                made[-1].aggregate, Strategy.MITIGATE, rk.PM, WHEN, policy=policy,
+                calendar=rk.CALENDAR,
+                actions=[PlannedAction("A1", "Second DBA", "chen.jie", pendulum.duration(hours=8))],
+            )
+        )  # fmt: skip
+        made.append(risks.start_monitoring(made[-1].aggregate, rk.PM, WHEN, policy=policy))
+        return made
     if workflow == "surveys":
         return [
             feedback.schedule_periodic(
@@ -280,6 +347,7 @@ WORKFLOWS: dict[str, tuple[Any, set[str], set[str]]] = {
         },
     ),
     "plans": (cadence, {"create_plan"}, set()),
+    "risks": (risks, {"identify"}, {"PlannedAction", "issue_priority"}),
 }
 
 
@@ -288,14 +356,18 @@ def _commands(workflow: str) -> list[str]:
     return sorted(set(module.__all__) - skipped)
 
 
+NOT_COMMANDS = frozenset({"surveys_id", "PlannedAction", "issue_priority"})
+"""Public names of the command modules that are helpers, not commands."""
+
+
 def test_the_fuzz_covers_every_public_command() -> None:
     """No public command of any workflow is left out of the fuzzing."""
     covered = {(WORKFLOWS[w][0].__name__, c) for w in WORKFLOWS for c in _commands(w)}
-    for module in (changes, escalation, feedback, cadence):
+    for module in (changes, escalation, feedback, cadence, risks):
         missing = {
             name
             for name in module.__all__
-            if (module.__name__, name) not in covered and name != "surveys_id"
+            if (module.__name__, name) not in covered and name not in NOT_COMMANDS
         }
         assert not missing, f"{module.__name__}: {sorted(missing)} are not fuzzed"
 
@@ -308,6 +380,7 @@ def _codec() -> Codec:
             feedback_kind(lambda item: fb.CALENDAR),
             surveys_kind(lambda record: SurveyPolicy(), lambda contact: False),
             cadence_kind(lambda plan: plans.NY_SCHEDULE),
+            risk_kind(lambda risk: rk.CALENDAR, lambda risk: RiskPolicy()),
         ]
     )
 
