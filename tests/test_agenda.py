@@ -12,7 +12,9 @@ import pendulum
 import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.demo import RULES_FILE, demo_rules
-from clientflow.reports import Portfolio, owner_agenda
+from clientflow.i18n import language
+from clientflow.reports import Portfolio, agenda_lines, owner_agenda
+from clientflow.risks import PlannedAction
 
 MONDAY = pendulum.datetime(2026, 3, 2, 2)  # 10:00 in Shanghai
 ANNA = Actor("anna", {"client"})
@@ -74,3 +76,32 @@ def test_a_report_within_its_grace_period_is_due_not_overdue() -> None:
         clock.set(friday.add(days=3, hours=-4))  # Monday 12:00: the grace has run out
         overdue = [e for e in _agenda(ws, "li.wei") if "status report" in e[2]]
         assert (True, "Weekly status report for lotus [overdue]") in [e[1:] for e in overdue]
+
+
+def test_risk_reviews_and_actions_reach_their_owners_agendas_in_their_language() -> None:
+    """The risk's owner reviews it; each action's owner does the action (chen.jie reads
+    Chinese, in Shanghai time, as the demo rules' [people] say)."""
+    li = Actor("li.wei", {"pm"})
+    clock = ManualClock(pendulum.datetime(2026, 9, 21, 2))
+    with clientflow.open("memory://", RULES_FILE, clock=clock) as ws:
+        ws.risks.identify(
+            "RSK-1", by=li, client="acme", project="acme-shop", title="Vendor late",
+            owner="li.wei", category="vendor", cause="c", event="e", effect="f",
+        )  # fmt: skip
+        ws.risks.assess("RSK-1", by=li, probability=4, impact=4)
+        ws.risks.plan_response(
+            "RSK-1", by=li, strategy="mitigate",
+            actions=[PlannedAction("A1", "Second DBA", "chen.jie", pendulum.duration(hours=4))],
+        )  # fmt: skip
+        rules = demo_rules()
+        locale, zone = rules.person_reader("chen.jie")
+        lang = language(locale)
+        clock.set(pendulum.datetime(2026, 9, 22, 2))
+        portfolio = Portfolio.from_store(ws.store, owner="chen.jie")
+        items = owner_agenda(portfolio, rules, owner="chen.jie", at=clock.now(), lang=lang)
+        assert agenda_lines(items, at=clock.now(), timezone=zone, lang=lang) == [
+            "已逾期：",
+            "  周一 09-21 15:00  风险 RSK-1 应对措施：Second DBA",  # 10:00 + 4h, lunch skipped
+        ]
+        mine = _agenda(ws, "li.wei")
+        assert ("RSK-1", False, "review risk RSK-1 (Vendor late)") in mine

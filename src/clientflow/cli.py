@@ -33,7 +33,15 @@ from clientflow.engine import Engine
 from clientflow.i18n import LOCALES, language
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
-from clientflow.reports import Portfolio, health, owner_agenda, to_html, to_json, to_text
+from clientflow.reports import (
+    Portfolio,
+    agenda_lines,
+    health,
+    owner_agenda,
+    to_html,
+    to_json,
+    to_text,
+)
 from clientflow.storage import SQLStore, open_store
 from clientflow.workspace import outputs_schema
 
@@ -191,45 +199,46 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
 @cli.command()
 @_STORE
 @click.option("--owner", required=True, help="Whose agenda: a person's id, e.g. li.wei.")
-@click.option("--timezone", default="UTC", show_default=True, help="The owner's time zone.")
+@click.option(
+    "--timezone",
+    default=None,
+    help="The owner's time zone (default: theirs in [people], else UTC).",
+)
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    default=None,
+    help="The language of the agenda (default: the owner's in [people], else en).",
+)
 @_NOW
 @_RULES
 def agenda(  # noqa: PLR0917 - click passes each option as an argument
     store_url: str,
     owner: str,
-    timezone: str,
+    timezone: str | None,
     days: int,
+    locale: str | None,
     now: str | None,
     rules_file: Path | None,
 ) -> None:
-    """What --owner has due today and this week: communications, issues, follow-ups."""
+    """What --owner has due today and this week: communications, issues, follow-ups, risks."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, rules):
         portfolio = _portfolio(store, owner=owner)
-    lines = _agenda(portfolio, rules, owner=owner, at=at, tz=timezone, days=days)
+    known_locale, known_zone = rules.person_reader(owner)
+    lang = language(locale or known_locale)
+    tz = timezone or known_zone
+    items = owner_agenda(portfolio, rules, owner=owner, at=at, days=days, timezone=tz, lang=lang)
+    lines = agenda_lines(items, at=at, timezone=tz, lang=lang)
     if not lines:
-        click.echo(f"Nothing due for {owner} in the next {days} days.")
+        click.echo(
+            lang.gettext("Nothing due for {owner} in the next {days} days.").format(
+                owner=owner, days=days
+            )
+        )
     for line in lines:
         click.echo(line)
-
-
-def _agenda(
-    portfolio: Portfolio, rules: Rules, *, owner: str, at: pendulum.DateTime, tz: str, days: int
-) -> list[str]:
-    items = owner_agenda(portfolio, rules, owner=owner, at=at, days=days, timezone=tz)
-    today = at.in_timezone(tz).date()
-    sections: dict[str, list[str]] = {"Overdue": [], "Today": [], "This week": []}
-    for item in items:
-        local = item.at.in_timezone(tz)
-        soon = "Today" if local.date() <= today else "This week"
-        section = "Overdue" if item.overdue else soon
-        sections[section].append(f"  {local.format('ddd MM-DD HH:mm')}  {item.text}")
-    lines = []
-    for section, entries in sections.items():
-        if entries:
-            lines.extend([f"{section}:", *entries])
-    return lines
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
-from clientflow.config.model import ClientRules, PlanTemplate, Rules
+from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
 from clientflow.core import (
     BusinessCalendar,
@@ -24,6 +24,7 @@ from clientflow.core import (
     ValidationError,
     WorkingHours,
     rule_from_names,
+    zone,
 )
 from clientflow.core.hours import WEEKDAYS
 
@@ -248,6 +249,12 @@ def _risks(data: Data, permissions: risks.RiskPermissions) -> risks.RiskPolicy:
     )
 
 
+def _person(person: str, data: Data) -> PersonRules:
+    if data["timezone"] is not None:
+        zone(data["timezone"])  # an unknown zone is refused here, at its key
+    return PersonRules(person, data["locale"], data["timezone"])
+
+
 def _item(data: Data) -> cadence.PlanItem:
     return cadence.PlanItem(
         data["id"],
@@ -413,6 +420,15 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         risk_policy = _guard(
             "risks", problems, partial(_risks, given_risks, risk_permissions), given_risks
         )
+    people = {
+        person: _guard(
+            f"people.{person}",
+            problems,
+            partial(_person, person, entry),
+            entry,
+        )
+        for person, entry in _sound(_section(data, "people")).items()
+    }
     given_notify = _section(data, "notify")
     notifications = (
         None
@@ -435,6 +451,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         override,
         notifications,
         risk_policy,
+        people,
         risk_calendar,
     )
 

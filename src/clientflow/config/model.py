@@ -25,7 +25,7 @@ from clientflow.feedback import OVERRIDE_SENTIMENT, FeedbackPolicy, SurveyPolicy
 from clientflow.notify import Notifications
 from clientflow.risks import RiskPolicy
 
-__all__ = ["ClientRules", "PlanTemplate", "Rules"]
+__all__ = ["ClientRules", "PersonRules", "PlanTemplate", "Rules"]
 
 
 @attrs.frozen
@@ -42,6 +42,16 @@ class ClientRules:
     projects: tuple[str, ...] = ()
     baseline: changes.Baseline | None = None
     locale: str = "en"
+
+
+@attrs.frozen
+class PersonRules:
+    """A team member: the language (``locale``) and time zone (``None``: UTC) of what is
+    addressed to them, such as their agenda."""  # noqa: D205, D209
+
+    id: str
+    locale: str = "en"
+    timezone: str | None = None
 
 
 @attrs.frozen
@@ -96,6 +106,8 @@ class Rules:
     """The ``[notify]`` section: channels and routes (see :mod:`clientflow.notify`)."""
     risks: RiskPolicy = RiskPolicy()
     """The ``[risks]`` section and ``[permissions.risks]``: matrix, reviews, permissions."""
+    people: Mapping[str, PersonRules] = attrs.field(factory=dict)
+    """The ``[people]`` section: each team member's language and time zone."""
     risk_calendar: str | None = None
     """The calendar risk reviews and actions run on (``[risks] calendar``); ``None``: the
     client's own."""
@@ -122,6 +134,14 @@ class Rules:
         if known is None:
             return "en", "UTC"
         return known.locale, self.calendar_for(client_id).timezone
+
+    def person_reader(self, person_id: str) -> tuple[str, str]:
+        """``(locale, time zone)`` a team member reads in (``("en", "UTC")`` for a person
+        the rules do not name)."""  # noqa: D205, D209
+        known = self.people.get(person_id)
+        if known is None:
+            return "en", "UTC"
+        return known.locale, known.timezone or "UTC"
 
     def client(self, client_id: str) -> ClientRules:
         """The rules of one client; :class:`NotFound` names the clients the file has."""

@@ -377,6 +377,14 @@ CLIENT = Table(
     "A client: the calendar its clocks run on and the policies that apply to it.",
 )
 
+PERSON = Table(
+    {
+        "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
+        "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
+    },
+    "A team member: the language and time zone of what is addressed to them (the agenda).",
+)
+
 _WHO = Seq(Text("party:owner / party:reporter, role:<name>, a person id, or anyone."), single=True)
 
 PERMISSIONS = Table(
@@ -488,6 +496,7 @@ RULES = Table(
         "directory": Field(
             Tables(Seq(Text(), single=True), "People by role, for approver groups.")
         ),
+        "people": Field(Tables(PERSON)),
         "permissions": Field(PERMISSIONS),
         "notify": Field(NOTIFY),
     },

@@ -62,6 +62,12 @@ class Language:
             return day.strftime("%a %d")
         return format_date(day, "EEE dd", locale=self.locale)
 
+    def weekday_date(self, day: dt.date) -> str:
+        """A weekday, month and day ("Mon 09-21", "周一 09-21")."""
+        if self.locale == "en":
+            return day.strftime("%a %m-%d")
+        return format_date(day, "EEE MM-dd", locale=self.locale)
+
     def month(self, day: dt.date) -> str:
         """The month of ``day`` ("October 2026", "2026年10月")."""
         return format_skeleton("yMMMM", day, locale=self.locale)

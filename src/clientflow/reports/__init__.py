@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clientflow.reports.agenda import AgendaItem, owner_agenda
+from clientflow.reports.agenda import AgendaItem, agenda_lines, owner_agenda
 from clientflow.reports.health import ClientHealth, OverdueCommunication, WeekScore, health
 from clientflow.reports.portfolio import Portfolio
 from clientflow.reports.render import to_html, to_json, to_text
@@ -13,6 +13,7 @@ __all__ = [
     "OverdueCommunication",
     "Portfolio",
     "WeekScore",
+    "agenda_lines",
     "health",
     "owner_agenda",
     "to_html",

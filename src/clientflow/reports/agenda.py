@@ -2,7 +2,8 @@
 
 Communications come from the plans' schedules, issues from their running SLA clocks
 (a breached clock stays on the agenda as overdue, whatever the escalation did since),
-feedback from its follow-up deadline.
+feedback from its follow-up deadline, risks from their review dates and the response
+actions the person owns. Texts are in the reader's language (``lang``).
 """
 
 from __future__ import annotations
@@ -16,17 +17,25 @@ from clientflow import cadence
 from clientflow.config import Rules
 from clientflow.core import to_utc
 from clientflow.escalation import OPEN_STATES
+from clientflow.i18n import N_, Language, language
 from clientflow.reports.portfolio import Portfolio
 
-__all__ = ["AgendaItem", "owner_agenda"]
+__all__ = ["AgendaItem", "agenda_lines", "owner_agenda"]
+
+_STATUS = {"overdue": N_("overdue"), "due": N_("due"), "missed": N_("missed")}
+_METRICS = {
+    "first_response": N_("first response"),
+    "resolution": N_("resolution"),
+    "next_reply": N_("next reply"),
+}
 
 
 @attrs.frozen
 class AgendaItem:
     """One obligation: what, for which client, due when (UTC), and whether it is late.
 
-    ``kind`` is ``"communication"``, ``"issue"`` or ``"feedback"``; ``aggregate_id`` the
-    plan, issue or feedback item it belongs to.
+    ``kind`` is ``"communication"``, ``"issue"``, ``"feedback"`` or ``"risk"``;
+    ``aggregate_id`` the plan, issue, feedback item or risk it belongs to.
     """
 
     at: pendulum.DateTime
@@ -45,6 +54,7 @@ def owner_agenda(
     at: dt.datetime,
     days: int = 7,
     timezone: str = "UTC",
+    lang: Language | None = None,
 ) -> tuple[AgendaItem, ...]:
     """What ``owner`` must do: everything overdue, and what falls due in ``days`` days.
 
@@ -52,6 +62,8 @@ def owner_agenda(
     period has passed (before that it is due, even if its time is earlier than
     ``at``); an issue is overdue when a running SLA clock has passed its deadline.
     """
+    lang = lang or language("en")
+    _ = lang.gettext
     now = to_utc(at, "at")
     until = now.add(days=days)
     found: list[AgendaItem] = []
@@ -70,7 +82,11 @@ def owner_agenda(
                     "communication",
                     entry.plan_id,
                     entry.client,
-                    f"{entry.title} for {entry.client} [{entry.status}]",
+                    _("{item} for {client} [{status}]").format(
+                        item=entry.title,
+                        client=entry.client,
+                        status=_(_STATUS.get(entry.status, entry.status)),
+                    ),
                 )
             )
     for issue in portfolio.issues:
@@ -84,7 +100,8 @@ def owner_agenda(
         if clock.deadline >= until:
             continue
         late = clock.deadline <= now
-        what = "breached" if late else "due"
+        what = _("{metric} breached") if late else _("{metric} due")
+        metric = _(_METRICS.get(clock.metric, clock.metric))
         found.append(
             AgendaItem(
                 clock.deadline,
@@ -92,8 +109,12 @@ def owner_agenda(
                 "issue",
                 issue.id,
                 issue.client,
-                f"issue {issue.id} ({issue.priority}, {issue.status}):"
-                f" {clock.metric.replace('_', ' ')} {what}",
+                _("issue {id} ({priority}, {status}): {what}").format(
+                    id=issue.id,
+                    priority=issue.priority,
+                    status=issue.status,
+                    what=what.format(metric=metric),
+                ),
             )
         )
     for item in portfolio.feedback:
@@ -106,7 +127,73 @@ def owner_agenda(
                     "feedback",
                     item.id,
                     item.client,
-                    f"feedback {item.id} from {item.client}: {item.status} step due",
+                    _("feedback {id} from {client}: {status} step due").format(
+                        id=item.id, client=item.client, status=item.status
+                    ),
                 )
             )
+    found += _risk_items(portfolio, owner, now, until, lang)
     return tuple(sorted(found, key=lambda entry: (entry.at, entry.aggregate_id)))
+
+
+def _risk_items(
+    portfolio: Portfolio,
+    owner: str,
+    now: pendulum.DateTime,
+    until: pendulum.DateTime,
+    lang: Language,
+) -> list[AgendaItem]:
+    """Reviews of the risks ``owner`` owns, and the response actions they own."""
+    _ = lang.gettext
+    found: list[AgendaItem] = []
+    for risk in portfolio.risks:
+        if risk.status == "closed":
+            continue
+        review = risk.review_due
+        if risk.owner == owner and review is not None and review < until:
+            found.append(
+                AgendaItem(
+                    review,
+                    review <= now,
+                    "risk",
+                    risk.id,
+                    risk.client,
+                    _("review risk {id} ({title})").format(id=risk.id, title=risk.title),
+                )
+            )
+        for action in risk.open_actions():
+            if action.owner == owner and action.due < until:
+                found.append(
+                    AgendaItem(
+                        action.due,
+                        action.due <= now,
+                        "risk",
+                        risk.id,
+                        risk.client,
+                        _("risk {id} response: {action}").format(id=risk.id, action=action.title),
+                    )
+                )
+    return found
+
+
+_SECTIONS = {"overdue": N_("Overdue:"), "today": N_("Today:"), "week": N_("This week:")}
+
+
+def agenda_lines(
+    items: tuple[AgendaItem, ...], *, at: dt.datetime, timezone: str, lang: Language | None = None
+) -> list[str]:
+    """The agenda as the ``agenda`` command prints it: overdue, today, this week, each
+    entry at its local time in ``timezone``, in ``lang`` (English)."""  # noqa: D205, D209
+    lang = lang or language("en")
+    today = to_utc(at, "at").in_timezone(timezone).date()
+    sections: dict[str, list[str]] = {name: [] for name in _SECTIONS}
+    for item in items:
+        local = item.at.in_timezone(timezone)
+        soon = "today" if local.date() <= today else "week"
+        when = f"{lang.weekday_date(local.date())} {local.format('HH:mm')}"
+        sections["overdue" if item.overdue else soon].append(f"  {when}  {item.text}")
+    lines: list[str] = []
+    for name, entries in sections.items():
+        if entries:
+            lines.extend([lang.gettext(_SECTIONS[name]), *entries])
+    return lines

@@ -40,13 +40,16 @@ class Portfolio:
         """Load the aggregates the read side selects, never reading the event feed.
 
         ``client`` keeps one client's aggregates; ``owner`` keeps what is open and owned by
-        one person, plus every open communication plan (whose items name their owners).
+        one person, plus every open communication plan and risk (whose items and actions
+        name owners of their own).
         ``progress(n)`` is called with the number of rows read in each batch.
         """
         if owner is not None:
             queries = [
                 Query(client=client, owner=owner, open=True),
                 Query(client=client, kind="plan", open=True),
+                # a risk's response actions have owners of their own
+                Query(client=client, kind="risk", open=True),
             ]
         else:
             queries = [Query(client=client)]
