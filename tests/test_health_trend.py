@@ -10,6 +10,7 @@ import pendulum
 from clientflow import Actor, ManualClock
 from clientflow.config import load_rules, rules_from_dict
 from clientflow.demo import RULES_FILE
+from clientflow.i18n import language
 from clientflow.reports import Portfolio, health, to_html, to_json, to_text
 from clientflow.workspace import open_workspace
 
@@ -108,3 +109,6 @@ def test_overdue_communications_are_structured_in_json_and_short_in_text() -> No
         "label": "Weekly status report (Fri Sep 4)",
     }
     assert "overdue communications: Weekly status report (Fri Sep 4)" in to_text(rows)
+    chinese = to_text(rows, lang=language("zh_CN"))
+    assert "Weekly status report（9月4日周五）" in chinese  # the date as Chinese writes it
+    assert "(Fri Sep 4)" not in chinese

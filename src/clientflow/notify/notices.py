@@ -4,7 +4,8 @@ Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNot
 so the same event reads "Your issue ACME-1 has been escalated to project manager:
 resolution at 75% (due Tue 2026-03-03 17:00 CST, 2 business hours left)." in English
 and "您的问题 ACME-1 已升级至 project manager：解决时限已用 75%（截止 周二 2026-03-03
-17:00 中国标准时间，剩余 2 个工作小时）。" in Chinese. Level names come from the rules file and stay as written there.
+17:00 中国标准时间，剩余 2 个工作小时）。" in Chinese. Level names come from the rules
+file and stay as written there.
 """
 
 from __future__ import annotations

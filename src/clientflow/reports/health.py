@@ -12,10 +12,12 @@ from collections.abc import Iterable
 
 import attrs
 import pendulum
+from babel.dates import format_skeleton
 
 from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.config import Rules
 from clientflow.core import BusinessCalendar, to_utc
+from clientflow.i18n import Language
 from clientflow.reports.portfolio import Portfolio
 
 __all__ = ["ClientHealth", "RiskLine", "WeekScore", "health"]
@@ -45,7 +47,8 @@ class WeekScore:
 class OverdueCommunication:
     """A scheduled communication that was not kept: which plan item, and when it was due.
 
-    ``str()`` is the short label the text report shows: ``Weekly status report (Fri Oct 2)``.
+    ``str()`` is the short label the text report shows: ``Weekly status report (Fri Oct 2)``;
+    :meth:`label` gives it in a reader's language (``Weekly status report（10月2日周五）``).
     """
 
     plan_id: str
@@ -56,7 +59,14 @@ class OverdueCommunication:
     status: str  # overdue or missed
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.due.in_timezone(self.timezone).format('ddd MMM D')})"
+        return self.label()
+
+    def label(self, lang: Language | None = None) -> str:
+        """The short label in ``lang`` (English), the date in the plan's time zone."""
+        day = self.due.in_timezone(self.timezone).date()
+        if lang is None or lang.locale == "en":
+            return f"{self.title} ({day.strftime('%a %b')} {day.day})"
+        return f"{self.title}（{format_skeleton('MMMdEEE', day, locale=lang.locale)}）"
 
 
 @attrs.frozen

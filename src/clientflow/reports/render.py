@@ -94,7 +94,7 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
             ).format(n=row.sla_breached)
         )
     if row.overdue_communications:
-        shown = ", ".join(map(str, row.overdue_communications[:3]))
+        shown = ", ".join(o.label(lang) for o in row.overdue_communications[:3])
         more = len(row.overdue_communications) - 3
         text = _("overdue communications: {items}").format(items=shown)
         if more > 0:
