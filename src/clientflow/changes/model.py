@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 import pendulum
 
-from clientflow.core import Money, ValidationError, check_id, to_utc
+from clientflow.core import Money, Rating, ValidationError, check_id, to_utc
 from clientflow.core.money import decimal_of as _decimal
 
 __all__ = [
@@ -33,21 +33,8 @@ def _hours(value: Decimal | int | str) -> Decimal:
     return _decimal(value, "effort_hours")
 
 
-class Risk(enum.Enum):
-    """How risky a change is; ordered from low to critical."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        """0 for low up to 3 for critical, for comparisons."""
-        return _RISK_ORDER.index(self)
-
-
-_RISK_ORDER = (Risk.LOW, Risk.MEDIUM, Risk.HIGH, Risk.CRITICAL)
+Risk = Rating
+"""How risky a change is, low to critical: the same scale as a risk's rating."""
 
 
 class Priority(enum.Enum):

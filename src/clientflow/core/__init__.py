@@ -58,6 +58,7 @@ from clientflow.core.instants import (
 )
 from clientflow.core.kinds import Description, Timer, WorkflowKind
 from clientflow.core.money import Money, decimal_of
+from clientflow.core.ratings import Rating
 from clientflow.core.records import Codec
 from clientflow.core.spans import MAX_WORKING_DAYS, BusinessSpan, WorkingDays
 from clientflow.core.text import MAX_TEXT_LENGTH, check_text
@@ -107,6 +108,7 @@ __all__ = [
     "NotFound",
     "Parties",
     "PermissionDenied",
+    "Rating",
     "Rule",
     "Shift",
     "StoreError",

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import attrs
 import pendulum
 
-from clientflow.core import Money, ValidationError, decimal_of
+from clientflow.core import Money, Rating, ValidationError, decimal_of
 
 __all__ = [
     "CATEGORIES",
@@ -38,23 +38,6 @@ CATEGORIES = (
     "contractual",
 )
 """The categories every risk policy knows; a rules file may add its own."""
-
-
-class Rating(enum.Enum):
-    """How serious a risk is, from the matrix; ordered low to critical."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        """0 for low up to 3 for critical, for comparisons."""
-        return _RATINGS.index(self)
-
-
-_RATINGS = (Rating.LOW, Rating.MEDIUM, Rating.HIGH, Rating.CRITICAL)
 
 
 class Strategy(enum.Enum):
