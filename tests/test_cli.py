@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from clientflow.cli import cli
+from clientflow.core import NotFound
 from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
@@ -447,3 +448,27 @@ def _toml(data: object) -> str:
 
     table("", data)  # type: ignore[arg-type]
     return "\n".join(lines) + "\n"
+
+
+def test_a_client_s_risk_register_exports_as_csv_and_json(demo_store: tuple[str, str]) -> None:
+    url, _ = demo_store
+    as_csv = CliRunner().invoke(cli, ["risks", "--store", url, "--client", "acme"])
+    assert as_csv.exit_code == 0, as_csv.output
+    header, row = as_csv.output.splitlines()
+    assert header.startswith("id,client,project,title,category,owner,status,statement")
+    assert row.startswith("RSK-ACME-1,acme,acme-shop,Vendor delivers the legacy export late")
+    assert ",closed," in row
+    assert row.endswith(",ACME-RISK-1,yes")
+    as_json = CliRunner().invoke(
+        cli, ["risks", "--store", url, "--client", "lotus", "--format", "json", "--open-only"]
+    )
+    [risk] = json.loads(as_json.output)
+    assert (risk["id"], risk["rating"], risk["exposure"], risk["currency"]) == (
+        "RSK-LOTUS-1",
+        "critical",
+        "84000.00",
+        "CNY",
+    )
+    unknown = CliRunner().invoke(cli, ["risks", "--store", url, "--client", "nobody"])
+    assert unknown.exit_code == 1
+    assert isinstance(unknown.exception, NotFound)  # main() prints it as one line

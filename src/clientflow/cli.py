@@ -281,6 +281,28 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
         click.echo(render(rows, lang=lang), nl=False)
 
 
+@cli.command("risks")
+@_STORE
+@click.option("--client", required=True, help="Whose register: a client id in the rules.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option("--open-only", is_flag=True, help="Leave out closed risks.")
+@_RULES
+def risks_command(
+    store_url: str, client: str, fmt: str, open_only: bool, rules_file: Path | None
+) -> None:
+    """A client's risk register as CSV or JSON, to attach to a monthly meeting."""
+    with _with_rules(store_url, rules_file) as (store, rules):
+        rules.client(client)  # an unknown client is an error naming it
+        portfolio = _portfolio(store, client=client)
+    register = [r for r in portfolio.risks if not (open_only and r.status == "closed")]
+    if fmt == "json":
+        click.echo(json.dumps(risks.register_rows(register), indent=2, ensure_ascii=False))
+    else:
+        click.echo(risks.register_csv(register), nl=False)
+
+
 DIAGRAMS: dict[str, TransitionTable] = {
     "cadence": cadence.OCCURRENCE_TABLE,
     "changes": changes.TABLE,
