@@ -161,6 +161,17 @@ def test_a_retried_trigger_opens_one_issue(ws: Workspace) -> None:
     assert [r.id for r in ws.issues.list(client="acme")] == ["ISS-1"]
 
 
+def test_a_long_risk_id_still_triggers_and_an_overlong_key_is_named(ws: Workspace) -> None:
+    long_id = "R" * 200  # the longest id: a key derived from it must still fit
+    _vendor_risk(ws, long_id)
+    ws.risks.assess(long_id, by=LI, probability=3, impact=4)
+    done = ws.risks.trigger(long_id, by=LI, issue_id="ISS-9", note="it happened").aggregate
+    assert done.issues == ("ISS-9",)
+    assert ws.issues.get("ISS-9").opened_from == long_id
+    with pytest.raises(clientflow.ValidationError, match="key: expected an idempotency key"):
+        ws.risks.trigger(long_id, by=LI, issue_id="ISS-10", note="again", key="k" * 199)
+
+
 def test_a_refused_trigger_opens_no_issue(ws: Workspace) -> None:
     _vendor_risk(ws)
     ws.risks.assess("RSK-1", by=LI, probability=4, impact=4)

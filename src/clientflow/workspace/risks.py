@@ -4,6 +4,7 @@ triggered risk opens its issue."""  # noqa: D205, D209
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from clientflow import escalation, risks
-from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, Money
+from clientflow.core import (
+    MAX_ID_LENGTH,
+    Actor,
+    ConfigError,
+    ConfigProblem,
+    Decision,
+    Money,
+    ValidationError,
+    check_id,
+)
 from clientflow.engine import Result
 from clientflow.ports import Query
 from clientflow.risks import CloseReason, HeatMap, PlannedAction, Risk, Strategy
@@ -236,15 +246,21 @@ class RiskService(Service[Risk]):
                     )
                 ]
             )
+        if key is not None and len(check_id(key, "key")) > MAX_ID_LENGTH - len(".issue"):
+            raise ValidationError(
+                "key", f"an idempotency key of at most {MAX_ID_LENGTH - 6} characters", got=key
+            )
         if key is not None and self._workspace.store.recall(f"{key}.risk") is not None:
             # Done before: the engine answers with the first result, nothing is re-checked.
             return self._act(risk_id, lambda risk, now: Decision(risk, ()), at, f"{key}.risk")
         risk = self.get(risk_id)
         when = self._when(at, self._workspace.clock.now())
         chosen = priority or risks.issue_priority(risk, self._policy)
-        # Both commands are checked before anything is saved.
+        # The risk's side is checked before the issue is saved (the issue checks its own).
         risks.trigger(risk, issue_id, by, when, policy=self._policy, note=note, priority=chosen)
-        base = key or f"{risk_id}.trigger.{risk.version}"
+        # A derived key stays short whatever the risk id's length.
+        digest = hashlib.sha256(f"{risk_id}\x00{risk.version}".encode()).hexdigest()[:32]
+        base = key or f"risk-trigger-{digest}"
         self._workspace.issues.report(
             issue_id,
             by=by,
