@@ -22,6 +22,7 @@ from clientflow.risks import (
     EVENTS,
     ActionOverdue,
     CloseReason,
+    HeatMap,
     Matrix,
     PlannedAction,
     Rating,
@@ -405,3 +406,11 @@ def test_the_csv_export_cannot_run_formulas_in_a_spreadsheet() -> None:
 def test_monitoring_needs_a_plan_first() -> None:
     with pytest.raises(TransitionNotAllowed, match="cannot 'monitor' in state 'assessed'"):
         start_monitoring(assessed(), PM, MONDAY.add(hours=2), policy=POLICY)
+
+
+def test_cells_the_matrix_no_longer_has_are_counted_apart_not_dropped() -> None:
+    """A risk assessed 5 x 5 stays 5 x 5 when the rules shrink the scales to 3 levels."""
+    three = Matrix(Scale(("low", "mid", "high")), Scale(("low", "mid", "high")), 2, 4, 6)
+    grid = HeatMap.from_cells({"5x5": 2, "3x3": 1, "": 4, "junk": 1}, three)
+    assert (grid.total, grid.unassessed, grid.off_scale) == (1, 4, 3)
+    assert grid.count(3, 3) == 1

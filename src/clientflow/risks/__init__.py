@@ -48,7 +48,6 @@ from clientflow.risks.model import (
     Risk,
     Scale,
     Strategy,
-    exposures,
 )
 from clientflow.risks.policy import ISSUE_PRIORITY, REVIEW_EVERY, RiskPermissions, RiskPolicy
 from clientflow.risks.register import (
@@ -106,7 +105,6 @@ __all__ = [
     "close",
     "complete_action",
     "describe",
-    "exposures",
     "fire_timers",
     "heat_map",
     "identify",

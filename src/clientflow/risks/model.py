@@ -24,7 +24,6 @@ __all__ = [
     "Risk",
     "Scale",
     "Strategy",
-    "exposures",
 ]
 
 CATEGORIES = (
@@ -317,13 +316,3 @@ def next_timer(
     if review_due is not None and not review_alerted:
         times.append(review_due)
     return min(times) if times else None
-
-
-def exposures(risks: Iterable[Risk]) -> list[tuple[Risk, Money]]:
-    """Risks with a money exposure, largest first (per currency, amounts compare as-is)."""
-    found = [
-        (risk, exposure)
-        for risk in risks
-        if risk.current is not None and (exposure := risk.current.exposure) is not None
-    ]
-    return sorted(found, key=lambda pair: (-pair[1].amount, pair[0].id))
