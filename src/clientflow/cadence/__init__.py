@@ -28,7 +28,14 @@ from clientflow.cadence.events import (
     TouchpointRecorded,
     apply,
 )
-from clientflow.cadence.exports import AgendaEntry, agenda, monthly_agenda, to_ical, weekly_report
+from clientflow.cadence.exports import (
+    STATUS_WORDS,
+    AgendaEntry,
+    agenda,
+    monthly_agenda,
+    to_ical,
+    weekly_report,
+)
 from clientflow.cadence.greetings import greeting_text, holiday_greetings
 from clientflow.cadence.kind import KIND_NAME, kind
 from clientflow.cadence.machine import OCCURRENCE_TABLE, TABLE, OccurrenceMachine, PlanMachine
@@ -47,6 +54,7 @@ __all__ = [
     "EVENTS",
     "KIND_NAME",
     "OCCURRENCE_TABLE",
+    "STATUS_WORDS",
     "TABLE",
     "AgendaEntry",
     "Channel",

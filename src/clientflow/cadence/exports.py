@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 import icalendar
@@ -14,7 +15,7 @@ from clientflow.cadence.policy import Occurrence, Schedule, touchpoints_between
 from clientflow.core import to_utc, zone
 from clientflow.i18n import N_, Language, Templates, language
 
-__all__ = ["AgendaEntry", "agenda", "monthly_agenda", "to_ical", "weekly_report"]
+__all__ = ["STATUS_WORDS", "AgendaEntry", "agenda", "monthly_agenda", "to_ical", "weekly_report"]
 
 
 def to_ical(
@@ -68,7 +69,10 @@ def to_ical(
     return bytes(calendar.to_ical())
 
 
-_STATUS = {"overdue": N_("overdue"), "missed": N_("missed"), "due": N_("due")}
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {"overdue": N_("overdue"), "missed": N_("missed"), "due": N_("due")}
+)
+"""An occurrence's status as a message id (only those a person is told about)."""
 _CHANNELS = {
     "email": N_("email"),
     "im": N_("instant message"),
@@ -122,10 +126,10 @@ def weekly_report(
     state, late = [], []
     for item in plan.items:
         for occurrence in schedule.statuses(plan, item, start, end):
-            if occurrence.status in _STATUS:
+            if occurrence.status in STATUS_WORDS:
                 line = _("{item} {status} (was due {when})").format(
                     item=item.label(),
-                    status=_(_STATUS[occurrence.status]),
+                    status=_(STATUS_WORDS[occurrence.status]),
                     when=local(occurrence.at),
                 )
                 state.append(line)
@@ -200,7 +204,7 @@ def monthly_agenda(
                 review.append(
                     _("{item} {status} (was due {when})").format(
                         item=item.label(),
-                        status=_(_STATUS[occurrence.status]),
+                        status=_(STATUS_WORDS[occurrence.status]),
                         when=lang.instant(occurrence.at, zone),
                     )
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from clientflow.changes.model import ChangeRequest, Impact, Outcome, Priority
-from clientflow.i18n import N_, Language, Templates, language
+from clientflow.i18n import N_, RATING_WORDS, Language, Templates, language
 
 __all__ = ["ImpactSummary", "impact_summary"]
 
@@ -15,7 +15,6 @@ _PRIORITY = {
     Priority.COULD: N_("could have"),
     Priority.WONT: N_("won't have this time"),
 }
-_RISK = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "critical": N_("critical")}
 _STATES = {
     "rejected": N_("Not approved."),
     "implemented": N_("Approved and implemented."),
@@ -124,7 +123,7 @@ def impact_summary(
         schedule=_days(impact.schedule_days, lang),
         cost=lang.money(impact.cost.amount, impact.cost.currency, signed=True),
         effort=_("{hours} hours").format(hours=hours),
-        risk=_(_RISK[impact.risk.value]),
+        risk=_(RATING_WORDS[impact.risk]),
         scope=_("within the agreed scope") if impact.in_scope else _("outside the agreed scope"),
         priority=_(_PRIORITY[impact.priority]),
         milestones=impact.milestones,

@@ -55,6 +55,7 @@ from clientflow.escalation.kind import KIND_NAME, kind
 from clientflow.escalation.machine import OPEN_STATES, TABLE, IssueMachine
 from clientflow.escalation.model import (
     CLIENT_PAUSES_ALL,
+    METRIC_WORDS,
     METRICS,
     ClockState,
     Escalation,
@@ -85,6 +86,7 @@ __all__ = [
     "EVENTS",
     "KIND_NAME",
     "METRICS",
+    "METRIC_WORDS",
     "OPEN_STATES",
     "TABLE",
     "ClientNotified",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 import pendulum
 
 from clientflow.core import ValidationError, WorkingDays
+from clientflow.i18n import N_
 
 __all__ = [
     "CLIENT_PAUSES_ALL",
     "METRICS",
+    "METRIC_WORDS",
     "ClockState",
     "Escalation",
     "Issue",
@@ -32,6 +36,16 @@ class IssueKind(enum.Enum):
     COMPLAINT = "complaint"
     CONFLICT = "conflict"
     RISK = "risk"
+
+
+METRIC_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "first_response": N_("first response"),
+        "resolution": N_("resolution"),
+        "next_reply": N_("next reply"),
+    }
+)
+"""Each SLA metric as a message id, for what people read."""
 
 
 class ClockState(enum.Enum):

@@ -17,5 +17,15 @@ clientflow.core.errors.ValidationError: locale: expected one of en, zh_CN, got '
 
 from clientflow.i18n.language import DOMAIN, LOCALES, N_, Language, language
 from clientflow.i18n.templates import TEMPLATE_FOLDER, Templates
+from clientflow.i18n.words import RATING_WORDS
 
-__all__ = ["DOMAIN", "LOCALES", "N_", "TEMPLATE_FOLDER", "Language", "Templates", "language"]
+__all__ = [
+    "DOMAIN",
+    "LOCALES",
+    "N_",
+    "RATING_WORDS",
+    "TEMPLATE_FOLDER",
+    "Language",
+    "Templates",
+    "language",
+]

@@ -10,16 +10,11 @@ file and stay as written there.
 
 from __future__ import annotations
 
-from clientflow.escalation import ClientNotified
+from clientflow.escalation import METRIC_WORDS, ClientNotified
 from clientflow.i18n import N_, Language, language
 
 __all__ = ["render_notice"]
 
-_METRICS = {
-    "first_response": N_("first response"),
-    "resolution": N_("resolution"),
-    "next_reply": N_("next reply"),
-}
 _FIXED = {  # triggers whose reason needs no numbers
     "complaint": N_("client complaint"),
     "not acknowledged": N_("not acknowledged in time"),
@@ -29,7 +24,7 @@ _FIXED = {  # triggers whose reason needs no numbers
 
 def _why(notice: ClientNotified, lang: Language, timezone: str) -> str:
     _ = lang.gettext
-    metric = _(_METRICS.get(notice.metric, notice.metric)) if notice.metric else ""
+    metric = _(METRIC_WORDS.get(notice.metric, notice.metric)) if notice.metric else ""
     due = "" if notice.due is None else lang.instant(notice.due, timezone)
     if notice.trigger == "sla breach":
         return _("{metric} breached (due {due})").format(metric=metric, due=due)

@@ -16,18 +16,11 @@ import pendulum
 from clientflow import cadence
 from clientflow.config import Rules
 from clientflow.core import to_utc
-from clientflow.escalation import OPEN_STATES
+from clientflow.escalation import METRIC_WORDS, OPEN_STATES
 from clientflow.i18n import N_, Language, language
 from clientflow.reports.portfolio import Portfolio
 
 __all__ = ["AgendaItem", "agenda_lines", "owner_agenda"]
-
-_STATUS = {"overdue": N_("overdue"), "due": N_("due"), "missed": N_("missed")}
-_METRICS = {
-    "first_response": N_("first response"),
-    "resolution": N_("resolution"),
-    "next_reply": N_("next reply"),
-}
 
 
 @attrs.frozen
@@ -85,7 +78,7 @@ def owner_agenda(
                     _("{item} for {client} [{status}]").format(
                         item=entry.title,
                         client=entry.client,
-                        status=_(_STATUS.get(entry.status, entry.status)),
+                        status=_(cadence.STATUS_WORDS.get(entry.status, entry.status)),
                     ),
                 )
             )
@@ -101,7 +94,7 @@ def owner_agenda(
             continue
         late = clock.deadline <= now
         what = _("{metric} breached") if late else _("{metric} due")
-        metric = _(_METRICS.get(clock.metric, clock.metric))
+        metric = _(METRIC_WORDS.get(clock.metric, clock.metric))
         found.append(
             AgendaItem(
                 clock.deadline,

@@ -12,11 +12,11 @@ from html import escape
 
 from markupsafe import Markup
 
-from clientflow.i18n import N_, Language, Templates, language
+from clientflow.i18n import N_, RATING_WORDS, Language, Templates, language
 from clientflow.reports.columns import fit
 from clientflow.reports.health import ClientHealth, WeekScore
 from clientflow.reports.heatmap import heat_map_json, heat_map_svg, heat_map_text
-from clientflow.risks import RATING_WORDS, Rating
+from clientflow.risks import Rating
 
 __all__ = ["to_html", "to_json", "to_text"]
 

@@ -51,7 +51,6 @@ from clientflow.risks.model import (
 )
 from clientflow.risks.policy import ISSUE_PRIORITY, REVIEW_EVERY, RiskPermissions, RiskPolicy
 from clientflow.risks.register import (
-    RATING_WORDS,
     REGISTER_COLUMNS,
     HeatMap,
     client_lines,
@@ -71,7 +70,6 @@ __all__ = [
     "KIND_NAME",
     "OPEN_STATES",
     "PROBABILITY",
-    "RATING_WORDS",
     "REGISTER_COLUMNS",
     "REVIEW_EVERY",
     "TABLE",

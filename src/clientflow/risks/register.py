@@ -9,11 +9,10 @@ from collections.abc import Iterable, Mapping
 import attrs
 import pendulum
 
-from clientflow.i18n import N_, Language, language
+from clientflow.i18n import N_, RATING_WORDS, Language, language
 from clientflow.risks.model import Matrix, Rating, Risk, Strategy
 
 __all__ = [
-    "RATING_WORDS",
     "REGISTER_COLUMNS",
     "HeatMap",
     "client_lines",
@@ -242,13 +241,6 @@ def register_csv(risks: Iterable[Risk]) -> str:
     return out.getvalue()
 
 
-RATING_WORDS = {
-    Rating.LOW: N_("low"),
-    Rating.MEDIUM: N_("medium"),
-    Rating.HIGH: N_("high"),
-    Rating.CRITICAL: N_("critical"),
-}
-"""Each rating as a message id, for client-facing text."""
 STRATEGY_WORDS = {
     Strategy.AVOID: N_("avoid"),
     Strategy.MITIGATE: N_("mitigate"),
