@@ -44,3 +44,24 @@ def test_the_package_declares_its_license_and_ships_the_text() -> None:
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert project["readme"] == "README.md"
     assert project["requires-python"] == ">=3.11"
+
+
+def test_every_public_name_resolves_and_star_import_works() -> None:
+    """``from clientflow import *`` gives every name in ``__all__`` (the workspace too),
+    so a host can rely on the documented front page of the API."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import clientflow\n"
+            "from clientflow import *\n"
+            "missing = [n for n in clientflow.__all__ if n not in globals()]\n"
+            "assert not missing, missing\n"
+            "assert Workspace.__module__.startswith('clientflow.workspace')\n"
+            "assert TransactionConflict.__mro__[1] is ConcurrencyError\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

@@ -47,6 +47,7 @@ from clientflow.core import (
     Shift,
     StoreError,
     SystemClock,
+    TransactionConflict,
     TransitionNotAllowed,
     TransitionTable,
     ValidationError,
@@ -108,6 +109,7 @@ __all__ = [
     "ValidationError",
     "WorkingDays",
     "WorkingHours",
+    "Workspace",
     "__version__",
     "decide",
     "json_form",
@@ -147,3 +149,13 @@ def open(
     from clientflow.workspace import open_workspace  # noqa: PLC0415 - keeps the core import light
 
     return open_workspace(url, rules, clock=clock, notifier=notifier, apply=apply)
+
+
+def __getattr__(name: str) -> object:
+    """``clientflow.Workspace``, imported when first asked for (keeps ``import clientflow``
+    light: the workspace pulls in every workflow, the config and the reports)."""  # noqa: D205, D209
+    if name == "Workspace":
+        from clientflow.workspace import Workspace  # noqa: PLC0415
+
+        return Workspace
+    raise AttributeError(f"module 'clientflow' has no attribute {name!r}")
