@@ -218,7 +218,7 @@ class IssuePermissions:
     the team may record the client's reply, reject a solution, reopen and close. The
     parties are ``owner`` and ``reporter``. Defaults: the owner or anyone with role
     ``support``, ``engineer`` or ``pm`` is the team; the reporter or role ``client`` is
-    the client side. Set them in the rules file's ``[issue_permissions]`` with names
+    the client side. Set them in the rules file's ``[permissions.issues]`` with names
     such as ``party:owner``, ``role:pm`` or a person id.
     """
 
