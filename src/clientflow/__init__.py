@@ -68,7 +68,7 @@ logging.getLogger("clientflow").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from clientflow.ports import Notifier, Store
-    from clientflow.workspace import RulesSource, Workspace
+    from clientflow.workspace import DeliverySettings, RulesSource, Workspace
 
 __all__ = [
     "SYSTEM",
@@ -132,13 +132,16 @@ def open(
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     apply: bool = False,
+    delivery: DeliverySettings | None = None,
 ) -> Workspace:
     """Open the store at ``url`` (or a store the host built) as a workspace.
 
     ``rules`` (a :class:`~clientflow.config.Rules`, a TOML path or a dict) are required
     for a new store and recorded in it; an existing store runs under the rules it
     recorded, and other rules are refused (naming the sections that differ) unless
-    ``apply=True`` makes them its new revision.
+    ``apply=True`` makes them its new revision. ``delivery`` sets how events reach the
+    ``notifier`` (retries, parking, the cursor's lease; see
+    :class:`~clientflow.workspace.DeliverySettings`).
 
     >>> import clientflow
     >>> from clientflow.demo import RULES_FILE
@@ -148,7 +151,9 @@ def open(
     """
     from clientflow.workspace import open_workspace  # noqa: PLC0415 - keeps the core import light
 
-    return open_workspace(url, rules, clock=clock, notifier=notifier, apply=apply)
+    return open_workspace(
+        url, rules, clock=clock, notifier=notifier, apply=apply, delivery=delivery
+    )
 
 
 def __getattr__(name: str) -> object:

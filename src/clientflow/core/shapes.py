@@ -31,9 +31,16 @@ def output_schema(classes: Iterable[type], *, title: str) -> JsonSchema:
     """A JSON Schema (draft 2020-12) with one definition per class, reachable by name."""
     defs: dict[str, JsonSchema] = {}
     names = []
+    events: list[str] = []
     for cls in classes:
         _shape(cls, defs)
         names.append(cls.__name__)
+        if issubclass(cls, DomainEvent) and cls.event_type:
+            events.append(cls.__name__)
+    if "DomainEvent" in defs:
+        # A field typed as the base (a result's or a sweep's events) holds concrete
+        # events: any of the ones given, each with its own fields and ``type``.
+        defs["DomainEvent"] = {"anyOf": [{"$ref": f"#/$defs/{name}"} for name in sorted(events)]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": title,

@@ -9,7 +9,13 @@ clock); policies come from the rules by the aggregate's client.
 
 from clientflow.workspace.base import Service
 from clientflow.workspace.changes import ChangeService
-from clientflow.workspace.core import ClientOverview, RulesSource, Workspace, open_workspace
+from clientflow.workspace.core import (
+    ClientOverview,
+    DeliverySettings,
+    RulesSource,
+    Workspace,
+    open_workspace,
+)
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 from clientflow.workspace.outputs import OUTPUTS_SCHEMA_FILE, outputs_schema
@@ -19,6 +25,7 @@ __all__ = [
     "OUTPUTS_SCHEMA_FILE",
     "ChangeService",
     "ClientOverview",
+    "DeliverySettings",
     "FeedbackService",
     "IssueService",
     "PlanService",

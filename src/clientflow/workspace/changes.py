@@ -11,6 +11,7 @@ from clientflow import changes
 from clientflow.changes import ApprovalPolicy, ChangeRequest, Impact, Verdict
 from clientflow.core import Actor, BusinessCalendar, Decision
 from clientflow.engine import Result
+from clientflow.i18n import Language, language
 from clientflow.workspace.base import Service
 from clientflow.workspace.inputs import enum_of, impact_from
 
@@ -230,3 +231,13 @@ class ChangeService(Service[ChangeRequest]):
             at,
             key,
         )
+
+    def impact_summary(
+        self, change_id: str, *, lang: Language | None = None
+    ) -> changes.ImpactSummary:
+        """The change's impact as its client reads it: in the client's language (``lang``
+        overrides) and time zone; ``.text()`` gives the plain text for an email."""  # noqa: D205, D209
+        change = self.get(change_id)
+        rules = self._workspace.rules
+        locale, timezone = rules.reader(rules.client_of_project(change.project))
+        return changes.impact_summary(change, timezone, lang=lang or language(locale))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -14,16 +14,33 @@ from clientflow import cadence, changes, escalation
 from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
 from clientflow.config.revisions import records_codec, rules_in_force
-from clientflow.core import Clock, DomainEvent, SystemClock, to_utc
-from clientflow.engine import DeliveryReport, Engine, SweepReport
-from clientflow.ports import AggregateRow, Notifier, Query, RulesRevision, Store
+from clientflow.core import Clock, DomainEvent, SystemClock, ValidationError, to_utc
+from clientflow.engine import DELIVERY_BACKOFF, DeliveryReport, Engine, SweepReport
+from clientflow.i18n import Language, language
+from clientflow.ports import (
+    AggregateRow,
+    Backoff,
+    Notifier,
+    ParkedEvent,
+    Query,
+    RulesRevision,
+    Store,
+)
+from clientflow.reports import (
+    AgendaItem,
+    ClientHealth,
+    Portfolio,
+    agenda_lines,
+    health,
+    owner_agenda,
+)
 from clientflow.storage import open_store
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 from clientflow.workspace.risks import RiskService
 
-__all__ = ["ClientOverview", "RulesSource", "Workspace", "open_workspace"]
+__all__ = ["ClientOverview", "DeliverySettings", "RulesSource", "Workspace", "open_workspace"]
 
 RulesSource = Rules | str | Path | Mapping[str, object]
 """Rules as a :class:`Rules`, a TOML file's path, or a dict (parsed TOML or JSON)."""
@@ -35,6 +52,25 @@ def _rules(source: RulesSource) -> Rules:
     if isinstance(source, str | Path):
         return load_rules(source)
     return rules_from_dict(source)
+
+
+@attrs.frozen
+class DeliverySettings:
+    """How a workspace's engine delivers events to its notifier.
+
+    ``consumer`` names the cursor (two workspaces with the same name share the work);
+    an event the notifier refuses is retried after ``backoff`` (doubling) and parked
+    after ``max_attempts`` real attempts; ``lease`` is how long one deliverer holds the
+    cursor without renewing it.
+
+    >>> DeliverySettings(max_attempts=3, backoff=Backoff(pendulum.duration(seconds=5)))
+    DeliverySettings(consumer='notifier', max_attempts=3, ...)
+    """
+
+    consumer: str = "notifier"
+    max_attempts: int = 5
+    backoff: Backoff = DELIVERY_BACKOFF
+    lease: dt.timedelta = dt.timedelta(minutes=5)
 
 
 @attrs.frozen
@@ -74,12 +110,24 @@ class Workspace:
         *,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
+        delivery: DeliverySettings | None = None,
     ) -> None:
+        if delivery is not None and not isinstance(delivery, DeliverySettings):
+            raise ValidationError("delivery", "a DeliverySettings", got=delivery)
+        settings = delivery or DeliverySettings()
         self.store = store
         self.rules = rules
         self.revision = revision
         self.clock: Clock = clock or SystemClock()
-        self.engine = Engine(store, clock=self.clock, notifier=notifier)
+        self.engine = Engine(
+            store,
+            clock=self.clock,
+            notifier=notifier,
+            consumer=settings.consumer,
+            max_attempts=settings.max_attempts,
+            delivery_backoff=settings.backoff,
+            lease=settings.lease,
+        )
         self.changes = ChangeService(self)
         self.issues = IssueService(self)
         self.feedback = FeedbackService(self)
@@ -168,6 +216,88 @@ class Workspace:
         """Every event of one aggregate, oldest first."""
         return self.engine.history(aggregate_id)
 
+    def agenda(
+        self,
+        owner: str,
+        *,
+        at: dt.datetime | None = None,
+        days: int = 7,
+        timezone: str | None = None,
+        lang: Language | None = None,
+    ) -> tuple[AgendaItem, ...]:
+        """What ``owner`` must do: everything overdue and what falls due within ``days``
+        days, each obligation once, by time, with texts in the owner's language and
+        zone from the rules' ``[people]`` (``timezone`` and ``lang`` override)."""  # noqa: D205, D209
+        when, zone, reader = self._owner(owner, at, timezone, lang)
+        portfolio = Portfolio.from_store(self.store, owner=owner)
+        return owner_agenda(
+            portfolio, self.rules, owner=owner, at=when, days=days, timezone=zone, lang=reader
+        )
+
+    def agenda_text(
+        self,
+        owner: str,
+        *,
+        at: dt.datetime | None = None,
+        days: int = 7,
+        timezone: str | None = None,
+        lang: Language | None = None,
+    ) -> str:
+        """:meth:`agenda` as ``clientflow agenda`` prints it: overdue, today, this week."""
+        when, zone, reader = self._owner(owner, at, timezone, lang)
+        items = self.agenda(owner, at=when, days=days, timezone=zone, lang=reader)
+        lines = agenda_lines(items, at=when, timezone=zone, lang=reader)
+        if not lines:
+            return reader.gettext("Nothing due for {owner} in the next {days} days.").format(
+                owner=owner, days=days
+            )
+        return "\n".join(lines)
+
+    def _owner(
+        self,
+        owner: str,
+        at: dt.datetime | None,
+        timezone: str | None,
+        lang: Language | None,
+    ) -> tuple[pendulum.DateTime, str, Language]:
+        known_locale, known_zone = self.rules.person_reader(owner)
+        when = self.clock.now() if at is None else to_utc(at, "at")
+        return when, timezone or known_zone, lang or language(known_locale)
+
+    def health(
+        self, *, client: str | None = None, at: dt.datetime | None = None, days: int = 90
+    ) -> tuple[ClientHealth, ...]:
+        """Each client's health over the last ``days`` days (or one client's, by index),
+        as ``clientflow report`` rates it; :mod:`clientflow.reports` renders it as text or
+        HTML."""  # noqa: D205, D209
+        when = self.clock.now() if at is None else to_utc(at, "at")
+        if client is not None:
+            self.rules.client(client)  # an unknown client is NotFound, naming the known
+        portfolio = Portfolio.from_store(self.store, client=client)
+        return health(
+            portfolio, self.rules, when, days=days, clients=None if client is None else [client]
+        )
+
+    def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:
+        """Events delivery gave up on (the dead-letter), by feed position: watch these."""
+        return self.engine.parked(limit)
+
+    def retry_parked(self, position: int) -> bool:
+        """Offer one parked event to the notifier again; whether it was taken."""
+        return self.engine.retry_parked(position)
+
+    def discard_parked(self, position: int) -> None:
+        """Drop a parked event for good (it stays in the history, undelivered)."""
+        self.engine.discard_parked(position)
+
+    def import_history(self, events: Iterable[DomainEvent]) -> int:
+        """Bulk-load whole histories from another system (oldest first per aggregate)
+        into ids the store does not have yet; returns the number of events written.
+
+        Much faster than one command per event: no decisions are re-run, the aggregates
+        are rebuilt from the events, and the read side is written with them."""  # noqa: D205, D209
+        return self.store.import_history(events)
+
     def close(self) -> None:
         """Release the store's connections."""
         self.store.close()
@@ -180,6 +310,7 @@ def open_workspace(
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     apply: bool = False,
+    delivery: DeliverySettings | None = None,
 ) -> Workspace:
     """Open the store at ``url`` under its rules (see :func:`clientflow.open`).
 
@@ -212,4 +343,4 @@ def open_workspace(
         if owned:
             store.close()
         raise
-    return Workspace(store, found, revision, clock=clock, notifier=notifier)
+    return Workspace(store, found, revision, clock=clock, notifier=notifier, delivery=delivery)

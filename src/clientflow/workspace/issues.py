@@ -8,7 +8,7 @@ from typing import Any
 import pendulum
 
 from clientflow import escalation
-from clientflow.core import Actor, ConfigError, ConfigProblem, Decision
+from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, to_utc
 from clientflow.engine import Result
 from clientflow.escalation import Issue, IssueKind, PauseReason
 from clientflow.workspace.base import Service
@@ -314,3 +314,14 @@ class IssueService(Service[Issue]):
             return escalation.acknowledge_escalation(issue, by, now, **self._context(issue))
 
         return self._act(issue_id, step, at, key)
+
+    def sla_report(
+        self, issue_id: str, *, at: dt.datetime | None = None
+    ) -> tuple[escalation.ClockReport, ...]:
+        """Where each of the issue's SLA clocks stands at ``at`` (default: the clock), on
+        the calendar of the issue's client: business time elapsed and left (negative when
+        late), the deadline, time paused and why."""  # noqa: D205, D209
+        issue = self.get(issue_id)
+        when = self._workspace.clock.now() if at is None else to_utc(at, "at")
+        calendar = self._workspace.rules.calendar_for(issue.client)
+        return tuple(escalation.report(clock, calendar, when) for clock in issue.clocks)

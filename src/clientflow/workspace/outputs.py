@@ -1,6 +1,8 @@
 """The JSON Schema of what a workspace hands out, shipped as ``outputs.schema.json``.
 
-Aggregates of every workflow, their events, read-side rows and the engine's reports, as
+Aggregates of every workflow, their events, read-side rows, command results, the
+engine's reports and every other value a workspace call returns (SLA clock reports,
+impact summaries, agendas, health reports, heat maps, overviews), as
 :func:`clientflow.json_form` writes them; ``clientflow schema --outputs`` prints it.
 """
 
@@ -10,14 +12,16 @@ import json
 from pathlib import Path
 
 from clientflow.cadence import CommunicationPlan
-from clientflow.changes import ChangeRequest
+from clientflow.changes import ChangeRequest, ImpactSummary
 from clientflow.config import Rules
 from clientflow.core.shapes import output_schema
-from clientflow.engine import DeliveryReport, SweepReport
-from clientflow.escalation import Issue
+from clientflow.engine import DeliveryReport, Result, SweepReport
+from clientflow.escalation import ClockReport, Issue
 from clientflow.feedback import ContactSurveys, Feedback
 from clientflow.ports import AggregateRow, ParkedEvent, TimerFailure
-from clientflow.risks import Risk
+from clientflow.reports import AgendaItem, ClientHealth
+from clientflow.risks import HeatMap, Risk
+from clientflow.workspace.core import ClientOverview
 
 __all__ = ["OUTPUTS_SCHEMA_FILE", "outputs_schema"]
 
@@ -40,6 +44,13 @@ def outputs_schema() -> str:
         TimerFailure,
         DeliveryReport,
         SweepReport,
+        Result,
+        ClientOverview,
+        ClockReport,
+        ImpactSummary,
+        AgendaItem,
+        ClientHealth,
+        HeatMap,
         *(registry.type_of(name) for name in registry.names),
     ]
     schema = output_schema(classes, title="clientflow outputs")
