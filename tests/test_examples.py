@@ -146,39 +146,3 @@ def test_web_host_app_embeds_clientflow_beside_its_own_tables(host_app: str) -> 
     assert [(row["id"], row["kind"]) for row in listed] == [("HUD-9", "issue")]  # type: ignore[index,union-attr]
     assert _call(host_app, "GET", "/issues?owner=nobody")[1] == []
     assert _call(host_app, "GET", "/issues/NOPE")[0] == 404
-
-
-def test_fastapi_host_serves_a_workspace_with_json_forms() -> None:
-    """FastAPI routes over one workspace: JSON forms out, typed errors as HTTP statuses."""
-    from fastapi.testclient import TestClient  # noqa: PLC0415 - test extra
-
-    import clientflow  # noqa: PLC0415
-
-    module = _module(EXAMPLES / "fastapi_host" / "app.py")
-    clock = ManualClock(pendulum.datetime(2026, 11, 25, 21, 45))  # Wed 16:45 in New York
-    workspace = clientflow.open("memory://", EXAMPLES / "rules.toml", clock=clock)
-    client = TestClient(module.create_app(workspace))
-    contact = {"id": "hudson-contact", "roles": ["client"]}
-    body = {
-        "id": "HUD-1",
-        "by": contact,
-        "client": "hudson",
-        "project": "hudson-site",
-        "title": "Search is down",
-        "priority": "P1",
-        "owner": "mia",
-    }
-    created = client.post("/issues", json=body)
-    assert created.status_code == 201, created.text
-    assert created.json()["clocks"][0]["deadline"] == "2026-11-27T14:45:00+00:00"
-    assert client.post("/issues", json=body).status_code == 409  # already exists
-    assert client.post("/issues", json={**body, "id": "HUD-2", "priority": "P9"}).status_code == 422
-    assert client.get("/issues/NOPE").status_code == 404
-    refused = client.post("/issues/HUD-1/acknowledge", json={"by": {"id": "mallory"}})
-    assert refused.status_code == 403
-    done = client.post("/issues/HUD-1/acknowledge", json={"by": {"id": "mia"}})
-    assert done.json()["status"] == "acknowledged"
-    listed = client.get("/issues", params={"owner": "mia"}).json()
-    assert [row["id"] for row in listed] == ["HUD-1"]
-    bad_id = client.post("/issues", json={**body, "id": "HUD 3 "})
-    assert (bad_id.status_code, bad_id.json()["field"]) == (422, "issue id")
