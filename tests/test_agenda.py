@@ -101,7 +101,7 @@ def test_risk_reviews_and_actions_reach_their_owners_agendas_in_their_language()
         items = owner_agenda(portfolio, rules, owner="chen.jie", at=clock.now(), lang=lang)
         assert agenda_lines(items, at=clock.now(), timezone=zone, lang=lang) == [
             "已逾期：",
-            "  周一 09-21 15:00  风险 RSK-1 应对措施：Second DBA",  # 10:00 + 4h, lunch skipped
+            "  9月21日（周一）15:00  风险 RSK-1 应对措施：Second DBA",  # 10:00 + 4h, lunch skipped
         ]
         mine = _agenda(ws, "li.wei")
         assert ("RSK-1", False, "review risk RSK-1 (Vendor late)") in mine

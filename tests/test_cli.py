@@ -45,7 +45,7 @@ def test_demo_shows_deadlines_over_holidays_and_dst(demo_store: tuple[str, str])
     assert "due   Sun 2026-01-04 14:00 CST" in output
     assert "due   Mon 2026-03-09 13:00 EDT" in output
     # the whole month: National Day week, then every weekend but the make-up Saturday
-    assert "no work on the 01, 02, 03, 04, 05, 06, 07, 11, 17, 18, 24, 25, 31" in output
+    assert "no work on the 1-7, 11, 17-18, 24-25, 31" in output
     assert "make-up working days: Sat 10" in output
 
 

@@ -96,7 +96,7 @@ def test_a_survey_invitation_and_a_thank_you_in_each_language() -> None:
     )  # fmt: skip
     assert text == (
         "张兰 您好：\n\n我们想了解您对 lotus-app 项目工作的感受，问卷大约需要两分钟：\n"
-        "https://s.example/1\n\n问卷开放至 周一 2026-03-16 22:00 中国标准时间。"
+        "https://s.example/1\n\n问卷开放至 2026年3月16日（周一）22:00（北京时间）。"
         "每一份回答项目经理都会亲自阅读。\n\n谢谢！\n李伟\n"  # noqa: RUF001
     )
     with pytest.raises(ValidationError, match=r"survey_id: expected a survey sent .*\(S-1\)"):
@@ -149,7 +149,7 @@ def test_the_monthly_agenda_reviews_last_month_and_plans_the_next() -> None:
     )  # fmt: skip
     lines = text.splitlines()
     assert lines[0] == "月度会议：acme / portal，2026年4月"
-    assert lines[1] == "时间：周二 2026-04-07 09:30 北美东部夏令时间"  # first Tuesday, after DST
+    assert lines[1] == "时间：2026年4月7日（周二）09:30（美东时间）"  # first Tuesday, after DST
     assert "1. 上月回顾" in lines
     assert "   - 与客户主动沟通 1 次" in lines
     assert "   - ACME-7 登录失败（P2，处理中）" in lines

@@ -28,6 +28,7 @@ from clientflow.core import (
     TransitionTable,
     parse_instant,
 )
+from clientflow.core import zone as zone_info
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
 from clientflow.i18n import LOCALES, language
@@ -253,6 +254,12 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
 )
 @click.option("--days", default=90, show_default=True, type=click.IntRange(7, 3650))
 @_LOCALE
+@click.option(
+    "--timezone",
+    default=None,
+    help="The reader's time zone for the report's instant (default: Asia/Shanghai for"
+    " zh_CN, else UTC).",
+)
 @_NOW
 @_RULES
 def report(  # noqa: PLR0917 - click passes each option as an argument
@@ -261,6 +268,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     fmt: str,
     days: int,
     locale: str,
+    timezone: str | None,
     now: str | None,
     rules_file: Path | None,
 ) -> None:
@@ -277,8 +285,10 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     if fmt == "json":
         click.echo(to_json(rows), nl=False)
     else:
+        zone = timezone or ("Asia/Shanghai" if locale == "zh_CN" else "UTC")
+        zone_info(zone, "--timezone")  # an unknown zone is an error naming the option
         render = to_text if fmt == "text" else to_html
-        click.echo(render(rows, lang=lang), nl=False)
+        click.echo(render(rows, lang=lang, timezone=zone), nl=False)
 
 
 @cli.command("risks")

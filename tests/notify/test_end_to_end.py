@@ -120,9 +120,9 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
     # rendered for the client: Chinese, with the deadline in Shanghai time
     first = wecom[0]["text"]["content"]
     assert first.startswith(
-        "您的问题 ACME-1 已升级至 pm：首次响应时限已用 75%（截止 周一 2026-03-02"
+        "您的问题 ACME-1 已升级至 pm：首次响应时限已用 75%（截止 2026年3月2日（周一）"
     )
-    assert "中国标准时间" in first
+    assert "（北京时间）" in first
     assert "，剩余 0.25 个工作小时）。" in first  # 75 % of a 1-hour first response gone
     assert hooks
     assert {status for _, status in hooks} == {204}  # every request verified

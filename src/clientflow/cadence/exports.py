@@ -145,7 +145,7 @@ def weekly_report(
         lang,
         client=plan.client,
         project=plan.project,
-        week=start.in_timezone(plan.timezone).format("YYYY-MM-DD"),
+        week=lang.full_date(start.in_timezone(plan.timezone).date()),
         done=done,
         state=state,
         following=[

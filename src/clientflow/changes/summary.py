@@ -41,11 +41,13 @@ def _status(change: ChangeRequest, tz: str, lang: Language) -> str:
     _ = lang.gettext
     status, current = change.status, change.round
     if status == "awaiting_approval" and current is not None:
-        waiting = ", ".join(sorted(current.pending())) or _("the approvers")
+        waiting = lang.items(sorted(current.pending())) or _("the approvers")
         due = ""
         if change.next_deadline is not None:
             when = lang.instant(change.next_deadline, tz)
-            due = _("; decision due {when}").format(when=when.split(" ", 1)[1])
+            if lang.locale == "en":  # the weekday is left out in English
+                when = when.split(" ", 1)[1]
+            due = _("; decision due {when}").format(when=when)
         if len(current.stages) > 1:
             return _(
                 "Awaiting approval (stage {stage} of {stages}, waiting for {who}{due})."

@@ -124,12 +124,15 @@ def run(
         for event_type, label in _SHOWN.items():
             echo(f"  {sim.fired[event_type]:>5}  {_(label)}")
         _first_escalation(echo, sim.highlights, portfolio, rules, lang)
-        echo("\n" + _("3. Portfolio health on {date}").format(date=END.format("YYYY-MM-DD")) + "\n")
-        echo(to_text(health(portfolio, rules, END), lang=lang).rstrip())
-        command = (
-            f"clientflow report --store {store_url} --now {END.to_iso8601_string()}"
-            " --format html > report.html"
-        )
+        zone = _reader_zone(lang)
+        day = lang.full_date(END.in_timezone(zone).date())
+        echo("\n" + _("3. Portfolio health on {date}").format(date=day) + "\n")
+        echo(to_text(health(portfolio, rules, END), lang=lang, timezone=zone).rstrip())
+        now = END.in_timezone(zone).isoformat()
+        command = f"clientflow report --store {store_url} --now {now} --format html"
+        if lang.locale != "en":
+            command += f" --locale {lang.locale}"
+        command += " > report.html"
         echo("\n" + _("Try: {command}").format(command=command))
     finally:
         workspace.close()
@@ -148,9 +151,14 @@ def _first_escalation(
     client_of = {issue.id: rules.client(issue.client).name for issue in portfolio.issues}
     by_client = Counter(client_of[aggregate_id] for _, aggregate_id, _ in escalations)
     at, aggregate_id, _ = escalations[0]
-    counts = ", ".join(f"{name} {count}" for name, count in by_client.most_common())
+    counts = lang.items(f"{name} {count}" for name, count in by_client.most_common())
     echo(
         lang.gettext("First escalation: {issue} at {when}; by client: {counts}").format(
-            issue=aggregate_id, when=lang.instant(at, "UTC"), counts=counts
+            issue=aggregate_id, when=lang.instant(at, _reader_zone(lang)), counts=counts
         )
     )
+
+
+def _reader_zone(lang: Language) -> str:
+    """The zone the demo's reader is in: the Shanghai team's for Chinese, else UTC."""
+    return "Asia/Shanghai" if lang.locale == "zh_CN" else "UTC"

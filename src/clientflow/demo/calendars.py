@@ -57,12 +57,13 @@ def show_calendars(echo: Echo, rules: Rules, lang: Language) -> None:
         )
     shanghai = rules.calendars["shanghai"]
     october = [dt.date(2026, 10, day) for day in range(1, 32)]
-    closed = [day.strftime("%d") for day in october if not shanghai.is_working_day(day)]
+    closed = [day.day for day in october if not shanghai.is_working_day(day)]
     made_up = [
         lang.day(day) for day in october if day.weekday() >= 5 and shanghai.is_working_day(day)
     ]
-    echo("\n" + _("Shanghai, October 2026: no work on the {days}").format(days=", ".join(closed)))
+    days = lang.day_ranges(closed)
+    echo("\n" + _("Shanghai, October 2026: no work on the {days}").format(days=days))
     echo(
         "          "
-        + _("make-up working days: {days}").format(days=", ".join(made_up) or _("none"))
+        + _("make-up working days: {days}").format(days=lang.items(made_up) or _("none"))
     )

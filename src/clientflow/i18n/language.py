@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+from collections.abc import Iterable
 from decimal import Decimal
 from importlib import resources
 
 import attrs
 import pendulum
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_skeleton, get_timezone_location
 from babel.numbers import format_currency
 
 from clientflow.core import ValidationError, to_utc, zone
@@ -19,6 +20,26 @@ __all__ = ["DOMAIN", "LOCALES", "N_", "Language", "language"]
 DOMAIN = "clientflow"
 LOCALES = ("en", "zh_CN")
 """The locales whose catalogues ship with clientflow."""
+
+
+# How Chinese business writing names the zones its readers meet: Beijing time for China
+# (whatever the IANA city), the US coasts by region; others as "<city>时间" from Babel.
+_ZH_ZONES = {
+    "Asia/Shanghai": "北京时间",
+    "Asia/Chongqing": "北京时间",
+    "Asia/Harbin": "北京时间",
+    "PRC": "北京时间",
+    "Asia/Hong_Kong": "香港时间",
+    "Asia/Macau": "澳门时间",
+    "Asia/Taipei": "台北时间",
+    "America/New_York": "美东时间",
+    "America/Chicago": "美中时间",
+    "America/Denver": "美国山地时间",
+    "America/Los_Angeles": "美西时间",
+    "UTC": "世界协调时间",
+    "Etc/UTC": "世界协调时间",
+    "GMT": "格林尼治时间",
+}
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
@@ -42,13 +63,35 @@ class Language:
         return self.translations.ngettext(singular, plural, n)
 
     def instant(self, at: dt.datetime, timezone: str) -> str:
-        """A weekday, date, time and zone as this language writes them."""
+        """A weekday, date, time and zone as this language writes them.
+
+        >>> at = pendulum.datetime(2026, 10, 8, 9)
+        >>> language("en").instant(at, "Asia/Shanghai")
+        'Thu 2026-10-08 17:00 CST'
+        >>> language("zh_CN").instant(at, "Asia/Shanghai")
+        '2026年10月8日（周四）17:00（北京时间）'
+        """
         local = to_utc(at, "at").in_timezone(timezone)
         if self.locale == "en":
             return local.format("ddd YYYY-MM-DD HH:mm zz")
-        return format_datetime(
-            local, "EEE y-MM-dd HH:mm zzzz", tzinfo=zone(timezone), locale=self.locale
-        )
+        day = format_date(local.date(), "y年M月d日", locale=self.locale)
+        weekday = format_date(local.date(), "EEE", locale=self.locale)
+        return f"{day}（{weekday}）{local.format('HH:mm')}（{self.zone(timezone)}）"
+
+    def zone(self, timezone: str) -> str:
+        """The name readers use for a time zone ("北京时间", "美东时间"; the IANA name
+        in English).
+
+        >>> language("zh_CN").zone("Europe/London")
+        '伦敦时间'
+        """  # noqa: D205
+        if self.locale == "en":
+            return timezone
+        known = _ZH_ZONES.get(timezone)
+        if known is not None:
+            return known
+        city = get_timezone_location(zone(timezone), locale=self.locale, return_city=True)
+        return f"{city}时间"
 
     def date(self, day: dt.date) -> str:
         """A short date ("02 Mar", "3月2日")."""
@@ -57,16 +100,62 @@ class Language:
         return format_date(day, "MMMd", locale=self.locale)
 
     def day(self, day: dt.date) -> str:
-        """A weekday and day of the month ("Sat 10", "周六 10")."""
+        """A day of the month with its weekday ("Sat 10", "10月10日（周六）")."""
         if self.locale == "en":
             return day.strftime("%a %d")
-        return format_date(day, "EEE dd", locale=self.locale)
+        weekday = format_date(day, "EEE", locale=self.locale)
+        return f"{format_date(day, 'M月d日', locale=self.locale)}（{weekday}）"
 
     def weekday_date(self, day: dt.date) -> str:
-        """A weekday, month and day ("Mon 09-21", "周一 09-21")."""
+        """A weekday, month and day ("Mon 09-21", "9月21日（周一）")."""
         if self.locale == "en":
             return day.strftime("%a %m-%d")
-        return format_date(day, "EEE MM-dd", locale=self.locale)
+        return self.day(day)
+
+    def items(self, parts: Iterable[str]) -> str:
+        """Items of a list as this language joins them ("a, b, c", "甲、乙、丙").
+
+        >>> language("zh_CN").items(["1日", "2日", "11日"])
+        '1日、2日、11日'
+        """
+        return (", " if self.locale == "en" else "、").join(parts)
+
+    def aside(self, text: str) -> str:
+        """A parenthetical after a word: " (x)" in English, "（x）" in Chinese."""
+        return f" ({text})" if self.locale == "en" else f"（{text}）"
+
+    @property
+    def comma(self) -> str:
+        """The comma between clauses (", " or "，")."""
+        return ", " if self.locale == "en" else "，"
+
+    @property
+    def colon(self) -> str:
+        """The colon before what follows (": " or "：")."""
+        return ": " if self.locale == "en" else "："
+
+    def full_date(self, day: dt.date) -> str:
+        """A date with its year ("2026-11-30", "2026年11月30日")."""
+        if self.locale == "en":
+            return day.isoformat()
+        return format_date(day, "y年M月d日", locale=self.locale)
+
+    def day_ranges(self, days: Iterable[int]) -> str:
+        """Days of one month, runs of consecutive days as ranges ("1-7, 11, 17-18",
+        "1—7日、11日、17—18日").
+
+        >>> language("zh_CN").day_ranges([1, 2, 3, 11, 17, 18])
+        '1—3日、11日、17—18日'
+        """  # noqa: D205
+        runs: list[list[int]] = []
+        for day in sorted(days):
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        if self.locale == "en":
+            return self.items(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
+        return self.items(f"{r[0]}—{r[-1]}日" if len(r) > 1 else f"{r[0]}日" for r in runs)
 
     def month(self, day: dt.date) -> str:
         """The month of ``day`` ("October 2026", "2026年10月")."""

@@ -183,7 +183,8 @@ def agenda_lines(
     for item in items:
         local = item.at.in_timezone(timezone)
         soon = "today" if local.date() <= today else "week"
-        when = f"{lang.weekday_date(local.date())} {local.format('HH:mm')}"
+        gap = " " if lang.locale == "en" else ""  # "9月21日（周一）15:00": no space after ）
+        when = f"{lang.weekday_date(local.date())}{gap}{local.format('HH:mm')}"
         sections["overdue" if item.overdue else soon].append(f"  {when}  {item.text}")
     lines: list[str] = []
     for name, entries in sections.items():

@@ -23,15 +23,18 @@ __all__ = ["to_html", "to_json", "to_text"]
 _COLOURS = {"healthy": "#2e7d32", "watch": "#ef8f00", "at risk": "#c62828"}
 
 
-def _pct(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.0f}" if signed else f"{value:.0f} %"
+_NONE = N_("n/a")
 
 
-def _score(value: float | None, delta: float | None) -> str:
+def _pct(value: float | None, lang: Language) -> str:
     if value is None:
-        return "n/a"
+        return lang.gettext(_NONE)
+    return f"{value:.0f} %"
+
+
+def _score(value: float | None, delta: float | None, lang: Language) -> str:
+    if value is None:
+        return lang.gettext(_NONE)
     trend = "" if delta is None else f" ({delta:+.0f})"
     return f"{value:.0f}{trend}"
 
@@ -39,8 +42,12 @@ def _score(value: float | None, delta: float | None) -> str:
 _RATINGS = {"healthy": N_("healthy"), "watch": N_("watch"), "at risk": N_("at risk")}
 
 
-def to_text(report: Sequence[ClientHealth], *, lang: Language | None = None) -> str:
+def to_text(
+    report: Sequence[ClientHealth], *, lang: Language | None = None, timezone: str = "UTC"
+) -> str:
     r"""A plain-text table and a line of findings per client, in ``lang`` (English).
+
+    The report's instant is read in ``timezone`` (the reader's).
 
     Columns line up by display width, so Chinese labels and names keep the table straight.
 
@@ -60,20 +67,23 @@ def to_text(report: Sequence[ClientHealth], *, lang: Language | None = None) -> 
         fit(label, width, right=index > 1)
         for index, (label, width) in enumerate(zip(labels, widths, strict=True))
     )
-    at = report[0].at.format("YYYY-MM-DD HH:mm")
-    lines = [_("Client health at {when} UTC").format(when=at), "", header]
+    at = lang.instant(report[0].at, timezone)
+    lines = [_("Client health at {when}").format(when=at), "", header]
     for row in report:
-        scope = "n/a" if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
+        scope = _(_NONE) if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
         lines.append(
-            f"{fit(row.name, 21)} {fit(_(_RATINGS[row.rating]), 9)}{_pct(row.sla_compliance):>8}"
-            f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
-            f"{_score(row.csat, row.csat_delta):>11}{_score(row.nps, row.nps_delta):>11}{scope:>8}"
+            f"{fit(row.name, 21)} {fit(_(_RATINGS[row.rating]), 9)}"
+            + fit(_pct(row.sla_compliance, lang), 8, right=True)
+            + f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
+            + fit(_score(row.csat, row.csat_delta, lang), 11, right=True)
+            + fit(_score(row.nps, row.nps_delta, lang), 11, right=True)
+            + fit(scope, 8, right=True)
         )
     lines.append("")
     for row in report:
         findings = _findings(row, lang)
         if findings or row.risk_map is not None:
-            lines.append(f"{row.name}:")
+            lines.append(f"{row.name}{lang.colon.rstrip()}")
             lines += [f"  - {finding}" for finding in findings]
         if row.risk_map is not None and row.risk_map.total:
             lines += [f"    {line}" for line in heat_map_text(row.risk_map, lang)]
@@ -84,7 +94,9 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
     _ = lang.gettext
     found = []
     if row.open_escalations:
-        found.append(_("open escalations: {issues}").format(issues=", ".join(row.open_escalations)))
+        found.append(
+            _("open escalations: {issues}").format(issues=lang.items(row.open_escalations))
+        )
     if row.sla_breached:
         found.append(
             lang.ngettext(
@@ -94,7 +106,7 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
             ).format(n=row.sla_breached)
         )
     if row.overdue_communications:
-        shown = ", ".join(o.label(lang) for o in row.overdue_communications[:3])
+        shown = lang.items(o.label(lang) for o in row.overdue_communications[:3])
         more = len(row.overdue_communications) - 3
         text = _("overdue communications: {items}").format(items=shown)
         if more > 0:
@@ -132,8 +144,8 @@ def _risk_findings(row: ClientHealth, lang: Language) -> list[str]:
     found = []
     if row.risk_map is not None:
         counts = row.risk_map.by_rating()
-        shown = ", ".join(
-            f"{counts[rating]} {_(RATING_WORDS[rating])}"
+        shown = lang.items(
+            _("{n} {rating}").format(n=counts[rating], rating=_(RATING_WORDS[rating]))
             for rating in reversed(Rating)
             if counts[rating]
         )
@@ -141,14 +153,14 @@ def _risk_findings(row: ClientHealth, lang: Language) -> list[str]:
             lang.ngettext("{n} open risk", "{n} open risks", row.risk_map.total).format(
                 n=row.risk_map.total
             )
-            + (f" ({shown})" if shown else "")
+            + (lang.aside(shown) if shown else "")
         )
     for top in row.top_risks[:3]:
         rating = _(RATING_WORDS[Rating(top.rating)]) if top.rating else _("not assessed yet")
         exposure = (
             ""
             if top.exposure is None
-            else ", "
+            else lang.comma
             + _("exposure {amount}").format(
                 amount=lang.money(top.exposure.amount, top.exposure.currency)
             )
@@ -161,12 +173,12 @@ def _risk_findings(row: ClientHealth, lang: Language) -> list[str]:
     if row.risks_without_plan:
         found.append(
             _("risks without a response plan: {risks}").format(
-                risks=", ".join(row.risks_without_plan)
+                risks=lang.items(row.risks_without_plan)
             )
         )
     if row.overdue_risk_reviews:
         found.append(
-            _("risk reviews overdue: {risks}").format(risks=", ".join(row.overdue_risk_reviews))
+            _("risk reviews overdue: {risks}").format(risks=lang.items(row.overdue_risk_reviews))
         )
     return found
 
@@ -258,8 +270,8 @@ def to_json(report: Sequence[ClientHealth]) -> str:
 # --- HTML --------------------------------------------------------------------------------
 
 
-def _donut(percent: float | None, label: str) -> str:
-    """A ring filled to ``percent``; grey with "n/a" when nothing was measured."""
+def _donut(percent: float | None, label: str, none: str) -> str:
+    """A ring filled to ``percent``; grey with ``none`` when nothing was measured."""
     radius, width = 34, 10
     circumference = 2 * 3.14159 * radius
     filled = 0.0 if percent is None else circumference * percent / 100
@@ -268,7 +280,7 @@ def _donut(percent: float | None, label: str) -> str:
         if percent is None
         else ("#2e7d32" if percent >= 95 else "#ef8f00" if percent >= 80 else "#c62828")
     )
-    text = "n/a" if percent is None else f"{percent:.0f}%"
+    text = escape(none) if percent is None else f"{percent:.0f}%"
     ring = f'cx="50" cy="50" r="{radius}" fill="none" stroke-width="{width}"'
     return (
         f'<svg class="donut" viewBox="0 0 100 100" role="img" aria-label="{escape(label)} {text}">'
@@ -415,9 +427,11 @@ def to_html(
     title: str | None = None,
     lang: Language | None = None,
     templates: Templates | None = None,
+    timezone: str = "UTC",
 ) -> str:
     """A self-contained HTML page: a summary table and one card of charts per client, in
-    ``lang`` (English), with the page's ``lang`` attribute set accordingly.
+    ``lang`` (English), with the page's ``lang`` attribute set accordingly; the report's
+    instant is read in ``timezone``.
 
     The page is the template ``health_report.html.j2`` (autoescaped); a host may restyle
     it with its own version (see :class:`~clientflow.i18n.Templates`).
@@ -429,11 +443,11 @@ def to_html(
             "name": r.name,
             "colour": _COLOURS[r.rating],
             "rating": _(_RATINGS[r.rating]),
-            "sla": _pct(r.sla_compliance),
+            "sla": _pct(r.sla_compliance, lang),
             "escalations": len(r.open_escalations),
             "overdue": len(r.overdue_communications),
-            "csat": _score(r.csat, r.csat_delta),
-            "nps": _score(r.nps, r.nps_delta),
+            "csat": _score(r.csat, r.csat_delta, lang),
+            "nps": _score(r.nps, r.nps_delta, lang),
             "pending": r.open_changes,
         }
         for r in report
@@ -450,7 +464,7 @@ def to_html(
         lang,
         html_lang=lang.locale.replace("_", "-"),
         title=_("Client health") if title is None else title,
-        at=report[0].at.format("YYYY-MM-DD HH:mm") + " UTC" if report else "",
+        at=lang.instant(report[0].at, timezone) if report else "",
         css=Markup(_CSS),
         headers=headers,
         rows=rows,
@@ -469,8 +483,8 @@ def _card(row: ClientHealth, lang: Language) -> dict[str, object]:
         "colour": _COLOURS[row.rating],
         "rating": _(_RATINGS[row.rating]),
         "charts": [
-            Markup(_donut(row.sla_compliance, _("SLA met"))),
-            Markup(_donut(row.communications_on_time, _("comms on time"))),
+            Markup(_donut(row.sla_compliance, _("SLA met"), _(_NONE))),
+            Markup(_donut(row.communications_on_time, _("comms on time"), _(_NONE))),
             Markup(_line_chart(row.weeks, lang)),
         ],
         "extras": [Markup(extra) for extra in extras],

@@ -1,0 +1,123 @@
+"""What a Chinese reader gets follows Chinese conventions: Beijing time and zone names
+people use, 年月日 dates with the weekday in full-width parentheses, 、 between items,
+no UTC, no ISO stamps, no ASCII punctuation between Chinese words (issue 24)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pendulum
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientflow.cli import cli
+from clientflow.i18n import language
+
+CJK = r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]"
+RULES = {
+    "UTC or a Z stamp": re.compile(r"\bUTC\b|协调世界时|\d\d:\d\d(:\d\d)?Z\b"),
+    "an ISO date": re.compile(r"\b\d{4}-\d\d-\d\d\b"),
+    "a zone named as a translation would": re.compile(r"中国标准时间|北美东部|格林尼治标准时间"),
+    "ASCII punctuation beside Chinese": re.compile(rf"{CJK}[,;:?!(]|[,;:?!)]{CJK}|{CJK} \("),
+    "a day with a leading zero": re.compile(r"(?<!\d)0\d日"),
+    "a weekday before a bare number": re.compile(r"周[一二三四五六日] \d"),
+}
+
+
+def _offences(text: str) -> list[str]:
+    found = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(("试试：clientflow", "clientflow ")):
+            continue  # a command to type keeps its ISO arguments
+        found += [f"{name}: {line.strip()}" for name, rule in RULES.items() if rule.search(line)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('zh') / 'demo.db'}"
+    done = CliRunner().invoke(cli, ["demo", "--locale", "zh_CN", "--store", url])
+    assert done.exit_code == 0, done.output
+    return url, done.output
+
+
+def test_the_chinese_demo_follows_chinese_conventions(demo_store: tuple[str, str]) -> None:
+    """Every line of `clientflow demo --locale zh_CN` but the command it suggests."""
+    _, output = demo_store
+    assert "（北京时间）" in output
+    assert _offences(output) == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_the_chinese_health_report_follows_chinese_conventions(
+    demo_store: tuple[str, str], fmt: str
+) -> None:
+    """The report a Chinese reader opens: its heading in Beijing time, its lists with 、."""
+    url, _ = demo_store
+    done = CliRunner().invoke(
+        cli,
+        ["report", "--store", url, "--now", "2026-11-30T08:00:00+08:00", "--locale", "zh_CN",
+         "--format", fmt],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    page = re.sub(r"<[^>]+>", "\n", done.output) if fmt == "html" else done.output
+    assert "2026年11月30日（周一）08:00（北京时间）" in page
+    assert _offences(page) == []
+
+
+def test_the_chinese_agenda_follows_chinese_conventions(demo_store: tuple[str, str]) -> None:
+    """chen.jie reads Chinese in Shanghai (the demo rules' [people])."""
+    url, _ = demo_store
+    done = CliRunner().invoke(
+        cli, ["agenda", "--store", url, "--owner", "chen.jie", "--now", "2026-11-25T09:00:00+08:00"]
+    )
+    assert done.exit_code == 0, done.output
+    assert _offences(done.output) == []
+
+
+@given(
+    st.datetimes(
+        min_value=pendulum.datetime(1971, 1, 1).naive(),
+        max_value=pendulum.datetime(2198, 12, 31).naive(),
+    ),
+    st.sampled_from(
+        ["Asia/Shanghai", "America/New_York", "Europe/London", "Asia/Tokyo", "UTC",
+         "Australia/Sydney", "America/Sao_Paulo"]
+    ),
+)  # fmt: skip
+def test_any_instant_in_any_zone_reads_as_chinese_writes_it(when: object, zone: str) -> None:
+    """年月日, the weekday in （）, 24-hour time, the zone's everyday name; nothing ISO."""
+    at = pendulum.instance(when, tz="UTC")  # type: ignore[arg-type]
+    text = language("zh_CN").instant(at, zone)
+    local = at.in_timezone(zone)
+    assert text.startswith(f"{local.year}年{local.month}月{local.day}日（周")
+    assert re.fullmatch(
+        r"\d{4}年\d{1,2}月\d{1,2}日（周[一二三四五六日]）\d\d:\d\d（[^（）]+时间）", text
+    )
+    assert _offences(text) == []
+
+
+def test_zone_names_are_the_ones_people_use() -> None:
+    """北京时间 for China, 美东时间 for New York, a city's time elsewhere."""
+    zh = language("zh_CN")
+    assert [zh.zone(z) for z in ("Asia/Shanghai", "America/New_York", "Asia/Tokyo")] == [
+        "北京时间", "美东时间", "东京时间",
+    ]  # fmt: skip
+    assert zh.day_ranges([1, 2, 3, 4, 5, 6, 7, 11, 17, 18]) == "1—7日、11日、17—18日"
+    assert language("en").day_ranges([1, 2, 3, 11]) == "1-3, 11"
+
+
+def test_every_rule_of_the_scan_catches_what_it_names(tmp_path: Path) -> None:
+    """The scan itself: each rule flags a line a translation would write."""
+    samples = [
+        "截止 2026-10-08 17:00",
+        "客户健康状况（2026-11-30 00:00 UTC）",
+        "截止 周四 17:00 中国标准时间",
+        "1 项未关闭风险 (1 严重)",
+        "不上班的日子：01日、02日",
+        "调休工作日：周六 10",
+    ]
+    assert all(_offences(sample) for sample in samples)
