@@ -109,3 +109,73 @@ def test_the_chinese_report_prints_with_a_cjk_font(tmp_path: Path) -> None:
     assert any(re.search(rb"WenQuanYi|Noto\w*CJK|SourceHan|Droid\w*Fallback", f) for f in fonts), (
         fonts
     )
+
+
+_MEASURE = """<script>
+addEventListener("load", () => {
+  const width = innerWidth;
+  const wrapped = [];
+  for (const el of document.querySelectorAll("th, .badge, h1, h2, .muted")) {
+    const style = getComputedStyle(el);
+    const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.45;
+    if (el.getBoundingClientRect().height > line * 2.2) wrapped.push(el.textContent);
+  }
+  const outside = [];
+  for (const el of document.querySelectorAll(".card, .card *, h1, .muted, .table")) {
+    if (el.getBoundingClientRect().right > width + 1) outside.push(el.outerHTML.slice(0, 60));
+  }
+  const overflow = document.scrollingElement.scrollWidth > width + 1;
+  parent.document.body.dataset.measure = JSON.stringify({width, overflow, wrapped, outside});
+});
+</script>"""
+
+
+@pytest.mark.parametrize("width", [375, 640, 1280])
+def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int) -> None:
+    """At a phone's 375 px, a WeCom browser's 640 px and a desktop's 1280 px: nothing
+    sticks out of the page sideways (the summary table scrolls inside its own box), and
+    no table header, badge or heading wraps (no 逾/期/沟/通, one character per line)."""
+    import html  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    browser = _browser()
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert CliRunner().invoke(cli, ["demo", "--store", store]).exit_code == 0
+    result = CliRunner().invoke(
+        cli,
+        ["report", "--store", store, "--now", END.to_iso8601_string(), "--format", "html",
+         "--locale", "zh_CN"],
+    )  # fmt: skip
+    # The test adds a measuring script; the page itself has none. Headless Chromium's
+    # window is at least 500 px wide, so the page is laid out in a frame of the width.
+    assert "<script" not in result.stdout
+    measured = result.stdout.replace("</body>", _MEASURE + "</body>")
+    page = tmp_path / "frame.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body style="margin:0">'
+        f'<iframe style="border:0;width:{width}px;height:900px" '
+        f'srcdoc="{html.escape(measured)}"></iframe></body></html>',
+        encoding="utf-8",
+    )
+    flags = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--hide-scrollbars",
+        f"--window-size={max(width, 500)},900",
+    ]  # fmt: skip
+    dom = subprocess.run(
+        [*flags, "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    found = re.search(r'data-measure="([^"]*)"', dom)
+    assert found, dom[-500:]
+    measure = json.loads(found[1].replace("&quot;", '"').replace("&amp;", "&"))
+    assert measure["width"] == width
+    assert measure["wrapped"] == []
+    assert measure["outside"] == []
+    assert measure["overflow"] is False
+    shot = tmp_path / f"report-{width}.png"
+    command = [*flags, f"--screenshot={shot}", page.as_uri()]
+    subprocess.run(command, capture_output=True, timeout=120, check=True)
+    shot_width, _, rows = _png_rows(shot.read_bytes())
+    assert shot_width == max(width, 500)
+    assert len(set(rows)) > 100  # drawn, not blank

@@ -404,20 +404,31 @@ def _scope_bars(row: ClientHealth, lang: Language) -> str:
 
 
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;
- color:#212121;background:#fafafa}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC",
+ "Microsoft YaHei",sans-serif;margin:24px;color:#212121;background:#fafafa}
 h1{font-size:22px;margin:0 0 4px}.muted{color:#757575}
-table.summary{border-collapse:collapse;margin:16px 0;background:#fff}
-.summary th,.summary td{padding:6px 12px;border-bottom:1px solid #e0e0e0;text-align:right}
-.summary th:first-child,.summary td:first-child{text-align:left}
-.badge{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-size:12px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:16px}
-.card{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:16px}
-.card h2{font-size:17px;margin:0 0 8px;display:flex;justify-content:space-between}
-.row{display:flex;gap:16px;align-items:flex-start}
-.donut{width:92px;height:92px}.heat{margin-top:8px}.chart{width:330px;height:145px}.bars{width:300px;height:64px}
+.table{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:16px 0}
+table.summary{border-collapse:collapse;background:#fff}
+.summary th,.summary td{padding:6px 12px;border-bottom:1px solid #e0e0e0;text-align:right;
+ white-space:nowrap}
+.summary th:first-child,.summary td:first-child{text-align:left;position:sticky;left:0;
+ background:#fff}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-size:12px;
+ white-space:nowrap}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(520px,100%),1fr));
+ gap:16px}
+.card{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:16px;min-width:0}
+.card h2{font-size:17px;margin:0 0 8px;display:flex;justify-content:space-between;gap:8px;
+ align-items:baseline}
+.row{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
+.row>div{max-width:100%}
+.donut{width:92px;height:92px}.heat{margin-top:8px;max-width:100%;height:auto}
+.chart{width:330px;max-width:100%;height:auto}.bars{width:300px;max-width:100%;height:auto}
+svg{max-width:100%}
 .caption,.legend{font-size:11px;color:#616161;text-align:center}
-ul{margin:6px 0 0 18px;padding:0}
+ul{margin:6px 0 0 18px;padding:0;overflow-wrap:anywhere}
+@media (max-width:700px){body{margin:12px}.card{padding:12px}h1{font-size:19px}
+ .summary th,.summary td{padding:6px 8px}}
 """
 
 
