@@ -13,9 +13,11 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clientflow import escalation, feedback
 from clientflow.cli import cli
 from clientflow.i18n import language
 
+CODES = "|".join(sorted({*escalation.STATUS_WORDS, *feedback.STATUS_WORDS} - {"closed"}))
 CJK = r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]"
 RULES = {
     "UTC or a Z stamp": re.compile(r"\bUTC\b|协调世界时|\d\d:\d\d(:\d\d)?Z\b"),
@@ -24,6 +26,7 @@ RULES = {
     "ASCII punctuation beside Chinese": re.compile(rf"{CJK}[,;:?!(]|[,;:?!)]{CJK}|{CJK} \("),
     "a day with a leading zero": re.compile(r"(?<!\d)0\d日"),
     "a weekday before a bare number": re.compile(r"周[一二三四五六日] \d"),
+    "a status left as its code": re.compile(rf"\b(?:{CODES})\b"),
 }
 
 
@@ -119,5 +122,19 @@ def test_every_rule_of_the_scan_catches_what_it_names(tmp_path: Path) -> None:
         "1 项未关闭风险 (1 严重)",
         "不上班的日子：01日、02日",
         "调休工作日：周六 10",
+        "问题 ISS-2（P1，reported）",
     ]
     assert all(_offences(sample) for sample in samples)
+
+
+def test_every_status_a_person_reads_has_words_in_each_language() -> None:
+    """Issue and feedback statuses (each state of their machines) are shown as words,
+    never as codes like ``reported`` in Chinese text."""
+    zh = language("zh_CN")
+    for machine, words in [
+        (escalation.IssueMachine, escalation.STATUS_WORDS),
+        (feedback.FeedbackMachine, feedback.STATUS_WORDS),
+    ]:
+        states = {state.id for state in machine.states}
+        assert set(words) == states
+        assert all(re.search(r"[\u4e00-\u9fff]", zh.gettext(words[s])) for s in states)

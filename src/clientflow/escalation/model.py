@@ -16,6 +16,7 @@ __all__ = [
     "CLIENT_PAUSES_ALL",
     "METRICS",
     "METRIC_WORDS",
+    "STATUS_WORDS",
     "ClockState",
     "Escalation",
     "Issue",
@@ -46,6 +47,19 @@ METRIC_WORDS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Each SLA metric as a message id, for what people read."""
+
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "reported": N_("reported"),
+        "acknowledged": N_("acknowledged"),
+        "investigating": N_("investigating"),
+        "waiting_on_client": N_("waiting on the client"),
+        "solution_proposed": N_("solution proposed"),
+        "resolved": N_("resolved"),
+        "closed": N_("closed"),
+    }
+)
+"""Each issue status (a state of the machine) as a message id, for what people read."""
 
 
 class ClockState(enum.Enum):

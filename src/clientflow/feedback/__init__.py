@@ -72,6 +72,7 @@ from clientflow.feedback.metrics import (
     trend,
 )
 from clientflow.feedback.model import (
+    STATUS_WORDS,
     Bands,
     Channel,
     ContactSurveys,
@@ -97,6 +98,7 @@ __all__ = [
     "FEEDBACK_KIND",
     "FOLLOW_UP_STATES",
     "OVERRIDE_SENTIMENT",
+    "STATUS_WORDS",
     "SURVEYS_KIND",
     "SURVEY_EVENTS",
     "SURVEY_TABLE",

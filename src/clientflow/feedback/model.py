@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 import pendulum
 
 from clientflow.core import ValidationError
+from clientflow.i18n import N_
 
 __all__ = [
+    "STATUS_WORDS",
     "Bands",
     "Channel",
     "ContactSurveys",
@@ -21,6 +25,21 @@ __all__ = [
     "Targets",
     "Trigger",
 ]
+
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "received": N_("received"),
+        "triaged": N_("triaged"),
+        "thanked": N_("thanked"),
+        "follow_up_assigned": N_("follow-up assigned"),
+        "client_contacted": N_("client contacted"),
+        "action_planned": N_("action planned"),
+        "action_done": N_("action done"),
+        "client_confirmed": N_("client confirmed"),
+        "closed": N_("closed"),
+    }
+)
+"""Each feedback status (a state of the machine) as a message id, for what people read."""
 
 
 class Channel(enum.Enum):

@@ -17,6 +17,8 @@ from clientflow import cadence
 from clientflow.config import Rules
 from clientflow.core import to_utc
 from clientflow.escalation import METRIC_WORDS, OPEN_STATES
+from clientflow.escalation import STATUS_WORDS as ISSUE_STATUS_WORDS
+from clientflow.feedback import STATUS_WORDS as FEEDBACK_STATUS_WORDS
 from clientflow.i18n import N_, Language, language
 from clientflow.reports.portfolio import Portfolio
 
@@ -105,7 +107,7 @@ def owner_agenda(
                 _("issue {id} ({priority}, {status}): {what}").format(
                     id=issue.id,
                     priority=issue.priority,
-                    status=issue.status,
+                    status=_(ISSUE_STATUS_WORDS.get(issue.status, issue.status)),
                     what=what.format(metric=metric),
                 ),
             )
@@ -121,7 +123,9 @@ def owner_agenda(
                     item.id,
                     item.client,
                     _("feedback {id} from {client}: {status} step due").format(
-                        id=item.id, client=item.client, status=item.status
+                        id=item.id,
+                        client=item.client,
+                        status=_(FEEDBACK_STATUS_WORDS.get(item.status, item.status)),
                     ),
                 )
             )
