@@ -11,6 +11,7 @@ from __future__ import annotations
 import pendulum
 
 from clientflow.core import (
+    CLIENT_PARTY,
     MAX_TEXT_LENGTH,
     Actor,
     Anyone,
@@ -100,11 +101,15 @@ def _text(
     return check_text(value, field, required=required, limit=limit)
 
 
+def _parties(feedback: Feedback) -> dict[str, str]:
+    return {"owner": feedback.owner or "", CLIENT_PARTY: feedback.client}
+
+
 def _meta(
     feedback: Feedback, transition: str, actor: Actor, rule: Rule, now: pendulum.DateTime
 ) -> EventMeta:
     TABLE.target(feedback.status, transition)
-    require(rule, actor, f"{transition} feedback {feedback.id}", {"owner": feedback.owner or ""})
+    require(rule, actor, f"{transition} feedback {feedback.id}", _parties(feedback))
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -141,6 +146,7 @@ def receive(
     calendar: BusinessCalendar,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _ANYONE,
 ) -> Decision[Feedback]:
     """Record feedback; it is classified from its scores and must be triaged in time."""
     for field, value in (
@@ -150,6 +156,7 @@ def receive(
         ("contact", contact),
     ):
         _text(value, field, required=True)
+    require(rule, actor, f"receive feedback {feedback_id}", {CLIENT_PARTY: client})
     if not isinstance(channel, Channel):
         raise ValidationError(
             "channel", f"one of {', '.join(c.value for c in Channel)}", got=channel
@@ -208,7 +215,7 @@ def triage(
     overridden = feedback.sentiment if feedback.sentiment not in (None, chosen) else None
     if overridden is not None:
         action = f"override the {overridden.value} sentiment of {feedback.id}"
-        require(override, actor, action, {"owner": feedback.owner or ""})
+        require(override, actor, action, _parties(feedback))
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(
                 "reason", f"why the {overridden.value} score is read as {chosen.value}", got=reason
@@ -522,6 +529,7 @@ def request_survey(
     follow_up_open: bool,
     now: pendulum.DateTime,
     actor: Actor,
+    rule: Rule = _ANYONE,
 ) -> Decision[ContactSurveys]:
     """Send a survey to a contact if the throttle allows; otherwise defer or drop it.
 
@@ -530,6 +538,7 @@ def request_survey(
     """
     _text(survey_id, "survey_id", required=True)
     _text(contact, "contact", required=True)
+    require(rule, actor, f"survey {contact}", {CLIENT_PARTY: client})
     if not isinstance(trigger, Trigger):
         raise ValidationError(
             "trigger", f"one of {', '.join(t.value for t in Trigger)}", got=trigger
@@ -569,9 +578,11 @@ def answer_survey(
     *,
     feedback_id: str | None = None,
     actor: Actor,
+    rule: Rule = _ANYONE,
 ) -> Decision[ContactSurveys]:
     """Record the contact's answer (usually together with a :func:`receive`)."""
     record = _record(surveys, survey_id)
+    require(rule, actor, f"answer survey {survey_id}", {CLIENT_PARTY: surveys.client})
     SURVEY_TABLE.target(record.status, "answer")
     meta = _survey_meta(surveys, surveys.contact, to_utc(now, "now"), actor.id)
     return decide(
@@ -601,11 +612,13 @@ def schedule_periodic(
     first: pendulum.DateTime,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _ANYONE,
 ) -> Decision[ContactSurveys]:
     """Start periodic surveys to a contact.
 
     The first goes at ``first``, then one every ``policy.periodic_every``.
     """
+    require(rule, actor, f"survey {contact} periodically", {CLIENT_PARTY: client})
     meta = _survey_meta(surveys, contact, to_utc(now, "now"), actor.id)
     return decide(
         apply_surveys,

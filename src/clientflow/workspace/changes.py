@@ -9,12 +9,14 @@ import pendulum
 
 from clientflow import changes
 from clientflow.changes import ApprovalPolicy, ChangeRequest, Impact, Verdict
-from clientflow.core import Actor, BusinessCalendar, Decision
+from clientflow.core import CLIENT_PARTY, Actor, Anyone, BusinessCalendar, Decision, require
 from clientflow.engine import Result
 from clientflow.workspace.base import Service
 from clientflow.workspace.inputs import enum_of, impact_from
 
 __all__ = ["ChangeService"]
+
+_ANYONE = Anyone()
 
 
 class ChangeService(Service[ChangeRequest]):
@@ -41,10 +43,20 @@ class ChangeService(Service[ChangeRequest]):
     kind = changes.KIND_NAME
     aggregate = ChangeRequest
 
-    def _policy(self, change: ChangeRequest) -> tuple[ApprovalPolicy, BusinessCalendar]:
+    def _policy(
+        self, change: ChangeRequest, by: Actor
+    ) -> tuple[ApprovalPolicy, BusinessCalendar]:
+        """The change's policy and calendar, once ``by`` is known to act within its client."""
         rules = self._workspace.rules
-        client = rules.client_of_project(change.project)
+        client = self._tenant(change.project, by, f"act on change {change.id}")
         return rules.approval_for(client), rules.calendar_for(client)
+
+    def _tenant(self, project: str, by: Actor, action: str) -> str:
+        # A change names only its project: the rules say whose it is, and the same core
+        # check as every other workflow's (through require's client party) applies.
+        client = self._workspace.rules.client_of_project(project)
+        require(_ANYONE, by, action, {CLIENT_PARTY: client})
+        return client
 
     def request(
         self,
@@ -60,6 +72,7 @@ class ChangeService(Service[ChangeRequest]):
         """Draft a change request for a project."""
 
         def make(now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            self._tenant(project, by, f"request change {change_id}")
             return changes.request_change(
                 change_id,
                 project=project,
@@ -78,7 +91,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.submit(
-                change, by, now, self._policy(change)[0].permissions
+                change, by, now, self._policy(change, by)[0].permissions
             ),
             at,
             key,
@@ -99,7 +112,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.assess(
-                change, impact, by, now, self._policy(change)[0].permissions
+                change, impact, by, now, self._policy(change, by)[0].permissions
             ),
             at,
             key,
@@ -112,7 +125,7 @@ class ChangeService(Service[ChangeRequest]):
         approved at once)."""  # noqa: D205, D209
 
         def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
-            policy, calendar = self._policy(change)
+            policy, calendar = self._policy(change, by)
             return changes.request_approval(
                 change,
                 policy,
@@ -136,12 +149,12 @@ class ChangeService(Service[ChangeRequest]):
     ) -> Result[ChangeRequest]:
         """Vote as an approver (or their recorded delegate); what it decides is recorded."""
         chosen = enum_of(Verdict, verdict)
-        return self._act(
-            change_id,
-            lambda change, now: changes.cast_vote(change, by, chosen, now, comment=comment),  # type: ignore[arg-type]
-            at,
-            key,
-        )
+
+        def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            self._policy(change, by)
+            return changes.cast_vote(change, by, chosen, now, comment=comment)  # type: ignore[arg-type]
+
+        return self._act(change_id, step, at, key)
 
     def send_back(
         self,
@@ -153,9 +166,12 @@ class ChangeService(Service[ChangeRequest]):
         key: str | None = None,
     ) -> Result[ChangeRequest]:
         """An approver returns the change for re-assessment."""
-        return self._act(
-            change_id, lambda change, now: changes.send_back(change, by, reason, now), at, key
-        )
+
+        def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            self._policy(change, by)
+            return changes.send_back(change, by, reason, now)
+
+        return self._act(change_id, step, at, key)
 
     def defer(
         self,
@@ -176,7 +192,7 @@ class ChangeService(Service[ChangeRequest]):
                 by,
                 now,
                 reason=reason,
-                permissions=self._policy(change)[0].permissions,
+                permissions=self._policy(change, by)[0].permissions,
             ),
             at,
             key,
@@ -195,7 +211,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.withdraw(
-                change, by, now, reason=reason, permissions=self._policy(change)[0].permissions
+                change, by, now, reason=reason, permissions=self._policy(change, by)[0].permissions
             ),
             at,
             key,
@@ -214,7 +230,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.implement(
-                change, by, now, note=note, permissions=self._policy(change)[0].permissions
+                change, by, now, note=note, permissions=self._policy(change, by)[0].permissions
             ),
             at,
             key,
@@ -226,7 +242,7 @@ class ChangeService(Service[ChangeRequest]):
         """Close an implemented change."""
         return self._act(
             change_id,
-            lambda change, now: changes.close(change, by, now, self._policy(change)[0].permissions),
+            lambda change, now: changes.close(change, by, now, self._policy(change, by)[0].permissions),
             at,
             key,
         )
