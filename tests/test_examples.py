@@ -158,7 +158,7 @@ def test_fastapi_host_serves_a_workspace_with_json_forms() -> None:
     clock = ManualClock(pendulum.datetime(2026, 11, 25, 21, 45))  # Wed 16:45 in New York
     workspace = clientflow.open("memory://", EXAMPLES / "rules.toml", clock=clock)
     client = TestClient(module.create_app(workspace))
-    contact = {"id": "hudson-contact", "roles": ["client"]}
+    contact = {"id": "hudson-contact", "roles": ["client"], "clients": ["hudson"]}
     body = {
         "id": "HUD-1",
         "by": contact,

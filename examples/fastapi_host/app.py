@@ -52,7 +52,8 @@ def create_app(workspace: Workspace) -> FastAPI:
 
     def actor(data: dict[str, Any]) -> Actor:
         who = data.get("by") or {}
-        return Actor(who.get("id"), who.get("roles", ()))
+        # The clients a client's person belongs to come from the host's login.
+        return Actor(who.get("id"), who.get("roles", ()), who.get("clients", ()))
 
     @app.post("/issues", status_code=201)
     def report(data: dict[str, Any]) -> Any:
