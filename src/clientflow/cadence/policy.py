@@ -64,6 +64,7 @@ class PlanPermissions:
     )
     archive: Rule = HasRole("pm")
 
+
 Status = str
 """An occurrence's state in :class:`~clientflow.cadence.machine.OccurrenceMachine`."""
 

@@ -137,10 +137,10 @@ class Rules:
     def _bound(self) -> Mapping[str, frozenset[str]]:
         found: dict[str, set[str]] = {}
         for client in self.clients.values():
-            for person in client.contacts:
-                found.setdefault(person, set()).add(client.id)
-        for person in self.people.values():
-            found.setdefault(person.id, set()).update(person.clients)
+            for contact in client.contacts:
+                found.setdefault(contact, set()).add(client.id)
+        for member in self.people.values():
+            found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
 
     def bind(self, actor: Actor) -> Actor:

@@ -364,7 +364,10 @@ CLIENT = Table(
         "projects": Field(_NAMES, default=[]),
         "locale": Field(Choice(LOCALES, "The language the client reads notices in."), default="en"),
         "contacts": Field(
-            Seq(Text("A person id of the client's people: they act within this client."), single=True),
+            Seq(
+                Text("A person id of the client's people: they act within this client."),
+                single=True,
+            ),
             default=[],
         ),
         "baseline": Field(
@@ -386,7 +389,10 @@ PERSON = Table(
         "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
         "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
         "clients": Field(
-            Seq(Text("A client id: the person acts only within these (none: every client)."), single=True),
+            Seq(
+                Text("A client id: the person acts only within these (none: every client)."),
+                single=True,
+            ),
             default=[],
         ),
     },
@@ -423,7 +429,9 @@ PERMISSIONS = Table(
                     ),
                     "close": Field(_WHO, default=["party:owner", "role:pm"]),
                     "survey": Field(_WHO, default=["role:pm", "role:support"]),
-                    "answer_survey": Field(_WHO, default=["role:client", "role:pm", "role:support"]),
+                    "answer_survey": Field(
+                        _WHO, default=["role:client", "role:pm", "role:support"]
+                    ),
                     "override_sentiment": Field(_WHO, default=["role:pm"]),
                 },
                 "Who records, triages, assigns, follows up, confirms, reopens and closes"
@@ -438,7 +446,12 @@ PERMISSIONS = Table(
                     "manage": Field(_WHO, default=["role:pm"]),
                     "record": Field(
                         _WHO,
-                        default=["role:pm", "role:support", "role:engineer", "role:account-director"],
+                        default=[
+                            "role:pm",
+                            "role:support",
+                            "role:engineer",
+                            "role:account-director",
+                        ],
                     ),
                     "archive": Field(_WHO, default=["role:pm"]),
                 },

@@ -17,10 +17,11 @@ Tenants: the parties of a client's aggregate carry its client (``parties["client
 to no client acts on no client's aggregate (fail closed).
 
 >>> anna = Actor("anna", {"client"}, clients={"lotus"})
->>> require(Anyone(), anna, "reply on ACME-1", {"client": "acme"})
-Traceback (most recent call last):
-...
-clientflow.core.errors.PermissionDenied: anna may not reply on ACME-1: rule 'belongs to client acme (anna is bound to lotus)' failed
+>>> try:
+...     require(Anyone(), anna, "reply on ACME-1", {"client": "acme"})
+... except PermissionDenied as refused:
+...     print(refused.rule)
+belongs to client acme (anna is bound to lotus)
 """
 
 from __future__ import annotations

@@ -24,7 +24,12 @@ from clientflow.feedback.model import Bands, Targets
 
 __all__ = ["FeedbackPermissions", "FeedbackPolicy", "OverLimit", "SurveyPolicy"]
 
-_OWNER, _PM, _SUPPORT, _CLIENT = IsParty("owner"), HasRole("pm"), HasRole("support"), HasRole("client")
+_OWNER, _PM, _SUPPORT, _CLIENT = (
+    IsParty("owner"),
+    HasRole("pm"),
+    HasRole("support"),
+    HasRole("client"),
+)
 
 
 @attrs.frozen

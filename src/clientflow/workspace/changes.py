@@ -43,9 +43,7 @@ class ChangeService(Service[ChangeRequest]):
     kind = changes.KIND_NAME
     aggregate = ChangeRequest
 
-    def _policy(
-        self, change: ChangeRequest, by: Actor
-    ) -> tuple[ApprovalPolicy, BusinessCalendar]:
+    def _policy(self, change: ChangeRequest, by: Actor) -> tuple[ApprovalPolicy, BusinessCalendar]:
         """The change's policy and calendar, once ``by`` is known to act within its client."""
         rules = self._workspace.rules
         client = self._tenant(change.project, by, f"act on change {change.id}")
@@ -242,7 +240,9 @@ class ChangeService(Service[ChangeRequest]):
         """Close an implemented change."""
         return self._act(
             change_id,
-            lambda change, now: changes.close(change, by, now, self._policy(change, by)[0].permissions),
+            lambda change, now: changes.close(
+                change, by, now, self._policy(change, by)[0].permissions
+            ),
             at,
             key,
         )

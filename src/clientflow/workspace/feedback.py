@@ -70,7 +70,7 @@ class FeedbackService(Service[Feedback]):
 
         return self._create(feedback_id, make, at, key)
 
-    def _step(  # noqa: PLR0913 - private; every step passes the same
+    def _step(
         self,
         feedback_id: str,
         command: Any,
