@@ -37,11 +37,10 @@ from clientflow.cadence.model import (
     PlanItem,
     Touchpoint,
 )
-from clientflow.cadence.policy import Schedule
+from clientflow.cadence.policy import PlanPermissions, Schedule
 from clientflow.core import (
     CLIENT_PARTY,
     Actor,
-    Anyone,
     Decision,
     DomainEvent,
     EventMeta,
@@ -59,7 +58,7 @@ from clientflow.core import (
 __all__ = ["add_item", "archive", "create_plan", "fire_alerts", "record_touchpoint", "remove_item"]
 
 _FOUR_HOURS = pendulum.duration(hours=4)
-_ANYONE = Anyone()
+_DEFAULT = PlanPermissions()
 Pending = tuple[str, pendulum.DateTime, Callable[[EventMeta, pendulum.DateTime | None], _Alert]]
 
 
@@ -163,7 +162,7 @@ def create_plan(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.manage,
 ) -> Decision[CommunicationPlan]:
     """Agree a plan: its items, the client's time zone, the silence and reply limits.
 
@@ -228,7 +227,7 @@ def add_item(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.manage,
 ) -> Decision[CommunicationPlan]:
     """Add a recurring communication."""
     at = to_utc(now, "now")
@@ -254,7 +253,7 @@ def remove_item(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.manage,
 ) -> Decision[CommunicationPlan]:
     """Stop a recurring communication."""
     at = to_utc(now, "now")
@@ -279,7 +278,7 @@ def record_touchpoint(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.record,
 ) -> Decision[CommunicationPlan]:
     """Record a contact (its time must be aware; it may be in the past, never the future)."""
     at = to_utc(now, "now")
@@ -307,7 +306,7 @@ def record_touchpoint(
 
 @checked
 def archive(
-    plan: CommunicationPlan, *, actor: Actor, now: pendulum.DateTime, rule: Rule = _ANYONE
+    plan: CommunicationPlan, *, actor: Actor, now: pendulum.DateTime, rule: Rule = _DEFAULT.archive
 ) -> Decision[CommunicationPlan]:
     """End the plan: no more alerts."""
     _allowed(plan, "archive", rule, actor, f"archive plan {plan.id}")

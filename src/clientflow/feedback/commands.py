@@ -14,7 +14,6 @@ from clientflow.core import (
     CLIENT_PARTY,
     MAX_TEXT_LENGTH,
     Actor,
-    Anyone,
     BusinessCalendar,
     Decision,
     DomainEvent,
@@ -59,7 +58,12 @@ from clientflow.feedback.model import (
     SurveyRecord,
     Trigger,
 )
-from clientflow.feedback.policy import FeedbackPolicy, OverLimit, SurveyPolicy
+from clientflow.feedback.policy import (
+    FeedbackPermissions,
+    FeedbackPolicy,
+    OverLimit,
+    SurveyPolicy,
+)
 
 __all__ = [
     "answer_survey",
@@ -80,7 +84,7 @@ __all__ = [
     "triage",
 ]
 
-_ANYONE = Anyone()
+_DEFAULT = FeedbackPermissions()
 OVERRIDE_SENTIMENT: Rule = HasRole("pm")
 """Who may read a score as another sentiment than it gives (see :func:`triage`)."""
 # The step that is due after each transition, per path.
@@ -146,7 +150,7 @@ def receive(
     calendar: BusinessCalendar,
     actor: Actor,
     now: pendulum.DateTime,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.receive,
 ) -> Decision[Feedback]:
     """Record feedback; it is classified from its scores and must be triaged in time."""
     for field, value in (
@@ -195,7 +199,7 @@ def triage(
     *,
     calendar: BusinessCalendar,
     sentiment: Sentiment | None = None,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.triage,
     reason: str = "",
     override: Rule = OVERRIDE_SENTIMENT,
 ) -> Decision[Feedback]:
@@ -251,7 +255,7 @@ def thank(
     *,
     calendar: BusinessCalendar,
     message: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.thank,
 ) -> Decision[Feedback]:
     """Thank the client for positive feedback."""
     meta = _meta(feedback, "thank", actor, rule, now)
@@ -272,7 +276,7 @@ def assign(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.assign,
 ) -> Decision[Feedback]:
     """Give neutral or negative feedback a follow-up owner."""
     meta = _meta(feedback, "assign", actor, rule, now)
@@ -324,7 +328,7 @@ def record_contact(
     *,
     calendar: BusinessCalendar,
     note: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.follow_up,
 ) -> Decision[Feedback]:
     """The owner has talked to the client."""
     return _noted_step(
@@ -347,7 +351,7 @@ def plan_action(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.follow_up,
 ) -> Decision[Feedback]:
     """Record the agreed solution."""
     meta, step, due = _step(feedback, "plan", actor, now=now, calendar=calendar, rule=rule)
@@ -366,7 +370,7 @@ def complete_action(
     *,
     calendar: BusinessCalendar,
     note: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.follow_up,
 ) -> Decision[Feedback]:
     """The solution was carried out; the client must now confirm."""
     return _noted_step(
@@ -389,7 +393,7 @@ def confirm(
     *,
     calendar: BusinessCalendar,
     note: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.confirm,
 ) -> Decision[Feedback]:
     """The client confirmed they are satisfied."""
     return _noted_step(
@@ -412,7 +416,7 @@ def reopen(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.reopen,
 ) -> Decision[Feedback]:
     """The client is still unhappy after the action: plan again."""
     meta, step, due = _step(feedback, "reopen", actor, now=now, calendar=calendar, rule=rule)
@@ -427,7 +431,7 @@ def reopen(
 
 @checked
 def close(
-    feedback: Feedback, actor: Actor, now: pendulum.DateTime, *, rule: Rule = _ANYONE
+    feedback: Feedback, actor: Actor, now: pendulum.DateTime, *, rule: Rule = _DEFAULT.close
 ) -> Decision[Feedback]:
     """Close thanked feedback, or feedback the client confirmed."""
     meta = _meta(feedback, "close", actor, rule, now)
@@ -529,7 +533,7 @@ def request_survey(
     follow_up_open: bool,
     now: pendulum.DateTime,
     actor: Actor,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.survey,
 ) -> Decision[ContactSurveys]:
     """Send a survey to a contact if the throttle allows; otherwise defer or drop it.
 
@@ -578,7 +582,7 @@ def answer_survey(
     *,
     feedback_id: str | None = None,
     actor: Actor,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.answer_survey,
 ) -> Decision[ContactSurveys]:
     """Record the contact's answer (usually together with a :func:`receive`)."""
     record = _record(surveys, survey_id)
@@ -612,7 +616,7 @@ def schedule_periodic(
     first: pendulum.DateTime,
     actor: Actor,
     now: pendulum.DateTime,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.survey,
 ) -> Decision[ContactSurveys]:
     """Start periodic surveys to a contact.
 
