@@ -358,6 +358,8 @@ def test_each_command_is_allowed_where_the_rules_allow_and_refused_cleanly_elsew
         else:
             assert _state(ws, aggregate_id) == before, f"{kind} was refused but state changed"
             assert refused.actor == actor.id
+            if kind == "other client":  # refused as a tenant, before any rule is asked
+                assert refused.rule == "belongs to client lotus (amy is bound to acme)"
     allowed = {kind for kind, done in outcome.items() if done}
     assert allowed == case.allowed
     assert "other client" not in allowed  # principle 8, whatever a rules file says

@@ -43,10 +43,12 @@ class ChangeService(Service[ChangeRequest]):
     kind = changes.KIND_NAME
     aggregate = ChangeRequest
 
-    def _policy(self, change: ChangeRequest, by: Actor) -> tuple[ApprovalPolicy, BusinessCalendar]:
-        """The change's policy and calendar, once ``by`` is known to act within its client."""
+    def _policy(
+        self, change: ChangeRequest, by: Actor, command: str
+    ) -> tuple[ApprovalPolicy, BusinessCalendar]:
+        """The change's policy and calendar, once ``by`` may ``command`` within its client."""
         rules = self._workspace.rules
-        client = self._tenant(change.project, by, f"act on change {change.id}")
+        client = self._tenant(change.project, by, f"{command} change {change.id}")
         return rules.approval_for(client), rules.calendar_for(client)
 
     def _tenant(self, project: str, by: Actor, action: str) -> str:
@@ -89,7 +91,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.submit(
-                change, by, now, self._policy(change, by)[0].permissions
+                change, by, now, self._policy(change, by, "submit")[0].permissions
             ),
             at,
             key,
@@ -110,7 +112,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.assess(
-                change, impact, by, now, self._policy(change, by)[0].permissions
+                change, impact, by, now, self._policy(change, by, "assess")[0].permissions
             ),
             at,
             key,
@@ -123,7 +125,7 @@ class ChangeService(Service[ChangeRequest]):
         approved at once)."""  # noqa: D205, D209
 
         def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
-            policy, calendar = self._policy(change, by)
+            policy, calendar = self._policy(change, by, "request approval")
             return changes.request_approval(
                 change,
                 policy,
@@ -149,7 +151,7 @@ class ChangeService(Service[ChangeRequest]):
         chosen = enum_of(Verdict, verdict)
 
         def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
-            self._policy(change, by)
+            self._policy(change, by, "vote")
             return changes.cast_vote(change, by, chosen, now, comment=comment)  # type: ignore[arg-type]
 
         return self._act(change_id, step, at, key)
@@ -166,7 +168,7 @@ class ChangeService(Service[ChangeRequest]):
         """An approver returns the change for re-assessment."""
 
         def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
-            self._policy(change, by)
+            self._policy(change, by, "send back")
             return changes.send_back(change, by, reason, now)
 
         return self._act(change_id, step, at, key)
@@ -190,7 +192,7 @@ class ChangeService(Service[ChangeRequest]):
                 by,
                 now,
                 reason=reason,
-                permissions=self._policy(change, by)[0].permissions,
+                permissions=self._policy(change, by, "defer")[0].permissions,
             ),
             at,
             key,
@@ -209,7 +211,11 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.withdraw(
-                change, by, now, reason=reason, permissions=self._policy(change, by)[0].permissions
+                change,
+                by,
+                now,
+                reason=reason,
+                permissions=self._policy(change, by, "withdraw")[0].permissions,
             ),
             at,
             key,
@@ -228,7 +234,11 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.implement(
-                change, by, now, note=note, permissions=self._policy(change, by)[0].permissions
+                change,
+                by,
+                now,
+                note=note,
+                permissions=self._policy(change, by, "implement")[0].permissions,
             ),
             at,
             key,
@@ -241,7 +251,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.close(
-                change, by, now, self._policy(change, by)[0].permissions
+                change, by, now, self._policy(change, by, "close")[0].permissions
             ),
             at,
             key,
