@@ -37,7 +37,7 @@ def _steps(row: dict[str, str], rules: Rules) -> list[tuple[pendulum.DateTime, S
     assert rules.sla is not None, "the rules need an [[sla]] policy"
     sla = rules.sla
     policy = rules.escalation_for(client)
-    reporter = Actor(f"{client}-contact", {"client"})
+    reporter = Actor(f"{client}-contact", {"client"}, clients={client})  # from the login
 
     def report(_: None, now: pendulum.DateTime) -> Decision[Any]:
         return escalation.report_issue(

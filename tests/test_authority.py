@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clientflow import Actor, PermissionDenied, ValidationError
+from clientflow.cadence import archive
 from clientflow.changes import Verdict, cast_vote
 from clientflow.core import rule_from_names
 from clientflow.escalation import (
@@ -14,8 +15,20 @@ from clientflow.escalation import (
     reopen,
     resolve,
 )
-from clientflow.feedback import Sentiment, satisfaction, thank, triage
+from clientflow.feedback import (
+    Sentiment,
+    assign,
+    complete_action,
+    confirm,
+    plan_action,
+    record_contact,
+    satisfaction,
+    thank,
+    triage,
+)
 from clientflow.feedback import close as close_feedback
+from tests.cadence.fixtures import START as PLAN_START
+from tests.cadence.fixtures import plan
 from tests.changes.fixtures import ANNA, awaiting
 from tests.changes.fixtures import NOW as CHANGE_NOW
 from tests.escalation.fixtures import CALENDAR, CLIENT, MONDAY, OWNER, reported
@@ -82,14 +95,36 @@ class TestIssuePermissions:
         assert lead.aggregate.status == "acknowledged"
 
 
+class TestFeedbackPermissions:
+    def test_a_roleless_actor_cannot_triage_assign_confirm_or_close_a_detractor(self) -> None:
+        """The issue's report: by default a stranger moves no feedback along."""
+        stranger = Actor("mallory")
+        item = received(nps=0)
+        with pytest.raises(PermissionDenied, match="triage feedback FB-1"):
+            triage(item, stranger, NOW, calendar=TEAM)
+        triaged = triage(item, PM, NOW, calendar=TEAM).aggregate
+        with pytest.raises(PermissionDenied, match="assign feedback FB-1"):
+            assign(triaged, "mallory", stranger, NOW, calendar=TEAM)
+        assigned = assign(triaged, "zhou.min", PM, NOW, calendar=TEAM).aggregate
+        contacted = record_contact(assigned, PM, NOW, calendar=TEAM).aggregate
+        planned = plan_action(contacted, "an index", PM, NOW, calendar=TEAM).aggregate
+        done = complete_action(planned, PM, NOW, calendar=TEAM).aggregate
+        with pytest.raises(PermissionDenied, match="confirm feedback FB-1"):
+            confirm(done, stranger, NOW, calendar=TEAM)
+        confirmed = confirm(done, Actor("zhou.min"), NOW, calendar=TEAM).aggregate  # the owner
+        with pytest.raises(PermissionDenied, match="close feedback FB-1"):
+            close_feedback(confirmed, stranger, NOW)
+        assert close_feedback(confirmed, PM, NOW).aggregate.status == "closed"
+
+
 class TestSentimentOverride:
     def test_a_detractor_cannot_be_thanked_and_closed_without_authority_and_reason(self) -> None:
         """Reading NPS 0 as positive needs the override role and a reason, and shows."""
         item = received(nps=0)
         assert item.sentiment is Sentiment.NEGATIVE
-        engineer = Actor("zhou.min", {"engineer"})
+        support = Actor("zhou.min", {"support"})  # may triage, may not override
         with pytest.raises(PermissionDenied, match="override the negative sentiment"):
-            triage(item, engineer, NOW, calendar=TEAM, sentiment=Sentiment.POSITIVE)
+            triage(item, support, NOW, calendar=TEAM, sentiment=Sentiment.POSITIVE)
         with pytest.raises(ValidationError, match="reason"):
             triage(item, PM, NOW, calendar=TEAM, sentiment=Sentiment.POSITIVE)
         decision = triage(
@@ -109,6 +144,21 @@ class TestSentimentOverride:
 
     def test_confirming_the_scores_sentiment_needs_no_reason(self) -> None:
         """Triage as the score says is an ordinary step for anyone allowed to triage."""
-        decision = triage(received(nps=0), Actor("zhou.min"), NOW, calendar=TEAM)
+        decision = triage(received(nps=0), Actor("zhou.min", {"support"}), NOW, calendar=TEAM)
         assert decision.events[0].overridden_from is None  # type: ignore[attr-defined]
         assert satisfaction([decision.aggregate]).overridden == 0
+
+
+def test_a_roleless_actor_cannot_archive_a_plan_and_a_client_person_not_anothers() -> None:
+    """Plans: the PM archives by default; ACME's plan is out of a Lotus person's reach."""
+    acme_plan = plan()
+    with pytest.raises(PermissionDenied, match="archive plan PLAN-acme: rule 'has role pm'"):
+        archive(acme_plan, actor=Actor("mallory"), now=PLAN_START)
+    lotus_pm = Actor("li.wei", {"pm"}, clients={"lotus"})
+    with pytest.raises(
+        PermissionDenied, match=r"belongs to client acme \(li.wei is bound to lotus"
+    ):
+        archive(acme_plan, actor=lotus_pm, now=PLAN_START)
+    assert archive(acme_plan, actor=Actor("li.wei", {"pm"}), now=PLAN_START).aggregate.status == (
+        "archived"
+    )

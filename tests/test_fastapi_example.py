@@ -21,7 +21,7 @@ from clientflow.core import ManualClock
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 START = pendulum.datetime(2026, 11, 25, 21, 45)  # Wed 16:45 in New York
-CONTACT = {"id": "hudson-contact", "roles": ["client"]}
+CONTACT = {"id": "hudson-contact", "roles": ["client"], "clients": ["hudson"]}
 BODY = {
     "id": "HUD-1",
     "by": CONTACT,

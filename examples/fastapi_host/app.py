@@ -49,10 +49,11 @@ PROBLEM = "application/problem+json"
 
 
 class ActorIn(BaseModel):
-    """Who acts: the host's user id and the roles its login gives them."""
+    """Who acts: the host's user id, roles and (a client's person) clients, from its login."""
 
     id: str = Field(examples=["mia"])
     roles: list[str] = Field(default_factory=list, examples=[["client"]])
+    clients: list[str] = Field(default_factory=list, examples=[["hudson"]])
 
 
 class Acting(BaseModel):
@@ -191,7 +192,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         return _problem(request, 422, detail, field=first, errors=errors)
 
     def actor(body: Acting) -> Actor:
-        return Actor(body.by.id, body.by.roles)
+        return Actor(body.by.id, body.by.roles, body.by.clients)
 
     @app.post(
         "/issues",

@@ -161,7 +161,7 @@ class HostApp:
             raise NotFound("client", data["client"])
         result = self.ws.issues.report(
             data["id"],
-            by=Actor(f"{data['client']}-contact", {"client"}),
+            by=Actor(f"{data['client']}-contact", {"client"}, clients={data["client"]}),
             client=data["client"],
             project=data["client"],
             title=data["title"],

@@ -21,7 +21,7 @@ CALENDAR = BusinessCalendar(
     "Asia/Shanghai", WorkingHours.weekdays("09:00-12:00", "13:00-18:00"), country="CN"
 )
 MONDAY = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
-CLIENT = Actor("anna", {"client"})
+CLIENT = Actor("anna", {"client"}, clients={"acme"})  # one of ACME's people
 OWNER = Actor("zhou.min", {"engineer"})
 SLA = SlaAgreement(
     (

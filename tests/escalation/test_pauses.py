@@ -26,7 +26,7 @@ BASE: dict[str, object] = {
     "clients": {"acme": {"name": "ACME", "projects": ["portal"], "calendar": "default"}},
 }
 MONDAY = pendulum.datetime(2026, 3, 2, 9)
-ANNA = Actor("anna", {"client"})
+ANNA = Actor("anna", {"client"}, clients={"acme"})
 LI = Actor("li.wei", {"engineer"})
 
 

@@ -34,7 +34,7 @@ RULES = {
     },
 }
 FRIDAY = pendulum.datetime(2026, 3, 6, 15, tz="Europe/London")
-ANNA = Actor("anna", {"client"})
+ANNA = Actor("anna", {"client"}, clients={"acme"})
 PM = Actor("li.wei", {"pm"})
 
 

@@ -101,7 +101,7 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
             reader=declared.reader,
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
-        anna = Actor("anna", {"client"})
+        anna = Actor("anna", {"client"}, clients={"acme"})
         for issue_id, priority in (("ACME-1", "P1"), ("ACME-2", "P3")):
             ws.issues.report(
                 issue_id, by=anna, client="acme", project="portal", title="Down",

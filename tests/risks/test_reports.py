@@ -136,7 +136,7 @@ def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> 
     data["clients"]["acme"]["locale"] = "zh_CN"
     ws = clientflow.open("memory://", data, clock=ManualClock(START))
     ws.plans.create("PLAN-acme", by=LI, client="acme", project="data-migration")
-    anna = clientflow.Actor("anna", {"client"})
+    anna = clientflow.Actor("anna", {"client"}, clients={"acme"})
     ws.issues.report(
         "ACME-1", by=anna, client="acme", project="data-migration", title="导出失败",
         priority="P2", owner="chen.jie",

@@ -48,7 +48,7 @@ from clientflow.cadence.model import (
     PlanItem,
     Touchpoint,
 )
-from clientflow.cadence.policy import Occurrence, Schedule
+from clientflow.cadence.policy import Occurrence, PlanPermissions, Schedule
 
 __all__ = [
     "EVENTS",
@@ -72,6 +72,7 @@ __all__ = [
     "PlanCreated",
     "PlanItem",
     "PlanMachine",
+    "PlanPermissions",
     "ReplyOwed",
     "Schedule",
     "SilenceDetected",

@@ -37,16 +37,19 @@ from clientflow.cadence.model import (
     PlanItem,
     Touchpoint,
 )
-from clientflow.cadence.policy import Schedule
+from clientflow.cadence.policy import PlanPermissions, Schedule
 from clientflow.core import (
+    CLIENT_PARTY,
     Actor,
     Decision,
     DomainEvent,
     EventMeta,
+    Rule,
     ValidationError,
     checked,
     decide,
     duration_micros,
+    require,
     to_utc,
     validate_duration,
     zone,
@@ -55,6 +58,7 @@ from clientflow.core import (
 __all__ = ["add_item", "archive", "create_plan", "fire_alerts", "record_touchpoint", "remove_item"]
 
 _FOUR_HOURS = pendulum.duration(hours=4)
+_DEFAULT = PlanPermissions()
 Pending = tuple[str, pendulum.DateTime, Callable[[EventMeta, pendulum.DateTime | None], _Alert]]
 
 
@@ -158,9 +162,15 @@ def create_plan(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _DEFAULT.manage,
 ) -> Decision[CommunicationPlan]:
-    """Agree a plan: its items, the client's time zone, the silence and reply limits."""
+    """Agree a plan: its items, the client's time zone, the silence and reply limits.
+
+    ``rule`` says who may (each command takes the rule its action needs; the workspace
+    passes the rules' ``[permissions.plans]``); only within the plan's client.
+    """
     at = to_utc(now, "now")
+    require(rule, actor, f"create plan {plan_id}", {CLIENT_PARTY: client})
     zone(timezone, "plan.timezone")
     validate_duration(reply_within, "plan.reply_within", allow_zero=False)
     draft = CommunicationPlan(
@@ -188,6 +198,13 @@ def create_plan(
     return decide(apply, None, event)
 
 
+def _allowed(
+    plan: CommunicationPlan, transition: str, rule: Rule, actor: Actor, action: str
+) -> None:
+    TABLE.target(plan.status, transition)
+    require(rule, actor, action, {CLIENT_PARTY: plan.client})
+
+
 def _change(
     plan: CommunicationPlan,
     build: Callable[[EventMeta, pendulum.DateTime | None], DomainEvent],
@@ -210,9 +227,11 @@ def add_item(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _DEFAULT.manage,
 ) -> Decision[CommunicationPlan]:
     """Add a recurring communication."""
     at = to_utc(now, "now")
+    _allowed(plan, "change", rule, actor, f"add an item to plan {plan.id}")
     if any(existing.id == item.id for existing in plan.items):
         raise ValidationError("item.id", "an id not used in this plan", got=item.id)
     preview = attrs.evolve(plan, items=(*plan.items, item))
@@ -234,9 +253,11 @@ def remove_item(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _DEFAULT.manage,
 ) -> Decision[CommunicationPlan]:
     """Stop a recurring communication."""
     at = to_utc(now, "now")
+    _allowed(plan, "change", rule, actor, f"remove an item from plan {plan.id}")
     plan.item(item_id)
     preview = attrs.evolve(plan, items=tuple(i for i in plan.items if i.id != item_id))
     return _change(
@@ -257,9 +278,11 @@ def record_touchpoint(
     schedule: Schedule,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _DEFAULT.record,
 ) -> Decision[CommunicationPlan]:
     """Record a contact (its time must be aware; it may be in the past, never the future)."""
     at = to_utc(now, "now")
+    _allowed(plan, "change", rule, actor, f"record a touchpoint on plan {plan.id}")
     if not isinstance(touchpoint, Touchpoint):
         raise ValidationError("touchpoint", "a Touchpoint", got=touchpoint)
     if touchpoint.at > at:
@@ -283,10 +306,10 @@ def record_touchpoint(
 
 @checked
 def archive(
-    plan: CommunicationPlan, *, actor: Actor, now: pendulum.DateTime
+    plan: CommunicationPlan, *, actor: Actor, now: pendulum.DateTime, rule: Rule = _DEFAULT.archive
 ) -> Decision[CommunicationPlan]:
     """End the plan: no more alerts."""
-    TABLE.target(plan.status, "archive")
+    _allowed(plan, "archive", rule, actor, f"archive plan {plan.id}")
     meta = EventMeta(plan.id, plan.version + 1, to_utc(now, "now"), actor.id)
     return decide(apply, plan, PlanArchived(meta=meta, next_deadline=None))
 

@@ -33,9 +33,37 @@ from clientflow.cadence.model import (
     Touchpoint,
     parse_rule,
 )
-from clientflow.core import BusinessCalendar, ValidationError, from_micros, to_micros, to_utc, zone
+from clientflow.core import (
+    BusinessCalendar,
+    HasRole,
+    Rule,
+    ValidationError,
+    from_micros,
+    to_micros,
+    to_utc,
+    zone,
+)
 
-__all__ = ["Occurrence", "Schedule", "Status"]
+__all__ = ["Occurrence", "PlanPermissions", "Schedule", "Status"]
+
+
+@attrs.frozen
+class PlanPermissions:
+    """Who may shape and keep a communication plan (``[permissions.plans]``).
+
+    Every check also needs the actor to act within the plan's client (see
+    :func:`clientflow.core.require`). Defaults: the project manager creates a plan,
+    adds and removes items (``manage``) and archives it (``archive``); the team
+    (``pm``, ``support``, ``engineer``, ``account-director``) records touchpoints
+    (``record``).
+    """
+
+    manage: Rule = HasRole("pm")
+    record: Rule = (
+        HasRole("pm") | HasRole("support") | HasRole("engineer") | HasRole("account-director")
+    )
+    archive: Rule = HasRole("pm")
+
 
 Status = str
 """An occurrence's state in :class:`~clientflow.cadence.machine.OccurrenceMachine`."""

@@ -23,6 +23,7 @@ from clientflow.core import (
     Rule,
     ValidationError,
     WorkingHours,
+    check_ids,
     rule_from_names,
     zone,
 )
@@ -252,7 +253,9 @@ def _risks(data: Data, permissions: risks.RiskPermissions) -> risks.RiskPolicy:
 def _person(person: str, data: Data) -> PersonRules:
     if data["timezone"] is not None:
         zone(data["timezone"])  # an unknown zone is refused here, at its key
-    return PersonRules(person, data["locale"], data["timezone"])
+    return PersonRules(
+        person, data["locale"], data["timezone"], check_ids(data["clients"], "clients")
+    )
 
 
 def _item(data: Data) -> cadence.PlanItem:
@@ -370,6 +373,12 @@ def build_rules(data: Data, problems: Problems) -> Rules:
             tuple(entry["projects"]),
             _guard(f"{path}.baseline", problems, partial(_baseline, entry["baseline"]), {}),
             entry["locale"],
+            _guard(
+                f"{path}.contacts",
+                problems,
+                partial(check_ids, entry["contacts"], "contacts"),
+                entry["contacts"],
+            ),
         )
     given_feedback, given_surveys = _section(data, "feedback"), _section(data, "surveys")
     feedback_policy = (
@@ -385,7 +394,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
     sla = _guard("sla", problems, lambda: escalation.SlaAgreement(slas), {}) if slas else None
     allowed = _section(data, "permissions") or {}
     issues, feedbacks = allowed.get("issues") or {}, allowed.get("feedback") or {}
-    risky = allowed.get("risks") or {}
+    risky, planned = allowed.get("risks") or {}, allowed.get("plans") or {}
 
     def who(path: str, names: object, fallback: Rule) -> Rule:
         if names is None or names is INVALID:
@@ -400,6 +409,20 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         "permissions.feedback.override_sentiment",
         feedbacks.get("override_sentiment"),
         feedback.OVERRIDE_SENTIMENT,
+    )
+    feedback_defaults = feedback.FeedbackPermissions()
+    feedback_permissions = feedback.FeedbackPermissions(
+        **{
+            name: who(f"permissions.feedback.{name}", feedbacks.get(name), rule)
+            for name, rule in attrs.asdict(feedback_defaults, recurse=False).items()
+        }
+    )
+    plan_defaults = cadence.PlanPermissions()
+    plan_permissions = cadence.PlanPermissions(
+        **{
+            name: who(f"permissions.plans.{name}", planned.get(name), rule)
+            for name, rule in attrs.asdict(plan_defaults, recurse=False).items()
+        }
     )
     defaults = risks.RiskPermissions()
     risk_permissions = risks.RiskPermissions(
@@ -453,6 +476,8 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         risk_policy,
         people,
         risk_calendar,
+        feedback_permissions,
+        plan_permissions,
     )
 
 

@@ -13,7 +13,7 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.changes import ApprovalPolicy
-from clientflow.core import BusinessCalendar, Codec, NotFound, Rule, WorkflowKind, to_utc
+from clientflow.core import Actor, BusinessCalendar, Codec, NotFound, Rule, WorkflowKind, to_utc
 from clientflow.escalation import (
     EscalationPolicy,
     IssueKind,
@@ -21,7 +21,12 @@ from clientflow.escalation import (
     SlaAgreement,
     SlaClock,
 )
-from clientflow.feedback import OVERRIDE_SENTIMENT, FeedbackPolicy, SurveyPolicy
+from clientflow.feedback import (
+    OVERRIDE_SENTIMENT,
+    FeedbackPermissions,
+    FeedbackPolicy,
+    SurveyPolicy,
+)
 from clientflow.notify import Notifications
 from clientflow.risks import RiskPolicy
 
@@ -31,7 +36,8 @@ __all__ = ["ClientRules", "PersonRules", "PlanTemplate", "Rules"]
 @attrs.frozen
 class ClientRules:
     """One client: its display name, the calendar its clocks run on, its policies' names,
-    and the language it reads (``locale``)."""  # noqa: D205, D209
+    the language it reads (``locale``) and its people (``contacts``: person ids bound to
+    this client, so they act within it)."""  # noqa: D205, D209
 
     id: str
     name: str
@@ -42,16 +48,19 @@ class ClientRules:
     projects: tuple[str, ...] = ()
     baseline: changes.Baseline | None = None
     locale: str = "en"
+    contacts: frozenset[str] = frozenset()
 
 
 @attrs.frozen
 class PersonRules:
     """A team member: the language (``locale``) and time zone (``None``: UTC) of what is
-    addressed to them, such as their agenda."""  # noqa: D205, D209
+    addressed to them, such as their agenda, and the ``clients`` they act within (empty:
+    every client)."""  # noqa: D205, D209
 
     id: str
     locale: str = "en"
     timezone: str | None = None
+    clients: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -111,11 +120,43 @@ class Rules:
     risk_calendar: str | None = None
     """The calendar risk reviews and actions run on (``[risks] calendar``); ``None``: the
     client's own."""
+    feedback_permissions: FeedbackPermissions = FeedbackPermissions()
+    """``[permissions.feedback]``: who moves feedback along and surveys contacts."""
+    plan_permissions: cadence.PlanPermissions = cadence.PlanPermissions()
+    """``[permissions.plans]``: who manages, keeps and archives communication plans."""
+    _bindings: Mapping[str, frozenset[str]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
     source: str = attrs.field(default="", eq=False, repr=False)
     """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
+
+    @_bindings.default
+    def _bound(self) -> Mapping[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for client in self.clients.values():
+            for contact in client.contacts:
+                found.setdefault(contact, set()).add(client.id)
+        for member in self.people.values():
+            found.setdefault(member.id, set()).update(member.clients)
+        return {person: frozenset(clients) for person, clients in found.items() if clients}
+
+    def bind(self, actor: Actor) -> Actor:
+        """``actor`` with the clients the rules bind it to added (``[clients.X] contacts``
+        and ``[people.X] clients``) to those the host set; unchanged if none.
+
+        >>> from clientflow.core import Actor
+        >>> rules = Rules({}, clients={"lotus": ClientRules("lotus", "Lotus", "default",
+        ...                                                 contacts=frozenset({"anna"}))})
+        >>> sorted(rules.bind(Actor("anna", {"client"})).clients)
+        ['lotus']
+        """  # noqa: D205 - the first sentence runs over two lines
+        extra = self._bindings.get(actor.id)
+        if extra is None or extra <= actor.clients:
+            return actor
+        return attrs.evolve(actor, clients=actor.clients | extra)
 
     @property
     def fingerprint(self) -> str:

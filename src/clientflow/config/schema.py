@@ -363,6 +363,13 @@ CLIENT = Table(
         "plan": Field(Text("Name of a template in [plans].")),
         "projects": Field(_NAMES, default=[]),
         "locale": Field(Choice(LOCALES, "The language the client reads notices in."), default="en"),
+        "contacts": Field(
+            Seq(
+                Text("A person id of the client's people: they act within this client."),
+                single=True,
+            ),
+            default=[],
+        ),
         "baseline": Field(
             Table(
                 {
@@ -381,6 +388,13 @@ PERSON = Table(
     {
         "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
         "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
+        "clients": Field(
+            Seq(
+                Text("A client id: the person acts only within these (none: every client)."),
+                single=True,
+            ),
+            default=[],
+        ),
     },
     "A team member: the language and time zone of what is addressed to them (the agenda).",
 )
@@ -403,8 +417,46 @@ PERMISSIONS = Table(
         ),
         "feedback": Field(
             Table(
-                {"override_sentiment": Field(_WHO, default=["role:pm"])},
-                "Who may read a score as another sentiment than it gives.",
+                {
+                    "receive": Field(_WHO, default=["anyone"]),
+                    "triage": Field(_WHO, default=["party:owner", "role:pm", "role:support"]),
+                    "thank": Field(_WHO, default=["party:owner", "role:pm", "role:support"]),
+                    "assign": Field(_WHO, default=["role:pm", "role:support"]),
+                    "follow_up": Field(_WHO, default=["party:owner", "role:pm", "role:support"]),
+                    "confirm": Field(_WHO, default=["role:client", "party:owner", "role:pm"]),
+                    "reopen": Field(
+                        _WHO, default=["role:client", "party:owner", "role:pm", "role:support"]
+                    ),
+                    "close": Field(_WHO, default=["party:owner", "role:pm"]),
+                    "survey": Field(_WHO, default=["role:pm", "role:support"]),
+                    "answer_survey": Field(
+                        _WHO, default=["role:client", "role:pm", "role:support"]
+                    ),
+                    "override_sentiment": Field(_WHO, default=["role:pm"]),
+                },
+                "Who records, triages, assigns, follows up, confirms, reopens and closes"
+                " feedback, sends and answers surveys, and may read a score as another"
+                " sentiment than it gives.",
+            ),
+            default={},
+        ),
+        "plans": Field(
+            Table(
+                {
+                    "manage": Field(_WHO, default=["role:pm"]),
+                    "record": Field(
+                        _WHO,
+                        default=[
+                            "role:pm",
+                            "role:support",
+                            "role:engineer",
+                            "role:account-director",
+                        ],
+                    ),
+                    "archive": Field(_WHO, default=["role:pm"]),
+                },
+                "Who creates plans and changes their items (manage), records touchpoints"
+                " (record) and archives plans.",
             ),
             default={},
         ),

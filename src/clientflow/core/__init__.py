@@ -4,6 +4,8 @@ Nothing here imports a workflow; workflows import only from here.
 """
 
 from clientflow.core.actors import (
+    CLIENT_PARTY,
+    CLIENT_ROLE,
     PARTY_PREFIX,
     ROLE_PREFIX,
     SYSTEM,
@@ -19,6 +21,7 @@ from clientflow.core.actors import (
     Rule,
     require,
     rule_from_names,
+    tenant_failure,
 )
 from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
 from clientflow.core.calendar import BusinessCalendar
@@ -65,6 +68,8 @@ from clientflow.core.text import MAX_TEXT_LENGTH, check_text
 from clientflow.core.transitions import TransitionTable
 
 __all__ = [
+    "CLIENT_PARTY",
+    "CLIENT_ROLE",
     "FIRST_YEAR",
     "ID_RULE",
     "LAST_YEAR",
@@ -137,6 +142,7 @@ __all__ = [
     "rebuild",
     "require",
     "rule_from_names",
+    "tenant_failure",
     "to_json",
     "to_micros",
     "to_utc",

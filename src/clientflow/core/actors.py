@@ -10,6 +10,18 @@ on, a mapping from a part (``"requester"``, ``"owner"``) to an actor id.
 Traceback (most recent call last):
 ...
 clientflow.core.errors.PermissionDenied: alice may not approve CR-1: rule 'is not the ...' failed
+
+Tenants: the parties of a client's aggregate carry its client (``parties["client"]``), and
+:func:`require` checks that first, whatever the rule: an actor bound to clients
+(:attr:`Actor.clients`) acts only within them, and an actor with role ``client`` bound
+to no client acts on no client's aggregate (fail closed).
+
+>>> anna = Actor("anna", {"client"}, clients={"lotus"})
+>>> try:
+...     require(Anyone(), anna, "reply on ACME-1", {"client": "acme"})
+... except PermissionDenied as refused:
+...     print(refused.rule)
+belongs to client acme (anna is bound to lotus)
 """
 
 from __future__ import annotations
@@ -23,6 +35,8 @@ from clientflow.core.errors import PermissionDenied, ValidationError
 from clientflow.core.ids import check_id, check_ids
 
 __all__ = [
+    "CLIENT_PARTY",
+    "CLIENT_ROLE",
     "PARTY_PREFIX",
     "ROLE_PREFIX",
     "SYSTEM",
@@ -38,6 +52,7 @@ __all__ = [
     "Rule",
     "require",
     "rule_from_names",
+    "tenant_failure",
 ]
 
 Parties = Mapping[str, str]
@@ -56,16 +71,29 @@ def _actor_id(value: str) -> str:
     return check_id(value, "actor.id")
 
 
+def _clients(value: Iterable[str]) -> frozenset[str]:
+    return check_ids(value, "actor.clients")
+
+
 @attrs.frozen
 class Actor:
-    """A person or system acting: an id and the host-defined roles it holds.
+    """A person or system acting: an id, the host-defined roles it holds, and the clients
+    it is bound to.
 
     Ids and roles are checked once here (see :mod:`clientflow.core.ids`) and compared
     exactly afterwards, so ``"anna "`` or ``"anna\u200b"`` can never pass for ``"anna"``.
-    """
+
+    ``clients`` are the clients a person acts within: a client's people (role
+    ``client``) belong to theirs, and a team member may be scoped to some. The host sets
+    it from its own login; a workspace adds what the rules say (``[clients.X] contacts``
+    and ``[people.X] clients``). Empty means unscoped for the team and *no client at
+    all* for an actor with role ``client``, who is then refused on every client's
+    aggregate.
+    """  # noqa: D205 - the first sentence runs over two lines
 
     id: str = attrs.field(converter=_actor_id)
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
+    clients: frozenset[str] = attrs.field(default=frozenset(), converter=_clients)
 
     def has_role(self, role: str) -> bool:
         """Whether the actor holds ``role``."""
@@ -211,6 +239,10 @@ def _grouped(rule: Rule) -> str:
 
 PARTY_PREFIX = "party:"
 ROLE_PREFIX = "role:"
+CLIENT_PARTY = "client"
+"""The parties entry naming the client an aggregate belongs to (see :func:`require`)."""
+CLIENT_ROLE = "client"
+"""The role that makes an actor one of a client's people: bound to a client or refused."""
 
 
 def rule_from_names(names: Iterable[str], field: str) -> Rule:
@@ -240,8 +272,38 @@ def rule_from_names(names: Iterable[str], field: str) -> Rule:
     return rules[0] if len(rules) == 1 else AnyOf(tuple(rules))
 
 
+def tenant_failure(actor: Actor, client: str) -> str | None:
+    """Why ``actor`` may not act on an aggregate of ``client``, or ``None`` if it may.
+
+    An actor bound to clients acts only within them; one with role ``client`` bound to
+    none acts within none (fail closed); any other actor is the unscoped team.
+
+    >>> tenant_failure(Actor("anna", {"client"}), "acme")
+    'belongs to client acme (anna is bound to no client)'
+    >>> tenant_failure(Actor("li.wei", {"pm"}), "acme") is None
+    True
+    """
+    if not actor.clients and not actor.has_role(CLIENT_ROLE):
+        return None
+    # A client that is not an id (junk input) matches no binding.
+    if isinstance(client, str) and client in actor.clients:
+        return None
+    bound = ", ".join(sorted(actor.clients)) or "no client"
+    return f"belongs to client {client or '(none)'} ({actor.id} is bound to {bound})"
+
+
 def require(rule: Rule, actor: Actor, action: str, parties: Parties | None = None) -> None:
-    """Raise :class:`PermissionDenied` naming the failing rule unless ``actor`` passes."""
-    failed = rule.failing(actor, parties or {})
+    """Raise :class:`PermissionDenied` naming the failing rule unless ``actor`` passes.
+
+    When the parties name the aggregate's client (:data:`CLIENT_PARTY`), the actor must
+    act within it (:func:`tenant_failure`) before the rule is asked at all.
+    """
+    given = parties or {}
+    client = given.get(CLIENT_PARTY)
+    if client is not None:
+        refused = tenant_failure(actor, client)
+        if refused is not None:
+            raise PermissionDenied(actor.id, action, refused)
+    failed = rule.failing(actor, given)
     if failed is not None:
         raise PermissionDenied(actor.id, action, str(failed))

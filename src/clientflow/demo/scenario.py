@@ -65,7 +65,7 @@ PROFILES = (
     ),
     Profile(
         "acme",
-        "anna",
+        "amy",
         "grace",
         "USD",
         0.55,

@@ -13,6 +13,7 @@ from typing import Any
 import pendulum
 
 from clientflow.core import (
+    CLIENT_PARTY,
     MAX_TEXT_LENGTH,
     Actor,
     Anyone,
@@ -93,7 +94,8 @@ DEFAULT_PERMISSIONS = IssuePermissions()
 """Who may act on an issue unless the caller passes its own (see :class:`IssuePermissions`)."""
 
 # acknowledge_escalation checks the level's recipients itself; no team rule applies first.
-_RECIPIENTS_DECIDE = IssuePermissions(team=Anyone(), client=Anyone())
+_ANYONE = Anyone()
+_RECIPIENTS_DECIDE = IssuePermissions(team=_ANYONE, client=_ANYONE)
 
 
 def _text(value: object, field: str, *, required: bool = True, limit: int = MAX_TEXT_LENGTH) -> str:
@@ -141,7 +143,7 @@ def _begin(  # noqa: PLR0917 - private; every command passes the same six
         permissions.rule(action),
         actor,
         f"{action.replace('_', ' ')} issue {issue.id}",
-        {"owner": issue.owner, "reporter": issue.reporter},
+        {"owner": issue.owner, "reporter": issue.reporter, CLIENT_PARTY: issue.client},
     )
     return _Run(issue, actor.id, to_utc(now, "now"))
 
@@ -234,6 +236,8 @@ def report_issue(
         _text(value, field)
     if not isinstance(kind, IssueKind):
         raise ValidationError("kind", f"one of {', '.join(k.value for k in IssueKind)}", got=kind)
+    # Anyone may report, but only within their own client.
+    require(_ANYONE, reporter, f"report issue {issue_id}", {CLIENT_PARTY: client})
     at = to_utc(now, "now")
     policy = sla.select(kind, client, project)
     terms = policy.terms()

@@ -84,7 +84,12 @@ from clientflow.feedback.model import (
     Targets,
     Trigger,
 )
-from clientflow.feedback.policy import FeedbackPolicy, OverLimit, SurveyPolicy
+from clientflow.feedback.policy import (
+    FeedbackPermissions,
+    FeedbackPolicy,
+    OverLimit,
+    SurveyPolicy,
+)
 
 
 def has_open_follow_up(feedback: Iterable[Feedback], contact: str) -> bool:
@@ -113,6 +118,7 @@ __all__ = [
     "Feedback",
     "FeedbackClosed",
     "FeedbackMachine",
+    "FeedbackPermissions",
     "FeedbackPolicy",
     "FeedbackReceived",
     "FeedbackThanked",

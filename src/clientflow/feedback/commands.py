@@ -11,9 +11,9 @@ from __future__ import annotations
 import pendulum
 
 from clientflow.core import (
+    CLIENT_PARTY,
     MAX_TEXT_LENGTH,
     Actor,
-    Anyone,
     BusinessCalendar,
     Decision,
     DomainEvent,
@@ -58,7 +58,12 @@ from clientflow.feedback.model import (
     SurveyRecord,
     Trigger,
 )
-from clientflow.feedback.policy import FeedbackPolicy, OverLimit, SurveyPolicy
+from clientflow.feedback.policy import (
+    FeedbackPermissions,
+    FeedbackPolicy,
+    OverLimit,
+    SurveyPolicy,
+)
 
 __all__ = [
     "answer_survey",
@@ -79,7 +84,7 @@ __all__ = [
     "triage",
 ]
 
-_ANYONE = Anyone()
+_DEFAULT = FeedbackPermissions()
 OVERRIDE_SENTIMENT: Rule = HasRole("pm")
 """Who may read a score as another sentiment than it gives (see :func:`triage`)."""
 # The step that is due after each transition, per path.
@@ -100,11 +105,15 @@ def _text(
     return check_text(value, field, required=required, limit=limit)
 
 
+def _parties(feedback: Feedback) -> dict[str, str]:
+    return {"owner": feedback.owner or "", CLIENT_PARTY: feedback.client}
+
+
 def _meta(
     feedback: Feedback, transition: str, actor: Actor, rule: Rule, now: pendulum.DateTime
 ) -> EventMeta:
     TABLE.target(feedback.status, transition)
-    require(rule, actor, f"{transition} feedback {feedback.id}", {"owner": feedback.owner or ""})
+    require(rule, actor, f"{transition} feedback {feedback.id}", _parties(feedback))
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -141,6 +150,7 @@ def receive(
     calendar: BusinessCalendar,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _DEFAULT.receive,
 ) -> Decision[Feedback]:
     """Record feedback; it is classified from its scores and must be triaged in time."""
     for field, value in (
@@ -150,6 +160,7 @@ def receive(
         ("contact", contact),
     ):
         _text(value, field, required=True)
+    require(rule, actor, f"receive feedback {feedback_id}", {CLIENT_PARTY: client})
     if not isinstance(channel, Channel):
         raise ValidationError(
             "channel", f"one of {', '.join(c.value for c in Channel)}", got=channel
@@ -188,7 +199,7 @@ def triage(
     *,
     calendar: BusinessCalendar,
     sentiment: Sentiment | None = None,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.triage,
     reason: str = "",
     override: Rule = OVERRIDE_SENTIMENT,
 ) -> Decision[Feedback]:
@@ -208,7 +219,7 @@ def triage(
     overridden = feedback.sentiment if feedback.sentiment not in (None, chosen) else None
     if overridden is not None:
         action = f"override the {overridden.value} sentiment of {feedback.id}"
-        require(override, actor, action, {"owner": feedback.owner or ""})
+        require(override, actor, action, _parties(feedback))
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(
                 "reason", f"why the {overridden.value} score is read as {chosen.value}", got=reason
@@ -244,7 +255,7 @@ def thank(
     *,
     calendar: BusinessCalendar,
     message: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.thank,
 ) -> Decision[Feedback]:
     """Thank the client for positive feedback."""
     meta = _meta(feedback, "thank", actor, rule, now)
@@ -265,7 +276,7 @@ def assign(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.assign,
 ) -> Decision[Feedback]:
     """Give neutral or negative feedback a follow-up owner."""
     meta = _meta(feedback, "assign", actor, rule, now)
@@ -317,7 +328,7 @@ def record_contact(
     *,
     calendar: BusinessCalendar,
     note: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.follow_up,
 ) -> Decision[Feedback]:
     """The owner has talked to the client."""
     return _noted_step(
@@ -340,7 +351,7 @@ def plan_action(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.follow_up,
 ) -> Decision[Feedback]:
     """Record the agreed solution."""
     meta, step, due = _step(feedback, "plan", actor, now=now, calendar=calendar, rule=rule)
@@ -359,7 +370,7 @@ def complete_action(
     *,
     calendar: BusinessCalendar,
     note: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.follow_up,
 ) -> Decision[Feedback]:
     """The solution was carried out; the client must now confirm."""
     return _noted_step(
@@ -382,7 +393,7 @@ def confirm(
     *,
     calendar: BusinessCalendar,
     note: str = "",
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.confirm,
 ) -> Decision[Feedback]:
     """The client confirmed they are satisfied."""
     return _noted_step(
@@ -405,7 +416,7 @@ def reopen(
     now: pendulum.DateTime,
     *,
     calendar: BusinessCalendar,
-    rule: Rule = _ANYONE,
+    rule: Rule = _DEFAULT.reopen,
 ) -> Decision[Feedback]:
     """The client is still unhappy after the action: plan again."""
     meta, step, due = _step(feedback, "reopen", actor, now=now, calendar=calendar, rule=rule)
@@ -420,7 +431,7 @@ def reopen(
 
 @checked
 def close(
-    feedback: Feedback, actor: Actor, now: pendulum.DateTime, *, rule: Rule = _ANYONE
+    feedback: Feedback, actor: Actor, now: pendulum.DateTime, *, rule: Rule = _DEFAULT.close
 ) -> Decision[Feedback]:
     """Close thanked feedback, or feedback the client confirmed."""
     meta = _meta(feedback, "close", actor, rule, now)
@@ -522,6 +533,7 @@ def request_survey(
     follow_up_open: bool,
     now: pendulum.DateTime,
     actor: Actor,
+    rule: Rule = _DEFAULT.survey,
 ) -> Decision[ContactSurveys]:
     """Send a survey to a contact if the throttle allows; otherwise defer or drop it.
 
@@ -530,6 +542,7 @@ def request_survey(
     """
     _text(survey_id, "survey_id", required=True)
     _text(contact, "contact", required=True)
+    require(rule, actor, f"survey {contact}", {CLIENT_PARTY: client})
     if not isinstance(trigger, Trigger):
         raise ValidationError(
             "trigger", f"one of {', '.join(t.value for t in Trigger)}", got=trigger
@@ -569,9 +582,11 @@ def answer_survey(
     *,
     feedback_id: str | None = None,
     actor: Actor,
+    rule: Rule = _DEFAULT.answer_survey,
 ) -> Decision[ContactSurveys]:
     """Record the contact's answer (usually together with a :func:`receive`)."""
     record = _record(surveys, survey_id)
+    require(rule, actor, f"answer survey {survey_id}", {CLIENT_PARTY: surveys.client})
     SURVEY_TABLE.target(record.status, "answer")
     meta = _survey_meta(surveys, surveys.contact, to_utc(now, "now"), actor.id)
     return decide(
@@ -601,11 +616,13 @@ def schedule_periodic(
     first: pendulum.DateTime,
     actor: Actor,
     now: pendulum.DateTime,
+    rule: Rule = _DEFAULT.survey,
 ) -> Decision[ContactSurveys]:
     """Start periodic surveys to a contact.
 
     The first goes at ``first``, then one every ``policy.periodic_every``.
     """
+    require(rule, actor, f"survey {contact} periodically", {CLIENT_PARTY: client})
     meta = _survey_meta(surveys, contact, to_utc(now, "now"), actor.id)
     return decide(
         apply_surveys,

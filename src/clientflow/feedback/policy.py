@@ -19,10 +19,45 @@ import enum
 import attrs
 import pendulum
 
-from clientflow.core import ValidationError
+from clientflow.core import Anyone, HasRole, IsParty, Rule, ValidationError
 from clientflow.feedback.model import Bands, Targets
 
-__all__ = ["FeedbackPolicy", "OverLimit", "SurveyPolicy"]
+__all__ = ["FeedbackPermissions", "FeedbackPolicy", "OverLimit", "SurveyPolicy"]
+
+_OWNER, _PM, _SUPPORT, _CLIENT = (
+    IsParty("owner"),
+    HasRole("pm"),
+    HasRole("support"),
+    HasRole("client"),
+)
+
+
+@attrs.frozen
+class FeedbackPermissions:
+    """Who may move feedback along and survey contacts (``[permissions.feedback]``).
+
+    The party is ``owner`` (the follow-up owner, once assigned); every check also needs
+    the actor to act within the feedback's client (see :func:`clientflow.core.require`).
+    Defaults, as a support lead runs it: anyone of the client or the team may record
+    feedback (``receive``); the support desk and the project manager triage, thank and
+    ``assign``; the owner, support and the PM do the follow-up steps (``follow_up``:
+    contact, plan, complete); the client's own people confirm, or the owner or PM
+    records their confirmation (``confirm``); the client, the owner, support or the PM
+    reopen; only the owner or the PM ``close``; support and the PM send surveys
+    (``survey``), and the contact's answer is recorded by them or by the client
+    (``answer_survey``).
+    """
+
+    receive: Rule = Anyone()
+    triage: Rule = _OWNER | _PM | _SUPPORT
+    thank: Rule = _OWNER | _PM | _SUPPORT
+    assign: Rule = _PM | _SUPPORT
+    follow_up: Rule = _OWNER | _PM | _SUPPORT
+    confirm: Rule = _CLIENT | _OWNER | _PM
+    reopen: Rule = _CLIENT | _OWNER | _PM | _SUPPORT
+    close: Rule = _OWNER | _PM
+    survey: Rule = _PM | _SUPPORT
+    answer_survey: Rule = _CLIENT | _PM | _SUPPORT
 
 
 @attrs.frozen

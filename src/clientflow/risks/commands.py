@@ -16,6 +16,7 @@ import attrs
 import pendulum
 
 from clientflow.core import (
+    CLIENT_PARTY,
     MAX_TEXT_LENGTH,
     Actor,
     BusinessCalendar,
@@ -92,11 +93,15 @@ def _text(value: object, field: str, *, required: bool = False) -> str:
     return check_text(value, field, required=required, limit=MAX_TEXT_LENGTH)
 
 
+def _parties(risk: Risk) -> dict[str, str]:
+    return {"owner": risk.owner, CLIENT_PARTY: risk.client}
+
+
 def _meta(
     risk: Risk, transition: str, actor: Actor, rule: Rule, now: pendulum.DateTime
 ) -> EventMeta:
     TABLE.target(risk.status, transition)
-    require(rule, actor, f"{transition} risk {risk.id}", {"owner": risk.owner})
+    require(rule, actor, f"{transition} risk {risk.id}", _parties(risk))
     return EventMeta(risk.id, risk.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -160,7 +165,13 @@ def identify(
 
     ``client_visible=False`` keeps an internal risk out of what the client is shown.
     """
-    require(policy.permissions.manage, actor, f"identify risk {risk_id}", {"owner": owner})
+    check_id(client, "client")
+    require(
+        policy.permissions.manage,
+        actor,
+        f"identify risk {risk_id}",
+        {"owner": owner, CLIENT_PARTY: client},
+    )
     check_id(risk_id, "risk_id")
     identified = RiskIdentified(
         meta=EventMeta(risk_id, 1, to_utc(now, "now"), actor.id),
@@ -222,7 +233,7 @@ def assess(
 def _accepting(risk: Risk, actor: Actor, policy: RiskPolicy, what: str) -> None:
     rating = risk.rating
     if rating is not None and rating.rank >= policy.accept_from.rank:
-        require(policy.permissions.accept, actor, f"{what} ({rating.value})", {"owner": risk.owner})
+        require(policy.permissions.accept, actor, f"{what} ({rating.value})", _parties(risk))
 
 
 def _due(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import pendulum
 
 from clientflow.core import (
+    Actor,
     Aggregate,
     AlreadyExists,
     Decision,
@@ -26,6 +29,20 @@ if TYPE_CHECKING:
 __all__ = ["Service"]
 
 A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+
+def _binding(command: Callable[..., R]) -> Callable[..., R]:
+    """``command`` with its ``by=`` actor bound to its clients by the workspace's rules."""
+
+    @functools.wraps(command)
+    def bound(self: Service[Any], *args: object, **kwargs: Any) -> R:
+        actor = kwargs.get("by")
+        if isinstance(actor, Actor):
+            kwargs["by"] = self._workspace.rules.bind(actor)
+        return command(self, *args, **kwargs)
+
+    return bound
 
 
 class Service(Generic[A]):
@@ -34,11 +51,29 @@ class Service(Generic[A]):
     Every command takes the aggregate id first, ``by=`` the actor, then its payload and
     ``at=`` (default: the workspace's clock). The policies come from the rules the store
     runs under, by the aggregate's client; nothing the rules say is passed per call.
+
+    Tenants: before a command runs, its ``by=`` actor gets the clients the rules bind it
+    to (:meth:`clientflow.config.Rules.bind`), and every command's permission check
+    knows the aggregate's client, so a client's people act only within their client.
+    ``commands`` names the public commands (every public method taking ``by=``).
     """
 
     noun: ClassVar[str] = ""
     kind: ClassVar[str] = ""
     aggregate: ClassVar[type]
+    commands: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Bound here, once for every command, so a command added later cannot skip it.
+        found = set(cls.commands)
+        for name, member in list(vars(cls).items()):
+            if name.startswith("_") or not inspect.isfunction(member):
+                continue
+            if "by" in inspect.signature(member).parameters:
+                setattr(cls, name, _binding(member))
+                found.add(name)
+        cls.commands = tuple(sorted(found))
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace

@@ -9,13 +9,15 @@ import pendulum
 
 from clientflow import changes
 from clientflow.changes import ApprovalPolicy, ChangeRequest, Impact, Verdict
-from clientflow.core import Actor, BusinessCalendar, Decision
+from clientflow.core import CLIENT_PARTY, Actor, Anyone, BusinessCalendar, Decision, require
 from clientflow.engine import Result
 from clientflow.i18n import Language, language
 from clientflow.workspace.base import Service
 from clientflow.workspace.inputs import enum_of, impact_from
 
 __all__ = ["ChangeService"]
+
+_ANYONE = Anyone()
 
 
 class ChangeService(Service[ChangeRequest]):
@@ -42,10 +44,20 @@ class ChangeService(Service[ChangeRequest]):
     kind = changes.KIND_NAME
     aggregate = ChangeRequest
 
-    def _policy(self, change: ChangeRequest) -> tuple[ApprovalPolicy, BusinessCalendar]:
+    def _policy(
+        self, change: ChangeRequest, by: Actor, command: str
+    ) -> tuple[ApprovalPolicy, BusinessCalendar]:
+        """The change's policy and calendar, once ``by`` may ``command`` within its client."""
         rules = self._workspace.rules
-        client = rules.client_of_project(change.project)
+        client = self._tenant(change.project, by, f"{command} change {change.id}")
         return rules.approval_for(client), rules.calendar_for(client)
+
+    def _tenant(self, project: str, by: Actor, action: str) -> str:
+        # A change names only its project: the rules say whose it is, and the same core
+        # check as every other workflow's (through require's client party) applies.
+        client = self._workspace.rules.client_of_project(project)
+        require(_ANYONE, by, action, {CLIENT_PARTY: client})
+        return client
 
     def request(
         self,
@@ -61,6 +73,7 @@ class ChangeService(Service[ChangeRequest]):
         """Draft a change request for a project."""
 
         def make(now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            self._tenant(project, by, f"request change {change_id}")
             return changes.request_change(
                 change_id,
                 project=project,
@@ -79,7 +92,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.submit(
-                change, by, now, self._policy(change)[0].permissions
+                change, by, now, self._policy(change, by, "submit")[0].permissions
             ),
             at,
             key,
@@ -100,7 +113,7 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.assess(
-                change, impact, by, now, self._policy(change)[0].permissions
+                change, impact, by, now, self._policy(change, by, "assess")[0].permissions
             ),
             at,
             key,
@@ -113,7 +126,7 @@ class ChangeService(Service[ChangeRequest]):
         approved at once)."""  # noqa: D205, D209
 
         def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
-            policy, calendar = self._policy(change)
+            policy, calendar = self._policy(change, by, "request approval")
             return changes.request_approval(
                 change,
                 policy,
@@ -137,12 +150,12 @@ class ChangeService(Service[ChangeRequest]):
     ) -> Result[ChangeRequest]:
         """Vote as an approver (or their recorded delegate); what it decides is recorded."""
         chosen = enum_of(Verdict, verdict)
-        return self._act(
-            change_id,
-            lambda change, now: changes.cast_vote(change, by, chosen, now, comment=comment),  # type: ignore[arg-type]
-            at,
-            key,
-        )
+
+        def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            self._policy(change, by, "vote")
+            return changes.cast_vote(change, by, chosen, now, comment=comment)  # type: ignore[arg-type]
+
+        return self._act(change_id, step, at, key)
 
     def send_back(
         self,
@@ -154,9 +167,12 @@ class ChangeService(Service[ChangeRequest]):
         key: str | None = None,
     ) -> Result[ChangeRequest]:
         """An approver returns the change for re-assessment."""
-        return self._act(
-            change_id, lambda change, now: changes.send_back(change, by, reason, now), at, key
-        )
+
+        def step(change: ChangeRequest, now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            self._policy(change, by, "send back")
+            return changes.send_back(change, by, reason, now)
+
+        return self._act(change_id, step, at, key)
 
     def defer(
         self,
@@ -177,7 +193,7 @@ class ChangeService(Service[ChangeRequest]):
                 by,
                 now,
                 reason=reason,
-                permissions=self._policy(change)[0].permissions,
+                permissions=self._policy(change, by, "defer")[0].permissions,
             ),
             at,
             key,
@@ -196,7 +212,11 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.withdraw(
-                change, by, now, reason=reason, permissions=self._policy(change)[0].permissions
+                change,
+                by,
+                now,
+                reason=reason,
+                permissions=self._policy(change, by, "withdraw")[0].permissions,
             ),
             at,
             key,
@@ -215,7 +235,11 @@ class ChangeService(Service[ChangeRequest]):
         return self._act(
             change_id,
             lambda change, now: changes.implement(
-                change, by, now, note=note, permissions=self._policy(change)[0].permissions
+                change,
+                by,
+                now,
+                note=note,
+                permissions=self._policy(change, by, "implement")[0].permissions,
             ),
             at,
             key,
@@ -227,7 +251,9 @@ class ChangeService(Service[ChangeRequest]):
         """Close an implemented change."""
         return self._act(
             change_id,
-            lambda change, now: changes.close(change, by, now, self._policy(change)[0].permissions),
+            lambda change, now: changes.close(
+                change, by, now, self._policy(change, by, "close")[0].permissions
+            ),
             at,
             key,
         )

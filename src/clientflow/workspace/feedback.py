@@ -65,6 +65,7 @@ class FeedbackService(Service[Feedback]):
                 calendar=rules.calendar_for(client),
                 actor=by,
                 now=now,
+                rule=rules.feedback_permissions.receive,
             )
 
         return self._create(feedback_id, make, at, key)
@@ -77,11 +78,14 @@ class FeedbackService(Service[Feedback]):
         by: Actor,
         at: When,
         key: str | None,
+        permission: str,
         **options: object,
     ) -> Result[Feedback]:
+        rule = getattr(self._workspace.rules.feedback_permissions, permission)
+
         def step(item: Feedback, now: pendulum.DateTime) -> Decision[Feedback]:
             calendar = self._workspace.rules.calendar_for(item.client)
-            return command(item, *args, by, now, calendar=calendar, **options)  # type: ignore[no-any-return]
+            return command(item, *args, by, now, calendar=calendar, rule=rule, **options)  # type: ignore[no-any-return]
 
         return self._act(feedback_id, step, at, key)
 
@@ -105,6 +109,7 @@ class FeedbackService(Service[Feedback]):
             sentiment=None if sentiment is None else enum_of(Sentiment, sentiment),
             reason=reason,
             override=self._workspace.rules.override_sentiment,
+            permission="triage",
         )
 
     def thank(
@@ -117,13 +122,17 @@ class FeedbackService(Service[Feedback]):
         key: str | None = None,
     ) -> Result[Feedback]:
         """Thank the client for positive feedback."""
-        return self._step(feedback_id, feedback.thank, by=by, at=at, key=key, message=message)
+        return self._step(
+            feedback_id, feedback.thank, by=by, at=at, key=key, message=message, permission="thank"
+        )
 
     def assign(
         self, feedback_id: str, *, by: Actor, owner: str, at: When = None, key: str | None = None
     ) -> Result[Feedback]:
         """Give the follow-up an owner."""
-        return self._step(feedback_id, feedback.assign, owner, by=by, at=at, key=key)
+        return self._step(
+            feedback_id, feedback.assign, owner, by=by, at=at, key=key, permission="assign"
+        )
 
     def record_contact(
         self,
@@ -135,13 +144,23 @@ class FeedbackService(Service[Feedback]):
         key: str | None = None,
     ) -> Result[Feedback]:
         """The client was contacted about their feedback."""
-        return self._step(feedback_id, feedback.record_contact, by=by, at=at, key=key, note=note)
+        return self._step(
+            feedback_id,
+            feedback.record_contact,
+            by=by,
+            at=at,
+            key=key,
+            note=note,
+            permission="follow_up",
+        )
 
     def plan_action(
         self, feedback_id: str, *, by: Actor, plan: str, at: When = None, key: str | None = None
     ) -> Result[Feedback]:
         """Record what will be done about it."""
-        return self._step(feedback_id, feedback.plan_action, plan, by=by, at=at, key=key)
+        return self._step(
+            feedback_id, feedback.plan_action, plan, by=by, at=at, key=key, permission="follow_up"
+        )
 
     def complete_action(
         self,
@@ -153,7 +172,15 @@ class FeedbackService(Service[Feedback]):
         key: str | None = None,
     ) -> Result[Feedback]:
         """The planned action is done."""
-        return self._step(feedback_id, feedback.complete_action, by=by, at=at, key=key, note=note)
+        return self._step(
+            feedback_id,
+            feedback.complete_action,
+            by=by,
+            at=at,
+            key=key,
+            note=note,
+            permission="follow_up",
+        )
 
     def confirm(
         self,
@@ -165,19 +192,26 @@ class FeedbackService(Service[Feedback]):
         key: str | None = None,
     ) -> Result[Feedback]:
         """The client confirmed the action helped."""
-        return self._step(feedback_id, feedback.confirm, by=by, at=at, key=key, note=note)
+        return self._step(
+            feedback_id, feedback.confirm, by=by, at=at, key=key, note=note, permission="confirm"
+        )
 
     def reopen(
         self, feedback_id: str, *, by: Actor, reason: str, at: When = None, key: str | None = None
     ) -> Result[Feedback]:
         """The client is not satisfied: plan again."""
-        return self._step(feedback_id, feedback.reopen, reason, by=by, at=at, key=key)
+        return self._step(
+            feedback_id, feedback.reopen, reason, by=by, at=at, key=key, permission="reopen"
+        )
 
     def close(
         self, feedback_id: str, *, by: Actor, at: When = None, key: str | None = None
     ) -> Result[Feedback]:
         """Close the loop."""
-        return self._act(feedback_id, lambda item, now: feedback.close(item, by, now), at, key)
+        rule = self._workspace.rules.feedback_permissions.close
+        return self._act(
+            feedback_id, lambda item, now: feedback.close(item, by, now, rule=rule), at, key
+        )
 
 
 class SurveyService(Service[ContactSurveys]):
@@ -236,6 +270,7 @@ class SurveyService(Service[ContactSurveys]):
                 follow_up_open=busy,
                 now=now,
                 actor=by,
+                rule=rules.feedback_permissions.survey,
             ),
             at,
             key,
@@ -253,10 +288,11 @@ class SurveyService(Service[ContactSurveys]):
     ) -> Result[ContactSurveys]:
         """Survey the contact periodically from ``first`` on (the rules give the period)."""
         start = to_utc(first, "first")
+        rule = self._workspace.rules.feedback_permissions.survey
         return self._upsert(
             contact,
             lambda record, now: feedback.schedule_periodic(
-                record, contact=contact, client=client, first=start, actor=by, now=now
+                record, contact=contact, client=client, first=start, actor=by, now=now, rule=rule
             ),
             at,
             key,
@@ -273,10 +309,11 @@ class SurveyService(Service[ContactSurveys]):
         key: str | None = None,
     ) -> Result[ContactSurveys]:
         """The contact answered a survey (``feedback_id``: the feedback it became)."""
+        rule = self._workspace.rules.feedback_permissions.answer_survey
         return self._act(
             feedback.surveys_id(contact),
             lambda record, now: feedback.answer_survey(
-                record, survey_id, now, feedback_id=feedback_id, actor=by
+                record, survey_id, now, feedback_id=feedback_id, actor=by, rule=rule
             ),
             at,
             key,
@@ -379,6 +416,7 @@ class PlanService(Service[CommunicationPlan]):
                 schedule=rules.schedule_for(client),
                 actor=by,
                 now=now,
+                rule=rules.plan_permissions.manage,
             )
 
         return self._create(plan_id, make, at, key)
@@ -387,10 +425,11 @@ class PlanService(Service[CommunicationPlan]):
         self, plan_id: str, *, by: Actor, item: PlanItem, at: When = None, key: str | None = None
     ) -> Result[CommunicationPlan]:
         """Add a recurring communication to the plan."""
+        rule = self._workspace.rules.plan_permissions.manage
         return self._act(
             plan_id,
             lambda plan, now: cadence.add_item(
-                plan, item, schedule=self._schedule(plan), actor=by, now=now
+                plan, item, schedule=self._schedule(plan), actor=by, now=now, rule=rule
             ),
             at,
             key,
@@ -400,10 +439,11 @@ class PlanService(Service[CommunicationPlan]):
         self, plan_id: str, *, by: Actor, item_id: str, at: When = None, key: str | None = None
     ) -> Result[CommunicationPlan]:
         """Remove a recurring communication from the plan."""
+        rule = self._workspace.rules.plan_permissions.manage
         return self._act(
             plan_id,
             lambda plan, now: cadence.remove_item(
-                plan, item_id, schedule=self._schedule(plan), actor=by, now=now
+                plan, item_id, schedule=self._schedule(plan), actor=by, now=now, rule=rule
             ),
             at,
             key,
@@ -421,10 +461,11 @@ class PlanService(Service[CommunicationPlan]):
         """Record a contact with the client (a :class:`Touchpoint` or its JSON form); it
         may satisfy a scheduled occurrence."""  # noqa: D205, D209
         touchpoint = touchpoint_from(touchpoint)
+        rule = self._workspace.rules.plan_permissions.record
         return self._act(
             plan_id,
             lambda plan, now: cadence.record_touchpoint(
-                plan, touchpoint, schedule=self._schedule(plan), actor=by, now=now
+                plan, touchpoint, schedule=self._schedule(plan), actor=by, now=now, rule=rule
             ),
             at,
             key,
@@ -434,8 +475,9 @@ class PlanService(Service[CommunicationPlan]):
         self, plan_id: str, *, by: Actor, at: When = None, key: str | None = None
     ) -> Result[CommunicationPlan]:
         """End the plan: no more alerts."""
+        rule = self._workspace.rules.plan_permissions.archive
         return self._act(
-            plan_id, lambda plan, now: cadence.archive(plan, actor=by, now=now), at, key
+            plan_id, lambda plan, now: cadence.archive(plan, actor=by, now=now, rule=rule), at, key
         )
 
 
