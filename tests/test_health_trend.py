@@ -18,9 +18,12 @@ MONDAY = pendulum.datetime(2026, 3, 2, 2)
 ANNA = Actor("anna", {"client"})
 
 
-def _week_scores(min_answers: int | None) -> list[tuple[float | None, int]]:
+def _week_scores(
+    min_answers: int | None, window: int = 1
+) -> list[tuple[float | None, int]]:
     """Week 1: one answer (CSAT 1); week 2: three answers (5, 5, 4)."""
     rules_data = json.loads(load_rules(RULES_FILE).source)  # the rules as plain data
+    rules_data["feedback"]["trend_window_weeks"] = window
     if min_answers is not None:
         rules_data["feedback"]["trend_min_answers"] = min_answers
     rules = rules_from_dict(rules_data)
@@ -36,12 +39,19 @@ def _week_scores(min_answers: int | None) -> list[tuple[float | None, int]]:
         at = MONDAY.add(days=13)
         [row] = health(Portfolio.from_store(ws.store), rules, at, days=14, clients=["lotus"])
     weeks = row.weeks[-2:]  # the two weeks with answers (the window starts a week earlier)
-    assert [w.csat_answers for w in weeks] == [1, 3]
+    assert all(w.window_weeks == window for w in weeks)
     return [(w.csat, w.answers) for w in weeks]
 
 
 def test_a_week_with_too_few_answers_has_no_score_but_keeps_its_count() -> None:
     assert _week_scores(None) == [(None, 1), (100.0, 3)]  # default minimum: 3 answers
+
+
+def test_a_rolling_window_draws_a_point_where_single_weeks_are_too_sparse() -> None:
+    """Over two weeks, the second point counts all four answers (1, 5, 5, 4): three of
+    four satisfied is CSAT 75, drawn although the first week alone had one answer."""
+    assert _week_scores(None, window=2) == [(None, 1), (75.0, 4)]
+    assert _week_scores(None, window=4) == [(None, 1), (75.0, 4)]  # the default window
 
 
 def test_the_minimum_is_a_rules_setting() -> None:
@@ -63,7 +73,8 @@ def test_the_reports_show_the_sample_sizes() -> None:
     [lotus] = json.loads(to_json(rows))["clients"]
     week = lotus["satisfaction"]["weeks"][-1]
     assert (week["csat"], week["csat_answers"], week["answers"]) == (None, 1, 1)
-    assert "weeks with too few answers are not drawn" in to_html(rows)
+    assert "points with too few answers are not drawn" in to_html(rows)
+    assert "answers in the 4 weeks to each point: " in to_html(rows)
 
 
 def test_the_report_shows_time_lost_before_assignment() -> None:

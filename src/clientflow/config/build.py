@@ -215,8 +215,10 @@ def _feedback(data: Data) -> feedback.FeedbackPolicy:
         negative=_steps(data["negative"], base.negative),
         repeat=data["repeat"] or base.repeat,
     )
-    minimum = data["trend_min_answers"]
-    return feedback.FeedbackPolicy(bands, targets, 3 if minimum is None else minimum)
+    minimum, window = data["trend_min_answers"], data["trend_window_weeks"]
+    return feedback.FeedbackPolicy(
+        bands, targets, 3 if minimum is None else minimum, 4 if window is None else window
+    )
 
 
 def _surveys(data: Data) -> feedback.SurveyPolicy:

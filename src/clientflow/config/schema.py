@@ -245,6 +245,14 @@ FEEDBACK = Table(
                 minimum=1,
             )
         ),
+        "trend_window_weeks": Field(
+            Integer(
+                "Each weekly trend point counts the answers of this many weeks ending with it"
+                " (default 4; 1 for calendar weeks).",
+                minimum=1,
+                maximum=52,
+            )
+        ),
         "positive": Field(_step_targets()),
         "neutral": Field(_step_targets()),
         "negative": Field(_step_targets()),

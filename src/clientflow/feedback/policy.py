@@ -64,18 +64,22 @@ class FeedbackPermissions:
 class FeedbackPolicy:
     """How feedback is classified and how fast each follow-up step must happen.
 
-    ``trend_min_answers``: a week with fewer answers than this shows no score in trend
-    charts (one or two answers swing a percentage from 0 to 100); its count still shows.
+    Trend charts draw one point a week, each over the ``trend_window_weeks`` weeks that
+    end with it (a rolling window, so sparse answers still draw a line); a point whose
+    window has fewer answers than ``trend_min_answers`` shows no score (one or two
+    answers swing a percentage from 0 to 100), its count still shows.
     """
 
     bands: Bands = Bands()
     targets: Targets = Targets()
     trend_min_answers: int = attrs.field(default=3)
+    trend_window_weeks: int = attrs.field(default=4)
 
     @trend_min_answers.validator
+    @trend_window_weeks.validator
     def _at_least_one(self, attribute: attrs.Attribute[int], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValidationError("trend_min_answers", "a whole number of 1 or more", got=value)
+            raise ValidationError(attribute.name, "a whole number of 1 or more", got=value)
 
 
 class OverLimit(enum.Enum):

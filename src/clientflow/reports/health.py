@@ -29,10 +29,11 @@ _UNDECIDED = frozenset({"draft", "submitted", "assessed", "awaiting_approval"})
 
 @attrs.frozen
 class WeekScore:
-    """Satisfaction of one week (starting Monday), for the trend chart.
+    """Satisfaction at one week (starting Monday), for the trend chart.
 
-    A score is ``None`` when the week had fewer answers than the feedback policy's
-    ``trend_min_answers``; the counts are always there.
+    Scores and counts cover the feedback policy's ``trend_window_weeks`` weeks ending
+    with this one. A score is ``None`` when the window had fewer answers than the policy's
+    ``trend_min_answers``; the counts (of the window) are always there.
     """
 
     week: dt.date
@@ -41,6 +42,8 @@ class WeekScore:
     answers: int
     csat_answers: int = 0
     nps_answers: int = 0
+    window_weeks: int = 1
+    """How many weeks, ending with this one, the scores and counts cover."""
 
 
 @attrs.frozen
@@ -225,9 +228,12 @@ def _weeks(
     weeks = []
     start = since.start_of("week")
     enough = policy.trend_min_answers
+    window = policy.trend_window_weeks
     while start < at:
         end = start.add(weeks=1)
-        metrics = feedback.satisfaction(items, since=start, until=end, bands=policy.bands)
+        metrics = feedback.satisfaction(
+            items, since=end.subtract(weeks=window), until=end, bands=policy.bands
+        )
         weeks.append(
             WeekScore(
                 start.date(),
@@ -236,6 +242,7 @@ def _weeks(
                 metrics.csat_answers + metrics.nps_answers,
                 metrics.csat_answers,
                 metrics.nps_answers,
+                window,
             )
         )
         start = end

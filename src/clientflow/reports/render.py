@@ -229,6 +229,7 @@ def to_json(report: Sequence[ClientHealth]) -> str:
                             "answers": w.answers,
                             "csat_answers": w.csat_answers,
                             "nps_answers": w.nps_answers,
+                            "window_weeks": w.window_weeks,
                         }
                         for w in row.weeks
                     ],
@@ -348,13 +349,21 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         '<div class="legend"><span style="color:#1565c0">&#9632; CSAT %</span> '
         '<span style="color:#8e24aa">&#9632; NPS</span> '
         '<span class="answers">'
-        + escape(
-            lang.gettext("answers: {counts} (weeks with too few answers are not drawn)").format(
-                counts=" ".join(str(w.answers) for w in weeks)
-            )
-        )
+        + escape(_answers_legend(weeks, lang))
         + "</span></div>"
     )
+
+
+def _answers_legend(weeks: Sequence[WeekScore], lang: Language) -> str:
+    counts, window = " ".join(str(w.answers) for w in weeks), weeks[0].window_weeks
+    if window == 1:
+        text = N_("answers in each week: {counts} (points with too few answers are not drawn)")
+        return lang.gettext(text).format(counts=counts)
+    text = N_(
+        "answers in the {weeks} weeks to each point: {counts} (points with too few answers"
+        " are not drawn)"
+    )
+    return lang.gettext(text).format(counts=counts, weeks=window)
 
 
 def _scope_bars(row: ClientHealth, lang: Language) -> str:
