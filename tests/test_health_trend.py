@@ -18,9 +18,7 @@ MONDAY = pendulum.datetime(2026, 3, 2, 2)
 ANNA = Actor("anna", {"client"})
 
 
-def _week_scores(
-    min_answers: int | None, window: int = 1
-) -> list[tuple[float | None, int]]:
+def _week_scores(min_answers: int | None, window: int = 1) -> list[tuple[float | None, int]]:
     """Week 1: one answer (CSAT 1); week 2: three answers (5, 5, 4)."""
     rules_data = json.loads(load_rules(RULES_FILE).source)  # the rules as plain data
     rules_data["feedback"]["trend_window_weeks"] = window

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -222,6 +224,12 @@ _JUNK = st.one_of(
             [0.5] * 10_000,
             "a\udcffb",
             "x" * 100_000,
+            # the ends of time as TOML dates and date-times (a plan starting in 9999)
+            dt.datetime(9999, 12, 31, 16, 0),
+            dt.datetime(1, 1, 1),
+            dt.date(9999, 12, 31),
+            dt.date(1, 1, 1),
+            dt.time(23, 59),
         ]
     ),
     st.lists(st.text(max_size=3), max_size=2),
@@ -267,6 +275,33 @@ def test_any_damage_to_a_rules_file_is_a_config_error_and_nothing_else(
     for problem in problems:
         assert problem.path
         assert problem.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 5001, "-" + "1" * 4400, "1e999999", "nan", "inf", "9999-12-31T23:59:59", "0001-01-01"],
+)
+def test_extreme_values_in_the_toml_text_are_a_config_error(tmp_path: Path, value: str) -> None:
+    """What the TOML reader itself refuses (an integer of 5,001 digits) or reads into
+    values out of clientflow's range (a plan starting in 9999) is a ConfigError, which
+    `clientflow check` prints without a traceback."""
+    from clientflow.demo import RULES_FILE  # noqa: PLC0415
+
+    text = Path(RULES_FILE).read_text(encoding="utf-8")
+    damaged = text.replace("start = 2026-09-04T16:00:00", f"start = {value}", 1)
+    assert damaged != text
+    path = tmp_path / "rules.toml"
+    path.write_text(damaged, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_rules(path)
+    assert raised.value.problems
+    checked = subprocess.run(
+        [sys.executable, "-m", "clientflow", "check", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 1
+    assert "Traceback" not in checked.stderr
+    assert "error: rules have 1 problem" in checked.stderr
 
 
 def test_rules_nested_without_end_are_a_config_error(tmp_path: Path) -> None:

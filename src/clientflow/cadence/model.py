@@ -12,7 +12,15 @@ import attrs
 import pendulum
 from dateutil import rrule
 
-from clientflow.core import ValidationError, check_id, check_text, to_utc, zone
+from clientflow.core import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    ValidationError,
+    check_id,
+    check_text,
+    to_utc,
+    zone,
+)
 
 __all__ = [
     "Channel",
@@ -222,6 +230,12 @@ class PlanItem:
                 f"{where}.start",
                 "a naive local date-time (the plan's time zone applies)",
                 got=self.start,
+            )
+        if not FIRST_YEAR <= self.start.year <= LAST_YEAR:  # the range of every instant
+            raise ValidationError(
+                f"{where}.start",
+                f"a date-time in the years {FIRST_YEAR} to {LAST_YEAR}",
+                got=self.start.isoformat(),
             )
         parse_rule(self.rule, self.start, f"{where}.rule")
         if not isinstance(self.grace, dt.timedelta) or self.grace < dt.timedelta(0):

@@ -91,4 +91,9 @@ def load_rules(path: str | Path) -> Rules:
         raise ConfigError([ConfigProblem(str(source), f"is not valid TOML: {error}")]) from None
     except RecursionError:
         raise ConfigError([_TOO_DEEP]) from None
+    except (ValueError, OverflowError) as error:  # the reader refuses an integer too long
+        problem = "is not valid TOML: a number with thousands of digits (no rules file needs one)"
+        if "digits" not in str(error):
+            problem = f"is not valid TOML: {error}"
+        raise ConfigError([ConfigProblem(str(source), problem)]) from None
     return rules_from_dict(data)

@@ -348,9 +348,7 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         "</svg>"
         '<div class="legend"><span style="color:#1565c0">&#9632; CSAT %</span> '
         '<span style="color:#8e24aa">&#9632; NPS</span> '
-        '<span class="answers">'
-        + escape(_answers_legend(weeks, lang))
-        + "</span></div>"
+        '<span class="answers">' + escape(_answers_legend(weeks, lang)) + "</span></div>"
     )
 
 
