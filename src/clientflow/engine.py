@@ -55,6 +55,7 @@ from clientflow.ports import (
     ParkedEvent,
     PermanentDeliveryError,
     Query,
+    RateLimited,
     Store,
     StoredEvent,
     TimerFailure,
@@ -499,36 +500,16 @@ class Engine:
                             },
                         ):
                             notifier.notify(stored)
+                    except RateLimited as limited:  # a wait, never a failed attempt
+                        lease = self._rate_limited(lease, stored, limited, now)
+                        error, retry_at = lease.error, lease.retry_at
+                        break
                     except Exception as failure:  # the host's code: retry, then park
-                        permanent = isinstance(failure, PermanentDeliveryError)
-                        attempts = self.max_attempts if permanent else lease.attempts + 1
-                        reason = f"{type(failure).__name__}: {failure}"
-                        lease, gave_up = self._failed(lease, stored, attempts, reason, now)
-                        fields = _fields(
-                            stored.event.aggregate_id,
-                            stored.event.event_id,
-                            command="deliver",
-                            attempt=attempts,
-                        )
+                        lease, gave_up = self._refused(lease, stored, failure, now)
                         if gave_up:
-                            _LOG.error(
-                                "gave up delivering %s after %d attempts (parked): %s",
-                                stored.event.event_id,
-                                attempts,
-                                reason,
-                                extra=fields,
-                            )
                             parked.append(stored.position)
                             continue
-                        _LOG.warning(
-                            "delivering %s failed (attempt %d), retry at %s: %s",
-                            stored.event.event_id,
-                            attempts,
-                            lease.retry_at,
-                            reason,
-                            extra=fields,
-                        )
-                        error, retry_at = reason, lease.retry_at
+                        error, retry_at = lease.error, lease.retry_at
                         break
                     lease = attrs.evolve(
                         lease, position=stored.position, attempts=0, retry_at=None, error=None
@@ -548,6 +529,69 @@ class Engine:
             if error != _LOST:
                 self.store.release_cursor(lease)
         return DeliveryReport(delivered, lease.position, error, tuple(parked), retry_at)
+
+    def _refused(
+        self,
+        lease: CursorLease,
+        stored: StoredEvent,
+        failure: Exception,
+        now: pendulum.DateTime,
+    ) -> tuple[CursorLease, bool]:
+        """The lease after the notifier refused ``stored``, and whether it was parked."""
+        permanent = isinstance(failure, PermanentDeliveryError)
+        attempts = self.max_attempts if permanent else lease.attempts + 1
+        reason = f"{type(failure).__name__}: {failure}"
+        lease, gave_up = self._failed(lease, stored, attempts, reason, now)
+        event_id = stored.event.event_id
+        fields = _fields(stored.event.aggregate_id, event_id, command="deliver", attempt=attempts)
+        if gave_up:
+            _LOG.error(
+                "gave up delivering %s after %d attempts (parked): %s",
+                event_id,
+                attempts,
+                reason,
+                extra=fields,
+            )
+        else:
+            _LOG.warning(
+                "delivering %s failed (attempt %d), retry at %s: %s",
+                event_id,
+                attempts,
+                lease.retry_at,
+                reason,
+                extra=fields,
+            )
+        return lease, gave_up
+
+    def _rate_limited(
+        self,
+        lease: CursorLease,
+        stored: StoredEvent,
+        limited: RateLimited,
+        now: pendulum.DateTime,
+    ) -> CursorLease:
+        """The lease waiting out a receiver's rate limit; its attempts stay as they were."""
+        wait = limited.retry_after
+        delay = (
+            self.delivery_backoff.delay(1)
+            if wait is None
+            else pendulum.duration(microseconds=max(int(wait * 1_000_000), 1))
+        )
+        reason = f"{type(limited).__name__}: {limited}"
+        waiting = attrs.evolve(lease, retry_at=now + delay, error=reason)
+        _LOG.info(
+            "delivering %s waits for a rate limit until %s: %s",
+            stored.event.event_id,
+            waiting.retry_at,
+            reason,
+            extra=_fields(
+                stored.event.aggregate_id,
+                stored.event.event_id,
+                command="deliver",
+                attempt=lease.attempts,
+            ),
+        )
+        return waiting
 
     def _notifier(self) -> Notifier:
         if self.notifier is None:

@@ -25,6 +25,7 @@ __all__ = [
     "ParkedEvent",
     "PermanentDeliveryError",
     "Query",
+    "RateLimited",
     "RulesRevision",
     "Store",
     "StoredEvent",
@@ -397,6 +398,16 @@ class PermanentDeliveryError(Exception):
     refusal, an invalid address): the engine parks it at once instead of retrying."""  # noqa: D205, D209
 
 
+class RateLimited(Exception):
+    """Raised by a notifier when the receiver asks it to slow down (a robot's messages a
+    minute, HTTP 429): the event is offered again after ``retry_after`` seconds (or the
+    engine's first back-off step), and the wait never counts as a failed attempt."""  # noqa: D205, D209
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @runtime_checkable
 class Notifier(Protocol):
     """What the host implements to tell people (email, IM, webhooks).
@@ -405,7 +416,7 @@ class Notifier(Protocol):
     the same ``event.event.event_id`` to de-duplicate on. Raise to stop delivery; the
     event and those after it are offered again on the next delivery (after a back-off),
     up to the engine's ``max_attempts``; raise :class:`PermanentDeliveryError` to park
-    the event at once.
+    the event at once, :class:`RateLimited` to wait without counting an attempt.
     """
 
     def notify(self, event: StoredEvent) -> None:

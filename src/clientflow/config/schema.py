@@ -497,7 +497,20 @@ NOTIFY = Table(
                         "secret_env": Field(_ENV),
                         "host": Field(Text("SMTP server (email).")),
                         "port": Field(Integer(minimum=1, maximum=65535), default=25),
-                        "starttls": Field(Boolean(), default=False),
+                        "starttls": Field(
+                            Boolean("Upgrade the SMTP connection with STARTTLS."), default=False
+                        ),
+                        "tls": Field(
+                            Boolean("Connect to the SMTP server over TLS (SMTPS, port 465)."),
+                            default=False,
+                        ),
+                        "allow_plaintext_auth": Field(
+                            Boolean(
+                                "Send the SMTP username and password over an unencrypted"
+                                " connection (refused unless set)."
+                            ),
+                            default=False,
+                        ),
                         "sender": Field(Text("From address (email).")),
                         "to": Field(_NAMES, default=[]),
                         "username_env": Field(_ENV),

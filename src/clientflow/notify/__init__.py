@@ -9,10 +9,12 @@ True
 """  # noqa: D205
 
 from clientflow.notify.channels import (
+    MAX_ANSWER,
     Channel,
     DingTalk,
     Email,
     Feishu,
+    RateLimited,
     Slack,
     TransientError,
     Webhook,
@@ -33,6 +35,7 @@ from clientflow.notify.signing import (
 
 __all__ = [
     "CHANNEL_TYPES",
+    "MAX_ANSWER",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "Channel",
@@ -42,6 +45,7 @@ __all__ = [
     "Feishu",
     "Notifications",
     "RateLimit",
+    "RateLimited",
     "Route",
     "Router",
     "Slack",

@@ -14,13 +14,16 @@ import html
 import json
 import smtplib
 import ssl
+import threading
+import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from clientflow.core import DomainEvent, json_form
+from clientflow.core import DomainEvent, ValidationError, json_form
 from clientflow.notify.messages import truncated
 from clientflow.notify.signing import (
     SIGNATURE_HEADER,
@@ -29,21 +32,27 @@ from clientflow.notify.signing import (
     feishu_sign,
     webhook_signature,
 )
-from clientflow.ports import PermanentDeliveryError
+from clientflow.ports import PermanentDeliveryError, RateLimited
 
 if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "MAX_ANSWER",
     "Channel",
     "DingTalk",
     "Email",
     "Feishu",
+    "RateLimited",
     "Slack",
     "TransientError",
     "WeCom",
     "Webhook",
 ]
+
+_WECOM_LIMITED = frozenset({45009})  # "api freq out of limit"
+_DINGTALK_LIMITED = frozenset({130101})  # "send too fast"
+_FEISHU_LIMITED = frozenset({9499, 11232})  # frequency limits
 
 Now = Callable[[], float]
 """Seconds since the epoch (the signing timestamp); the host's clock, injectable."""
@@ -63,42 +72,50 @@ class Channel(Protocol):
         ...
 
 
-def _client(timeout: float) -> httpx.Client:
+MAX_ANSWER = 64 * 1024
+"""The most of a receiver's answer read, in bytes: vendors answer with a few hundred
+bytes of JSON, and a hostile receiver must not make a deliverer read 100 MB."""
+
+
+def _hidden(value: object) -> str:
+    return "'***'"
+
+
+def _transport() -> httpx.HTTPTransport:
     try:
         import httpx  # noqa: PLC0415 - the notify extra
     except ImportError as error:  # pragma: no cover - the extra is installed in tests
         raise PermanentDeliveryError(
             "HTTP channels need httpx: pip install 'clientflow[notify]'"
         ) from error
-    return httpx.Client(timeout=timeout)
+    return httpx.HTTPTransport()
 
 
-def _post(client: httpx.Client, name: str, url: str, **kwargs: object) -> httpx.Response:
-    import httpx  # noqa: PLC0415 - the notify extra
+@attrs.frozen
+class _Answer:
+    status: int
+    body: bytes
 
+    def text(self) -> str:
+        return self.body[:200].decode("utf-8", "replace")
+
+
+def _code(answer: _Answer, field: str) -> tuple[int, str]:
     try:
-        response = client.post(url, **kwargs)  # type: ignore[arg-type]
-    except httpx.HTTPError as error:  # timeouts, refused connections: try again later
-        raise TransientError(f"{name}: {type(error).__name__}: {error}") from error
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientError(f"{name}: HTTP {response.status_code} {response.text[:200]}")
-    if response.status_code >= 400:
-        raise PermanentDeliveryError(f"{name}: HTTP {response.status_code} {response.text[:200]}")
-    return response
+        body = json.loads(answer.body)
+        return int(body.get(field, -1)), str(body.get("errmsg", body.get("msg", "")))
+    except (ValueError, AttributeError, TypeError):
+        return -1, answer.text()
 
 
-def _code(response: httpx.Response, field: str) -> tuple[int, str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return -1, response.text[:200]
-    return int(body.get(field, -1)), str(body.get("errmsg", body.get("msg", "")))
-
-
-def _vendor(name: str, code: int, message: str, transient: frozenset[int]) -> None:
+def _vendor(
+    name: str, code: int, message: str, limited: frozenset[int], transient: frozenset[int]
+) -> None:
     if code == 0:
         return
     problem = f"{name}: error {code} {message}"
+    if code in limited:
+        raise RateLimited(problem)
     if code in transient:
         raise TransientError(problem)
     raise PermanentDeliveryError(problem)
@@ -106,17 +123,109 @@ def _vendor(name: str, code: int, message: str, transient: frozenset[int]) -> No
 
 @attrs.define
 class _Http:
-    """What the HTTP channels share: a name, an endpoint and one lazily made client."""
+    """What the HTTP channels share: a name, an endpoint and one lazily made transport.
+
+    Requests go to the transport directly, not through an ``httpx.Client``: the client
+    logs every request's URL at INFO, and a robot's URL carries its key. Redirects are
+    never followed (a 3xx parks the event: the URL is wrong); at most ``max_answer``
+    bytes of an answer are read; and the whole exchange, however slowly a receiver
+    trickles, ends within ``timeout`` seconds for the deliverer. The URL and secrets
+    never appear in a repr, an error or a log line.
+    """
 
     name: str
-    url: str
+    url: str = attrs.field(repr=_hidden)
     timeout: float = attrs.field(default=10.0, kw_only=True)
-    _http: httpx.Client | None = attrs.field(default=None, kw_only=True, alias="http")
+    max_answer: int = attrs.field(default=MAX_ANSWER, kw_only=True)
+    _http: httpx.HTTPTransport | None = attrs.field(
+        default=None, kw_only=True, alias="transport", repr=False
+    )
 
-    def _client(self) -> httpx.Client:
+    def _hidden_values(self, url: str | None = None) -> tuple[str, ...]:
+        found = [self.url, urllib.parse.unquote(self.url)]
+        for each in {self.url, url or self.url}:
+            found += [each, urllib.parse.unquote(each)]
+            parts = urllib.parse.urlsplit(each)
+            found += [value for _, value in urllib.parse.parse_qsl(parts.query)]
+            found += [urllib.parse.quote_plus(v) for _, v in urllib.parse.parse_qsl(parts.query)]
+        parts = urllib.parse.urlsplit(self.url)
+        found += [piece for piece in parts.path.split("/") if len(piece) >= 8]
+        secret = getattr(self, "secret", None)
+        if isinstance(secret, str):
+            found.append(secret)
+        return tuple(sorted((v for v in found if len(v) >= 4), key=len, reverse=True))
+
+    def _redact(self, text: str, url: str | None = None) -> str:
+        for value in self._hidden_values(url):
+            text = text.replace(value, "***")
+        return text
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> _Answer:
+        """POST ``body``; the answer, or TransientError / PermanentDeliveryError."""
         if self._http is None:
-            self._http = _client(self.timeout)
-        return self._http
+            self._http = _transport()
+        outcome: list[_Answer | BaseException] = []
+        worker = threading.Thread(
+            target=self._exchange, args=(url, body, headers, outcome), daemon=True
+        )
+        worker.start()
+        worker.join(self.timeout)
+        if not outcome:  # still talking: the deliverer moves on; the worker ends alone
+            raise TransientError(f"{self.name}: no complete answer within {self.timeout:g} s")
+        found = outcome[0]
+        if isinstance(found, BaseException):
+            raise found
+        return self._status(found, url)
+
+    def _exchange(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        outcome: list[_Answer | BaseException],
+    ) -> None:
+        import httpx  # noqa: PLC0415 - the notify extra
+
+        deadline = time.monotonic() + self.timeout
+        timeouts = dict.fromkeys(("connect", "read", "write", "pool"), self.timeout)
+        request = httpx.Request(
+            "POST", url, content=body, headers=headers, extensions={"timeout": timeouts}
+        )
+        assert self._http is not None
+        try:
+            response = self._http.handle_request(request)
+            try:
+                answer = bytearray()
+                for chunk in response.stream:  # type: ignore[union-attr]
+                    answer += chunk
+                    if len(answer) >= self.max_answer or time.monotonic() > deadline:
+                        break  # enough to judge the answer by; the rest is not read
+            finally:
+                response.close()
+            outcome.append(_Answer(response.status_code, bytes(answer[: self.max_answer])))
+        except Exception as error:  # timeouts, refused connections, broken answers: later
+            reason = self._redact(f"{self.name}: {type(error).__name__}: {error}", url)
+            outcome.append(TransientError(reason))
+
+    def _status(self, answer: _Answer, url: str) -> _Answer:
+        status, text = answer.status, self._redact(answer.text(), url)
+        if status == 429:
+            raise RateLimited(f"{self.name}: HTTP 429 {text}")
+        if status >= 500:
+            raise TransientError(f"{self.name}: HTTP {status} {text}")
+        if 300 <= status < 400:
+            raise PermanentDeliveryError(
+                f"{self.name}: HTTP {status}: a redirect, not followed (check the URL)"
+            )
+        if status >= 400:
+            raise PermanentDeliveryError(f"{self.name}: HTTP {status} {text}")
+        if status < 200:
+            raise TransientError(f"{self.name}: HTTP {status}")
+        return answer
+
+    def _post_json(self, url: str, value: object) -> _Answer:
+        body = json.dumps(value, ensure_ascii=False).encode()
+        return self._post(url, body, {"Content-Type": "application/json"})
 
 
 @attrs.define
@@ -129,8 +238,8 @@ class Webhook(_Http):
     :func:`~clientflow.notify.signing.verify_webhook`.
     """
 
-    secret: str
-    now: Now
+    secret: str = attrs.field(repr=_hidden)
+    now: Now = attrs.field(repr=False)
 
     def send(self, text: str, event: DomainEvent) -> None:
         """POST ``{"text", "event_id", "event_type", "aggregate_id", "event"}``."""
@@ -152,7 +261,7 @@ class Webhook(_Http):
             SIGNATURE_HEADER: webhook_signature(self.secret, stamp, body),
             "X-Clientflow-Event-Id": event.event_id,
         }
-        _post(self._client(), self.name, self.url, content=body, headers=headers)
+        self._post(self.url, body, headers)
 
 
 @attrs.define
@@ -169,8 +278,8 @@ class WeCom(_Http):
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text to the group."""
         body = {"msgtype": "text", "text": {"content": truncated(text, self.limit)}}
-        response = _post(self._client(), self.name, self.url, json=body)
-        _vendor(self.name, *_code(response, "errcode"), transient=frozenset({45009, -1}))
+        answer = self._post_json(self.url, body)
+        _vendor(self.name, *_code(answer, "errcode"), _WECOM_LIMITED, frozenset({-1}))
 
 
 @attrs.define
@@ -181,8 +290,8 @@ class DingTalk(_Http):
     keywords) park the event.
     """
 
-    secret: str
-    now: Now
+    secret: str = attrs.field(repr=_hidden)
+    now: Now = attrs.field(repr=False)
     limit: int = 20_000
 
     def send(self, text: str, event: DomainEvent) -> None:
@@ -190,8 +299,8 @@ class DingTalk(_Http):
         stamp = int(self.now() * 1000)
         signed = f"{self.url}&timestamp={stamp}&sign={dingtalk_sign(self.secret, stamp)}"
         body = {"msgtype": "text", "text": {"content": truncated(text, self.limit)}}
-        response = _post(self._client(), self.name, signed, json=body)
-        _vendor(self.name, *_code(response, "errcode"), transient=frozenset({130101, -1}))
+        answer = self._post_json(signed, body)
+        _vendor(self.name, *_code(answer, "errcode"), _DINGTALK_LIMITED, frozenset({-1}))
 
 
 @attrs.define
@@ -202,8 +311,8 @@ class Feishu(_Http):
     park the event.
     """
 
-    secret: str
-    now: Now
+    secret: str = attrs.field(repr=_hidden)
+    now: Now = attrs.field(repr=False)
     limit: int = 18_000
 
     def send(self, text: str, event: DomainEvent) -> None:
@@ -215,8 +324,8 @@ class Feishu(_Http):
             "msg_type": "text",
             "content": {"text": truncated(text, self.limit)},
         }
-        response = _post(self._client(), self.name, self.url, json=body)
-        _vendor(self.name, *_code(response, "code"), transient=frozenset({9499, 11232, -1}))
+        answer = self._post_json(self.url, body)
+        _vendor(self.name, *_code(answer, "code"), _FEISHU_LIMITED, frozenset({-1}))
 
 
 @attrs.define
@@ -227,16 +336,19 @@ class Slack(_Http):
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text."""
-        _post(self._client(), self.name, self.url, json={"text": truncated(text, self.limit)})
+        self._post_json(self.url, {"text": truncated(text, self.limit)})
 
 
 @attrs.define
 class Email:
-    """Mail through an SMTP server (STARTTLS when asked), plain text with an HTML part.
+    """Mail through an SMTP server, plain text with an HTML part.
 
-    The event id makes the ``Message-ID`` and an ``X-Clientflow-Event-Id``
-    header, so a redelivered mail can be recognised. A refused recipient parks the
-    event; a server that is down or says "try later" (4xx) is retried.
+    The connection is encrypted with ``tls`` (SMTPS, port 465) or ``starttls``;
+    credentials are never sent over an unencrypted connection unless
+    ``allow_plaintext_auth`` says so (a relay on the same host, say). The event id makes
+    the ``Message-ID`` and an ``X-Clientflow-Event-Id`` header, so a redelivered mail can
+    be recognised. A refused recipient parks the event; a server that is down or says
+    "try later" (4xx) is retried.
     """
 
     name: str
@@ -245,9 +357,24 @@ class Email:
     sender: str
     to: Sequence[str]
     starttls: bool = False
-    username: str | None = None
-    password: str | None = None
+    username: str | None = attrs.field(default=None, repr=_hidden)
+    password: str | None = attrs.field(default=None, repr=_hidden)
     timeout: float = 10.0
+    tls: bool = False
+    allow_plaintext_auth: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            (self.username is not None or self.password is not None)
+            and not (self.tls or self.starttls)
+            and not self.allow_plaintext_auth
+        ):
+            raise ValidationError(
+                f"{self.name}.starttls",
+                "tls or starttls for a server that takes a username and password (or"
+                " allow_plaintext_auth = true to send them unencrypted, knowingly)",
+                got=False,
+            )
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Send one mail to every recipient."""
@@ -260,18 +387,32 @@ class Email:
         mail["X-Clientflow-Event-Id"] = event.event_id
         mail.set_content(text)
         mail.add_alternative(f"<p>{html.escape(text, quote=False)}</p>", subtype="html")
+        context = ssl.create_default_context()
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
-                if self.starttls:
-                    server.starttls(context=ssl.create_default_context())
+            server = (
+                smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                if self.tls
+                else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            )
+            with server:
+                if self.starttls and not self.tls:
+                    server.starttls(context=context)
                 if self.username is not None:
                     server.login(self.username, self.password or "")
                 server.send_message(mail)
         except smtplib.SMTPRecipientsRefused as error:
-            raise PermanentDeliveryError(f"{self.name}: recipients refused: {error}") from error
+            raise PermanentDeliveryError(f"{self.name}: recipients refused: {error}") from None
+        except smtplib.SMTPAuthenticationError as error:
+            raise PermanentDeliveryError(
+                f"{self.name}: SMTP {error.smtp_code}: the server refused the login"
+            ) from None
         except smtplib.SMTPResponseException as error:
             if 400 <= error.smtp_code < 500:
-                raise TransientError(f"{self.name}: SMTP {error.smtp_code}") from error
-            raise PermanentDeliveryError(f"{self.name}: SMTP {error.smtp_code}") from error
+                raise TransientError(f"{self.name}: SMTP {error.smtp_code}") from None
+            raise PermanentDeliveryError(f"{self.name}: SMTP {error.smtp_code}") from None
         except (OSError, smtplib.SMTPException) as error:
-            raise TransientError(f"{self.name}: {type(error).__name__}: {error}") from error
+            reason = f"{self.name}: {type(error).__name__}: {error}"
+            for secret in (self.password, self.username):
+                if secret:
+                    reason = reason.replace(secret, "***")
+            raise TransientError(reason) from None

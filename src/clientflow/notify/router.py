@@ -4,9 +4,10 @@ A :class:`Router` is the ``Notifier`` the engine hands each event to. It matches
 event against the routes (event types, clients, priorities), renders the text once,
 and sends it to each matching channel in route order. A channel with a rate limit
 (the Chinese group robots take about 20 messages a minute) counts against a
-sliding minute; when the minute is full the router raises :class:`~clientflow.notify.channels.
-TransientError`, so the event waits in the feed (queued, never dropped) and the
-engine offers it again after its back-off, in order.
+sliding minute; when the minute is full the router raises
+:class:`~clientflow.ports.RateLimited` with the seconds until the minute has room, so the
+event waits in the feed (queued, never dropped, never counted as a failed attempt) and
+the engine offers it again then, in order.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import attrs
 
 from clientflow.core import Codec, ValidationError, check_id
 from clientflow.i18n import Language, language
-from clientflow.notify.channels import Channel, Now, TransientError
+from clientflow.notify.channels import Channel, Now
 from clientflow.notify.messages import message_of
-from clientflow.ports import Store, StoredEvent
+from clientflow.ports import RateLimited, Store, StoredEvent
 
 __all__ = ["RateLimit", "Route", "Router", "describe_from"]
 
@@ -69,6 +70,12 @@ class RateLimit:
             return False
         self._sent.append(now)
         return True
+
+    def wait(self) -> float:
+        """Seconds until the minute has room again (0 when it has now)."""
+        if len(self._sent) < self.per_minute:
+            return 0.0
+        return max(self._sent[0] + 60 - self.now(), 0.0)
 
 
 class Router:
@@ -131,7 +138,10 @@ class Router:
                 continue
             limit = self._limits.get(name)
             if limit is not None and not limit.take():
-                raise TransientError(f"{name}: {limit.per_minute} messages a minute; waiting")
+                raise RateLimited(
+                    f"{name}: {limit.per_minute} messages a minute; waiting",
+                    retry_after=limit.wait(),
+                )
             self.channels[name].send(text, event)
             self._sent[key] = None
             if len(self._sent) > 10_000:

@@ -35,6 +35,8 @@ class ChannelSpec:
     host: str | None = None
     port: int = 25
     starttls: bool = False
+    tls: bool = False
+    allow_plaintext_auth: bool = False
     sender: str | None = None
     to: tuple[str, ...] = ()
     username_env: str | None = None
@@ -47,6 +49,14 @@ class ChannelSpec:
         if self.type == "email":
             if not self.host or not self.sender or not self.to:
                 raise ValidationError("host", "host, sender and to for an email channel")
+            credentials = self.username_env is not None or self.password_env is not None
+            if credentials and not (self.tls or self.starttls or self.allow_plaintext_auth):
+                raise ValidationError(
+                    "starttls",
+                    "starttls = true or tls = true when the server takes a username and"
+                    " password (allow_plaintext_auth = true sends them unencrypted)",
+                    got=False,
+                )
         elif (self.url is None) == (self.url_env is None):
             raise ValidationError("url", "either url or url_env (the robot URL holds its key)")
         if self.type in {"webhook", "dingtalk", "feishu"} and self.secret_env is None:
@@ -95,6 +105,8 @@ def _channel(name: str, spec: ChannelSpec, env: Mapping[str, str], now: Now) -> 
             starttls=spec.starttls,
             username=None if spec.username_env is None else env.get(spec.username_env),
             password=None if spec.password_env is None else env.get(spec.password_env),
+            tls=spec.tls,
+            allow_plaintext_auth=spec.allow_plaintext_auth,
         )
     url = spec.url if spec.url is not None else _from(env, spec.url_env, f"{name}.url_env")
     if spec.type == "wecom":
