@@ -37,6 +37,7 @@ from clientflow.core import (
     Clock,
     ConcurrencyError,
     CorruptData,
+    CursorBusy,
     Decision,
     DomainEvent,
     DuplicateCommand,
@@ -140,6 +141,18 @@ class DeliveryReport:
     retry_at: pendulum.DateTime | None = None
     busy: bool = False
     """Another deliverer held the consumer's cursor, so this one delivered nothing."""
+
+
+@attrs.define
+class _Run:
+    """One delivery run's progress (mutable on purpose: one run, one thread, then gone)."""
+
+    lease: CursorLease
+    renewed_at: float
+    delivered: int = 0
+    parked: list[int] = attrs.Factory(list)
+    error: str | None = None
+    retry_at: pendulum.DateTime | None = None
 
 
 @attrs.frozen
@@ -468,67 +481,86 @@ class Engine:
             self.telemetry.gauge("clientflow.delivery.dead_letters", dead, about)
         return report
 
+    def _lease(self, holder: str) -> CursorLease | None:
+        # Lease times come from the store's clock (the database server's), so two hosts
+        # whose clocks disagree still agree on whose lease is running.
+        at = self.store.clock()
+        return self.store.lease_cursor(self.consumer, holder=holder, at=at, until=at + self.lease)
+
     def _deliver(self, limit: int) -> DeliveryReport:
         notifier = self._notifier()
         now = self.clock.now()
-        held = self.store.lease_cursor(
-            self.consumer, holder=uuid.uuid4().hex, at=now, until=now + self.lease
-        )
+        held = self._lease(uuid.uuid4().hex)
         if held is None:
             return DeliveryReport(0, self.store.cursor(self.consumer), _BUSY, busy=True)
-        lease: CursorLease = held
-        if lease.retry_at is not None and lease.retry_at > now:
-            self.store.release_cursor(lease)
-            return DeliveryReport(0, lease.position, lease.error, retry_at=lease.retry_at)
-        delivered = 0
-        parked: list[int] = []
-        error: str | None = None
-        retry_at: pendulum.DateTime | None = None
+        if held.retry_at is not None and held.retry_at > now:
+            self.store.release_cursor(held)
+            return DeliveryReport(0, held.position, held.error, retry_at=held.retry_at)
+        run = _Run(held, time.monotonic())
         try:
-            while error is None:
-                batch, unreadable = self._read_feed(lease.position, limit)
+            while run.error is None:
+                batch, unreadable = self._read_feed(run.lease.position, limit)
                 if not batch and unreadable is None:
                     break
                 for stored in batch:
-                    try:
-                        event = stored.event
-                        with self.telemetry.span(
-                            "clientflow.notify",
-                            {
-                                "clientflow.event_id": event.event_id,
-                                "clientflow.event_type": event.event_type,
-                            },
-                        ):
-                            notifier.notify(stored)
-                    except RateLimited as limited:  # a wait, never a failed attempt
-                        lease = self._rate_limited(lease, stored, limited, now)
-                        error, retry_at = lease.error, lease.retry_at
+                    if not self._kept(run) or not self._offered(run, notifier, stored, now):
                         break
-                    except Exception as failure:  # the host's code: retry, then park
-                        lease, gave_up = self._refused(lease, stored, failure, now)
-                        if gave_up:
-                            parked.append(stored.position)
-                            continue
-                        error, retry_at = lease.error, lease.retry_at
-                        break
-                    lease = attrs.evolve(
-                        lease, position=stored.position, attempts=0, retry_at=None, error=None
-                    )
-                    delivered += 1
-                if error is None and unreadable is not None:
+                if run.error is None and unreadable is not None:
                     # A row no reader can decode is parked at once: retrying cannot help.
                     bad = unreadable.position or 0
                     self.store.park(self._parked(bad, f"unreadable@{bad}", 1, str(unreadable), now))
-                    parked.append(bad)
-                    lease = attrs.evolve(lease, position=bad, attempts=0, retry_at=None, error=None)
-                lease = attrs.evolve(lease, until=self.clock.now() + self.lease)
-                if not self.store.update_cursor(lease):
-                    error = _LOST
-                    break
+                    run.parked.append(bad)
+                    run.lease = attrs.evolve(
+                        run.lease, position=bad, attempts=0, retry_at=None, error=None
+                    )
+                if run.error != _LOST:
+                    # progress and any failure state, written before the next batch
+                    self._kept(run, now=True)
         finally:
-            if error != _LOST:
-                self.store.release_cursor(lease)
-        return DeliveryReport(delivered, lease.position, error, tuple(parked), retry_at)
+            if run.error != _LOST:
+                self.store.release_cursor(run.lease)
+        return DeliveryReport(
+            run.delivered, run.lease.position, run.error, tuple(run.parked), run.retry_at
+        )
+
+    def _kept(self, run: _Run, *, now: bool = False) -> bool:
+        """Renew the run's lease when a third of it has passed (or ``now``): a slow
+        receiver never lets it lapse under a deliverer still at work. ``False`` when the
+        lease was lost to another deliverer (the run stops)."""  # noqa: D205, D209
+        if not now and time.monotonic() - run.renewed_at < self.lease.total_seconds() / 3:
+            return True
+        renewed = attrs.evolve(run.lease, until=self.store.clock() + self.lease)
+        if not self.store.update_cursor(renewed):
+            run.error, run.retry_at = _LOST, None
+            return False
+        run.lease, run.renewed_at = renewed, time.monotonic()
+        return True
+
+    def _offered(
+        self, run: _Run, notifier: Notifier, stored: StoredEvent, now: pendulum.DateTime
+    ) -> bool:
+        """Offer one event; whether the run goes on (delivered, or parked for good)."""
+        event = stored.event
+        about = {"clientflow.event_id": event.event_id, "clientflow.event_type": event.event_type}
+        try:
+            with self.telemetry.span("clientflow.notify", about):
+                notifier.notify(stored)
+        except RateLimited as limited:  # a wait, never a failed attempt
+            run.lease = self._rate_limited(run.lease, stored, limited, now)
+            run.error, run.retry_at = run.lease.error, run.lease.retry_at
+            return False
+        except Exception as failure:  # the host's code: retry, then park
+            run.lease, gave_up = self._refused(run.lease, stored, failure, now)
+            if gave_up:
+                run.parked.append(stored.position)
+                return True
+            run.error, run.retry_at = run.lease.error, run.lease.retry_at
+            return False
+        run.lease = attrs.evolve(
+            run.lease, position=stored.position, attempts=0, retry_at=None, error=None
+        )
+        run.delivered += 1
+        return True
 
     def _refused(
         self,
@@ -539,9 +571,9 @@ class Engine:
     ) -> tuple[CursorLease, bool]:
         """The lease after the notifier refused ``stored``, and whether it was parked."""
         permanent = isinstance(failure, PermanentDeliveryError)
-        attempts = self.max_attempts if permanent else lease.attempts + 1
+        attempts = lease.attempts + 1  # real attempts only: rate-limit waits never count
         reason = f"{type(failure).__name__}: {failure}"
-        lease, gave_up = self._failed(lease, stored, attempts, reason, now)
+        lease, gave_up = self._failed(lease, stored, attempts, reason, now, permanent=permanent)
         event_id = stored.event.event_id
         fields = _fields(stored.event.aggregate_id, event_id, command="deliver", attempt=attempts)
         if gave_up:
@@ -607,8 +639,20 @@ class Engine:
         except CorruptData as error:
             if error.position is None or error.position <= after:
                 raise
-            before = error.position - after - 1
-            return (self.store.feed(after=after, limit=before) if before else ()), error
+            # The readable events before it, one at a time: positions need not be
+            # consecutive (PostgreSQL's are not), so their count is not known up front.
+            readable: list[StoredEvent] = []
+            while True:
+                try:
+                    page = self.store.feed(
+                        after=readable[-1].position if readable else after, limit=1
+                    )
+                except CorruptData:
+                    break
+                if not page or page[0].position >= error.position:
+                    break
+                readable.append(page[0])
+            return readable, error
 
     def _failed(
         self,
@@ -617,8 +661,10 @@ class Engine:
         attempts: int,
         reason: str,
         now: pendulum.DateTime,
+        *,
+        permanent: bool = False,
     ) -> tuple[CursorLease, bool]:
-        if attempts >= self.max_attempts:
+        if permanent or attempts >= self.max_attempts:
             # Park first, then move on: a crash between the two re-parks, never loses.
             self.store.park(
                 self._parked(stored.position, stored.event.event_id, attempts, reason, now)
@@ -678,20 +724,28 @@ class Engine:
         Returns whether the notifier took it; a refusal updates the parked error.
         """
         notifier = self._notifier()
-        found = {p.position: p for p in self.store.parked(self.consumer, limit=1_000_000)}
-        if position not in found:
-            raise NotFound("parked event", str(position))
-        entry = found[position]
+        # The consumer's cursor lease makes one retrier (or deliverer) at a time: two
+        # retries of one parked event never both send it.
+        lease = self._lease(uuid.uuid4().hex)
+        if lease is None:
+            raise CursorBusy(self.consumer)
         try:
-            batch, unreadable = self._read_feed(position - 1, 1)
-            if unreadable is not None or not batch:
-                raise CorruptData("feed", "the event cannot be read", position=position)
-            notifier.notify(batch[0])
-        except Exception as failure:  # the host's code, or the row is still unreadable
-            reason = f"{type(failure).__name__}: {failure}"
-            self.store.park(attrs.evolve(entry, attempts=entry.attempts + 1, error=reason))
-            return False
-        return self.store.unpark(self.consumer, position)
+            found = {p.position: p for p in self.store.parked(self.consumer, limit=1_000_000)}
+            if position not in found:
+                raise NotFound("parked event", str(position))
+            entry = found[position]
+            try:
+                batch, unreadable = self._read_feed(position - 1, 1)
+                if unreadable is not None or not batch or batch[0].position != position:
+                    raise CorruptData("feed", "the event cannot be read", position=position)
+                notifier.notify(batch[0])
+            except Exception as failure:  # the host's code, or the row is still unreadable
+                reason = f"{type(failure).__name__}: {failure}"
+                self.store.park(attrs.evolve(entry, attempts=entry.attempts + 1, error=reason))
+                return False
+            return self.store.unpark(self.consumer, position)
+        finally:
+            self.store.release_cursor(lease)
 
     def discard_parked(self, position: int) -> None:
         """Drop a parked event for good (it stays in the feed; it is just not delivered)."""

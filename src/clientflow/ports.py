@@ -308,6 +308,12 @@ class Store(Protocol):
         """The last feed position a named consumer (e.g. the notifier) has processed."""
         ...
 
+    def clock(self) -> pendulum.DateTime:
+        """The store's own time: the database server's clock (the process's for the
+        memory store). Deliverers on hosts whose clocks disagree time their cursor
+        leases by it, so a skewed host never takes a lease that is still running."""  # noqa: D205, D209
+        ...
+
     def lease_cursor(
         self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
     ) -> CursorLease | None:

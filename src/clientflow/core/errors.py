@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "CorruptData",
+    "CursorBusy",
     "DuplicateCommand",
     "NotFound",
     "PermissionDenied",
@@ -120,6 +121,24 @@ class AlreadyExists(ConcurrencyError):
         self.aggregate_id = aggregate_id
         self.expected = 0
         self.actual = actual
+
+
+class CursorBusy(ConcurrencyError):
+    """Another deliverer (or retrier) holds a consumer's cursor lease; nothing was sent.
+
+    >>> str(CursorBusy("notifier"))
+    "another deliverer holds the cursor of consumer 'notifier'; try again when it is done"
+    """
+
+    def __init__(self, consumer: str) -> None:
+        ClientflowError.__init__(
+            self,
+            f"another deliverer holds the cursor of consumer {consumer!r};"
+            " try again when it is done",
+        )
+        self.aggregate_id = consumer
+        self.expected = 0
+        self.actual = None
 
 
 class TransactionConflict(ConcurrencyError):

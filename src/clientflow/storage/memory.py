@@ -216,6 +216,10 @@ class MemoryStore:
         found = self._cursors.get(name)
         return 0 if found is None else found.position
 
+    def clock(self) -> pendulum.DateTime:
+        """The process's clock: every deliverer sharing a memory store shares it."""
+        return pendulum.now("UTC")
+
     def lease_cursor(
         self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
     ) -> CursorLease | None:

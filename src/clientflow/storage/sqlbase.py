@@ -124,6 +124,8 @@ class Dialect:
     # Feed positions from the writing transaction's id instead of a locked counter
     # (see SQLStore._append); needs PostgreSQL 13+.
     concurrent_feed: bool = False
+    # The server's time now, in integer microseconds since the epoch (cursor leases).
+    now: str = "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
 
 
 SQLITE = Dialect("sqlite", "TEXT", "", "", partial_index=True)
@@ -134,6 +136,7 @@ POSTGRESQL = Dialect(
     " FOR UPDATE SKIP LOCKED",
     partial_index=True,
     concurrent_feed=True,
+    now="SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
 )
 MARIADB = Dialect(
     "mariadb",
@@ -143,6 +146,7 @@ MARIADB = Dialect(
     partial_index=False,
     table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     collation="utf8mb4_nopad_bin",
+    now="SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
 )
 MYSQL = attrs.evolve(
     MARIADB,
@@ -836,6 +840,13 @@ class SQLStore(ABC):
                 f"SELECT position FROM {self._t['cursors']} WHERE name = :name", {"name": name}
             )
         return int(rows[0][0]) if rows else 0
+
+    def clock(self) -> pendulum.DateTime:
+        """The database server's time now."""
+        self._check()
+        with self._transaction(write=False, single=True) as db:
+            rows = db.run(self._dialect.now)
+        return from_micros(int(rows[0][0]))
 
     def lease_cursor(
         self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime

@@ -13,8 +13,10 @@ this class; a host's own adapter that passes it behaves like them.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -30,6 +32,7 @@ from clientflow.core import (
     AlreadyExists,
     ConcurrencyError,
     CorruptData,
+    CursorBusy,
     Decision,
     DomainEvent,
     DuplicateCommand,
@@ -39,7 +42,15 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.engine import Command, Engine
-from clientflow.ports import Backoff, Commit, ParkedEvent, Query, Store, StoredEvent
+from clientflow.ports import (
+    Backoff,
+    Commit,
+    ParkedEvent,
+    PermanentDeliveryError,
+    Query,
+    Store,
+    StoredEvent,
+)
 from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
 from clientflow.testing.samples import (
     START,
@@ -609,6 +620,142 @@ class StoreContract(ABC):
         engine.discard_parked(four)
         assert engine.parked() == ()
 
+    def test_the_store_clock_is_the_shared_time_leases_run_on(self, store: Store) -> None:
+        """``clock()`` is the store's own time, aware UTC, close to this machine's.
+
+        It is the database server's clock on SQL stores; it never runs backwards here.
+        """
+        first = store.clock()
+        second = self.reopen(store).clock()
+        assert first.tzinfo is not None
+        assert first.utcoffset() == dt.timedelta(0)
+        assert abs((first - pendulum.now("UTC")).total_seconds()) < 120
+        assert second >= first.subtract(seconds=1)
+
+    def test_a_slow_receiver_never_livelocks_two_deliverers(self, store: Store) -> None:
+        """A receiver slower than lease/batch never livelocks two deliverers.
+
+        20 ms an event, a 0.6 s lease, batches of 200: the lease is renewed as work
+        proceeds, so every event is sent once and the cursor reaches the end.
+        """
+        for n in range(4):
+            change, steps = awaiting_approval(f"CR-{n}")
+            store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        written = positions(store)
+        sent: list[int] = []
+        lock = threading.Lock()
+
+        class Slow:
+            def notify(self, event: StoredEvent) -> None:
+                time.sleep(0.02)
+                with lock:
+                    sent.append(event.position)
+
+        handles = [store, self.reopen(store)]
+        lease = dt.timedelta(seconds=0.6)
+
+        def deliverer(handle: Store) -> None:
+            engine = Engine(handle, notifier=Slow(), lease=lease)
+            deadline = time.monotonic() + 20
+            while handle.cursor("notifier") < written[-1] and time.monotonic() < deadline:
+                if engine.deliver(limit=200).busy:
+                    time.sleep(0.01)
+
+        threads = [threading.Thread(target=deliverer, args=(h,)) for h in handles]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(sent) == written  # each once: no lease lapsed under a busy deliverer
+        assert store.cursor("notifier") == written[-1]
+        for handle in handles[1:]:
+            handle.close()
+
+    def test_hosts_whose_clocks_disagree_do_not_both_deliver(self, store: Store) -> None:
+        """Hosts whose clocks are 6 minutes apart (lease 5 minutes) never both deliver.
+
+        Leases run on the store's clock: while one delivers the other is refused.
+        """
+        for n in range(3):
+            change, steps = awaiting_approval(f"CR-{n}")
+            store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        written = positions(store)
+        sent: list[int] = []
+        lock = threading.Lock()
+        started = threading.Event()
+
+        class Slow:
+            def notify(self, event: StoredEvent) -> None:
+                started.set()
+                time.sleep(0.02)
+                with lock:
+                    sent.append(event.position)
+
+        behind = Engine(store, clock=ManualClock(START), notifier=Slow())
+        ahead_store = self.reopen(store)
+        ahead = Engine(ahead_store, clock=ManualClock(START.add(minutes=6)), notifier=Slow())
+        worker = threading.Thread(target=behind.deliver)
+        worker.start()
+        started.wait(5)
+        busy = ahead.deliver()
+        worker.join()
+        assert busy.busy
+        assert busy.delivered == 0
+        ahead.deliver()
+        assert sorted(sent) == written
+        ahead_store.close()
+
+    def test_two_retries_of_one_parked_event_send_it_once(self, store: Store) -> None:
+        """Two operators retrying one parked event at once send it once.
+
+        One sends it, the other is told the cursor is busy.
+        """
+        made = draft("CR-1")
+        store.save(Commit(made.aggregate, made.events, 0))
+        [position] = positions(store)
+        store.park(ParkedEvent("notifier", position, "CR-1@1", 5, "refused", START))
+        sent: list[int] = []
+        lock = threading.Lock()
+
+        class Slow:
+            def notify(self, event: StoredEvent) -> None:
+                time.sleep(0.2)
+                with lock:
+                    sent.append(event.position)
+
+        other = self.reopen(store)
+        outcomes: list[object] = []
+
+        def retry(handle: Store) -> None:
+            try:
+                outcomes.append(Engine(handle, notifier=Slow()).retry_parked(position))
+            except CursorBusy as busy:
+                outcomes.append(busy)
+
+        threads = [threading.Thread(target=retry, args=(h,)) for h in (store, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sent == [position]
+        assert sorted(map(type, outcomes), key=str) == sorted([bool, CursorBusy], key=str)
+        assert store.parked("notifier") == []
+        other.close()
+
+    def test_a_refused_event_is_parked_with_the_attempts_really_made(self, store: Store) -> None:
+        """A receiver that refuses for good saw one request: the parked entry says 1."""
+        made = draft("CR-1")
+        store.save(Commit(made.aggregate, made.events, 0))
+
+        class Refusing:
+            def notify(self, event: StoredEvent) -> None:
+                raise PermanentDeliveryError("410 gone")
+
+        report = Engine(store, clock=ManualClock(START), notifier=Refusing()).deliver()
+        [parked] = store.parked("notifier")
+        assert report.parked == (parked.position,)
+        assert parked.attempts == 1
+
     def test_concurrent_deliverers_deliver_each_event_once(self, store: Store) -> None:
         """Deliverers racing on one consumer, with flaky sends, repeat no accepted event."""
         for n in range(30):
@@ -732,6 +879,31 @@ class SQLStoreContract(StoreContract):
         assert store.repair_feed_counter() == 1
         store.save(Commit(other.aggregate, other.events, 0))
         assert [s.position for s in store.feed()] == [1, 2]
+
+    def test_an_unreadable_row_is_parked_and_delivery_goes_on(self, store: Store) -> None:
+        """An unreadable feed row is parked at once and delivery goes on past it.
+
+        The events before and after it are delivered, whatever the store's positions
+        look like (PostgreSQL's are not consecutive).
+        """
+        assert isinstance(store, SQLStore)
+        for n in range(3):
+            made = draft(f"CR-{n}")
+            store.save(Commit(made.aggregate, made.events, 0))
+        first, bad, last = positions(store)
+        with store._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {store._t['events']} SET payload = '[' WHERE position = :p", {"p": bad})
+        sent: list[int] = []
+
+        class Recorder:
+            def notify(self, event: StoredEvent) -> None:
+                sent.append(event.position)
+
+        report = Engine(store, clock=ManualClock(START), notifier=Recorder()).deliver()
+        assert sent == [first, last]
+        assert report.parked == (bad,)
+        assert [p.position for p in store.parked("notifier")] == [bad]
+        assert store.cursor("notifier") == last
 
     def test_a_version_1_database_migrates_with_everything_kept(self, store: Store) -> None:
         """Tables written by release 0.1 (schema 1) are upgraded in place, nothing lost."""
