@@ -278,6 +278,65 @@ class Engine:
         self.telemetry.count("clientflow.commands", 1, {"outcome": outcome})
         return result
 
+    def execute_all(self, commands: Sequence[Command[Any]]) -> tuple[Result[Any], ...]:
+        """Run commands on different aggregates as one: decided in order, saved all or
+        nothing (:meth:`Store.save_all`), so no interleaving leaves one done without the
+        others. A version conflict on any of them re-decides all; the idempotency keys
+        make a retried call answer with the first results.
+        """  # noqa: D205
+        ids = [check_id(command.aggregate_id, "command.aggregate_id") for command in commands]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("commands", "commands on different aggregates", got=ids)
+        keys = [command.idempotency_key for command in commands]
+        if keys and all(keys):
+            done = [self._duplicate(key or "") for key in keys]
+            if all(result is not None for result in done):
+                return tuple(result for result in done if result is not None)
+        for attempt in range(self.max_retries + 1):
+            now = self.clock.now()
+            decided = []
+            for command in commands:
+                current = self.store.load(command.aggregate_id)
+                decision = command.decide(current, now)
+                if decision.aggregate.id != command.aggregate_id:
+                    raise ValidationError(
+                        "command",
+                        f"a decision about {command.aggregate_id}",
+                        got=decision.aggregate.id,
+                    )
+                if (
+                    current is not None
+                    and decision.events[:1]
+                    and (decision.events[0].aggregate_version == 1)
+                ):
+                    raise AlreadyExists(command.aggregate_id, actual=current.version)
+                decided.append((command, current, decision))
+            commits = [
+                Commit(decision.aggregate, decision.events, 0 if current is None else
+                       current.version, command.idempotency_key)
+                for command, current, decision in decided
+                if decision.events
+            ]  # fmt: skip
+            try:
+                self.store.save_all(commits)
+            except DuplicateCommand:
+                done = [self._duplicate(key or "") for key in keys]
+                return tuple(result for result in done if result is not None)
+            except AlreadyExists:
+                raise
+            except ConcurrencyError:
+                retry = all(command.retry_on_conflict for command in commands)
+                if not retry or attempt == self.max_retries:
+                    raise
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+                continue
+            delivery = self._deliver_quietly()
+            return tuple(
+                Result(decision.aggregate, decision.events, delivery=delivery)
+                for _, _, decision in decided
+            )
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
     def _execute(self, command: Command[Any]) -> Result[Any]:
         key = command.idempotency_key
         if key is not None:

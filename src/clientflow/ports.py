@@ -275,6 +275,17 @@ class Store(Protocol):
         """Write a commit atomically against its expected version."""
         ...
 
+    def save_all(self, commits: Sequence[Commit]) -> None:
+        """Write several aggregates' commits as one: all or nothing.
+
+        Every expected version and idempotency key is checked; if any fails, nothing of
+        any commit is written and the error names that commit's aggregate (as
+        :meth:`save` would). SQL stores use one transaction, the memory store its lock; a
+        host store must do the same or not offer commands that change two aggregates (a
+        triggered risk opening its issue).
+        """
+        ...
+
     def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
         """Every event of one aggregate, oldest first (empty if unknown)."""
         ...

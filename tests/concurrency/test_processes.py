@@ -184,3 +184,44 @@ def test_store_on_a_missing_schema_or_a_newer_one_refuses_clearly(tmp_path: Path
         newer.load("CR-1")
     with pytest.raises(StoreError, match="newer"):
         newer.create_schema()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_processes_triggering_one_risk_leave_one_issue_and_no_orphan(
+    kind: str, tmp_path: Path
+) -> None:
+    """Two processes trigger the same risk at the same moment, with different keys and
+    issue ids: one wins, the other is refused with nothing written; the one issue and
+    the risk point at each other (three rounds)."""
+    import clientflow  # noqa: PLC0415
+    from clientflow.core import Actor, ManualClock  # noqa: PLC0415
+    from tests.risks.test_workspace import START, _vendor_risk, rules_data  # noqa: PLC0415
+
+    codec = clientflow.config.rules_from_dict(rules_data()).codec()
+    for round_ in range(3):
+        prefix = fresh_prefix()
+        store: Store
+        if kind == "sqlite":
+            path = tmp_path / f"risks{round_}.db"
+            url, store = f"sqlite:///{path}", SQLiteStore(path, codec, prefix=prefix)
+        else:
+            require_server(POSTGRES_URL)
+            from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+            url, store = POSTGRES_URL, SQLAlchemyStore(POSTGRES_URL, codec, prefix=prefix)
+        store.create_schema()  # type: ignore[attr-defined]
+        with clientflow.open(store, rules_data(), clock=ManualClock(START)) as ws:
+            _vendor_risk(ws)
+            ws.risks.assess("RSK-1", by=Actor("li.wei", {"pm"}), probability=4, impact=4)
+            at = str(time.time() + 2.0)  # both start together
+            workers = [spawn("trigger", url, prefix, f"ISS-{n}", f"k{n}", at) for n in (1, 2)]
+            outcomes = sorted(finish(worker)[0] for worker in workers)
+            assert outcomes[0] == "ok"
+            assert outcomes[1] in ("refused ConcurrencyError", "refused TransitionNotAllowed")
+            risk = ws.risks.get("RSK-1")
+            issues = [row.id for row in ws.issues.list()]
+            assert len(risk.issues) == 1
+            assert issues == list(risk.issues)  # no orphan
+            assert ws.issues.get(issues[0]).opened_from == "RSK-1"
+            if kind != "sqlite":
+                store.drop_schema()  # type: ignore[attr-defined]

@@ -7,7 +7,10 @@ python -m tests.concurrency.worker sweep URL PREFIX AT
     sweeps once at AT and prints "fired <id>" for each timer it fired;
 python -m tests.concurrency.worker deliver URL PREFIX SEED TOTAL
     delivers until the notifier cursor reaches TOTAL, through a notifier that refuses 2 %
-    of its calls at random, printing "took <position>" for each event it accepted.
+    of its calls at random, printing "took <position>" for each event it accepted;
+python -m tests.concurrency.worker trigger URL PREFIX ISSUE KEY AT
+    waits until the Unix time AT, then triggers risk RSK-1 opening ISSUE with KEY on a
+    workspace over the store, printing "ok" or "refused <error type>".
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ def main(argv: list[str]) -> None:
             print(f"fired {aggregate_id}", flush=True)
         for aggregate_id, reason in report.failed:
             print(f"failed {aggregate_id} {reason}", flush=True)
+    elif mode == "trigger":
+        store.close()
+        print(_trigger(url, prefix, *argv[3:6]), flush=True)
+        return
     elif mode == "deliver":
         seed, last = int(argv[3]), int(argv[4])  # the last position to deliver
         deliverer = Engine(
@@ -64,6 +71,29 @@ def main(argv: list[str]) -> None:
             if deliverer.deliver(limit=50).busy:
                 time.sleep(0.005)
     store.close()
+
+
+def _trigger(url: str, prefix: str, issue_id: str, key: str, at: str) -> str:
+    import clientflow  # noqa: PLC0415
+    from clientflow.core import Actor, ClientflowError, ManualClock  # noqa: PLC0415
+    from tests.risks.test_workspace import START, rules_data  # noqa: PLC0415
+
+    codec = clientflow.config.rules_from_dict(rules_data()).codec()
+    if url.startswith("sqlite:///"):
+        store: Store = SQLiteStore(url[len("sqlite:///") :], codec, prefix=prefix)
+    else:
+        from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+        store = SQLAlchemyStore(url, codec, prefix=prefix)
+    with clientflow.open(store, rules_data(), clock=ManualClock(START.add(hours=1))) as ws:
+        time.sleep(max(float(at) - time.time(), 0))
+        try:
+            ws.risks.trigger(
+                "RSK-1", by=Actor("li.wei", {"pm"}), issue_id=issue_id, note="now", key=key
+            )
+        except ClientflowError as error:
+            return f"refused {type(error).__name__}"
+    return "ok"
 
 
 class _Flaky:

@@ -138,8 +138,9 @@ def test_the_read_side_heat_map_equals_the_one_from_the_risks(ws: Workspace) -> 
 
 
 def test_a_retried_trigger_opens_one_issue(ws: Workspace) -> None:
-    """Called again after a crash between the issue's save and the risk's, the trigger
-    finishes the job: the issue's save (key ``<key>.issue``) is not repeated."""
+    """An issue left opened alone (a crash between the two saves of an earlier release,
+    which saved them one after the other): the trigger finishes the job on the risk's
+    side, the issue (key ``<key>.issue``) is not opened again."""
     _vendor_risk(ws)
     ws.risks.assess("RSK-1", by=LI, probability=4, impact=4)
     ws.issues.report(  # what a crashed first attempt left behind

@@ -20,6 +20,7 @@ from clientflow.core import (
     ConcurrencyError,
     DomainEvent,
     DuplicateCommand,
+    ValidationError,
     from_micros,
     to_micros,
 )
@@ -83,35 +84,52 @@ class MemoryStore:
 
     def save(self, commit: Commit) -> None:
         """Write a commit atomically against its expected version."""
-        aggregate = commit.aggregate
-        self._codec.kind_of(aggregate)  # only kinds this store was built for
-        key = commit.idempotency_key
+        self.save_all((commit,))
+
+    def save_all(self, commits: Sequence[Commit]) -> None:
+        """Write several aggregates' commits under one lock: all checked, then all written."""
+        for commit in commits:
+            self._codec.kind_of(commit.aggregate)  # only kinds this store was built for
         with self._lock:
-            current = self._aggregates.get(aggregate.id)
-            actual = 0 if current is None else current.version
-            if current is not None and commit.creates:
-                raise AlreadyExists(aggregate.id, actual=actual)
-            if actual != commit.expected_version:
-                raise ConcurrencyError(
-                    aggregate.id,
-                    expected=commit.expected_version,
-                    actual=None if current is None else actual,
-                )
-            if key is not None and key in self._commands:
-                raise DuplicateCommand(key, *self._commands[key])
-            before = self._rows.get(aggregate.id)
-            check_order(aggregate.id, None if before is None else before.updated_at, commit.events)
-            self._aggregates[aggregate.id] = aggregate
-            self._histories.setdefault(aggregate.id, []).extend(commit.events)
-            position = len(self._feed)
-            self._feed.extend(
-                StoredEvent(position + offset, event)
-                for offset, event in enumerate(commit.events, 1)
+            keys: set[str] = set()
+            for commit in commits:
+                self._check_commit(commit, keys)
+            for commit in commits:
+                self._write(commit)
+
+    def _check_commit(self, commit: Commit, keys: set[str]) -> None:
+        aggregate, key = commit.aggregate, commit.idempotency_key
+        current = self._aggregates.get(aggregate.id)
+        actual = 0 if current is None else current.version
+        if current is not None and commit.creates:
+            raise AlreadyExists(aggregate.id, actual=actual)
+        if actual != commit.expected_version:
+            raise ConcurrencyError(
+                aggregate.id,
+                expected=commit.expected_version,
+                actual=None if current is None else actual,
             )
-            self._reindex(aggregate)
-            self._index_row(aggregate, commit.events)
-            if key is not None:
-                self._commands[key] = (aggregate.id, aggregate.version)
+        if key is not None and key in self._commands:
+            raise DuplicateCommand(key, *self._commands[key])
+        if key is not None and key in keys:
+            raise ValidationError("idempotency_key", "one key per commit", got=key)
+        if key is not None:
+            keys.add(key)
+        before = self._rows.get(aggregate.id)
+        check_order(aggregate.id, None if before is None else before.updated_at, commit.events)
+
+    def _write(self, commit: Commit) -> None:
+        aggregate, key = commit.aggregate, commit.idempotency_key
+        self._aggregates[aggregate.id] = aggregate
+        self._histories.setdefault(aggregate.id, []).extend(commit.events)
+        position = len(self._feed)
+        self._feed.extend(
+            StoredEvent(position + offset, event) for offset, event in enumerate(commit.events, 1)
+        )
+        self._reindex(aggregate)
+        self._index_row(aggregate, commit.events)
+        if key is not None:
+            self._commands[key] = (aggregate.id, aggregate.version)
 
     def _reindex(self, aggregate: Aggregate) -> None:
         old = self._deadlines.pop(aggregate.id, None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -474,6 +474,23 @@ class SQLStore(ABC):
     def save(self, commit: Commit) -> None:
         """Write a commit atomically against its expected version."""
         self._check()
+        row, events = self._prepared(commit)
+        self._saving(
+            (commit,),
+            lambda: (
+                self._save_in_one_statement(commit, row, events)
+                if self._dialect.concurrent_feed
+                else self._save_in_steps(((commit, row, events),))
+            ),
+        )
+
+    def save_all(self, commits: Sequence[Commit]) -> None:
+        """Write several aggregates' commits in one transaction: all or nothing."""
+        self._check()
+        prepared = [(commit, *self._prepared(commit)) for commit in commits]
+        self._saving(commits, lambda: self._save_in_steps(prepared))
+
+    def _prepared(self, commit: Commit) -> tuple[dict[str, object], list[_Dumped]]:
         aggregate = commit.aggregate
         kind, snapshot = self._codec.dump_aggregate(aggregate)
         described = self._codec.describe(aggregate)
@@ -489,34 +506,42 @@ class SQLStore(ABC):
             "first_at": to_micros(commit.events[0].occurred_at) if commit.events else None,
         }
         events = list(zip(commit.events, map(self._codec.dump_event, commit.events), strict=True))
+        return row, events
+
+    def _saving(self, commits: Sequence[Commit], write: Callable[[], None]) -> None:
+        """Run ``write`` and turn what went wrong into the error of the commit it hit."""
         try:
-            if self._dialect.concurrent_feed:
-                self._save_in_one_statement(commit, row, events)
-            else:
-                self._save_in_steps(commit, row, events)
-        except _Exists:
+            write()
+        except _Exists as found:
+            aggregate = commits[found.index].aggregate
             raise AlreadyExists(aggregate.id, actual=self._version_of(aggregate.id)) from None
-        except _Stale:
-            current, last = self._version_and_time(aggregate.id)
+        except _Stale as found:
+            commit = commits[found.index]
+            aggregate_id = commit.aggregate.id
+            current, last = self._version_and_time(aggregate_id)
             if current == commit.expected_version:
-                check_order(aggregate.id, last, commit.events)  # the only other reason
+                check_order(aggregate_id, last, commit.events)  # the only other reason
             raise ConcurrencyError(
-                aggregate.id, expected=commit.expected_version, actual=current
+                aggregate_id, expected=commit.expected_version, actual=current
             ) from None
-        except _Duplicate:
-            found = self.recall(commit.idempotency_key or "")
-            assert found is not None
-            raise DuplicateCommand(commit.idempotency_key or "", *found) from None
+        except _Duplicate as found:
+            key = commits[found.index].idempotency_key or ""
+            recalled = self.recall(key)
+            assert recalled is not None
+            raise DuplicateCommand(key, *recalled) from None
         except UniqueViolation:
-            key = commit.idempotency_key
-            found = None if key is None else self.recall(key)
-            if found is not None:
-                raise DuplicateCommand(key or "", *found) from None
+            for commit in commits:
+                given = commit.idempotency_key
+                recalled = None if given is None else self.recall(given)
+                if recalled is not None:
+                    raise DuplicateCommand(given or "", *recalled) from None
             self._check_head()
             # Two writers raced to the same event version past the version check.
-            current = self._version_of(aggregate.id)
+            aggregate_id = commits[0].aggregate.id
             raise ConcurrencyError(
-                aggregate.id, expected=commit.expected_version, actual=current
+                aggregate_id,
+                expected=commits[0].expected_version,
+                actual=self._version_of(aggregate_id),
             ) from None
 
     def _insert_sql(self) -> str:
@@ -540,29 +565,35 @@ class SQLStore(ABC):
         )
 
     def _save_in_steps(
-        self, commit: Commit, row: dict[str, object], events: Sequence[_Dumped]
+        self, commits: Sequence[tuple[Commit, dict[str, object], list[_Dumped]]]
     ) -> None:
-        """Aggregate row, events under the locked counter, idempotency key: in one transaction."""
+        """Aggregate rows, events under the locked counter, idempotency keys: one transaction."""
         with self._transaction(write=True) as db:
-            if commit.expected_version == 0:
-                try:
-                    db.run(self._insert_sql(), row)
-                except UniqueViolation:
-                    raise _Exists from None
-            else:
-                db.run(self._update_sql(), row)
-                if db.changed() != 1:
-                    raise _Stale
-            self._append(db, events)
-            if commit.idempotency_key is not None:
-                try:
-                    db.run(
-                        f"INSERT INTO {self._t['commands']} (command_key, aggregate_id, version)"
-                        " VALUES (:key, :id, :version)",
-                        {"key": commit.idempotency_key, "id": row["id"], "version": row["version"]},
-                    )
-                except UniqueViolation:
-                    raise _Duplicate from None
+            for index, (commit, row, _) in enumerate(commits):
+                if commit.expected_version == 0:
+                    try:
+                        db.run(self._insert_sql(), row)
+                    except UniqueViolation:
+                        raise _Exists(index) from None
+                else:
+                    db.run(self._update_sql(), row)
+                    if db.changed() != 1:
+                        raise _Stale(index)
+            self._append(db, [event for _, _, events in commits for event in events])
+            for index, (commit, row, _) in enumerate(commits):
+                if commit.idempotency_key is not None:
+                    try:
+                        db.run(
+                            f"INSERT INTO {self._t['commands']} (command_key, aggregate_id,"
+                            " version) VALUES (:key, :id, :version)",
+                            {
+                                "key": commit.idempotency_key,
+                                "id": row["id"],
+                                "version": row["version"],
+                            },
+                        )
+                    except UniqueViolation:
+                        raise _Duplicate(index) from None
 
     def _save_in_one_statement(
         self, commit: Commit, row: dict[str, object], events: Sequence[_Dumped]
@@ -610,7 +641,7 @@ class SQLStore(ABC):
         with self._transaction(write=True, single=True) as db:
             found = db.run(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved", params)
         if int(found[0][0]) != 1:
-            raise _Exists if commit.expected_version == 0 else _Stale
+            raise _Exists(0) if commit.expected_version == 0 else _Stale(0)
 
     def _next_positions(self) -> str:
         """Where this transaction's events go in the feed: an SQL expression (PostgreSQL).
@@ -1138,11 +1169,15 @@ class SQLStore(ABC):
 
 
 class _Stale(Exception):
-    pass
+    def __init__(self, index: int = 0) -> None:
+        super().__init__(index)
+        self.index = index  # which commit of a save_all
 
 
 class _Exists(Exception):
-    pass
+    def __init__(self, index: int = 0) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 _READ_NAMES = ", ".join(_READ)
@@ -1198,7 +1233,9 @@ def _version(rows: Sequence[Row]) -> int | None:
 
 
 class _Duplicate(Exception):
-    pass
+    def __init__(self, index: int = 0) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 def _deadline(aggregate: Aggregate) -> int | None:

@@ -620,6 +620,38 @@ class StoreContract(ABC):
         engine.discard_parked(four)
         assert engine.parked() == ()
 
+    def test_save_all_writes_every_commit_or_none(self, store: Store) -> None:
+        """Several aggregates' commits are written as one, all or nothing.
+
+        A stale version, a taken id or a reused key in any of them leaves nothing of any
+        written; otherwise all land, with their read-side rows and keys.
+        """
+        one, two, three, four = (draft(f"CR-{n}") for n in range(1, 5))
+        store.save(Commit(one.aggregate, one.events, 0))
+        later = submitted(one.aggregate)
+        store.save(Commit(later.aggregate, later.events, 1))  # CR-1 is at version 2 now
+        feed = list(store.feed())
+        stale = Commit(later.aggregate, later.events, 1)
+        with pytest.raises(ConcurrencyError):
+            store.save_all((Commit(two.aggregate, two.events, 0, "k2"), stale))
+        with pytest.raises(AlreadyExists):
+            store.save_all(
+                (Commit(two.aggregate, two.events, 0), Commit(one.aggregate, one.events, 0))
+            )
+        assert store.load("CR-2") is None
+        assert list(store.feed()) == feed
+        assert store.recall("k2") is None
+        assert [row.id for row in store.rows(Query())] == ["CR-1"]
+        store.save_all(
+            (Commit(two.aggregate, two.events, 0, "k2"), Commit(three.aggregate, three.events, 0))
+        )
+        assert (store.load("CR-2"), store.load("CR-3")) == (two.aggregate, three.aggregate)
+        assert store.recall("k2") == ("CR-2", 1)
+        assert sorted(row.id for row in store.rows(Query())) == ["CR-1", "CR-2", "CR-3"]
+        with pytest.raises(DuplicateCommand):  # a key already used: nothing of CR-4
+            store.save_all((Commit(four.aggregate, four.events, 0, "k2"),))
+        assert store.load("CR-4") is None
+
     def test_the_store_clock_is_the_shared_time_leases_run_on(self, store: Store) -> None:
         """``clock()`` is the store's own time, aware UTC, close to this machine's.
 

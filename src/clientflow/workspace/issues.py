@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pendulum
@@ -61,6 +62,33 @@ class IssueService(Service[Issue]):
 
         ``opened_from`` links it to what it comes from (a triggered risk's id).
         """
+        make = self._reporting(
+            issue_id,
+            by=by,
+            client=client,
+            project=project,
+            title=title,
+            priority=priority,
+            owner=owner,
+            kind=kind,
+            opened_from=opened_from,
+        )
+        return self._create(issue_id, make, at, key)
+
+    def _reporting(
+        self,
+        issue_id: str,
+        *,
+        by: Actor,
+        client: str,
+        project: str,
+        title: str,
+        priority: str,
+        owner: str,
+        kind: IssueKind | str,
+        opened_from: str,
+    ) -> Callable[[pendulum.DateTime], Decision[Issue]]:
+        """The decision that reports the issue at a given instant, with the rules' SLA."""
         rules = self._workspace.rules
         if rules.sla is None:
             raise ConfigError(
@@ -86,7 +114,7 @@ class IssueService(Service[Issue]):
                 opened_from=opened_from,
             )
 
-        return self._create(issue_id, make, at, key)
+        return make
 
     def _team(
         self,

@@ -15,6 +15,7 @@ from clientflow import escalation, risks
 from clientflow.core import (
     MAX_ID_LENGTH,
     Actor,
+    AlreadyExists,
     ConfigError,
     ConfigProblem,
     Decision,
@@ -22,7 +23,8 @@ from clientflow.core import (
     ValidationError,
     check_id,
 )
-from clientflow.engine import Result
+from clientflow.engine import Command, Result
+from clientflow.escalation import Issue
 from clientflow.ports import Query
 from clientflow.risks import CloseReason, HeatMap, PlannedAction, Risk, Strategy
 from clientflow.workspace.base import Service
@@ -232,10 +234,11 @@ class RiskService(Service[Risk]):
         """The risk happened: open issue ``issue_id`` (kind ``risk``, priority from the
         rating unless given) and link both ways; its SLA clocks start now.
 
-        The issue is opened first, then the risk records it, each with an idempotency
-        key derived from ``key`` (or from the risk's version): calling again after a
-        crash between the two saves finishes the job instead of opening a second issue.
-        Everything is checked before the issue is opened.
+        The issue and the risk are saved together or not at all
+        (:meth:`~clientflow.engine.Engine.execute_all`): two triggers racing leave one
+        issue and one triggered risk, the loser refused with nothing written; a retry
+        with the same ``key`` answers with the first result. The risk is checked before
+        the issue is decided.
         """  # noqa: D205
         rules = self._workspace.rules
         if rules.sla is None:
@@ -250,18 +253,13 @@ class RiskService(Service[Risk]):
             raise ValidationError(
                 "key", f"an idempotency key of at most {MAX_ID_LENGTH - 6} characters", got=key
             )
-        if key is not None and self._workspace.store.recall(f"{key}.risk") is not None:
-            # Done before: the engine answers with the first result, nothing is re-checked.
-            return self._act(risk_id, lambda risk, now: Decision(risk, ()), at, f"{key}.risk")
+        check_id(issue_id, "issue id")
         risk = self.get(risk_id)
-        when = self._when(at, self._workspace.clock.now())
         chosen = priority or risks.issue_priority(risk, self._policy)
-        # The risk's side is checked before the issue is saved (the issue checks its own).
-        risks.trigger(risk, issue_id, by, when, policy=self._policy, note=note, priority=chosen)
         # A derived key stays short whatever the risk id's length.
         digest = hashlib.sha256(f"{risk_id}\x00{risk.version}".encode()).hexdigest()[:32]
         base = key or f"risk-trigger-{digest}"
-        self._workspace.issues.report(
+        report = self._workspace.issues._reporting(
             issue_id,
             by=by,
             client=risk.client,
@@ -271,19 +269,34 @@ class RiskService(Service[Risk]):
             owner=owner or risk.owner,
             kind=escalation.IssueKind.RISK,
             opened_from=risk_id,
-            at=when,
-            key=f"{base}.issue",
         )
-        return self._step(
-            risk_id,
-            risks.trigger,
-            issue_id,
-            by=by,
-            at=when,
-            key=f"{base}.risk",
-            note=note,
-            priority=chosen,
+        moment: list[pendulum.DateTime] = []
+
+        def triggered(current: Risk | None, now: pendulum.DateTime) -> Decision[Risk]:
+            when = self._when(at, now)
+            moment[:] = [when]
+            return risks.trigger(
+                self._mine(risk_id, current), issue_id, by, when,
+                policy=self._policy, note=note, priority=chosen,
+            )  # fmt: skip
+
+        def opened(current: Issue | None, now: pendulum.DateTime) -> Decision[Issue]:
+            if current is not None:
+                raise AlreadyExists(issue_id, actual=current.version)
+            return report(moment[0] if moment else self._when(at, now))
+
+        store = self._workspace.store
+        if store.recall(f"{base}.issue") is not None and store.recall(f"{base}.risk") is None:
+            # The issue was opened alone (a crash under an earlier release that saved the
+            # two one after the other): finish the job on the risk's side only.
+            return self._act(risk_id, triggered, at, f"{base}.risk")
+        done, _ = self._workspace.engine.execute_all(
+            (
+                Command(risk_id, triggered, f"{base}.risk"),
+                Command(issue_id, opened, f"{base}.issue"),
+            )
         )
+        return done
 
     def register(self, client: str, *, open_only: bool = False) -> list[Risk]:
         """Every risk of a client (or only the open ones), loaded, by id."""
