@@ -19,8 +19,8 @@ import click
 import pendulum
 
 from clientflow import __version__, cadence, changes, escalation, feedback, risks
-from clientflow.config import Rules, json_schema, load_rules, rules_from_dict
-from clientflow.config.revisions import records_codec, rules_in_force
+from clientflow.config import Rules, json_schema, load_rules
+from clientflow.config.revisions import recorded_rules, records_codec, rules_in_force
 from clientflow.core import (
     ClientflowError,
     Codec,
@@ -44,6 +44,7 @@ from clientflow.reports import (
     to_text,
 )
 from clientflow.storage import SQLStore, open_store
+from clientflow.storage.audit import check_store
 from clientflow.workspace import outputs_schema
 
 __all__ = ["DIAGRAMS", "main"]
@@ -371,7 +372,7 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
         version = reader.schema_version() if isinstance(reader, SQLStore) else None
     if revision is None:
         raise click.ClickException(f"{store_url} has no rules recorded; run clientflow init")
-    rules = rules_from_dict(json.loads(revision.source))
+    rules = recorded_rules(revision)
     with _opened(store_url, rules.codec()) as store:
         found = Engine(store, clock=ManualClock(at)).status(consumers)
     data = {
@@ -448,7 +449,7 @@ def rules_apply(store_url: str, rules_file: Path) -> None:
         return
     changed = ""
     if before is not None:
-        old = rules_from_dict(json.loads(before.source))
+        old = recorded_rules(before)
         changed = f"; changed: {', '.join(old.differences(new)) or 'formatting only'}"
     click.echo(
         f"{store_url}: rules revision {revision.number} ({revision.fingerprint}) applied{changed}"
@@ -467,19 +468,54 @@ def rules_show(store_url: str) -> None:
         f"# revision {revision.number} ({revision.fingerprint}), applied "
         f"{revision.applied_at.to_iso8601_string()}"
     )
+    recorded_rules(revision)  # an unreadable record is a ConfigError, not a traceback
     click.echo(json.dumps(json.loads(revision.source), indent=2, ensure_ascii=False))
 
 
 @cli.command()
 @_STORE
 def migrate(store_url: str) -> None:
-    """Upgrade a SQL store's tables to this release's schema, keeping all data."""
+    """Upgrade a SQL store's tables to this release's schema, keeping all data.
+
+    The read side is then checked against the events under the rules the store records
+    (and mended where it differs), as ``check-store --fix`` does.
+    """
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
         before = store.schema_version()
         after = store.migrate()
+        revision = store.rules_revision()
     click.echo(f"{store_url}: schema version {before} -> {after}")
+    if revision is None:
+        click.echo(
+            f"{store_url}: no rules recorded; after `clientflow rules apply`, run"
+            f" `clientflow check-store --store {store_url} --fix` to derive the read side"
+        )
+        return
+    with _opened(store_url, recorded_rules(revision).codec()) as store:
+        checked = check_store(store, fix=True)
+    click.echo(
+        f"{store_url}: read side checked against the events ({checked.checked} aggregates,"
+        f" {checked.fixed} mended)"
+    )
+
+
+@cli.command("check-store")
+@_STORE
+@click.option("--fix", is_flag=True, help="Write the rebuilt snapshot and row back.")
+def check_store_command(store_url: str, fix: bool) -> None:
+    """Compare every snapshot and read-side row with what the events say, under the rules
+    the store runs under; exits 1 when something differs (and was not fixed)."""  # noqa: D205, D209
+    with _with_rules(store_url, None) as (store, _):
+        checked = check_store(store, fix=fix)
+    for problem in checked.problems:
+        click.echo(f"{problem.aggregate_id}: {problem.what}")
+    state = "ok" if not checked.problems else f"{len(checked.problems)} problem(s)"
+    mended = f", {checked.fixed} aggregate(s) mended" if fix else ""
+    click.echo(f"{store_url}: {checked.checked} aggregates checked, {state}{mended}")
+    if not checked.ok:
+        sys.exit(1)
 
 
 @cli.command()

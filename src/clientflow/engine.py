@@ -42,6 +42,7 @@ from clientflow.core import (
     DomainEvent,
     DuplicateCommand,
     NotFound,
+    RulesChanged,
     SystemClock,
     ValidationError,
     check_id,
@@ -221,6 +222,8 @@ class Engine:
     An event the notifier refuses is retried after ``delivery_backoff`` (doubling) and
     parked after ``max_attempts`` failures, so one poison event never blocks the rest.
     A timer that fails is backed off by ``timer_backoff`` the same way.
+    ``rules_revision``, when given, is checked by the store at every commit: a command or
+    timer decided under rules that are no longer in force is refused (``RulesChanged``).
     """
 
     def __init__(
@@ -236,6 +239,7 @@ class Engine:
         timer_backoff: Backoff = TIMER_BACKOFF,
         lease: dt.timedelta = dt.timedelta(minutes=5),
         telemetry: Telemetry = OFF,
+        rules_revision: int | None = None,
     ) -> None:
         if not isinstance(max_attempts, int) or max_attempts < 1:
             raise ValidationError("max_attempts", "an integer >= 1", got=max_attempts)
@@ -249,6 +253,7 @@ class Engine:
         self.timer_backoff = timer_backoff
         self.lease = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
         self.telemetry = telemetry
+        self.rules_revision = rules_revision
 
     def load(self, aggregate_id: str) -> Aggregate:
         """The current aggregate; ``NotFound`` if there is none."""
@@ -313,7 +318,7 @@ class Engine:
                 decided.append((command, current, decision))
             commits = [
                 Commit(decision.aggregate, decision.events, 0 if current is None else
-                       current.version, command.idempotency_key)
+                       current.version, command.idempotency_key, self.rules_revision)
                 for command, current, decision in decided
                 if decision.events
             ]  # fmt: skip
@@ -322,7 +327,7 @@ class Engine:
             except DuplicateCommand:
                 done = [self._duplicate(key or "") for key in keys]
                 return tuple(result for result in done if result is not None)
-            except AlreadyExists:
+            except (AlreadyExists, RulesChanged):
                 raise
             except ConcurrencyError:
                 retry = all(command.retry_on_conflict for command in commands)
@@ -359,12 +364,14 @@ class Engine:
                 raise AlreadyExists(command.aggregate_id, actual=current.version)
             expected = 0 if current is None else current.version
             try:
-                self.store.save(Commit(decision.aggregate, decision.events, expected, key))
+                self.store.save(
+                    Commit(decision.aggregate, decision.events, expected, key, self.rules_revision)
+                )
             except DuplicateCommand:
                 done = self._duplicate(key or "")
                 assert done is not None
                 return done
-            except AlreadyExists:
+            except (AlreadyExists, RulesChanged):
                 raise
             except ConcurrencyError as conflict:
                 self.telemetry.count("clientflow.conflicts", 1, {})
@@ -509,7 +516,14 @@ class Engine:
             if following is not None and following <= at:
                 # A handler that leaves the deadline due would be fired forever.
                 return f"timer left next_deadline at {following} (not after {at})"
-            self.store.save(Commit(decision.aggregate, decision.events, current.version))
+            self.store.save(
+                Commit(
+                    decision.aggregate,
+                    decision.events,
+                    current.version,
+                    rules_revision=self.rules_revision,
+                )
+            )
             return decision.events
         except ConcurrencyError:
             return "skipped"

@@ -53,12 +53,16 @@ class Commit:
     ``expected_version`` is the version the command was decided on (0 for a new
     aggregate); the store refuses the commit if it holds another. ``idempotency_key``,
     if given, is recorded in the same transaction, so a retried command is seen.
+    ``rules_revision``, if given, is the rules revision the command was decided under:
+    the store refuses the commit (:class:`~clientflow.core.RulesChanged`) when another
+    revision has been applied since.
     """
 
     aggregate: Aggregate
     events: tuple[DomainEvent, ...]
     expected_version: int
     idempotency_key: str | None = None
+    rules_revision: int | None = None
 
     def __attrs_post_init__(self) -> None:
         # A commit must describe one consistent step of one stream: a store that trusted
@@ -391,10 +395,21 @@ class Store(Protocol):
         cells). Another column is a ``ValidationError``."""  # noqa: D205, D209
         ...
 
-    def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:
+    def apply_rules(
+        self,
+        fingerprint: str,
+        source: str,
+        at: pendulum.DateTime,
+        *,
+        over: int | None = None,
+    ) -> RulesRevision:
         """Record rules as the revision in force; the current one if it has this fingerprint.
 
-        Every revision is kept, so the rules an old aggregate ran under stay readable.
+        ``over`` is the revision number the caller saw in force (0 for none): when another
+        revision was recorded meanwhile, nothing is written and :class:`ConcurrencyError`
+        says so (the caller looks again), so two processes opening a new store with
+        different rules never both win. Every revision is kept, so the rules an old
+        aggregate ran under stay readable.
         """
         ...
 

@@ -327,7 +327,7 @@ class Rules:
 
     def codec(self) -> Codec:
         """A codec for a store holding every workflow, with timers wired to these rules."""
-        return Codec(self.kinds())
+        return Codec(self.kinds(), rules=self.fingerprint if self.source else None)
 
     def plan_items(self, client_id: str) -> tuple[cadence.PlanItem, ...]:
         """The plan items of a client's template (none if it has no plan)."""

@@ -8,10 +8,10 @@ import pendulum
 
 from clientflow.config import rules_from_dict
 from clientflow.config.model import Rules
-from clientflow.core import Codec, ConfigError, ConfigProblem
+from clientflow.core import Codec, ConcurrencyError, ConfigError, ConfigProblem
 from clientflow.ports import RulesRevision, Store
 
-__all__ = ["records_codec", "rules_in_force"]
+__all__ = ["recorded_rules", "records_codec", "rules_in_force"]
 
 
 def records_codec() -> Codec:
@@ -39,16 +39,73 @@ def rules_in_force(
     ``replace`` (else ``mismatch`` is the error, with ``{revision}`` and ``{changed}``
     filled in).
     """
-    revision = store.rules_revision()
+    for _ in range(10):  # another process may record a revision between look and write
+        revision = store.rules_revision()
+        try:
+            return _decided(
+                store,
+                revision,
+                given,
+                at=at,
+                record_new=record_new,
+                replace=replace,
+                missing=missing,
+                mismatch=mismatch,
+            )
+        except ConcurrencyError:
+            continue  # look again: the other process's revision is the one in force now
+    raise ConfigError([ConfigProblem("rules", "the store's rules keep changing; try again")])
+
+
+def _decided(
+    store: Store,
+    revision: RulesRevision | None,
+    given: Rules | None,
+    *,
+    at: pendulum.DateTime,
+    record_new: bool,
+    replace: bool,
+    missing: str,
+    mismatch: str,
+) -> tuple[Rules, RulesRevision]:
+    if given is not None and not given.source and (revision is None or replace):
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "rules",
+                    "rules built in code have no source to record in the store: build them"
+                    " with rules_from_dict(...) or load_rules(path)",
+                )
+            ]
+        )
     if revision is None:
         if given is None or not record_new:
             raise ConfigError([ConfigProblem("rules", missing)])
-        return given, store.apply_rules(given.fingerprint, given.source, at)
-    stored = rules_from_dict(json.loads(revision.source))
+        return given, store.apply_rules(given.fingerprint, given.source, at, over=0)
+    stored = recorded_rules(revision)
     if given is None or given.fingerprint == revision.fingerprint:
         return given or stored, revision
     if not replace:
         changed = ", ".join(stored.differences(given)) or "formatting only"
         message = mismatch.replace("{revision}", f"{revision.number}, {revision.fingerprint}")
         raise ConfigError([ConfigProblem("rules", message.replace("{changed}", changed))])
-    return given, store.apply_rules(given.fingerprint, given.source, at)
+    return given, store.apply_rules(given.fingerprint, given.source, at, over=revision.number)
+
+
+def recorded_rules(revision: RulesRevision) -> Rules:
+    """The rules a revision records; an unreadable record is a :class:`ConfigError`."""
+    try:
+        data = json.loads(revision.source)
+    except ValueError:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "rules",
+                    f"revision {revision.number} ({revision.fingerprint}) in the store cannot"
+                    " be read: record readable rules with `clientflow rules apply`",
+                )
+            ]
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem("rules", f"revision {revision.number} is not a table")])
+    return rules_from_dict(data)

@@ -19,6 +19,7 @@ __all__ = [
     "DuplicateCommand",
     "NotFound",
     "PermissionDenied",
+    "RulesChanged",
     "StoreError",
     "StoreTimeout",
     "TransactionConflict",
@@ -120,6 +121,25 @@ class AlreadyExists(ConcurrencyError):
         )
         self.aggregate_id = aggregate_id
         self.expected = 0
+        self.actual = actual
+
+
+class RulesChanged(ConcurrencyError):
+    """A command decided under one rules revision while the store moved to another;
+    nothing was written.
+
+    >>> str(RulesChanged(expected=1, actual=2))
+    'the store runs under rules revision 2 now, not 1 (applied since this workspace opened); reopen it and retry'
+    """  # noqa: D205, E501
+
+    def __init__(self, *, expected: int, actual: int | None) -> None:
+        ClientflowError.__init__(
+            self,
+            f"the store runs under rules revision {actual} now, not {expected} (applied since"
+            " this workspace opened); reopen it and retry",
+        )
+        self.aggregate_id = "rules"
+        self.expected = expected
         self.actual = actual
 
 

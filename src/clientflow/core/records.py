@@ -27,9 +27,9 @@ __all__ = ["Codec"]
 class Codec:
     """Encodes and decodes the aggregates and events of a set of workflow kinds."""
 
-    __slots__ = ("_by_event", "_by_name", "_by_type", "_converter", "events")
+    __slots__ = ("_by_event", "_by_name", "_by_type", "_converter", "events", "rules")
 
-    def __init__(self, kinds: Iterable[WorkflowKind[Any]]) -> None:
+    def __init__(self, kinds: Iterable[WorkflowKind[Any]], *, rules: str | None = None) -> None:
         by_name: dict[str, WorkflowKind[Any]] = {}
         registry: EventRegistry | None = None
         for kind in kinds:
@@ -46,6 +46,8 @@ class Codec:
         }
         self._converter = make_converter_for_events()
         self.events = registry
+        self.rules = rules
+        """The fingerprint of the rules whose timers this codec fires (``None``: none)."""
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from clientflow.core import (
     ConcurrencyError,
     DomainEvent,
     DuplicateCommand,
+    RulesChanged,
     ValidationError,
     from_micros,
     to_micros,
@@ -99,6 +100,8 @@ class MemoryStore:
 
     def _check_commit(self, commit: Commit, keys: set[str]) -> None:
         aggregate, key = commit.aggregate, commit.idempotency_key
+        if commit.rules_revision is not None and commit.rules_revision != len(self._rules):
+            raise RulesChanged(expected=commit.rules_revision, actual=len(self._rules) or None)
         current = self._aggregates.get(aggregate.id)
         actual = 0 if current is None else current.version
         if current is not None and commit.creates:
@@ -130,6 +133,19 @@ class MemoryStore:
         self._index_row(aggregate, commit.events)
         if key is not None:
             self._commands[key] = (aggregate.id, aggregate.version)
+
+    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
+        """Overwrite an aggregate's state and read-side row (a repair)."""
+        with self._lock:
+            self._aggregates[aggregate.id] = aggregate
+            self._reindex(aggregate)
+            before = self._rows.get(aggregate.id)
+            if before is not None:
+                self._by_owner.get(before.owner, set()).discard(before.id)
+                self._by_client.get(before.client, set()).discard(before.id)
+            self._rows[row.id] = row
+            self._by_owner.setdefault(row.owner, set()).add(row.id)
+            self._by_client.setdefault(row.client, set()).add(row.id)
 
     def _reindex(self, aggregate: Aggregate) -> None:
         old = self._deadlines.pop(aggregate.id, None)
@@ -306,11 +322,20 @@ class MemoryStore:
         with self._lock:
             return self._rules[-1] if self._rules else None
 
-    def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:
+    def apply_rules(
+        self,
+        fingerprint: str,
+        source: str,
+        at: pendulum.DateTime,
+        *,
+        over: int | None = None,
+    ) -> RulesRevision:
         """Record a new rules revision unless it is the one in force."""
         with self._lock:
             if self._rules and self._rules[-1].fingerprint == fingerprint:
                 return self._rules[-1]
+            if over is not None and over != len(self._rules):
+                raise ConcurrencyError("rules", expected=over, actual=len(self._rules) or None)
             applied = from_micros(to_micros(at))
             revision = RulesRevision(len(self._rules) + 1, fingerprint, source, applied)
             self._rules.append(revision)

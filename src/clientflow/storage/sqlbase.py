@@ -35,6 +35,7 @@ from clientflow.core import (
     CorruptData,
     DomainEvent,
     DuplicateCommand,
+    RulesChanged,
     StoreError,
     ValidationError,
     from_micros,
@@ -337,6 +338,27 @@ class SQLStore(ABC):
                 db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
                 db.run(f"DROP TABLE {old}_v1")
 
+    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
+        """Overwrite an aggregate's snapshot and read-side row (a repair; see
+        :func:`clientflow.storage.audit.check_store`)."""  # noqa: D205, D209
+        self._check()
+        kind, snapshot = self._codec.dump_aggregate(aggregate)
+        with self._transaction(write=True) as db:
+            db.run(
+                f"UPDATE {self._t['aggregates']} SET kind = :kind, version = :version,"
+                " snapshot = :snapshot, deadline = :deadline, "
+                + ", ".join(f"{name} = :{name}" for name in _READ)
+                + " WHERE id = :id",
+                {
+                    "id": aggregate.id,
+                    "kind": kind,
+                    "version": aggregate.version,
+                    "snapshot": snapshot,
+                    "deadline": _deadline(aggregate),
+                    **_read_values(row),
+                },
+            )
+
     def _backfill_rows(self, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
         t = self._t
@@ -475,11 +497,16 @@ class SQLStore(ABC):
         """Write a commit atomically against its expected version."""
         self._check()
         row, events = self._prepared(commit)
+        # One statement on PostgreSQL; a create that must check the rules revision takes
+        # the steps (an INSERT ... VALUES cannot carry the condition).
+        one = self._dialect.concurrent_feed and not (
+            commit.rules_revision is not None and commit.expected_version == 0
+        )
         self._saving(
             (commit,),
             lambda: (
                 self._save_in_one_statement(commit, row, events)
-                if self._dialect.concurrent_feed
+                if one
                 else self._save_in_steps(((commit, row, events),))
             ),
         )
@@ -569,6 +596,13 @@ class SQLStore(ABC):
     ) -> None:
         """Aggregate rows, events under the locked counter, idempotency keys: one transaction."""
         with self._transaction(write=True) as db:
+            revisions = {c.rules_revision for c, _, _ in commits} - {None}
+            if revisions:
+                found = db.run(f"SELECT MAX(revision) FROM {self._t['rules']}")
+                current = None if found[0][0] is None else int(found[0][0])
+                for expected in revisions:
+                    if expected != (current or 0):
+                        raise RulesChanged(expected=int(expected or 0), actual=current)
             for index, (commit, row, _) in enumerate(commits):
                 if commit.expected_version == 0:
                     try:
@@ -610,8 +644,11 @@ class SQLStore(ABC):
             if commit.expected_version == 0
             else self._update_sql()
         )
-        parts = [f"saved AS ({saved} RETURNING id)"]
         params = dict(row)
+        if commit.rules_revision is not None:  # an update, here: see save()
+            saved += f" AND (SELECT MAX(revision) FROM {t['rules']}) = :rules_revision"
+            params["rules_revision"] = commit.rules_revision
+        parts = [f"saved AS ({saved} RETURNING id)"]
         if events:
             values = ", ".join(
                 f"(CAST(:o{n} AS BIGINT), CAST(:v{n} AS INTEGER), CAST(:t{n} AS VARCHAR),"
@@ -641,6 +678,11 @@ class SQLStore(ABC):
         with self._transaction(write=True, single=True) as db:
             found = db.run(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved", params)
         if int(found[0][0]) != 1:
+            if commit.rules_revision is not None:
+                current = self.rules_revision()
+                if current is None or current.number != commit.rules_revision:
+                    number = None if current is None else current.number
+                    raise RulesChanged(expected=commit.rules_revision, actual=number)
             raise _Exists(0) if commit.expected_version == 0 else _Stale(0)
 
     def _next_positions(self) -> str:
@@ -1097,7 +1139,14 @@ class SQLStore(ABC):
         number, fingerprint, source, at = rows[0]
         return RulesRevision(int(number), fingerprint, source, from_micros(int(at)))
 
-    def apply_rules(self, fingerprint: str, source: str, at: pendulum.DateTime) -> RulesRevision:
+    def apply_rules(
+        self,
+        fingerprint: str,
+        source: str,
+        at: pendulum.DateTime,
+        *,
+        over: int | None = None,
+    ) -> RulesRevision:
         """Record a new rules revision unless it is the one in force."""
         self._check()
         table = self._t["rules"]
@@ -1110,7 +1159,10 @@ class SQLStore(ABC):
                 if rows and rows[0][1] == fingerprint:
                     number, _, kept, applied = rows[0]
                     return RulesRevision(int(number), fingerprint, kept, from_micros(int(applied)))
-                number = (int(rows[0][0]) if rows else 0) + 1
+                current = int(rows[0][0]) if rows else 0
+                if over is not None and over != current:
+                    raise ConcurrencyError("rules", expected=over, actual=current or None)
+                number = current + 1
                 db.run(
                     f"INSERT INTO {table} (revision, fingerprint, source, applied_at)"
                     " VALUES (:n, :f, :s, :at)",

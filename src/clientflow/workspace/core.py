@@ -14,7 +14,15 @@ from clientflow import cadence, changes, escalation
 from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
 from clientflow.config.revisions import records_codec, rules_in_force
-from clientflow.core import Clock, DomainEvent, SystemClock, ValidationError, to_utc
+from clientflow.core import (
+    Clock,
+    ConfigError,
+    ConfigProblem,
+    DomainEvent,
+    SystemClock,
+    ValidationError,
+    to_utc,
+)
 from clientflow.engine import DELIVERY_BACKOFF, DeliveryReport, Engine, SweepReport
 from clientflow.i18n import Language, language
 from clientflow.ports import (
@@ -127,6 +135,7 @@ class Workspace:
             max_attempts=settings.max_attempts,
             delivery_backoff=settings.backoff,
             lease=settings.lease,
+            rules_revision=revision.number,
         )
         self.changes = ChangeService(self)
         self.issues = IssueService(self)
@@ -339,6 +348,20 @@ def open_workspace(
             # Opened to read its rules; reopen with timers wired to them.
             store.close()
             store = open_store(where, found.codec())
+        wired = store.codec.rules
+        if not owned and wired is not None and wired != revision.fingerprint:
+            # A host's store built with another rules' codec would fire its timers under
+            # those rules, not the ones the store records.
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        "rules",
+                        f"the store was built with the codec of rules {wired}, but it runs"
+                        f" under revision {revision.number} ({revision.fingerprint}): build"
+                        " it with rules.codec() of the rules it records",
+                    )
+                ]
+            )
     except BaseException:
         if owned:
             store.close()

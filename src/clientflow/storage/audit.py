@@ -1,0 +1,104 @@
+"""A store checked against its own history (``clientflow check-store``).
+
+Events are the facts; snapshots and read-side rows are derived from them and can drift
+(a migration that filled rows with the wrong rules, a restore that left a snapshot
+behind its history). :func:`check_store` rebuilds each aggregate from its events with
+the store's codec (the rules it runs under), compares, and with ``fix`` writes the
+rebuilt snapshot and row back.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from clientflow.core import Aggregate, rebuild
+from clientflow.ports import AggregateRow, Query, Store
+from clientflow.storage.streams import row_of
+
+__all__ = ["Rewritable", "StoreCheck", "StoreProblem", "check_store"]
+
+_COMPARED = ("kind", "version", "status", "client", "project", "owner", "priority")
+
+
+@attrs.frozen
+class StoreProblem:
+    """One aggregate whose snapshot or read-side row differs from what its events say."""
+
+    aggregate_id: str
+    what: str
+
+
+@attrs.frozen
+class StoreCheck:
+    """What :func:`check_store` looked at, found and (with ``fix``) mended."""
+
+    checked: int
+    problems: tuple[StoreProblem, ...]
+    fixed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything matched (or was mended)."""
+        return not self.problems or self.fixed == len({p.aggregate_id for p in self.problems})
+
+
+@runtime_checkable
+class Rewritable(Protocol):
+    """A store that can write an aggregate's snapshot and row back (a repair)."""
+
+    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
+        """Overwrite the stored snapshot and read-side row of ``aggregate``."""
+        ...
+
+
+def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCheck:
+    """Compare every aggregate's snapshot and read-side row with its history.
+
+    A snapshot behind its history (its version lower than the last event's) and a row
+    whose kind, version, status, client, project, owner or priority differ from what the
+    rules derive are reported; with ``fix`` (on a :class:`Rewritable` store) the rebuilt
+    state is written back.
+    """
+    problems: list[StoreProblem] = []
+    fixed = checked = 0
+    after: str | None = None
+    while True:
+        rows = list(store.rows(Query(), after=after, limit=batch))
+        if not rows:
+            break
+        after = rows[-1].id
+        loaded = store.load_many([row.id for row in rows])
+        for row in rows:
+            checked += 1
+            found = _differences(store, row, loaded.get(row.id))
+            if found is None:
+                continue
+            rebuilt, expected, what = found
+            problems += [StoreProblem(row.id, text) for text in what]
+            if fix and isinstance(store, Rewritable):
+                store.rewrite(rebuilt, expected)
+                fixed += 1
+    return StoreCheck(checked, tuple(problems), fixed)
+
+
+def _differences(
+    store: Store, row: AggregateRow, snapshot: Aggregate | None
+) -> tuple[Aggregate, AggregateRow, list[str]] | None:
+    history = tuple(store.history(row.id))
+    if not history:
+        return None
+    rebuilt = rebuild(store.codec.kind_of_event(history[0]).apply, history)
+    expected = row_of(store.codec, rebuilt, history[-1:], row.closed_at)
+    what = []
+    if snapshot is None or snapshot.version < rebuilt.version:
+        version = "none" if snapshot is None else snapshot.version
+        what.append(f"snapshot at version {version} behind its history ({rebuilt.version})")
+    elif snapshot != rebuilt:
+        what.append("snapshot differs from its history rebuilt")
+    for column in _COMPARED:
+        have, want = getattr(row, column), getattr(expected, column)
+        if have != want:
+            what.append(f"read side {column} is {have!r}, its events say {want!r}")
+    return (rebuilt, expected, what) if what else None
