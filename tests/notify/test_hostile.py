@@ -245,6 +245,8 @@ def hostile() -> Iterator[tuple[str, dict[str, int]]]:
                 connection, _ = listener.accept()
             except TimeoutError:
                 continue
+            except OSError:
+                return  # the fixture closed the listener
             threading.Thread(target=serve, args=(connection,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
