@@ -18,7 +18,7 @@ from clientflow.core import Codec, ManualClock
 from clientflow.demo import RULES_FILE
 from clientflow.engine import Engine
 from clientflow.ports import Commit, StoredEvent
-from clientflow.storage import MemoryStore
+from clientflow.storage import SCHEMA_VERSION, MemoryStore
 from clientflow.testing.samples import CALENDAR, START, awaiting_approval
 
 
@@ -97,7 +97,7 @@ def test_clientflow_status_for_monitoring_scripts(tmp_path: object) -> None:
     done = runner.invoke(cli, ["status", "--store", url, "--format", "json"])
     assert done.exit_code == 0, done.output
     data = json.loads(done.output)
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == SCHEMA_VERSION
     assert data["rules"]["revision"] == 1
     assert data["consumers"] == [{"name": "notifier", "position": 0, "backlog": 0, "parked": 0}]
     assert data["sweep_lag_seconds"] is None

@@ -100,6 +100,9 @@ def _fields(
     }
 
 
+_BEHIND = pendulum.datetime(1970, 1, 1)
+"""The ``retry_at`` of an event waiting behind an earlier one of its aggregate: due as
+soon as that one is delivered or discarded."""
 _BUSY = "another deliverer holds this consumer's cursor; nothing delivered"
 _LOST = "the cursor lease was lost to another deliverer; its events may repeat"
 
@@ -142,6 +145,9 @@ class DeliveryReport:
     retry_at: pendulum.DateTime | None = None
     busy: bool = False
     """Another deliverer held the consumer's cursor, so this one delivered nothing."""
+    held: tuple[int, ...] = ()
+    """Positions set aside in this run to be offered again: refused ones (retried after
+    the back-off) and the later events of their aggregates, which wait behind them."""
 
 
 @attrs.define
@@ -152,6 +158,7 @@ class _Run:
     renewed_at: float
     delivered: int = 0
     parked: list[int] = attrs.Factory(list)
+    held: list[int] = attrs.Factory(list)
     error: str | None = None
     retry_at: pendulum.DateTime | None = None
 
@@ -218,9 +225,11 @@ class Engine:
 
     ``max_retries`` bounds re-decisions after version conflicts. ``notifier``, if
     given, is fed after every successful command and sweep; delivery is at least once,
-    in feed order, one deliverer per ``consumer`` at a time (a lease on the cursor).
-    An event the notifier refuses is retried after ``delivery_backoff`` (doubling) and
-    parked after ``max_attempts`` failures, so one poison event never blocks the rest.
+    in order per aggregate, one deliverer per ``consumer`` at a time (a lease on the
+    cursor, timed by the store's clock and renewed as work proceeds). An event the
+    notifier refuses is set aside and retried after ``delivery_backoff`` (doubling),
+    its aggregate's later events waiting behind it, and parked after ``max_attempts``
+    real attempts; other aggregates' events are never held up. A rate limit is a wait.
     A timer that fails is backed off by ``timer_backoff`` the same way.
     ``rules_revision``, when given, is checked by the store at every commit: a command or
     timer decided under rules that are no longer in force is refused (``RulesChanged``).
@@ -566,34 +575,44 @@ class Engine:
         held = self._lease(uuid.uuid4().hex)
         if held is None:
             return DeliveryReport(0, self.store.cursor(self.consumer), _BUSY, busy=True)
-        if held.retry_at is not None and held.retry_at > now:
+        if held.retry_at is not None and held.retry_at > now:  # waiting out a rate limit
             self.store.release_cursor(held)
             return DeliveryReport(0, held.position, held.error, retry_at=held.retry_at)
         run = _Run(held, time.monotonic())
         try:
+            blocked = self._retry_held(run, notifier, now)
             while run.error is None:
                 batch, unreadable = self._read_feed(run.lease.position, limit)
                 if not batch and unreadable is None:
                     break
                 for stored in batch:
-                    if not self._kept(run) or not self._offered(run, notifier, stored, now):
+                    if not self._kept(run):
+                        break
+                    if not self._offered(run, notifier, stored, now, blocked):
                         break
                 if run.error is None and unreadable is not None:
                     # A row no reader can decode is parked at once: retrying cannot help.
                     bad = unreadable.position or 0
                     self.store.park(self._parked(bad, f"unreadable@{bad}", 1, str(unreadable), now))
                     run.parked.append(bad)
-                    run.lease = attrs.evolve(
-                        run.lease, position=bad, attempts=0, retry_at=None, error=None
-                    )
+                    run.lease = attrs.evolve(run.lease, position=bad)
                 if run.error != _LOST:
                     # progress and any failure state, written before the next batch
                     self._kept(run, now=True)
         finally:
             if run.error != _LOST:
                 self.store.release_cursor(run.lease)
+        retry_at = run.retry_at
+        if retry_at is None and blocked:
+            waiting = [e.retry_at for e in self.store.held(self.consumer) if e.retry_at]
+            retry_at = min((at for at in waiting if at > now), default=None)
         return DeliveryReport(
-            run.delivered, run.lease.position, run.error, tuple(run.parked), run.retry_at
+            run.delivered,
+            run.lease.position,
+            run.error,
+            tuple(run.parked),
+            retry_at,
+            held=tuple(run.held),
         )
 
     def _kept(self, run: _Run, *, now: bool = False) -> bool:
@@ -609,11 +628,79 @@ class Engine:
         run.lease, run.renewed_at = renewed, time.monotonic()
         return True
 
-    def _offered(
-        self, run: _Run, notifier: Notifier, stored: StoredEvent, now: pendulum.DateTime
+    def _retry_held(self, run: _Run, notifier: Notifier, now: pendulum.DateTime) -> set[str]:
+        """Offer the held events that are due, each aggregate's in order; the aggregates
+        still holding an event (being retried or parked) afterwards."""  # noqa: D205, D209
+        queues: dict[str, list[ParkedEvent]] = {}
+        for entry in self.store.held(self.consumer):
+            queues.setdefault(entry.aggregate_id or f"#{entry.position}", []).append(entry)
+        blocked: set[str] = set()
+        for aggregate, queue in queues.items():
+            for entry in queue:
+                if run.error is not None or entry.retry_at is None or entry.retry_at > now:
+                    blocked.add(aggregate)  # parked, not due yet, or the run stopped
+                    break
+                if not self._kept(run) or not self._retried(run, notifier, entry, now):
+                    blocked.add(aggregate)
+                    break
+        return {aggregate for aggregate in blocked if not aggregate.startswith("#")}
+
+    def _retried(
+        self, run: _Run, notifier: Notifier, entry: ParkedEvent, now: pendulum.DateTime
     ) -> bool:
-        """Offer one event; whether the run goes on (delivered, or parked for good)."""
+        """Offer one held event again; whether it went out (and was taken off hold)."""
+        batch, unreadable = self._read_feed(entry.position - 1, 1)
+        if unreadable is not None or not batch or batch[0].position != entry.position:
+            reason = f"the event at {entry.position} cannot be read"
+            self.store.park(attrs.evolve(entry, retry_at=None, error=reason))
+            run.parked.append(entry.position)
+            return False
+        stored = batch[0]
+        try:
+            notifier.notify(stored)
+        except RateLimited as limited:  # a wait, never a failed attempt
+            run.lease = self._rate_limited(run.lease, stored, limited, now)
+            run.error, run.retry_at = run.lease.error, run.lease.retry_at
+            return False
+        except Exception as failure:  # the host's code: retry, then park
+            entry = self._refused(entry, stored, failure, now)
+            (run.parked if entry.retry_at is None else run.held).append(entry.position)
+            return False
+        self.store.unpark(self.consumer, entry.position)
+        run.delivered += 1
+        return True
+
+    def _offered(
+        self,
+        run: _Run,
+        notifier: Notifier,
+        stored: StoredEvent,
+        now: pendulum.DateTime,
+        blocked: set[str],
+    ) -> bool:
+        """Offer one event of the feed; whether the run goes on.
+
+        An event whose aggregate has an earlier event held or parked waits behind it
+        (set aside, in order); a refused one is set aside for a retry (or parked), and
+        only its own aggregate's later events wait for it.
+        """
         event = stored.event
+        aggregate = event.aggregate_id
+        if aggregate in blocked:
+            self.store.park(
+                self._parked(
+                    stored.position,
+                    event.event_id,
+                    0,
+                    f"waiting behind an earlier event of {aggregate}",
+                    now,
+                    aggregate_id=aggregate,
+                    retry_at=_BEHIND,
+                )
+            )
+            run.held.append(stored.position)
+            run.lease = attrs.evolve(run.lease, position=stored.position)
+            return True
         about = {"clientflow.event_id": event.event_id, "clientflow.event_type": event.event_type}
         try:
             with self.telemetry.span("clientflow.notify", about):
@@ -623,33 +710,36 @@ class Engine:
             run.error, run.retry_at = run.lease.error, run.lease.retry_at
             return False
         except Exception as failure:  # the host's code: retry, then park
-            run.lease, gave_up = self._refused(run.lease, stored, failure, now)
-            if gave_up:
-                run.parked.append(stored.position)
-                return True
-            run.error, run.retry_at = run.lease.error, run.lease.retry_at
-            return False
+            first = self._parked(
+                stored.position, event.event_id, 0, "", now, aggregate_id=aggregate
+            )
+            entry = self._refused(first, stored, failure, now)
+            (run.parked if entry.retry_at is None else run.held).append(stored.position)
+            blocked.add(aggregate)
+        else:
+            run.delivered += 1
         run.lease = attrs.evolve(
             run.lease, position=stored.position, attempts=0, retry_at=None, error=None
         )
-        run.delivered += 1
         return True
 
     def _refused(
         self,
-        lease: CursorLease,
+        entry: ParkedEvent,
         stored: StoredEvent,
         failure: Exception,
         now: pendulum.DateTime,
-    ) -> tuple[CursorLease, bool]:
-        """The lease after the notifier refused ``stored``, and whether it was parked."""
+    ) -> ParkedEvent:
+        """Set a refused event aside: held for a retry after the back-off, or parked for
+        good after ``max_attempts`` real attempts (at once when the refusal is permanent)."""  # noqa: D205, D209
         permanent = isinstance(failure, PermanentDeliveryError)
-        attempts = lease.attempts + 1  # real attempts only: rate-limit waits never count
+        attempts = entry.attempts + 1  # real attempts only: rate-limit waits never count
         reason = f"{type(failure).__name__}: {failure}"
-        lease, gave_up = self._failed(lease, stored, attempts, reason, now, permanent=permanent)
         event_id = stored.event.event_id
         fields = _fields(stored.event.aggregate_id, event_id, command="deliver", attempt=attempts)
-        if gave_up:
+        if permanent or attempts >= self.max_attempts:
+            kept = attrs.evolve(entry, attempts=attempts, error=reason, retry_at=None)
+            self.store.park(kept)
             _LOG.error(
                 "gave up delivering %s after %d attempts (parked): %s",
                 event_id,
@@ -657,16 +747,23 @@ class Engine:
                 reason,
                 extra=fields,
             )
-        else:
-            _LOG.warning(
-                "delivering %s failed (attempt %d), retry at %s: %s",
-                event_id,
-                attempts,
-                lease.retry_at,
-                reason,
-                extra=fields,
-            )
-        return lease, gave_up
+            return kept
+        kept = attrs.evolve(
+            entry,
+            attempts=attempts,
+            error=reason,
+            retry_at=now + self.delivery_backoff.delay(attempts),
+        )
+        self.store.park(kept)
+        _LOG.warning(
+            "delivering %s failed (attempt %d), retry at %s: %s",
+            event_id,
+            attempts,
+            kept.retry_at,
+            reason,
+            extra=fields,
+        )
+        return kept
 
     def _rate_limited(
         self,
@@ -727,37 +824,27 @@ class Engine:
                 readable.append(page[0])
             return readable, error
 
-    def _failed(
+    def _parked(
         self,
-        lease: CursorLease,
-        stored: StoredEvent,
+        position: int,
+        event_id: str,
         attempts: int,
-        reason: str,
+        error: str,
         now: pendulum.DateTime,
         *,
-        permanent: bool = False,
-    ) -> tuple[CursorLease, bool]:
-        if permanent or attempts >= self.max_attempts:
-            # Park first, then move on: a crash between the two re-parks, never loses.
-            self.store.park(
-                self._parked(stored.position, stored.event.event_id, attempts, reason, now)
-            )
-            moved = attrs.evolve(
-                lease, position=stored.position, attempts=0, retry_at=None, error=None
-            )
-            return moved, True
-        waiting = attrs.evolve(
-            lease,
-            attempts=attempts,
-            retry_at=now + self.delivery_backoff.delay(attempts),
-            error=reason,
-        )
-        return waiting, False
-
-    def _parked(
-        self, position: int, event_id: str, attempts: int, error: str, now: pendulum.DateTime
+        aggregate_id: str = "",
+        retry_at: pendulum.DateTime | None = None,
     ) -> ParkedEvent:
-        return ParkedEvent(self.consumer, position, event_id, attempts, error, now)
+        return ParkedEvent(
+            self.consumer,
+            position,
+            event_id,
+            attempts,
+            error,
+            now,
+            aggregate_id=aggregate_id,
+            retry_at=retry_at,
+        )
 
     def status(self, consumers: Sequence[str] = ()) -> EngineStatus:
         """Backlogs, sweep lag and failures now, read by index (``consumers``: the

@@ -143,7 +143,14 @@ class CursorLease:
 
 @attrs.frozen
 class ParkedEvent:
-    """An event a consumer gave up on after its retries (the dead-letter), with why."""
+    """An event set aside from a consumer's feed, with why: parked for good (the
+    dead-letter, ``retry_at`` is ``None``) or held, to be offered again from
+    ``retry_at`` on.
+
+    Events are held per aggregate: while one of an aggregate's events is held or parked,
+    its later events wait behind it (held, ``attempts`` 0), so a client never gets an
+    aggregate's events out of order, and other aggregates' events are not held up.
+    """  # noqa: D205
 
     consumer: str
     position: int
@@ -151,6 +158,8 @@ class ParkedEvent:
     attempts: int
     error: str
     parked_at: pendulum.DateTime
+    aggregate_id: str = ""
+    retry_at: pendulum.DateTime | None = None
 
 
 @attrs.frozen
@@ -351,11 +360,15 @@ class Store(Protocol):
         ...
 
     def park(self, parked: ParkedEvent) -> None:
-        """Record (or update) an event a consumer gave up on."""
+        """Record (or update) an event set aside: held for a retry or parked for good."""
         ...
 
     def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
-        """The events a consumer parked, by position."""
+        """The events a consumer parked for good (``retry_at`` is ``None``), by position."""
+        ...
+
+    def held(self, name: str, limit: int = 100_000) -> Sequence[ParkedEvent]:
+        """Every event a consumer set aside, held or parked, by position."""
         ...
 
     def unpark(self, name: str, position: int) -> bool:

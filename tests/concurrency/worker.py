@@ -67,7 +67,9 @@ def main(argv: list[str]) -> None:
             max_attempts=1_000,
         )
         deadline = time.monotonic() + 120
-        while store.cursor("notifier") < last and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if store.cursor("notifier") >= last and not store.held("notifier"):
+                break  # the feed is done and nothing waits for a retry
             if deliverer.deliver(limit=50).busy:
                 time.sleep(0.005)
     store.close()

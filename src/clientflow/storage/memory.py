@@ -288,7 +288,11 @@ class MemoryStore:
             self._parked[(parked.consumer, parked.position)] = parked
 
     def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
-        """A consumer's parked events, by position."""
+        """A consumer's events parked for good, by position."""
+        return [p for p in self.held(name, limit=1_000_000) if p.retry_at is None][:limit]
+
+    def held(self, name: str, limit: int = 100_000) -> Sequence[ParkedEvent]:
+        """Every event a consumer set aside, by position."""
         with self._lock:
             found = [p for (c, _), p in self._parked.items() if c == name]
         return sorted(found, key=lambda p: p.position)[:limit]

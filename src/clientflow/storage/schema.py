@@ -144,6 +144,8 @@ TABLES = (
             _not_null("attempts", "int"),
             _not_null("error", "text"),
             _not_null("parked_at", "bigint"),
+            Column("aggregate_id", "id"),
+            Column("retry_at", "bigint"),
         ),
         ("consumer", "position"),
     ),

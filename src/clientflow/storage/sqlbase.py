@@ -78,7 +78,7 @@ __all__ = [
     "UniqueViolation",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the tables this release reads and writes (see :meth:`SQLStore.migrate`).
 
 - 1: aggregates, events, feed counter, commands, cursors.
@@ -280,15 +280,10 @@ class SQLStore(ABC):
         if found < 2:
             if d.name == "sqlite":
                 self._rebuild_sqlite_tables()
-            added = {
-                "aggregates": ("failures", "last_error", *_READ),
-                "cursors": ("attempts", "retry_at", "last_error", "holder", "lease_until"),
-            }
-            for name, columns in added.items():
-                for column in table_named(name).columns:
-                    if column.name in columns and not self._has_column(t[name], column.name):
-                        with self._transaction(write=True) as db:
-                            db.run(f"ALTER TABLE {t[name]} ADD COLUMN {column_sql(column, d.text)}")
+            self._add_columns("aggregates", ("failures", "last_error", *_READ))
+            self._add_columns(
+                "cursors", ("attempts", "retry_at", "last_error", "holder", "lease_until")
+            )
             with self._transaction(write=True) as db:
                 # new tables, and the read side's indexes on the aggregates table
                 for statement in self._tables("parked", "rules", "aggregates"):
@@ -307,8 +302,22 @@ class SQLStore(ABC):
             # or above every position written so far (a no-op unless it was damaged).
             self._repair_counter()
             self._set_version(3)
+        if found < 4:
+            # Events held per aggregate for a retry: which aggregate, and when.
+            self._add_columns("parked", ("aggregate_id", "retry_at"))
+            self._set_version(4)
         self._checked = True
         return SCHEMA_VERSION
+
+    def _add_columns(self, name: str, columns: tuple[str, ...]) -> None:
+        """Add the declared ``columns`` a table lacks (a step safe to run again)."""
+        table = self._t[name]
+        for column in table_named(name).columns:
+            if column.name in columns and not self._has_column(table, column.name):
+                with self._transaction(write=True) as db:
+                    db.run(
+                        f"ALTER TABLE {table} ADD COLUMN {column_sql(column, self._dialect.text)}"
+                    )
 
     def _set_version(self, version: int) -> None:
         _LOG.info("%s: schema migrated to version %d", self._label, version)
@@ -985,7 +994,7 @@ class SQLStore(ABC):
             )
 
     def park(self, parked: ParkedEvent) -> None:
-        """Record (or update) an event a consumer gave up on."""
+        """Record (or update) an event set aside: held for a retry or parked for good."""
         self._check()
         row = {
             "consumer": parked.consumer,
@@ -994,34 +1003,53 @@ class SQLStore(ABC):
             "attempts": parked.attempts,
             "error": parked.error[:_ERROR_TEXT],
             "parked_at": to_micros(parked.parked_at),
+            "aggregate_id": parked.aggregate_id or None,
+            "retry_at": None if parked.retry_at is None else to_micros(parked.retry_at),
         }
         table = self._t["parked"]
         with self._transaction(write=True) as db:
             db.run(
-                f"UPDATE {table} SET attempts = :attempts, error = :error"
-                " WHERE consumer = :consumer AND position = :position",
+                f"UPDATE {table} SET attempts = :attempts, error = :error,"
+                " retry_at = :retry_at WHERE consumer = :consumer AND position = :position",
                 row,
             )
             if db.changed() != 1:
                 db.run(
                     f"INSERT INTO {table} (consumer, position, event_id, attempts, error,"
-                    " parked_at) VALUES (:consumer, :position, :event_id, :attempts, :error,"
-                    " :parked_at)",
+                    " parked_at, aggregate_id, retry_at) VALUES (:consumer, :position,"
+                    " :event_id, :attempts, :error, :parked_at, :aggregate_id, :retry_at)",
                     row,
                 )
 
     def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
-        """A consumer's parked events, by position."""
+        """A consumer's events parked for good, by position."""
+        return self._set_aside(name, limit, " AND retry_at IS NULL")
+
+    def held(self, name: str, limit: int = 100_000) -> Sequence[ParkedEvent]:
+        """Every event a consumer set aside, held or parked, by position."""
+        return self._set_aside(name, limit, "")
+
+    def _set_aside(self, name: str, limit: int, condition: str) -> Sequence[ParkedEvent]:
         self._check()
         with self._transaction(write=False, single=True) as db:
             rows = db.run(
-                f"SELECT position, event_id, attempts, error, parked_at FROM {self._t['parked']}"
-                " WHERE consumer = :name ORDER BY position LIMIT :limit",
+                "SELECT position, event_id, attempts, error, parked_at, aggregate_id, retry_at"
+                f" FROM {self._t['parked']} WHERE consumer = :name{condition}"
+                " ORDER BY position LIMIT :limit",
                 {"name": name, "limit": limit},
             )
         return [
-            ParkedEvent(name, int(p), e, int(a), err, from_micros(int(at)))
-            for p, e, a, err, at in rows
+            ParkedEvent(
+                name,
+                int(p),
+                e,
+                int(a),
+                err,
+                from_micros(int(at)),
+                aggregate_id=agg or "",
+                retry_at=None if retry is None else from_micros(int(retry)),
+            )
+            for p, e, a, err, at, agg, retry in rows
         ]
 
     def unpark(self, name: str, position: int) -> bool:

@@ -598,7 +598,11 @@ class StoreContract(ABC):
         assert len(store.history("CR-1")) == 2
 
     def test_a_poison_event_is_parked_and_the_rest_delivered(self, store: Store) -> None:
-        """An event the notifier always refuses is retried, then parked; delivery goes on."""
+        """An event the notifier always refuses is retried, then parked.
+
+        Its aggregate's later events wait behind it, in order, and go out once it is
+        retried.
+        """
         clock = ManualClock(START)
         notifier = _Poisoned(poison={"CR-1@2"})
         engine = Engine(store, clock=clock, notifier=notifier, max_attempts=3)
@@ -607,24 +611,51 @@ class StoreContract(ABC):
             result = engine.execute(Command("CR-1", _replay(step)))
         one, two, three, four = positions(store)
         assert result.delivery is not None
-        assert result.delivery.position == one  # stuck at event 2, waiting to retry
+        assert result.delivery.position == four  # the feed went on; CR-1's rest waits
+        assert result.delivery.held == (four,)  # the last one joined the queue behind two
         assert result.delivery.retry_at is not None
         assert engine.deliver().delivered == 0  # backing off: nothing tried before retry_at
         for _ in range(2):
             clock.advance(pendulum.duration(hours=2))
             report = engine.deliver()
         assert report.parked == (two,)
-        assert [s.position for s in notifier.seen] == [one, three, four]
+        assert [s.position for s in notifier.seen] == [one]  # never three before two
         assert [(p.position, p.attempts) for p in engine.parked()] == [(two, 3)]
         assert "refused CR-1@2" in engine.parked()[0].error
+        assert [p.position for p in store.held("notifier")] == [two, three, four]
         notifier.poison.clear()
         assert engine.retry_parked(two)
-        assert [s.position for s in notifier.seen] == [one, three, four, two]
+        engine.deliver()
+        assert [s.position for s in notifier.seen] == [one, two, three, four]
         assert engine.parked() == ()
-        notifier.poison.add("CR-1@4")
+        assert store.held("notifier") == []
         store.park(ParkedEvent("notifier", four, "CR-1@4", 3, "x", START))
         engine.discard_parked(four)
         assert engine.parked() == ()
+
+    def test_a_failing_aggregate_never_holds_up_another(self, store: Store) -> None:
+        """Order is kept per aggregate, not across them.
+
+        While one client's event is being retried, another client's events go out at
+        once, and level 1 of an escalation still reaches its client before level 2.
+        """
+        clock = ManualClock(START)
+        notifier = _Poisoned(poison={"CR-1@2"})
+        engine = Engine(store, clock=clock, notifier=notifier, max_attempts=5)
+        for name in ("CR-1", "CR-2"):
+            change, steps = awaiting_approval(name)
+            store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        by_id = {s.event.event_id: s.position for s in store.feed()}
+        report = engine.deliver()
+        sent = [s.event.event_id for s in notifier.seen]
+        assert sent == ["CR-1@1", "CR-2@1", "CR-2@2", "CR-2@3", "CR-2@4"]  # none waited
+        assert report.held == (by_id["CR-1@2"], by_id["CR-1@3"], by_id["CR-1@4"])
+        notifier.poison.clear()
+        clock.advance(pendulum.duration(hours=1))
+        engine.deliver()
+        sent = [s.event.event_id for s in notifier.seen]
+        assert sent[5:] == ["CR-1@2", "CR-1@3", "CR-1@4"]  # in its own order
+        assert store.held("notifier") == []
 
     def test_check_store_finds_and_mends_what_drifted_from_the_events(self, store: Store) -> None:
         """``check_store`` reports drift from the events and mends it with ``fix``.
@@ -846,7 +877,8 @@ class StoreContract(ABC):
             try:
                 for _ in range(400):
                     engine.deliver(limit=7)
-                    if handle.cursor("notifier") >= written[-1]:
+                    done = handle.cursor("notifier") >= written[-1]
+                    if done and not handle.held("notifier"):  # nothing left to retry
                         return
             except Exception as error:  # collected and asserted below
                 errors.append(error)
