@@ -298,19 +298,39 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 @click.option("--open-only", is_flag=True, help="Leave out closed risks.")
+@_LOCALE
+@click.option(
+    "--timezone",
+    default=None,
+    help="The reader's time zone for review dates (default: Asia/Shanghai for zh_CN;"
+    " English keeps ISO stamps in UTC).",
+)
 @_RULES
-def risks_command(
-    store_url: str, client: str, fmt: str, open_only: bool, rules_file: Path | None
+def risks_command(  # noqa: PLR0917 - click passes each option as an argument
+    store_url: str,
+    client: str,
+    fmt: str,
+    open_only: bool,
+    locale: str,
+    timezone: str | None,
+    rules_file: Path | None,
 ) -> None:
-    """A client's risk register as CSV or JSON, to attach to a monthly meeting."""
+    """A client's risk register as CSV or JSON, to attach to a monthly meeting.
+
+    Column names stay English keys; statements, ratings and dates are in --locale.
+    """
     with _with_rules(store_url, rules_file) as (store, rules):
         rules.client(client)  # an unknown client is an error naming it
         portfolio = _portfolio(store, client=client)
+    zone = timezone or ("Asia/Shanghai" if locale == "zh_CN" else "UTC")
+    zone_info(zone, "--timezone")  # an unknown zone is an error naming the option
+    lang = language(locale)
     register = [r for r in portfolio.risks if not (open_only and r.status == "closed")]
     if fmt == "json":
-        click.echo(json.dumps(risks.register_rows(register), indent=2, ensure_ascii=False))
+        rows = risks.register_rows(register, lang, zone)
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        click.echo(risks.register_csv(register), nl=False)
+        click.echo(risks.register_csv(register, lang, zone), nl=False)
 
 
 DIAGRAMS: dict[str, TransitionTable] = {
