@@ -131,6 +131,7 @@ def test_sweep_fires_each_timer_once(demo_store: tuple[str, str], tmp_path: Path
 
 
 def test_agenda_lists_what_the_owner_has_due(demo_store: tuple[str, str]) -> None:
+    """Each obligation of li.wei, with the client named as the rules name it."""
     url, _ = demo_store
     result = CliRunner().invoke(
         cli,
@@ -148,7 +149,7 @@ def test_agenda_lists_what_the_owner_has_due(demo_store: tuple[str, str]) -> Non
     )
     assert result.exit_code == 0, result.output
     assert "This week:" in result.output
-    assert "Weekly status report for lotus" in result.output
+    assert "Weekly status report for Lotus Bank" in result.output  # its name, not its id
     nobody = CliRunner().invoke(
         cli, ["agenda", "--store", url, "--owner", "nobody", "--now", AT_END]
     )

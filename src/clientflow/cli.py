@@ -235,7 +235,7 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     if not lines:
         click.echo(
             lang.gettext("Nothing due for {owner} in the next {days} days.").format(
-                owner=owner, days=days
+                owner=rules.person_name(owner), days=days
             )
         )
     for line in lines:

@@ -61,6 +61,7 @@ from clientflow.core.instants import (
 )
 from clientflow.core.kinds import Description, Timer, WorkflowKind
 from clientflow.core.money import Money, decimal_of
+from clientflow.core.names import Names
 from clientflow.core.ratings import Rating
 from clientflow.core.records import Codec
 from clientflow.core.spans import MAX_WORKING_DAYS, BusinessSpan, WorkingDays
@@ -110,6 +111,7 @@ __all__ = [
     "JSONValue",
     "ManualClock",
     "Money",
+    "Names",
     "NotFound",
     "Parties",
     "PermissionDenied",

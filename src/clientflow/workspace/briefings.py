@@ -32,9 +32,11 @@ def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     )
     lines = []
     for issue in issues:
-        line = f"{issue.id} {issue.title} ({issue.priority})"
+        line = f"{issue.id} {issue.title}" + lang.aside(issue.priority)
         if issue.escalation is not None:
-            line += " " + lang.gettext(_ESCALATED).format(level=issue.escalation.level)
+            # "（P2）已升级至第 1 级": Chinese needs no space after the closing bracket
+            gap = " " if lang.locale == "en" else ""
+            line += gap + lang.gettext(_ESCALATED).format(level=issue.escalation.level)
         lines.append(line)
     return lines
 
