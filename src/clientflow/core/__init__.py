@@ -41,6 +41,7 @@ from clientflow.core.errors import (
     StoreTimeout,
     TransactionConflict,
     TransitionNotAllowed,
+    Translator,
     ValidationError,
 )
 from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
@@ -125,6 +126,7 @@ __all__ = [
     "TransactionConflict",
     "TransitionNotAllowed",
     "TransitionTable",
+    "Translator",
     "ValidationError",
     "WorkflowKind",
     "WorkingDays",
