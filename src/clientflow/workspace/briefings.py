@@ -50,7 +50,10 @@ def change_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     for change in sorted(loaded.values(), key=lambda c: c.id):
         if isinstance(change, changes.ChangeRequest):
             summary = changes.impact_summary(change, timezone, lang=lang)
-            lines.append(f"{change.id} {change.title}: {summary.cost}; {summary.schedule}")
+            then = "; " if lang.locale == "en" else "；"  # clauses, as each language joins them
+            lines.append(
+                f"{change.id} {change.title}{lang.colon}{summary.cost}{then}{summary.schedule}"
+            )
     return lines
 
 
