@@ -208,16 +208,21 @@ class Rules:
 
     def client_name(self, client_id: str) -> str:
         """The display name of a client (its id if the rules do not list it)."""
-        return self.names.client(client_id)
+        found = self.clients.get(client_id)
+        return client_id if found is None else found.name
 
     def project_name(self, project_id: str) -> str:
         """The display name of a project from its client's ``project_names`` (its id if
         none names it)."""  # noqa: D205, D209
-        return self.names.project(project_id)
+        for client in self.clients.values():
+            if project_id in client.project_names:
+                return client.project_names[project_id]
+        return project_id
 
     def person_name(self, person_id: str) -> str:
         """The name people read for a person in ``[people]`` (their id otherwise)."""
-        return self.names.person(person_id)
+        found = self.people.get(person_id)
+        return person_id if found is None or found.name is None else found.name
 
     def client(self, client_id: str) -> ClientRules:
         """The rules of one client; :class:`NotFound` names the clients the file has."""
