@@ -563,6 +563,17 @@ def _import_notifier(path: str) -> Notifier:
     return found
 
 
+def _reader_locale(args: list[str]) -> str | None:
+    """The ``--locale`` given on the command line, if it is one clientflow ships."""
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--locale" and i + 1 < len(args) else None
+        if arg.startswith("--locale="):
+            value = arg.partition("=")[2]
+        if value in LOCALES:
+            return value
+    return None
+
+
 def main() -> None:
     """Entry point of the ``clientflow`` console script."""
     args = sys.argv[1:]
@@ -580,5 +591,12 @@ def main() -> None:
     except ClientflowError as error:
         if debug:
             raise
-        click.echo(f"error: {error}", err=True)
+        reader = _reader_locale(args)
+        if reader is None:
+            click.echo(f"error: {error}", err=True)
+        else:  # the user asked for a language: tell them what went wrong in it
+            lang = language(reader)
+            click.echo(
+                lang.gettext("error: {problem}").format(problem=error.render(lang)), err=True
+            )
         sys.exit(1)

@@ -85,7 +85,13 @@ _FINAL = N_("nothing (final state)")
 _PERMISSION = N_("{actor} may not {action} (rule: {rule})")
 _NOT_FOUND = N_("no {kind} with id {id}")
 # The nouns of what is looked up by id, so "找不到问题 ISS-404" reads as Chinese.
-_NOUNS = (N_("issue"), N_("change request"), N_("risk"), N_("feedback item"))
+_NOUNS = (
+    N_("issue"),
+    N_("change request"),
+    N_("risk"),
+    N_("feedback item"),
+    N_("client in the rules"),
+)
 
 
 class ValidationError(ClientflowError):
