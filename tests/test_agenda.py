@@ -72,10 +72,10 @@ def test_a_report_within_its_grace_period_is_due_not_overdue() -> None:
         )
         clock.set(friday.add(hours=1))
         [report] = [e for e in _agenda(ws, "li.wei") if "status report" in e[2]]
-        assert report[1:] == (False, "Weekly status report for lotus [due]")
+        assert report[1:] == (False, "Weekly status report for Lotus Bank [due]")
         clock.set(friday.add(days=3, hours=-4))  # Monday 12:00: the grace has run out
         overdue = [e for e in _agenda(ws, "li.wei") if "status report" in e[2]]
-        assert (True, "Weekly status report for lotus [overdue]") in [e[1:] for e in overdue]
+        assert (True, "Weekly status report for Lotus Bank [overdue]") in [e[1:] for e in overdue]
 
 
 def test_risk_reviews_and_actions_reach_their_owners_agendas_in_their_language() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clientflow.cli import cli
+from clientflow.cli import cli, main
 from clientflow.core import NotFound
 from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
@@ -131,6 +131,7 @@ def test_sweep_fires_each_timer_once(demo_store: tuple[str, str], tmp_path: Path
 
 
 def test_agenda_lists_what_the_owner_has_due(demo_store: tuple[str, str]) -> None:
+    """Each obligation of li.wei, with the client named as the rules name it."""
     url, _ = demo_store
     result = CliRunner().invoke(
         cli,
@@ -148,7 +149,7 @@ def test_agenda_lists_what_the_owner_has_due(demo_store: tuple[str, str]) -> Non
     )
     assert result.exit_code == 0, result.output
     assert "This week:" in result.output
-    assert "Weekly status report for lotus" in result.output
+    assert "Weekly status report for Lotus Bank" in result.output  # its name, not its id
     nobody = CliRunner().invoke(
         cli, ["agenda", "--store", url, "--owner", "nobody", "--now", AT_END]
     )
@@ -472,3 +473,20 @@ def test_a_client_s_risk_register_exports_as_csv_and_json(demo_store: tuple[str,
     unknown = CliRunner().invoke(cli, ["risks", "--store", url, "--client", "nobody"])
     assert unknown.exit_code == 1
     assert isinstance(unknown.exception, NotFound)  # main() prints it as one line
+
+
+def test_an_error_is_told_in_the_language_the_user_asked_for(
+    demo_store: tuple[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`clientflow risks --locale zh_CN --client nobody` says 找不到 in Chinese; without
+    --locale the message stays the English one logs carry."""
+    url, _ = demo_store
+    for locale, expected in [
+        ("zh_CN", "错误：找不到规则中的客户 nobody"),
+        (None, "error: no client"),
+    ]:
+        argv = ["clientflow", "risks", "--store", url, "--client", "nobody"]
+        monkeypatch.setattr(sys, "argv", argv + (["--locale", locale] if locale else []))
+        with pytest.raises(SystemExit):
+            main()
+        assert capsys.readouterr().err.startswith(expected)

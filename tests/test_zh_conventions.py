@@ -4,6 +4,8 @@ no UTC, no ISO stamps, no ASCII punctuation between Chinese words (issue 24)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -138,3 +140,23 @@ def test_every_status_a_person_reads_has_words_in_each_language() -> None:
         states = {state.id for state in machine.states}
         assert set(words) == states
         assert all(re.search(r"[\u4e00-\u9fff]", zh.gettext(words[s])) for s in states)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_chinese_risk_register_follows_chinese_conventions(
+    demo_store: tuple[str, str], fmt: str
+) -> None:
+    """`clientflow risks --locale zh_CN`: English column keys, but review dates in Beijing
+    time and ratings and statements in Chinese, never Z stamps."""
+    url, _ = demo_store
+    done = CliRunner().invoke(
+        cli, ["risks", "--store", url, "--client", "lotus", "--format", fmt, "--locale", "zh_CN"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "（北京时间）" in done.output
+    assert "由于" in done.output
+    if fmt == "csv":  # the commas between cells are the format's, not prose: scan each cell
+        cells = [cell for row in csv.reader(io.StringIO(done.output)) for cell in row]
+        assert all(_offences(cell) == [] for cell in cells), [_offences(c) for c in cells]
+    else:
+        assert _offences(done.output) == []

@@ -236,7 +236,7 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     if not lines:
         click.echo(
             lang.gettext("Nothing due for {owner} in the next {days} days.").format(
-                owner=owner, days=days
+                owner=rules.person_name(owner), days=days
             )
         )
     for line in lines:
@@ -299,19 +299,39 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 @click.option("--open-only", is_flag=True, help="Leave out closed risks.")
+@_LOCALE
+@click.option(
+    "--timezone",
+    default=None,
+    help="The reader's time zone for review dates (default: Asia/Shanghai for zh_CN;"
+    " English keeps ISO stamps in UTC).",
+)
 @_RULES
-def risks_command(
-    store_url: str, client: str, fmt: str, open_only: bool, rules_file: Path | None
+def risks_command(  # noqa: PLR0917 - click passes each option as an argument
+    store_url: str,
+    client: str,
+    fmt: str,
+    open_only: bool,
+    locale: str,
+    timezone: str | None,
+    rules_file: Path | None,
 ) -> None:
-    """A client's risk register as CSV or JSON, to attach to a monthly meeting."""
+    """A client's risk register as CSV or JSON, to attach to a monthly meeting.
+
+    Column names stay English keys; statements, ratings and dates are in --locale.
+    """
     with _with_rules(store_url, rules_file) as (store, rules):
         rules.client(client)  # an unknown client is an error naming it
         portfolio = _portfolio(store, client=client)
+    zone = timezone or ("Asia/Shanghai" if locale == "zh_CN" else "UTC")
+    zone_info(zone, "--timezone")  # an unknown zone is an error naming the option
+    lang = language(locale)
     register = [r for r in portfolio.risks if not (open_only and r.status == "closed")]
     if fmt == "json":
-        click.echo(json.dumps(risks.register_rows(register), indent=2, ensure_ascii=False))
+        rows = risks.register_rows(register, lang, zone)
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        click.echo(risks.register_csv(register), nl=False)
+        click.echo(risks.register_csv(register, lang, zone), nl=False)
 
 
 DIAGRAMS: dict[str, TransitionTable] = {
@@ -579,6 +599,17 @@ def _import_notifier(path: str) -> Notifier:
     return found
 
 
+def _reader_locale(args: list[str]) -> str | None:
+    """The ``--locale`` given on the command line, if it is one clientflow ships."""
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--locale" and i + 1 < len(args) else None
+        if arg.startswith("--locale="):
+            value = arg.partition("=")[2]
+        if value in LOCALES:
+            return value
+    return None
+
+
 def main() -> None:
     """Entry point of the ``clientflow`` console script."""
     args = sys.argv[1:]
@@ -596,5 +627,12 @@ def main() -> None:
     except ClientflowError as error:
         if debug:
             raise
-        click.echo(f"error: {error}", err=True)
+        reader = _reader_locale(args)
+        if reader is None:
+            click.echo(f"error: {error}", err=True)
+        else:  # the user asked for a language: tell them what went wrong in it
+            lang = language(reader)
+            click.echo(
+                lang.gettext("error: {problem}").format(problem=error.render(lang)), err=True
+            )
         sys.exit(1)

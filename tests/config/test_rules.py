@@ -469,3 +469,34 @@ def test_other_business_time_takes_hours_and_wall_clock_windows_keep_days() -> N
         rules_from_dict(_sla_rules("8h", triage="1wd"))
     data = {**_sla_rules("8h"), "surveys": {"min_between": "30d"}}
     assert rules_from_dict(data).surveys.min_between == pendulum.duration(days=30)
+
+
+def test_people_and_projects_are_read_by_their_names_and_ids_stay_as_they_were() -> None:
+    """`name` of a client, `[clients.X.project_names]` and `[people.X] name` give the names
+    people read; anything the rules do not name reads as its id."""
+    data = demo_data()
+    data["clients"]["lotus"]["name"] = "明珠银行"
+    data["clients"]["lotus"]["project_names"] = {"lotus-app": "手机银行 App"}
+    data["people"]["li.wei"]["name"] = "李伟"
+    rules = rules_from_dict(data)
+    assert rules.client_name("lotus") == "明珠银行"
+    assert rules.project_name("lotus-app") == "手机银行 App"
+    assert rules.person_name("li.wei") == "李伟"
+    assert (
+        rules.client_name("x"),
+        rules.project_name("acme-shop"),
+        rules.person_name("chen.jie"),
+    ) == (
+        "x",
+        "acme-shop",
+        "chen.jie",
+    )
+    assert rules.client("lotus").projects == ("lotus-app",)  # old rules files stay valid
+
+
+def test_a_project_name_for_a_project_the_client_does_not_list_is_a_mistake() -> None:
+    """A typo in project_names would leave the id in every text: it is refused at its key."""
+    data = demo_data()
+    data["clients"]["lotus"]["project_names"] = {"lotus-ap": "手机银行 App"}
+    found = problems_of(data)
+    assert "did you mean 'lotus-app'" in found["clients.lotus.project_names.lotus-ap"]

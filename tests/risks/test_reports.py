@@ -10,12 +10,14 @@ import pendulum
 import clientflow
 from clientflow import ManualClock
 from clientflow.cadence import CommunicationPlan, Schedule, create_plan, weekly_report
+from clientflow.changes import Impact, Priority, Risk
 from clientflow.core import Money
 from clientflow.i18n import language
 from clientflow.reports import Portfolio, health, to_html, to_json, to_text
 from clientflow.risks import PlannedAction, client_lines
 from clientflow.workspace import Workspace
 from tests.risks.test_workspace import LI, START, rules_data
+from tests.test_zh_conventions import _offences
 
 AT = START.add(days=30)
 
@@ -132,8 +134,13 @@ def test_the_weekly_report_lists_only_risks_the_client_may_see() -> None:
 
 
 def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> None:
+    """Names from the rules, never ids, in headings and lines; Chinese conventions kept."""
     data = rules_data()
     data["clients"]["acme"]["locale"] = "zh_CN"
+    data["clients"]["acme"]["name"] = "明珠银行"
+    data["clients"]["acme"]["projects"] = ["data-migration"]
+    data["people"]["li.wei"]["name"] = "李伟"
+    data["clients"]["acme"]["project_names"] = {"data-migration": "手机银行 App"}
     ws = clientflow.open("memory://", data, clock=ManualClock(START))
     ws.plans.create("PLAN-acme", by=LI, client="acme", project="data-migration")
     anna = clientflow.Actor("anna", {"client"}, clients={"acme"})
@@ -151,12 +158,25 @@ def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> 
         owner="li.wei", category="vendor", cause="c", event="e", effect="f",
     )  # fmt: skip
     ws.risks.assess("RSK-1", by=LI, probability=3, impact=4)
+    ws.changes.request("CR-1", by=anna, project="data-migration", title="单点登录")
+    ws.changes.submit("CR-1", by=anna)
+    impact = Impact(
+        schedule_days=2, cost=Money("9000", "CNY"), effort_hours=16, risk=Risk.MEDIUM,
+        in_scope=False, priority=Priority.SHOULD,
+    )  # fmt: skip
+    ws.changes.assess("CR-1", by=LI, impact=impact)
+    ws.changes.request_approval("CR-1", by=LI)
     agenda = ws.plans.monthly_agenda("PLAN-acme", month=dt.date(2026, 10, 1)).splitlines()
-    assert agenda[0] == "月度会议：acme / data-migration，2026年10月"
-    assert "   - ACME-1 导出失败 (P2) 已升级至第 1 级" in agenda
+    assert agenda[0] == "月度会议：明珠银行 / 手机银行 App，2026年10月"
+    assert "   - ACME-1 导出失败（P2）已升级至第 1 级" in agenda
     assert "   - 供应商延期交付：高风险，应对计划制定中" in agenda
     assert "   - CSAT 100 %，NPS +100（1 份回答）" in agenda
     report = ws.plans.weekly_report("PLAN-acme", week_start=START)
+    assert report.startswith("周报：明珠银行 / 手机银行 App\n")
+    assert "（邮件，李伟）" in report  # next week's plan names its owner
     assert "风险与问题\n- 供应商延期交付：高风险，应对计划制定中\n" in report
+    assert _offences(report) == []
+    assert any(line.startswith("   - CR-1 单点登录：") for line in agenda), agenda
+    assert _offences("\n".join(agenda)) == []
     english = ws.plans.weekly_report("PLAN-acme", week_start=START, lang=language("en"))
     assert "- 供应商延期交付: high risk, response being planned" in english

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import attrs
 import pendulum
 import pytest
 
@@ -18,8 +19,10 @@ from clientflow.core import (
     WorkingDays,
     rebuild,
 )
+from clientflow.i18n import language
 from clientflow.risks import (
     EVENTS,
+    REGISTER_COLUMNS,
     ActionOverdue,
     CloseReason,
     HeatMap,
@@ -41,8 +44,10 @@ from clientflow.risks import (
     overdue_reviews,
     plan_response,
     register_csv,
+    register_rows,
     review,
     start_monitoring,
+    statement,
     top_risks,
     trigger,
     without_plan,
@@ -414,3 +419,35 @@ def test_cells_the_matrix_no_longer_has_are_counted_apart_not_dropped() -> None:
     grid = HeatMap.from_cells({"5x5": 2, "3x3": 1, "": 4, "junk": 1}, three)
     assert (grid.total, grid.unassessed, grid.off_scale) == (1, 4, 3)
     assert grid.count(3, 3) == 1
+
+
+def test_a_risk_statement_reads_in_chinese_word_order() -> None:
+    """由于…，可能…，进而导致…。: a Chinese sentence, not English around Chinese parts."""
+    risk = attrs.evolve(
+        assessed(),
+        cause="支付机构只有一名对接工程师",
+        event="接口联调晚于10月20日",
+        effect="上线日期顺延",
+    )
+    assert statement(risk, language("zh_CN")) == (
+        "由于支付机构只有一名对接工程师，可能接口联调晚于10月20日，进而导致上线日期顺延。"
+    )
+    assert statement(identified()) == (
+        "Because the vendor has one DBA for our account, the data export slips may happen,"
+        " which would push the cut-over past the freeze."
+    )
+
+
+def test_a_chinese_register_keeps_its_keys_and_speaks_chinese_in_its_cells() -> None:
+    """Columns stay English keys; the statement, rating and review date read as Chinese."""
+    risk = attrs.evolve(assessed(), cause="供应商只有一名DBA", event="导出延期", effect="切换推迟")
+    [row] = register_rows([risk], language("zh_CN"), "Asia/Shanghai")
+    assert tuple(row) == REGISTER_COLUMNS
+    assert (row["rating"], row["statement"]) == (
+        "严重",
+        "由于供应商只有一名DBA，可能导出延期，进而导致切换推迟。",
+    )
+    assert str(row["review_due"]).endswith("（北京时间）")
+    [english] = register_rows([risk])
+    assert english["rating"] == "critical"
+    assert str(english["review_due"]).endswith("Z") or "+00:00" in str(english["review_due"])

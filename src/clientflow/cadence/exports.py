@@ -12,7 +12,7 @@ import pendulum
 
 from clientflow.cadence.model import CommunicationPlan, Direction, ItemKind
 from clientflow.cadence.policy import Occurrence, Schedule, touchpoints_between
-from clientflow.core import to_utc, zone
+from clientflow.core import Names, to_utc, zone
 from clientflow.i18n import N_, Language, Templates, language
 
 __all__ = ["STATUS_WORDS", "AgendaEntry", "agenda", "monthly_agenda", "to_ical", "weekly_report"]
@@ -91,6 +91,7 @@ def weekly_report(
     lang: Language | None = None,
     risk_lines: Sequence[str] = (),
     templates: Templates | None = None,
+    names: Names | None = None,
 ) -> str:
     """A weekly report skeleton in the seeds' structure: completed this week, current
     state, next week's plan, risks and issues (本周完成 / 当前状态 / 下周计划 / 风险与问题).
@@ -99,10 +100,13 @@ def weekly_report(
     next week's schedule, in ``lang`` (English); the PM writes the rest. ``risk_lines``
     open the risks-and-issues section: the top risks the client may see, from
     :func:`clientflow.risks.client_lines` (cadence does not read the register itself).
-    The layout is the template ``weekly_report.txt.j2`` (a host may override it, see
+    ``names`` gives the client, project and people their display names (ids otherwise;
+    the template also gets ``client_id`` and ``project_id``). The layout is the template
+    ``weekly_report.txt.j2`` (a host may override it, see
     :class:`~clientflow.i18n.Templates`).
     """  # noqa: D205
     lang = lang or language("en")
+    names = names or Names()
     _ = lang.gettext
     start = to_utc(week_start, "week_start")
     end = start.add(days=7)
@@ -143,14 +147,19 @@ def weekly_report(
     return (templates or Templates()).render(
         "weekly_report.txt.j2",
         lang,
-        client=plan.client,
-        project=plan.project,
+        client=names.client(plan.client),
+        project=names.project(plan.project),
+        client_id=plan.client,
+        project_id=plan.project,
         week=lang.full_date(start.in_timezone(plan.timezone).date()),
         done=done,
         state=state,
         following=[
             _("{when} {item} ({channel}, {owner})").format(
-                when=local(o.at), item=i.label(), channel=channel(i.channel.value), owner=i.owner
+                when=local(o.at),
+                item=i.label(),
+                channel=channel(i.channel.value),
+                owner=names.person(i.owner),
             )
             for o, i in sorted(following, key=lambda p: p[0].at)
         ],
@@ -169,6 +178,7 @@ def monthly_agenda(
     risks: Sequence[str] = (),
     feedback: Sequence[str] = (),
     templates: Templates | None = None,
+    names: Names | None = None,
 ) -> str:
     """The agenda of the monthly client meeting (月度会议) for ``month`` (any day of it).
 
@@ -176,9 +186,11 @@ def monthly_agenda(
     client's time zone), last month in review (outbound contact kept and missed), and
     next month's communications. The other sections take finished lines the host (or
     ``ws.plans.monthly_agenda``) gathers from the other workflows. Rendered from the
-    template ``monthly_agenda.txt.j2`` in ``lang`` (English).
+    template ``monthly_agenda.txt.j2`` in ``lang`` (English); ``names`` as for
+    :func:`weekly_report`.
     """
     lang = lang or language("en")
+    names = names or Names()
     _ = lang.gettext
     zone = plan.timezone
     first = pendulum.datetime(month.year, month.month, 1, tz=zone)
@@ -216,8 +228,10 @@ def monthly_agenda(
     return (templates or Templates()).render(
         "monthly_agenda.txt.j2",
         lang,
-        client=plan.client,
-        project=plan.project,
+        client=names.client(plan.client),
+        project=names.project(plan.project),
+        client_id=plan.client,
+        project_id=plan.project,
         month=lang.month(month),
         meeting=lang.instant(meetings[0], zone) if meetings else "",
         review=review,

@@ -252,11 +252,33 @@ def _risks(data: Data, permissions: risks.RiskPermissions) -> risks.RiskPolicy:
     )
 
 
+def _project_names(
+    names: Mapping[str, str], projects: list[str], path: str, problems: Problems
+) -> dict[str, str]:
+    """Display names of a client's own projects; a name for a project it does not list
+    is a mistake (a typo would otherwise leave the id in every text)."""  # noqa: D205, D209
+    for project in names:
+        if project not in projects:
+            listed = ", ".join(projects) or "none"
+            problems.append(
+                ConfigProblem(
+                    f"{path}.project_names.{project}",
+                    f"not a project of this client{suggest(project, projects)};"
+                    f" its projects: {listed}",
+                )
+            )
+    return dict(names)
+
+
 def _person(person: str, data: Data) -> PersonRules:
     if data["timezone"] is not None:
         zone(data["timezone"])  # an unknown zone is refused here, at its key
     return PersonRules(
-        person, data["locale"], data["timezone"], check_ids(data["clients"], "clients")
+        person,
+        data["locale"],
+        data["timezone"],
+        check_ids(data["clients"], "clients"),
+        data["name"],
     )
 
 
@@ -381,6 +403,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
                 partial(check_ids, entry["contacts"], "contacts"),
                 entry["contacts"],
             ),
+            _project_names(entry["project_names"], entry["projects"], path, problems),
         )
     given_feedback, given_surveys = _section(data, "feedback"), _section(data, "surveys")
     feedback_policy = (

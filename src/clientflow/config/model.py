@@ -13,7 +13,16 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.changes import ApprovalPolicy
-from clientflow.core import Actor, BusinessCalendar, Codec, NotFound, Rule, WorkflowKind, to_utc
+from clientflow.core import (
+    Actor,
+    BusinessCalendar,
+    Codec,
+    Names,
+    NotFound,
+    Rule,
+    WorkflowKind,
+    to_utc,
+)
 from clientflow.escalation import (
     EscalationPolicy,
     IssueKind,
@@ -49,6 +58,8 @@ class ClientRules:
     baseline: changes.Baseline | None = None
     locale: str = "en"
     contacts: frozenset[str] = frozenset()
+    project_names: Mapping[str, str] = attrs.field(factory=dict)
+    """Display names of its projects by id (``[clients.X.project_names]``)."""
 
 
 @attrs.frozen
@@ -61,6 +72,8 @@ class PersonRules:
     locale: str = "en"
     timezone: str | None = None
     clients: frozenset[str] = frozenset()
+    name: str | None = None
+    """The name people read (``None``: the id)."""
 
 
 @attrs.frozen
@@ -183,6 +196,33 @@ class Rules:
         if known is None:
             return "en", "UTC"
         return known.locale, known.timezone or "UTC"
+
+    @property
+    def names(self) -> Names:
+        """What people call the clients, projects and people the rules name."""
+        return Names(
+            clients={c.id: c.name for c in self.clients.values()},
+            projects={p: n for c in self.clients.values() for p, n in c.project_names.items()},
+            people={p.id: p.name for p in self.people.values() if p.name is not None},
+        )
+
+    def client_name(self, client_id: str) -> str:
+        """The display name of a client (its id if the rules do not list it)."""
+        found = self.clients.get(client_id)
+        return client_id if found is None else found.name
+
+    def project_name(self, project_id: str) -> str:
+        """The display name of a project from its client's ``project_names`` (its id if
+        none names it)."""  # noqa: D205, D209
+        for client in self.clients.values():
+            if project_id in client.project_names:
+                return client.project_names[project_id]
+        return project_id
+
+    def person_name(self, person_id: str) -> str:
+        """The name people read for a person in ``[people]`` (their id otherwise)."""
+        found = self.people.get(person_id)
+        return person_id if found is None or found.name is None else found.name
 
     def client(self, client_id: str) -> ClientRules:
         """The rules of one client; :class:`NotFound` names the clients the file has."""

@@ -370,6 +370,13 @@ CLIENT = Table(
         "approval": Field(Text("Name of a policy in [approval].")),
         "plan": Field(Text("Name of a template in [plans].")),
         "projects": Field(_NAMES, default=[]),
+        "project_names": Field(
+            Tables(
+                Text('A project\'s display name in what people read, e.g. "手机银行 App".'),
+                "Display names of the client's projects by id (an id without one reads as itself).",
+            ),
+            default={},
+        ),
         "locale": Field(Choice(LOCALES, "The language the client reads notices in."), default="en"),
         "contacts": Field(
             Seq(
@@ -394,6 +401,7 @@ CLIENT = Table(
 
 PERSON = Table(
     {
+        "name": Field(Text('The name people read, e.g. "李伟" (default: the id).')),
         "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
         "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
         "clients": Field(

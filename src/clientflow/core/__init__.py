@@ -43,6 +43,7 @@ from clientflow.core.errors import (
     StoreTimeout,
     TransactionConflict,
     TransitionNotAllowed,
+    Translator,
     ValidationError,
 )
 from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
@@ -63,6 +64,7 @@ from clientflow.core.instants import (
 )
 from clientflow.core.kinds import Description, Timer, WorkflowKind
 from clientflow.core.money import Money, decimal_of
+from clientflow.core.names import Names
 from clientflow.core.ratings import Rating
 from clientflow.core.records import Codec
 from clientflow.core.spans import MAX_WORKING_DAYS, BusinessSpan, WorkingDays
@@ -113,6 +115,7 @@ __all__ = [
     "JSONValue",
     "ManualClock",
     "Money",
+    "Names",
     "NotFound",
     "Parties",
     "PermissionDenied",
@@ -127,6 +130,7 @@ __all__ = [
     "TransactionConflict",
     "TransitionNotAllowed",
     "TransitionTable",
+    "Translator",
     "ValidationError",
     "WorkflowKind",
     "WorkingDays",

@@ -1,12 +1,17 @@
 """The one error hierarchy every clientflow call raises from.
 
 Each error keeps its facts as attributes (for hosts that map them to HTTP codes or UI
-messages) and renders a message that says what was wrong and what is allowed.
+messages) and renders a message that says what was wrong and what is allowed: in English
+as ``str(error)`` (for logs), and in a reader's language with ``error.render(lang)``.
+
+core sits below the catalogues, so it only marks its sentences (``N_``) and takes any
+:class:`Translator` (``clientflow.i18n.Language`` is one); no global state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 __all__ = [
     "AlreadyExists",
@@ -24,16 +29,71 @@ __all__ = [
     "StoreTimeout",
     "TransactionConflict",
     "TransitionNotAllowed",
+    "Translator",
     "ValidationError",
     "shown",
 ]
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name, so pybabel extracts it
+    """Mark ``message`` for the catalogues; it is translated when an error is rendered."""
+    return message
+
+
+class Translator(Protocol):
+    """What rendering an error for a reader needs: a language's sentences and lists.
+
+    ``clientflow.i18n.language("zh_CN")`` is one; a host may bring its own.
+    """
+
+    def gettext(self, message: str) -> str:
+        """``message`` in the reader's language."""
+        ...  # pragma: no cover - a Protocol
+
+    def items(self, parts: Iterable[str]) -> str:
+        """Items of a list as the language joins them ("a, b", "甲、乙")."""
+        ...  # pragma: no cover - a Protocol
+
+
 class ClientflowError(Exception):
     """Root of every error clientflow raises on purpose.
 
-    Catch this to handle any rejected command or bad input in one place.
+    Catch this to handle any rejected command or bad input in one place. ``str(error)``
+    is English, for logs; :meth:`render` is the text to show a user.
     """
+
+    def render(self, lang: Translator) -> str:
+        """The error in the reader's language.
+
+        Permission, state, not-found and validation errors have their own sentences;
+        others (store and configuration problems, meant for operators) stay English.
+        """
+        del lang  # the English message is the text of errors without a sentence of their own
+        return str(self)
+
+
+def _word(lang: Translator, code: str, words: Mapping[str, str] | None = None) -> str:
+    """A code (a state, a command, a noun) as the reader's word when the catalogue has
+    one (``waiting_on_client`` -> "waiting on the client" -> "等待客户回复"), else as is."""  # noqa: D205, D209
+    message = (words or {}).get(code, code.replace("_", " "))
+    return lang.gettext(message)
+
+
+_VALIDATION = N_("{field}: expected {expected}, got {got}")
+_VALIDATION_NOTHING = N_("{field}: expected {expected}")
+_ONE_OF = N_("one of {choices}")
+_TRANSITION = N_("cannot '{event}' in state '{state}'; allowed: {allowed}")
+_FINAL = N_("nothing (final state)")
+_PERMISSION = N_("{actor} may not {action} (rule: {rule})")
+_NOT_FOUND = N_("no {kind} with id {id}")
+# The nouns of what is looked up by id, so "找不到问题 ISS-404" reads as Chinese.
+_NOUNS = (
+    N_("issue"),
+    N_("change request"),
+    N_("risk"),
+    N_("feedback item"),
+    N_("client in the rules"),
+)
 
 
 class ValidationError(ClientflowError):
@@ -47,12 +107,39 @@ class ValidationError(ClientflowError):
     'score: expected an integer from 1 to 5, got 7'
     """
 
-    def __init__(self, field: str, expected: str, *, got: object = None) -> None:
+    def __init__(
+        self, field: str, expected: str, *, got: object = None, choices: Sequence[str] = ()
+    ) -> None:
         self.field = field
         self.expected = expected
         self.got = got
+        self.choices = tuple(choices)
         suffix = "" if got is None else f", got {shown(got)}"
         super().__init__(f"{field}: expected {expected}{suffix}")
+
+    @classmethod
+    def one_of(cls, field: str, choices: Sequence[str], *, got: object = None) -> ValidationError:
+        """A value outside a fixed set: ``expected`` reads "one of a, b, c", and
+        :meth:`render` lists ``choices`` as the reader's language does.
+
+        >>> str(ValidationError.one_of("priority", ["P1", "P2", "P3"], got="P9"))
+        "priority: expected one of P1, P2, P3, got 'P9'"
+        """  # noqa: D205
+        return cls(field, f"one of {', '.join(choices)}", got=got, choices=choices)
+
+    def render(self, lang: Translator) -> str:
+        """``字段 priority 应为 P1、P2、P3 之一，收到 'P9'``; ``expected`` given as free
+        English text (not ``choices``) stays English."""  # noqa: D205, D209
+        expected = (
+            lang.gettext(_ONE_OF).format(choices=lang.items(self.choices))
+            if self.choices
+            else self.expected
+        )
+        if self.got is None:
+            return lang.gettext(_VALIDATION_NOTHING).format(field=self.field, expected=expected)
+        return lang.gettext(_VALIDATION).format(
+            field=self.field, expected=expected, got=shown(self.got)
+        )
 
 
 class TransitionNotAllowed(ClientflowError):
@@ -69,6 +156,21 @@ class TransitionNotAllowed(ClientflowError):
         shown = ", ".join(repr(name) for name in self.allowed) or "nothing (final state)"
         super().__init__(f"cannot {event!r} in state {state!r}; allowed: {shown}")
 
+    def render(self, lang: Translator, words: Mapping[str, str] | None = None) -> str:
+        """The refusal with the state and commands as the reader's words; ``words`` maps
+        codes to message ids where a code is not its own (a workflow's ``STATUS_WORDS``).
+        """  # noqa: D205
+        allowed = (
+            lang.items(_word(lang, name, words) for name in self.allowed)
+            if self.allowed
+            else lang.gettext(_FINAL)
+        )
+        return lang.gettext(_TRANSITION).format(
+            event=_word(lang, self.event, words),
+            state=_word(lang, self.state, words),
+            allowed=allowed,
+        )
+
 
 class PermissionDenied(ClientflowError):
     """An actor is not allowed to do something; ``rule`` is the rule that failed.
@@ -82,6 +184,13 @@ class PermissionDenied(ClientflowError):
         self.action = action
         self.rule = rule
         super().__init__(f"{actor} may not {action}: rule {rule!r} failed")
+
+    def render(self, lang: Translator) -> str:
+        """``li.wei 无权 approve change CR-1（规则：is not the requester）``: the action
+        and rule are written in English by the workflows and stay so."""  # noqa: D205, D209
+        return lang.gettext(_PERMISSION).format(
+            actor=self.actor, action=self.action, rule=self.rule
+        )
 
 
 class ConcurrencyError(ClientflowError):
@@ -270,6 +379,10 @@ class NotFound(ClientflowError):
         self.kind = kind
         self.key = key
         super().__init__(f"no {kind} with id {key!r}")
+
+    def render(self, lang: Translator) -> str:
+        """``找不到问题 ISS-404``: the noun as the reader's word where the catalogue has it."""
+        return lang.gettext(_NOT_FOUND).format(kind=_word(lang, self.kind), id=self.key)
 
 
 class ConfigProblem:

@@ -55,6 +55,7 @@ from clientflow.escalation.kind import KIND_NAME, kind
 from clientflow.escalation.machine import OPEN_STATES, TABLE, IssueMachine
 from clientflow.escalation.model import (
     CLIENT_PAUSES_ALL,
+    COMMAND_WORDS,
     METRIC_WORDS,
     METRICS,
     STATUS_WORDS,
@@ -84,6 +85,7 @@ from clientflow.escalation.policy import (
 
 __all__ = [
     "CLIENT_PAUSES_ALL",
+    "COMMAND_WORDS",
     "EVENTS",
     "KIND_NAME",
     "METRICS",

@@ -14,6 +14,7 @@ from clientflow.i18n import N_
 
 __all__ = [
     "CLIENT_PAUSES_ALL",
+    "COMMAND_WORDS",
     "METRICS",
     "METRIC_WORDS",
     "STATUS_WORDS",
@@ -60,6 +61,25 @@ STATUS_WORDS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Each issue status (a state of the machine) as a message id, for what people read."""
+
+COMMAND_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "acknowledge": N_("acknowledge"),
+        "investigate": N_("investigate"),
+        "propose": N_("propose a solution"),
+        "reject_solution": N_("reject the solution"),
+        "wait_on_client": N_("wait on the client"),
+        "client_replied": N_("record the client's reply"),
+        "resolve": N_("resolve"),
+        "reopen": N_("reopen"),
+        "close": N_("close"),
+        "update": N_("update"),
+        "escalate": N_("escalate"),
+        "acknowledge_escalation": N_("acknowledge the escalation"),
+    }
+)
+"""Each issue command (an event of the machine, and the escalation commands) as a
+message id, for errors a person reads (:meth:`TransitionNotAllowed.render`)."""
 
 
 class ClockState(enum.Enum):
@@ -191,8 +211,8 @@ class SlaTerms:
         for target in self.targets:
             if target.priority == priority:
                 return target
-        known = ", ".join(t.priority for t in self.targets)
-        raise ValidationError(f"sla.{self.policy}.priority", f"one of {known}", got=priority)
+        known = [t.priority for t in self.targets]
+        raise ValidationError.one_of(f"sla.{self.policy}.priority", known, got=priority)
 
 
 @attrs.frozen

@@ -79,7 +79,7 @@ def owner_agenda(
                     entry.client,
                     _("{item} for {client} [{status}]").format(
                         item=entry.title,
-                        client=entry.client,
+                        client=rules.client_name(entry.client),
                         status=_(cadence.STATUS_WORDS.get(entry.status, entry.status)),
                     ),
                 )
@@ -124,7 +124,7 @@ def owner_agenda(
                     item.client,
                     _("feedback {id} from {client}: {status} step due").format(
                         id=item.id,
-                        client=item.client,
+                        client=rules.client_name(item.client),
                         status=_(FEEDBACK_STATUS_WORDS.get(item.status, item.status)),
                     ),
                 )

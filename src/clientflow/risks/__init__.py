@@ -58,6 +58,7 @@ from clientflow.risks.register import (
     overdue_reviews,
     register_csv,
     register_rows,
+    statement,
     top_risks,
     without_plan,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "register_rows",
     "review",
     "start_monitoring",
+    "statement",
     "top_risks",
     "trigger",
     "without_plan",

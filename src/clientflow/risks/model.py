@@ -287,7 +287,8 @@ class Risk:
 
     @property
     def statement(self) -> str:
-        """The cause -> event -> effect statement in one sentence."""
+        """The cause -> event -> effect statement in one English sentence (for logs; a
+        reader's language: :func:`clientflow.risks.statement`)."""  # noqa: D205, D209
         return f"Because {self.cause}, {self.event} may happen, which would {self.effect}."
 
     def open_actions(self) -> tuple[Action, ...]:

@@ -20,6 +20,7 @@ __all__ = [
     "overdue_reviews",
     "register_csv",
     "register_rows",
+    "statement",
     "top_risks",
     "without_plan",
 ]
@@ -165,12 +166,39 @@ REGISTER_COLUMNS = (
 """The register's columns, in export order (stable keys, never translated)."""
 
 
-def _iso(value: pendulum.DateTime | None) -> str:
-    return "" if value is None else value.to_iso8601_string()
+STATEMENT = N_("Because {cause}, {event} may happen, which would {effect}.")
+"""The cause -> event -> effect sentence; each language puts the parts in its own order."""
 
 
-def register_rows(risks: Iterable[Risk]) -> list[dict[str, str | int | bool | None]]:
-    """One plain row per risk with :data:`REGISTER_COLUMNS` as keys (JSON-ready)."""
+def statement(risk: Risk, lang: Language | None = None) -> str:
+    """The risk's cause -> event -> effect in one sentence of ``lang`` (English):
+    "由于{cause}，可能{event}，进而导致{effect}。" in Chinese."""  # noqa: D205, D209
+    lang = lang or language("en")
+    return lang.gettext(STATEMENT).format(cause=risk.cause, event=risk.event, effect=risk.effect)
+
+
+def register_rows(
+    risks: Iterable[Risk], lang: Language | None = None, timezone: str = "UTC"
+) -> list[dict[str, str | int | bool | None]]:
+    """One plain row per risk with :data:`REGISTER_COLUMNS` as keys (JSON-ready).
+
+    The keys never change; in ``lang`` other than English the statement, ratings and
+    strategy are words of that language and instants are written in ``timezone`` as its
+    readers write them (English keeps the codes and ISO stamps scripts parse).
+    """
+    lang = lang or language("en")
+    plain = lang.locale == "en"
+
+    def when(value: pendulum.DateTime | None) -> str | None:
+        if value is None:
+            return None
+        return value.to_iso8601_string() if plain else lang.instant(value, timezone)
+
+    def rated(rating: Rating | None) -> str | None:
+        if rating is None:
+            return None
+        return rating.value if plain else lang.gettext(RATING_WORDS[rating])
+
     rows: list[dict[str, str | int | bool | None]] = []
     for risk in sorted(risks, key=lambda r: r.id):
         current, plan, residual = risk.current, risk.plan, risk.residual
@@ -185,11 +213,11 @@ def register_rows(risks: Iterable[Risk]) -> list[dict[str, str | int | bool | No
                 "category": risk.category,
                 "owner": risk.owner,
                 "status": risk.status,
-                "statement": risk.statement,
+                "statement": statement(risk, lang),
                 "probability": None if current is None else current.probability,
                 "impact": None if current is None else current.impact,
                 "score": None if current is None else current.score,
-                "rating": None if current is None else current.rating.value,
+                "rating": rated(None if current is None else current.rating),
                 "likelihood": None
                 if current is None or current.likelihood is None
                 else str(current.likelihood),
@@ -197,13 +225,17 @@ def register_rows(risks: Iterable[Risk]) -> list[dict[str, str | int | bool | No
                 "exposure": None if exposure is None else str(exposure.amount),
                 "currency": None if cost is None else cost.currency,
                 "schedule_days": None if current is None else current.schedule_days,
-                "strategy": None if plan is None else plan.strategy.value,
+                "strategy": None
+                if plan is None
+                else plan.strategy.value
+                if plain
+                else lang.gettext(STRATEGY_WORDS[plan.strategy]),
                 "open_actions": len(risk.open_actions()),
                 "trigger": None if plan is None else plan.trigger,
                 "contingency": None if plan is None else plan.contingency,
-                "residual_rating": None if residual is None else residual.rating.value,
-                "review_due": _iso(risk.review_due) or None,
-                "last_reviewed": _iso(risk.last_reviewed) or None,
+                "residual_rating": rated(None if residual is None else residual.rating),
+                "review_due": when(risk.review_due),
+                "last_reviewed": when(risk.last_reviewed),
                 "issues": " ".join(risk.issues),
                 "client_visible": risk.client_visible,
             }
@@ -227,8 +259,10 @@ def _cell(value: str | int | bool | None) -> str:
     return text
 
 
-def register_csv(risks: Iterable[Risk]) -> str:
+def register_csv(risks: Iterable[Risk], lang: Language | None = None, timezone: str = "UTC") -> str:
     """The register as CSV (RFC 4180, header row of :data:`REGISTER_COLUMNS`).
+
+    Cells are as :func:`register_rows` writes them for ``lang`` in ``timezone``.
 
     Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is quoted
     with a leading apostrophe, so an exported register is safe to open.
@@ -236,7 +270,7 @@ def register_csv(risks: Iterable[Risk]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REGISTER_COLUMNS)
-    for row in register_rows(risks):
+    for row in register_rows(risks, lang, timezone):
         writer.writerow([_cell(row[column]) for column in REGISTER_COLUMNS])
     return out.getvalue()
 

@@ -32,9 +32,11 @@ def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     )
     lines = []
     for issue in issues:
-        line = f"{issue.id} {issue.title} ({issue.priority})"
+        line = f"{issue.id} {issue.title}" + lang.aside(issue.priority)
         if issue.escalation is not None:
-            line += " " + lang.gettext(_ESCALATED).format(level=issue.escalation.level)
+            # "（P2）已升级至第 1 级": Chinese needs no space after the closing bracket
+            gap = " " if lang.locale == "en" else ""
+            line += gap + lang.gettext(_ESCALATED).format(level=issue.escalation.level)
         lines.append(line)
     return lines
 
@@ -48,7 +50,10 @@ def change_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     for change in sorted(loaded.values(), key=lambda c: c.id):
         if isinstance(change, changes.ChangeRequest):
             summary = changes.impact_summary(change, timezone, lang=lang)
-            lines.append(f"{change.id} {change.title}: {summary.cost}; {summary.schedule}")
+            then = "; " if lang.locale == "en" else "；"  # clauses, as each language joins them
+            lines.append(
+                f"{change.id} {change.title}{lang.colon}{summary.cost}{then}{summary.schedule}"
+            )
     return lines
 
 

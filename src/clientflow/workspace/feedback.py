@@ -353,6 +353,7 @@ class PlanService(Service[CommunicationPlan]):
             lang=reader,
             risk_lines=briefings.risk_lines(self._workspace, plan.client, reader),
             templates=templates,
+            names=self._workspace.rules.names,
         )
 
     def monthly_agenda(
@@ -383,6 +384,7 @@ class PlanService(Service[CommunicationPlan]):
                 ws, client, to_utc(first.subtract(months=1)), to_utc(first), reader
             ),
             templates=templates,
+            names=ws.rules.names,
         )
 
     def create(
