@@ -6,6 +6,7 @@ import attrs
 import pendulum
 import pytest
 
+import clientflow
 from clientflow import Actor, PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.changes import (
     EVENTS,
@@ -29,12 +30,14 @@ from clientflow.changes import (
     cast_vote,
     defer,
     escalate_overdue,
+    impact_summary,
     request_approval,
     request_change,
     send_back,
     submit,
 )
 from clientflow.core import rebuild
+from clientflow.i18n import language
 from tests.changes.fixtures import (
     ANNA,
     CALENDAR,
@@ -442,6 +445,61 @@ class TestRequesterInAnApproverGroup:
     def test_a_requester_outside_the_group_is_not_listed(self) -> None:
         tally = self._round(ApproverGroup("pms", actors={"pm2", "pm3"}), QuorumBase.WHOLE)
         assert tally.excluded == ()
+
+
+PAIR = {"pm": ("anna", "wang.fang")}  # anna requests; wang.fang is the other PM
+
+
+class TestAGroupThatShrinks:
+    """A two-person ``all`` group whose one member requests the change (issue 25)."""
+
+    def _request(self, group: ApproverGroup) -> ChangeRequest:
+        return request_approval(
+            assessed(), one_group(group), directory=PAIR, actor=PM1, now=NOW.add(hours=1)
+        ).aggregate
+
+    def test_the_status_says_who_really_approves_and_who_was_left_out(self) -> None:
+        """The route keeps working with one approver, and says so, in both languages."""
+        change = self._request(ApproverGroup("pms", roles={"pm"}, mode=Mode.ALL))
+        english = impact_summary(change, "Asia/Shanghai").status
+        assert "pms: 1 approval needed from wang.fang; anna (requested the change) left out." in (
+            english
+        )
+        chinese = impact_summary(change, "Asia/Shanghai", lang=language("zh_CN")).status
+        assert "pms：需要 1 人批准：wang.fang；申请人 anna 已排除。" in chinese
+
+    def test_a_minimum_of_distinct_approvers_refuses_the_route_naming_the_group(self) -> None:
+        """With min_approvers = 2 the same route is refused, naming the group and the way
+        out; the change stays assessed."""
+        before = assessed()
+        with pytest.raises(ValidationError) as refused:
+            request_approval(
+                before,
+                one_group(ApproverGroup("pms", roles={"pm"}, mode=Mode.ALL, min_approvers=2)),
+                directory=PAIR,
+                actor=PM1,
+                now=NOW.add(hours=1),
+            )
+        message = str(refused.value)
+        assert refused.value.field == "approvers.pms.min_approvers"
+        assert "at least 2 distinct approvers once anna" in message
+        assert "delegate or a substitute" in message
+        assert "got '1 (wang.fang)'" in message
+        assert before.status == "assessed"
+
+    def test_min_approvers_is_a_rules_key_checked_at_load(self) -> None:
+        """It comes from the rules file, and a nonsense value is named at its key."""
+        from clientflow.config import rules_from_dict  # noqa: PLC0415
+        from tests.config.test_rules import demo_data  # noqa: PLC0415
+
+        data = demo_data()
+        group = data["approval"]["default"]["routes"][-1]["stages"][0][0]
+        group["min_approvers"] = 2
+        built = rules_from_dict(data).approval["default"].routes[-1].stages[0][0]
+        assert built.min_approvers == 2
+        group["min_approvers"] = 0
+        with pytest.raises(clientflow.ConfigError, match=r"min_approvers"):
+            rules_from_dict(data)
 
 
 class TestOnlyWhatThePolicyNeeds:

@@ -119,6 +119,9 @@ class ApproverGroup:
 
     ``quorum`` is used by :attr:`Mode.QUORUM`, ``percent`` (1-100, rounded up) by
     :attr:`Mode.PERCENT`; ``comment`` says when a vote must carry a comment.
+    ``min_approvers`` is how many distinct approvers the group must keep once the
+    requester is left out: a two-person ``all`` group whose one member requested the
+    change would otherwise approve with the other's single vote.
     """
 
     name: str
@@ -128,9 +131,18 @@ class ApproverGroup:
     quorum: int = 1
     percent: int = 50
     comment: CommentRule = CommentRule.NEVER
+    min_approvers: int = 1
 
     def __attrs_post_init__(self) -> None:
         where = f"approvers.{self.name}"
+        if (
+            isinstance(self.min_approvers, bool)
+            or not isinstance(self.min_approvers, int)
+            or (self.min_approvers < 1)
+        ):
+            raise ValidationError(
+                f"{where}.min_approvers", "an integer >= 1", got=self.min_approvers
+            )
         if not self.name:
             raise ValidationError("approvers.name", "a non-empty group name")
         if not self.roles and not self.actors:
@@ -160,6 +172,15 @@ class ApproverGroup:
         if not eligible:
             raise ValidationError(
                 where, "at least one approver other than the requester", got=sorted(self.roles)
+            )
+        if len(eligible) < self.min_approvers:
+            left = ", ".join(sorted(eligible))
+            raise ValidationError(
+                f"{where}.min_approvers",
+                f"at least {self.min_approvers} distinct approvers once {requester}, who"
+                " requested the change, is left out; name a delegate or a substitute"
+                f" (delegations, or actors in the group) so it has enough",
+                got=f"{len(eligible)} ({left})",
             )
         count = len(eligible) if base is QuorumBase.REMAINING else len(members)
         needed = {

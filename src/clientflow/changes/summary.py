@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from clientflow.changes.model import ChangeRequest, Impact, Outcome, Priority
+from clientflow.changes.model import ChangeRequest, GroupTally, Impact, Outcome, Priority
 from clientflow.i18n import N_, RATING_WORDS, Language, Templates, language
 
 __all__ = ["ImpactSummary", "impact_summary"]
@@ -37,6 +37,26 @@ def _days(days: int, lang: Language) -> str:
     ).format(n=-days)
 
 
+def _effective(group: GroupTally, lang: Language) -> str:
+    """Who a group really is once someone was left out ("" when nobody was)."""
+    if not group.excluded:
+        return ""
+    _ = lang.gettext
+    left_out = lang.items(
+        _("{who} (requested the change)").format(who=who) for who, _reason in group.excluded
+    )
+    return lang.ngettext(
+        "{group}: {needed} approval needed from {who}; {left_out} left out.",
+        "{group}: {needed} approvals needed from {who}; {left_out} left out.",
+        group.needed,
+    ).format(
+        group=group.name,
+        needed=group.needed,
+        who=lang.items(sorted(group.eligible)),
+        left_out=left_out,
+    )
+
+
 def _status(change: ChangeRequest, tz: str, lang: Language) -> str:
     _ = lang.gettext
     status, current = change.status, change.round
@@ -49,10 +69,13 @@ def _status(change: ChangeRequest, tz: str, lang: Language) -> str:
                 when = when.split(" ", 1)[1]
             due = _("; decision due {when}").format(when=when)
         if len(current.stages) > 1:
-            return _(
+            text = _(
                 "Awaiting approval (stage {stage} of {stages}, waiting for {who}{due})."
             ).format(stage=current.stage + 1, stages=len(current.stages), who=waiting, due=due)
-        return _("Awaiting approval (waiting for {who}{due}).").format(who=waiting, due=due)
+        else:
+            text = _("Awaiting approval (waiting for {who}{due}).").format(who=waiting, due=due)
+        groups = [_effective(group, lang) for group in current.current]
+        return " ".join([text, *(g for g in groups if g)])
     if status == "approved":
         if current is None:
             return _("Approved automatically as a standard change; implementation is planned.")

@@ -155,6 +155,7 @@ def _group(data: Data) -> changes.ApproverGroup:
         quorum=data["quorum"],
         percent=data["percent"],
         comment=changes.CommentRule(data["comment"]),
+        min_approvers=data["min_approvers"],
     )
 
 

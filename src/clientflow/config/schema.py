@@ -165,6 +165,14 @@ GROUP = Table(
         "quorum": Field(Integer(minimum=1), default=1),
         "percent": Field(Integer(minimum=1, maximum=100), default=50),
         "comment": Field(Choice(_values(changes.CommentRule)), default="never"),
+        "min_approvers": Field(
+            Integer(
+                "Distinct approvers the group must keep once the requester is left out;"
+                " fewer refuses the route, naming the group (default 1).",
+                minimum=1,
+            ),
+            default=1,
+        ),
     }
 )
 
