@@ -154,7 +154,8 @@ def demo(store_url: str | None, locale: str) -> None:
 
 @cli.command()
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
-def check(rules_file: Path) -> None:
+@_NOW
+def check(rules_file: Path, now: str | None) -> None:
     """Validate RULES_FILE; every problem is listed with its key path."""
     rules = load_rules(rules_file)
     sla = len(rules.sla.policies) if rules.sla else 0
@@ -163,6 +164,8 @@ def check(rules_file: Path) -> None:
         f"{len(rules.escalation)} escalation policies, {len(rules.approval)} approval "
         f"policies, {len(rules.plans)} plans, {len(rules.clients)} clients)"
     )
+    for warning in rules.calendar_warnings(_now(now)):
+        click.echo(f"warning: {warning}")
 
 
 @cli.command()

@@ -92,6 +92,12 @@ def _sections(source: str) -> dict[str, object]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def calendar_years(years: tuple[int, ...]) -> str:
+    """``(2027,)`` as "2027", ``(2027, 2028)`` as "2027 and 2028"."""
+    words = [str(year) for year in years]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _no_follow_up(contact: str) -> bool:
     return False
 
@@ -239,6 +245,31 @@ class Rules:
         if "default" in self.calendars:
             return "default"
         raise NotFound("client in the rules (and no 'default' calendar)", client_id)
+
+    def calendar_gaps(
+        self, at: dt.datetime, *, months: int = 12
+    ) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """The calendars whose make-up working days are not published yet for a year
+        within ``months`` of ``at``, with those years: deadlines then would treat every
+        weekend as rest. Add the dates by hand (``extra_working``) until the data comes.
+        """  # noqa: D205
+        start = to_utc(at, "at").date()
+        end = to_utc(at, "at").add(months=months).date()
+        found = []
+        for name, calendar in sorted(self.calendars.items()):
+            years = calendar.unpublished_years(start, end)
+            if years:
+                found.append((name, years))
+        return tuple(found)
+
+    def calendar_warnings(self, at: dt.datetime, *, months: int = 12) -> tuple[str, ...]:
+        """:meth:`calendar_gaps` as sentences for ``clientflow check`` and the logs."""
+        return tuple(
+            f"calendars.{name}: the make-up working days of {calendar_years(years)} are not"
+            " published in the holidays package yet: until they are, every weekend then"
+            f" counts as rest; add them by hand under [calendars.{name}] extra_working"
+            for name, years in self.calendar_gaps(at, months=months)
+        )
 
     def calendar_for(self, client_id: str) -> BusinessCalendar:
         """The calendar of a client (see :meth:`calendar_name`)."""

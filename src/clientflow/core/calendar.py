@@ -423,6 +423,32 @@ class BusinessCalendar:
             raise ValidationError(field, "a date or an aware datetime", got=value)
         return value
 
+    def unpublished_years(self, start: dt.date, end: dt.date) -> tuple[int, ...]:
+        """Years from ``start`` to ``end`` for which the country's make-up working days
+        (调休) are not published in the ``holidays`` package yet.
+
+        Countries that move weekends to working days (China) publish them a year at a
+        time; until then every weekend of the year counts as rest. A country whose data
+        has no make-up days near these years does not use them (nothing to wait for),
+        and a year with make-up days added by hand (``extra_working`` on a weekend)
+        counts as known.
+
+        >>> cn = BusinessCalendar("Asia/Shanghai", country="CN")
+        >>> cn.unpublished_years(dt.date(2026, 1, 1), dt.date(2030, 12, 31))[:2]
+        (2027, 2028)
+        >>> BusinessCalendar("Europe/London", country="GB").unpublished_years(
+        ...     dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+        ()
+        """  # noqa: D205
+        if self.country is None or end < start:
+            return ()
+        years = range(start.year - 3, end.year + 1)
+        known = {day.year for day in self._holidays(self.country, years).weekend_workdays}
+        known |= {day.year for day in self.extra_working if day.weekday() >= 5}
+        if not known:
+            return ()  # this country does not work on weekends in exchange for holidays
+        return tuple(year for year in range(start.year, end.year + 1) if year not in known)
+
     # -- expansion --------------------------------------------------------------------
 
     def _step_working_day(self, day: dt.date, step: int) -> dt.date:

@@ -143,6 +143,9 @@ class ClientHealth:
     """Open risks whose review is overdue, the longest overdue first."""
     serious_unplanned: bool = False
     """Whether a high or critical risk has no response plan."""
+    calendar_gaps: tuple[int, ...] = ()
+    """Years within the next 12 months whose make-up working days the client's calendar
+    does not know yet (not published in the holidays package, none added by hand)."""
 
     @property
     def sla_compliance(self) -> float | None:
@@ -357,6 +360,9 @@ def health(
                 serious_unplanned=any(
                     risk.rating is not None and risk.rating.rank >= risks.Rating.HIGH.rank
                     for risk in unplanned
+                ),
+                calendar_gaps=rules.calendar_for(client).unpublished_years(
+                    now.date(), now.add(months=12).date()
                 ),
             )
         )

@@ -136,6 +136,13 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
             ).format(wait=wait, target=target)
         )
     found += _risk_findings(row, lang)
+    if row.calendar_gaps:
+        found.append(
+            _(
+                "the calendar does not know the make-up working days of {years} yet (not"
+                " published): deadlines then count every weekend as rest"
+            ).format(years=lang.items(str(year) for year in row.calendar_gaps))
+        )
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +48,9 @@ from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
 from clientflow.workspace.risks import RiskService
+
+_LOG = logging.getLogger("clientflow.config")
+"""Where a workspace says what its rules lack (calendars whose data runs out)."""
 
 __all__ = ["ClientOverview", "DeliverySettings", "RulesSource", "Workspace", "open_workspace"]
 
@@ -366,4 +370,6 @@ def open_workspace(
         if owned:
             store.close()
         raise
+    for warning in found.calendar_warnings((clock or SystemClock()).now()):
+        _LOG.warning("%s", warning)
     return Workspace(store, found, revision, clock=clock, notifier=notifier, delivery=delivery)
