@@ -181,7 +181,10 @@ def apply(plan: CommunicationPlan | None, event: DomainEvent) -> CommunicationPl
     )
     if isinstance(event, ItemAdded | ItemRemoved):
         items = (
-            (*plan.items, event.item)
+            (
+                *plan.items,
+                attrs.evolve(event.item, added_at=event.item.added_at or event.occurred_at),
+            )
             if isinstance(event, ItemAdded)
             else tuple(i for i in plan.items if i.id != event.item_id)
         )

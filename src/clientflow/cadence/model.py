@@ -220,6 +220,8 @@ class PlanItem:
     title: str = ""
     working_hours_only: bool = True
     duration: dt.timedelta | None = None
+    added_at: pendulum.DateTime | None = None
+    """When the item joined the plan (``None``: with the plan); nothing is owed before."""
 
     def __attrs_post_init__(self) -> None:
         where = f"items.{self.id}"

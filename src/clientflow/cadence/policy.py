@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 import pendulum
@@ -227,45 +227,47 @@ class Schedule:
     ) -> list[Occurrence]:
         """Occurrences of ``item`` in ``[start, now]`` with their status at ``now``.
 
-        A touchpoint satisfies an occurrence when it is outbound, matches the item (by
-        ``item_id``, else by kind) and falls between the previous occurrence and the next
-        one; it satisfies the earliest unsatisfied occurrence whose window holds it, and
-        never more than one. On time means by ``due_by``; later (before the next
-        occurrence) is "satisfied late"; nothing by then is "missed".
+        The one rule alerts, reports and agendas count by.
+
+        Nothing is owed before the item existed (added to the plan, or the plan created
+        with it). An outbound touchpoint matching the item (by ``item_id``, else by kind)
+        is *meant for* the occurrence whose own local day it falls on, up to that
+        occurrence's ``due_by`` (a 16:30 report for the 17:00 slot of the same day is on
+        time for that slot); one between an occurrence's ``due_by`` and the next
+        occurrence's day is late for the former if it is still open, else early (on time)
+        for the next. Each touchpoint satisfies one occurrence, each occurrence at most
+        one touchpoint; an unsatisfied occurrence is "due" until ``due_by``, "overdue"
+        until the next occurrence's day, then "missed".
         """
         at_now = to_utc(now, "now")
-        occurrences = self.between(item, plan.timezone, start, at_now.add(microseconds=1))
+        owed_from = to_utc(item.added_at or plan.created_at, "added_at")
+        since = max(to_utc(start, "start"), owed_from)
+        zone_ = zone(plan.timezone, "timezone")
+        occurrences = [
+            o
+            for o in self.between(item, plan.timezone, since, at_now.add(microseconds=1))
+            # owed by the time the rule gives, not where a holiday moved it
+            if o.nominal.replace(tzinfo=zone_) >= owed_from
+        ]
         following = self.next_after(item, plan.timezone, at_now)
+        days = [self._day_start(o.at, plan.timezone) for o in occurrences]
+        next_day = None if following is None else self._day_start(following.at, plan.timezone)
         matching = sorted(
-            (tp for tp in plan.touchpoints if _matches(tp, item)), key=lambda tp: tp.at
+            (tp for tp in plan.touchpoints if _matches(tp, item) and owed_from <= tp.at <= at_now),
+            key=lambda tp: tp.at,
         )
-        used: set[str] = set()
+        chosen: dict[int, tuple[Touchpoint, bool]] = {}
+        for touchpoint in matching:
+            found = _meant_for(touchpoint.at, occurrences, days, chosen)
+            if found is not None:
+                chosen[found[0]] = (touchpoint, found[1])
         result: list[Occurrence] = []
         for index, occurrence in enumerate(occurrences):
-            opens = (
-                occurrences[index - 1].at
-                if index
-                else occurrence.at - (occurrence.due_by - occurrence.at) - dt.timedelta(days=1)
-            )
-            closes = (
-                occurrences[index + 1].at
-                if index + 1 < len(occurrences)
-                else (following.at if following else None)
-            )
-            chosen = next(
-                (
-                    tp
-                    for tp in matching
-                    if tp.id not in used
-                    and opens < tp.at <= at_now
-                    and (closes is None or tp.at < closes)
-                ),
-                None,
-            )
-            if chosen is not None:
-                used.add(chosen.id)
-                status = "satisfied" if chosen.at <= occurrence.due_by else "satisfied_late"
-                result.append(attrs.evolve(occurrence, status=status, touchpoint_id=chosen.id))
+            closes = days[index + 1] if index + 1 < len(days) else next_day
+            if index in chosen:
+                touchpoint, on_time = chosen[index]
+                status: Status = "satisfied" if on_time else "satisfied_late"
+                result.append(attrs.evolve(occurrence, status=status, touchpoint_id=touchpoint.id))
             elif at_now <= occurrence.due_by:
                 result.append(occurrence)
             elif closes is None or at_now < closes:
@@ -273,6 +275,10 @@ class Schedule:
             else:
                 result.append(attrs.evolve(occurrence, status="missed"))
         return result
+
+    @staticmethod
+    def _day_start(at: pendulum.DateTime, timezone: str) -> pendulum.DateTime:
+        return to_utc(at.in_timezone(timezone).start_of("day"), "day")
 
     def silence_deadline(self, plan: CommunicationPlan) -> pendulum.DateTime:
         """When ``plan.silence_days`` working days pass without outbound contact.
@@ -293,19 +299,20 @@ class Schedule:
     ) -> bool:
         """Whether a touchpoint already satisfies ``upcoming`` before it falls.
 
-        ``past`` is :meth:`statuses` up to now. By the same rule as :meth:`statuses`, an
-        outbound touchpoint after the previous occurrence that no earlier occurrence used
-        satisfies the next one, so no "due" alert must wait for it (a Friday report sent
-        on time for an occurrence moved past a holiday to Monday).
+        ``past`` is :meth:`statuses` up to now; by the same rule, a touchpoint no past
+        occurrence used that is meant for ``upcoming`` (early) satisfies it, so no "due"
+        alert must wait for it.
         """
+        occurrences = [*past, upcoming]
+        days = [self._day_start(o.at, plan.timezone) for o in occurrences]
         used = {o.touchpoint_id for o in past if o.touchpoint_id is not None}
-        opens = (
-            past[-1].at
-            if past
-            else upcoming.at - (upcoming.due_by - upcoming.at) - dt.timedelta(days=1)
-        )
+        chosen = {i: o for i, o in enumerate(past) if o.touchpoint_id is not None}
+        owed_from = to_utc(item.added_at or plan.created_at, "added_at")
         return any(
-            _matches(tp, item) and tp.id not in used and opens < tp.at < upcoming.at
+            _matches(tp, item)
+            and tp.id not in used
+            and owed_from <= tp.at < upcoming.at
+            and _meant_for(tp.at, occurrences, days, chosen) == (len(past), True)
             for tp in plan.touchpoints
         )
 
@@ -320,6 +327,33 @@ class Schedule:
             if not answered:
                 owed.append((tp, self.calendar.add(tp.at, plan.reply_within)))
         return owed
+
+
+def _meant_for(
+    at: pendulum.DateTime,
+    occurrences: list[Occurrence],
+    days: list[pendulum.DateTime],
+    chosen: Mapping[int, object],
+) -> tuple[int, bool] | None:
+    """The occurrence a touchpoint at ``at`` satisfies, and whether on time (see
+    :meth:`Schedule.statuses`); ``None`` when it satisfies none."""  # noqa: D205, D209
+    for index, occurrence in enumerate(occurrences):
+        if index not in chosen and days[index] <= at <= occurrence.due_by:
+            return index, True  # on its own day, by its grace's end
+    before = [i for i, o in enumerate(occurrences) if o.due_by < at]
+    if before:
+        last = before[-1]
+        if last not in chosen:
+            return last, False  # after the grace, before the next one's day: late
+        upcoming = last + 1
+    else:
+        upcoming = 0
+    if upcoming >= len(occurrences) or upcoming in chosen or at >= days[upcoming]:
+        return None
+    first = occurrences[upcoming]
+    if not before and at < first.at - (first.due_by - first.at) - dt.timedelta(days=1):
+        return None  # long before the first occurrence counted: meant for an earlier one
+    return upcoming, True  # ahead of its day: early, and so on time
 
 
 def _matches(touchpoint: Touchpoint, item: PlanItem) -> bool:
