@@ -14,10 +14,12 @@ from clientflow import cadence, changes, escalation
 from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
 from clientflow.config.revisions import records_codec, rules_in_force
-from clientflow.core import Clock, DomainEvent, SystemClock, to_utc
+from clientflow.core import Clock, DomainEvent, SystemClock, check_id, to_utc
+from clientflow.core.edge import check_count
 from clientflow.engine import DeliveryReport, Engine, SweepReport
 from clientflow.ports import AggregateRow, Notifier, Query, RulesRevision, Store
 from clientflow.storage import open_store
+from clientflow.workspace.base import MAX_PAGE, check_arguments
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
@@ -113,11 +115,15 @@ class Workspace:
         self, query: Query, *, after: str | None = None, limit: int = 100
     ) -> list[AggregateRow]:
         """Rows of any workflow from the read side (see :class:`~clientflow.ports.Query`)."""
+        check_count(limit, "limit", high=MAX_PAGE)
+        if after is not None:
+            check_id(after, "after")
         return list(self.store.rows(query, after=after, limit=limit))
 
     def overview(self, client: str, at: dt.datetime | None = None) -> ClientOverview:
         """Open issues, SLA breaches, pending approvals and overdue communications of one
         client at ``at`` (default: the clock), read by index."""  # noqa: D205, D209
+        check_id(client, "client")
         when = self.clock.now() if at is None else to_utc(at, "at")
         issues = self.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
         loaded = self.store.load_many([row.id for row in issues])
@@ -171,6 +177,9 @@ class Workspace:
     def close(self) -> None:
         """Release the store's connections."""
         self.store.close()
+
+
+check_arguments(Workspace)
 
 
 def open_workspace(
