@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import attrs
 import pendulum
 
-from clientflow.core import Money, Rating, ValidationError, check_id, to_utc
+from clientflow.core import Money, Rating, ValidationError, check_id, check_line, to_utc
 from clientflow.core.money import decimal_of as _decimal
 
 __all__ = [
@@ -48,8 +48,10 @@ class Priority(enum.Enum):
 
 def _milestones(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+        value = (value,)
+    elif not isinstance(value, Iterable) or isinstance(value, Mapping):
+        raise ValidationError("milestones", "a list of milestone names", got=value)
+    return tuple(check_line(name, "milestones") for name in value)
 
 
 @attrs.frozen

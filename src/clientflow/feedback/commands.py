@@ -21,6 +21,7 @@ from clientflow.core import (
     HasRole,
     Rule,
     ValidationError,
+    check_line,
     check_text,
     checked,
     decide,
@@ -149,7 +150,7 @@ def receive(
         ("project", project),
         ("contact", contact),
     ):
-        _text(value, field, required=True)
+        check_line(value, field)
     if not isinstance(channel, Channel):
         raise ValidationError(
             "channel", f"one of {', '.join(c.value for c in Channel)}", got=channel
@@ -272,7 +273,7 @@ def assign(
     _path(feedback, "assign", wanted=False)
     due = _due(feedback, "contact", calendar, meta.occurred_at)
     event = FollowUpAssigned(
-        meta=meta, owner=_text(owner, "owner", required=True), next_step="contact", due=due
+        meta=meta, owner=check_line(owner, "owner"), next_step="contact", due=due
     )
     return decide(apply, feedback, event)
 
