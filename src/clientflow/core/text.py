@@ -74,7 +74,7 @@ def check_text(
 def check_line(
     value: object, field: str, *, required: bool = True, limit: int = MAX_LINE_LENGTH
 ) -> str:
-    """:func:`check_text` for a single-line field (a title, a name): no line breaks.
+    r""":func:`check_text` for a single-line field (a title, a name): no line breaks.
 
     >>> check_line("SSO\n## FORGED", "title")
     Traceback (most recent call last):
@@ -85,7 +85,7 @@ def check_line(
 
 
 def continued(value: str, indent: str = "  ") -> str:
-    """Multi-line text laid out so it cannot break out of its place in a rendered text:
+    r"""Multi-line text laid out so it cannot break out of its place in a rendered text:
     every line after the first is indented by ``indent`` (a line of a note can then
     never start a heading or a list item of its own).
 
