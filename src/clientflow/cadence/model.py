@@ -12,7 +12,15 @@ import attrs
 import pendulum
 from dateutil import rrule
 
-from clientflow.core import ValidationError, check_id, check_text, to_utc, zone
+from clientflow.core import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    ValidationError,
+    check_id,
+    check_text,
+    to_utc,
+    zone,
+)
 
 __all__ = [
     "Channel",
@@ -222,6 +230,14 @@ class PlanItem:
                 f"{where}.start",
                 "a naive local date-time (the plan's time zone applies)",
                 got=self.start,
+            )
+        if not FIRST_YEAR <= self.start.year <= LAST_YEAR:
+            # Instants are kept within these years everywhere; 9999-12-31 would also
+            # overflow the rule's look-ahead.
+            raise ValidationError(
+                f"{where}.start",
+                f"a date-time in the years {FIRST_YEAR} to {LAST_YEAR}",
+                got=self.start.isoformat(),
             )
         parse_rule(self.rule, self.start, f"{where}.rule")
         if not isinstance(self.grace, dt.timedelta) or self.grace < dt.timedelta(0):

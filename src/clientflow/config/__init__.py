@@ -91,4 +91,13 @@ def load_rules(path: str | Path) -> Rules:
         raise ConfigError([ConfigProblem(str(source), f"is not valid TOML: {error}")]) from None
     except RecursionError:
         raise ConfigError([_TOO_DEEP]) from None
+    except ValueError:
+        # tomllib refuses integers of more than 4,300 digits with a bare ValueError.
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    str(source), "holds a number too large to read (more than 4,300 digits)"
+                )
+            ]
+        ) from None
     return rules_from_dict(data)
