@@ -73,8 +73,11 @@ JUNK = st.recursive(
 )
 IMPACT = st.fixed_dictionaries(
     {},
-    optional=dict.fromkeys(("schedule_days", "cost", "effort_hours", "risk", "in_scope", "priority", "milestones"), JUNK),
-)  # fmt: skip
+    optional=dict.fromkeys(
+        ("schedule_days", "cost", "effort_hours", "risk", "in_scope", "priority", "milestones"),
+        JUNK,
+    ),
+)
 TOUCHPOINT = st.fixed_dictionaries(
     {"id": st.sampled_from(["tp-1", "tp-2"]), "direction": st.just("inbound")},
     optional=dict.fromkeys(("channel", "at", "participants", "kind", "item_id", "summary"), JUNK),
@@ -116,7 +119,13 @@ VALID: dict[str, st.SearchStrategy[object]] = {
         {"id": "tp-1", "direction": "inbound", "channel": "email",
          "at": "2026-03-02T09:30:00+08:00", "participants": ["anna"], "summary": "导出很慢"}
     ),
-    **dict.fromkeys(("title", "description", "reason", "comment", "note", "solution", "resolution", "message", "plan", "text", "cause", "event", "effect", "contingency", "trigger"), _TEXT),
+    **dict.fromkeys(
+        (
+            "title", "description", "reason", "comment", "note", "solution", "resolution",
+            "message", "plan", "text", "cause", "event", "effect", "contingency", "trigger",
+        ),
+        _TEXT,
+    ),
 }  # fmt: skip
 """A plausible value per parameter name, so junk in one field reaches deep checks."""
 
@@ -143,8 +152,10 @@ CALLS += [("", name) for name in _public(Workspace) if name not in {"close", "de
 def test_every_workspace_service_and_method_is_fuzzed() -> None:
     """The six services and their commands, queries and reports are all in the fuzzing."""
     assert set(SERVICES) == {"changes", "issues", "feedback", "surveys", "plans", "risks"}
-    assert ("risks", "export_csv") in CALLS and ("plans", "monthly_agenda") in CALLS
-    assert ("", "overview") in CALLS and ("changes", "list") in CALLS
+    assert ("risks", "export_csv") in CALLS
+    assert ("plans", "monthly_agenda") in CALLS
+    assert ("", "overview") in CALLS
+    assert ("changes", "list") in CALLS
 
 
 def _seed(ws: Workspace) -> None:

@@ -100,7 +100,8 @@ def test_a_forged_line_in_a_thank_you_note_stays_inside_the_letter(tmp_path: Pat
         note="Thanks!\n## FORGED\n- FORGED",
     )  # fmt: skip
     lines = letter.splitlines()
-    assert "## FORGED" not in lines and "- FORGED" not in lines
+    assert "## FORGED" not in lines
+    assert "- FORGED" not in lines
     assert "    ## FORGED" in lines
 
 
