@@ -193,3 +193,13 @@ def test_a_plan_start_in_the_year_9999_names_its_key(tmp_path: Path) -> None:
     assert [p.path for p in caught.value.problems] == ["plans.weekly.items[0].start"]
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert isinstance(result.exception, ConfigError)  # main() prints it as one line
+
+
+@pytest.mark.parametrize("days", [10**5000, 36_601, -36_601], ids=["5001 digits", "over", "under"])
+def test_a_schedule_delay_beyond_a_century_is_refused(days: int) -> None:
+    """An impact's schedule_days is bounded, so every report can print it."""
+    with pytest.raises(ValidationError, match="schedule_days"):
+        Impact(
+            schedule_days=days, cost=Money("1", "EUR"), effort_hours=1, risk=Risk.LOW,
+            in_scope=True, priority=Priority.MUST,
+        )  # fmt: skip

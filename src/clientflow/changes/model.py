@@ -13,6 +13,7 @@ from clientflow.core import Money, Rating, ValidationError, check_id, check_line
 from clientflow.core.money import decimal_of as _decimal
 
 __all__ = [
+    "MAX_SCHEDULE_DAYS",
     "ApprovalRound",
     "ChangeRequest",
     "CommentRule",
@@ -32,6 +33,9 @@ __all__ = [
 def _hours(value: Decimal | int | str) -> Decimal:
     return _decimal(value, "effort_hours")
 
+
+MAX_SCHEDULE_DAYS = 36_600
+"""The largest schedule delay (or saving) of one change, in business days (100 years)."""
 
 Risk = Rating
 """How risky a change is, low to critical: the same scale as a risk's rating."""
@@ -71,9 +75,12 @@ class Impact:
     milestones: tuple[str, ...] = attrs.field(default=(), converter=_milestones)
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.schedule_days, bool) or not isinstance(self.schedule_days, int):
+        days = self.schedule_days
+        if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_SCHEDULE_DAYS:
             raise ValidationError(
-                "schedule_days", "a whole number of business days", got=self.schedule_days
+                "schedule_days",
+                f"a whole number of business days from -{MAX_SCHEDULE_DAYS} to {MAX_SCHEDULE_DAYS}",
+                got=days if not isinstance(days, int) or abs(days) < 10**30 else "a huge number",
             )
         if not isinstance(self.cost, Money):
             raise ValidationError("cost", "a Money value (amount and currency)", got=self.cost)
