@@ -192,7 +192,11 @@ class AggregateRow:
 def _statuses(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    return (value,) if isinstance(value, str) else tuple(value)
+    if isinstance(value, str):
+        value = (value,)
+    elif isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise ValidationError("status", "a status or a list of statuses", got=value)
+    return tuple(check_id(status, "status") for status in value)
 
 
 @attrs.frozen
@@ -213,6 +217,15 @@ class Query:
     status: tuple[str, ...] | None = attrs.field(default=None, converter=_statuses)
     open: bool | None = None
     due_by: pendulum.DateTime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # What a query compares reaches SQL as parameters: ids only, the same on every store.
+        for field in ("kind", "client", "project", "owner"):
+            value = getattr(self, field)
+            if value is not None:
+                check_id(value, field)
+        if self.open is not None and not isinstance(self.open, bool):
+            raise ValidationError("open", "true, false or None", got=self.open)
 
     def matches(self, row: AggregateRow) -> bool:
         """Whether ``row`` is selected (the memory store's filter; SQL stores use WHERE)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import attrs
@@ -276,7 +276,7 @@ def _touchpoint_id(value: str) -> str:
 
 
 def _participants(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
         raise ValidationError("touchpoint.participants", "a list of person ids", got=value)
     return tuple(check_id(person, "touchpoint.participants") for person in value)
 

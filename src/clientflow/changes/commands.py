@@ -50,6 +50,7 @@ from clientflow.core import (
     Rule,
     TransitionNotAllowed,
     ValidationError,
+    check_line,
     check_text,
     checked,
     decide,
@@ -107,8 +108,8 @@ def request_change(
     _text(change_id, "change_id", limit=200)
     event = ChangeRequested(
         meta=EventMeta(change_id, 1, to_utc(now, "now"), requester.id),
-        project=_text(project, "project", limit=200),
-        title=_text(title, "title", limit=200),
+        project=check_line(project, "project"),
+        title=check_line(title, "title"),
         description=_text(description, "description", required=False),
     )
     return decide(apply, None, event)
@@ -339,7 +340,7 @@ def defer(
     meta = _begin(change, "defer", permissions.defer, actor, now)
     event = ChangeDeferred(
         meta=meta,
-        release=_text(release, "release", limit=200),
+        release=check_line(release, "release"),
         reason=_text(reason, "reason", required=False),
     )
     return decide(apply, change, event)

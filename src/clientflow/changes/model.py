@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import attrs
 import pendulum
 
-from clientflow.core import Money, Rating, ValidationError, check_id, to_utc
+from clientflow.core import Money, Rating, ValidationError, check_id, check_line, to_utc
 from clientflow.core.money import decimal_of as _decimal
 
 __all__ = [
+    "MAX_SCHEDULE_DAYS",
     "ApprovalRound",
     "ChangeRequest",
     "CommentRule",
@@ -33,6 +34,9 @@ def _hours(value: Decimal | int | str) -> Decimal:
     return _decimal(value, "effort_hours")
 
 
+MAX_SCHEDULE_DAYS = 36_600
+"""The largest schedule delay (or saving) of one change, in business days (100 years)."""
+
 Risk = Rating
 """How risky a change is, low to critical: the same scale as a risk's rating."""
 
@@ -48,8 +52,10 @@ class Priority(enum.Enum):
 
 def _milestones(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+        value = (value,)
+    elif not isinstance(value, Iterable) or isinstance(value, Mapping):
+        raise ValidationError("milestones", "a list of milestone names", got=value)
+    return tuple(check_line(name, "milestones") for name in value)
 
 
 @attrs.frozen
@@ -69,9 +75,12 @@ class Impact:
     milestones: tuple[str, ...] = attrs.field(default=(), converter=_milestones)
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.schedule_days, bool) or not isinstance(self.schedule_days, int):
+        days = self.schedule_days
+        if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_SCHEDULE_DAYS:
             raise ValidationError(
-                "schedule_days", "a whole number of business days", got=self.schedule_days
+                "schedule_days",
+                f"a whole number of business days from -{MAX_SCHEDULE_DAYS} to {MAX_SCHEDULE_DAYS}",
+                got=days if not isinstance(days, int) or abs(days) < 10**30 else "a huge number",
             )
         if not isinstance(self.cost, Money):
             raise ValidationError("cost", "a Money value (amount and currency)", got=self.cost)

@@ -68,7 +68,7 @@ from clientflow.core.names import Names
 from clientflow.core.ratings import Rating
 from clientflow.core.records import Codec
 from clientflow.core.spans import MAX_WORKING_DAYS, BusinessSpan, WorkingDays
-from clientflow.core.text import MAX_TEXT_LENGTH, check_text
+from clientflow.core.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH, check_line, check_text, continued
 from clientflow.core.transitions import TransitionTable
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "ID_RULE",
     "LAST_YEAR",
     "MAX_ID_LENGTH",
+    "MAX_LINE_LENGTH",
     "MAX_TEXT_LENGTH",
     "MAX_WORKING_DAYS",
     "PARTY_PREFIX",
@@ -137,8 +138,10 @@ __all__ = [
     "WorkingHours",
     "check_id",
     "check_ids",
+    "check_line",
     "check_text",
     "checked",
+    "continued",
     "decide",
     "decimal_of",
     "duration_micros",

@@ -31,7 +31,7 @@ import pendulum
 
 from clientflow.core.errors import ValidationError
 
-__all__ = ["checked"]
+__all__ = ["check_count", "checked"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -81,7 +81,28 @@ def _fits(value: object, check: _Check) -> bool:
     kinds, optional = check
     if value is None:
         return optional
+    if isinstance(value, str | bytes) and not any(k in (str, bytes, object) for k in kinds):
+        # A str is a Sequence of characters: `participants: "anna"` must be refused,
+        # never split into ('a', 'n', 'n', 'a').
+        return False
     return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+
+
+def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
+    """``value`` if it is an ``int`` (not a bool) from ``low`` to ``high``; else
+    ``ValidationError`` naming ``field`` and the range.
+
+    >>> check_count(20, "limit", high=10_000)
+    20
+    >>> check_count(10**400, "limit", high=10_000)
+    Traceback (most recent call last):
+    ...
+    clientflow.core.errors.ValidationError: limit: expected a whole number from 0 to 10000, ...
+    """  # noqa: D205
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        got = value if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+        raise ValidationError(field, f"a whole number from {low} to {high}", got=got)
+    return value
 
 
 def checked(function: Callable[P, R]) -> Callable[P, R]:

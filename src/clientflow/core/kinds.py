@@ -9,7 +9,9 @@ import attrs
 import pendulum
 
 from clientflow.core.aggregate import Aggregate, Apply, Decision
+from clientflow.core.errors import ValidationError
 from clientflow.core.events import EventRegistry
+from clientflow.core.ids import check_id
 
 __all__ = ["Description", "Timer", "WorkflowKind"]
 
@@ -27,12 +29,22 @@ class Description:
     when); empty strings mean "does not apply" (a survey record has no project).
     """
 
-    client: str = ""
-    project: str = ""
-    owner: str = ""
-    priority: str = ""
+    client: str = attrs.field(default="", validator=lambda _, a, v: _indexed(a.name, v))
+    project: str = attrs.field(default="", validator=lambda _, a, v: _indexed(a.name, v))
+    owner: str = attrs.field(default="", validator=lambda _, a, v: _indexed(a.name, v))
+    priority: str = attrs.field(default="", validator=lambda _, a, v: _indexed(a.name, v, 64))
     opened_at: pendulum.DateTime | None = None
     closed: bool = False
+
+
+def _indexed(field: str, value: object, limit: int | None = None) -> None:
+    """What the read side indexes is empty or an id (the stores' columns hold an id on
+    every store, so a 300-character client is refused here, the same everywhere)."""  # noqa: D205, D209
+    if value == "":
+        return
+    check_id(value, field)
+    if limit is not None and len(value) > limit:  # type: ignore[arg-type]
+        raise ValidationError(field, f"at most {limit} characters", got=value)
 
 
 @attrs.frozen

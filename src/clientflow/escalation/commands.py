@@ -24,6 +24,7 @@ from clientflow.core import (
     TransitionNotAllowed,
     ValidationError,
     check_id,
+    check_line,
     check_text,
     checked,
     require,
@@ -233,7 +234,7 @@ def report_issue(
         ("title", title),
         ("owner", owner),
     ):
-        _text(value, field)
+        check_line(value, field)
     if not isinstance(kind, IssueKind):
         raise ValidationError("kind", f"one of {', '.join(k.value for k in IssueKind)}", got=kind)
     # Anyone may report, but only within their own client.

@@ -21,6 +21,7 @@ from clientflow.core import (
     HasRole,
     Rule,
     ValidationError,
+    check_line,
     check_text,
     checked,
     decide,
@@ -159,7 +160,7 @@ def receive(
         ("project", project),
         ("contact", contact),
     ):
-        _text(value, field, required=True)
+        check_line(value, field)
     require(rule, actor, f"receive feedback {feedback_id}", {CLIENT_PARTY: client})
     if not isinstance(channel, Channel):
         raise ValidationError(
@@ -283,7 +284,7 @@ def assign(
     _path(feedback, "assign", wanted=False)
     due = _due(feedback, "contact", calendar, meta.occurred_at)
     event = FollowUpAssigned(
-        meta=meta, owner=_text(owner, "owner", required=True), next_step="contact", due=due
+        meta=meta, owner=check_line(owner, "owner"), next_step="contact", due=due
     )
     return decide(apply, feedback, event)
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import attrs
 import jinja2
+import markupsafe
 
-from clientflow.core import ValidationError
+from clientflow.core import ValidationError, continued
 from clientflow.i18n.language import Language, language
 
 __all__ = ["TEMPLATE_FOLDER", "Templates"]
@@ -67,6 +68,20 @@ class Templates:
         return (*self.search_path, str(TEMPLATE_FOLDER))
 
 
+CONTINUATION = "    "
+"""How continuation lines of a multi-line value are indented in a rendered text."""
+
+
+def _in_place(value: object) -> object:
+    """Every value a template prints stays in its place: a note's second line is indented
+    (:func:`~clientflow.core.continued`), so a client's text can never start a heading or
+    a ``- FORGED`` item of its own in a report, an agenda or a letter. Markup (HTML
+    marked safe, such as charts) is left as it is; HTML ignores the indent anyway."""  # noqa: D205, D209
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup) and "\n" in value:
+        return continued(value, CONTINUATION)
+    return value
+
+
 @functools.lru_cache(maxsize=32)
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     """One environment per search path, so compiled templates are kept between renders."""
@@ -79,6 +94,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_in_place,
     )
     # The i18n extension's `_` looks up `gettext` in each render's context: one shared
     # environment serves every language at once, without installing global callables.

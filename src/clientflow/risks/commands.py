@@ -29,6 +29,7 @@ from clientflow.core import (
     ValidationError,
     WorkingDays,
     check_id,
+    check_line,
     check_text,
     checked,
     decide,
@@ -176,8 +177,8 @@ def identify(
     identified = RiskIdentified(
         meta=EventMeta(risk_id, 1, to_utc(now, "now"), actor.id),
         client=check_id(client, "client"),
-        project=_text(project, "project", required=True),
-        title=_text(title, "title", required=True),
+        project=check_line(project, "project"),
+        title=check_line(title, "title"),
         description=_text(description, "description"),
         category=policy.check_category(category),
         owner=check_id(owner, "owner"),
@@ -265,7 +266,7 @@ def _actions(
         actions.append(
             Action(
                 id=action_id,
-                title=_text(item.title, f"actions[{n}].title", required=True),
+                title=check_line(item.title, f"actions[{n}].title"),
                 owner=check_id(item.owner, f"actions[{n}].owner"),
                 due=due,
                 done_at=done_at,
@@ -388,7 +389,7 @@ def trigger(
     event = RiskTriggered(
         meta=meta,
         issue_id=check_id(issue_id, "issue_id"),
-        priority=_text(chosen, "priority", required=True),
+        priority=check_line(chosen, "priority", limit=64),
         rating=risk.rating,
         note=_text(note, "note", required=True),
     )

@@ -185,8 +185,14 @@ class Assessment:
 
     def __attrs_post_init__(self) -> None:
         days = self.schedule_days
-        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
-            raise ValidationError("schedule_days", "a whole number of working days >= 0", got=days)
+        if days is not None and (
+            isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36_600
+        ):
+            raise ValidationError(
+                "schedule_days",
+                "a whole number of working days from 0 to 36600",
+                got=days if not isinstance(days, int) or abs(days) < 10**30 else "a huge number",
+            )
 
     @property
     def cell(self) -> str:

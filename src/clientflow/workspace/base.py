@@ -18,15 +18,20 @@ from clientflow.core import (
     NotFound,
     ValidationError,
     check_id,
+    checked,
     to_utc,
 )
+from clientflow.core.edge import check_count
 from clientflow.engine import Command, Result
 from clientflow.ports import AggregateRow, Query
 
 if TYPE_CHECKING:
     from clientflow.workspace.core import Workspace
 
-__all__ = ["Service"]
+__all__ = ["MAX_PAGE", "Service", "check_arguments"]
+
+MAX_PAGE = 10_000
+"""The most rows one page of ``list``/``rows`` returns."""
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -74,6 +79,9 @@ class Service(Generic[A]):
                 setattr(cls, name, _binding(member))
                 found.add(name)
         cls.commands = tuple(sorted(found))
+        # Outside the binding: an argument of the wrong type is refused before anything
+        # (the binding included) looks at it.
+        check_arguments(cls)
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
@@ -95,7 +103,11 @@ class Service(Generic[A]):
         after: str | None = None,
         limit: int = 100,
     ) -> list[AggregateRow]:
-        """Rows of this workflow from the read side, by id, after ``after`` (paging)."""
+        """Rows of this workflow from the read side, by id, after ``after`` (paging;
+        ``limit`` from 0 to :data:`MAX_PAGE`)."""  # noqa: D205, D209
+        check_count(limit, "limit", high=MAX_PAGE)
+        if after is not None:
+            check_id(after, "after")
         query = Query(self.kind, client, project, owner, status, open)
         return list(self._workspace.store.rows(query, after=after, limit=limit))
 
@@ -144,3 +156,15 @@ class Service(Generic[A]):
             return step(self._mine(aggregate_id, current), self._when(at, now))
 
         return self._workspace.engine.execute(Command(aggregate_id, decide, key))
+
+
+def check_arguments(cls: type) -> None:
+    """Check the arguments of every public method ``cls`` defines against its annotations
+    (:func:`~clientflow.core.edge.checked`), so a web form's list where an id is expected,
+    or a string where a list is, is a ``ValidationError`` before anything is loaded."""  # noqa: D205, D209
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, checked(member))
+
+
+check_arguments(Service)

@@ -22,8 +22,10 @@ from clientflow.core import (
     DomainEvent,
     SystemClock,
     ValidationError,
+    check_id,
     to_utc,
 )
+from clientflow.core.edge import check_count
 from clientflow.engine import DELIVERY_BACKOFF, DeliveryReport, Engine, SweepReport
 from clientflow.i18n import Language, language
 from clientflow.ports import (
@@ -44,6 +46,7 @@ from clientflow.reports import (
     owner_agenda,
 )
 from clientflow.storage import open_store
+from clientflow.workspace.base import MAX_PAGE, check_arguments
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
@@ -174,11 +177,15 @@ class Workspace:
         self, query: Query, *, after: str | None = None, limit: int = 100
     ) -> list[AggregateRow]:
         """Rows of any workflow from the read side (see :class:`~clientflow.ports.Query`)."""
+        check_count(limit, "limit", high=MAX_PAGE)
+        if after is not None:
+            check_id(after, "after")
         return list(self.store.rows(query, after=after, limit=limit))
 
     def overview(self, client: str, at: dt.datetime | None = None) -> ClientOverview:
         """Open issues, SLA breaches, pending approvals and overdue communications of one
         client at ``at`` (default: the clock), read by index."""  # noqa: D205, D209
+        check_id(client, "client")
         when = self.clock.now() if at is None else to_utc(at, "at")
         issues = self.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
         loaded = self.store.load_many([row.id for row in issues])
@@ -309,11 +316,18 @@ class Workspace:
 
         Much faster than one command per event: no decisions are re-run, the aggregates
         are rebuilt from the events, and the read side is written with them."""  # noqa: D205, D209
-        return self.store.import_history(events)
+        given = list(events)
+        strays = [e for e in given if not isinstance(e, DomainEvent)]
+        if strays:
+            raise ValidationError("events", "domain events (a history)", got=strays[0])
+        return self.store.import_history(given)
 
     def close(self) -> None:
         """Release the store's connections."""
         self.store.close()
+
+
+check_arguments(Workspace)
 
 
 def open_workspace(

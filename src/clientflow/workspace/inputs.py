@@ -76,7 +76,7 @@ def touchpoint_from(value: Touchpoint | Mapping[str, object]) -> Touchpoint:
         enum_of(Direction, data.get("direction")),  # type: ignore[arg-type]
         enum_of(PlanChannel, data.get("channel")),  # type: ignore[arg-type]
         parse_instant(at, "touchpoint.at") if isinstance(at, str) else at,
-        participants=tuple(data.get("participants", ())),
+        participants=data.get("participants", ()),  # checked there: a str is refused
         kind=enum_of(ItemKind, data.get("kind")),  # type: ignore[arg-type]
         item_id=data.get("item_id"),
         summary=data.get("summary", ""),
