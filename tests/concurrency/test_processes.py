@@ -225,3 +225,70 @@ def test_two_processes_triggering_one_risk_leave_one_issue_and_no_orphan(
             assert ws.issues.get(issues[0]).opened_from == "RSK-1"
             if kind != "sqlite":
                 store.drop_schema()  # type: ignore[attr-defined]
+
+
+def _version_1_store(path: Path, changes: int) -> int:
+    """A SQLite file as release 0.1 wrote it (schema 1), with ``changes`` change
+    requests awaiting approval; returns how many events it holds."""
+    from clientflow.testing.contract import _schema_v1  # noqa: PLC0415 - the v1 tables
+
+    store = SQLiteStore(path, sample_codec())
+    t = store._t
+    codec = store.codec
+    position = 0
+    with store._transaction(write=True) as db:
+        for statement in _schema_v1(t, "sqlite"):
+            db.run(statement)
+        db.run(f"INSERT INTO {t['meta']} VALUES ('schema_version', '1')")
+        for n in range(changes):
+            change, steps = awaiting_approval(f"CR-{n}")
+            kind, snapshot = codec.dump_aggregate(change)
+            db.run(
+                f"INSERT INTO {t['aggregates']} (id, kind, version, snapshot, deadline)"
+                " VALUES (:id, :kind, :version, :snapshot, NULL)",
+                {"id": change.id, "kind": kind, "version": change.version, "snapshot": snapshot},
+            )
+            for event in (e for s in steps for e in s.events):
+                position += 1
+                name, payload = codec.dump_event(event)
+                db.run(
+                    f"INSERT INTO {t['events']} VALUES (:p, :id, :v, :type, :payload)",
+                    {"p": position, "id": change.id, "v": event.aggregate_version,
+                     "type": name, "payload": payload},
+                )  # fmt: skip
+        db.run(f"INSERT INTO {t['head']} VALUES (1, {position})")
+    store.close()
+    return position
+
+
+@pytest.mark.parametrize("kills", [1, 2])
+def test_a_migration_killed_midway_loses_nothing_and_finishes_when_run_again(
+    tmp_path: Path, kills: int
+) -> None:
+    """SIGKILL `clientflow migrate` on a version 1 store, once or twice, at different
+    moments: run again, it finishes; every event is there, every aggregate loads, and
+    the read side agrees with the events (check-store)."""
+    from clientflow.config.revisions import records_codec  # noqa: PLC0415
+    from clientflow.storage import SCHEMA_VERSION  # noqa: PLC0415
+    from clientflow.storage.audit import check_store  # noqa: PLC0415
+
+    path = tmp_path / "old.db"
+    written = _version_1_store(path, 300)
+    command = [sys.executable, "-m", "clientflow", "migrate", "--store", f"sqlite:///{path}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for attempt in range(kills):
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)  # fmt: skip
+        time.sleep(0.4 + 0.3 * attempt)  # the interpreter starts, then the migration runs
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    # Read back as the command did: a version 1 store records no rules yet.
+    store = SQLiteStore(path, records_codec())
+    assert store.integrity_check() == "ok"
+    assert store.schema_version() == SCHEMA_VERSION
+    assert len(store.feed(limit=10_000)) == written
+    assert all(store.load(f"CR-{n}") is not None for n in range(300))
+    assert check_store(store).problems == ()
+    store.close()
