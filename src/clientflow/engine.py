@@ -659,8 +659,7 @@ class Engine:
         try:
             notifier.notify(stored)
         except RateLimited as limited:  # a wait, never a failed attempt
-            run.lease = self._rate_limited(run.lease, stored, limited, now)
-            run.error, run.retry_at = run.lease.error, run.lease.retry_at
+            self._wait(run, stored, limited, now)
             return False
         except Exception as failure:  # the host's code: retry, then park
             entry = self._refused(entry, stored, failure, now)
@@ -706,8 +705,7 @@ class Engine:
             with self.telemetry.span("clientflow.notify", about):
                 notifier.notify(stored)
         except RateLimited as limited:  # a wait, never a failed attempt
-            run.lease = self._rate_limited(run.lease, stored, limited, now)
-            run.error, run.retry_at = run.lease.error, run.lease.retry_at
+            self._wait(run, stored, limited, now)
             return False
         except Exception as failure:  # the host's code: retry, then park
             first = self._parked(
@@ -764,6 +762,13 @@ class Engine:
             extra=fields,
         )
         return kept
+
+    def _wait(
+        self, run: _Run, stored: StoredEvent, limited: RateLimited, now: pendulum.DateTime
+    ) -> None:
+        """Stop the run until the receiver has room again (see :meth:`_rate_limited`)."""
+        run.lease = self._rate_limited(run.lease, stored, limited, now)
+        run.error, run.retry_at = run.lease.error, run.lease.retry_at
 
     def _rate_limited(
         self,

@@ -139,13 +139,7 @@ class MemoryStore:
         with self._lock:
             self._aggregates[aggregate.id] = aggregate
             self._reindex(aggregate)
-            before = self._rows.get(aggregate.id)
-            if before is not None:
-                self._by_owner.get(before.owner, set()).discard(before.id)
-                self._by_client.get(before.client, set()).discard(before.id)
-            self._rows[row.id] = row
-            self._by_owner.setdefault(row.owner, set()).add(row.id)
-            self._by_client.setdefault(row.client, set()).add(row.id)
+            self._put_row(row)
 
     def _reindex(self, aggregate: Aggregate) -> None:
         old = self._deadlines.pop(aggregate.id, None)
@@ -160,7 +154,11 @@ class MemoryStore:
 
     def _index_row(self, aggregate: Aggregate, events: Sequence[DomainEvent]) -> None:
         before = self._rows.get(aggregate.id)
-        row = row_of(self._codec, aggregate, events, None if before is None else before.closed_at)
+        closed = None if before is None else before.closed_at
+        self._put_row(row_of(self._codec, aggregate, events, closed))
+
+    def _put_row(self, row: AggregateRow) -> None:
+        before = self._rows.get(row.id)
         if before is not None:
             self._by_owner.get(before.owner, set()).discard(before.id)
             self._by_client.get(before.client, set()).discard(before.id)
