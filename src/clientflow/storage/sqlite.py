@@ -58,7 +58,7 @@ class SQLiteStore(SQLStore):
     >>> store = SQLiteStore(":memory:", Codec([kind(lambda change: None)]))
     >>> store.create_schema()
     >>> store.schema_version()
-    3
+    4
     """
 
     _kind_beside_narrower = "+kind"
