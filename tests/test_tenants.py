@@ -459,3 +459,75 @@ def test_bad_names_in_the_new_permission_tables_are_reported_at_their_keys() -> 
     assert _problems(lambda data: data["clients"]["lotus"].update(contacts=["anna "])) == {
         "clients.lotus.contacts"
     }
+
+
+# Commands whose caller names the client. Creating commands refuse an existing id; the
+# survey commands act on a contact's existing record, so the stored client decides.
+CLIENT_NAMED = {
+    ("issues", "report"),
+    ("feedback", "receive"),
+    ("surveys", "request"),
+    ("surveys", "schedule_periodic"),
+    ("plans", "create"),
+    ("risks", "identify"),
+}
+
+
+def test_every_command_naming_its_client_is_listed_here() -> None:
+    """A new command taking ``client=`` fails this until its tenant check is considered."""
+    found = {
+        (name, command)
+        for name, cls in _services().items()
+        for command in _public_commands(cls)
+        if "client" in inspect.signature(getattr(cls, command)).parameters
+    }
+    assert found == CLIENT_NAMED
+
+
+@pytest.mark.parametrize("command", ["request", "schedule_periodic"])
+def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
+    ws: Workspace, command: str
+) -> None:
+    """The stored client decides: naming your own client on ACME's contact is refused."""
+    ws.surveys.request("amy", by=Actor("sam", {"pm"}), survey_id="S-0", client="acme")
+    before = _state(ws, "surveys:amy")
+    run: dict[str, Callable[[Actor], object]] = {
+        "request": lambda by: ws.surveys.request(
+            "amy", by=by, survey_id="S-1", client="lotus"
+        ),
+        "schedule_periodic": lambda by: ws.surveys.schedule_periodic(
+            "amy", by=by, client="lotus", first=START.add(days=7)
+        ),
+    }
+    scoped = Actor("li.wei", {"pm"}, clients={"lotus"})  # a Lotus-bound PM
+    with pytest.raises(PermissionDenied, match="belongs to client acme"):
+        run[command](scoped)
+    with pytest.raises(clientflow.ValidationError, match="'acme', the client contact 'amy'"):
+        run[command](Actor("sam", {"pm"}))  # unscoped: allowed on ACME, but not to move it
+    assert _state(ws, "surveys:amy") == before
+    assert ws.surveys.get("surveys:amy").client == "acme"
+
+
+@pytest.mark.parametrize("service", ["issues", "feedback", "plans", "risks"])
+def test_a_project_listed_under_another_client_is_refused(ws: Workspace, service: str) -> None:
+    """An ACME person cannot file under Lotus's project by naming ACME as the client."""
+    grace = Actor("grace", {"client"})
+    team = Actor("sam", {"pm"})
+    run: dict[str, Callable[[], object]] = {
+        "issues": lambda: ws.issues.report(
+            "X-1", by=grace, client="acme", project=PROJECT, title="t", priority="P2",
+            owner="mia",
+        ),
+        "feedback": lambda: ws.feedback.receive(
+            "X-1", by=grace, client="acme", project=PROJECT, contact="grace",
+            channel="survey", nps=3,
+        ),
+        "plans": lambda: ws.plans.create("X-1", by=team, client="acme", project=PROJECT),
+        "risks": lambda: ws.risks.identify(
+            "X-1", by=team, client="acme", project=PROJECT, title="t", owner="mia",
+            category="vendor", cause="c", event="e", effect="f",
+        ),
+    }  # fmt: skip
+    with pytest.raises(clientflow.ValidationError, match="'lotus-app' belongs to client 'lotus'"):
+        run[service]()
+    assert ws.store.load("X-1") is None

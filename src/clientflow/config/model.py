@@ -21,6 +21,7 @@ from clientflow.core import (
     NotFound,
     Rule,
     WorkflowKind,
+    ValidationError,
     to_utc,
 )
 from clientflow.escalation import (
@@ -305,6 +306,22 @@ class Rules:
         if name not in self.approval:
             raise NotFound("approval policy", name)
         return self.approval[name]
+
+    def check_project(self, client: str, project: str) -> None:
+        """Refuse ``project`` under ``client`` when the rules list it under another client.
+
+        A project the rules do not list is allowed (hosts add projects before rules);
+        one listed under another client would file this client's work there.
+        """
+        owner = self.client_of_project(project)
+        if owner != project and owner != client:
+            mine = self.clients[client].projects if client in self.clients else ()
+            raise ValidationError(
+                "project",
+                f"a project of client {client!r} ({', '.join(mine) or 'none listed'});"
+                f" {project!r} belongs to client {owner!r}",
+                got=project,
+            )
 
     def client_of_project(self, project: str) -> str:
         """The client a project belongs to (a change request names only its project)."""

@@ -43,8 +43,12 @@ def _binding(command: Callable[..., R]) -> Callable[..., R]:
     @functools.wraps(command)
     def bound(self: Service[Any], *args: object, **kwargs: Any) -> R:
         actor = kwargs.get("by")
+        rules = self._workspace.rules
         if isinstance(actor, Actor):
-            kwargs["by"] = self._workspace.rules.bind(actor)
+            kwargs["by"] = rules.bind(actor)
+        client, project = kwargs.get("client"), kwargs.get("project")
+        if isinstance(client, str) and isinstance(project, str):
+            rules.check_project(client, project)
         return command(self, *args, **kwargs)
 
     return bound
@@ -59,7 +63,9 @@ class Service(Generic[A]):
 
     Tenants: before a command runs, its ``by=`` actor gets the clients the rules bind it
     to (:meth:`clientflow.config.Rules.bind`), and every command's permission check
-    knows the aggregate's client, so a client's people act only within their client.
+    knows the aggregate's client, so a client's people act only within their client; a
+    command naming a ``client`` and a ``project`` is refused when the rules list the
+    project under another client (:meth:`clientflow.config.Rules.check_project`).
     ``commands`` names the public commands (every public method taking ``by=``).
     """
 
