@@ -492,9 +492,7 @@ def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
     ws.surveys.request("amy", by=Actor("sam", {"pm"}), survey_id="S-0", client="acme")
     before = _state(ws, "surveys:amy")
     run: dict[str, Callable[[Actor], object]] = {
-        "request": lambda by: ws.surveys.request(
-            "amy", by=by, survey_id="S-1", client="lotus"
-        ),
+        "request": lambda by: ws.surveys.request("amy", by=by, survey_id="S-1", client="lotus"),
         "schedule_periodic": lambda by: ws.surveys.schedule_periodic(
             "amy", by=by, client="lotus", first=START.add(days=7)
         ),

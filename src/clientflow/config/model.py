@@ -20,8 +20,8 @@ from clientflow.core import (
     Names,
     NotFound,
     Rule,
-    WorkflowKind,
     ValidationError,
+    WorkflowKind,
     to_utc,
 )
 from clientflow.escalation import (
@@ -314,7 +314,7 @@ class Rules:
         one listed under another client would file this client's work there.
         """
         owner = self.client_of_project(project)
-        if owner != project and owner != client:
+        if owner not in (project, client):
             mine = self.clients[client].projects if client in self.clients else ()
             raise ValidationError(
                 "project",
