@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import time
 import uuid
@@ -72,6 +73,10 @@ __all__ = [
     "EngineStatus",
     "Result",
     "SweepReport",
+    "failure_reason",
+    "rate_limit_wait",
+    "MAX_RATE_LIMIT_WAIT",
+    "MAX_REASON",
 ]
 
 DELIVERY_BACKOFF = Backoff(pendulum.duration(seconds=30), pendulum.duration(hours=1))
@@ -86,6 +91,46 @@ _LOG = logging.getLogger("clientflow.engine")
 def _name(command: Command[Any]) -> str:
     decide = command.decide
     return str(getattr(decide, "__qualname__", type(decide).__name__))
+
+
+MAX_REASON = 2_000
+"""The most characters of an error's text kept in a parked entry, a log line or a report."""
+
+MAX_RATE_LIMIT_WAIT = 3_600.0
+"""The longest a receiver's ``retry_after`` holds an event, in seconds (one hour)."""
+
+
+def failure_reason(error: BaseException) -> str:
+    """``Type: message`` for logs, parked entries and reports, whatever the error does.
+
+    A host's or receiver's exception is untrusted: its ``__str__`` may raise, return
+    megabytes or hold lone surrogates that a database cannot store. None of that may
+    escape after a save or stop delivery, so the text is guarded, cleaned and cut.
+    """
+    try:
+        text = str(error)
+    except Exception:  # the exception's own __str__ failed: say so instead of raising
+        text = "<the error's message could not be read>"
+    name = type(error).__name__
+    reason = f"{name}: {text}" if text else name
+    if len(reason) > MAX_REASON:
+        reason = reason[: MAX_REASON - 1] + "…"
+    return reason.encode("utf-8", "replace").decode("utf-8")
+
+
+def rate_limit_wait(limited: RateLimited) -> float | None:
+    """The seconds a rate limit holds an event: finite, 0 to one hour; None if unsaid.
+
+    ``retry_after`` comes from a receiver's header: infinite, NaN, negative or absurd
+    values must neither raise after a save nor hold a client's notices for centuries.
+    """
+    try:
+        wait = float(limited.retry_after)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(wait):
+        return MAX_RATE_LIMIT_WAIT if wait > 0 else None
+    return min(max(wait, 0.0), MAX_RATE_LIMIT_WAIT)
 
 
 def _fields(
@@ -426,7 +471,7 @@ class Engine:
         try:
             return self.deliver()
         except ClientflowError as error:  # e.g. the store went away after the save
-            return DeliveryReport(0, 0, f"{type(error).__name__}: {error}")
+            return DeliveryReport(0, 0, failure_reason(error))
 
     def _duplicate(self, key: str) -> Result[Any] | None:
         found = self.store.recall(key)
@@ -537,7 +582,7 @@ class Engine:
         except ConcurrencyError:
             return "skipped"
         except Exception as error:  # any one aggregate's failure must not stop the sweep
-            return f"{type(error).__name__}: {error}"
+            return failure_reason(error)
 
     def timer_failures(self, limit: int = 1000) -> tuple[TimerFailure, ...]:
         """Aggregates whose timers keep failing (most failures first), for operators."""
@@ -732,7 +777,7 @@ class Engine:
         good after ``max_attempts`` real attempts (at once when the refusal is permanent)."""  # noqa: D205, D209
         permanent = isinstance(failure, PermanentDeliveryError)
         attempts = entry.attempts + 1  # real attempts only: rate-limit waits never count
-        reason = f"{type(failure).__name__}: {failure}"
+        reason = failure_reason(failure)
         event_id = stored.event.event_id
         fields = _fields(stored.event.aggregate_id, event_id, command="deliver", attempt=attempts)
         if permanent or attempts >= self.max_attempts:
@@ -778,13 +823,13 @@ class Engine:
         now: pendulum.DateTime,
     ) -> CursorLease:
         """The lease waiting out a receiver's rate limit; its attempts stay as they were."""
-        wait = limited.retry_after
+        wait = rate_limit_wait(limited)
         delay = (
             self.delivery_backoff.delay(1)
             if wait is None
             else pendulum.duration(microseconds=max(int(wait * 1_000_000), 1))
         )
-        reason = f"{type(limited).__name__}: {limited}"
+        reason = failure_reason(limited)
         waiting = attrs.evolve(lease, retry_at=now + delay, error=reason)
         _LOG.info(
             "delivering %s waits for a rate limit until %s: %s",
@@ -905,7 +950,7 @@ class Engine:
                     raise CorruptData("feed", "the event cannot be read", position=position)
                 notifier.notify(batch[0])
             except Exception as failure:  # the host's code, or the row is still unreadable
-                reason = f"{type(failure).__name__}: {failure}"
+                reason = failure_reason(failure)
                 self.store.park(attrs.evolve(entry, attempts=entry.attempts + 1, error=reason))
                 return False
             return self.store.unpark(self.consumer, position)

@@ -41,7 +41,7 @@ from clientflow.core import (
     ValidationError,
     to_micros,
 )
-from clientflow.engine import Command, Engine
+from clientflow.engine import MAX_REASON, Command, Engine
 from clientflow.ports import (
     Backoff,
     Commit,
@@ -850,6 +850,60 @@ class StoreContract(ABC):
         [parked] = store.parked("notifier")
         assert report.parked == (parked.position,)
         assert parked.attempts == 1
+
+    def test_a_hostile_notifiers_errors_never_escape_or_hold_for_long(self, store: Store) -> None:
+        """Whatever a notifier raises, the command that saved stays saved and delivery goes on.
+
+        Errors whose message cannot be read, runs to megabytes or holds lone surrogates
+        are parked with a short readable reason; a rate limit asking for an infinite, NaN,
+        negative or absurd wait holds the feed at most an hour and is never an attempt.
+        """
+        clock = ManualClock(START)
+
+        class Unprintable(Exception):
+            def __str__(self) -> str:
+                raise RuntimeError("no message for you")
+
+        failures: dict[str, Exception] = {
+            "CR-1": Unprintable(),
+            "CR-2": RuntimeError("x" * 1_000_000),
+            "CR-3": RuntimeError("bad \udc80 text"),
+        }
+
+        class Hostile:
+            seen: list[str] = []
+
+            def notify(self, event: StoredEvent) -> None:
+                failure = failures.get(event.event.aggregate_id)
+                if failure is not None:
+                    raise failure
+                self.seen.append(event.event.aggregate_id)
+
+        notifier = Hostile()
+        engine = Engine(store, clock=clock, notifier=notifier, max_attempts=1)
+        for name in (*failures, "CR-4"):
+            result = engine.execute(Command(name, _replay(draft(name))))
+            assert store.load(name) == result.aggregate
+        assert notifier.seen == ["CR-4"]  # the others were refused, CR-4 still went out
+        owner = {s.position: s.event.aggregate_id for s in store.feed(limit=100)}
+        reasons = {owner[p.position]: p.error for p in store.parked("notifier")}
+        assert reasons["CR-1"] == "Unprintable: <the error's message could not be read>"
+        assert reasons["CR-3"].startswith("RuntimeError: bad ")
+        assert all(len(r) <= MAX_REASON for r in reasons.values())
+        for wait in (float("inf"), float("nan"), 1e10, -5.0, "soon"):
+            limited = draft(f"RL-{len(notifier.seen)}")
+
+            class Limiting:
+                def notify(self, event: StoredEvent, wait: object = wait) -> None:
+                    raise RateLimited("slow down", retry_after=wait)  # type: ignore[arg-type]
+
+            store.save(Commit(limited.aggregate, limited.events, 0))
+            report = Engine(store, clock=clock, notifier=Limiting()).deliver()
+            assert report.retry_at is not None
+            assert clock.now() <= report.retry_at <= clock.now().add(hours=1)
+            clock.advance(pendulum.duration(hours=1, seconds=1))
+            assert Engine(store, clock=clock, notifier=notifier).deliver().error is None
+            assert notifier.seen[-1] == limited.aggregate.id  # no attempt was counted
 
     def test_concurrent_deliverers_deliver_each_event_once(self, store: Store) -> None:
         """Deliverers racing on one consumer, with flaky sends, repeat no accepted event."""
