@@ -66,6 +66,8 @@ from clientflow.ports import (
 from clientflow.telemetry import OFF, Telemetry
 
 __all__ = [
+    "MAX_RATE_LIMIT_WAIT",
+    "MAX_REASON",
     "Command",
     "ConsumerStatus",
     "DeliveryReport",
@@ -75,8 +77,6 @@ __all__ = [
     "SweepReport",
     "failure_reason",
     "rate_limit_wait",
-    "MAX_RATE_LIMIT_WAIT",
-    "MAX_REASON",
 ]
 
 DELIVERY_BACKOFF = Backoff(pendulum.duration(seconds=30), pendulum.duration(hours=1))

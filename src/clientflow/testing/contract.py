@@ -48,6 +48,7 @@ from clientflow.ports import (
     ParkedEvent,
     PermanentDeliveryError,
     Query,
+    RateLimited,
     Store,
     StoredEvent,
 )
@@ -871,7 +872,8 @@ class StoreContract(ABC):
         }
 
         class Hostile:
-            seen: list[str] = []
+            def __init__(self) -> None:
+                self.seen: list[str] = []
 
             def notify(self, event: StoredEvent) -> None:
                 failure = failures.get(event.event.aggregate_id)
@@ -892,13 +894,9 @@ class StoreContract(ABC):
         assert all(len(r) <= MAX_REASON for r in reasons.values())
         for wait in (float("inf"), float("nan"), 1e10, -5.0, "soon"):
             limited = draft(f"RL-{len(notifier.seen)}")
-
-            class Limiting:
-                def notify(self, event: StoredEvent, wait: object = wait) -> None:
-                    raise RateLimited("slow down", retry_after=wait)  # type: ignore[arg-type]
-
             store.save(Commit(limited.aggregate, limited.events, 0))
-            report = Engine(store, clock=clock, notifier=Limiting()).deliver()
+            report = Engine(store, clock=clock, notifier=_Limiting(wait)).deliver()
+            assert (report.error or "").startswith("RateLimited: slow down")
             assert report.retry_at is not None
             assert clock.now() <= report.retry_at <= clock.now().add(hours=1)
             clock.advance(pendulum.duration(hours=1, seconds=1))
@@ -963,6 +961,16 @@ class StoreContract(ABC):
         assert [s.position for s in notifier.seen] == written
         assert len({s.event.event_id for s in notifier.seen}) == 4
         assert store.cursor("notifier") == written[-1]
+
+
+class _Limiting:
+    """Asks for ``wait`` seconds on every event, as a receiver's header would."""
+
+    def __init__(self, wait: object) -> None:
+        self.wait = wait
+
+    def notify(self, event: StoredEvent) -> None:
+        raise RateLimited("slow down", retry_after=self.wait)  # type: ignore[arg-type]
 
 
 class _Poisoned:
