@@ -490,3 +490,12 @@ def test_an_error_is_told_in_the_language_the_user_asked_for(
         with pytest.raises(SystemExit):
             main()
         assert capsys.readouterr().err.startswith(expected)
+
+
+def test_migrate_on_an_unreachable_server_says_so() -> None:
+    """Not "no clientflow schema here": the operator must look at the server, not the schema."""
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # nothing listens on port 1
+    migrated = CliRunner().invoke(cli, ["migrate", "--store", url])
+    assert migrated.exit_code == 1
+    assert "connection failed" in migrated.output
+    assert "no clientflow schema" not in migrated.output

@@ -421,6 +421,10 @@ class SQLStore(ABC):
             with self._transaction(write=False, single=True) as db:
                 rows = db.run(f"SELECT value FROM {self._t['meta']} WHERE name = 'schema_version'")
         except StoreError:
+            # No meta table means no schema, but only if the server answers at all:
+            # an unreachable server must say so, not "no clientflow schema here".
+            with self._transaction(write=False, single=True) as db:
+                db.run("SELECT 1")
             return None
         return _version(rows)
 
