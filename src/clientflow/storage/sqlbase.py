@@ -147,7 +147,8 @@ MARIADB = Dialect(
     partial_index=False,
     table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     collation="utf8mb4_nopad_bin",
-    now="SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
+    # UTC_TIMESTAMP: unambiguous in a DST session time zone (NOW() repeats an hour)
+    now="SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))",
 )
 MYSQL = attrs.evolve(
     MARIADB,
