@@ -958,8 +958,15 @@ class Engine:
             self.store.release_cursor(lease)
 
     def discard_parked(self, position: int) -> None:
-        """Drop a parked event for good (it stays in the feed; it is just not delivered)."""
-        if not self.store.unpark(self.consumer, position):
+        """Drop a parked event for good (it stays in the feed; it is just not delivered).
+
+        Only a parked event (one :meth:`parked` lists) can be dropped: an event held for
+        a retry, or waiting behind its aggregate's parked one, is still to be delivered,
+        so its position is ``NotFound`` here. Its aggregate's waiting events go out on
+        the next delivery.
+        """
+        parked = {p.position for p in self.store.parked(self.consumer, limit=1_000_000)}
+        if position not in parked or not self.store.unpark(self.consumer, position):
             raise NotFound("parked event", str(position))
 
     def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:

@@ -37,6 +37,7 @@ from clientflow.core import (
     DomainEvent,
     DuplicateCommand,
     ManualClock,
+    NotFound,
     StoreError,
     ValidationError,
     to_micros,
@@ -624,6 +625,8 @@ class StoreContract(ABC):
         assert [(p.position, p.attempts) for p in engine.parked()] == [(two, 3)]
         assert "refused CR-1@2" in engine.parked()[0].error
         assert [p.position for p in store.held("notifier")] == [two, three, four]
+        with pytest.raises(NotFound):  # waiting behind two, not parked: never dropped
+            engine.discard_parked(three)
         notifier.poison.clear()
         assert engine.retry_parked(two)
         engine.deliver()
