@@ -37,7 +37,13 @@ from clientflow.ports import (
     TimerFailure,
     count_column,
 )
-from clientflow.storage.streams import check_order, checked_history, commits_from_history, row_of
+from clientflow.storage.streams import (
+    check_order,
+    checked_history,
+    commits_from_history,
+    row_of,
+    stale_snapshot,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -112,6 +118,9 @@ class MemoryStore:
                 expected=commit.expected_version,
                 actual=None if current is None else actual,
             )
+        last = len(self._histories.get(aggregate.id, ()))
+        if last > actual:
+            raise stale_snapshot("memory://", aggregate.id, actual, last)
         if key is not None and key in self._commands:
             raise DuplicateCommand(key, *self._commands[key])
         if key is not None and key in keys:

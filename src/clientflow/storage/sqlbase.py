@@ -65,6 +65,7 @@ from clientflow.storage.streams import (
     checked_history,
     commits_from_history,
     row_of,
+    stale_snapshot,
 )
 
 __all__ = [
@@ -577,6 +578,8 @@ class SQLStore(ABC):
                 if recalled is not None:
                     raise DuplicateCommand(given or "", *recalled) from None
             self._check_head()
+            for commit in commits:
+                self._check_snapshot(commit)
             # Two writers raced to the same event version past the version check.
             aggregate_id = commits[0].aggregate.id
             raise ConcurrencyError(
@@ -584,6 +587,19 @@ class SQLStore(ABC):
                 expected=commits[0].expected_version,
                 actual=self._version_of(aggregate_id),
             ) from None
+
+    def _check_snapshot(self, commit: Commit) -> None:
+        """Raise if the commit's aggregate has events past its stored snapshot."""
+        aggregate_id = commit.aggregate.id
+        with self._transaction(write=False, single=True) as db:
+            rows = db.run(
+                f"SELECT MAX(version) FROM {self._t['events']} WHERE aggregate_id = :id",
+                {"id": aggregate_id},
+            )
+        last = int(rows[0][0]) if rows and rows[0][0] is not None else 0
+        snapshot = self._version_of(aggregate_id)
+        if snapshot == commit.expected_version and last > snapshot:
+            raise stale_snapshot(self._label, aggregate_id, snapshot, last) from None
 
     def _insert_sql(self) -> str:
         return (

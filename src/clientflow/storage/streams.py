@@ -17,7 +17,13 @@ from clientflow.core import (
 )
 from clientflow.ports import AggregateRow, Commit
 
-__all__ = ["check_order", "checked_history", "commits_from_history", "row_of"]
+__all__ = [
+    "check_order",
+    "checked_history",
+    "commits_from_history",
+    "row_of",
+    "stale_snapshot",
+]
 
 
 def row_of(
@@ -65,6 +71,20 @@ def check_order(
             " a command cannot be dated before what is already recorded",
             got=events[0].occurred_at.isoformat(),
         )
+
+
+def stale_snapshot(store: str, aggregate_id: str, version: int, last: int) -> CorruptData:
+    """The error for a snapshot at ``version`` whose history already runs to ``last``.
+
+    No retry can cure it (every reload finds the same old snapshot), so it is not a
+    ``ConcurrencyError``: it names the repair instead.
+    """
+    return CorruptData(
+        store,
+        f"snapshot at version {version} behind its history ({last}), as after a partial"
+        " restore; run `clientflow check-store --fix` to rebuild it from the events",
+        aggregate_id=aggregate_id,
+    )
 
 
 def checked_history(

@@ -687,6 +687,31 @@ class StoreContract(ABC):
         withdrawn = Engine(store).execute(Command("CR-1", _withdraw_it))
         assert withdrawn.aggregate.version == change.version + 1
 
+    def test_a_snapshot_behind_its_history_is_reported_not_skipped(self, store: Store) -> None:
+        """A restored snapshot older than its events is named, with what mends it.
+
+        Its commands raise ``CorruptData`` (not a ``ConcurrencyError`` that no retry can
+        cure), a sweep lists it as failed (backed off, not "skipped" every time), and
+        ``check_store(fix=True)`` mends it.
+        """
+        if not isinstance(store, Rewritable):
+            return  # a host store without repairs cannot be damaged this way here
+        change, steps = awaiting_approval("CR-1")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        [row] = store.rows(Query())
+        behind = attrs.evolve(change, version=change.version - 1)  # its deadline kept
+        store.rewrite(behind, row)  # a snapshot restored from an older backup
+        before = tuple(store.history("CR-1"))
+        with pytest.raises(CorruptData, match=r"behind its history.*check-store --fix"):
+            Engine(store).execute(Command("CR-1", _withdraw_it))
+        assert change.next_deadline is not None
+        report = Engine(store).sweep(change.next_deadline.add(days=30))
+        assert [aggregate_id for aggregate_id, _ in report.failed] == ["CR-1"]
+        assert "check-store --fix" in report.failed[0][1]
+        assert tuple(store.history("CR-1")) == before
+        check_store(store, fix=True)
+        assert Engine(store).execute(Command("CR-1", _withdraw_it)).aggregate.version == 5
+
     def test_save_all_writes_every_commit_or_none(self, store: Store) -> None:
         """Several aggregates' commits are written as one, all or nothing.
 
