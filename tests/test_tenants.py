@@ -10,6 +10,7 @@ and feed) is exactly as before.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import tomllib
 from collections.abc import Callable, Iterator
@@ -529,3 +530,31 @@ def test_a_project_listed_under_another_client_is_refused(ws: Workspace, service
     with pytest.raises(clientflow.ValidationError, match="'lotus-app' belongs to client 'lotus'"):
         run[service]()
     assert ws.store.load("X-1") is None
+
+
+def test_an_idempotency_key_never_reaches_another_aggregate(ws: Workspace) -> None:
+    """Keys are scoped to their aggregate: another client's key, or a risk trigger's
+    derived key taken first, neither answers for this command nor blocks it."""
+    amy, li = Actor("amy", {"client"}), Actor("li.wei", {"pm"})
+    ISSUE["report"](ws, "LOTUS-1", li)
+    ws.issues.acknowledge("LOTUS-1", by=li, key="form-123")
+    received = ws.feedback.receive(
+        "ACME-F1", by=amy, client="acme", project="acme-shop", contact="amy",
+        channel="email", csat=5, key="form-123",
+    )  # fmt: skip
+    assert (received.aggregate.id, received.duplicate) == ("ACME-F1", False)
+    RISK["identify"](ws, "LOTUS-R1", li)
+    RISK["assess"](ws, "LOTUS-R1", li)
+    risk = ws.risks.get("LOTUS-R1")
+    digest = hashlib.sha256(f"LOTUS-R1\x00{risk.version}".encode()).hexdigest()[:32]
+    for n, half in enumerate(("issue", "risk"), 2):  # amy takes both derived keys first
+        ws.feedback.receive(
+            f"ACME-F{n}", by=amy, client="acme", project="acme-shop", contact="amy",
+            channel="email", csat=5, key=f"risk-trigger-{digest}.{half}",
+        )  # fmt: skip
+    triggered = ws.risks.trigger("LOTUS-R1", by=li, issue_id="LOTUS-9", note="vendor late")
+    assert not triggered.duplicate
+    assert ws.risks.get("LOTUS-R1").status == "triggered"
+    assert ws.issues.get("LOTUS-9").opened_from == "LOTUS-R1"  # the issue really opened
+    again = ws.issues.acknowledge("LOTUS-1", by=li, key="form-123")
+    assert again.duplicate  # on its own aggregate a key still makes a retry apply once

@@ -20,6 +20,7 @@ pure. It is a plain object: build one per store (see :func:`~clientflow.storage.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import random
@@ -77,6 +78,7 @@ __all__ = [
     "SweepReport",
     "failure_reason",
     "rate_limit_wait",
+    "scoped_key",
 ]
 
 DELIVERY_BACKOFF = Backoff(pendulum.duration(seconds=30), pendulum.duration(hours=1))
@@ -91,6 +93,26 @@ _LOG = logging.getLogger("clientflow.engine")
 def _name(command: Command[Any]) -> str:
     decide = command.decide
     return str(getattr(decide, "__qualname__", type(decide).__name__))
+
+
+def scoped_key(aggregate_id: str, key: str) -> str:
+    """The key a store records for idempotency ``key`` on ``aggregate_id``.
+
+    Keys come from callers (a form's token, a webhook's delivery id) and must not meet
+    across aggregates: otherwise one tenant's key, used first on its own aggregate,
+    would make another's command look done (and return the wrong aggregate), without
+    any permission check. Hashed, so the stored key is short whatever the two lengths.
+
+    >>> scoped_key("CR-1", "form-7") == scoped_key("CR-2", "form-7")
+    False
+    """
+    digest = hashlib.sha256(f"{aggregate_id}\x00{key}".encode()).hexdigest()
+    return f"k1:{digest}"
+
+
+def _stored_key(command: Command[Any]) -> str | None:
+    key = command.idempotency_key
+    return None if key is None else scoped_key(command.aggregate_id, key)
 
 
 MAX_REASON = 2_000
@@ -348,7 +370,7 @@ class Engine:
             raise ValidationError("commands", "commands on different aggregates", got=ids)
         keys = [command.idempotency_key for command in commands]
         if keys and all(keys):
-            done = [self._duplicate(key or "") for key in keys]
+            done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
             if all(result is not None for result in done):
                 return tuple(result for result in done if result is not None)
         for attempt in range(self.max_retries + 1):
@@ -372,14 +394,14 @@ class Engine:
                 decided.append((command, current, decision))
             commits = [
                 Commit(decision.aggregate, decision.events, 0 if current is None else
-                       current.version, command.idempotency_key, self.rules_revision)
+                       current.version, _stored_key(command), self.rules_revision)
                 for command, current, decision in decided
                 if decision.events
             ]  # fmt: skip
             try:
                 self.store.save_all(commits)
             except DuplicateCommand:
-                done = [self._duplicate(key or "") for key in keys]
+                done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
                 return tuple(result for result in done if result is not None)
             except (AlreadyExists, RulesChanged):
                 raise
@@ -400,7 +422,7 @@ class Engine:
         key = command.idempotency_key
         if key is not None:
             check_id(key, "command.idempotency_key")
-            done = self._duplicate(key)
+            done = self._duplicate(command.aggregate_id, key)
             if done is not None:
                 return done
         for attempt in range(self.max_retries + 1):
@@ -419,10 +441,16 @@ class Engine:
             expected = 0 if current is None else current.version
             try:
                 self.store.save(
-                    Commit(decision.aggregate, decision.events, expected, key, self.rules_revision)
+                    Commit(
+                        decision.aggregate,
+                        decision.events,
+                        expected,
+                        _stored_key(command),
+                        self.rules_revision,
+                    )
                 )
             except DuplicateCommand:
-                done = self._duplicate(key or "")
+                done = self._duplicate(command.aggregate_id, key)
                 assert done is not None
                 return done
             except (AlreadyExists, RulesChanged):
@@ -473,10 +501,19 @@ class Engine:
         except ClientflowError as error:  # e.g. the store went away after the save
             return DeliveryReport(0, 0, failure_reason(error))
 
-    def _duplicate(self, key: str) -> Result[Any] | None:
-        found = self.store.recall(key)
-        if found is None:
+    def recalled(self, aggregate_id: str, key: str) -> bool:
+        """Whether a command on ``aggregate_id`` under idempotency ``key`` was saved."""
+        return self._duplicate(aggregate_id, key) is not None
+
+    def _duplicate(self, aggregate_id: str, key: str | None) -> Result[Any] | None:
+        if key is None:
             return None
+        found = self.store.recall(scoped_key(aggregate_id, key))
+        if found is None:
+            # A key an earlier release stored as given: a duplicate only on its aggregate.
+            found = self.store.recall(key)
+            if found is None or found[0] != aggregate_id:
+                return None
         aggregate = self.load(found[0])
         return Result(aggregate, (), duplicate=True)
 
