@@ -502,18 +502,23 @@ class Engine:
             return DeliveryReport(0, 0, failure_reason(error))
 
     def recalled(self, aggregate_id: str, key: str) -> bool:
-        """Whether a command on ``aggregate_id`` under idempotency ``key`` was saved."""
-        return self._duplicate(aggregate_id, key) is not None
+        """Whether a command on ``aggregate_id`` under idempotency ``key`` was saved.
+
+        Also finds a key an earlier release stored as given (unscoped), on its own
+        aggregate only. Commands themselves look up the scoped key alone (one round
+        trip): a request retried across the upgrade to scoped keys may apply twice.
+        """
+        if self._duplicate(aggregate_id, key) is not None:
+            return True
+        found = self.store.recall(key)
+        return found is not None and found[0] == aggregate_id
 
     def _duplicate(self, aggregate_id: str, key: str | None) -> Result[Any] | None:
         if key is None:
             return None
         found = self.store.recall(scoped_key(aggregate_id, key))
         if found is None:
-            # A key an earlier release stored as given: a duplicate only on its aggregate.
-            found = self.store.recall(key)
-            if found is None or found[0] != aggregate_id:
-                return None
+            return None
         aggregate = self.load(found[0])
         return Result(aggregate, (), duplicate=True)
 

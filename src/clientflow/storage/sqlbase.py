@@ -349,26 +349,47 @@ class SQLStore(ABC):
                 db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
                 db.run(f"DROP TABLE {old}_v1")
 
-    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
+    def rewrite(
+        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+    ) -> bool:
         """Overwrite an aggregate's snapshot and read-side row (a repair; see
-        :func:`clientflow.storage.audit.check_store`)."""  # noqa: D205, D209
+        :func:`clientflow.storage.audit.check_store`).
+
+        With ``expected``, only if the stored version is still that one: a command that
+        committed since the repair read the aggregate is never rolled back. Returns
+        whether it wrote.
+        """  # noqa: D205
         self._check()
         kind, snapshot = self._codec.dump_aggregate(aggregate)
+        guard = "" if expected is None else " AND version = :expected"
         with self._transaction(write=True) as db:
             db.run(
                 f"UPDATE {self._t['aggregates']} SET kind = :kind, version = :version,"
                 " snapshot = :snapshot, deadline = :deadline, "
                 + ", ".join(f"{name} = :{name}" for name in _READ)
-                + " WHERE id = :id",
+                + " WHERE id = :id"
+                + guard,
                 {
                     "id": aggregate.id,
                     "kind": kind,
                     "version": aggregate.version,
                     "snapshot": snapshot,
                     "deadline": _deadline(aggregate),
+                    "expected": expected,
                     **_read_values(row),
                 },
             )
+            return db.changed() == 1
+
+    def read_row(self, aggregate_id: str) -> AggregateRow | None:
+        """One aggregate's read-side row, or ``None``."""
+        self._check()
+        with self._transaction(write=False, single=True) as db:
+            found = db.run(
+                f"SELECT {_ROW_COLUMNS} FROM {self._t['aggregates']} WHERE id = :id",
+                {"id": aggregate_id},
+            )
+        return _row(found[0]) if found else None
 
     def _backfill_rows(self, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
@@ -1155,8 +1176,7 @@ class SQLStore(ABC):
         params["limit"] = max(limit, 0)
         with self._transaction(write=False, single=True) as db:
             found = db.run(
-                "SELECT id, kind, version, status, client, project, owner, priority, deadline,"
-                f" opened_at, closed_at, updated_at FROM {self._t['aggregates']} WHERE {where}"
+                f"SELECT {_ROW_COLUMNS} FROM {self._t['aggregates']} WHERE {where}"
                 " ORDER BY id LIMIT :limit",
                 params,
             )
@@ -1327,6 +1347,12 @@ def _row(values: Sequence[object]) -> AggregateRow:
         closed_at=None if closed is None else from_micros(int(closed)),  # type: ignore[call-overload]
         updated_at=None if updated is None else from_micros(int(updated)),  # type: ignore[call-overload]
     )
+
+
+_ROW_COLUMNS = (
+    "id, kind, version, status, client, project, owner, priority, deadline,"
+    " opened_at, closed_at, updated_at"
+)
 
 
 def _version(rows: Sequence[Row]) -> int | None:

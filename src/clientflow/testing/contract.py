@@ -687,6 +687,50 @@ class StoreContract(ABC):
         withdrawn = Engine(store).execute(Command("CR-1", _withdraw_it))
         assert withdrawn.aggregate.version == change.version + 1
 
+    def test_check_store_fix_never_rolls_back_a_live_command(self, store: Store) -> None:
+        """A repair run on a live store keeps every command committed meanwhile.
+
+        Two writers change one aggregate while ``check_store(fix=True)`` loops: no
+        writer meets ``CorruptData``, no false problem is reported, and the store ends
+        consistent with every command applied.
+        """
+        if not isinstance(store, Rewritable):
+            return
+        change, steps = assessed("CR-0")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        errors: list[Exception] = []
+        reported: list[str] = []
+        stop = threading.Event()
+
+        def writer(n: int) -> None:
+            engine = Engine(self.reopen(store), max_retries=500)
+            for i in range(30):
+                try:
+                    engine.execute(Command("CR-0", partial(reassess, hours=n * 100 + i + 1)))
+                except Exception as error:  # collected and asserted below
+                    errors.append(error)
+
+        def checker() -> None:
+            handle = self.reopen(store)
+            while not stop.is_set():
+                reported.extend(p.what for p in check_store(handle, fix=True).problems)
+
+        writers = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+        watching = threading.Thread(target=checker)
+        watching.start()
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join()
+        stop.set()
+        watching.join()
+        assert errors == []
+        assert reported == []
+        assert check_store(store).problems == ()
+        final = store.load("CR-0")
+        assert final is not None
+        assert final.version == change.version + 60
+
     def test_a_snapshot_behind_its_history_is_reported_not_skipped(self, store: Store) -> None:
         """A restored snapshot older than its events is named, with what mends it.
 
