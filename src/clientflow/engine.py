@@ -33,6 +33,7 @@ import attrs
 import pendulum
 
 from clientflow.core import (
+    MAX_REASON,
     Aggregate,
     AlreadyExists,
     ClientflowError,
@@ -48,6 +49,7 @@ from clientflow.core import (
     SystemClock,
     ValidationError,
     check_id,
+    failure_reason,
     to_utc,
     validate_duration,
 )
@@ -115,29 +117,8 @@ def _stored_key(command: Command[Any]) -> str | None:
     return None if key is None else scoped_key(command.aggregate_id, key)
 
 
-MAX_REASON = 2_000
-"""The most characters of an error's text kept in a parked entry, a log line or a report."""
-
 MAX_RATE_LIMIT_WAIT = 3_600.0
 """The longest a receiver's ``retry_after`` holds an event, in seconds (one hour)."""
-
-
-def failure_reason(error: BaseException) -> str:
-    """``Type: message`` for logs, parked entries and reports, whatever the error does.
-
-    A host's or receiver's exception is untrusted: its ``__str__`` may raise, return
-    megabytes or hold lone surrogates that a database cannot store. None of that may
-    escape after a save or stop delivery, so the text is guarded, cleaned and cut.
-    """
-    try:
-        text = str(error)
-    except Exception:  # the exception's own __str__ failed: say so instead of raising
-        text = "<the error's message could not be read>"
-    name = type(error).__name__
-    reason = f"{name}: {text}" if text else name
-    if len(reason) > MAX_REASON:
-        reason = reason[: MAX_REASON - 1] + "…"
-    return reason.encode("utf-8", "replace").decode("utf-8")
 
 
 def rate_limit_wait(limited: RateLimited) -> float | None:
@@ -148,7 +129,9 @@ def rate_limit_wait(limited: RateLimited) -> float | None:
     """
     try:
         wait = float(limited.retry_after)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:  # an integer too large for a float: as long as allowed
+        return MAX_RATE_LIMIT_WAIT
+    except Exception:  # a receiver's value that cannot be read as seconds, however it fails
         return None
     if not math.isfinite(wait):
         return MAX_RATE_LIMIT_WAIT if wait > 0 else None
@@ -992,8 +975,10 @@ class Engine:
                     raise CorruptData("feed", "the event cannot be read", position=position)
                 notifier.notify(batch[0])
             except Exception as failure:  # the host's code, or the row is still unreadable
+                # A rate limit is a wait, never an attempt (as in deliver()).
+                tried = 0 if isinstance(failure, RateLimited) else 1
                 reason = failure_reason(failure)
-                self.store.park(attrs.evolve(entry, attempts=entry.attempts + 1, error=reason))
+                self.store.park(attrs.evolve(entry, attempts=entry.attempts + tried, error=reason))
                 return False
             return self.store.unpark(self.consumer, position)
         finally:
@@ -1007,9 +992,17 @@ class Engine:
         so its position is ``NotFound`` here. Its aggregate's waiting events go out on
         the next delivery.
         """
-        parked = {p.position for p in self.store.parked(self.consumer, limit=1_000_000)}
-        if position not in parked or not self.store.unpark(self.consumer, position):
-            raise NotFound("parked event", str(position))
+        # Under the cursor lease, like retry_parked: a retry failing meanwhile would
+        # otherwise park again the event the operator just dropped.
+        lease = self._lease(uuid.uuid4().hex)
+        if lease is None:
+            raise CursorBusy(self.consumer)
+        try:
+            parked = {p.position for p in self.store.parked(self.consumer, limit=1_000_000)}
+            if position not in parked or not self.store.unpark(self.consumer, position):
+                raise NotFound("parked event", str(position))
+        finally:
+            self.store.release_cursor(lease)
 
     def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:
         """Every event of one aggregate, oldest first."""

@@ -627,6 +627,9 @@ class StoreContract(ABC):
         assert [p.position for p in store.held("notifier")] == [two, three, four]
         with pytest.raises(NotFound):  # waiting behind two, not parked: never dropped
             engine.discard_parked(three)
+        limited = Engine(store, clock=clock, notifier=_Limiting(5), max_attempts=3)
+        assert not limited.retry_parked(two)  # the receiver is busy: a wait, not an attempt
+        assert [(p.position, p.attempts) for p in engine.parked()] == [(two, 3)]
         notifier.poison.clear()
         assert engine.retry_parked(two)
         engine.deliver()
@@ -634,6 +637,13 @@ class StoreContract(ABC):
         assert engine.parked() == ()
         assert store.held("notifier") == []
         store.park(ParkedEvent("notifier", four, "CR-1@4", 3, "x", START))
+        other = store.lease_cursor(
+            "notifier", holder="someone", at=store.clock(), until=store.clock().add(minutes=5)
+        )
+        assert other is not None
+        with pytest.raises(CursorBusy):  # a retry or delivery is at work: not under it
+            engine.discard_parked(four)
+        store.release_cursor(other)
         engine.discard_parked(four)
         assert engine.parked() == ()
 
@@ -941,6 +951,7 @@ class StoreContract(ABC):
             "CR-1": Unprintable(),
             "CR-2": RuntimeError("x" * 1_000_000),
             "CR-3": RuntimeError("bad \udc80 text"),
+            "CR-5": _Disguised(),
         }
 
         class Hostile:
@@ -963,14 +974,17 @@ class StoreContract(ABC):
         reasons = {owner[p.position]: p.error for p in store.parked("notifier")}
         assert reasons["CR-1"] == "Unprintable: <the error's message could not be read>"
         assert reasons["CR-3"].startswith("RuntimeError: bad ")
+        assert reasons["CR-5"] == "_Disguised: looks like text"
         assert all(len(r) <= MAX_REASON for r in reasons.values())
-        for wait in (float("inf"), float("nan"), 1e10, -5.0, "soon"):
+        for wait in (float("inf"), float("nan"), 1e10, 10**400, -5.0, "soon", _Unreadable()):
             limited = draft(f"RL-{len(notifier.seen)}")
             store.save(Commit(limited.aggregate, limited.events, 0))
             report = Engine(store, clock=clock, notifier=_Limiting(wait)).deliver()
             assert (report.error or "").startswith("RateLimited: slow down")
             assert report.retry_at is not None
             assert clock.now() <= report.retry_at <= clock.now().add(hours=1)
+            if wait in (1e10, 10**400):
+                assert report.retry_at == clock.now().add(hours=1)  # the cap, not a default
             clock.advance(pendulum.duration(hours=1, seconds=1))
             assert Engine(store, clock=clock, notifier=notifier).deliver().error is None
             assert notifier.seen[-1] == limited.aggregate.id  # no attempt was counted
@@ -1033,6 +1047,31 @@ class StoreContract(ABC):
         assert [s.position for s in notifier.seen] == written
         assert len({s.event.event_id for s in notifier.seen}) == 4
         assert store.cursor("notifier") == written[-1]
+
+
+class _Hostile(str):
+    """Text whose every way of being formatted or joined raises."""
+
+    def __format__(self, spec: str) -> str:
+        raise RuntimeError("no format")
+
+    def __add__(self, other: str) -> str:
+        raise RuntimeError("no join")
+
+    def __radd__(self, other: str) -> str:
+        raise RuntimeError("no join")
+
+
+class _Disguised(Exception):
+    def __str__(self) -> str:
+        return _Hostile("looks like text")
+
+
+class _Unreadable:
+    """A ``retry_after`` that fails however it is read."""
+
+    def __float__(self) -> float:
+        raise ArithmeticError("not a number of seconds")
 
 
 class _Limiting:
