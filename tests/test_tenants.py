@@ -489,22 +489,45 @@ def test_every_command_naming_its_client_is_listed_here() -> None:
 def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
     ws: Workspace, command: str
 ) -> None:
-    """The stored client decides: naming your own client on ACME's contact is refused."""
-    ws.surveys.request("amy", by=Actor("sam", {"pm"}), survey_id="S-0", client="acme")
-    before = _state(ws, "surveys:amy")
-    run: dict[str, Callable[[Actor], object]] = {
-        "request": lambda by: ws.surveys.request("amy", by=by, survey_id="S-1", client="lotus"),
-        "schedule_periodic": lambda by: ws.surveys.schedule_periodic(
-            "amy", by=by, client="lotus", first=START.add(days=7)
+    """The stored client decides: naming your own client on ACME's contact is refused.
+
+    Also when the rules do not list the contact (``bob`` is known only to the host),
+    and, for a contact they list under ACME, before any record exists.
+    """
+    ws.surveys.request("bob", by=Actor("sam", {"pm"}), survey_id="S-0", client="acme")
+    before = _state(ws, "surveys:bob")
+    run: dict[str, Callable[[str, Actor], object]] = {
+        "request": lambda contact, by: ws.surveys.request(
+            contact, by=by, survey_id="S-1", client="lotus"
+        ),
+        "schedule_periodic": lambda contact, by: ws.surveys.schedule_periodic(
+            contact, by=by, client="lotus", first=START.add(days=7)
         ),
     }
     scoped = Actor("li.wei", {"pm"}, clients={"lotus"})  # a Lotus-bound PM
     with pytest.raises(PermissionDenied, match="belongs to client acme"):
-        run[command](scoped)
-    with pytest.raises(clientflow.ValidationError, match="'acme', the client contact 'amy'"):
-        run[command](Actor("sam", {"pm"}))  # unscoped: allowed on ACME, but not to move it
-    assert _state(ws, "surveys:amy") == before
-    assert ws.surveys.get("surveys:amy").client == "acme"
+        run[command]("bob", scoped)
+    with pytest.raises(clientflow.ValidationError, match="'acme', the client contact 'bob'"):
+        run[command]("bob", Actor("sam", {"pm"}))  # unscoped: allowed on ACME, not to move it
+    assert _state(ws, "surveys:bob") == before
+    assert ws.surveys.get("surveys:bob").client == "acme"
+    with pytest.raises(clientflow.ValidationError, match="the rules list 'amy' as its contact"):
+        run[command]("amy", scoped)  # ACME's contact in the rules: not Lotus's to survey
+    assert ws.store.load("surveys:amy") is None
+
+
+def test_no_other_kind_takes_a_survey_records_id(ws: Workspace) -> None:
+    """``surveys:<contact>`` ids are derived: an issue or feedback item cannot squat one."""
+    amy = Actor("amy", {"client"})
+    with pytest.raises(clientflow.ValidationError, match="not starting with 'surveys:'"):
+        ws.feedback.receive(
+            "surveys:zhang.lan", by=amy, client="acme", project="acme-shop", contact="amy",
+            channel="email", csat=5,
+        )  # fmt: skip
+    ws.surveys.request(
+        "zhang.lan", by=Actor("sam", {"pm"}), survey_id="S-1", client="lotus"
+    )  # still free for Lotus's own contact
+    assert ws.surveys.get("surveys:zhang.lan").client == "lotus"
 
 
 @pytest.mark.parametrize("service", ["issues", "feedback", "plans", "risks"])

@@ -314,13 +314,25 @@ class Rules:
         one listed under another client would file this client's work there.
         """
         owner = self.client_of_project(project)
-        if owner not in (project, client):
+        # An unknown client is the command's own error to report, naming the clients.
+        if client in self.clients and owner not in (project, client):
             mine = self.clients[client].projects if client in self.clients else ()
             raise ValidationError(
                 "project",
                 f"a project of client {client!r} ({', '.join(mine) or 'none listed'});"
                 f" {project!r} belongs to client {owner!r}",
                 got=project,
+            )
+
+    def check_contact(self, client: str, contact: str) -> None:
+        """Refuse ``contact`` under ``client`` when the rules list it as another's contact."""
+        listed = [c.id for c in self.clients.values() if contact in c.contacts]
+        if listed and client not in listed:
+            raise ValidationError(
+                "client",
+                f"{' or '.join(repr(c) for c in listed)}: the rules list {contact!r} as"
+                f" {'their' if len(listed) > 1 else 'its'} contact",
+                got=client,
             )
 
     def client_of_project(self, project: str) -> str:

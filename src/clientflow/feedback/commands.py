@@ -476,10 +476,14 @@ def escalate_overdue(
 # -- surveys --------------------------------------------------------------------------
 
 
+SURVEYS_PREFIX = "surveys:"
+"""Ids starting with this are survey records' (:func:`surveys_id`); no other kind's."""
+
+
 @checked
 def surveys_id(contact: str) -> str:
     """The id of a contact's survey record (one aggregate per contact)."""
-    return f"surveys:{contact}"
+    return f"{SURVEYS_PREFIX}{contact}"
 
 
 def _survey_meta(

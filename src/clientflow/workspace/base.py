@@ -23,6 +23,7 @@ from clientflow.core import (
 )
 from clientflow.core.edge import check_count
 from clientflow.engine import Command, Result
+from clientflow.feedback import SURVEYS_KIND, SURVEYS_PREFIX
 from clientflow.ports import AggregateRow, Query
 
 if TYPE_CHECKING:
@@ -141,6 +142,12 @@ class Service(Generic[A]):
         key: str | None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
+        if aggregate_id.startswith(SURVEYS_PREFIX) and self.kind != SURVEYS_KIND:
+            # Survey records' ids are derived from contacts: taking one for an issue or
+            # feedback would stop that contact ever being surveyed.
+            raise ValidationError(
+                f"{self.kind} id", f"an id not starting with {SURVEYS_PREFIX!r}", got=aggregate_id
+            )
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
             if current is not None:
