@@ -581,3 +581,18 @@ def test_an_idempotency_key_never_reaches_another_aggregate(ws: Workspace) -> No
     assert ws.issues.get("LOTUS-9").opened_from == "LOTUS-R1"  # the issue really opened
     again = ws.issues.acknowledge("LOTUS-1", by=li, key="form-123")
     assert again.duplicate  # on its own aggregate a key still makes a retry apply once
+
+
+def test_a_clients_change_asks_only_its_own_sponsors(ws: Workspace) -> None:
+    """``role:client-sponsor`` lists every client's sponsor; a Lotus route asks Lotus's."""
+    anna, li = Actor("anna", {"client"}), Actor("li.wei", {"pm"})
+    ws.changes.request("CR-9", by=anna, project=PROJECT, title="Core banking swap")
+    ws.changes.submit("CR-9", by=anna)
+    big = attrs.evolve(IMPACT, schedule_days=30, cost=Money("900000", "CNY"), risk=Risk.HIGH)
+    ws.changes.assess("CR-9", by=li, impact=big)
+    routed = ws.changes.request_approval("CR-9", by=li).aggregate
+    assert routed.round is not None
+    [sponsors] = routed.round.stages[0]
+    assert sponsors.name == "sponsor"
+    assert sponsors.eligible == {"zhao.min"}  # not ACME's grace, Sakura's kenji, ...
+    assert ws.rules.directory["client-sponsor"] != ("zhao.min",)  # the directory lists more

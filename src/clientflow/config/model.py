@@ -163,6 +163,27 @@ class Rules:
             found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
 
+    def directory_for(self, client: str) -> Mapping[str, tuple[str, ...]]:
+        """The ``[directory]`` as one client's work sees it: people the rules bind to
+        other clients only (their contacts, a team scoped elsewhere) are left out, so a
+        Lotus change never asks ACME's sponsor to approve it.
+
+        >>> rules = Rules({}, clients={
+        ...     "lotus": ClientRules("lotus", "Lotus", "default", contacts=frozenset({"anna"})),
+        ...     "acme": ClientRules("acme", "ACME", "default", contacts=frozenset({"grace"}))},
+        ...     directory={"sponsor": ("anna", "grace", "li.wei")})
+        >>> rules.directory_for("lotus")["sponsor"]
+        ('anna', 'li.wei')
+        """  # noqa: D205
+        return {
+            role: tuple(
+                person
+                for person in people
+                if person not in self._bindings or client in self._bindings[person]
+            )
+            for role, people in self.directory.items()
+        }
+
     def bind(self, actor: Actor) -> Actor:
         """``actor`` with the clients the rules bind it to added (``[clients.X] contacts``
         and ``[people.X] clients``) to those the host set; unchanged if none.
