@@ -500,3 +500,15 @@ def test_migrate_on_an_unreachable_server_says_so() -> None:
     assert isinstance(migrated.exception, StoreError)  # main() prints it as one line
     assert "connection failed" in str(migrated.exception)
     assert "no clientflow schema" not in str(migrated.exception)
+
+
+def test_no_password_in_a_store_url_is_ever_shown() -> None:
+    """Neither ``user:password@`` nor ``?password=`` reaches an error a person reads."""
+    url = "postgresql+psycopg://bob:s3cret@127.0.0.1:1/test?password=s3cret2&sslmode=disable"
+    migrated = CliRunner().invoke(cli, ["migrate", "--store", url])
+    assert isinstance(migrated.exception, StoreError)
+    shown = str(migrated.exception)
+    assert "s3cret" not in shown
+    assert "bob:***@127.0.0.1:1/test?password=***&sslmode=disable" in shown
+    bad = CliRunner().invoke(cli, ["migrate", "--store", "nosuchdb+driver://bob:s3cret@h/x"])
+    assert "s3cret" not in str(bad.exception) + bad.output

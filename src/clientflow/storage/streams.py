@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import pendulum
@@ -22,6 +23,7 @@ __all__ = [
     "checked_history",
     "commits_from_history",
     "row_of",
+    "safe_url",
     "stale_snapshot",
 ]
 
@@ -121,3 +123,18 @@ def commits_from_history(codec: Codec, events: Iterable[DomainEvent]) -> list[Co
         decision = decide(codec.kind_of_event(stream[0]).apply, None, *stream)
         commits.append(Commit(decision.aggregate, decision.events, 0))
     return commits
+
+
+_SECRET = re.compile(r"(?i)((?:^|[?&;])(?:[a-z_]*password|passwd|pwd|secret|token|sslkey)=)[^&;]*")
+_USERINFO = re.compile(r"(://[^/:@]*:)[^@/]*@")
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its passwords shown as ``***``: the one in ``user:password@`` and any
+    in the query string (libpq and its drivers take ``?password=`` too), for labels,
+    errors and logs.
+
+    >>> safe_url("postgresql+psycopg://bob:s3cret@db/x?password=s3cret2&sslmode=require")
+    'postgresql+psycopg://bob:***@db/x?password=***&sslmode=require'
+    """  # noqa: D205
+    return _SECRET.sub(r"\1***", _USERINFO.sub(r"\1***@", url))
