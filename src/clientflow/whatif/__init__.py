@@ -1,0 +1,33 @@
+"""Policy what-if: a past period replayed under proposed rules, compared with the rules in force.
+
+See docs/what-if.md for what is replayed, what is flagged and the limits.
+"""
+
+from clientflow.whatif.compare import (
+    Change,
+    ClientWhatIf,
+    ClockCount,
+    Outcome,
+    Tally,
+    WhatIf,
+    outcome,
+    what_if,
+)
+from clientflow.whatif.replay import FACTS, Flag, Replay, SweepGrid, is_fact, replay_issue
+
+__all__ = [
+    "FACTS",
+    "Change",
+    "ClientWhatIf",
+    "ClockCount",
+    "Flag",
+    "Outcome",
+    "Replay",
+    "SweepGrid",
+    "Tally",
+    "WhatIf",
+    "is_fact",
+    "outcome",
+    "replay_issue",
+    "what_if",
+]
