@@ -4,6 +4,7 @@ See docs/what-if.md for what is replayed, what is flagged and the limits.
 """
 
 from clientflow.whatif.compare import (
+    PUNCTUAL,
     Change,
     ClientWhatIf,
     ClockCount,
@@ -13,10 +14,12 @@ from clientflow.whatif.compare import (
     outcome,
     what_if,
 )
+from clientflow.whatif.render import to_html, to_json, to_text
 from clientflow.whatif.replay import FACTS, Flag, Replay, SweepGrid, is_fact, replay_issue
 
 __all__ = [
     "FACTS",
+    "PUNCTUAL",
     "Change",
     "ClientWhatIf",
     "ClockCount",
@@ -29,5 +32,8 @@ __all__ = [
     "is_fact",
     "outcome",
     "replay_issue",
+    "to_html",
+    "to_json",
+    "to_text",
     "what_if",
 ]
