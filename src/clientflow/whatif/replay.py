@@ -262,8 +262,8 @@ def replay_issue(
     """Replay one issue's recorded ``history`` under ``rules`` up to (not including) ``until``.
 
     Facts run at their instants; timers fire at the sweeps of ``sweeps`` between them
-    (a fact before a sweep at the same instant). Derived events in ``history`` are
-    ignored: the replay derives its own.
+    (a fact before a sweep at the same instant), never before the issue's last event.
+    Derived events in ``history`` are ignored: the replay derives its own.
     """
     if not history or not isinstance(history[0], esc.IssueReported):
         raise ConfigError([ConfigProblem("history", "an issue's history, issue.reported first")])
@@ -283,7 +283,9 @@ def replay_issue(
             due = issue.next_deadline
             if due is None:
                 return
-            at = grid.tick(due)
+            # A deadline already past when it was set (a priority raised late) fires at
+            # the first sweep after the event that set it, as the engine's would.
+            at = grid.tick(max(due, events[-1].occurred_at))
             if at > before or (at == before and not inclusive):
                 return
             fired = esc.fire_timers(
