@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from typing import Any
 
 import pendulum
+import pytest
 
 import clientflow
+from clientflow.core import NotFound, ValidationError
 from clientflow.demo import RULES_FILE
 from clientflow.workspace import Workspace
 
@@ -65,3 +68,15 @@ def test_a_proposed_recipient_list_without_the_person_flags_their_acknowledgemen
     assert "li.wei" in flag.reason
     # Unacknowledged under the proposed rules, the escalation climbs a level.
     assert result.total.after.escalations["account director"] == 1
+
+
+def test_bad_arguments_are_clientflow_errors_and_nothing_is_read_wrong() -> None:
+    """An unknown client, a period that ends before it starts or a zero sweep period is
+    a typed error naming what was wrong."""
+    ws = _escalated_and_acknowledged()
+    with pytest.raises(NotFound, match="nobody"):
+        ws.what_if(RULES_FILE, since=MONDAY, until=MONDAY.add(days=1), clients=["nobody"])
+    with pytest.raises(ValidationError, match="until"):
+        ws.what_if(RULES_FILE, since=MONDAY, until=MONDAY)
+    with pytest.raises(ValidationError, match="sweep_every"):
+        ws.what_if(RULES_FILE, since=MONDAY, until=MONDAY.add(days=1), sweep_every=dt.timedelta(0))

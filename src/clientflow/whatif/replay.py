@@ -25,6 +25,7 @@ from clientflow.core import (
     ConfigProblem,
     Decision,
     DomainEvent,
+    ValidationError,
 )
 from clientflow.escalation import Issue
 
@@ -61,6 +62,12 @@ class SweepGrid:
     the UTC grid of ``every`` (a sweeper run hourly fires a 10:20 timer at 11:00)."""  # noqa: D205, D209
 
     every: pendulum.Duration | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.every is not None and not (
+            isinstance(self.every, dt.timedelta) and self.every.total_seconds() >= 1
+        ):
+            raise ValidationError("sweep_every", "a period of at least one second", got=self.every)
 
     def tick(self, due: pendulum.DateTime) -> pendulum.DateTime:
         """The first sweep at or after ``due``."""

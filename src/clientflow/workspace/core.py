@@ -312,6 +312,8 @@ class Workspace:
         """The issues reported in ``[since, until)`` replayed under ``rules`` and under the
         rules in force, compared (docs/what-if.md); nothing is written. ``sweep_every``
         models a periodic sweeper (default: timers fire when due)."""  # noqa: D205, D209
+        for client in clients or ():
+            self.rules.client(client)  # an unknown client is NotFound, naming the known
         every = None if sweep_every is None else validate_duration(sweep_every, "sweep_every")
         grid = SweepGrid(
             None if every is None else pendulum.Duration(seconds=every.total_seconds())
