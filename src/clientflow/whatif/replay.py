@@ -10,7 +10,8 @@ A fact the rules being replayed cannot take is left out and flagged, never guess
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 import pendulum
@@ -215,23 +216,25 @@ def _acknowledge_escalation(issue: Issue, event: DomainEvent, rules: Rules) -> D
     )
 
 
-FACTS: dict[type[DomainEvent], _Step] = {
-    esc.IssueAcknowledged: _team(esc.acknowledge),
-    esc.InvestigationStarted: _team(esc.start_investigation),
-    esc.SolutionProposed: _team(esc.propose_solution, "solution"),
-    esc.SolutionRejected: _team(esc.reject_solution, "reason"),
-    esc.WaitingOnClient: _wait,
-    esc.ClientReplied: _team(esc.client_replied, "message"),
-    esc.TeamReplied: _team(esc.team_reply, "message"),
-    esc.IssueUpdated: _team(esc.add_update, "note"),
-    esc.SlaPaused: _pause,
-    esc.SlaResumed: _resume,
-    esc.PriorityChanged: _priority,
-    esc.IssueResolved: _resolve,
-    esc.IssueReopened: _team(esc.reopen, "reason"),
-    esc.IssueClosed: _close,
-    esc.EscalationAcknowledged: _acknowledge_escalation,
-}
+FACTS: Mapping[type[DomainEvent], _Step] = MappingProxyType(
+    {
+        esc.IssueAcknowledged: _team(esc.acknowledge),
+        esc.InvestigationStarted: _team(esc.start_investigation),
+        esc.SolutionProposed: _team(esc.propose_solution, "solution"),
+        esc.SolutionRejected: _team(esc.reject_solution, "reason"),
+        esc.WaitingOnClient: _wait,
+        esc.ClientReplied: _team(esc.client_replied, "message"),
+        esc.TeamReplied: _team(esc.team_reply, "message"),
+        esc.IssueUpdated: _team(esc.add_update, "note"),
+        esc.SlaPaused: _pause,
+        esc.SlaResumed: _resume,
+        esc.PriorityChanged: _priority,
+        esc.IssueResolved: _resolve,
+        esc.IssueReopened: _team(esc.reopen, "reason"),
+        esc.IssueClosed: _close,
+        esc.EscalationAcknowledged: _acknowledge_escalation,
+    }
+)
 """Each fact event of an issue (besides its report and a manual escalation) and how its
 command is run again from what the event recorded."""
 
