@@ -122,3 +122,21 @@ def test_a_what_if_writes_nothing_to_the_store(demo: Workspace) -> None:
     assert store.backlog(0) == feed_before
     assert demo.rows(Query(kind="issue"), limit=1000) == rows_before
     assert store.rules_revision() == revision
+
+
+def test_moving_a_client_to_another_calendar_changes_only_its_issues(demo: Workspace) -> None:
+    """Northwind on the Shanghai team's calendar: its clocks move; no other client's do."""
+    data = tomllib.loads(Path(RULES_FILE).read_text(encoding="utf-8"))
+    data["clients"]["northwind"]["calendar"] = "shanghai"
+    result = demo.what_if(data, since=START, until=UNTIL, sweep_every=HOURLY)
+    assert result.changes
+    assert {c.client for c in result.changes} == {"northwind"}
+    for side in result.clients:
+        if side.client != "northwind":
+            assert side.before == side.after
+    moved = [
+        count.moved_hours
+        for by in next(c for c in result.clients if c.client == "northwind").after.clocks.values()
+        for count in by.values()
+    ]
+    assert any(hours != 0 for hours in moved)

@@ -17,7 +17,7 @@ import pendulum
 
 from clientflow import escalation as esc
 from clientflow.config import Rules
-from clientflow.core import DomainEvent, ValidationError, check_id, to_utc
+from clientflow.core import ClientflowError, DomainEvent, ValidationError, check_id, to_utc
 from clientflow.escalation import ClockState
 from clientflow.ports import AggregateRow, Query, Store
 from clientflow.whatif.replay import Flag, Replay, SweepGrid, replay_issue
@@ -347,6 +347,40 @@ class _Comparison:
         )
 
 
+class _Unchanged:
+    """Whether both rules give an issue the same SLA terms, calendar, escalation policy
+    and directory: everything a replay reads. Then one replay serves both sides (a rules
+    change for one client replays the others once). Remembered per client, kind, project."""  # noqa: D205, D209
+
+    def __init__(self, baseline: Rules, proposed: Rules) -> None:
+        self.baseline = baseline
+        self.proposed = proposed
+        self.known: dict[tuple[str, str, str], bool] = {}
+
+    def __call__(self, first: DomainEvent) -> bool:
+        if not isinstance(first, esc.IssueReported):
+            return False
+        key = (first.client, first.kind.value, first.project)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._same(first)
+        return found
+
+    def _same(self, first: esc.IssueReported) -> bool:
+        old, new, client = self.baseline, self.proposed, first.client
+        if old.sla is None or new.sla is None or old.directory != new.directory:
+            return False
+        try:
+            return (
+                old.calendar_for(client) == new.calendar_for(client)
+                and old.escalation_for(client) == new.escalation_for(client)
+                and old.sla.select(first.kind, client, first.project).terms()
+                == new.sla.select(first.kind, client, first.project).terms()
+            )
+        except ClientflowError:
+            return False  # one side cannot even report it: replay both to say why
+
+
 PUNCTUAL = SweepGrid()
 """Timers fire at the instant they fall due."""
 
@@ -371,6 +405,7 @@ def what_if(
     if end <= start:
         raise ValidationError("until", f"an instant after since ({start.isoformat()})", got=end)
     chosen = None if clients is None else tuple(check_id(c, "client") for c in clients)
+    same = _Unchanged(baseline, proposed)
     comparison = _Comparison()
     earlier = 0
     for row in _rows(store, chosen):
@@ -381,9 +416,11 @@ def what_if(
             earlier += row.closed_at is None or row.closed_at >= start
             continue
         history = tuple(store.history(row.id))
-        replays = (
-            replay_issue(history, baseline, until=end, sweeps=sweeps),
-            replay_issue(history, proposed, until=end, sweeps=sweeps),
+        before = replay_issue(history, baseline, until=end, sweeps=sweeps)
+        after = (
+            before
+            if same(history[0])
+            else replay_issue(history, proposed, until=end, sweeps=sweeps)
         )
-        comparison.add(row, history, replays, proposed, end)
+        comparison.add(row, history, (before, after), proposed, end)
     return comparison.result(start, end, earlier)
