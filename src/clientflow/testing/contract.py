@@ -46,12 +46,17 @@ from clientflow.engine import MAX_REASON, Command, Engine
 from clientflow.ports import (
     Backoff,
     Commit,
+    EventLog,
+    Outbox,
     ParkedEvent,
     PermanentDeliveryError,
     Query,
     RateLimited,
+    ReadSide,
+    RulesLog,
     Store,
     StoredEvent,
+    TimerIndex,
 )
 from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
 from clientflow.storage.audit import Rewritable, check_store
@@ -343,6 +348,11 @@ class StoreContract(ABC):
         assert not first & second
         assert list(store.claim_due(at, lease=LEASE)) == []
         assert len(store.claim_due(at.add(minutes=6), lease=LEASE)) == 4
+
+    def test_the_store_keeps_every_part_of_the_port(self, store: Store) -> None:
+        """The five concerns of :class:`clientflow.ports.Store`, each implemented."""
+        for part in (EventLog, TimerIndex, Outbox, ReadSide, RulesLog):
+            assert isinstance(store, part), part.__name__
 
     # -- idempotency and cursors -----------------------------------------------------------
 
