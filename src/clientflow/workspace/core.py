@@ -25,6 +25,7 @@ from clientflow.core import (
     check_id,
     to_utc,
     validate_duration,
+    zone,
 )
 from clientflow.core.edge import check_count
 from clientflow.engine import DELIVERY_BACKOFF, DeliveryReport, Engine, SweepReport
@@ -284,6 +285,8 @@ class Workspace:
     ) -> tuple[pendulum.DateTime, str, Language]:
         known_locale, known_zone = self.rules.person_reader(owner)
         when = self.clock.now() if at is None else to_utc(at, "at")
+        if timezone is not None:
+            zone(timezone, "timezone")  # a name the caller sent: refused here, not deep down
         return when, timezone or known_zone, lang or language(known_locale)
 
     def health(
