@@ -269,8 +269,8 @@ def test_a_hundred_events_reach_one_robot_in_order_within_its_limit(httpserver: 
             break
         assert report.retry_at is not None  # the router said when its minute has room
         clock.set(report.retry_at)
-    texts = [json.loads(r.get_data())["text"]["content"] for r, _ in httpserver.log]
-    ids = [text.rsplit("[", 1)[1].rstrip("]") for text in texts]
+    texts = [json.loads(r.get_data())["markdown"]["content"] for r, _ in httpserver.log]
+    ids = [text.rsplit("[", 1)[1].rstrip("]") for text in texts]  # the summary's event id
     assert ids == [f"CR-{n:03d}@1" for n in range(100)]  # all, once each, in feed order
     for first in sent_at:  # never more than 20 in any minute
         assert sum(first <= t < first + 60 for t in sent_at) <= 20
