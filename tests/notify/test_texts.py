@@ -1,0 +1,278 @@
+"""Golden texts (issue 24): what a client and the team's group read, word for word, in
+Chinese as a project manager in Shanghai would write them and in English, from one issue's
+life: reported, warned, escalated, acknowledged, a question for the client, resolved."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pendulum
+import pytest
+
+from clientflow import Actor, ManualClock
+from clientflow.config import Rules, rules_from_dict
+from clientflow.core import DomainEvent
+from clientflow.notify import Message, Route, Router, client_notice, describe_from
+from clientflow.workspace import open_workspace
+
+MONDAY = pendulum.datetime(2026, 3, 2, 1)  # 09:00 in Shanghai
+
+
+class Recorder:
+    """A host's own channel: keeps what it is given (a team group or a client's)."""
+
+    kind: ClassVar[str] = "wecom"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.got: list[tuple[str, Message]] = []
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        self.got.append((event.event_type, message))
+
+    def send(self, text: str, event: DomainEvent) -> None:  # pragma: no cover - deliver is used
+        raise AssertionError("a rich channel is given the message")
+
+
+def rules(locale: str, notices: str = "standard") -> Rules:
+    zone = "Asia/Shanghai" if locale == "zh_CN" else "America/New_York"
+    return rules_from_dict(
+        {
+            "version": 1,
+            "calendars": {
+                "shanghai": {"timezone": "Asia/Shanghai", "hours": ["09:00-12:00", "13:00-18:00"]}
+            },
+            "sla": [
+                {"name": "gold", "targets": {"P1": {"first_response": "1h", "resolution": "8h"}}}
+            ],
+            "escalation": {
+                "standard": {
+                    "levels": [
+                        {"name": "项目经理" if locale == "zh_CN" else "project manager",
+                         "notify": ["role:pm"], "delay": "2h"},
+                    ]
+                }
+            },
+            "directory": {"pm": ["li.wei"]},
+            "clients": {
+                "mingzhu": {
+                    "name": "明珠银行" if locale == "zh_CN" else "Pearl Bank",
+                    "projects": ["app"],
+                    "calendar": "shanghai",
+                    "escalation": "standard",
+                    "locale": locale,
+                    "notices": notices,
+                }
+            },
+            "people": {
+                "li.wei": {"name": "李伟" if locale == "zh_CN" else "Li Wei", "locale": locale,
+                           "timezone": zone, "wecom": "LiWei"},
+                "chen.jie": {"name": "陈杰" if locale == "zh_CN" else "Chen Jie", "locale": locale,
+                             "timezone": zone, "wecom": "ChenJie"},
+            },
+            "notify": {"link": "https://pm.example.com/issues/{id}", "channels": {}, "routes": []},
+        }
+    )  # fmt: skip
+
+
+def life(declared: Rules) -> tuple[Recorder, Recorder]:
+    """One P1 issue's life, every sweep on time; what the team and the client were sent."""
+    clock = ManualClock(MONDAY)
+    team, client = Recorder("team"), Recorder("client")
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("team",)), Route(("client",))],
+            {"team": team, "client": client},
+            describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(),
+            directory=declared,
+            audience={"client": "client"},
+            link=declared.notify.link if declared.notify else None,
+        )
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        chen = Actor("chen.jie", {"team"})
+        zh = declared.clients["mingzhu"].locale == "zh_CN"
+        title = "手机银行登录页打不开" if zh else "Mobile banking login fails"
+        ws.issues.report(
+            "ISS-1", by=anna, client="mingzhu", project="app", title=title, priority="P1",
+            owner="chen.jie",
+        )  # fmt: skip
+        for minutes in (30, 45, 60):  # 50 % and 75 % of the first response, then its breach
+            clock.set(MONDAY.add(minutes=minutes))
+            ws.sweep()
+        clock.set(MONDAY.add(minutes=70))
+        ws.issues.acknowledge("ISS-1", by=chen)
+        question = "请提供出错时的截图和手机型号？" if zh else "Could you send a screenshot?"  # noqa: RUF001
+        ws.issues.wait_on_client("ISS-1", by=chen, reason=question)
+        ws.issues.client_replied("ISS-1", by=anna, message="OK")
+        resolution = (
+            "已修复登录接口的证书配置" if zh else "The login service's certificate was renewed"
+        )
+        ws.issues.resolve("ISS-1", by=chen, resolution=resolution)
+        ws.deliver()
+    return team, client
+
+
+def texts(channel: Recorder, event_type: str) -> list[str]:
+    return [message.text for kind, message in channel.got if kind == event_type]
+
+
+ZH_TEAM = {
+    "issue.reported": [
+        "新问题：ISS-1（明珠银行，P1）\n"
+        "“手机银行登录页打不开”\n"
+        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前回复客户，剩余 1 个工作小时。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1"
+    ],
+    "issue.escalated": [
+        "问题升级：ISS-1（明珠银行，P1）\n"
+        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+        "请 @李伟 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+        "问题升级：ISS-1（明珠银行，P1）\n"
+        "已升级至项目经理（第1级），原因：首次响应已超时。\n"
+        "请 @李伟 立即处理：时限已于2026年3月2日（周一）10:00（北京时间）到期。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ],
+}
+
+EN_TEAM = {
+    "issue.reported": [
+        "New issue: ISS-1 (Pearl Bank, P1)\n"
+        '"Mobile banking login fails"\n'
+        "@Chen Jie, please respond to the client by Sun 2026-03-01 21:00 EST"
+        " (1 business hour left).\n"
+        "Open: https://pm.example.com/issues/ISS-1"
+    ],
+    "issue.escalated": [
+        "Escalated: ISS-1 (Pearl Bank, P1)\n"
+        "Escalated to project manager (level 1): first response at 75%.\n"
+        "@Li Wei, please handle it by Sun 2026-03-01 21:00 EST (15 business minutes left).\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+        "Escalated: ISS-1 (Pearl Bank, P1)\n"
+        "Escalated to project manager (level 1): first response breached.\n"
+        "@Li Wei, please handle it now: it was due Sun 2026-03-01 21:00 EST.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ],
+}
+
+ZH_CLIENT = [
+    "问题进展：ISS-1\n您反馈的问题“手机银行登录页打不开”（ISS-1）我们已收到，会尽快安排专人处理。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已有专人跟进处理，有进展会第一时间告诉您。",
+    "问题进展：ISS-1\n关于问题 ISS-1，需要您协助确认：请提供出错时的截图和手机型号？"  # noqa: RUF001
+    "收到您的回复后，我们会马上继续处理。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已解决：已修复登录接口的证书配置。"
+    "如仍有问题，请随时告诉我们。",
+]
+
+EN_CLIENT = [
+    'Issue update: ISS-1\nWe have received your issue "Mobile banking login fails" (ISS-1) and'
+    " will get back to you shortly.",
+    "Issue update: ISS-1\nYour issue ISS-1 has been escalated to a senior member of our team,"
+    " who will get back to you shortly.",
+    "Issue update: ISS-1\nYour issue ISS-1 has been escalated to a senior member of our team,"
+    " who will get back to you shortly.",
+    "Issue update: ISS-1\nYour issue ISS-1 is being handled; we will keep you posted.",
+    "Issue update: ISS-1\nWe need your input on ISS-1: Could you send a screenshot? We will carry"
+    " on as soon as you reply.",
+    "Issue update: ISS-1\nYour issue ISS-1 has been resolved: The login service's certificate was"
+    " renewed. If anything is still not right, just let us know.",
+]
+
+
+@pytest.mark.parametrize(
+    ("locale", "team_texts", "client_texts"),
+    [("zh_CN", ZH_TEAM, ZH_CLIENT), ("en", EN_TEAM, EN_CLIENT)],
+)
+def test_the_team_and_the_client_read_what_a_project_manager_would_write(
+    locale: str, team_texts: dict[str, list[str]], client_texts: list[str]
+) -> None:
+    """Team notices name who acts, by when (their zone, business time left) and link to
+    the issue; the client reads the standard policy: nothing internal."""
+    team, client = life(rules(locale))
+    for event_type, expected in team_texts.items():
+        assert texts(team, event_type) == expected
+    assert [message.text for _, message in client.got] == client_texts
+
+
+def test_the_team_group_mentions_whoever_must_act_in_wecom_markup() -> None:
+    """The escalation @mentions the level's people (a role resolved to its holders)."""
+    team, _ = life(rules("zh_CN"))
+    [first, _] = [m for kind, m in team.got if kind == "issue.escalated"]
+    assert first.markdown("wecom") == (
+        "**问题升级：ISS-1（明珠银行，P1）**\n"
+        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+        "请 <@LiWei> 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "[查看详情](https://pm.example.com/issues/ISS-1)"
+    )
+
+
+def test_sla_warnings_reach_the_owner_by_name() -> None:
+    """The owner hears of each threshold: how much of the target is used, and the deadline."""
+    team, _ = life(rules("zh_CN"))
+    assert texts(team, "issue.sla_threshold_reached")[:2] == [
+        "时限预警：ISS-1（明珠银行，P1）\n"
+        "首次响应时限已用 50%。\n"
+        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 30 分钟。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+        "时限预警：ISS-1（明珠银行，P1）\n"
+        "首次响应时限已用 75%。\n"
+        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ]
+
+
+def test_minimal_tells_the_client_neither_escalations_nor_internals() -> None:
+    """minimal: received, being handled, waiting on you, resolved; nothing else."""
+    _, client = life(rules("zh_CN", "minimal"))
+    assert [m.text for _, m in client.got] == [ZH_CLIENT[0], *ZH_CLIENT[3:]]
+
+
+def test_full_tells_the_client_what_releases_before_sent() -> None:
+    """full: the level, the trigger, the percentage and the event id, as before."""
+    _, client = life(rules("zh_CN", "full"))
+    escalated = [m.text for _, m in client.got if "升级" in m.text]
+    assert escalated[0] == (
+        "问题进展：ISS-1\n您的问题 ISS-1 已升级至 项目经理：首次响应时限已用 75%（截止"
+        " 2026年3月2日（周一）10:00（北京时间），剩余 0.25 个工作小时）。 [ISS-1@5]"
+    )
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+@pytest.mark.parametrize("level", ["minimal", "standard"])
+def test_no_default_notice_shows_an_event_id_a_level_or_a_percentage(
+    locale: str, level: str
+) -> None:
+    """Whatever happens to the issue, the client's text below ``full`` holds no event id
+    (``ISS-1@5``), no level name of the ladder and no percentage."""
+    _, client = life(rules(locale, level))
+    assert client.got
+    for _, message in client.got:
+        assert "@" not in message.text
+        assert "%" not in message.text
+        assert "项目经理" not in message.text
+        assert "project manager" not in message.text
+
+
+def test_team_events_are_never_told_to_a_client() -> None:
+    """An escalation's internal event (levels, who is notified) has no client wording at
+    any level; only the client notice that goes with it does."""
+    [escalated, _] = [e for e in team_events(rules("en")) if e.event_type == "issue.escalated"]
+    for level in ("minimal", "standard", "full"):
+        assert client_notice(escalated, level) is None
+
+
+def team_events(declared: Rules) -> list[DomainEvent]:
+    clock = ManualClock(MONDAY)
+    with open_workspace("memory://", declared, clock=clock) as ws:
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        ws.issues.report(
+            "ISS-1", by=anna, client="mingzhu", project="app", title="Down", priority="P1",
+            owner="chen.jie",
+        )  # fmt: skip
+        clock.set(MONDAY.add(hours=2))
+        ws.sweep()
+        return [stored.event for stored in ws.store.feed(limit=100)]
