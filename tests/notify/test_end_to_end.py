@@ -160,3 +160,31 @@ def test_notify_rules_name_what_is_missing() -> None:
     assert declared.notify is not None
     with pytest.raises(ValidationError, match="the environment variable ACME_WECOM_URL to be set"):
         build_router(declared.notify, describe=lambda _: ("", ""), env={})
+
+
+def test_notice_policy_mention_ids_link_and_audience_are_checked_at_their_keys() -> None:
+    """Each mistake is named at its key with what is allowed; nothing is half-loaded."""
+    data = rules("http://x/wecom", "http://x/hook", 25)
+    broken = copy.deepcopy(data)
+    broken["clients"]["acme"]["notices"] = "everything"  # type: ignore[index]
+    broken["people"]["li.wei"].update(  # type: ignore[index]
+        wecom="li wei", dingtalk_mobile="138-abc", feishu_open_id="li", slack_id="li"
+    )
+    broken["notify"]["link"] = "https://pm.example.com/issues/"  # type: ignore[index]
+    broken["notify"]["channels"]["acme-wecom"]["audience"] = "clients"  # type: ignore[index]
+    with pytest.raises(ConfigError) as caught:
+        rules_from_dict(broken)
+    problems = str(caught.value)
+    for expected in (
+        "clients.acme.notices: expected one of 'minimal', 'standard', 'full', got 'everything'",
+        "people.li.wei.wecom: expected a WeCom userid",
+        "people.li.wei.dingtalk_mobile: expected a mobile number of digits",
+        "people.li.wei.feishu_open_id: expected a Feishu open_id",
+        "people.li.wei.slack_id: expected a Slack member id",
+        "notify.link: expected an http(s) URL with {id} in it",
+        "notify.channels.acme-wecom.audience: expected one of 'team', 'client'",
+    ):
+        assert expected in problems
+    declared = rules_from_dict(data)
+    assert declared.notice_level("acme") == "standard"  # the default
+    assert declared.notice_level("unknown") == "standard"

@@ -4,6 +4,7 @@ life: reported, warned, escalated, acknowledged, a question for the client, reso
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import pendulum
@@ -12,7 +13,9 @@ import pytest
 from clientflow import Actor, ManualClock
 from clientflow.config import Rules, rules_from_dict
 from clientflow.core import DomainEvent
+from clientflow.i18n import Templates
 from clientflow.notify import Message, Route, Router, client_notice, describe_from
+from clientflow.ports import PermanentDeliveryError
 from clientflow.workspace import open_workspace
 
 MONDAY = pendulum.datetime(2026, 3, 2, 1)  # 09:00 in Shanghai
@@ -75,7 +78,7 @@ def rules(locale: str, notices: str = "standard") -> Rules:
     )  # fmt: skip
 
 
-def life(declared: Rules) -> tuple[Recorder, Recorder]:
+def life(declared: Rules, templates: Templates | None = None) -> tuple[Recorder, Recorder]:
     """One P1 issue's life, every sweep on time; what the team and the client were sent."""
     clock = ManualClock(MONDAY)
     team, client = Recorder("team"), Recorder("client")
@@ -88,6 +91,7 @@ def life(declared: Rules) -> tuple[Recorder, Recorder]:
             directory=declared,
             audience={"client": "client"},
             link=declared.notify.link if declared.notify else None,
+            templates=templates,
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
         anna = Actor("anna", {"client"}, clients={"mingzhu"})
@@ -276,3 +280,46 @@ def team_events(declared: Rules) -> list[DomainEvent]:
         clock.set(MONDAY.add(hours=2))
         ws.sweep()
         return [stored.event for stored in ws.store.feed(limit=100)]
+
+
+def test_a_host_template_words_an_event_per_channel(tmp_path: Path) -> None:
+    """The host's folder first: notify/<event type>.<channel type>.j2, else
+    notify/<event type>.j2; its output is posted as the message's body."""
+    folder = tmp_path / "notify"
+    folder.mkdir()
+    (folder / "issue.escalated.wecom.j2").write_text(
+        "### 紧急：{{ id }}\n{{ markdown }}\n", encoding="utf-8"
+    )
+    (folder / "issue.reported.j2").write_text(
+        "{{ client_name }}新问题 {{ id }}：{{ event.title }}", encoding="utf-8"
+    )
+    team, _ = life(rules("zh_CN"), Templates(search_path=[tmp_path]))
+    [reported] = [m for kind, m in team.got if kind == "issue.reported"]
+    assert reported.text == "明珠银行新问题 ISS-1：手机银行登录页打不开"
+    assert reported.markdown("wecom") == reported.text  # posted as it is
+    escalated = next(m for kind, m in team.got if kind == "issue.escalated")
+    assert escalated.markdown("wecom").startswith(
+        "### 紧急：ISS-1\n**问题升级：ISS-1（明珠银行，P1）**\n已升级至项目经理（第1级）"
+    )
+    assert "<@LiWei>" in escalated.markdown("wecom")
+
+
+def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -> None:
+    """A template naming a value that does not exist fails loudly: the event is parked
+    (PermanentDeliveryError) with jinja's message, never sent half-rendered."""
+    (tmp_path / "notify").mkdir()
+    (tmp_path / "notify" / "issue.reported.j2").write_text("{{ nope }}", encoding="utf-8")
+    router = Router(
+        [Route(("team",))], {"team": Recorder("team")}, describe=lambda _: ("mingzhu", "P1"),
+        now=lambda: 0.0, templates=Templates(search_path=[tmp_path]),
+    )  # fmt: skip
+    clock = ManualClock(MONDAY)
+    with open_workspace("memory://", rules("zh_CN"), clock=clock) as ws:
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        ws.issues.report(
+            "ISS-1", by=anna, client="mingzhu", project="app", title="Down", priority="P1",
+            owner="chen.jie",
+        )  # fmt: skip
+        [stored] = ws.store.feed(limit=1)
+    with pytest.raises(PermanentDeliveryError, match="'nope' is undefined"):
+        router.notify(stored)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import jinja2
+import markupsafe
 
 from clientflow.core import Codec, DomainEvent, ValidationError, check_id, json_form
 from clientflow.escalation import ClientNotified
@@ -101,7 +102,8 @@ class Router:
     either. An event type clientflow does not word keeps a one-line summary, unless
     the host has a template for it: ``notify/<event type>.<channel type>.j2`` or
     ``notify/<event type>.j2`` in ``templates``' folders (the host's first), rendered
-    with ``event`` (its JSON form), ``message``, ``text``, ``markdown`` (the message in
+    with ``id`` (the aggregate's), ``event_type``, ``event`` (its JSON form), ``message``,
+    ``text``, ``markdown`` (the message in
     the channel's markup), ``link``, ``client``, ``client_name`` and ``priority``; its
     output is posted as the message's body. A template's own error parks the event.
 
@@ -213,10 +215,14 @@ class Router:
         if name is None or self._templates is None:
             return message
         context = {
+            "id": event.aggregate_id,
+            "event_type": event.event_type,
             "event": json_form(event),
             "message": message,
-            "text": message.text,
-            "markdown": message.markdown(kind) if kind else message.text,
+            # clientflow's own layout, kept line for line (people's words in it are
+            # escaped for the channel already), not indented as a multi-line value
+            "text": markupsafe.Markup(message.text),
+            "markdown": markupsafe.Markup(message.markdown(kind) if kind else message.text),
             "link": message.link,
             "client": client,
             "client_name": client
