@@ -3,11 +3,12 @@
 How much a client is told is the client's notice policy (:data:`NOTICE_LEVELS`).
 
 Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNotified`),
-so the same event reads "Your issue ACME-1 has been escalated to project manager:
-resolution at 75% (due Tue 2026-03-03 17:00 CST, 2 business hours left)." in English
-and "您的问题 ACME-1 已升级至 project manager：解决时限已用 75%（截止 周二 2026-03-03
-17:00 中国标准时间，剩余 2 个工作小时）。" in Chinese. Level names come from the rules
-file and stay as written there.
+so the same event can be rendered in each reader's language and zone, and told in as much
+detail as the client's policy allows: at ``standard`` (the default) an escalation reads
+"您的问题 ACME-1 已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
+(:func:`render_notice`) "您的问题 ACME-1 已升级至 项目经理：解决时限已用 75%（截止
+2026年3月3日（周二）17:00（北京时间），剩余 2 个工作小时）。", the level's name as the
+rules file writes it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ NOTICE_LEVELS = ("minimal", "standard", "full")
 - ``standard``: also that it was escalated to a senior person, without the ladder's level
   names, the trigger or any percentage of an internal target;
 - ``full``: every notice with its internal detail (level, why, deadline) and the event id,
-  as releases before 0.3 sent them.
+  as earlier releases sent every notice.
 """
 
 DEFAULT_NOTICES = "standard"
