@@ -323,3 +323,51 @@ def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -
         [stored] = ws.store.feed(limit=1)
     with pytest.raises(PermanentDeliveryError, match="'nope' is undefined"):
         router.notify(stored)
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "zh_CN",
+            "反馈跟进逾期：FB-1（明珠银行）\n"
+            "联系客户已逾期，原定2026年3月3日（周二）18:00（北京时间）完成。\n"
+            "请 @陈杰 在2026年3月4日（周三）18:00（北京时间）前联系客户，剩余 8 个工作小时。\n"
+            "查看详情：https://pm.example.com/issues/FB-1",
+        ),
+        (
+            "en",
+            "Follow-up overdue: FB-1 (Pearl Bank)\n"
+            "Contact the client: overdue (it was due Tue 2026-03-03 05:00 EST).\n"
+            "@Chen Jie, please contact the client by Wed 2026-03-04 05:00 EST"
+            " (8 business hours left).\n"
+            "Open: https://pm.example.com/issues/FB-1",
+        ),
+    ],
+)
+def test_an_overdue_feedback_follow_up_tells_its_owner_what_to_do_by_when(
+    locale: str, expected: str
+) -> None:
+    """Unhappy feedback nobody contacted the client about: the owner is named, with the
+    step to do and the next deadline, in their language and zone."""
+    declared = rules(locale)
+    clock = ManualClock(MONDAY)
+    team = Recorder("team")
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("team",), frozenset({"feedback.follow_up_overdue"}))], {"team": team},
+            describe=describe_from(quiet.store), now=lambda: clock.now().timestamp(),
+            directory=declared, link="https://pm.example.com/issues/{id}",
+        )  # fmt: skip
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        pm = Actor("li.wei", {"pm"})
+        ws.feedback.receive(
+            "FB-1", by=anna, client="mingzhu", project="app", contact="anna", channel="survey",
+            csat=1,
+        )  # fmt: skip
+        ws.feedback.triage("FB-1", by=pm)
+        ws.feedback.assign("FB-1", by=pm, owner="chen.jie")
+        clock.set(pendulum.datetime(2026, 3, 3, 10))  # Tuesday 18:00 in Shanghai, due then
+        ws.sweep()
+    assert [message.text for _, message in team.got] == [expected]

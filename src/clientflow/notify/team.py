@@ -26,7 +26,8 @@ from clientflow.escalation import (
     SlaClock,
     SlaThresholdReached,
 )
-from clientflow.i18n import Language, language
+from clientflow.feedback import FollowUpOverdue
+from clientflow.i18n import N_, Language, language
 from clientflow.notify.message import Mention, Message, Segment
 
 __all__ = ["Directory", "Team", "team_message"]
@@ -285,6 +286,35 @@ def _reported(event: IssueReported, team: Team, client: str, priority: str) -> M
     return _finish(lang, team, event, title, (_quoted(lang, event.title), act))
 
 
+_STEPS = {  # what a feedback follow-up step asks of its owner, as an action
+    "triage": N_("triage the feedback"),
+    "thank": N_("thank the client"),
+    "assign": N_("assign a follow-up owner"),
+    "contact": N_("contact the client"),
+    "plan": N_("plan an action"),
+    "complete": N_("complete the action"),
+    "confirm": N_("confirm with the client"),
+    "close": N_("close the feedback"),
+}
+
+
+def _follow_up(event: FollowUpOverdue, team: Team, client: str) -> Message:
+    people = team.people((event.owner,) if event.owner else ())
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(
+        lang, _("Follow-up overdue"), event.aggregate_id, team.client_name(event.client), ""
+    )
+    action = _(_STEPS[event.step]) if event.step in _STEPS else event.step
+    late = _("{action}: overdue (it was due {due}).").format(
+        action=action[:1].upper() + action[1:], due=lang.instant(event.was_due, timezone)
+    )
+    at = event.meta.occurred_at
+    act = _act_by(lang, team, people, at, event.next_deadline, event.client, timezone, action)
+    return _finish(lang, team, event, title, (late, act))
+
+
 def _quoted(lang: Language, text: str) -> str:
     return f'"{text}"' if lang.locale == "en" else f"“{text}”"
 
@@ -307,7 +337,8 @@ def team_message(
     """The team notice of ``event`` (``None``: clientflow does not word this event type).
 
     Worded today: a new issue (``issue.reported``), an SLA warning or breach
-    (``issue.sla_threshold_reached``) and an escalation (``issue.escalated``).
+    (``issue.sla_threshold_reached``), an escalation (``issue.escalated``) and an overdue
+    feedback follow-up (``feedback.follow_up_overdue``).
     """
     team = team or Team()
     if isinstance(event, IssueEscalated):
@@ -316,4 +347,6 @@ def team_message(
         return _threshold(event, team, client, priority)
     if isinstance(event, IssueReported):
         return _reported(event, team, client, priority)
+    if isinstance(event, FollowUpOverdue):
+        return _follow_up(event, team, client)
     return None
