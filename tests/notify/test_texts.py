@@ -9,11 +9,14 @@ from typing import ClassVar
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clientflow import Actor, ManualClock
 from clientflow.config import Rules, rules_from_dict
-from clientflow.core import DomainEvent
-from clientflow.i18n import Templates
+from clientflow.core import DomainEvent, EventMeta
+from clientflow.escalation import ClientNotified
+from clientflow.i18n import Templates, language
 from clientflow.notify import Message, Route, Router, client_notice, describe_from
 from clientflow.ports import PermanentDeliveryError
 from clientflow.workspace import open_workspace
@@ -371,3 +374,60 @@ def test_an_overdue_feedback_follow_up_tells_its_owner_what_to_do_by_when(
         clock.set(pendulum.datetime(2026, 3, 3, 10))  # Tuesday 18:00 in Shanghai, due then
         ws.sweep()
     assert [message.text for _, message in team.got] == [expected]
+
+
+_NOTE = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Nd"), blacklist_characters="%@"), max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    topic=st.sampled_from(["escalated", "paused", "resolved"]),
+    trigger=st.sampled_from(
+        [
+            "sla warning",
+            "sla breach",
+            "no update",
+            "complaint",
+            "reopened",
+            "manual",
+            "not acknowledged",
+            "ack expired",
+        ]
+    ),
+    metric=st.sampled_from(["first_response", "resolution", "next_reply"]),
+    fraction=st.floats(0.01, 1.0),
+    left=st.none() | st.floats(0, 100),
+    note=_NOTE,
+    level=st.sampled_from(["minimal", "standard"]),
+    locale=st.sampled_from(["zh_CN", "en"]),
+)
+def test_below_full_a_notice_never_carries_internals(  # noqa: PLR0917 - drawn values
+    topic: str,
+    trigger: str,
+    metric: str,
+    fraction: float,
+    left: float | None,
+    note: str,
+    level: str,
+    locale: str,
+) -> None:
+    """Whatever a notice's codes and values, at minimal and standard the client's text holds
+    no event id, no level name, no percentage, no trigger and no deadline."""
+    meta = EventMeta("ISS-9", 41, pendulum.datetime(2026, 10, 8, 9), "system")
+    notice = ClientNotified(
+        meta=meta, clocks=(), escalation=None, quiet_at=None, topic=topic,
+        level_name="INTERNAL-LADDER", trigger=trigger, metric=metric, fraction=fraction,
+        due=pendulum.datetime(2026, 10, 8, 10), left_hours=left, note=note, count=3, hours=4.0,
+        paused=True,
+    )  # fmt: skip
+    said = client_notice(notice, level, language(locale), "Asia/Shanghai")
+    if said is None:
+        assert (topic, level) == ("escalated", "minimal")
+        return
+    assert "ISS-9@41" not in said
+    assert "INTERNAL-LADDER" not in said
+    assert "%" not in said
+    assert "2026" not in said  # no deadline
+    assert "ISS-9" in said  # the client's own reference stays
