@@ -431,3 +431,19 @@ def test_below_full_a_notice_never_carries_internals(  # noqa: PLR0917 - drawn v
     assert "%" not in said
     assert "2026" not in said  # no deadline
     assert "ISS-9" in said  # the client's own reference stays
+
+
+def test_an_old_escalation_sentence_is_worded_again_for_the_policy() -> None:
+    """A notice stored as an English sentence by an old release names the level; below
+    full it is worded from its topic instead, so the ladder stays internal."""
+    meta = EventMeta("ISS-9", 4, pendulum.datetime(2026, 10, 8, 9), "system")
+    old = ClientNotified(
+        meta=meta, clocks=(), escalation=None, quiet_at=None, topic="escalated",
+        message="Your issue ISS-9 has been escalated to account director: resolution breached.",
+    )  # fmt: skip
+    assert client_notice(old, "standard") == (
+        "Your issue ISS-9 has been escalated to a senior member of our team, who will get back"
+        " to you shortly."
+    )
+    assert client_notice(old, "minimal") is None
+    assert client_notice(old, "full") == f"{old.message} [ISS-9@4]"

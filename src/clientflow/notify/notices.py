@@ -157,7 +157,10 @@ def client_notice(
         )
     if not isinstance(event, ClientNotified):
         return None
-    if level == "full" or event.message:
+    if level == "full" or (event.message and event.topic != "escalated"):
+        # A notice stored as an English sentence by a release before 0.2 is sent as it was
+        # written, except an escalation, whose sentence names the level: that one is
+        # worded again from its topic like any other.
         return f"{render_notice(event, lang, timezone)} [{event.event_id}]"
     if event.topic == "escalated":
         if level == "minimal":
