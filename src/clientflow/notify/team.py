@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -123,7 +124,9 @@ class Team:
 
     def link_for(self, aggregate_id: str) -> str | None:
         """The host's link to the aggregate, if it set a template."""
-        return None if self.link is None else self.link.replace("{id}", aggregate_id)
+        if self.link is None:
+            return None
+        return self.link.replace("{id}", urllib.parse.quote(aggregate_id, safe=""))
 
 
 _language = functools.lru_cache(maxsize=8)(language)
