@@ -11,7 +11,8 @@ import hmac
 import json
 import socket
 from collections.abc import Callable, Iterator
-from email.message import Message
+from email import policy
+from email.message import Message as Mail
 
 import pendulum
 import pytest
@@ -27,6 +28,8 @@ from clientflow.notify import (
     DingTalk,
     Email,
     Feishu,
+    Mention,
+    Message,
     Route,
     Router,
     Slack,
@@ -200,7 +203,7 @@ def test_an_unreachable_endpoint_is_transient() -> None:
 
 class Inbox:
     def __init__(self) -> None:
-        self.mails: list[Message] = []
+        self.mails: list[Mail] = []
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
         self.mails.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
@@ -269,8 +272,8 @@ def test_a_hundred_events_reach_one_robot_in_order_within_its_limit(httpserver: 
             break
         assert report.retry_at is not None  # the router said when its minute has room
         clock.set(report.retry_at)
-    texts = [json.loads(r.get_data())["text"]["content"] for r, _ in httpserver.log]
-    ids = [text.rsplit("[", 1)[1].rstrip("]") for text in texts]
+    texts = [json.loads(r.get_data())["markdown"]["content"] for r, _ in httpserver.log]
+    ids = [text.rsplit("[", 1)[1].rstrip("]") for text in texts]  # the summary's event id
     assert ids == [f"CR-{n:03d}@1" for n in range(100)]  # all, once each, in feed order
     for first in sent_at:  # never more than 20 in any minute
         assert sum(first <= t < first + 60 for t in sent_at) <= 20
@@ -288,3 +291,186 @@ def test_a_router_built_by_hand_refuses_a_route_to_an_unknown_channel() -> None:
             describe=lambda _: ("", ""),
             now=lambda: 0.0,
         )
+
+
+# -- each vendor's rich format, with the person who must act @mentioned ----------------
+
+LI = Mention(
+    "李伟",
+    {
+        "wecom": "LiWei",
+        "dingtalk": "13800000000",
+        "feishu": "ou_0123456789abcdef",
+        "slack": "U0LIWEI",
+    },
+)
+ESCALATED = Message(
+    "问题升级：ISS-2（明珠银行，P1）",
+    (
+        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。",
+        ("请 ", LI, " 在2026年10月16日（周五）11:00（北京时间）前处理，剩余 2 个工作小时。"),
+    ),
+    link="https://pm.example.com/issues/ISS-2",
+    link_label="查看详情：",
+)
+HOSTILE = Message("x <@all>", ("a client wrote <@all> <at id=all></at> <!channel> & more",))
+
+
+def _ok(httpserver: HTTPServer, path: str, field: str = "errcode") -> None:
+    httpserver.expect_request(path, method="POST").respond_with_json({field: 0, "errmsg": "ok"})
+
+
+def test_wecom_gets_markdown_with_the_userid_mention(httpserver: HTTPServer) -> None:
+    """WeCom's documented shape {"msgtype": "markdown", "markdown": {"content"}}; <@userid>."""
+    _ok(httpserver, "/cgi-bin/webhook/send")
+    robot = WeCom("team-wecom", httpserver.url_for("/cgi-bin/webhook/send") + "?key=K")
+    robot.deliver(ESCALATED, _event())
+    robot.deliver(HOSTILE, _event())
+    [sent, hostile] = [json.loads(r.get_data()) for r, _ in httpserver.log]
+    assert sent == {
+        "msgtype": "markdown",
+        "markdown": {
+            "content": "**问题升级：ISS-2（明珠银行，P1）**\n"
+            "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+            "请 <@LiWei> 在2026年10月16日（周五）11:00（北京时间）前处理，剩余 2 个工作小时。\n"
+            "[查看详情](https://pm.example.com/issues/ISS-2)"
+        },
+    }
+    assert "<@all>" not in hostile["markdown"]["content"]  # what people write stays text
+    assert "&lt;@all&gt;" in hostile["markdown"]["content"]
+
+
+def test_dingtalk_gets_markdown_and_at_mobiles(httpserver: HTTPServer) -> None:
+    """DingTalk's documented shape: markdown {title, text} and at {atMobiles}; the number
+    is @mentioned in the text too (DingTalk shows the mention only then), still signed."""
+
+    def robot(request: Request) -> Response:
+        good = request.args["sign"] == _dingtalk_expected(request.args["timestamp"])
+        return Response(json.dumps({"errcode": 0 if good else 310000}), mimetype="application/json")
+
+    httpserver.expect_request("/robot/send", method="POST").respond_with_handler(robot)
+    url = httpserver.url_for("/robot/send") + "?access_token=T"
+    DingTalk("ding", url, SECRET, lambda: NOW).deliver(ESCALATED, _event())
+    sent = json.loads(httpserver.log[0][0].get_data())
+    assert sent == {
+        "msgtype": "markdown",
+        "markdown": {
+            "title": "问题升级：ISS-2（明珠银行，P1）",
+            "text": "**问题升级：ISS-2（明珠银行，P1）**\n\n"
+            "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n\n"
+            "请 @13800000000 在2026年10月16日（周五）11:00（北京时间）前处理，"
+            "剩余 2 个工作小时。\n\n"
+            "[查看详情](https://pm.example.com/issues/ISS-2)",
+        },
+        "at": {"atMobiles": ["13800000000"], "isAtAll": False},
+    }
+
+
+def test_feishu_gets_an_interactive_card_with_an_at_tag(httpserver: HTTPServer) -> None:
+    """Feishu's documented card: msg_type interactive, a header, a lark_md div with
+    <at id=open_id></at>, the link as a button; signed in the body."""
+
+    def bot(request: Request) -> Response:
+        body = json.loads(request.get_data())
+        good = body["sign"] == _feishu_expected(body["timestamp"])
+        return Response(json.dumps({"code": 0 if good else 19021}), mimetype="application/json")
+
+    httpserver.expect_request("/open-apis/bot/v2/hook/x", method="POST").respond_with_handler(bot)
+    lark = Feishu("lark", httpserver.url_for("/open-apis/bot/v2/hook/x"), SECRET, lambda: NOW)
+    lark.deliver(ESCALATED, _event())
+    lark.deliver(HOSTILE, _event())
+    [sent, hostile] = [json.loads(r.get_data()) for r, _ in httpserver.log]
+    assert sent["msg_type"] == "interactive"
+    assert sent["card"] == {
+        "config": {"wide_screen_mode": True},
+        "header": {
+            "title": {"tag": "plain_text", "content": "问题升级：ISS-2（明珠银行，P1）"},
+            "template": "blue",
+        },
+        "elements": [
+            {
+                "tag": "div",
+                "text": {
+                    "tag": "lark_md",
+                    "content": "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+                    "请 <at id=ou_0123456789abcdef></at> "
+                    "在2026年10月16日（周五）11:00（北京时间）前处理，"
+                    "剩余 2 个工作小时。",
+                },
+            },
+            {
+                "tag": "action",
+                "actions": [
+                    {
+                        "tag": "button",
+                        "text": {"tag": "plain_text", "content": "查看详情"},
+                        "url": "https://pm.example.com/issues/ISS-2",
+                        "type": "primary",
+                    }
+                ],
+            },
+        ],
+    }
+    assert "<at id=all>" not in json.dumps(hostile, ensure_ascii=False)
+
+
+def test_slack_gets_blocks_with_a_member_mention(httpserver: HTTPServer) -> None:
+    """Slack's documented shape: {"text", "blocks"}: header, mrkdwn section with <@U…>,
+    the link as a button; <, > and & escaped as Slack asks."""
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    slack = Slack("team", httpserver.url_for("/hook"))
+    slack.deliver(ESCALATED, _event())
+    slack.deliver(HOSTILE, _event())
+    [sent, hostile] = [json.loads(r.get_data()) for r, _ in httpserver.log]
+    section = (
+        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+        "请 <@U0LIWEI> 在2026年10月16日（周五）11:00（北京时间）前处理，剩余 2 个工作小时。"
+    )
+    assert sent == {
+        "text": "问题升级：ISS-2（明珠银行，P1）\n" + section,
+        "blocks": [
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": "问题升级：ISS-2（明珠银行，P1）"},
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": section}},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "查看详情"},
+                        "url": "https://pm.example.com/issues/ISS-2",
+                    }
+                ],
+            },
+        ],
+    }
+    assert hostile["blocks"][1]["text"]["text"] == (
+        "a client wrote &lt;@all&gt; &lt;at id=all&gt;&lt;/at&gt; &lt;!channel&gt; &amp; more"
+    )
+
+
+def test_email_gets_the_title_as_subject_and_html_with_a_link(inbox: tuple[Inbox, int]) -> None:
+    """A mail: the title as subject, the text part as people read it, an escaped HTML part."""
+    box, port = inbox
+    mail = Email("pm-mail", "127.0.0.1", port, "clientflow@example.com", ("li.wei@example.com",))
+    mail.deliver(ESCALATED, _event())
+    [received] = [email.message_from_bytes(m.as_bytes(), policy=policy.default) for m in box.mails]
+    assert received["Subject"] == "问题升级：ISS-2（明珠银行，P1）"
+    assert received["X-Clientflow-Event-Id"] == "ACME-1@1"
+    assert received.get_body(("plain",)).get_content() == ESCALATED.text + "\n"  # type: ignore[union-attr]
+    markup = received.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<strong>@李伟</strong>" in markup
+    assert '<a href="https://pm.example.com/issues/ISS-2">查看详情</a>' in markup
+
+
+def test_a_webhook_carries_the_message_title_and_link(httpserver: HTTPServer) -> None:
+    receiver = verifying(SECRET, lambda: NOW + 5)
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(receiver)
+    Webhook("ops", httpserver.url_for("/hook"), SECRET, lambda: NOW).deliver(ESCALATED, _event())
+    [(request, response)] = httpserver.log
+    assert response.status_code == 204
+    body = json.loads(request.get_data())
+    assert (body["title"], body["link"]) == (ESCALATED.title, ESCALATED.link)
+    assert body["text"] == ESCALATED.text

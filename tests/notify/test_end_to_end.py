@@ -4,6 +4,8 @@ escalation reaches a WeCom-compatible endpoint, an SMTP inbox and a signed webho
 from __future__ import annotations
 
 import copy
+import email
+import email.policy
 import json
 
 import pendulum
@@ -47,9 +49,11 @@ def rules(wecom: str, hook: str, port: int) -> dict[str, object]:
                 "locale": "zh_CN",  # notices in Chinese, times in Shanghai
             }
         },
+        "people": {"li.wei": {"name": "李伟", "locale": "zh_CN", "timezone": "Asia/Shanghai"}},
         "notify": {
+            "link": "https://pm.example.com/issues/{id}",
             "channels": {
-                "acme-wecom": {"type": "wecom", "url_env": "ACME_WECOM_URL"},
+                "acme-wecom": {"type": "wecom", "url_env": "ACME_WECOM_URL", "audience": "client"},
                 "pm-mail": {
                     "type": "email",
                     "host": "127.0.0.1",
@@ -98,7 +102,7 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
             describe=describe_from(quiet.store),
             env=env,
             now=lambda: clock.now().timestamp(),
-            reader=declared.reader,
+            directory=declared,
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
         anna = Actor("anna", {"client"}, clients={"acme"})
@@ -116,20 +120,30 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
         (json.loads(r.get_data()), s.status_code) for r, s in httpserver.log if r.path == "/hook"
     ]
     assert wecom
-    assert all("ACME-1" in body["text"]["content"] for body in wecom)
-    # rendered for the client: Chinese, with the deadline in Shanghai time
-    first = wecom[0]["text"]["content"]
-    assert first.startswith(
-        "您的问题 ACME-1 已升级至 pm：首次响应时限已用 75%（截止 2026年3月2日（周一）"
+    # what the client's group reads: the standard policy, in Chinese, nothing internal
+    assert {body["msgtype"] for body in wecom} == {"markdown"}
+    first = wecom[0]["markdown"]["content"]
+    assert first == (
+        "**问题进展：ACME-1**\n您的问题 ACME-1 已升级，由资深同事负责跟进，我们会尽快给您答复。"
     )
-    assert "（北京时间）" in first
-    assert "，剩余 0.25 个工作小时）。" in first  # 75 % of a 1-hour first response gone
+    assert not any("%" in body["markdown"]["content"] for body in wecom)
+    assert not any("@" in body["markdown"]["content"] for body in wecom)  # no event ids
     assert hooks
     assert {status for _, status in hooks} == {204}  # every request verified
     assert {body["event_type"] for body, _ in hooks} == {"issue.escalated"}
     assert {body["aggregate_id"] for body, _ in hooks} == {"ACME-1"}  # the P3 is not routed
     assert len(box.mails) == len(hooks) == len(wecom)  # one notice per escalation
-    assert all(mail["Subject"] == "[clientflow] issue.escalated ACME-1" for mail in box.mails)
+    # the team's mail: who must act, by when, in the team member's language and zone
+    mails = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in box.mails]
+    assert all(mail["Subject"] == "问题升级：ACME-1（ACME，P1）" for mail in mails)
+    first_mail = mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert first_mail == (
+        "问题升级：ACME-1（ACME，P1）\n"
+        "已升级至pm（第1级），原因：首次响应时限已用 75%。\n"
+        # the sweep ran hours late: the deadline has passed by the time this is sent
+        "请 @李伟 立即处理：时限已于2026年3月2日（周一）10:00（北京时间）到期。\n"
+        "查看详情：https://pm.example.com/issues/ACME-1\n"
+    )
 
 
 def test_notify_rules_name_what_is_missing() -> None:
@@ -146,3 +160,31 @@ def test_notify_rules_name_what_is_missing() -> None:
     assert declared.notify is not None
     with pytest.raises(ValidationError, match="the environment variable ACME_WECOM_URL to be set"):
         build_router(declared.notify, describe=lambda _: ("", ""), env={})
+
+
+def test_notice_policy_mention_ids_link_and_audience_are_checked_at_their_keys() -> None:
+    """Each mistake is named at its key with what is allowed; nothing is half-loaded."""
+    data = rules("http://x/wecom", "http://x/hook", 25)
+    broken = copy.deepcopy(data)
+    broken["clients"]["acme"]["notices"] = "everything"  # type: ignore[index]
+    broken["people"]["li.wei"].update(  # type: ignore[index]
+        wecom="li wei", dingtalk_mobile="138-abc", feishu_open_id="li", slack_id="li"
+    )
+    broken["notify"]["link"] = "https://pm.example.com/issues/"  # type: ignore[index]
+    broken["notify"]["channels"]["acme-wecom"]["audience"] = "clients"  # type: ignore[index]
+    with pytest.raises(ConfigError) as caught:
+        rules_from_dict(broken)
+    problems = str(caught.value)
+    for expected in (
+        "clients.acme.notices: expected one of 'minimal', 'standard', 'full', got 'everything'",
+        "people.li.wei.wecom: expected a WeCom userid",
+        "people.li.wei.dingtalk_mobile: expected a mobile number of digits",
+        "people.li.wei.feishu_open_id: expected a Feishu open_id",
+        "people.li.wei.slack_id: expected a Slack member id",
+        "notify.link: expected an http(s) URL with {id} in it",
+        "notify.channels.acme-wecom.audience: expected one of 'team', 'client'",
+    ):
+        assert expected in problems
+    declared = rules_from_dict(data)
+    assert declared.notice_level("acme") == "standard"  # the default
+    assert declared.notice_level("unknown") == "standard"

@@ -280,6 +280,10 @@ def _person(person: str, data: Data) -> PersonRules:
         data["timezone"],
         check_ids(data["clients"], "clients"),
         data["name"],
+        data["wecom"],
+        data["dingtalk_mobile"],
+        data["feishu_open_id"],
+        data["slack_id"],
     )
 
 
@@ -405,6 +409,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
                 entry["contacts"],
             ),
             _project_names(entry["project_names"], entry["projects"], path, problems),
+            entry["notices"],
         )
     given_feedback, given_surveys = _section(data, "feedback"), _section(data, "surveys")
     feedback_policy = (
@@ -525,4 +530,4 @@ def _notifications(data: Data) -> notify.Notifications:
         )
         for route in data["routes"]
     )
-    return notify.Notifications(channels, routes)
+    return notify.Notifications(channels, routes, data["link"])

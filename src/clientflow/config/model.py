@@ -37,7 +37,7 @@ from clientflow.feedback import (
     FeedbackPolicy,
     SurveyPolicy,
 )
-from clientflow.notify import Notifications
+from clientflow.notify import DEFAULT_NOTICES, Notifications
 from clientflow.risks import RiskPolicy
 
 __all__ = ["ClientRules", "PersonRules", "PlanTemplate", "Rules"]
@@ -61,6 +61,9 @@ class ClientRules:
     contacts: frozenset[str] = frozenset()
     project_names: Mapping[str, str] = attrs.field(factory=dict)
     """Display names of its projects by id (``[clients.X.project_names]``)."""
+    notices: str = DEFAULT_NOTICES
+    """How much the client is told (``minimal``, ``standard``, ``full``; see
+    :data:`clientflow.notify.NOTICE_LEVELS`)."""
 
 
 @attrs.frozen
@@ -75,6 +78,24 @@ class PersonRules:
     clients: frozenset[str] = frozenset()
     name: str | None = None
     """The name people read (``None``: the id)."""
+    wecom: str | None = None
+    """Their WeCom userid, to @mention them in a WeCom group."""
+    dingtalk_mobile: str | None = None
+    """The mobile number their DingTalk account has, to @mention them in DingTalk."""
+    feishu_open_id: str | None = None
+    """Their Feishu/Lark open_id (``ou_…``), to @mention them on a Feishu card."""
+    slack_id: str | None = None
+    """Their Slack member id (``U…``), to @mention them in Slack."""
+
+    def mention_ids(self) -> dict[str, str]:
+        """Their id per channel type (only those given)."""
+        ids = {
+            "wecom": self.wecom,
+            "dingtalk": self.dingtalk_mobile,
+            "feishu": self.feishu_open_id,
+            "slack": self.slack_id,
+        }
+        return {channel: value for channel, value in ids.items() if value is not None}
 
 
 @attrs.frozen
@@ -224,6 +245,29 @@ class Rules:
         if known is None:
             return "en", "UTC"
         return known.locale, known.timezone or "UTC"
+
+    def knows_person(self, person_id: str) -> bool:
+        """Whether ``[people]`` lists ``person_id``."""
+        return person_id in self.people
+
+    def mention_ids(self, person_id: str) -> Mapping[str, str]:
+        """A person's id per channel type for @mentions (``[people.X] wecom``,
+        ``dingtalk_mobile``, ``feishu_open_id``, ``slack_id``); empty if none."""  # noqa: D205, D209
+        found = self.people.get(person_id)
+        return {} if found is None else found.mention_ids()
+
+    def holders(self, entry: str) -> tuple[str, ...]:
+        """The people an escalation level's ``notify`` entry means: a person id as it is,
+        ``role:<name>`` as the role's holders in ``[directory]``."""  # noqa: D205, D209
+        if entry.startswith("role:"):
+            return self.directory.get(entry.removeprefix("role:"), ())
+        return (entry,)
+
+    def notice_level(self, client_id: str) -> str:
+        """How much a client is told (``[clients.X] notices``; ``standard`` for a client
+        the rules do not name)."""  # noqa: D205, D209
+        known = self.clients.get(client_id)
+        return DEFAULT_NOTICES if known is None else known.notices
 
     @property
     def names(self) -> Names:

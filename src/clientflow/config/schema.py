@@ -386,6 +386,15 @@ CLIENT = Table(
             default={},
         ),
         "locale": Field(Choice(LOCALES, "The language the client reads notices in."), default="en"),
+        "notices": Field(
+            Choice(
+                notify.NOTICE_LEVELS,
+                "How much the client is told: minimal (received, being handled, waiting on"
+                " you, resolved), standard (also escalated to a senior person, without"
+                " internal levels or percentages), full (every internal detail and event id).",
+            ),
+            default=notify.DEFAULT_NOTICES,
+        ),
         "contacts": Field(
             Seq(
                 Text("A person id of the client's people: they act within this client."),
@@ -412,6 +421,34 @@ PERSON = Table(
         "name": Field(Text('The name people read, e.g. "李伟" (default: the id).')),
         "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
         "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
+        "wecom": Field(
+            Text(
+                "Their WeCom userid, to @mention them in a WeCom group.",
+                pattern=r"[A-Za-z0-9_.@-]{1,64}",
+                pattern_words="a WeCom userid (letters, digits, _ . @ -; at most 64)",
+            )
+        ),
+        "dingtalk_mobile": Field(
+            Text(
+                "The mobile number of their DingTalk account, to @mention them in DingTalk.",
+                pattern=r"(\+\d{1,3}-)?\d{6,15}",
+                pattern_words='a mobile number of digits, e.g. "13800000000" or "+852-91234567"',
+            )
+        ),
+        "feishu_open_id": Field(
+            Text(
+                "Their Feishu/Lark open_id, to @mention them on a Feishu card.",
+                pattern=r"ou_[0-9a-z]{8,64}",
+                pattern_words='a Feishu open_id ("ou_" and lowercase letters and digits)',
+            )
+        ),
+        "slack_id": Field(
+            Text(
+                "Their Slack member id, to @mention them in Slack.",
+                pattern=r"[UW][A-Z0-9]{2,20}",
+                pattern_words='a Slack member id ("U" or "W" and capitals and digits)',
+            )
+        ),
         "clients": Field(
             Seq(
                 Text("A client id: the person acts only within these (none: every client)."),
@@ -531,6 +568,14 @@ NOTIFY = Table(
                         "to": Field(_NAMES, default=[]),
                         "username_env": Field(_ENV),
                         "password_env": Field(_ENV),
+                        "audience": Field(
+                            Choice(
+                                notify.AUDIENCES,
+                                "Who reads the channel: team (team notices) or client (only"
+                                " what the client's notice policy tells).",
+                            ),
+                            default="team",
+                        ),
                         "per_minute": Field(
                             Integer(
                                 "Messages a minute (robots: 20 unless given).",
@@ -543,6 +588,14 @@ NOTIFY = Table(
                 "Channels by name.",
             ),
             default={},
+        ),
+        "link": Field(
+            Text(
+                "Where a team notice links to: an http(s) URL template, {id} standing for"
+                ' the issue\'s id, e.g. "https://pm.example.com/issues/{id}".',
+                pattern=r"https?://[^\s{}]+\{id\}[^\s{}]*",
+                pattern_words='an http(s) URL with {id} in it, e.g. "https://pm.example.com/issues/{id}"',
+            )
         ),
         "routes": Field(
             Seq(

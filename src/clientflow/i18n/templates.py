@@ -62,6 +62,15 @@ class Templates:
         speech = {"_": lang.gettext, "gettext": lang.gettext, "ngettext": lang.ngettext}
         return template.render({**context, **speech, "lang": lang})
 
+    def has(self, name: str) -> bool:
+        """Whether one of the folders holds template ``name`` (a broken one raises
+        jinja2's error)."""  # noqa: D205, D209
+        try:
+            _environment(self.search_path).get_template(name)
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
     @property
     def folders(self) -> tuple[str, ...]:
         """Every folder searched, in order."""

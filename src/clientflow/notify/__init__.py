@@ -15,14 +15,16 @@ from clientflow.notify.channels import (
     Email,
     Feishu,
     RateLimited,
+    RichChannel,
     Slack,
     TransientError,
     Webhook,
     WeCom,
 )
+from clientflow.notify.message import Mention, Message
 from clientflow.notify.messages import details, message_of, truncated
-from clientflow.notify.notices import render_notice
-from clientflow.notify.router import RateLimit, Route, Router, describe_from
+from clientflow.notify.notices import DEFAULT_NOTICES, NOTICE_LEVELS, client_notice, render_notice
+from clientflow.notify.router import AUDIENCES, RateLimit, Route, Router, describe_from
 from clientflow.notify.setup import CHANNEL_TYPES, ChannelSpec, Notifications, build_router
 from clientflow.notify.signing import (
     SIGNATURE_HEADER,
@@ -32,33 +34,44 @@ from clientflow.notify.signing import (
     verify_webhook,
     webhook_signature,
 )
+from clientflow.notify.team import Directory, Team, team_message
 
 __all__ = [
+    "AUDIENCES",
     "CHANNEL_TYPES",
+    "DEFAULT_NOTICES",
     "MAX_ANSWER",
+    "NOTICE_LEVELS",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "Channel",
     "ChannelSpec",
     "DingTalk",
+    "Directory",
     "Email",
     "Feishu",
+    "Mention",
+    "Message",
     "Notifications",
     "RateLimit",
     "RateLimited",
+    "RichChannel",
     "Route",
     "Router",
     "Slack",
+    "Team",
     "TransientError",
     "WeCom",
     "Webhook",
     "build_router",
+    "client_notice",
     "describe_from",
     "details",
     "dingtalk_sign",
     "feishu_sign",
     "message_of",
     "render_notice",
+    "team_message",
     "truncated",
     "verify_webhook",
     "webhook_signature",

@@ -19,11 +19,12 @@ import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
 from clientflow.core import DomainEvent, ValidationError, json_form
+from clientflow.notify.message import Message
 from clientflow.notify.messages import truncated
 from clientflow.notify.signing import (
     SIGNATURE_HEADER,
@@ -44,6 +45,7 @@ __all__ = [
     "Email",
     "Feishu",
     "RateLimited",
+    "RichChannel",
     "Slack",
     "TransientError",
     "WeCom",
@@ -69,6 +71,20 @@ class Channel(Protocol):
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Deliver ``text`` (about ``event``) or raise TransientError/PermanentDeliveryError."""
+        ...
+
+
+@runtime_checkable
+class RichChannel(Protocol):
+    """A channel that lays a :class:`~clientflow.notify.Message` out itself (markdown,
+    a card, blocks, HTML) and @mentions people; every built-in channel is one. The
+    router hands others the message's plain text through ``send``."""  # noqa: D205, D209
+
+    name: str
+    kind: ClassVar[str]
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """Deliver ``message`` (about ``event``) or raise as ``send`` does."""
         ...
 
 
@@ -238,14 +254,22 @@ class Webhook(_Http):
     :func:`~clientflow.notify.signing.verify_webhook`.
     """
 
+    kind: ClassVar[str] = "webhook"
     secret: str = attrs.field(repr=_hidden)
     now: Now = attrs.field(repr=False)
 
     def send(self, text: str, event: DomainEvent) -> None:
         """POST ``{"text", "event_id", "event_type", "aggregate_id", "event"}``."""
+        self._send({"text": text}, event)
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """POST the message's plain ``text``, its ``title`` and ``link`` with the event."""
+        self._send({"text": message.text, "title": message.title, "link": message.link}, event)
+
+    def _send(self, said: dict[str, str | None], event: DomainEvent) -> None:
         body = json.dumps(
             {
-                "text": text,
+                **said,
                 "event_id": event.event_id,
                 "event_type": event.event_type,
                 "aggregate_id": event.aggregate_id,
@@ -273,11 +297,21 @@ class WeCom(_Http):
     Error 45009 (too many messages) is retried; any other error parks the event.
     """
 
+    kind: ClassVar[str] = "wecom"
     limit: int = 2048
+    markdown_limit: int = 4096
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text to the group."""
-        body = {"msgtype": "text", "text": {"content": truncated(text, self.limit)}}
+        self._send({"msgtype": "text", "text": {"content": truncated(text, self.limit)}})
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """Post ``{"msgtype": "markdown", "markdown": {"content"}}`` (at most 4,096 bytes),
+        people @mentioned as ``<@userid>``."""  # noqa: D205, D209
+        content = truncated(message.markdown(self.kind), self.markdown_limit)
+        self._send({"msgtype": "markdown", "markdown": {"content": content}})
+
+    def _send(self, body: object) -> None:
         answer = self._post_json(self.url, body)
         _vendor(self.name, *_code(answer, "errcode"), _WECOM_LIMITED, frozenset({-1}))
 
@@ -292,13 +326,26 @@ class DingTalk(_Http):
 
     secret: str = attrs.field(repr=_hidden)
     now: Now = attrs.field(repr=False)
+    kind: ClassVar[str] = "dingtalk"
     limit: int = 20_000
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text, signed with the robot's secret."""
+        self._send({"msgtype": "text", "text": {"content": truncated(text, self.limit)}})
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """Post ``{"msgtype": "markdown", "markdown": {"title", "text"}, "at":
+        {"atMobiles"}}``: each person @mentioned by mobile number, in the text and in
+        ``atMobiles`` (DingTalk notifies only numbers listed there)."""  # noqa: D205, D209
+        mobiles = [m for p in message.mentions if (m := p.on(self.kind)) is not None]
+        text = truncated(message.markdown(self.kind), self.limit)
+        title = truncated(message.title, 200)
+        at = {"atMobiles": mobiles, "isAtAll": False}
+        self._send({"msgtype": "markdown", "markdown": {"title": title, "text": text}, "at": at})
+
+    def _send(self, body: object) -> None:
         stamp = int(self.now() * 1000)
         signed = f"{self.url}&timestamp={stamp}&sign={dingtalk_sign(self.secret, stamp)}"
-        body = {"msgtype": "text", "text": {"content": truncated(text, self.limit)}}
         answer = self._post_json(signed, body)
         _vendor(self.name, *_code(answer, "errcode"), _DINGTALK_LIMITED, frozenset({-1}))
 
@@ -313,17 +360,45 @@ class Feishu(_Http):
 
     secret: str = attrs.field(repr=_hidden)
     now: Now = attrs.field(repr=False)
+    kind: ClassVar[str] = "feishu"
     limit: int = 18_000
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text with ``timestamp`` and ``sign`` in the body."""
-        stamp = int(self.now())
-        body = {
-            "timestamp": str(stamp),
-            "sign": feishu_sign(self.secret, stamp),
-            "msg_type": "text",
-            "content": {"text": truncated(text, self.limit)},
+        self._send({"msg_type": "text", "content": {"text": truncated(text, self.limit)}})
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """Post an interactive card (``{"msg_type": "interactive", "card": {...}}``): the
+        title as its header, the lines as ``lark_md`` with people @mentioned as
+        ``<at id=open_id></at>``, the link as a button."""  # noqa: D205, D209
+        content = (
+            message.body if message.body is not None else "\n".join(message.body_lines(self.kind))
+        )
+        elements: list[object] = [
+            {"tag": "div", "text": {"tag": "lark_md", "content": truncated(content, self.limit)}}
+        ]
+        if message.link is not None and message.body is None:
+            label = message.link_label.rstrip("：: ") or message.link
+            button = {
+                "tag": "button",
+                "text": {"tag": "plain_text", "content": label},
+                "url": message.link,
+                "type": "primary",
+            }
+            elements.append({"tag": "action", "actions": [button]})
+        card = {
+            "config": {"wide_screen_mode": True},
+            "header": {
+                "title": {"tag": "plain_text", "content": message.title},
+                "template": "blue",
+            },
+            "elements": elements,
         }
+        self._send({"msg_type": "interactive", "card": card})
+
+    def _send(self, said: dict[str, object]) -> None:
+        stamp = int(self.now())
+        body = {"timestamp": str(stamp), "sign": feishu_sign(self.secret, stamp), **said}
         answer = self._post_json(self.url, body)
         _vendor(self.name, *_code(answer, "code"), _FEISHU_LIMITED, frozenset({-1}))
 
@@ -332,11 +407,33 @@ class Feishu(_Http):
 class Slack(_Http):
     """A Slack incoming webhook: ``{"text": ...}``; 429 is retried, other 4xx park."""
 
+    kind: ClassVar[str] = "slack"
     limit: int = 40_000
 
     def send(self, text: str, event: DomainEvent) -> None:
         """Post the text."""
         self._post_json(self.url, {"text": truncated(text, self.limit)})
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """Post ``{"text", "blocks"}``: a header block with the title, a ``mrkdwn``
+        section with the lines (people @mentioned as ``<@U123>``), the link as a button;
+        ``text`` is the notification's fallback."""  # noqa: D205, D209
+        lines = "\n".join(message.body_lines(self.kind))
+        section = message.body if message.body is not None else lines
+        blocks: list[object] = [
+            {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": truncated(section, 3000)}},
+        ]
+        if message.link is not None and message.body is None:
+            label = message.link_label.rstrip("：: ") or message.link
+            button = {
+                "type": "button",
+                "text": {"type": "plain_text", "text": label},
+                "url": message.link,
+            }
+            blocks.append({"type": "actions", "elements": [button]})
+        fallback = truncated(f"{message.title}\n{section}", self.limit)
+        self._post_json(self.url, {"text": fallback, "blocks": blocks})
 
 
 @attrs.define
@@ -376,17 +473,27 @@ class Email:
                 got=False,
             )
 
+    kind: ClassVar[str] = "email"
+
     def send(self, text: str, event: DomainEvent) -> None:
         """Send one mail to every recipient."""
+        subject = f"[clientflow] {event.event_type} {event.aggregate_id}"
+        self._mail(subject, text, f"<p>{html.escape(text, quote=False)}</p>", event)
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        """Send one mail: the title as its subject, a text part and an HTML part."""
+        self._mail(message.title, message.text, message.html, event)
+
+    def _mail(self, subject: str, text: str, markup: str, event: DomainEvent) -> None:
         mail = EmailMessage()
         mail["From"] = self.sender
         mail["To"] = ", ".join(self.to)
-        mail["Subject"] = f"[clientflow] {event.event_type} {event.aggregate_id}"
+        mail["Subject"] = subject
         # stable, so a redelivered mail is the same message (one "@" in a Message-ID)
         mail["Message-ID"] = f"<{event.event_id.replace('@', '.v')}@clientflow>"
         mail["X-Clientflow-Event-Id"] = event.event_id
         mail.set_content(text)
-        mail.add_alternative(f"<p>{html.escape(text, quote=False)}</p>", subtype="html")
+        mail.add_alternative(markup, subtype="html")
         context = ssl.create_default_context()
         try:
             server = (

@@ -16,14 +16,24 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
+import jinja2
+import markupsafe
 
-from clientflow.core import Codec, ValidationError, check_id
-from clientflow.i18n import Language, language
-from clientflow.notify.channels import Channel, Now
-from clientflow.notify.messages import message_of
-from clientflow.ports import RateLimited, Store, StoredEvent
+from clientflow.core import Codec, DomainEvent, ValidationError, check_id, json_form
+from clientflow.escalation import ClientNotified
+from clientflow.i18n import Language, Templates, language
+from clientflow.notify.channels import Channel, Now, RichChannel
+from clientflow.notify.message import Message
+from clientflow.notify.messages import details
+from clientflow.notify.notices import DEFAULT_NOTICES, client_notice
+from clientflow.notify.team import Directory, Team, team_message
+from clientflow.ports import PermanentDeliveryError, RateLimited, Store, StoredEvent
 
-__all__ = ["RateLimit", "Route", "Router", "describe_from"]
+__all__ = ["AUDIENCES", "RateLimit", "Route", "Router", "describe_from"]
+
+AUDIENCES = ("team", "client")
+"""Who reads a channel: the team's own group (team notices) or the client (client
+notices only, as the client's notice policy allows)."""
 
 Describe = Callable[[str], tuple[str, str]]
 """An aggregate id -> its ``(client, priority)``, empty strings where unknown."""
@@ -81,7 +91,22 @@ class RateLimit:
 class Router:
     """The notifier: routes each event to its channels (see the module docstring).
 
-    Client notices are rendered in the client's language and time zone (``reader``).
+    What each channel is sent depends on who reads it (``audience``, by channel name:
+    ``team`` unless given). A client's channel gets only what the client's notice
+    policy tells (:func:`~clientflow.notify.client_notice`: received, being handled,
+    waiting on you, resolved, and at ``standard`` escalated), in the client's language
+    and zone (``reader``); anything else is not sent there. A team channel gets team
+    notices (:func:`~clientflow.notify.team.team_message`: who must act, by when, the
+    ``link``), with names, @mentions, languages and calendars from ``directory`` (the
+    rules). What the client is told (``issue.client_notified``) reads the same on
+    either. An event type clientflow does not word keeps a one-line summary, unless
+    the host has a template for it: ``notify/<event type>.<channel type>.j2`` or
+    ``notify/<event type>.j2`` in ``templates``' folders (the host's first), rendered
+    with ``id`` (the aggregate's), ``event_type``, ``event`` (its JSON form), ``message``,
+    ``text``, ``markdown`` (the message in
+    the channel's markup), ``link``, ``client``, ``client_name`` and ``priority``; its
+    output is posted as the message's body. A template's own error parks the event.
+
     A channel that took an event is remembered (the last 10,000), so when a later
     channel fails and the engine offers the event again, the ones that took it are not
     sent it twice by this process; after a restart a receiver recognises a repeat by
@@ -97,6 +122,10 @@ class Router:
         now: Now,
         per_minute: Mapping[str, int] | None = None,
         reader: Callable[[str], tuple[str, str]] | None = None,
+        directory: Directory | None = None,
+        audience: Mapping[str, str] | None = None,
+        link: str | None = None,
+        templates: Templates | None = None,
     ) -> None:
         unknown = sorted({c for r in routes for c in r.channels} - set(channels))
         if unknown:
@@ -108,7 +137,17 @@ class Router:
         self._describe = describe
         self._limits = {name: RateLimit(n, now) for name, n in (per_minute or {}).items()}
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        for name, who in (audience or {}).items():
+            if who not in AUDIENCES:
+                raise ValidationError(f"{name}.audience", f"one of {', '.join(AUDIENCES)}", got=who)
+        if reader is None and directory is not None:
+            reader = directory.reader
         self._reader = reader or (lambda client: ("en", "UTC"))
+        self._directory = directory
+        self._audience = dict(audience or {})
+        self._link = link
+        self._templates = templates
+        self._missing: set[str] = set()
         self._languages: dict[str, Language] = {}
 
     def targets(self, event_type: str, client: str, priority: str) -> tuple[str, ...]:
@@ -121,6 +160,82 @@ class Router:
         )
         return tuple(dict.fromkeys(found))
 
+    def _language(self, locale: str) -> Language:
+        if locale not in self._languages:
+            self._languages[locale] = language(locale)
+        return self._languages[locale]
+
+    def message(
+        self, event: DomainEvent, audience: str, client: str, priority: str
+    ) -> Message | None:
+        """What ``audience`` (team or client) is sent of ``event`` (``None``: nothing)."""
+        locale, timezone = self._reader(client)
+        if isinstance(event, ClientNotified) or audience == "client":
+            level = DEFAULT_NOTICES
+            if self._directory is not None and client:
+                level = self._directory.notice_level(client)
+            lang = self._language(locale)
+            said = client_notice(event, level, lang, timezone)
+            if said is None:
+                return None
+            title = lang.gettext("Issue update: {issue}").format(issue=event.aggregate_id)
+            return Message(title, (said,), locale=locale)
+        team = Team(self._directory, self._link, (locale, timezone))
+        worded = team_message(event, team, client, priority)
+        if worded is not None:
+            return worded
+        # Not worded: the fields as they are, with the event id a receiver can recognise
+        # a redelivery by (a host template words it better).
+        fields = f"{details(event)} [{event.event_id}]".lstrip()
+        title = f"{event.aggregate_id}: {event.event_type}"
+        return Message(title, (fields,), link=team.link_for(event.aggregate_id), locale=locale)
+
+    def _template(self, kind: str, event: DomainEvent) -> str | None:
+        """The host's template for this event type on this channel type, if any."""
+        if self._templates is None:
+            return None
+        names = [f"notify/{event.event_type}.j2"]
+        if kind:
+            names.insert(0, f"notify/{event.event_type}.{kind}.j2")
+        for name in names:
+            if name not in self._missing:
+                if self._templates.has(name):
+                    return name
+                self._missing.add(name)
+        return None
+
+    def _hosted(
+        self, message: Message, kind: str, event: DomainEvent, client: str, priority: str
+    ) -> Message:
+        """``message`` with a host template's output as its body, if the host has one."""
+        try:
+            name = self._template(kind, event)
+        except jinja2.TemplateError as error:
+            raise PermanentDeliveryError(f"template for {event.event_type}: {error}") from None
+        if name is None or self._templates is None:
+            return message
+        context = {
+            "id": event.aggregate_id,
+            "event_type": event.event_type,
+            "event": json_form(event),
+            "message": message,
+            # clientflow's own layout, kept line for line (people's words in it are
+            # escaped for the channel already), not indented as a multi-line value
+            "text": markupsafe.Markup(message.text),
+            "markdown": markupsafe.Markup(message.markdown(kind) if kind else message.text),
+            "link": message.link,
+            "client": client,
+            "client_name": client
+            if self._directory is None or not client
+            else self._directory.client_name(client),
+            "priority": priority,
+        }
+        try:
+            body = self._templates.render(name, self._language(message.locale), **context)
+        except jinja2.TemplateError as error:
+            raise PermanentDeliveryError(f"template {name}: {error}") from None
+        return Message(message.title, link=message.link, body=body.strip(), locale=message.locale)
+
     def notify(self, stored: StoredEvent) -> None:
         """Send the event to every channel its routes name (see the class docstring)."""
         event = stored.event
@@ -128,13 +243,16 @@ class Router:
         names = self.targets(event.event_type, client, priority)
         if not names:
             return
-        locale, timezone = self._reader(client)  # the client's language and zone
-        if locale not in self._languages:
-            self._languages[locale] = language(locale)
-        text = message_of(event, self._languages[locale], timezone)
+        said: dict[str, Message | None] = {}
         for name in names:
             key = (event.event_id, name)
             if key in self._sent:
+                continue
+            audience = self._audience.get(name, "team")
+            if audience not in said:
+                said[audience] = self.message(event, audience, client, priority)
+            message = said[audience]
+            if message is None:  # nothing this audience is told
                 continue
             limit = self._limits.get(name)
             if limit is not None and not limit.take():
@@ -142,7 +260,11 @@ class Router:
                     f"{name}: {limit.per_minute} messages a minute; waiting",
                     retry_after=limit.wait(),
                 )
-            self.channels[name].send(text, event)
+            channel = self.channels[name]
+            if isinstance(channel, RichChannel):
+                channel.deliver(self._hosted(message, channel.kind, event, client, priority), event)
+            else:
+                channel.send(self._hosted(message, "", event, client, priority).text, event)
             self._sent[key] = None
             if len(self._sent) > 10_000:
                 self._sent.popitem(last=False)

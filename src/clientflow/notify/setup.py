@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from clientflow.core import ValidationError
+from clientflow.i18n import Templates
 from clientflow.notify.channels import Channel, DingTalk, Email, Feishu, Now, Slack, Webhook, WeCom
-from clientflow.notify.router import Describe, Route, Router
+from clientflow.notify.router import AUDIENCES, Describe, Route, Router
+from clientflow.notify.team import Directory
 
 __all__ = ["CHANNEL_TYPES", "ChannelSpec", "Notifications", "build_router"]
 
@@ -42,10 +44,14 @@ class ChannelSpec:
     username_env: str | None = None
     password_env: str | None = None
     per_minute: int | None = None
+    audience: str = "team"
+    """Who reads it: ``team`` (team notices) or ``client`` (client notices only)."""
 
     def __attrs_post_init__(self) -> None:
         if self.type not in CHANNEL_TYPES:
             raise ValidationError("type", f"one of {', '.join(CHANNEL_TYPES)}", got=self.type)
+        if self.audience not in AUDIENCES:
+            raise ValidationError("audience", f"one of {', '.join(AUDIENCES)}", got=self.audience)
         if self.type == "email":
             if not self.host or not self.sender or not self.to:
                 raise ValidationError("host", "host, sender and to for an email channel")
@@ -72,12 +78,22 @@ class ChannelSpec:
 
 @attrs.frozen
 class Notifications:
-    """The ``[notify]`` section: named channels and the routes to them."""
+    """The ``[notify]`` section: named channels, the routes to them and the host's link
+    template for team notices (``{id}``: the issue's id)."""  # noqa: D205, D209
 
     channels: Mapping[str, ChannelSpec]
     routes: tuple[Route, ...]
+    link: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.link is not None and (
+            "{id}" not in self.link or not self.link.startswith(("https://", "http://"))
+        ):
+            raise ValidationError(
+                "link",
+                'an http(s) URL with {id} in it, e.g. "https://pm.example.com/issues/{id}"',
+                got=self.link,
+            )
         unknown = sorted({c for r in self.routes for c in r.channels} - set(self.channels))
         if unknown:
             raise ValidationError(
@@ -128,13 +144,29 @@ def build_router(
     env: Mapping[str, str],
     now: Now = time.time,
     reader: Callable[[str], tuple[str, str]] | None = None,
+    directory: Directory | None = None,
+    templates: Templates | None = None,
 ) -> Router:
-    """The Router a rules file's ``[notify]`` declares, its secrets read from ``env``;
-    ``reader`` gives a client's ``(locale, time zone)`` (``rules.reader``)."""  # noqa: D205, D209
+    """The Router a rules file's ``[notify]`` declares, its secrets read from ``env``.
+
+    ``directory`` is the rules (names, @mention ids, languages, calendars and notice
+    policies: pass ``rules``); ``reader`` alone gives a client's ``(locale, time zone)``
+    (``rules.reader``) where no directory is given. ``templates`` holds the host's
+    templates for event types clientflow does not word (``Templates(search_path=...)``).
+    """
     channels = {
         name: _channel(name, spec, env, now) for name, spec in notifications.channels.items()
     }
     rates = {name: rate for name, spec in notifications.channels.items() if (rate := spec.rate)}
     return Router(
-        notifications.routes, channels, describe=describe, now=now, per_minute=rates, reader=reader
+        notifications.routes,
+        channels,
+        describe=describe,
+        now=now,
+        per_minute=rates,
+        reader=reader,
+        directory=directory,
+        audience={name: spec.audience for name, spec in notifications.channels.items()},
+        link=notifications.link,
+        templates=templates,
     )

@@ -1,0 +1,355 @@
+"""What the team's own group reads: who must act, by when, and where to open the issue.
+
+A team notice names the person who must act (their name from ``[people]``, an @mention
+on the channels that have one), the deadline in that person's time zone (else the
+client's) with the business time left on the client's calendar, and a link from the
+host's template (``[notify] link = "https://pm.example.com/issues/{id}"``). It is written
+in that person's language (else the client's). Events clientflow does not word itself
+keep a one-line summary; a host template (see :class:`~clientflow.notify.Router`) words
+them as the host likes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import attrs
+
+from clientflow.core import BusinessCalendar, ClientflowError, DomainEvent
+from clientflow.escalation import (
+    METRIC_WORDS,
+    IssueEscalated,
+    IssueReported,
+    SlaClock,
+    SlaThresholdReached,
+)
+from clientflow.feedback import FollowUpOverdue
+from clientflow.i18n import N_, Language, language
+from clientflow.notify.message import Mention, Message, Segment
+
+__all__ = ["Directory", "Team", "team_message"]
+
+
+class Directory(Protocol):
+    """What the notifier asks the rules (:class:`clientflow.config.Rules` is one)."""
+
+    def reader(self, client_id: str) -> tuple[str, str]:
+        """``(locale, time zone)`` the client reads in."""
+        ...
+
+    def person_reader(self, person_id: str) -> tuple[str, str]:
+        """``(locale, time zone)`` a team member reads in."""
+        ...
+
+    def client_name(self, client_id: str) -> str:
+        """The name people read for a client."""
+        ...
+
+    def person_name(self, person_id: str) -> str:
+        """The name people read for a person."""
+        ...
+
+    def mention_ids(self, person_id: str) -> Mapping[str, str]:
+        """A person's id per channel type, for @mentions (empty: by name)."""
+        ...
+
+    def holders(self, entry: str) -> tuple[str, ...]:
+        """The people an escalation level's entry means (``role:pm`` -> its holders)."""
+        ...
+
+    def calendar_for(self, client_id: str) -> BusinessCalendar:
+        """The calendar the client's clocks run on."""
+        ...
+
+    def notice_level(self, client_id: str) -> str:
+        """How much the client is told (:data:`~clientflow.notify.NOTICE_LEVELS`)."""
+        ...
+
+    def knows_person(self, person_id: str) -> bool:
+        """Whether ``[people]`` lists the person."""
+        ...
+
+
+@attrs.frozen
+class Team:
+    """What a team notice is written with: the rules (``directory``, optional), the
+    host's link template (``{id}`` is the aggregate's id) and the client's language and
+    zone to fall back on."""  # noqa: D205, D209
+
+    directory: Directory | None = None
+    link: str | None = None
+    fallback: tuple[str, str] = ("en", "UTC")
+
+    def mention(self, person: str) -> Mention:
+        """``person`` as an @mention: their name and channel ids from the rules."""
+        if self.directory is None:
+            return Mention(person)
+        return Mention(self.directory.person_name(person), self.directory.mention_ids(person))
+
+    def people(self, entries: Sequence[str]) -> tuple[str, ...]:
+        """Person ids behind a level's entries (roles resolved), each once."""
+        found: list[str] = []
+        for entry in entries:
+            found += self.directory.holders(entry) if self.directory is not None else [entry]
+        return tuple(dict.fromkeys(found))
+
+    def reader(self, people: Sequence[str]) -> tuple[str, str]:
+        """The language and zone of the first person the rules know, else the client's."""
+        if self.directory is not None:
+            for person in people:
+                if self.directory.knows_person(person):
+                    return self.directory.person_reader(person)
+        return self.fallback
+
+    def client_name(self, client: str) -> str:
+        """The client's name (its id without rules)."""
+        if not client:
+            return ""
+        return client if self.directory is None else self.directory.client_name(client)
+
+    def left(self, client: str, at: dt.datetime, due: dt.datetime) -> float | None:
+        """Business hours from ``at`` to ``due`` on the client's calendar (``None``:
+        unknown calendar)."""  # noqa: D205, D209
+        if self.directory is None or not client:
+            return None
+        try:
+            calendar = self.directory.calendar_for(client)
+        except ClientflowError:
+            return None
+        return calendar.elapsed(at, due) / dt.timedelta(hours=1)
+
+    def link_for(self, aggregate_id: str) -> str | None:
+        """The host's link to the aggregate, if it set a template."""
+        if self.link is None:
+            return None
+        return self.link.replace("{id}", urllib.parse.quote(aggregate_id, safe=""))
+
+
+_language = functools.lru_cache(maxsize=8)(language)
+"""A locale's catalogue, read once (a team notice may be in each member's language)."""
+
+
+def _heading(lang: Language, what: str, issue: str, client: str, priority: str) -> str:
+    facts = [part for part in (client, priority) if part]
+    tail = lang.aside(lang.comma.join(facts)) if facts else ""
+    return f"{what}{lang.colon}{issue}{tail}"
+
+
+def _who(team: Team, people: Sequence[str]) -> tuple[Segment, ...]:
+    mentions = [team.mention(p) for p in people]
+    segments: list[Segment] = []
+    for n, person in enumerate(mentions):
+        if n:
+            segments.append(" ")
+        segments.append(person)
+    return tuple(segments)
+
+
+def _around(text: str, who: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """``text`` (formatted with a NUL for ``who``) with the mentions put where ``{who}`` was."""
+    head, _, tail = text.partition("\0")
+    return (head, *who, tail)
+
+
+def _act_by(  # noqa: PLR0917 - each is a fact of the sentence
+    lang: Language,
+    team: Team,
+    people: Sequence[str],
+    at: dt.datetime,
+    due: dt.datetime | None,
+    client: str,
+    timezone: str,
+    action: str,
+) -> tuple[Segment, ...]:
+    """Who must act by when ("请 @李伟 在 …前处理，剩余 2 个工作小时。")."""
+    _ = lang.gettext
+    who = _who(team, people) if people else (_("the owner"),)
+    if due is None:
+        return _around(_("{who}, please {action}.").format(who="\0", action=action), who)
+    when = lang.instant(due, timezone)
+    hours = team.left(client, at, due)
+    if hours is None:
+        text = _("{who}, please {action} by {due}.")
+        return _around(text.format(who="\0", action=action, due=when), who)
+    if hours <= 0:
+        text = _("{who}, please {action} now: it was due {due}.")
+        return _around(text.format(who="\0", action=action, due=when), who)
+    text = _("{who}, please {action} by {due} ({left}).")
+    left = _left(lang, hours)
+    return _around(text.format(who="\0", action=action, due=when, left=left), who)
+
+
+def _left(lang: Language, hours: float) -> str:
+    """Business time left: hours to a tenth, or minutes under an hour."""
+    if hours >= 1:
+        return lang.business_left(round(hours, 1))
+    minutes = max(round(hours * 60), 1)
+    return lang.ngettext(
+        "{minutes} business minute left", "{minutes} business minutes left", minutes
+    ).format(minutes=minutes)
+
+
+def _running(clocks: Sequence[SlaClock]) -> SlaClock | None:
+    """The running clock due first (stopped and paused clocks set no deadline now)."""
+    live = [c for c in clocks if c.stopped_at is None and c.paused_since is None]
+    return min(live, key=lambda c: c.deadline, default=None)
+
+
+def _fired(clocks: Sequence[SlaClock], at: dt.datetime) -> tuple[SlaClock, float] | None:
+    """The clock whose threshold fired last by ``at``, with that threshold's fraction."""
+    found = [
+        (t.at, c.metric, c, t.fraction)
+        for c in clocks
+        for t in c.thresholds
+        if t.fired and t.at <= at
+    ]
+    if not found:
+        return None
+    _, _, clock, fraction = max(found, key=lambda f: (f[0], f[3]))
+    return clock, fraction
+
+
+def _sla(lang: Language, metric: str, fraction: float) -> str:
+    _ = lang.gettext
+    words = _(METRIC_WORDS.get(metric, metric))
+    if fraction >= 1:
+        return _("{metric} breached").format(metric=words)
+    return _("{metric} at {percent}%").format(metric=words, percent=round(fraction * 100))
+
+
+def _why(lang: Language, event: IssueEscalated) -> str:
+    _ = lang.gettext
+    if event.trigger in {"sla warning", "sla breach"}:
+        fired = _fired(event.clocks, event.meta.occurred_at)
+        if fired is not None:
+            return _sla(lang, fired[0].metric, fired[1])
+    words = {
+        "complaint": _("client complaint"),
+        "not acknowledged": _("not acknowledged in time"),
+        "ack expired": _("acknowledged but not resolved in time"),
+        "reopened": _("reopened"),
+        "no update": _("no update in time"),
+    }
+    return words.get(event.trigger, event.reason)
+
+
+def _escalated(event: IssueEscalated, team: Team, client: str, priority: str) -> Message:
+    people = team.people((event.assign,) if event.assign else event.notify)
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(lang, _("Escalated"), event.aggregate_id, team.client_name(client), priority)
+    level = _("{name} (level {level})").format(name=event.level_name, level=event.level)
+    why = _("Escalated to {level}: {why}.").format(level=level, why=_why(lang, event))
+    fired = _fired(event.clocks, event.meta.occurred_at)
+    clock = fired[0] if fired is not None else _running(event.clocks)
+    due = None if clock is None or clock.stopped_at is not None else clock.deadline
+    act = _act_by(lang, team, people, event.meta.occurred_at, due, client, timezone, _("handle it"))
+    return _finish(lang, team, event, title, (why, act))
+
+
+def _threshold(event: SlaThresholdReached, team: Team, client: str, priority: str) -> Message:
+    people = team.people(event.notify)
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    what = _("SLA breached") if event.breach else _("SLA warning")
+    title = _heading(lang, what, event.aggregate_id, team.client_name(client), priority)
+    state = _sla(lang, event.metric, event.fraction) + ("." if lang.locale == "en" else "。")
+    act = _act_by(
+        lang, team, people, event.meta.occurred_at, event.deadline, client, timezone, _("handle it")
+    )
+    return _finish(lang, team, event, title, (state, act))
+
+
+def _reported(event: IssueReported, team: Team, client: str, priority: str) -> Message:
+    people = team.people((event.owner,))
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(
+        lang, _("New issue"), event.aggregate_id, team.client_name(event.client), event.priority
+    )
+    first = next((c for c in event.clocks if c.metric == "first_response"), None)
+    due = first.deadline if first is not None else None
+    act = _act_by(
+        lang,
+        team,
+        people,
+        event.meta.occurred_at,
+        due,
+        event.client,
+        timezone,
+        _("respond to the client"),
+    )
+    return _finish(lang, team, event, title, (_quoted(lang, event.title), act))
+
+
+_STEPS = {  # what a feedback follow-up step asks of its owner, as an action
+    "triage": N_("triage the feedback"),
+    "thank": N_("thank the client"),
+    "assign": N_("assign a follow-up owner"),
+    "contact": N_("contact the client"),
+    "plan": N_("plan an action"),
+    "complete": N_("complete the action"),
+    "confirm": N_("confirm with the client"),
+    "close": N_("close the feedback"),
+}
+
+
+def _follow_up(event: FollowUpOverdue, team: Team, client: str) -> Message:
+    people = team.people((event.owner,) if event.owner else ())
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(
+        lang, _("Follow-up overdue"), event.aggregate_id, team.client_name(event.client), ""
+    )
+    action = _(_STEPS[event.step]) if event.step in _STEPS else event.step
+    late = _("{action}: overdue (it was due {due}).").format(
+        action=action[:1].upper() + action[1:], due=lang.instant(event.was_due, timezone)
+    )
+    at = event.meta.occurred_at
+    act = _act_by(lang, team, people, at, event.next_deadline, event.client, timezone, action)
+    return _finish(lang, team, event, title, (late, act))
+
+
+def _quoted(lang: Language, text: str) -> str:
+    return f'"{text}"' if lang.locale == "en" else f"“{text}”"
+
+
+def _finish(
+    lang: Language,
+    team: Team,
+    event: DomainEvent,
+    title: str,
+    lines: Sequence[str | tuple[Segment, ...]],
+) -> Message:
+    link = team.link_for(event.aggregate_id)
+    label = lang.gettext("Open: ") if link is not None else ""
+    return Message(title, tuple(lines), link=link, link_label=label, locale=lang.locale)
+
+
+def team_message(
+    event: DomainEvent, team: Team | None = None, client: str = "", priority: str = ""
+) -> Message | None:
+    """The team notice of ``event`` (``None``: clientflow does not word this event type).
+
+    Worded today: a new issue (``issue.reported``), an SLA warning or breach
+    (``issue.sla_threshold_reached``), an escalation (``issue.escalated``) and an overdue
+    feedback follow-up (``feedback.follow_up_overdue``).
+    """
+    team = team or Team()
+    if isinstance(event, IssueEscalated):
+        return _escalated(event, team, client, priority)
+    if isinstance(event, SlaThresholdReached):
+        return _threshold(event, team, client, priority)
+    if isinstance(event, IssueReported):
+        return _reported(event, team, client, priority)
+    if isinstance(event, FollowUpOverdue):
+        return _follow_up(event, team, client)
+    return None

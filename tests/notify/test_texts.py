@@ -1,0 +1,449 @@
+"""Golden texts (issue 24): what a client and the team's group read, word for word, in
+Chinese as a project manager in Shanghai would write them and in English, from one issue's
+life: reported, warned, escalated, acknowledged, a question for the client, resolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pendulum
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clientflow import Actor, ManualClock
+from clientflow.config import Rules, rules_from_dict
+from clientflow.core import DomainEvent, EventMeta
+from clientflow.escalation import ClientNotified
+from clientflow.i18n import Templates, language
+from clientflow.notify import Message, Route, Router, client_notice, describe_from
+from clientflow.ports import PermanentDeliveryError
+from clientflow.workspace import open_workspace
+
+MONDAY = pendulum.datetime(2026, 3, 2, 1)  # 09:00 in Shanghai
+
+
+class Recorder:
+    """A host's own channel: keeps what it is given (a team group or a client's)."""
+
+    kind: ClassVar[str] = "wecom"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.got: list[tuple[str, Message]] = []
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        self.got.append((event.event_type, message))
+
+    def send(self, text: str, event: DomainEvent) -> None:  # pragma: no cover - deliver is used
+        raise AssertionError("a rich channel is given the message")
+
+
+def rules(locale: str, notices: str = "standard") -> Rules:
+    zone = "Asia/Shanghai" if locale == "zh_CN" else "America/New_York"
+    return rules_from_dict(
+        {
+            "version": 1,
+            "calendars": {
+                "shanghai": {"timezone": "Asia/Shanghai", "hours": ["09:00-12:00", "13:00-18:00"]}
+            },
+            "sla": [
+                {"name": "gold", "targets": {"P1": {"first_response": "1h", "resolution": "8h"}}}
+            ],
+            "escalation": {
+                "standard": {
+                    "levels": [
+                        {"name": "项目经理" if locale == "zh_CN" else "project manager",
+                         "notify": ["role:pm"], "delay": "2h"},
+                    ]
+                }
+            },
+            "directory": {"pm": ["li.wei"]},
+            "clients": {
+                "mingzhu": {
+                    "name": "明珠银行" if locale == "zh_CN" else "Pearl Bank",
+                    "projects": ["app"],
+                    "calendar": "shanghai",
+                    "escalation": "standard",
+                    "locale": locale,
+                    "notices": notices,
+                }
+            },
+            "people": {
+                "li.wei": {"name": "李伟" if locale == "zh_CN" else "Li Wei", "locale": locale,
+                           "timezone": zone, "wecom": "LiWei"},
+                "chen.jie": {"name": "陈杰" if locale == "zh_CN" else "Chen Jie", "locale": locale,
+                             "timezone": zone, "wecom": "ChenJie"},
+            },
+            "notify": {"link": "https://pm.example.com/issues/{id}", "channels": {}, "routes": []},
+        }
+    )  # fmt: skip
+
+
+def life(declared: Rules, templates: Templates | None = None) -> tuple[Recorder, Recorder]:
+    """One P1 issue's life, every sweep on time; what the team and the client were sent."""
+    clock = ManualClock(MONDAY)
+    team, client = Recorder("team"), Recorder("client")
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("team",)), Route(("client",))],
+            {"team": team, "client": client},
+            describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(),
+            directory=declared,
+            audience={"client": "client"},
+            link=declared.notify.link if declared.notify else None,
+            templates=templates,
+        )
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        chen = Actor("chen.jie", {"team"})
+        zh = declared.clients["mingzhu"].locale == "zh_CN"
+        title = "手机银行登录页打不开" if zh else "Mobile banking login fails"
+        ws.issues.report(
+            "ISS-1", by=anna, client="mingzhu", project="app", title=title, priority="P1",
+            owner="chen.jie",
+        )  # fmt: skip
+        for minutes in (30, 45, 60):  # 50 % and 75 % of the first response, then its breach
+            clock.set(MONDAY.add(minutes=minutes))
+            ws.sweep()
+        clock.set(MONDAY.add(minutes=70))
+        ws.issues.acknowledge("ISS-1", by=chen)
+        question = "请提供出错时的截图和手机型号？" if zh else "Could you send a screenshot?"  # noqa: RUF001
+        ws.issues.wait_on_client("ISS-1", by=chen, reason=question)
+        ws.issues.client_replied("ISS-1", by=anna, message="OK")
+        resolution = (
+            "已修复登录接口的证书配置" if zh else "The login service's certificate was renewed"
+        )
+        ws.issues.resolve("ISS-1", by=chen, resolution=resolution)
+        ws.deliver()
+    return team, client
+
+
+def texts(channel: Recorder, event_type: str) -> list[str]:
+    return [message.text for kind, message in channel.got if kind == event_type]
+
+
+ZH_TEAM = {
+    "issue.reported": [
+        "新问题：ISS-1（明珠银行，P1）\n"
+        "“手机银行登录页打不开”\n"
+        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前回复客户，剩余 1 个工作小时。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1"
+    ],
+    "issue.escalated": [
+        "问题升级：ISS-1（明珠银行，P1）\n"
+        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+        "请 @李伟 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+        "问题升级：ISS-1（明珠银行，P1）\n"
+        "已升级至项目经理（第1级），原因：首次响应已超时。\n"
+        "请 @李伟 立即处理：时限已于2026年3月2日（周一）10:00（北京时间）到期。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ],
+}
+
+EN_TEAM = {
+    "issue.reported": [
+        "New issue: ISS-1 (Pearl Bank, P1)\n"
+        '"Mobile banking login fails"\n'
+        "@Chen Jie, please respond to the client by Sun 2026-03-01 21:00 EST"
+        " (1 business hour left).\n"
+        "Open: https://pm.example.com/issues/ISS-1"
+    ],
+    "issue.escalated": [
+        "Escalated: ISS-1 (Pearl Bank, P1)\n"
+        "Escalated to project manager (level 1): first response at 75%.\n"
+        "@Li Wei, please handle it by Sun 2026-03-01 21:00 EST (15 business minutes left).\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+        "Escalated: ISS-1 (Pearl Bank, P1)\n"
+        "Escalated to project manager (level 1): first response breached.\n"
+        "@Li Wei, please handle it now: it was due Sun 2026-03-01 21:00 EST.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ],
+}
+
+ZH_CLIENT = [
+    "问题进展：ISS-1\n您反馈的问题“手机银行登录页打不开”（ISS-1）我们已收到，会尽快安排专人处理。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已有专人跟进处理，有进展会第一时间告诉您。",
+    "问题进展：ISS-1\n关于问题 ISS-1，需要您协助确认：请提供出错时的截图和手机型号？"  # noqa: RUF001
+    "收到您的回复后，我们会马上继续处理。",
+    "问题进展：ISS-1\n您的问题 ISS-1 已解决：已修复登录接口的证书配置。"
+    "如仍有问题，请随时告诉我们。",
+]
+
+EN_CLIENT = [
+    'Issue update: ISS-1\nWe have received your issue "Mobile banking login fails" (ISS-1) and'
+    " will get back to you shortly.",
+    "Issue update: ISS-1\nYour issue ISS-1 has been escalated to a senior member of our team,"
+    " who will get back to you shortly.",
+    "Issue update: ISS-1\nYour issue ISS-1 has been escalated to a senior member of our team,"
+    " who will get back to you shortly.",
+    "Issue update: ISS-1\nYour issue ISS-1 is being handled; we will keep you posted.",
+    "Issue update: ISS-1\nWe need your input on ISS-1: Could you send a screenshot? We will carry"
+    " on as soon as you reply.",
+    "Issue update: ISS-1\nYour issue ISS-1 has been resolved: The login service's certificate was"
+    " renewed. If anything is still not right, just let us know.",
+]
+
+
+@pytest.mark.parametrize(
+    ("locale", "team_texts", "client_texts"),
+    [("zh_CN", ZH_TEAM, ZH_CLIENT), ("en", EN_TEAM, EN_CLIENT)],
+)
+def test_the_team_and_the_client_read_what_a_project_manager_would_write(
+    locale: str, team_texts: dict[str, list[str]], client_texts: list[str]
+) -> None:
+    """Team notices name who acts, by when (their zone, business time left) and link to
+    the issue; the client reads the standard policy: nothing internal."""
+    team, client = life(rules(locale))
+    for event_type, expected in team_texts.items():
+        assert texts(team, event_type) == expected
+    assert [message.text for _, message in client.got] == client_texts
+
+
+def test_the_team_group_mentions_whoever_must_act_in_wecom_markup() -> None:
+    """The escalation @mentions the level's people (a role resolved to its holders)."""
+    team, _ = life(rules("zh_CN"))
+    [first, _] = [m for kind, m in team.got if kind == "issue.escalated"]
+    assert first.markdown("wecom") == (
+        "**问题升级：ISS-1（明珠银行，P1）**\n"
+        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+        "请 <@LiWei> 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "[查看详情](https://pm.example.com/issues/ISS-1)"
+    )
+
+
+def test_sla_warnings_reach_the_owner_by_name() -> None:
+    """The owner hears of each threshold: how much of the target is used, and the deadline."""
+    team, _ = life(rules("zh_CN"))
+    assert texts(team, "issue.sla_threshold_reached")[:2] == [
+        "时限预警：ISS-1（明珠银行，P1）\n"
+        "首次响应时限已用 50%。\n"
+        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 30 分钟。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+        "时限预警：ISS-1（明珠银行，P1）\n"
+        "首次响应时限已用 75%。\n"
+        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ]
+
+
+def test_minimal_tells_the_client_neither_escalations_nor_internals() -> None:
+    """minimal: received, being handled, waiting on you, resolved; nothing else."""
+    _, client = life(rules("zh_CN", "minimal"))
+    assert [m.text for _, m in client.got] == [ZH_CLIENT[0], *ZH_CLIENT[3:]]
+
+
+def test_full_tells_the_client_what_releases_before_sent() -> None:
+    """full: the level, the trigger, the percentage and the event id, as before."""
+    _, client = life(rules("zh_CN", "full"))
+    escalated = [m.text for _, m in client.got if "升级" in m.text]
+    assert escalated[0] == (
+        "问题进展：ISS-1\n您的问题 ISS-1 已升级至 项目经理：首次响应时限已用 75%（截止"
+        " 2026年3月2日（周一）10:00（北京时间），剩余 0.25 个工作小时）。 [ISS-1@5]"
+    )
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+@pytest.mark.parametrize("level", ["minimal", "standard"])
+def test_no_default_notice_shows_an_event_id_a_level_or_a_percentage(
+    locale: str, level: str
+) -> None:
+    """Whatever happens to the issue, the client's text below ``full`` holds no event id
+    (``ISS-1@5``), no level name of the ladder and no percentage."""
+    _, client = life(rules(locale, level))
+    assert client.got
+    for _, message in client.got:
+        assert "@" not in message.text
+        assert "%" not in message.text
+        assert "项目经理" not in message.text
+        assert "project manager" not in message.text
+
+
+def test_team_events_are_never_told_to_a_client() -> None:
+    """An escalation's internal event (levels, who is notified) has no client wording at
+    any level; only the client notice that goes with it does."""
+    [escalated, _] = [e for e in team_events(rules("en")) if e.event_type == "issue.escalated"]
+    for level in ("minimal", "standard", "full"):
+        assert client_notice(escalated, level) is None
+
+
+def team_events(declared: Rules) -> list[DomainEvent]:
+    clock = ManualClock(MONDAY)
+    with open_workspace("memory://", declared, clock=clock) as ws:
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        ws.issues.report(
+            "ISS-1", by=anna, client="mingzhu", project="app", title="Down", priority="P1",
+            owner="chen.jie",
+        )  # fmt: skip
+        clock.set(MONDAY.add(hours=2))
+        ws.sweep()
+        return [stored.event for stored in ws.store.feed(limit=100)]
+
+
+def test_a_host_template_words_an_event_per_channel(tmp_path: Path) -> None:
+    """The host's folder first: notify/<event type>.<channel type>.j2, else
+    notify/<event type>.j2; its output is posted as the message's body."""
+    folder = tmp_path / "notify"
+    folder.mkdir()
+    (folder / "issue.escalated.wecom.j2").write_text(
+        "### 紧急：{{ id }}\n{{ markdown }}\n", encoding="utf-8"
+    )
+    (folder / "issue.reported.j2").write_text(
+        "{{ client_name }}新问题 {{ id }}：{{ event.title }}", encoding="utf-8"
+    )
+    team, _ = life(rules("zh_CN"), Templates(search_path=[tmp_path]))
+    [reported] = [m for kind, m in team.got if kind == "issue.reported"]
+    assert reported.text == "明珠银行新问题 ISS-1：手机银行登录页打不开"
+    assert reported.markdown("wecom") == reported.text  # posted as it is
+    escalated = next(m for kind, m in team.got if kind == "issue.escalated")
+    assert escalated.markdown("wecom").startswith(
+        "### 紧急：ISS-1\n**问题升级：ISS-1（明珠银行，P1）**\n已升级至项目经理（第1级）"
+    )
+    assert "<@LiWei>" in escalated.markdown("wecom")
+
+
+def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -> None:
+    """A template naming a value that does not exist fails loudly: the event is parked
+    (PermanentDeliveryError) with jinja's message, never sent half-rendered."""
+    (tmp_path / "notify").mkdir()
+    (tmp_path / "notify" / "issue.reported.j2").write_text("{{ nope }}", encoding="utf-8")
+    router = Router(
+        [Route(("team",))], {"team": Recorder("team")}, describe=lambda _: ("mingzhu", "P1"),
+        now=lambda: 0.0, templates=Templates(search_path=[tmp_path]),
+    )  # fmt: skip
+    clock = ManualClock(MONDAY)
+    with open_workspace("memory://", rules("zh_CN"), clock=clock) as ws:
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        ws.issues.report(
+            "ISS-1", by=anna, client="mingzhu", project="app", title="Down", priority="P1",
+            owner="chen.jie",
+        )  # fmt: skip
+        [stored] = ws.store.feed(limit=1)
+    with pytest.raises(PermanentDeliveryError, match="'nope' is undefined"):
+        router.notify(stored)
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "zh_CN",
+            "反馈跟进逾期：FB-1（明珠银行）\n"
+            "联系客户已逾期，原定2026年3月3日（周二）18:00（北京时间）完成。\n"
+            "请 @陈杰 在2026年3月4日（周三）18:00（北京时间）前联系客户，剩余 8 个工作小时。\n"
+            "查看详情：https://pm.example.com/issues/FB-1",
+        ),
+        (
+            "en",
+            "Follow-up overdue: FB-1 (Pearl Bank)\n"
+            "Contact the client: overdue (it was due Tue 2026-03-03 05:00 EST).\n"
+            "@Chen Jie, please contact the client by Wed 2026-03-04 05:00 EST"
+            " (8 business hours left).\n"
+            "Open: https://pm.example.com/issues/FB-1",
+        ),
+    ],
+)
+def test_an_overdue_feedback_follow_up_tells_its_owner_what_to_do_by_when(
+    locale: str, expected: str
+) -> None:
+    """Unhappy feedback nobody contacted the client about: the owner is named, with the
+    step to do and the next deadline, in their language and zone."""
+    declared = rules(locale)
+    clock = ManualClock(MONDAY)
+    team = Recorder("team")
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("team",), frozenset({"feedback.follow_up_overdue"}))], {"team": team},
+            describe=describe_from(quiet.store), now=lambda: clock.now().timestamp(),
+            directory=declared, link="https://pm.example.com/issues/{id}",
+        )  # fmt: skip
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        pm = Actor("li.wei", {"pm"})
+        ws.feedback.receive(
+            "FB-1", by=anna, client="mingzhu", project="app", contact="anna", channel="survey",
+            csat=1,
+        )  # fmt: skip
+        ws.feedback.triage("FB-1", by=pm)
+        ws.feedback.assign("FB-1", by=pm, owner="chen.jie")
+        clock.set(pendulum.datetime(2026, 3, 3, 10))  # Tuesday 18:00 in Shanghai, due then
+        ws.sweep()
+    assert [message.text for _, message in team.got] == [expected]
+
+
+_NOTE = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Nd"), blacklist_characters="%@"), max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    topic=st.sampled_from(["escalated", "paused", "resolved"]),
+    trigger=st.sampled_from(
+        [
+            "sla warning",
+            "sla breach",
+            "no update",
+            "complaint",
+            "reopened",
+            "manual",
+            "not acknowledged",
+            "ack expired",
+        ]
+    ),
+    metric=st.sampled_from(["first_response", "resolution", "next_reply"]),
+    fraction=st.floats(0.01, 1.0),
+    left=st.none() | st.floats(0, 100),
+    note=_NOTE,
+    level=st.sampled_from(["minimal", "standard"]),
+    locale=st.sampled_from(["zh_CN", "en"]),
+)
+def test_below_full_a_notice_never_carries_internals(  # noqa: PLR0917 - drawn values
+    topic: str,
+    trigger: str,
+    metric: str,
+    fraction: float,
+    left: float | None,
+    note: str,
+    level: str,
+    locale: str,
+) -> None:
+    """Whatever a notice's codes and values, at minimal and standard the client's text holds
+    no event id, no level name, no percentage, no trigger and no deadline."""
+    meta = EventMeta("ISS-9", 41, pendulum.datetime(2026, 10, 8, 9), "system")
+    notice = ClientNotified(
+        meta=meta, clocks=(), escalation=None, quiet_at=None, topic=topic,
+        level_name="INTERNAL-LADDER", trigger=trigger, metric=metric, fraction=fraction,
+        due=pendulum.datetime(2026, 10, 8, 10), left_hours=left, note=note, count=3, hours=4.0,
+        paused=True,
+    )  # fmt: skip
+    said = client_notice(notice, level, language(locale), "Asia/Shanghai")
+    if said is None:
+        assert (topic, level) == ("escalated", "minimal")
+        return
+    assert "ISS-9@41" not in said
+    assert "INTERNAL-LADDER" not in said
+    assert "%" not in said
+    assert "2026" not in said  # no deadline
+    assert "ISS-9" in said  # the client's own reference stays
+
+
+def test_an_old_escalation_sentence_is_worded_again_for_the_policy() -> None:
+    """A notice stored as an English sentence by an old release names the level; below
+    full it is worded from its topic instead, so the ladder stays internal."""
+    meta = EventMeta("ISS-9", 4, pendulum.datetime(2026, 10, 8, 9), "system")
+    old = ClientNotified(
+        meta=meta, clocks=(), escalation=None, quiet_at=None, topic="escalated",
+        message="Your issue ISS-9 has been escalated to account director: resolution breached.",
+    )  # fmt: skip
+    assert client_notice(old, "standard") == (
+        "Your issue ISS-9 has been escalated to a senior member of our team, who will get back"
+        " to you shortly."
+    )
+    assert client_notice(old, "minimal") is None
+    assert client_notice(old, "full") == f"{old.message} [ISS-9@4]"
