@@ -26,6 +26,7 @@ from clientflow.core.actors import (
 from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
 from clientflow.core.calendar import BusinessCalendar
 from clientflow.core.clock import Clock, ManualClock, SystemClock
+from clientflow.core.commands import Command, CommandSet, Field
 from clientflow.core.edge import checked
 from clientflow.core.errors import (
     AlreadyExists,
@@ -98,6 +99,8 @@ __all__ = [
     "ClientflowError",
     "Clock",
     "Codec",
+    "Command",
+    "CommandSet",
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
@@ -109,6 +112,7 @@ __all__ = [
     "DuplicateCommand",
     "EventMeta",
     "EventRegistry",
+    "Field",
     "HasRole",
     "IsActor",
     "IsNotParty",

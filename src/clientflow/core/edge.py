@@ -31,13 +31,15 @@ import pendulum
 
 from clientflow.core.errors import ValidationError
 
-__all__ = ["check_count", "checked"]
+__all__ = ["Check", "accepted", "check_count", "checked", "fits", "words_for"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _CALLABLE: object = collections.abc.Callable
-_Check = tuple[tuple[type, ...], bool]  # accepted types, whether None is accepted
+Check = tuple[tuple[type, ...], bool]
+"""The runtime types an annotation accepts, and whether it accepts ``None``."""
+_Check = Check
 
 
 def _accepted(annotation: object) -> _Check | None:
@@ -149,3 +151,11 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+accepted = _accepted
+"""The :data:`Check` of an annotation (``None`` when it cannot be checked at run time)."""
+fits = _fits
+"""Whether a value passes a :data:`Check` (a str never passes for a sequence)."""
+words_for = _words
+"""What a :data:`Check` accepts, in words for an error."""

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import attrs
 import pendulum
@@ -46,7 +47,7 @@ from clientflow.reports import (
     owner_agenda,
 )
 from clientflow.storage import open_store
-from clientflow.workspace.base import MAX_PAGE, check_arguments
+from clientflow.workspace.base import MAX_PAGE, Service, check_arguments
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
@@ -153,6 +154,16 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({self.store!r}, rules revision {self.revision.number})"
+
+    def workflow(self, name: str) -> Service[Any]:
+        """The service of the workflow whose kind is ``name`` (``issue``, ``change`` ...):
+        ``ws.workflow("issue").run("ISS-1", "acknowledge", by=li)`` runs a declared command
+        by name, its payload as keyword arguments (JSON values accepted)."""  # noqa: D205, D209
+        services = {s.kind: s for s in vars(self).values() if isinstance(s, Service)}
+        found = services.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise ValidationError("workflow", f"one of {', '.join(sorted(services))}", got=name)
+        return found
 
     def __enter__(self) -> Workspace:
         return self

@@ -15,7 +15,6 @@ from clientflow import escalation, risks
 from clientflow.core import (
     MAX_ID_LENGTH,
     Actor,
-    AlreadyExists,
     ConfigError,
     ConfigProblem,
     Decision,
@@ -24,7 +23,6 @@ from clientflow.core import (
     check_id,
 )
 from clientflow.engine import Command, Result
-from clientflow.escalation import Issue
 from clientflow.ports import Query
 from clientflow.risks import CloseReason, HeatMap, PlannedAction, Risk, Strategy
 from clientflow.workspace.base import Service
@@ -259,9 +257,11 @@ class RiskService(Service[Risk]):
         # A derived key stays short whatever the risk id's length.
         digest = hashlib.sha256(f"{risk_id}\x00{risk.version}".encode()).hexdigest()[:32]
         base = key or f"risk-trigger-{digest}"
-        report = self._workspace.issues._reporting(
+        opened = self._workspace.issues._prepare(
             issue_id,
+            "report",
             by=by,
+            at=at,
             client=risk.client,
             project=risk.project,
             title=title or risk.title,
@@ -269,21 +269,13 @@ class RiskService(Service[Risk]):
             owner=owner or risk.owner,
             kind=escalation.IssueKind.RISK,
             opened_from=risk_id,
-        )
-        moment: list[pendulum.DateTime] = []
+        ).decide
 
         def triggered(current: Risk | None, now: pendulum.DateTime) -> Decision[Risk]:
-            when = self._when(at, now)
-            moment[:] = [when]
             return risks.trigger(
-                self._mine(risk_id, current), issue_id, by, when,
+                self._mine(risk_id, current), issue_id, by, self._when(at, now),
                 policy=self._policy, note=note, priority=chosen,
             )  # fmt: skip
-
-        def opened(current: Issue | None, now: pendulum.DateTime) -> Decision[Issue]:
-            if current is not None:
-                raise AlreadyExists(issue_id, actual=current.version)
-            return report(moment[0] if moment else self._when(at, now))
 
         store = self._workspace.store
         if store.recall(f"{base}.issue") is not None and store.recall(f"{base}.risk") is None:

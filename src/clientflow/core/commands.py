@@ -1,0 +1,267 @@
+"""Commands declared once: name, transition, handler, permission, context and payload.
+
+A workflow's commands are data, like its transitions (h11's ``_state.py``): one
+:class:`Command` per command says the name users call it by, the machine events it
+fires, the pure handler that decides it, who may run it, what it needs from the rules
+and (read from the handler's signature) its payload. A :class:`CommandSet` gathers a
+workflow's commands with its transition table; the workspace's generic runner, its
+typed methods, JSON parsing, refusals that name commands as users call them and the
+docs' command tables all come from it.
+
+>>> from statemachine import State, StateMachine
+>>> from clientflow.core import TransitionTable
+>>> class Door(StateMachine):
+...     shut = State(initial=True)
+...     ajar = State(final=True)
+...     open = shut.to(ajar)
+>>> def open_door(door: object, actor: Actor, now: object, *, note: str = "") -> Decision[Any]:
+...     '''Open the door.'''
+...     raise NotImplementedError
+>>> doors = CommandSet("door", "door", TransitionTable.from_machine(Door),
+...                    (Command("open_door", open_door, ("open",)),))
+>>> [field.name for field in doors.command("open_door").payload]
+['note']
+>>> doors.check("ajar", "open_door")
+Traceback (most recent call last):
+...
+clientflow.core.errors.TransitionNotAllowed: cannot 'open_door' in state 'ajar'; \
+allowed: nothing (final state)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+import attrs
+
+from clientflow.core.actors import Actor, Parties, Rule, require
+from clientflow.core.aggregate import Aggregate, Decision
+from clientflow.core.edge import Check, accepted, fits, words_for
+from clientflow.core.errors import TransitionNotAllowed, ValidationError
+from clientflow.core.instants import parse_instant
+from clientflow.core.transitions import TransitionTable
+
+__all__ = ["Command", "CommandSet", "Field"]
+
+A = TypeVar("A", bound=Aggregate)
+
+_FIXED = frozenset({"now"})
+"""Handler parameters the runner always supplies besides the target, actor and needs."""
+
+
+@attrs.frozen
+class Field:
+    """One payload field of a command, read from its handler's signature.
+
+    ``check`` is the runtime types it accepts (``None``: not checked here; the handler
+    checks), ``required`` whether a caller must give it, ``enums`` the enum types whose
+    members may arrive as their values (a web form's strings).
+    """
+
+    name: str
+    annotation: object
+    check: Check | None
+    required: bool
+    default: object = None
+    enums: tuple[type[enum.Enum], ...] = ()
+    instant: bool = False
+
+    def parse(self, value: object, command: str) -> object:
+        """``value`` as the handler takes it: an enum member from its value, an instant
+        from ISO 8601 text; ``ValidationError`` naming the field if the type is wrong."""  # noqa: D205, D209
+        if isinstance(value, str):
+            for kind in self.enums:
+                for member in kind:
+                    if member.value == value:
+                        return member
+            if self.instant:
+                return parse_instant(value, self.name)
+        if self.check is not None and not fits(value, self.check):
+            raise ValidationError(self.name, f"{words_for(*self.check)} ({command})", got=value)
+        return value
+
+
+def _payload(
+    handler: Callable[..., object],
+    actor: str,
+    needs: tuple[str, ...],
+    defaults: Mapping[str, object],
+) -> tuple[Field, ...]:
+    hints = typing.get_type_hints(handler)
+    parameters = list(inspect.signature(handler).parameters.values())[1:]  # the target
+    fields = []
+    for parameter in parameters:
+        name = parameter.name
+        if name == actor or name in needs or name in _FIXED:
+            continue
+        annotation = hints.get(name, object)
+        check = accepted(annotation)
+        kinds = () if check is None else check[0]
+        default = defaults.get(name, parameter.default)
+        fields.append(
+            Field(
+                name,
+                annotation,
+                check,
+                required=default is inspect.Parameter.empty,
+                default=None if default is inspect.Parameter.empty else default,
+                enums=tuple(k for k in kinds if issubclass(k, enum.Enum)),
+                instant=any(issubclass(k, dt.datetime) for k in kinds),
+            )
+        )
+    return tuple(fields)
+
+
+@attrs.frozen
+class Command(Generic[A]):
+    """One command, declared once.
+
+    ``name`` is what users call it (the workspace method, ``run``'s command, errors and
+    docs); ``handler`` the pure function that decides it, called as
+    ``handler(target, <actor>=by, now=now, **payload, **needs)`` where the target is the
+    aggregate (or the new id when ``creates``) and ``actor`` names the handler's actor
+    parameter. ``transitions`` are the machine events it may fire (allowed when the
+    state accepts any of them; empty when it creates the aggregate). ``needs`` names what
+    the handler takes from the rules (``calendar``, ``policy`` ...), resolved by the
+    workflow's one resolver. ``permission``, when given, is checked by the runner before
+    the handler, against the workflow's parties; ``None`` when the handler checks the
+    rules' own permissions. The payload is the handler's remaining parameters, with
+    ``defaults`` overriding theirs. ``words`` is the message id people read for it.
+    """
+
+    name: str
+    handler: Callable[..., Decision[A]]
+    transitions: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    permission: Rule | None = None
+    creates: bool = False
+    actor: str = "actor"
+    defaults: Mapping[str, object] = attrs.field(factory=dict)
+    words: str = ""
+    payload: tuple[Field, ...] = attrs.field(init=False)
+    _fields: Mapping[str, Field] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        payload = _payload(self.handler, self.actor, self.needs, self.defaults)
+        object.__setattr__(self, "payload", payload)
+        object.__setattr__(self, "_fields", MappingProxyType({f.name: f for f in payload}))
+        if not self.creates and not self.transitions:
+            raise ValidationError(
+                f"{self.name}.transitions", "the machine events it fires (or creates=True)"
+            )
+
+    @property
+    def doc(self) -> str:
+        """The handler's first docstring line: what the command does."""
+        return (inspect.getdoc(self.handler) or "").split("\n\n")[0].replace("\n", " ")
+
+    def parse(self, payload: Mapping[str, object]) -> dict[str, object]:
+        """The payload as the handler takes it, defaults filled in.
+
+        Unknown or missing fields and values of the wrong type are a ``ValidationError``
+        naming the field and what this command accepts; enum values and ISO 8601
+        instants arrive as JSON gives them.
+        """
+        fields = self._fields
+        unknown = sorted(str(name) for name in payload if name not in fields)
+        if unknown:
+            allowed = ", ".join(fields) or "no fields"
+            raise ValidationError(self.name, f"only the fields {allowed}", got=unknown)
+        values: dict[str, object] = {}
+        for field in self.payload:
+            if field.name in payload:
+                values[field.name] = field.parse(payload[field.name], self.name)
+            elif field.required:
+                raise ValidationError(field.name, f"a value (required by {self.name})")
+            else:
+                values[field.name] = field.default
+        return values
+
+
+@attrs.frozen
+class CommandSet(Generic[A]):
+    """A workflow's commands with the transition table they fire on.
+
+    ``kind`` is the workflow's kind name, ``noun`` what people call one of its
+    aggregates, ``parties`` the named parties of an aggregate a :class:`Command`'s
+    ``permission`` is checked against (its client under ``CLIENT_PARTY``).
+    """
+
+    kind: str
+    noun: str
+    table: TransitionTable
+    commands: tuple[Command[A], ...]
+    parties: Callable[[A], Parties] | None = None
+    _by_name: Mapping[str, Command[A]] = attrs.field(init=False)
+    _allowed: Mapping[str, tuple[str, ...]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_name: dict[str, Command[A]] = {}
+        for command in self.commands:
+            if command.name in by_name:
+                raise ValidationError(f"{self.kind}.commands", "unique names", got=command.name)
+            unknown = set(command.transitions) - set(self.table.events)
+            if unknown:
+                raise ValidationError(
+                    f"{self.kind}.{command.name}",
+                    f"events of the machine ({', '.join(self.table.events)})",
+                    got=sorted(unknown),
+                )
+            by_name[command.name] = command
+        object.__setattr__(self, "_by_name", MappingProxyType(by_name))
+        allowed = {
+            state: tuple(
+                sorted(
+                    c.name
+                    for c in self.commands
+                    if any(self.table.can(state, event) for event in c.transitions)
+                )
+            )
+            for state in self.table.states
+        }
+        object.__setattr__(self, "_allowed", MappingProxyType(allowed))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The command names, as declared."""
+        return tuple(self._by_name)
+
+    def command(self, name: str) -> Command[A]:
+        """The command called ``name``; ``ValidationError`` naming the commands otherwise."""
+        found = self._by_name.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise ValidationError("command", f"one of {', '.join(self._by_name)}", got=name)
+        return found
+
+    def allowed(self, state: str) -> tuple[str, ...]:
+        """The commands (by their names) that ``state`` accepts, sorted."""
+        try:
+            return self._allowed[state]
+        except KeyError:
+            return self.table.allowed(state)  # says which states there are
+
+    def check(self, state: str, name: str) -> None:
+        """``TransitionNotAllowed`` naming the command and the allowed ones unless the
+        command ``name`` may run in ``state``."""  # noqa: D205, D209
+        command = self._by_name[name]
+        can = self.table.can
+        if not any(can(state, event) for event in command.transitions):
+            raise TransitionNotAllowed(state, name, self.allowed(state))
+
+    def permit(self, command: Command[A], aggregate: A, actor: Actor) -> None:
+        """``PermissionDenied`` unless ``actor`` passes the command's permission rule."""
+        if command.permission is None:
+            return
+        parties = self.parties(aggregate) if self.parties is not None else {}
+        require(command.permission, actor, f"{command.name} {self.noun} {aggregate.id}", parties)
+
+    @property
+    def words(self) -> Mapping[str, str]:
+        """Each command's name to the message id people read (its name when none)."""
+        return {c.name: c.words or c.name for c in self.commands}
