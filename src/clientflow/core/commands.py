@@ -71,10 +71,18 @@ class Field:
     default: object = None
     enums: tuple[type[enum.Enum], ...] = ()
     instant: bool = False
+    text: bool = attrs.field(init=False)
+    """Whether a str is all it takes (the common case, checked with one ``type`` test)."""
+
+    def __attrs_post_init__(self) -> None:
+        text = self.check is not None and self.check[0] == (str,)
+        object.__setattr__(self, "text", text and not self.enums and not self.instant)
 
     def parse(self, value: object, command: str) -> object:
         """``value`` as the handler takes it: an enum member from its value, an instant
         from ISO 8601 text; ``ValidationError`` naming the field if the type is wrong."""  # noqa: D205, D209
+        if self.text and type(value) is str:
+            return value
         if isinstance(value, str):
             for kind in self.enums:
                 for member in kind:
@@ -145,9 +153,13 @@ class Command(Generic[A]):
     defaults: Mapping[str, object] = attrs.field(factory=dict)
     words: str = ""
     payload: tuple[Field, ...] = attrs.field(init=False)
+    decide: Callable[..., Decision[A]] = attrs.field(init=False)
+    """The handler without its argument checks: the runner has checked the payload and
+    the actor, and the context comes from the rules."""
     _fields: Mapping[str, Field] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "decide", getattr(self.handler, "unchecked", self.handler))
         payload = _payload(self.handler, self.actor, self.needs, self.defaults)
         object.__setattr__(self, "payload", payload)
         object.__setattr__(self, "_fields", MappingProxyType({f.name: f for f in payload}))
@@ -200,6 +212,7 @@ class CommandSet(Generic[A]):
     parties: Callable[[A], Parties] | None = None
     _by_name: Mapping[str, Command[A]] = attrs.field(init=False)
     _allowed: Mapping[str, tuple[str, ...]] = attrs.field(init=False)
+    _states: Mapping[str, frozenset[str]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         by_name: dict[str, Command[A]] = {}
@@ -226,6 +239,11 @@ class CommandSet(Generic[A]):
             for state in self.table.states
         }
         object.__setattr__(self, "_allowed", MappingProxyType(allowed))
+        states = {
+            name: frozenset(state for state, names in allowed.items() if name in names)
+            for name in by_name
+        }
+        object.__setattr__(self, "_states", MappingProxyType(states))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -249,9 +267,7 @@ class CommandSet(Generic[A]):
     def check(self, state: str, name: str) -> None:
         """``TransitionNotAllowed`` naming the command and the allowed ones unless the
         command ``name`` may run in ``state``."""  # noqa: D205, D209
-        command = self._by_name[name]
-        can = self.table.can
-        if not any(can(state, event) for event in command.transitions):
+        if state not in self._states[name]:
             raise TransitionNotAllowed(state, name, self.allowed(state))
 
     def permit(self, command: Command[A], aggregate: A, actor: Actor) -> None:

@@ -108,7 +108,11 @@ def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
 
 
 def checked(function: Callable[P, R]) -> Callable[P, R]:
-    """Check every annotated argument's type before ``function`` runs."""
+    """Check every annotated argument's type before ``function`` runs.
+
+    The function itself stays reachable as the wrapper's ``unchecked``, for callers that
+    checked the arguments already (a declared command's runner).
+    """
     hints = typing.get_type_hints(function)
     signature = inspect.signature(function)
     checks: dict[str, _Check] = {}
@@ -150,6 +154,7 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
                 raise ValidationError(function.__name__, f"its arguments ({error})") from None
             raise
 
+    wrapper.unchecked = function  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -182,7 +182,7 @@ class Service(Generic[A]):
         actor = self._workspace.rules.bind(by)
         check_id(aggregate_id, f"{self.kind} id")
         when = None if at is None else to_utc(at, "at")
-        handler, needs, name = spec.handler, spec.needs, spec.actor
+        handler, needs, name = spec.decide, spec.needs, spec.actor
         resolve = self._resolve
 
         if spec.creates:

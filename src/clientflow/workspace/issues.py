@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from clientflow import escalation
-from clientflow.core import ConfigError, ConfigProblem, ValidationError, to_utc
-from clientflow.escalation import Issue
+from clientflow.config import Rules
+from clientflow.core import ConfigError, ConfigProblem, to_utc
+from clientflow.escalation import Issue, SlaAgreement
 from clientflow.workspace.base import CommandMethod, Service
 
 __all__ = ["IssueService"]
@@ -61,23 +62,13 @@ class IssueService(Service[Issue]):
         rules = self._workspace.rules
         client = aggregate.client if aggregate is not None else payload["client"]
         assert isinstance(client, str)  # checked by the declaration's payload
-        context: dict[str, object] = {}
-        for need in needs:
-            if need == "calendar":
-                context[need] = rules.calendar_for(client)
-            elif need == "escalation":
-                context[need] = rules.escalation_for(client)
-            elif need == "permissions":
-                context[need] = rules.issue_permissions
-            elif need == "sla":
-                if rules.sla is None:
-                    raise ConfigError(
-                        [ConfigProblem("sla", "rules with [[sla]] policies to report issues")]
-                    )
-                context[need] = rules.sla
-            else:  # pragma: no cover - the declaration names only these
-                raise ValidationError("needs", "calendar, escalation, permissions or sla", got=need)
-        return context
+        found: dict[str, Callable[[], object]] = {
+            "calendar": lambda: rules.calendar_for(client),
+            "escalation": lambda: rules.escalation_for(client),
+            "permissions": lambda: rules.issue_permissions,
+            "sla": lambda: _sla(rules),
+        }
+        return {need: found[need]() for need in needs}
 
     def sla_report(
         self, issue_id: str, *, at: dt.datetime | None = None
@@ -89,3 +80,9 @@ class IssueService(Service[Issue]):
         when = self._workspace.clock.now() if at is None else to_utc(at, "at")
         calendar = self._workspace.rules.calendar_for(issue.client)
         return tuple(escalation.report(clock, calendar, when) for clock in issue.clocks)
+
+
+def _sla(rules: Rules) -> SlaAgreement:
+    if rules.sla is None:
+        raise ConfigError([ConfigProblem("sla", "rules with [[sla]] policies to report issues")])
+    return rules.sla
