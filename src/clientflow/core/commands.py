@@ -71,6 +71,9 @@ class Field:
     default: object = None
     enums: tuple[type[enum.Enum], ...] = ()
     instant: bool = False
+    parser: Callable[[object], object] | None = None
+    """Turns the field's JSON form into what the handler takes (an impact from its
+    object), raising ``ValidationError`` for what it cannot read."""
     text: bool = attrs.field(init=False)
     """Whether a str is all it takes (the common case, checked with one ``type`` test)."""
 
@@ -83,6 +86,8 @@ class Field:
         from ISO 8601 text; ``ValidationError`` naming the field if the type is wrong."""  # noqa: D205, D209
         if self.text and type(value) is str:
             return value
+        if self.parser is not None:
+            return self.parser(value)
         if isinstance(value, str):
             for kind in self.enums:
                 for member in kind:
@@ -100,6 +105,7 @@ def _payload(
     actor: str,
     needs: tuple[str, ...],
     defaults: Mapping[str, object],
+    parsers: Mapping[str, Callable[[object], object]],
 ) -> tuple[Field, ...]:
     hints = typing.get_type_hints(handler)
     parameters = list(inspect.signature(handler).parameters.values())[1:]  # the target
@@ -121,6 +127,7 @@ def _payload(
                 default=None if default is inspect.Parameter.empty else default,
                 enums=tuple(k for k in kinds if issubclass(k, enum.Enum)),
                 instant=any(issubclass(k, dt.datetime) for k in kinds),
+                parser=parsers.get(name),
             )
         )
     return tuple(fields)
@@ -140,7 +147,8 @@ class Command(Generic[A]):
     workflow's one resolver. ``permission``, when given, is checked by the runner before
     the handler, against the workflow's parties; ``None`` when the handler checks the
     rules' own permissions. The payload is the handler's remaining parameters, with
-    ``defaults`` overriding theirs. ``words`` is the message id people read for it.
+    ``defaults`` overriding theirs and ``parsers`` reading a field's JSON form.
+    ``words`` is the message id people read for it.
     """
 
     name: str
@@ -151,6 +159,7 @@ class Command(Generic[A]):
     creates: bool = False
     actor: str = "actor"
     defaults: Mapping[str, object] = attrs.field(factory=dict)
+    parsers: Mapping[str, Callable[[object], object]] = attrs.field(factory=dict)
     words: str = ""
     payload: tuple[Field, ...] = attrs.field(init=False)
     decide: Callable[..., Decision[A]] = attrs.field(init=False)
@@ -160,7 +169,7 @@ class Command(Generic[A]):
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "decide", getattr(self.handler, "unchecked", self.handler))
-        payload = _payload(self.handler, self.actor, self.needs, self.defaults)
+        payload = _payload(self.handler, self.actor, self.needs, self.defaults, self.parsers)
         object.__setattr__(self, "payload", payload)
         object.__setattr__(self, "_fields", MappingProxyType({f.name: f for f in payload}))
         if not self.creates and not self.transitions:

@@ -24,14 +24,23 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 import pendulum
 
 from clientflow.core.errors import ValidationError
 
-__all__ = ["Check", "accepted", "check_count", "checked", "fits", "words_for"]
+__all__ = [
+    "Check",
+    "accepted",
+    "check_count",
+    "checked",
+    "enum_of",
+    "fits",
+    "json_object",
+    "words_for",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -164,3 +173,24 @@ fits = _fits
 """Whether a value passes a :data:`Check` (a str never passes for a sequence)."""
 words_for = _words
 """What a :data:`Check` accepts, in words for an error."""
+
+
+def enum_of(kind: type[Any], value: object) -> object:
+    """The member of ``kind`` whose value is ``value`` (a web form's string); anything else
+    unchanged, so the command's own check says what is allowed."""  # noqa: D205, D209
+    if isinstance(value, str):
+        for member in kind:
+            if member.value == value:
+                return member
+    return value
+
+
+def json_object(value: object, name: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object with only the ``allowed`` fields; else a
+    ``ValidationError`` naming ``name`` and the fields."""  # noqa: D205, D209
+    if not isinstance(value, Mapping):
+        raise ValidationError(name, f"a JSON object with {', '.join(allowed)}", got=value)
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        raise ValidationError(name, f"only the fields {', '.join(allowed)}", got=unknown)
+    return value

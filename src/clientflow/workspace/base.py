@@ -190,7 +190,7 @@ class Service(Generic[A]):
             def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
                 if current is not None:
                     raise AlreadyExists(aggregate_id, actual=current.version)
-                context = resolve(needs, None, values)
+                context = resolve(command, needs, None, values, actor)
                 return handler(aggregate_id, **{name: actor}, now=when or now, **values, **context)
 
         else:
@@ -200,16 +200,22 @@ class Service(Generic[A]):
                 target = self._mine(aggregate_id, current)
                 check(target.status, command)
                 declared.permit(spec, target, actor)
-                context = resolve(needs, target, values)
+                context = resolve(command, needs, target, values, actor)
                 return handler(target, **{name: actor}, now=when or now, **values, **context)
 
         return Command(aggregate_id, decide, key)
 
     def _resolve(
-        self, needs: tuple[str, ...], aggregate: A | None, payload: Mapping[str, object]
+        self,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: A | None,
+        payload: Mapping[str, object],
+        by: Actor,
     ) -> dict[str, object]:
-        """What a command ``needs`` from the rules for ``aggregate`` (``None`` when the
-        command creates it, from its ``payload``): the workflow's one resolver."""  # noqa: D205, D209
+        """What ``command`` ``needs`` from the rules for ``aggregate`` (``None`` when the
+        command creates it, from its ``payload``): the workflow's one resolver. It may
+        refuse ``by`` first by a rule the handler does not check (a change's client)."""  # noqa: D205, D209
         if needs:
             raise ValidationError("needs", f"nothing ({self.kind} resolves no context)", got=needs)
         return {}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from clientflow import escalation
 from clientflow.config import Rules
-from clientflow.core import ConfigError, ConfigProblem, to_utc
+from clientflow.core import Actor, ConfigError, ConfigProblem, to_utc
 from clientflow.escalation import Issue, SlaAgreement
 from clientflow.workspace.base import CommandMethod, Service
 
@@ -57,7 +57,12 @@ class IssueService(Service[Issue]):
     acknowledge_escalation: CommandMethod[Issue]
 
     def _resolve(
-        self, needs: tuple[str, ...], aggregate: Issue | None, payload: Mapping[str, object]
+        self,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: Issue | None,
+        payload: Mapping[str, object],
+        by: Actor,
     ) -> dict[str, object]:
         rules = self._workspace.rules
         client = aggregate.client if aggregate is not None else payload["client"]
