@@ -192,8 +192,8 @@ class Command(Generic[A]):
         fields = self._fields
         unknown = sorted(str(name) for name in payload if name not in fields)
         if unknown:
-            allowed = ", ".join(fields) or "no fields"
-            raise ValidationError(self.name, f"only the fields {allowed}", got=unknown)
+            allowed = f"only the fields {', '.join(fields)}" if fields else "no payload fields"
+            raise ValidationError(self.name, allowed, got=unknown)
         values: dict[str, object] = {}
         for field in self.payload:
             if field.name in payload:
