@@ -26,7 +26,7 @@ from clientflow.core.actors import (
 from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
 from clientflow.core.calendar import BusinessCalendar
 from clientflow.core.clock import Clock, ManualClock, SystemClock
-from clientflow.core.commands import Command, CommandSet, Field
+from clientflow.core.commands import Command, CommandSet, Field, Workflow
 from clientflow.core.edge import checked
 from clientflow.core.errors import (
     AlreadyExists,
@@ -137,6 +137,7 @@ __all__ = [
     "TransitionTable",
     "Translator",
     "ValidationError",
+    "Workflow",
     "WorkflowKind",
     "WorkingDays",
     "WorkingHours",

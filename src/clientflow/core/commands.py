@@ -39,15 +39,19 @@ from types import MappingProxyType
 from typing import Generic, TypeVar
 
 import attrs
+import pendulum
+from statemachine import StateMachine
 
 from clientflow.core.actors import Actor, Parties, Rule, require
-from clientflow.core.aggregate import Aggregate, Decision
+from clientflow.core.aggregate import Aggregate, Apply, Decision
 from clientflow.core.edge import Check, accepted, fits, words_for
 from clientflow.core.errors import TransitionNotAllowed, ValidationError
+from clientflow.core.events import EventRegistry
 from clientflow.core.instants import parse_instant
+from clientflow.core.kinds import Description, WorkflowKind
 from clientflow.core.transitions import TransitionTable
 
-__all__ = ["Command", "CommandSet", "Field"]
+__all__ = ["Command", "CommandSet", "Field", "Workflow"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -290,3 +294,59 @@ class CommandSet(Generic[A]):
     def words(self) -> Mapping[str, str]:
         """Each command's name to the message id people read (its name when none)."""
         return {c.name: c.words or c.name for c in self.commands}
+
+
+Resolve = Callable[[tuple[str, ...], A], Mapping[str, object]]
+"""What a timer ``needs`` from the rules for one aggregate (the composition root's)."""
+
+
+@attrs.frozen
+class Workflow(Generic[A]):
+    """A workflow a host declares in Python and opens a workspace with.
+
+    ``name`` is its kind (stored with every aggregate: never rename it once data
+    exists), ``noun`` what people call one aggregate. ``machine`` declares the states
+    and transitions (python-statemachine; the run-time table is derived once),
+    ``events`` and ``apply`` record and evolve the aggregate, ``commands`` are its
+    :class:`Command` declarations. ``describe`` says what the read side indexes (its
+    client, project, owner ...; the client also picks the calendar and tenant checks).
+    ``timer(aggregate, now=..., **needs)`` fires when the aggregate's
+    ``next_deadline`` passes, with ``timer_needs`` from the rules. ``parties`` names the
+    aggregate's parties for the commands' ``permission`` rules.
+
+    ``clientflow.open(url, rules, workflows=[renewals])`` runs it beside the built-in
+    ones: commands (``ws.workflow(name).run(...)``), rows and queries, sweeps, history.
+    """
+
+    name: str
+    noun: str
+    aggregate: type[A]
+    machine: type[StateMachine]
+    events: EventRegistry
+    apply: Apply[A]
+    commands: tuple[Command[A], ...]
+    describe: Callable[[A], Description] | None = None
+    timer: Callable[..., Decision[A]] | None = None
+    timer_needs: tuple[str, ...] = ()
+    parties: Callable[[A], Parties] | None = None
+    table: TransitionTable = attrs.field(init=False)
+    declared: CommandSet[A] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        table = TransitionTable.from_machine(self.machine)
+        object.__setattr__(self, "table", table)
+        declared = CommandSet(self.name, self.noun, table, tuple(self.commands), self.parties)
+        object.__setattr__(self, "declared", declared)
+
+    def kind(self, resolve: Resolve[A] | None = None) -> WorkflowKind[A]:
+        """The workflow as the engine and stores see it, its timer given what it needs
+        by ``resolve`` (``None``: a kind for reading and writing records only)."""  # noqa: D205, D209
+        timer, needs = self.timer, self.timer_needs
+        fire = None
+        if timer is not None:
+
+            def fire(aggregate: A, now: pendulum.DateTime) -> Decision[A]:
+                context = {} if resolve is None or not needs else resolve(needs, aggregate)
+                return timer(aggregate, now=now, **context)
+
+        return WorkflowKind(self.name, self.aggregate, self.apply, self.events, fire, self.describe)
