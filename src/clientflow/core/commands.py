@@ -65,7 +65,8 @@ class Field:
 
     ``check`` is the runtime types it accepts (``None``: not checked here; the handler
     checks), ``required`` whether a caller must give it, ``enums`` the enum types whose
-    members may arrive as their values (a web form's strings).
+    members may arrive as their values (a web form's strings); an instant or a date may
+    arrive as ISO 8601 text.
     """
 
     name: str
@@ -75,6 +76,7 @@ class Field:
     default: object = None
     enums: tuple[type[enum.Enum], ...] = ()
     instant: bool = False
+    day: bool = False
     parser: Callable[[object], object] | None = None
     """Turns the field's JSON form into what the handler takes (an impact from its
     object), raising ``ValidationError`` for what it cannot read."""
@@ -83,7 +85,8 @@ class Field:
 
     def __attrs_post_init__(self) -> None:
         text = self.check is not None and self.check[0] == (str,)
-        object.__setattr__(self, "text", text and not self.enums and not self.instant)
+        plain = not self.enums and not self.instant and not self.day and self.parser is None
+        object.__setattr__(self, "text", text and plain)
 
     def parse(self, value: object, command: str) -> object:
         """``value`` as the handler takes it: an enum member from its value, an instant
@@ -99,6 +102,11 @@ class Field:
                         return member
             if self.instant:
                 return parse_instant(value, self.name)
+            if self.day:
+                try:
+                    return dt.date.fromisoformat(value)
+                except ValueError:
+                    raise ValidationError(self.name, "a date as YYYY-MM-DD", got=value) from None
         if self.check is not None and not fits(value, self.check):
             raise ValidationError(self.name, f"{words_for(*self.check)} ({command})", got=value)
         return value
@@ -131,6 +139,7 @@ def _payload(
                 default=None if default is inspect.Parameter.empty else default,
                 enums=tuple(k for k in kinds if issubclass(k, enum.Enum)),
                 instant=any(issubclass(k, dt.datetime) for k in kinds),
+                day=any(k is dt.date for k in kinds),
                 parser=parsers.get(name),
             )
         )
