@@ -30,6 +30,7 @@ from clientflow.core import (
 from clientflow.workspace.base import Service
 
 __all__ = [
+    "NEEDS",
     "WorkflowService",
     "codec_for",
     "late_codec",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 _ANYONE = Anyone()
+
+NEEDS = ("calendar", "approval", "directory", "rules")
+"""What a custom workflow's commands and timer may need from the rules (see :func:`needed`)."""
 
 
 def _checked(workflows: Sequence[Workflow[Any]]) -> tuple[Workflow[Any], ...]:
@@ -110,16 +114,19 @@ def needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, objec
     with the approval groups of ``[approval]``), ``directory`` (role -> people),
     ``rules`` (all of them).
     """
-    found: dict[str, Callable[[], object]] = {
-        "calendar": lambda: rules.calendar_for(client),
-        "approval": lambda: rules.approval_for(client),
-        "directory": lambda: rules.directory,
-        "rules": lambda: rules,
-    }
-    unknown = [need for need in needs if need not in found]
-    if unknown:
-        raise ValidationError("needs", f"some of {', '.join(found)}", got=unknown)
-    return {need: found[need]() for need in needs}
+    context: dict[str, object] = {}
+    for need in needs:  # a chain, not a table of lambdas: this runs per command
+        if need == "calendar":
+            context[need] = rules.calendar_for(client)
+        elif need == "approval":
+            context[need] = rules.approval_for(client)
+        elif need == "directory":
+            context[need] = rules.directory
+        elif need == "rules":
+            context[need] = rules
+        else:
+            raise ValidationError("needs", f"some of {', '.join(NEEDS)}", got=need)
+    return context
 
 
 def _client(describe: Callable[[Any], Description] | None, aggregate: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from clientflow import changes
 from clientflow.changes import ChangeRequest
@@ -67,14 +67,19 @@ class ChangeService(Service[ChangeRequest]):
         # check as every other workflow's (through require's client party) applies.
         target = aggregate.id if aggregate is not None else "new"
         require(_ANYONE, by, f"{command.replace('_', ' ')} change {target}", {CLIENT_PARTY: client})
-        found: dict[str, Callable[[], object]] = {
-            "permissions": lambda: rules.approval_for(client).permissions,
-            "policy": lambda: rules.approval_for(client),
-            "directory": lambda: rules.directory,
-            "calendar": lambda: rules.calendar_for(client),
-            "delegations": tuple,
-        }
-        return {need: found[need]() for need in needs}
+        context: dict[str, object] = {}
+        for need in needs:  # a chain, not a table of lambdas: this runs per command
+            if need == "permissions":
+                context[need] = rules.approval_for(client).permissions
+            elif need == "policy":
+                context[need] = rules.approval_for(client)
+            elif need == "directory":
+                context[need] = rules.directory
+            elif need == "calendar":
+                context[need] = rules.calendar_for(client)
+            else:
+                context[need] = ()  # delegations: the workspace claims none
+        return context
 
     def impact_summary(
         self, change_id: str, *, lang: Language | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from clientflow import escalation
 from clientflow.config import Rules
@@ -67,13 +67,17 @@ class IssueService(Service[Issue]):
         rules = self._workspace.rules
         client = aggregate.client if aggregate is not None else payload["client"]
         assert isinstance(client, str)  # checked by the declaration's payload
-        found: dict[str, Callable[[], object]] = {
-            "calendar": lambda: rules.calendar_for(client),
-            "escalation": lambda: rules.escalation_for(client),
-            "permissions": lambda: rules.issue_permissions,
-            "sla": lambda: _sla(rules),
-        }
-        return {need: found[need]() for need in needs}
+        context: dict[str, object] = {}
+        for need in needs:  # a chain, not a table of lambdas: this runs per command
+            if need == "calendar":
+                context[need] = rules.calendar_for(client)
+            elif need == "escalation":
+                context[need] = rules.escalation_for(client)
+            elif need == "permissions":
+                context[need] = rules.issue_permissions
+            else:
+                context[need] = _sla(rules)
+        return context
 
     def sla_report(
         self, issue_id: str, *, at: dt.datetime | None = None
