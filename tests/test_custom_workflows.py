@@ -204,3 +204,21 @@ def test_the_renewal_declaration_is_one_of_the_public_names() -> None:
     """What a host needs is importable from clientflow itself."""
     for name in ("Workflow", "Command", "Description", "open"):
         assert name in clientflow.__all__
+
+
+def test_the_docs_page_shows_the_shipped_module_and_its_generated_diagram() -> None:
+    """docs/custom-workflows.md's code blocks are excerpts of clientflow.demo.renewals,
+    and its diagram is the one the machine declaration draws."""
+    import re  # noqa: PLC0415
+
+    import clientflow.demo.renewals as module  # noqa: PLC0415
+
+    page = (Path(__file__).parents[1] / "docs" / "custom-workflows.md").read_text("utf-8")
+    source = Path(module.__file__).read_text("utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
+    excerpts = [block for block in blocks if "clientflow.open(" not in block]
+    assert len(excerpts) == 6
+    assert all(block in source for block in excerpts)
+    assert RENEWALS.table.mermaid() in re.findall(
+        r"^```mermaid\n(.*?)^```", page, re.DOTALL | re.MULTILINE
+    )
