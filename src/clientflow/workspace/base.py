@@ -89,6 +89,7 @@ class Service(Generic[A]):
     kind: ClassVar[str] = ""
     aggregate: ClassVar[type]
     commands: ClassVar[tuple[str, ...]] = ()
+    _own: ClassVar[frozenset[str]] = frozenset()
     declared: ClassVar[CommandSet[Any] | None] = None
     """The workflow's commands, declared once; each becomes a method of the service (unless
     the class writes one itself) and a command :meth:`run` takes by name."""
@@ -107,10 +108,14 @@ class Service(Generic[A]):
         # (the binding included) looks at it.
         check_arguments(cls)
         if cls.declared is not None:
+            own = set()
             for name in cls.declared.names:
-                if name not in vars(cls):
+                if name in vars(cls):
+                    own.add(name)  # written by the class (it does more): run calls it
+                else:
                     setattr(cls, name, _method(cls, cls.declared, name))
                 found.add(name)
+            cls._own = frozenset(own)
         cls.commands = tuple(sorted(found))
 
     def __init__(self, workspace: Workspace) -> None:
@@ -157,6 +162,9 @@ class Service(Generic[A]):
         instants) by the declaration before anything is loaded; a command the state does
         not allow is refused naming it and the allowed commands as users call them.
         """
+        if command in self._own:  # the service's own method does more than the handler
+            method: Callable[..., Result[A]] = getattr(self, command)
+            return method(aggregate_id, by=by, at=at, key=key, **payload)
         return self._workspace.engine.execute(
             self._prepare(aggregate_id, command, by=by, at=at, key=key, **payload)
         )
