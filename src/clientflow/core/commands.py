@@ -174,6 +174,9 @@ class Command(Generic[A]):
     defaults: Mapping[str, object] = attrs.field(factory=dict)
     parsers: Mapping[str, Callable[[object], object]] = attrs.field(factory=dict)
     words: str = ""
+    rule: str = ""
+    """Which of the rules' permissions applies, when the handler takes it as a need (a
+    feedback step's ``follow_up``); its name when empty."""
     payload: tuple[Field, ...] = attrs.field(init=False)
     decide: Callable[..., Decision[A]] = attrs.field(init=False)
     """The handler without its argument checks: the runner has checked the payload and

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import pendulum
 
@@ -13,11 +12,11 @@ from clientflow.cadence import CommunicationPlan, PlanItem, Touchpoint
 from clientflow.config import Rules
 from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, to_utc
 from clientflow.engine import Result
-from clientflow.feedback import Channel, ContactSurveys, Feedback, Sentiment, Trigger
+from clientflow.feedback import ContactSurveys, Feedback, Trigger
 from clientflow.i18n import Language, Templates, language
 from clientflow.ports import Query
 from clientflow.workspace import briefings
-from clientflow.workspace.base import Service
+from clientflow.workspace.base import CommandMethod, Service
 from clientflow.workspace.inputs import enum_of, touchpoint_from
 
 __all__ = ["FeedbackService", "PlanService", "SurveyService"]
@@ -32,186 +31,41 @@ class FeedbackService(Service[Feedback]):
     kind = feedback.FEEDBACK_KIND
     aggregate = Feedback
 
-    def receive(
+    declared = feedback.COMMANDS
+
+    receive: CommandMethod[Feedback]
+    triage: CommandMethod[Feedback]
+    thank: CommandMethod[Feedback]
+    assign: CommandMethod[Feedback]
+    record_contact: CommandMethod[Feedback]
+    plan_action: CommandMethod[Feedback]
+    complete_action: CommandMethod[Feedback]
+    confirm: CommandMethod[Feedback]
+    reopen: CommandMethod[Feedback]
+    close: CommandMethod[Feedback]
+
+    def _resolve(
         self,
-        feedback_id: str,
-        *,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: Feedback | None,
+        payload: Mapping[str, object],
         by: Actor,
-        client: str,
-        project: str,
-        contact: str,
-        channel: Channel | str,
-        text: str = "",
-        csat: int | None = None,
-        nps: int | None = None,
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """Record feedback; its sentiment comes from the score and the rules' bands."""
+    ) -> dict[str, object]:
         rules = self._workspace.rules
-        chosen = enum_of(Channel, channel)
-
-        def make(now: pendulum.DateTime) -> Decision[Feedback]:
-            return feedback.receive(
-                feedback_id,
-                client=client,
-                project=project,
-                contact=contact,
-                channel=chosen,  # type: ignore[arg-type]
-                text=text,
-                csat=csat,
-                nps=nps,
-                policy=rules.feedback,
-                calendar=rules.calendar_for(client),
-                actor=by,
-                now=now,
-                rule=rules.feedback_permissions.receive,
-            )
-
-        return self._create(feedback_id, make, at, key)
-
-    def _step(
-        self,
-        feedback_id: str,
-        command: Any,
-        *args: object,
-        by: Actor,
-        at: When,
-        key: str | None,
-        permission: str,
-        **options: object,
-    ) -> Result[Feedback]:
-        rule = getattr(self._workspace.rules.feedback_permissions, permission)
-
-        def step(item: Feedback, now: pendulum.DateTime) -> Decision[Feedback]:
-            calendar = self._workspace.rules.calendar_for(item.client)
-            return command(item, *args, by, now, calendar=calendar, rule=rule, **options)  # type: ignore[no-any-return]
-
-        return self._act(feedback_id, step, at, key)
-
-    def triage(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        sentiment: Sentiment | str | None = None,
-        reason: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """Confirm the score's sentiment, or override it (the rules say who may)."""
-        return self._step(
-            feedback_id,
-            feedback.triage,
-            by=by,
-            at=at,
-            key=key,
-            sentiment=None if sentiment is None else enum_of(Sentiment, sentiment),
-            reason=reason,
-            override=self._workspace.rules.override_sentiment,
-            permission="triage",
-        )
-
-    def thank(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        message: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """Thank the client for positive feedback."""
-        return self._step(
-            feedback_id, feedback.thank, by=by, at=at, key=key, message=message, permission="thank"
-        )
-
-    def assign(
-        self, feedback_id: str, *, by: Actor, owner: str, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """Give the follow-up an owner."""
-        return self._step(
-            feedback_id, feedback.assign, owner, by=by, at=at, key=key, permission="assign"
-        )
-
-    def record_contact(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """The client was contacted about their feedback."""
-        return self._step(
-            feedback_id,
-            feedback.record_contact,
-            by=by,
-            at=at,
-            key=key,
-            note=note,
-            permission="follow_up",
-        )
-
-    def plan_action(
-        self, feedback_id: str, *, by: Actor, plan: str, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """Record what will be done about it."""
-        return self._step(
-            feedback_id, feedback.plan_action, plan, by=by, at=at, key=key, permission="follow_up"
-        )
-
-    def complete_action(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """The planned action is done."""
-        return self._step(
-            feedback_id,
-            feedback.complete_action,
-            by=by,
-            at=at,
-            key=key,
-            note=note,
-            permission="follow_up",
-        )
-
-    def confirm(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """The client confirmed the action helped."""
-        return self._step(
-            feedback_id, feedback.confirm, by=by, at=at, key=key, note=note, permission="confirm"
-        )
-
-    def reopen(
-        self, feedback_id: str, *, by: Actor, reason: str, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """The client is not satisfied: plan again."""
-        return self._step(
-            feedback_id, feedback.reopen, reason, by=by, at=at, key=key, permission="reopen"
-        )
-
-    def close(
-        self, feedback_id: str, *, by: Actor, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """Close the loop."""
-        rule = self._workspace.rules.feedback_permissions.close
-        return self._act(
-            feedback_id, lambda item, now: feedback.close(item, by, now, rule=rule), at, key
-        )
+        client = aggregate.client if aggregate is not None else payload["client"]
+        context: dict[str, object] = {}
+        for need in needs:  # a chain, not a table of lambdas: this runs per command
+            if need == "calendar":
+                context[need] = rules.calendar_for(client)  # type: ignore[arg-type]
+            elif need == "rule":
+                name = feedback.COMMANDS.command(command).rule or command
+                context[need] = getattr(rules.feedback_permissions, name)
+            elif need == "override":
+                context[need] = rules.override_sentiment
+            else:
+                context[need] = rules.feedback
+        return context
 
 
 class SurveyService(Service[ContactSurveys]):
