@@ -162,6 +162,8 @@ class Service(Generic[A]):
         instants) by the declaration before anything is loaded; a command the state does
         not allow is refused naming it and the allowed commands as users call them.
         """
+        if not isinstance(command, str):
+            raise ValidationError("command", "a command's name", got=command)
         if command in self._own:  # the service's own method does more than the handler
             method: Callable[..., Result[A]] = getattr(self, command)
             return method(aggregate_id, by=by, at=at, key=key, **payload)

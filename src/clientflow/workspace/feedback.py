@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 import pendulum
 
 from clientflow import cadence, feedback
-from clientflow.cadence import CommunicationPlan, PlanItem, Touchpoint
+from clientflow.cadence import CommunicationPlan, PlanItem
 from clientflow.config import Rules
 from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, to_utc
 from clientflow.engine import Result
@@ -17,7 +17,7 @@ from clientflow.i18n import Language, Templates, language
 from clientflow.ports import Query
 from clientflow.workspace import briefings
 from clientflow.workspace.base import CommandMethod, Service
-from clientflow.workspace.inputs import enum_of, touchpoint_from
+from clientflow.workspace.inputs import enum_of
 
 __all__ = ["FeedbackService", "PlanService", "SurveyService"]
 
@@ -241,6 +241,13 @@ class PlanService(Service[CommunicationPlan]):
             names=ws.rules.names,
         )
 
+    declared = cadence.COMMANDS
+
+    add_item: CommandMethod[CommunicationPlan]
+    remove_item: CommandMethod[CommunicationPlan]
+    record_touchpoint: CommandMethod[CommunicationPlan]
+    archive: CommandMethod[CommunicationPlan]
+
     def create(
         self,
         plan_id: str,
@@ -257,84 +264,39 @@ class PlanService(Service[CommunicationPlan]):
         time zone (the calendar's unless ``timezone`` says otherwise)."""  # noqa: D205, D209
         rules = self._workspace.rules
         template = _template(rules, client)
-        zone = timezone or rules.calendar_for(client).timezone
-        chosen = items if items is not None else template[0]
-
-        def make(now: pendulum.DateTime) -> Decision[CommunicationPlan]:
-            return cadence.create_plan(
-                plan_id,
-                client=client,
-                project=project,
-                timezone=zone,
-                items=chosen,
-                silence_days=template[1],
-                reply_within=template[2],
-                schedule=rules.schedule_for(client),
-                actor=by,
-                now=now,
-                rule=rules.plan_permissions.manage,
-            )
-
-        return self._create(plan_id, make, at, key)
-
-    def add_item(
-        self, plan_id: str, *, by: Actor, item: PlanItem, at: When = None, key: str | None = None
-    ) -> Result[CommunicationPlan]:
-        """Add a recurring communication to the plan."""
-        rule = self._workspace.rules.plan_permissions.manage
-        return self._act(
+        command = self._prepare(  # the declared command, with the template filled in
             plan_id,
-            lambda plan, now: cadence.add_item(
-                plan, item, schedule=self._schedule(plan), actor=by, now=now, rule=rule
-            ),
-            at,
-            key,
+            "create",
+            by=by,
+            at=at,
+            key=key,
+            client=client,
+            project=project,
+            timezone=timezone or rules.calendar_for(client).timezone,
+            items=items if items is not None else template[0],
+            silence_days=template[1],
+            reply_within=template[2],
         )
+        return self._workspace.engine.execute(command)
 
-    def remove_item(
-        self, plan_id: str, *, by: Actor, item_id: str, at: When = None, key: str | None = None
-    ) -> Result[CommunicationPlan]:
-        """Remove a recurring communication from the plan."""
-        rule = self._workspace.rules.plan_permissions.manage
-        return self._act(
-            plan_id,
-            lambda plan, now: cadence.remove_item(
-                plan, item_id, schedule=self._schedule(plan), actor=by, now=now, rule=rule
-            ),
-            at,
-            key,
-        )
-
-    def record_touchpoint(
+    def _resolve(
         self,
-        plan_id: str,
-        *,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: CommunicationPlan | None,
+        payload: Mapping[str, object],
         by: Actor,
-        touchpoint: Touchpoint | Mapping[str, object],
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[CommunicationPlan]:
-        """Record a contact with the client (a :class:`Touchpoint` or its JSON form); it
-        may satisfy a scheduled occurrence."""  # noqa: D205, D209
-        touchpoint = touchpoint_from(touchpoint)
-        rule = self._workspace.rules.plan_permissions.record
-        return self._act(
-            plan_id,
-            lambda plan, now: cadence.record_touchpoint(
-                plan, touchpoint, schedule=self._schedule(plan), actor=by, now=now, rule=rule
-            ),
-            at,
-            key,
-        )
-
-    def archive(
-        self, plan_id: str, *, by: Actor, at: When = None, key: str | None = None
-    ) -> Result[CommunicationPlan]:
-        """End the plan: no more alerts."""
-        rule = self._workspace.rules.plan_permissions.archive
-        return self._act(
-            plan_id, lambda plan, now: cadence.archive(plan, actor=by, now=now, rule=rule), at, key
-        )
+    ) -> dict[str, object]:
+        rules = self._workspace.rules
+        client = aggregate.client if aggregate is not None else payload["client"]
+        context: dict[str, object] = {}
+        for need in needs:
+            if need == "schedule":
+                context[need] = rules.schedule_for(client)  # type: ignore[arg-type]
+            else:
+                name = cadence.COMMANDS.command(command).rule or command
+                context[need] = getattr(rules.plan_permissions, name)
+        return context
 
 
 def _template(rules: Rules, client: str) -> tuple[tuple[PlanItem, ...], int, pendulum.Duration]:
