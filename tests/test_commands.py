@@ -106,3 +106,26 @@ def test_every_declared_command_is_a_method_whose_signature_shows_its_payload() 
     assert ws.issues.propose_solution.__doc__ == "Put a solution to the client."
     done = ws.issues.acknowledge(issue_id="ISS-1", by=CHEN)
     assert done.aggregate.status == "acknowledged"
+
+
+def test_a_services_typed_helpers_cannot_drift_from_its_declaration() -> None:
+    """A service annotating a command its workflow does not declare fails at import."""
+    from clientflow.workspace import CommandMethod, Service  # noqa: PLC0415
+
+    with pytest.raises(ValidationError, match=r"not declared: \['propose'\]"):
+
+        class Drifted(Service[escalation.Issue]):
+            kind = "issue"
+            declared = escalation.COMMANDS
+            propose: CommandMethod[escalation.Issue]
+
+    assert "Drifted" not in dir()
+
+
+def test_every_built_in_workflow_runs_its_commands_by_name() -> None:
+    """Each built-in service is a declared workflow that ws.workflow(kind) returns."""
+    ws = _workspace()
+    for kind in ("change", "issue", "feedback", "plan", "risk"):
+        service = ws.workflow(kind)
+        assert service.declared is not None
+        assert set(service.declared.names) <= set(type(service).commands)

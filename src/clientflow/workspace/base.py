@@ -116,6 +116,20 @@ class Service(Generic[A]):
                     setattr(cls, name, _method(cls, cls.declared, name))
                 found.add(name)
             cls._own = frozenset(own)
+            typed = {
+                name
+                for name, hint in vars(cls).get("__annotations__", {}).items()
+                if str(hint).startswith("CommandMethod")
+            }
+            expected = set(cls.declared.names) - own
+            if typed and typed != expected:
+                # The typed helpers a type checker sees must be the declared commands.
+                raise ValidationError(
+                    f"{cls.__name__} annotations",
+                    "CommandMethod for each declared command it does not write itself",
+                    got=f"not declared: {sorted(typed - expected)};"
+                    f" missing: {sorted(expected - typed)}",
+                )
         cls.commands = tuple(sorted(found))
 
     def __init__(self, workspace: Workspace) -> None:
