@@ -14,7 +14,7 @@ docs' command tables all come from it.
 ...     shut = State(initial=True)
 ...     ajar = State(final=True)
 ...     open = shut.to(ajar)
->>> def open_door(door: object, actor: Actor, now: object, *, note: str = "") -> Decision[Any]:
+>>> def open_door(door, actor, now, *, note: str = ""):
 ...     '''Open the door.'''
 ...     raise NotImplementedError
 >>> doors = CommandSet("door", "door", TransitionTable.from_machine(Door),
