@@ -206,8 +206,8 @@ class Command(Generic[A]):
         instants arrive as JSON gives them.
         """
         fields = self._fields
-        unknown = sorted(str(name) for name in payload if name not in fields)
-        if unknown:
+        if not payload.keys() <= fields.keys():
+            unknown = sorted(str(name) for name in payload if name not in fields)
             allowed = f"only the fields {', '.join(fields)}" if fields else "no payload fields"
             raise ValidationError(self.name, allowed, got=unknown)
         values: dict[str, object] = {}
