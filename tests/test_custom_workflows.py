@@ -219,6 +219,7 @@ def test_the_docs_page_shows_the_shipped_module_and_its_generated_diagram() -> N
     excerpts = [block for block in blocks if "clientflow.open(" not in block]
     assert len(excerpts) == 6
     assert all(block in source for block in excerpts)
+    assert RENEWALS.declared.markdown() in page  # the command table, from the declaration
     assert RENEWALS.table.mermaid() in re.findall(
         r"^```mermaid\n(.*?)^```", page, re.DOTALL | re.MULTILINE
     )

@@ -302,6 +302,18 @@ class CommandSet(Generic[A]):
         parties = self.parties(aggregate) if self.parties is not None else {}
         require(command.permission, actor, f"{command.name} {self.noun} {aggregate.id}", parties)
 
+    def markdown(self) -> str:
+        """The commands as a Markdown table for the docs: name, the states it runs in,
+        its payload (optional fields in brackets) and what it does."""  # noqa: D205, D209
+        lines = ["| command | runs in | payload | what it does |", "|---|---|---|---|"]
+        for c in self.commands:
+            where = "(creates)" if c.creates else ", ".join(
+                state for state in self.table.states if state in self._states[c.name]
+            )
+            payload = ", ".join(f.name if f.required else f"[{f.name}]" for f in c.payload)
+            lines.append(f"| `{c.name}` | {where} | {payload or '-'} | {c.doc} |")
+        return "\n".join(lines) + "\n"
+
     @property
     def words(self) -> Mapping[str, str]:
         """Each command's name to the message id people read (its name when none)."""
