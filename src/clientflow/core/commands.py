@@ -307,8 +307,12 @@ class CommandSet(Generic[A]):
         its payload (optional fields in brackets) and what it does."""  # noqa: D205, D209
         lines = ["| command | runs in | payload | what it does |", "|---|---|---|---|"]
         for c in self.commands:
-            where = "(creates)" if c.creates else ", ".join(
-                state for state in self.table.states if state in self._states[c.name]
+            where = (
+                "(creates)"
+                if c.creates
+                else ", ".join(
+                    state for state in self.table.states if state in self._states[c.name]
+                )
             )
             payload = ", ".join(f.name if f.required else f"[{f.name}]" for f in c.payload)
             lines.append(f"| `{c.name}` | {where} | {payload or '-'} | {c.doc} |")
