@@ -17,7 +17,7 @@ from clientflow.core import (
     Translator,
     ValidationError,
 )
-from clientflow.escalation import COMMAND_WORDS, STATUS_WORDS, IssueMachine
+from clientflow.escalation import COMMAND_WORDS, COMMANDS, STATUS_WORDS, IssueMachine
 from clientflow.i18n import language
 from tests.risks.test_workspace import rules_data
 from tests.test_zh_conventions import _offences
@@ -77,9 +77,10 @@ def test_a_refused_transition_names_the_state_and_what_is_allowed_in_words() -> 
 
 
 def test_every_issue_command_has_words_in_each_language() -> None:
-    """A refused issue command is named as a Chinese PM says it, for every event."""
+    """A refused issue command is named as a Chinese PM says it, for every command as
+    users call it and every event."""
     events = {event.id for event in IssueMachine.events}
-    assert events <= set(COMMAND_WORDS)
+    assert events | set(COMMANDS.names) <= set(COMMAND_WORDS)
     assert all(ZH.gettext(COMMAND_WORDS[e]) != COMMAND_WORDS[e] for e in COMMAND_WORDS)
 
 
@@ -98,7 +99,8 @@ def test_errors_a_workspace_raises_render_for_the_user() -> None:
     with pytest.raises(TransitionNotAllowed) as refused:
         ws.issues.close("ISS-1", by=clientflow.Actor("li.wei", {"pm"}))
     assert refused.value.render(ZH, WORDS) == (
-        "当前状态为“待受理”，不能执行“关闭”；可执行：受理、更新"
+        "当前状态为“待受理”，不能执行“关闭”；可执行：受理、确认升级、更新、调整优先级、"
+        "记录客户回复、升级、暂停 SLA 计时、回复客户、恢复 SLA 计时"
     )
 
 

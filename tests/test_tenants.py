@@ -301,11 +301,14 @@ def _services() -> dict[str, type[Service[Any]]]:
 
 
 def _public_commands(service: type[Service[Any]]) -> set[str]:
-    """Every public method taking ``by=``: what a host calls to change something."""
+    """Every public method taking ``by=``: what a host calls to change something
+    (``run`` runs these same declared commands by name)."""
     return {
         name
         for name, member in inspect.getmembers(service, inspect.isfunction)
-        if not name.startswith("_") and "by" in inspect.signature(member).parameters
+        if not name.startswith("_")
+        and name != "run"
+        and "by" in inspect.signature(member).parameters
     }
 
 

@@ -12,7 +12,8 @@ DateTime(2026, 12, 29, 10, 0, 0, tzinfo=Timezone('Europe/London'))
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from clientflow.core import (
     SYSTEM,
@@ -26,11 +27,13 @@ from clientflow.core import (
     BusinessCalendar,
     ClientflowError,
     Clock,
+    Command,
     ConcurrencyError,
     ConfigError,
     ConfigProblem,
     CorruptData,
     Decision,
+    Description,
     DomainEvent,
     DuplicateCommand,
     EventMeta,
@@ -51,6 +54,7 @@ from clientflow.core import (
     TransitionNotAllowed,
     TransitionTable,
     ValidationError,
+    Workflow,
     WorkingDays,
     WorkingHours,
     decide,
@@ -82,11 +86,13 @@ __all__ = [
     "BusinessCalendar",
     "ClientflowError",
     "Clock",
+    "Command",
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
     "CorruptData",
     "Decision",
+    "Description",
     "DomainEvent",
     "DuplicateCommand",
     "EventMeta",
@@ -107,6 +113,7 @@ __all__ = [
     "TransitionNotAllowed",
     "TransitionTable",
     "ValidationError",
+    "Workflow",
     "WorkingDays",
     "WorkingHours",
     "Workspace",
@@ -133,6 +140,7 @@ def open(
     notifier: Notifier | None = None,
     apply: bool = False,
     delivery: DeliverySettings | None = None,
+    workflows: Sequence[Workflow[Any]] = (),
 ) -> Workspace:
     """Open the store at ``url`` (or a store the host built) as a workspace.
 
@@ -141,7 +149,9 @@ def open(
     recorded, and other rules are refused (naming the sections that differ) unless
     ``apply=True`` makes them its new revision. ``delivery`` sets how events reach the
     ``notifier`` (retries, parking, the cursor's lease; see
-    :class:`~clientflow.workspace.DeliverySettings`).
+    :class:`~clientflow.workspace.DeliverySettings`). ``workflows`` are a host's own
+    :class:`~clientflow.core.Workflow` declarations, run beside the built-in ones
+    (``ws.workflow(name)``; see ``docs/custom-workflows.md``).
 
     >>> import clientflow
     >>> from clientflow.demo import RULES_FILE
@@ -152,7 +162,13 @@ def open(
     from clientflow.workspace import open_workspace  # noqa: PLC0415 - keeps the core import light
 
     return open_workspace(
-        url, rules, clock=clock, notifier=notifier, apply=apply, delivery=delivery
+        url,
+        rules,
+        clock=clock,
+        notifier=notifier,
+        apply=apply,
+        delivery=delivery,
+        workflows=workflows,
     )
 
 

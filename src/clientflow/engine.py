@@ -38,6 +38,7 @@ from clientflow.core import (
     AlreadyExists,
     ClientflowError,
     Clock,
+    Codec,
     ConcurrencyError,
     CorruptData,
     CursorBusy,
@@ -283,6 +284,8 @@ class Engine:
     A timer that fails is backed off by ``timer_backoff`` the same way.
     ``rules_revision``, when given, is checked by the store at every commit: a command or
     timer decided under rules that are no longer in force is refused (``RulesChanged``).
+    ``kinds``, when given, are the workflow kinds whose timers it fires (a workspace wires
+    them to its rules in one place); by default the store's codec's.
     """
 
     def __init__(
@@ -299,6 +302,7 @@ class Engine:
         lease: dt.timedelta = dt.timedelta(minutes=5),
         telemetry: Telemetry = OFF,
         rules_revision: int | None = None,
+        kinds: Codec | None = None,
     ) -> None:
         if not isinstance(max_attempts, int) or max_attempts < 1:
             raise ValidationError("max_attempts", "an integer >= 1", got=max_attempts)
@@ -313,6 +317,9 @@ class Engine:
         self.lease = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
         self.telemetry = telemetry
         self.rules_revision = rules_revision
+        self.kinds: Codec = store.codec if kinds is None else kinds
+        """The workflow kinds whose timers this engine fires (the store's codec unless the
+        composition root gives them, wired to the rules in force)."""
 
     def load(self, aggregate_id: str) -> Aggregate:
         """The current aggregate; ``NotFound`` if there is none."""
@@ -587,7 +594,7 @@ class Engine:
             current = self.store.load(aggregate_id)
             if current is None or current.next_deadline is None or current.next_deadline > at:
                 return "skipped"
-            kind = self.store.codec.kind_of(current)
+            kind = self.kinds.kind_of(current)
             if kind.fire is None:
                 return f"kind {kind.name!r} has deadlines but no timer handler"
             decision = kind.fire(current, at)
@@ -927,7 +934,7 @@ class Engine:
         now = self.clock.now()
         counts = {
             kind: dict(found)
-            for kind in self.store.codec.kinds
+            for kind in self.kinds.kinds
             if (found := self.store.counts(Query(kind=kind)))
         }
         oldest = self._oldest_due(now)

@@ -217,7 +217,7 @@ def test_actions_are_due_in_business_time_and_escalate_until_done() -> None:
     assert late.aggregate.next_deadline > pendulum.datetime(2026, 9, 23, 12, tz=SHANGHAI)
     done = complete_action(late.aggregate, "A2", PM, MONDAY.add(days=3), policy=POLICY).aggregate
     assert [a.id for a in done.open_actions()] == ["A1"]
-    with pytest.raises(ValidationError, match="action_id: expected one of the open actions: A1"):
+    with pytest.raises(ValidationError, match="action: expected one of the open actions: A1"):
         complete_action(done, "A2", PM, MONDAY.add(days=3), policy=POLICY)
 
 
@@ -409,7 +409,7 @@ def test_the_csv_export_cannot_run_formulas_in_a_spreadsheet() -> None:
 
 
 def test_monitoring_needs_a_plan_first() -> None:
-    with pytest.raises(TransitionNotAllowed, match="cannot 'monitor' in state 'assessed'"):
+    with pytest.raises(TransitionNotAllowed, match="cannot 'start_monitoring' in state 'assessed'"):
         start_monitoring(assessed(), PM, MONDAY.add(hours=2), policy=POLICY)
 
 

@@ -7,6 +7,7 @@ satisfy occurrences; the rules report what is due, overdue, silent or owed a rep
 """
 
 from clientflow.cadence.commands import (
+    COMMANDS,
     add_item,
     archive,
     create_plan,
@@ -14,6 +15,7 @@ from clientflow.cadence.commands import (
     next_deadline,
     record_touchpoint,
     remove_item,
+    touchpoint_from,
 )
 from clientflow.cadence.events import (
     EVENTS,
@@ -51,6 +53,7 @@ from clientflow.cadence.model import (
 from clientflow.cadence.policy import Occurrence, PlanPermissions, Schedule
 
 __all__ = [
+    "COMMANDS",
     "EVENTS",
     "KIND_NAME",
     "OCCURRENCE_TABLE",
@@ -92,5 +95,6 @@ __all__ = [
     "record_touchpoint",
     "remove_item",
     "to_ical",
+    "touchpoint_from",
     "weekly_report",
 ]

@@ -32,8 +32,10 @@ from clientflow.cadence.events import (
 from clientflow.cadence.machine import TABLE
 from clientflow.cadence.model import (
     ALERT_WINDOW,
+    Channel,
     CommunicationPlan,
     Direction,
+    ItemKind,
     PlanItem,
     Touchpoint,
 )
@@ -41,6 +43,8 @@ from clientflow.cadence.policy import PlanPermissions, Schedule
 from clientflow.core import (
     CLIENT_PARTY,
     Actor,
+    Command,
+    CommandSet,
     Decision,
     DomainEvent,
     EventMeta,
@@ -49,13 +53,24 @@ from clientflow.core import (
     checked,
     decide,
     duration_micros,
+    parse_instant,
     require,
     to_utc,
     validate_duration,
     zone,
 )
+from clientflow.core.edge import enum_of, json_object
 
-__all__ = ["add_item", "archive", "create_plan", "fire_alerts", "record_touchpoint", "remove_item"]
+__all__ = [
+    "COMMANDS",
+    "add_item",
+    "archive",
+    "create_plan",
+    "fire_alerts",
+    "record_touchpoint",
+    "remove_item",
+    "touchpoint_from",
+]
 
 _FOUR_HOURS = pendulum.duration(hours=4)
 _DEFAULT = PlanPermissions()
@@ -339,3 +354,50 @@ def fire_alerts(
         current = apply(current, event)
         events.append(event)
     return Decision(current, tuple(events))
+
+
+_TOUCHPOINT = ("id", "direction", "channel", "at", "participants", "kind", "item_id", "summary")
+
+
+def touchpoint_from(value: object) -> Touchpoint:
+    """A :class:`Touchpoint`, or one built from its JSON form (``at`` as ISO 8601 with
+    its offset, enums by value)."""  # noqa: D205, D209
+    if isinstance(value, Touchpoint):
+        return value
+    data = json_object(value, "touchpoint", _TOUCHPOINT)
+    at = data.get("at")
+    return Touchpoint(
+        data.get("id"),  # type: ignore[arg-type]
+        enum_of(Direction, data.get("direction")),  # type: ignore[arg-type]
+        enum_of(Channel, data.get("channel")),  # type: ignore[arg-type]
+        parse_instant(at, "touchpoint.at") if isinstance(at, str) else at,
+        participants=data.get("participants", ()),  # checked there: a str is refused
+        kind=enum_of(ItemKind, data.get("kind")),  # type: ignore[arg-type]
+        item_id=data.get("item_id"),
+        summary=data.get("summary", ""),
+    )
+
+
+_NEEDS = ("schedule", "rule")
+
+COMMANDS: CommandSet[CommunicationPlan] = CommandSet(
+    "plan",
+    "communication plan",
+    TABLE,
+    (
+        Command("create", create_plan, creates=True, needs=_NEEDS, rule="manage"),
+        Command("add_item", add_item, ("change",), _NEEDS, rule="manage"),
+        Command("remove_item", remove_item, ("change",), _NEEDS, rule="manage"),
+        Command(
+            "record_touchpoint",
+            record_touchpoint,
+            ("change",),
+            _NEEDS,
+            rule="record",
+            parsers={"touchpoint": touchpoint_from},
+        ),
+        Command("archive", archive, ("archive",), ("rule",)),
+    ),
+)
+"""The communication-plan commands, declared once (``ws.plans.create`` fills in the
+client's template from the rules)."""

@@ -6,11 +6,13 @@ for re-assessment) and withdrawal. See ``docs/changes.md``.
 """
 
 from clientflow.changes.commands import (
+    COMMANDS,
     assess,
     cast_vote,
     close,
     defer,
     escalate_overdue,
+    impact_from,
     implement,
     request_approval,
     request_change,
@@ -66,6 +68,7 @@ from clientflow.changes.policy import (
 from clientflow.changes.summary import ImpactSummary, impact_summary
 
 __all__ = [
+    "COMMANDS",
     "EVENTS",
     "KIND_NAME",
     "TABLE",
@@ -114,6 +117,7 @@ __all__ = [
     "close",
     "defer",
     "escalate_overdue",
+    "impact_from",
     "impact_summary",
     "implement",
     "kind",

@@ -30,7 +30,16 @@ from clientflow.changes.events import (
     apply,
 )
 from clientflow.changes.machine import TABLE
-from clientflow.changes.model import ApprovalRound, ChangeRequest, Impact, Verdict, VoteRecord
+from clientflow.changes.model import (
+    ApprovalRound,
+    ChangeRequest,
+    Impact,
+    Money,
+    Priority,
+    Risk,
+    Verdict,
+    VoteRecord,
+)
 from clientflow.changes.policy import (
     ApprovalPolicy,
     ChangePermissions,
@@ -42,6 +51,8 @@ from clientflow.core import (
     MAX_TEXT_LENGTH,
     Actor,
     BusinessCalendar,
+    Command,
+    CommandSet,
     Decision,
     DomainEvent,
     EventMeta,
@@ -57,13 +68,16 @@ from clientflow.core import (
     require,
     to_utc,
 )
+from clientflow.core.edge import enum_of, json_object
 
 __all__ = [
+    "COMMANDS",
     "assess",
     "cast_vote",
     "close",
     "defer",
     "escalate_overdue",
+    "impact_from",
     "implement",
     "request_approval",
     "request_change",
@@ -421,3 +435,68 @@ def escalate_overdue(
         next_deadline=following,
     )
     return decide(apply, change, event)
+
+
+_IMPACT = ("schedule_days", "cost", "effort_hours", "risk", "in_scope", "priority", "milestones")
+
+
+def impact_from(value: object) -> Impact:
+    """An :class:`Impact`, or one built from its JSON form (cost as ``"9000 CNY"`` or
+    ``{"amount": "9000", "currency": "CNY"}``, enums by value).
+
+    >>> impact_from({"schedule_days": 2, "cost": "9000 CNY", "effort_hours": 16,
+    ...              "risk": "medium", "in_scope": False, "priority": "should"}).cost
+    Money(amount=Decimal('9000'), currency='CNY')
+    """  # noqa: D205
+    if isinstance(value, Impact):
+        return value
+    data = json_object(value, "impact", _IMPACT)
+    cost = data.get("cost")
+    if isinstance(cost, str):
+        amount, _, currency = cost.strip().partition(" ")
+        cost = Money(amount, currency.strip())
+    elif isinstance(cost, Mapping):
+        cost = Money(cost.get("amount"), cost.get("currency"))  # type: ignore[arg-type]
+    return Impact(
+        schedule_days=data.get("schedule_days"),  # type: ignore[arg-type]
+        cost=cost,  # type: ignore[arg-type]
+        effort_hours=data.get("effort_hours", 0),
+        risk=enum_of(Risk, data.get("risk")),  # type: ignore[arg-type]
+        in_scope=data.get("in_scope"),  # type: ignore[arg-type]
+        priority=enum_of(Priority, data.get("priority")),  # type: ignore[arg-type]
+        milestones=data.get("milestones", ()),
+    )
+
+
+_PERMISSIONS = ("permissions",)
+
+COMMANDS: CommandSet[ChangeRequest] = CommandSet(
+    "change",
+    "change request",
+    TABLE,
+    (
+        Command(
+            "request",
+            request_change,
+            creates=True,
+            actor="requester",
+            defaults={"description": ""},
+        ),
+        Command("submit", submit, ("submit",), _PERMISSIONS),
+        Command("assess", assess, ("assess",), _PERMISSIONS, parsers={"impact": impact_from}),
+        Command(
+            "request_approval",
+            request_approval,
+            ("request_approval", "auto_approve"),
+            ("policy", "directory", "calendar"),
+        ),
+        Command("vote", cast_vote, ("vote",), ("delegations",), actor="voter"),
+        Command("send_back", send_back, ("send_back",), ("delegations",)),
+        Command("defer", defer, ("defer",), _PERMISSIONS),
+        Command("withdraw", withdraw, ("withdraw",), _PERMISSIONS),
+        Command("implement", implement, ("implement",), _PERMISSIONS),
+        Command("close", close, ("close",), _PERMISSIONS),
+    ),
+)
+"""The change-request commands, declared once: ``ws.changes``' methods and ``run``'s
+names, with their payloads, come from here."""

@@ -26,6 +26,7 @@ from clientflow.core.actors import (
 from clientflow.core.aggregate import Aggregate, Apply, Decision, decide, rebuild
 from clientflow.core.calendar import BusinessCalendar
 from clientflow.core.clock import Clock, ManualClock, SystemClock
+from clientflow.core.commands import Command, CommandSet, Field, Workflow
 from clientflow.core.edge import checked
 from clientflow.core.errors import (
     MAX_REASON,
@@ -101,6 +102,8 @@ __all__ = [
     "ClientflowError",
     "Clock",
     "Codec",
+    "Command",
+    "CommandSet",
     "ConcurrencyError",
     "ConfigError",
     "ConfigProblem",
@@ -112,6 +115,7 @@ __all__ = [
     "DuplicateCommand",
     "EventMeta",
     "EventRegistry",
+    "Field",
     "HasRole",
     "IsActor",
     "IsNotParty",
@@ -136,6 +140,7 @@ __all__ = [
     "TransitionTable",
     "Translator",
     "ValidationError",
+    "Workflow",
     "WorkflowKind",
     "WorkingDays",
     "WorkingHours",

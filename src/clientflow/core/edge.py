@@ -24,20 +24,31 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 import pendulum
 
 from clientflow.core.errors import ValidationError
 
-__all__ = ["check_count", "checked"]
+__all__ = [
+    "Check",
+    "accepted",
+    "check_count",
+    "checked",
+    "enum_of",
+    "fits",
+    "json_object",
+    "words_for",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _CALLABLE: object = collections.abc.Callable
-_Check = tuple[tuple[type, ...], bool]  # accepted types, whether None is accepted
+Check = tuple[tuple[type, ...], bool]
+"""The runtime types an annotation accepts, and whether it accepts ``None``."""
+_Check = Check
 
 
 def _accepted(annotation: object) -> _Check | None:
@@ -106,7 +117,11 @@ def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
 
 
 def checked(function: Callable[P, R]) -> Callable[P, R]:
-    """Check every annotated argument's type before ``function`` runs."""
+    """Check every annotated argument's type before ``function`` runs.
+
+    The function itself stays reachable as the wrapper's ``unchecked``, for callers that
+    checked the arguments already (a declared command's runner).
+    """
     hints = typing.get_type_hints(function)
     signature = inspect.signature(function)
     checks: dict[str, _Check] = {}
@@ -148,4 +163,34 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
                 raise ValidationError(function.__name__, f"its arguments ({error})") from None
             raise
 
+    wrapper.unchecked = function  # type: ignore[attr-defined]
     return wrapper
+
+
+accepted = _accepted
+"""The :data:`Check` of an annotation (``None`` when it cannot be checked at run time)."""
+fits = _fits
+"""Whether a value passes a :data:`Check` (a str never passes for a sequence)."""
+words_for = _words
+"""What a :data:`Check` accepts, in words for an error."""
+
+
+def enum_of(kind: type[Any], value: object) -> object:
+    """The member of ``kind`` whose value is ``value`` (a web form's string); anything else
+    unchanged, so the command's own check says what is allowed."""  # noqa: D205, D209
+    if isinstance(value, str):
+        for member in kind:
+            if member.value == value:
+                return member
+    return value
+
+
+def json_object(value: object, name: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object with only the ``allowed`` fields; else a
+    ``ValidationError`` naming ``name`` and the fields."""  # noqa: D205, D209
+    if not isinstance(value, Mapping):
+        raise ValidationError(name, f"a JSON object with {', '.join(allowed)}", got=value)
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        raise ValidationError(name, f"only the fields {', '.join(allowed)}", got=unknown)
+    return value

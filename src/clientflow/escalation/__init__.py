@@ -8,6 +8,8 @@ and breach; escalation levels notify and reassign until acknowledged. See
 """
 
 from clientflow.escalation.commands import (
+    COMMAND_WORDS,
+    COMMANDS,
     acknowledge,
     acknowledge_escalation,
     add_update,
@@ -55,7 +57,6 @@ from clientflow.escalation.kind import KIND_NAME, kind
 from clientflow.escalation.machine import OPEN_STATES, TABLE, IssueMachine
 from clientflow.escalation.model import (
     CLIENT_PAUSES_ALL,
-    COMMAND_WORDS,
     METRIC_WORDS,
     METRICS,
     STATUS_WORDS,
@@ -85,6 +86,7 @@ from clientflow.escalation.policy import (
 
 __all__ = [
     "CLIENT_PAUSES_ALL",
+    "COMMANDS",
     "COMMAND_WORDS",
     "EVENTS",
     "KIND_NAME",

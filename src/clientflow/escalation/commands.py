@@ -8,6 +8,8 @@ escalation policy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pendulum
@@ -18,6 +20,8 @@ from clientflow.core import (
     Actor,
     Anyone,
     BusinessCalendar,
+    Command,
+    CommandSet,
     Decision,
     EventMeta,
     PermissionDenied,
@@ -55,7 +59,14 @@ from clientflow.escalation.events import (
     apply,
 )
 from clientflow.escalation.machine import TABLE
-from clientflow.escalation.model import Escalation, Issue, IssueKind, PauseReason, SlaClock
+from clientflow.escalation.model import (
+    EVENT_WORDS,
+    Escalation,
+    Issue,
+    IssueKind,
+    PauseReason,
+    SlaClock,
+)
 from clientflow.escalation.policy import (
     EscalationPolicy,
     IssuePermissions,
@@ -68,8 +79,11 @@ from clientflow.escalation.policy import (
     start_clock,
     stop,
 )
+from clientflow.i18n import N_
 
 __all__ = [
+    "COMMANDS",
+    "COMMAND_WORDS",
     "acknowledge",
     "acknowledge_escalation",
     "add_update",
@@ -139,7 +153,9 @@ def _begin(  # noqa: PLR0917 - private; every command passes the same six
     permissions: IssuePermissions,
     action: str,
 ) -> _Run:
-    TABLE.target(issue.status, transition)
+    if not TABLE.can(issue.status, transition):
+        # Named as the caller called it, with the commands the state allows by their names.
+        raise TransitionNotAllowed(issue.status, action, COMMANDS.allowed(issue.status))
     require(
         permissions.rule(action),
         actor,
@@ -795,3 +811,93 @@ def _fire_one(
         _escalate(run, policy, escalated, why, facts, quiet_at=None)
         return True
     return False
+
+
+_TEAM_NEEDS = ("calendar", "escalation", "permissions")
+
+COMMANDS: CommandSet[Issue] = CommandSet(
+    "issue",
+    "issue",
+    TABLE,
+    (
+        Command(
+            "report",
+            report_issue,
+            creates=True,
+            actor="reporter",
+            needs=("sla", "escalation", "calendar"),
+            defaults={"kind": IssueKind.ISSUE},
+            words=N_("report an issue"),
+        ),
+        Command("acknowledge", acknowledge, ("acknowledge",), _TEAM_NEEDS, words=N_("acknowledge")),
+        Command(
+            "start_investigation",
+            start_investigation,
+            ("investigate",),
+            _TEAM_NEEDS,
+            words=N_("investigate"),
+        ),
+        Command(
+            "propose_solution",
+            propose_solution,
+            ("propose",),
+            _TEAM_NEEDS,
+            words=N_("propose a solution"),
+        ),
+        Command(
+            "reject_solution",
+            reject_solution,
+            ("reject_solution",),
+            _TEAM_NEEDS,
+            words=N_("reject the solution"),
+        ),
+        Command(
+            "wait_on_client",
+            wait_on_client,
+            ("wait_on_client",),
+            ("calendar", "permissions"),
+            words=N_("wait on the client"),
+        ),
+        Command("pause", pause_sla, ("update",), ("permissions",), words=N_("pause the SLA")),
+        Command(
+            "resume",
+            resume_sla,
+            ("update",),
+            ("calendar", "permissions"),
+            words=N_("resume the SLA"),
+        ),
+        Command(
+            "client_replied",
+            client_replied,
+            ("client_replied", "update"),
+            _TEAM_NEEDS,
+            words=N_("record the client's reply"),
+        ),
+        Command("reply", team_reply, ("update",), _TEAM_NEEDS, words=N_("reply to the client")),
+        Command("add_update", add_update, ("update",), _TEAM_NEEDS, words=N_("update")),
+        Command(
+            "change_priority",
+            change_priority,
+            ("update",),
+            ("calendar", "permissions"),
+            words=N_("change the priority"),
+        ),
+        Command("resolve", resolve, ("resolve",), ("calendar", "permissions"), words=N_("resolve")),
+        Command("reopen", reopen, ("reopen",), _TEAM_NEEDS, words=N_("reopen")),
+        Command("close", close, ("close",), ("permissions",), words=N_("close")),
+        Command("escalate", escalate, ("update",), _TEAM_NEEDS, words=N_("escalate")),
+        Command(
+            "acknowledge_escalation",
+            acknowledge_escalation,
+            ("update",),
+            ("calendar", "escalation"),
+            words=N_("acknowledge the escalation"),
+        ),
+    ),
+)
+"""The issue commands, declared once: the workspace's ``ws.issues`` methods, the generic
+``run``, JSON parsing and the names refusals use all come from here."""
+
+COMMAND_WORDS: Mapping[str, str] = MappingProxyType({**EVENT_WORDS, **COMMANDS.words})
+"""Each issue command (as users call it, and each machine event) as a message id, for
+errors a person reads (:meth:`TransitionNotAllowed.render`)."""

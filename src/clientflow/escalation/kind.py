@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pendulum
 
 from clientflow.core import BusinessCalendar, Decision, Description, WorkflowKind
-from clientflow.escalation.commands import fire_timers
+from clientflow.escalation.commands import COMMANDS, fire_timers
 from clientflow.escalation.events import EVENTS, apply
 from clientflow.escalation.machine import TABLE
 from clientflow.escalation.model import Issue
@@ -15,7 +15,7 @@ from clientflow.escalation.policy import EscalationPolicy
 
 __all__ = ["KIND_NAME", "kind"]
 
-KIND_NAME = "issue"
+KIND_NAME = COMMANDS.kind
 
 
 def kind(

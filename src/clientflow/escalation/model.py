@@ -14,7 +14,7 @@ from clientflow.i18n import N_
 
 __all__ = [
     "CLIENT_PAUSES_ALL",
-    "COMMAND_WORDS",
+    "EVENT_WORDS",
     "METRICS",
     "METRIC_WORDS",
     "STATUS_WORDS",
@@ -62,7 +62,7 @@ STATUS_WORDS: Mapping[str, str] = MappingProxyType(
 )
 """Each issue status (a state of the machine) as a message id, for what people read."""
 
-COMMAND_WORDS: Mapping[str, str] = MappingProxyType(
+EVENT_WORDS: Mapping[str, str] = MappingProxyType(
     {
         "acknowledge": N_("acknowledge"),
         "investigate": N_("investigate"),
@@ -78,8 +78,8 @@ COMMAND_WORDS: Mapping[str, str] = MappingProxyType(
         "acknowledge_escalation": N_("acknowledge the escalation"),
     }
 )
-"""Each issue command (an event of the machine, and the escalation commands) as a
-message id, for errors a person reads (:meth:`TransitionNotAllowed.render`)."""
+"""Each event of the issue machine (and the escalation commands) as a message id; the
+commands as users call them are in :data:`clientflow.escalation.COMMAND_WORDS`."""
 
 
 class ClockState(enum.Enum):

@@ -9,6 +9,7 @@ deadlines, and an overdue step escalates. Surveys are throttled per contact. See
 from collections.abc import Iterable
 
 from clientflow.feedback.commands import (
+    COMMANDS,
     OVERRIDE_SENTIMENT,
     SURVEYS_PREFIX,
     answer_survey,
@@ -99,6 +100,7 @@ def has_open_follow_up(feedback: Iterable[Feedback], contact: str) -> bool:
 
 
 __all__ = [
+    "COMMANDS",
     "EVENTS",
     "FEEDBACK_EVENTS",
     "FEEDBACK_KIND",

@@ -15,11 +15,14 @@ from clientflow.core import (
     MAX_TEXT_LENGTH,
     Actor,
     BusinessCalendar,
+    Command,
+    CommandSet,
     Decision,
     DomainEvent,
     EventMeta,
     HasRole,
     Rule,
+    TransitionNotAllowed,
     ValidationError,
     check_line,
     check_text,
@@ -67,6 +70,7 @@ from clientflow.feedback.policy import (
 )
 
 __all__ = [
+    "COMMANDS",
     "answer_survey",
     "assign",
     "close",
@@ -113,7 +117,10 @@ def _parties(feedback: Feedback) -> dict[str, str]:
 def _meta(
     feedback: Feedback, transition: str, actor: Actor, rule: Rule, now: pendulum.DateTime
 ) -> EventMeta:
-    TABLE.target(feedback.status, transition)
+    if not TABLE.can(feedback.status, transition):
+        # Named as users call the command, with the commands the state allows.
+        name = _COMMAND_OF.get(transition, transition)
+        raise TransitionNotAllowed(feedback.status, name, COMMANDS.allowed(feedback.status))
     require(rule, actor, f"{transition} feedback {feedback.id}", _parties(feedback))
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
@@ -740,3 +747,27 @@ def _due_timer(
         while following <= at:
             following = following + policy.periodic_every
     return [first, PeriodicSurveyScheduled(meta=meta.next(), client=client, at=following)]
+
+
+_STEP = ("calendar", "rule")
+
+COMMANDS: CommandSet[Feedback] = CommandSet(
+    "feedback",
+    "feedback item",
+    TABLE,
+    (
+        Command("receive", receive, creates=True, needs=("policy", "calendar", "rule")),
+        Command("triage", triage, ("triage",), ("calendar", "rule", "override")),
+        Command("thank", thank, ("thank",), _STEP),
+        Command("assign", assign, ("assign",), _STEP),
+        Command("record_contact", record_contact, ("contact",), _STEP, rule="follow_up"),
+        Command("plan_action", plan_action, ("plan",), _STEP, rule="follow_up"),
+        Command("complete_action", complete_action, ("complete",), _STEP, rule="follow_up"),
+        Command("confirm", confirm, ("confirm",), _STEP),
+        Command("reopen", reopen, ("reopen",), _STEP),
+        Command("close", close, ("close",), ("rule",)),
+    ),
+)
+"""The feedback follow-up commands, declared once (surveys are ``ws.surveys``')."""
+
+_COMMAND_OF = {"contact": "record_contact", "plan": "plan_action", "complete": "complete_action"}

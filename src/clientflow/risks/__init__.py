@@ -7,6 +7,7 @@ workflow. See ``docs/risks.md``.
 """
 
 from clientflow.risks.commands import (
+    COMMANDS,
     PlannedAction,
     assess,
     close,
@@ -65,6 +66,7 @@ from clientflow.risks.register import (
 
 __all__ = [
     "CATEGORIES",
+    "COMMANDS",
     "EVENTS",
     "IMPACT",
     "ISSUE_PRIORITY",

@@ -21,11 +21,14 @@ from clientflow.core import (
     Actor,
     BusinessCalendar,
     BusinessSpan,
+    Command,
+    CommandSet,
     Decision,
     DomainEvent,
     EventMeta,
     Money,
     Rule,
+    TransitionNotAllowed,
     ValidationError,
     WorkingDays,
     check_id,
@@ -65,6 +68,7 @@ from clientflow.risks.model import (
 from clientflow.risks.policy import RiskPolicy
 
 __all__ = [
+    "COMMANDS",
     "PlannedAction",
     "assess",
     "close",
@@ -101,7 +105,10 @@ def _parties(risk: Risk) -> dict[str, str]:
 def _meta(
     risk: Risk, transition: str, actor: Actor, rule: Rule, now: pendulum.DateTime
 ) -> EventMeta:
-    TABLE.target(risk.status, transition)
+    if not TABLE.can(risk.status, transition):
+        # Named as users call the command, with the commands the state allows.
+        name = _COMMAND_OF.get(transition, transition)
+        raise TransitionNotAllowed(risk.status, name, COMMANDS.allowed(risk.status))
     require(rule, actor, f"{transition} risk {risk.id}", _parties(risk))
     return EventMeta(risk.id, risk.version + 1, to_utc(now, "now"), actor.id)
 
@@ -346,21 +353,21 @@ def review(
 @checked
 def complete_action(
     risk: Risk,
-    action_id: str,
+    action: str,
     actor: Actor,
     now: pendulum.DateTime,
     *,
     policy: RiskPolicy,
     note: str = "",
 ) -> Decision[Risk]:
-    """A response action is done; its escalations stop."""
+    """A response action (by its id) is done; its escalations stop."""
     meta = _meta(risk, "complete_action", actor, policy.permissions.manage, now)
     open_ids = [a.id for a in risk.open_actions()]
-    if action_id not in open_ids:
+    if action not in open_ids:
         raise ValidationError(
-            "action_id", f"one of the open actions: {', '.join(open_ids) or 'none'}", got=action_id
+            "action", f"one of the open actions: {', '.join(open_ids) or 'none'}", got=action
         )
-    return decide(apply, risk, ActionDone(meta=meta, action_id=action_id, note=_text(note, "note")))
+    return decide(apply, risk, ActionDone(meta=meta, action_id=action, note=_text(note, "note")))
 
 
 def issue_priority(risk: Risk, policy: RiskPolicy) -> str:
@@ -472,3 +479,26 @@ def fire_timers(
             )
         )
     return Decision(current, tuple(events))
+
+
+_NEEDS = ("policy", "calendar")
+
+COMMANDS: CommandSet[Risk] = CommandSet(
+    "risk",
+    "risk",
+    TABLE,
+    (
+        Command("identify", identify, creates=True, needs=("policy",)),
+        Command("assess", assess, ("assess",), _NEEDS),
+        Command("plan_response", plan_response, ("plan",), _NEEDS),
+        Command("start_monitoring", start_monitoring, ("monitor",), ("policy",)),
+        Command("review", review, ("review",), _NEEDS),
+        Command("complete_action", complete_action, ("complete_action",), ("policy",)),
+        Command("trigger", trigger, ("trigger",), ("policy",)),
+        Command("close", close, ("close",), ("policy",)),
+    ),
+)
+"""The risk commands, declared once (the workspace's ``ws.risks.trigger`` also opens the
+risk's issue, saving both together)."""
+
+_COMMAND_OF = {"plan": "plan_response", "monitor": "start_monitoring"}

@@ -7,7 +7,8 @@ aggregate id first, ``by=`` the actor, then the payload, then ``at=`` (default: 
 clock); policies come from the rules by the aggregate's client.
 """
 
-from clientflow.workspace.base import Service
+from clientflow.workspace.base import CommandMethod, Service
+from clientflow.workspace.bootstrap import WorkflowService, codec_for, records_codec
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.core import (
     ClientOverview,
@@ -25,6 +26,7 @@ __all__ = [
     "OUTPUTS_SCHEMA_FILE",
     "ChangeService",
     "ClientOverview",
+    "CommandMethod",
     "DeliverySettings",
     "FeedbackService",
     "IssueService",
@@ -33,7 +35,10 @@ __all__ = [
     "RulesSource",
     "Service",
     "SurveyService",
+    "WorkflowService",
     "Workspace",
+    "codec_for",
     "open_workspace",
     "outputs_schema",
+    "records_codec",
 ]

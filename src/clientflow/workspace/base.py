@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import pendulum
 
@@ -14,6 +14,7 @@ from clientflow.core import (
     Actor,
     Aggregate,
     AlreadyExists,
+    CommandSet,
     Decision,
     NotFound,
     ValidationError,
@@ -29,13 +30,34 @@ from clientflow.ports import AggregateRow, Query
 if TYPE_CHECKING:
     from clientflow.workspace.core import Workspace
 
-__all__ = ["MAX_PAGE", "Service", "check_arguments"]
+__all__ = ["MAX_PAGE", "CommandMethod", "Service", "check_arguments"]
 
 MAX_PAGE = 10_000
 """The most rows one page of ``list``/``rows`` returns."""
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
+
+
+class CommandMethod(Protocol[A]):
+    """A workspace command generated from its declaration (:class:`~clientflow.core.Command`).
+
+    Called as ``service.<name>(aggregate_id, by=actor, **payload, at=None, key=None)``;
+    the payload fields are the declaration's, checked and parsed as :meth:`Service.run`
+    does (``inspect.signature`` shows them).
+    """
+
+    def __call__(
+        self,
+        aggregate_id: str,
+        /,
+        *,
+        by: Actor,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+        **payload: object,
+    ) -> Result[A]:
+        """Run the command (see :meth:`Service.run`)."""
 
 
 def _binding(command: Callable[..., R]) -> Callable[..., R]:
@@ -74,6 +96,10 @@ class Service(Generic[A]):
     kind: ClassVar[str] = ""
     aggregate: ClassVar[type]
     commands: ClassVar[tuple[str, ...]] = ()
+    _own: ClassVar[frozenset[str]] = frozenset()
+    declared: ClassVar[CommandSet[Any] | None] = None
+    """The workflow's commands, declared once; each becomes a method of the service (unless
+    the class writes one itself) and a command :meth:`run` takes by name."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,10 +111,33 @@ class Service(Generic[A]):
             if "by" in inspect.signature(member).parameters:
                 setattr(cls, name, _binding(member))
                 found.add(name)
-        cls.commands = tuple(sorted(found))
         # Outside the binding: an argument of the wrong type is refused before anything
         # (the binding included) looks at it.
         check_arguments(cls)
+        if cls.declared is not None:
+            own = set()
+            for name in cls.declared.names:
+                if name in vars(cls):
+                    own.add(name)  # written by the class (it does more): run calls it
+                else:
+                    setattr(cls, name, _method(cls, cls.declared, name))
+                found.add(name)
+            cls._own = frozenset(own)
+            typed = {
+                name
+                for name, hint in vars(cls).get("__annotations__", {}).items()
+                if str(hint).startswith("CommandMethod")
+            }
+            expected = set(cls.declared.names) - own
+            if typed and typed != expected:
+                # The typed helpers a type checker sees must be the declared commands.
+                raise ValidationError(
+                    f"{cls.__name__} annotations",
+                    "CommandMethod for each declared command it does not write itself",
+                    got=f"not declared: {sorted(typed - expected)};"
+                    f" missing: {sorted(expected - typed)}",
+                )
+        cls.commands = tuple(sorted(found))
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
@@ -118,6 +167,96 @@ class Service(Generic[A]):
         query = Query(self.kind, client, project, owner, status, open)
         return list(self._workspace.store.rows(query, after=after, limit=limit))
 
+    def run(
+        self,
+        aggregate_id: str,
+        command: str,
+        *,
+        by: Actor,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+        **payload: object,
+    ) -> Result[A]:
+        """Run the declared command called ``command`` on ``aggregate_id`` as ``by``.
+
+        The payload is checked and parsed from its JSON form (enum values, ISO 8601
+        instants) by the declaration before anything is loaded; a command the state does
+        not allow is refused naming it and the allowed commands as users call them.
+        """
+        if not isinstance(command, str):
+            raise ValidationError("command", "a command's name", got=command)
+        if command in self._own:  # the service's own method does more than the handler
+            method: Callable[..., Result[A]] = getattr(self, command)
+            return method(aggregate_id, by=by, at=at, key=key, **payload)
+        return self._workspace.engine.execute(
+            self._prepare(aggregate_id, command, by=by, at=at, key=key, **payload)
+        )
+
+    def _prepare(
+        self,
+        aggregate_id: str,
+        command: str,
+        *,
+        by: Actor,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+        **payload: object,
+    ) -> Command[A]:
+        """The engine command :meth:`run` executes (checked now, decided by the engine)."""
+        declared = self.declared
+        if declared is None:
+            raise ValidationError("command", f"a command of a declared workflow ({self.kind})")
+        spec = declared.command(command)
+        values = spec.parse(payload)
+        if not isinstance(by, Actor):
+            raise ValidationError("by", "an Actor", got=by)
+        rules = self._workspace.rules
+        actor = rules.bind(by)
+        check_id(aggregate_id, f"{self.kind} id")
+        if spec.creates:
+            self._check_new_id(aggregate_id)
+        client, project = values.get("client"), values.get("project")
+        if isinstance(client, str) and isinstance(project, str):
+            rules.check_project(client, project)
+        when = None if at is None else to_utc(at, "at")
+        handler, needs, name = spec.decide, spec.needs, spec.actor
+        resolve = self._resolve
+
+        if spec.creates:
+
+            def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+                if current is not None:
+                    raise AlreadyExists(aggregate_id, actual=current.version)
+                context = resolve(command, needs, None, values, actor)
+                return handler(aggregate_id, **{name: actor}, now=when or now, **values, **context)
+
+        else:
+            check = declared.check
+
+            def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+                target = self._mine(aggregate_id, current)
+                check(target.status, command)
+                declared.permit(spec, target, actor)
+                context = resolve(command, needs, target, values, actor)
+                return handler(target, **{name: actor}, now=when or now, **values, **context)
+
+        return Command(aggregate_id, decide, key)
+
+    def _resolve(
+        self,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: A | None,
+        payload: Mapping[str, object],
+        by: Actor,
+    ) -> dict[str, object]:
+        """What ``command`` ``needs`` from the rules for ``aggregate`` (``None`` when the
+        command creates it, from its ``payload``): the workflow's one resolver. It may
+        refuse ``by`` first by a rule the handler does not check (a change's client)."""  # noqa: D205, D209
+        if needs:
+            raise ValidationError("needs", f"nothing ({self.kind} resolves no context)", got=needs)
+        return {}
+
     def _mine(self, aggregate_id: str, found: object) -> A:
         if found is None:
             raise NotFound(self.noun, aggregate_id)
@@ -131,6 +270,14 @@ class Service(Generic[A]):
             )
         return found  # type: ignore[return-value]
 
+    def _check_new_id(self, aggregate_id: str) -> None:
+        if aggregate_id.startswith(SURVEYS_PREFIX) and self.kind != SURVEYS_KIND:
+            # Survey records' ids are derived from contacts: taking one for an issue or
+            # feedback would stop that contact ever being surveyed.
+            raise ValidationError(
+                f"{self.kind} id", f"an id not starting with {SURVEYS_PREFIX!r}", got=aggregate_id
+            )
+
     def _when(self, at: dt.datetime | None, now: pendulum.DateTime) -> pendulum.DateTime:
         return now if at is None else to_utc(at, "at")
 
@@ -142,12 +289,7 @@ class Service(Generic[A]):
         key: str | None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
-        if aggregate_id.startswith(SURVEYS_PREFIX) and self.kind != SURVEYS_KIND:
-            # Survey records' ids are derived from contacts: taking one for an issue or
-            # feedback would stop that contact ever being surveyed.
-            raise ValidationError(
-                f"{self.kind} id", f"an id not starting with {SURVEYS_PREFIX!r}", got=aggregate_id
-            )
+        self._check_new_id(aggregate_id)
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
             if current is not None:
@@ -171,13 +313,66 @@ class Service(Generic[A]):
         return self._workspace.engine.execute(Command(aggregate_id, decide, key))
 
 
+def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., Result[Any]]:
+    """The service method of the declared command ``name``: :meth:`Service.run` with the
+    declaration's payload as its keyword arguments (``inspect.signature`` shows them)."""  # noqa: D205, D209
+    spec = declared.command(name)
+    id_name = f"{declared.kind}_id"
+
+    def method(
+        self: Service[Any],
+        *args: object,
+        by: Actor | None = None,
+        at: dt.datetime | None = None,
+        key: str | None = None,
+        **payload: object,
+    ) -> Result[Any]:
+        if len(args) == 1 and id_name not in payload:
+            target = args[0]
+        elif not args and id_name in payload:
+            target = payload.pop(id_name)
+        else:
+            raise ValidationError(name, f"the {id_name}, then keyword arguments", got=args)
+        return self.run(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    fields = [
+        inspect.Parameter(f.name, keyword, annotation=f.annotation)
+        if f.required
+        else inspect.Parameter(f.name, keyword, default=f.default, annotation=f.annotation)
+        for f in spec.payload
+    ]
+    method.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter(id_name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str),
+            inspect.Parameter("by", keyword, annotation=Actor),
+            *fields,
+            inspect.Parameter("at", keyword, default=None, annotation=dt.datetime | None),
+            inspect.Parameter("key", keyword, default=None, annotation=str | None),
+        ],
+        return_annotation=Result,
+    )
+    method.__name__ = name
+    method.__qualname__ = f"{owner.__name__}.{name}"
+    method.__module__ = owner.__module__
+    method.__doc__ = spec.doc
+    return method
+
+
 def check_arguments(cls: type) -> None:
     """Check the arguments of every public method ``cls`` defines against its annotations
     (:func:`~clientflow.core.edge.checked`), so a web form's list where an id is expected,
     or a string where a list is, is a ``ValidationError`` before anything is loaded."""  # noqa: D205, D209
     for name, member in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.isfunction(member):
+        if not name.startswith("_") and inspect.isfunction(member) and not _open(member):
             setattr(cls, name, checked(member))
+
+
+def _open(function: Callable[..., object]) -> bool:
+    """Whether ``function`` takes ``**payload`` (checked by its declaration instead)."""
+    kinds = (p.kind for p in inspect.signature(function).parameters.values())
+    return inspect.Parameter.VAR_KEYWORD in kinds
 
 
 check_arguments(Service)

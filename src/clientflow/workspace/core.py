@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import attrs
 import pendulum
@@ -14,14 +15,16 @@ import pendulum
 from clientflow import cadence, changes, escalation
 from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
-from clientflow.config.revisions import records_codec, rules_in_force
+from clientflow.config.revisions import rules_in_force
 from clientflow.core import (
     Clock,
+    Codec,
     ConfigError,
     ConfigProblem,
     DomainEvent,
     SystemClock,
     ValidationError,
+    Workflow,
     check_id,
     to_utc,
     validate_duration,
@@ -49,7 +52,8 @@ from clientflow.reports import (
 )
 from clientflow.storage import open_store
 from clientflow.whatif import SweepGrid, WhatIf, what_if
-from clientflow.workspace.base import MAX_PAGE, check_arguments
+from clientflow.workspace import bootstrap
+from clientflow.workspace.base import MAX_PAGE, Service, check_arguments
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
 from clientflow.workspace.issues import IssueService
@@ -129,6 +133,8 @@ class Workspace:
         clock: Clock | None = None,
         notifier: Notifier | None = None,
         delivery: DeliverySettings | None = None,
+        workflows: Sequence[Workflow[Any]] = (),
+        kinds: Codec | None = None,
     ) -> None:
         if delivery is not None and not isinstance(delivery, DeliverySettings):
             raise ValidationError("delivery", "a DeliverySettings", got=delivery)
@@ -146,7 +152,23 @@ class Workspace:
             delivery_backoff=settings.backoff,
             lease=settings.lease,
             rules_revision=revision.number,
+            kinds=bootstrap.codec_for(rules, workflows) if kinds is None else kinds,
         )
+        missing = [w.name for w in workflows if w.name not in store.codec.kinds]
+        if missing:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        "workflows",
+                        f"a store that knows the kinds {', '.join(missing)}: build it with"
+                        " clientflow.workspace.records_codec(workflows)",
+                    )
+                ]
+            )
+        self.custom: Mapping[str, Service[Any]] = {
+            w.name: bootstrap.service_for(w)(self) for w in workflows
+        }
+        """The services of the host's custom workflows, by kind name (see :meth:`workflow`)."""
         self.changes = ChangeService(self)
         self.issues = IssueService(self)
         self.feedback = FeedbackService(self)
@@ -156,6 +178,17 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({self.store!r}, rules revision {self.revision.number})"
+
+    def workflow(self, name: str) -> Service[Any]:
+        """The service of the workflow whose kind is ``name`` (``issue``, ``change`` ...):
+        ``ws.workflow("issue").run("ISS-1", "acknowledge", by=li)`` runs a declared command
+        by name, its payload as keyword arguments (JSON values accepted)."""  # noqa: D205, D209
+        services = {s.kind: s for s in vars(self).values() if isinstance(s, Service)}
+        services.update(self.custom)
+        found = services.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise ValidationError("workflow", f"one of {', '.join(sorted(services))}", got=name)
+        return found
 
     def __enter__(self) -> Workspace:
         return self
@@ -218,7 +251,7 @@ class Workspace:
             if occurrence.status == "overdue"
         )
         counts: dict[str, dict[str, int]] = {}
-        for kind in self.store.codec.kinds:
+        for kind in self.engine.kinds.kinds:
             found = dict(self.store.counts(Query(kind=kind, client=client)))
             if found:
                 counts[kind] = found
@@ -371,16 +404,27 @@ def open_workspace(
     notifier: Notifier | None = None,
     apply: bool = False,
     delivery: DeliverySettings | None = None,
+    workflows: Sequence[Workflow[Any]] = (),
 ) -> Workspace:
     """Open the store at ``url`` under its rules (see :func:`clientflow.open`).
 
     ``url`` may also be a store the host built itself (for example a ``SQLAlchemyStore``
-    on its own engine, with ``rules.codec()``); it is used as it is.
+    on its own engine, with ``codec_for(rules, workflows)``, or ``rules.codec()`` without
+    custom workflows); it is used as it is. ``workflows`` are the host's custom
+    :class:`~clientflow.core.Workflow` declarations, run beside the built-in ones. The
+    store is opened once: its kinds are wired to the rules it runs under as soon as they
+    are known (:mod:`clientflow.workspace.bootstrap`), and the engine fires their timers.
     """
     given = None if rules is None else _rules(rules)
+    custom = tuple(workflows)
+    wire = None
     if isinstance(url, str):
         where, owned = url, True
-        store = open_store(url, given.codec() if given else records_codec(), create=True)
+        if given is not None:  # the rules it will run under (or refuse): wired at once
+            codec = bootstrap.codec_for(given, custom)
+        else:
+            codec, wire = bootstrap.late_codec(custom)
+        store = open_store(url, codec, create=True)
     else:
         where, owned, store = "the store", False, url
     try:
@@ -395,13 +439,12 @@ def open_workspace(
             " {changed}; open with apply=True (or `clientflow rules apply`) to make them the"
             " new revision",
         )
-        if owned and given is None:
-            # Opened to read its rules; reopen with timers wired to them.
-            store.close()
-            store = open_store(where, found.codec())
+        kinds = store.codec if owned and wire is None else bootstrap.codec_for(found, custom)
+        if wire is not None:
+            wire(kinds)
         wired = store.codec.rules
         if not owned and wired is not None and wired != revision.fingerprint:
-            # A host's store built with another rules' codec would fire its timers under
+            # A host's store built with another rules' codec would index its rows under
             # those rules, not the ones the store records.
             raise ConfigError(
                 [
@@ -409,14 +452,24 @@ def open_workspace(
                         "rules",
                         f"the store was built with the codec of rules {wired}, but it runs"
                         f" under revision {revision.number} ({revision.fingerprint}): build"
-                        " it with rules.codec() of the rules it records",
+                        " it with clientflow.workspace.codec_for(rules, workflows) of the"
+                        " rules it records",
                     )
                 ]
             )
+        for warning in found.calendar_warnings((clock or SystemClock()).now()):
+            _LOG.warning("%s", warning)
+        return Workspace(
+            store,
+            found,
+            revision,
+            clock=clock,
+            notifier=notifier,
+            delivery=delivery,
+            workflows=custom,
+            kinds=kinds,
+        )
     except BaseException:
         if owned:
             store.close()
         raise
-    for warning in found.calendar_warnings((clock or SystemClock()).now()):
-        _LOG.warning("%s", warning)
-    return Workspace(store, found, revision, clock=clock, notifier=notifier, delivery=delivery)

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import pendulum
 
 from clientflow import cadence, feedback
-from clientflow.cadence import CommunicationPlan, PlanItem, Touchpoint
+from clientflow.cadence import CommunicationPlan, PlanItem
 from clientflow.config import Rules
 from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, to_utc
 from clientflow.engine import Result
-from clientflow.feedback import Channel, ContactSurveys, Feedback, Sentiment, Trigger
+from clientflow.feedback import ContactSurveys, Feedback, Trigger
 from clientflow.i18n import Language, Templates, language
 from clientflow.ports import Query
 from clientflow.workspace import briefings
-from clientflow.workspace.base import Service
-from clientflow.workspace.inputs import enum_of, touchpoint_from
+from clientflow.workspace.base import CommandMethod, Service
+from clientflow.workspace.inputs import enum_of
 
 __all__ = ["FeedbackService", "PlanService", "SurveyService"]
 
@@ -32,186 +31,41 @@ class FeedbackService(Service[Feedback]):
     kind = feedback.FEEDBACK_KIND
     aggregate = Feedback
 
-    def receive(
+    declared = feedback.COMMANDS
+
+    receive: CommandMethod[Feedback]
+    triage: CommandMethod[Feedback]
+    thank: CommandMethod[Feedback]
+    assign: CommandMethod[Feedback]
+    record_contact: CommandMethod[Feedback]
+    plan_action: CommandMethod[Feedback]
+    complete_action: CommandMethod[Feedback]
+    confirm: CommandMethod[Feedback]
+    reopen: CommandMethod[Feedback]
+    close: CommandMethod[Feedback]
+
+    def _resolve(
         self,
-        feedback_id: str,
-        *,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: Feedback | None,
+        payload: Mapping[str, object],
         by: Actor,
-        client: str,
-        project: str,
-        contact: str,
-        channel: Channel | str,
-        text: str = "",
-        csat: int | None = None,
-        nps: int | None = None,
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """Record feedback; its sentiment comes from the score and the rules' bands."""
+    ) -> dict[str, object]:
         rules = self._workspace.rules
-        chosen = enum_of(Channel, channel)
-
-        def make(now: pendulum.DateTime) -> Decision[Feedback]:
-            return feedback.receive(
-                feedback_id,
-                client=client,
-                project=project,
-                contact=contact,
-                channel=chosen,  # type: ignore[arg-type]
-                text=text,
-                csat=csat,
-                nps=nps,
-                policy=rules.feedback,
-                calendar=rules.calendar_for(client),
-                actor=by,
-                now=now,
-                rule=rules.feedback_permissions.receive,
-            )
-
-        return self._create(feedback_id, make, at, key)
-
-    def _step(
-        self,
-        feedback_id: str,
-        command: Any,
-        *args: object,
-        by: Actor,
-        at: When,
-        key: str | None,
-        permission: str,
-        **options: object,
-    ) -> Result[Feedback]:
-        rule = getattr(self._workspace.rules.feedback_permissions, permission)
-
-        def step(item: Feedback, now: pendulum.DateTime) -> Decision[Feedback]:
-            calendar = self._workspace.rules.calendar_for(item.client)
-            return command(item, *args, by, now, calendar=calendar, rule=rule, **options)  # type: ignore[no-any-return]
-
-        return self._act(feedback_id, step, at, key)
-
-    def triage(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        sentiment: Sentiment | str | None = None,
-        reason: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """Confirm the score's sentiment, or override it (the rules say who may)."""
-        return self._step(
-            feedback_id,
-            feedback.triage,
-            by=by,
-            at=at,
-            key=key,
-            sentiment=None if sentiment is None else enum_of(Sentiment, sentiment),
-            reason=reason,
-            override=self._workspace.rules.override_sentiment,
-            permission="triage",
-        )
-
-    def thank(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        message: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """Thank the client for positive feedback."""
-        return self._step(
-            feedback_id, feedback.thank, by=by, at=at, key=key, message=message, permission="thank"
-        )
-
-    def assign(
-        self, feedback_id: str, *, by: Actor, owner: str, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """Give the follow-up an owner."""
-        return self._step(
-            feedback_id, feedback.assign, owner, by=by, at=at, key=key, permission="assign"
-        )
-
-    def record_contact(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """The client was contacted about their feedback."""
-        return self._step(
-            feedback_id,
-            feedback.record_contact,
-            by=by,
-            at=at,
-            key=key,
-            note=note,
-            permission="follow_up",
-        )
-
-    def plan_action(
-        self, feedback_id: str, *, by: Actor, plan: str, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """Record what will be done about it."""
-        return self._step(
-            feedback_id, feedback.plan_action, plan, by=by, at=at, key=key, permission="follow_up"
-        )
-
-    def complete_action(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """The planned action is done."""
-        return self._step(
-            feedback_id,
-            feedback.complete_action,
-            by=by,
-            at=at,
-            key=key,
-            note=note,
-            permission="follow_up",
-        )
-
-    def confirm(
-        self,
-        feedback_id: str,
-        *,
-        by: Actor,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Feedback]:
-        """The client confirmed the action helped."""
-        return self._step(
-            feedback_id, feedback.confirm, by=by, at=at, key=key, note=note, permission="confirm"
-        )
-
-    def reopen(
-        self, feedback_id: str, *, by: Actor, reason: str, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """The client is not satisfied: plan again."""
-        return self._step(
-            feedback_id, feedback.reopen, reason, by=by, at=at, key=key, permission="reopen"
-        )
-
-    def close(
-        self, feedback_id: str, *, by: Actor, at: When = None, key: str | None = None
-    ) -> Result[Feedback]:
-        """Close the loop."""
-        rule = self._workspace.rules.feedback_permissions.close
-        return self._act(
-            feedback_id, lambda item, now: feedback.close(item, by, now, rule=rule), at, key
-        )
+        client = aggregate.client if aggregate is not None else payload["client"]
+        context: dict[str, object] = {}
+        for need in needs:  # a chain, not a table of lambdas: this runs per command
+            if need == "calendar":
+                context[need] = rules.calendar_for(client)  # type: ignore[arg-type]
+            elif need == "rule":
+                name = feedback.COMMANDS.command(command).rule or command
+                context[need] = getattr(rules.feedback_permissions, name)
+            elif need == "override":
+                context[need] = rules.override_sentiment
+            else:
+                context[need] = rules.feedback
+        return context
 
 
 class SurveyService(Service[ContactSurveys]):
@@ -389,6 +243,13 @@ class PlanService(Service[CommunicationPlan]):
             names=ws.rules.names,
         )
 
+    declared = cadence.COMMANDS
+
+    add_item: CommandMethod[CommunicationPlan]
+    remove_item: CommandMethod[CommunicationPlan]
+    record_touchpoint: CommandMethod[CommunicationPlan]
+    archive: CommandMethod[CommunicationPlan]
+
     def create(
         self,
         plan_id: str,
@@ -405,84 +266,39 @@ class PlanService(Service[CommunicationPlan]):
         time zone (the calendar's unless ``timezone`` says otherwise)."""  # noqa: D205, D209
         rules = self._workspace.rules
         template = _template(rules, client)
-        zone = timezone or rules.calendar_for(client).timezone
-        chosen = items if items is not None else template[0]
-
-        def make(now: pendulum.DateTime) -> Decision[CommunicationPlan]:
-            return cadence.create_plan(
-                plan_id,
-                client=client,
-                project=project,
-                timezone=zone,
-                items=chosen,
-                silence_days=template[1],
-                reply_within=template[2],
-                schedule=rules.schedule_for(client),
-                actor=by,
-                now=now,
-                rule=rules.plan_permissions.manage,
-            )
-
-        return self._create(plan_id, make, at, key)
-
-    def add_item(
-        self, plan_id: str, *, by: Actor, item: PlanItem, at: When = None, key: str | None = None
-    ) -> Result[CommunicationPlan]:
-        """Add a recurring communication to the plan."""
-        rule = self._workspace.rules.plan_permissions.manage
-        return self._act(
+        command = self._prepare(  # the declared command, with the template filled in
             plan_id,
-            lambda plan, now: cadence.add_item(
-                plan, item, schedule=self._schedule(plan), actor=by, now=now, rule=rule
-            ),
-            at,
-            key,
+            "create",
+            by=by,
+            at=at,
+            key=key,
+            client=client,
+            project=project,
+            timezone=timezone or rules.calendar_for(client).timezone,
+            items=items if items is not None else template[0],
+            silence_days=template[1],
+            reply_within=template[2],
         )
+        return self._workspace.engine.execute(command)
 
-    def remove_item(
-        self, plan_id: str, *, by: Actor, item_id: str, at: When = None, key: str | None = None
-    ) -> Result[CommunicationPlan]:
-        """Remove a recurring communication from the plan."""
-        rule = self._workspace.rules.plan_permissions.manage
-        return self._act(
-            plan_id,
-            lambda plan, now: cadence.remove_item(
-                plan, item_id, schedule=self._schedule(plan), actor=by, now=now, rule=rule
-            ),
-            at,
-            key,
-        )
-
-    def record_touchpoint(
+    def _resolve(
         self,
-        plan_id: str,
-        *,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: CommunicationPlan | None,
+        payload: Mapping[str, object],
         by: Actor,
-        touchpoint: Touchpoint | Mapping[str, object],
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[CommunicationPlan]:
-        """Record a contact with the client (a :class:`Touchpoint` or its JSON form); it
-        may satisfy a scheduled occurrence."""  # noqa: D205, D209
-        touchpoint = touchpoint_from(touchpoint)
-        rule = self._workspace.rules.plan_permissions.record
-        return self._act(
-            plan_id,
-            lambda plan, now: cadence.record_touchpoint(
-                plan, touchpoint, schedule=self._schedule(plan), actor=by, now=now, rule=rule
-            ),
-            at,
-            key,
-        )
-
-    def archive(
-        self, plan_id: str, *, by: Actor, at: When = None, key: str | None = None
-    ) -> Result[CommunicationPlan]:
-        """End the plan: no more alerts."""
-        rule = self._workspace.rules.plan_permissions.archive
-        return self._act(
-            plan_id, lambda plan, now: cadence.archive(plan, actor=by, now=now, rule=rule), at, key
-        )
+    ) -> dict[str, object]:
+        rules = self._workspace.rules
+        client = aggregate.client if aggregate is not None else payload["client"]
+        context: dict[str, object] = {}
+        for need in needs:
+            if need == "schedule":
+                context[need] = rules.schedule_for(client)  # type: ignore[arg-type]
+            else:
+                name = cadence.COMMANDS.command(command).rule or command
+                context[need] = getattr(rules.plan_permissions, name)
+        return context
 
 
 def _template(rules: Rules, client: str) -> tuple[tuple[PlanItem, ...], int, pendulum.Duration]:

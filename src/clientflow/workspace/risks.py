@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pendulum
 
@@ -15,20 +14,16 @@ from clientflow import escalation, risks
 from clientflow.core import (
     MAX_ID_LENGTH,
     Actor,
-    AlreadyExists,
     ConfigError,
     ConfigProblem,
     Decision,
-    Money,
     ValidationError,
     check_id,
 )
 from clientflow.engine import Command, Result
-from clientflow.escalation import Issue
 from clientflow.ports import Query
-from clientflow.risks import CloseReason, HeatMap, PlannedAction, Risk, Strategy
-from clientflow.workspace.base import Service
-from clientflow.workspace.inputs import enum_of
+from clientflow.risks import HeatMap, Risk
+from clientflow.workspace.base import CommandMethod, Service
 
 if TYPE_CHECKING:
     from clientflow.workspace.core import Workspace
@@ -62,161 +57,29 @@ class RiskService(Service[Risk]):
         super().__init__(workspace)
         self._policy = workspace.rules.risks
 
-    def identify(
+    declared = risks.COMMANDS
+
+    identify: CommandMethod[Risk]
+    assess: CommandMethod[Risk]
+    plan_response: CommandMethod[Risk]
+    start_monitoring: CommandMethod[Risk]
+    review: CommandMethod[Risk]
+    complete_action: CommandMethod[Risk]
+    close: CommandMethod[Risk]
+
+    def _resolve(
         self,
-        risk_id: str,
-        *,
+        command: str,
+        needs: tuple[str, ...],
+        aggregate: Risk | None,
+        payload: Mapping[str, object],
         by: Actor,
-        client: str,
-        project: str,
-        title: str,
-        owner: str,
-        category: str,
-        cause: str,
-        event: str,
-        effect: str,
-        description: str = "",
-        client_visible: bool = True,
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Risk]:
-        """Put a risk on a client's register (cause -> event -> effect)."""
-
-        def make(now: pendulum.DateTime) -> Decision[Risk]:
-            return risks.identify(
-                risk_id,
-                client=client,
-                project=project,
-                title=title,
-                owner=owner,
-                category=category,
-                cause=cause,
-                event=event,
-                effect=effect,
-                description=description,
-                client_visible=client_visible,
-                policy=self._policy,
-                actor=by,
-                now=now,
-            )
-
-        return self._create(risk_id, make, at, key)
-
-    def _step(
-        self,
-        risk_id: str,
-        command: Any,
-        *args: object,
-        by: Actor,
-        at: When,
-        key: str | None,
-        calendar: bool = False,
-        **options: object,
-    ) -> Result[Risk]:
-        def step(risk: Risk, now: pendulum.DateTime) -> Decision[Risk]:
-            if calendar:
-                options["calendar"] = self._workspace.rules.risk_calendar_for(risk.client)
-            return command(risk, *args, by, now, policy=self._policy, **options)  # type: ignore[no-any-return]
-
-        return self._act(risk_id, step, at, key)
-
-    def assess(
-        self,
-        risk_id: str,
-        *,
-        by: Actor,
-        probability: int,
-        impact: int,
-        likelihood: Decimal | str | None = None,
-        cost: Money | None = None,
-        schedule_days: int | None = None,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Risk]:
-        """Assess or re-assess: the rating and the next review come from the rules."""
-        return self._step(
-            risk_id,
-            risks.assess,
-            by=by,
-            at=at,
-            key=key,
-            calendar=True,
-            probability=probability,
-            impact=impact,
-            likelihood=likelihood,
-            cost=cost,
-            schedule_days=schedule_days,
-            note=note,
-        )
-
-    def plan_response(
-        self,
-        risk_id: str,
-        *,
-        by: Actor,
-        strategy: Strategy | str,
-        actions: Sequence[PlannedAction] = (),
-        trigger: str = "",
-        contingency: str = "",
-        residual: tuple[int, int] | None = None,
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Risk]:
-        """Plan the response; actions are due in business time on the client's calendar."""
-        chosen = enum_of(Strategy, strategy)
-        return self._step(
-            risk_id,
-            risks.plan_response,
-            chosen,
-            by=by,
-            at=at,
-            key=key,
-            calendar=True,
-            actions=tuple(actions),
-            trigger=trigger,
-            contingency=contingency,
-            residual=residual,
-        )
-
-    def start_monitoring(
-        self, risk_id: str, *, by: Actor, note: str = "", at: When = None, key: str | None = None
-    ) -> Result[Risk]:
-        """The response is in place: watch the trigger."""
-        return self._step(risk_id, risks.start_monitoring, by=by, at=at, key=key, note=note)
-
-    def review(
-        self, risk_id: str, *, by: Actor, note: str = "", at: When = None, key: str | None = None
-    ) -> Result[Risk]:
-        """Review without re-assessing; the next review is due by the rating."""
-        return self._step(risk_id, risks.review, by=by, at=at, key=key, calendar=True, note=note)
-
-    def complete_action(
-        self,
-        risk_id: str,
-        *,
-        by: Actor,
-        action: str,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Risk]:
-        """A response action is done."""
-        return self._step(risk_id, risks.complete_action, action, by=by, at=at, key=key, note=note)
-
-    def close(
-        self,
-        risk_id: str,
-        *,
-        by: Actor,
-        reason: CloseReason | str,
-        note: str = "",
-        at: When = None,
-        key: str | None = None,
-    ) -> Result[Risk]:
-        """Take the risk off the open register (expired, avoided, accepted, resolved)."""
-        chosen = enum_of(CloseReason, reason)
-        return self._step(risk_id, risks.close, chosen, by=by, at=at, key=key, note=note)
+    ) -> dict[str, object]:
+        context: dict[str, object] = {"policy": self._policy}
+        if "calendar" in needs:
+            assert aggregate is not None  # only commands on a risk need its calendar
+            context["calendar"] = self._workspace.rules.risk_calendar_for(aggregate.client)
+        return context
 
     def trigger(
         self,
@@ -259,9 +122,11 @@ class RiskService(Service[Risk]):
         # A derived key stays short whatever the risk id's length.
         digest = hashlib.sha256(f"{risk_id}\x00{risk.version}".encode()).hexdigest()[:32]
         base = key or f"risk-trigger-{digest}"
-        report = self._workspace.issues._reporting(
+        opened = self._workspace.issues._prepare(
             issue_id,
+            "report",
             by=by,
+            at=at,
             client=risk.client,
             project=risk.project,
             title=title or risk.title,
@@ -269,21 +134,13 @@ class RiskService(Service[Risk]):
             owner=owner or risk.owner,
             kind=escalation.IssueKind.RISK,
             opened_from=risk_id,
-        )
-        moment: list[pendulum.DateTime] = []
+        ).decide
 
         def triggered(current: Risk | None, now: pendulum.DateTime) -> Decision[Risk]:
-            when = self._when(at, now)
-            moment[:] = [when]
             return risks.trigger(
-                self._mine(risk_id, current), issue_id, by, when,
+                self._mine(risk_id, current), issue_id, by, self._when(at, now),
                 policy=self._policy, note=note, priority=chosen,
             )  # fmt: skip
-
-        def opened(current: Issue | None, now: pendulum.DateTime) -> Decision[Issue]:
-            if current is not None:
-                raise AlreadyExists(issue_id, actual=current.version)
-            return report(moment[0] if moment else self._when(at, now))
 
         engine = self._workspace.engine
         if engine.recalled(issue_id, f"{base}.issue") and not engine.recalled(
