@@ -69,8 +69,17 @@ def test_demo_simulates_the_portfolio_and_reports_its_health(
     assert rows["Northwind Logistics"] == "at risk"
     assert rows["Sakura Insurance"] == "healthy"
     assert "scope creep: approved changes add" in output
-    assert "risks without a response plan: RSK-NW-1" in output
-    assert "top risk RSK-LOTUS-1 Change requests keep widening the scope: critical" in output
+    # the report a client may be sent: visible risks by title, no ids, no internal risk
+    assert (
+        "top risk: Change requests keep widening the scope: critical, response: mitigate" in output
+    )
+    health_part = output.split("3. Portfolio health", 1)[1].split("Try:", 1)[0]
+    assert not re.search(r"RSK-|NOR-\d|routing engineer", health_part)
+    team = CliRunner().invoke(
+        cli, ["report", "--store", url, "--now", END.isoformat(), "--audience", "team"]
+    )
+    assert "risks without a response plan: RSK-NW-1" in team.output
+    assert "top risk RSK-LOTUS-1 Change requests keep widening the scope: critical" in team.output
     store = SQLiteStore(url.removeprefix("sqlite:///"), demo_rules().codec())
     assert store.integrity_check() == "ok"
     assert len(store.feed(limit=100_000)) > 1000

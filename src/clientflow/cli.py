@@ -35,6 +35,7 @@ from clientflow.i18n import LOCALES, language
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import (
+    AUDIENCES,
     Portfolio,
     agenda_lines,
     health,
@@ -264,6 +265,14 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     help="The reader's time zone for the report's instant (default: Asia/Shanghai for"
     " zh_CN, else UTC).",
 )
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="client",
+    show_default=True,
+    help="Who reads the text or HTML: a client (no ids, internal risks or internal"
+    " targets) or the team (everything). JSON always has everything.",
+)
 @_NOW
 @_RULES
 def report(  # noqa: PLR0917 - click passes each option as an argument
@@ -273,6 +282,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     days: int,
     locale: str,
     timezone: str | None,
+    audience: str,
     now: str | None,
     rules_file: Path | None,
 ) -> None:
@@ -292,7 +302,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
         zone = timezone or ("Asia/Shanghai" if locale == "zh_CN" else "UTC")
         zone_info(zone, "--timezone")  # an unknown zone is an error naming the option
         render = to_text if fmt == "text" else to_html
-        click.echo(render(rows, lang=lang, timezone=zone), nl=False)
+        click.echo(render(rows, lang=lang, timezone=zone, audience=audience), nl=False)
 
 
 @cli.command("risks")

@@ -69,7 +69,7 @@ def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> No
     ws = _register()
     row = _row(ws)
     assert row.rating == "watch"  # type: ignore[attr-defined]  # RSK-2 is high without a plan
-    text = to_text([row])  # type: ignore[list-item]
+    text = to_text([row], audience="team")  # type: ignore[list-item]
     assert "3 open risks (1 critical, 1 high, 1 medium)" in text
     assert "top risk RSK-1 Vendor delivers the export late: critical, exposure $40,000.00" in text
     assert "risks without a response plan: RSK-2, RSK-3" in text
@@ -87,8 +87,10 @@ def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> No
         "score": 16,
         "exposure": {"amount": "40000.00", "currency": "USD"},
         "owner": "li.wei",
+        "client_visible": True,
+        "strategy": "mitigate",
     }
-    page = to_html([row], lang=language("zh_CN"))  # type: ignore[list-item]
+    page = to_html([row], lang=language("zh_CN"), audience="team")  # type: ignore[list-item]
     assert '<svg class="heat"' in page
     assert 'aria-label="风险热力图"' in page
     assert "3 项未关闭风险" in page
