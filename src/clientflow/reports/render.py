@@ -38,7 +38,7 @@ _NONE = N_("n/a")
 def _pct(value: float | None, lang: Language) -> str:
     if value is None:
         return lang.gettext(_NONE)
-    return f"{value:.0f} %"
+    return f"{value:.0f} %" if lang.locale == "en" else f"{value:.0f}%"
 
 
 def _score(value: float | None, delta: float | None, lang: Language) -> str:

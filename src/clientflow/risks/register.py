@@ -10,6 +10,7 @@ from types import MappingProxyType
 import attrs
 import pendulum
 
+from clientflow.core import Names
 from clientflow.i18n import N_, RATING_WORDS, Language, language
 from clientflow.risks.model import CATEGORIES, Matrix, Rating, Risk, Strategy
 
@@ -279,10 +280,16 @@ def register_rows(
 _YES, _NO = N_("yes"), N_("no")
 
 
-def _words(row: Mapping[str, str | int | bool | None], lang: Language) -> dict[str, str]:
-    """The codes of a register row as ``lang``'s words (for people, not scripts)."""
+def _words(
+    row: Mapping[str, str | int | bool | None], lang: Language, names: Names | None
+) -> dict[str, str]:
+    """The codes and ids of a register row as ``lang``'s words and people's names."""
     status, category = str(row["status"]), str(row["category"])
+    names = names or Names()
     return {
+        "client": names.client(str(row["client"])),
+        "project": names.project(str(row["project"])),
+        "owner": names.person(str(row["owner"])),
         "status": lang.gettext(STATUS_WORDS.get(status, status)),
         "category": lang.gettext(CATEGORY_WORDS[category])
         if category in CATEGORY_WORDS
@@ -307,12 +314,19 @@ def _cell(value: str | int | bool | None) -> str:
     return text
 
 
-def register_csv(risks: Iterable[Risk], lang: Language | None = None, timezone: str = "UTC") -> str:
+def register_csv(
+    risks: Iterable[Risk],
+    lang: Language | None = None,
+    timezone: str = "UTC",
+    *,
+    names: Names | None = None,
+) -> str:
     """The register as CSV (RFC 4180, header row of :data:`REGISTER_COLUMNS`).
 
     Cells are as :func:`register_rows` writes them for ``lang`` in ``timezone``; in a
     language other than English, a spreadsheet is read by people, so the status, the
-    category and client visibility are words too (codes stay in the JSON form).
+    category and client visibility are words too, and the client, project and owner
+    their ``names`` (codes and ids stay in the JSON form).
 
     Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is quoted
     with a leading apostrophe, so an exported register is safe to open.
@@ -322,7 +336,7 @@ def register_csv(risks: Iterable[Risk], lang: Language | None = None, timezone: 
     writer.writerow(REGISTER_COLUMNS)
     lang = lang or language("en")
     for plain in register_rows(risks, lang, timezone):
-        row = plain if lang.locale == "en" else {**plain, **_words(plain, lang)}
+        row = plain if lang.locale == "en" else {**plain, **_words(plain, lang, names)}
         writer.writerow([_cell(row[column]) for column in REGISTER_COLUMNS])
     return out.getvalue()
 
