@@ -146,7 +146,7 @@ def test_tooltips_and_the_legend_count_the_same_answers(demo: tuple[str, dict[st
         legend = re.search(r'class="answers">[^<]*?：([\d、]+)（', card)
         assert legend is not None
         counts = [int(n) for n in legend.group(1).split("、")]
-        tips = re.findall(r"<title>截至(\d+月\d+日)当周的 4 周：CSAT % \d+（(\d+) 份回答）", card)
+        tips = re.findall(r"<title>截至(\d+月\d+日)当周的 4 周：CSAT \d+%（(\d+) 份回答）", card)
         assert tips  # CSAT is drawn once a window has enough answers
         first = len(counts) - len(re.findall(r"<circle[^>]*#1565c0", card))
         assert [int(n) for _, n in tips] == counts[first:]

@@ -373,13 +373,12 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         """What a point says on hover: its window and its answers to that question (the
         legend's count, when each answer gives both scores)."""  # noqa: D205, D209
         text = (
-            N_("week of {week}: {name} {value:.0f} ({n} answers)")
+            N_("week of {week}: {score} ({n} answers)")
             if window == 1
-            else N_("{weeks} weeks to the week of {week}: {name} {value:.0f} ({n} answers)")
+            else N_("{weeks} weeks to the week of {week}: {score} ({n} answers)")
         )
-        return lang.gettext(text).format(
-            week=lang.date(week), name=name, value=value, n=n, weeks=window
-        )
+        score = f"CSAT {value:.0f}%" if name.startswith("CSAT") else f"{name} {value:+.0f}"
+        return lang.gettext(text).format(week=lang.date(week), score=score, n=n, weeks=window)
 
     def y(value: float) -> float:
         return pad + (100 - value) * (height - 2 * pad) / 200
