@@ -51,17 +51,22 @@ RULES = {
     "a day with a leading zero": re.compile(r"(?<!\d)0\d日"),
     "a weekday before a bare number": re.compile(r"周[一二三四五六日] \d"),
     "a status left as its code": re.compile(rf"\b(?:{CODES})\b"),
-    "English prose beside Chinese": re.compile(rf"{HAN}.*{PROSE}|{PROSE}.*{HAN}"),
     "a day of the month without 日": re.compile(r"\d月\d{1,2}(?![日\d])"),
 }
 
 
-def _offences(text: str) -> list[str]:
+# For clientflow's own Chinese texts (the demo's data included); a host's data, such as
+# an English plan title or an error's English action, may be English on purpose.
+ENGLISH_PROSE = re.compile(rf"{HAN}.*{PROSE}|{PROSE}.*{HAN}")
+
+
+def _offences(text: str, *, prose: bool = False) -> list[str]:
+    rules = {**RULES, "English prose beside Chinese": ENGLISH_PROSE} if prose else RULES
     found = []
     for line in text.splitlines():
         if line.lstrip().startswith(("试试：clientflow", "clientflow ")):
             continue  # a command to type keeps its ISO arguments
-        found += [f"{name}: {line.strip()}" for name, rule in RULES.items() if rule.search(line)]
+        found += [f"{name}: {line.strip()}" for name, rule in rules.items() if rule.search(line)]
     return found
 
 
@@ -92,8 +97,8 @@ def test_every_chinese_output_follows_chinese_conventions(outputs: dict[str, str
             text = "\n".join(c for row in csv.reader(io.StringIO(output)) for c in row)
         if name.startswith("help"):
             text = _prose(output)
-        if _offences(text):
-            found[name] = _offences(text)
+        if _offences(text, prose=True):
+            found[name] = _offences(text, prose=True)
     assert found == {}
     assert len(outputs) > 30
 
@@ -214,7 +219,7 @@ def test_every_rule_of_the_scan_catches_what_it_names(tmp_path: Path) -> None:
         "由于the sponsor approves features，可能…",
         "RSK-NW-1,northwind,范围,li.wei,monitoring",
     ]
-    assert all(_offences(sample) for sample in samples)
+    assert all(_offences(sample, prose=True) for sample in samples)
 
 
 def test_every_status_a_person_reads_has_words_in_each_language() -> None:

@@ -24,6 +24,7 @@ from clientflow.core import (
     ValidationError,
     check_id,
     to_utc,
+    zone,
 )
 from clientflow.core.edge import check_count
 from clientflow.engine import DELIVERY_BACKOFF, DeliveryReport, Engine, SweepReport
@@ -281,6 +282,8 @@ class Workspace:
         lang: Language | None,
     ) -> tuple[pendulum.DateTime, str, Language]:
         known_locale, known_zone = self.rules.person_reader(owner)
+        if timezone is not None:
+            zone(timezone, "timezone")  # an unknown zone is a ValidationError naming it
         when = self.clock.now() if at is None else to_utc(at, "at")
         return when, timezone or known_zone, lang or language(known_locale)
 
