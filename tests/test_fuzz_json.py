@@ -252,3 +252,12 @@ def test_json_junk_gives_a_result_or_a_clientflow_error_and_a_refusal_changes_no
             assert _snapshot(ws) == before, f"a refused {name} changed the store"
         else:
             event("accepted")
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "CR-1", "Europe", "../../etc/passwd", "Asia/Nowhere"])
+def test_a_time_zone_name_from_a_form_is_refused_at_the_edge(name: str) -> None:
+    """A junk zone name is a ``ValidationError``, not zoneinfo's raw ``OSError``."""
+    with clientflow.open("memory://", RULES_FILE) as ws:
+        for call in (ws.agenda, ws.agenda_text):
+            with pytest.raises(clientflow.ValidationError, match="IANA time zone"):
+                call("li.wei", timezone=name)
