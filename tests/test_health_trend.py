@@ -94,7 +94,9 @@ def test_the_report_shows_time_lost_before_assignment() -> None:
             Portfolio.from_store(ws.store), rules, monday.add(days=2), days=7, clients=["lotus"]
         )
     assert (row.assignment_wait_hours, row.assignment_target_hours) == (10.0, 8.0)
-    assert "feedback waited a median 10.0 business hours for an owner (target 8 h" in to_text([row])
+    assert "feedback waited a median 10.0 business hours for an owner (target 8 h" in to_text(
+        [row], audience="team"
+    )
 
 
 def test_overdue_communications_are_structured_in_json_and_short_in_text() -> None:

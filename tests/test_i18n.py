@@ -114,7 +114,7 @@ def test_the_demo_speaks_chinese(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     out = done.output
     assert "1. 按真实团队日历计算的工作时间截止" in out
-    assert "截止 2026年10月8日（周四）17:00（北京时间）（实际经过 1周 1天）" in out
+    assert "截止 2026年10月8日（周四）17:00（北京时间），实际经过 1周 1天" in out
     assert "调休工作日：10月10日（周六）" in out
     assert "定时检查触发了：" in out
     assert "本期内 14 次超出解决时限" in out  # the catalogue's plural form

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
+
+from tests.zh_outputs import chinese_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "docs" / "zh" / "glossary.md"
@@ -56,3 +59,18 @@ def test_every_glossary_term_is_one_the_texts_use() -> None:
         if not any(word in texts for word in use if re.search(r"[\u4e00-\u9fff]", word))
     }
     assert missing == set()
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return chinese_outputs(tmp_path_factory.mktemp("zh-glossary"))
+
+
+def test_no_chinese_output_uses_a_word_the_glossary_rules_out(outputs: dict[str, str]) -> None:
+    """What clientflow writes, not only its catalogue: the demo's data and labels, reports,
+    agendas, registers, weekly and monthly texts, summaries and help pages ("4 小时修复"
+    was in the demo while the glossary ruled 修复 out)."""
+    rejected = {word for _, _, avoid in _rows() for word in avoid}
+    found = {(name, word) for name, text in outputs.items() for word in rejected if word in text}
+    assert found == set()
+    assert "解决时限 4 小时" in outputs["demo"]

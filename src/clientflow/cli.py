@@ -8,7 +8,10 @@ traceback unless ``--debug``; 2 a usage error (unknown command or option).
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
+import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -32,10 +35,11 @@ from clientflow.core import (
 from clientflow.core import zone as zone_info
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
-from clientflow.i18n import LOCALES, language
+from clientflow.i18n import LOCALES, N_, Language, language
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import (
+    AUDIENCES,
     Portfolio,
     agenda_lines,
     health,
@@ -44,6 +48,7 @@ from clientflow.reports import (
     to_json,
     to_text,
 )
+from clientflow.reports.columns import fit
 from clientflow.storage import SQLStore, open_store
 from clientflow.storage.audit import check_store
 from clientflow.whatif import SweepGrid, what_if
@@ -52,16 +57,140 @@ from clientflow.workspace import outputs_schema
 __all__ = ["DIAGRAMS", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_CLICK_WORDS = (
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("Usage:"),
+    N_("Options:"),
+    N_("Commands:"),
+    N_("default: {default}"),
+    N_("required"),
+)
+"""What click itself writes in a help page, as message ids."""
+_LOCALE_KEY = "clientflow.locale"
+
+
+def _help_language(ctx: click.Context) -> Language:
+    """The language of help pages and progress lines: ``--locale`` anywhere on the
+    command line, else the environment's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: a
+    ``zh`` one reads Chinese), else English."""  # noqa: D205, D209
+    given = ctx.meta.get(_LOCALE_KEY)
+    if isinstance(given, str):
+        return language(given)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return language("zh_CN" if value.lower().startswith("zh") else "en")
+    return language("en")
+
+
+def _short(command: click.Command, lang: Language, limit: int) -> str:
+    """A command's line in the list of commands: click's own in English, else the first
+    sentence of the translation, cut to ``limit`` display cells."""  # noqa: D205, D209
+    text = inspect.cleandoc(command.help or "")
+    translated = lang.gettext(text)
+    if translated == text:
+        return command.get_short_help_str(limit)
+    first = translated.strip().split("\n", 1)[0].split("。", 1)[0]
+    return fit(first, limit).rstrip()
+
+
+def _section(formatter: click.HelpFormatter, heading: str, rows: list[tuple[str, str]]) -> None:
+    """A titled list in a help page, the heading as ``lang`` writes it ("Options:", "选项：")."""
+    formatter.write_paragraph()
+    formatter.write(f"{'':>{formatter.current_indent}}{heading}\n")
+    with formatter.indentation():
+        formatter.write_dl(rows)
+
+
+class _Translated(click.Command):
+    """A command whose help page speaks the reader's language (see _help_language)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        found = _reader_locale(args)
+        if found is not None:
+            ctx.meta[_LOCALE_KEY] = found
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = _help_language(ctx)
+        prefix = lang.gettext("Usage:") + (" " if lang.locale == "en" else "")
+        pieces = " ".join(self.collect_usage_pieces(ctx))
+        formatter.write_usage(ctx.command_path, pieces, prefix=prefix)
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.help:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(_help_language(ctx).gettext(inspect.cleandoc(self.help)))
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        lang = _help_language(ctx)
+        rows = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None or isinstance(param, click.Argument):
+                continue
+            names, text = record
+            help_text = getattr(param, "help", None)
+            if help_text and text.startswith(help_text):
+                text = lang.gettext(help_text) + text[len(help_text) :]
+            if lang.locale != "en":
+                text = _extras(text, lang)
+            rows.append((names, text))
+        if rows:
+            _section(formatter, lang.gettext("Options:"), rows)
+
+
+def _extras(text: str, lang: Language) -> str:
+    """Click's ``[default: x; required]`` after an option's help, in ``lang``."""
+    match = re.search(r"\s*\[([^\[\]]*)\]$", text)
+    if match is None:
+        return text
+    parts = []
+    for part in match.group(1).split("; "):
+        if part == "required":
+            parts.append(lang.gettext("required"))
+        elif part.startswith("default: "):
+            parts.append(lang.gettext("default: {default}").format(default=part[9:]))
+        else:
+            parts.append(part)
+    return text[: match.start()] + lang.aside("；".join(parts))
+
+
+class _Group(_Translated, click.Group):
+    """The ``clientflow`` group: its commands and theirs translate their help too."""
+
+    command_class = _Translated
+    group_class = type
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _Translated.format_options(self, ctx, formatter)
+        lang = _help_language(ctx)
+        shown = [
+            (name, command)
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        limit = formatter.width - 6 - max((len(name) for name, _ in shown), default=0)
+        rows = [(name, _short(command, lang, limit)) for name, command in shown]
+        if rows:
+            _section(formatter, lang.gettext("Commands:"), rows)
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_(
+        "Client-management workflows for project teams.\n\nExit codes: 0 success, 1 an"
+        " error (one message; tracebacks only with --debug), 2 a usage error."
+    ),
+)
 @click.version_option(__version__, prog_name="clientflow")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--debug", is_flag=True, help=N_("Show tracebacks for errors."))
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Client-management workflows for project teams.
-
-    Exit codes: 0 success, 1 an error (one message; tracebacks only with --debug),
-    2 a usage error.
-    """
+    """The ``clientflow`` command group (its help is the ``help`` above, translated)."""
     ctx.obj = {"debug": debug}
 
 
@@ -69,26 +198,26 @@ _STORE = click.option(
     "--store",
     "store_url",
     required=True,
-    help="Store URL: sqlite:///file.db, postgresql+psycopg://..., mysql+pymysql://...",
+    help=N_("Store URL: sqlite:///file.db, postgresql+psycopg://..., mysql+pymysql://..."),
 )
 _LOCALE = click.option(
     "--locale",
     type=click.Choice(LOCALES),
     default="en",
     show_default=True,
-    help="The language people read (JSON keeps stable English keys).",
+    help=N_("The language people read (JSON keeps stable English keys)."),
 )
 _RULES = click.option(
     "--rules",
     "rules_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Rules file (TOML); must be the revision the store runs under. Default: the store's.",
+    help=N_("Rules file (TOML); must be the revision the store runs under. Default: the store's."),
 )
 _NOW = click.option(
     "--now",
     default=None,
-    help="The instant to act at, ISO 8601 with offset (default: the system clock).",
+    help=N_("The instant to act at, ISO 8601 with offset (default: the system clock)."),
 )
 
 
@@ -129,28 +258,30 @@ def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[Store]:
 def _portfolio(store: Store, *, client: str | None = None, owner: str | None = None) -> Portfolio:
     if not sys.stderr.isatty():  # a pipe or a log: no progress bar to interleave
         return Portfolio.from_store(store, client=client, owner=owner)
-    with click.progressbar(
-        length=0, label="reading the store", file=sys.stderr, show_pos=True
-    ) as bar:
+    label = _help_language(click.get_current_context()).gettext("reading the store")
+    with click.progressbar(length=0, label=label, file=sys.stderr, show_pos=True) as bar:
         found = Portfolio.from_store(store, client=client, owner=owner, progress=bar.update)
     click.echo("", err=True)  # the bar leaves its line open
     return found
 
 
-@cli.command()
+@cli.command(
+    help=N_("Real calendars, then 90 days of four clients run by the engine, and their health.")
+)
 @click.option(
     "--store",
     "store_url",
     default=None,
-    help="Store URL for the demo's data (default: a new SQLite file in a temporary folder).",
+    help=N_("Store URL for the demo's data (default: a new SQLite file in a temporary folder)."),
 )
 @_LOCALE
 def demo(store_url: str | None, locale: str) -> None:
-    """Real calendars, then 90 days of four clients run by the engine, and their health."""
+    """The ``demo`` command (its help is above, translated)."""
     if store_url is None:
         folder = Path(tempfile.mkdtemp(prefix="clientflow-demo-"))
         store_url = f"sqlite:///{folder / 'demo.db'}"
-    with click.progressbar(length=DAYS, label="simulating days", file=sys.stderr) as bar:
+    label = language(locale).gettext("simulating days")
+    with click.progressbar(length=DAYS, label=label, file=sys.stderr) as bar:
         run(click.echo, store_url, progress=bar.update, locale=locale)
 
 
@@ -203,20 +334,25 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "What --owner has overdue, due today, this week, next week and later:"
+        " communications, issues, follow-ups, risks."
+    )
+)
 @_STORE
-@click.option("--owner", required=True, help="Whose agenda: a person's id, e.g. li.wei.")
+@click.option("--owner", required=True, help=N_("Whose agenda: a person's id, e.g. li.wei."))
 @click.option(
     "--timezone",
     default=None,
-    help="The owner's time zone (default: theirs in [people], else UTC).",
+    help=N_("The owner's time zone (default: theirs in [people], else UTC)."),
 )
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90))
 @click.option(
     "--locale",
     type=click.Choice(LOCALES),
     default=None,
-    help="The language of the agenda (default: the owner's in [people], else en).",
+    help=N_("The language of the agenda (default: the owner's in [people], else en)."),
 )
 @_NOW
 @_RULES
@@ -229,7 +365,7 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     now: str | None,
     rules_file: Path | None,
 ) -> None:
-    """What --owner has due today and this week: communications, issues, follow-ups, risks."""
+    """The ``agenda`` command (its help is above, translated)."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, rules):
         portfolio = _portfolio(store, owner=owner)
@@ -248,9 +384,11 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
         click.echo(line)
 
 
-@cli.command()
+@cli.command(
+    help=N_("Per-client health: communications, escalations, SLA, CSAT/NPS and trend, scope.")
+)
 @_STORE
-@click.option("--client", default=None, help="Only this client (its id in the rules).")
+@click.option("--client", default=None, help=N_("Only this client (its id in the rules)."))
 @click.option(
     "--format",
     "fmt",
@@ -263,8 +401,20 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
 @click.option(
     "--timezone",
     default=None,
-    help="The reader's time zone for the report's instant (default: Asia/Shanghai for"
-    " zh_CN, else UTC).",
+    help=N_(
+        "The reader's time zone for the report's instant (default: Asia/Shanghai for"
+        " zh_CN, else UTC)."
+    ),
+)
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="client",
+    show_default=True,
+    help=N_(
+        "Who reads the text or HTML: a client (no ids, internal risks or internal"
+        " targets) or the team (everything). JSON always has everything."
+    ),
 )
 @_NOW
 @_RULES
@@ -275,10 +425,11 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     days: int,
     locale: str,
     timezone: str | None,
+    audience: str,
     now: str | None,
     rules_file: Path | None,
 ) -> None:
-    """Per-client health: communications, escalations, SLA, CSAT/NPS and trend, scope."""
+    """The ``report`` command (its help is above, translated)."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, rules):
         if client is not None:
@@ -294,22 +445,31 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
         zone = timezone or ("Asia/Shanghai" if locale == "zh_CN" else "UTC")
         zone_info(zone, "--timezone")  # an unknown zone is an error naming the option
         render = to_text if fmt == "text" else to_html
-        click.echo(render(rows, lang=lang, timezone=zone), nl=False)
+        click.echo(render(rows, lang=lang, timezone=zone, audience=audience), nl=False)
 
 
-@cli.command("risks")
+@cli.command(
+    "risks",
+    help=N_(
+        "A client's risk register as CSV or JSON, to attach to a monthly meeting.\n\nColumn"
+        " names stay English keys; statements, ratings and dates are in --locale (and in"
+        " CSV statuses, categories and names too)."
+    ),
+)
 @_STORE
-@click.option("--client", required=True, help="Whose register: a client id in the rules.")
+@click.option("--client", required=True, help=N_("Whose register: a client id in the rules."))
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
-@click.option("--open-only", is_flag=True, help="Leave out closed risks.")
+@click.option("--open-only", is_flag=True, help=N_("Leave out closed risks."))
 @_LOCALE
 @click.option(
     "--timezone",
     default=None,
-    help="The reader's time zone for review dates (default: Asia/Shanghai for zh_CN;"
-    " English keeps ISO stamps in UTC).",
+    help=N_(
+        "The reader's time zone for review dates (default: Asia/Shanghai for zh_CN;"
+        " English keeps ISO stamps in UTC)."
+    ),
 )
 @_RULES
 def risks_command(  # noqa: PLR0917 - click passes each option as an argument
@@ -321,10 +481,7 @@ def risks_command(  # noqa: PLR0917 - click passes each option as an argument
     timezone: str | None,
     rules_file: Path | None,
 ) -> None:
-    """A client's risk register as CSV or JSON, to attach to a monthly meeting.
-
-    Column names stay English keys; statements, ratings and dates are in --locale.
-    """
+    """The ``risks`` command (its help is above, translated)."""
     with _with_rules(store_url, rules_file) as (store, rules):
         rules.client(client)  # an unknown client is an error naming it
         portfolio = _portfolio(store, client=client)
@@ -336,7 +493,7 @@ def risks_command(  # noqa: PLR0917 - click passes each option as an argument
         rows = risks.register_rows(register, lang, zone)
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        click.echo(risks.register_csv(register, lang, zone), nl=False)
+        click.echo(risks.register_csv(register, lang, zone, names=rules.names), nl=False)
 
 
 def _instant_or_day(text: str, option: str) -> pendulum.DateTime:

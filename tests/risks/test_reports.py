@@ -69,7 +69,7 @@ def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> No
     ws = _register()
     row = _row(ws)
     assert row.rating == "watch"  # type: ignore[attr-defined]  # RSK-2 is high without a plan
-    text = to_text([row])  # type: ignore[list-item]
+    text = to_text([row], audience="team")  # type: ignore[list-item]
     assert "3 open risks (1 critical, 1 high, 1 medium)" in text
     assert "top risk RSK-1 Vendor delivers the export late: critical, exposure $40,000.00" in text
     assert "risks without a response plan: RSK-2, RSK-3" in text
@@ -87,8 +87,10 @@ def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> No
         "score": 16,
         "exposure": {"amount": "40000.00", "currency": "USD"},
         "owner": "li.wei",
+        "client_visible": True,
+        "strategy": "mitigate",
     }
-    page = to_html([row], lang=language("zh_CN"))  # type: ignore[list-item]
+    page = to_html([row], lang=language("zh_CN"), audience="team")  # type: ignore[list-item]
     assert '<svg class="heat"' in page
     assert 'aria-label="风险热力图"' in page
     assert "3 项未关闭风险" in page
@@ -107,7 +109,7 @@ def test_the_weekly_report_lists_only_risks_the_client_may_see() -> None:
     ws = _register()
     lines = client_lines(ws.risks.register("acme"), language("zh_CN"))
     assert lines == [
-        "Vendor delivers the export late：严重风险，应对策略：减轻",
+        "Vendor delivers the export late：严重风险，应对策略为减轻",
         "Key tester on leave in October：高风险，应对计划制定中",
     ]
     schedule = Schedule(ws.rules.calendar_for("acme"))
@@ -168,9 +170,9 @@ def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> 
     ws.changes.request_approval("CR-1", by=LI)
     agenda = ws.plans.monthly_agenda("PLAN-acme", month=dt.date(2026, 10, 1)).splitlines()
     assert agenda[0] == "月度会议：明珠银行 / 手机银行 App，2026年10月"
-    assert "   - ACME-1 导出失败（P2）已升级至第 1 级" in agenda
+    assert "   - ACME-1 导出失败（P2）已升级处理" in agenda  # no internal level for a client
     assert "   - 供应商延期交付：高风险，应对计划制定中" in agenda
-    assert "   - CSAT 100 %，NPS +100（1 份回答）" in agenda
+    assert "   - CSAT 100%，NPS +100（1 份回答）" in agenda
     report = ws.plans.weekly_report("PLAN-acme", week_start=START)
     assert report.startswith("周报：明珠银行 / 手机银行 App\n")
     assert "（邮件，李伟）" in report  # next week's plan names its owner

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from clientflow.changes.model import ChangeRequest, GroupTally, Impact, Outcome, Priority
+from clientflow.core import Names
 from clientflow.i18n import N_, RATING_WORDS, Language, Templates, language
 
 __all__ = ["ImpactSummary", "impact_summary"]
@@ -37,13 +38,14 @@ def _days(days: int, lang: Language) -> str:
     ).format(n=-days)
 
 
-def _effective(group: GroupTally, lang: Language) -> str:
+def _effective(group: GroupTally, lang: Language, names: Names) -> str:
     """Who a group really is once someone was left out ("" when nobody was)."""
     if not group.excluded:
         return ""
     _ = lang.gettext
     left_out = lang.items(
-        _("{who} (requested the change)").format(who=who) for who, _reason in group.excluded
+        _("{who} (requested the change)").format(who=names.person(who))
+        for who, _reason in group.excluded
     )
     return lang.ngettext(
         "{group}: {needed} approval needed from {who}; {left_out} left out.",
@@ -52,16 +54,17 @@ def _effective(group: GroupTally, lang: Language) -> str:
     ).format(
         group=group.name,
         needed=group.needed,
-        who=lang.items(sorted(group.eligible)),
+        who=lang.items(names.person(who) for who in sorted(group.eligible)),
         left_out=left_out,
     )
 
 
-def _status(change: ChangeRequest, tz: str, lang: Language) -> str:
+def _status(change: ChangeRequest, tz: str, lang: Language, names: Names) -> str:
     _ = lang.gettext
     status, current = change.status, change.round
     if status == "awaiting_approval" and current is not None:
-        waiting = lang.items(sorted(current.pending())) or _("the approvers")
+        waiting = lang.items(names.person(who) for who in sorted(current.pending()))
+        waiting = waiting or _("the approvers")
         due = ""
         if change.next_deadline is not None:
             when = lang.instant(change.next_deadline, tz)
@@ -74,7 +77,7 @@ def _status(change: ChangeRequest, tz: str, lang: Language) -> str:
             ).format(stage=current.stage + 1, stages=len(current.stages), who=waiting, due=due)
         else:
             text = _("Awaiting approval (waiting for {who}{due}).").format(who=waiting, due=due)
-        groups = [_effective(group, lang) for group in current.current]
+        groups = [_effective(group, lang, names) for group in current.current]
         return " ".join([text, *(g for g in groups if g)])
     if status == "approved":
         if current is None:
@@ -124,10 +127,15 @@ class ImpactSummary:
 
 
 def impact_summary(
-    change: ChangeRequest, timezone: str = "UTC", *, lang: Language | None = None
+    change: ChangeRequest,
+    timezone: str = "UTC",
+    *,
+    lang: Language | None = None,
+    names: Names | None = None,
 ) -> ImpactSummary:
     """Summarise a change for the client: times in ``timezone`` (the client's), words,
-    amounts and dates as ``lang`` (English) writes them.
+    amounts and dates as ``lang`` (English) writes them, people by their ``names``
+    (ids when unnamed).
 
     A change not yet assessed says so instead of inventing numbers.
     """  # noqa: D205
@@ -135,7 +143,7 @@ def impact_summary(
     _ = lang.gettext
     impact: Impact | None = change.impact
     pending = _("not yet assessed")
-    status = _status(change, timezone, lang)
+    status = _status(change, timezone, lang, names or Names())
     if impact is None:
         return ImpactSummary(
             change.id, change.title, pending, pending, pending, pending, pending, pending,

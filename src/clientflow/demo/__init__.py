@@ -10,18 +10,20 @@ deadlines, missed communications and risk reviews as simulated time passes. The 
 from __future__ import annotations
 
 import random
+import tomllib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pendulum
 
-from clientflow.config import Rules, load_rules
+from clientflow.config import Rules, load_rules, rules_from_dict
 from clientflow.core import ManualClock
 from clientflow.demo.calendars import Echo, show_calendars
 from clientflow.demo.register import seed_risks
 from clientflow.demo.scenario import seed
 from clientflow.demo.simulation import Simulation
+from clientflow.demo.texts import RULES_OVERLAYS, overlay
 from clientflow.i18n import N_, Language, language
 from clientflow.reports import Portfolio, health, to_text
 from clientflow.workspace import open_workspace
@@ -53,9 +55,15 @@ _SHOWN = {
 }
 
 
-def demo_rules() -> Rules:
-    """The rules of the demo portfolio."""
-    return load_rules(RULES_FILE)
+def demo_rules(locale: str = "en") -> Rules:
+    """The rules of the demo portfolio, with the names a ``locale`` reader sees (Chinese
+    client, project and people names and plan titles for ``zh_CN``)."""  # noqa: D205, D209
+    language(locale)  # an unknown locale is an error naming the ones there are
+    if locale not in RULES_OVERLAYS:
+        return load_rules(RULES_FILE)
+    data = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
+    changes = tomllib.loads(RULES_OVERLAYS[locale].read_text(encoding="utf-8"))
+    return rules_from_dict(overlay(data, changes))
 
 
 def run(
@@ -69,15 +77,15 @@ def run(
     ``progress(days)`` is told of each simulated day."""  # noqa: D205, D209
     lang = language(locale)
     _ = lang.gettext
-    rules = demo_rules()
+    rules = demo_rules(locale)
     show_calendars(echo, rules, lang)
     # The store runs under the demo's rules: `clientflow sweep/agenda/report` read them.
     workspace = open_workspace(store_url, rules, clock=ManualClock(START), apply=True)
     store = workspace.store
     try:
         sim = Simulation(workspace, START)
-        seed(sim, DAYS, random.Random(2026))
-        seed_risks(sim)
+        seed(sim, DAYS, random.Random(2026), locale=locale)
+        seed_risks(sim, locale=locale)
         echo(
             "\n"
             + _("2. {days} days of four client relationships, swept hourly by the engine").format(

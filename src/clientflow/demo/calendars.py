@@ -22,7 +22,7 @@ _SCENARIOS: tuple[tuple[str, str, str, str, float], ...] = (
         N_("Shanghai"),
         "shanghai",
         "2026-01-02T10:00",
-        N_("4h fix (Sunday 4 Jan is a make-up day)"),
+        N_("4h resolution (Sunday 4 Jan is a make-up working day)"),
         4,
     ),
     (N_("New York"), "new-york", "2026-03-06T15:00", N_("6h reply across the DST weekend"), 6),

@@ -11,6 +11,7 @@ import pendulum
 
 from clientflow.core import Actor, Money, WorkingDays
 from clientflow.demo.simulation import Simulation
+from clientflow.demo.texts import written
 from clientflow.risks import PlannedAction
 
 __all__ = ["seed_risks"]
@@ -24,9 +25,13 @@ def _at(month: int, day: int, hour: int = 10) -> pendulum.DateTime:
     return pendulum.datetime(2026, month, day, hour, tz=SHANGHAI)
 
 
-def seed_risks(sim: Simulation) -> None:
-    """Schedule the four clients' risks on the simulation's workspace."""
+def seed_risks(sim: Simulation, *, locale: str = "en") -> None:
+    """Schedule the four clients' risks on the simulation's workspace, written in
+    ``locale``'s language."""  # noqa: D205, D209
     risks, issues, at = sim.workspace.risks, sim.workspace.issues, sim.at
+
+    def w(text: str) -> str:
+        return written(text, locale)
 
     def identify(risk_id: str, client: str, title: str, category: str, **story: str) -> None:
         project = sim.workspace.rules.client(client).projects[0]
@@ -50,11 +55,11 @@ def seed_risks(sim: Simulation) -> None:
     identify(
         "RSK-ACME-1",
         "acme",
-        "Vendor delivers the legacy export late",
+        w("Vendor delivers the legacy export late"),
         "vendor",
-        cause="the vendor has one DBA on our account",
-        event="the legacy export slips past 30 September",
-        effect="push the cut-over past the client's freeze",
+        cause=w("the vendor has one DBA on our account"),
+        event=w("the legacy export slips past 30 September"),
+        effect=w("push the cut-over past the client's freeze"),
     )
     at(
         _at(9, 21),
@@ -75,12 +80,14 @@ def seed_risks(sim: Simulation) -> None:
             strategy="mitigate",
             actions=[
                 PlannedAction(
-                    "A1", "Second DBA from the vendor's bench", "chen.jie", WorkingDays(3)
+                    "A1", w("Second DBA from the vendor's bench"), "chen.jie", WorkingDays(3)
                 ),
-                PlannedAction("A2", "Dry-run the export on a replica", "zhou.min", WorkingDays(5)),
+                PlannedAction(
+                    "A2", w("Dry-run the export on a replica"), "zhou.min", WorkingDays(5)
+                ),
             ],
-            trigger="export not started by 28 September",
-            contingency="export from our read replica",
+            trigger=w("export not started by 28 September"),
+            contingency=w("export from our read replica"),
             residual=(2, 4),
         ),
     )
@@ -89,24 +96,26 @@ def seed_risks(sim: Simulation) -> None:
     at(
         _at(10, 9),
         lambda: risks.trigger(
-            "RSK-ACME-1", by=PM, issue_id="ACME-RISK-1", note="the export has not started"
+            "RSK-ACME-1", by=PM, issue_id="ACME-RISK-1", note=w("the export has not started")
         ),
     )
     at(_at(10, 9, 21), lambda: issues.acknowledge("ACME-RISK-1", by=ENGINEER))
     at(
         _at(10, 12, 23),
-        lambda: issues.resolve("ACME-RISK-1", by=ENGINEER, resolution="exported from the replica"),
+        lambda: issues.resolve(
+            "ACME-RISK-1", by=ENGINEER, resolution=w("exported from the replica")
+        ),
     )
     at(_at(10, 13, 22), lambda: risks.close("RSK-ACME-1", by=PM, reason="resolved"))
 
     identify(
         "RSK-LOTUS-1",
         "lotus",
-        "Change requests keep widening the scope",
+        w("Change requests keep widening the scope"),
         "scope",
-        cause="the sponsor approves features without the steering group",
-        event="approved changes pass the 5 % creep threshold",
-        effect="cost the fixed price its margin",
+        cause=w("the sponsor approves features without the steering group"),
+        event=w("approved changes pass the 5 % creep threshold"),
+        effect=w("cost the fixed price its margin"),
     )
     at(
         _at(9, 8),
@@ -127,10 +136,10 @@ def seed_risks(sim: Simulation) -> None:
             strategy="mitigate",
             actions=[
                 PlannedAction(
-                    "B1", "Steering group signs off every change", "li.wei", WorkingDays(5)
+                    "B1", w("Steering group signs off every change"), "li.wei", WorkingDays(5)
                 )
             ],
-            trigger="a change approved outside the steering group",
+            trigger=w("a change approved outside the steering group"),
         ),
     )
     at(_at(9, 8, 15), lambda: risks.start_monitoring("RSK-LOTUS-1", by=PM))
@@ -141,11 +150,11 @@ def seed_risks(sim: Simulation) -> None:
     identify(
         "RSK-NW-1",
         "northwind",
-        "The only routing engineer may leave",
+        w("The only routing engineer may leave"),
         "resource",
-        cause="one engineer knows the route optimiser",
-        event="the engineer leaves during the rewrite",
-        effect="stall the optimiser replacement",
+        cause=w("one engineer knows the route optimiser"),
+        event=w("the engineer leaves during the rewrite"),
+        effect=w("stall the optimiser replacement"),
         visible="no",
     )
     at(_at(9, 10), lambda: risks.assess("RSK-NW-1", by=PM, probability=3, impact=5))
@@ -153,14 +162,16 @@ def seed_risks(sim: Simulation) -> None:
     identify(
         "RSK-SAK-1",
         "sakura",
-        "FAQ content late from the client",
+        w("FAQ content late from the client"),
         "client",
-        cause="the client's legal team reviews every page",
-        event="the FAQ text arrives after the release date",
-        effect="ship the portal without its FAQ",
+        cause=w("the client's legal team reviews every page"),
+        event=w("the FAQ text arrives after the release date"),
+        effect=w("ship the portal without its FAQ"),
     )
     at(_at(9, 9), lambda: risks.assess("RSK-SAK-1", by=PM, probability=2, impact=2))
     at(
         _at(10, 20),
-        lambda: risks.close("RSK-SAK-1", by=PM, reason="expired", note="the FAQ went live on time"),
+        lambda: risks.close(
+            "RSK-SAK-1", by=PM, reason="expired", note=w("the FAQ went live on time")
+        ),
     )

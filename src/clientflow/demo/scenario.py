@@ -18,6 +18,7 @@ import pendulum
 from clientflow import cadence, changes, escalation, feedback
 from clientflow.core import Actor, BusinessCalendar, BusinessSpan
 from clientflow.demo.simulation import Simulation
+from clientflow.demo.texts import written
 
 __all__ = ["PROFILES", "Profile", "seed"]
 
@@ -118,20 +119,27 @@ def _working(calendar: BusinessCalendar, day: pendulum.DateTime, hour: float) ->
     return calendar.next_working_time(local)
 
 
-def seed(sim: Simulation, days: int, rng: random.Random) -> None:
-    """Schedule every client's ``days`` on the simulation's workspace."""
+def seed(sim: Simulation, days: int, rng: random.Random, *, locale: str = "en") -> None:
+    """Schedule every client's ``days`` on the simulation's workspace; what people write
+    (titles, notes) is in ``locale``'s language."""  # noqa: D205, D209
     end = sim.start.add(days=days)
     for profile in PROFILES:
-        _Client(sim, profile, rng, end).schedule(days)
+        _Client(sim, profile, rng, end, locale).schedule(days)
 
 
 class _Client:
     """One client's story, as workspace calls at scheduled instants."""
 
     def __init__(
-        self, sim: Simulation, profile: Profile, rng: random.Random, end: pendulum.DateTime
+        self,
+        sim: Simulation,
+        profile: Profile,
+        rng: random.Random,
+        end: pendulum.DateTime,
+        locale: str,
     ) -> None:
         self.sim, self.profile, self.rng, self.end = sim, profile, rng, end
+        self.locale = locale
         self.ws = sim.workspace
         self.rules = self.ws.rules
         self.id = profile.client
@@ -202,13 +210,24 @@ class _Client:
             participants=(self.profile.contact,),
             kind=item.kind if item else None,
             item_id=item.id if item else None,
-            summary=item.label() if item else "client question",
+            summary=item.label() if item else self.written("client question"),
         )
         plans = self.ws.plans
         self.sim.at(
             at.add(minutes=5),
             lambda: plans.record_touchpoint(plan_id, by=PM, touchpoint=touchpoint),
         )
+
+    def written(self, text: str) -> str:
+        """``text`` as the team writes it in the demo's language."""
+        return written(text, self.locale)
+
+    def issue_title(self, kind: escalation.IssueKind, number: int) -> str:
+        """The issue's title: "Issue #3 in lotus-app", "问题 #3：莲花银行手机银行"."""
+        if self.locale == "en":
+            return f"{kind.value.title()} #{number} in {self.project}"
+        project = self.rules.project_name(self.project)
+        return f"{self.written(kind.value.title())} #{number}：{project}"
 
     # --- issues -----------------------------------------------------------------------
 
@@ -247,16 +266,16 @@ class _Client:
                 kind=kind,
                 client=self.id,
                 project=self.project,
-                title=f"{kind.value.title()} #{number} in {self.project}",
+                title=self.issue_title(kind, number),
                 priority=priority,
                 owner=ENGINEER.id,
             ),
         )
         at(acknowledged, lambda: issues.acknowledge(issue_id, by=ENGINEER))
         at(acknowledged.add(minutes=10), lambda: issues.start_investigation(issue_id, by=ENGINEER))
-        solution = "patch deployed to staging"
+        solution = self.written("patch deployed to staging")
         at(proposed, lambda: issues.propose_solution(issue_id, by=ENGINEER, solution=solution))
-        fixed = "fixed in production"
+        fixed = self.written("fixed in production")
         at(resolved, lambda: issues.resolve(issue_id, by=ENGINEER, resolution=fixed))
         at(resolved.add(days=2), lambda: issues.close(issue_id, by=PM))
 
@@ -275,10 +294,14 @@ class _Client:
         cal, service = self.calendar, self.ws.feedback
         triaged = cal.add(received, pendulum.duration(minutes=self.rng.randint(20, 200)))
         steps = {
-            "thank": lambda: service.thank(feedback_id, by=PM, message="Thank you!"),
+            "thank": lambda: service.thank(feedback_id, by=PM, message=self.written("Thank you!")),
             "assign": lambda: service.assign(feedback_id, by=PM, owner=PM.id),
-            "contact": lambda: service.record_contact(feedback_id, by=PM, note="called the client"),
-            "plan": lambda: service.plan_action(feedback_id, by=PM, plan="weekly demo of fixes"),
+            "contact": lambda: service.record_contact(
+                feedback_id, by=PM, note=self.written("called the client")
+            ),
+            "plan": lambda: service.plan_action(
+                feedback_id, by=PM, plan=self.written("weekly demo of fixes")
+            ),
             "complete": lambda: service.complete_action(feedback_id, by=PM),
             "confirm": lambda: service.confirm(feedback_id, by=PM),
             "close": lambda: service.close(feedback_id, by=PM),
@@ -304,7 +327,7 @@ class _Client:
                 project=self.project,
                 contact=self.profile.contact,
                 channel=feedback.Channel.SURVEY,
-                text="monthly pulse survey",
+                text=self.written("monthly pulse survey"),
                 csat=csat,
                 nps=nps,
             ),
@@ -329,6 +352,7 @@ class _Client:
         cal, contact, service, at = self.calendar, self.contact, self.ws.changes, self.sim.at
 
         hour = pendulum.duration(hours=1)
+        title = self.written(title)
         at(asked, lambda: service.request(change_id, by=contact, project=self.project, title=title))
         at(asked.add(minutes=5), lambda: service.submit(change_id, by=contact))
         assessed = cal.add(asked, pendulum.duration(hours=self.rng.randint(2, 8)))
@@ -336,7 +360,9 @@ class _Client:
         verdict = (
             changes.Verdict.REJECT if risk is changes.Risk.CRITICAL else changes.Verdict.APPROVE
         )
-        comment = "too risky for this release" if verdict is changes.Verdict.REJECT else ""
+        comment = (
+            self.written("too risky for this release") if verdict is changes.Verdict.REJECT else ""
+        )
 
         def votes(change: changes.ChangeRequest) -> None:
             """Each stage of the chosen route votes; Northwind's sponsor answers late."""

@@ -94,10 +94,14 @@ class Language:
         return f"{city}时间"
 
     def date(self, day: dt.date) -> str:
-        """A short date ("02 Mar", "3月2日")."""
+        """A short date ("02 Mar", "3月2日"; a Chinese day always ends in 日).
+
+        >>> language("zh_CN").date(dt.date(2026, 9, 14))
+        '9月14日'
+        """
         if self.locale == "en":
             return day.strftime("%d %b")
-        return format_date(day, "MMMd", locale=self.locale)
+        return format_date(day, "M月d日", locale=self.locale)
 
     def day(self, day: dt.date) -> str:
         """A day of the month with its weekday ("Sat 10", "10月10日（周六）")."""

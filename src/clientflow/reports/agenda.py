@@ -22,7 +22,7 @@ from clientflow.feedback import STATUS_WORDS as FEEDBACK_STATUS_WORDS
 from clientflow.i18n import N_, Language, language
 from clientflow.reports.portfolio import Portfolio
 
-__all__ = ["AgendaItem", "agenda_lines", "owner_agenda"]
+__all__ = ["AgendaItem", "agenda_lines", "agenda_section", "owner_agenda"]
 
 
 @attrs.frozen
@@ -173,23 +173,47 @@ def _risk_items(
     return found
 
 
-_SECTIONS = {"overdue": N_("Overdue:"), "today": N_("Today:"), "week": N_("This week:")}
+_SECTIONS = {
+    "overdue": N_("Overdue:"),
+    "today": N_("Today:"),
+    "week": N_("This week:"),
+    "next week": N_("Next week:"),
+    "later": N_("Later:"),
+}
+
+
+def agenda_section(day: dt.date, today: dt.date) -> str:
+    """Where an obligation not yet overdue falls, for a reader whose local date is
+    ``today``: ``"today"`` (or earlier), ``"week"`` (to Sunday of this Monday-to-Sunday
+    week), ``"next week"``, or ``"later"``. Both dates are in the reader's time zone.
+
+    >>> monday = dt.date(2026, 9, 28)
+    >>> [agenda_section(monday + dt.timedelta(days=n), monday) for n in (0, 6, 7, 13, 14)]
+    ['today', 'week', 'next week', 'next week', 'later']
+    """  # noqa: D205
+    if day <= today:
+        return "today"
+    sunday = today + dt.timedelta(days=6 - today.weekday())
+    if day <= sunday:
+        return "week"
+    return "next week" if day <= sunday + dt.timedelta(days=7) else "later"
 
 
 def agenda_lines(
     items: tuple[AgendaItem, ...], *, at: dt.datetime, timezone: str, lang: Language | None = None
 ) -> list[str]:
-    """The agenda as the ``agenda`` command prints it: overdue, today, this week, each
-    entry at its local time in ``timezone``, in ``lang`` (English)."""  # noqa: D205, D209
+    """The agenda as the ``agenda`` command prints it: overdue, today, this week (to
+    Sunday), next week and later, each entry at its local time in ``timezone``, in
+    ``lang`` (English)."""  # noqa: D205, D209
     lang = lang or language("en")
     today = to_utc(at, "at").in_timezone(timezone).date()
     sections: dict[str, list[str]] = {name: [] for name in _SECTIONS}
     for item in items:
         local = item.at.in_timezone(timezone)
-        soon = "today" if local.date() <= today else "week"
         gap = " " if lang.locale == "en" else ""  # "9月21日（周一）15:00": no space after ）
         when = f"{lang.weekday_date(local.date())}{gap}{local.format('HH:mm')}"
-        sections["overdue" if item.overdue else soon].append(f"  {when}  {item.text}")
+        section = "overdue" if item.overdue else agenda_section(local.date(), today)
+        sections[section].append(f"  {when}  {item.text}")
     lines: list[str] = []
     for name, entries in sections.items():
         if entries:

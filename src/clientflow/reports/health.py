@@ -40,6 +40,8 @@ class WeekScore:
     csat: float | None
     nps: float | None
     answers: int
+    """Survey answers in the window: feedback items with a CSAT or an NPS score, each
+    counted once (an answer giving both scores is one answer, not two)."""
     csat_answers: int = 0
     nps_answers: int = 0
     window_weeks: int = 1
@@ -82,6 +84,10 @@ class RiskLine:
     score: int
     exposure: changes.Money | None
     owner: str
+    client_visible: bool = True
+    """Whether the client may see it (an internal risk shows in team reports only)."""
+    strategy: str | None = None
+    """The response strategy (``mitigate`` …), ``None`` before a response is planned."""
 
     @classmethod
     def of(cls, risk: risks.Risk) -> RiskLine:
@@ -94,6 +100,8 @@ class RiskLine:
             0 if current is None else current.score,
             None if current is None else current.exposure,
             risk.owner,
+            risk.client_visible,
+            None if risk.plan is None else risk.plan.strategy.value,
         )
 
 
@@ -136,7 +144,10 @@ class ClientHealth:
     risk_map: risks.HeatMap | None = None
     """Open risks per probability x impact cell; ``None`` when the client has none open."""
     top_risks: tuple[RiskLine, ...] = ()
-    """The open risks that matter most: by money exposure, then by score (five)."""
+    """The open risks that matter most: by money exposure, then by score (the first five,
+    and the first five the client may see)."""
+    client_risk_map: risks.HeatMap | None = None
+    """:attr:`risk_map` of the open risks the client may see (``client_visible``)."""
     risks_without_plan: tuple[str, ...] = ()
     """Open risks with no response plan yet, highest score first."""
     overdue_risk_reviews: tuple[str, ...] = ()
@@ -242,7 +253,7 @@ def _weeks(
                 start.date(),
                 metrics.csat if metrics.csat_answers >= enough else None,
                 metrics.nps if metrics.nps_answers >= enough else None,
-                metrics.csat_answers + metrics.nps_answers,
+                _answered(items, end.subtract(weeks=window), end),
                 metrics.csat_answers,
                 metrics.nps_answers,
                 window,
@@ -250,6 +261,16 @@ def _weeks(
         )
         start = end
     return tuple(weeks)
+
+
+def _answered(
+    items: Iterable[feedback.Feedback], since: pendulum.DateTime, until: pendulum.DateTime
+) -> int:
+    """Feedback items received in ``[since, until)`` that carry a score."""
+    return sum(
+        since <= item.received_at < until and (item.csat is not None or item.nps is not None)
+        for item in items
+    )
 
 
 def _assignment_wait(
@@ -266,6 +287,14 @@ def _assignment_wait(
         if step.step == "assign" and step.done is not None
     ]
     return statistics.median(waits) if waits else None
+
+
+def _top(register: list[risks.Risk]) -> tuple[RiskLine, ...]:
+    """The five top risks, and the five top ones the client may see, in one order."""
+    chosen = {r.id: r for r in risks.top_risks(register)}
+    chosen.update((r.id, r) for r in risks.top_risks(register, client_view=True))
+    ranked = risks.top_risks(chosen.values(), count=len(chosen))
+    return tuple(RiskLine.of(risk) for risk in ranked)
 
 
 def _open_map(register: list[risks.Risk], rules: Rules) -> risks.HeatMap | None:
@@ -354,7 +383,8 @@ def health(
                 assignment_target_hours=rules.feedback.targets.negative.assign.total_seconds()
                 / 3600,
                 risk_map=_open_map(register, rules),
-                top_risks=tuple(RiskLine.of(risk) for risk in risks.top_risks(register)),
+                client_risk_map=_open_map([r for r in register if r.client_visible], rules),
+                top_risks=_top(register),
                 risks_without_plan=tuple(risk.id for risk in unplanned),
                 overdue_risk_reviews=tuple(r.id for r in risks.overdue_reviews(register, now)),
                 serious_unplanned=any(

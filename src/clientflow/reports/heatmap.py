@@ -5,10 +5,17 @@ from __future__ import annotations
 from html import escape
 
 from clientflow.core import JSONValue
-from clientflow.i18n import Language
+from clientflow.i18n import N_, RATING_WORDS, Language
 from clientflow.risks import HeatMap, Rating
 
-__all__ = ["RATING_COLOURS", "heat_map_json", "heat_map_svg", "heat_map_text"]
+__all__ = [
+    "RATING_COLOURS",
+    "SCALE_WORDS",
+    "cell_title",
+    "heat_map_json",
+    "heat_map_svg",
+    "heat_map_text",
+]
 
 RATING_COLOURS = {
     Rating.LOW: "#c8e6c9",
@@ -43,6 +50,44 @@ def heat_map_text(grid: HeatMap, lang: Language) -> list[str]:
     return lines
 
 
+SCALE_WORDS = {
+    label: label
+    for label in (
+        N_("rare"), N_("unlikely"), N_("possible"), N_("likely"), N_("almost certain"),
+        N_("negligible"), N_("minor"), N_("moderate"), N_("major"), N_("severe"),
+    )
+}  # fmt: skip
+"""The default scales' labels as message ids; labels a rules file sets are shown as given."""
+
+
+def cell_title(grid: HeatMap, probability: int, impact: int, lang: Language) -> str:
+    """What a heat-map cell says on hover, in ``lang``: both levels, its risks, its rating.
+
+    >>> from clientflow.i18n import language
+    >>> from clientflow.risks import Matrix
+    >>> cell_title(HeatMap(Matrix(), {(4, 4): 1}), 4, 4, language("zh_CN"))
+    '概率：很可能（4）；影响：重大（4）；1 项未关闭风险，评级：严重'
+    """
+    _ = lang.gettext
+    m = grid.matrix
+
+    def word(label: str) -> str:
+        return _(SCALE_WORDS[label]) if label in SCALE_WORDS else label
+
+    return lang.ngettext(
+        "probability {p} ({p_label}), impact {i} ({i_label}): {n} open risk, rated {rating}",
+        "probability {p} ({p_label}), impact {i} ({i_label}): {n} open risks, rated {rating}",
+        grid.count(probability, impact),
+    ).format(
+        p=probability,
+        p_label=word(m.probability.label(probability)),
+        i=impact,
+        i_label=word(m.impact.label(impact)),
+        n=grid.count(probability, impact),
+        rating=_(RATING_WORDS[m.rate(probability, impact)]),
+    )
+
+
 def heat_map_svg(grid: HeatMap, lang: Language) -> str:
     """The grid as an inline SVG: one square per cell coloured by its rating, the count
     inside, probability labels up the side and impact labels along the bottom."""  # noqa: D205, D209
@@ -60,7 +105,7 @@ def heat_map_svg(grid: HeatMap, lang: Language) -> str:
         )
         for column, (count, rating) in enumerate(line):
             x = left + column * size
-            label = escape(f"{m.probability.label(p)} x {m.impact.label(column + 1)}")
+            label = escape(cell_title(grid, p, column + 1, lang))
             cells.append(
                 f'<rect x="{x}" y="{y}" width="{size - 2}" height="{size - 2}" '
                 f'fill="{RATING_COLOURS[rating]}"><title>{label}</title></rect>'

@@ -6,19 +6,28 @@ font or image from the network, so it opens offline and can be mailed as is.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
 
+from clientflow.core import ValidationError
 from clientflow.i18n import N_, RATING_WORDS, Language, Templates, language
 from clientflow.reports.columns import fit
 from clientflow.reports.health import ClientHealth, WeekScore
 from clientflow.reports.heatmap import heat_map_json, heat_map_svg, heat_map_text
-from clientflow.risks import Rating
+from clientflow.risks import STRATEGY_WORDS, HeatMap, Rating, Strategy
 
-__all__ = ["to_html", "to_json", "to_text"]
+__all__ = ["AUDIENCES", "to_html", "to_json", "to_text"]
+
+AUDIENCES = ("client", "team")
+"""Who a text or HTML health report is for. ``client`` (the default) shows only what a
+client may be sent: no ids, no internal risks (``client_visible=False``), no exposure
+estimates, no internal targets (how long feedback waited for an owner), no process
+gaps (risk reviews overdue, risks without a plan, calendar data); ``team`` shows all of
+it. The JSON form is for tools and always has everything."""
 
 _COLOURS = {"healthy": "#2e7d32", "watch": "#ef8f00", "at risk": "#c62828"}
 
@@ -29,23 +38,36 @@ _NONE = N_("n/a")
 def _pct(value: float | None, lang: Language) -> str:
     if value is None:
         return lang.gettext(_NONE)
-    return f"{value:.0f} %"
+    return f"{value:.0f} %" if lang.locale == "en" else f"{value:.0f}%"
 
 
 def _score(value: float | None, delta: float | None, lang: Language) -> str:
     if value is None:
         return lang.gettext(_NONE)
-    trend = "" if delta is None else f" ({delta:+.0f})"
+    trend = "" if delta is None else lang.aside(f"{delta:+.0f}")  # 83（+50） in Chinese
     return f"{value:.0f}{trend}"
 
 
 _RATINGS = {"healthy": N_("healthy"), "watch": N_("watch"), "at risk": N_("at risk")}
 
 
+def _audience(audience: str) -> bool:
+    """Whether ``audience`` is the team (``ValidationError`` for one not in AUDIENCES)."""
+    if audience not in AUDIENCES:
+        raise ValidationError("audience", f"one of {', '.join(AUDIENCES)}", got=audience)
+    return audience == "team"
+
+
 def to_text(
-    report: Sequence[ClientHealth], *, lang: Language | None = None, timezone: str = "UTC"
+    report: Sequence[ClientHealth],
+    *,
+    lang: Language | None = None,
+    timezone: str = "UTC",
+    audience: str = "client",
 ) -> str:
     r"""A plain-text table and a line of findings per client, in ``lang`` (English).
+
+    What it shows is for ``audience`` (see :data:`AUDIENCES`: a client's by default).
 
     The report's instant is read in ``timezone`` (the reader's).
 
@@ -54,6 +76,7 @@ def to_text(
     >>> to_text([])
     'No clients.\n'
     """
+    team = _audience(audience)
     lang = lang or language("en")
     _ = lang.gettext
     if not report:
@@ -81,21 +104,30 @@ def to_text(
         )
     lines.append("")
     for row in report:
-        findings = _findings(row, lang)
-        if findings or row.risk_map is not None:
+        findings = _findings(row, lang, team=team)
+        risk_map = row.risk_map if team else row.client_risk_map
+        if findings or risk_map is not None:
             lines.append(f"{row.name}{lang.colon.rstrip()}")
             lines += [f"  - {finding}" for finding in findings]
-        if row.risk_map is not None and row.risk_map.total:
-            lines += [f"    {line}" for line in heat_map_text(row.risk_map, lang)]
+        if risk_map is not None and risk_map.total:
+            lines += [f"    {line}" for line in heat_map_text(risk_map, lang)]
     return "\n".join(lines) + "\n"
 
 
-def _findings(row: ClientHealth, lang: Language) -> list[str]:
+def _findings(row: ClientHealth, lang: Language, *, team: bool) -> list[str]:
     _ = lang.gettext
     found = []
-    if row.open_escalations:
+    if row.open_escalations and team:
         found.append(
             _("open escalations: {issues}").format(issues=lang.items(row.open_escalations))
+        )
+    elif row.open_escalations:
+        found.append(
+            lang.ngettext(
+                "{n} escalated issue still open",
+                "{n} escalated issues still open",
+                len(row.open_escalations),
+            ).format(n=len(row.open_escalations))
         )
     if row.sla_breached:
         found.append(
@@ -115,8 +147,8 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
     if row.scope_creep:
         found.append(
             _(
-                "scope creep: approved changes add {cost:.1f} % cost, {schedule:.1f} % schedule"
-                " (threshold {threshold:.0f} %)"
+                "scope creep: approved changes add {cost:.1f}% to cost and {schedule:.1f}% to the"
+                " schedule (threshold {threshold:.0f}%)"
             ).format(
                 cost=row.scope_cost_percent,
                 schedule=row.scope_schedule_percent,
@@ -128,15 +160,15 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
             _("CSAT fell {points:.0f} points in the last 30 days").format(points=-row.csat_delta)
         )
     wait, target = row.assignment_wait_hours, row.assignment_target_hours
-    if wait is not None and target is not None and wait > target:
+    if team and wait is not None and target is not None and wait > target:
         found.append(
             _(
                 "feedback waited a median {wait:.1f} business hours for an owner (target"
                 " {target:g} h; the contact deadline counts from receipt)"
             ).format(wait=wait, target=target)
         )
-    found += _risk_findings(row, lang)
-    if row.calendar_gaps:
+    found += _risk_findings(row, lang) if team else _client_risk_findings(row, lang)
+    if team and row.calendar_gaps:
         found.append(
             _(
                 "the calendar does not know the make-up working days of {years} yet (not"
@@ -146,22 +178,48 @@ def _findings(row: ClientHealth, lang: Language) -> list[str]:
     return found
 
 
-def _risk_findings(row: ClientHealth, lang: Language) -> list[str]:
+def _risk_count(risk_map: HeatMap | None, lang: Language) -> list[str]:
+    """The open risks by rating ("1 open risk (1 critical)"), or nothing without any."""
     _ = lang.gettext
-    found = []
-    if row.risk_map is not None:
-        counts = row.risk_map.by_rating()
-        shown = lang.items(
-            _("{n} {rating}").format(n=counts[rating], rating=_(RATING_WORDS[rating]))
-            for rating in reversed(Rating)
-            if counts[rating]
+    if risk_map is None:
+        return []
+    counts = risk_map.by_rating()
+    shown = lang.items(
+        _("{n} {rating}").format(n=counts[rating], rating=_(RATING_WORDS[rating]))
+        for rating in reversed(Rating)
+        if counts[rating]
+    )
+    return [
+        lang.ngettext("{n} open risk", "{n} open risks", risk_map.total).format(n=risk_map.total)
+        + (lang.aside(shown) if shown else "")
+    ]
+
+
+def _client_risk_findings(row: ClientHealth, lang: Language) -> list[str]:
+    """The risks as a client may read them: visible ones only, by title, with the team's
+    response; no ids, no exposure estimate."""  # noqa: D205, D209
+    _ = lang.gettext
+    found = _risk_count(row.client_risk_map, lang)
+    for top in [top for top in row.top_risks if top.client_visible][:3]:
+        rating = _(RATING_WORDS[Rating(top.rating)]) if top.rating else _("not assessed yet")
+        response = (
+            _("response being planned")
+            if top.strategy is None
+            else _("response: {strategy}").format(
+                strategy=_(STRATEGY_WORDS[Strategy(top.strategy)])
+            )
         )
         found.append(
-            lang.ngettext("{n} open risk", "{n} open risks", row.risk_map.total).format(
-                n=row.risk_map.total
+            _("top risk: {title}: {rating}, {response}").format(
+                title=top.title, rating=rating, response=response
             )
-            + (lang.aside(shown) if shown else "")
         )
+    return found
+
+
+def _risk_findings(row: ClientHealth, lang: Language) -> list[str]:
+    _ = lang.gettext
+    found = _risk_count(row.risk_map, lang)
     for top in row.top_risks[:3]:
         rating = _(RATING_WORDS[Rating(top.rating)]) if top.rating else _("not assessed yet")
         exposure = (
@@ -256,6 +314,8 @@ def to_json(report: Sequence[ClientHealth]) -> str:
                                 "currency": top.exposure.currency,
                             },
                             "owner": top.owner,
+                            "client_visible": top.client_visible,
+                            "strategy": top.strategy,
                         }
                         for top in row.top_risks
                     ],
@@ -307,6 +367,18 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
     if not weeks:
         return ""
     step = (width - 2 * pad) / max(len(weeks) - 1, 1)
+    window = weeks[0].window_weeks
+
+    def point_title(week: dt.date, name: str, value: float, n: int) -> str:
+        """What a point says on hover: its window and its answers to that question (the
+        legend's count, when each answer gives both scores)."""  # noqa: D205, D209
+        text = (
+            N_("week of {week}: {score} ({n} answers)")
+            if window == 1
+            else N_("{weeks} weeks to the week of {week}: {score} ({n} answers)")
+        )
+        score = f"CSAT {value:.0f}%" if name.startswith("CSAT") else f"{name} {value:+.0f}"
+        return lang.gettext(text).format(week=lang.date(week), score=score, n=n, weeks=window)
 
     def y(value: float) -> float:
         return pad + (100 - value) * (height - 2 * pad) / 200
@@ -322,13 +394,7 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         points = [f"{x:.1f},{top:.1f}" for x, top, _, _, _ in drawn]
         dots = "".join(
             f'<circle cx="{x:.1f}" cy="{top:.1f}" r="2.5" fill="{colour}">'
-            "<title>"
-            + escape(
-                lang.gettext("week of {week}: {name} {value:.0f} ({n} answers)").format(
-                    week=lang.date(week), name=name, value=v, n=n
-                )
-            )
-            + "</title></circle>"
+            f"<title>{escape(point_title(week, name, v, n))}</title></circle>"
             for x, top, v, n, week in drawn
         )
         return (
@@ -359,8 +425,15 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
     )
 
 
+def answer_counts(weeks: Sequence[WeekScore], lang: Language) -> str:
+    """The legend's answers per point ("3 4 4", "3、4、4"): the survey answers each point
+    counts, the number its tooltip gives too."""  # noqa: D205, D209
+    counts = [str(w.answers) for w in weeks]
+    return " ".join(counts) if lang.locale == "en" else lang.items(counts)
+
+
 def _answers_legend(weeks: Sequence[WeekScore], lang: Language) -> str:
-    counts, window = " ".join(str(w.answers) for w in weeks), weeks[0].window_weeks
+    counts, window = answer_counts(weeks, lang), weeks[0].window_weeks
     if window == 1:
         text = N_("answers in each week: {counts} (points with too few answers are not drawn)")
         return lang.gettext(text).format(counts=counts)
@@ -409,7 +482,7 @@ def _scope_bars(row: ClientHealth, lang: Language) -> str:
         "</svg>"
         '<div class="caption">'
         + escape(
-            _("approved change vs baseline; dashed line: {threshold:.0f} % creep threshold").format(
+            _("approved change vs baseline; dashed line: creep threshold ({threshold:.0f}%)").format(
                 threshold=row.scope_threshold_percent
             )
         )
@@ -453,14 +526,17 @@ def to_html(
     lang: Language | None = None,
     templates: Templates | None = None,
     timezone: str = "UTC",
+    audience: str = "client",
 ) -> str:
     """A self-contained HTML page: a summary table and one card of charts per client, in
     ``lang`` (English), with the page's ``lang`` attribute set accordingly; the report's
-    instant is read in ``timezone``.
+    instant is read in ``timezone``; what it shows is for ``audience`` (see
+    :data:`AUDIENCES`: a client's by default).
 
     The page is the template ``health_report.html.j2`` (autoescaped); a host may restyle
     it with its own version (see :class:`~clientflow.i18n.Templates`).
     """  # noqa: D205
+    team = _audience(audience)
     lang = lang or language("en")
     _ = lang.gettext
     rows = [
@@ -493,16 +569,17 @@ def to_html(
         css=Markup(_CSS),
         headers=headers,
         rows=rows,
-        cards=[_card(row, lang) for row in report],
+        cards=[_card(row, lang, team=team) for row in report],
     )
 
 
-def _card(row: ClientHealth, lang: Language) -> dict[str, object]:
+def _card(row: ClientHealth, lang: Language, *, team: bool) -> dict[str, object]:
     """One client's card: its charts are markup this module drew (safe), the rest text."""
     _ = lang.gettext
     extras = [_scope_bars(row, lang)]
-    if row.risk_map is not None:
-        extras.append(heat_map_svg(row.risk_map, lang))
+    risk_map = row.risk_map if team else row.client_risk_map
+    if risk_map is not None:
+        extras.append(heat_map_svg(risk_map, lang))
     return {
         "name": row.name,
         "colour": _COLOURS[row.rating],
@@ -513,5 +590,5 @@ def _card(row: ClientHealth, lang: Language) -> dict[str, object]:
             Markup(_line_chart(row.weeks, lang)),
         ],
         "extras": [Markup(extra) for extra in extras],
-        "findings": _findings(row, lang),
+        "findings": _findings(row, lang, team=team),
     }

@@ -52,7 +52,10 @@ from clientflow.risks.model import (
 )
 from clientflow.risks.policy import ISSUE_PRIORITY, REVIEW_EVERY, RiskPermissions, RiskPolicy
 from clientflow.risks.register import (
+    CATEGORY_WORDS,
     REGISTER_COLUMNS,
+    STATUS_WORDS,
+    STRATEGY_WORDS,
     HeatMap,
     client_lines,
     heat_map,
@@ -66,6 +69,7 @@ from clientflow.risks.register import (
 
 __all__ = [
     "CATEGORIES",
+    "CATEGORY_WORDS",
     "COMMANDS",
     "EVENTS",
     "IMPACT",
@@ -75,6 +79,8 @@ __all__ = [
     "PROBABILITY",
     "REGISTER_COLUMNS",
     "REVIEW_EVERY",
+    "STATUS_WORDS",
+    "STRATEGY_WORDS",
     "TABLE",
     "Action",
     "ActionDone",

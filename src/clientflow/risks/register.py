@@ -5,15 +5,48 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import attrs
 import pendulum
 
+from clientflow.core import Names
 from clientflow.i18n import N_, RATING_WORDS, Language, language
-from clientflow.risks.model import Matrix, Rating, Risk, Strategy
+from clientflow.risks.model import CATEGORIES, Matrix, Rating, Risk, Strategy
+
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "identified": N_("identified"),
+        "assessed": N_("assessed"),
+        "response_planned": N_("response planned"),
+        "monitoring": N_("monitoring"),
+        "triggered": N_("triggered"),
+        "closed": N_("closed"),
+    }
+)
+"""Each risk status (a state of the machine) as a message id, for what people read."""
+
+CATEGORY_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "schedule": N_("schedule"),
+        "cost": N_("cost"),
+        "scope": N_("scope"),
+        "quality": N_("quality"),
+        "resource": N_("resource"),
+        "technical": N_("technical"),
+        "client": N_("client"),
+        "contractual": N_("contractual"),
+    }
+)
+"""The built-in categories as message ids; a category a rules file adds is shown as it is
+written there (name it in your readers' language)."""
+assert set(CATEGORY_WORDS) == set(CATEGORIES)
 
 __all__ = [
+    "CATEGORY_WORDS",
     "REGISTER_COLUMNS",
+    "STATUS_WORDS",
+    "STRATEGY_WORDS",
     "HeatMap",
     "client_lines",
     "heat_map",
@@ -184,7 +217,8 @@ def register_rows(
 
     The keys never change; in ``lang`` other than English the statement, ratings and
     strategy are words of that language and instants are written in ``timezone`` as its
-    readers write them (English keeps the codes and ISO stamps scripts parse).
+    readers write them (English keeps the codes and ISO stamps scripts parse). Status and
+    category stay codes here, for scripts; :func:`register_csv` gives them as words.
     """
     lang = lang or language("en")
     plain = lang.locale == "en"
@@ -243,6 +277,27 @@ def register_rows(
     return rows
 
 
+_YES, _NO = N_("yes"), N_("no")
+
+
+def _words(
+    row: Mapping[str, str | int | bool | None], lang: Language, names: Names | None
+) -> dict[str, str]:
+    """The codes and ids of a register row as ``lang``'s words and people's names."""
+    status, category = str(row["status"]), str(row["category"])
+    names = names or Names()
+    return {
+        "client": names.client(str(row["client"])),
+        "project": names.project(str(row["project"])),
+        "owner": names.person(str(row["owner"])),
+        "status": lang.gettext(STATUS_WORDS.get(status, status)),
+        "category": lang.gettext(CATEGORY_WORDS[category])
+        if category in CATEGORY_WORDS
+        else category,
+        "client_visible": lang.gettext(_YES if row["client_visible"] else _NO),
+    }
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -259,10 +314,19 @@ def _cell(value: str | int | bool | None) -> str:
     return text
 
 
-def register_csv(risks: Iterable[Risk], lang: Language | None = None, timezone: str = "UTC") -> str:
+def register_csv(
+    risks: Iterable[Risk],
+    lang: Language | None = None,
+    timezone: str = "UTC",
+    *,
+    names: Names | None = None,
+) -> str:
     """The register as CSV (RFC 4180, header row of :data:`REGISTER_COLUMNS`).
 
-    Cells are as :func:`register_rows` writes them for ``lang`` in ``timezone``.
+    Cells are as :func:`register_rows` writes them for ``lang`` in ``timezone``; in a
+    language other than English, a spreadsheet is read by people, so the status, the
+    category and client visibility are words too, and the client, project and owner
+    their ``names`` (codes and ids stay in the JSON form).
 
     Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is quoted
     with a leading apostrophe, so an exported register is safe to open.
@@ -270,7 +334,9 @@ def register_csv(risks: Iterable[Risk], lang: Language | None = None, timezone: 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REGISTER_COLUMNS)
-    for row in register_rows(risks, lang, timezone):
+    lang = lang or language("en")
+    for plain in register_rows(risks, lang, timezone):
+        row = plain if lang.locale == "en" else {**plain, **_words(plain, lang, names)}
         writer.writerow([_cell(row[column]) for column in REGISTER_COLUMNS])
     return out.getvalue()
 

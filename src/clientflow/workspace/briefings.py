@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 
 __all__ = ["change_lines", "feedback_lines", "issue_lines", "risk_lines"]
 
-_ESCALATED = N_("escalated, level {level}")
+_ESCALATED = N_("escalated")
+"""An open issue that was escalated, as a client meeting hears it: the internal level it
+reached (and who that is) stays with the team."""
+_NONE = N_("n/a")
 
 
 def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
-    """The client's open issues, oldest first: id, title, priority, escalation level."""
+    """The client's open issues, oldest first: id, title, priority, whether escalated."""
     rows = ws.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
     loaded = ws.store.load_many([row.id for row in rows])
     issues = sorted(
@@ -34,9 +37,9 @@ def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     for issue in issues:
         line = f"{issue.id} {issue.title}" + lang.aside(issue.priority)
         if issue.escalation is not None:
-            # "（P2）已升级至第 1 级": Chinese needs no space after the closing bracket
+            # "（P2）已升级处理": Chinese needs no space after the closing bracket
             gap = " " if lang.locale == "en" else ""
-            line += gap + lang.gettext(_ESCALATED).format(level=issue.escalation.level)
+            line += gap + lang.gettext(_ESCALATED)
         lines.append(line)
     return lines
 
@@ -69,16 +72,22 @@ def feedback_lines(
     loaded = ws.store.load_many([row.id for row in rows])
     items = [item for item in loaded.values() if isinstance(item, feedback.Feedback)]
     metrics = feedback.satisfaction(items, since=since, until=until, bands=ws.rules.feedback.bands)
-    if not metrics.items:
+    # answers are items with a score, each once (an answer giving CSAT and NPS is one)
+    answers = sum(
+        since <= item.received_at < until and (item.csat is not None or item.nps is not None)
+        for item in items
+    )
+    if not answers:
         return []
-    csat = "n/a" if metrics.csat is None else f"{metrics.csat:.0f} %"
-    nps = "n/a" if metrics.nps is None else f"{metrics.nps:+.0f}"
+    percent = "%" if lang.locale != "en" else " %"  # 67% in Chinese
+    csat = lang.gettext(_NONE) if metrics.csat is None else f"{metrics.csat:.0f}{percent}"
+    nps = lang.gettext(_NONE) if metrics.nps is None else f"{metrics.nps:+.0f}"
     return [
         lang.ngettext(
             "CSAT {csat}, NPS {nps} from {n} answer",
             "CSAT {csat}, NPS {nps} from {n} answers",
-            metrics.items,
-        ).format(csat=csat, nps=nps, n=metrics.items)
+            answers,
+        ).format(csat=csat, nps=nps, n=answers)
     ]
 
 

@@ -89,4 +89,6 @@ class ChangeService(Service[ChangeRequest]):
         change = self.get(change_id)
         rules = self._workspace.rules
         locale, timezone = rules.reader(rules.client_of_project(change.project))
-        return changes.impact_summary(change, timezone, lang=lang or language(locale))
+        return changes.impact_summary(
+            change, timezone, lang=lang or language(locale), names=rules.names
+        )

@@ -1,0 +1,238 @@
+"""Golden Chinese texts as a Shanghai PM would send them, and the fixes a native-speaking
+PM asked for after reading the demo (issue 24): a weekly report, monthly agendas, the
+health report's heading and lines for a client and for the team, the agenda's weeks, the
+chart and heat-map tooltips and the answers they count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pendulum
+import pytest
+from click.testing import CliRunner
+
+from clientflow.cli import cli
+from clientflow.i18n import language
+from clientflow.reports import AgendaItem, agenda_lines
+from clientflow.reports.agenda import agenda_section
+from tests.zh_outputs import NOW, chinese_outputs
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("zh-golden")
+    outputs = chinese_outputs(folder)
+    return f"sqlite:///{folder / 'demo.db'}", outputs
+
+
+WEEKLY_LOTUS = """\
+周报：莲花银行 / 莲花银行手机银行
+2026年11月23日当周
+
+本周完成
+- 2026年11月23日（周一）10:26（北京时间），邮件：客户咨询
+- 2026年11月25日（周三）15:22（北京时间），邮件：客户咨询
+- 2026年11月27日（周五）15:03（北京时间），邮件：客户咨询
+- 2026年11月27日（周五）16:40（北京时间），邮件：项目周报
+
+当前状态
+- 计划内的沟通均按时进行
+
+下周计划
+- 2026年12月1日（周二）10:00（北京时间），月度项目指导会（视频会议，王芳）
+- 2026年12月4日（周五）16:00（北京时间），项目周报（邮件，李伟）
+
+风险与问题
+- 变更请求不断扩大项目范围：严重风险，应对策略为减轻
+"""
+
+MONTHLY_NORTHWIND = """\
+月度会议：Northwind Logistics / 运输管理系统，2026年11月
+时间：2026年11月3日（周二）10:00（伦敦时间）
+
+1. 上月回顾
+   - 与客户主动沟通 16 次
+
+2. 未关闭的问题与升级
+   - NOR-15 问题 #15：运输管理系统（P3）已升级处理
+"""
+
+
+def test_the_weekly_report_reads_as_a_chinese_pm_writes_it(
+    demo: tuple[str, dict[str, str]],
+) -> None:
+    """Names, not ids (莲花银行, 李伟, 王芳); Chinese titles; 应对策略为…, not ：…："""
+    _, outputs = demo
+    assert outputs["weekly report lotus"] == WEEKLY_LOTUS
+
+
+def test_the_monthly_agenda_reads_as_a_chinese_pm_writes_it(
+    demo: tuple[str, dict[str, str]],
+) -> None:
+    """The meeting in the client's zone; an escalated issue without its internal level;
+    answers counted once, 67% without a space."""
+    _, outputs = demo
+    assert outputs["monthly agenda northwind 11"].startswith(MONTHLY_NORTHWIND)
+    lotus = outputs["monthly agenda lotus 11"]
+    assert "5. 满意度与反馈\n   - CSAT 67%，NPS +33（3 份回答）\n" in lotus
+    assert "4. 风险\n   - 变更请求不断扩大项目范围：严重风险，应对策略为减轻\n" in lotus
+    assert "6. 下月沟通计划\n   - 项目周报：5 次\n   - 月度项目指导会：1 次\n" in lotus
+    assert "第 3 级" not in outputs["monthly agenda northwind 11"]
+
+
+HEADING = "截至2026年11月30日（周一）08:00（北京时间）的客户健康状况"
+
+
+def test_the_health_report_for_a_client_shows_what_a_client_may_read(
+    demo: tuple[str, dict[str, str]],
+) -> None:
+    """No ids, no internal risk, no exposure estimate, no internal target or process gap;
+    scores with full-width brackets (83（+50）); one level of brackets in the heading."""
+    _, outputs = demo
+    text = outputs["report text (client)"]
+    lines = text.splitlines()
+    assert lines[0] == HEADING
+    assert (
+        lines[3]
+        == "ACME Retail           关注         100%      0       2  83（+50）  42（+17）   +4.8%"
+    )
+    assert (
+        lines[4]
+        == "莲花银行              有风险       100%      0       0  75（+33）  42（+17）   +7.7%"
+    )
+    assert "  - 重点风险「变更请求不断扩大项目范围」：严重，应对策略为减轻" in lines
+    assert "  - 8 个已升级的问题尚未解决" in lines
+    assert "  - 本期内 14 次超出解决时限" in lines
+    for page in (text, outputs["report html (client)"]):
+        assert not re.search(
+            r"RSK-|NOR-\d|路径算法工程师|风险敞口|工作小时|复核逾期|调休安排", page
+        )
+    assert "2026年11月30日（周一）08:00（北京时间）" in outputs["report html (client)"]
+
+
+def test_the_health_report_for_the_team_shows_everything(
+    demo: tuple[str, dict[str, str]],
+) -> None:
+    """--audience team: ids, the internal risk, the exposure, the internal target."""
+    _, outputs = demo
+    lines = outputs["report text (team)"].splitlines()
+    assert lines[0] == HEADING
+    assert (
+        "  - 重点风险 RSK-LOTUS-1「变更请求不断扩大项目范围」：严重，风险敞口 ¥84,000.00" in lines
+    )
+    assert "  - 重点风险 RSK-NW-1「唯一的路径算法工程师可能离职」：严重" in lines
+    assert (
+        "  - 未关闭的升级：NOR-15、NOR-16、NOR-17、NOR-19、NOR-20、NOR-21、NOR-22、NOR-23" in lines
+    )
+    assert any(line.startswith("  - 反馈等待负责人的中位时间为 11.8 个工作小时") for line in lines)
+
+
+def test_tooltips_and_the_legend_count_the_same_answers(demo: tuple[str, dict[str, str]]) -> None:
+    """Each point's tooltip ("9月14日当周", its answers) agrees with the legend's count at
+    that point: an answer with CSAT and NPS is one answer (the legend used to count two)."""
+    url, _ = demo
+    page = (
+        CliRunner()
+        .invoke(
+            cli, ["report", "--store", url, "--now", NOW, "--locale", "zh_CN", "--format", "html"]
+        )
+        .output
+    )
+    cards = page.split('<section class="card">')[1:]
+    assert len(cards) == 4
+    for card in cards:
+        legend = re.search(r'class="answers">[^<]*?：([\d、]+)（', card)
+        assert legend is not None
+        counts = [int(n) for n in legend.group(1).split("、")]
+        tips = re.findall(r"<title>截至(\d+月\d+日)当周的 4 周：CSAT \d+%（(\d+) 份回答）", card)
+        assert tips  # CSAT is drawn once a window has enough answers
+        first = len(counts) - len(re.findall(r"<circle[^>]*#1565c0", card))
+        assert [int(n) for _, n in tips] == counts[first:]
+        assert all(re.fullmatch(r"\d+月\d+日", day) for day, _ in tips)
+    assert "<title>概率：很可能（4）；影响：重大（4）；1 项未关闭风险，评级：严重</title>" in page
+    assert " x " not in "".join(re.findall(r"<title>([^<]*)</title>", page))
+
+
+def test_the_risk_register_csv_gives_words_and_the_json_codes(
+    demo: tuple[str, dict[str, str]],
+) -> None:
+    """A spreadsheet for people (范围, 监控中, 是, 李伟); JSON for scripts (scope, monitoring)."""
+    url, outputs = demo
+    row = outputs["risks lotus csv"].splitlines()[1]
+    assert row.startswith(
+        "RSK-LOTUS-1,莲花银行,莲花银行手机银行,变更请求不断扩大项目范围,范围,李伟,监控中,"
+    )
+    data = (
+        CliRunner()
+        .invoke(
+            cli,
+            ["risks", "--store", url, "--client", "lotus", "--format", "json", "--locale", "zh_CN"],
+        )
+        .output
+    )
+    assert '"status": "monitoring"' in data
+    assert '"category": "scope"' in data
+    assert '"owner": "li.wei"' in data
+
+
+SHANGHAI, UTC = "Asia/Shanghai", "UTC"
+
+
+@pytest.mark.parametrize(
+    ("now", "due", "zone", "section"),
+    [
+        # Wednesday 25 November, 09:00 in Shanghai
+        ("2026-11-25T09:00:00+08:00", "2026-11-25T17:00:00+08:00", SHANGHAI, "今天："),
+        ("2026-11-25T09:00:00+08:00", "2026-11-29T23:00:00+08:00", SHANGHAI, "本周："),
+        ("2026-11-25T09:00:00+08:00", "2026-11-30T09:00:00+08:00", SHANGHAI, "下周："),
+        ("2026-11-25T09:00:00+08:00", "2026-12-06T23:59:00+08:00", SHANGHAI, "下周："),
+        ("2026-11-25T09:00:00+08:00", "2026-12-07T00:00:00+08:00", SHANGHAI, "下周以后："),
+        # 19 days ahead: never "this week" (it was, with --days 30)
+        ("2026-11-25T09:00:00+08:00", "2026-12-14T09:00:00+08:00", SHANGHAI, "下周以后："),
+        # a month's last Sunday and the next month's first Monday
+        ("2026-11-30T09:00:00+08:00", "2026-12-06T18:00:00+08:00", SHANGHAI, "本周："),
+        ("2026-12-27T09:00:00+08:00", "2026-12-28T09:00:00+08:00", SHANGHAI, "下周："),
+        # Sunday 18:00 UTC is Monday 02:00 in Shanghai: the zone decides the week
+        ("2026-11-29T18:00:00+00:00", "2026-11-30T02:00:00+00:00", SHANGHAI, "今天："),
+        ("2026-11-29T18:00:00+00:00", "2026-11-30T02:00:00+00:00", UTC, "下周："),
+        ("2026-11-29T18:00:00+00:00", "2026-11-29T20:00:00+00:00", UTC, "今天："),
+    ],
+)
+def test_the_agenda_puts_each_day_in_the_reader_s_week(
+    now: str, due: str, zone: str, section: str
+) -> None:
+    """Today, this week (to Sunday), next week, later: by the reader's calendar week."""
+    at, when = pendulum.parse(now), pendulum.parse(due)
+    assert isinstance(at, pendulum.DateTime)
+    assert isinstance(when, pendulum.DateTime)
+    item = AgendaItem(when.in_timezone("UTC"), False, "risk", "RSK-1", "lotus", "复核风险 RSK-1")
+    lines = agenda_lines((item,), at=at, timezone=zone, lang=language("zh_CN"))
+    assert lines[0] == section
+
+
+def test_week_sections_follow_monday_to_sunday() -> None:
+    """From each weekday around New Year, 30 days ahead: the section is the ISO week's."""
+    for start in range(7):
+        today = dt.date(2026, 12, 28) + dt.timedelta(days=start)
+        for ahead in range(0, 30):
+            day = today + dt.timedelta(days=ahead)
+            weeks = (
+                day
+                - dt.timedelta(days=day.weekday())
+                - (today - dt.timedelta(days=today.weekday()))
+            ).days // 7
+            expected = (
+                "today" if ahead == 0 else ("week", "next week")[weeks] if weeks < 2 else "later"
+            )
+            assert agenda_section(day, today) == expected, (today, day)
+
+
+def test_the_root_help_follows_lang(tmp_path: Path) -> None:
+    """A Chinese LANG gives the Chinese help; another gives English, as before."""
+    chinese = CliRunner().invoke(cli, ["--help"], env={"LANG": "zh_CN.UTF-8", "LC_ALL": ""})
+    english = CliRunner().invoke(cli, ["--help"], env={"LANG": "en_US.UTF-8", "LC_ALL": ""})
+    assert chinese.output.startswith("用法：")
+    assert english.output.startswith("Usage: ")
+    assert "Commands:" in english.output
