@@ -482,9 +482,9 @@ def _scope_bars(row: ClientHealth, lang: Language) -> str:
         "</svg>"
         '<div class="caption">'
         + escape(
-            _("approved change vs baseline; dashed line: creep threshold ({threshold:.0f}%)").format(
-                threshold=row.scope_threshold_percent
-            )
+            _(
+                "approved change vs baseline; dashed line: creep threshold ({threshold:.0f}%)"
+            ).format(threshold=row.scope_threshold_percent)
         )
         + "</div>"
     )
