@@ -585,7 +585,7 @@ class BusinessCalendar:
         The package fills in a year's holidays (observed days included) within that
         year only, so the years of the days looked at are all that is needed.
         """
-        assert self.country is not None  # noqa: S101 - only called when there is one
+        assert self.country is not None  # only called when there is one
         hols = self._cache.holidays
         if hols is None:
             hols = self._cache.holidays = self._holidays(self.country, range(0))
