@@ -183,6 +183,10 @@ class SQLStore(ABC):
     statistics (SQLite) may otherwise pick the kind index and scan every aggregate of
     that kind; SQLite spells "not through an index" ``+kind``."""
 
+    # Whether the feed counter can be moved and read in one UPDATE ... RETURNING (the
+    # adapter says; the counter is then never read by a separate SELECT ... FOR UPDATE).
+    _counter_returning = False
+
     def __init__(self, codec: Codec, dialect: Dialect, *, prefix: str, label: str) -> None:
         if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             raise ValidationError(
@@ -747,9 +751,19 @@ class SQLStore(ABC):
                 )
             return
         # The counter row stays locked until commit: positions follow commit order.
-        head = int(
-            db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
-        )
+        if self._counter_returning and events:
+            # Move the counter and read it in one statement (SQLite 3.35+ has RETURNING).
+            head = int(
+                db.run(
+                    f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
+                    " RETURNING position",
+                    {"n": len(events)},
+                )[0][0]
+            ) - len(events)
+        else:
+            head = int(
+                db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
+            )
         rows = [
             {
                 "position": head + offset,
@@ -766,7 +780,10 @@ class SQLStore(ABC):
                 " VALUES (:position, :aggregate_id, :version, :type, :payload)",
                 rows,
             )
-            db.run(f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)})
+            if not self._counter_returning:
+                db.run(
+                    f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)}
+                )
 
     def _check_head(self) -> None:
         """``CorruptData`` if the feed counter is behind the newest event."""
