@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from clientflow.cli import cli, main
-from clientflow.core import NotFound
+from clientflow.core import NotFound, StoreError
 from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
@@ -490,3 +490,25 @@ def test_an_error_is_told_in_the_language_the_user_asked_for(
         with pytest.raises(SystemExit):
             main()
         assert capsys.readouterr().err.startswith(expected)
+
+
+def test_migrate_on_an_unreachable_server_says_so() -> None:
+    """Not "no clientflow schema here": the operator must look at the server, not the schema."""
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # nothing listens on port 1
+    migrated = CliRunner().invoke(cli, ["migrate", "--store", url])
+    assert migrated.exit_code == 1
+    assert isinstance(migrated.exception, StoreError)  # main() prints it as one line
+    assert "connection failed" in str(migrated.exception)
+    assert "no clientflow schema" not in str(migrated.exception)
+
+
+def test_no_password_in_a_store_url_is_ever_shown() -> None:
+    """Neither ``user:password@`` nor ``?password=`` reaches an error a person reads."""
+    url = "postgresql+psycopg://bob:s3cret@127.0.0.1:1/test?password=s3cret2&sslmode=disable"
+    migrated = CliRunner().invoke(cli, ["migrate", "--store", url])
+    assert isinstance(migrated.exception, StoreError)
+    shown = str(migrated.exception)
+    assert "s3cret" not in shown
+    assert "bob:***@127.0.0.1:1/test?password=***&sslmode=disable" in shown
+    bad = CliRunner().invoke(cli, ["migrate", "--store", "nosuchdb+driver://bob:s3cret@h/x"])
+    assert "s3cret" not in str(bad.exception) + bad.output

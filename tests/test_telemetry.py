@@ -11,8 +11,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from clientflow import AlreadyExists, ManualClock
+from clientflow.core import MAX_REASON
 from clientflow.engine import Command, Engine
-from clientflow.ports import StoredEvent
+from clientflow.ports import RateLimited, StoredEvent
 from clientflow.telemetry import OpenTelemetry
 from clientflow.testing.samples import START, draft
 from tests.test_observability import Refusing, _store
@@ -101,3 +102,41 @@ def test_without_telemetry_nothing_is_measured() -> None:
     engine = Engine(store, clock=ManualClock(START.add(days=1)), notifier=Accepting())
     engine.sweep()
     assert calls == []  # no extra queries when telemetry is off
+
+
+class _Unprintable(RateLimited):
+    def __str__(self) -> str:
+        raise RuntimeError("no message")
+
+
+class _Raising:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def notify(self, event: StoredEvent) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error", [_Unprintable("x", 5), RuntimeError("x" * 5_000_000)], ids=["unprintable", "huge"]
+)
+def test_a_notifiers_hostile_error_is_recorded_bounded_and_keeps_its_kind(
+    error: Exception,
+) -> None:
+    """The span records the error's bounded text; a rate limit stays a wait (no attempt)."""
+    telemetry, spans, _ = _telemetry()
+    store = _store()
+    engine = Engine(store, clock=ManualClock(START), notifier=_Raising(error), telemetry=telemetry)
+    result = engine.execute(Command("CR-9", lambda _, now: draft("CR-9")))
+    assert result.delivery is not None
+    notified = next(s for s in spans.get_finished_spans() if s.name == "clientflow.notify")
+    [recorded] = notified.events
+    message = str((recorded.attributes or {})["exception.message"])
+    assert len(message) <= MAX_REASON
+    assert notified.status.description == message
+    if isinstance(error, RateLimited):
+        assert message == "_Unprintable: <the error's message could not be read>"
+        assert store.held("notifier") == []  # waited, not counted as a failed attempt
+        assert result.delivery.retry_at == START.add(seconds=5)
+    else:
+        assert store.held("notifier")[0].attempts == 1  # a real attempt, counted

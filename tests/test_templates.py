@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clientflow import ValidationError
+from clientflow import ValidationError, whatif
 from clientflow.cadence import (
     Channel,
     Direction,
@@ -162,6 +162,11 @@ def test_the_monthly_agenda_reviews_last_month_and_plans_the_next() -> None:
     assert english.splitlines()[0] == "Monthly meeting: acme / portal, April 2026"
 
 
+def _empty_what_if() -> whatif.WhatIf:
+    nothing = whatif.ClientWhatIf("", whatif.Tally(), whatif.Tally())
+    return whatif.WhatIf(START, START.add(days=1), nothing, (), (), (), (), 0, 0, ())
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_shipped_template_renders_in_every_locale(locale: str) -> None:
     """No template needs a value the functions do not give, and none is left untranslated."""
@@ -173,9 +178,10 @@ def test_every_shipped_template_renders_in_every_locale(locale: str) -> None:
         greeting_text(dt.date(2026, 10, 1), country="CN", client="c", sender="s", lang=lang),
         thank_you_note(_positive(), sender="s", lang=lang),
         to_html([], lang=lang),
+        whatif.to_html(_empty_what_if(), lang=lang),
     ]
     shipped = {path.name for path in TEMPLATE_FOLDER.glob("*.j2")}
-    assert len(shipped) == 7
+    assert len(shipped) == 8
     if locale == "zh_CN":
         for text in texts:
             for english in ("Dear", "Weekly report", "Monthly meeting", "Best regards", "Client"):

@@ -10,6 +10,7 @@ and feed) is exactly as before.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import tomllib
 from collections.abc import Callable, Iterator
@@ -459,3 +460,139 @@ def test_bad_names_in_the_new_permission_tables_are_reported_at_their_keys() -> 
     assert _problems(lambda data: data["clients"]["lotus"].update(contacts=["anna "])) == {
         "clients.lotus.contacts"
     }
+
+
+# Commands whose caller names the client. Creating commands refuse an existing id; the
+# survey commands act on a contact's existing record, so the stored client decides.
+CLIENT_NAMED = {
+    ("issues", "report"),
+    ("feedback", "receive"),
+    ("surveys", "request"),
+    ("surveys", "schedule_periodic"),
+    ("plans", "create"),
+    ("risks", "identify"),
+}
+
+
+def test_every_command_naming_its_client_is_listed_here() -> None:
+    """A new command taking ``client=`` fails this until its tenant check is considered."""
+    found = {
+        (name, command)
+        for name, cls in _services().items()
+        for command in _public_commands(cls)
+        if "client" in inspect.signature(getattr(cls, command)).parameters
+    }
+    assert found == CLIENT_NAMED
+
+
+@pytest.mark.parametrize("command", ["request", "schedule_periodic"])
+def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
+    ws: Workspace, command: str
+) -> None:
+    """The stored client decides: naming your own client on ACME's contact is refused.
+
+    Also when the rules do not list the contact (``bob`` is known only to the host),
+    and, for a contact they list under ACME, before any record exists.
+    """
+    ws.surveys.request("bob", by=Actor("sam", {"pm"}), survey_id="S-0", client="acme")
+    before = _state(ws, "surveys:bob")
+    run: dict[str, Callable[[str, Actor], object]] = {
+        "request": lambda contact, by: ws.surveys.request(
+            contact, by=by, survey_id="S-1", client="lotus"
+        ),
+        "schedule_periodic": lambda contact, by: ws.surveys.schedule_periodic(
+            contact, by=by, client="lotus", first=START.add(days=7)
+        ),
+    }
+    scoped = Actor("li.wei", {"pm"}, clients={"lotus"})  # a Lotus-bound PM
+    with pytest.raises(PermissionDenied, match="belongs to client acme"):
+        run[command]("bob", scoped)
+    with pytest.raises(clientflow.ValidationError, match="'acme', the client contact 'bob'"):
+        run[command]("bob", Actor("sam", {"pm"}))  # unscoped: allowed on ACME, not to move it
+    assert _state(ws, "surveys:bob") == before
+    assert ws.surveys.get("surveys:bob").client == "acme"
+    with pytest.raises(clientflow.ValidationError, match="the rules list 'amy' as its contact"):
+        run[command]("amy", scoped)  # ACME's contact in the rules: not Lotus's to survey
+    assert ws.store.load("surveys:amy") is None
+
+
+def test_no_other_kind_takes_a_survey_records_id(ws: Workspace) -> None:
+    """``surveys:<contact>`` ids are derived: an issue or feedback item cannot squat one."""
+    amy = Actor("amy", {"client"})
+    with pytest.raises(clientflow.ValidationError, match="not starting with 'surveys:'"):
+        ws.feedback.receive(
+            "surveys:zhang.lan", by=amy, client="acme", project="acme-shop", contact="amy",
+            channel="email", csat=5,
+        )  # fmt: skip
+    ws.surveys.request(
+        "zhang.lan", by=Actor("sam", {"pm"}), survey_id="S-1", client="lotus"
+    )  # still free for Lotus's own contact
+    assert ws.surveys.get("surveys:zhang.lan").client == "lotus"
+
+
+@pytest.mark.parametrize("service", ["issues", "feedback", "plans", "risks"])
+def test_a_project_listed_under_another_client_is_refused(ws: Workspace, service: str) -> None:
+    """An ACME person cannot file under Lotus's project by naming ACME as the client."""
+    grace = Actor("grace", {"client"})
+    team = Actor("sam", {"pm"})
+    run: dict[str, Callable[[], object]] = {
+        "issues": lambda: ws.issues.report(
+            "X-1", by=grace, client="acme", project=PROJECT, title="t", priority="P2",
+            owner="mia",
+        ),
+        "feedback": lambda: ws.feedback.receive(
+            "X-1", by=grace, client="acme", project=PROJECT, contact="grace",
+            channel="survey", nps=3,
+        ),
+        "plans": lambda: ws.plans.create("X-1", by=team, client="acme", project=PROJECT),
+        "risks": lambda: ws.risks.identify(
+            "X-1", by=team, client="acme", project=PROJECT, title="t", owner="mia",
+            category="vendor", cause="c", event="e", effect="f",
+        ),
+    }  # fmt: skip
+    with pytest.raises(clientflow.ValidationError, match="'lotus-app' belongs to client 'lotus'"):
+        run[service]()
+    assert ws.store.load("X-1") is None
+
+
+def test_an_idempotency_key_never_reaches_another_aggregate(ws: Workspace) -> None:
+    """Keys are scoped to their aggregate: another client's key, or a risk trigger's
+    derived key taken first, neither answers for this command nor blocks it."""
+    amy, li = Actor("amy", {"client"}), Actor("li.wei", {"pm"})
+    ISSUE["report"](ws, "LOTUS-1", li)
+    ws.issues.acknowledge("LOTUS-1", by=li, key="form-123")
+    received = ws.feedback.receive(
+        "ACME-F1", by=amy, client="acme", project="acme-shop", contact="amy",
+        channel="email", csat=5, key="form-123",
+    )  # fmt: skip
+    assert (received.aggregate.id, received.duplicate) == ("ACME-F1", False)
+    RISK["identify"](ws, "LOTUS-R1", li)
+    RISK["assess"](ws, "LOTUS-R1", li)
+    risk = ws.risks.get("LOTUS-R1")
+    digest = hashlib.sha256(f"LOTUS-R1\x00{risk.version}".encode()).hexdigest()[:32]
+    for n, half in enumerate(("issue", "risk"), 2):  # amy takes both derived keys first
+        ws.feedback.receive(
+            f"ACME-F{n}", by=amy, client="acme", project="acme-shop", contact="amy",
+            channel="email", csat=5, key=f"risk-trigger-{digest}.{half}",
+        )  # fmt: skip
+    triggered = ws.risks.trigger("LOTUS-R1", by=li, issue_id="LOTUS-9", note="vendor late")
+    assert not triggered.duplicate
+    assert ws.risks.get("LOTUS-R1").status == "triggered"
+    assert ws.issues.get("LOTUS-9").opened_from == "LOTUS-R1"  # the issue really opened
+    again = ws.issues.acknowledge("LOTUS-1", by=li, key="form-123")
+    assert again.duplicate  # on its own aggregate a key still makes a retry apply once
+
+
+def test_a_clients_change_asks_only_its_own_sponsors(ws: Workspace) -> None:
+    """``role:client-sponsor`` lists every client's sponsor; a Lotus route asks Lotus's."""
+    anna, li = Actor("anna", {"client"}), Actor("li.wei", {"pm"})
+    ws.changes.request("CR-9", by=anna, project=PROJECT, title="Core banking swap")
+    ws.changes.submit("CR-9", by=anna)
+    big = attrs.evolve(IMPACT, schedule_days=30, cost=Money("900000", "CNY"), risk=Risk.HIGH)
+    ws.changes.assess("CR-9", by=li, impact=big)
+    routed = ws.changes.request_approval("CR-9", by=li).aggregate
+    assert routed.round is not None
+    [sponsors] = routed.round.stages[0]
+    assert sponsors.name == "sponsor"
+    assert sponsors.eligible == {"zhao.min"}  # not ACME's grace, Sakura's kenji, ...
+    assert ws.rules.directory["client-sponsor"] != ("zhao.min",)  # the directory lists more

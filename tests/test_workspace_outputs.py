@@ -131,6 +131,7 @@ def test_real_values_of_every_workspace_call_validate_against_the_schema(ws: Wor
         "ws.changes.impact_summary": ws.changes.impact_summary("CR-1"),
         "ws.risks.heat_map": ws.risks.heat_map("lotus"),
         "ws.risks.register": ws.risks.register("lotus"),
+        "ws.what_if": ws.what_if(RULES_FILE, since=MONDAY, until=MONDAY.add(days=7)),
     }
     answers["ws.sweep"] = ws.sweep(MONDAY.add(days=3))  # last: it moves the issue on
     for service in ("changes", "issues", "feedback", "surveys", "plans", "risks"):

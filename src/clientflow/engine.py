@@ -20,7 +20,9 @@ pure. It is a plain object: build one per store (see :func:`~clientflow.storage.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import math
 import random
 import time
 import uuid
@@ -31,6 +33,7 @@ import attrs
 import pendulum
 
 from clientflow.core import (
+    MAX_REASON,
     Aggregate,
     AlreadyExists,
     ClientflowError,
@@ -46,6 +49,7 @@ from clientflow.core import (
     SystemClock,
     ValidationError,
     check_id,
+    failure_reason,
     to_utc,
     validate_duration,
 )
@@ -65,6 +69,8 @@ from clientflow.ports import (
 from clientflow.telemetry import OFF, Telemetry
 
 __all__ = [
+    "MAX_RATE_LIMIT_WAIT",
+    "MAX_REASON",
     "Command",
     "ConsumerStatus",
     "DeliveryReport",
@@ -72,6 +78,9 @@ __all__ = [
     "EngineStatus",
     "Result",
     "SweepReport",
+    "failure_reason",
+    "rate_limit_wait",
+    "scoped_key",
 ]
 
 DELIVERY_BACKOFF = Backoff(pendulum.duration(seconds=30), pendulum.duration(hours=1))
@@ -86,6 +95,47 @@ _LOG = logging.getLogger("clientflow.engine")
 def _name(command: Command[Any]) -> str:
     decide = command.decide
     return str(getattr(decide, "__qualname__", type(decide).__name__))
+
+
+def scoped_key(aggregate_id: str, key: str) -> str:
+    """The key a store records for idempotency ``key`` on ``aggregate_id``.
+
+    Keys come from callers (a form's token, a webhook's delivery id) and must not meet
+    across aggregates: otherwise one tenant's key, used first on its own aggregate,
+    would make another's command look done (and return the wrong aggregate), without
+    any permission check. Hashed, so the stored key is short whatever the two lengths.
+
+    >>> scoped_key("CR-1", "form-7") == scoped_key("CR-2", "form-7")
+    False
+    """
+    digest = hashlib.sha256(f"{aggregate_id}\x00{key}".encode()).hexdigest()
+    return f"k1:{digest}"
+
+
+def _stored_key(command: Command[Any]) -> str | None:
+    key = command.idempotency_key
+    return None if key is None else scoped_key(command.aggregate_id, key)
+
+
+MAX_RATE_LIMIT_WAIT = 3_600.0
+"""The longest a receiver's ``retry_after`` holds an event, in seconds (one hour)."""
+
+
+def rate_limit_wait(limited: RateLimited) -> float | None:
+    """The seconds a rate limit holds an event: finite, 0 to one hour; None if unsaid.
+
+    ``retry_after`` comes from a receiver's header: infinite, NaN, negative or absurd
+    values must neither raise after a save nor hold a client's notices for centuries.
+    """
+    try:
+        wait = float(limited.retry_after)  # type: ignore[arg-type]
+    except OverflowError:  # an integer too large for a float: as long as allowed
+        return MAX_RATE_LIMIT_WAIT
+    except Exception:  # a receiver's value that cannot be read as seconds, however it fails
+        return None
+    if not math.isfinite(wait):
+        return MAX_RATE_LIMIT_WAIT if wait > 0 else None
+    return min(max(wait, 0.0), MAX_RATE_LIMIT_WAIT)
 
 
 def _fields(
@@ -303,7 +353,7 @@ class Engine:
             raise ValidationError("commands", "commands on different aggregates", got=ids)
         keys = [command.idempotency_key for command in commands]
         if keys and all(keys):
-            done = [self._duplicate(key or "") for key in keys]
+            done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
             if all(result is not None for result in done):
                 return tuple(result for result in done if result is not None)
         for attempt in range(self.max_retries + 1):
@@ -327,14 +377,14 @@ class Engine:
                 decided.append((command, current, decision))
             commits = [
                 Commit(decision.aggregate, decision.events, 0 if current is None else
-                       current.version, command.idempotency_key, self.rules_revision)
+                       current.version, _stored_key(command), self.rules_revision)
                 for command, current, decision in decided
                 if decision.events
             ]  # fmt: skip
             try:
                 self.store.save_all(commits)
             except DuplicateCommand:
-                done = [self._duplicate(key or "") for key in keys]
+                done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
                 return tuple(result for result in done if result is not None)
             except (AlreadyExists, RulesChanged):
                 raise
@@ -355,7 +405,7 @@ class Engine:
         key = command.idempotency_key
         if key is not None:
             check_id(key, "command.idempotency_key")
-            done = self._duplicate(key)
+            done = self._duplicate(command.aggregate_id, key)
             if done is not None:
                 return done
         for attempt in range(self.max_retries + 1):
@@ -374,10 +424,16 @@ class Engine:
             expected = 0 if current is None else current.version
             try:
                 self.store.save(
-                    Commit(decision.aggregate, decision.events, expected, key, self.rules_revision)
+                    Commit(
+                        decision.aggregate,
+                        decision.events,
+                        expected,
+                        _stored_key(command),
+                        self.rules_revision,
+                    )
                 )
             except DuplicateCommand:
-                done = self._duplicate(key or "")
+                done = self._duplicate(command.aggregate_id, key)
                 assert done is not None
                 return done
             except (AlreadyExists, RulesChanged):
@@ -426,10 +482,24 @@ class Engine:
         try:
             return self.deliver()
         except ClientflowError as error:  # e.g. the store went away after the save
-            return DeliveryReport(0, 0, f"{type(error).__name__}: {error}")
+            return DeliveryReport(0, 0, failure_reason(error))
 
-    def _duplicate(self, key: str) -> Result[Any] | None:
+    def recalled(self, aggregate_id: str, key: str) -> bool:
+        """Whether a command on ``aggregate_id`` under idempotency ``key`` was saved.
+
+        Also finds a key an earlier release stored as given (unscoped), on its own
+        aggregate only. Commands themselves look up the scoped key alone (one round
+        trip): a request retried across the upgrade to scoped keys may apply twice.
+        """
+        if self._duplicate(aggregate_id, key) is not None:
+            return True
         found = self.store.recall(key)
+        return found is not None and found[0] == aggregate_id
+
+    def _duplicate(self, aggregate_id: str, key: str | None) -> Result[Any] | None:
+        if key is None:
+            return None
+        found = self.store.recall(scoped_key(aggregate_id, key))
         if found is None:
             return None
         aggregate = self.load(found[0])
@@ -537,7 +607,7 @@ class Engine:
         except ConcurrencyError:
             return "skipped"
         except Exception as error:  # any one aggregate's failure must not stop the sweep
-            return f"{type(error).__name__}: {error}"
+            return failure_reason(error)
 
     def timer_failures(self, limit: int = 1000) -> tuple[TimerFailure, ...]:
         """Aggregates whose timers keep failing (most failures first), for operators."""
@@ -732,7 +802,7 @@ class Engine:
         good after ``max_attempts`` real attempts (at once when the refusal is permanent)."""  # noqa: D205, D209
         permanent = isinstance(failure, PermanentDeliveryError)
         attempts = entry.attempts + 1  # real attempts only: rate-limit waits never count
-        reason = f"{type(failure).__name__}: {failure}"
+        reason = failure_reason(failure)
         event_id = stored.event.event_id
         fields = _fields(stored.event.aggregate_id, event_id, command="deliver", attempt=attempts)
         if permanent or attempts >= self.max_attempts:
@@ -778,13 +848,13 @@ class Engine:
         now: pendulum.DateTime,
     ) -> CursorLease:
         """The lease waiting out a receiver's rate limit; its attempts stay as they were."""
-        wait = limited.retry_after
+        wait = rate_limit_wait(limited)
         delay = (
             self.delivery_backoff.delay(1)
             if wait is None
             else pendulum.duration(microseconds=max(int(wait * 1_000_000), 1))
         )
-        reason = f"{type(limited).__name__}: {limited}"
+        reason = failure_reason(limited)
         waiting = attrs.evolve(lease, retry_at=now + delay, error=reason)
         _LOG.info(
             "delivering %s waits for a rate limit until %s: %s",
@@ -905,17 +975,34 @@ class Engine:
                     raise CorruptData("feed", "the event cannot be read", position=position)
                 notifier.notify(batch[0])
             except Exception as failure:  # the host's code, or the row is still unreadable
-                reason = f"{type(failure).__name__}: {failure}"
-                self.store.park(attrs.evolve(entry, attempts=entry.attempts + 1, error=reason))
+                # A rate limit is a wait, never an attempt (as in deliver()).
+                tried = 0 if isinstance(failure, RateLimited) else 1
+                reason = failure_reason(failure)
+                self.store.park(attrs.evolve(entry, attempts=entry.attempts + tried, error=reason))
                 return False
             return self.store.unpark(self.consumer, position)
         finally:
             self.store.release_cursor(lease)
 
     def discard_parked(self, position: int) -> None:
-        """Drop a parked event for good (it stays in the feed; it is just not delivered)."""
-        if not self.store.unpark(self.consumer, position):
-            raise NotFound("parked event", str(position))
+        """Drop a parked event for good (it stays in the feed; it is just not delivered).
+
+        Only a parked event (one :meth:`parked` lists) can be dropped: an event held for
+        a retry, or waiting behind its aggregate's parked one, is still to be delivered,
+        so its position is ``NotFound`` here. Its aggregate's waiting events go out on
+        the next delivery.
+        """
+        # Under the cursor lease, like retry_parked: a retry failing meanwhile would
+        # otherwise park again the event the operator just dropped.
+        lease = self._lease(uuid.uuid4().hex)
+        if lease is None:
+            raise CursorBusy(self.consumer)
+        try:
+            parked = {p.position for p in self.store.parked(self.consumer, limit=1_000_000)}
+            if position not in parked or not self.store.unpark(self.consumer, position):
+                raise NotFound("parked event", str(position))
+        finally:
+            self.store.release_cursor(lease)
 
     def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:
         """Every event of one aggregate, oldest first."""

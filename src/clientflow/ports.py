@@ -21,15 +21,20 @@ __all__ = [
     "Clock",
     "Commit",
     "CursorLease",
+    "EventLog",
     "Notifier",
+    "Outbox",
     "ParkedEvent",
     "PermanentDeliveryError",
     "Query",
     "RateLimited",
+    "ReadSide",
+    "RulesLog",
     "RulesRevision",
     "Store",
     "StoredEvent",
     "TimerFailure",
+    "TimerIndex",
     "count_column",
 ]
 
@@ -265,23 +270,19 @@ class RulesRevision:
 
 
 @runtime_checkable
-class Store(Protocol):
-    """Contract every store keeps (checked by :class:`clientflow.testing.StoreContract`).
+class EventLog(Protocol):
+    """Events and snapshots: each aggregate's history and current state.
 
     - ``save`` is atomic: the aggregate, its events, their feed positions and the
       idempotency key are all written, or nothing is. A commit whose
       ``expected_version`` is not the stored version raises ``ConcurrencyError``; a
-      reused idempotency key raises ``DuplicateCommand``.
-    - ``feed`` positions increase and appear to readers in order: a reader that has seen
-      position *n* has seen every event below it, and no event can appear below *n*
-      later (a consumer's cursor never skips one).
-    - ``due`` and ``claim_due`` use an index on ``next_deadline``, never a scan.
+      reused idempotency key raises ``DuplicateCommand``; an aggregate whose snapshot is
+      behind its history raises ``CorruptData``.
     - ``history`` is gap-free or raises ``CorruptData``; so is a row that cannot be read.
     - Time never runs backwards in a stream: a commit whose first event happened before
       the aggregate's last stored event is refused with ``ValidationError``.
     - Ids and idempotency keys compare byte for byte (no case, accent, width or
       trailing-space folding); creating an existing aggregate raises ``AlreadyExists``.
-    - Driver errors never escape: they are re-raised as ``StoreError``.
     """
 
     @property
@@ -316,13 +317,25 @@ class Store(Protocol):
         """Every event of one aggregate, oldest first (empty if unknown)."""
         ...
 
-    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Events of every aggregate with positions after ``after``, in order."""
+    def recall(self, idempotency_key: str) -> tuple[str, int] | None:
+        """``(aggregate id, version)`` saved under this key, or ``None``."""
         ...
 
-    def backlog(self, after: int) -> int:
-        """How many events ``feed(after)`` would offer now (a consumer's backlog)."""
+    def import_history(self, events: Iterable[DomainEvent]) -> int:
+        """Bulk-load whole histories (oldest first per aggregate) into an empty id space.
+
+        Aggregates are rebuilt from the events; returns the number of events written.
+        """
         ...
+
+
+@runtime_checkable
+class TimerIndex(Protocol):
+    """Timers: which aggregates have a deadline due, claimed by one sweeper each.
+
+    - ``due`` and ``claim_due`` use an index on ``next_deadline``, never a scan.
+    - Concurrent sweepers get disjoint claims; a failing timer is backed off.
+    """
 
     def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
         """Ids of aggregates whose ``next_deadline`` is at or before ``at``, earliest first."""
@@ -337,8 +350,37 @@ class Store(Protocol):
         """
         ...
 
-    def recall(self, idempotency_key: str) -> tuple[str, int] | None:
-        """``(aggregate id, version)`` saved under this key, or ``None``."""
+    def defer_timer(
+        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
+    ) -> TimerFailure:
+        """Record that firing an aggregate's timer failed; keep it unclaimed for a back-off.
+
+        Consecutive failures are counted (a save of the aggregate resets the count) and
+        the claim is held until ``at + backoff.delay(count)``.
+        """
+        ...
+
+    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
+        """Aggregates whose timers are failing, most failures first."""
+        ...
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """The feed and its consumers: positions, leased cursors, held and parked events.
+
+    - ``feed`` positions increase and appear to readers in order: a reader that has seen
+      position *n* has seen every event below it, and no event can appear below *n*
+      later (a consumer's cursor never skips one).
+    - One deliverer per consumer at a time (a lease on the store's own clock).
+    """
+
+    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Events of every aggregate with positions after ``after``, in order."""
+        ...
+
+    def backlog(self, after: int) -> int:
+        """How many events ``feed(after)`` would offer now (a consumer's backlog)."""
         ...
 
     def cursor(self, name: str) -> int:
@@ -388,23 +430,14 @@ class Store(Protocol):
         """Forget a parked event (retried successfully or discarded); ``False`` if none."""
         ...
 
-    def defer_timer(
-        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
-    ) -> TimerFailure:
-        """Record that firing an aggregate's timer failed; keep it unclaimed for a back-off.
 
-        Consecutive failures are counted (a save of the aggregate resets the count) and
-        the claim is held until ``at + backoff.delay(count)``.
-        """
-        ...
+@runtime_checkable
+class ReadSide(Protocol):
+    """The read side: one row per aggregate, for lists, counts and reports.
 
-    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
-        """Aggregates whose timers are failing, most failures first."""
-        ...
-
-    def rules_revision(self) -> RulesRevision | None:
-        """The rules revision in force (the latest applied), or ``None`` if none was."""
-        ...
+    - Served by indexes (owner, client, kind), never by reading the feed; written in the
+      same transaction as the aggregate it describes.
+    """
 
     def rows(
         self, query: Query, *, after: str | None = None, limit: int = 100
@@ -419,6 +452,18 @@ class Store(Protocol):
         """How many rows matching ``query`` have each value of column ``by``: one of
         :data:`COUNT_BY` (``status`` by default; ``priority`` gives a risk heat map's
         cells). Another column is a ``ValidationError``."""  # noqa: D205, D209
+        ...
+
+
+@runtime_checkable
+class RulesLog(Protocol):
+    """Rules revisions: which rules the store runs under, every revision kept.
+
+    - Exactly one first revision wins when processes race (``over``).
+    """
+
+    def rules_revision(self) -> RulesRevision | None:
+        """The rules revision in force (the latest applied), or ``None`` if none was."""
         ...
 
     def apply_rules(
@@ -439,12 +484,18 @@ class Store(Protocol):
         """
         ...
 
-    def import_history(self, events: Iterable[DomainEvent]) -> int:
-        """Bulk-load whole histories (oldest first per aggregate) into an empty id space.
 
-        Aggregates are rebuilt from the events; returns the number of events written.
-        """
-        ...
+@runtime_checkable
+class Store(EventLog, TimerIndex, Outbox, ReadSide, RulesLog, Protocol):
+    """Contract every store keeps (checked by :class:`clientflow.testing.StoreContract`).
+
+    The port is split by concern, so a host store can see what each part asks of it:
+    :class:`EventLog` (events and snapshots), :class:`TimerIndex` (due timers and their
+    claims), :class:`Outbox` (the feed, cursors, held and parked events),
+    :class:`ReadSide` (rows and counts) and :class:`RulesLog` (rules revisions); each
+    part's docstring states its guarantees. A full store is all five, plus ``close``.
+    Driver errors never escape any part: they are re-raised as ``StoreError``.
+    """
 
     def close(self) -> None:
         """Release connections and files."""

@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Protocol
 
+from clientflow.core import failure_reason
+
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
@@ -111,9 +113,30 @@ class OpenTelemetry:
 
     @contextmanager
     def span(self, name: str, attributes: Attributes) -> Iterator[None]:
-        """A span; an exception escaping it is recorded on it."""
-        with self._tracer.start_as_current_span(name, attributes=dict(attributes)):
-            yield
+        """A span; an exception escaping it is recorded on it.
+
+        Recorded here, not by OpenTelemetry: its own recording reads the exception's
+        text raw, and a notifier's exception is untrusted (a ``__str__`` that raises
+        would replace it, a 20 MB message would be kept whole).
+        """
+        from opentelemetry.trace import Status, StatusCode  # noqa: PLC0415 - the extra
+
+        with self._tracer.start_as_current_span(
+            name,
+            attributes=dict(attributes),
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                yield
+            except Exception as error:
+                reason = failure_reason(error)
+                span.add_event(
+                    "exception",
+                    {"exception.type": type(error).__name__, "exception.message": reason},
+                )
+                span.set_status(Status(StatusCode.ERROR, reason))
+                raise
 
     def count(self, name: str, value: int, attributes: Attributes) -> None:
         """Add to a counter."""

@@ -151,7 +151,10 @@ def test_writer_killed_mid_stream_loses_no_acknowledged_write(tmp_path: Path) ->
         if line.startswith("ack"):
             acked.append(int(line.split()[1]))
     writer.send_signal(signal.SIGKILL)
-    rest, _ = writer.communicate(timeout=30)
+    writer.wait(timeout=30)
+    # Read through the same buffered stream as above: communicate() would read the pipe
+    # underneath and miss the lines readline() had already buffered.
+    rest = writer.stdout.read()
     acked += [int(line.split()[1]) for line in rest.split("\n") if line.startswith("ack")]
     assert writer.returncode == -signal.SIGKILL
     assert len(acked) >= 200

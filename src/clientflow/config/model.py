@@ -20,6 +20,7 @@ from clientflow.core import (
     Names,
     NotFound,
     Rule,
+    ValidationError,
     WorkflowKind,
     to_utc,
 )
@@ -161,6 +162,27 @@ class Rules:
         for member in self.people.values():
             found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
+
+    def directory_for(self, client: str) -> Mapping[str, tuple[str, ...]]:
+        """The ``[directory]`` as one client's work sees it: people the rules bind to
+        other clients only (their contacts, a team scoped elsewhere) are left out, so a
+        Lotus change never asks ACME's sponsor to approve it.
+
+        >>> rules = Rules({}, clients={
+        ...     "lotus": ClientRules("lotus", "Lotus", "default", contacts=frozenset({"anna"})),
+        ...     "acme": ClientRules("acme", "ACME", "default", contacts=frozenset({"grace"}))},
+        ...     directory={"sponsor": ("anna", "grace", "li.wei")})
+        >>> rules.directory_for("lotus")["sponsor"]
+        ('anna', 'li.wei')
+        """  # noqa: D205
+        return {
+            role: tuple(
+                person
+                for person in people
+                if person not in self._bindings or client in self._bindings[person]
+            )
+            for role, people in self.directory.items()
+        }
 
     def bind(self, actor: Actor) -> Actor:
         """``actor`` with the clients the rules bind it to added (``[clients.X] contacts``
@@ -305,6 +327,34 @@ class Rules:
         if name not in self.approval:
             raise NotFound("approval policy", name)
         return self.approval[name]
+
+    def check_project(self, client: str, project: str) -> None:
+        """Refuse ``project`` under ``client`` when the rules list it under another client.
+
+        A project the rules do not list is allowed (hosts add projects before rules);
+        one listed under another client would file this client's work there.
+        """
+        owner = self.client_of_project(project)
+        # An unknown client is the command's own error to report, naming the clients.
+        if client in self.clients and owner not in (project, client):
+            mine = self.clients[client].projects if client in self.clients else ()
+            raise ValidationError(
+                "project",
+                f"a project of client {client!r} ({', '.join(mine) or 'none listed'});"
+                f" {project!r} belongs to client {owner!r}",
+                got=project,
+            )
+
+    def check_contact(self, client: str, contact: str) -> None:
+        """Refuse ``contact`` under ``client`` when the rules list it as another's contact."""
+        listed = [c.id for c in self.clients.values() if contact in c.contacts]
+        if listed and client not in listed:
+            raise ValidationError(
+                "client",
+                f"{' or '.join(repr(c) for c in listed)}: the rules list {contact!r} as"
+                f" {'their' if len(listed) > 1 else 'its'} contact",
+                got=client,
+            )
 
     def client_of_project(self, project: str) -> str:
         """The client a project belongs to (a change request names only its project)."""

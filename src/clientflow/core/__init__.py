@@ -28,6 +28,7 @@ from clientflow.core.calendar import BusinessCalendar
 from clientflow.core.clock import Clock, ManualClock, SystemClock
 from clientflow.core.edge import checked
 from clientflow.core.errors import (
+    MAX_REASON,
     AlreadyExists,
     ClientflowError,
     ConcurrencyError,
@@ -45,6 +46,7 @@ from clientflow.core.errors import (
     TransitionNotAllowed,
     Translator,
     ValidationError,
+    failure_reason,
 )
 from clientflow.core.events import DomainEvent, EventMeta, EventRegistry
 from clientflow.core.forms import JSONValue, iso_duration, json_form, to_json
@@ -79,6 +81,7 @@ __all__ = [
     "LAST_YEAR",
     "MAX_ID_LENGTH",
     "MAX_LINE_LENGTH",
+    "MAX_REASON",
     "MAX_TEXT_LENGTH",
     "MAX_WORKING_DAYS",
     "PARTY_PREFIX",
@@ -145,6 +148,7 @@ __all__ = [
     "decide",
     "decimal_of",
     "duration_micros",
+    "failure_reason",
     "from_micros",
     "id_problem",
     "iso_duration",

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 __all__ = [
+    "MAX_REASON",
     "AlreadyExists",
     "ClientflowError",
     "ConcurrencyError",
@@ -31,6 +32,7 @@ __all__ = [
     "TransitionNotAllowed",
     "Translator",
     "ValidationError",
+    "failure_reason",
     "shown",
 ]
 
@@ -425,3 +427,26 @@ def shown(value: object, limit: int = 60) -> str:
     except Exception:  # a value too big (10**5000) or broken to show must not hide the error
         return f"<a {type(value).__name__} that cannot be shown>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+MAX_REASON = 2_000
+"""The most characters of an error's text kept in a parked entry, a log line or a report."""
+
+
+def failure_reason(error: BaseException) -> str:
+    """``Type: message`` for logs, parked entries and reports, whatever the error does.
+
+    A host's or receiver's exception is untrusted: its ``__str__`` may raise, return
+    megabytes or hold lone surrogates that a database cannot store. None of that may
+    escape after a save or stop delivery, so the text is guarded, cleaned and cut.
+    """
+    name = str.__str__(type(error).__name__)
+    try:
+        # str.__str__ makes a plain str of a str subclass, whose own methods may raise.
+        text = str.__str__(str(error))
+    except Exception:  # the exception's own __str__ failed: say so instead of raising
+        text = "<the error's message could not be read>"
+    reason = name + ": " + text if text else name
+    if len(reason) > MAX_REASON:
+        reason = reason[: MAX_REASON - 1] + "…"
+    return reason.encode("utf-8", "replace").decode("utf-8")

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from clientflow.feedback.commands import (
     OVERRIDE_SENTIMENT,
+    SURVEYS_PREFIX,
     answer_survey,
     assign,
     close,
@@ -105,6 +106,7 @@ __all__ = [
     "OVERRIDE_SENTIMENT",
     "STATUS_WORDS",
     "SURVEYS_KIND",
+    "SURVEYS_PREFIX",
     "SURVEY_EVENTS",
     "SURVEY_TABLE",
     "TABLE",

@@ -476,10 +476,14 @@ def escalate_overdue(
 # -- surveys --------------------------------------------------------------------------
 
 
+SURVEYS_PREFIX = "surveys:"
+"""Ids starting with this are survey records' (:func:`surveys_id`); no other kind's."""
+
+
 @checked
 def surveys_id(contact: str) -> str:
     """The id of a contact's survey record (one aggregate per contact)."""
-    return f"surveys:{contact}"
+    return f"{SURVEYS_PREFIX}{contact}"
 
 
 def _survey_meta(
@@ -522,6 +526,27 @@ def _blocked(
     return None
 
 
+def _require_client(
+    surveys: ContactSurveys | None, client: str, rule: Rule, actor: Actor, action: str
+) -> None:
+    """Check ``actor`` against the client a contact's surveys belong to.
+
+    Once a contact has a survey record, it belongs to the client it started under: the
+    caller's ``client`` can neither move it nor decide whose permission applies, or one
+    client's user could relabel another client's contact and then act on it.
+    """
+    if surveys is None or not surveys.client:
+        require(rule, actor, action, {CLIENT_PARTY: client})
+        return
+    require(rule, actor, action, {CLIENT_PARTY: surveys.client})
+    if client != surveys.client:
+        raise ValidationError(
+            "client",
+            f"{surveys.client!r}, the client contact {surveys.contact!r} belongs to",
+            got=client,
+        )
+
+
 @checked
 def request_survey(
     surveys: ContactSurveys | None,
@@ -543,7 +568,7 @@ def request_survey(
     """
     _text(survey_id, "survey_id", required=True)
     _text(contact, "contact", required=True)
-    require(rule, actor, f"survey {contact}", {CLIENT_PARTY: client})
+    _require_client(surveys, client, rule, actor, f"survey {contact}")
     if not isinstance(trigger, Trigger):
         raise ValidationError(
             "trigger", f"one of {', '.join(t.value for t in Trigger)}", got=trigger
@@ -623,7 +648,7 @@ def schedule_periodic(
 
     The first goes at ``first``, then one every ``policy.periodic_every``.
     """
-    require(rule, actor, f"survey {contact} periodically", {CLIENT_PARTY: client})
+    _require_client(surveys, client, rule, actor, f"survey {contact} periodically")
     meta = _survey_meta(surveys, contact, to_utc(now, "now"), actor.id)
     return decide(
         apply_surveys,

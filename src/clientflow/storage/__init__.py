@@ -16,6 +16,7 @@ from clientflow.core import Codec, StoreError, ValidationError
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
 from clientflow.storage.sqlite import SQLiteStore
+from clientflow.storage.streams import safe_url
 
 if TYPE_CHECKING:
     from clientflow.ports import Store
@@ -37,7 +38,9 @@ def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
     'MemoryStore'
     """
     if not isinstance(url, str):
-        raise ValidationError("url", "a store URL such as sqlite:///clientflow.db", got=url)
+        raise ValidationError(
+            "url", "a store URL such as sqlite:///clientflow.db", got=safe_url(url)
+        )
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if url == "memory://":
         return MemoryStore(codec)
@@ -46,7 +49,7 @@ def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
             raise ValidationError(
                 "url",
                 "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:",
-                got=url,
+                got=safe_url(url),
             )
         path = url[len("sqlite:///") :]
         if not create and path != ":memory:" and not Path(path).exists():
@@ -62,14 +65,16 @@ def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
             from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - optional extra
         except ImportError as error:
             raise ValidationError(
-                "url", "a URL whose driver is installed: pip install 'clientflow[sql]'", got=url
+                "url",
+                "a URL whose driver is installed: pip install 'clientflow[sql]'",
+                got=safe_url(url),
             ) from error
         store = SQLAlchemyStore(url, codec)
     else:
         raise ValidationError(
             "url",
             "memory://, sqlite:///path.db, postgresql+psycopg://... or mysql+pymysql://...",
-            got=url,
+            got=safe_url(url),
         )
     if create:
         store.create_schema()

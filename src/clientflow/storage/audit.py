@@ -48,8 +48,15 @@ class StoreCheck:
 class Rewritable(Protocol):
     """A store that can write an aggregate's snapshot and row back (a repair)."""
 
-    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
-        """Overwrite the stored snapshot and read-side row of ``aggregate``."""
+    def rewrite(
+        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+    ) -> bool:
+        """Overwrite the stored snapshot and read-side row of ``aggregate``; with
+        ``expected``, only if the stored version is still that (returns whether it wrote)."""  # noqa: D205, D209
+        ...
+
+    def read_row(self, aggregate_id: str) -> AggregateRow | None:
+        """One aggregate's read-side row as stored now."""
         ...
 
 
@@ -72,15 +79,46 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
         loaded = store.load_many([row.id for row in rows])
         for row in rows:
             checked += 1
-            found = _differences(store, row, loaded.get(row.id))
+            found = _settled(store, row, loaded.get(row.id))
             if found is None:
                 continue
-            rebuilt, expected, what = found
-            problems += [StoreProblem(row.id, text) for text in what]
+            rebuilt, expected, what, version = found
             if fix and isinstance(store, Rewritable):
-                store.rewrite(rebuilt, expected)
-                fixed += 1
+                if store.rewrite(rebuilt, expected, expected=version):
+                    fixed += 1
+                else:  # a command committed meanwhile: never roll it back
+                    what = [*what, "changed while being mended: not mended, check again"]
+            problems += [StoreProblem(row.id, text) for text in what]
     return StoreCheck(checked, tuple(problems), fixed)
+
+
+def _settled(
+    store: Store, row: AggregateRow, snapshot: Aggregate | None
+) -> tuple[Aggregate, AggregateRow, list[str], int] | None:
+    """The differences of one aggregate that hold while nothing writes to it.
+
+    On a live store a command may commit between reading the snapshot, the history and
+    the row; a difference counts only once a second look finds the aggregate unmoved.
+    One that keeps moving is being written, which a damaged aggregate cannot be (its
+    saves are refused), so it is left for the next check. Returns the stored version it
+    was seen at, for a guarded repair.
+    """
+    for _ in range(_LOOKS):
+        found = _differences(store, row, snapshot)
+        if found is None:
+            return None
+        again = store.load(row.id)
+        fresh = store.read_row(row.id) if isinstance(store, Rewritable) else row
+        if again == snapshot and fresh == row:
+            version = row.version if snapshot is None else snapshot.version
+            return (*found, version)
+        if fresh is None:
+            return None  # gone meanwhile: nothing to say
+        snapshot, row = again, fresh
+    return None
+
+
+_LOOKS = 3
 
 
 def _differences(

@@ -37,7 +37,13 @@ from clientflow.ports import (
     TimerFailure,
     count_column,
 )
-from clientflow.storage.streams import check_order, checked_history, commits_from_history, row_of
+from clientflow.storage.streams import (
+    check_order,
+    checked_history,
+    commits_from_history,
+    row_of,
+    stale_snapshot,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -112,6 +118,9 @@ class MemoryStore:
                 expected=commit.expected_version,
                 actual=None if current is None else actual,
             )
+        last = len(self._histories.get(aggregate.id, ()))
+        if last > actual:
+            raise stale_snapshot("memory://", aggregate.id, actual, last)
         if key is not None and key in self._commands:
             raise DuplicateCommand(key, *self._commands[key])
         if key is not None and key in keys:
@@ -134,12 +143,24 @@ class MemoryStore:
         if key is not None:
             self._commands[key] = (aggregate.id, aggregate.version)
 
-    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
-        """Overwrite an aggregate's state and read-side row (a repair)."""
+    def rewrite(
+        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+    ) -> bool:
+        """Overwrite an aggregate's state and read-side row (a repair); with ``expected``,
+        only while its stored version is still that one. Returns whether it wrote."""  # noqa: D205, D209
         with self._lock:
+            current = self._aggregates.get(aggregate.id)
+            if expected is not None and (current is None or current.version != expected):
+                return False
             self._aggregates[aggregate.id] = aggregate
             self._reindex(aggregate)
             self._put_row(row)
+            return True
+
+    def read_row(self, aggregate_id: str) -> AggregateRow | None:
+        """One aggregate's read-side row, or ``None``."""
+        with self._lock:
+            return self._rows.get(aggregate_id)
 
     def _reindex(self, aggregate: Aggregate) -> None:
         old = self._deadlines.pop(aggregate.id, None)

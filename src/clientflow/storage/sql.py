@@ -32,6 +32,7 @@ from clientflow.storage.sqlbase import (
     SQLStore,
     UniqueViolation,
 )
+from clientflow.storage.streams import safe_url
 
 __all__ = ["SQLAlchemyStore", "metadata"]
 
@@ -243,9 +244,9 @@ class SQLAlchemyStore(SQLStore):
                 ping_when_idle(engine, ping_after)
         except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
             raise ValidationError(
-                "url", "a SQLAlchemy database URL with an installed driver", got=str(url)
+                "url", "a SQLAlchemy database URL with an installed driver", got=safe_url(str(url))
             ) from error
-        label = engine.url.render_as_string(hide_password=True)
+        label = safe_url(engine.url.render_as_string(hide_password=True))
         super().__init__(codec, _dialect_of(engine), prefix=prefix, label=label)
         self._engine = engine
         self._statements: dict[str, str] = {}

@@ -65,6 +65,7 @@ from clientflow.storage.streams import (
     checked_history,
     commits_from_history,
     row_of,
+    stale_snapshot,
 )
 
 __all__ = [
@@ -147,7 +148,8 @@ MARIADB = Dialect(
     partial_index=False,
     table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
     collation="utf8mb4_nopad_bin",
-    now="SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
+    # UTC_TIMESTAMP: unambiguous in a DST session time zone (NOW() repeats an hour)
+    now="SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))",
 )
 MYSQL = attrs.evolve(
     MARIADB,
@@ -354,26 +356,47 @@ class SQLStore(ABC):
                 db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
                 db.run(f"DROP TABLE {old}_v1")
 
-    def rewrite(self, aggregate: Aggregate, row: AggregateRow) -> None:
+    def rewrite(
+        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+    ) -> bool:
         """Overwrite an aggregate's snapshot and read-side row (a repair; see
-        :func:`clientflow.storage.audit.check_store`)."""  # noqa: D205, D209
+        :func:`clientflow.storage.audit.check_store`).
+
+        With ``expected``, only if the stored version is still that one: a command that
+        committed since the repair read the aggregate is never rolled back. Returns
+        whether it wrote.
+        """  # noqa: D205
         self._check()
         kind, snapshot = self._codec.dump_aggregate(aggregate)
+        guard = "" if expected is None else " AND version = :expected"
         with self._transaction(write=True) as db:
             db.run(
                 f"UPDATE {self._t['aggregates']} SET kind = :kind, version = :version,"
                 " snapshot = :snapshot, deadline = :deadline, "
                 + ", ".join(f"{name} = :{name}" for name in _READ)
-                + " WHERE id = :id",
+                + " WHERE id = :id"
+                + guard,
                 {
                     "id": aggregate.id,
                     "kind": kind,
                     "version": aggregate.version,
                     "snapshot": snapshot,
                     "deadline": _deadline(aggregate),
+                    "expected": expected,
                     **_read_values(row),
                 },
             )
+            return db.changed() == 1
+
+    def read_row(self, aggregate_id: str) -> AggregateRow | None:
+        """One aggregate's read-side row, or ``None``."""
+        self._check()
+        with self._transaction(write=False, single=True) as db:
+            found = db.run(
+                f"SELECT {_ROW_COLUMNS} FROM {self._t['aggregates']} WHERE id = :id",
+                {"id": aggregate_id},
+            )
+        return _row(found[0]) if found else None
 
     def _backfill_rows(self, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
@@ -428,6 +451,10 @@ class SQLStore(ABC):
             with self._transaction(write=False, single=True) as db:
                 rows = db.run(f"SELECT value FROM {self._t['meta']} WHERE name = 'schema_version'")
         except StoreError:
+            # No meta table means no schema, but only if the server answers at all:
+            # an unreachable server must say so, not "no clientflow schema here".
+            with self._transaction(write=False, single=True) as db:
+                db.run("SELECT 1")
             return None
         return _version(rows)
 
@@ -579,6 +606,8 @@ class SQLStore(ABC):
                 if recalled is not None:
                     raise DuplicateCommand(given or "", *recalled) from None
             self._check_head()
+            for commit in commits:
+                self._check_snapshot(commit)
             # Two writers raced to the same event version past the version check.
             aggregate_id = commits[0].aggregate.id
             raise ConcurrencyError(
@@ -586,6 +615,19 @@ class SQLStore(ABC):
                 expected=commits[0].expected_version,
                 actual=self._version_of(aggregate_id),
             ) from None
+
+    def _check_snapshot(self, commit: Commit) -> None:
+        """Raise if the commit's aggregate has events past its stored snapshot."""
+        aggregate_id = commit.aggregate.id
+        with self._transaction(write=False, single=True) as db:
+            rows = db.run(
+                f"SELECT MAX(version) FROM {self._t['events']} WHERE aggregate_id = :id",
+                {"id": aggregate_id},
+            )
+        last = int(rows[0][0]) if rows and rows[0][0] is not None else 0
+        snapshot = self._version_of(aggregate_id)
+        if snapshot == commit.expected_version and last > snapshot:
+            raise stale_snapshot(self._label, aggregate_id, snapshot, last) from None
 
     def _insert_sql(self) -> str:
         return (
@@ -1172,8 +1214,7 @@ class SQLStore(ABC):
         params["limit"] = max(limit, 0)
         with self._transaction(write=False, single=True) as db:
             found = db.run(
-                "SELECT id, kind, version, status, client, project, owner, priority, deadline,"
-                f" opened_at, closed_at, updated_at FROM {self._t['aggregates']} WHERE {where}"
+                f"SELECT {_ROW_COLUMNS} FROM {self._t['aggregates']} WHERE {where}"
                 " ORDER BY id LIMIT :limit",
                 params,
             )
@@ -1344,6 +1385,12 @@ def _row(values: Sequence[object]) -> AggregateRow:
         closed_at=None if closed is None else from_micros(int(closed)),  # type: ignore[call-overload]
         updated_at=None if updated is None else from_micros(int(updated)),  # type: ignore[call-overload]
     )
+
+
+_ROW_COLUMNS = (
+    "id, kind, version, status, client, project, owner, priority, deadline,"
+    " opened_at, closed_at, updated_at"
+)
 
 
 def _version(rows: Sequence[Row]) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import pendulum
@@ -17,7 +18,14 @@ from clientflow.core import (
 )
 from clientflow.ports import AggregateRow, Commit
 
-__all__ = ["check_order", "checked_history", "commits_from_history", "row_of"]
+__all__ = [
+    "check_order",
+    "checked_history",
+    "commits_from_history",
+    "row_of",
+    "safe_url",
+    "stale_snapshot",
+]
 
 
 def row_of(
@@ -67,6 +75,20 @@ def check_order(
         )
 
 
+def stale_snapshot(store: str, aggregate_id: str, version: int, last: int) -> CorruptData:
+    """The error for a snapshot at ``version`` whose history already runs to ``last``.
+
+    No retry can cure it (every reload finds the same old snapshot), so it is not a
+    ``ConcurrencyError``: it names the repair instead.
+    """
+    return CorruptData(
+        store,
+        f"snapshot at version {version} behind its history ({last}), as after a partial"
+        " restore; run `clientflow check-store --fix` to rebuild it from the events",
+        aggregate_id=aggregate_id,
+    )
+
+
 def checked_history(
     store: str, aggregate_id: str, events: Sequence[DomainEvent]
 ) -> Sequence[DomainEvent]:
@@ -101,3 +123,18 @@ def commits_from_history(codec: Codec, events: Iterable[DomainEvent]) -> list[Co
         decision = decide(codec.kind_of_event(stream[0]).apply, None, *stream)
         commits.append(Commit(decision.aggregate, decision.events, 0))
     return commits
+
+
+_SECRET = re.compile(r"(?i)((?:^|[?&;])(?:[a-z_]*password|passwd|pwd|secret|token|sslkey)=)[^&;]*")
+_USERINFO = re.compile(r"(://[^/:@]*:)[^@/]*@")
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its passwords shown as ``***``: the one in ``user:password@`` and any
+    in the query string (libpq and its drivers take ``?password=`` too), for labels,
+    errors and logs.
+
+    >>> safe_url("postgresql+psycopg://bob:s3cret@db/x?password=s3cret2&sslmode=require")
+    'postgresql+psycopg://bob:***@db/x?password=***&sslmode=require'
+    """  # noqa: D205
+    return _SECRET.sub(r"\1***", _USERINFO.sub(r"\1***@", url))

@@ -37,19 +37,26 @@ from clientflow.core import (
     DomainEvent,
     DuplicateCommand,
     ManualClock,
+    NotFound,
     StoreError,
     ValidationError,
     to_micros,
 )
-from clientflow.engine import Command, Engine
+from clientflow.engine import MAX_REASON, Command, Engine
 from clientflow.ports import (
     Backoff,
     Commit,
+    EventLog,
+    Outbox,
     ParkedEvent,
     PermanentDeliveryError,
     Query,
+    RateLimited,
+    ReadSide,
+    RulesLog,
     Store,
     StoredEvent,
+    TimerIndex,
 )
 from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
 from clientflow.storage.audit import Rewritable, check_store
@@ -342,6 +349,11 @@ class StoreContract(ABC):
         assert list(store.claim_due(at, lease=LEASE)) == []
         assert len(store.claim_due(at.add(minutes=6), lease=LEASE)) == 4
 
+    def test_the_store_keeps_every_part_of_the_port(self, store: Store) -> None:
+        """The five concerns of :class:`clientflow.ports.Store`, each implemented."""
+        for part in (EventLog, TimerIndex, Outbox, ReadSide, RulesLog):
+            assert isinstance(store, part), part.__name__
+
     # -- idempotency and cursors -----------------------------------------------------------
 
     def test_idempotency_key_is_recorded_once(self, store: Store) -> None:
@@ -623,6 +635,11 @@ class StoreContract(ABC):
         assert [(p.position, p.attempts) for p in engine.parked()] == [(two, 3)]
         assert "refused CR-1@2" in engine.parked()[0].error
         assert [p.position for p in store.held("notifier")] == [two, three, four]
+        with pytest.raises(NotFound):  # waiting behind two, not parked: never dropped
+            engine.discard_parked(three)
+        limited = Engine(store, clock=clock, notifier=_Limiting(5), max_attempts=3)
+        assert not limited.retry_parked(two)  # the receiver is busy: a wait, not an attempt
+        assert [(p.position, p.attempts) for p in engine.parked()] == [(two, 3)]
         notifier.poison.clear()
         assert engine.retry_parked(two)
         engine.deliver()
@@ -630,6 +647,13 @@ class StoreContract(ABC):
         assert engine.parked() == ()
         assert store.held("notifier") == []
         store.park(ParkedEvent("notifier", four, "CR-1@4", 3, "x", START))
+        other = store.lease_cursor(
+            "notifier", holder="someone", at=store.clock(), until=store.clock().add(minutes=5)
+        )
+        assert other is not None
+        with pytest.raises(CursorBusy):  # a retry or delivery is at work: not under it
+            engine.discard_parked(four)
+        store.release_cursor(other)
         engine.discard_parked(four)
         assert engine.parked() == ()
 
@@ -682,6 +706,75 @@ class StoreContract(ABC):
         assert store.load("CR-1") == change
         withdrawn = Engine(store).execute(Command("CR-1", _withdraw_it))
         assert withdrawn.aggregate.version == change.version + 1
+
+    def test_check_store_fix_never_rolls_back_a_live_command(self, store: Store) -> None:
+        """A repair run on a live store keeps every command committed meanwhile.
+
+        Two writers change one aggregate while ``check_store(fix=True)`` loops: no
+        writer meets ``CorruptData``, no false problem is reported, and the store ends
+        consistent with every command applied.
+        """
+        if not isinstance(store, Rewritable):
+            return
+        change, steps = assessed("CR-0")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        errors: list[Exception] = []
+        reported: list[str] = []
+        stop = threading.Event()
+
+        def writer(n: int) -> None:
+            engine = Engine(self.reopen(store), max_retries=500)
+            for i in range(30):
+                try:
+                    engine.execute(Command("CR-0", partial(reassess, hours=n * 100 + i + 1)))
+                except Exception as error:  # collected and asserted below
+                    errors.append(error)
+
+        def checker() -> None:
+            handle = self.reopen(store)
+            while not stop.is_set():
+                reported.extend(p.what for p in check_store(handle, fix=True).problems)
+
+        writers = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+        watching = threading.Thread(target=checker)
+        watching.start()
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join()
+        stop.set()
+        watching.join()
+        assert errors == []
+        assert reported == []
+        assert check_store(store).problems == ()
+        final = store.load("CR-0")
+        assert final is not None
+        assert final.version == change.version + 60
+
+    def test_a_snapshot_behind_its_history_is_reported_not_skipped(self, store: Store) -> None:
+        """A restored snapshot older than its events is named, with what mends it.
+
+        Its commands raise ``CorruptData`` (not a ``ConcurrencyError`` that no retry can
+        cure), a sweep lists it as failed (backed off, not "skipped" every time), and
+        ``check_store(fix=True)`` mends it.
+        """
+        if not isinstance(store, Rewritable):
+            return  # a host store without repairs cannot be damaged this way here
+        change, steps = awaiting_approval("CR-1")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        [row] = store.rows(Query())
+        behind = attrs.evolve(change, version=change.version - 1)  # its deadline kept
+        store.rewrite(behind, row)  # a snapshot restored from an older backup
+        before = tuple(store.history("CR-1"))
+        with pytest.raises(CorruptData, match=r"behind its history.*check-store --fix"):
+            Engine(store).execute(Command("CR-1", _withdraw_it))
+        assert change.next_deadline is not None
+        report = Engine(store).sweep(change.next_deadline.add(days=30))
+        assert [aggregate_id for aggregate_id, _ in report.failed] == ["CR-1"]
+        assert "check-store --fix" in report.failed[0][1]
+        assert tuple(store.history("CR-1")) == before
+        check_store(store, fix=True)
+        assert Engine(store).execute(Command("CR-1", _withdraw_it)).aggregate.version == 5
 
     def test_save_all_writes_every_commit_or_none(self, store: Store) -> None:
         """Several aggregates' commits are written as one, all or nothing.
@@ -851,6 +944,61 @@ class StoreContract(ABC):
         assert report.parked == (parked.position,)
         assert parked.attempts == 1
 
+    def test_a_hostile_notifiers_errors_never_escape_or_hold_for_long(self, store: Store) -> None:
+        """Whatever a notifier raises, the command that saved stays saved and delivery goes on.
+
+        Errors whose message cannot be read, runs to megabytes or holds lone surrogates
+        are parked with a short readable reason; a rate limit asking for an infinite, NaN,
+        negative or absurd wait holds the feed at most an hour and is never an attempt.
+        """
+        clock = ManualClock(START)
+
+        class Unprintable(Exception):
+            def __str__(self) -> str:
+                raise RuntimeError("no message for you")
+
+        failures: dict[str, Exception] = {
+            "CR-1": Unprintable(),
+            "CR-2": RuntimeError("x" * 1_000_000),
+            "CR-3": RuntimeError("bad \udc80 text"),
+            "CR-5": _Disguised(),
+        }
+
+        class Hostile:
+            def __init__(self) -> None:
+                self.seen: list[str] = []
+
+            def notify(self, event: StoredEvent) -> None:
+                failure = failures.get(event.event.aggregate_id)
+                if failure is not None:
+                    raise failure
+                self.seen.append(event.event.aggregate_id)
+
+        notifier = Hostile()
+        engine = Engine(store, clock=clock, notifier=notifier, max_attempts=1)
+        for name in (*failures, "CR-4"):
+            result = engine.execute(Command(name, _replay(draft(name))))
+            assert store.load(name) == result.aggregate
+        assert notifier.seen == ["CR-4"]  # the others were refused, CR-4 still went out
+        owner = {s.position: s.event.aggregate_id for s in store.feed(limit=100)}
+        reasons = {owner[p.position]: p.error for p in store.parked("notifier")}
+        assert reasons["CR-1"] == "Unprintable: <the error's message could not be read>"
+        assert reasons["CR-3"].startswith("RuntimeError: bad ")
+        assert reasons["CR-5"] == "_Disguised: looks like text"
+        assert all(len(r) <= MAX_REASON for r in reasons.values())
+        for wait in (float("inf"), float("nan"), 1e10, 10**400, -5.0, "soon", _Unreadable()):
+            limited = draft(f"RL-{len(notifier.seen)}")
+            store.save(Commit(limited.aggregate, limited.events, 0))
+            report = Engine(store, clock=clock, notifier=_Limiting(wait)).deliver()
+            assert (report.error or "").startswith("RateLimited: slow down")
+            assert report.retry_at is not None
+            assert clock.now() <= report.retry_at <= clock.now().add(hours=1)
+            if wait in (1e10, 10**400):
+                assert report.retry_at == clock.now().add(hours=1)  # the cap, not a default
+            clock.advance(pendulum.duration(hours=1, seconds=1))
+            assert Engine(store, clock=clock, notifier=notifier).deliver().error is None
+            assert notifier.seen[-1] == limited.aggregate.id  # no attempt was counted
+
     def test_concurrent_deliverers_deliver_each_event_once(self, store: Store) -> None:
         """Deliverers racing on one consumer, with flaky sends, repeat no accepted event."""
         for n in range(30):
@@ -909,6 +1057,41 @@ class StoreContract(ABC):
         assert [s.position for s in notifier.seen] == written
         assert len({s.event.event_id for s in notifier.seen}) == 4
         assert store.cursor("notifier") == written[-1]
+
+
+class _Hostile(str):
+    """Text whose every way of being formatted or joined raises."""
+
+    def __format__(self, spec: str) -> str:
+        raise RuntimeError("no format")
+
+    def __add__(self, other: str) -> str:
+        raise RuntimeError("no join")
+
+    def __radd__(self, other: str) -> str:
+        raise RuntimeError("no join")
+
+
+class _Disguised(Exception):
+    def __str__(self) -> str:
+        return _Hostile("looks like text")
+
+
+class _Unreadable:
+    """A ``retry_after`` that fails however it is read."""
+
+    def __float__(self) -> float:
+        raise ArithmeticError("not a number of seconds")
+
+
+class _Limiting:
+    """Asks for ``wait`` seconds on every event, as a receiver's header would."""
+
+    def __init__(self, wait: object) -> None:
+        self.wait = wait
+
+    def notify(self, event: StoredEvent) -> None:
+        raise RateLimited("slow down", retry_after=self.wait)  # type: ignore[arg-type]
 
 
 class _Poisoned:

@@ -23,6 +23,7 @@ from clientflow.core import (
 )
 from clientflow.core.edge import check_count
 from clientflow.engine import Command, Result
+from clientflow.feedback import SURVEYS_KIND, SURVEYS_PREFIX
 from clientflow.ports import AggregateRow, Query
 
 if TYPE_CHECKING:
@@ -43,8 +44,12 @@ def _binding(command: Callable[..., R]) -> Callable[..., R]:
     @functools.wraps(command)
     def bound(self: Service[Any], *args: object, **kwargs: Any) -> R:
         actor = kwargs.get("by")
+        rules = self._workspace.rules
         if isinstance(actor, Actor):
-            kwargs["by"] = self._workspace.rules.bind(actor)
+            kwargs["by"] = rules.bind(actor)
+        client, project = kwargs.get("client"), kwargs.get("project")
+        if isinstance(client, str) and isinstance(project, str):
+            rules.check_project(client, project)
         return command(self, *args, **kwargs)
 
     return bound
@@ -59,7 +64,9 @@ class Service(Generic[A]):
 
     Tenants: before a command runs, its ``by=`` actor gets the clients the rules bind it
     to (:meth:`clientflow.config.Rules.bind`), and every command's permission check
-    knows the aggregate's client, so a client's people act only within their client.
+    knows the aggregate's client, so a client's people act only within their client; a
+    command naming a ``client`` and a ``project`` is refused when the rules list the
+    project under another client (:meth:`clientflow.config.Rules.check_project`).
     ``commands`` names the public commands (every public method taking ``by=``).
     """
 
@@ -135,6 +142,12 @@ class Service(Generic[A]):
         key: str | None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
+        if aggregate_id.startswith(SURVEYS_PREFIX) and self.kind != SURVEYS_KIND:
+            # Survey records' ids are derived from contacts: taking one for an issue or
+            # feedback would stop that contact ever being surveyed.
+            raise ValidationError(
+                f"{self.kind} id", f"an id not starting with {SURVEYS_PREFIX!r}", got=aggregate_id
+            )
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
             if current is not None:

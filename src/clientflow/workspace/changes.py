@@ -130,7 +130,9 @@ class ChangeService(Service[ChangeRequest]):
             return changes.request_approval(
                 change,
                 policy,
-                directory=self._workspace.rules.directory,
+                directory=self._workspace.rules.directory_for(
+                    self._workspace.rules.client_of_project(change.project)
+                ),
                 calendar=calendar,
                 actor=by,
                 now=now,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -24,6 +24,7 @@ from clientflow.core import (
     ValidationError,
     check_id,
     to_utc,
+    validate_duration,
 )
 from clientflow.core.edge import check_count
 from clientflow.engine import DELIVERY_BACKOFF, DeliveryReport, Engine, SweepReport
@@ -46,6 +47,7 @@ from clientflow.reports import (
     owner_agenda,
 )
 from clientflow.storage import open_store
+from clientflow.whatif import SweepGrid, WhatIf, what_if
 from clientflow.workspace.base import MAX_PAGE, check_arguments
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
@@ -296,6 +298,34 @@ class Workspace:
         portfolio = Portfolio.from_store(self.store, client=client)
         return health(
             portfolio, self.rules, when, days=days, clients=None if client is None else [client]
+        )
+
+    def what_if(
+        self,
+        rules: RulesSource,
+        *,
+        since: dt.datetime,
+        until: dt.datetime,
+        clients: Sequence[str] | None = None,
+        sweep_every: dt.timedelta | None = None,
+    ) -> WhatIf:
+        """The issues reported in ``[since, until)`` replayed under ``rules`` and under the
+        rules in force, compared (docs/what-if.md); nothing is written. ``sweep_every``
+        models a periodic sweeper (default: timers fire when due)."""  # noqa: D205, D209
+        for client in clients or ():
+            self.rules.client(client)  # an unknown client is NotFound, naming the known
+        every = None if sweep_every is None else validate_duration(sweep_every, "sweep_every")
+        grid = SweepGrid(
+            None if every is None else pendulum.Duration(seconds=every.total_seconds())
+        )
+        return what_if(
+            self.store,
+            self.rules,
+            _rules(rules),
+            since=since,
+            until=until,
+            clients=clients,
+            sweeps=grid,
         )
 
     def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:

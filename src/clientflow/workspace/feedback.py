@@ -256,6 +256,7 @@ class SurveyService(Service[ContactSurveys]):
     ) -> Result[ContactSurveys]:
         """Send a survey now, or defer or drop it as the throttling rules say."""
         rules = self._workspace.rules
+        rules.check_contact(client, contact)
         chosen = enum_of(Trigger, trigger)
         busy = self._follow_up_open(client, contact)
         return self._upsert(
@@ -288,6 +289,7 @@ class SurveyService(Service[ContactSurveys]):
     ) -> Result[ContactSurveys]:
         """Survey the contact periodically from ``first`` on (the rules give the period)."""
         start = to_utc(first, "first")
+        self._workspace.rules.check_contact(client, contact)
         rule = self._workspace.rules.feedback_permissions.survey
         return self._upsert(
             contact,

@@ -21,6 +21,7 @@ from clientflow.feedback import ContactSurveys, Feedback
 from clientflow.ports import AggregateRow, ParkedEvent, TimerFailure
 from clientflow.reports import AgendaItem, ClientHealth
 from clientflow.risks import HeatMap, Risk
+from clientflow.whatif import WhatIf
 from clientflow.workspace.core import ClientOverview
 
 __all__ = ["OUTPUTS_SCHEMA_FILE", "outputs_schema"]
@@ -51,6 +52,7 @@ def outputs_schema() -> str:
         AgendaItem,
         ClientHealth,
         HeatMap,
+        WhatIf,
         *(registry.type_of(name) for name in registry.names),
     ]
     schema = output_schema(classes, title="clientflow outputs")

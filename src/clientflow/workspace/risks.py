@@ -285,8 +285,10 @@ class RiskService(Service[Risk]):
                 raise AlreadyExists(issue_id, actual=current.version)
             return report(moment[0] if moment else self._when(at, now))
 
-        store = self._workspace.store
-        if store.recall(f"{base}.issue") is not None and store.recall(f"{base}.risk") is None:
+        engine = self._workspace.engine
+        if engine.recalled(issue_id, f"{base}.issue") and not engine.recalled(
+            risk_id, f"{base}.risk"
+        ):
             # The issue was opened alone (a crash under an earlier release that saved the
             # two one after the other): finish the job on the risk's side only.
             return self._act(risk_id, triggered, at, f"{base}.risk")

@@ -1,0 +1,39 @@
+"""Policy what-if: a past period replayed under proposed rules, compared with the rules in force.
+
+See docs/what-if.md for what is replayed, what is flagged and the limits.
+"""
+
+from clientflow.whatif.compare import (
+    PUNCTUAL,
+    Change,
+    ClientWhatIf,
+    ClockCount,
+    Outcome,
+    Tally,
+    WhatIf,
+    outcome,
+    what_if,
+)
+from clientflow.whatif.render import to_html, to_json, to_text
+from clientflow.whatif.replay import FACTS, Flag, Replay, SweepGrid, is_fact, replay_issue
+
+__all__ = [
+    "FACTS",
+    "PUNCTUAL",
+    "Change",
+    "ClientWhatIf",
+    "ClockCount",
+    "Flag",
+    "Outcome",
+    "Replay",
+    "SweepGrid",
+    "Tally",
+    "WhatIf",
+    "is_fact",
+    "outcome",
+    "replay_issue",
+    "to_html",
+    "to_json",
+    "to_text",
+    "what_if",
+]

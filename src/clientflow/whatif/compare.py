@@ -1,0 +1,426 @@
+"""Two replays of one period, counted and set side by side.
+
+:func:`what_if` reads the issues reported in a period from a store (never writing),
+replays each under the rules the store runs under (the baseline) and under proposed
+rules, and counts SLA clocks, escalations, notices and thresholds per client and in
+total; every issue whose outcome differs is listed with before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+
+import attrs
+import pendulum
+
+from clientflow import escalation as esc
+from clientflow.config import Rules
+from clientflow.core import ClientflowError, DomainEvent, ValidationError, check_id, to_utc
+from clientflow.escalation import ClockState
+from clientflow.ports import AggregateRow, Query, Store
+from clientflow.whatif.replay import Flag, Replay, SweepGrid, replay_issue
+
+__all__ = [
+    "PUNCTUAL",
+    "Change",
+    "ClientWhatIf",
+    "ClockCount",
+    "Outcome",
+    "Tally",
+    "WhatIf",
+    "outcome",
+    "what_if",
+]
+
+_HOUR = dt.timedelta(hours=1)
+
+
+@attrs.frozen
+class ClockCount:
+    """SLA clocks of one metric and priority: met, breached, still running or paused at
+    the period's end, and the business hours by which their deadlines moved against the
+    baseline (negative: earlier; always 0 in the baseline itself)."""  # noqa: D205, D209
+
+    met: int = 0
+    breached: int = 0
+    open: int = 0
+    moved_hours: float = 0.0
+
+    def __add__(self, other: ClockCount) -> ClockCount:
+        return ClockCount(
+            self.met + other.met,
+            self.breached + other.breached,
+            self.open + other.open,
+            round(self.moved_hours + other.moved_hours, 2),
+        )
+
+
+@attrs.frozen
+class Outcome:
+    """What one replay made of one issue by the period's end."""
+
+    issue: str
+    client: str
+    priority: str
+    clocks: Mapping[str, tuple[str, pendulum.DateTime]]
+    """Per metric: ``met``, ``breached`` or ``open``, and the deadline."""
+    escalations: tuple[str, ...]
+    """The levels reached, in order (a level reached twice appears twice)."""
+    notices: Mapping[str, int]
+    """Client notices per topic."""
+    warnings: int
+    breaches: int
+    """SLA thresholds reached below 100 % and at 100 %."""
+
+
+@attrs.frozen
+class Tally:
+    """Outcomes of many issues under one set of rules, counted."""
+
+    issues: int = 0
+    clocks: Mapping[str, Mapping[str, ClockCount]] = attrs.field(factory=dict)
+    """Per metric, per priority."""
+    escalations: Mapping[str, int] = attrs.field(factory=dict)
+    """Per level name: how many times it was reached."""
+    notices: Mapping[str, int] = attrs.field(factory=dict)
+    warnings: int = 0
+    breaches: int = 0
+    flagged: int = 0
+    """Facts that could not be applied under these rules."""
+
+    @property
+    def breached(self) -> int:
+        """SLA clocks breached, every metric and priority."""
+        return sum(c.breached for by in self.clocks.values() for c in by.values())
+
+    @property
+    def met(self) -> int:
+        """SLA clocks met, every metric and priority."""
+        return sum(c.met for by in self.clocks.values() for c in by.values())
+
+
+@attrs.frozen
+class ClientWhatIf:
+    """One client's (or the total's) counts before and after."""
+
+    client: str
+    before: Tally
+    after: Tally
+
+
+@attrs.frozen
+class Change:
+    """One way an issue's outcome differs: ``what`` (a clock, ``escalations``, ``notices``),
+    with the value before and after, e.g. ``resolution P2``: ``met`` -> ``breached``."""  # noqa: D205, D209
+
+    issue: str
+    client: str
+    what: str
+    before: str
+    after: str
+
+
+@attrs.frozen
+class WhatIf:
+    """A period replayed under the rules in force (before) and proposed rules (after).
+
+    ``earlier`` counts issues reported before ``since`` still open then (not replayed);
+    ``reproduced`` the issues whose baseline replay equals the record exactly and
+    ``diverged`` the ids of the others (the rules changed during the period, or the
+    sweeper ran late); ``flags`` the facts left out, per side.
+    """
+
+    since: pendulum.DateTime
+    until: pendulum.DateTime
+    total: ClientWhatIf
+    clients: tuple[ClientWhatIf, ...]
+    changes: tuple[Change, ...]
+    flags_before: tuple[Flag, ...]
+    flags_after: tuple[Flag, ...]
+    earlier: int
+    reproduced: int
+    diverged: tuple[str, ...]
+
+
+def outcome(replay: Replay) -> Outcome | None:
+    """What a replay made of its issue (``None`` if the issue could not be reported)."""
+    issue = replay.issue
+    if issue is None:
+        return None
+    notices: Counter[str] = Counter()
+    escalations: list[str] = []
+    warnings = breaches = 0
+    for event in replay.events:
+        if isinstance(event, esc.ClientNotified):
+            notices[event.topic] += 1
+        elif isinstance(event, esc.IssueEscalated):
+            escalations.append(event.level_name)
+        elif isinstance(event, esc.SlaThresholdReached):
+            if event.breach:
+                breaches += 1
+            else:
+                warnings += 1
+    return Outcome(
+        issue.id,
+        issue.client,
+        issue.priority,
+        {clock.metric: (_state(clock), clock.deadline) for clock in issue.clocks},
+        tuple(escalations),
+        dict(notices),
+        warnings,
+        breaches,
+    )
+
+
+def _state(clock: esc.SlaClock) -> str:
+    state = clock.state
+    if state is ClockState.MET:
+        return "met"
+    if state is ClockState.BREACHED:
+        return "breached"
+    return "open"
+
+
+class _Counts:
+    """A tally being built (one per client and side; frozen into a :class:`Tally`)."""
+
+    def __init__(self) -> None:
+        self.issues = 0
+        self.clocks: dict[str, dict[str, ClockCount]] = {}
+        self.escalations: Counter[str] = Counter()
+        self.notices: Counter[str] = Counter()
+        self.warnings = 0
+        self.breaches = 0
+        self.flagged = 0
+
+    def add(self, found: Outcome, moved: Mapping[str, float]) -> None:
+        self.issues += 1
+        for metric, (state, _) in found.clocks.items():
+            by = self.clocks.setdefault(metric, {})
+            one = ClockCount(
+                met=state == "met",
+                breached=state == "breached",
+                open=state == "open",
+                moved_hours=moved.get(metric, 0.0),
+            )
+            by[found.priority] = by.get(found.priority, ClockCount()) + one
+        self.escalations.update(found.escalations)
+        self.notices.update(found.notices)
+        self.warnings += found.warnings
+        self.breaches += found.breaches
+
+    def frozen(self) -> Tally:
+        return Tally(
+            self.issues,
+            {m: dict(sorted(by.items())) for m, by in sorted(self.clocks.items())},
+            dict(sorted(self.escalations.items())),
+            dict(sorted(self.notices.items())),
+            self.warnings,
+            self.breaches,
+            self.flagged,
+        )
+
+
+def _moved(before: Outcome, after: Outcome, rules: Rules) -> dict[str, float]:
+    """Business hours each clock's deadline moved, on the client's calendar (proposed)."""
+    calendar = rules.calendar_for(after.client)
+    moved: dict[str, float] = {}
+    for metric, (_, new) in after.clocks.items():
+        if metric not in before.clocks:
+            continue
+        old = before.clocks[metric][1]
+        if new >= old:
+            moved[metric] = round(calendar.elapsed(old, new) / _HOUR, 2)
+        else:
+            moved[metric] = -round(calendar.elapsed(new, old) / _HOUR, 2)
+    return moved
+
+
+def _changes(
+    before: Outcome | None, after: Outcome | None, issue: str, client: str
+) -> list[Change]:
+    if before is None or after is None:
+        if before is after:
+            return []
+        return [
+            Change(
+                issue,
+                client,
+                "replayed",
+                "no" if before is None else "yes",
+                "no" if after is None else "yes",
+            )
+        ]
+    found = []
+    for metric in sorted(set(before.clocks) | set(after.clocks)):
+        old = before.clocks.get(metric, ("none", None))[0]
+        new = after.clocks.get(metric, ("none", None))[0]
+        if old != new:
+            found.append(Change(issue, client, f"{metric} {after.priority}", old, new))
+    if before.escalations != after.escalations:
+        found.append(
+            Change(
+                issue,
+                client,
+                "escalations",
+                ", ".join(before.escalations) or "none",
+                ", ".join(after.escalations) or "none",
+            )
+        )
+    if before.notices != after.notices:
+        found.append(
+            Change(issue, client, "notices", _topics(before.notices), _topics(after.notices))
+        )
+    return found
+
+
+def _topics(notices: Mapping[str, int]) -> str:
+    return ", ".join(f"{topic} {n}" for topic, n in sorted(notices.items())) or "none"
+
+
+def _rows(store: Store, clients: Sequence[str] | None) -> Iterator[AggregateRow]:
+    for client in clients if clients is not None else (None,):
+        after: str | None = None
+        while True:
+            rows = store.rows(Query(kind=esc.KIND_NAME, client=client), after=after, limit=1000)
+            yield from rows
+            if len(rows) < 1000:
+                break
+            after = rows[-1].id
+
+
+class _Comparison:
+    """Both sides' counts, per client and in total, as issues are replayed."""
+
+    def __init__(self) -> None:
+        self.sides: dict[str, tuple[_Counts, _Counts]] = {}
+        self.total = (_Counts(), _Counts())
+        self.changes: list[Change] = []
+        self.flags: tuple[list[Flag], list[Flag]] = ([], [])
+        self.reproduced = 0
+        self.diverged: list[str] = []
+
+    def add(
+        self,
+        row: AggregateRow,
+        history: Sequence[DomainEvent],
+        replays: tuple[Replay, Replay],
+        proposed: Rules,
+        end: pendulum.DateTime,
+    ) -> None:
+        if replays[0].events == tuple(e for e in history if e.occurred_at < end):
+            self.reproduced += 1
+        else:
+            self.diverged.append(row.id)
+        mine = self.sides.setdefault(row.client, (_Counts(), _Counts()))
+        for side, replay in enumerate(replays):
+            self.flags[side].extend(replay.flags)
+            for counts in (mine[side], self.total[side]):
+                counts.flagged += len(replay.flags)
+        before, after = outcome(replays[0]), outcome(replays[1])
+        if before is not None:
+            for counts in (mine[0], self.total[0]):
+                counts.add(before, {})
+        if after is not None:
+            moved = {} if before is None else _moved(before, after, proposed)
+            for counts in (mine[1], self.total[1]):
+                counts.add(after, moved)
+        self.changes.extend(_changes(before, after, row.id, row.client))
+
+    def result(self, start: pendulum.DateTime, end: pendulum.DateTime, earlier: int) -> WhatIf:
+        return WhatIf(
+            start,
+            end,
+            ClientWhatIf("", self.total[0].frozen(), self.total[1].frozen()),
+            tuple(
+                ClientWhatIf(client, old.frozen(), new.frozen())
+                for client, (old, new) in sorted(self.sides.items())
+            ),
+            tuple(self.changes),
+            tuple(self.flags[0]),
+            tuple(self.flags[1]),
+            earlier,
+            self.reproduced,
+            tuple(self.diverged),
+        )
+
+
+class _Unchanged:
+    """Whether both rules give an issue the same SLA terms, calendar, escalation policy
+    and directory: everything a replay reads. Then one replay serves both sides (a rules
+    change for one client replays the others once). Remembered per client, kind, project."""  # noqa: D205, D209
+
+    def __init__(self, baseline: Rules, proposed: Rules) -> None:
+        self.baseline = baseline
+        self.proposed = proposed
+        self.known: dict[tuple[str, str, str], bool] = {}
+
+    def __call__(self, first: DomainEvent) -> bool:
+        if not isinstance(first, esc.IssueReported):
+            return False
+        key = (first.client, first.kind.value, first.project)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._same(first)
+        return found
+
+    def _same(self, first: esc.IssueReported) -> bool:
+        old, new, client = self.baseline, self.proposed, first.client
+        if old.sla is None or new.sla is None or old.directory != new.directory:
+            return False
+        try:
+            return (
+                old.calendar_for(client) == new.calendar_for(client)
+                and old.escalation_for(client) == new.escalation_for(client)
+                and old.sla.select(first.kind, client, first.project).terms()
+                == new.sla.select(first.kind, client, first.project).terms()
+            )
+        except ClientflowError:
+            return False  # one side cannot even report it: replay both to say why
+
+
+PUNCTUAL = SweepGrid()
+"""Timers fire at the instant they fall due."""
+
+
+def what_if(
+    store: Store,
+    baseline: Rules,
+    proposed: Rules,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    clients: Sequence[str] | None = None,
+    sweeps: SweepGrid = PUNCTUAL,
+) -> WhatIf:
+    """Replay the issues reported in ``[since, until)`` under ``baseline`` and ``proposed``.
+
+    Reads ``store`` only (the read side to find the issues, then each one's history).
+    ``clients`` keeps those clients' issues; ``sweeps`` says when the replayed sweeper
+    runs.
+    """
+    start, end = to_utc(since, "since"), to_utc(until, "until")
+    if end <= start:
+        raise ValidationError("until", f"an instant after since ({start.isoformat()})", got=end)
+    chosen = None if clients is None else tuple(check_id(c, "client") for c in clients)
+    same = _Unchanged(baseline, proposed)
+    comparison = _Comparison()
+    earlier = 0
+    for row in _rows(store, chosen):
+        opened = row.opened_at
+        if opened is None or opened >= end:
+            continue
+        if opened < start:
+            earlier += row.closed_at is None or row.closed_at >= start
+            continue
+        history = tuple(store.history(row.id))
+        before = replay_issue(history, baseline, until=end, sweeps=sweeps)
+        after = (
+            before
+            if same(history[0])
+            else replay_issue(history, proposed, until=end, sweeps=sweeps)
+        )
+        comparison.add(row, history, (before, after), proposed, end)
+    return comparison.result(start, end, earlier)

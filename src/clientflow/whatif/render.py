@@ -1,0 +1,293 @@
+"""A what-if as people and scripts read it: text, JSON (stable English keys) and HTML."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+from markupsafe import Markup
+
+from clientflow.escalation import METRIC_WORDS
+from clientflow.i18n import N_, Language, Templates, language
+from clientflow.reports.render import _CSS  # the health report's look, reused as it is
+from clientflow.whatif.compare import Change, ClientWhatIf, Tally, WhatIf
+from clientflow.whatif.replay import Flag
+
+__all__ = ["to_html", "to_json", "to_text"]
+
+Names = Callable[[str], str]
+"""A client's id -> the name people read (the rules' ``[clients.X] name``)."""
+
+_STATES = {"met": N_("met"), "breached": N_("breached"), "open": N_("open"), "none": N_("none")}
+_TOPICS = {
+    "escalated": N_("escalated"),
+    "paused": N_("paused"),
+    "resolved": N_("resolved"),
+}
+
+
+def _same(client: str) -> str:
+    return client
+
+
+def _signed(value: float) -> str:
+    return f"{value:+g}" if value else "0"
+
+
+def _tally(tally: Tally) -> dict[str, object]:
+    return {
+        "issues": tally.issues,
+        "met": tally.met,
+        "breached": tally.breached,
+        "clocks": {
+            metric: {
+                priority: {
+                    "met": c.met,
+                    "breached": c.breached,
+                    "open": c.open,
+                    "moved_hours": c.moved_hours,
+                }
+                for priority, c in by.items()
+            }
+            for metric, by in tally.clocks.items()
+        },
+        "escalations": dict(tally.escalations),
+        "notices": dict(tally.notices),
+        "warnings": tally.warnings,
+        "breaches": tally.breaches,
+        "flagged": tally.flagged,
+    }
+
+
+def _delta(side: ClientWhatIf) -> dict[str, int]:
+    old, new = side.before, side.after
+    return {
+        "met": new.met - old.met,
+        "breached": new.breached - old.breached,
+        "escalations": sum(new.escalations.values()) - sum(old.escalations.values()),
+        "notices": sum(new.notices.values()) - sum(old.notices.values()),
+        "warnings": new.warnings - old.warnings,
+        "flagged": new.flagged - old.flagged,
+    }
+
+
+def _side(side: ClientWhatIf) -> dict[str, object]:
+    return {"before": _tally(side.before), "after": _tally(side.after), "delta": _delta(side)}
+
+
+def _flag(flag: Flag) -> dict[str, str]:
+    return {"issue": flag.issue, "event": flag.event, "reason": flag.reason}
+
+
+def _change(change: Change) -> dict[str, str]:
+    return {
+        "issue": change.issue,
+        "client": change.client,
+        "what": change.what,
+        "before": change.before,
+        "after": change.after,
+    }
+
+
+def to_json(result: WhatIf) -> str:
+    """The what-if as JSON: ``total`` and per ``clients`` the ``before``, ``after`` and
+    ``delta`` (``delta.breached`` is what a CI gate on additional breaches reads), the
+    ``changes``, the ``flags`` per side, ``earlier``, ``reproduced`` and ``diverged``."""  # noqa: D205, D209
+    data = {
+        "since": result.since.isoformat(),
+        "until": result.until.isoformat(),
+        "total": _side(result.total),
+        "clients": [{"client": c.client, **_side(c)} for c in result.clients],
+        "changes": [_change(c) for c in result.changes],
+        "flags": {
+            "before": [_flag(f) for f in result.flags_before],
+            "after": [_flag(f) for f in result.flags_after],
+        },
+        "earlier": result.earlier,
+        "reproduced": result.reproduced,
+        "diverged": list(result.diverged),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _metric(metric: str, lang: Language) -> str:
+    return lang.gettext(METRIC_WORDS.get(metric, metric))
+
+
+def _word(words: Mapping[str, str], key: str, lang: Language) -> str:
+    return lang.gettext(words[key]) if key in words else key
+
+
+def _what(change: Change, lang: Language) -> str:
+    """A change's subject in ``lang``: a clock (metric and priority) or a list."""
+    metric, _, priority = change.what.partition(" ")
+    if metric in METRIC_WORDS:
+        return f"{_metric(metric, lang)} {priority}"
+    if change.what == "escalations":
+        return lang.gettext("escalations")
+    if change.what == "notices":
+        return lang.gettext("client notices")
+    return change.what
+
+
+def _value(change: Change, text: str, lang: Language) -> str:
+    if change.what.partition(" ")[0] in METRIC_WORDS:
+        return _word(_STATES, text, lang)
+    return lang.gettext("none") if text == "none" else text
+
+
+def _rows(result: WhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
+    """The summary: (label, before, after, change) per line, clocks per metric and priority."""
+    _ = lang.gettext
+    old, new = result.total.before, result.total.after
+    rows = [
+        (_("Issues replayed"), str(old.issues), str(new.issues), ""),
+        (_("SLA clocks met"), str(old.met), str(new.met), _signed(new.met - old.met)),
+        (
+            _("SLA clocks breached"),
+            str(old.breached),
+            str(new.breached),
+            _signed(new.breached - old.breached),
+        ),
+    ]
+    for metric, by in new.clocks.items():
+        for priority, count in by.items():
+            before = old.clocks.get(metric, {}).get(priority)
+            was = 0 if before is None else before.breached
+            label = _("{metric} {priority} breached (deadlines moved {hours} h)").format(
+                metric=_metric(metric, lang), priority=priority, hours=_signed(count.moved_hours)
+            )
+            rows.append((label, str(was), str(count.breached), _signed(count.breached - was)))
+    for level in sorted(set(old.escalations) | set(new.escalations)):
+        a, b = old.escalations.get(level, 0), new.escalations.get(level, 0)
+        rows.append(
+            (_("Escalations to {level}").format(level=level), str(a), str(b), _signed(b - a))
+        )
+    for topic in sorted(set(old.notices) | set(new.notices)):
+        a, b = old.notices.get(topic, 0), new.notices.get(topic, 0)
+        label = _("Client notices: {topic}").format(topic=_word(_TOPICS, topic, lang))
+        rows.append((label, str(a), str(b), _signed(b - a)))
+    rows.append(
+        (
+            _("SLA warnings"),
+            str(old.warnings),
+            str(new.warnings),
+            _signed(new.warnings - old.warnings),
+        )
+    )
+    return rows
+
+
+def to_text(result: WhatIf, *, lang: Language | None = None, names: Names = _same) -> str:
+    """The what-if as plain text in ``lang`` (English): the summary, each client, the
+    issues whose outcome changes, the facts that could not be replayed, and how well
+    the baseline reproduced the record."""  # noqa: D205, D209
+    lang = lang or language("en")
+    _ = lang.gettext
+    lines = [
+        _("What-if from {since} to {until} (UTC)").format(
+            since=result.since.to_date_string(), until=result.until.to_date_string()
+        ),
+        "",
+    ]
+    rows = _rows(result, lang)
+    width = max(len(r[0]) for r in rows)
+    lines.append(f"{'':<{width}}  {_('before'):>8}  {_('after'):>8}  {_('change'):>8}")
+    lines += [f"{a:<{width}}  {b:>8}  {c:>8}  {d:>8}" for a, b, c, d in rows]
+    if result.clients:
+        lines += ["", _("Per client:")]
+        for side in result.clients:
+            delta = _delta(side)
+            lines.append(
+                "  "
+                + _("{client}: breached {before} -> {after}, escalations {change}").format(
+                    client=names(side.client),
+                    before=side.before.breached,
+                    after=side.after.breached,
+                    change=_signed(delta["escalations"]),
+                )
+            )
+    lines += ["", _("Issues whose outcome changes: {count}").format(count=len(result.changes))]
+    lines += [
+        f"  {c.issue} ({names(c.client)}) {_what(c, lang)}: "
+        f"{_value(c, c.before, lang)} -> {_value(c, c.after, lang)}"
+        for c in result.changes
+    ]
+    for label, flags in (
+        (_("Facts not replayable under the rules in force: {count}"), result.flags_before),
+        (_("Facts not replayable under the proposed rules: {count}"), result.flags_after),
+    ):
+        if flags:
+            lines += ["", label.format(count=len(flags))]
+            lines += [f"  {f.event}: {f.reason}" for f in flags]
+    lines.append("")
+    if result.earlier:
+        lines.append(
+            _("Issues reported before the period and open in it (not replayed): {count}").format(
+                count=result.earlier
+            )
+        )
+    total = result.reproduced + len(result.diverged)
+    lines.append(
+        _("The rules in force reproduce {same} of {total} recorded issues exactly.").format(
+            same=result.reproduced, total=total
+        )
+    )
+    if result.diverged:
+        differ = _("Not as recorded (the rules changed, or sweeps were late or missing): {ids}")
+        lines.append(differ.format(ids=lang.items(result.diverged[:20])))
+    return "\n".join(lines) + "\n"
+
+
+def _bars(side: ClientWhatIf, most: int) -> Markup:
+    """Two bars (breaches before, after) on one scale, drawn here: safe markup."""
+    width = 300
+    parts = []
+    for row, (value, colour) in enumerate(
+        ((side.before.breached, "#9e9e9e"), (side.after.breached, "#e53935"))
+    ):
+        length = 0 if most == 0 else round(width * value / most)
+        y = 4 + row * 18
+        parts.append(f'<rect x="0" y="{y}" width="{length}" height="14" fill="{colour}"/>')
+        parts.append(f'<text x="{length + 4}" y="{y + 11}" font-size="11">{value}</text>')
+    return Markup(
+        f'<svg class="bars" viewBox="0 0 {width + 40} 42" role="img">{"".join(parts)}</svg>'
+    )
+
+
+def to_html(
+    result: WhatIf,
+    *,
+    lang: Language | None = None,
+    names: Names = _same,
+    templates: Templates | None = None,
+) -> str:
+    """A self-contained HTML page in the health report's style: the summary table (before,
+    after, change), breaches before and after as bars per client, and the changed issues."""  # noqa: D205, D209
+    lang = lang or language("en")
+    _ = lang.gettext
+    most = max((max(c.before.breached, c.after.breached) for c in result.clients), default=0)
+    return (templates or Templates()).render(
+        "what_if.html.j2",
+        lang,
+        html_lang=lang.locale.replace("_", "-"),
+        title=_("Policy what-if"),
+        period=_("From {since} to {until} (UTC)").format(
+            since=result.since.to_date_string(), until=result.until.to_date_string()
+        ),
+        css=Markup(_CSS),
+        headers=["", _("before"), _("after"), _("change")],
+        rows=_rows(result, lang),
+        clients=[{"name": names(c.client), "bars": _bars(c, most)} for c in result.clients],
+        changes=[
+            {
+                "issue": c.issue,
+                "client": names(c.client),
+                "what": _what(c, lang),
+                "before": _value(c, c.before, lang),
+                "after": _value(c, c.after, lang),
+            }
+            for c in result.changes
+        ],
+        flags=[*result.flags_before, *result.flags_after],
+    )
