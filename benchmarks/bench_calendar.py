@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import itertools
 import random
+import statistics
 import time
 from collections.abc import Sequence
 
@@ -26,16 +27,19 @@ Case = tuple[pendulum.DateTime, dt.timedelta, pendulum.DateTime]
 
 def measure(cal: BusinessCalendar, cases: Sequence[Case], calls: int) -> dict[str, float]:
     n = len(cases)
-    cold = BusinessCalendar(
-        cal.timezone, cal.hours, country=cal.country, subdivision=cal.subdivision
-    )
-    begin = time.perf_counter_ns()
-    cold.add(cases[0][0], cases[0][1])
-    first = (time.perf_counter_ns() - begin) / 1000
+    firsts = []
+    for case in cases[:31]:  # a new calendar each time; the median of its first call
+        cold = BusinessCalendar(
+            cal.timezone, cal.hours, country=cal.country, subdivision=cal.subdivision
+        )
+        begin = time.perf_counter_ns()
+        cold.add(case[0], case[1])
+        firsts.append((time.perf_counter_ns() - begin) / 1000)
+    first = statistics.median(firsts)
     return {
         "add": median_us(lambda i: cal.add(cases[i % n][0], cases[i % n][1]), calls),
         "elapsed": median_us(lambda i: cal.elapsed(cases[i % n][0], cases[i % n][2]), calls),
-        "first call (expands 3 years)": first,
+        "first call of a new calendar (median of 31)": first,
     }
 
 
@@ -84,7 +88,7 @@ def main() -> None:
         / results["Shanghai, CN holidays, split shifts: add"]
     )
     print(f"  businesstimedelta / clientflow, add on the same calendar and spans: {ratio:.0f}x")
-    print("target: add and elapsed <= 20 us median")
+    print("target: add and elapsed <= 20 us median; first use of a calendar <= 1 ms")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ A :class:`BusinessCalendar` answers "when will 16 working hours have passed afte
 instant?" (:meth:`~BusinessCalendar.add`) and "how much working time lies between these
 two instants?" (:meth:`~BusinessCalendar.elapsed`), exactly, to the microsecond.
 
-How it stays exact and fast: the calendar expands its shifts, year by year, into one
+How it stays exact and fast: the calendar expands its shifts, month by month (only the
+months asked about, so a first use costs well under a millisecond), into one
 sorted list of working intervals in UTC microseconds, with a running total of working
 time before each interval. ``elapsed`` is then a difference of two binary searches and
 ``add`` a binary search on the running total, so a span of weeks costs the same as a
@@ -45,7 +46,29 @@ from clientflow.core.spans import BusinessSpan, WorkingDays
 __all__ = ["BusinessCalendar"]
 
 _LAST_YEAR = LAST_YEAR + 1  # a deadline may fall just past the last accepted year
-_CACHED_YEARS = 60  # a wider span is built for the one query and not kept
+_FIRST_MONTH = (FIRST_YEAR - 1) * 12  # months are counted as year * 12 + month - 1
+_LAST_MONTH = _LAST_YEAR * 12 + 11
+_CACHED_MONTHS = 60 * 12  # a wider span is built for the one query and not kept
+
+
+_DAY = 24 * 3600 * 1_000_000
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _month(t: int) -> int:
+    """The UTC month (``year * 12 + month - 1``) of an instant in UTC microseconds."""
+    day = _EPOCH + dt.timedelta(microseconds=t)
+    return day.year * 12 + day.month - 1
+
+
+def _first_day(month: int) -> dt.date:
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+def _last_day(month: int) -> dt.date:
+    if month % 12 == 11:
+        return dt.date(month // 12, 12, 31)
+    return _first_day(month + 1) - dt.timedelta(days=1)
 
 
 class _HolidayDates(Protocol):
@@ -79,12 +102,15 @@ def _hours(value: WorkingHours | str | Iterable[str]) -> WorkingHours:
 
 @attrs.frozen(eq=False)
 class _Index:
-    """Working intervals for whole local years ``first..last``, with running totals."""
+    """Working intervals for whole local months ``first..last``, with running totals.
+
+    Months are counted as ``year * 12 + month - 1``.
+    """
 
     first: int
     last: int
-    lo: int  # local midnight opening ``first``, in UTC microseconds
-    hi: int  # local midnight closing ``last``
+    lo: int  # local midnight opening month ``first``, in UTC microseconds
+    hi: int  # local midnight closing month ``last``
     starts: list[int]
     ends: list[int]
     before: list[int]  # working time before each interval
@@ -100,11 +126,17 @@ class _Index:
 
 
 class _IndexCache:
-    """Holds the current index; replaced whole, so readers never see a half-built one."""
+    """Holds the current index; replaced whole, so readers never see a half-built one.
+
+    Also the calendar's holidays, built once and grown a year at a time under the lock
+    (the ``holidays`` package adds a year's dates when first asked about them).
+    """
 
     def __init__(self) -> None:
         self.index: _Index | None = None
         self.lock = threading.Lock()
+        self.holidays: _HolidayDates | None = None
+        self.years: set[int] = set()
 
 
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
@@ -208,7 +240,7 @@ class BusinessCalendar:
                 "subdivision", "no subdivision unless a country is given", got=self.subdivision
             )
         if self.country is not None:
-            self._holidays(self.country, range(0))
+            self._cache.holidays = self._holidays(self.country, range(0))
 
     # -- public queries -------------------------------------------------------------
 
@@ -230,7 +262,10 @@ class BusinessCalendar:
         start_us = to_micros(to_utc(start, "start"))
         amounts = [duration_micros(validate_duration(d, "duration")) for d in durations]
         found: list[pendulum.DateTime] = []
-        index = self._covering(start_us, start_us)
+        # A working week is about a quarter of a calendar week: cover that far at once
+        # (up to two months) rather than building the index twice.
+        ahead = min(4 * max(amounts, default=0), 62 * _DAY)
+        index = self._covering(start_us, start_us + ahead)
         for amount in amounts:
             if amount == 0:
                 found.append(from_micros(start_us))
@@ -247,13 +282,13 @@ class BusinessCalendar:
                 found = index.starts[i] + target - index.before[i]
                 if found < index.hi:
                     return found, index
-            # Not within the years expanded so far: expand further ahead, sized by the
-            # working time a year holds, and search again on the bigger index.
-            per_year = max(index.through[-1] if index.through else 0, 1) // (
+            # Not within the months expanded so far: expand further ahead, sized by the
+            # working time a month holds, and search again on the bigger index.
+            per_month = max(index.through[-1] if index.through else 0, 1) // (
                 index.last - index.first + 1
             )
-            ahead = index.last + 1 + (target - index.position(index.hi)) // max(per_year, 1)
-            if ahead > _LAST_YEAR:
+            ahead = index.last + 1 + (target - index.position(index.hi)) // max(per_month, 1)
+            if ahead > _LAST_MONTH:
                 raise ValidationError(
                     "duration",
                     f"an amount of working time that ends before the year {_LAST_YEAR}",
@@ -299,17 +334,18 @@ class BusinessCalendar:
                 return from_micros(t)
             if i + 1 < len(index.starts) and index.starts[i + 1] < index.hi:
                 return from_micros(index.starts[i + 1])
-            if index.last >= _LAST_YEAR:
+            if index.last >= _LAST_MONTH:
                 raise ValidationError(
                     "instant", "an instant with working time after it", got=instant
                 )
-            index = self._expand(index.first, index.last + 1)
+            index = self._expand(index.first, min(index.last + 12, _LAST_MONTH))
 
     def is_working_day(self, day: dt.date) -> bool:
         """Whether any shift starts on this local date."""
         if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
             raise ValidationError("day", "a calendar date (datetime.date)", got=day)
-        index = self._expand(day.year, day.year)
+        month = day.year * 12 + day.month - 1
+        index = self._expand(month, month)
         return bool(self._shifts_on(day, index.holidays))
 
     def next_working_day(self, day: dt.date) -> dt.date:
@@ -380,8 +416,8 @@ class BusinessCalendar:
 
     def _day_span(self, day: dt.date) -> tuple[int, int]:
         """The start of a working day's first shift and the end of its last, as micros."""
-        hols = self._holidays(self.country, [day.year]) if self.country else None
-        shifts = self._shifts_on(day, hols)
+        month = day.year * 12 + day.month - 1
+        shifts = self._shifts_on(day, self._expand(month, month).holidays)
         midnight = dt.datetime(day.year, day.month, day.day)
         tz = zone(self.timezone)
         return (
@@ -478,10 +514,9 @@ class BusinessCalendar:
         index = self._cache.index
         if index is not None and index.lo <= a and b < index.hi:
             return index
-        # UTC years, widened by one each side, always contain the local years.
-        first = from_micros(a).year - 1
-        last = from_micros(b).year + 1
-        return self._expand(first, last)
+        # Local time is within a day of UTC, so the UTC months of a day earlier and a
+        # day later contain the local months.
+        return self._expand(_month(a - _DAY), _month(b + _DAY))
 
     def _expand(self, first: int, last: int) -> _Index:
         with self._cache.lock:
@@ -490,22 +525,23 @@ class BusinessCalendar:
                 if index.first <= first and last <= index.last:
                     return index
                 wider = min(first, index.first), max(last, index.last)
-                if wider[1] - wider[0] <= _CACHED_YEARS:
+                if wider[1] - wider[0] <= _CACHED_MONTHS:
                     first, last = wider
-            index = self._build(max(first, FIRST_YEAR - 1), min(last, _LAST_YEAR))
-            if last - first <= _CACHED_YEARS:
+            index = self._build(max(first, _FIRST_MONTH), min(last, _LAST_MONTH))
+            if last - first <= _CACHED_MONTHS:
                 self._cache.index = index
             return index
 
     def _build(self, first: int, last: int) -> _Index:
         tz = zone(self.timezone)
+        opening = _first_day(first)
+        spans: list[tuple[int, int]] = []
+        # Start a day early: a shift crossing midnight into the 1st belongs to the range.
+        day = opening - dt.timedelta(days=1) if opening.year > 1 else opening
+        stop = _last_day(last)
         hols = None
         if self.country is not None:
-            hols = self._holidays(self.country, range(first - 1, last + 1))
-        spans: list[tuple[int, int]] = []
-        # Start a day early: a shift crossing midnight into 1 January belongs to the range.
-        day = dt.date(first, 1, 1) - dt.timedelta(days=1) if first > 1 else dt.date(1, 1, 1)
-        stop = dt.date(last, 12, 31)
+            hols = self._holidays_for(range(day.year, stop.year + 1))
         one_day = dt.timedelta(days=1)
         while day <= stop:
             shifts = self._shifts_on(day, hols)
@@ -535,13 +571,29 @@ class BusinessCalendar:
             before.append(total)
             total += end - begin
             through.append(total)
-        lo = _local(dt.datetime(first, 1, 1), 0, tz)
+        lo = _local(dt.datetime(opening.year, opening.month, 1), 0, tz)
         hi = (
-            _local(dt.datetime(last, 12, 31), 24 * 60, tz)
-            if last < 9999
+            _local(dt.datetime(stop.year, stop.month, stop.day), 24 * 60, tz)
+            if stop.year < 9999
             else to_micros(dt.datetime.max.replace(tzinfo=dt.UTC))
         )
         return _Index(first, last, lo, hi, starts, ends, before, through, hols)
+
+    def _holidays_for(self, years: range) -> _HolidayDates:
+        """The calendar's holidays with ``years`` filled in (called under the lock).
+
+        The package fills in a year's holidays (observed days included) within that
+        year only, so the years of the days looked at are all that is needed.
+        """
+        assert self.country is not None  # only called when there is one
+        hols = self._cache.holidays
+        if hols is None:
+            hols = self._cache.holidays = self._holidays(self.country, range(0))
+        for year in years:
+            if year not in self._cache.years:
+                _ = dt.date(year, 1, 1) in hols  # the package fills in a year when asked
+                self._cache.years.add(year)
+        return hols
 
 
 def _local(midnight: dt.datetime, minutes: int, tz: dt.tzinfo) -> int:

@@ -185,6 +185,13 @@ class SQLStore(ABC):
     statistics (SQLite) may otherwise pick the kind index and scan every aggregate of
     that kind; SQLite spells "not through an index" ``+kind``."""
 
+    # Whether the feed counter can be moved and read in one UPDATE ... RETURNING (the
+    # adapter says; the counter is then never read by a separate SELECT ... FOR UPDATE).
+    _counter_returning = False
+    # Whether an update first tries leaving the indexed columns alone (see _update_sql):
+    # worth it where rewriting index entries costs more than a missed attempt (SQLite).
+    _narrow_update = False
+
     def __init__(self, codec: Codec, dialect: Dialect, *, prefix: str, label: str) -> None:
         if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             raise ValidationError(
@@ -628,19 +635,39 @@ class SQLStore(ABC):
             f" {_READ_NAMES}) VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})"
         )
 
-    def _update_sql(self) -> str:
-        """Write the new state if the stored version is the expected one and time runs on."""
+    def _update_sql(self, *, narrow: bool = False) -> str:
+        """Write the new state if the stored version is the expected one and time runs on.
+
+        ``narrow``: only where the indexed columns (deadline, client, owner; the kind
+        never changes) already hold the new values, which are then left out of SET.
+        """
+        indexed = (
+            " AND deadline IS :deadline AND client = :client AND owner = :owner" if narrow else ""
+        )
         return (
             f"UPDATE {self._t['aggregates']} SET version = :version, snapshot = :snapshot,"
-            " deadline = :deadline, claimed_until = NULL, failures = 0,"
-            " last_error = NULL, client = :client, project = :project,"
-            " owner = :owner, status = :status, priority = :priority,"
+            + ("" if narrow else " deadline = :deadline,")
+            + " claimed_until = NULL, failures = 0, last_error = NULL,"
+            + ("" if narrow else " client = :client, owner = :owner,")
+            + " project = :project, status = :status, priority = :priority,"
             " opened_at = :opened_at, closed_at = CASE WHEN :closed = 1"
             " THEN COALESCE(closed_at, :closed_at) ELSE NULL END,"
             " updated_at = COALESCE(:updated_at, updated_at)"
             " WHERE id = :id AND version = :expected"
-            " AND (updated_at IS NULL OR :first_at IS NULL OR updated_at <= :first_at)"
+            " AND (updated_at IS NULL OR :first_at IS NULL OR updated_at <= :first_at)" + indexed
         )
+
+    def _update_row(self, db: Executor, row: Mapping[str, object]) -> bool:
+        """Update an aggregate's row at its expected version; whether it was there."""
+        if self._narrow_update:
+            # The indexed columns seldom change: try without setting them (a column in
+            # SET rewrites its index entries even when its value is the same), then, if
+            # the row did not match, as before.
+            db.run(self._update_sql(narrow=True), row)
+            if db.changed() == 1:
+                return True
+        db.run(self._update_sql(), row)
+        return db.changed() == 1
 
     def _save_in_steps(
         self, commits: Sequence[tuple[Commit, dict[str, object], list[_Dumped]]]
@@ -660,10 +687,8 @@ class SQLStore(ABC):
                         db.run(self._insert_sql(), row)
                     except UniqueViolation:
                         raise _Exists(index) from None
-                else:
-                    db.run(self._update_sql(), row)
-                    if db.changed() != 1:
-                        raise _Stale(index)
+                elif not self._update_row(db, row):
+                    raise _Stale(index)
             self._append(db, [event for _, _, events in commits for event in events])
             for index, (commit, row, _) in enumerate(commits):
                 if commit.idempotency_key is not None:
@@ -789,9 +814,19 @@ class SQLStore(ABC):
                 )
             return
         # The counter row stays locked until commit: positions follow commit order.
-        head = int(
-            db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
-        )
+        if self._counter_returning and events:
+            # Move the counter and read it in one statement (SQLite 3.35+ has RETURNING).
+            head = int(
+                db.run(
+                    f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
+                    " RETURNING position",
+                    {"n": len(events)},
+                )[0][0]
+            ) - len(events)
+        else:
+            head = int(
+                db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
+            )
         rows = [
             {
                 "position": head + offset,
@@ -808,7 +843,10 @@ class SQLStore(ABC):
                 " VALUES (:position, :aggregate_id, :version, :type, :payload)",
                 rows,
             )
-            db.run(f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)})
+            if not self._counter_returning:
+                db.run(
+                    f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)}
+                )
 
     def _check_head(self) -> None:
         """``CorruptData`` if the feed counter is behind the newest event."""

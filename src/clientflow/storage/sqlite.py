@@ -62,6 +62,8 @@ class SQLiteStore(SQLStore):
     """
 
     _kind_beside_narrower = "+kind"
+    _counter_returning = sqlite3.sqlite_version_info >= (3, 35, 0)
+    _narrow_update = True
 
     def __init__(
         self,
@@ -88,9 +90,14 @@ class SQLiteStore(SQLStore):
 
     @contextmanager
     def _transaction(self, write: bool, single: bool = False) -> Iterator[_Cursor]:
-        # One statement or many, a transaction costs no round trip in process.
+        # One statement or many, a transaction costs no round trip in process, but BEGIN
+        # and COMMIT are two statements more: one statement runs on its own (autocommit
+        # mode, isolation_level=None), which SQLite makes atomic by itself.
         with self._lock:
             connection = self._connection
+            if single:
+                yield _Cursor(connection, self._label)
+                return
             try:
                 connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             except sqlite3.Error as error:
