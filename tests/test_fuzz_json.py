@@ -261,3 +261,10 @@ def test_a_time_zone_name_from_a_form_is_refused_at_the_edge(name: str) -> None:
         for call in (ws.agenda, ws.agenda_text):
             with pytest.raises(clientflow.ValidationError, match="IANA time zone"):
                 call("li.wei", timezone=name)
+
+
+def test_a_health_window_from_a_form_is_bounded() -> None:
+    """``days`` past ten years is refused by name, not by an instant before 1970."""
+    with clientflow.open("memory://", RULES_FILE) as ws:
+        with pytest.raises(clientflow.ValidationError, match="days: expected a whole number"):
+            ws.health(days=739_677)

@@ -60,6 +60,9 @@ from clientflow.workspace.issues import IssueService
 from clientflow.workspace.risks import RiskService
 
 _LOG = logging.getLogger("clientflow.config")
+
+MAX_HEALTH_DAYS = 3_660
+"""The longest window a health report looks back over: ten years."""
 """Where a workspace says what its rules lack (calendars whose data runs out)."""
 
 __all__ = ["ClientOverview", "DeliverySettings", "RulesSource", "Workspace", "open_workspace"]
@@ -329,6 +332,7 @@ class Workspace:
         as ``clientflow report`` rates it; :mod:`clientflow.reports` renders it as text or
         HTML."""  # noqa: D205, D209
         when = self.clock.now() if at is None else to_utc(at, "at")
+        check_count(days, "days", low=1, high=MAX_HEALTH_DAYS)
         if client is not None:
             self.rules.client(client)  # an unknown client is NotFound, naming the known
         portfolio = Portfolio.from_store(self.store, client=client)
