@@ -265,6 +265,8 @@ def test_a_time_zone_name_from_a_form_is_refused_at_the_edge(name: str) -> None:
 
 def test_a_health_window_from_a_form_is_bounded() -> None:
     """``days`` past ten years is refused by name, not by an instant before 1970."""
-    with clientflow.open("memory://", RULES_FILE) as ws:
-        with pytest.raises(clientflow.ValidationError, match="days: expected a whole number"):
-            ws.health(days=739_677)
+    with (
+        clientflow.open("memory://", RULES_FILE) as ws,
+        pytest.raises(clientflow.ValidationError, match="days: expected a whole number"),
+    ):
+        ws.health(days=739_677)

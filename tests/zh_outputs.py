@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import clientflow
 from clientflow.cli import cli
 from clientflow.core import ManualClock
-from clientflow.demo import END, demo_rules
+from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.i18n import language
 
 NOW = "2026-11-30T08:00:00+08:00"
@@ -51,6 +51,14 @@ def chinese_outputs(folder: Path) -> dict[str, str]:
         out[f"risks {client} csv"] = _run(
             ["risks", "--store", url, "--client", client, "--locale", "zh_CN"]
         )
+    proposed = folder / "proposed.toml"
+    proposed.write_text(
+        RULES_FILE.read_text("utf-8").replace('resolution = "40h"', 'resolution = "6h"'), "utf-8"
+    )
+    what_if = ["what-if", "--store", url, "--rules", str(proposed), "--locale", "zh_CN"]
+    what_if += ["--from", "2026-09-01", "--to", "2026-12-01", "--sweep-every", "60"]
+    out["what-if text"] = _run(what_if)
+    out["what-if html"] = _page_text(_run([*what_if, "--format", "html"]))
     out["help"] = _run(["--help"], LANG="zh_CN.UTF-8")
     for command in ("demo", "report", "agenda", "risks"):
         out[f"help {command}"] = _run([command, "--locale", "zh_CN", "--help"])

@@ -77,7 +77,7 @@ def test_text_lists_the_changed_issue_with_the_clients_name(store: str, proposed
     """The text report names the client as the rules do and shows before -> after."""
     code, output = _what_if(store, proposed, "--client", "northwind")
     assert code == 0, output
-    assert "NW-1 (Northwind Logistics) resolution P2: met -> breached" in output
+    assert "NW-1 (Northwind Logistics) resolution P2: met → breached" in output
     assert "SLA clocks breached" in output
 
 

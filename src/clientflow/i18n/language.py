@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 from importlib import resources
@@ -15,7 +16,7 @@ from babel.numbers import format_currency
 
 from clientflow.core import ValidationError, to_utc, zone
 
-__all__ = ["DOMAIN", "LOCALES", "N_", "Language", "language"]
+__all__ = ["DOMAIN", "LOCALES", "N_", "Language", "columns", "language"]
 
 DOMAIN = "clientflow"
 LOCALES = ("en", "zh_CN")
@@ -184,6 +185,31 @@ class Language:
         """A wall-clock span in words ("1 week 1 day", "1周 1天")."""
         words = pendulum.Duration(seconds=span.total_seconds())
         return words.in_words(locale="zh" if self.locale.startswith("zh") else "en")
+
+
+def _width(text: str) -> int:
+    # Wide and full-width characters (Chinese, full-width punctuation) take two columns
+    # in a terminal or a monospaced mail client.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def columns(rows: Iterable[tuple[str, ...]], *, gap: int = 2) -> list[str]:
+    """Plain-text table lines: the first column left-aligned, the others right-aligned,
+    padded by display width so Chinese labels line up with ASCII ones.
+
+    >>> columns([("重放的问题", "55"), ("SLA breached", "7")])
+    ['重放的问题     55', 'SLA breached   7']
+    """  # noqa: D205
+    table = [tuple(row) for row in rows]
+    if not table:
+        return []
+    widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = []
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - _width(row[0]))]
+        cells += [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append((" " * gap).join(cells).rstrip())
+    return lines
 
 
 def language(locale: str = "en") -> Language:

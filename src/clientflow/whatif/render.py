@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from clientflow.escalation import METRIC_WORDS
 from clientflow.i18n import N_, Language, Templates, language
+from clientflow.i18n.language import columns
 from clientflow.reports.render import _CSS  # the health report's look, reused as it is
 from clientflow.whatif.compare import Change, ClientWhatIf, Tally, WhatIf
 from clientflow.whatif.replay import Flag
@@ -133,7 +134,20 @@ def _what(change: Change, lang: Language) -> str:
 def _value(change: Change, text: str, lang: Language) -> str:
     if change.what.partition(" ")[0] in METRIC_WORDS:
         return _word(_STATES, text, lang)
-    return lang.gettext("none") if text == "none" else text
+    if text == "none":
+        return lang.gettext("none")
+    parts = text.split(", ")
+    if change.what == "notices":  # "escalated 3, resolved 1": topic words, then counts
+        counted = (part.rpartition(" ") for part in parts)
+        return lang.items(f"{_word(_TOPICS, topic, lang)} {n}" for topic, _, n in counted)
+    # Escalation levels in order; a level reached again and again is named once, counted.
+    runs: list[tuple[str, int]] = []
+    for part in parts:
+        if runs and runs[-1][0] == part:
+            runs[-1] = (part, runs[-1][1] + 1)
+        else:
+            runs.append((part, 1))
+    return lang.items(name if n == 1 else f"{name} \u00d7{n}" for name, n in runs)
 
 
 def _rows(result: WhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
@@ -186,21 +200,19 @@ def to_text(result: WhatIf, *, lang: Language | None = None, names: Names = _sam
     _ = lang.gettext
     lines = [
         _("What-if from {since} to {until} (UTC)").format(
-            since=result.since.to_date_string(), until=result.until.to_date_string()
+            since=lang.full_date(result.since.date()), until=lang.full_date(result.until.date())
         ),
         "",
     ]
-    rows = _rows(result, lang)
-    width = max(len(r[0]) for r in rows)
-    lines.append(f"{'':<{width}}  {_('before'):>8}  {_('after'):>8}  {_('change'):>8}")
-    lines += [f"{a:<{width}}  {b:>8}  {c:>8}  {d:>8}" for a, b, c, d in rows]
+    header = ("", _("before"), _("after"), _("change"))
+    lines += columns([header, *_rows(result, lang)])
     if result.clients:
         lines += ["", _("Per client:")]
         for side in result.clients:
             delta = _delta(side)
             lines.append(
                 "  "
-                + _("{client}: breached {before} -> {after}, escalations {change}").format(
+                + _("{client}: breached {before} → {after}, escalations {change}").format(
                     client=names(side.client),
                     before=side.before.breached,
                     after=side.after.breached,
@@ -209,8 +221,14 @@ def to_text(result: WhatIf, *, lang: Language | None = None, names: Names = _sam
             )
     lines += ["", _("Issues whose outcome changes: {count}").format(count=len(result.changes))]
     lines += [
-        f"  {c.issue} ({names(c.client)}) {_what(c, lang)}: "
-        f"{_value(c, c.before, lang)} -> {_value(c, c.after, lang)}"
+        "  "
+        + _("{issue} ({client}) {what}: {before} → {after}").format(
+            issue=c.issue,
+            client=names(c.client),
+            what=_what(c, lang),
+            before=_value(c, c.before, lang),
+            after=_value(c, c.after, lang),
+        )
         for c in result.changes
     ]
     for label, flags in (
@@ -273,7 +291,7 @@ def to_html(
         html_lang=lang.locale.replace("_", "-"),
         title=_("Policy what-if"),
         period=_("From {since} to {until} (UTC)").format(
-            since=result.since.to_date_string(), until=result.until.to_date_string()
+            since=lang.full_date(result.since.date()), until=lang.full_date(result.until.date())
         ),
         css=Markup(_CSS),
         headers=["", _("before"), _("after"), _("change")],
