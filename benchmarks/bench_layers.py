@@ -23,7 +23,7 @@ from pathlib import Path
 from clientflow.engine import Command, Engine
 from clientflow.ports import Commit, Store
 from clientflow.storage import MemoryStore, SQLiteStore
-from clientflow.storage.sqlbase import _deadline, _read_values
+from clientflow.storage.sqlparts import _deadline, _read_values
 from clientflow.storage.streams import row_of
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import assessed, reassess

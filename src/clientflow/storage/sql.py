@@ -28,10 +28,10 @@ from clientflow.storage.sqlbase import (
     MYSQL,
     POSTGRESQL,
     Dialect,
-    Row,
     SQLStore,
     UniqueViolation,
 )
+from clientflow.storage.sqlparts import Row
 from clientflow.storage.streams import safe_url
 
 __all__ = ["SQLAlchemyStore", "metadata"]

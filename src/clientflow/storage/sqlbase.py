@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import logging
 import re
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
 
-import attrs
 import pendulum
 
 from clientflow.core import (
@@ -42,23 +40,33 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.ports import (
-    AggregateRow,
-    Backoff,
     Commit,
-    CursorLease,
-    ParkedEvent,
-    Query,
-    RulesRevision,
-    StoredEvent,
-    TimerFailure,
-    count_column,
 )
 from clientflow.storage.schema import (
     TABLES,
     column_sql,
     create_statements,
-    read_columns,
     table_named,
+)
+from clientflow.storage.sql_outbox import OutboxSQL
+from clientflow.storage.sql_readside import ReadSideSQL
+from clientflow.storage.sql_rules import RulesSQL
+from clientflow.storage.sql_timers import TimersSQL
+from clientflow.storage.sqlparts import (
+    _READ,
+    _READ_NAMES,
+    _READ_PARAMS,
+    MARIADB,
+    MYSQL,
+    POSTGRESQL,
+    SQLITE,
+    Dialect,
+    Executor,
+    SQLPart,
+    UniqueViolation,
+    _deadline,
+    _read_values,
+    _version,
 )
 from clientflow.storage.streams import (
     check_order,
@@ -91,93 +99,16 @@ SCHEMA_VERSION = 4
 
 _LOG = logging.getLogger("clientflow.storage")
 
-_ERROR_TEXT = 2000  # longest error text kept in a row
-
 # PostgreSQL feed positions: transaction id << 20 plus the event's place in it.
 _TRANSACTION_BITS = 20
 _PER_TRANSACTION = (1 << _TRANSACTION_BITS) - 1
 
 _Dumped = tuple[DomainEvent, tuple[str, str]]  # an event and its (type, payload) row
 
-# The read side lives in the aggregates table, so each save writes it in the same statement.
-_READ = tuple(column.name for column in read_columns())
-
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
-class UniqueViolation(Exception):
-    """Raised by an executor when a statement broke a primary or unique key."""
-
-
-@attrs.frozen
-class Dialect:
-    """The few places where databases differ."""
-
-    name: str
-    text: str  # column type for JSON text
-    lock: str  # appended to a SELECT that must lock its rows
-    skip_locked: str  # appended to a claiming SELECT
-    partial_index: bool
-    # Appended to CREATE TABLE. Ids must compare byte for byte: SQLite's BINARY and
-    # PostgreSQL's deterministic collations do; MariaDB/MySQL need a binary collation
-    # that also keeps trailing spaces significant (NO PAD).
-    table_options: str = ""
-    collation: str | None = None
-    # Feed positions from the writing transaction's id instead of a locked counter
-    # (see SQLStore._append); needs PostgreSQL 13+.
-    concurrent_feed: bool = False
-    # The server's time now, in integer microseconds since the epoch (cursor leases).
-    now: str = "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
-
-
-SQLITE = Dialect("sqlite", "TEXT", "", "", partial_index=True)
-POSTGRESQL = Dialect(
-    "postgresql",
-    "TEXT",
-    " FOR UPDATE",
-    " FOR UPDATE SKIP LOCKED",
-    partial_index=True,
-    concurrent_feed=True,
-    now="SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
-)
-MARIADB = Dialect(
-    "mariadb",
-    "LONGTEXT",
-    " FOR UPDATE",
-    " FOR UPDATE SKIP LOCKED",
-    partial_index=False,
-    table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
-    collation="utf8mb4_nopad_bin",
-    # UTC_TIMESTAMP: unambiguous in a DST session time zone (NOW() repeats an hour)
-    now="SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))",
-)
-MYSQL = attrs.evolve(
-    MARIADB,
-    name="mysql",
-    table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin",
-    collation="utf8mb4_0900_bin",
-)
-
-Row = tuple[Any, ...]
-
-
-class Executor(Protocol):
-    """One open transaction."""
-
-    def run(self, sql: str, params: Mapping[str, object] | None = None) -> list[Row]:
-        """Execute; return the rows (empty for statements without a result)."""
-        ...
-
-    def run_many(self, sql: str, rows: Sequence[Mapping[str, object]]) -> None:
-        """Execute once per parameter set."""
-        ...
-
-    def changed(self) -> int:
-        """Rows changed by the last ``run``."""
-        ...
-
-
-class SQLStore(ABC):
+class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     """A store on any SQL database; subclasses supply transactions and error translation."""
 
     _kind_beside_narrower = "kind"
@@ -270,7 +201,7 @@ class SQLStore(ABC):
                 db.run(f"INSERT INTO {t['head']} (id, position) VALUES (1, 0)")
         self._checked = True
 
-    def _prepare(self) -> None:  # noqa: B027 - an optional hook, empty by default
+    def _prepare(self) -> None:
         """Hook for adapters that learn their dialect from the server (before DDL)."""
 
     def migrate(self) -> int:
@@ -355,48 +286,6 @@ class SQLStore(ABC):
                 columns = ", ".join(kept)
                 db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
                 db.run(f"DROP TABLE {old}_v1")
-
-    def rewrite(
-        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
-    ) -> bool:
-        """Overwrite an aggregate's snapshot and read-side row (a repair; see
-        :func:`clientflow.storage.audit.check_store`).
-
-        With ``expected``, only if the stored version is still that one: a command that
-        committed since the repair read the aggregate is never rolled back. Returns
-        whether it wrote.
-        """  # noqa: D205
-        self._check()
-        kind, snapshot = self._codec.dump_aggregate(aggregate)
-        guard = "" if expected is None else " AND version = :expected"
-        with self._transaction(write=True) as db:
-            db.run(
-                f"UPDATE {self._t['aggregates']} SET kind = :kind, version = :version,"
-                " snapshot = :snapshot, deadline = :deadline, "
-                + ", ".join(f"{name} = :{name}" for name in _READ)
-                + " WHERE id = :id"
-                + guard,
-                {
-                    "id": aggregate.id,
-                    "kind": kind,
-                    "version": aggregate.version,
-                    "snapshot": snapshot,
-                    "deadline": _deadline(aggregate),
-                    "expected": expected,
-                    **_read_values(row),
-                },
-            )
-            return db.changed() == 1
-
-    def read_row(self, aggregate_id: str) -> AggregateRow | None:
-        """One aggregate's read-side row, or ``None``."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            found = db.run(
-                f"SELECT {_ROW_COLUMNS} FROM {self._t['aggregates']} WHERE id = :id",
-                {"id": aggregate_id},
-            )
-        return _row(found[0]) if found else None
 
     def _backfill_rows(self, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
@@ -923,67 +812,6 @@ class SQLStore(ABC):
             raise self._corrupt(error, aggregate_id=aggregate_id) from None
         return checked_history(self._label, aggregate_id, events)
 
-    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Events after position ``after``, in order."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT position, type, payload FROM {self._t['events']} WHERE position > :after"
-                f"{self._feed_horizon()} ORDER BY position LIMIT :limit",
-                {"after": after, "limit": limit},
-            )
-        found = []
-        for pos, name, payload in rows:
-            try:
-                found.append(StoredEvent(int(pos), self._codec.load_event(name, payload)))
-            except (ValidationError, RecursionError) as error:
-                raise self._corrupt(error, position=int(pos)) from None
-        return found
-
-    def backlog(self, after: int) -> int:
-        """Events after position ``after`` a reader can see now (counted by index)."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT COUNT(*) FROM {self._t['events']} WHERE position > :after"
-                f"{self._feed_horizon()}",
-                {"after": after},
-            )
-        return int(rows[0][0])
-
-    def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:
-        """Ids whose deadline is at or before ``at``, earliest first (by index)."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT id FROM {self._t['aggregates']}"
-                " WHERE deadline IS NOT NULL AND deadline <= :at ORDER BY deadline LIMIT :limit",
-                {"at": to_micros(at), "limit": limit},
-            )
-        return [row[0] for row in rows]
-
-    def claim_due(
-        self, at: pendulum.DateTime, *, lease: pendulum.Duration, limit: int = 1000
-    ) -> Sequence[str]:
-        """Claim due aggregates no other sweeper holds, until ``at + lease``."""
-        self._check()
-        now, until = to_micros(at), to_micros(at + lease)
-        t = self._t
-        with self._transaction(write=True) as db:
-            rows = db.run(
-                f"SELECT id FROM {t['aggregates']} WHERE deadline IS NOT NULL AND deadline <= :at"
-                " AND (claimed_until IS NULL OR claimed_until <= :at)"
-                f" ORDER BY deadline LIMIT :limit{self._dialect.skip_locked}",
-                {"at": now, "limit": limit},
-            )
-            ids = [row[0] for row in rows]
-            if ids:
-                db.run_many(
-                    f"UPDATE {t['aggregates']} SET claimed_until = :until WHERE id = :id",
-                    [{"until": until, "id": aggregate_id} for aggregate_id in ids],
-                )
-        return ids
-
     def recall(self, idempotency_key: str) -> tuple[str, int] | None:
         """Where a command with this key was applied."""
         self._check()
@@ -993,292 +821,6 @@ class SQLStore(ABC):
                 {"key": idempotency_key},
             )
         return (rows[0][0], int(rows[0][1])) if rows else None
-
-    def cursor(self, name: str) -> int:
-        """Last processed feed position of a consumer."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT position FROM {self._t['cursors']} WHERE name = :name", {"name": name}
-            )
-        return int(rows[0][0]) if rows else 0
-
-    def clock(self) -> pendulum.DateTime:
-        """The database server's time now."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(self._dialect.now)
-        return from_micros(int(rows[0][0]))
-
-    def lease_cursor(
-        self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
-    ) -> CursorLease | None:
-        """Take a consumer's cursor unless another holder's lease is still running."""
-        self._check()
-        table = self._t["cursors"]
-        params = {"name": name, "holder": holder, "at": to_micros(at), "until": to_micros(until)}
-        try:
-            with self._transaction(write=True) as db:
-                db.run(
-                    f"UPDATE {table} SET holder = :holder, lease_until = :until WHERE name = :name"
-                    " AND (holder IS NULL OR holder = :holder OR lease_until IS NULL"
-                    " OR lease_until <= :at)",
-                    params,
-                )
-                if db.changed() != 1:
-                    if db.run(f"SELECT 1 FROM {table} WHERE name = :name", {"name": name}):
-                        return None
-                    db.run(
-                        f"INSERT INTO {table} (name, position, holder, lease_until)"
-                        " VALUES (:name, 0, :holder, :until)",
-                        params,
-                    )
-                row = db.run(
-                    f"SELECT position, attempts, retry_at, last_error FROM {table}"
-                    " WHERE name = :name",
-                    {"name": name},
-                )[0]
-        except (UniqueViolation, ConcurrencyError):
-            return None  # another deliverer created or holds the cursor row
-        retry_at = None if row[2] is None else from_micros(int(row[2]))
-        return CursorLease(name, holder, int(row[0]), until, int(row[1]), retry_at, row[3])
-
-    def update_cursor(self, lease: CursorLease) -> bool:
-        """Write the lease's state if its holder still holds the cursor."""
-        self._check()
-        with self._transaction(write=True) as db:
-            db.run(
-                f"UPDATE {self._t['cursors']} SET position = :position, attempts = :attempts,"
-                " retry_at = :retry_at, last_error = :error, lease_until = :until"
-                " WHERE name = :name AND holder = :holder",
-                {
-                    "name": lease.consumer,
-                    "holder": lease.holder,
-                    "position": lease.position,
-                    "attempts": lease.attempts,
-                    "retry_at": None if lease.retry_at is None else to_micros(lease.retry_at),
-                    "error": None if lease.error is None else lease.error[:_ERROR_TEXT],
-                    "until": to_micros(lease.until),
-                },
-            )
-            return db.changed() == 1
-
-    def release_cursor(self, lease: CursorLease) -> None:
-        """End the lease early, keeping its position."""
-        self._check()
-        with self._transaction(write=True) as db:
-            db.run(
-                f"UPDATE {self._t['cursors']} SET holder = NULL, lease_until = NULL"
-                " WHERE name = :name AND holder = :holder",
-                {"name": lease.consumer, "holder": lease.holder},
-            )
-
-    def park(self, parked: ParkedEvent) -> None:
-        """Record (or update) an event set aside: held for a retry or parked for good."""
-        self._check()
-        row = {
-            "consumer": parked.consumer,
-            "position": parked.position,
-            "event_id": parked.event_id,
-            "attempts": parked.attempts,
-            "error": parked.error[:_ERROR_TEXT],
-            "parked_at": to_micros(parked.parked_at),
-            "aggregate_id": parked.aggregate_id or None,
-            "retry_at": None if parked.retry_at is None else to_micros(parked.retry_at),
-        }
-        table = self._t["parked"]
-        with self._transaction(write=True) as db:
-            db.run(
-                f"UPDATE {table} SET attempts = :attempts, error = :error,"
-                " retry_at = :retry_at WHERE consumer = :consumer AND position = :position",
-                row,
-            )
-            if db.changed() != 1:
-                db.run(
-                    f"INSERT INTO {table} (consumer, position, event_id, attempts, error,"
-                    " parked_at, aggregate_id, retry_at) VALUES (:consumer, :position,"
-                    " :event_id, :attempts, :error, :parked_at, :aggregate_id, :retry_at)",
-                    row,
-                )
-
-    def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:
-        """A consumer's events parked for good, by position."""
-        return self._set_aside(name, limit, " AND retry_at IS NULL")
-
-    def held(self, name: str, limit: int = 100_000) -> Sequence[ParkedEvent]:
-        """Every event a consumer set aside, held or parked, by position."""
-        return self._set_aside(name, limit, "")
-
-    def _set_aside(self, name: str, limit: int, condition: str) -> Sequence[ParkedEvent]:
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                "SELECT position, event_id, attempts, error, parked_at, aggregate_id, retry_at"
-                f" FROM {self._t['parked']} WHERE consumer = :name{condition}"
-                " ORDER BY position LIMIT :limit",
-                {"name": name, "limit": limit},
-            )
-        return [
-            ParkedEvent(
-                name,
-                int(p),
-                e,
-                int(a),
-                err,
-                from_micros(int(at)),
-                aggregate_id=agg or "",
-                retry_at=None if retry is None else from_micros(int(retry)),
-            )
-            for p, e, a, err, at, agg, retry in rows
-        ]
-
-    def unpark(self, name: str, position: int) -> bool:
-        """Forget a parked event."""
-        self._check()
-        with self._transaction(write=True) as db:
-            db.run(
-                f"DELETE FROM {self._t['parked']} WHERE consumer = :name AND position = :position",
-                {"name": name, "position": position},
-            )
-            return db.changed() == 1
-
-    def defer_timer(
-        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
-    ) -> TimerFailure:
-        """Count a failed timer and hold its claim for the back-off."""
-        self._check()
-        table = self._t["aggregates"]
-        with self._transaction(write=True) as db:
-            rows = db.run(
-                f"SELECT failures FROM {table} WHERE id = :id{self._dialect.lock}",
-                {"id": aggregate_id},
-            )
-            attempts = (int(rows[0][0]) if rows else 0) + 1
-            retry_at = at + backoff.delay(attempts)
-            db.run(
-                f"UPDATE {table} SET failures = :n, last_error = :error, claimed_until = :until"
-                " WHERE id = :id",
-                {
-                    "n": attempts,
-                    "error": error[:_ERROR_TEXT],
-                    "until": to_micros(retry_at),
-                    "id": aggregate_id,
-                },
-            )
-        return TimerFailure(aggregate_id, attempts, retry_at, error)
-
-    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:
-        """Failing timers, most failures first."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT id, failures, claimed_until, last_error FROM {self._t['aggregates']}"
-                " WHERE failures > 0 ORDER BY failures DESC, id LIMIT :limit",
-                {"limit": limit},
-            )
-        return [
-            TimerFailure(i, int(n), from_micros(int(until or 0)), err or "")
-            for i, n, until, err in rows
-        ]
-
-    def _where(self, query: Query) -> tuple[str, dict[str, object]]:
-        clauses: list[str] = []
-        params: dict[str, object] = {}
-        narrower = query.client is not None or query.owner is not None
-        for name in ("kind", "client", "project", "owner"):
-            value = getattr(query, name)
-            if value is not None:
-                column = self._kind_beside_narrower if name == "kind" and narrower else name
-                clauses.append(f"{column} = :{name}")
-                params[name] = value
-        if query.status is not None:
-            names = [f"status_{n}" for n in range(len(query.status))]
-            clauses.append(f"status IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
-            params.update(zip(names, query.status, strict=True))
-        if query.open is not None:
-            clauses.append("closed_at IS NULL" if query.open else "closed_at IS NOT NULL")
-        if query.due_by is not None:
-            clauses.append("deadline IS NOT NULL AND deadline <= :due_by")
-            params["due_by"] = to_micros(query.due_by)
-        return " AND ".join(clauses) or "1 = 1", params
-
-    def rows(
-        self, query: Query, *, after: str | None = None, limit: int = 100
-    ) -> Sequence[AggregateRow]:
-        """Rows matching ``query``, by id, after ``after`` (served by the read indexes)."""
-        self._check()
-        where, params = self._where(query)
-        if after is not None:
-            where += " AND id > :after"
-            params["after"] = after
-        params["limit"] = max(limit, 0)
-        with self._transaction(write=False, single=True) as db:
-            found = db.run(
-                f"SELECT {_ROW_COLUMNS} FROM {self._t['aggregates']} WHERE {where}"
-                " ORDER BY id LIMIT :limit",
-                params,
-            )
-        return [_row(values) for values in found]
-
-    def counts(self, query: Query, *, by: str = "status") -> Mapping[str, int]:
-        """Rows matching ``query`` per value of column ``by`` (see :data:`COUNT_BY`)."""
-        column = count_column(by)  # from a closed list: safe to put in the statement
-        self._check()
-        where, params = self._where(query)
-        with self._transaction(write=False, single=True) as db:
-            found = db.run(
-                f"SELECT {column}, COUNT(*) FROM {self._t['aggregates']} WHERE {where}"
-                f" GROUP BY {column}",
-                params,
-            )
-        return {str(value): int(count) for value, count in found}
-
-    def rules_revision(self) -> RulesRevision | None:
-        """The rules revision in force."""
-        self._check()
-        with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT revision, fingerprint, source, applied_at FROM {self._t['rules']}"
-                " ORDER BY revision DESC LIMIT 1"
-            )
-        if not rows:
-            return None
-        number, fingerprint, source, at = rows[0]
-        return RulesRevision(int(number), fingerprint, source, from_micros(int(at)))
-
-    def apply_rules(
-        self,
-        fingerprint: str,
-        source: str,
-        at: pendulum.DateTime,
-        *,
-        over: int | None = None,
-    ) -> RulesRevision:
-        """Record a new rules revision unless it is the one in force."""
-        self._check()
-        table = self._t["rules"]
-        try:
-            with self._transaction(write=True) as db:
-                rows = db.run(
-                    f"SELECT revision, fingerprint, source, applied_at FROM {table}"
-                    f" ORDER BY revision DESC LIMIT 1{self._dialect.lock}"
-                )
-                if rows and rows[0][1] == fingerprint:
-                    number, _, kept, applied = rows[0]
-                    return RulesRevision(int(number), fingerprint, kept, from_micros(int(applied)))
-                current = int(rows[0][0]) if rows else 0
-                if over is not None and over != current:
-                    raise ConcurrencyError("rules", expected=over, actual=current or None)
-                number = current + 1
-                db.run(
-                    f"INSERT INTO {table} (revision, fingerprint, source, applied_at)"
-                    " VALUES (:n, :f, :s, :at)",
-                    {"n": number, "f": fingerprint, "s": source, "at": to_micros(at)},
-                )
-        except UniqueViolation:
-            # Two hosts applied rules at once: the other one's revision won; retry.
-            raise ConcurrencyError("rules", expected=number - 1, actual=number) from None
-        return RulesRevision(number, fingerprint, source, from_micros(to_micros(at)))
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and write them in one transaction."""
@@ -1339,69 +881,7 @@ class _Exists(Exception):
         self.index = index
 
 
-_READ_NAMES = ", ".join(_READ)
-_READ_PARAMS = ", ".join(f":{name}" for name in _READ)
-
-
-def _read_values(row: AggregateRow) -> dict[str, object]:
-    return {
-        "client": row.client,
-        "project": row.project,
-        "owner": row.owner,
-        "status": row.status,
-        "priority": row.priority,
-        "opened_at": None if row.opened_at is None else to_micros(row.opened_at),
-        "closed_at": None if row.closed_at is None else to_micros(row.closed_at),
-        "updated_at": None if row.updated_at is None else to_micros(row.updated_at),
-    }
-
-
-def _row(values: Sequence[object]) -> AggregateRow:
-    (
-        aggregate_id,
-        kind,
-        version,
-        status,
-        client,
-        project,
-        owner,
-        priority,
-        deadline,
-        opened,
-        closed,
-        updated,
-    ) = values
-    return AggregateRow(
-        id=str(aggregate_id),
-        kind=str(kind),
-        version=int(version),  # type: ignore[call-overload]
-        status=str(status),
-        client=str(client),
-        project=str(project),
-        owner=str(owner),
-        priority=str(priority),
-        next_deadline=None if deadline is None else from_micros(int(deadline)),  # type: ignore[call-overload]
-        opened_at=None if opened is None else from_micros(int(opened)),  # type: ignore[call-overload]
-        closed_at=None if closed is None else from_micros(int(closed)),  # type: ignore[call-overload]
-        updated_at=None if updated is None else from_micros(int(updated)),  # type: ignore[call-overload]
-    )
-
-
-_ROW_COLUMNS = (
-    "id, kind, version, status, client, project, owner, priority, deadline,"
-    " opened_at, closed_at, updated_at"
-)
-
-
-def _version(rows: Sequence[Row]) -> int | None:
-    return int(rows[0][0]) if rows else None
-
-
 class _Duplicate(Exception):
     def __init__(self, index: int = 0) -> None:
         super().__init__(index)
         self.index = index
-
-
-def _deadline(aggregate: Aggregate) -> int | None:
-    return None if aggregate.next_deadline is None else to_micros(aggregate.next_deadline)

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from clientflow.core import Codec, StoreError
-from clientflow.storage.sqlbase import SQLITE, Row, SQLStore, UniqueViolation
+from clientflow.storage.sqlbase import SQLITE, SQLStore, UniqueViolation
+from clientflow.storage.sqlparts import Row
 
 __all__ = ["SQLiteStore"]
 
