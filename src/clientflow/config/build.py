@@ -530,4 +530,4 @@ def _notifications(data: Data) -> notify.Notifications:
         )
         for route in data["routes"]
     )
-    return notify.Notifications(channels, routes, data["link"])
+    return notify.Notifications(channels, routes, data["link"], data["team_name"] or "")

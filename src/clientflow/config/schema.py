@@ -597,6 +597,14 @@ NOTIFY = Table(
                 pattern_words='an http(s) URL with {id} in it, e.g. "https://pm.example.com/issues/{id}"',
             )
         ),
+        "team_name": Field(
+            Text(
+                "Who signs an email to a client: the host's team or company name, one line of"
+                ' at most 60 characters, e.g. "明珠银行项目组".',
+                pattern=r"[^\r\n]{1,60}",
+                pattern_words="one line of at most 60 characters",
+            )
+        ),
         "routes": Field(
             Seq(
                 Table(

@@ -390,7 +390,7 @@ class Feishu(_Http):
             "config": {"wide_screen_mode": True},
             "header": {
                 "title": {"tag": "plain_text", "content": message.title},
-                "template": "blue",
+                "template": _FEISHU_COLOURS.get(message.severity, "blue"),
             },
             "elements": elements,
         }
@@ -401,6 +401,10 @@ class Feishu(_Http):
         body = {"timestamp": str(stamp), "sign": feishu_sign(self.secret, stamp), **said}
         answer = self._post_json(self.url, body)
         _vendor(self.name, *_code(answer, "code"), _FEISHU_LIMITED, frozenset({-1}))
+
+
+_FEISHU_COLOURS = {"info": "blue", "warning": "orange", "alert": "red"}
+"""A Feishu card header's colour by the message's severity."""
 
 
 @attrs.define
@@ -481,8 +485,10 @@ class Email:
         self._mail(subject, text, f"<p>{html.escape(text, quote=False)}</p>", event)
 
     def deliver(self, message: Message, event: DomainEvent) -> None:
-        """Send one mail: the title as its subject, a text part and an HTML part."""
-        self._mail(message.title, message.text, message.html, event)
+        """Send one mail: the title as its subject, a text part and an HTML part (a
+        client's notice greeted and signed, :attr:`Message.letter`).
+        """  # noqa: D205
+        self._mail(message.title, message.letter, message.letter_html, event)
 
     def _mail(self, subject: str, text: str, markup: str, event: DomainEvent) -> None:
         mail = EmailMessage()
