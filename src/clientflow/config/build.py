@@ -284,6 +284,7 @@ def _person(person: str, data: Data) -> PersonRules:
         data["dingtalk_mobile"],
         data["feishu_open_id"],
         data["slack_id"],
+        data["dingtalk_user_id"],
     )
 
 

@@ -435,6 +435,14 @@ PERSON = Table(
                 pattern_words='a mobile number of digits, e.g. "13800000000" or "+852-91234567"',
             )
         ),
+        "dingtalk_user_id": Field(
+            Text(
+                "Their DingTalk userid, to @mention them in DingTalk by it (atUserIds) rather"
+                " than by mobile number, which the group would see.",
+                pattern=r"[A-Za-z0-9_-]{1,64}",
+                pattern_words="a DingTalk userid (letters, digits, _ -; at most 64)",
+            )
+        ),
         "feishu_open_id": Field(
             Text(
                 "Their Feishu/Lark open_id, to @mention them on a Feishu card.",

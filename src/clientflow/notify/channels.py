@@ -335,12 +335,20 @@ class DingTalk(_Http):
 
     def deliver(self, message: Message, event: DomainEvent) -> None:
         """Post ``{"msgtype": "markdown", "markdown": {"title", "text"}, "at":
-        {"atMobiles"}}``: each person @mentioned by mobile number, in the text and in
-        ``atMobiles`` (DingTalk notifies only numbers listed there)."""  # noqa: D205, D209
-        mobiles = [m for p in message.mentions if (m := p.on(self.kind)) is not None]
+        {"atMobiles", "atUserIds"}}``: each person @mentioned by DingTalk userid
+        (``dingtalk_user_id``: in ``atUserIds``, no number shown) or else by mobile number,
+        in the text and in ``atMobiles`` (DingTalk notifies only those listed)."""  # noqa: D205, D209
+        users = [u for p in message.mentions if (u := p.on("dingtalk_user")) is not None]
+        mobiles = [
+            m
+            for p in message.mentions
+            if p.on("dingtalk_user") is None and (m := p.on(self.kind)) is not None
+        ]
         text = truncated(message.markdown(self.kind), self.limit)
         title = truncated(message.title, 200)
-        at = {"atMobiles": mobiles, "isAtAll": False}
+        at: dict[str, object] = {"atMobiles": mobiles, "isAtAll": False}
+        if users:
+            at["atUserIds"] = users
         self._send({"msgtype": "markdown", "markdown": {"title": title, "text": text}, "at": at})
 
     def _send(self, body: object) -> None:

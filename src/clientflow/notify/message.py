@@ -87,12 +87,14 @@ _ESCAPE: Mapping[str, Callable[[str], str]] = {
 
 def _mention(person: Mention, channel: str) -> str:
     found = person.on(channel)
+    if found is None and channel == "dingtalk":
+        found = person.on("dingtalk_user")  # a DingTalk userid without a mobile
     if found is None:
         return f"@{person.name}"
     if channel == "wecom":
         return f"<@{found}>"
     if channel == "dingtalk":
-        return f"@{found}"
+        return f"@{person.ids.get('dingtalk_user', found)}"
     if channel == "feishu":
         return f"<at id={found}></at>"
     return f"<@{found}>"  # slack
