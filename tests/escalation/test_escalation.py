@@ -65,6 +65,23 @@ def test_warning_at_75_percent_escalates_and_tells_the_client() -> None:
     )  # type: ignore[attr-defined]
 
 
+def test_a_breach_after_a_warning_on_a_one_level_ladder_escalates_once() -> None:
+    """A one-level ladder: the 75 % warning escalates to it; the breach that follows is
+    recorded as a breach but is no second escalation (nor a second client notice), and
+    on a longer ladder the breach still climbs a level."""
+    one = attrs.evolve(LADDER, levels=LADDER.levels[:1], no_update_after=None)
+    issue = reported("P1", escalation=one)
+    at = MONDAY.add(hours=1)  # the first response is due at 10:00: warning at 9:45, breach
+    decision = fire_timers(issue, at, calendar=CALENDAR, escalation=one)
+    assert types(decision).count("issue.sla_threshold_reached") == 3  # 50 %, 75 %, breach
+    assert types(decision).count("issue.escalated") == 1
+    assert types(decision).count("issue.client_notified") == 1
+    two = attrs.evolve(one, levels=LADDER.levels[:2])
+    climbed = fire_timers(reported("P1", escalation=two), at, calendar=CALENDAR, escalation=two)
+    levels = [e.level for e in climbed.events if e.event_type == "issue.escalated"]  # type: ignore[attr-defined]
+    assert levels == [1, 2]
+
+
 def test_unacknowledged_levels_pass_up_the_ladder_and_reassign() -> None:
     """No one acknowledges: after 1 business hour, level 2 notifies the PM and assigns Li Wei."""
     issue = escalate(

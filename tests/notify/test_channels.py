@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from email import policy
 from email.message import Message as Mail
 
+import attrs
 import pendulum
 import pytest
 from aiosmtpd.controller import Controller
@@ -364,6 +365,30 @@ def test_dingtalk_gets_markdown_and_at_mobiles(httpserver: HTTPServer) -> None:
         },
         "at": {"atMobiles": ["13800000000"], "isAtAll": False},
     }
+
+
+def test_dingtalk_mentions_by_userid_so_no_mobile_shows(httpserver: HTTPServer) -> None:
+    """A person with ``dingtalk_user_id`` is @mentioned by it (``at.atUserIds``): the
+    group never sees their mobile number, which DingTalk would show for a non-member."""
+    _ok(httpserver, "/robot/send")
+    url = httpserver.url_for("/robot/send") + "?access_token=T"
+    li = Mention("李伟", {"dingtalk": "13800000000", "dingtalk_user": "liwei01"})
+    message = Message("问题升级：ISS-2", (("", li, " 请跟进。"),))
+    DingTalk("ding", url, SECRET, lambda: NOW).deliver(message, _event())
+    sent = json.loads(httpserver.log[0][0].get_data())
+    assert sent["at"] == {"atMobiles": [], "atUserIds": ["liwei01"], "isAtAll": False}
+    assert "13800000000" not in json.dumps(sent)
+    assert "@liwei01 请跟进。" in sent["markdown"]["text"]
+
+
+def test_a_feishu_card_is_coloured_by_severity(httpserver: HTTPServer) -> None:
+    """Orange for a warning, red for a breach or escalation, blue otherwise."""
+    _ok(httpserver, "/open-apis/bot/v2/hook/x", "code")
+    lark = Feishu("lark", httpserver.url_for("/open-apis/bot/v2/hook/x"), SECRET, lambda: NOW)
+    for severity in ("warning", "alert", "info"):
+        lark.deliver(attrs.evolve(ESCALATED, severity=severity), _event())
+    colours = [json.loads(r.get_data())["card"]["header"]["template"] for r, _ in httpserver.log]
+    assert colours == ["orange", "red", "blue"]
 
 
 def test_feishu_gets_an_interactive_card_with_an_at_tag(httpserver: HTTPServer) -> None:

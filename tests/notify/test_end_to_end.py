@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from clientflow import Actor, ConfigError, ManualClock, ValidationError
 from clientflow.config import rules_from_dict
-from clientflow.notify import build_router, describe_from
+from clientflow.notify import build_router, describe_from, subject_from
 from clientflow.workspace import open_workspace
 from tests.notify.test_channels import Inbox, inbox, verifying  # noqa: F401 - the SMTP fixture
 
@@ -100,6 +100,7 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
         router = build_router(
             declared.notify,
             describe=describe_from(quiet.store),
+            subject=subject_from(quiet.store),
             env=env,
             now=lambda: clock.now().timestamp(),
             directory=declared,
@@ -124,7 +125,7 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
     assert {body["msgtype"] for body in wecom} == {"markdown"}
     first = wecom[0]["markdown"]["content"]
     assert first == (
-        "**问题进展：ACME-1**\n您的问题 ACME-1 已升级，由资深同事负责跟进，我们会尽快给您答复。"
+        "**已升级：Down**\n您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。"
     )
     assert not any("%" in body["markdown"]["content"] for body in wecom)
     assert not any("@" in body["markdown"]["content"] for body in wecom)  # no event ids
@@ -139,9 +140,9 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
     first_mail = mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert first_mail == (
         "问题升级：ACME-1（ACME，P1）\n"
-        "已升级至pm（第1级），原因：首次响应时限已用 75%。\n"
+        "已升级至pm（第1级）。负责人chen.jie尚未回复客户（首次响应时限已用75%）。\n"
         # the sweep ran hours late: the deadline has passed by the time this is sent
-        "请 @李伟 立即处理：时限已于2026年3月2日（周一）10:00（北京时间）到期。\n"
+        "@李伟 请跟进，立即回复客户：时限已于3月2日（周一）10:00（北京时间）到期。\n"
         "查看详情：https://pm.example.com/issues/ACME-1\n"
     )
 

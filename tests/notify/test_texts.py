@@ -2,11 +2,13 @@
 Chinese as a project manager in Shanghai would write them and in English, from one issue's
 life: reported, warned, escalated, acknowledged, a question for the client, resolved."""
 
+# ruff: noqa: RUF001, RUF002 - Chinese punctuation is what these tests check
 from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import given, settings
@@ -17,7 +19,14 @@ from clientflow.config import Rules, rules_from_dict
 from clientflow.core import DomainEvent, EventMeta
 from clientflow.escalation import ClientNotified
 from clientflow.i18n import Templates, language
-from clientflow.notify import Message, Route, Router, client_notice, describe_from
+from clientflow.notify import (
+    Message,
+    Route,
+    Router,
+    client_notice,
+    describe_from,
+    subject_from,
+)
 from clientflow.ports import PermanentDeliveryError
 from clientflow.workspace import open_workspace
 
@@ -95,6 +104,8 @@ def life(declared: Rules, templates: Templates | None = None) -> tuple[Recorder,
             audience={"client": "client"},
             link=declared.notify.link if declared.notify else None,
             templates=templates,
+            subject=subject_from(quiet.store),
+            team_name=declared.notify.team_name if declared.notify else "",
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
         anna = Actor("anna", {"client"}, clients={"mingzhu"})
@@ -110,7 +121,7 @@ def life(declared: Rules, templates: Templates | None = None) -> tuple[Recorder,
             ws.sweep()
         clock.set(MONDAY.add(minutes=70))
         ws.issues.acknowledge("ISS-1", by=chen)
-        question = "请提供出错时的截图和手机型号？" if zh else "Could you send a screenshot?"  # noqa: RUF001
+        question = "请提供出错时的截图和手机型号？" if zh else "Could you send a screenshot?"
         ws.issues.wait_on_client("ISS-1", by=chen, reason=question)
         ws.issues.client_replied("ISS-1", by=anna, message="OK")
         resolution = (
@@ -125,68 +136,218 @@ def texts(channel: Recorder, event_type: str) -> list[str]:
     return [message.text for kind, message in channel.got if kind == event_type]
 
 
-ZH_TEAM = {
-    "issue.reported": [
+# Every notice of the issue's life, in order, as each side reads it.
+ZH_TEAM = [
+    (
+        "issue.reported",
         "新问题：ISS-1（明珠银行，P1）\n"
         "“手机银行登录页打不开”\n"
-        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前回复客户，剩余 1 个工作小时。\n"
-        "查看详情：https://pm.example.com/issues/ISS-1"
-    ],
-    "issue.escalated": [
-        "问题升级：ISS-1（明珠银行，P1）\n"
-        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
-        "请 @李伟 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余1个工作小时）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
-        "问题升级：ISS-1（明珠银行，P1）\n"
-        "已升级至项目经理（第1级），原因：首次响应已超时。\n"
-        "请 @李伟 立即处理：时限已于2026年3月2日（周一）10:00（北京时间）到期。\n"
+    ),
+    (
+        "issue.sla_threshold_reached",
+        "时限预警：ISS-1（明珠银行，P1）\n"
+        "首次响应时限已用50%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余30分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
-    ],
-}
-
-EN_TEAM = {
-    "issue.reported": [
-        "New issue: ISS-1 (Pearl Bank, P1)\n"
-        '"Mobile banking login fails"\n'
-        "@Chen Jie, please respond to the client by Sun 2026-03-01 21:00 EST"
-        " (1 business hour left).\n"
-        "Open: https://pm.example.com/issues/ISS-1"
-    ],
-    "issue.escalated": [
-        "Escalated: ISS-1 (Pearl Bank, P1)\n"
-        "Escalated to project manager (level 1): first response at 75%.\n"
-        "@Li Wei, please handle it by Sun 2026-03-01 21:00 EST (15 business minutes left).\n"
-        "Open: https://pm.example.com/issues/ISS-1",
-        "Escalated: ISS-1 (Pearl Bank, P1)\n"
-        "Escalated to project manager (level 1): first response breached.\n"
-        "@Li Wei, please handle it now: it was due Sun 2026-03-01 21:00 EST.\n"
-        "Open: https://pm.example.com/issues/ISS-1",
-    ],
-}
+    ),
+    (
+        "issue.sla_threshold_reached",
+        "时限预警：ISS-1（明珠银行，P1）\n"
+        "首次响应时限已用75%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余15分钟）。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.escalated",
+        "问题升级：ISS-1（明珠银行，P1）\n"
+        "已升级至项目经理（第1级）。负责人陈杰尚未回复客户（首次响应时限已用75%）。\n"
+        "@李伟 请跟进，3月2日（周一）10:00（北京时间）前须回复客户（剩余15分钟）。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_notified",
+        "已通知客户：ISS-1（明珠银行）\n"
+        "“您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。”\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.sla_threshold_reached",
+        "已超时：ISS-1（明珠银行，P1）\n"
+        "首次响应已超时。\n"
+        "@陈杰 请立即回复客户：时限已于3月2日（周一）10:00（北京时间）到期。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.acknowledged",
+        "已受理：ISS-1（明珠银行，P1）\n"
+        "陈杰已回复客户。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.waiting_on_client",
+        "等待客户：ISS-1（明珠银行，P1）\n"
+        "陈杰已向客户询问：“请提供出错时的截图和手机型号”，客户回复前暂停计时。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_notified",
+        "已通知客户：ISS-1（明珠银行）\n"
+        "“需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。”\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_replied",
+        "客户已回复：ISS-1（明珠银行，P1）\n"
+        "“OK”\n"
+        "@陈杰 请继续处理，时限计时已恢复。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.resolved",
+        "已解决：ISS-1（明珠银行，P1）\n"
+        "陈杰：已修复登录接口的证书配置。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.deescalated",
+        "升级已解除：ISS-1（明珠银行，P1）\n"
+        "问题已解决，升级随之解除。\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_notified",
+        "已通知客户：ISS-1（明珠银行）\n"
+        "“您反馈的问题已解决：已修复登录接口的证书配置。如仍有问题，请随时告诉我们。”\n"
+        "查看详情：https://pm.example.com/issues/ISS-1",
+    ),
+]
 
 ZH_CLIENT = [
-    "问题进展：ISS-1\n您反馈的问题“手机银行登录页打不开”（ISS-1）我们已收到，会尽快安排专人处理。",
-    "问题进展：ISS-1\n您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。",
-    "问题进展：ISS-1\n您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。",
-    "问题进展：ISS-1\n您的问题 ISS-1 已有专人跟进处理，有进展会第一时间告诉您。",
-    "问题进展：ISS-1\n关于问题 ISS-1，需要您协助确认：请提供出错时的截图和手机型号？"  # noqa: RUF001
-    "收到您的回复后，我们会马上继续处理。",
-    "问题进展：ISS-1\n您的问题 ISS-1 已解决：已修复登录接口的证书配置。"
-    "如仍有问题，请随时告诉我们。",
+    "已受理：手机银行登录页打不开\n"
+    "您反馈的问题“手机银行登录页打不开”我们已收到，会尽快安排专人处理。",
+    "已升级：手机银行登录页打不开\n您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。",
+    "处理中：手机银行登录页打不开\n负责同事已开始处理您的问题，有进展会第一时间告诉您。",
+    "需要您协助：手机银行登录页打不开\n"
+    "需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。",
+    "已解决：手机银行登录页打不开\n"
+    "您反馈的问题已解决：已修复登录接口的证书配置。如仍有问题，请随时告诉我们。",
+]
+
+EN_TEAM = [
+    (
+        "issue.reported",
+        "New issue: ISS-1 (Pearl Bank, P1)\n"
+        '"Mobile banking login fails"\n'
+        "@Chen Jie, please respond to the client by Sun 2026-03-01 21:00 EST (1"
+        " business hour left).\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.sla_threshold_reached",
+        "SLA warning: ISS-1 (Pearl Bank, P1)\n"
+        "First response at 50%.\n"
+        "@Chen Jie, please respond to the client by Sun 2026-03-01 21:00 EST "
+        "(30 business minutes left).\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.sla_threshold_reached",
+        "SLA warning: ISS-1 (Pearl Bank, P1)\n"
+        "First response at 75%.\n"
+        "@Chen Jie, please respond to the client by Sun 2026-03-01 21:00 EST "
+        "(15 business minutes left).\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.escalated",
+        "Escalated: ISS-1 (Pearl Bank, P1)\n"
+        "Escalated to project manager (level 1). Chen Jie, the owner, has not "
+        "responded to the client yet (first response at 75%).\n"
+        "@Li Wei, please follow up: respond to the client by Sun 2026-03-01 "
+        "21:00 EST (15 business minutes left).\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_notified",
+        "Client notified: ISS-1 (Pearl Bank)\n"
+        '"Your issue has been escalated to a senior member of our team, who '
+        'will get back to you shortly."\n'
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.sla_threshold_reached",
+        "SLA breached: ISS-1 (Pearl Bank, P1)\n"
+        "First response breached.\n"
+        "@Chen Jie, please respond to the client now: it was due Sun 2026-03-01"
+        " 21:00 EST.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.acknowledged",
+        "Acknowledged: ISS-1 (Pearl Bank, P1)\n"
+        "Chen Jie has responded to the client.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.waiting_on_client",
+        "Waiting on the client: ISS-1 (Pearl Bank, P1)\n"
+        'Chen Jie asked the client: "Could you send a screenshot?"; the SLA '
+        "clock is paused until the client replies.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_notified",
+        "Client notified: ISS-1 (Pearl Bank)\n"
+        '"We need your input: Could you send a screenshot? We will carry on as '
+        'soon as we hear from you."\n'
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_replied",
+        "Client replied: ISS-1 (Pearl Bank, P1)\n"
+        '"OK"\n'
+        "@Chen Jie, please carry on; the SLA clock is running again.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.resolved",
+        "Resolved: ISS-1 (Pearl Bank, P1)\n"
+        "Chen Jie: The login service's certificate was renewed.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.deescalated",
+        "Escalation closed: ISS-1 (Pearl Bank, P1)\n"
+        "The issue is resolved; its escalation is closed.\n"
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
+    (
+        "issue.client_notified",
+        "Client notified: ISS-1 (Pearl Bank)\n"
+        "\"Your issue has been resolved: The login service's certificate was "
+        'renewed. If anything is still not right, just let us know."\n'
+        "Open: https://pm.example.com/issues/ISS-1",
+    ),
 ]
 
 EN_CLIENT = [
-    'Issue update: ISS-1\nWe have received your issue "Mobile banking login fails" (ISS-1) and'
-    " will get back to you shortly.",
-    "Issue update: ISS-1\nYour issue ISS-1 has been escalated to a senior member of our team,"
-    " who will get back to you shortly.",
-    "Issue update: ISS-1\nYour issue ISS-1 has been escalated to a senior member of our team,"
-    " who will get back to you shortly.",
-    "Issue update: ISS-1\nYour issue ISS-1 is being handled; we will keep you posted.",
-    "Issue update: ISS-1\nWe need your input on ISS-1: Could you send a screenshot? We will carry"
-    " on as soon as you reply.",
-    "Issue update: ISS-1\nYour issue ISS-1 has been resolved: The login service's certificate was"
-    " renewed. If anything is still not right, just let us know.",
+    "Received: Mobile banking login fails\n"
+    'We have received your issue "Mobile banking login fails" and will get '
+    "back to you shortly.",
+    "Escalated: Mobile banking login fails\n"
+    "Your issue has been escalated to a senior member of our team, who will"
+    " get back to you shortly.",
+    "In progress: Mobile banking login fails\n"
+    "The colleague in charge has started work on your issue; we will keep "
+    "you posted.",
+    "Your input needed: Mobile banking login fails\n"
+    "We need your input: Could you send a screenshot? We will carry on as "
+    "soon as we hear from you.",
+    "Resolved: Mobile banking login fails\n"
+    "Your issue has been resolved: The login service's certificate was "
+    "renewed. If anything is still not right, just let us know.",
 ]
 
 
@@ -195,57 +356,123 @@ EN_CLIENT = [
     [("zh_CN", ZH_TEAM, ZH_CLIENT), ("en", EN_TEAM, EN_CLIENT)],
 )
 def test_the_team_and_the_client_read_what_a_project_manager_would_write(
-    locale: str, team_texts: dict[str, list[str]], client_texts: list[str]
+    locale: str, team_texts: list[tuple[str, str]], client_texts: list[str]
 ) -> None:
     """Team notices name who acts, by when (their zone, business time left) and link to
-    the issue; the client reads the standard policy: nothing internal."""
+    the issue, every step of it worded; the client reads the standard policy: nothing
+    internal, the state and the issue's subject as the title, one escalation notice."""
     team, client = life(rules(locale))
-    for event_type, expected in team_texts.items():
-        assert texts(team, event_type) == expected
+    assert [(kind, message.text) for kind, message in team.got] == team_texts
     assert [message.text for _, message in client.got] == client_texts
 
 
 def test_the_team_group_mentions_whoever_must_act_in_wecom_markup() -> None:
-    """The escalation @mentions the level's people (a role resolved to its holders)."""
+    """The escalation @mentions the level's people (a role resolved to its holders) first,
+    names the owner who has not yet replied, and labels the link, never the raw URL."""
     team, _ = life(rules("zh_CN"))
-    [first, _] = [m for kind, m in team.got if kind == "issue.escalated"]
-    assert first.markdown("wecom") == (
+    [escalated] = [m for kind, m in team.got if kind == "issue.escalated"]
+    assert escalated.markdown("wecom") == (
         "**问题升级：ISS-1（明珠银行，P1）**\n"
-        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
-        "请 <@LiWei> 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "已升级至项目经理（第1级）。负责人陈杰尚未回复客户（首次响应时限已用75%）。\n"
+        "<@LiWei> 请跟进，3月2日（周一）10:00（北京时间）前须回复客户（剩余15分钟）。\n"
         "[查看详情](https://pm.example.com/issues/ISS-1)"
     )
+    for _, message in team.got:
+        assert "[https://" not in message.markdown("wecom")
+
+
+def test_one_escalation_notice_per_level_when_the_warning_already_reached_the_top() -> None:
+    """A one-level ladder: the 75 % warning escalates; the breach at 10:00 is told as a
+    breach, not as a second escalation, to the team and to the client alike."""
+    for notices in ("standard", "full"):
+        team, client = life(rules("zh_CN", notices))
+        assert [kind for kind, _ in team.got].count("issue.escalated") == 1
+        assert sum(m.title.startswith("已升级") for _, m in client.got) == 1
+        assert any(m.title.startswith("已超时") for k, m in team.got)
 
 
 def test_sla_warnings_reach_the_owner_by_name() -> None:
-    """The owner hears of each threshold: how much of the target is used, and the deadline."""
+    """The owner hears of each threshold: how much of the target is used, and by when to
+    reply to the client (a first-response deadline asks for a reply, not "handling")."""
     team, _ = life(rules("zh_CN"))
     assert texts(team, "issue.sla_threshold_reached")[:2] == [
         "时限预警：ISS-1（明珠银行，P1）\n"
-        "首次响应时限已用 50%。\n"
-        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 30 分钟。\n"
+        "首次响应时限已用50%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余30分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
         "时限预警：ISS-1（明珠银行，P1）\n"
-        "首次响应时限已用 75%。\n"
-        "请 @陈杰 在2026年3月2日（周一）10:00（北京时间）前处理，剩余 15 分钟。\n"
+        "首次响应时限已用75%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余15分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ]
+
+
+def test_a_notice_card_is_coloured_by_how_urgent_it_is() -> None:
+    """Warnings are orange, breaches and escalations red, the rest blue (Feishu)."""
+    team, _ = life(rules("zh_CN"))
+    severity = {(kind, m.title[:4]): m.severity for kind, m in team.got}
+    assert severity[("issue.sla_threshold_reached", "时限预警")] == "warning"
+    assert severity[("issue.sla_threshold_reached", "已超时：")] == "alert"
+    assert severity[("issue.escalated", "问题升级")] == "alert"
+    assert severity[("issue.reported", "新问题：")] == "info"
 
 
 def test_minimal_tells_the_client_neither_escalations_nor_internals() -> None:
     """minimal: received, being handled, waiting on you, resolved; nothing else."""
     _, client = life(rules("zh_CN", "minimal"))
-    assert [m.text for _, m in client.got] == [ZH_CLIENT[0], *ZH_CLIENT[3:]]
+    assert [m.text for _, m in client.got] == [ZH_CLIENT[0], *ZH_CLIENT[2:]]
 
 
 def test_full_tells_the_client_what_releases_before_sent() -> None:
-    """full: the level, the trigger, the percentage and the event id, as before."""
+    """full: the level, the trigger, the percentage, the deadline and the event id, in
+    Chinese as it is written: no spaces between words, minutes under an hour, one full
+    stop, the id after it."""
     _, client = life(rules("zh_CN", "full"))
-    escalated = [m.text for _, m in client.got if "升级" in m.text]
-    assert escalated[0] == (
-        "问题进展：ISS-1\n您的问题 ISS-1 已升级至 项目经理：首次响应时限已用 75%（截止"
-        " 2026年3月2日（周一）10:00（北京时间），剩余 0.25 个工作小时）。 [ISS-1@5]"
+    assert [m.text.partition("\n")[2] for _, m in client.got] == [
+        "您反馈的问题“手机银行登录页打不开”我们已收到，会尽快安排专人处理。",
+        "您反馈的问题已升级至项目经理：首次响应时限已用75%（截止3月2日（周一）10:00"
+        "（北京时间），剩余15分钟）。（编号：ISS-1@5）",
+        "负责同事已开始处理您的问题，有进展会第一时间告诉您。",
+        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，我们暂停计算处理时限。"
+        "（编号：ISS-1@9）",
+        "您反馈的问题已解决：已修复登录接口的证书配置。（编号：ISS-1@13）",
+    ]
+    _, english = life(rules("en", "full"))
+    assert [m.text.partition("\n")[2] for _, m in english.got][1] == (
+        "Your issue has been escalated to project manager: first response at 75% (due Mon"
+        " 2026-03-02 10:00 CST, 15 business minutes left). [ISS-1@5]"
     )
+
+
+def test_a_clients_email_is_greeted_and_signed_by_the_hosts_team() -> None:
+    """An email to the client opens with a greeting and ends with ``[notify] team_name``;
+    the title is the subject line, not repeated in the body."""
+    declared = rules("zh_CN")
+    assert declared.notify is not None
+    declared = attrs.evolve(declared, notify=attrs.evolve(declared.notify, team_name="明珠项目组"))
+    _, client = life(declared)
+    [_, _, _, asked, _] = [m for _, m in client.got]
+    assert asked.title == "需要您协助：手机银行登录页打不开"
+    assert asked.letter == (
+        "您好，\n\n需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。"
+        "\n\n祝好！\n明珠项目组"
+    )
+    assert asked.letter_html.endswith("<p>祝好！<br>明珠项目组</p>")
+    _, english = life(rules("en"))
+    assert english.got[0][1].letter.startswith("Hello,\n\nWe have received your issue")
+
+
+def test_people_s_words_end_in_one_full_stop() -> None:
+    """A question, a resolution or a reply quoted in a notice never ends in "？。" or "。。"."""
+    zh, en = language("zh_CN"), language("en")
+    assert zh.sentence("请提供截图？") == "请提供截图。"
+    assert zh.sentence("能否提供截图？") == "能否提供截图？"
+    assert zh.sentence("已修复。。") == "已修复。"
+    assert zh.sentence("已修复.") == "已修复。"
+    assert zh.quote("已修复。") == "“已修复”"
+    assert en.sentence("Renewed") == "Renewed."
+    assert en.sentence("Could you?") == "Could you?"
+    assert en.quote("Could you?") == '"Could you?"'
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
@@ -267,7 +494,7 @@ def test_no_default_notice_shows_an_event_id_a_level_or_a_percentage(
 def test_team_events_are_never_told_to_a_client() -> None:
     """An escalation's internal event (levels, who is notified) has no client wording at
     any level; only the client notice that goes with it does."""
-    [escalated, _] = [e for e in team_events(rules("en")) if e.event_type == "issue.escalated"]
+    [escalated] = [e for e in team_events(rules("en")) if e.event_type == "issue.escalated"]
     for level in ("minimal", "standard", "full"):
         assert client_notice(escalated, level) is None
 
@@ -334,8 +561,8 @@ def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -
         (
             "zh_CN",
             "反馈跟进逾期：FB-1（明珠银行）\n"
-            "联系客户已逾期，原定2026年3月3日（周二）18:00（北京时间）完成。\n"
-            "请 @陈杰 在2026年3月4日（周三）18:00（北京时间）前联系客户，剩余 8 个工作小时。\n"
+            "联系客户已逾期，原定3月3日（周二）18:00（北京时间）完成。\n"
+            "@陈杰 请在3月4日（周三）18:00（北京时间）前联系客户（剩余8个工作小时）。\n"
             "查看详情：https://pm.example.com/issues/FB-1",
         ),
         (
@@ -430,7 +657,8 @@ def test_below_full_a_notice_never_carries_internals(  # noqa: PLR0917 - drawn v
     assert "INTERNAL-LADDER" not in said
     assert "%" not in said
     assert "2026" not in said  # no deadline
-    assert "ISS-9" in said  # the client's own reference stays
+    for double in ("？。", "。。", "?.", ".."):
+        assert not said.endswith(double) or note.rstrip().endswith(double)
 
 
 def test_an_old_escalation_sentence_is_worded_again_for_the_policy() -> None:
@@ -442,7 +670,7 @@ def test_an_old_escalation_sentence_is_worded_again_for_the_policy() -> None:
         message="Your issue ISS-9 has been escalated to account director: resolution breached.",
     )  # fmt: skip
     assert client_notice(old, "standard") == (
-        "Your issue ISS-9 has been escalated to a senior member of our team, who will get back"
+        "Your issue has been escalated to a senior member of our team, who will get back"
         " to you shortly."
     )
     assert client_notice(old, "minimal") is None

@@ -284,6 +284,7 @@ def _person(person: str, data: Data) -> PersonRules:
         data["dingtalk_mobile"],
         data["feishu_open_id"],
         data["slack_id"],
+        data["dingtalk_user_id"],
     )
 
 
@@ -530,4 +531,4 @@ def _notifications(data: Data) -> notify.Notifications:
         )
         for route in data["routes"]
     )
-    return notify.Notifications(channels, routes, data["link"])
+    return notify.Notifications(channels, routes, data["link"], data["team_name"] or "")

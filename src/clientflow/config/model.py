@@ -86,6 +86,8 @@ class PersonRules:
     """Their Feishu/Lark open_id (``ou_…``), to @mention them on a Feishu card."""
     slack_id: str | None = None
     """Their Slack member id (``U…``), to @mention them in Slack."""
+    dingtalk_user_id: str | None = None
+    """Their DingTalk userid: mentioned by it (``atUserIds``), their mobile stays unshown."""
 
     def mention_ids(self) -> dict[str, str]:
         """Their id per channel type (only those given)."""
@@ -94,6 +96,7 @@ class PersonRules:
             "dingtalk": self.dingtalk_mobile,
             "feishu": self.feishu_open_id,
             "slack": self.slack_id,
+            "dingtalk_user": self.dingtalk_user_id,
         }
         return {channel: value for channel, value in ids.items() if value is not None}
 

@@ -435,6 +435,14 @@ PERSON = Table(
                 pattern_words='a mobile number of digits, e.g. "13800000000" or "+852-91234567"',
             )
         ),
+        "dingtalk_user_id": Field(
+            Text(
+                "Their DingTalk userid, to @mention them in DingTalk by it (atUserIds) rather"
+                " than by mobile number, which the group would see.",
+                pattern=r"[A-Za-z0-9_-]{1,64}",
+                pattern_words="a DingTalk userid (letters, digits, _ -; at most 64)",
+            )
+        ),
         "feishu_open_id": Field(
             Text(
                 "Their Feishu/Lark open_id, to @mention them on a Feishu card.",
@@ -595,6 +603,14 @@ NOTIFY = Table(
                 ' the issue\'s id, e.g. "https://pm.example.com/issues/{id}".',
                 pattern=r"https?://[^\s{}]+\{id\}[^\s{}]*",
                 pattern_words='an http(s) URL with {id} in it, e.g. "https://pm.example.com/issues/{id}"',
+            )
+        ),
+        "team_name": Field(
+            Text(
+                "Who signs an email to a client: the host's team or company name, one line of"
+                ' at most 60 characters, e.g. "明珠银行项目组".',
+                pattern=r"[^\r\n]{1,60}",
+                pattern_words="one line of at most 60 characters",
             )
         ),
         "routes": Field(

@@ -741,6 +741,17 @@ def fire_timers(
     return run.decision()
 
 
+def _already_at(current: Escalation | None, raised: Escalation) -> bool:
+    """Whether the issue already stands, unacknowledged, at the level ``raised`` reaches.
+
+    On a ladder's top level (a one-level ladder: the warning raised it there) a later
+    threshold of the same issue has nowhere higher to go; escalating again would tell the
+    same people and the client the same thing twice. The threshold itself is still
+    recorded, and the level's own timer still passes it on as before.
+    """
+    return current is not None and current.acknowledged_by is None and current.level == raised.level
+
+
 def _fire_one(
     run: _Run, at: pendulum.DateTime, calendar: BusinessCalendar, policy: EscalationPolicy | None
 ) -> bool:
@@ -784,7 +795,8 @@ def _fire_one(
             if not breach:
                 left = calendar.elapsed(when, clock.deadline) / dt.timedelta(hours=1)
                 facts["left_hours"] = round(left, 2)
-            _escalate(run, policy, raised, why, facts)
+            if not _already_at(run.issue.escalation, raised):
+                _escalate(run, policy, raised, why, facts)
         return True
     current = issue.escalation
     if policy is not None and current is not None:

@@ -43,6 +43,14 @@ _ZH_ZONES = {
 }
 
 
+_ENDS = ".!?\u3002\uff01\uff1f\u2026"
+"""Marks that end a sentence, in English and Chinese."""
+_FULL_STOP, _BANG, _ASK = "\u3002", "\uff01", "\uff1f"
+_ZH_ENDS = {".": _FULL_STOP, "!": _BANG, "?": _ASK, _FULL_STOP: _FULL_STOP, _BANG: _BANG}
+_ZH_ENDS |= {_ASK: _ASK, "\u2026": "\u2026"}
+"""The full-width mark Chinese writes for each sentence end."""
+
+
 def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
     """Mark ``message`` for the catalogues where it is defined; translate it where used."""
     return message
@@ -78,6 +86,89 @@ class Language:
         day = format_date(local.date(), "y年M月d日", locale=self.locale)
         weekday = format_date(local.date(), "EEE", locale=self.locale)
         return f"{day}（{weekday}）{local.format('HH:mm')}（{self.zone(timezone)}）"
+
+    def instant_within(self, at: dt.datetime, timezone: str, now: dt.datetime) -> str:
+        """:meth:`instant` without the year when ``at`` falls in the year of ``now``, as
+        Chinese writes a date within the year ("3月2日（周一）10:00（北京时间）"); English
+        keeps the full form.
+
+        >>> at, now = pendulum.datetime(2026, 3, 2, 2), pendulum.datetime(2026, 3, 2, 1)
+        >>> language("zh_CN").instant_within(at, "Asia/Shanghai", now)
+        '3月2日（周一）10:00（北京时间）'
+        >>> language("zh_CN").instant_within(at, "Asia/Shanghai", now.add(years=1))
+        '2026年3月2日（周一）10:00（北京时间）'
+        """  # noqa: D205
+        local = to_utc(at, "at").in_timezone(timezone)
+        if self.locale == "en" or local.year != to_utc(now, "now").in_timezone(timezone).year:
+            return self.instant(at, timezone)
+        return f"{self.day(local.date())}{local.format('HH:mm')}（{self.zone(timezone)}）"
+
+    def time_left(self, hours: float) -> str:
+        """Business time still left, in hours to a tenth, or in minutes under an hour
+        ("1.5 business hours left", "剩余1.5个工作小时", "剩余15分钟").
+
+        >>> language("zh_CN").time_left(0.25), language("en").time_left(1)
+        ('剩余15分钟', '1 business hour left')
+        """  # noqa: D205
+        if hours >= 1:
+            value = round(hours, 1)
+            return self.ngettext(
+                "{hours} business hour left",
+                "{hours} business hours left",
+                1 if value == 1 else 2,
+            ).format(hours=f"{value:g}")
+        minutes = max(round(hours * 60), 1)
+        return self.ngettext(
+            "{minutes} business minute left", "{minutes} business minutes left", minutes
+        ).format(minutes=minutes)
+
+    def sentence(self, text: str) -> str:
+        """What a person wrote, as one sentence that ends once in this language's marks.
+
+        A trailing full stop is added if missing and never doubled; Chinese takes
+        full-width marks, and a request (请…) that ends in a question mark ends in "。".
+
+        >>> zh = language("zh_CN")
+        >>> zh.sentence("请提供截图和手机型号？"), zh.sentence("已修复。"), zh.sentence("好的.")
+        ('请提供截图和手机型号。', '已修复。', '好的。')
+        >>> language("en").sentence("Could you send a screenshot?")
+        'Could you send a screenshot?'
+        """  # noqa: RUF002 - the Chinese marks are the point
+        text = text.strip()
+        body = text.rstrip(_ENDS)
+        if not body:
+            return text
+        end = text[len(body) :][:1]
+        if self.locale == "en":
+            return body + (end if end in {"?", "!"} else ".") if end else body + "."
+        end = _ZH_ENDS.get(end, _FULL_STOP)
+        if end == _ASK and body.startswith("请"):
+            end = _FULL_STOP  # a request, not a question
+        return body + end
+
+    def quote(self, text: str, *, whole: bool = False) -> str:
+        """What a person wrote, quoted inside a sentence: no full stop of its own (a
+        question or exclamation mark stays), in this language's quotation marks; a
+        ``whole`` quote standing on its own line ends as :meth:`sentence` does.
+
+        >>> language("zh_CN").quote("请提供截图。"), language("en").quote("OK.")
+        ('“请提供截图”', '"OK"')
+        >>> language("zh_CN").quote("已收到", whole=True)
+        '“已收到。”'
+        """  # noqa: D205
+        if whole:
+            said = self.sentence(text)
+            return f'"{said}"' if self.locale == "en" else f"“{said}”"
+        text = text.strip()
+        body = text.rstrip(_ENDS)
+        end = text[len(body) :][:1]
+        if (end and end not in {"?", "!", _ASK, _BANG}) or (
+            end in {"?", _ASK} and body.startswith("请")
+        ):
+            end = ""
+        if end and self.locale != "en":
+            end = _ZH_ENDS[end]
+        return f'"{body}{end}"' if self.locale == "en" else f"“{body}{end}”"
 
     def zone(self, timezone: str) -> str:
         """The name readers use for a time zone ("北京时间", "美东时间"; the IANA name

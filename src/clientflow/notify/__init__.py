@@ -23,8 +23,21 @@ from clientflow.notify.channels import (
 )
 from clientflow.notify.message import Mention, Message
 from clientflow.notify.messages import details, message_of, truncated
-from clientflow.notify.notices import DEFAULT_NOTICES, NOTICE_LEVELS, client_notice, render_notice
-from clientflow.notify.router import AUDIENCES, RateLimit, Route, Router, describe_from
+from clientflow.notify.notices import (
+    DEFAULT_NOTICES,
+    NOTICE_LEVELS,
+    client_notice,
+    client_title,
+    render_notice,
+)
+from clientflow.notify.router import (
+    AUDIENCES,
+    RateLimit,
+    Route,
+    Router,
+    describe_from,
+    subject_from,
+)
 from clientflow.notify.setup import CHANNEL_TYPES, ChannelSpec, Notifications, build_router
 from clientflow.notify.signing import (
     SIGNATURE_HEADER,
@@ -65,12 +78,14 @@ __all__ = [
     "Webhook",
     "build_router",
     "client_notice",
+    "client_title",
     "describe_from",
     "details",
     "dingtalk_sign",
     "feishu_sign",
     "message_of",
     "render_notice",
+    "subject_from",
     "team_message",
     "truncated",
     "verify_webhook",

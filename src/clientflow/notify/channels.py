@@ -335,12 +335,20 @@ class DingTalk(_Http):
 
     def deliver(self, message: Message, event: DomainEvent) -> None:
         """Post ``{"msgtype": "markdown", "markdown": {"title", "text"}, "at":
-        {"atMobiles"}}``: each person @mentioned by mobile number, in the text and in
-        ``atMobiles`` (DingTalk notifies only numbers listed there)."""  # noqa: D205, D209
-        mobiles = [m for p in message.mentions if (m := p.on(self.kind)) is not None]
+        {"atMobiles", "atUserIds"}}``: each person @mentioned by DingTalk userid
+        (``dingtalk_user_id``: in ``atUserIds``, no number shown) or else by mobile number,
+        in the text and in ``atMobiles`` (DingTalk notifies only those listed)."""  # noqa: D205, D209
+        users = [u for p in message.mentions if (u := p.on("dingtalk_user")) is not None]
+        mobiles = [
+            m
+            for p in message.mentions
+            if p.on("dingtalk_user") is None and (m := p.on(self.kind)) is not None
+        ]
         text = truncated(message.markdown(self.kind), self.limit)
         title = truncated(message.title, 200)
-        at = {"atMobiles": mobiles, "isAtAll": False}
+        at: dict[str, object] = {"atMobiles": mobiles, "isAtAll": False}
+        if users:
+            at["atUserIds"] = users
         self._send({"msgtype": "markdown", "markdown": {"title": title, "text": text}, "at": at})
 
     def _send(self, body: object) -> None:
@@ -390,7 +398,7 @@ class Feishu(_Http):
             "config": {"wide_screen_mode": True},
             "header": {
                 "title": {"tag": "plain_text", "content": message.title},
-                "template": "blue",
+                "template": _FEISHU_COLOURS.get(message.severity, "blue"),
             },
             "elements": elements,
         }
@@ -401,6 +409,10 @@ class Feishu(_Http):
         body = {"timestamp": str(stamp), "sign": feishu_sign(self.secret, stamp), **said}
         answer = self._post_json(self.url, body)
         _vendor(self.name, *_code(answer, "code"), _FEISHU_LIMITED, frozenset({-1}))
+
+
+_FEISHU_COLOURS = {"info": "blue", "warning": "orange", "alert": "red"}
+"""A Feishu card header's colour by the message's severity."""
 
 
 @attrs.define
@@ -481,8 +493,10 @@ class Email:
         self._mail(subject, text, f"<p>{html.escape(text, quote=False)}</p>", event)
 
     def deliver(self, message: Message, event: DomainEvent) -> None:
-        """Send one mail: the title as its subject, a text part and an HTML part."""
-        self._mail(message.title, message.text, message.html, event)
+        """Send one mail: the title as its subject, a text part and an HTML part (a
+        client's notice greeted and signed, :attr:`Message.letter`).
+        """  # noqa: D205
+        self._mail(message.title, message.letter, message.letter_html, event)
 
     def _mail(self, subject: str, text: str, markup: str, event: DomainEvent) -> None:
         mail = EmailMessage()

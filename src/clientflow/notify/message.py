@@ -87,12 +87,14 @@ _ESCAPE: Mapping[str, Callable[[str], str]] = {
 
 def _mention(person: Mention, channel: str) -> str:
     found = person.on(channel)
+    if found is None and channel == "dingtalk":
+        found = person.on("dingtalk_user")  # a DingTalk userid without a mobile
     if found is None:
         return f"@{person.name}"
     if channel == "wecom":
         return f"<@{found}>"
     if channel == "dingtalk":
-        return f"@{found}"
+        return f"@{person.ids.get('dingtalk_user', found)}"
     if channel == "feishu":
         return f"<at id={found}></at>"
     return f"<@{found}>"  # slack
@@ -116,6 +118,13 @@ class Message:
     body: str | None = None
     locale: str = "en"
     """The language it is written in (what a host template renders in)."""
+    severity: str = "info"
+    """How urgent: ``info``, ``warning`` (a deadline near) or ``alert`` (missed,
+    escalated); a Feishu card's header is blue, orange or red by it."""
+    greeting: str = ""
+    """What a letter opens with ("您好，"); shown in an email only."""
+    sign_off: str = ""
+    """What a letter ends with (the host's team name); shown in an email only."""
 
     @classmethod
     def plain(cls, text: str) -> Message:
@@ -173,6 +182,30 @@ class Message:
                 f"<{self.link}|{label}>" if channel == "slack" else f"[{label}]({self.link})"
             )
         return ("\n\n" if channel == "dingtalk" else "\n").join(parts)
+
+    @property
+    def letter(self) -> str:
+        """The message as an email's text: greeting, lines, link, sign-off (the title is
+        the subject); without a greeting, :attr:`text`."""  # noqa: D205, D209
+        if not self.greeting or self.body is not None:
+            return self.text
+        parts = [self.greeting, *(self._line(line, None) for line in self.lines)]
+        if self.link is not None:
+            parts.append(self._link_text())
+        if self.sign_off:
+            parts.append(self.sign_off)
+        return "\n\n".join(part for part in parts if part)
+
+    @property
+    def letter_html(self) -> str:
+        """:attr:`letter` as HTML (an email's HTML part), escaped; without a greeting,
+        :attr:`html`."""  # noqa: D205, D209
+        if not self.greeting or self.body is not None:
+            return self.html
+        paragraphs = self.letter.split("\n\n")
+        return "\n".join(
+            "<p>{}</p>".format(html.escape(p).replace("\n", "<br>")) for p in paragraphs
+        )
 
     @property
     def html(self) -> str:

@@ -5,10 +5,10 @@ How much a client is told is the client's notice policy (:data:`NOTICE_LEVELS`).
 Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNotified`),
 so the same event can be rendered in each reader's language and zone, and told in as much
 detail as the client's policy allows: at ``standard`` (the default) an escalation reads
-"您的问题 ACME-1 已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
-(:func:`render_notice`) "您的问题 ACME-1 已升级至 项目经理：解决时限已用 75%（截止
-2026年3月3日（周二）17:00（北京时间），剩余 2 个工作小时）。", the level's name as the
-rules file writes it.
+"您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
+(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%（截止3月3日（周二）
+17:00（北京时间），剩余2个工作小时）。", the level's name as the rules file writes it.
+A notice's title (:func:`client_title`) says what happened and names the issue's subject.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from clientflow.escalation import (
 )
 from clientflow.i18n import N_, Language, language
 
-__all__ = ["DEFAULT_NOTICES", "NOTICE_LEVELS", "client_notice", "render_notice"]
+__all__ = ["DEFAULT_NOTICES", "NOTICE_LEVELS", "client_notice", "client_title", "render_notice"]
 
 NOTICE_LEVELS = ("minimal", "standard", "full")
 """How much a client is told (``[clients.X] notices``):
@@ -49,14 +49,15 @@ _FIXED = {  # triggers whose reason needs no numbers
 def _why(notice: ClientNotified, lang: Language, timezone: str) -> str:
     _ = lang.gettext
     metric = _(METRIC_WORDS.get(notice.metric, notice.metric)) if notice.metric else ""
-    due = "" if notice.due is None else lang.instant(notice.due, timezone)
+    at = notice.meta.occurred_at
+    due = "" if notice.due is None else lang.instant_within(notice.due, timezone, at)
     if notice.trigger == "sla breach":
         return _("{metric} breached (due {due})").format(metric=metric, due=due)
     if notice.trigger == "sla warning":
         percent = round((notice.fraction or 0) * 100)
         if notice.left_hours is not None:
             return _("{metric} at {percent}% (due {due}, {left})").format(
-                metric=metric, percent=percent, due=due, left=lang.business_left(notice.left_hours)
+                metric=metric, percent=percent, due=due, left=lang.time_left(notice.left_hours)
             )
         return _("{metric} at {percent}% (due {due})").format(
             metric=metric, percent=percent, due=due
@@ -73,47 +74,77 @@ def _why(notice: ClientNotified, lang: Language, timezone: str) -> str:
         return lang.ngettext("reopened {n} time", "reopened {n} times", count).format(n=count)
     if notice.trigger in _FIXED:
         return _(_FIXED[notice.trigger])
-    return notice.note  # a manual escalation: what the person wrote
+    return lang.quote(notice.note)  # a manual escalation: what the person wrote
 
 
 def render_notice(
     notice: ClientNotified, lang: Language | None = None, timezone: str = "UTC"
 ) -> str:
-    """The notice as the client reads it, in ``lang`` (English) and ``timezone``.
+    """The notice as the client reads it at ``full``, in ``lang`` (English) and
+    ``timezone``: the level, why and by when, without the event id.
 
     A notice stored by an older release (a sentence in ``message``) is returned as it
     was written.
-    """
+    """  # noqa: D205
     if notice.message:
         return notice.message
     lang = lang or language("en")
     _ = lang.gettext
-    issue = notice.aggregate_id
     if notice.topic == "escalated":
-        return _("Your issue {issue} has been escalated to {level}: {why}.").format(
-            issue=issue, level=notice.level_name, why=_why(notice, lang, timezone)
+        return _("Your issue has been escalated to {level}: {why}.").format(
+            level=notice.level_name, why=_why(notice, lang, timezone)
         )
     if notice.topic == "paused":
-        text = _("We need your input on {issue}: {question}.").format(
-            issue=issue, question=notice.note
-        )
+        text = _("We need your input: {question}").format(question=lang.sentence(notice.note))
         if notice.paused:
-            text += " " + _("The SLA clock is paused until you reply.")
+            text += ("" if lang.locale != "en" else " ") + _(
+                "The SLA clock is paused until you reply."
+            )
         return text
-    return _("Your issue {issue} is resolved: {resolution}").format(
-        issue=issue, resolution=notice.note
+    return _("Your issue has been resolved: {resolution}").format(
+        resolution=lang.sentence(notice.note)
     )
 
 
-_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")  # full stops, in Chinese too
+def _with_id(text: str, event: DomainEvent, lang: Language) -> str:
+    """``text`` then the event id a receiver recognises a repeat by (``full`` only)."""
+    text = lang.sentence(text)
+    if lang.locale == "en":
+        return f"{text} [{event.event_id}]"
+    return lang.gettext("{text} [{event_id}]").format(text=text, event_id=event.event_id)
 
 
-def _sentence(text: str, lang: Language) -> str:
-    """``text`` ending in a full stop, unless it already ends a sentence."""
-    text = text.strip()
-    if not text or text.endswith(_END):
-        return text
-    return text + ("." if lang.locale == "en" else "。")
+_TITLES = {  # what a client notice's title says happened, before the issue's subject
+    "reported": N_("Received: {subject}"),
+    "acknowledged": N_("In progress: {subject}"),
+    "escalated": N_("Escalated: {subject}"),
+    "paused": N_("Your input needed: {subject}"),
+    "resolved": N_("Resolved: {subject}"),
+}
+
+
+def client_title(event: DomainEvent, lang: Language | None = None, subject: str = "") -> str:
+    """The title of the client's notice of ``event``: what happened, then the issue's
+    subject (its id without one), as a phone's preview shows it ("已受理：手机银行登录页打不开").
+
+    >>> import pendulum
+    >>> from clientflow.core import EventMeta
+    >>> meta = EventMeta("ISS-1", 1, pendulum.datetime(2026, 3, 2, 1), "anna")
+    >>> event = IssueAcknowledged(meta=meta, clocks=(), escalation=None, quiet_at=None)
+    >>> client_title(event, language("zh_CN"), "手机银行登录页打不开")
+    '处理中：手机银行登录页打不开'
+    """  # noqa: D205
+    lang = lang or language("en")
+    if isinstance(event, IssueReported):
+        topic = "reported"
+        subject = subject or event.title
+    elif isinstance(event, IssueAcknowledged):
+        topic = "acknowledged"
+    elif isinstance(event, ClientNotified) and event.topic in _TITLES:
+        topic = event.topic
+    else:
+        topic = "resolved"
+    return lang.gettext(_TITLES[topic]).format(subject=subject or event.aggregate_id)
 
 
 def client_notice(
@@ -127,7 +158,8 @@ def client_notice(
 
     Only an issue's reception (``issue.reported``), its acknowledgement
     (``issue.acknowledged``) and the notices (``issue.client_notified``) are told; no
-    level but ``full`` shows an event id, a level name or a percentage.
+    level but ``full`` shows an event id, a level name or a percentage. People's words
+    (a question, a resolution) end in one full stop (:meth:`~clientflow.i18n.Language.sentence`).
 
     >>> import pendulum
     >>> from clientflow.core import EventMeta
@@ -138,42 +170,43 @@ def client_notice(
     ...     left_hours=0.25)
     >>> zh = language("zh_CN")
     >>> client_notice(notice, "standard", zh, "Asia/Shanghai")
-    '您的问题 ISS-1 已升级，由资深同事负责跟进，我们会尽快给您答复。'
+    '您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。'
     >>> client_notice(notice, "minimal", zh, "Asia/Shanghai") is None
     True
     >>> client_notice(notice, "full", zh, "Asia/Shanghai")
-    '您的问题 ISS-1 已升级至 项目经理：下次回复时限已用 75%（截止 2026年10月8日（周四）18:00（北京时间），剩余 0.25 个工作小时）。 [ISS-1@5]'
-    """  # noqa: D205, E501 - a notice is one line
+    '您反馈的问题已升级至项目经理：下次回复时限已用75%（截止10月8日（周四）18:00（北京时间），剩余15分钟）。（编号：ISS-1@5）'
+    """  # noqa: D205 - a notice is one line
     lang = lang or language("en")
     _ = lang.gettext
-    issue = event.aggregate_id
     if isinstance(event, IssueReported):
-        return _(
-            'We have received your issue "{title}" ({issue}) and will get back to you shortly.'
-        ).format(title=event.title, issue=issue)
-    if isinstance(event, IssueAcknowledged):
-        return _("Your issue {issue} is being handled; we will keep you posted.").format(
-            issue=issue
+        return _('We have received your issue "{title}" and will get back to you shortly.').format(
+            title=event.title
         )
+    if isinstance(event, IssueAcknowledged):
+        if event.escalation is not None:  # the client may have read "escalated" just now
+            return _(
+                "The colleague in charge has started work on your issue; we will keep you posted."
+            )
+        return _("Your issue is being handled; we will keep you posted.")
     if not isinstance(event, ClientNotified):
         return None
     if level == "full" or (event.message and event.topic != "escalated"):
         # A notice stored as an English sentence by a release before 0.2 is sent as it was
         # written, except an escalation, whose sentence names the level: that one is
         # worded again from its topic like any other.
-        return f"{render_notice(event, lang, timezone)} [{event.event_id}]"
+        return _with_id(render_notice(event, lang, timezone), event, lang)
     if event.topic == "escalated":
         if level == "minimal":
             return None
         return _(
-            "Your issue {issue} has been escalated to a senior member of our team, who will"
-            " get back to you shortly."
-        ).format(issue=issue)
+            "Your issue has been escalated to a senior member of our team, who will get back"
+            " to you shortly."
+        )
     if event.topic == "paused":
         return _(
-            "We need your input on {issue}: {question} We will carry on as soon as you reply."
-        ).format(issue=issue, question=_sentence(event.note, lang))
+            "We need your input: {question} We will carry on as soon as we hear from you."
+        ).format(question=lang.sentence(event.note))
     return _(
-        "Your issue {issue} has been resolved: {resolution} If anything is still not right,"
-        " just let us know."
-    ).format(issue=issue, resolution=_sentence(event.note, lang))
+        "Your issue has been resolved: {resolution} If anything is still not right, just let"
+        " us know."
+    ).format(resolution=lang.sentence(event.note))

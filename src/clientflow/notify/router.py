@@ -25,11 +25,11 @@ from clientflow.i18n import Language, Templates, language
 from clientflow.notify.channels import Channel, Now, RichChannel
 from clientflow.notify.message import Message
 from clientflow.notify.messages import details
-from clientflow.notify.notices import DEFAULT_NOTICES, client_notice
-from clientflow.notify.team import Directory, Team, team_message
+from clientflow.notify.notices import DEFAULT_NOTICES, client_notice, client_title
+from clientflow.notify.team import Directory, Team, team_message, team_mirror
 from clientflow.ports import PermanentDeliveryError, RateLimited, Store, StoredEvent
 
-__all__ = ["AUDIENCES", "RateLimit", "Route", "Router", "describe_from"]
+__all__ = ["AUDIENCES", "RateLimit", "Route", "Router", "describe_from", "subject_from"]
 
 AUDIENCES = ("team", "client")
 """Who reads a channel: the team's own group (team notices) or the client (client
@@ -37,6 +37,10 @@ notices only, as the client's notice policy allows)."""
 
 Describe = Callable[[str], tuple[str, str]]
 """An aggregate id -> its ``(client, priority)``, empty strings where unknown."""
+
+Subject = Callable[[str], tuple[str, str]]
+"""An aggregate id -> its ``(subject, owner)`` (an issue's title and owner), empty strings
+where unknown: what a client notice's title and a team notice's "who owns it" name."""
 
 
 def _names(values: Sequence[str] | None) -> frozenset[str] | None:
@@ -98,9 +102,13 @@ class Router:
     and zone (``reader``); anything else is not sent there. A team channel gets team
     notices (:func:`~clientflow.notify.team.team_message`: who must act, by when, the
     ``link``), with names, @mentions, languages and calendars from ``directory`` (the
-    rules). What the client is told (``issue.client_notified``) reads the same on
-    either. An event type clientflow does not word keeps a one-line summary, unless
-    the host has a template for it: ``notify/<event type>.<channel type>.j2`` or
+    rules). What the client is told (``issue.client_notified``) reaches a team channel
+    as "told the client" with the client's words quoted. A client notice's title is what
+    happened and the issue's subject (``subject``, e.g. :func:`subject_from`; the id
+    without it); an email to a client opens with a greeting and, when ``team_name`` is
+    set (``[notify] team_name``), ends with it. An event type clientflow does not word
+    keeps a one-line summary, unless the host has a template for it:
+    ``notify/<event type>.<channel type>.j2`` or
     ``notify/<event type>.j2`` in ``templates``' folders (the host's first), rendered
     with ``id`` (the aggregate's), ``event_type``, ``event`` (its JSON form), ``message``,
     ``text``, ``markdown`` (the message in
@@ -126,6 +134,8 @@ class Router:
         audience: Mapping[str, str] | None = None,
         link: str | None = None,
         templates: Templates | None = None,
+        subject: Subject | None = None,
+        team_name: str = "",
     ) -> None:
         unknown = sorted({c for r in routes for c in r.channels} - set(channels))
         if unknown:
@@ -147,6 +157,8 @@ class Router:
         self._audience = dict(audience or {})
         self._link = link
         self._templates = templates
+        self._subject = subject or (lambda aggregate_id: ("", ""))
+        self._team_name = team_name
         self._missing: set[str] = set()
         self._languages: dict[str, Language] = {}
 
@@ -170,17 +182,16 @@ class Router:
     ) -> Message | None:
         """What ``audience`` (team or client) is sent of ``event`` (``None``: nothing)."""
         locale, timezone = self._reader(client)
-        if isinstance(event, ClientNotified) or audience == "client":
-            level = DEFAULT_NOTICES
-            if self._directory is not None and client:
-                level = self._directory.notice_level(client)
-            lang = self._language(locale)
-            said = client_notice(event, level, lang, timezone)
-            if said is None:
+        subject, owner = self._subject(event.aggregate_id)
+        if audience == "client":
+            return self._client_message(event, client, subject, locale, timezone)
+        team = Team(self._directory, self._link, (locale, timezone), owner)
+        if isinstance(event, ClientNotified):
+            # The team sees what its client was told, quoted, in the client's language.
+            told = self._client_message(event, client, subject, locale, timezone)
+            if told is None:
                 return None
-            title = lang.gettext("Issue update: {issue}").format(issue=event.aggregate_id)
-            return Message(title, (said,), locale=locale)
-        team = Team(self._directory, self._link, (locale, timezone))
+            return team_mirror(event, team, client, told.lines[0][0])
         worded = team_message(event, team, client, priority)
         if worded is not None:
             return worded
@@ -188,7 +199,33 @@ class Router:
         # a redelivery by (a host template words it better).
         fields = f"{details(event)} [{event.event_id}]".lstrip()
         title = f"{event.aggregate_id}: {event.event_type}"
-        return Message(title, (fields,), link=team.link_for(event.aggregate_id), locale=locale)
+        link = team.link_for(event.aggregate_id)
+        label = self._language(locale).gettext("Open: ") if link is not None else ""
+        return Message(title, (fields,), link=link, link_label=label, locale=locale)
+
+    def _client_message(
+        self, event: DomainEvent, client: str, subject: str, locale: str, timezone: str
+    ) -> Message | None:
+        """The client's notice: its state and subject as the title, greeted and signed
+        (the greeting and sign-off show in an email).
+        """  # noqa: D205
+        level = DEFAULT_NOTICES
+        if self._directory is not None and client:
+            level = self._directory.notice_level(client)
+        lang = self._language(locale)
+        said = client_notice(event, level, lang, timezone)
+        if said is None:
+            return None
+        _ = lang.gettext
+        return Message(
+            client_title(event, lang, subject),
+            (said,),
+            locale=locale,
+            greeting=_("Hello,"),
+            sign_off=_("Best regards,\n{team}").format(team=self._team_name)
+            if self._team_name
+            else "",
+        )
 
     def _template(self, kind: str, event: DomainEvent) -> str | None:
         """The host's template for this event type on this channel type, if any."""
@@ -282,3 +319,15 @@ def describe_from(store: Store, codec: Codec | None = None) -> Describe:
         return description.client, description.priority
 
     return describe
+
+
+def subject_from(store: Store) -> Subject:
+    """``(subject, owner)`` of an aggregate, read from ``store`` (for :class:`Router`): an
+    issue's title and owner; empty strings for what an aggregate does not have."""  # noqa: D205, D209
+
+    def subject(aggregate_id: str) -> tuple[str, str]:
+        found = store.load(aggregate_id)
+        title, owner = getattr(found, "title", ""), getattr(found, "owner", "")
+        return (title if isinstance(title, str) else "", owner if isinstance(owner, str) else "")
+
+    return subject

@@ -15,7 +15,7 @@ import attrs
 from clientflow.core import ValidationError
 from clientflow.i18n import Templates
 from clientflow.notify.channels import Channel, DingTalk, Email, Feishu, Now, Slack, Webhook, WeCom
-from clientflow.notify.router import AUDIENCES, Describe, Route, Router
+from clientflow.notify.router import AUDIENCES, Describe, Route, Router, Subject
 from clientflow.notify.team import Directory
 
 __all__ = ["CHANNEL_TYPES", "ChannelSpec", "Notifications", "build_router"]
@@ -79,11 +79,13 @@ class ChannelSpec:
 @attrs.frozen
 class Notifications:
     """The ``[notify]`` section: named channels, the routes to them and the host's link
-    template for team notices (``{id}``: the issue's id)."""  # noqa: D205, D209
+    template for team notices (``{id}``: the issue's id) and who signs an email to a
+    client (``team_name``)."""  # noqa: D205, D209
 
     channels: Mapping[str, ChannelSpec]
     routes: tuple[Route, ...]
     link: str | None = None
+    team_name: str = ""
 
     def __attrs_post_init__(self) -> None:
         if self.link is not None and (
@@ -146,6 +148,7 @@ def build_router(
     reader: Callable[[str], tuple[str, str]] | None = None,
     directory: Directory | None = None,
     templates: Templates | None = None,
+    subject: Subject | None = None,
 ) -> Router:
     """The Router a rules file's ``[notify]`` declares, its secrets read from ``env``.
 
@@ -153,6 +156,8 @@ def build_router(
     policies: pass ``rules``); ``reader`` alone gives a client's ``(locale, time zone)``
     (``rules.reader``) where no directory is given. ``templates`` holds the host's
     templates for event types clientflow does not word (``Templates(search_path=...)``).
+    ``subject`` names an issue's subject and owner (``subject_from(store)``) for the
+    titles of client notices and the owner in team notices.
     """
     channels = {
         name: _channel(name, spec, env, now) for name, spec in notifications.channels.items()
@@ -169,4 +174,6 @@ def build_router(
         audience={name: spec.audience for name, spec in notifications.channels.items()},
         link=notifications.link,
         templates=templates,
+        subject=subject,
+        team_name=notifications.team_name,
     )

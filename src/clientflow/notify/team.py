@@ -22,16 +22,22 @@ import attrs
 from clientflow.core import BusinessCalendar, ClientflowError, DomainEvent
 from clientflow.escalation import (
     METRIC_WORDS,
+    ClientNotified,
+    ClientReplied,
+    IssueAcknowledged,
+    IssueDeescalated,
     IssueEscalated,
     IssueReported,
+    IssueResolved,
     SlaClock,
     SlaThresholdReached,
+    WaitingOnClient,
 )
 from clientflow.feedback import FollowUpOverdue
 from clientflow.i18n import N_, Language, language
 from clientflow.notify.message import Mention, Message, Segment
 
-__all__ = ["Directory", "Team", "team_message"]
+__all__ = ["Directory", "Team", "team_message", "team_mirror"]
 
 
 class Directory(Protocol):
@@ -83,6 +89,8 @@ class Team:
     directory: Directory | None = None
     link: str | None = None
     fallback: tuple[str, str] = ("en", "UTC")
+    owner: str = ""
+    """Who owns the issue now (its id), when the notifier knows."""
 
     def mention(self, person: str) -> Mention:
         """``person`` as an @mention: their name and channel ids from the rules."""
@@ -104,6 +112,10 @@ class Team:
                 if self.directory.knows_person(person):
                     return self.directory.person_reader(person)
         return self.fallback
+
+    def person_name(self, person: str) -> str:
+        """The name people read for ``person`` (the id without rules)."""
+        return person if self.directory is None else self.directory.person_name(person)
 
     def client_name(self, client: str) -> str:
         """The client's name (its id without rules)."""
@@ -155,6 +167,20 @@ def _around(text: str, who: tuple[Segment, ...]) -> tuple[Segment, ...]:
     return (head, *who, tail)
 
 
+_ASK = {  # (due ahead, due passed, no deadline): the sentence asking someone to act
+    "act": (
+        N_("{who}, please {action} by {due} ({left})."),
+        N_("{who}, please {action} now: it was due {due}."),
+        N_("{who}, please {action}."),
+    ),
+    "follow": (
+        N_("{who}, please follow up: {action} by {due} ({left})."),
+        N_("{who}, please follow up and {action} now: it was due {due}."),
+        N_("{who}, please follow up and {action}."),
+    ),
+}
+
+
 def _act_by(  # noqa: PLR0917 - each is a fact of the sentence
     lang: Language,
     team: Team,
@@ -164,33 +190,23 @@ def _act_by(  # noqa: PLR0917 - each is a fact of the sentence
     client: str,
     timezone: str,
     action: str,
+    ask: str = "act",
 ) -> tuple[Segment, ...]:
-    """Who must act by when ("请 @李伟 在 …前处理，剩余 2 个工作小时。")."""
+    """Who must act by when, the mention first ("@李伟 请在…前处理（剩余2个工作小时）。")."""
     _ = lang.gettext
+    ahead, passed, plain = _ASK[ask]
     who = _who(team, people) if people else (_("the owner"),)
     if due is None:
-        return _around(_("{who}, please {action}.").format(who="\0", action=action), who)
-    when = lang.instant(due, timezone)
+        return _around(_(plain).format(who="\0", action=action), who)
+    when = lang.instant_within(due, timezone, at)
     hours = team.left(client, at, due)
+    if hours is not None and hours <= 0:
+        return _around(_(passed).format(who="\0", action=action, due=when), who)
     if hours is None:
         text = _("{who}, please {action} by {due}.")
         return _around(text.format(who="\0", action=action, due=when), who)
-    if hours <= 0:
-        text = _("{who}, please {action} now: it was due {due}.")
-        return _around(text.format(who="\0", action=action, due=when), who)
-    text = _("{who}, please {action} by {due} ({left}).")
-    left = _left(lang, hours)
-    return _around(text.format(who="\0", action=action, due=when, left=left), who)
-
-
-def _left(lang: Language, hours: float) -> str:
-    """Business time left: hours to a tenth, or minutes under an hour."""
-    if hours >= 1:
-        return lang.business_left(round(hours, 1))
-    minutes = max(round(hours * 60), 1)
-    return lang.ngettext(
-        "{minutes} business minute left", "{minutes} business minutes left", minutes
-    ).format(minutes=minutes)
+    left = lang.time_left(hours)
+    return _around(_(ahead).format(who="\0", action=action, due=when, left=left), who)
 
 
 def _running(clocks: Sequence[SlaClock]) -> SlaClock | None:
@@ -221,12 +237,35 @@ def _sla(lang: Language, metric: str, fraction: float) -> str:
     return _("{metric} at {percent}%").format(metric=words, percent=round(fraction * 100))
 
 
-def _why(lang: Language, event: IssueEscalated) -> str:
+_ACTIONS = {  # what a clock's deadline asks of whoever must act
+    "first_response": N_("respond to the client"),
+    "next_reply": N_("reply to the client"),
+}
+
+
+_HANDLE = N_("handle it")  # any other clock's deadline
+
+
+def _action(lang: Language, metric: str) -> str:
+    return lang.gettext(_ACTIONS.get(metric, _HANDLE))
+
+
+_NOT_YET = {  # what the owner has not done yet, by the clock that fired
+    "first_response": N_("{owner}, the owner, has not responded to the client yet ({sla})."),
+    "next_reply": N_("{owner}, the owner, has not replied to the client yet ({sla})."),
+}
+
+
+def _why(lang: Language, event: IssueEscalated, owner: str) -> str:
     _ = lang.gettext
     if event.trigger in {"sla warning", "sla breach"}:
         fired = _fired(event.clocks, event.meta.occurred_at)
         if fired is not None:
-            return _sla(lang, fired[0].metric, fired[1])
+            sla = _sla(lang, fired[0].metric, fired[1])
+            not_yet = _NOT_YET.get(fired[0].metric)
+            if owner and not_yet is not None:
+                return _(not_yet).format(owner=owner, sla=sla)
+            return lang.sentence(_("Why: {why}").format(why=sla))
     words = {
         "complaint": _("client complaint"),
         "not acknowledged": _("not acknowledged in time"),
@@ -234,7 +273,8 @@ def _why(lang: Language, event: IssueEscalated) -> str:
         "reopened": _("reopened"),
         "no update": _("no update in time"),
     }
-    return words.get(event.trigger, event.reason)
+    why = words.get(event.trigger)
+    return lang.sentence(_("Why: {why}").format(why=why or lang.quote(event.reason)))
 
 
 def _escalated(event: IssueEscalated, team: Team, client: str, priority: str) -> Message:
@@ -244,12 +284,16 @@ def _escalated(event: IssueEscalated, team: Team, client: str, priority: str) ->
     _ = lang.gettext
     title = _heading(lang, _("Escalated"), event.aggregate_id, team.client_name(client), priority)
     level = _("{name} (level {level})").format(name=event.level_name, level=event.level)
-    why = _("Escalated to {level}: {why}.").format(level=level, why=_why(lang, event))
+    owner = team.person_name(team.owner) if team.owner else ""
+    why = _("Escalated to {level}.").format(level=level)
+    why += ("" if lang.locale != "en" else " ") + _why(lang, event, owner)
     fired = _fired(event.clocks, event.meta.occurred_at)
     clock = fired[0] if fired is not None else _running(event.clocks)
     due = None if clock is None or clock.stopped_at is not None else clock.deadline
-    act = _act_by(lang, team, people, event.meta.occurred_at, due, client, timezone, _("handle it"))
-    return _finish(lang, team, event, title, (why, act))
+    action = _action(lang, clock.metric if clock is not None else "")
+    at = event.meta.occurred_at
+    act = _act_by(lang, team, people, at, due, client, timezone, action, "follow")
+    return _finish(lang, team, event, title, (why, act), "alert")
 
 
 def _threshold(event: SlaThresholdReached, team: Team, client: str, priority: str) -> Message:
@@ -259,11 +303,19 @@ def _threshold(event: SlaThresholdReached, team: Team, client: str, priority: st
     _ = lang.gettext
     what = _("SLA breached") if event.breach else _("SLA warning")
     title = _heading(lang, what, event.aggregate_id, team.client_name(client), priority)
-    state = _sla(lang, event.metric, event.fraction) + ("." if lang.locale == "en" else "。")
+    state = _sla(lang, event.metric, event.fraction)
+    state = lang.sentence(state[:1].upper() + state[1:])
     act = _act_by(
-        lang, team, people, event.meta.occurred_at, event.deadline, client, timezone, _("handle it")
+        lang,
+        team,
+        people,
+        event.meta.occurred_at,
+        event.deadline,
+        client,
+        timezone,
+        _action(lang, event.metric),
     )
-    return _finish(lang, team, event, title, (state, act))
+    return _finish(lang, team, event, title, (state, act), "alert" if event.breach else "warning")
 
 
 def _reported(event: IssueReported, team: Team, client: str, priority: str) -> Message:
@@ -286,7 +338,7 @@ def _reported(event: IssueReported, team: Team, client: str, priority: str) -> M
         timezone,
         _("respond to the client"),
     )
-    return _finish(lang, team, event, title, (_quoted(lang, event.title), act))
+    return _finish(lang, team, event, title, (lang.quote(event.title), act))
 
 
 _STEPS = {  # what a feedback follow-up step asks of its owner, as an action
@@ -310,28 +362,88 @@ def _follow_up(event: FollowUpOverdue, team: Team, client: str) -> Message:
         lang, _("Follow-up overdue"), event.aggregate_id, team.client_name(event.client), ""
     )
     action = _(_STEPS[event.step]) if event.step in _STEPS else event.step
-    late = _("{action}: overdue (it was due {due}).").format(
-        action=action[:1].upper() + action[1:], due=lang.instant(event.was_due, timezone)
-    )
     at = event.meta.occurred_at
+    late = _("{action}: overdue (it was due {due}).").format(
+        action=action[:1].upper() + action[1:], due=lang.instant_within(event.was_due, timezone, at)
+    )
     act = _act_by(lang, team, people, at, event.next_deadline, event.client, timezone, action)
-    return _finish(lang, team, event, title, (late, act))
+    return _finish(lang, team, event, title, (late, act), "warning")
 
 
-def _quoted(lang: Language, text: str) -> str:
-    return f'"{text}"' if lang.locale == "en" else f"“{text}”"
+_STEPS_TAKEN = {  # an issue's step by the team or the client: its title
+    IssueAcknowledged: N_("Acknowledged"),
+    WaitingOnClient: N_("Waiting on the client"),
+    ClientReplied: N_("Client replied"),
+    IssueResolved: N_("Resolved"),
+    IssueDeescalated: N_("Escalation closed"),
+}
 
 
-def _finish(
+def _step(event: DomainEvent, team: Team, client: str, priority: str) -> Message:
+    """An issue's step: who did what, and who acts next if anyone must."""
+    owner = team.owner or event.meta.actor
+    people = (owner,) if owner else ()
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    what = _(_STEPS_TAKEN[type(event)])
+    title = _heading(lang, what, event.aggregate_id, team.client_name(client), priority)
+    actor = team.person_name(event.meta.actor)
+    lines: tuple[str | tuple[Segment, ...], ...]
+    if isinstance(event, IssueAcknowledged):
+        lines = (_("{person} has responded to the client.").format(person=actor),)
+    elif isinstance(event, WaitingOnClient):
+        asked = _("{person} asked the client: {question}").format(
+            person=actor, question=lang.quote(event.reason)
+        )
+        lines = (asked + _("; the SLA clock is paused until the client replies."),)
+    elif isinstance(event, ClientReplied):
+        ask = (
+            _("{who}, please carry on; the SLA clock is running again.")
+            if event.resumed
+            else _("{who}, please carry on.")
+        )
+        lines = (lang.quote(event.message), _around(ask.format(who="\0"), _who(team, people)))
+    elif isinstance(event, IssueResolved):
+        lines = (
+            _("{person}: {resolution}").format(
+                person=actor, resolution=lang.sentence(event.resolution)
+            ),
+        )
+    else:
+        assert isinstance(event, IssueDeescalated)
+        lines = (
+            _("The issue is resolved; its escalation is closed.")
+            if event.reason == "resolved"
+            else lang.sentence(_("Why: {why}").format(why=lang.quote(event.reason))),
+        )
+    del timezone  # a step has no deadline to show
+    return _finish(lang, team, event, title, lines)
+
+
+def team_mirror(event: ClientNotified, team: Team, client: str, told: Segment) -> Message:
+    """What the team's group reads when the client was told something: "told the
+    client", the client's name and the words the client read, quoted."""  # noqa: D205, D209
+    locale, _zone = team.fallback
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(lang, _("Client notified"), event.aggregate_id, team.client_name(client), "")
+    return _finish(lang, team, event, title, (lang.quote(str(told), whole=True),))
+
+
+def _finish(  # noqa: PLR0917 - each is a part of the message
     lang: Language,
     team: Team,
     event: DomainEvent,
     title: str,
     lines: Sequence[str | tuple[Segment, ...]],
+    severity: str = "info",
 ) -> Message:
     link = team.link_for(event.aggregate_id)
     label = lang.gettext("Open: ") if link is not None else ""
-    return Message(title, tuple(lines), link=link, link_label=label, locale=lang.locale)
+    return Message(
+        title, tuple(lines), link=link, link_label=label, locale=lang.locale, severity=severity
+    )
 
 
 def team_message(
@@ -340,8 +452,11 @@ def team_message(
     """The team notice of ``event`` (``None``: clientflow does not word this event type).
 
     Worded today: a new issue (``issue.reported``), an SLA warning or breach
-    (``issue.sla_threshold_reached``), an escalation (``issue.escalated``) and an overdue
-    feedback follow-up (``feedback.follow_up_overdue``).
+    (``issue.sla_threshold_reached``), an escalation (``issue.escalated``), an issue's
+    steps (``issue.acknowledged``, ``issue.waiting_on_client``, ``issue.client_replied``,
+    ``issue.resolved``, ``issue.deescalated``) and an overdue feedback follow-up
+    (``feedback.follow_up_overdue``). What the client was told reads as
+    :func:`team_mirror`.
     """
     team = team or Team()
     if isinstance(event, IssueEscalated):
@@ -352,4 +467,6 @@ def team_message(
         return _reported(event, team, client, priority)
     if isinstance(event, FollowUpOverdue):
         return _follow_up(event, team, client)
+    if type(event) in _STEPS_TAKEN:
+        return _step(event, team, client, priority)
     return None
