@@ -6,6 +6,7 @@ import enum
 import json
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
+from clientflow.config.flows import FIELD_TYPES
 from clientflow.config.spec import (
     Boolean,
     BusinessDuration,
@@ -616,6 +617,44 @@ NOTIFY = Table(
     "Who is told what, through which channel.",
 )
 
+TRANSITION = Table(
+    {
+        "name": Field(Text("The command that fires it, as users call it."), required=True),
+        "from": Field(
+            Seq(Text(), "The states it leaves (one or several).", single=True, min_items=1),
+            required=True,
+        ),
+        "to": Field(Text("The state it enters."), required=True),
+        "who": Field(
+            Seq(
+                Text("party:owner / party:client, role:<name>, a person id, or anyone."),
+                single=True,
+            ),
+            default=["anyone"],
+        ),
+        "fields": Field(
+            Tables(
+                Choice(FIELD_TYPES, "text, date, money or int."), "Fields it requires, by type."
+            ),
+            default={},
+        ),
+    },
+    "One transition: a command moving an item between states.",
+)
+
+WORKFLOW = Table(
+    {
+        "noun": Field(Text("What people call one item (the workflow's name unless given).")),
+        "states": Field(
+            Seq(Text(), "The states; the first is where an item starts.", min_items=1),
+            required=True,
+        ),
+        "final": Field(Seq(Text(), "The states that end an item.", single=True), default=[]),
+        "transitions": Field(Seq(TRANSITION, min_items=1), required=True),
+    },
+    "A custom workflow declared as data (see docs/custom-workflows.md).",
+)
+
 RULES = Table(
     {
         "version": Field(
@@ -641,6 +680,7 @@ RULES = Table(
         "people": Field(Tables(PERSON)),
         "permissions": Field(PERMISSIONS),
         "notify": Field(NOTIFY),
+        "workflows": Field(Tables(WORKFLOW, "Custom workflows, by kind name.")),
     },
     "A clientflow rules file.",
     partial=True,

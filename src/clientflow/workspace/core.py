@@ -420,7 +420,8 @@ def open_workspace(
     are known (:mod:`clientflow.workspace.bootstrap`), and the engine fires their timers.
     """
     given = None if rules is None else _rules(rules)
-    custom = tuple(workflows)
+    # the rules' own [workflows] run beside the host's (known when the rules are given)
+    custom = tuple(workflows) + (() if given is None else given.custom())
     wire = None
     if isinstance(url, str):
         where, owned = url, True
