@@ -168,3 +168,105 @@ def test_a_new_revision_keeps_items_whose_state_it_keeps(tmp_path: Path) -> None
             "state: expected one of draft, finance_review, archived, rejected, got 'dept_review'"
         )
         assert flow.get("EXP-1").status == "dept_review"
+
+
+TIMED = (
+    EXPENSE
+    + """
+[workflows.expense.timers.dept_review]
+after = "2wd"
+
+[workflows.expense.timers.finance_review]
+after = "3wd"
+fire = "reject_late"
+
+[[workflows.expense.transitions]]
+name = "reject_late"
+from = "finance_review"
+to = "rejected"
+who = "role:finance"
+"""
+)
+
+
+def test_timers_remind_and_fire_transitions_in_working_days(tmp_path: Path) -> None:
+    """Tuesday 1 September in Shanghai: two working days in department review is a
+    reminder on Thursday; three in finance review, approved an hour later, reject it on Tuesday."""
+    url, clock = f"sqlite:///{tmp_path / 'flows.db'}", ManualClock(START)
+    with clientflow.open(url, _rules(tmp_path, TIMED), clock=clock) as ws:
+        _submitted(ws)
+        due = ws.workflow("expense").get("EXP-1").next_deadline
+        assert due == pendulum.datetime(2026, 9, 3, 10, tz="Asia/Shanghai")
+        assert ws.sweep(due.subtract(minutes=1)).fired == ()
+        assert [i for i, _ in ws.sweep(due).fired] == ["EXP-1"]
+        assert ws.sweep(due.add(days=1)).fired == ()  # once only
+        item = ws.workflow("expense").get("EXP-1")
+        assert (item.status, item.next_deadline) == ("dept_review", None)
+        assert ws.history("EXP-1")[-1].event_type == "expense.reminded"
+        clock.set(due.add(hours=1))
+        ws.workflow("expense").run("EXP-1", "dept_approve", by=LI)
+        late = ws.workflow("expense").get("EXP-1").next_deadline
+        assert late == pendulum.datetime(2026, 9, 8, 11, tz="Asia/Shanghai")
+        ws.sweep(late)
+        item = ws.workflow("expense").get("EXP-1")
+        assert (item.status, item.last_by) == ("rejected", "system")
+
+
+def test_a_timer_before_a_date_field_counts_working_days_back(tmp_path: Path) -> None:
+    """Five working days before Monday 12 October, over the National Day week and its
+    make-up Saturday, is Tuesday 29 September (as the Python renewal example)."""
+    renewal = """
+[workflows.renewal]
+states = ["upcoming", "renewed"]
+final = "renewed"
+
+[[workflows.renewal.transitions]]
+name = "set_date"
+from = "upcoming"
+to = "upcoming"
+fields = { renewal_date = "date" }
+
+[[workflows.renewal.transitions]]
+name = "renew"
+from = "upcoming"
+to = "renewed"
+
+[workflows.renewal.timers.upcoming]
+before_field = "renewal_date"
+days = 5
+"""
+    with clientflow.open("memory://", _rules(tmp_path, renewal), clock=ManualClock(START)) as ws:
+        flow = ws.workflow("renewal")
+        assert (
+            flow.run("R-1", "open", by=LI, client="lotus", owner="li.wei").aggregate.next_deadline
+            is None
+        )
+        item = flow.run("R-1", "set_date", by=LI, renewal_date="2026-10-12").aggregate
+        assert item.next_deadline == pendulum.datetime(2026, 9, 29, 9, tz="Asia/Shanghai")
+
+
+def test_timer_mistakes_are_reported_at_their_keys(tmp_path: Path) -> None:
+    broken = (
+        EXPENSE
+        + """
+[workflows.expense.timers.archived]
+after = "2wd"
+
+[workflows.expense.timers.draft]
+after = "2wd"
+before_field = "spent_on"
+fire = "dept_approve"
+
+[workflows.expense.timers.dept_review]
+before_field = "amount"
+"""
+    )
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, broken), clock=ManualClock(START))
+    where = {problem.path for problem in error.value.problems}
+    assert where == {
+        "workflows.expense.timers.archived",
+        "workflows.expense.timers.draft",
+        "workflows.expense.timers.draft.fire",
+        "workflows.expense.timers.dept_review.before_field",
+    }

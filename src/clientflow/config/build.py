@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
-from clientflow.config.flows import FlowSpec, TransitionSpec
+from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
 from clientflow.core import (
@@ -570,10 +570,56 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
+    timers = {
+        state: _timer(
+            f"{path}.timers.{state}",
+            state,
+            entry,
+            states=states,
+            final=final,
+            transitions=transitions,
+            problems=problems,
+        )
+        for state, entry in _sound(data["timers"]).items()
+    }
     if len(problems) > before:
         return cast(FlowSpec, INVALID)
     noun = data["noun"] or name
-    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions))
+    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions), timers)
+
+
+def _timer(
+    path: str,
+    state: str,
+    data: Data,
+    *,
+    states: list[str],
+    final: list[str],
+    transitions: list[TransitionSpec],
+    problems: Problems,
+) -> TimerSpec:
+    """A state's timer, its mistakes reported at their keys."""
+    problems.extend(_state_problem(path, state, states, final))
+    after, field = data["after"], data["before_field"]
+    if (after is None) == (field is None):
+        problems.append(ConfigProblem(path, "expected either after or before_field, not both"))
+    dates = sorted({f for t in transitions for f, kind in t.fields.items() if kind == "date"})
+    if field is not None and field is not INVALID and field not in dates:
+        known = ", ".join(dates) or "none declared"
+        problems.append(
+            ConfigProblem(f"{path}.before_field", f"expected a date field ({known}), got {field!r}")
+        )
+    fire = data["fire"]
+    leaving = [t.name for t in transitions if state in t.sources and not t.fields]
+    if fire is not None and fire is not INVALID and fire not in leaving:
+        problems.append(
+            ConfigProblem(
+                f"{path}.fire",
+                f"expected a transition from {state} without fields"
+                f" ({', '.join(leaving) or 'none'}), got {fire!r}",
+            )
+        )
+    return TimerSpec(state, after, field or "", data["days"] or 0, fire or "")
 
 
 def _notifications(data: Data) -> notify.Notifications:

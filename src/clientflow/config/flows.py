@@ -30,6 +30,8 @@ from clientflow.core import (
     CLIENT_PARTY,
     Actor,
     Anyone,
+    BusinessCalendar,
+    BusinessSpan,
     Command,
     Decision,
     Description,
@@ -39,12 +41,16 @@ from clientflow.core import (
     Rule,
     ValidationError,
     Workflow,
+    WorkingDays,
     check_line,
     decide,
     to_utc,
 )
 
-__all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TransitionSpec", "build_workflow"]
+__all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TimerSpec", "TransitionSpec", "build_workflow"]
+
+SYSTEM = Actor("system")
+"""Who fires a timer's transition."""
 
 FIELD_TYPES = ("text", "date", "money", "int")
 """What a transition's field may hold: free text, a date, an amount of money, a whole number."""
@@ -63,6 +69,20 @@ class TransitionSpec:
 
 
 @attrs.frozen
+class TimerSpec:
+    """``[workflows.X.timers.<state>]``: when an item has waited in ``state`` for
+    ``after`` (business time on its client's calendar), or has reached ``days`` working
+    days before the date in its field ``before_field``, it fires the transition ``fire``
+    (by ``system``) or, without one, reminds its owner (a ``<name>.reminded`` event)."""  # noqa: D205, D209
+
+    state: str
+    after: BusinessSpan | None = None
+    before_field: str = ""
+    days: int = 0
+    fire: str = ""
+
+
+@attrs.frozen
 class FlowSpec:
     """One ``[workflows.<name>]``: its states (the first initial, ``final`` ones ending
     an item) and transitions."""  # noqa: D205, D209
@@ -72,6 +92,7 @@ class FlowSpec:
     states: tuple[str, ...]
     final: tuple[str, ...]
     transitions: tuple[TransitionSpec, ...]
+    timers: Mapping[str, TimerSpec] = attrs.field(factory=dict)
 
 
 @attrs.frozen(kw_only=True)
@@ -99,6 +120,7 @@ class ItemOpened(DomainEvent):
     client: str
     owner: str
     project: str = ""
+    deadline: pendulum.DateTime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -108,6 +130,15 @@ class ItemStepped(DomainEvent):
     event_type: ClassVar[str] = ""
     transition: str
     values: dict[str, str] = attrs.field(factory=dict)
+    deadline: pendulum.DateTime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ItemReminded(DomainEvent):
+    """An item waited too long in its state: ``notify`` are told (``<name>.reminded``)."""
+
+    event_type: ClassVar[str] = ""
+    notify: tuple[str, ...] = ()
 
 
 def _money(value: object) -> object:
@@ -169,6 +200,8 @@ def _handler(
     if "client" in extra:
         parameters.append(inspect.Parameter("project", keyword, default="", annotation=str))
         annotations["project"] = str
+    parameters.append(inspect.Parameter("calendar", keyword, annotation=BusinessCalendar))
+    annotations["calendar"] = BusinessCalendar
     for name, kind in fields.items():
         parameters.append(inspect.Parameter(name, keyword, annotation=_ANNOTATIONS[kind]))
         annotations[name] = _ANNOTATIONS[kind]
@@ -176,6 +209,29 @@ def _handler(
     handler.__annotations__ = annotations
     handler.__doc__ = doc
     return handler
+
+
+def _deadline(
+    timers: Mapping[str, TimerSpec],
+    state: str,
+    values: Mapping[str, str],
+    at: pendulum.DateTime,
+    calendar: BusinessCalendar,
+) -> pendulum.DateTime | None:
+    """When an item entering ``state`` with ``values`` at ``at`` comes due, if ever."""
+    timer = timers.get(state)
+    if timer is None:
+        return None
+    if isinstance(timer.after, WorkingDays):
+        return to_utc(calendar.add_working_days(at, timer.after.days), "deadline")
+    if timer.after is not None:
+        return to_utc(calendar.add(at, timer.after), "deadline")
+    given = values.get(timer.before_field)
+    if given is None:  # the date is not known yet: nothing to wait for
+        return None
+    day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
+    midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
+    return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
 
 
 def build_workflow(spec: FlowSpec) -> Workflow[Item]:
@@ -188,6 +244,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
     machine = _machine(spec)
     opened = type("Opened", (ItemOpened,), {"event_type": f"{spec.name}.opened"})
     stepped = type("Stepped", (ItemStepped,), {"event_type": f"{spec.name}.stepped"})
+    reminded = type("Reminded", (ItemReminded,), {"event_type": f"{spec.name}.reminded"})
     targets = {(s, t.name): t.target for t in spec.transitions for s in t.sources}
     initial, final = spec.states[0], frozenset(spec.final)
 
@@ -202,7 +259,10 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                 project=event.project,
                 opened_at=event.occurred_at,
                 last_by=event.actor,
+                next_deadline=event.deadline,
             )
+        if item is not None and isinstance(event, ItemReminded):
+            return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
         if item is None or not isinstance(event, ItemStepped):
             raise ValidationError("event", f"a {spec.noun} event after its opening", got=event)
         return attrs.evolve(
@@ -211,6 +271,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             status=_target(item, event.transition),
             values={**item.values, **event.values},
             last_by=event.actor,
+            next_deadline=event.deadline,
         )
 
     def _target(item: Item, transition: str) -> str:
@@ -224,28 +285,44 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         return targets[(item.status, transition)]
 
     def open_item(
-        target: object, *, actor: Actor, now: pendulum.DateTime, **payload: object
+        target: object,
+        *,
+        actor: Actor,
+        now: pendulum.DateTime,
+        calendar: BusinessCalendar,
+        **payload: object,
     ) -> Decision[Item]:
         item_id = check_line(str(target), "id")
         client = check_line(str(payload["client"]), "client")
         owner = check_line(str(payload["owner"]), "owner")
         project = str(payload.get("project") or "")
-        meta = EventMeta(item_id, 1, to_utc(now, "now"), actor.id)
-        return decide(apply, None, opened(meta=meta, client=client, owner=owner, project=project))
+        at = to_utc(now, "now")
+        meta = EventMeta(item_id, 1, at, actor.id)
+        deadline = _deadline(spec.timers, initial, {}, at, calendar)
+        event = opened(meta=meta, client=client, owner=owner, project=project, deadline=deadline)
+        return decide(apply, None, event)
 
     def step(name: str, fields: Mapping[str, str]) -> Callable[..., Decision[Item]]:
         def body(
-            item: Item, *, actor: Actor, now: pendulum.DateTime, **payload: object
+            item: Item,
+            *,
+            actor: Actor,
+            now: pendulum.DateTime,
+            calendar: BusinessCalendar,
+            **payload: object,
         ) -> Decision[Item]:
-            _target(item, name)
+            target = _target(item, name)
             values = {}
             for field, kind in fields.items():
                 value = payload[field]
                 if kind == "text":
                     value = check_line(str(value), field) if isinstance(value, str) else value
                 values[field] = _as_text(_money(value) if kind == "money" else value)
-            meta = EventMeta(item.id, item.version + 1, to_utc(now, "now"), actor.id)
-            return decide(apply, item, stepped(meta=meta, transition=name, values=values))
+            at = to_utc(now, "now")
+            meta = EventMeta(item.id, item.version + 1, at, actor.id)
+            deadline = _deadline(spec.timers, target, {**item.values, **values}, at, calendar)
+            event = stepped(meta=meta, transition=name, values=values, deadline=deadline)
+            return decide(apply, item, event)
 
         return body
 
@@ -254,7 +331,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             "open",
             _handler({}, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
             creates=True,
-            defaults={},
+            needs=("calendar",),
         )
     ]
     for transition in spec.transitions:
@@ -269,10 +346,22 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                     {},
                 ),
                 (transition.name,),
+                needs=("calendar",),
                 permission=transition.who,
                 parsers=money,
             )
         )
+
+    steps = {t.name: step(t.name, {}) for t in spec.transitions}
+
+    def timer(item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar) -> Decision[Item]:
+        found = spec.timers.get(item.status)
+        if found is None or item.next_deadline is None:
+            return Decision(attrs.evolve(item, next_deadline=None), ())
+        if found.fire:
+            return steps[found.fire](item, actor=SYSTEM, now=now, calendar=calendar)
+        meta = EventMeta(item.id, item.version + 1, to_utc(now, "now"), SYSTEM.id)
+        return decide(apply, item, reminded(meta=meta, notify=(item.owner,)))
 
     def describe(item: Item) -> Description:
         return Description(
@@ -291,9 +380,11 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         spec.noun,
         Item,
         machine,
-        EventRegistry([opened, stepped]),
+        EventRegistry([opened, stepped, reminded]),
         apply,
         tuple(commands),
         describe=describe,
+        timer=timer,
+        timer_needs=("calendar",),
         parties=parties,
     )

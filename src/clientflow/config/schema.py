@@ -642,6 +642,26 @@ TRANSITION = Table(
     "One transition: a command moving an item between states.",
 )
 
+TIMER = Table(
+    {
+        "after": Field(
+            BusinessDuration(
+                'How long an item may wait in the state: "8h" or "5wd" (working days).',
+                working_days=True,
+            )
+        ),
+        "before_field": Field(Text("A date field: the timer comes due `days` before it.")),
+        "days": Field(
+            Integer("Working days before `before_field`'s date.", minimum=0, maximum=366),
+            default=0,
+        ),
+        "fire": Field(
+            Text("The transition it fires (by system); without one the owner is reminded.")
+        ),
+    },
+    "A timer on a state, in business time on the item's client's calendar.",
+)
+
 WORKFLOW = Table(
     {
         "noun": Field(Text("What people call one item (the workflow's name unless given).")),
@@ -651,6 +671,7 @@ WORKFLOW = Table(
         ),
         "final": Field(Seq(Text(), "The states that end an item.", single=True), default=[]),
         "transitions": Field(Seq(TRANSITION, min_items=1), required=True),
+        "timers": Field(Tables(TIMER, "Timers by the state they watch."), default={}),
     },
     "A custom workflow declared as data (see docs/custom-workflows.md).",
 )
