@@ -15,7 +15,8 @@ from clientflow import Actor, ManualClock
 from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.demo import RULES_FILE
 from clientflow.ports import Query
-from clientflow.workspace import Workspace
+from clientflow.workspace import Workspace, codec_for
+from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)
 ZHANG = Actor("zhang", {"engineer"})
@@ -270,3 +271,32 @@ before_field = "amount"
         "workflows.expense.timers.draft.fire",
         "workflows.expense.timers.dept_review.before_field",
     }
+
+
+def test_a_store_opened_without_rules_runs_the_workflows_its_rules_declare(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'flows.db'}"
+    with clientflow.open(url, _rules(tmp_path), clock=ManualClock(START)) as ws:
+        _submitted(ws)
+    with clientflow.open(url, clock=ManualClock(START)) as again:
+        assert again.workflow("expense").run("EXP-1", "dept_approve", by=LI).aggregate.version == 3
+
+
+@pytest.mark.parametrize("url", [POSTGRES_URL, MARIADB_URL], ids=["postgresql", "mariadb"])
+def test_a_host_built_sql_store_knows_the_rules_workflows(url: str, tmp_path: Path) -> None:
+    require_server(url)
+    from clientflow.config import load_rules  # noqa: PLC0415
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    rules = load_rules(_rules(tmp_path))
+    store = SQLAlchemyStore(url, codec_for(rules), prefix=fresh_prefix())
+    store.create_schema()
+    try:
+        with clientflow.open(store, rules, clock=ManualClock(START)) as ws:
+            _submitted(ws)
+            ws.workflow("expense").run("EXP-1", "dept_approve", by=LI)
+            (row,) = ws.rows(Query(kind="expense"))
+            assert row.status == "finance_review"
+    finally:
+        store.drop_schema()

@@ -175,6 +175,7 @@ class Rules:
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
+    _custom: tuple[Workflow[Item], ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     source: str = attrs.field(default="", eq=False, repr=False)
     """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
 
@@ -411,9 +412,14 @@ class Rules:
                 return client.id
         return project
 
-    def custom(self) -> tuple[Workflow[Item], ...]:
-        """The ``[workflows]`` the rules declare, as workflows a workspace runs."""
+    @_custom.default
+    def _built(self) -> tuple[Workflow[Item], ...]:
         return tuple(build_workflow(spec) for spec in self.workflows.values())
+
+    def custom(self) -> tuple[Workflow[Item], ...]:
+        """The ``[workflows]`` the rules declare, as workflows a workspace runs (built
+        once: the same declarations for the store's codec and the workspace)."""  # noqa: D205, D209
+        return self._custom
 
     def kinds(
         self, follow_up_open: Callable[[str], bool] = _no_follow_up

@@ -157,6 +157,7 @@ class Workspace:
             rules_revision=revision.number,
             kinds=bootstrap.codec_for(rules, workflows) if kinds is None else kinds,
         )
+        workflows = (*workflows, *rules.custom())  # the host's and the rules' [workflows]
         missing = [w.name for w in workflows if w.name not in store.codec.kinds]
         if missing:
             raise ConfigError(
@@ -164,7 +165,7 @@ class Workspace:
                     ConfigProblem(
                         "workflows",
                         f"a store that knows the kinds {', '.join(missing)}: build it with"
-                        " clientflow.workspace.records_codec(workflows)",
+                        " clientflow.workspace.codec_for(rules, workflows)",
                     )
                 ]
             )
@@ -420,8 +421,7 @@ def open_workspace(
     are known (:mod:`clientflow.workspace.bootstrap`), and the engine fires their timers.
     """
     given = None if rules is None else _rules(rules)
-    # the rules' own [workflows] run beside the host's (known when the rules are given)
-    custom = tuple(workflows) + (() if given is None else given.custom())
+    custom = tuple(workflows)
     wire = None
     if isinstance(url, str):
         where, owned = url, True
@@ -445,7 +445,12 @@ def open_workspace(
             " new revision",
         )
         kinds = store.codec if owned and wire is None else bootstrap.codec_for(found, custom)
-        if wire is not None:
+        if wire is not None and found.custom():
+            # the rules it found declare workflows whose records the store must know:
+            # opened again with them (only when the rules were not given)
+            store.close()
+            store = open_store(url, kinds, create=True)  # type: ignore[arg-type]
+        elif wire is not None:
             wire(kinds)
         wired = store.codec.rules
         if not owned and wired is not None and wired != revision.fingerprint:
