@@ -300,3 +300,10 @@ def test_a_host_built_sql_store_knows_the_rules_workflows(url: str, tmp_path: Pa
             assert row.status == "finance_review"
     finally:
         store.drop_schema()
+
+
+def test_a_rules_workflow_may_not_take_a_built_in_kind_name(tmp_path: Path) -> None:
+    taken = EXPENSE.replace("workflows.expense", "workflows.issue")
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, taken), clock=ManualClock(START))
+    assert [problem.path for problem in error.value.problems] == ["workflows.issue"]

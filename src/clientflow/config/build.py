@@ -535,6 +535,13 @@ def _state_problem(where: str, state: str, states: list[str], final: object) -> 
 def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
     """A ``[workflows.<name>]`` with every inconsistency reported at its key."""
     path, before = f"workflows.{name}", len(problems)
+    builtin = sorted(Rules({}).codec().kinds)
+    if name in builtin:
+        problems.append(
+            ConfigProblem(
+                path, f"expected a name not taken by a built-in workflow ({', '.join(builtin)})"
+            )
+        )
     states = [s for s in data["states"] if s is not INVALID]
     final = [s for s in data["final"] or () if s is not INVALID]
     for i, state in enumerate(states):
