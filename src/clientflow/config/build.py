@@ -585,6 +585,7 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
             states=states,
             final=final,
             transitions=transitions,
+            opening=data["fields"] or {},
             problems=problems,
         )
         for state, entry in _sound(data["timers"]).items()
@@ -592,7 +593,8 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
     if len(problems) > before:
         return cast(FlowSpec, INVALID)
     noun = data["noun"] or name
-    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions), timers)
+    opening = dict(data["fields"] or {})
+    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions), timers, opening)
 
 
 def _timer(
@@ -603,6 +605,7 @@ def _timer(
     states: list[str],
     final: list[str],
     transitions: list[TransitionSpec],
+    opening: Mapping[str, str],
     problems: Problems,
 ) -> TimerSpec:
     """A state's timer, its mistakes reported at their keys."""
@@ -610,7 +613,8 @@ def _timer(
     after, field = data["after"], data["before_field"]
     if (after is None) == (field is None):
         problems.append(ConfigProblem(path, "expected either after or before_field, not both"))
-    dates = sorted({f for t in transitions for f, kind in t.fields.items() if kind == "date"})
+    given = [*transitions, TransitionSpec("open", (), "", fields=opening)]
+    dates = sorted({f for t in given for f, kind in t.fields.items() if kind == "date"})
     if field is not None and field is not INVALID and field not in dates:
         known = ", ".join(dates) or "none declared"
         problems.append(

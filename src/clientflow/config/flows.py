@@ -93,6 +93,8 @@ class FlowSpec:
     final: tuple[str, ...]
     transitions: tuple[TransitionSpec, ...]
     timers: Mapping[str, TimerSpec] = attrs.field(factory=dict)
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+    """The fields ``open`` requires, by type (as a transition's)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -121,6 +123,7 @@ class ItemOpened(DomainEvent):
     owner: str
     project: str = ""
     deadline: pendulum.DateTime | None = None
+    values: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen(kw_only=True)
@@ -156,6 +159,17 @@ _ANNOTATIONS: Mapping[str, type] = {"text": str, "date": dt.date, "money": str, 
 
 def _as_text(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _values(fields: Mapping[str, str], payload: Mapping[str, object]) -> dict[str, str]:
+    """The declared fields of ``payload`` as the item keeps them (text)."""
+    values = {}
+    for field, kind in fields.items():
+        value = payload[field]
+        if kind == "text" and isinstance(value, str):
+            value = check_line(value, field)
+        values[field] = _as_text(_money(value) if kind == "money" else value)
+    return values
 
 
 def _machine(spec: FlowSpec) -> type[StateMachine]:
@@ -260,6 +274,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                 opened_at=event.occurred_at,
                 last_by=event.actor,
                 next_deadline=event.deadline,
+                values=event.values,
             )
         if item is not None and isinstance(event, ItemReminded):
             return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
@@ -298,8 +313,16 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         project = str(payload.get("project") or "")
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
-        deadline = _deadline(spec.timers, initial, {}, at, calendar)
-        event = opened(meta=meta, client=client, owner=owner, project=project, deadline=deadline)
+        values = _values(spec.fields, payload)
+        deadline = _deadline(spec.timers, initial, values, at, calendar)
+        event = opened(
+            meta=meta,
+            client=client,
+            owner=owner,
+            project=project,
+            deadline=deadline,
+            values=values,
+        )
         return decide(apply, None, event)
 
     def step(name: str, fields: Mapping[str, str]) -> Callable[..., Decision[Item]]:
@@ -312,12 +335,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             **payload: object,
         ) -> Decision[Item]:
             target = _target(item, name)
-            values = {}
-            for field, kind in fields.items():
-                value = payload[field]
-                if kind == "text":
-                    value = check_line(str(value), field) if isinstance(value, str) else value
-                values[field] = _as_text(_money(value) if kind == "money" else value)
+            values = _values(fields, payload)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
             deadline = _deadline(spec.timers, target, {**item.values, **values}, at, calendar)
@@ -329,9 +347,10 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
     commands: list[Command[Item]] = [
         Command(
             "open",
-            _handler({}, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
+            _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
             creates=True,
             needs=("calendar",),
+            parsers={f: _money for f, kind in spec.fields.items() if kind == "money"},
         )
     ]
     for transition in spec.transitions:

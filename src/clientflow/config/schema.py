@@ -672,6 +672,10 @@ WORKFLOW = Table(
         "final": Field(Seq(Text(), "The states that end an item.", single=True), default=[]),
         "transitions": Field(Seq(TRANSITION, min_items=1), required=True),
         "timers": Field(Tables(TIMER, "Timers by the state they watch."), default={}),
+        "fields": Field(
+            Tables(Choice(FIELD_TYPES, "text, date, money or int."), "Fields `open` requires."),
+            default={},
+        ),
     },
     "A custom workflow declared as data (see docs/custom-workflows.md).",
 )
