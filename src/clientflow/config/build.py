@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
+from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
 from clientflow.core import (
@@ -484,6 +485,10 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         )
         for person, entry in _sound(_section(data, "people")).items()
     }
+    workflows = {
+        name: _flow(name, entry, problems)
+        for name, entry in _sound(_section(data, "workflows")).items()
+    }
     given_notify = _section(data, "notify")
     notifications = (
         None
@@ -510,7 +515,123 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         risk_calendar,
         feedback_permissions,
         plan_permissions,
+        workflows,
     )
+
+
+_RESERVED = frozenset({"open"})
+
+
+def _state_problem(where: str, state: str, states: list[str], final: object) -> list[ConfigProblem]:
+    """What is wrong with ``state`` named at ``where`` (nothing if it is a declared state)."""
+    if state not in states:
+        known = ", ".join(states)
+        hint = suggest(state, states)
+        return [ConfigProblem(where, f"expected one of the states ({known}), got {state!r}{hint}")]
+    if final is not None and state in final:  # type: ignore[operator]
+        return [ConfigProblem(where, f"expected a state that is not final, got {state!r}")]
+    return []
+
+
+def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
+    """A ``[workflows.<name>]`` with every inconsistency reported at its key."""
+    path, before = f"workflows.{name}", len(problems)
+    builtin = sorted(Rules({}).codec().kinds)
+    if name in builtin:
+        problems.append(
+            ConfigProblem(
+                path, f"expected a name not taken by a built-in workflow ({', '.join(builtin)})"
+            )
+        )
+    states = [s for s in data["states"] if s is not INVALID]
+    final = [s for s in data["final"] or () if s is not INVALID]
+    for i, state in enumerate(states):
+        if state in states[:i] or not state.isidentifier():
+            problems.append(
+                ConfigProblem(
+                    f"{path}.states[{i}]",
+                    f"expected a name of letters, digits and '_' used once, got {state!r}",
+                )
+            )
+    for i, state in enumerate(final):
+        problems.extend(_state_problem(f"{path}.final[{i}]", state, states, None))
+    transitions: list[TransitionSpec] = []
+    taken = {*_RESERVED, *states}
+    for i, entry in enumerate(data["transitions"] or ()):
+        if entry is INVALID:
+            continue
+        where = f"{path}.transitions[{i}]"
+        command = entry["name"]
+        if command in taken or not command.isidentifier():
+            problems.append(
+                ConfigProblem(
+                    f"{where}.name",
+                    "expected a name of letters, digits and '_' not taken (open, the states"
+                    f" and the other transitions), got {command!r}",
+                )
+            )
+        taken.add(command)
+        for j, state in enumerate(entry["from"]):
+            problems.extend(_state_problem(f"{where}.from[{j}]", state, states, final))
+        problems.extend(_state_problem(f"{where}.to", entry["to"], states, None))
+        who = _guard(f"{where}.who", problems, partial(rule_from_names, entry["who"], "who"), {})
+        transitions.append(
+            TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
+        )
+    timers = {
+        state: _timer(
+            f"{path}.timers.{state}",
+            state,
+            entry,
+            states=states,
+            final=final,
+            transitions=transitions,
+            opening=data["fields"] or {},
+            problems=problems,
+        )
+        for state, entry in _sound(data["timers"]).items()
+    }
+    if len(problems) > before:
+        return cast(FlowSpec, INVALID)
+    noun = data["noun"] or name
+    opening = dict(data["fields"] or {})
+    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions), timers, opening)
+
+
+def _timer(
+    path: str,
+    state: str,
+    data: Data,
+    *,
+    states: list[str],
+    final: list[str],
+    transitions: list[TransitionSpec],
+    opening: Mapping[str, str],
+    problems: Problems,
+) -> TimerSpec:
+    """A state's timer, its mistakes reported at their keys."""
+    problems.extend(_state_problem(path, state, states, final))
+    after, field = data["after"], data["before_field"]
+    if (after is None) == (field is None):
+        problems.append(ConfigProblem(path, "expected either after or before_field, not both"))
+    given = [*transitions, TransitionSpec("open", (), "", fields=opening)]
+    dates = sorted({f for t in given for f, kind in t.fields.items() if kind == "date"})
+    if field is not None and field is not INVALID and field not in dates:
+        known = ", ".join(dates) or "none declared"
+        problems.append(
+            ConfigProblem(f"{path}.before_field", f"expected a date field ({known}), got {field!r}")
+        )
+    fire = data["fire"]
+    leaving = [t.name for t in transitions if state in t.sources and not t.fields]
+    if fire is not None and fire is not INVALID and fire not in leaving:
+        problems.append(
+            ConfigProblem(
+                f"{path}.fire",
+                f"expected a transition from {state} without fields"
+                f" ({', '.join(leaving) or 'none'}), got {fire!r}",
+            )
+        )
+    return TimerSpec(state, after, field or "", data["days"] or 0, fire or "")
 
 
 def _notifications(data: Data) -> notify.Notifications:

@@ -13,6 +13,7 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.changes import ApprovalPolicy
+from clientflow.config.flows import FlowSpec, Item, build_workflow
 from clientflow.core import (
     Actor,
     BusinessCalendar,
@@ -21,6 +22,7 @@ from clientflow.core import (
     NotFound,
     Rule,
     ValidationError,
+    Workflow,
     WorkflowKind,
     to_utc,
 )
@@ -168,12 +170,15 @@ class Rules:
     """``[permissions.feedback]``: who moves feedback along and surveys contacts."""
     plan_permissions: cadence.PlanPermissions = cadence.PlanPermissions()
     """``[permissions.plans]``: who manages, keeps and archives communication plans."""
+    workflows: Mapping[str, FlowSpec] = attrs.field(factory=dict)
+    """``[workflows.<name>]``: custom workflows declared as data (see :meth:`custom`)."""
     _bindings: Mapping[str, frozenset[str]] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
+    _custom: tuple[Workflow[Item], ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     source: str = attrs.field(default="", eq=False, repr=False)
     """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
 
@@ -409,6 +414,15 @@ class Rules:
             if project in client.projects:
                 return client.id
         return project
+
+    @_custom.default
+    def _built(self) -> tuple[Workflow[Item], ...]:
+        return tuple(build_workflow(spec) for spec in self.workflows.values())
+
+    def custom(self) -> tuple[Workflow[Item], ...]:
+        """The ``[workflows]`` the rules declare, as workflows a workspace runs (built
+        once: the same declarations for the store's codec and the workspace)."""  # noqa: D205, D209
+        return self._custom
 
     def kinds(
         self, follow_up_open: Callable[[str], bool] = _no_follow_up

@@ -6,6 +6,7 @@ import enum
 import json
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
+from clientflow.config.flows import FIELD_TYPES
 from clientflow.config.spec import (
     Boolean,
     BusinessDuration,
@@ -632,6 +633,69 @@ NOTIFY = Table(
     "Who is told what, through which channel.",
 )
 
+TRANSITION = Table(
+    {
+        "name": Field(Text("The command that fires it, as users call it."), required=True),
+        "from": Field(
+            Seq(Text(), "The states it leaves (one or several).", single=True, min_items=1),
+            required=True,
+        ),
+        "to": Field(Text("The state it enters."), required=True),
+        "who": Field(
+            Seq(
+                Text("party:owner / party:client, role:<name>, a person id, or anyone."),
+                single=True,
+            ),
+            default=["anyone"],
+        ),
+        "fields": Field(
+            Tables(
+                Choice(FIELD_TYPES, "text, date, money or int."), "Fields it requires, by type."
+            ),
+            default={},
+        ),
+    },
+    "One transition: a command moving an item between states.",
+)
+
+TIMER = Table(
+    {
+        "after": Field(
+            BusinessDuration(
+                'How long an item may wait in the state: "8h" or "5wd" (working days).',
+                working_days=True,
+            )
+        ),
+        "before_field": Field(Text("A date field: the timer comes due `days` before it.")),
+        "days": Field(
+            Integer("Working days before `before_field`'s date.", minimum=0, maximum=366),
+            default=0,
+        ),
+        "fire": Field(
+            Text("The transition it fires (by system); without one the owner is reminded.")
+        ),
+    },
+    "A timer on a state, in business time on the item's client's calendar.",
+)
+
+WORKFLOW = Table(
+    {
+        "noun": Field(Text("What people call one item (the workflow's name unless given).")),
+        "states": Field(
+            Seq(Text(), "The states; the first is where an item starts.", min_items=1),
+            required=True,
+        ),
+        "final": Field(Seq(Text(), "The states that end an item.", single=True), default=[]),
+        "transitions": Field(Seq(TRANSITION, min_items=1), required=True),
+        "timers": Field(Tables(TIMER, "Timers by the state they watch."), default={}),
+        "fields": Field(
+            Tables(Choice(FIELD_TYPES, "text, date, money or int."), "Fields `open` requires."),
+            default={},
+        ),
+    },
+    "A custom workflow declared as data (see docs/custom-workflows.md).",
+)
+
 RULES = Table(
     {
         "version": Field(
@@ -657,6 +721,7 @@ RULES = Table(
         "people": Field(Tables(PERSON)),
         "permissions": Field(PERMISSIONS),
         "notify": Field(NOTIFY),
+        "workflows": Field(Tables(WORKFLOW, "Custom workflows, by kind name.")),
     },
     "A clientflow rules file.",
     partial=True,

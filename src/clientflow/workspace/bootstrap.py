@@ -100,9 +100,10 @@ def late_codec(workflows: Sequence[Workflow[Any]] = ()) -> tuple[Codec, Callable
 
 def codec_for(rules: Rules, workflows: Sequence[Workflow[Any]] = ()) -> Codec:
     """The kinds a workspace runs, every timer wired to ``rules``: the one place they are
-    registered."""  # noqa: D205, D209
+    registered (the built-in ones, the rules' own ``[workflows]`` and ``workflows``)."""  # noqa: D205, D209
     custom = [
-        workflow.kind(_timer_context(rules, workflow.describe)) for workflow in _checked(workflows)
+        workflow.kind(_timer_context(rules, workflow.describe))
+        for workflow in _checked([*workflows, *rules.custom()])
     ]
     return Codec([*rules.kinds(), *custom], rules=rules.fingerprint if rules.source else None)
 

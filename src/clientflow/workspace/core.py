@@ -157,6 +157,7 @@ class Workspace:
             rules_revision=revision.number,
             kinds=bootstrap.codec_for(rules, workflows) if kinds is None else kinds,
         )
+        workflows = (*workflows, *rules.custom())  # the host's and the rules' [workflows]
         missing = [w.name for w in workflows if w.name not in store.codec.kinds]
         if missing:
             raise ConfigError(
@@ -164,7 +165,7 @@ class Workspace:
                     ConfigProblem(
                         "workflows",
                         f"a store that knows the kinds {', '.join(missing)}: build it with"
-                        " clientflow.workspace.records_codec(workflows)",
+                        " clientflow.workspace.codec_for(rules, workflows)",
                     )
                 ]
             )
@@ -444,7 +445,12 @@ def open_workspace(
             " new revision",
         )
         kinds = store.codec if owned and wire is None else bootstrap.codec_for(found, custom)
-        if wire is not None:
+        if wire is not None and found.custom():
+            # the rules it found declare workflows whose records the store must know:
+            # opened again with them (only when the rules were not given)
+            store.close()
+            store = open_store(url, kinds, create=True)  # type: ignore[arg-type]
+        elif wire is not None:
             wire(kinds)
         wired = store.codec.rules
         if not owned and wired is not None and wired != revision.fingerprint:

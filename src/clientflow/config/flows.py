@@ -1,0 +1,409 @@
+"""Workflows declared in the rules file (``[workflows.<name>]``), built as :class:`Workflow`.
+
+A team that writes no Python declares states, transitions (each a command: who may run
+it and the fields it needs) in TOML; :func:`build_workflow` turns the checked
+declaration into the same :class:`~clientflow.core.Workflow` a host writes by hand (a
+python-statemachine machine, a generic :class:`Item`, its own event types, commands with
+their payloads), so the workspace runs it with no second engine.
+
+>>> spec = FlowSpec("leave", "leave request", ("asked", "granted"), ("granted",),
+...                 (TransitionSpec("grant", ("asked",), "granted"),))
+>>> flow = build_workflow(spec)
+>>> flow.table.initial, flow.declared.names
+('asked', ('open', 'grant'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+import attrs
+import pendulum
+from statemachine import State, StateMachine
+
+from clientflow.core import (
+    CLIENT_PARTY,
+    Actor,
+    Anyone,
+    BusinessCalendar,
+    BusinessSpan,
+    Command,
+    Decision,
+    Description,
+    DomainEvent,
+    EventMeta,
+    EventRegistry,
+    Rule,
+    ValidationError,
+    Workflow,
+    WorkingDays,
+    check_line,
+    decide,
+    to_utc,
+)
+
+__all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TimerSpec", "TransitionSpec", "build_workflow"]
+
+SYSTEM = Actor("system")
+"""Who fires a timer's transition."""
+
+FIELD_TYPES = ("text", "date", "money", "int")
+"""What a transition's field may hold: free text, a date, an amount of money, a whole number."""
+
+
+@attrs.frozen
+class TransitionSpec:
+    """One ``[[workflows.X.transitions]]``: the command ``name`` moves an item from any
+    of ``sources`` to ``target``; ``who`` may run it; ``fields`` it requires by type."""  # noqa: D205, D209
+
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    who: Rule = Anyone()
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class TimerSpec:
+    """``[workflows.X.timers.<state>]``: when an item has waited in ``state`` for
+    ``after`` (business time on its client's calendar), or has reached ``days`` working
+    days before the date in its field ``before_field``, it fires the transition ``fire``
+    (by ``system``) or, without one, reminds its owner (a ``<name>.reminded`` event)."""  # noqa: D205, D209
+
+    state: str
+    after: BusinessSpan | None = None
+    before_field: str = ""
+    days: int = 0
+    fire: str = ""
+
+
+@attrs.frozen
+class FlowSpec:
+    """One ``[workflows.<name>]``: its states (the first initial, ``final`` ones ending
+    an item) and transitions."""  # noqa: D205, D209
+
+    name: str
+    noun: str
+    states: tuple[str, ...]
+    final: tuple[str, ...]
+    transitions: tuple[TransitionSpec, ...]
+    timers: Mapping[str, TimerSpec] = attrs.field(factory=dict)
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+    """The fields ``open`` requires, by type (as a transition's)."""
+
+
+@attrs.frozen(kw_only=True)
+class Item:
+    """One item of a rules-declared workflow: where it stands and the fields given so far
+    (as text: dates as YYYY-MM-DD, money as a decimal, whole numbers in digits)."""  # noqa: D205, D209
+
+    id: str
+    version: int
+    status: str
+    client: str
+    owner: str
+    project: str
+    opened_at: pendulum.DateTime
+    values: Mapping[str, str] = attrs.field(factory=dict)
+    last_by: str = ""
+    next_deadline: pendulum.DateTime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ItemOpened(DomainEvent):
+    """An item was opened (each workflow has its own subclass, ``<name>.opened``)."""
+
+    event_type: ClassVar[str] = ""
+    client: str
+    owner: str
+    project: str = ""
+    deadline: pendulum.DateTime | None = None
+    values: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class ItemStepped(DomainEvent):
+    """An item moved by ``transition`` with ``values`` given (``<name>.stepped``)."""
+
+    event_type: ClassVar[str] = ""
+    transition: str
+    values: dict[str, str] = attrs.field(factory=dict)
+    deadline: pendulum.DateTime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ItemReminded(DomainEvent):
+    """An item waited too long in its state: ``notify`` are told (``<name>.reminded``)."""
+
+    event_type: ClassVar[str] = ""
+    notify: tuple[str, ...] = ()
+
+
+def _money(value: object) -> object:
+    text = str(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not re.fullmatch(r"-?\d+(\.\d{1,4})?", text.strip()):
+        raise ValidationError("money", "an amount such as 1200 or 99.50", got=value)
+    try:
+        return str(Decimal(text.strip()))
+    except InvalidOperation:  # pragma: no cover - the pattern already refuses it
+        raise ValidationError("money", "an amount such as 1200 or 99.50", got=value) from None
+
+
+_ANNOTATIONS: Mapping[str, type] = {"text": str, "date": dt.date, "money": str, "int": int}
+
+
+def _as_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _values(fields: Mapping[str, str], payload: Mapping[str, object]) -> dict[str, str]:
+    """The declared fields of ``payload`` as the item keeps them (text)."""
+    values = {}
+    for field, kind in fields.items():
+        value = payload[field]
+        if kind == "text" and isinstance(value, str):
+            value = check_line(value, field)
+        values[field] = _as_text(_money(value) if kind == "money" else value)
+    return values
+
+
+def _machine(spec: FlowSpec) -> type[StateMachine]:
+    states = {
+        name: State(name, initial=i == 0, final=name in spec.final)
+        for i, name in enumerate(spec.states)
+    }
+    namespace: dict[str, object] = dict(states)
+    for transition in spec.transitions:
+        moves = [states[source].to(states[transition.target]) for source in transition.sources]
+        combined = moves[0]
+        for move in moves[1:]:
+            combined = combined | move
+        namespace[transition.name] = combined
+    title = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", spec.name))
+    return type(f"{title or 'Flow'}Machine", (StateMachine,), namespace)
+
+
+def _handler(
+    fields: Mapping[str, str],
+    doc: str,
+    body: Callable[..., Decision[Item]],
+    extra: Mapping[str, type],
+) -> Callable[..., Decision[Item]]:
+    """``body`` with a signature naming its payload, so :class:`Command` reads it."""
+
+    def handler(
+        target: object, *, actor: Actor, now: pendulum.DateTime, **payload: object
+    ) -> Decision[Item]:
+        return body(target, actor=actor, now=now, **payload)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("target", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("actor", keyword, annotation=Actor),
+        inspect.Parameter("now", keyword, annotation=pendulum.DateTime),
+    ]
+    annotations: dict[str, object] = {"actor": Actor, "now": pendulum.DateTime}
+    for name, given in extra.items():
+        parameters.append(inspect.Parameter(name, keyword, annotation=given))
+        annotations[name] = given
+    if "client" in extra:
+        parameters.append(inspect.Parameter("project", keyword, default="", annotation=str))
+        annotations["project"] = str
+    parameters.append(inspect.Parameter("calendar", keyword, annotation=BusinessCalendar))
+    annotations["calendar"] = BusinessCalendar
+    for name, kind in fields.items():
+        parameters.append(inspect.Parameter(name, keyword, annotation=_ANNOTATIONS[kind]))
+        annotations[name] = _ANNOTATIONS[kind]
+    handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    handler.__annotations__ = annotations
+    handler.__doc__ = doc
+    return handler
+
+
+def _deadline(
+    timers: Mapping[str, TimerSpec],
+    state: str,
+    values: Mapping[str, str],
+    at: pendulum.DateTime,
+    calendar: BusinessCalendar,
+) -> pendulum.DateTime | None:
+    """When an item entering ``state`` with ``values`` at ``at`` comes due, if ever."""
+    timer = timers.get(state)
+    if timer is None:
+        return None
+    if isinstance(timer.after, WorkingDays):
+        return to_utc(calendar.add_working_days(at, timer.after.days), "deadline")
+    if timer.after is not None:
+        return to_utc(calendar.add(at, timer.after), "deadline")
+    given = values.get(timer.before_field)
+    if given is None:  # the date is not known yet: nothing to wait for
+        return None
+    day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
+    midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
+    return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
+
+
+def build_workflow(spec: FlowSpec) -> Workflow[Item]:
+    """The :class:`Workflow` a ``[workflows.<name>]`` declares.
+
+    Its commands are ``open`` (client, owner, optional project) and one per transition,
+    by the transition's name; an item that is in a state the definition no longer has
+    (the rules changed under it) is refused with an error naming that state.
+    """
+    machine = _machine(spec)
+    opened = type("Opened", (ItemOpened,), {"event_type": f"{spec.name}.opened"})
+    stepped = type("Stepped", (ItemStepped,), {"event_type": f"{spec.name}.stepped"})
+    reminded = type("Reminded", (ItemReminded,), {"event_type": f"{spec.name}.reminded"})
+    targets = {(s, t.name): t.target for t in spec.transitions for s in t.sources}
+    initial, final = spec.states[0], frozenset(spec.final)
+
+    def apply(item: Item | None, event: DomainEvent) -> Item:
+        if isinstance(event, ItemOpened):
+            return Item(
+                id=event.aggregate_id,
+                version=event.aggregate_version,
+                status=initial,
+                client=event.client,
+                owner=event.owner,
+                project=event.project,
+                opened_at=event.occurred_at,
+                last_by=event.actor,
+                next_deadline=event.deadline,
+                values=event.values,
+            )
+        if item is not None and isinstance(event, ItemReminded):
+            return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
+        if item is None or not isinstance(event, ItemStepped):
+            raise ValidationError("event", f"a {spec.noun} event after its opening", got=event)
+        return attrs.evolve(
+            item,
+            version=event.aggregate_version,
+            status=_target(item, event.transition),
+            values={**item.values, **event.values},
+            last_by=event.actor,
+            next_deadline=event.deadline,
+        )
+
+    def _target(item: Item, transition: str) -> str:
+        if item.status not in spec.states:
+            raise ValidationError(
+                f"{spec.name}.{item.id}.status",
+                f"a state of the workflow {spec.name!r} ({', '.join(spec.states)}); the"
+                f" rules no longer declare the state {item.status!r} this item is in",
+                got=item.status,
+            )
+        return targets[(item.status, transition)]
+
+    def open_item(
+        target: object,
+        *,
+        actor: Actor,
+        now: pendulum.DateTime,
+        calendar: BusinessCalendar,
+        **payload: object,
+    ) -> Decision[Item]:
+        item_id = check_line(str(target), "id")
+        client = check_line(str(payload["client"]), "client")
+        owner = check_line(str(payload["owner"]), "owner")
+        project = str(payload.get("project") or "")
+        at = to_utc(now, "now")
+        meta = EventMeta(item_id, 1, at, actor.id)
+        values = _values(spec.fields, payload)
+        deadline = _deadline(spec.timers, initial, values, at, calendar)
+        event = opened(
+            meta=meta,
+            client=client,
+            owner=owner,
+            project=project,
+            deadline=deadline,
+            values=values,
+        )
+        return decide(apply, None, event)
+
+    def step(name: str, fields: Mapping[str, str]) -> Callable[..., Decision[Item]]:
+        def body(
+            item: Item,
+            *,
+            actor: Actor,
+            now: pendulum.DateTime,
+            calendar: BusinessCalendar,
+            **payload: object,
+        ) -> Decision[Item]:
+            target = _target(item, name)
+            values = _values(fields, payload)
+            at = to_utc(now, "now")
+            meta = EventMeta(item.id, item.version + 1, at, actor.id)
+            deadline = _deadline(spec.timers, target, {**item.values, **values}, at, calendar)
+            event = stepped(meta=meta, transition=name, values=values, deadline=deadline)
+            return decide(apply, item, event)
+
+        return body
+
+    commands: list[Command[Item]] = [
+        Command(
+            "open",
+            _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
+            creates=True,
+            needs=("calendar",),
+            parsers={f: _money for f, kind in spec.fields.items() if kind == "money"},
+        )
+    ]
+    for transition in spec.transitions:
+        money = {f: _money for f, kind in transition.fields.items() if kind == "money"}
+        commands.append(
+            Command(
+                transition.name,
+                _handler(
+                    transition.fields,
+                    f"Move the {spec.noun} to {transition.target}.",
+                    step(transition.name, transition.fields),
+                    {},
+                ),
+                (transition.name,),
+                needs=("calendar",),
+                permission=transition.who,
+                parsers=money,
+            )
+        )
+
+    steps = {t.name: step(t.name, {}) for t in spec.transitions}
+
+    def timer(item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar) -> Decision[Item]:
+        found = spec.timers.get(item.status)
+        if found is None or item.next_deadline is None:
+            return Decision(attrs.evolve(item, next_deadline=None), ())
+        if found.fire:
+            return steps[found.fire](item, actor=SYSTEM, now=now, calendar=calendar)
+        meta = EventMeta(item.id, item.version + 1, to_utc(now, "now"), SYSTEM.id)
+        return decide(apply, item, reminded(meta=meta, notify=(item.owner,)))
+
+    def describe(item: Item) -> Description:
+        return Description(
+            client=item.client,
+            project=item.project,
+            owner=item.owner,
+            opened_at=item.opened_at,
+            closed=item.status in final,
+        )
+
+    def parties(item: Item) -> Mapping[str, str]:
+        return {"owner": item.owner, CLIENT_PARTY: item.client}
+
+    return Workflow(
+        spec.name,
+        spec.noun,
+        Item,
+        machine,
+        EventRegistry([opened, stepped, reminded]),
+        apply,
+        tuple(commands),
+        describe=describe,
+        timer=timer,
+        timer_needs=("calendar",),
+        parties=parties,
+    )
