@@ -524,3 +524,16 @@ def test_no_password_in_a_store_url_is_ever_shown() -> None:
     assert "bob:***@127.0.0.1:1/test?password=***&sslmode=disable" in shown
     bad = CliRunner().invoke(cli, ["migrate", "--store", "nosuchdb+driver://bob:s3cret@h/x"])
     assert "s3cret" not in str(bad.exception) + bad.output
+
+
+def test_a_client_report_is_one_clients_page(demo_store: tuple[str, str]) -> None:
+    """``--audience client`` without ``--client`` is refused: no client gets the portfolio."""
+    url, _ = demo_store
+    refused = CliRunner().invoke(cli, ["report", "--store", url, "--audience", "client"])
+    assert refused.exit_code == 2
+    assert "--audience client needs --client" in refused.output
+    mine = CliRunner().invoke(cli, ["report", "--store", url, "--client", "lotus", "--now", AT_END])
+    assert mine.exit_code == 0, mine.output
+    assert "Lotus" in mine.output
+    assert "ACME" not in mine.output
+    assert "Northwind" not in mine.output

@@ -94,17 +94,13 @@ def test_the_health_report_for_a_client_shows_what_a_client_may_read(
     text = outputs["report text (client)"]
     lines = text.splitlines()
     assert lines[0] == HEADING
-    assert (
+    assert (  # one client's page (--client lotus): no other client on it
         lines[3]
-        == "ACME Retail           关注         100%      0       2  83（+50）  42（+17）   +4.8%"
-    )
-    assert (
-        lines[4]
         == "莲花银行              有风险       100%      0       0  75（+33）  42（+17）   +7.7%"
     )
+    assert not re.search(r"ACME|Northwind|樱花", text)
     assert "  - 重点风险「变更请求不断扩大项目范围」：严重，应对策略为减轻" in lines
-    assert "  - 8 个已升级的问题尚未解决" in lines
-    assert "  - 本期内 14 次超出解决时限" in lines
+    assert "  - 范围蔓延：已批准的变更增加 7.7% 成本、13.3% 工期（阈值 5%）" in lines
     for page in (text, outputs["report html (client)"]):
         assert not re.search(
             r"RSK-|NOR-\d|路径算法工程师|风险敞口|工作小时|复核逾期|调休安排", page

@@ -40,9 +40,9 @@ def chinese_outputs(folder: Path) -> dict[str, str]:
     url = f"sqlite:///{folder / 'demo.db'}"
     out = {"demo": _run(["demo", "--locale", "zh_CN", "--store", url])}
     report = ["report", "--store", url, "--now", NOW, "--locale", "zh_CN"]
-    for audience in ("client", "team"):
-        out[f"report text ({audience})"] = _run([*report, "--audience", audience])
-        html = _run([*report, "--audience", audience, "--format", "html"])
+    for audience, which in (("client", ["--client", "lotus"]), ("team", [])):
+        out[f"report text ({audience})"] = _run([*report, *which, "--audience", audience])
+        html = _run([*report, *which, "--audience", audience, "--format", "html"])
         out[f"report html ({audience})"] = _page_text(html)
     for owner in ("li.wei", "chen.jie", "wang.fang"):
         agenda = ["agenda", "--store", url, "--owner", owner, "--now", "2026-11-25T09:00:00+08:00"]

@@ -409,11 +409,11 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
 @click.option(
     "--audience",
     type=click.Choice(AUDIENCES),
-    default="client",
-    show_default=True,
+    default=None,
     help=N_(
-        "Who reads the text or HTML: a client (no ids, internal risks or internal"
-        " targets) or the team (everything). JSON always has everything."
+        "Who reads the text or HTML: a client (one client's page: --client is needed; no"
+        " ids, internal risks or internal targets) or the team (everything). Default:"
+        " client with --client, else team. JSON always has everything."
     ),
 )
 @_NOW
@@ -425,12 +425,19 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     days: int,
     locale: str,
     timezone: str | None,
-    audience: str,
+    audience: str | None,
     now: str | None,
     rules_file: Path | None,
 ) -> None:
     """The ``report`` command (its help is above, translated)."""
     at = _now(now)
+    if audience is None:
+        audience = "team" if client is None else "client"
+    if audience == "client" and client is None:
+        # A client reads its own page, never the portfolio of every client.
+        raise click.UsageError(
+            "--audience client needs --client: a client's report shows that client only"
+        )
     with _with_rules(store_url, rules_file) as (store, rules):
         if client is not None:
             rules.client(client)  # an unknown client is an error naming it
