@@ -194,7 +194,7 @@ ZH_TEAM = [
     (
         "issue.client_notified",
         "已通知客户：ISS-1（明珠银行）\n"
-        "“需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。”\n"
+        "“请提供出错时的截图和手机型号。收到您的回复后，我们会马上继续处理。”\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
     (
@@ -225,12 +225,12 @@ ZH_TEAM = [
 ]
 
 ZH_CLIENT = [
-    "已受理：手机银行登录页打不开\n"
-    "您反馈的问题“手机银行登录页打不开”我们已收到，会尽快安排专人处理。",
+    # "已收到", not "已受理": the team's word for an acknowledgement is not the client's.
+    "已收到：手机银行登录页打不开\n您反馈的问题我们已收到，会尽快安排专人处理。",
     "已升级：手机银行登录页打不开\n您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。",
     "处理中：手机银行登录页打不开\n负责同事已开始处理您的问题，有进展会第一时间告诉您。",
     "需要您协助：手机银行登录页打不开\n"
-    "需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。",
+    "请提供出错时的截图和手机型号。收到您的回复后，我们会马上继续处理。",
     "已解决：手机银行登录页打不开\n"
     "您反馈的问题已解决：已修复登录接口的证书配置。如仍有问题，请随时告诉我们。",
 ]
@@ -334,8 +334,7 @@ EN_TEAM = [
 
 EN_CLIENT = [
     "Received: Mobile banking login fails\n"
-    'We have received your issue "Mobile banking login fails" and will get '
-    "back to you shortly.",
+    "We have received your issue and will get back to you shortly.",
     "Escalated: Mobile banking login fails\n"
     "Your issue has been escalated to a senior member of our team, who will"
     " get back to you shortly.",
@@ -424,18 +423,18 @@ def test_minimal_tells_the_client_neither_escalations_nor_internals() -> None:
 
 
 def test_full_tells_the_client_what_releases_before_sent() -> None:
-    """full: the level, the trigger, the percentage, the deadline and the event id, in
-    Chinese as it is written: no spaces between words, minutes under an hour, one full
-    stop, the id after it."""
+    """full: the level, the trigger, the percentage, the deadline and an id, in Chinese
+    as it is written: no spaces between words, minutes under an hour, no brackets inside
+    brackets, one full stop, then the issue's id (English keeps the event id)."""
     _, client = life(rules("zh_CN", "full"))
     assert [m.text.partition("\n")[2] for _, m in client.got] == [
-        "您反馈的问题“手机银行登录页打不开”我们已收到，会尽快安排专人处理。",
-        "您反馈的问题已升级至项目经理：首次响应时限已用75%（截止3月2日（周一）10:00"
-        "（北京时间），剩余15分钟）。（编号：ISS-1@5）",
+        "您反馈的问题我们已收到，会尽快安排专人处理。",
+        "您反馈的问题已升级至项目经理：首次响应时限已用75%，截止3月2日（周一）10:00"
+        "（北京时间），剩余15分钟。问题编号：ISS-1",
         "负责同事已开始处理您的问题，有进展会第一时间告诉您。",
-        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，我们暂停计算处理时限。"
-        "（编号：ISS-1@9）",
-        "您反馈的问题已解决：已修复登录接口的证书配置。（编号：ISS-1@13）",
+        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
+        "收到后我们会马上继续处理。问题编号：ISS-1",
+        "您反馈的问题已解决：已修复登录接口的证书配置。问题编号：ISS-1",
     ]
     _, english = life(rules("en", "full"))
     assert [m.text.partition("\n")[2] for _, m in english.got][1] == (
@@ -454,7 +453,7 @@ def test_a_clients_email_is_greeted_and_signed_by_the_hosts_team() -> None:
     [_, _, _, asked, _] = [m for _, m in client.got]
     assert asked.title == "需要您协助：手机银行登录页打不开"
     assert asked.letter == (
-        "您好，\n\n需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。"
+        "您好！\n\n请提供出错时的截图和手机型号。收到您的回复后，我们会马上继续处理。"
         "\n\n祝好！\n明珠项目组"
     )
     assert asked.letter_html.endswith("<p>祝好！<br>明珠项目组</p>")

@@ -6,8 +6,8 @@ Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNot
 so the same event can be rendered in each reader's language and zone, and told in as much
 detail as the client's policy allows: at ``standard`` (the default) an escalation reads
 "您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
-(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%（截止3月3日（周二）
-17:00（北京时间），剩余2个工作小时）。", the level's name as the rules file writes it.
+(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%，截止3月3日（周二）
+17:00（北京时间），剩余2个工作小时。", the level's name as the rules file writes it.
 A notice's title (:func:`client_title`) says what happened and names the issue's subject.
 """
 
@@ -107,11 +107,14 @@ def render_notice(
 
 
 def _with_id(text: str, event: DomainEvent, lang: Language) -> str:
-    """``text`` then the event id a receiver recognises a repeat by (``full`` only)."""
+    """``text`` then the id a receiver recognises it by (``full`` only): the event id in
+    English, as earlier releases sent it, the issue's id in other languages.
+    """  # noqa: D205
     text = lang.sentence(text)
     if lang.locale == "en":
         return f"{text} [{event.event_id}]"
-    return lang.gettext("{text} [{event_id}]").format(text=text, event_id=event.event_id)
+    # A client reading their own language is given the issue's id, not an event version.
+    return lang.gettext("{text} (issue {issue})").format(text=text, issue=event.aggregate_id)
 
 
 _TITLES = {  # what a client notice's title says happened, before the issue's subject
@@ -125,7 +128,8 @@ _TITLES = {  # what a client notice's title says happened, before the issue's su
 
 def client_title(event: DomainEvent, lang: Language | None = None, subject: str = "") -> str:
     """The title of the client's notice of ``event``: what happened, then the issue's
-    subject (its id without one), as a phone's preview shows it ("已受理：手机银行登录页打不开").
+    subject ("your issue" without one), as a phone's preview shows it
+    ("处理中：手机银行登录页打不开").
 
     >>> import pendulum
     >>> from clientflow.core import EventMeta
@@ -144,7 +148,8 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
         topic = event.topic
     else:
         topic = "resolved"
-    return lang.gettext(_TITLES[topic]).format(subject=subject or event.aggregate_id)
+    # Without a subject the title still speaks to the client, not in ids.
+    return lang.gettext(_TITLES[topic]).format(subject=subject or lang.gettext("your issue"))
 
 
 def client_notice(
@@ -174,14 +179,13 @@ def client_notice(
     >>> client_notice(notice, "minimal", zh, "Asia/Shanghai") is None
     True
     >>> client_notice(notice, "full", zh, "Asia/Shanghai")
-    '您反馈的问题已升级至项目经理：下次回复时限已用75%（截止10月8日（周四）18:00（北京时间），剩余15分钟）。（编号：ISS-1@5）'
+    '您反馈的问题已升级至项目经理：下次回复时限已用75%，截止10月8日（周四）18:00（北京时间），剩余15分钟。问题编号：ISS-1'
     """  # noqa: D205 - a notice is one line
     lang = lang or language("en")
     _ = lang.gettext
     if isinstance(event, IssueReported):
-        return _('We have received your issue "{title}" and will get back to you shortly.').format(
-            title=event.title
-        )
+        # The notice's title names the issue already (client_title).
+        return _("We have received your issue and will get back to you shortly.")
     if isinstance(event, IssueAcknowledged):
         if event.escalation is not None:  # the client may have read "escalated" just now
             return _(
@@ -190,11 +194,10 @@ def client_notice(
         return _("Your issue is being handled; we will keep you posted.")
     if not isinstance(event, ClientNotified):
         return None
-    if level == "full" or (event.message and event.topic != "escalated"):
-        # A notice stored as an English sentence by a release before 0.2 is sent as it was
-        # written, except an escalation, whose sentence names the level: that one is
-        # worded again from its topic like any other.
+    if level == "full":
         return _with_id(render_notice(event, lang, timezone), event, lang)
+    # Below full, every notice is worded again from its topic, also one stored as an
+    # English sentence by a release before 0.2: the client reads their language, no ids.
     if event.topic == "escalated":
         if level == "minimal":
             return None
@@ -203,9 +206,13 @@ def client_notice(
             " to you shortly."
         )
     if event.topic == "paused":
+        if not event.note:
+            return _("We need your input; we will carry on as soon as we hear from you.")
         return _(
             "We need your input: {question} We will carry on as soon as we hear from you."
         ).format(question=lang.sentence(event.note))
+    if not event.note:
+        return _("Your issue has been resolved. If anything is still not right, just let us know.")
     return _(
         "Your issue has been resolved: {resolution} If anything is still not right, just let"
         " us know."
