@@ -15,15 +15,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clientflow import Actor, ManualClock
+from clientflow.changes import Impact, Money, Priority
+from clientflow.changes import Risk as ChangeRisk
 from clientflow.config import Rules, rules_from_dict
 from clientflow.core import DomainEvent, EventMeta
-from clientflow.escalation import ClientNotified
+from clientflow.escalation import ClientNotified, IssueClosed, IssueReopened
 from clientflow.i18n import Templates, language
 from clientflow.notify import (
     Message,
     Route,
     Router,
     client_notice,
+    client_title,
     describe_from,
     subject_from,
 )
@@ -69,6 +72,11 @@ def rules(locale: str, notices: str = "standard") -> Rules:
                 }
             },
             "directory": {"pm": ["li.wei"]},
+            "approval": {  # a low-risk change within scope is approved as a standard one
+                "default": {
+                    "routes": [{"name": "standard", "when": {"max_risk": "low", "in_scope": True}}]
+                }
+            },
             "clients": {
                 "mingzhu": {
                     "name": "明珠银行" if locale == "zh_CN" else "Pearl Bank",
@@ -674,3 +682,74 @@ def test_an_old_escalation_sentence_is_worded_again_for_the_policy() -> None:
     )
     assert client_notice(old, "minimal") is None
     assert client_notice(old, "full") == f"{old.message} [ISS-9@4]"
+
+
+def change_life(declared: Rules) -> Recorder:
+    """A client's change request: received, assessed, approved as a standard change,
+    implemented; what the client's channel was sent."""
+    clock = ManualClock(MONDAY)
+    client = Recorder("client")
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("client",))],
+            {"client": client},
+            describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(),
+            directory=declared,
+            audience={"client": "client"},
+            subject=subject_from(quiet.store),
+        )
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        li = Actor("li.wei", {"pm"})
+        zh = declared.clients["mingzhu"].locale == "zh_CN"
+        ws.changes.request("CR-1", by=anna, project="app", title="单点登录" if zh else "SSO")
+        ws.changes.submit("CR-1", by=anna)
+        impact = Impact(schedule_days=0, cost=Money("0", "CNY"), effort_hours=4,
+                        risk=ChangeRisk.LOW, in_scope=True, priority=Priority.SHOULD)  # fmt: skip
+        ws.changes.assess("CR-1", by=li, impact=impact)
+        ws.changes.request_approval("CR-1", by=li)
+        ws.changes.implement("CR-1", by=li, note="已上线" if zh else "live")
+    return client
+
+
+@pytest.mark.parametrize(
+    ("notices", "expected"),
+    [
+        ("minimal", ["已批准：单点登录", "已实施：单点登录"]),
+        ("standard", ["已收到：单点登录", "已批准：单点登录", "已实施：单点登录"]),
+    ],
+)
+def test_a_client_hears_of_their_change_requests_outcomes(
+    notices: str, expected: list[str]
+) -> None:
+    """A change request's outcomes reach the client's channel in their language, its title
+    first; its receipt only from standard on; no id, route or approver in the body."""
+    got = [m for _, m in change_life(rules("zh_CN", notices)).got]
+    assert [m.title for m in got] == expected
+    assert got[-1].text == (
+        "已实施：单点登录\n您提出的变更请求已实施完成。如有与预期不符之处，请随时告诉我们。"
+    )
+    assert not any("CR-1" in m.text for m in got)
+    english = [m.text for _, m in change_life(rules("en")).got]
+    assert english[1] == (
+        "Approved: SSO\nYour change request has been approved; we will schedule the work and"
+        " keep you posted."
+    )
+
+
+def test_a_client_hears_that_an_issue_was_reopened_and_from_standard_on_that_it_closed() -> None:
+    meta = EventMeta("ISS-1", 20, MONDAY, "anna")
+    zh = language("zh_CN")
+    closed = IssueClosed(meta=meta, clocks=(), escalation=None, quiet_at=None)
+    reopened = IssueReopened(
+        meta=meta, clocks=(), escalation=None, quiet_at=None, reason="又出现了", count=1
+    )
+    assert client_notice(closed, "minimal", zh) is None
+    assert (client_title(closed, zh), client_notice(closed, "standard", zh)) == (
+        "已关闭：您反馈的问题",
+        "您反馈的问题已关闭。感谢您的耐心配合，如果问题再次出现，请随时告诉我们。",
+    )
+    assert client_notice(reopened, "minimal", zh) == (
+        "您反馈的问题已重新打开，我们会继续处理，有进展会第一时间告诉您。"
+    )

@@ -13,11 +13,20 @@ A notice's title (:func:`client_title`) says what happened and names the issue's
 
 from __future__ import annotations
 
+from clientflow.changes import (
+    ChangeApproved,
+    ChangeDeferred,
+    ChangeImplemented,
+    ChangeRejected,
+    ChangeSubmitted,
+)
 from clientflow.core import DomainEvent
 from clientflow.escalation import (
     METRIC_WORDS,
     ClientNotified,
     IssueAcknowledged,
+    IssueClosed,
+    IssueReopened,
     IssueReported,
 )
 from clientflow.i18n import N_, Language, language
@@ -28,9 +37,11 @@ NOTICE_LEVELS = ("minimal", "standard", "full")
 """How much a client is told (``[clients.X] notices``):
 
 - ``minimal``: that an issue was received, is being handled, waits on the client, is
-  resolved;
-- ``standard``: also that it was escalated to a senior person, without the ladder's level
-  names, the trigger or any percentage of an internal target;
+  resolved or reopened; that a change request was approved, not approved, deferred or
+  implemented;
+- ``standard``: also that an issue was escalated to a senior person (without the ladder's
+  level names, the trigger or any percentage of an internal target) or closed, and that a
+  change request was received;
 - ``full``: every notice with its internal detail (level, why, deadline) and the event id,
   as earlier releases sent every notice.
 """
@@ -117,6 +128,57 @@ def _with_id(text: str, event: DomainEvent, lang: Language) -> str:
     return lang.gettext("{text} (issue {issue})").format(text=text, issue=event.aggregate_id)
 
 
+# Outcomes a client is told of as they happen, beyond an issue's notices: the title (what
+# happened, then the subject), the body, and the least detailed policy that tells it.
+_OUTCOMES: dict[type[DomainEvent], tuple[str, str, str]] = {
+    IssueReopened: (
+        N_("Reopened: {subject}"),
+        N_("Your issue has been reopened; we are on it again and will keep you posted."),
+        "minimal",
+    ),
+    IssueClosed: (
+        N_("Closed: {subject}"),
+        N_(
+            "Your issue is closed. Thank you for your patience; if it comes back, just let us know."
+        ),
+        "standard",
+    ),
+    ChangeSubmitted: (
+        N_("Received: {subject}"),
+        N_(
+            "We have received your change request and will assess its impact on schedule and"
+            " cost before we come back to you."
+        ),
+        "standard",
+    ),
+    ChangeApproved: (
+        N_("Approved: {subject}"),
+        N_("Your change request has been approved; we will schedule the work and keep you posted."),
+        "minimal",
+    ),
+    ChangeRejected: (
+        N_("Not approved: {subject}"),
+        N_(
+            "Your change request was not approved this time. The project manager will explain"
+            " why and talk the options through with you."
+        ),
+        "minimal",
+    ),
+    ChangeDeferred: (
+        N_("Deferred: {subject}"),
+        N_("Your change request has been deferred to release {release}."),
+        "minimal",
+    ),
+    ChangeImplemented: (
+        N_("Implemented: {subject}"),
+        N_(
+            "Your change request has been implemented. If anything is not as you expected,"
+            " just let us know."
+        ),
+        "minimal",
+    ),
+}
+
 _TITLES = {  # what a client notice's title says happened, before the issue's subject
     "reported": N_("Received: {subject}"),
     "acknowledged": N_("In progress: {subject}"),
@@ -139,6 +201,12 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
     '处理中：手机银行登录页打不开'
     """  # noqa: D205
     lang = lang or language("en")
+    outcome = _OUTCOMES.get(type(event))
+    if outcome is not None:
+        if not subject:
+            is_issue = isinstance(event, IssueReopened | IssueClosed)
+            subject = lang.gettext("your issue") if is_issue else lang.gettext("your request")
+        return lang.gettext(outcome[0]).format(subject=subject)
     if isinstance(event, IssueReported):
         topic = "reported"
         subject = subject or event.title
@@ -161,9 +229,11 @@ def client_notice(
     """What the client is told of ``event`` under notice policy ``level``, or ``None``
     when the policy tells the client nothing of it.
 
-    Only an issue's reception (``issue.reported``), its acknowledgement
-    (``issue.acknowledged``) and the notices (``issue.client_notified``) are told; no
-    level but ``full`` shows an event id, a level name or a percentage. People's words
+    An issue's reception (``issue.reported``), acknowledgement, notices
+    (``issue.client_notified``), reopening and closing (``standard``) are told, and a
+    change request's outcomes: approved, not approved, deferred, implemented, and its
+    receipt (``standard``); no level but ``full`` shows an event id, a level name or a
+    percentage. People's words
     (a question, a resolution) end in one full stop (:meth:`~clientflow.i18n.Language.sentence`).
 
     >>> import pendulum
@@ -192,6 +262,11 @@ def client_notice(
                 "The colleague in charge has started work on your issue; we will keep you posted."
             )
         return _("Your issue is being handled; we will keep you posted.")
+    outcome = _OUTCOMES.get(type(event))
+    if outcome is not None:
+        if NOTICE_LEVELS.index(level) < NOTICE_LEVELS.index(outcome[2]):
+            return None
+        return _(outcome[1]).format(release=getattr(event, "release", ""))
     if not isinstance(event, ClientNotified):
         return None
     if level == "full":
