@@ -654,6 +654,23 @@ TRANSITION = Table(
             ),
             default={},
         ),
+        "approval": Field(
+            Seq(
+                Text("An approver group: the workflow's `approvers` or a group of [approval]."),
+                "Approval stages, one group each, in order: the transition fires when the"
+                " last approves (commands approve/reject; the mover never votes).",
+                single=True,
+                min_items=1,
+            )
+        ),
+        "on_reject": Field(Text("With approval: the state a rejection moves the item to.")),
+        "cc": Field(
+            Seq(Text("A person id, role:<name> or party:owner."), "Who is copied.", single=True),
+            default=[],
+        ),
+        "client": Field(
+            Text("What the client is told when it fires (without it the client is not told).")
+        ),
     },
     "One transition: a command moving an item between states.",
 )
@@ -674,6 +691,12 @@ TIMER = Table(
         "fire": Field(
             Text("The transition it fires (by system); without one the owner is reminded.")
         ),
+        "escalate": Field(
+            Text(
+                "An [escalation] policy: instead of a reminder its levels are told one after"
+                " the other, each `delay` after the one before."
+            )
+        ),
     },
     "A timer on a state, in business time on the item's client's calendar.",
 )
@@ -691,6 +714,12 @@ WORKFLOW = Table(
         "fields": Field(
             Tables(Choice(FIELD_TYPES, "text, date, money or int."), "Fields `open` requires."),
             default={},
+        ),
+        "approvers": Field(
+            Seq(GROUP, "Approver groups its transitions' `approval` may name."), default=[]
+        ),
+        "client_states": Field(
+            Tables(Text(), "What the client sees of a state, by state (others: not shown).")
         ),
     },
     "A custom workflow declared as data (see docs/custom-workflows.md).",
