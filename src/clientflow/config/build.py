@@ -603,7 +603,9 @@ def _flow(
         for i, group in enumerate(data["approvers"])
         if group is not INVALID
     ]
-    groups = approval_groups(_sound(approvals).values(), (g for g in own if isinstance(g, changes.ApproverGroup)))
+    groups = approval_groups(
+        _sound(approvals).values(), (g for g in own if isinstance(g, changes.ApproverGroup))
+    )
     steps = parse_steps(path, data, transitions, states, groups, _sound(escalations), problems)
     if len(problems) > before:
         return cast(FlowSpec, INVALID)

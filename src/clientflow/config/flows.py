@@ -49,6 +49,7 @@ from clientflow.core import (
     decide,
     to_utc,
 )
+from clientflow.escalation import Level
 
 __all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TimerSpec", "TransitionSpec", "build_workflow"]
 
@@ -149,6 +150,9 @@ class ItemStepped(DomainEvent):
     values: dict[str, str] = attrs.field(factory=dict)
     deadline: pendulum.DateTime | None = None
     round: changes.ApprovalRound | None = None
+    requester: str = ""
+    """Who asked for ``round``'s approval: the mover, or whoever asked for the approval
+    step that moved the item (a chain of steps keeps its requester)."""
     cc: tuple[str, ...] = ()
     client_label: str = ""
 
@@ -346,7 +350,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             last_by=event.actor,
             next_deadline=event.deadline,
             round=event.round,
-            requester=event.actor if event.round is not None else "",
+            requester=event.requester,
             level=0,
         )
 
@@ -404,6 +408,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             now: pendulum.DateTime,
             calendar: BusinessCalendar,
             directory: Directory,
+            requester: str = "",
             **payload: object,
         ) -> Decision[Item]:
             target = _target(item, name)
@@ -414,7 +419,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             waiting = flow_approvals.open_step(
                 steps_of.step_leaving(target),
                 number=1 if item.round is None else item.round.number + 1,
-                requester=actor.id,
+                requester=requester or actor.id,
                 directory=directory,
                 calendar=calendar,
                 now=at,
@@ -425,6 +430,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 values=values,
                 deadline=deadline,
                 round=waiting,
+                requester="" if waiting is None else requester or actor.id,
                 cc=_copied(steps_of.cc_of(name), item.owner, directory),
                 client_label=steps_of.client_label(name),
             )
@@ -493,7 +499,12 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 return counted
             name = waiting.transition if ballot.outcome == "approved" else REJECT
             moved = steps[name](
-                counted.aggregate, actor=actor, now=at, calendar=calendar, directory=directory
+                counted.aggregate,
+                actor=actor,
+                now=at,
+                calendar=calendar,
+                directory=directory,
+                requester=item.requester,
             )
             return Decision(moved.aggregate, counted.events + moved.events)
 
@@ -522,13 +533,27 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
         at = to_utc(now, "now")
         meta = EventMeta(item.id, item.version + 1, at, SYSTEM.id)
         ladder = steps_of.ladders.get(item.status, ())
-        if item.level < len(ladder):
-            level = ladder[item.level]
-            reached = item.level + 1
+        if ladder:
+            return _climb(item, ladder, at, calendar)
+        return decide(apply, item, reminded(meta=meta, notify=(item.owner,)))
+
+    def _climb(
+        item: Item, ladder: tuple[Level, ...], at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> Decision[Item]:
+        """Tell every level of the ladder that has come due by ``at``, in order."""
+        events: list[DomainEvent] = []
+        while (
+            item.level < len(ladder) and item.next_deadline is not None and item.next_deadline <= at
+        ):
+            level, reached = ladder[item.level], item.level + 1
+            # from when this level was due, so a late sweep does not push the next out
             due = (
-                to_utc(calendar.add(at, level.delay), "deadline") if reached < len(ladder) else None
+                to_utc(calendar.add(item.next_deadline, level.delay), "deadline")
+                if reached < len(ladder)
+                else None
             )
-            event: DomainEvent = escalated(
+            meta = EventMeta(item.id, item.version + 1, at, SYSTEM.id)
+            told = escalated(
                 meta=meta,
                 level=reached,
                 level_name=level.name,
@@ -536,10 +561,11 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 assign=level.assign or "",
                 deadline=due,
             )
-            return decide(apply, item, event)
-        if ladder:  # every level has been told
+            item = apply(item, told)
+            events.append(told)
+        if not events:  # the ladder changed under the item: nothing left to tell
             return Decision(attrs.evolve(item, next_deadline=None), ())
-        return decide(apply, item, reminded(meta=meta, notify=(item.owner,)))
+        return Decision(item, tuple(events))
 
     def describe(item: Item) -> Description:
         return Description(

@@ -1,0 +1,281 @@
+"""Rules workflows with approval steps, escalation ladders, carbon copies and what the
+client sees (issue 26): the approval groups and ladders of the rules, reused; every
+mistake reported at its key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pendulum
+import pytest
+
+import clientflow
+from clientflow import Actor, ManualClock
+from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
+from clientflow.demo import RULES_FILE
+from clientflow.ports import Query
+from clientflow.workspace import Workspace
+
+START = pendulum.datetime(2026, 9, 1, 2)  # Tuesday 10:00 in Shanghai
+ZHANG = Actor("zhang", {"engineer"})
+LI = Actor("li.wei", {"pm"})
+QIAN = Actor("qian.li", {"finance"})
+SUN = Actor("sun.yi", {"finance"})
+
+EXPENSE = """
+[workflows.expense]
+noun = "expense claim"
+states = ["draft", "dept_review", "finance_review", "archived", "rejected"]
+final = ["archived", "rejected"]
+client_states = { finance_review = "审批中", archived = "已归档" }
+
+[[workflows.expense.approvers]]
+name = "finance"
+actors = ["qian.li", "sun.yi", "zhang"]
+mode = "all"
+comment = "on_reject"
+
+[[workflows.expense.transitions]]
+name = "submit"
+from = "draft"
+to = "dept_review"
+who = "party:owner"
+fields = { amount = "money" }
+cc = ["role:account-director"]
+
+[[workflows.expense.transitions]]
+name = "dept_approve"
+from = "dept_review"
+to = "finance_review"
+approval = "pm"                      # the [approval.default] group of the demo rules
+on_reject = "rejected"
+
+[[workflows.expense.transitions]]
+name = "finance_approve"
+from = "finance_review"
+to = "archived"
+approval = "finance"
+on_reject = "rejected"
+cc = ["party:owner", "role:pm", "wang.fang"]
+client = "报销已归档"
+"""
+
+
+def _rules(folder: Path, extra: str = EXPENSE) -> Path:
+    path = folder / "rules.toml"
+    path.write_text(RULES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'flows.db'}"
+    workspace = clientflow.open(url, _rules(tmp_path), clock=ManualClock(START))
+    try:
+        yield workspace
+    finally:
+        workspace.close()
+
+
+def _submitted(ws: Workspace, item: str = "EXP-1") -> None:
+    flow = ws.workflow("expense")
+    flow.run(item, "open", by=ZHANG, client="lotus", owner="zhang")
+    flow.run(item, "submit", by=ZHANG, amount="1200.50")
+
+
+def test_a_claim_passes_both_approval_steps_when_every_approver_agrees(ws: Workspace) -> None:
+    _submitted(ws)
+    flow = ws.workflow("expense")
+    assert flow.run("EXP-1", "approve", by=LI).aggregate.status == "finance_review"
+    waiting = flow.run("EXP-1", "approve", by=QIAN).aggregate
+    assert waiting.status == "finance_review"  # "all": sun.yi still has to approve
+    assert waiting.round is not None
+    assert waiting.round.pending() == {"sun.yi"}
+    assert flow.run("EXP-1", "approve", by=SUN).aggregate.status == "archived"
+    (row,) = ws.rows(Query(kind="expense", open=False))
+    assert (row.id, row.status) == ("EXP-1", "archived")
+    kinds = [e.event_type.split(".")[1] for e in ws.history("EXP-1")]
+    assert kinds == ["opened", "stepped", "voted", "stepped", "voted", "voted", "stepped"]
+    votes = [(e.vote.voter, e.transition) for e in ws.history("EXP-1") if hasattr(e, "vote")]
+    assert votes == [
+        ("li.wei", "dept_approve"),
+        ("qian.li", "finance_approve"),
+        ("sun.yi", "finance_approve"),
+    ]
+
+
+def test_the_requester_never_votes_and_is_left_out_of_an_all_group(ws: Workspace) -> None:
+    """zhang submitted the claim and is in the finance group: he may not approve it, and
+    the group needs only the two others."""
+    _submitted(ws)
+    flow = ws.workflow("expense")
+    with pytest.raises(PermissionDenied, match="is not the requester"):
+        flow.run("EXP-1", "approve", by=ZHANG)
+    flow.run("EXP-1", "approve", by=LI)
+    item = flow.get("EXP-1")
+    assert item.round is not None
+    (group,) = item.round.current
+    assert group.eligible == {"qian.li", "sun.yi"}
+    with pytest.raises(PermissionDenied, match="is not the requester"):
+        flow.run("EXP-1", "approve", by=Actor("zhang", {"finance"}))
+
+
+def test_who_is_not_an_approver_of_the_open_stage_is_refused(ws: Workspace) -> None:
+    _submitted(ws)
+    flow = ws.workflow("expense")
+    with pytest.raises(PermissionDenied, match=r"approver of the open stage \(pm\)"):
+        flow.run("EXP-1", "approve", by=QIAN)
+    flow.run("EXP-1", "approve", by=LI)
+    flow.run("EXP-1", "approve", by=QIAN)
+    with pytest.raises(ValidationError, match="one vote per approver"):
+        flow.run("EXP-1", "reject", by=QIAN, comment="changed my mind")
+    assert flow.get("EXP-1").status == "finance_review"
+
+
+def test_one_rejection_moves_the_item_to_the_rejection_state(ws: Workspace) -> None:
+    _submitted(ws)
+    flow = ws.workflow("expense")
+    flow.run("EXP-1", "approve", by=LI)
+    with pytest.raises(ValidationError, match="comment"):
+        flow.run("EXP-1", "reject", by=QIAN)
+    item = flow.run("EXP-1", "reject", by=QIAN, comment="no receipt").aggregate
+    assert (item.status, item.round) == ("rejected", None)
+    last = ws.history("EXP-1")[-1]
+    assert (last.transition, last.actor) == ("reject", "qian.li")
+    with pytest.raises(TransitionNotAllowed):
+        flow.run("EXP-1", "approve", by=SUN)
+
+
+def test_a_transition_with_approval_is_run_only_by_votes(ws: Workspace) -> None:
+    _submitted(ws)
+    with pytest.raises(ValidationError, match="dept_approve"):
+        ws.workflow("expense").run("EXP-1", "dept_approve", by=LI)
+
+
+def test_a_step_whose_group_has_nobody_but_the_requester_refuses_the_move(
+    tmp_path: Path,
+) -> None:
+    """zhang asked for the chain of approvals; a finance group of zhang alone cannot
+    approve, so the department's approval that would move the claim there is refused."""
+    alone = EXPENSE.replace('actors = ["qian.li", "sun.yi", "zhang"]', 'actors = ["zhang"]')
+    with clientflow.open("memory://", _rules(tmp_path, alone), clock=ManualClock(START)) as ws:
+        _submitted(ws)
+        with pytest.raises(ValidationError, match="other than the requester"):
+            ws.workflow("expense").run("EXP-1", "approve", by=LI)
+        assert ws.workflow("expense").get("EXP-1").status == "dept_review"
+
+
+def test_carbon_copies_and_the_client_label_are_recorded_with_the_step(ws: Workspace) -> None:
+    _submitted(ws)
+    flow = ws.workflow("expense")
+    submitted = ws.history("EXP-1")[1]
+    assert (submitted.cc, submitted.client_label) == (("wang.fang",), "")
+    flow.run("EXP-1", "approve", by=LI)
+    flow.run("EXP-1", "approve", by=QIAN)
+    flow.run("EXP-1", "approve", by=SUN)
+    archived = ws.history("EXP-1")[-1]
+    assert archived.cc == ("zhang", "li.wei", "wang.fang")
+    assert archived.client_label == "报销已归档"
+
+
+LADDER = (
+    EXPENSE
+    + """
+[workflows.expense.timers.finance_review]
+after = "1wd"
+escalate = "standard"
+"""
+)
+
+
+def test_a_waiting_approval_climbs_the_escalation_ladder_in_business_time(tmp_path: Path) -> None:
+    """Finance has one working day; then the demo's ladder is told level by level, each
+    its delay after the one before (2 h, then 4 h, in Shanghai working hours), once."""
+    url, clock = f"sqlite:///{tmp_path / 'flows.db'}", ManualClock(START)
+    with clientflow.open(url, _rules(tmp_path, LADDER), clock=clock) as ws:
+        _submitted(ws)
+        flow = ws.workflow("expense")
+        due = flow.run("EXP-1", "approve", by=LI).aggregate.next_deadline
+        assert due == pendulum.datetime(2026, 9, 2, 10, tz="Asia/Shanghai")
+        told = []
+        for _ in range(4):  # each sweep tells the level due; the next is due later
+            fired = ws.sweep(pendulum.datetime(2026, 9, 30, tz="Asia/Shanghai")).fired
+            told += [(e.level, e.level_name, e.notify) for _, es in fired for e in es]
+        assert told == [
+            (1, "project manager", ("li.wei",)),
+            (2, "account director", ("wang.fang",)),
+            (3, "client sponsor", ("role:client-sponsor",)),
+        ]
+        item = flow.get("EXP-1")
+        assert (item.owner, item.level, item.next_deadline) == ("wang.fang", 3, None)
+
+
+def test_ladder_levels_come_each_their_delay_after_the_last(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    with clientflow.open("memory://", _rules(tmp_path, LADDER), clock=clock) as ws:
+        _submitted(ws)
+        flow = ws.workflow("expense")
+        due = flow.run("EXP-1", "approve", by=LI).aggregate.next_deadline
+        assert due is not None
+        ws.sweep(due)
+        second = flow.get("EXP-1").next_deadline
+        assert second == pendulum.datetime(2026, 9, 2, 12, tz="Asia/Shanghai")
+        ws.sweep(second)
+        third = flow.get("EXP-1").next_deadline
+        # four working hours after 12:00, over the lunch break (12:00-13:00)
+        assert third == pendulum.datetime(2026, 9, 2, 17, tz="Asia/Shanghai")
+        clock.set(third)
+        # an approval resets the ladder: archived has no timer
+        flow.run("EXP-1", "approve", by=QIAN)
+        item = flow.run("EXP-1", "approve", by=SUN).aggregate
+        assert (item.status, item.level, item.next_deadline) == ("archived", 0, None)
+
+
+def test_every_mistake_in_steps_is_reported_at_its_key_at_once(tmp_path: Path) -> None:
+    broken = (
+        EXPENSE.replace('approval = "pm"', 'approval = ["pm", "legal"]')
+        .replace('on_reject = "rejected"\ncc', 'on_reject = "gone"\ncc')
+        .replace('cc = ["role:account-director"]', 'cc = ["team:all"]')
+        .replace('finance_review = "审批中"', 'review = "审批中"')
+        + """
+[[workflows.expense.transitions]]
+name = "approve"
+from = "draft"
+to = "rejected"
+
+[[workflows.expense.transitions]]
+name = "fast_track"
+from = "draft"
+to = "archived"
+approval = "director"
+fields = { note = "text" }
+
+[workflows.expense.timers.dept_review]
+after = "1wd"
+escalate = "urgent"
+
+[workflows.expense.timers.finance_review]
+after = "1wd"
+fire = "finance_approve"
+"""
+    )
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, broken), clock=ManualClock(START))
+    where = {problem.path: problem.message for problem in error.value.problems}
+    assert set(where) == {
+        "workflows.expense.transitions[0].cc[0]",
+        "workflows.expense.transitions[1].approval[1]",
+        "workflows.expense.transitions[2].on_reject",
+        "workflows.expense.transitions[3].name",
+        "workflows.expense.transitions[4].on_reject",
+        "workflows.expense.transitions[4].fields",
+        "workflows.expense.client_states.review",
+        "workflows.expense.timers.dept_review.escalate",
+        "workflows.expense.timers.finance_review.fire",
+    }
+    assert (
+        "no approver group named 'legal'" in where["workflows.expense.transitions[1].approval[1]"]
+    )
+    assert "finance" in where["workflows.expense.transitions[1].approval[1]"]
+    assert "standard" in where["workflows.expense.timers.dept_review.escalate"]
