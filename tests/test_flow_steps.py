@@ -14,6 +14,8 @@ import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.demo import RULES_FILE
+from clientflow.i18n import language
+from clientflow.notify import Team, client_notice, client_title, team_message
 from clientflow.ports import Query
 from clientflow.workspace import Workspace
 
@@ -279,3 +281,42 @@ fire = "finance_approve"
     )
     assert "finance" in where["workflows.expense.transitions[1].approval[1]"]
     assert "standard" in where["workflows.expense.timers.dept_review.escalate"]
+
+
+def test_the_team_reads_who_ran_the_step_with_the_carbon_copies_mentioned(ws: Workspace) -> None:
+    """A rules workflow's step reaches the notify router's team channels worded, in the
+    reader's language, with the people copied (抄送) @mentioned."""
+    _submitted(ws)
+    submitted = ws.history("EXP-1")[1]
+    message = team_message(submitted, Team(fallback=("zh_CN", "Asia/Shanghai")), "lotus")
+    assert message is not None
+    assert message.title == "submit：EXP-1（lotus）"
+    assert message.text.splitlines()[1:3] == ["zhang执行了submit。", "抄送：@wang.fang"]
+
+
+def test_the_client_reads_only_the_steps_declared_for_the_client(ws: Workspace) -> None:
+    """A step with a client label, or entering a state whose client label differs from
+    the one left, is told to the client in its words; others are not told."""
+    _submitted(ws)
+    flow = ws.workflow("expense")
+    flow.run("EXP-1", "approve", by=LI)
+    flow.run("EXP-1", "approve", by=QIAN)
+    flow.run("EXP-1", "approve", by=SUN)
+    zh = language("zh_CN")
+    told = [
+        (client_title(e, zh, "出差报销"), client_notice(e, "minimal", zh))
+        for e in ws.history("EXP-1")
+        if client_notice(e, "minimal", zh) is not None
+    ]
+    assert told == [("审批中：出差报销", "审批中。"), ("报销已归档：出差报销", "报销已归档。")]
+
+
+def test_an_escalation_reads_as_a_warning_to_the_level_told(tmp_path: Path) -> None:
+    with clientflow.open("memory://", _rules(tmp_path, LADDER), clock=ManualClock(START)) as ws:
+        _submitted(ws)
+        due = ws.workflow("expense").run("EXP-1", "approve", by=LI).aggregate.next_deadline
+        ((_, (event,)),) = ws.sweep(due).fired
+        message = team_message(event, Team(fallback=("zh_CN", "Asia/Shanghai")), "lotus")
+        assert message is not None
+        assert message.severity == "warning"
+        assert "已升级至project manager：@li.wei，请跟进。" in message.text

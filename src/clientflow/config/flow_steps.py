@@ -80,6 +80,16 @@ class FlowSteps:
         """What the client reads when ``transition`` fires; empty: the client is not told."""
         return self.client_labels.get(transition, "")
 
+    def told(self, transition: str, source: str, target: str) -> str:
+        """What the client reads when ``transition`` moves an item from ``source`` to
+        ``target``: the transition's label, else the label of the state it enters when
+        that differs from the one it leaves; empty: the client is not told."""  # noqa: D205, D209
+        label = self.client_label(transition)
+        if label:
+            return label
+        entered = self.client_states.get(target, "")
+        return "" if entered == self.client_states.get(source, "") else entered
+
     def step_leaving(self, state: str) -> ApprovalStep | None:
         """The approval step an item in ``state`` waits for, if any."""
         for step in self.approvals.values():

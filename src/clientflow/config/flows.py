@@ -432,7 +432,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 round=waiting,
                 requester="" if waiting is None else requester or actor.id,
                 cc=_copied(steps_of.cc_of(name), item.owner, directory),
-                client_label=steps_of.client_label(name),
+                client_label=steps_of.told(name, item.status, target),
             )
             return decide(apply, item, event)
 

@@ -142,6 +142,11 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
         topic = "acknowledged"
     elif isinstance(event, ClientNotified) and event.topic in _TITLES:
         topic = event.topic
+    elif getattr(event, "client_label", ""):  # a rules workflow's step told to the client
+        label = str(getattr(event, "client_label", ""))
+        return lang.gettext("{label}: {subject}").format(
+            label=label, subject=subject or event.aggregate_id
+        )
     else:
         topic = "resolved"
     return lang.gettext(_TITLES[topic]).format(subject=subject or event.aggregate_id)
@@ -188,6 +193,9 @@ def client_notice(
                 "The colleague in charge has started work on your issue; we will keep you posted."
             )
         return _("Your issue is being handled; we will keep you posted.")
+    label = getattr(event, "client_label", "")
+    if isinstance(label, str) and label:  # a rules workflow's step declared for the client
+        return lang.sentence(label)
     if not isinstance(event, ClientNotified):
         return None
     if level == "full" or (event.message and event.topic != "escalated"):
