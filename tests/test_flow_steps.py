@@ -4,7 +4,10 @@ mistake reported at its key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import doctest
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pendulum
@@ -18,6 +21,8 @@ from clientflow.i18n import language
 from clientflow.notify import Team, client_notice, client_title, team_message
 from clientflow.ports import Query
 from clientflow.workspace import Workspace
+from tests.storage.servers import POSTGRES_URL, require_server
+from tests.test_docs import BLOCK, FLAGS
 
 START = pendulum.datetime(2026, 9, 1, 2)  # Tuesday 10:00 in Shanghai
 ZHANG = Actor("zhang", {"engineer"})
@@ -320,3 +325,48 @@ def test_an_escalation_reads_as_a_warning_to_the_level_told(tmp_path: Path) -> N
         assert message is not None
         assert message.severity == "warning"
         assert "已升级至project manager：@li.wei，请跟进。" in message.text
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """A fresh store's URL per call: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        files = (f"sqlite:///{tmp_path / f'docs{n}.db'}" for n in itertools.count())
+        yield lambda: next(files)
+        return
+    require_server(POSTGRES_URL)
+    import sqlalchemy as sa  # noqa: PLC0415 - only the sql extra has it
+
+    server = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def fresh() -> str:
+        made.append(f"cfdocs_{uuid.uuid4().hex[:12]}")
+        with server.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{made[-1]}"'))
+        return str(sa.make_url(POSTGRES_URL).set(database=made[-1]).render_as_string(False))
+
+    try:
+        yield fresh
+    finally:
+        with server.connect() as connection:
+            for name in made:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def test_the_custom_workflows_page_runs_on_sqlite_and_postgresql(
+    store_urls: Callable[[], str],
+) -> None:
+    """docs/custom-workflows.md's examples give the output shown on a real store too
+    (each workspace it opens on a store of its own)."""
+    page = Path(__file__).resolve().parent.parent / "docs" / "custom-workflows.md"
+    text = "\n".join(BLOCK.findall(page.read_text(encoding="utf-8")))
+    assert text.count('"memory://"') >= 4
+    text = text.replace('"memory://"', "STORE_URL()")
+    test = doctest.DocTestParser().get_doctest(
+        text, {"STORE_URL": store_urls}, page.name, str(page), 0
+    )
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0, "see the output above"
