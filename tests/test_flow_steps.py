@@ -370,3 +370,20 @@ def test_the_custom_workflows_page_runs_on_sqlite_and_postgresql(
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0, "see the output above"
+
+
+def test_with_on_rejection_wait_a_group_rejects_only_when_it_can_no_longer_approve(
+    tmp_path: Path,
+) -> None:
+    """A quorum of 2 among qian.li, sun.yi and wang.fang: one rejection leaves two who can
+    still approve, so the step waits; a second rejection rejects it."""
+    waiting = EXPENSE.replace(
+        'actors = ["qian.li", "sun.yi", "zhang"]\nmode = "all"\ncomment = "on_reject"',
+        'actors = ["qian.li", "sun.yi", "wang.fang"]\nmode = "quorum"\nquorum = 2',
+    ).replace('approval = "finance"', 'approval = "finance"\non_rejection = "wait"')
+    with clientflow.open("memory://", _rules(tmp_path, waiting), clock=ManualClock(START)) as ws:
+        _submitted(ws)
+        flow = ws.workflow("expense")
+        flow.run("EXP-1", "approve", by=LI)
+        assert flow.run("EXP-1", "reject", by=QIAN).aggregate.status == "finance_review"
+        assert flow.run("EXP-1", "reject", by=SUN).aggregate.status == "rejected"

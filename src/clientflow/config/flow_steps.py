@@ -218,7 +218,16 @@ def _approval(  # noqa: PLR0917 - the transition and what it may name
                 f"{where}.fields", "expected no fields on a transition its approvers fire by voting"
             )
         )
-    return ApprovalStep(transition.name, tuple(transition.sources), stages, str(on_reject or ""))
+    rejection = entry.get("on_rejection")
+    return ApprovalStep(
+        transition.name,
+        tuple(transition.sources),
+        stages,
+        str(on_reject or ""),
+        changes.OnRejection(rejection or "reject")
+        if rejection is not INVALID
+        else changes.OnRejection.REJECT,
+    )
 
 
 def _one_step_per_state(

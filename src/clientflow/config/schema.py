@@ -664,6 +664,14 @@ TRANSITION = Table(
             )
         ),
         "on_reject": Field(Text("With approval: the state a rejection moves the item to.")),
+        "on_rejection": Field(
+            Choice(
+                _values(changes.OnRejection),
+                "With approval: reject = one rejection by a needed approver rejects at once;"
+                " wait = a group is rejected only when it can no longer approve.",
+            ),
+            default="reject",
+        ),
         "cc": Field(
             Seq(Text("A person id, role:<name> or party:owner."), "Who is copied.", single=True),
             default=[],
