@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import doctest
 import itertools
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import clientflow
 from clientflow import Actor, ManualClock
@@ -387,3 +390,106 @@ def test_with_on_rejection_wait_a_group_rejects_only_when_it_can_no_longer_appro
         flow.run("EXP-1", "approve", by=LI)
         assert flow.run("EXP-1", "reject", by=QIAN).aggregate.status == "finance_review"
         assert flow.run("EXP-1", "reject", by=SUN).aggregate.status == "rejected"
+
+
+STAGED = """
+[workflows.staged]
+states = ["draft", "review", "done", "refused"]
+final = ["done", "refused"]
+
+[[workflows.staged.approvers]]
+name = "board"
+actors = ["a", "b", "c"]
+mode = "quorum"
+quorum = 2
+
+[[workflows.staged.approvers]]
+name = "chair"
+actors = ["c", "d"]
+mode = "any"
+
+[[workflows.staged.transitions]]
+name = "send"
+from = "draft"
+to = "review"
+
+[[workflows.staged.transitions]]
+name = "accept"
+from = "review"
+to = "done"
+approval = ["board", "chair"]
+on_reject = "refused"
+"""
+_STAGES = ({"a", "b", "c"}, {"c", "d"})
+_NEEDED = (2, 1)
+
+
+def _oracle(votes: list[tuple[str, bool]]) -> tuple[str, list[str]]:
+    """An independent reading of the documented rules: stages in order, a quorum of 2 of
+    a, b, c then any of c, d; one rejection by an approver still needed rejects; one vote
+    per approver per stage; a vote in a stage already behind is late; others refused."""
+    stage, approvals, voted, outcomes = 0, [set(), set()], [set(), set()], []
+    status = "review"
+    for voter, approve in votes:
+        if status != "review":
+            outcomes.append("wrong state")
+            continue
+        if voter in _STAGES[stage]:
+            at = stage
+        else:
+            behind = [s for s in range(stage) if voter in _STAGES[s]]
+            if not behind:
+                outcomes.append("refused")
+                continue
+            at = behind[-1]
+        if voter in voted[at]:
+            outcomes.append("twice")
+            continue
+        voted[at].add(voter)
+        if at != stage:
+            outcomes.append("late")
+            continue
+        outcomes.append("counted")
+        if not approve:
+            status = "refused"
+            continue
+        approvals[stage].add(voter)
+        if len(approvals[stage]) >= _NEEDED[stage]:
+            stage += 1
+            if stage == len(_STAGES):
+                status = "done"
+    return status, outcomes
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abcde"), st.booleans()), max_size=7),
+)
+@settings(max_examples=40, deadline=None)
+def test_votes_decide_a_two_stage_step_as_the_documented_rules_say(
+    votes: list[tuple[str, bool]],
+) -> None:
+    """Any sequence of approve/reject votes ends where an independent reading of the
+    rules says, each vote counted, late, or refused as it says (the requester, e, never
+    votes: e is in no group)."""
+    with tempfile.TemporaryDirectory() as folder:
+        rules = _rules(Path(folder), STAGED)
+        with clientflow.open("memory://", rules, clock=ManualClock(START)) as ws:
+            flow = ws.workflow("staged")
+            flow.run("S-1", "open", by=Actor("e"), client="lotus", owner="e")
+            flow.run("S-1", "send", by=Actor("e"))
+            seen = []
+            for voter, approve in votes:
+                try:
+                    flow.run("S-1", "approve" if approve else "reject", by=Actor(voter))
+                except TransitionNotAllowed:
+                    seen.append("wrong state")
+                except PermissionDenied:
+                    seen.append("refused")
+                except ValidationError:
+                    seen.append("twice")
+                else:
+                    last = ws.history("S-1")[-1]
+                    vote = last.vote if hasattr(last, "vote") else ws.history("S-1")[-2].vote
+                    seen.append("late" if vote.late else "counted")
+            status, expected = _oracle(votes)
+            assert (flow.get("S-1").status, seen) == (status, expected)
