@@ -10,6 +10,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pendulum
 import pytest
@@ -18,10 +19,27 @@ from hypothesis import strategies as st
 
 import clientflow
 from clientflow import Actor, ManualClock
-from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
+from clientflow.config import load_rules
+from clientflow.core import (
+    ConfigError,
+    DomainEvent,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from clientflow.demo import RULES_FILE
 from clientflow.i18n import language
-from clientflow.notify import Team, client_notice, client_title, team_message
+from clientflow.notify import (
+    Message,
+    Route,
+    Router,
+    Team,
+    client_notice,
+    client_title,
+    describe_from,
+    subject_from,
+    team_message,
+)
 from clientflow.ports import Query
 from clientflow.workspace import Workspace
 from tests.storage.servers import POSTGRES_URL, require_server
@@ -316,7 +334,7 @@ def test_the_client_reads_only_the_steps_declared_for_the_client(ws: Workspace) 
         for e in ws.history("EXP-1")
         if client_notice(e, "minimal", zh) is not None
     ]
-    assert told == [("审批中：出差报销", "审批中。"), ("报销已归档：出差报销", "报销已归档。")]
+    assert told == [("审批中：出差报销", "审批中"), ("报销已归档：出差报销", "报销已归档")]
 
 
 def test_an_escalation_reads_as_a_warning_to_the_level_told(tmp_path: Path) -> None:
@@ -493,3 +511,48 @@ def test_votes_decide_a_two_stage_step_as_the_documented_rules_say(
                     seen.append("late" if vote.late else "counted")
             status, expected = _oracle(votes)
             assert (flow.get("S-1").status, seen) == (status, expected)
+
+
+class _Recorder:
+    """A channel that keeps what the router gives it."""
+
+    kind: ClassVar[str] = "wecom"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.got: list[tuple[str, Message]] = []
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        self.got.append((event.event_type, message))
+
+    def send(self, text: str, event: DomainEvent) -> None:  # pragma: no cover - rich channel
+        raise AssertionError("a rich channel is given the message")
+
+
+def test_the_notify_router_sends_the_team_every_step_and_the_client_its_own(
+    tmp_path: Path,
+) -> None:
+    """Through the existing router: the team's group reads each step (抄送 mentioned), the
+    client's group only what the workflow declares for the client, in Chinese."""
+    declared = load_rules(_rules(tmp_path))
+    clock = ManualClock(START)
+    team, client = _Recorder("team"), _Recorder("client")
+    with clientflow.open("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("team",), frozenset({"expense.stepped"})), Route(("client",))],
+            {"team": team, "client": client},
+            describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(),
+            directory=declared,
+            audience={"client": "client"},
+            subject=subject_from(quiet.store),
+        )
+        ws = clientflow.open(quiet.store, declared, clock=clock, notifier=router)
+        _submitted(ws)
+        flow = ws.workflow("expense")
+        for approver in (LI, QIAN, SUN):
+            flow.run("EXP-1", "approve", by=approver)
+        ws.deliver()
+    assert [kind for kind, _ in team.got] == ["expense.stepped"] * 3
+    assert "抄送" in team.got[-1][1].text
+    assert [message.lines[0][0] for _, message in client.got] == ["审批中", "报销已归档"]

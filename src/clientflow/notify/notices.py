@@ -194,8 +194,10 @@ def client_notice(
             )
         return _("Your issue is being handled; we will keep you posted.")
     label = getattr(event, "client_label", "")
-    if isinstance(label, str) and label:  # a rules workflow's step declared for the client
-        return lang.sentence(label)
+    if isinstance(label, str) and label:
+        # a rules workflow's step, in the words its rules declare for the client: a label
+        # as written, in whatever language the team wrote it (no full stop added)
+        return label
     if not isinstance(event, ClientNotified):
         return None
     if level == "full" or (event.message and event.topic != "escalated"):
