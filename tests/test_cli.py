@@ -73,7 +73,7 @@ def test_demo_simulates_the_portfolio_and_reports_its_health(
     assert (
         "top risk: Change requests keep widening the scope: critical, response: mitigate" in output
     )
-    health_part = output.split("3. Portfolio health", 1)[1].split("Try:", 1)[0]
+    health_part = output.split("3. The portfolio at the end", 1)[1].split("Try:", 1)[0]
     assert not re.search(r"RSK-|NOR-\d|routing engineer", health_part)
     team = CliRunner().invoke(
         cli, ["report", "--store", url, "--now", END.isoformat(), "--audience", "team"]

@@ -192,7 +192,7 @@ def _act_by(  # noqa: PLR0917 - each is a fact of the sentence
     action: str,
     ask: str = "act",
 ) -> tuple[Segment, ...]:
-    """Who must act by when, the mention first ("@李伟 请在…前处理（剩余2个工作小时）。")."""
+    """Who must act by when, the mention first ("@李伟 请在…前处理（剩余 2 个工作小时）。")."""
     _ = lang.gettext
     ahead, passed, plain = _ASK[ask]
     who = _who(team, people) if people else (_("the owner"),)
