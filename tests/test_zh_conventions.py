@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import click
 import pendulum
 import pytest
 from babel.messages.pofile import read_po
@@ -297,3 +298,30 @@ def test_a_duration_reads_in_units_each_spaced_from_its_number() -> None:
     assert zh.duration(pendulum.duration(days=2, hours=21)) == "2 天 21 小时"
     assert en.duration(week + day * 3) == "1 week 3 days"
     assert zh.duration(pendulum.duration(seconds=0)) == "0 秒"
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((*path, name))
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+    return found
+
+
+@pytest.mark.parametrize("how", ["LANG", "--locale"])
+@pytest.mark.parametrize("command", _commands(cli), ids=" ".join)
+def test_every_command_s_help_reads_in_chinese(command: tuple[str, ...], how: str) -> None:
+    """Every subcommand (and the rules group's), not only the four a PM tried first:
+    under LANG=zh_CN or `clientflow --locale zh_CN`, its help page has no English
+    sentence left (what is typed — options, metavars, URLs — stays as typed)."""
+    if how == "LANG":
+        done = CliRunner().invoke(cli, [*command, "--help"], env={"LANG": "zh_CN.UTF-8"})
+    else:
+        done = CliRunner().invoke(cli, ["--locale", "zh_CN", *command, "--help"])
+    assert done.exit_code == 0, done.output
+    prose = _prose(done.output)
+    assert re.search(HAN, prose), done.output
+    english = [line for line in prose.splitlines() if re.search(PROSE, line)]
+    assert english == []
+    assert _offences(prose, prose=True) == []

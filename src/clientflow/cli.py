@@ -75,13 +75,17 @@ def _help_language(ctx: click.Context) -> Language:
     command line, else the environment's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: a
     ``zh`` one reads Chinese), else English."""  # noqa: D205, D209
     given = ctx.meta.get(_LOCALE_KEY)
-    if isinstance(given, str):
-        return language(given)
+    return language(given if isinstance(given, str) else _environment_locale())
+
+
+def _environment_locale() -> str:
+    """The locale the environment asks for (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: a
+    ``zh`` one reads Chinese), else English."""  # noqa: D205, D209
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:
-            return language("zh_CN" if value.lower().startswith("zh") else "en")
-    return language("en")
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def _short(command: click.Command, lang: Language, limit: int) -> str:
@@ -155,7 +159,13 @@ def _extras(text: str, lang: Language) -> str:
             parts.append(lang.gettext("default: {default}").format(default=part[9:]))
         else:
             parts.append(part)
-    return text[: match.start()] + lang.aside("；".join(parts))
+    head = text[: match.start()]
+    end = head[-1:] if head.endswith(("。", ".")) else ""
+    # The aside belongs to the sentence: before its full stop (“…死信（默认：notifier）。”).
+    head = head[: len(head) - len(end)]
+    if lang.locale != "en" and head.endswith("）"):  # one aside, not two back to back
+        return head[:-1] + "；" + "；".join(parts) + "）" + end
+    return head + lang.aside("；".join(parts)) + end
 
 
 class _Group(_Translated, click.Group):
@@ -188,9 +198,20 @@ class _Group(_Translated, click.Group):
 )
 @click.version_option(__version__, prog_name="clientflow")
 @click.option("--debug", is_flag=True, help=N_("Show tracebacks for errors."))
+@click.option(
+    "--locale",
+    "reader_locale",
+    type=click.Choice(LOCALES),
+    default=None,
+    help=N_(
+        "The language of help pages, progress lines and errors, for every command"
+        " (default: a command's own --locale, else LC_ALL, LC_MESSAGES or LANG)."
+    ),
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, reader_locale: str | None) -> None:
     """The ``clientflow`` command group (its help is the ``help`` above, translated)."""
+    del reader_locale  # read from the whole command line before parsing (_reader_locale)
     ctx.obj = {"debug": debug}
 
 
@@ -285,11 +306,11 @@ def demo(store_url: str | None, locale: str) -> None:
         run(click.echo, store_url, progress=bar.update, locale=locale)
 
 
-@cli.command()
+@cli.command(help=N_("Validate RULES_FILE; every problem is listed with its key path."))
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
 @_NOW
 def check(rules_file: Path, now: str | None) -> None:
-    """Validate RULES_FILE; every problem is listed with its key path."""
+    """The ``check`` command (its help is above, translated)."""
     rules = load_rules(rules_file)
     sla = len(rules.sla.policies) if rules.sla else 0
     click.echo(
@@ -301,22 +322,26 @@ def check(rules_file: Path, now: str | None) -> None:
         click.echo(f"warning: {warning}")
 
 
-@cli.command()
-@click.option("--outputs", is_flag=True, help="The schema of the JSON outputs instead.")
+@cli.command(
+    help=N_("Print the JSON Schema of the rules file (or, with --outputs, of the JSON forms).")
+)
+@click.option("--outputs", is_flag=True, help=N_("The schema of the JSON outputs instead."))
 def schema(outputs: bool) -> None:
-    """Print the JSON Schema of the rules file (or, with --outputs, of the JSON forms)."""
+    """The ``schema`` command (its help is above, translated)."""
     click.echo(outputs_schema() if outputs else json_schema(), nl=False)
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Fire every timer due by --now once, and print what fired.\n\nExits 1 if some"
+        " timers failed (each is listed; the others still fired)."
+    )
+)
 @_STORE
 @_NOW
 @_RULES
 def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
-    """Fire every timer due by --now once, and print what fired.
-
-    Exits 1 if some timers failed (each is listed; the others still fired).
-    """
+    """The ``sweep`` command (its help is above, translated)."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, _):
         report = Engine(store, clock=ManualClock(at)).sweep(at)
@@ -514,18 +539,27 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
     return parse_instant(text, option)
 
 
-@cli.command("what-if")
+@cli.command(
+    "what-if",
+    help=N_(
+        "Replay a period's issues under proposed rules and compare (nothing is"
+        " written).\n\nFacts (what people and clients did) are kept at their"
+        " instants; SLA clocks, thresholds, escalations and client notices are"
+        " derived again. JSON keeps English keys: total.delta.breached is the number"
+        " of additional breaches."
+    ),
+)
 @_STORE
 @click.option(
     "--rules",
     "rules_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The proposed rules (TOML), compared with the rules the store runs under.",
+    help=N_("The proposed rules (TOML), compared with the rules the store runs under."),
 )
-@click.option("--from", "since", required=True, help="Start: a date (UTC midnight) or instant.")
-@click.option("--to", "until", required=True, help="End (excluded): a date or an instant.")
-@click.option("--client", "clients", multiple=True, help="Only this client (repeat for more).")
+@click.option("--from", "since", required=True, help=N_("Start: a date (UTC midnight) or instant."))
+@click.option("--to", "until", required=True, help=N_("End (excluded): a date or an instant."))
+@click.option("--client", "clients", multiple=True, help=N_("Only this client (repeat for more)."))
 @click.option(
     "--format",
     "fmt",
@@ -537,7 +571,7 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
     "--sweep-every",
     type=click.IntRange(1, 24 * 60),
     default=None,
-    help="Minutes between the replayed sweeps (default: each timer fires when due).",
+    help=N_("Minutes between the replayed sweeps (default: each timer fires when due)."),
 )
 @_LOCALE
 def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
@@ -550,12 +584,7 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     sweep_every: int | None,
     locale: str,
 ) -> None:
-    """Replay a period's issues under proposed rules and compare (nothing is written).
-
-    Facts (what people and clients did) are kept at their instants; SLA clocks,
-    thresholds, escalations and client notices are derived again. JSON keeps English
-    keys: total.delta.breached is the number of additional breaches.
-    """
+    """The ``what if`` command (its help is above, translated)."""
     proposed = load_rules(rules_file)
     start, end = _instant_or_day(since, "--from"), _instant_or_day(until, "--to")
     grid = SweepGrid(None if sweep_every is None else pendulum.duration(minutes=sweep_every))
@@ -590,7 +619,9 @@ DIAGRAMS: dict[str, TransitionTable] = {
 """Each workflow's transition table, by the name the ``diagram`` command takes."""
 
 
-@cli.command()
+@cli.command(
+    help=N_("Print the state diagram of WORKFLOW, generated from its machine declaration.")
+)
 @click.argument("workflow", type=click.Choice(sorted(DIAGRAMS)))
 @click.option(
     "--format",
@@ -598,10 +629,10 @@ DIAGRAMS: dict[str, TransitionTable] = {
     type=click.Choice(["mermaid", "dot", "svg"]),
     default="mermaid",
     show_default=True,
-    help="Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot.",
+    help=N_("Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot."),
 )
 def diagram(workflow: str, fmt: str) -> None:
-    """Print the state diagram of WORKFLOW, generated from its machine declaration."""
+    """The ``diagram`` command (its help is above, translated)."""
     table = DIAGRAMS[workflow]
     if fmt == "mermaid":
         click.echo(table.mermaid(), nl=False)
@@ -611,26 +642,32 @@ def diagram(workflow: str, fmt: str) -> None:
         click.echo(table.svg(), nl=False)
 
 
-@cli.group("rules")
+@cli.group(
+    "rules",
+    help=N_("The rules a store runs under: apply a new revision, or show the one in force."),
+)
 def rules_group() -> None:
-    """The rules a store runs under: apply a new revision, or show the one in force."""
+    """The ``rules`` command (its help is above, translated)."""
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Schema, rules revision, aggregates by kind and status, sweep lag, delivery"
+        " backlog.\n\nExits 1 when something needs an operator: failing timers or"
+        " parked events."
+    )
+)
 @_STORE
 @click.option(
     "--consumer",
     "consumers",
     multiple=True,
-    help="Another feed consumer to report besides 'notifier' (repeatable).",
+    help=N_("Another feed consumer to report besides 'notifier' (repeatable)."),
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @_NOW
 def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None) -> None:
-    """Schema, rules revision, aggregates by kind and status, sweep lag, delivery backlog.
-
-    Exits 1 when something needs an operator: failing timers or parked events.
-    """
+    """The ``status`` command (its help is above, translated)."""
     at = _now(now)
     with _opened(store_url, records_codec()) as reader:
         revision = reader.rules_revision()
@@ -678,11 +715,11 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(help=N_("Create a store (its tables) and make RULES_FILE the rules it runs under."))
 @_STORE
 @click.argument("rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def init(store_url: str, rules_file: Path) -> None:
-    """Create a store (its tables) and make RULES_FILE the rules it runs under."""
+    """The ``init`` command (its help is above, translated)."""
     rules = load_rules(rules_file)
     with _opened(store_url, rules.codec(), create=True) as store:
         before = store.rules_revision()
@@ -696,15 +733,19 @@ def init(store_url: str, rules_file: Path) -> None:
     click.echo(f"{store_url}: {state}, rules revision {revision.number} ({revision.fingerprint})")
 
 
-@rules_group.command("apply")
+@rules_group.command(
+    "apply",
+    help=N_(
+        "Make RULES_FILE the revision the store runs under (creating the store if"
+        " new).\n\nAggregates in flight keep the policies they snapshotted; new"
+        " commands and sweeps use the new rules, and any other rules are refused"
+        " until applied."
+    ),
+)
 @_STORE
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
 def rules_apply(store_url: str, rules_file: Path) -> None:
-    """Make RULES_FILE the revision the store runs under (creating the store if new).
-
-    Aggregates in flight keep the policies they snapshotted; new commands and sweeps use
-    the new rules, and any other rules are refused until applied.
-    """
+    """The ``rules apply`` command (its help is above, translated)."""
     new = load_rules(rules_file)
     with _opened(store_url, new.codec(), create=True) as store:
         before = store.rules_revision()
@@ -721,10 +762,10 @@ def rules_apply(store_url: str, rules_file: Path) -> None:
     )
 
 
-@rules_group.command("show")
+@rules_group.command("show", help=N_("Print the rules revision a store runs under, as JSON."))
 @_STORE
 def rules_show(store_url: str) -> None:
-    """Print the rules revision a store runs under, as JSON."""
+    """The ``rules show`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         revision = store.rules_revision()
     if revision is None:
@@ -737,14 +778,17 @@ def rules_show(store_url: str) -> None:
     click.echo(json.dumps(json.loads(revision.source), indent=2, ensure_ascii=False))
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Upgrade a SQL store's tables to this release's schema, keeping all"
+        " data.\n\nThe read side is then checked against the events under the rules"
+        " the store records (and mended where it differs), as ``check-store --fix``"
+        " does."
+    )
+)
 @_STORE
 def migrate(store_url: str) -> None:
-    """Upgrade a SQL store's tables to this release's schema, keeping all data.
-
-    The read side is then checked against the events under the rules the store records
-    (and mended where it differs), as ``check-store --fix`` does.
-    """
+    """The ``migrate`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
@@ -766,12 +810,18 @@ def migrate(store_url: str) -> None:
     )
 
 
-@cli.command("check-store")
+@cli.command(
+    "check-store",
+    help=N_(
+        "Compare every snapshot and read-side row with what the events say, under the"
+        " rules the store runs under; exits 1 when something differs (and was not"
+        " fixed)."
+    ),
+)
 @_STORE
-@click.option("--fix", is_flag=True, help="Write the rebuilt snapshot and row back.")
+@click.option("--fix", is_flag=True, help=N_("Write the rebuilt snapshot and row back."))
 def check_store_command(store_url: str, fix: bool) -> None:
-    """Compare every snapshot and read-side row with what the events say, under the rules
-    the store runs under; exits 1 when something differs (and was not fixed)."""  # noqa: D205, D209
+    """The ``check store`` command (its help is above, translated)."""
     with _with_rules(store_url, None) as (store, _):
         checked = check_store(store, fix=fix)
     for problem in checked.problems:
@@ -783,10 +833,12 @@ def check_store_command(store_url: str, fix: bool) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(
+    help=N_("Move a feed counter left behind the events (after a partial restore) up to them.")
+)
 @_STORE
 def repair(store_url: str) -> None:
-    """Move a feed counter left behind the events (after a partial restore) up to them."""
+    """The ``repair`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(f"{store_url} is not a SQL store; nothing to repair")
@@ -794,21 +846,23 @@ def repair(store_url: str) -> None:
     click.echo(f"{store_url}: feed counter at {position}")
 
 
-@cli.command()
+@cli.command(
+    help=N_("List the events delivery gave up on (the dead-letter); retry or discard one.")
+)
 @_STORE
-@click.option("--consumer", default="notifier", show_default=True, help="Whose parked events.")
-@click.option("--retry", "retry", type=int, default=None, help="Offer this position again.")
-@click.option("--discard", "discard", type=int, default=None, help="Drop this position.")
+@click.option("--consumer", default="notifier", show_default=True, help=N_("Whose parked events."))
+@click.option("--retry", "retry", type=int, default=None, help=N_("Offer this position again."))
+@click.option("--discard", "discard", type=int, default=None, help=N_("Drop this position."))
 @click.option(
     "--notifier",
     "notifier_path",
     default=None,
-    help="Your notifier for --retry, as module:attribute (a Notifier or a factory of one).",
+    help=N_("Your notifier for --retry, as module:attribute (a Notifier or a factory of one)."),
 )
 def parked(
     store_url: str, consumer: str, retry: int | None, discard: int | None, notifier_path: str | None
 ) -> None:
-    """List the events delivery gave up on (the dead-letter); retry or discard one."""
+    """The ``parked`` command (its help is above, translated)."""
     if retry is not None and notifier_path is None:
         raise click.UsageError("--retry needs --notifier module:attribute to deliver with")
     notifier = None if notifier_path is None else _import_notifier(notifier_path)
@@ -872,12 +926,7 @@ def main() -> None:
     except ClientflowError as error:
         if debug:
             raise
-        reader = _reader_locale(args)
-        if reader is None:
-            click.echo(f"error: {error}", err=True)
-        else:  # the user asked for a language: tell them what went wrong in it
-            lang = language(reader)
-            click.echo(
-                lang.gettext("error: {problem}").format(problem=error.render(lang)), err=True
-            )
+        # the user asked for a language (or their environment did): say it in it
+        lang = language(_reader_locale(args) or _environment_locale())
+        click.echo(lang.gettext("error: {problem}").format(problem=error.render(lang)), err=True)
         sys.exit(1)
