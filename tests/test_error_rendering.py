@@ -9,16 +9,19 @@ import pendulum
 import pytest
 
 import clientflow
+import clientflow.cli  # every module that might define an error class, loaded
+import clientflow.notify
+import clientflow.storage
 from clientflow import ManualClock
 from clientflow.core import (
     ClientflowError,
-    errors,
     NotFound,
     PermissionDenied,
     StoreError,
     TransitionNotAllowed,
     Translator,
     ValidationError,
+    errors,
 )
 from clientflow.escalation import COMMAND_WORDS, COMMANDS, STATUS_WORDS, IssueMachine
 from clientflow.i18n import language
@@ -110,7 +113,8 @@ def test_errors_a_workspace_raises_render_for_the_user() -> None:
 def test_a_store_problem_keeps_the_driver_s_words_inside_a_chinese_sentence() -> None:
     """What a store's driver wrote stays as written; clientflow's own frame is Chinese."""
     error = StoreError("sqlite:///x.db", "schema version 3 is newer than this release's 1")
-    assert error.render(ZH) == "存储 sqlite:///x.db：schema version 3 is newer than this release's 1"
+    said = "schema version 3 is newer than this release's 1"
+    assert error.render(ZH) == f"存储 sqlite:///x.db：{said}"
     assert error.render(EN) == str(error)
 
 
@@ -140,10 +144,6 @@ def test_every_error_class_has_its_sentence_in_chinese() -> None:
     """Each kind of error clientflow raises (a new class must add its sample here) reads
     as a Chinese sentence under --locale zh_CN, English left only where a driver, a rules
     check or the caller wrote it; the log (str) stays English."""
-    import clientflow.cli  # noqa: F401 - every module that might define an error class
-    import clientflow.notify  # noqa: F401
-    import clientflow.storage  # noqa: F401
-
     assert set(SAMPLES) == _subclasses(ClientflowError)
     for error in SAMPLES.values():
         chinese = error.render(ZH)
@@ -156,7 +156,7 @@ def test_every_error_class_has_its_sentence_in_chinese() -> None:
     timeout = SAMPLES[errors.StoreTimeout].render(ZH)
     assert timeout == (
         "存储 postgresql://db：语句执行超过 30 秒的时限（代码 57014），未写入任何数据；"
-        "是否有其他会话持有锁？"
+        "是否有其他会话持有锁？"  # noqa: RUF001 - full-width in Chinese
     )
 
 
