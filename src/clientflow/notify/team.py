@@ -215,8 +215,14 @@ def _who(team: Team, people: Sequence[str]) -> tuple[Segment, ...]:
 
 
 def _around(text: str, who: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    """``text`` (formatted with a NUL for ``who``) with the mentions put where ``{who}`` was."""
+    """``text`` (formatted with a NUL for ``who``) with the mentions put where ``{who}`` was.
+
+    Chinese spaces an @mention from the request after it ("@李伟 请…"), never a word
+    ("负责人请…").
+    """
     head, _, tail = text.partition("\0")
+    if who and not any(isinstance(s, Mention) for s in who) and tail.startswith(" 请"):
+        tail = tail[1:]
     return (head, *who, tail)
 
 
@@ -248,7 +254,8 @@ def _act_by(  # noqa: PLR0917 - each is a fact of the sentence
     """Who must act by when, the mention first ("@李伟 请在…前处理（剩余 2 个工作小时）。")."""
     _ = lang.gettext
     ahead, passed, plain = _ASK[ask]
-    who = _who(team, people) if people else (_("the owner"),)
+    owner = _("the owner")  # starts the sentence: capitalised where the language has case
+    who = _who(team, people) if people else (owner[:1].upper() + owner[1:],)
     if due is None:
         return _around(_(plain).format(who="\0", action=action), who)
     when = lang.instant_within(due, timezone, at)
