@@ -88,6 +88,11 @@ def _environment_locale() -> str:
     return "en"
 
 
+def _said(message: str, **values: object) -> str:
+    """``message`` (a message id) in the language of the command line being run."""
+    return _help_language(click.get_current_context()).gettext(message).format(**values)
+
+
 def _short(command: click.Command, lang: Language, limit: int) -> str:
     """A command's line in the list of commands: click's own in English, else the first
     sentence of the translation, cut to ``limit`` display cells."""  # noqa: D205, D209
@@ -461,7 +466,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     if audience == "client" and client is None:
         # A client reads its own page, never the portfolio of every client.
         raise click.UsageError(
-            "--audience client needs --client: a client's report shows that client only"
+            _said(N_("--audience client needs --client: a client's report shows that client only"))
         )
     with _with_rules(store_url, rules_file) as (store, rules):
         if client is not None:
@@ -673,7 +678,9 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
         revision = reader.rules_revision()
         version = reader.schema_version() if isinstance(reader, SQLStore) else None
     if revision is None:
-        raise click.ClickException(f"{store_url} has no rules recorded; run clientflow init")
+        raise click.ClickException(
+            _said(N_("{store} has no rules recorded; run clientflow init"), store=store_url)
+        )
     rules = recorded_rules(revision)
     with _opened(store_url, rules.codec()) as store:
         found = Engine(store, clock=ManualClock(at)).status(consumers)
@@ -725,8 +732,15 @@ def init(store_url: str, rules_file: Path) -> None:
         before = store.rules_revision()
         if before is not None and before.fingerprint != rules.fingerprint:
             raise click.ClickException(
-                f"{store_url} already runs under other rules (revision {before.number});"
-                f" change them with: clientflow rules apply --store {store_url} {rules_file}"
+                _said(
+                    N_(
+                        "{store} already runs under other rules (revision {revision}); change"
+                        " them with: clientflow rules apply --store {store} {rules}"
+                    ),
+                    store=store_url,
+                    revision=before.number,
+                    rules=rules_file,
+                )
             )
         revision = store.apply_rules(rules.fingerprint, rules.source, pendulum.now("UTC"))
     state = "already initialised" if before is not None else "created"
@@ -769,7 +783,9 @@ def rules_show(store_url: str) -> None:
     with _opened(store_url, records_codec()) as store:
         revision = store.rules_revision()
     if revision is None:
-        raise ClientflowError(f"{store_url} has no rules recorded")
+        raise click.ClickException(
+            _said(N_("{store} has no rules recorded; run clientflow init"), store=store_url)
+        )
     click.echo(
         f"# revision {revision.number} ({revision.fingerprint}), applied "
         f"{revision.applied_at.to_iso8601_string()}"
@@ -791,7 +807,9 @@ def migrate(store_url: str) -> None:
     """The ``migrate`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
-            raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
+            raise click.ClickException(
+                _said(N_("{store} is not a SQL store; nothing to migrate"), store=store_url)
+            )
         before = store.schema_version()
         after = store.migrate()
         revision = store.rules_revision()
@@ -841,7 +859,9 @@ def repair(store_url: str) -> None:
     """The ``repair`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
-            raise click.ClickException(f"{store_url} is not a SQL store; nothing to repair")
+            raise click.ClickException(
+                _said(N_("{store} is not a SQL store; nothing to repair"), store=store_url)
+            )
         position = store.repair_feed_counter()
     click.echo(f"{store_url}: feed counter at {position}")
 
@@ -864,7 +884,9 @@ def parked(
 ) -> None:
     """The ``parked`` command (its help is above, translated)."""
     if retry is not None and notifier_path is None:
-        raise click.UsageError("--retry needs --notifier module:attribute to deliver with")
+        raise click.UsageError(
+            _said(N_("--retry needs --notifier module:attribute to deliver with"))
+        )
     notifier = None if notifier_path is None else _import_notifier(notifier_path)
     with _opened(store_url, records_codec()) as store:
         engine = Engine(store, notifier=notifier, consumer=consumer)
@@ -921,7 +943,12 @@ def main() -> None:
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.ClickException as error:
-        error.show()
+        lang = language(_reader_locale(args) or _environment_locale())
+        if lang.locale == "en":
+            error.show()
+        else:  # click's "Error:" is English: the reader's own prefix, as for our errors
+            problem = error.format_message()
+            click.echo(lang.gettext("error: {problem}").format(problem=problem), err=True)
         sys.exit(error.exit_code)
     except ClientflowError as error:
         if debug:
