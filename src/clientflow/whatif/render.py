@@ -185,7 +185,7 @@ def _rows(result: WhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
             was = 0 if before is None else before.breached
             label = _breached(lang, _metric(metric, lang), priority, count.moved_hours)
             rows.append((label, str(was), str(count.breached), _signed(count.breached - was)))
-    for level in sorted(set(old.escalations) | set(new.escalations)):
+    for level in dict.fromkeys([*old.escalations, *new.escalations]):  # in level order
         a, b = old.escalations.get(level, 0), new.escalations.get(level, 0)
         rows.append(
             (_("Escalations to {level}").format(level=level), str(a), str(b), _signed(b - a))
