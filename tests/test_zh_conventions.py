@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from clientflow import escalation, feedback, risks
 from clientflow.cli import cli
+from clientflow.demo import RULES_FILE
 from clientflow.i18n import language
 from clientflow.i18n.conventions import STUCK_TO_UNIT
 from tests.zh_outputs import chinese_outputs
@@ -325,3 +326,22 @@ def test_every_command_s_help_reads_in_chinese(command: tuple[str, ...], how: st
     english = [line for line in prose.splitlines() if re.search(PROSE, line)]
     assert english == []
     assert _offences(prose, prose=True) == []
+
+
+def test_what_commands_print_reads_in_chinese_under_a_chinese_lang(
+    demo_store: tuple[str, str],
+) -> None:
+    """`check`, `sweep` and `check-store` under LANG=zh_CN: their summary lines are
+    Chinese, the instant in Beijing time (a team lead reads them, not only scripts)."""
+    url, _ = demo_store
+    env = {"LANG": "zh_CN.UTF-8"}
+    checked = CliRunner().invoke(cli, ["check", str(RULES_FILE)], env=env)
+    assert f"{RULES_FILE}：校验通过（5 个日历、" in checked.output
+    swept = CliRunner().invoke(
+        cli, ["sweep", "--store", url, "--now", "2026-12-01T08:00:00+08:00"], env=env
+    )
+    last = swept.output.splitlines()[-1]
+    assert last.startswith("定时检查已运行至2026年12月1日（周二）08:00（北京时间）：")
+    assert _offences(last, prose=True) == []
+    store = CliRunner().invoke(cli, ["check-store", "--store", url], env=env)
+    assert store.output.splitlines()[-1].endswith("个事项，正常")

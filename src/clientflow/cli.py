@@ -318,13 +318,19 @@ def check(rules_file: Path, now: str | None) -> None:
     """The ``check`` command (its help is above, translated)."""
     rules = load_rules(rules_file)
     sla = len(rules.sla.policies) if rules.sla else 0
-    click.echo(
-        f"{rules_file}: ok ({len(rules.calendars)} calendars, {sla} SLA policies, "
-        f"{len(rules.escalation)} escalation policies, {len(rules.approval)} approval "
-        f"policies, {len(rules.plans)} plans, {len(rules.clients)} clients)"
+    said = N_(
+        "{file}: ok ({calendars} calendars, {sla} SLA policies, {escalation} escalation"
+        " policies, {approval} approval policies, {plans} plans, {clients} clients)"
     )
+    click.echo(
+        _said(
+            said, file=rules_file, calendars=len(rules.calendars), sla=sla,
+            escalation=len(rules.escalation), approval=len(rules.approval),
+            plans=len(rules.plans), clients=len(rules.clients),
+        )
+    )  # fmt: skip
     for warning in rules.calendar_warnings(_now(now)):
-        click.echo(f"warning: {warning}")
+        click.echo(_said(N_("warning: {warning}"), warning=warning))
 
 
 @cli.command(
@@ -356,10 +362,18 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
     for aggregate_id, reason in report.failed:
         click.echo(f"{aggregate_id:<20} FAILED: {reason}", err=True)
     fired = sum(len(events) for _, events in report.fired)
-    click.echo(
-        f"swept at {at.to_iso8601_string()}: {fired} events on {len(report.fired)} "
-        f"aggregates, {len(report.failed)} failed, {len(report.skipped)} skipped"
+    lang = _help_language(click.get_current_context())
+    when = at.to_iso8601_string() if lang.locale == "en" else lang.instant(at, "Asia/Shanghai")
+    said = N_(
+        "swept at {when}: {fired} events on {aggregates} aggregates, {failed} failed,"
+        " {skipped} skipped"
     )
+    click.echo(
+        _said(
+            said, when=when, fired=fired, aggregates=len(report.fired),
+            failed=len(report.failed), skipped=len(report.skipped),
+        )
+    )  # fmt: skip
     if report.failed:
         sys.exit(1)
 
@@ -589,7 +603,7 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     sweep_every: int | None,
     locale: str,
 ) -> None:
-    """The ``what if`` command (its help is above, translated)."""
+    """The ``what-if`` command (its help is above, translated)."""
     proposed = load_rules(rules_file)
     start, end = _instant_or_day(since, "--from"), _instant_or_day(until, "--to")
     grid = SweepGrid(None if sweep_every is None else pendulum.duration(minutes=sweep_every))
@@ -743,8 +757,14 @@ def init(store_url: str, rules_file: Path) -> None:
                 )
             )
         revision = store.apply_rules(rules.fingerprint, rules.source, pendulum.now("UTC"))
-    state = "already initialised" if before is not None else "created"
-    click.echo(f"{store_url}: {state}, rules revision {revision.number} ({revision.fingerprint})")
+    said = (
+        N_("{store}: already initialised, rules revision {number} ({fingerprint})")
+        if before is not None
+        else N_("{store}: created, rules revision {number} ({fingerprint})")
+    )
+    click.echo(
+        _said(said, store=store_url, number=revision.number, fingerprint=revision.fingerprint)
+    )
 
 
 @rules_group.command(
@@ -765,15 +785,16 @@ def rules_apply(store_url: str, rules_file: Path) -> None:
         before = store.rules_revision()
         revision = store.apply_rules(new.fingerprint, new.source, pendulum.now("UTC"))
     if before is not None and before.number == revision.number:
-        click.echo(f"{store_url}: already on these rules (revision {revision.number})")
+        said = N_("{store}: already on these rules (revision {number})")
+        click.echo(_said(said, store=store_url, number=revision.number))
         return
-    changed = ""
+    applied = N_("{store}: rules revision {number} ({fingerprint}) applied")
+    text = _said(applied, store=store_url, number=revision.number, fingerprint=revision.fingerprint)
     if before is not None:
-        old = recorded_rules(before)
-        changed = f"; changed: {', '.join(old.differences(new)) or 'formatting only'}"
-    click.echo(
-        f"{store_url}: rules revision {revision.number} ({revision.fingerprint}) applied{changed}"
-    )
+        differences = ", ".join(recorded_rules(before).differences(new))
+        changed = differences or _said(N_("formatting only"))
+        text += _said(N_("; changed: {what}"), what=changed)
+    click.echo(text)
 
 
 @rules_group.command("show", help=N_("Print the rules revision a store runs under, as JSON."))
@@ -839,14 +860,21 @@ def migrate(store_url: str) -> None:
 @_STORE
 @click.option("--fix", is_flag=True, help=N_("Write the rebuilt snapshot and row back."))
 def check_store_command(store_url: str, fix: bool) -> None:
-    """The ``check store`` command (its help is above, translated)."""
+    """The ``check-store`` command (its help is above, translated)."""
     with _with_rules(store_url, None) as (store, _):
         checked = check_store(store, fix=fix)
     for problem in checked.problems:
         click.echo(f"{problem.aggregate_id}: {problem.what}")
-    state = "ok" if not checked.problems else f"{len(checked.problems)} problem(s)"
-    mended = f", {checked.fixed} aggregate(s) mended" if fix else ""
-    click.echo(f"{store_url}: {checked.checked} aggregates checked, {state}{mended}")
+    state = (
+        _said(N_("ok"))
+        if not checked.problems
+        else _said(N_("{n} problem(s)"), n=len(checked.problems))
+    )
+    said = N_("{store}: {n} aggregates checked, {state}")
+    text = _said(said, store=store_url, n=checked.checked, state=state)
+    if fix:
+        text += _said(N_(", {n} aggregate(s) mended"), n=checked.fixed)
+    click.echo(text)
     if not checked.ok:
         sys.exit(1)
 
