@@ -6,8 +6,8 @@ Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNot
 so the same event can be rendered in each reader's language and zone, and told in as much
 detail as the client's policy allows: at ``standard`` (the default) an escalation reads
 "您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
-(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%，截止3月3日（周二）
-17:00（北京时间），剩余2个工作小时。", the level's name as the rules file writes it.
+(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用 75%，截止3月3日（周二）
+17:00（北京时间），剩余 2 个工作小时。", the level's name as the rules file writes it.
 A notice's title (:func:`client_title`) says what happened and names the issue's subject.
 """
 
@@ -253,8 +253,11 @@ def client_notice(
     '您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。'
     >>> client_notice(notice, "minimal", zh, "Asia/Shanghai") is None
     True
-    >>> client_notice(notice, "full", zh, "Asia/Shanghai")
-    '您反馈的问题已升级至项目经理：下次回复时限已用75%，截止10月8日（周四）18:00（北京时间），剩余15分钟。问题编号：ISS-1'
+    >>> full = client_notice(notice, "full", zh, "Asia/Shanghai")
+    >>> print(full.replace("，", "，" + chr(10)))  # one clause a line, to fit here
+    您反馈的问题已升级至项目经理：下次回复时限已用 75%，
+    截止10月8日（周四）18:00（北京时间），
+    剩余 15 分钟。问题编号：ISS-1
     """  # noqa: D205 - a notice is one line
     lang = lang or language("en")
     _ = lang.gettext
