@@ -21,7 +21,7 @@ import logging
 import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 
 import pendulum
 
@@ -107,6 +107,9 @@ _Dumped = tuple[DomainEvent, tuple[str, str]]  # an event and its (type, payload
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
+# How many decoded aggregates a store keeps beside their snapshot text (see _aggregate).
+_HELD = 4096
+
 
 class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     """A store on any SQL database; subclasses supply transactions and error translation."""
@@ -134,6 +137,11 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         self._checked = False
         self._prefix = prefix
         self._t = {declared.name: f"{prefix}{declared.name}" for declared in TABLES}
+        # Aggregates by id with the kind and snapshot text they were written as or read
+        # from: a stored snapshot equal to the text held decodes to an equal aggregate,
+        # so the decoding (the largest step of a load) is skipped. Whoever wrote the row,
+        # the text read decides, so nothing here can go stale.
+        self._held: dict[str, tuple[str, str | bytes, Aggregate]] = {}
 
     # -- what adapters provide ----------------------------------------------------------
 
@@ -384,11 +392,33 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         return self._aggregate(aggregate_id, rows[0][0], rows[0][1])
 
     def _aggregate(self, aggregate_id: str, kind: str, snapshot: str | bytes) -> Aggregate:
-        """A stored snapshot decoded; ``CorruptData`` naming the aggregate if it cannot be."""
+        """A stored snapshot decoded; ``CorruptData`` naming the aggregate if it cannot be.
+
+        The aggregate last saved or loaded with this very text is returned instead of
+        decoding it again: encoding is deterministic and decoding its text gives back an
+        equal aggregate (the codec's round trip; a ``timedelta`` field may keep the
+        class it was saved with rather than become a pendulum ``Duration``).
+        """
+        held = self._held.get(aggregate_id)
+        if held is not None and held[1] == snapshot and held[0] == kind:
+            return held[2]
         try:
-            return self._codec.load_aggregate(kind, snapshot)
+            aggregate = self._codec.load_aggregate(kind, snapshot)
         except (ValidationError, RecursionError) as error:
             raise self._corrupt(error, aggregate_id=aggregate_id) from None
+        self._hold(aggregate_id, kind, snapshot, aggregate)
+        return aggregate
+
+    def _hold(
+        self, aggregate_id: str, kind: str, snapshot: str | bytes, aggregate: Aggregate
+    ) -> None:
+        """Keep ``aggregate`` as what ``snapshot`` decodes to (the oldest goes when full)."""
+        held = self._held
+        if len(held) >= _HELD and aggregate_id not in held:
+            # another thread may have taken the oldest meanwhile
+            with suppress(StopIteration, KeyError, RuntimeError):
+                del held[next(iter(held))]
+        held[aggregate_id] = (kind, snapshot, aggregate)
 
     def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
         """The current aggregates with these ids, 500 per query, in one transaction."""
@@ -442,12 +472,16 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                 else self._save_in_steps(((commit, row, events),))
             ),
         )
+        self._hold(commit.aggregate.id, str(row["kind"]), str(row["snapshot"]), commit.aggregate)
 
     def save_all(self, commits: Sequence[Commit]) -> None:
         """Write several aggregates' commits in one transaction: all or nothing."""
         self._check()
         prepared = [(commit, *self._prepared(commit)) for commit in commits]
         self._saving(commits, lambda: self._save_in_steps(prepared))
+        for commit, row, _ in prepared:
+            aggregate = commit.aggregate
+            self._hold(aggregate.id, str(row["kind"]), str(row["snapshot"]), aggregate)
 
     def _prepared(self, commit: Commit) -> tuple[dict[str, object], list[_Dumped]]:
         aggregate = commit.aggregate
