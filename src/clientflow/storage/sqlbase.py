@@ -142,6 +142,8 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         # so the decoding (the largest step of a load) is skipped. Whoever wrote the row,
         # the text read decides, so nothing here can go stale.
         self._held: dict[str, tuple[str, str | bytes, Aggregate]] = {}
+        # The statements of a save, built once (see _built): a command's are the same text.
+        self._statements_built: dict[str, str] = {}
 
     # -- what adapters provide ----------------------------------------------------------
 
@@ -382,11 +384,11 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     def load(self, aggregate_id: str) -> Aggregate | None:
         """The current aggregate, or ``None``."""
         self._check()
+        read = self._built(
+            "load", lambda: f"SELECT kind, snapshot FROM {self._t['aggregates']} WHERE id = :id"
+        )
         with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT kind, snapshot FROM {self._t['aggregates']} WHERE id = :id",
-                {"id": aggregate_id},
-            )
+            rows = db.run(read, {"id": aggregate_id})
         if not rows:
             return None
         return self._aggregate(aggregate_id, rows[0][0], rows[0][1])
@@ -484,9 +486,21 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             self._hold(aggregate.id, str(row["kind"]), str(row["snapshot"]), aggregate)
 
     def _prepared(self, commit: Commit) -> tuple[dict[str, object], list[_Dumped]]:
+        """The aggregate's row (snapshot and read side) and the events' rows of a commit.
+
+        The read side's values are those of :func:`row_of` for a row not closed before
+        (the UPDATE keeps an earlier ``closed_at``), written straight into the row.
+        """
         aggregate = commit.aggregate
-        kind, snapshot = self._codec.dump_aggregate(aggregate)
-        described = self._codec.describe(aggregate)
+        codec = self._codec
+        kind, snapshot = codec.dump_aggregate(aggregate)
+        described = codec.describe(aggregate)
+        given = commit.events
+        first = last = None
+        if given:
+            first = to_micros(given[0].occurred_at)
+            last = first if len(given) == 1 else to_micros(given[-1].occurred_at)
+        opened = described.opened_at
         row = {
             "id": aggregate.id,
             "kind": kind,
@@ -494,11 +508,18 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             "snapshot": snapshot,
             "deadline": _deadline(aggregate),
             "expected": commit.expected_version,
-            **_read_values(row_of(self._codec, aggregate, commit.events, None, described)),
+            "client": described.client,
+            "project": described.project,
+            "owner": described.owner,
+            "status": aggregate.status,
+            "priority": described.priority,
+            "opened_at": None if opened is None else to_micros(opened),
+            "closed_at": last if described.closed else None,
+            "updated_at": last,
             "closed": 1 if described.closed else 0,
-            "first_at": to_micros(commit.events[0].occurred_at) if commit.events else None,
+            "first_at": first,
         }
-        events = list(zip(commit.events, map(self._codec.dump_event, commit.events), strict=True))
+        events = [(event, codec.dump_event(event)) for event in given]
         return row, events
 
     def _saving(self, commits: Sequence[Commit], write: Callable[[], None]) -> None:
@@ -552,7 +573,17 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         if snapshot == commit.expected_version and last > snapshot:
             raise stale_snapshot(self._label, aggregate_id, snapshot, last) from None
 
+    def _built(self, name: str, build: Callable[[], str]) -> str:
+        """The statement called ``name``, built by ``build`` the first time only."""
+        found = self._statements_built.get(name)
+        if found is None:
+            found = self._statements_built[name] = build()
+        return found
+
     def _insert_sql(self) -> str:
+        return self._built("insert", self._build_insert)
+
+    def _build_insert(self) -> str:
         return (
             f"INSERT INTO {self._t['aggregates']} (id, kind, version, snapshot, deadline,"
             f" {_READ_NAMES}) VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})"
@@ -564,6 +595,11 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         ``narrow``: only where the indexed columns (deadline, client, owner; the kind
         never changes) already hold the new values, which are then left out of SET.
         """
+        if narrow:
+            return self._built("update narrow", lambda: self._build_update(narrow=True))
+        return self._built("update", lambda: self._build_update(narrow=False))
+
+    def _build_update(self, *, narrow: bool) -> str:
         indexed = (
             " AND deadline IS :deadline AND client = :client AND owner = :owner" if narrow else ""
         )
@@ -739,17 +775,20 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         # The counter row stays locked until commit: positions follow commit order.
         if self._counter_returning and events:
             # Move the counter and read it in one statement (SQLite 3.35+ has RETURNING).
-            head = int(
-                db.run(
+            moved = self._built(
+                "move head",
+                lambda: (
                     f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
-                    " RETURNING position",
-                    {"n": len(events)},
-                )[0][0]
-            ) - len(events)
-        else:
-            head = int(
-                db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
+                    " RETURNING position"
+                ),
             )
+            head = int(db.run(moved, {"n": len(events)})[0][0]) - len(events)
+        else:
+            locked = self._built(
+                "lock head",
+                lambda: f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}",
+            )
+            head = int(db.run(locked)[0][0])
         rows = [
             {
                 "position": head + offset,
@@ -761,11 +800,17 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             for offset, (event, (name, payload)) in enumerate(events, 1)
         ]
         if rows:
-            db.run_many(
-                f"INSERT INTO {t['events']} (position, aggregate_id, version, type, payload)"
-                " VALUES (:position, :aggregate_id, :version, :type, :payload)",
-                rows,
+            insert = self._built(
+                "events",
+                lambda: (
+                    f"INSERT INTO {t['events']} (position, aggregate_id, version, type,"
+                    " payload) VALUES (:position, :aggregate_id, :version, :type, :payload)"
+                ),
             )
+            if len(rows) == 1:  # most commands: executemany's set-up costs more than one run
+                db.run(insert, rows[0])
+            else:
+                db.run_many(insert, rows)
             if not self._counter_returning:
                 db.run(
                     f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)}
