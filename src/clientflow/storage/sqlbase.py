@@ -904,31 +904,16 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and write them in one transaction."""
         self._check()
-        commits = commits_from_history(self._codec, events)
         aggregates = []
         stream: list[_Dumped] = []
-        for commit in commits:
-            kind, snapshot = self._codec.dump_aggregate(commit.aggregate)
-            aggregates.append(
-                {
-                    "id": commit.aggregate.id,
-                    "kind": kind,
-                    "version": commit.aggregate.version,
-                    "snapshot": snapshot,
-                    "deadline": _deadline(commit.aggregate),
-                    **_read_values(row_of(self._codec, commit.aggregate, commit.events, None)),
-                }
-            )
-            stream.extend((event, self._codec.dump_event(event)) for event in commit.events)
+        for commit in commits_from_history(self._codec, events):
+            row, dumped = self._prepared(commit)
+            aggregates.append(row)
+            stream.extend(dumped)
         try:
             with self._transaction(write=True) as db:
                 if aggregates:
-                    db.run_many(
-                        f"INSERT INTO {self._t['aggregates']}"
-                        f" (id, kind, version, snapshot, deadline, {_READ_NAMES})"
-                        f" VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})",
-                        aggregates,
-                    )
+                    db.run_many(self._insert_sql(), aggregates)
                 self._append(db, stream)
         except UniqueViolation:
             clash = self._first_existing([row["id"] for row in aggregates])
