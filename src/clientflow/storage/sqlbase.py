@@ -119,9 +119,6 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     statistics (SQLite) may otherwise pick the kind index and scan every aggregate of
     that kind; SQLite spells "not through an index" ``+kind``."""
 
-    # Whether the feed counter can be moved and read in one UPDATE ... RETURNING (the
-    # adapter says; the counter is then never read by a separate SELECT ... FOR UPDATE).
-    _counter_returning = False
     # Whether an update first tries leaving the indexed columns alone (see _update_sql):
     # worth it where rewriting index entries costs more than a missed attempt (SQLite).
     _narrow_update = False
@@ -772,26 +769,30 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                     ],
                 )
             return
-        # The counter row stays locked until commit: positions follow commit order.
-        if self._counter_returning and events:
-            # Move the counter and read it in one statement (SQLite 3.35+ has RETURNING).
-            moved = self._built(
-                "move head",
-                lambda: (
-                    f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
-                    " RETURNING position"
-                ),
-            )
-            head = int(db.run(moved, {"n": len(events)})[0][0]) - len(events)
-        else:
-            locked = self._built(
-                "lock head",
-                lambda: f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}",
-            )
-            head = int(db.run(locked)[0][0])
+        if not events:
+            return
+        # Move the counter first: its row stays locked until commit, so positions follow
+        # commit order (and, locked for writing at once, two writers never deadlock
+        # upgrading a read lock). Each event then takes its place below the new value,
+        # read by the INSERT itself: two statements, whatever the number of events.
+        count = len(events)
+        db.run(
+            self._built(
+                "move head", lambda: f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
+            ),
+            {"n": count},
+        )
+        insert = self._built(
+            "events",
+            lambda: (
+                f"INSERT INTO {t['events']} (position, aggregate_id, version, type, payload)"
+                " SELECT position - :back, :aggregate_id, :version, :type, :payload"
+                f" FROM {t['head']} WHERE id = 1"
+            ),
+        )
         rows = [
             {
-                "position": head + offset,
+                "back": count - offset,
                 "aggregate_id": event.aggregate_id,
                 "version": event.aggregate_version,
                 "type": name,
@@ -799,22 +800,10 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             }
             for offset, (event, (name, payload)) in enumerate(events, 1)
         ]
-        if rows:
-            insert = self._built(
-                "events",
-                lambda: (
-                    f"INSERT INTO {t['events']} (position, aggregate_id, version, type,"
-                    " payload) VALUES (:position, :aggregate_id, :version, :type, :payload)"
-                ),
-            )
-            if len(rows) == 1:  # most commands: executemany's set-up costs more than one run
-                db.run(insert, rows[0])
-            else:
-                db.run_many(insert, rows)
-            if not self._counter_returning:
-                db.run(
-                    f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)}
-                )
+        if count == 1:  # most commands: executemany's set-up costs more than one run
+            db.run(insert, rows[0])
+        else:
+            db.run_many(insert, rows)
 
     def _check_head(self) -> None:
         """``CorruptData`` if the feed counter is behind the newest event."""

@@ -107,7 +107,6 @@ class SQLiteStore(SQLStore):
     """
 
     _kind_beside_narrower = "+kind"
-    _counter_returning = sqlite3.sqlite_version_info >= (3, 35, 0)
     _narrow_update = True
 
     def __init__(
