@@ -574,6 +574,8 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         """The statement called ``name``, built by ``build`` the first time only."""
         found = self._statements_built.get(name)
         if found is None:
+            if len(self._statements_built) >= 512:  # commits of many sizes: stay bounded
+                self._statements_built.clear()
             found = self._statements_built[name] = build()
         return found
 
@@ -670,45 +672,25 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         events and the idempotency key are written only if it was. A reused key breaks
         its primary key and the statement writes nothing.
         """
-        t = self._t
-        saved = (
-            self._insert_sql() + " ON CONFLICT (id) DO NOTHING"
-            if commit.expected_version == 0
-            else self._update_sql()
-        )
         params = dict(row)
-        if commit.rules_revision is not None:  # an update, here: see save()
-            saved += f" AND (SELECT MAX(revision) FROM {t['rules']}) = :rules_revision"
+        if commit.rules_revision is not None:
             params["rules_revision"] = commit.rules_revision
-        parts = [f"saved AS ({saved} RETURNING id)"]
-        if events:
-            values = ", ".join(
-                f"(CAST(:o{n} AS BIGINT), CAST(:v{n} AS INTEGER), CAST(:t{n} AS VARCHAR),"
-                f" CAST(:p{n} AS TEXT))"
-                for n in range(len(events))
-            )
-            parts.append(
-                f"written AS (INSERT INTO {t['events']} (position, aggregate_id, version, type,"
-                f" payload) SELECT {self._next_positions()} + e.o, :id, e.v, e.t, e.p"
-                f" FROM (VALUES {values}) AS e (o, v, t, p) WHERE EXISTS (SELECT 1 FROM saved))"
-            )
-            for n, (event, (name, payload)) in enumerate(events):
-                params.update(
-                    {
-                        f"o{n}": n + 1,
-                        f"v{n}": event.aggregate_version,
-                        f"t{n}": name,
-                        f"p{n}": payload,
-                    }
-                )
+        for n, (event, (name, payload)) in enumerate(events):
+            params[f"o{n}"] = n + 1
+            params[f"v{n}"] = event.aggregate_version
+            params[f"t{n}"] = name
+            params[f"p{n}"] = payload
         if commit.idempotency_key is not None:
-            parts.append(
-                f"kept AS (INSERT INTO {t['commands']} (command_key, aggregate_id, version)"
-                " SELECT :key, id, :version FROM saved)"
-            )
             params["key"] = commit.idempotency_key
+        shape = (
+            commit.expected_version == 0,
+            commit.rules_revision is not None,
+            len(events),
+            commit.idempotency_key is not None,
+        )
+        statement = self._built(f"one statement {shape}", lambda: self._one_statement(*shape))
         with self._transaction(write=True, single=True) as db:
-            found = db.run(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved", params)
+            found = db.run(statement, params)
         if int(found[0][0]) != 1:
             if commit.rules_revision is not None:
                 current = self.rules_revision()
@@ -716,6 +698,31 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                     number = None if current is None else current.number
                     raise RulesChanged(expected=commit.rules_revision, actual=number)
             raise _Exists(0) if commit.expected_version == 0 else _Stale(0)
+
+    def _one_statement(self, new: bool, revision: bool, events: int, key: bool) -> str:
+        """The statement of :meth:`_save_in_one_statement` for a commit of this shape."""
+        t = self._t
+        saved = self._insert_sql() + " ON CONFLICT (id) DO NOTHING" if new else self._update_sql()
+        if revision:  # an update, here: see save()
+            saved += f" AND (SELECT MAX(revision) FROM {t['rules']}) = :rules_revision"
+        parts = [f"saved AS ({saved} RETURNING id)"]
+        if events:
+            values = ", ".join(
+                f"(CAST(:o{n} AS BIGINT), CAST(:v{n} AS INTEGER), CAST(:t{n} AS VARCHAR),"
+                f" CAST(:p{n} AS TEXT))"
+                for n in range(events)
+            )
+            parts.append(
+                f"written AS (INSERT INTO {t['events']} (position, aggregate_id, version, type,"
+                f" payload) SELECT {self._next_positions()} + e.o, :id, e.v, e.t, e.p"
+                f" FROM (VALUES {values}) AS e (o, v, t, p) WHERE EXISTS (SELECT 1 FROM saved))"
+            )
+        if key:
+            parts.append(
+                f"kept AS (INSERT INTO {t['commands']} (command_key, aggregate_id, version)"
+                " SELECT :key, id, :version FROM saved)"
+            )
+        return f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved"
 
     def _next_positions(self) -> str:
         """Where this transaction's events go in the feed: an SQL expression (PostgreSQL).
