@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
 import pendulum
 import pytest
 from hypothesis import strategies as st
@@ -18,7 +17,6 @@ from clientflow import (
     decide,
     rebuild,
 )
-from clientflow.core.aggregate import evolve
 from tests.core.example_workflow import EVENTS, TABLE, Ticket, TicketMoved, apply, move, open_ticket
 
 NOW = pendulum.datetime(2026, 1, 5, 9)
@@ -117,13 +115,3 @@ class TicketLifecycle(RuleBasedStateMachine):
 
 
 TestTicketLifecycle = TicketLifecycle.TestCase
-
-
-def test_evolve_copies_with_changes_through_the_checks_of_a_new_object() -> None:
-    """``evolve`` gives what ``attrs.evolve`` gives, and refuses what ``__init__`` refuses."""
-    ticket = open_ticket("T-1", "Login fails", ALICE, NOW, NOW.add(hours=4)).aggregate
-    assert evolve(ticket, version=7) == attrs.evolve(ticket, version=7)
-    assert evolve(ticket) == ticket
-    meta = EventMeta("T-1", 1, NOW, "alice")
-    with pytest.raises(ValidationError, match="aggregate_version"):
-        evolve(meta, aggregate_version=0)

@@ -18,7 +18,6 @@ from clientflow.changes.model import (
     VoteRecord,
 )
 from clientflow.core import DomainEvent, EventRegistry, ValidationError
-from clientflow.core.aggregate import evolve
 
 __all__ = [
     "EVENTS",
@@ -184,23 +183,23 @@ def _close_round(change: ChangeRequest, outcome: Outcome) -> ApprovalRound | Non
     current = change.round
     if current is None or current.outcome is not None:
         return current
-    return evolve(current, outcome=outcome)
+    return attrs.evolve(current, outcome=outcome)
 
 
 def _tally(current: ApprovalRound, vote: VoteRecord) -> ApprovalRound:
     if vote.late:
-        return evolve(current, votes=(*current.votes, vote))
+        return attrs.evolve(current, votes=(*current.votes, vote))
     groups = []
     for group in current.current:
         counted = group
         if vote.principal in group.eligible and not group.decided(current.on_rejection):
             if vote.verdict is Verdict.APPROVE:
-                counted = evolve(group, approvals=group.approvals | {vote.principal})
+                counted = attrs.evolve(group, approvals=group.approvals | {vote.principal})
             else:
-                counted = evolve(group, rejections=group.rejections | {vote.principal})
+                counted = attrs.evolve(group, rejections=group.rejections | {vote.principal})
         groups.append(counted)
     stages = (*current.stages[: current.stage], tuple(groups), *current.stages[current.stage + 1 :])
-    return evolve(current, stages=stages, votes=(*current.votes, vote))
+    return attrs.evolve(current, stages=stages, votes=(*current.votes, vote))
 
 
 def _open_round(change: ChangeRequest) -> ApprovalRound:
@@ -214,15 +213,17 @@ def _status(change: ChangeRequest, transition: str) -> str:
 
 
 def _submitted(c: ChangeRequest, e: ChangeSubmitted) -> ChangeRequest:
-    return evolve(c, version=e.aggregate_version, status=_status(c, "submit"), release=None)
+    return attrs.evolve(c, version=e.aggregate_version, status=_status(c, "submit"), release=None)
 
 
 def _assessed(c: ChangeRequest, e: ChangeAssessed) -> ChangeRequest:
-    return evolve(c, version=e.aggregate_version, status=_status(c, "assess"), impact=e.impact)
+    return attrs.evolve(
+        c, version=e.aggregate_version, status=_status(c, "assess"), impact=e.impact
+    )
 
 
 def _approval_requested(c: ChangeRequest, e: ApprovalRequested) -> ChangeRequest:
-    return evolve(
+    return attrs.evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "request_approval"),
@@ -233,21 +234,23 @@ def _approval_requested(c: ChangeRequest, e: ApprovalRequested) -> ChangeRequest
 
 
 def _vote_cast(c: ChangeRequest, e: VoteCast) -> ChangeRequest:
-    return evolve(c, version=e.aggregate_version, round=_tally(_open_round(c), e.vote))
+    return attrs.evolve(c, version=e.aggregate_version, round=_tally(_open_round(c), e.vote))
 
 
 def _stage_opened(c: ChangeRequest, e: ApprovalStageOpened) -> ChangeRequest:
-    current = evolve(_open_round(c), stage=e.stage)
-    return evolve(c, version=e.aggregate_version, round=current)
+    current = attrs.evolve(_open_round(c), stage=e.stage)
+    return attrs.evolve(c, version=e.aggregate_version, round=current)
 
 
 def _escalated(c: ChangeRequest, e: ApprovalEscalated) -> ChangeRequest:
-    current = evolve(_open_round(c), escalations=e.level)
-    return evolve(c, version=e.aggregate_version, round=current, next_deadline=e.next_deadline)
+    current = attrs.evolve(_open_round(c), escalations=e.level)
+    return attrs.evolve(
+        c, version=e.aggregate_version, round=current, next_deadline=e.next_deadline
+    )
 
 
 def _approved(c: ChangeRequest, e: ChangeApproved) -> ChangeRequest:
-    return evolve(
+    return attrs.evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "auto_approve" if e.automatic else "approve"),
@@ -258,7 +261,7 @@ def _approved(c: ChangeRequest, e: ChangeApproved) -> ChangeRequest:
 
 
 def _rejected(c: ChangeRequest, e: ChangeRejected) -> ChangeRequest:
-    return evolve(
+    return attrs.evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "reject"),
@@ -268,7 +271,7 @@ def _rejected(c: ChangeRequest, e: ChangeRejected) -> ChangeRequest:
 
 
 def _sent_back(c: ChangeRequest, e: ChangeSentBack) -> ChangeRequest:
-    return evolve(
+    return attrs.evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "send_back"),
@@ -278,7 +281,7 @@ def _sent_back(c: ChangeRequest, e: ChangeSentBack) -> ChangeRequest:
 
 
 def _deferred(c: ChangeRequest, e: ChangeDeferred) -> ChangeRequest:
-    return evolve(
+    return attrs.evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "defer"),
@@ -289,7 +292,7 @@ def _deferred(c: ChangeRequest, e: ChangeDeferred) -> ChangeRequest:
 
 
 def _withdrawn(c: ChangeRequest, e: ChangeWithdrawn) -> ChangeRequest:
-    return evolve(
+    return attrs.evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "withdraw"),
@@ -299,11 +302,11 @@ def _withdrawn(c: ChangeRequest, e: ChangeWithdrawn) -> ChangeRequest:
 
 
 def _implemented(c: ChangeRequest, e: ChangeImplemented) -> ChangeRequest:
-    return evolve(c, version=e.aggregate_version, status=_status(c, "implement"))
+    return attrs.evolve(c, version=e.aggregate_version, status=_status(c, "implement"))
 
 
 def _closed(c: ChangeRequest, e: ChangeClosed) -> ChangeRequest:
-    return evolve(c, version=e.aggregate_version, status=_status(c, "close"))
+    return attrs.evolve(c, version=e.aggregate_version, status=_status(c, "close"))
 
 
 _HANDLERS: Mapping[type[DomainEvent], Callable[[ChangeRequest, Any], ChangeRequest]] = {

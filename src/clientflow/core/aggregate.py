@@ -22,7 +22,7 @@ import pendulum
 from clientflow.core.errors import ValidationError
 from clientflow.core.events import DomainEvent
 
-__all__ = ["Aggregate", "Apply", "Decision", "decide", "evolve", "rebuild"]
+__all__ = ["Aggregate", "Apply", "Decision", "decide", "rebuild"]
 
 
 class Aggregate(Protocol):
@@ -50,7 +50,6 @@ class Aggregate(Protocol):
 
 
 A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
 Apply = Callable[[A | None, DomainEvent], A]
 """``apply(aggregate_or_None, event) -> aggregate``; ``None`` before the first event."""
 
@@ -105,36 +104,3 @@ def rebuild(apply: Apply[A], history: Iterable[DomainEvent]) -> A:
     if state is None:
         raise ValidationError("history", "at least one event")
     return state
-
-
-# Per attrs class: (attribute name, __init__ argument name) of the fields __init__ takes.
-_INIT_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-
-
-def evolve(instance: T, **changes: object) -> T:
-    """``attrs.evolve``: a copy of a frozen attrs ``instance`` with ``changes``, through
-    ``__init__`` (validators and post-init checks run as for any new object).
-
-    The same result, about twice as fast: ``attrs.evolve`` looks up the class's fields
-    on every call, and ``apply`` functions evolve an aggregate once per event (a
-    rebuild of a million events calls it a million times).
-
-    >>> @attrs.frozen
-    ... class Point:
-    ...     x: int
-    ...     _y: int = 0
-    >>> evolve(Point(1, 2), x=3)
-    Point(x=3, _y=2)
-    """  # noqa: D205
-    cls = type(instance)
-    found = _INIT_FIELDS.get(cls)
-    if found is None:
-        found = _INIT_FIELDS[cls] = tuple(
-            (field.name, field.alias)
-            for field in attrs.fields(cls)  # type: ignore[arg-type]
-            if field.init
-        )
-    for name, alias in found:
-        if alias not in changes:
-            changes[alias] = getattr(instance, name)
-    return cls(**changes)

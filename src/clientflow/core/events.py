@@ -131,9 +131,6 @@ def make_converter_for_events() -> cattrs.Converter:
     for kind in (dt.timedelta, pendulum.Duration):
         converter.register_unstructure_hook(kind, duration_micros)
         converter.register_structure_hook(kind, lambda v, _: _parse_duration(v))
-    # Collections of plain values are their list: cattrs would call a hook per item.
-    plain = (tuple[str, ...], frozenset[str], tuple[int, ...], frozenset[int])
-    converter.register_unstructure_hook_func(lambda kind: any(kind == p for p in plain), list)
     # Business time: microseconds, or {"days": n} for whole working days.
     spans = {pendulum.Duration | WorkingDays, pendulum.Duration | WorkingDays | None}
     converter.register_structure_hook_func(lambda kind: kind in spans, _parse_span)
