@@ -266,11 +266,21 @@ class BusinessCalendar:
         # (up to two months) rather than building the index twice.
         ahead = min(4 * max(amounts, default=0), 62 * _DAY)
         index = self._covering(start_us, start_us + ahead)
+        base = index.position(start_us)  # the same for every amount while the index holds
         for amount in amounts:
             if amount == 0:
                 found.append(from_micros(start_us))
                 continue
+            # Usually within the index: one search on the running totals.
+            target = base + amount
+            i = bisect_left(index.through, target)
+            if i < len(index.starts):
+                at = index.starts[i] + target - index.before[i]
+                if at < index.hi:
+                    found.append(from_micros(at))
+                    continue
             at, index = self._advance(index, start_us, amount)
+            base = index.position(start_us)
             found.append(from_micros(at))
         return found
 

@@ -21,6 +21,7 @@ __all__ = [
     "LAST_YEAR",
     "UTC",
     "duration_micros",
+    "duration_of",
     "from_micros",
     "parse_instant",
     "to_micros",
@@ -54,6 +55,13 @@ def to_utc(value: object, name: str = "instant") -> pendulum.DateTime:
     ...
     clientflow.core.errors.ValidationError: due: expected a timezone-aware datetime ...
     """
+    # What clientflow hands out itself is aware already: only the range is left to check.
+    if (
+        type(value) is pendulum.DateTime
+        and value.tzinfo is UTC
+        and FIRST_YEAR <= value.year <= LAST_YEAR
+    ):
+        return value
     if not isinstance(value, dt.datetime):
         raise ValidationError(name, "a timezone-aware datetime", got=value)
     if value.tzinfo is None or value.utcoffset() is None:
@@ -97,6 +105,19 @@ def duration_micros(value: dt.timedelta) -> int:
     -9000000000
     """
     return dt.timedelta.__floordiv__(value, _MICROSECOND)
+
+
+@lru_cache(maxsize=4096)
+def duration_of(micros: int) -> pendulum.Duration:
+    """The pendulum ``Duration`` of ``micros`` microseconds.
+
+    Shared, since a ``Duration`` never changes: building one costs ~2 us (ten times a
+    ``timedelta``), and SLA clocks build the same few targets over and over.
+
+    >>> duration_of(14_400_000_000)
+    Duration(hours=4)
+    """
+    return pendulum.Duration(microseconds=micros)
 
 
 def parse_instant(text: str, name: str = "instant") -> pendulum.DateTime:

@@ -8,6 +8,7 @@ escalation policy.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -125,6 +126,7 @@ class _Run:
         self.actor = actor
         self.at = at
         self.events: list[_Change] = []
+        self.meta: EventMeta | None = None
 
     def add(self, kind: type[_Change], **fields: Any) -> None:
         values: dict[str, Any] = {
@@ -133,7 +135,13 @@ class _Run:
             "quiet_at": self.issue.quiet_at,
         }
         values.update(fields)
-        meta = EventMeta(self.issue.id, self.issue.version + 1, self.at, self.actor)
+        # The first event's meta is checked; the next ones follow it (same id, time, actor).
+        meta = (
+            EventMeta(self.issue.id, self.issue.version + 1, self.at, self.actor)
+            if self.meta is None
+            else self.meta.next()
+        )
+        self.meta = meta
         event = kind(meta=meta, **values)
         self.issue = apply(self.issue, event)
         self.events.append(event)
@@ -816,13 +824,19 @@ def _fire_one(
     quiet = None if policy is None else policy.no_update_after
     quiet_at = issue.quiet_at
     if policy is not None and quiet is not None and quiet_at is not None and quiet_at <= at:
-        why = f"no update for {quiet.in_words()}"
+        why = f"no update for {_in_words(quiet, pendulum.get_locale())}"
         escalated = policy.raise_to(issue.escalation, why, "no update", quiet_at, calendar)
         # Fires once per silence: the next update re-arms it.
         facts = {"trigger": "no update", "hours": quiet.total_seconds() / 3600}
         _escalate(run, policy, escalated, why, facts, quiet_at=None)
         return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _in_words(span: pendulum.Duration, locale: str) -> str:
+    # pendulum spells a duration out in ~25 us; an issue's policy has a few silences.
+    return span.in_words(locale=locale)
 
 
 _TEAM_NEEDS = ("calendar", "escalation", "permissions")

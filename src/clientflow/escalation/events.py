@@ -21,6 +21,7 @@ from clientflow.escalation.model import (
     PauseReason,
     SlaClock,
     SlaTerms,
+    first_timer,
 )
 
 __all__ = [
@@ -329,9 +330,10 @@ def apply(issue: Issue | None, event: DomainEvent) -> Issue:
             clocks=event.clocks,
             last_update=event.occurred_at,
             quiet_at=event.quiet_at,
+            next_deadline=first_timer(event.clocks, None, event.quiet_at),
             opened_from=event.opened_from,
         )
-        return attrs.evolve(reported, next_deadline=reported.timers())
+        return reported
     if issue is None:
         raise ValidationError("event", "issue.reported as the first event", got=event.event_type)
     if not isinstance(event, _Change):
@@ -339,19 +341,21 @@ def apply(issue: Issue | None, event: DomainEvent) -> Issue:
     transition = type(event).transition
     if isinstance(event, ClientReplied) and event.resumed:
         transition = "client_replied"
-    changed = attrs.evolve(
-        issue,
-        version=event.aggregate_version,
-        status=TABLE.target(issue.status, transition),
-        clocks=event.clocks,
-        escalation=event.escalation,
-        quiet_at=event.quiet_at,
-        last_update=event.occurred_at if type(event).update else issue.last_update,
-    )
+    # One new issue per event (each evolve builds a whole one): the changes first.
+    changes: dict[str, object] = {
+        "version": event.aggregate_version,
+        "status": TABLE.target(issue.status, transition),
+        "clocks": event.clocks,
+        "escalation": event.escalation,
+        "quiet_at": event.quiet_at,
+        "next_deadline": first_timer(event.clocks, event.escalation, event.quiet_at),
+    }
+    if type(event).update:
+        changes["last_update"] = event.occurred_at
     if isinstance(event, PriorityChanged):
-        changed = attrs.evolve(changed, priority=event.new)
+        changes["priority"] = event.new
     elif isinstance(event, IssueReopened):
-        changed = attrs.evolve(changed, reopened=event.count)
+        changes["reopened"] = event.count
     elif isinstance(event, IssueEscalated) and event.assign is not None:
-        changed = attrs.evolve(changed, owner=event.assign)
-    return attrs.evolve(changed, next_deadline=changed.timers())
+        changes["owner"] = event.assign
+    return attrs.evolve(issue, **changes)

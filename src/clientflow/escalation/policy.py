@@ -32,6 +32,7 @@ from clientflow.core import (
     WorkingDays,
     check_id,
     duration_micros,
+    duration_of,
     from_micros,
     to_micros,
 )
@@ -396,7 +397,7 @@ def _business_time(
     calendar: BusinessCalendar, start: pendulum.DateTime, target: BusinessSpan
 ) -> pendulum.Duration:
     """The target as business time from ``start`` (working days become hours here)."""
-    return pendulum.Duration(microseconds=duration_micros(calendar.span(start, target)))
+    return duration_of(duration_micros(calendar.span(start, target)))
 
 
 def start_clock(
@@ -408,7 +409,7 @@ def start_clock(
 ) -> SlaClock:
     """A new running clock; a target in working days counts from ``at``."""
     target = _business_time(calendar, at, target)
-    zero = pendulum.Duration()
+    zero = duration_of(0)
     deadline, thresholds = _deadlines(
         at, target, zero, fractions, fired=frozenset(), calendar=calendar
     )
@@ -481,7 +482,7 @@ def resume(
     return retime(
         attrs.evolve(
             clock,
-            paused=pendulum.Duration(microseconds=duration_micros(paused)),
+            paused=duration_of(duration_micros(paused)),
             paused_since=None,
             pause_reasons=(),
         ),
