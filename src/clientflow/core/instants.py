@@ -153,12 +153,20 @@ def _zone(name: str, field: str) -> zoneinfo.ZoneInfo:
     if len(name) > 64:
         raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
     try:
-        return zoneinfo.ZoneInfo(name)
+        found = zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a name that is a folder ("Europe") or too long for the file system.
         raise ValidationError(
             field, "an IANA time zone name such as 'Asia/Shanghai'", got=name
         ) from None
+    # pendulum caches its Timezone objects only while one is alive (a weak cache), so
+    # `in_timezone("Asia/Shanghai")` re-reads the zone file (~90 us) whenever no instant
+    # in that zone exists. Holding one per zone in use keeps every such call cached.
+    _PENDULUM_ZONES[name] = pendulum.timezone(name)
+    return found
+
+
+_PENDULUM_ZONES: dict[str, object] = {}
 
 
 def validate_duration(
