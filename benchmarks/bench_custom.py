@@ -84,9 +84,14 @@ def sides(ws: clientflow.Workspace, round_: int) -> dict[str, tuple[Step, Step]]
         ),
         "Python renewal": (
             lambda i: renewals.run(
-                f"REN-{r}-{i}", "open", by=LI, client="lotus", project="lotus-app",
-                owner="li.wei", renewal_date=DAY,
-            ),  # fmt: skip
+                f"REN-{r}-{i}",
+                "open",
+                by=LI,
+                client="lotus",
+                project="lotus-app",
+                owner="li.wei",
+                renewal_date=DAY,
+            ),
             lambda i: renewals.run(f"REN-{r}-{i}", "request_approval", by=LI, terms="2 years"),
         ),
         "rules-file expense": (
