@@ -52,6 +52,7 @@ _CACHED_MONTHS = 60 * 12  # a wider span is built for the one query and not kept
 
 
 _DAY = 24 * 3600 * 1_000_000
+_NO_TIME = dt.timedelta(0)
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
@@ -260,7 +261,12 @@ class BusinessCalendar:
         For the deadline and warning thresholds of one SLA clock, computed together.
         """
         start_us = to_micros(to_utc(start, "start"))
-        amounts = [duration_micros(validate_duration(d, "duration")) for d in durations]
+        amounts = []
+        for d in durations:
+            # A plain non-negative timedelta (what clientflow passes itself) is valid as it is.
+            if type(d) is not dt.timedelta or d < _NO_TIME:
+                validate_duration(d, "duration")
+            amounts.append(duration_micros(d))
         found: list[pendulum.DateTime] = []
         # A working week is about a quarter of a calendar week: cover that far at once
         # (up to two months) rather than building the index twice.

@@ -387,10 +387,14 @@ def _deadlines(
     # Plain timedeltas: pendulum's Duration arithmetic costs microseconds per operation.
     goal = dt.timedelta(microseconds=duration_micros(target))
     pause = dt.timedelta(microseconds=duration_micros(paused))
-    instants = calendar.add_each(start, [goal + pause, *(goal * f + pause for f in ordered)])
-    return instants[0], tuple(
-        Threshold(f, at, f in fired) for f, at in zip(ordered, instants[1:], strict=True)
-    )
+    amounts = [goal + pause]
+    for f in ordered:
+        amounts.append(goal * f + pause)
+    instants = calendar.add_each(start, amounts)
+    thresholds = []
+    for f, at in zip(ordered, instants[1:], strict=True):
+        thresholds.append(Threshold(f, at, f in fired))
+    return instants[0], tuple(thresholds)
 
 
 def _business_time(
@@ -446,17 +450,47 @@ def retime(
 
     Always from the original start, keeping accumulated pauses and fired thresholds.
     """
+    return _retimed(
+        clock,
+        calendar,
+        target,
+        clock.paused,
+        paused_since=clock.paused_since,
+        pause_reasons=clock.pause_reasons,
+    )
+
+
+def _retimed(
+    clock: SlaClock,
+    calendar: BusinessCalendar,
+    target: BusinessSpan | None,
+    paused: pendulum.Duration,
+    *,
+    paused_since: pendulum.DateTime | None,
+    pause_reasons: tuple[str, ...],
+) -> SlaClock:
+    """:func:`retime` of ``clock`` with these pause fields, built once."""
     goal = clock.target if target is None else _business_time(calendar, clock.started_at, target)
-    fired = frozenset(t.fraction for t in clock.thresholds if t.fired)
-    fractions = tuple(t.fraction for t in clock.thresholds)
+    fractions = [t.fraction for t in clock.thresholds]
+    fired = frozenset([t.fraction for t in clock.thresholds if t.fired])
     deadline, thresholds = _deadlines(
-        clock.started_at, goal, clock.paused, fractions, fired=fired, calendar=calendar
+        clock.started_at, goal, paused, fractions, fired=fired, calendar=calendar
     )
     original = (
         calendar.add(clock.started_at, goal) if target is not None else clock.original_deadline
     )
-    return attrs.evolve(
-        clock, target=goal, deadline=deadline, original_deadline=original, thresholds=thresholds
+    # Built directly (every field named): attrs.evolve reads the fields one by one.
+    return SlaClock(
+        metric=clock.metric,
+        started_at=clock.started_at,
+        target=goal,
+        paused=paused,
+        original_deadline=original,
+        deadline=deadline,
+        thresholds=thresholds,
+        paused_since=paused_since,
+        stopped_at=clock.stopped_at,
+        pause_reasons=pause_reasons,
     )
 
 
@@ -479,14 +513,13 @@ def resume(
     if left:
         return attrs.evolve(clock, pause_reasons=left)
     paused = clock.paused + calendar.elapsed(clock.paused_since, at)
-    return retime(
-        attrs.evolve(
-            clock,
-            paused=duration_of(duration_micros(paused)),
-            paused_since=None,
-            pause_reasons=(),
-        ),
+    return _retimed(
+        clock,
         calendar,
+        None,
+        duration_of(duration_micros(paused)),
+        paused_since=None,
+        pause_reasons=(),
     )
 
 
