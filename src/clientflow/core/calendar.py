@@ -138,6 +138,7 @@ class _IndexCache:
         self.lock = threading.Lock()
         self.holidays: _HolidayDates | None = None
         self.years: set[int] = set()
+        self.last_elapsed: tuple[int, int, dt.timedelta] = (0, 0, dt.timedelta(0))
 
 
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
@@ -330,8 +331,14 @@ class BusinessCalendar:
         b = to_micros(to_utc(end, "end"))
         if b <= a:
             return dt.timedelta(0)
+        # The clocks of one issue pause and resume together: each asks the same span.
+        last = self._cache.last_elapsed
+        if last[0] == a and last[1] == b:
+            return last[2]
         index = self._covering(a, b)
-        return dt.timedelta(microseconds=index.position(b) - index.position(a))
+        found = dt.timedelta(microseconds=index.position(b) - index.position(a))
+        self._cache.last_elapsed = (a, b, found)  # replaced whole: readers see one answer
+        return found
 
     def is_working_time(self, instant: dt.datetime) -> bool:
         """Whether ``instant`` falls inside a shift (a shift's end is already outside)."""
