@@ -32,6 +32,7 @@ from clientflow.core import (
     check_line,
     check_text,
     checked,
+    refusal,
     require,
     to_utc,
 )
@@ -164,12 +165,13 @@ def _begin(  # noqa: PLR0917 - private; every command passes the same six
     if not TABLE.can(issue.status, transition):
         # Named as the caller called it, with the commands the state allows by their names.
         raise TransitionNotAllowed(issue.status, action, COMMANDS.allowed(issue.status))
-    require(
+    refused = refusal(
         permissions.rule(action),
         actor,
-        f"{action.replace('_', ' ')} issue {issue.id}",
         {"owner": issue.owner, "reporter": issue.reporter, CLIENT_PARTY: issue.client},
     )
+    if refused is not None:  # the action in words only for the error
+        raise PermissionDenied(actor.id, f"{action.replace('_', ' ')} issue {issue.id}", refused)
     return _Run(issue, actor.id, to_utc(now, "now"))
 
 
