@@ -476,9 +476,12 @@ def _retimed(
     deadline, thresholds = _deadlines(
         clock.started_at, goal, paused, fractions, fired=fired, calendar=calendar
     )
-    original = (
-        calendar.add(clock.started_at, goal) if target is not None else clock.original_deadline
-    )
+    if target is None:
+        original = clock.original_deadline
+    elif not paused:
+        original = deadline  # the same sum on the same calendar: add(start, goal + 0)
+    else:
+        original = calendar.add(clock.started_at, goal)
     # Built directly (every field named): attrs.evolve reads the fields one by one.
     return SlaClock(
         metric=clock.metric,
