@@ -79,6 +79,7 @@ from clientflow.escalation.policy import (
     resume,
     retime,
     start_clock,
+    start_clocks,
     stop,
 )
 from clientflow.i18n import N_
@@ -269,9 +270,11 @@ def report_issue(
     policy = sla.select(kind, client, project)
     terms = policy.terms()
     targets = terms.for_priority(priority)
-    clocks = (
-        start_clock("first_response", targets.first_response, at, terms.thresholds, calendar),
-        start_clock("resolution", targets.resolution, at, terms.thresholds, calendar),
+    clocks = start_clocks(
+        (("first_response", targets.first_response), ("resolution", targets.resolution)),
+        at,
+        terms.thresholds,
+        calendar,
     )
     reported = IssueReported(
         meta=EventMeta(issue_id, 1, at, reporter.id),

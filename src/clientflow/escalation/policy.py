@@ -64,6 +64,7 @@ __all__ = [
     "resume",
     "retime",
     "start_clock",
+    "start_clocks",
     "stop",
 ]
 
@@ -412,12 +413,32 @@ def start_clock(
     calendar: BusinessCalendar,
 ) -> SlaClock:
     """A new running clock; a target in working days counts from ``at``."""
-    target = _business_time(calendar, at, target)
+    return start_clocks(((metric, target),), at, fractions, calendar)[0]
+
+
+def start_clocks(
+    targets: Iterable[tuple[str, BusinessSpan]],
+    at: pendulum.DateTime,
+    fractions: tuple[float, ...],
+    calendar: BusinessCalendar,
+) -> tuple[SlaClock, ...]:
+    """:func:`start_clock` for each ``(metric, target)``: every deadline and threshold
+    found in one pass over the calendar (they all count from ``at``)."""  # noqa: D205, D209
     zero = duration_of(0)
-    deadline, thresholds = _deadlines(
-        at, target, zero, fractions, fired=frozenset(), calendar=calendar
-    )
-    return SlaClock(metric, at, target, zero, deadline, deadline, thresholds)
+    goals = [(metric, _business_time(calendar, at, target)) for metric, target in targets]
+    amounts: list[dt.timedelta] = []
+    for _, goal in goals:
+        plain = dt.timedelta(microseconds=duration_micros(goal))
+        amounts.append(plain)
+        for f in fractions:
+            amounts.append(plain * f)
+    instants = iter(calendar.add_each(at, amounts))
+    clocks = []
+    for metric, goal in goals:
+        deadline = next(instants)
+        thresholds = tuple([Threshold(f, next(instants), False) for f in fractions])
+        clocks.append(SlaClock(metric, at, goal, zero, deadline, deadline, thresholds))
+    return tuple(clocks)
 
 
 def projected_clocks(
@@ -432,12 +453,14 @@ def projected_clocks(
     The same arithmetic as the issue workflow, for hosts that keep their own tickets.
     """
     targets = terms.for_priority(priority)
-    clocks = [
-        start_clock(
-            "first_response", targets.first_response, opened_at, terms.thresholds, calendar
-        ),
-        start_clock("resolution", targets.resolution, opened_at, terms.thresholds, calendar),
-    ]
+    clocks = list(
+        start_clocks(
+            (("first_response", targets.first_response), ("resolution", targets.resolution)),
+            opened_at,
+            terms.thresholds,
+            calendar,
+        )
+    )
     for begin, end in pauses:
         clocks = [resume(pause(clock, begin), end, calendar) for clock in clocks]
     return tuple(clocks)
