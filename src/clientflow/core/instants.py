@@ -79,8 +79,18 @@ def to_utc(value: object, name: str = "instant") -> pendulum.DateTime:
 
 def to_micros(value: dt.datetime) -> int:
     """Microseconds since the Unix epoch of an aware datetime (exact, no float)."""
+    if value.tzinfo is UTC or value.tzinfo is dt.UTC:
+        # Read from the fields: subtracting asks both zones their offset, and pendulum's
+        # UTC answers in Python (4x the cost of this, on every instant clientflow keeps).
+        days = _ORDINAL(value) - _EPOCH_ORDINAL
+        minutes = (days * 24 + value.hour) * 60 + value.minute
+        return minutes * 60_000_000 + value.second * 1_000_000 + value.microsecond
     delta = _SUB(value, _EPOCH)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_ORDINAL = dt.date.toordinal
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
 def from_micros(micros: int) -> pendulum.DateTime:
