@@ -18,6 +18,7 @@ import pendulum
 from clientflow.core import (
     CLIENT_PARTY,
     MAX_TEXT_LENGTH,
+    UTC,
     Actor,
     Anyone,
     BusinessCalendar,
@@ -795,7 +796,7 @@ def _fire_one(
         if policy is not None and ((breach and policy.on_breach) or warned):
             trigger = "sla breach" if breach else "sla warning"
             state = "breached" if breach else f"at {fraction:.0%}"
-            due_at = clock.deadline.to_iso8601_string()
+            due_at = _iso(clock.deadline)
             why = f"{metric.replace('_', ' ')} {state} (due {due_at})"
             # Measured from when the threshold was due, not from when the sweep ran.
             raised = policy.raise_to(run.issue.escalation, why, trigger, when, calendar)
@@ -836,6 +837,14 @@ def _fire_one(
         _escalate(run, policy, escalated, why, facts, quiet_at=None)
         return True
     return False
+
+
+def _iso(at: pendulum.DateTime) -> str:
+    """``at.to_iso8601_string()``; for a UTC instant (what clocks hold) without pendulum's
+    format dispatch (~3 us)."""  # noqa: D205, D209
+    if at.tzinfo is UTC:
+        return dt.datetime.isoformat(at).replace("+00:00", "Z")
+    return at.to_iso8601_string()
 
 
 @functools.lru_cache(maxsize=256)
