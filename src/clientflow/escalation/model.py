@@ -282,11 +282,19 @@ def first_timer(
 ) -> pendulum.DateTime | None:
     """:meth:`Issue.timers` of an issue with these clocks, escalation and no-update
     deadline (``apply`` computes it before building the issue, to build it once)."""  # noqa: D205, D209
-    times = [t for t in (c.next_timer() for c in clocks) if t is not None]
+    # One pass, no lists: apply asks this once per event. The same instant as the min()
+    # over each clock's next_timer(), the escalation's and quiet_at.
+    first = None
+    for clock in clocks:
+        if clock.stopped_at is not None or clock.paused_since is not None:
+            continue
+        for threshold in clock.thresholds:
+            if not threshold.fired and (first is None or threshold.at < first):
+                first = threshold.at
     if escalation is not None:
         step = escalation.next_timer()
-        if step is not None:
-            times.append(step)
-    if quiet_at is not None:
-        times.append(quiet_at)
-    return min(times) if times else None
+        if step is not None and (first is None or step < first):
+            first = step
+    if quiet_at is not None and (first is None or quiet_at < first):
+        first = quiet_at
+    return first
