@@ -538,12 +538,15 @@ def resume(
     left = () if reason is None else tuple(r for r in clock.pause_reasons if r != reason)
     if left:
         return attrs.evolve(clock, pause_reasons=left)
-    paused = clock.paused + calendar.elapsed(clock.paused_since, at)
+    # Summed in microseconds: a pendulum Duration's + builds one more Duration (~5 us).
+    paused = duration_micros(clock.paused) + duration_micros(
+        calendar.elapsed(clock.paused_since, at)
+    )
     return _retimed(
         clock,
         calendar,
         None,
-        duration_of(duration_micros(paused)),
+        duration_of(paused),
         paused_since=None,
         pause_reasons=(),
     )
