@@ -266,7 +266,9 @@ def report_issue(
     if not isinstance(kind, IssueKind):
         raise ValidationError("kind", f"one of {', '.join(k.value for k in IssueKind)}", got=kind)
     # Anyone may report, but only within their own client.
-    require(_ANYONE, reporter, f"report issue {issue_id}", {CLIENT_PARTY: client})
+    refused = refusal(_ANYONE, reporter, {CLIENT_PARTY: client})
+    if refused is not None:
+        raise PermissionDenied(reporter.id, f"report issue {issue_id}", refused)
     at = to_utc(now, "now")
     policy = sla.select(kind, client, project)
     terms = policy.terms()
