@@ -101,6 +101,9 @@ class SlaPolicy:
     clients: frozenset[str] | None = None
     projects: frozenset[str] | None = None
     pauses: tuple[PauseRule, ...] = CLIENT_PAUSES_ALL
+    _terms: SlaTerms | None = attrs.field(
+        default=None, init=False, eq=False, hash=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         base = f"sla.{self.name}"
@@ -144,8 +147,12 @@ class SlaPolicy:
 
     def terms(self) -> SlaTerms:
         """The snapshot an issue keeps: this version's targets and thresholds (with 1.0)."""
-        fractions = tuple(sorted({*(float(f) for f in self.thresholds), 1.0}))
-        return SlaTerms(self.name, self.version, self.targets, fractions, self.pauses)
+        found = self._terms
+        if found is None:  # built once per policy: every report asks for it
+            fractions = tuple(sorted({*(float(f) for f in self.thresholds), 1.0}))
+            found = SlaTerms(self.name, self.version, self.targets, fractions, self.pauses)
+            object.__setattr__(self, "_terms", found)
+        return found
 
 
 @attrs.frozen
