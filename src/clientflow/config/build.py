@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
+from clientflow.config.flow_fields import FieldType
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
@@ -578,6 +579,11 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
+    given = data["migrate"] if isinstance(data["migrate"], dict) else {}
+    mapped = given.get("states")
+    migrate = _sound(mapped if isinstance(mapped, dict) else None)
+    for old, new in migrate.items():
+        problems.extend(_state_problem(f"{path}.migrate.states.{old}", new, states, None))
     timers = {
         state: _timer(
             f"{path}.timers.{state}",
@@ -595,7 +601,12 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         return cast(FlowSpec, INVALID)
     noun = data["noun"] or name
     opening = dict(data["fields"] or {})
-    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions), timers, opening)
+    flow = (name, noun, tuple(states), tuple(final), tuple(transitions))
+    return FlowSpec(*flow, timers, opening, migrate=migrate)
+
+
+def _is_date(kind: object) -> bool:
+    return isinstance(kind, FieldType) and kind.kind == "date"
 
 
 def _timer(
@@ -606,7 +617,7 @@ def _timer(
     states: list[str],
     final: list[str],
     transitions: list[TransitionSpec],
-    opening: Mapping[str, str],
+    opening: Mapping[str, FieldType],
     problems: Problems,
 ) -> TimerSpec:
     """A state's timer, its mistakes reported at their keys."""
@@ -615,7 +626,7 @@ def _timer(
     if (after is None) == (field is None):
         problems.append(ConfigProblem(path, "expected either after or before_field, not both"))
     given = [*transitions, TransitionSpec("open", (), "", fields=opening)]
-    dates = sorted({f for t in given for f, kind in t.fields.items() if kind == "date"})
+    dates = sorted({f for t in given for f, kind in t.fields.items() if _is_date(kind)})
     if field is not None and field is not INVALID and field not in dates:
         known = ", ".join(dates) or "none declared"
         problems.append(

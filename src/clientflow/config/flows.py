@@ -16,16 +16,17 @@ their payloads), so the workspace runs it with no second engine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 import attrs
 import pendulum
 from statemachine import State, StateMachine
 
+from clientflow.config.flow_fields import FIELD_TYPES, FieldType, StoredValue
 from clientflow.core import (
     CLIENT_PARTY,
     Actor,
@@ -47,13 +48,20 @@ from clientflow.core import (
     to_utc,
 )
 
-__all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TimerSpec", "TransitionSpec", "build_workflow"]
+__all__ = [
+    "FIELD_TYPES",
+    "FlowSpec",
+    "Item",
+    "ItemMigrated",
+    "TimerSpec",
+    "TransitionSpec",
+    "build_workflow",
+    "deadline_on_entry",
+    "event_types",
+]
 
 SYSTEM = Actor("system")
 """Who fires a timer's transition."""
-
-FIELD_TYPES = ("text", "date", "money", "int")
-"""What a transition's field may hold: free text, a date, an amount of money, a whole number."""
 
 
 @attrs.frozen
@@ -65,7 +73,7 @@ class TransitionSpec:
     sources: tuple[str, ...]
     target: str
     who: Rule = Anyone()
-    fields: Mapping[str, str] = attrs.field(factory=dict)
+    fields: Mapping[str, FieldType] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -93,14 +101,22 @@ class FlowSpec:
     final: tuple[str, ...]
     transitions: tuple[TransitionSpec, ...]
     timers: Mapping[str, TimerSpec] = attrs.field(factory=dict)
-    fields: Mapping[str, str] = attrs.field(factory=dict)
+    fields: Mapping[str, FieldType] = attrs.field(factory=dict)
     """The fields ``open`` requires, by type (as a transition's)."""
+    fingerprint: str = ""
+    """A short hash of the declaration as the rules file gives it (its ``migrate`` left
+    out): the definition an item is opened under is recorded by it."""
+    migrate: Mapping[str, str] = attrs.field(factory=dict)
+    """``[workflows.X.migrate] states``: an earlier definition's state -> one of these
+    states, for items moved onto this definition (see :mod:`.flow_versions`)."""
 
 
 @attrs.frozen(kw_only=True)
 class Item:
-    """One item of a rules-declared workflow: where it stands and the fields given so far
-    (as text: dates as YYYY-MM-DD, money as a decimal, whole numbers in digits)."""  # noqa: D205, D209
+    """One item of a rules-declared workflow: where it stands, the fields given so far
+    (in their stored forms: numbers as numbers, dates as YYYY-MM-DD, money as a decimal
+    string, the rest as text) and the definition it runs under (its fingerprint; empty
+    for items opened before definitions were recorded: they follow the one in force)."""  # noqa: D205, D209
 
     id: str
     version: int
@@ -109,9 +125,11 @@ class Item:
     owner: str
     project: str
     opened_at: pendulum.DateTime
-    values: Mapping[str, str] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict)
     last_by: str = ""
     next_deadline: pendulum.DateTime | None = None
+    definition: str = ""
+    closed: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -123,7 +141,11 @@ class ItemOpened(DomainEvent):
     owner: str
     project: str = ""
     deadline: pendulum.DateTime | None = None
-    values: dict[str, str] = attrs.field(factory=dict)
+    values: dict[str, StoredValue] = attrs.field(factory=dict)
+    definition: str = ""
+    """The fingerprint of the definition it is opened under (empty in older events)."""
+    state: str = ""
+    """The state it starts in (empty in older events: the definition's first)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -132,8 +154,12 @@ class ItemStepped(DomainEvent):
 
     event_type: ClassVar[str] = ""
     transition: str
-    values: dict[str, str] = attrs.field(factory=dict)
+    values: dict[str, StoredValue] = attrs.field(factory=dict)
     deadline: pendulum.DateTime | None = None
+    state: str = ""
+    """The state it entered (empty in older events: read from the definition)."""
+    closed: bool = False
+    """Whether that state ends the item."""
 
 
 @attrs.frozen(kw_only=True)
@@ -144,32 +170,38 @@ class ItemReminded(DomainEvent):
     notify: tuple[str, ...] = ()
 
 
-def _money(value: object) -> object:
-    text = str(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not re.fullmatch(r"-?\d+(\.\d{1,4})?", text.strip()):
-        raise ValidationError("money", "an amount such as 1200 or 99.50", got=value)
-    try:
-        return str(Decimal(text.strip()))
-    except InvalidOperation:  # pragma: no cover - the pattern already refuses it
-        raise ValidationError("money", "an amount such as 1200 or 99.50", got=value) from None
+@attrs.frozen(kw_only=True)
+class ItemMigrated(DomainEvent):
+    """An item moved onto the definition ``definition`` from ``previous``, its state
+    mapped to ``state`` (``<name>.migrated``)."""  # noqa: D205, D209
+
+    event_type: ClassVar[str] = ""
+    definition: str
+    previous: str
+    state: str
+    closed: bool = False
+    deadline: pendulum.DateTime | None = None
 
 
-_ANNOTATIONS: Mapping[str, type] = {"text": str, "date": dt.date, "money": str, "int": int}
+@functools.cache
+def event_types(
+    name: str,
+) -> tuple[type[ItemOpened], type[ItemStepped], type[ItemReminded], type[ItemMigrated]]:
+    """The event classes of the workflow ``name``, shared by all its definitions (an
+    item's events keep their types when the rules change under it)."""  # noqa: D205, D209
+    return (
+        type("Opened", (ItemOpened,), {"event_type": f"{name}.opened"}),
+        type("Stepped", (ItemStepped,), {"event_type": f"{name}.stepped"}),
+        type("Reminded", (ItemReminded,), {"event_type": f"{name}.reminded"}),
+        type("Migrated", (ItemMigrated,), {"event_type": f"{name}.migrated"}),
+    )
 
 
-def _as_text(value: object) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-def _values(fields: Mapping[str, str], payload: Mapping[str, object]) -> dict[str, str]:
-    """The declared fields of ``payload`` as the item keeps them (text)."""
-    values = {}
-    for field, kind in fields.items():
-        value = payload[field]
-        if kind == "text" and isinstance(value, str):
-            value = check_line(value, field)
-        values[field] = _as_text(_money(value) if kind == "money" else value)
-    return values
+def _values(
+    fields: Mapping[str, FieldType], payload: Mapping[str, object]
+) -> dict[str, StoredValue]:
+    """The declared fields of ``payload`` in their stored forms (each checked by its type)."""
+    return {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
 
 
 def _machine(spec: FlowSpec) -> type[StateMachine]:
@@ -189,7 +221,7 @@ def _machine(spec: FlowSpec) -> type[StateMachine]:
 
 
 def _handler(
-    fields: Mapping[str, str],
+    fields: Mapping[str, FieldType],
     doc: str,
     body: Callable[..., Decision[Item]],
     extra: Mapping[str, type],
@@ -217,23 +249,23 @@ def _handler(
     parameters.append(inspect.Parameter("calendar", keyword, annotation=BusinessCalendar))
     annotations["calendar"] = BusinessCalendar
     for name, kind in fields.items():
-        parameters.append(inspect.Parameter(name, keyword, annotation=_ANNOTATIONS[kind]))
-        annotations[name] = _ANNOTATIONS[kind]
+        parameters.append(inspect.Parameter(name, keyword, annotation=kind.annotation))
+        annotations[name] = kind.annotation
     handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     handler.__annotations__ = annotations
     handler.__doc__ = doc
     return handler
 
 
-def _deadline(
-    timers: Mapping[str, TimerSpec],
+def deadline_on_entry(
+    spec: FlowSpec,
     state: str,
-    values: Mapping[str, str],
+    values: Mapping[str, StoredValue],
     at: pendulum.DateTime,
     calendar: BusinessCalendar,
 ) -> pendulum.DateTime | None:
-    """When an item entering ``state`` with ``values`` at ``at`` comes due, if ever."""
-    timer = timers.get(state)
+    """When an item of ``spec`` entering ``state`` with ``values`` at ``at`` comes due, if ever."""
+    timer = spec.timers.get(state)
     if timer is None:
         return None
     if isinstance(timer.after, WorkingDays):
@@ -241,33 +273,37 @@ def _deadline(
     if timer.after is not None:
         return to_utc(calendar.add(at, timer.after), "deadline")
     given = values.get(timer.before_field)
-    if given is None:  # the date is not known yet: nothing to wait for
+    if not isinstance(given, str):  # the date is not known yet: nothing to wait for
         return None
     day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
     midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
     return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
 
 
-def build_workflow(spec: FlowSpec) -> Workflow[Item]:
+def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Workflow[Item]:
     """The :class:`Workflow` a ``[workflows.<name>]`` declares.
 
     Its commands are ``open`` (client, owner, optional project) and one per transition,
-    by the transition's name; an item that is in a state the definition no longer has
-    (the rules changed under it) is refused with an error naming that state.
+    by the transition's name, each taking its typed fields (a ``person`` one of
+    ``people`` when any are given). Items record the definition they are opened under
+    (:attr:`FlowSpec.fingerprint`) and the state each event enters, so their history
+    reads the same under later definitions; an item under another definition is
+    refused here (see :mod:`clientflow.config.flow_versions`).
     """
+    if people:
+        spec = _with_people(spec, people)
     machine = _machine(spec)
-    opened = type("Opened", (ItemOpened,), {"event_type": f"{spec.name}.opened"})
-    stepped = type("Stepped", (ItemStepped,), {"event_type": f"{spec.name}.stepped"})
-    reminded = type("Reminded", (ItemReminded,), {"event_type": f"{spec.name}.reminded"})
+    opened, stepped, reminded, migrated = event_types(spec.name)
     targets = {(s, t.name): t.target for t in spec.transitions for s in t.sources}
     initial, final = spec.states[0], frozenset(spec.final)
 
     def apply(item: Item | None, event: DomainEvent) -> Item:
         if isinstance(event, ItemOpened):
+            status = event.state or initial
             return Item(
                 id=event.aggregate_id,
                 version=event.aggregate_version,
-                status=initial,
+                status=status,
                 client=event.client,
                 owner=event.owner,
                 project=event.project,
@@ -275,18 +311,33 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                 last_by=event.actor,
                 next_deadline=event.deadline,
                 values=event.values,
+                definition=event.definition,
+                closed=status in final,
             )
         if item is not None and isinstance(event, ItemReminded):
             return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
+        if item is not None and isinstance(event, ItemMigrated):
+            return attrs.evolve(
+                item,
+                version=event.aggregate_version,
+                status=event.state,
+                definition=event.definition,
+                closed=event.closed,
+                last_by=event.actor,
+                next_deadline=event.deadline,
+            )
         if item is None or not isinstance(event, ItemStepped):
             raise ValidationError("event", f"a {spec.noun} event after its opening", got=event)
+        # events record the state they enter; older ones are read by this definition
+        status = event.state or _target(item, event.transition)
         return attrs.evolve(
             item,
             version=event.aggregate_version,
-            status=_target(item, event.transition),
+            status=status,
             values={**item.values, **event.values},
             last_by=event.actor,
             next_deadline=event.deadline,
+            closed=event.closed if event.state else status in final,
         )
 
     def _target(item: Item, transition: str) -> str:
@@ -314,7 +365,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
         values = _values(spec.fields, payload)
-        deadline = _deadline(spec.timers, initial, values, at, calendar)
+        deadline = deadline_on_entry(spec, initial, values, at, calendar)
         event = opened(
             meta=meta,
             client=client,
@@ -322,10 +373,12 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             project=project,
             deadline=deadline,
             values=values,
+            definition=spec.fingerprint,
+            state=initial,
         )
         return decide(apply, None, event)
 
-    def step(name: str, fields: Mapping[str, str]) -> Callable[..., Decision[Item]]:
+    def step(name: str, fields: Mapping[str, FieldType]) -> Callable[..., Decision[Item]]:
         def body(
             item: Item,
             *,
@@ -334,12 +387,25 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             calendar: BusinessCalendar,
             **payload: object,
         ) -> Decision[Item]:
+            if item.definition and item.definition != spec.fingerprint:
+                raise ValidationError(
+                    f"{spec.name}.{item.id}.definition",
+                    f"an item under the definition {spec.fingerprint or '(unrecorded)'}",
+                    got=item.definition,
+                )
             target = _target(item, name)
             values = _values(fields, payload)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
-            deadline = _deadline(spec.timers, target, {**item.values, **values}, at, calendar)
-            event = stepped(meta=meta, transition=name, values=values, deadline=deadline)
+            deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
+            event = stepped(
+                meta=meta,
+                transition=name,
+                values=values,
+                deadline=deadline,
+                state=target,
+                closed=target in final,
+            )
             return decide(apply, item, event)
 
         return body
@@ -350,11 +416,10 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
             creates=True,
             needs=("calendar",),
-            parsers={f: _money for f, kind in spec.fields.items() if kind == "money"},
+            parsers=_parsers(spec.fields),
         )
     ]
     for transition in spec.transitions:
-        money = {f: _money for f, kind in transition.fields.items() if kind == "money"}
         commands.append(
             Command(
                 transition.name,
@@ -367,7 +432,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                 (transition.name,),
                 needs=("calendar",),
                 permission=transition.who,
-                parsers=money,
+                parsers=_parsers(transition.fields),
             )
         )
 
@@ -388,7 +453,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             project=item.project,
             owner=item.owner,
             opened_at=item.opened_at,
-            closed=item.status in final,
+            closed=item.closed if item.definition else item.status in final,
         )
 
     def parties(item: Item) -> Mapping[str, str]:
@@ -399,7 +464,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         spec.noun,
         Item,
         machine,
-        EventRegistry([opened, stepped, reminded]),
+        EventRegistry([opened, stepped, reminded, migrated]),
         apply,
         tuple(commands),
         describe=describe,
@@ -407,3 +472,21 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         timer_needs=("calendar",),
         parties=parties,
     )
+
+
+def _parsers(fields: Mapping[str, FieldType]) -> dict[str, Callable[[object], object]]:
+    """Each field's parser for the runner: its JSON form checked and stored by its type."""
+    return {name: functools.partial(kind.parse, name) for name, kind in fields.items()}
+
+
+def _with_people(spec: FlowSpec, people: frozenset[str]) -> FlowSpec:
+    """``spec`` with its ``person`` fields limited to ``people``."""
+
+    def limited(fields: Mapping[str, FieldType]) -> dict[str, FieldType]:
+        return {
+            name: attrs.evolve(kind, people=people) if kind.kind == "person" else kind
+            for name, kind in fields.items()
+        }
+
+    transitions = tuple(attrs.evolve(t, fields=limited(t.fields)) for t in spec.transitions)
+    return attrs.evolve(spec, transitions=transitions, fields=limited(spec.fields))
