@@ -591,7 +591,14 @@ DIAGRAMS: dict[str, TransitionTable] = {
 
 
 @cli.command()
-@click.argument("workflow", type=click.Choice(sorted(DIAGRAMS)))
+@click.argument("workflow")
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A rules file: WORKFLOW may then be one of its [workflows.<name>].",
+)
 @click.option(
     "--format",
     "fmt",
@@ -600,9 +607,24 @@ DIAGRAMS: dict[str, TransitionTable] = {
     show_default=True,
     help="Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot.",
 )
-def diagram(workflow: str, fmt: str) -> None:
-    """Print the state diagram of WORKFLOW, generated from its machine declaration."""
-    table = DIAGRAMS[workflow]
+def diagram(workflow: str, rules_file: Path | None, fmt: str) -> None:
+    """Print the state diagram of WORKFLOW, generated from its machine declaration.
+
+    WORKFLOW is a built-in one or, with --rules, a workflow the rules file declares.
+    """
+    table = DIAGRAMS.get(workflow)
+    if table is None:
+        declared = (
+            {} if rules_file is None else {w.name: w for w in load_rules(rules_file).custom()}
+        )
+        if workflow not in declared:
+            where = "" if rules_file else " (or a [workflows.<name>] of a file given with --rules)"
+            raise click.BadParameter(
+                f"expected one of {', '.join(sorted({*DIAGRAMS, *declared}))}{where},"
+                f" got {workflow!r}",
+                param_hint="WORKFLOW",
+            )
+        table = declared[workflow].table
     if fmt == "mermaid":
         click.echo(table.mermaid(), nl=False)
     elif fmt == "dot":
