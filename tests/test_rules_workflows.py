@@ -309,3 +309,30 @@ def test_a_rules_workflow_may_not_take_a_built_in_kind_name(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as error:
         clientflow.open("memory://", _rules(tmp_path, taken), clock=ManualClock(START))
     assert [problem.path for problem in error.value.problems] == ["workflows.issue"]
+
+
+def test_a_state_no_transition_reaches_or_leaves_is_reported_at_its_key(tmp_path: Path) -> None:
+    """python-statemachine refuses a machine with unreachable or trap states: the rules
+    say which, at its key, instead of its exception escaping."""
+    lonely = EXPENSE.replace(
+        '"archived", "rejected"]\nfinal', '"archived", "rejected", "lost"]\nfinal'
+    )
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, lonely), clock=ManualClock(START))
+    assert [(p.path, p.message) for p in error.value.problems] == [
+        (
+            "workflows.expense.states[5]",
+            "expected a state a transition enters from 'draft' on, got 'lost'",
+        )
+    ]
+    stuck = EXPENSE.replace(
+        '"archived", "rejected"]\nfinal', '"archived", "rejected", "stuck"]\nfinal'
+    ) + ('\n[[workflows.expense.transitions]]\nname = "park"\nfrom = "draft"\nto = "stuck"\n')
+    with pytest.raises(ConfigError) as trapped:
+        clientflow.open("memory://", _rules(tmp_path, stuck), clock=ManualClock(START))
+    assert [(p.path, p.message) for p in trapped.value.problems] == [
+        (
+            "workflows.expense.states[5]",
+            "expected a final state or one a transition leaves, got 'stuck'",
+        )
+    ]

@@ -579,6 +579,8 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
+    if len(problems) == before:  # on a sound graph only: a wrong name cuts it anyway
+        problems.extend(_unreachable(path, states, final, transitions))
     given = data["migrate"] if isinstance(data["migrate"], dict) else {}
     mapped = given.get("states")
     migrate = _sound(mapped if isinstance(mapped, dict) else None)
@@ -603,6 +605,31 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
     opening = dict(data["fields"] or {})
     flow = (name, noun, tuple(states), tuple(final), tuple(transitions))
     return FlowSpec(*flow, timers, opening, migrate=migrate)
+
+
+def _unreachable(
+    path: str, states: list[str], final: list[str], transitions: list[TransitionSpec]
+) -> list[ConfigProblem]:
+    """States no run from the first one enters, or that trap an item (neither final nor
+    left by a transition): python-statemachine refuses both."""  # noqa: D205, D209
+    reached, frontier = set(states[:1]), states[:1]
+    while frontier:
+        state = frontier.pop()
+        for transition in transitions:
+            if state in transition.sources and transition.target not in reached:
+                reached.add(transition.target)
+                frontier.append(transition.target)
+    left = {source for transition in transitions for source in transition.sources}
+    found = []
+    for i, state in enumerate(states):
+        if state not in reached:
+            expected = f"a state a transition enters from {states[0]!r} on"
+        elif state not in left and state not in final:
+            expected = "a final state or one a transition leaves"
+        else:
+            continue
+        found.append(ConfigProblem(f"{path}.states[{i}]", f"expected {expected}, got {state!r}"))
+    return found
 
 
 def _is_date(kind: object) -> bool:
