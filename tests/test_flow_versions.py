@@ -219,7 +219,7 @@ def test_a_state_left_unmapped_is_refused_at_the_migrate_key(store: Store, tmp_p
         flow.migrate("R-1", by=LI)
     (problem,) = refused.value.problems
     assert problem.path == "workflows.renewal.migrate.states"
-    assert "'awaiting_legal' (R-1 is in it" in problem.message
+    assert "a new state for 'awaiting_legal', which R-1 is in" in problem.message
     assert flow.get("R-1").status == "awaiting_legal"
     assert flow.get("R-1").version == 2
 

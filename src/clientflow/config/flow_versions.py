@@ -135,8 +135,9 @@ class FlowVersions:
             found.append(
                 ConfigProblem(
                     path,
-                    f"expected a state for {item.status!r} ({item.id} is in it; the definition"
-                    f" in force has none of that name: one of {', '.join(self.current.states)})",
+                    f"expected a new state for {item.status!r}, which {item.id} is in and the"
+                    f" definition in force does not have (its states:"
+                    f" {', '.join(self.current.states)})",
                 )
             )
         return found
