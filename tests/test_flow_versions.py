@@ -18,7 +18,13 @@ import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.config import load_rules
 from clientflow.config.flows import Item
-from clientflow.core import Codec, ConfigError, TransitionNotAllowed, ValidationError
+from clientflow.core import (
+    Codec,
+    ConfigError,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from clientflow.demo import RULES_FILE
 from clientflow.ports import Store
 from clientflow.storage.memory import MemoryStore
@@ -245,6 +251,18 @@ def test_a_mapping_naming_an_unknown_state_is_refused_at_its_key(
     assert [p.path for p in loading.value.problems] == [
         "workflows.renewal.migrate.states.awaiting_legal"
     ]
+
+
+def test_only_the_team_moves_items_between_definitions(store: Store, tmp_path: Path) -> None:
+    """A client's person may not migrate, even an item of their own client."""
+    _opened(_open(store, _rules(tmp_path, V1)), "R-1")
+    flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
+    anna = Actor("anna", {"client"}, clients={"lotus"})
+    with pytest.raises(PermissionDenied, match="is one of the team"):
+        flow.migrate("R-1", by=anna)
+    with pytest.raises(PermissionDenied, match="is one of the team"):
+        flow.migrate_all(by=anna)
+    assert flow.get("R-1").status == "awaiting_legal"
 
 
 def test_migrate_all_moves_every_open_item_or_none(store: Store, tmp_path: Path) -> None:

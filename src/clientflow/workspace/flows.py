@@ -19,7 +19,16 @@ import pendulum
 from clientflow.config.flow_fields import fields_schema
 from clientflow.config.flow_versions import FlowVersions
 from clientflow.config.flows import Item
-from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, ValidationError, Workflow
+from clientflow.core import (
+    CLIENT_ROLE,
+    Actor,
+    ConfigError,
+    ConfigProblem,
+    Decision,
+    PermissionDenied,
+    ValidationError,
+    Workflow,
+)
 from clientflow.engine import Result
 from clientflow.ports import Query
 from clientflow.workspace.bootstrap import WorkflowService, service_for
@@ -77,6 +86,7 @@ class RulesFlowService(WorkflowService):
         ``[workflows.X.migrate] states``; refused (:class:`ConfigError` at the key) when
         the mapping cannot place it, the item untouched."""  # noqa: D205, D209
         versions = self._versions()
+        self._team_only(by, f"migrate {self.noun} {aggregate_id}")
 
         def step(item: Item, now: pendulum.DateTime) -> Decision[Item]:
             context = self._resolve("migrate", ("calendar",), item, {}, by)
@@ -90,6 +100,7 @@ class RulesFlowService(WorkflowService):
         none: the problems of all of them are reported together first. Returns the ids
         moved."""  # noqa: D205, D209
         versions = self._versions()
+        self._team_only(by, f"migrate every {self.noun}")
         rows = self._workspace.all_rows(Query(kind=self.kind, open=True))
         loaded = self._workspace.store.load_many([row.id for row in rows])
         waiting = [
@@ -106,6 +117,14 @@ class RulesFlowService(WorkflowService):
         for item in waiting:
             self.migrate(item.id, by=by, at=at)
         return tuple(item.id for item in waiting)
+
+    def _team_only(self, by: Actor, action: str) -> None:
+        """Moving items between definitions is the team's: a client's people may not."""
+        if not isinstance(by, Actor):
+            raise ValidationError("by", "an Actor", got=by)
+        contacts = {c for client in self._workspace.rules.clients.values() for c in client.contacts}
+        if by.has_role(CLIENT_ROLE) or by.id in contacts:
+            raise PermissionDenied(by.id, action, "is one of the team (not a client's person)")
 
     def schema(self, command: str) -> dict[str, object]:
         """The JSON Schema of ``command``'s typed fields under the definition in force
