@@ -31,6 +31,7 @@ from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlite import SQLiteStore
 from clientflow.workspace import Workspace
 from clientflow.workspace.flows import RulesFlowService
+from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)
 LI = Actor("li.wei", {"pm"})
@@ -376,3 +377,21 @@ TestTwoRevisions.settings = settings(
     max_examples=25, stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )  # fmt: skip
+
+
+@pytest.mark.parametrize("url", [POSTGRES_URL, MARIADB_URL], ids=["postgresql", "mariadb"])
+def test_definitions_are_kept_on_sql_servers(url: str, tmp_path: Path) -> None:
+    """The same on PostgreSQL and MariaDB: R-1 goes on by revision 1, then moves."""
+    require_server(url)
+    from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
+
+    store = SQLAlchemyStore(url, _codec(tmp_path), prefix=fresh_prefix())
+    store.create_schema()
+    try:
+        _opened(_open(store, _rules(tmp_path, V1)), "R-1", "R-2")
+        flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
+        assert flow.run("R-1", "legal_ok", by=WANG, clause="c").aggregate.status == "review"
+        assert sorted(flow.migrate_all(by=LI)) == ["R-1", "R-2"]
+        assert flow.run("R-2", "renew", by=LI).aggregate.status == "renewed"
+    finally:
+        store.drop_schema()
