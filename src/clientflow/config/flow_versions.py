@@ -13,8 +13,11 @@ onto it explicitly (a ``<name>.migrated`` event), refused with a :class:`ConfigE
 at the key when the mapping names a state no definition has, or leaves the item's state
 without a place in the new definition.
 
->>> definition_fingerprint({"states": ["a", "b"], "migrate": {"states": {}}})
-'2e1b5b5d05f64155'
+>>> table = {"states": ["a", "b"], "final": ["b"]}
+>>> definition_fingerprint(table) == definition_fingerprint({**table, "migrate": {}})
+True
+>>> definition_fingerprint(table) == definition_fingerprint({**table, "final": []})
+False
 """
 
 from __future__ import annotations
