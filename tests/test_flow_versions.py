@@ -259,9 +259,9 @@ def test_only_the_team_moves_items_between_definitions(store: Store, tmp_path: P
     _opened(_open(store, _rules(tmp_path, V1)), "R-1")
     flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
     anna = Actor("anna", {"client"}, clients={"lotus"})
-    with pytest.raises(PermissionDenied, match="is one of the team"):
+    with pytest.raises(PermissionDenied, match="is on the team"):
         flow.migrate("R-1", by=anna)
-    with pytest.raises(PermissionDenied, match="is one of the team"):
+    with pytest.raises(PermissionDenied, match="is on the team"):
         flow.migrate_all(by=anna)
     assert flow.get("R-1").status == "awaiting_legal"
 

@@ -20,14 +20,15 @@ from clientflow.config.flow_fields import fields_schema
 from clientflow.config.flow_versions import FlowVersions
 from clientflow.config.flows import Item
 from clientflow.core import (
-    CLIENT_ROLE,
     Actor,
     ConfigError,
     ConfigProblem,
     Decision,
+    OnTeam,
     PermissionDenied,
     ValidationError,
     Workflow,
+    require,
 )
 from clientflow.engine import Result
 from clientflow.ports import Query
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from clientflow.workspace.core import Workspace
 
 __all__ = ["RulesFlowService", "draw", "rules_service_for"]
+
+
+_TEAM = OnTeam()
 
 
 class RulesFlowService(WorkflowService):
@@ -123,8 +127,9 @@ class RulesFlowService(WorkflowService):
         if not isinstance(by, Actor):
             raise ValidationError("by", "an Actor", got=by)
         contacts = {c for client in self._workspace.rules.clients.values() for c in client.contacts}
-        if by.has_role(CLIENT_ROLE) or by.id in contacts:
-            raise PermissionDenied(by.id, action, "is one of the team (not a client's person)")
+        if by.id in contacts:  # a contact the rules list, whatever roles the host gave
+            raise PermissionDenied(by.id, action, str(_TEAM))
+        require(_TEAM, by, action)
 
     def schema(self, command: str) -> dict[str, object]:
         """The JSON Schema of ``command``'s typed fields under the definition in force
