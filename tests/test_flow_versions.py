@@ -395,3 +395,118 @@ def test_definitions_are_kept_on_sql_servers(url: str, tmp_path: Path) -> None:
         assert flow.run("R-2", "renew", by=LI).aggregate.status == "renewed"
     finally:
         store.drop_schema()
+
+
+SALES = Actor("wang.fang", {"sales"})
+QIAN = Actor("qian.li", {"finance"})
+SUN = Actor("sun.yi", {"finance"})
+
+PURCHASE_V1 = """
+[workflows.purchase]
+states = ["draft", "approval", "ordered", "rejected"]
+final = ["ordered", "rejected"]
+
+[[workflows.purchase.approvers]]
+name = "sales"
+actors = ["wang.fang"]
+mode = "any"
+
+[[workflows.purchase.approvers]]
+name = "finance"
+actors = ["qian.li"]
+mode = "any"
+
+[[workflows.purchase.transitions]]
+name = "submit"
+from = "draft"
+to = "approval"
+who = "party:owner"
+
+[[workflows.purchase.transitions]]
+name = "order"
+from = "approval"
+to = "ordered"
+approval = ["sales", "finance"]
+on_reject = "rejected"
+"""
+"""Revision 1: a purchase is approved by sales (wang.fang), then finance (qian.li)."""
+
+PURCHASE_V2 = PURCHASE_V1.replace(
+    'approval = ["sales", "finance"]', 'approval = "finance"'
+).replace('actors = ["qian.li"]', 'actors = ["sun.yi"]')
+"""Revision 2: finance alone approves, and finance is sun.yi now."""
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def purchases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    rules = load_rules(_rules(tmp_path, PURCHASE_V1, "codec.toml"))
+    codec = Codec([*rules.kinds(), *(w.kind() for w in rules.custom())])
+    if request.param == "memory":
+        built: Store = MemoryStore(codec)
+    else:
+        sqlite = SQLiteStore(str(tmp_path / "purchases.db"), codec)
+        sqlite.create_schema()
+        built = sqlite
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def test_a_two_stage_approval_goes_on_by_its_definition_when_the_approvers_change(
+    purchases: Store, tmp_path: Path
+) -> None:
+    """P-1 was submitted under revision 1 (sales, then finance); revision 2 has finance
+    alone approve, with sun.yi as finance. P-1 still waits for both stages of its own
+    definition and their approvers, while P-2, opened under revision 2, is ordered on
+    sun.yi's one approval."""
+    first = _open(purchases, _rules(tmp_path, PURCHASE_V1))
+    first.workflow("purchase").run("P-1", "open", by=LI, client="lotus", owner="li.wei")
+    first.workflow("purchase").run("P-1", "submit", by=LI)
+    ws = _open(purchases, _rules(tmp_path, PURCHASE_V2))
+    flow = ws.workflow("purchase")
+    with pytest.raises(PermissionDenied, match=r"open stage \(sales\)"):
+        flow.run("P-1", "approve", by=SUN)
+    waiting = flow.run("P-1", "approve", by=SALES).aggregate
+    assert waiting.status == "approval"  # the second stage of revision 1: finance
+    assert waiting.round is not None
+    assert waiting.round.pending() == {"qian.li"}
+    with pytest.raises(PermissionDenied, match=r"open stage \(finance\)"):
+        flow.run("P-1", "approve", by=SUN)
+    done = flow.run("P-1", "approve", by=QIAN).aggregate
+    assert (done.status, done.closed) == ("ordered", True)
+    assert done.definition != ws.rules.workflows["purchase"].fingerprint
+    kinds = [e.event_type for e in ws.history("P-1")]
+    assert kinds == [
+        "purchase.opened",
+        "purchase.stepped",
+        "purchase.voted",
+        "purchase.voted",
+        "purchase.stepped",
+    ]
+    flow.run("P-2", "open", by=LI, client="lotus", owner="li.wei")
+    flow.run("P-2", "submit", by=LI)
+    with pytest.raises(PermissionDenied, match=r"open stage \(finance\)"):
+        flow.run("P-2", "approve", by=QIAN)
+    assert flow.run("P-2", "approve", by=SUN).aggregate.status == "ordered"
+
+
+def test_migrating_an_item_waiting_for_approval_opens_the_new_definitions_step(
+    purchases: Store, tmp_path: Path
+) -> None:
+    """P-1, approved by sales under revision 1, is moved onto revision 2: the votes of
+    the old step do not carry over, a round of revision 2's step opens for sun.yi, and
+    li.wei, who asked for the first, still does not vote."""
+    first = _open(purchases, _rules(tmp_path, PURCHASE_V1))
+    first.workflow("purchase").run("P-1", "open", by=LI, client="lotus", owner="li.wei")
+    first.workflow("purchase").run("P-1", "submit", by=LI)
+    first.workflow("purchase").run("P-1", "approve", by=SALES)
+    flow = _open(purchases, _rules(tmp_path, PURCHASE_V2)).workflow("purchase")
+    assert isinstance(flow, RulesFlowService)
+    moved = flow.migrate("P-1", by=Actor("zhang", {"pm"})).aggregate
+    assert moved.round is not None
+    assert (moved.status, moved.round.number, moved.round.pending()) == ("approval", 2, {"sun.yi"})
+    assert moved.requester == "li.wei"
+    with pytest.raises(PermissionDenied, match=r"open stage \(finance\)"):
+        flow.run("P-1", "approve", by=QIAN)
+    assert flow.run("P-1", "approve", by=SUN).aggregate.status == "ordered"

@@ -16,6 +16,7 @@ import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
 from clientflow.config.flow_fields import FieldType
+from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
@@ -487,7 +488,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         for person, entry in _sound(_section(data, "people")).items()
     }
     workflows = {
-        name: _flow(name, entry, problems)
+        name: _flow(name, entry, problems, approvals, escalations)
         for name, entry in _sound(_section(data, "workflows")).items()
     }
     given_notify = _section(data, "notify")
@@ -534,7 +535,13 @@ def _state_problem(where: str, state: str, states: list[str], final: object) -> 
     return []
 
 
-def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
+def _flow(
+    name: str,
+    data: Data,
+    problems: Problems,
+    approvals: Mapping[str, changes.ApprovalPolicy],
+    escalations: Mapping[str, escalation.EscalationPolicy],
+) -> FlowSpec:
     """A ``[workflows.<name>]`` with every inconsistency reported at its key."""
     path, before = f"workflows.{name}", len(problems)
     builtin = sorted(Rules({}).codec().kinds)
@@ -579,8 +586,6 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
-    if len(problems) == before:  # on a sound graph only: a wrong name cuts it anyway
-        problems.extend(_unreachable(path, states, final, transitions))
     given = data["migrate"] if isinstance(data["migrate"], dict) else {}
     mapped = given.get("states")
     migrate = _sound(mapped if isinstance(mapped, dict) else None)
@@ -599,12 +604,28 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         )
         for state, entry in _sound(data["timers"]).items()
     }
+    own: list[object] = [
+        _guard(f"{path}.approvers[{i}]", problems, partial(_group, group), group)
+        for i, group in enumerate(data["approvers"])
+        if group is not INVALID
+    ]
+    groups = approval_groups(
+        _sound(approvals).values(), (g for g in own if isinstance(g, changes.ApproverGroup))
+    )
+    steps = parse_steps(path, data, transitions, states, groups, _sound(escalations), problems)
+    if len(problems) == before:  # on a sound graph only: a wrong name cuts it anyway
+        # a rejected approval step moves the item too (to its on_reject state)
+        rejections = [
+            TransitionSpec(REJECT, step.sources, step.on_reject)
+            for step in steps.approvals.values()
+        ]
+        problems.extend(_unreachable(path, states, final, [*transitions, *rejections]))
     if len(problems) > before:
         return cast(FlowSpec, INVALID)
     noun = data["noun"] or name
     opening = dict(data["fields"] or {})
     flow = (name, noun, tuple(states), tuple(final), tuple(transitions))
-    return FlowSpec(*flow, timers, opening, migrate=migrate)
+    return FlowSpec(*flow, timers, opening, steps=steps, migrate=migrate)
 
 
 def _unreachable(

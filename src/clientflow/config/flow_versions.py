@@ -29,7 +29,9 @@ from collections.abc import Mapping
 import attrs
 import pendulum
 
+from clientflow.config import flow_approvals
 from clientflow.config.flows import (
+    Directory,
     FlowSpec,
     Item,
     ItemMigrated,
@@ -97,11 +99,12 @@ class FlowVersions:
             return
 
         def timer(
-            item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar
+            item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar, directory: Directory
         ) -> Decision[Item]:
+            # the item's own definition: its timers, ladders and approval steps
             chosen = self.of(item).timer
             assert chosen is not None  # every rules workflow has its timer
-            return chosen(item, now=now, calendar=calendar)
+            return chosen(item, now=now, calendar=calendar, directory=directory)
 
         object.__setattr__(self, "workflow", attrs.evolve(now, timer=timer))
 
@@ -146,9 +149,20 @@ class FlowVersions:
         return found
 
     def migrate(
-        self, item: Item, *, actor: Actor, now: pendulum.DateTime, calendar: BusinessCalendar
+        self,
+        item: Item,
+        *,
+        actor: Actor,
+        now: pendulum.DateTime,
+        calendar: BusinessCalendar,
+        directory: Directory,
     ) -> Decision[Item]:
         """Move ``item`` onto the definition in force, its state mapped by ``migrate``.
+
+        Votes cast on an approval step under the earlier definition do not carry over:
+        if the new definition has an approval step leaving the mapped state, a fresh
+        round of it opens (its approvers from ``directory``; the earlier step's
+        requester, else ``actor``, does not vote).
 
         An item already under it, or closed, is a :class:`ValidationError`; a mapping
         that cannot place it a :class:`ConfigError` at its key; the item is untouched.
@@ -166,13 +180,23 @@ class FlowVersions:
             raise ConfigError(problems)
         state = self.current.migrate.get(item.status, item.status)
         at = to_utc(now, "now")
-        migrated = event_types(self.name)[3]
-        event: ItemMigrated = migrated(
+        requester = item.requester or actor.id
+        waiting = flow_approvals.open_step(
+            self.current.steps.step_leaving(state),
+            number=1 if item.round is None else item.round.number + 1,
+            requester=requester,
+            directory=directory,
+            calendar=calendar,
+            now=at,
+        )
+        event: ItemMigrated = event_types(self.name).migrated(
             meta=EventMeta(item.id, item.version + 1, at, actor.id),
             definition=self.current.fingerprint,
             previous=item.definition,
             state=state,
             closed=state in self.current.final,
             deadline=deadline_on_entry(self.current, state, item.values, at, calendar),
+            round=waiting,
+            requester="" if waiting is None else requester,
         )
         return decide(self.workflow.apply, item, event)

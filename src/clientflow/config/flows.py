@@ -20,17 +20,19 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import attrs
 import pendulum
 from statemachine import State, StateMachine
 
+from clientflow import changes
+from clientflow.config import flow_approvals
 from clientflow.config.flow_fields import FIELD_TYPES, FieldType, StoredValue
+from clientflow.config.flow_steps import APPROVE, REJECT, FlowSteps, ItemEscalated, ItemVoted
 from clientflow.core import (
     CLIENT_PARTY,
     Actor,
-    Anyone,
     BusinessCalendar,
     BusinessSpan,
     Command,
@@ -39,6 +41,7 @@ from clientflow.core import (
     DomainEvent,
     EventMeta,
     EventRegistry,
+    OnTeam,
     Rule,
     ValidationError,
     Workflow,
@@ -47,9 +50,11 @@ from clientflow.core import (
     decide,
     to_utc,
 )
+from clientflow.escalation import Level
 
 __all__ = [
     "FIELD_TYPES",
+    "EventTypes",
     "FlowSpec",
     "Item",
     "ItemMigrated",
@@ -67,12 +72,13 @@ SYSTEM = Actor("system")
 @attrs.frozen
 class TransitionSpec:
     """One ``[[workflows.X.transitions]]``: the command ``name`` moves an item from any
-    of ``sources`` to ``target``; ``who`` may run it; ``fields`` it requires by type."""  # noqa: D205, D209
+    of ``sources`` to ``target``; ``who`` may run it (by default the team: a client's
+    people only where the rules name them); ``fields`` it requires by type."""  # noqa: D205, D209
 
     name: str
     sources: tuple[str, ...]
     target: str
-    who: Rule = Anyone()
+    who: Rule = OnTeam()
     fields: Mapping[str, FieldType] = attrs.field(factory=dict)
 
 
@@ -109,6 +115,8 @@ class FlowSpec:
     migrate: Mapping[str, str] = attrs.field(factory=dict)
     """``[workflows.X.migrate] states``: an earlier definition's state -> one of these
     states, for items moved onto this definition (see :mod:`.flow_versions`)."""
+    steps: FlowSteps = FlowSteps()
+    """Approval steps, carbon copies, what the client sees, escalation ladders."""
 
 
 @attrs.frozen(kw_only=True)
@@ -130,6 +138,12 @@ class Item:
     next_deadline: pendulum.DateTime | None = None
     definition: str = ""
     closed: bool = False
+    round: changes.ApprovalRound | None = None
+    """The approval step the item waits for in its state (its votes), if any."""
+    requester: str = ""
+    """Who moved the item into a state with an approval step (who may not vote on it)."""
+    level: int = 0
+    """How many levels of its state's escalation ladder have been told."""
 
 
 @attrs.frozen(kw_only=True)
@@ -146,11 +160,14 @@ class ItemOpened(DomainEvent):
     """The fingerprint of the definition it is opened under (empty in older events)."""
     state: str = ""
     """The state it starts in (empty in older events: the definition's first)."""
+    round: changes.ApprovalRound | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ItemStepped(DomainEvent):
-    """An item moved by ``transition`` with ``values`` given (``<name>.stepped``)."""
+    """An item moved by ``transition`` with ``values`` given (``<name>.stepped``); the
+    people in ``cc`` are copied, the client reads ``client_label`` (empty: not told),
+    ``round`` is the approval step the item now waits for."""  # noqa: D205, D209
 
     event_type: ClassVar[str] = ""
     transition: str
@@ -160,6 +177,12 @@ class ItemStepped(DomainEvent):
     """The state it entered (empty in older events: read from the definition)."""
     closed: bool = False
     """Whether that state ends the item."""
+    round: changes.ApprovalRound | None = None
+    requester: str = ""
+    """Who asked for ``round``'s approval: the mover, or whoever asked for the approval
+    step that moved the item (a chain of steps keeps its requester)."""
+    cc: tuple[str, ...] = ()
+    client_label: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -181,19 +204,35 @@ class ItemMigrated(DomainEvent):
     state: str
     closed: bool = False
     deadline: pendulum.DateTime | None = None
+    round: changes.ApprovalRound | None = None
+    """The approval step the item waits for in ``state`` under the new definition."""
+    requester: str = ""
+    """Who asked for ``round``'s approval (who may not vote on it)."""
+
+
+class EventTypes(NamedTuple):
+    """The event classes of one rules workflow (``<name>.opened`` and so on)."""
+
+    opened: type[ItemOpened]
+    stepped: type[ItemStepped]
+    reminded: type[ItemReminded]
+    migrated: type[ItemMigrated]
+    voted: type[ItemVoted]
+    escalated: type[ItemEscalated]
 
 
 @functools.cache
-def event_types(
-    name: str,
-) -> tuple[type[ItemOpened], type[ItemStepped], type[ItemReminded], type[ItemMigrated]]:
+def event_types(name: str) -> EventTypes:
     """The event classes of the workflow ``name``, shared by all its definitions (an
-    item's events keep their types when the rules change under it)."""  # noqa: D205, D209
-    return (
+    item's events keep their types when the rules change under it, its votes and
+    escalations included)."""  # noqa: D205, D209
+    return EventTypes(
         type("Opened", (ItemOpened,), {"event_type": f"{name}.opened"}),
         type("Stepped", (ItemStepped,), {"event_type": f"{name}.stepped"}),
         type("Reminded", (ItemReminded,), {"event_type": f"{name}.reminded"}),
         type("Migrated", (ItemMigrated,), {"event_type": f"{name}.migrated"}),
+        type("Voted", (ItemVoted,), {"event_type": f"{name}.voted"}),
+        type("Escalated", (ItemEscalated,), {"event_type": f"{name}.escalated"}),
     )
 
 
@@ -204,16 +243,16 @@ def _values(
     return {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
 
 
-def _machine(spec: FlowSpec) -> type[StateMachine]:
+def _machine(spec: FlowSpec, transitions: tuple[TransitionSpec, ...]) -> type[StateMachine]:
     states = {
         name: State(name, initial=i == 0, final=name in spec.final)
         for i, name in enumerate(spec.states)
     }
     namespace: dict[str, object] = dict(states)
-    for transition in spec.transitions:
+    for transition in transitions:
         moves = [states[source].to(states[transition.target]) for source in transition.sources]
-        combined = moves[0]
-        for move in moves[1:]:
+        combined = namespace[transition.name] if transition.name in namespace else moves.pop(0)
+        for move in moves:
             combined = combined | move
         namespace[transition.name] = combined
     title = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", spec.name))
@@ -247,7 +286,9 @@ def _handler(
         parameters.append(inspect.Parameter("project", keyword, default="", annotation=str))
         annotations["project"] = str
     parameters.append(inspect.Parameter("calendar", keyword, annotation=BusinessCalendar))
+    parameters.append(inspect.Parameter("directory", keyword, annotation=Directory))
     annotations["calendar"] = BusinessCalendar
+    annotations["directory"] = Directory
     for name, kind in fields.items():
         parameters.append(inspect.Parameter(name, keyword, annotation=kind.annotation))
         annotations[name] = kind.annotation
@@ -255,6 +296,21 @@ def _handler(
     handler.__annotations__ = annotations
     handler.__doc__ = doc
     return handler
+
+
+Directory = Mapping[str, tuple[str, ...]]
+"""People by role (the rules' ``[directory]``): approver groups and carbon copies name roles."""
+
+
+def _copied(entries: tuple[str, ...], owner: str, directory: Directory) -> tuple[str, ...]:
+    """The people ``cc`` names: ``role:<name>`` holders, ``party:owner`` the item's owner."""
+    people: list[str] = []
+    for entry in entries:
+        if entry.startswith("role:"):
+            people.extend(directory.get(entry[len("role:") :], ()))
+        else:
+            people.append(owner if entry == "party:owner" else entry)
+    return tuple(dict.fromkeys(people))
 
 
 def deadline_on_entry(
@@ -280,21 +336,30 @@ def deadline_on_entry(
     return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
 
 
-def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Workflow[Item]:
+def build_workflow(  # noqa: PLR0915 - one closure per command
+    spec: FlowSpec, people: frozenset[str] = frozenset()
+) -> Workflow[Item]:
     """The :class:`Workflow` a ``[workflows.<name>]`` declares.
 
-    Its commands are ``open`` (client, owner, optional project) and one per transition,
-    by the transition's name, each taking its typed fields (a ``person`` one of
-    ``people`` when any are given). Items record the definition they are opened under
-    (:attr:`FlowSpec.fingerprint`) and the state each event enters, so their history
-    reads the same under later definitions; an item under another definition is
-    refused here (see :mod:`clientflow.config.flow_versions`).
+    Its commands are ``open`` (client, owner, optional project), one per transition by
+    the transition's name, each taking its typed fields (a ``person`` one of ``people``
+    when any are given), and, with approval steps, ``approve`` and ``reject`` (an
+    optional ``comment``) for the approvers. Items record the definition they are
+    opened under (:attr:`FlowSpec.fingerprint`) and the state each event enters, so
+    their history reads the same under later definitions; an item under another
+    definition is refused here (see :mod:`clientflow.config.flow_versions`), and so
+    keeps the approval steps and escalation ladders of its own.
     """
     if people:
         spec = _with_people(spec, people)
-    machine = _machine(spec)
-    opened, stepped, reminded, migrated = event_types(spec.name)
-    targets = {(s, t.name): t.target for t in spec.transitions for s in t.sources}
+    steps_of = spec.steps
+    rejections = tuple(
+        TransitionSpec(REJECT, step.sources, step.on_reject) for step in steps_of.approvals.values()
+    )
+    moves = (*spec.transitions, *rejections)
+    machine = _machine(spec, moves)
+    opened, stepped, reminded, migrated, voted, escalated = event_types(spec.name)
+    targets = {(s, t.name): t.target for t in moves for s in t.sources}
     initial, final = spec.states[0], frozenset(spec.final)
 
     def apply(item: Item | None, event: DomainEvent) -> Item:
@@ -313,6 +378,8 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
                 values=event.values,
                 definition=event.definition,
                 closed=status in final,
+                round=event.round,
+                requester=event.actor if event.round is not None else "",
             )
         if item is not None and isinstance(event, ItemReminded):
             return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
@@ -324,6 +391,23 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
                 definition=event.definition,
                 closed=event.closed,
                 last_by=event.actor,
+                next_deadline=event.deadline,
+                round=event.round,
+                requester=event.requester,
+                level=0,
+            )
+        if item is not None and isinstance(event, ItemVoted) and item.round is not None:
+            return attrs.evolve(
+                item,
+                version=event.aggregate_version,
+                round=flow_approvals.tally(item.round, event.vote),
+            )
+        if item is not None and isinstance(event, ItemEscalated):
+            return attrs.evolve(
+                item,
+                version=event.aggregate_version,
+                level=event.level,
+                owner=event.assign or item.owner,
                 next_deadline=event.deadline,
             )
         if item is None or not isinstance(event, ItemStepped):
@@ -338,7 +422,19 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
             last_by=event.actor,
             next_deadline=event.deadline,
             closed=event.closed if event.state else status in final,
+            round=event.round,
+            requester=event.requester,
+            level=0,
         )
+
+    def _own(item: Item) -> None:
+        """Refuse an item under another definition: it runs by the one it opened under."""
+        if item.definition and item.definition != spec.fingerprint:
+            raise ValidationError(
+                f"{spec.name}.{item.id}.definition",
+                f"an item under the definition {spec.fingerprint or '(unrecorded)'}",
+                got=item.definition,
+            )
 
     def _target(item: Item, transition: str) -> str:
         if item.status not in spec.states:
@@ -356,6 +452,7 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
         actor: Actor,
         now: pendulum.DateTime,
         calendar: BusinessCalendar,
+        directory: Directory,
         **payload: object,
     ) -> Decision[Item]:
         item_id = check_line(str(target), "id")
@@ -366,6 +463,14 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
         meta = EventMeta(item_id, 1, at, actor.id)
         values = _values(spec.fields, payload)
         deadline = deadline_on_entry(spec, initial, values, at, calendar)
+        waiting = flow_approvals.open_step(
+            steps_of.step_leaving(initial),
+            number=1,
+            requester=actor.id,
+            directory=directory,
+            calendar=calendar,
+            now=at,
+        )
         event = opened(
             meta=meta,
             client=client,
@@ -375,6 +480,7 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
             values=values,
             definition=spec.fingerprint,
             state=initial,
+            round=waiting,
         )
         return decide(apply, None, event)
 
@@ -385,19 +491,24 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
             actor: Actor,
             now: pendulum.DateTime,
             calendar: BusinessCalendar,
+            directory: Directory,
+            requester: str = "",
             **payload: object,
         ) -> Decision[Item]:
-            if item.definition and item.definition != spec.fingerprint:
-                raise ValidationError(
-                    f"{spec.name}.{item.id}.definition",
-                    f"an item under the definition {spec.fingerprint or '(unrecorded)'}",
-                    got=item.definition,
-                )
+            _own(item)
             target = _target(item, name)
             values = _values(fields, payload)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
             deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
+            waiting = flow_approvals.open_step(
+                steps_of.step_leaving(target),
+                number=1 if item.round is None else item.round.number + 1,
+                requester=requester or actor.id,
+                directory=directory,
+                calendar=calendar,
+                now=at,
+            )
             event = stepped(
                 meta=meta,
                 transition=name,
@@ -405,6 +516,10 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
                 deadline=deadline,
                 state=target,
                 closed=target in final,
+                round=waiting,
+                requester="" if waiting is None else requester or actor.id,
+                cc=_copied(steps_of.cc_of(name), item.owner, directory),
+                client_label=steps_of.told(name, item.status, target),
             )
             return decide(apply, item, event)
 
@@ -415,11 +530,13 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
             "open",
             _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
             creates=True,
-            needs=("calendar",),
+            needs=_NEEDS,
             parsers=_parsers(spec.fields),
         )
     ]
     for transition in spec.transitions:
+        if transition.name in steps_of.approvals:
+            continue  # fired by its approvers' votes (approve), not run by hand
         commands.append(
             Command(
                 transition.name,
@@ -430,22 +547,112 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
                     {},
                 ),
                 (transition.name,),
-                needs=("calendar",),
+                needs=_NEEDS,
                 permission=transition.who,
                 parsers=_parsers(transition.fields),
             )
         )
 
-    steps = {t.name: step(t.name, {}) for t in spec.transitions}
+    steps = {t.name: step(t.name, {}) for t in moves}
 
-    def timer(item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar) -> Decision[Item]:
+    def vote(verdict: changes.Verdict) -> Callable[..., Decision[Item]]:
+        def body(
+            item: Item,
+            *,
+            actor: Actor,
+            now: pendulum.DateTime,
+            calendar: BusinessCalendar,
+            directory: Directory,
+            comment: str = "",
+        ) -> Decision[Item]:
+            _own(item)
+            waiting = steps_of.step_leaving(item.status)
+            if waiting is None:  # the rules dropped the step under a waiting item
+                raise ValidationError(
+                    f"{spec.name}.{item.id}.status",
+                    f"a state with an approval step; the rules no longer declare one"
+                    f" leaving {item.status!r}",
+                    got=item.status,
+                )
+            at = to_utc(now, "now")
+            ballot = flow_approvals.cast(
+                item, verdict, actor=actor, now=at, comment=comment, noun=spec.noun
+            )
+            meta = EventMeta(item.id, item.version + 1, at, actor.id)
+            counted = decide(
+                apply, item, voted(meta=meta, transition=waiting.transition, vote=ballot.vote)
+            )
+            if not ballot.outcome:
+                return counted
+            name = waiting.transition if ballot.outcome == "approved" else REJECT
+            moved = steps[name](
+                counted.aggregate,
+                actor=actor,
+                now=at,
+                calendar=calendar,
+                directory=directory,
+                requester=item.requester,
+            )
+            return Decision(moved.aggregate, counted.events + moved.events)
+
+        body.__doc__ = (
+            f"Approve the {spec.noun}'s approval step (the item moves on once it is approved)."
+            if verdict is changes.Verdict.APPROVE
+            else f"Reject the {spec.noun}'s approval step (the item moves to its rejection state)."
+        )
+        return body
+
+    if steps_of.approvals:
+        waits = tuple(steps_of.approvals)
+        commands.append(Command(APPROVE, vote(changes.Verdict.APPROVE), waits, needs=_NEEDS))
+        commands.append(Command(REJECT, vote(changes.Verdict.REJECT), (REJECT,), needs=_NEEDS))
+
+    def timer(
+        item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar, directory: Directory
+    ) -> Decision[Item]:
         found = spec.timers.get(item.status)
         if found is None or item.next_deadline is None:
             return Decision(attrs.evolve(item, next_deadline=None), ())
         if found.fire:
-            return steps[found.fire](item, actor=SYSTEM, now=now, calendar=calendar)
-        meta = EventMeta(item.id, item.version + 1, to_utc(now, "now"), SYSTEM.id)
+            return steps[found.fire](
+                item, actor=SYSTEM, now=now, calendar=calendar, directory=directory
+            )
+        at = to_utc(now, "now")
+        meta = EventMeta(item.id, item.version + 1, at, SYSTEM.id)
+        ladder = steps_of.ladders.get(item.status, ())
+        if ladder:
+            return _climb(item, ladder, at, calendar)
         return decide(apply, item, reminded(meta=meta, notify=(item.owner,)))
+
+    def _climb(
+        item: Item, ladder: tuple[Level, ...], at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> Decision[Item]:
+        """Tell every level of the ladder that has come due by ``at``, in order."""
+        events: list[DomainEvent] = []
+        while (
+            item.level < len(ladder) and item.next_deadline is not None and item.next_deadline <= at
+        ):
+            level, reached = ladder[item.level], item.level + 1
+            # from when this level was due, so a late sweep does not push the next out
+            due = (
+                to_utc(calendar.add(item.next_deadline, level.delay), "deadline")
+                if reached < len(ladder)
+                else None
+            )
+            meta = EventMeta(item.id, item.version + 1, at, SYSTEM.id)
+            told = escalated(
+                meta=meta,
+                level=reached,
+                level_name=level.name,
+                notify=level.notify,
+                assign=level.assign or "",
+                deadline=due,
+            )
+            item = apply(item, told)
+            events.append(told)
+        if not events:  # the ladder changed under the item: nothing left to tell
+            return Decision(attrs.evolve(item, next_deadline=None), ())
+        return Decision(item, tuple(events))
 
     def describe(item: Item) -> Description:
         return Description(
@@ -464,12 +671,12 @@ def build_workflow(spec: FlowSpec, people: frozenset[str] = frozenset()) -> Work
         spec.noun,
         Item,
         machine,
-        EventRegistry([opened, stepped, reminded, migrated]),
+        EventRegistry([opened, stepped, reminded, migrated, voted, escalated]),
         apply,
         tuple(commands),
         describe=describe,
         timer=timer,
-        timer_needs=("calendar",),
+        timer_needs=_NEEDS,
         parties=parties,
     )
 
@@ -490,3 +697,7 @@ def _with_people(spec: FlowSpec, people: frozenset[str]) -> FlowSpec:
 
     transitions = tuple(attrs.evolve(t, fields=limited(t.fields)) for t in spec.transitions)
     return attrs.evolve(spec, transitions=transitions, fields=limited(spec.fields))
+
+
+_NEEDS = ("calendar", "directory")
+"""What a rules workflow's commands and timers take from the rules, for the item's client."""

@@ -214,6 +214,11 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
         topic = "acknowledged"
     elif isinstance(event, ClientNotified) and event.topic in _TITLES:
         topic = event.topic
+    elif getattr(event, "client_label", ""):  # a rules workflow's step told to the client
+        label = str(getattr(event, "client_label", ""))
+        return lang.gettext("{label}: {subject}").format(
+            label=label, subject=subject or lang.gettext("your request")
+        )
     else:
         topic = "resolved"
     # Without a subject the title still speaks to the client, not in ids.
@@ -267,8 +272,19 @@ def client_notice(
         if NOTICE_LEVELS.index(level) < NOTICE_LEVELS.index(outcome[2]):
             return None
         return _(outcome[1]).format(release=getattr(event, "release", ""))
+    label = getattr(event, "client_label", "")
+    if isinstance(label, str) and label:
+        # a rules workflow's step, in the words its rules declare for the client: a label
+        # as written, in whatever language the team wrote it (no full stop added)
+        return label
     if not isinstance(event, ClientNotified):
         return None
+    return _told(event, level, lang, timezone)
+
+
+def _told(event: ClientNotified, level: str, lang: Language, timezone: str) -> str | None:
+    """An issue's notice (escalated, paused, resolved) as ``level`` tells it."""
+    _ = lang.gettext
     if level == "full":
         return _with_id(render_notice(event, lang, timezone), event, lang)
     # Below full, every notice is worded again from its topic, also one stored as an

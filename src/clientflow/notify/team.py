@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -469,4 +469,59 @@ def team_message(
         return _follow_up(event, team, client)
     if type(event) in _STEPS_TAKEN:
         return _step(event, team, client, priority)
+    if isinstance(event, RulesStep):
+        return _rules_step(event, team, client)
+    if isinstance(event, RulesEscalation):
+        return _rules_escalated(event, team, client)
     return None
+
+
+@runtime_checkable
+class RulesStep(Protocol):
+    """A step of a workflow declared in the rules file (``<name>.stepped``): the command
+    run, who is copied (``cc``, person ids) and what the client reads (``client_label``;
+    empty: the client is not told)."""  # noqa: D205, D209
+
+    transition: str
+    cc: tuple[str, ...]
+    client_label: str
+
+
+@runtime_checkable
+class RulesEscalation(Protocol):
+    """A rules workflow's item climbing its escalation ladder (``<name>.escalated``)."""
+
+    level_name: str
+    notify: tuple[str, ...]
+    assign: str
+
+
+def _rules_step(event: DomainEvent, team: Team, client: str) -> Message:
+    """Who ran which command, with the people copied @mentioned (抄送)."""
+    assert isinstance(event, RulesStep)
+    copied = team.people(event.cc)
+    locale, _zone = team.reader(copied)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(lang, event.transition, event.aggregate_id, team.client_name(client), "")
+    ran = _("{person} ran {command}.").format(
+        person=team.person_name(event.meta.actor), command=event.transition
+    )
+    lines: list[str | tuple[Segment, ...]] = [ran]
+    if copied:
+        lines.append(_around(_("Copied: {who}").format(who="\0"), _who(team, copied)))
+    return _finish(lang, team, event, title, lines)
+
+
+def _rules_escalated(event: DomainEvent, team: Team, client: str) -> Message:
+    """The ladder's level told, @mentioned, to see to the item."""
+    assert isinstance(event, RulesEscalation)
+    people = team.people(event.notify)
+    locale, _zone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(lang, _("Escalated"), event.aggregate_id, team.client_name(client), "")
+    ask = _("Escalated to {level}: {who}, please take a look.").format(
+        level=event.level_name, who="\0"
+    )
+    return _finish(lang, team, event, title, (_around(ask, _who(team, people)),), "warning")

@@ -93,9 +93,14 @@ class RulesFlowService(WorkflowService):
         self._team_only(by, f"migrate {self.noun} {aggregate_id}")
 
         def step(item: Item, now: pendulum.DateTime) -> Decision[Item]:
-            context = self._resolve("migrate", ("calendar",), item, {}, by)
-            calendar = context["calendar"]
-            return versions.migrate(item, actor=by, now=now, calendar=calendar)  # type: ignore[arg-type]
+            context = self._resolve("migrate", ("calendar", "directory"), item, {}, by)
+            return versions.migrate(
+                item,
+                actor=by,
+                now=now,
+                calendar=context["calendar"],  # type: ignore[arg-type]
+                directory=context["directory"],  # type: ignore[arg-type]
+            )
 
         return self._act(aggregate_id, step, at, key)
 
