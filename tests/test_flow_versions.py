@@ -510,3 +510,51 @@ def test_migrating_an_item_waiting_for_approval_opens_the_new_definitions_step(
     with pytest.raises(PermissionDenied, match=r"open stage \(finance\)"):
         flow.run("P-1", "approve", by=QIAN)
     assert flow.run("P-1", "approve", by=SUN).aggregate.status == "ordered"
+
+
+VISIT = """
+[workflows.visit]
+states = ["asked", "done"]
+final = ["done"]
+
+[[workflows.visit.transitions]]
+name = "finish"
+from = "asked"
+to = "done"
+
+[workflows.visit.timers.asked]
+after = "2h"
+escalate = "standard"
+"""
+"""A visit waiting two business hours climbs the demo's [escalation.standard] ladder."""
+
+
+def test_an_item_keeps_the_escalation_ladder_of_its_definition(tmp_path: Path) -> None:
+    """Revision 2 changes only [escalation.standard] (its first level tells chen.jie, not
+    li.wei): that is a new definition of the visit, so V-1, opened under revision 1,
+    climbs the old ladder, and V-2 the new one."""
+    url = f"sqlite:///{tmp_path / 'visits.db'}"
+    first = clientflow.open(url, _rules(tmp_path, VISIT), clock=ManualClock(START), apply=True)
+    first.workflow("visit").run("V-1", "open", by=LI, client="lotus", owner="li.wei")
+    first.close()
+    changed = RULES_FILE.read_text(encoding="utf-8").replace(
+        'name = "project manager"\nnotify = ["li.wei"]',
+        'name = "project manager"\nnotify = ["chen.jie"]',
+    )
+    assert 'notify = ["chen.jie"]' in changed
+    second = tmp_path / "second.toml"
+    second.write_text(changed + VISIT, encoding="utf-8")
+    ws = clientflow.open(url, second, clock=ManualClock(START), apply=True)
+    flow = ws.workflow("visit")
+    flow.run("V-2", "open", by=LI, client="lotus", owner="li.wei")
+    old = flow.get("V-1")
+    assert old.definition != ws.rules.workflows["visit"].fingerprint
+    assert old.next_deadline is not None
+    fired = [item for item, _ in ws.sweep(old.next_deadline).fired]
+    assert sorted(fired) == ["V-1", "V-2"]
+    told = {item: ws.history(item)[-1] for item in ("V-1", "V-2")}
+    assert {item: (e.event_type, e.notify) for item, e in told.items()} == {
+        "V-1": ("visit.escalated", ("li.wei",)),
+        "V-2": ("visit.escalated", ("chen.jie",)),
+    }
+    ws.close()

@@ -55,12 +55,59 @@ from clientflow.core import (
 __all__ = ["FlowVersions", "definition_fingerprint", "stamped"]
 
 
-def definition_fingerprint(declared: Mapping[str, object]) -> str:
+def definition_fingerprint(
+    declared: Mapping[str, object], rules: Mapping[str, object] | None = None
+) -> str:
     """A short hash of a ``[workflows.<name>]`` table as given (its ``migrate`` left out:
-    saying where old states go does not change the definition)."""  # noqa: D205, D209
+    saying where old states go does not change the definition), with what it takes from
+    the rest of ``rules``: the ``[approval]`` groups its approval steps name and the
+    ``[escalation]`` ladders its timers climb (so changing those is a new definition
+    too, and items waiting under the old one keep their approvers and ladders)."""  # noqa: D205, D209
     kept = {key: value for key, value in declared.items() if key != "migrate"}
+    kept.update(_borrowed(declared, rules or {}))
     text = json.dumps(kept, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _tables(value: object) -> list[Mapping[str, object]]:
+    items = value if isinstance(value, list) else []
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+def _borrowed(declared: Mapping[str, object], rules: Mapping[str, object]) -> dict[str, object]:
+    """The declarations outside the workflow's table that it names (none: empty, so a
+    workflow naming nothing else keeps the fingerprint of its table alone)."""  # noqa: D205, D209
+    own = {group.get("name") for group in _tables(declared.get("approvers"))}
+    named: set[object] = set()
+    for transition in _tables(declared.get("transitions")):
+        given = transition.get("approval")
+        named.update([given] if isinstance(given, str) else given or ())  # type: ignore[arg-type]
+    named -= own
+    policies = rules.get("approval")
+    groups = [
+        group
+        for _, policy in sorted(policies.items() if isinstance(policies, Mapping) else ())
+        if isinstance(policy, Mapping)
+        for route in _tables(policy.get("routes"))
+        for stage in route.get("stages") or ()  # type: ignore[attr-defined]
+        for group in _tables(stage)
+        if group.get("name") in named
+    ]
+    ladders = rules.get("escalation")
+    timers = declared.get("timers")
+    climbed = {
+        str(timer["escalate"]): ladders[timer["escalate"]].get("levels")
+        for timer in (timers.values() if isinstance(timers, Mapping) else ())
+        if isinstance(timer, Mapping)
+        and isinstance(ladders, Mapping)
+        and isinstance(ladders.get(timer.get("escalate")), Mapping)
+    }
+    found: dict[str, object] = {}
+    if groups:
+        found["(approval groups)"] = groups
+    if climbed:
+        found["(escalation levels)"] = climbed
+    return found
 
 
 def stamped(workflows: Mapping[str, FlowSpec], source: str) -> dict[str, FlowSpec]:
@@ -68,9 +115,10 @@ def stamped(workflows: Mapping[str, FlowSpec], source: str) -> dict[str, FlowSpe
     rules' canonical JSON)."""  # noqa: D205, D209
     if not workflows:
         return dict(workflows)
-    declared = json.loads(source).get("workflows", {})
+    data = json.loads(source)
+    declared = data.get("workflows", {})
     return {
-        name: attrs.evolve(spec, fingerprint=definition_fingerprint(declared[name]))
+        name: attrs.evolve(spec, fingerprint=definition_fingerprint(declared[name], data))
         for name, spec in workflows.items()
     }
 

@@ -129,7 +129,8 @@ def with_earlier_flows(rules: Rules, revisions: Sequence[RulesRevision]) -> Rule
     earlier: dict[str, dict[str, FlowSpec]] = {}
     for revision in reversed(revisions):  # newest first: recent definitions matter most
         try:
-            declared = json.loads(revision.source).get("workflows") or {}
+            data = json.loads(revision.source)
+            declared = data.get("workflows") or {}
         except (ValueError, AttributeError):
             continue
         fresh = {
@@ -137,7 +138,7 @@ def with_earlier_flows(rules: Rules, revisions: Sequence[RulesRevision]) -> Rule
             for name, table in declared.items()
             if name in current
             and isinstance(table, dict)
-            and definition_fingerprint(table) not in {current[name], *earlier.get(name, {})}
+            and definition_fingerprint(table, data) not in {current[name], *earlier.get(name, {})}
         }
         if not fresh:
             continue
