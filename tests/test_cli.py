@@ -14,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from clientflow.cli import cli, main
+from clientflow.config import load_rules
 from clientflow.core import NotFound, StoreError
 from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
+from tests.test_rules_workflows import EXPENSE
 
 AT_END = END.to_iso8601_string()
 
@@ -312,6 +314,25 @@ def test_diagram_is_generated_from_the_declaration() -> None:
     assert ">Auto approve</font>" in dot.output
     unknown = CliRunner().invoke(cli, ["diagram", "billing"])
     assert unknown.exit_code == 2
+
+
+def test_diagram_of_a_workflow_declared_in_the_rules_file(tmp_path: Path) -> None:
+    """`clientflow diagram expense --rules FILE` draws a rules-file workflow with
+    python-statemachine, from the same definition the workspace runs."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + EXPENSE, encoding="utf-8")
+    drawn = CliRunner().invoke(cli, ["diagram", "expense", "--rules", str(rules)])
+    assert drawn.exit_code == 0, drawn.output
+    assert drawn.output == load_rules(rules).flow_versions("expense").workflow.table.mermaid()
+    assert "dept_review --> finance_review : Dept approve" in drawn.output
+    assert "[*] --> draft" in drawn.output
+    dot = CliRunner().invoke(cli, ["diagram", "expense", "--rules", str(rules), "--format", "dot"])
+    assert dot.output.startswith("digraph ExpenseMachine {")
+    missing = CliRunner().invoke(cli, ["diagram", "expense"])
+    assert missing.exit_code == 2
+    assert "a file given with --rules" in missing.output
+    unknown = CliRunner().invoke(cli, ["diagram", "billing", "--rules", str(rules)])
+    assert "expense" in unknown.output
 
 
 def test_diagram_svg_is_drawn_by_graphviz() -> None:

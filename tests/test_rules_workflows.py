@@ -141,35 +141,37 @@ def test_every_mistake_in_a_declaration_is_reported_at_its_key(tmp_path: Path) -
     }
 
 
-def test_a_new_revision_keeps_items_whose_state_it_keeps(tmp_path: Path) -> None:
-    """The definition is part of the rules revision: after a revision drops a state, an
-    item still in it is refused with an error naming the state; the others go on."""
+def test_items_under_way_keep_the_definition_they_started_under(tmp_path: Path) -> None:
+    """The definition is part of the rules revision an item opened under: after a
+    revision drops the department's review, a claim already in it goes on by the old
+    definition (and can still be approved there); a new claim takes the new one."""
     url = f"sqlite:///{tmp_path / 'flows.db'}"
     with clientflow.open(url, _rules(tmp_path), clock=ManualClock(START)) as ws:
         _submitted(ws)  # EXP-1 waits in dept_review
+    changed = _rules(tmp_path, NO_DEPT)
+    with clientflow.open(url, changed, clock=ManualClock(START), apply=True) as ws:
         flow = ws.workflow("expense")
+        assert flow.run("EXP-1", "dept_approve", by=LI).aggregate.status == "finance_review"
+        assert flow.run("EXP-1", "finance_approve", by=QIAN).aggregate.status == "archived"
         flow.run("EXP-2", "open", by=ZHANG, client="lotus", owner="zhang")
-        flow.run("EXP-2", "submit", by=ZHANG, amount="8", reason="tea", spent_on="2026-08-28")
-        flow.run("EXP-2", "dept_approve", by=LI)  # EXP-2 waits in finance_review
-    # the new revision drops the department's review: a claim goes straight to finance
-    changed = (
-        EXPENSE.replace('"dept_review", ', "")
-        .replace('to = "dept_review"', 'to = "finance_review"')
-        .replace('from = "dept_review"\nto = "finance_review"', 'from = "draft"\nto = "rejected"')
-        .replace('from = ["dept_review", "finance_review"]', 'from = "finance_review"')
-    )
-    with clientflow.open(
-        url, _rules(tmp_path, changed), clock=ManualClock(START), apply=True
-    ) as ws:
-        flow = ws.workflow("expense")
-        assert flow.run("EXP-2", "finance_approve", by=QIAN).aggregate.status == "archived"
-        with pytest.raises(ValidationError) as refused:
-            flow.run("EXP-1", "finance_approve", by=QIAN)
-        assert str(refused.value) == (
-            "state: expected one of draft, finance_review, archived, rejected, got 'dept_review'"
-        )
-        assert flow.get("EXP-1").status == "dept_review"
+        item = flow.run(
+            "EXP-2", "submit", by=ZHANG, amount="8", reason="tea", spent_on="2026-08-28"
+        ).aggregate
+        assert item.status == "finance_review"
+        with pytest.raises(clientflow.ValidationError, match="one of open, submit"):
+            flow.run("EXP-2", "dept_approve", by=LI)
 
+
+NO_DEPT = (
+    EXPENSE.replace('"dept_review", ', "")
+    .replace('to = "dept_review"', 'to = "finance_review"')
+    .replace(
+        'name = "dept_approve"\nfrom = "dept_review"\nto = "finance_review"',
+        'name = "withdraw"\nfrom = "draft"\nto = "rejected"',
+    )
+    .replace('from = ["dept_review", "finance_review"]', 'from = "finance_review"')
+)
+"""The expense claim without the department's review (a second revision)."""
 
 TIMED = (
     EXPENSE
@@ -307,3 +309,30 @@ def test_a_rules_workflow_may_not_take_a_built_in_kind_name(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as error:
         clientflow.open("memory://", _rules(tmp_path, taken), clock=ManualClock(START))
     assert [problem.path for problem in error.value.problems] == ["workflows.issue"]
+
+
+def test_a_state_no_transition_reaches_or_leaves_is_reported_at_its_key(tmp_path: Path) -> None:
+    """python-statemachine refuses a machine with unreachable or trap states: the rules
+    say which, at its key, instead of its exception escaping."""
+    lonely = EXPENSE.replace(
+        '"archived", "rejected"]\nfinal', '"archived", "rejected", "lost"]\nfinal'
+    )
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, lonely), clock=ManualClock(START))
+    assert [(p.path, p.message) for p in error.value.problems] == [
+        (
+            "workflows.expense.states[5]",
+            "expected a state a transition enters from 'draft' on, got 'lost'",
+        )
+    ]
+    stuck = EXPENSE.replace(
+        '"archived", "rejected"]\nfinal', '"archived", "rejected", "stuck"]\nfinal'
+    ) + ('\n[[workflows.expense.transitions]]\nname = "park"\nfrom = "draft"\nto = "stuck"\n')
+    with pytest.raises(ConfigError) as trapped:
+        clientflow.open("memory://", _rules(tmp_path, stuck), clock=ManualClock(START))
+    assert [(p.path, p.message) for p in trapped.value.problems] == [
+        (
+            "workflows.expense.states[5]",
+            "expected a final state or one a transition leaves, got 'stuck'",
+        )
+    ]

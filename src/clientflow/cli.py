@@ -639,9 +639,19 @@ DIAGRAMS: dict[str, TransitionTable] = {
 
 
 @cli.command(
-    help=N_("Print the state diagram of WORKFLOW, generated from its machine declaration.")
+    help=N_(
+        "Print the state diagram of WORKFLOW, generated from its machine declaration:"
+        " a built-in workflow or, with --rules, one a rules file declares."
+    )
 )
-@click.argument("workflow", type=click.Choice(sorted(DIAGRAMS)))
+@click.argument("workflow")
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=N_("A rules file: WORKFLOW may then be one of its [workflows.<name>]."),
+)
 @click.option(
     "--format",
     "fmt",
@@ -650,9 +660,21 @@ DIAGRAMS: dict[str, TransitionTable] = {
     show_default=True,
     help=N_("Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot."),
 )
-def diagram(workflow: str, fmt: str) -> None:
+def diagram(workflow: str, rules_file: Path | None, fmt: str) -> None:
     """The ``diagram`` command (its help is above, translated)."""
-    table = DIAGRAMS[workflow]
+    table = DIAGRAMS.get(workflow)
+    if table is None:
+        declared = (
+            {} if rules_file is None else {w.name: w for w in load_rules(rules_file).custom()}
+        )
+        if workflow not in declared:
+            where = "" if rules_file else " (or a [workflows.<name>] of a file given with --rules)"
+            raise click.BadParameter(
+                f"expected one of {', '.join(sorted({*DIAGRAMS, *declared}))}{where},"
+                f" got {workflow!r}",
+                param_hint="WORKFLOW",
+            )
+        table = declared[workflow].table
     if fmt == "mermaid":
         click.echo(table.mermaid(), nl=False)
     elif fmt == "dot":

@@ -466,6 +466,11 @@ class RulesLog(Protocol):
         """The rules revision in force (the latest applied), or ``None`` if none was."""
         ...
 
+    def rules_revisions(self) -> Sequence[RulesRevision]:
+        """Every rules revision recorded, oldest first (the definitions of the rules'
+        workflows that items opened under earlier revisions still run by)."""  # noqa: D205, D209
+        ...
+
     def apply_rules(
         self,
         fingerprint: str,

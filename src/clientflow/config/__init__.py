@@ -22,6 +22,7 @@ from pathlib import Path
 import attrs
 
 from clientflow.config.build import build_rules
+from clientflow.config.flow_versions import stamped
 from clientflow.config.model import ClientRules, PlanTemplate, Rules
 from clientflow.config.schema import FORMAT_VERSION, RULES, json_schema
 from clientflow.config.spec import Problems, parse_duration
@@ -55,7 +56,8 @@ def rules_from_dict(data: Mapping[str, object]) -> Rules:
         raise ConfigError([_TOO_DEEP]) from None
     if problems:
         raise ConfigError(problems)
-    return attrs.evolve(rules, source=canonical(data))
+    source = canonical(data)
+    return attrs.evolve(rules, source=source, workflows=stamped(rules.workflows, source))
 
 
 def canonical(data: Mapping[str, object]) -> str:

@@ -15,7 +15,8 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
-from clientflow.config.flow_steps import approval_groups, parse_steps
+from clientflow.config.flow_fields import FieldType
+from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
@@ -585,6 +586,11 @@ def _flow(
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
+    given = data["migrate"] if isinstance(data["migrate"], dict) else {}
+    mapped = given.get("states")
+    migrate = _sound(mapped if isinstance(mapped, dict) else None)
+    for old, new in migrate.items():
+        problems.extend(_state_problem(f"{path}.migrate.states.{old}", new, states, None))
     timers = {
         state: _timer(
             f"{path}.timers.{state}",
@@ -607,13 +613,48 @@ def _flow(
         _sound(approvals).values(), (g for g in own if isinstance(g, changes.ApproverGroup))
     )
     steps = parse_steps(path, data, transitions, states, groups, _sound(escalations), problems)
+    if len(problems) == before:  # on a sound graph only: a wrong name cuts it anyway
+        # a rejected approval step moves the item too (to its on_reject state)
+        rejections = [
+            TransitionSpec(REJECT, step.sources, step.on_reject)
+            for step in steps.approvals.values()
+        ]
+        problems.extend(_unreachable(path, states, final, [*transitions, *rejections]))
     if len(problems) > before:
         return cast(FlowSpec, INVALID)
     noun = data["noun"] or name
     opening = dict(data["fields"] or {})
-    return FlowSpec(
-        name, noun, tuple(states), tuple(final), tuple(transitions), timers, opening, steps
-    )
+    flow = (name, noun, tuple(states), tuple(final), tuple(transitions))
+    return FlowSpec(*flow, timers, opening, steps=steps, migrate=migrate)
+
+
+def _unreachable(
+    path: str, states: list[str], final: list[str], transitions: list[TransitionSpec]
+) -> list[ConfigProblem]:
+    """States no run from the first one enters, or that trap an item (neither final nor
+    left by a transition): python-statemachine refuses both."""  # noqa: D205, D209
+    reached, frontier = set(states[:1]), states[:1]
+    while frontier:
+        state = frontier.pop()
+        for transition in transitions:
+            if state in transition.sources and transition.target not in reached:
+                reached.add(transition.target)
+                frontier.append(transition.target)
+    left = {source for transition in transitions for source in transition.sources}
+    found = []
+    for i, state in enumerate(states):
+        if state not in reached:
+            expected = f"a state a transition enters from {states[0]!r} on"
+        elif state not in left and state not in final:
+            expected = "a final state or one a transition leaves"
+        else:
+            continue
+        found.append(ConfigProblem(f"{path}.states[{i}]", f"expected {expected}, got {state!r}"))
+    return found
+
+
+def _is_date(kind: object) -> bool:
+    return isinstance(kind, FieldType) and kind.kind == "date"
 
 
 def _timer(
@@ -624,7 +665,7 @@ def _timer(
     states: list[str],
     final: list[str],
     transitions: list[TransitionSpec],
-    opening: Mapping[str, str],
+    opening: Mapping[str, FieldType],
     problems: Problems,
 ) -> TimerSpec:
     """A state's timer, its mistakes reported at their keys."""
@@ -633,7 +674,7 @@ def _timer(
     if (after is None) == (field is None):
         problems.append(ConfigProblem(path, "expected either after or before_field, not both"))
     given = [*transitions, TransitionSpec("open", (), "", fields=opening)]
-    dates = sorted({f for t in given for f, kind in t.fields.items() if kind == "date"})
+    dates = sorted({f for t in given for f, kind in t.fields.items() if _is_date(kind)})
     if field is not None and field is not INVALID and field not in dates:
         known = ", ".join(dates) or "none declared"
         problems.append(

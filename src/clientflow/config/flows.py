@@ -16,11 +16,11 @@ their payloads), so the workspace runs it with no second engine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import attrs
 import pendulum
@@ -28,6 +28,7 @@ from statemachine import State, StateMachine
 
 from clientflow import changes
 from clientflow.config import flow_approvals
+from clientflow.config.flow_fields import FIELD_TYPES, FieldType, StoredValue
 from clientflow.config.flow_steps import APPROVE, REJECT, FlowSteps, ItemEscalated, ItemVoted
 from clientflow.core import (
     CLIENT_PARTY,
@@ -51,13 +52,21 @@ from clientflow.core import (
 )
 from clientflow.escalation import Level
 
-__all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TimerSpec", "TransitionSpec", "build_workflow"]
+__all__ = [
+    "FIELD_TYPES",
+    "EventTypes",
+    "FlowSpec",
+    "Item",
+    "ItemMigrated",
+    "TimerSpec",
+    "TransitionSpec",
+    "build_workflow",
+    "deadline_on_entry",
+    "event_types",
+]
 
 SYSTEM = Actor("system")
 """Who fires a timer's transition."""
-
-FIELD_TYPES = ("text", "date", "money", "int")
-"""What a transition's field may hold: free text, a date, an amount of money, a whole number."""
 
 
 @attrs.frozen
@@ -70,7 +79,7 @@ class TransitionSpec:
     sources: tuple[str, ...]
     target: str
     who: Rule = OnTeam()
-    fields: Mapping[str, str] = attrs.field(factory=dict)
+    fields: Mapping[str, FieldType] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -98,16 +107,24 @@ class FlowSpec:
     final: tuple[str, ...]
     transitions: tuple[TransitionSpec, ...]
     timers: Mapping[str, TimerSpec] = attrs.field(factory=dict)
-    fields: Mapping[str, str] = attrs.field(factory=dict)
+    fields: Mapping[str, FieldType] = attrs.field(factory=dict)
     """The fields ``open`` requires, by type (as a transition's)."""
+    fingerprint: str = ""
+    """A short hash of the declaration as the rules file gives it (its ``migrate`` left
+    out): the definition an item is opened under is recorded by it."""
+    migrate: Mapping[str, str] = attrs.field(factory=dict)
+    """``[workflows.X.migrate] states``: an earlier definition's state -> one of these
+    states, for items moved onto this definition (see :mod:`.flow_versions`)."""
     steps: FlowSteps = FlowSteps()
     """Approval steps, carbon copies, what the client sees, escalation ladders."""
 
 
 @attrs.frozen(kw_only=True)
 class Item:
-    """One item of a rules-declared workflow: where it stands and the fields given so far
-    (as text: dates as YYYY-MM-DD, money as a decimal, whole numbers in digits)."""  # noqa: D205, D209
+    """One item of a rules-declared workflow: where it stands, the fields given so far
+    (in their stored forms: numbers as numbers, dates as YYYY-MM-DD, money as a decimal
+    string, the rest as text) and the definition it runs under (its fingerprint; empty
+    for items opened before definitions were recorded: they follow the one in force)."""  # noqa: D205, D209
 
     id: str
     version: int
@@ -116,9 +133,11 @@ class Item:
     owner: str
     project: str
     opened_at: pendulum.DateTime
-    values: Mapping[str, str] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict)
     last_by: str = ""
     next_deadline: pendulum.DateTime | None = None
+    definition: str = ""
+    closed: bool = False
     round: changes.ApprovalRound | None = None
     """The approval step the item waits for in its state (its votes), if any."""
     requester: str = ""
@@ -136,7 +155,11 @@ class ItemOpened(DomainEvent):
     owner: str
     project: str = ""
     deadline: pendulum.DateTime | None = None
-    values: dict[str, str] = attrs.field(factory=dict)
+    values: dict[str, StoredValue] = attrs.field(factory=dict)
+    definition: str = ""
+    """The fingerprint of the definition it is opened under (empty in older events)."""
+    state: str = ""
+    """The state it starts in (empty in older events: the definition's first)."""
     round: changes.ApprovalRound | None = None
 
 
@@ -148,8 +171,12 @@ class ItemStepped(DomainEvent):
 
     event_type: ClassVar[str] = ""
     transition: str
-    values: dict[str, str] = attrs.field(factory=dict)
+    values: dict[str, StoredValue] = attrs.field(factory=dict)
     deadline: pendulum.DateTime | None = None
+    state: str = ""
+    """The state it entered (empty in older events: read from the definition)."""
+    closed: bool = False
+    """Whether that state ends the item."""
     round: changes.ApprovalRound | None = None
     requester: str = ""
     """Who asked for ``round``'s approval: the mover, or whoever asked for the approval
@@ -166,35 +193,54 @@ class ItemReminded(DomainEvent):
     notify: tuple[str, ...] = ()
 
 
-_AMOUNT = re.compile(r"-?\d+(\.\d{1,4})?")
+@attrs.frozen(kw_only=True)
+class ItemMigrated(DomainEvent):
+    """An item moved onto the definition ``definition`` from ``previous``, its state
+    mapped to ``state`` (``<name>.migrated``)."""  # noqa: D205, D209
+
+    event_type: ClassVar[str] = ""
+    definition: str
+    previous: str
+    state: str
+    closed: bool = False
+    deadline: pendulum.DateTime | None = None
+    round: changes.ApprovalRound | None = None
+    """The approval step the item waits for in ``state`` under the new definition."""
+    requester: str = ""
+    """Who asked for ``round``'s approval (who may not vote on it)."""
 
 
-def _money(value: object) -> object:
-    text = str(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not _AMOUNT.fullmatch(text.strip()):
-        raise ValidationError("money", "an amount such as 1200 or 99.50", got=value)
-    try:
-        return str(Decimal(text.strip()))
-    except InvalidOperation:  # pragma: no cover - the pattern already refuses it
-        raise ValidationError("money", "an amount such as 1200 or 99.50", got=value) from None
+class EventTypes(NamedTuple):
+    """The event classes of one rules workflow (``<name>.opened`` and so on)."""
+
+    opened: type[ItemOpened]
+    stepped: type[ItemStepped]
+    reminded: type[ItemReminded]
+    migrated: type[ItemMigrated]
+    voted: type[ItemVoted]
+    escalated: type[ItemEscalated]
 
 
-_ANNOTATIONS: Mapping[str, type] = {"text": str, "date": dt.date, "money": str, "int": int}
+@functools.cache
+def event_types(name: str) -> EventTypes:
+    """The event classes of the workflow ``name``, shared by all its definitions (an
+    item's events keep their types when the rules change under it, its votes and
+    escalations included)."""  # noqa: D205, D209
+    return EventTypes(
+        type("Opened", (ItemOpened,), {"event_type": f"{name}.opened"}),
+        type("Stepped", (ItemStepped,), {"event_type": f"{name}.stepped"}),
+        type("Reminded", (ItemReminded,), {"event_type": f"{name}.reminded"}),
+        type("Migrated", (ItemMigrated,), {"event_type": f"{name}.migrated"}),
+        type("Voted", (ItemVoted,), {"event_type": f"{name}.voted"}),
+        type("Escalated", (ItemEscalated,), {"event_type": f"{name}.escalated"}),
+    )
 
 
-def _as_text(value: object) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-def _values(fields: Mapping[str, str], payload: Mapping[str, object]) -> dict[str, str]:
-    """The declared fields of ``payload`` as the item keeps them (text)."""
-    values = {}
-    for field, kind in fields.items():
-        value = payload[field]
-        if kind == "text" and isinstance(value, str):
-            value = check_line(value, field)
-        values[field] = _as_text(_money(value) if kind == "money" else value)
-    return values
+def _values(
+    fields: Mapping[str, FieldType], payload: Mapping[str, object]
+) -> dict[str, StoredValue]:
+    """The declared fields of ``payload`` in their stored forms (each checked by its type)."""
+    return {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
 
 
 def _machine(spec: FlowSpec, transitions: tuple[TransitionSpec, ...]) -> type[StateMachine]:
@@ -214,7 +260,7 @@ def _machine(spec: FlowSpec, transitions: tuple[TransitionSpec, ...]) -> type[St
 
 
 def _handler(
-    fields: Mapping[str, str],
+    fields: Mapping[str, FieldType],
     doc: str,
     body: Callable[..., Decision[Item]],
     extra: Mapping[str, type],
@@ -244,8 +290,8 @@ def _handler(
     annotations["calendar"] = BusinessCalendar
     annotations["directory"] = Directory
     for name, kind in fields.items():
-        parameters.append(inspect.Parameter(name, keyword, annotation=_ANNOTATIONS[kind]))
-        annotations[name] = _ANNOTATIONS[kind]
+        parameters.append(inspect.Parameter(name, keyword, annotation=kind.annotation))
+        annotations[name] = kind.annotation
     handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     handler.__annotations__ = annotations
     handler.__doc__ = doc
@@ -267,15 +313,15 @@ def _copied(entries: tuple[str, ...], owner: str, directory: Directory) -> tuple
     return tuple(dict.fromkeys(people))
 
 
-def _deadline(
-    timers: Mapping[str, TimerSpec],
+def deadline_on_entry(
+    spec: FlowSpec,
     state: str,
-    values: Mapping[str, str],
+    values: Mapping[str, StoredValue],
     at: pendulum.DateTime,
     calendar: BusinessCalendar,
 ) -> pendulum.DateTime | None:
-    """When an item entering ``state`` with ``values`` at ``at`` comes due, if ever."""
-    timer = timers.get(state)
+    """When an item of ``spec`` entering ``state`` with ``values`` at ``at`` comes due, if ever."""
+    timer = spec.timers.get(state)
     if timer is None:
         return None
     if isinstance(timer.after, WorkingDays):
@@ -283,41 +329,46 @@ def _deadline(
     if timer.after is not None:
         return to_utc(calendar.add(at, timer.after), "deadline")
     given = values.get(timer.before_field)
-    if given is None:  # the date is not known yet: nothing to wait for
+    if not isinstance(given, str):  # the date is not known yet: nothing to wait for
         return None
     day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
     midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
     return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
 
 
-def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one closure per command
+def build_workflow(  # noqa: PLR0915 - one closure per command
+    spec: FlowSpec, people: frozenset[str] = frozenset()
+) -> Workflow[Item]:
     """The :class:`Workflow` a ``[workflows.<name>]`` declares.
 
     Its commands are ``open`` (client, owner, optional project), one per transition by
-    the transition's name, and, with approval steps, ``approve`` and ``reject`` (an
-    optional ``comment``) for the approvers; an item that is in a state the definition
-    no longer has (the rules changed under it) is refused with an error naming that state.
+    the transition's name, each taking its typed fields (a ``person`` one of ``people``
+    when any are given), and, with approval steps, ``approve`` and ``reject`` (an
+    optional ``comment``) for the approvers. Items record the definition they are
+    opened under (:attr:`FlowSpec.fingerprint`) and the state each event enters, so
+    their history reads the same under later definitions; an item under another
+    definition is refused here (see :mod:`clientflow.config.flow_versions`), and so
+    keeps the approval steps and escalation ladders of its own.
     """
+    if people:
+        spec = _with_people(spec, people)
     steps_of = spec.steps
     rejections = tuple(
         TransitionSpec(REJECT, step.sources, step.on_reject) for step in steps_of.approvals.values()
     )
     moves = (*spec.transitions, *rejections)
     machine = _machine(spec, moves)
-    opened = type("Opened", (ItemOpened,), {"event_type": f"{spec.name}.opened"})
-    stepped = type("Stepped", (ItemStepped,), {"event_type": f"{spec.name}.stepped"})
-    reminded = type("Reminded", (ItemReminded,), {"event_type": f"{spec.name}.reminded"})
-    voted = type("Voted", (ItemVoted,), {"event_type": f"{spec.name}.voted"})
-    escalated = type("Escalated", (ItemEscalated,), {"event_type": f"{spec.name}.escalated"})
+    opened, stepped, reminded, migrated, voted, escalated = event_types(spec.name)
     targets = {(s, t.name): t.target for t in moves for s in t.sources}
     initial, final = spec.states[0], frozenset(spec.final)
 
     def apply(item: Item | None, event: DomainEvent) -> Item:
         if isinstance(event, ItemOpened):
+            status = event.state or initial
             return Item(
                 id=event.aggregate_id,
                 version=event.aggregate_version,
-                status=initial,
+                status=status,
                 client=event.client,
                 owner=event.owner,
                 project=event.project,
@@ -325,11 +376,26 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 last_by=event.actor,
                 next_deadline=event.deadline,
                 values=event.values,
+                definition=event.definition,
+                closed=status in final,
                 round=event.round,
                 requester=event.actor if event.round is not None else "",
             )
         if item is not None and isinstance(event, ItemReminded):
             return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
+        if item is not None and isinstance(event, ItemMigrated):
+            return attrs.evolve(
+                item,
+                version=event.aggregate_version,
+                status=event.state,
+                definition=event.definition,
+                closed=event.closed,
+                last_by=event.actor,
+                next_deadline=event.deadline,
+                round=event.round,
+                requester=event.requester,
+                level=0,
+            )
         if item is not None and isinstance(event, ItemVoted) and item.round is not None:
             return attrs.evolve(
                 item,
@@ -346,17 +412,29 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             )
         if item is None or not isinstance(event, ItemStepped):
             raise ValidationError("event", f"a {spec.noun} event after its opening", got=event)
+        # events record the state they enter; older ones are read by this definition
+        status = event.state or _target(item, event.transition)
         return attrs.evolve(
             item,
             version=event.aggregate_version,
-            status=_target(item, event.transition),
+            status=status,
             values={**item.values, **event.values},
             last_by=event.actor,
             next_deadline=event.deadline,
+            closed=event.closed if event.state else status in final,
             round=event.round,
             requester=event.requester,
             level=0,
         )
+
+    def _own(item: Item) -> None:
+        """Refuse an item under another definition: it runs by the one it opened under."""
+        if item.definition and item.definition != spec.fingerprint:
+            raise ValidationError(
+                f"{spec.name}.{item.id}.definition",
+                f"an item under the definition {spec.fingerprint or '(unrecorded)'}",
+                got=item.definition,
+            )
 
     def _target(item: Item, transition: str) -> str:
         if item.status not in spec.states:
@@ -384,7 +462,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
         values = _values(spec.fields, payload)
-        deadline = _deadline(spec.timers, initial, values, at, calendar)
+        deadline = deadline_on_entry(spec, initial, values, at, calendar)
         waiting = flow_approvals.open_step(
             steps_of.step_leaving(initial),
             number=1,
@@ -400,11 +478,13 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             project=project,
             deadline=deadline,
             values=values,
+            definition=spec.fingerprint,
+            state=initial,
             round=waiting,
         )
         return decide(apply, None, event)
 
-    def step(name: str, fields: Mapping[str, str]) -> Callable[..., Decision[Item]]:
+    def step(name: str, fields: Mapping[str, FieldType]) -> Callable[..., Decision[Item]]:
         def body(
             item: Item,
             *,
@@ -415,11 +495,12 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             requester: str = "",
             **payload: object,
         ) -> Decision[Item]:
+            _own(item)
             target = _target(item, name)
             values = _values(fields, payload)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
-            deadline = _deadline(spec.timers, target, {**item.values, **values}, at, calendar)
+            deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
             waiting = flow_approvals.open_step(
                 steps_of.step_leaving(target),
                 number=1 if item.round is None else item.round.number + 1,
@@ -433,6 +514,8 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 transition=name,
                 values=values,
                 deadline=deadline,
+                state=target,
+                closed=target in final,
                 round=waiting,
                 requester="" if waiting is None else requester or actor.id,
                 cc=_copied(steps_of.cc_of(name), item.owner, directory),
@@ -448,13 +531,12 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
             creates=True,
             needs=_NEEDS,
-            parsers={f: _money for f, kind in spec.fields.items() if kind == "money"},
+            parsers=_parsers(spec.fields),
         )
     ]
     for transition in spec.transitions:
         if transition.name in steps_of.approvals:
             continue  # fired by its approvers' votes (approve), not run by hand
-        money = {f: _money for f, kind in transition.fields.items() if kind == "money"}
         commands.append(
             Command(
                 transition.name,
@@ -467,7 +549,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
                 (transition.name,),
                 needs=_NEEDS,
                 permission=transition.who,
-                parsers=money,
+                parsers=_parsers(transition.fields),
             )
         )
 
@@ -483,6 +565,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             directory: Directory,
             comment: str = "",
         ) -> Decision[Item]:
+            _own(item)
             waiting = steps_of.step_leaving(item.status)
             if waiting is None:  # the rules dropped the step under a waiting item
                 raise ValidationError(
@@ -577,7 +660,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
             project=item.project,
             owner=item.owner,
             opened_at=item.opened_at,
-            closed=item.status in final,
+            closed=item.closed if item.definition else item.status in final,
         )
 
     def parties(item: Item) -> Mapping[str, str]:
@@ -588,7 +671,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
         spec.noun,
         Item,
         machine,
-        EventRegistry([opened, stepped, reminded, voted, escalated]),
+        EventRegistry([opened, stepped, reminded, migrated, voted, escalated]),
         apply,
         tuple(commands),
         describe=describe,
@@ -596,6 +679,24 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one clo
         timer_needs=_NEEDS,
         parties=parties,
     )
+
+
+def _parsers(fields: Mapping[str, FieldType]) -> dict[str, Callable[[object], object]]:
+    """Each field's parser for the runner: its JSON form checked and stored by its type."""
+    return {name: functools.partial(kind.parse, name) for name, kind in fields.items()}
+
+
+def _with_people(spec: FlowSpec, people: frozenset[str]) -> FlowSpec:
+    """``spec`` with its ``person`` fields limited to ``people``."""
+
+    def limited(fields: Mapping[str, FieldType]) -> dict[str, FieldType]:
+        return {
+            name: attrs.evolve(kind, people=people) if kind.kind == "person" else kind
+            for name, kind in fields.items()
+        }
+
+    transitions = tuple(attrs.evolve(t, fields=limited(t.fields)) for t in spec.transitions)
+    return attrs.evolve(spec, transitions=transitions, fields=limited(spec.fields))
 
 
 _NEEDS = ("calendar", "directory")

@@ -13,7 +13,8 @@ import pendulum
 
 from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.changes import ApprovalPolicy
-from clientflow.config.flows import FlowSpec, Item, build_workflow
+from clientflow.config.flow_versions import FlowVersions
+from clientflow.config.flows import FlowSpec, Item
 from clientflow.core import (
     Actor,
     BusinessCalendar,
@@ -179,9 +180,15 @@ class Rules:
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
-    _custom: tuple[Workflow[Item], ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     source: str = attrs.field(default="", eq=False, repr=False)
     """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
+    earlier: Mapping[str, Mapping[str, FlowSpec]] = attrs.field(factory=dict, eq=False, repr=False)
+    """Earlier definitions of the ``[workflows]``, by name and fingerprint, that items
+    opened under earlier revisions still run by (read from the store's revisions by
+    :func:`clientflow.config.revisions.with_earlier_flows`)."""
+    _versions: Mapping[str, FlowVersions] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
 
     @_bindings.default
     def _bound(self) -> Mapping[str, frozenset[str]]:
@@ -433,14 +440,31 @@ class Rules:
         """The client a project belongs to (a change request names only its project)."""
         return self._projects.get(project, project)
 
-    @_custom.default
-    def _built(self) -> tuple[Workflow[Item], ...]:
-        return tuple(build_workflow(spec) for spec in self.workflows.values())
+    @_versions.default
+    def _built(self) -> Mapping[str, FlowVersions]:
+        people = frozenset(
+            {
+                *self.people,
+                *(person for names in self.directory.values() for person in names),
+                *(contact for client in self.clients.values() for contact in client.contacts),
+            }
+        )
+        return {
+            name: FlowVersions(spec, self.earlier.get(name, {}), people)
+            for name, spec in self.workflows.items()
+        }
 
     def custom(self) -> tuple[Workflow[Item], ...]:
         """The ``[workflows]`` the rules declare, as workflows a workspace runs (built
         once: the same declarations for the store's codec and the workspace)."""  # noqa: D205, D209
-        return self._custom
+        return tuple(versions.workflow for versions in self._versions.values())
+
+    def flow_versions(self, name: str) -> FlowVersions:
+        """The definitions of the rules workflow ``name`` (in force and earlier)."""
+        found = self._versions.get(name)
+        if found is None:
+            raise NotFound("workflow in the rules", name)
+        return found
 
     def kinds(
         self, follow_up_open: Callable[[str], bool] = _no_follow_up

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+import attrs
 import pendulum
 
 from clientflow.config import rules_from_dict
+from clientflow.config.flow_versions import definition_fingerprint
+from clientflow.config.flows import FlowSpec
 from clientflow.config.model import Rules
 from clientflow.core import Codec, ConcurrencyError, ConfigError, ConfigProblem
 from clientflow.ports import RulesRevision, Store
 
-__all__ = ["recorded_rules", "records_codec", "rules_in_force"]
+__all__ = ["recorded_rules", "records_codec", "rules_in_force", "with_earlier_flows"]
 
 
 def records_codec() -> Codec:
@@ -109,3 +113,40 @@ def recorded_rules(revision: RulesRevision) -> Rules:
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem("rules", f"revision {revision.number} is not a table")])
     return rules_from_dict(data)
+
+
+def with_earlier_flows(rules: Rules, revisions: Sequence[RulesRevision]) -> Rules:
+    """``rules`` knowing the earlier definitions of their ``[workflows]`` that the
+    store's ``revisions`` recorded, so items opened under them go on by them.
+
+    Only revisions holding a definition not seen yet are read; one this release cannot
+    read any more leaves its definitions unknown (their items' commands are refused,
+    naming the definition), never the workspace unopened.
+    """  # noqa: D205
+    if not rules.workflows:
+        return rules
+    current = {name: spec.fingerprint for name, spec in rules.workflows.items()}
+    earlier: dict[str, dict[str, FlowSpec]] = {}
+    for revision in reversed(revisions):  # newest first: recent definitions matter most
+        try:
+            data = json.loads(revision.source)
+            declared = data.get("workflows") or {}
+        except (ValueError, AttributeError):
+            continue
+        fresh = {
+            name
+            for name, table in declared.items()
+            if name in current
+            and isinstance(table, dict)
+            and definition_fingerprint(table, data) not in {current[name], *earlier.get(name, {})}
+        }
+        if not fresh:
+            continue
+        try:
+            old = recorded_rules(revision)
+        except ConfigError:
+            continue
+        for name in fresh:
+            spec = old.workflows[name]
+            earlier.setdefault(name, {})[spec.fingerprint] = spec
+    return attrs.evolve(rules, earlier=earlier) if earlier else rules

@@ -6,7 +6,7 @@ import enum
 import json
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
-from clientflow.config.flows import FIELD_TYPES
+from clientflow.config.flow_fields import FIELD_TYPE_NODE
 from clientflow.config.spec import (
     Boolean,
     BusinessDuration,
@@ -657,12 +657,7 @@ TRANSITION = Table(
             ),
             default=["team"],
         ),
-        "fields": Field(
-            Tables(
-                Choice(FIELD_TYPES, "text, date, money or int."), "Fields it requires, by type."
-            ),
-            default={},
-        ),
+        "fields": Field(Tables(FIELD_TYPE_NODE, "Fields it requires, by type."), default={}),
         "approval": Field(
             Seq(
                 Text("An approver group: the workflow's `approvers` or a group of [approval]."),
@@ -718,6 +713,19 @@ TIMER = Table(
     "A timer on a state, in business time on the item's client's calendar.",
 )
 
+MIGRATE = Table(
+    {
+        "states": Field(
+            Tables(
+                Text("The state of this definition an item in it moves to."),
+                "An earlier definition's state -> one of this definition's states.",
+            ),
+            default={},
+        )
+    },
+    "How items under an earlier definition move onto this one (`migrate`).",
+)
+
 WORKFLOW = Table(
     {
         "noun": Field(Text("What people call one item (the workflow's name unless given).")),
@@ -728,10 +736,8 @@ WORKFLOW = Table(
         "final": Field(Seq(Text(), "The states that end an item.", single=True), default=[]),
         "transitions": Field(Seq(TRANSITION, min_items=1), required=True),
         "timers": Field(Tables(TIMER, "Timers by the state they watch."), default={}),
-        "fields": Field(
-            Tables(Choice(FIELD_TYPES, "text, date, money or int."), "Fields `open` requires."),
-            default={},
-        ),
+        "fields": Field(Tables(FIELD_TYPE_NODE, "Fields `open` requires."), default={}),
+        "migrate": Field(MIGRATE),
         "approvers": Field(
             Seq(GROUP, "Approver groups its transitions' `approval` may name."), default=[]
         ),

@@ -345,6 +345,11 @@ class MemoryStore:
         with self._lock:
             return self._rules[-1] if self._rules else None
 
+    def rules_revisions(self) -> Sequence[RulesRevision]:
+        """Every rules revision recorded, oldest first."""
+        with self._lock:
+            return tuple(self._rules)
+
     def apply_rules(
         self,
         fingerprint: str,

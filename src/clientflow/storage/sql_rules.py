@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pendulum
 
 from clientflow.core import ConcurrencyError, from_micros, to_micros
@@ -26,6 +28,19 @@ class RulesSQL(SQLPart):
             return None
         number, fingerprint, source, at = rows[0]
         return RulesRevision(int(number), fingerprint, source, from_micros(int(at)))
+
+    def rules_revisions(self) -> Sequence[RulesRevision]:
+        """Every rules revision recorded, oldest first."""
+        self._check()
+        with self._transaction(write=False, single=True) as db:
+            rows = db.run(
+                f"SELECT revision, fingerprint, source, applied_at FROM {self._t['rules']}"
+                " ORDER BY revision"
+            )
+        return tuple(
+            RulesRevision(int(number), fingerprint, source, from_micros(int(at)))
+            for number, fingerprint, source, at in rows
+        )
 
     def apply_rules(
         self,

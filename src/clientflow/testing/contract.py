@@ -529,6 +529,7 @@ class StoreContract(ABC):
         assert current == second
         assert current is not None
         assert "\u5468\u62a5" in current.source
+        assert self.reopen(store).rules_revisions() == (first, second)
 
     # -- bulk import ------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import pendulum
 from clientflow import cadence, changes, escalation
 from clientflow.cadence.model import ALERT_WINDOW
 from clientflow.config import Rules, load_rules, rules_from_dict
-from clientflow.config.revisions import rules_in_force
+from clientflow.config.revisions import rules_in_force, with_earlier_flows
 from clientflow.core import (
     Clock,
     Codec,
@@ -56,6 +56,7 @@ from clientflow.workspace import bootstrap
 from clientflow.workspace.base import MAX_PAGE, Service, check_arguments
 from clientflow.workspace.changes import ChangeService
 from clientflow.workspace.feedback import FeedbackService, PlanService, SurveyService
+from clientflow.workspace.flows import rules_service_for
 from clientflow.workspace.issues import IssueService
 from clientflow.workspace.risks import RiskService
 
@@ -157,7 +158,8 @@ class Workspace:
             rules_revision=revision.number,
             kinds=bootstrap.codec_for(rules, workflows) if kinds is None else kinds,
         )
-        workflows = (*workflows, *rules.custom())  # the host's and the rules' [workflows]
+        declared = rules.custom()
+        workflows = (*workflows, *declared)  # the host's and the rules' [workflows]
         missing = [w.name for w in workflows if w.name not in store.codec.kinds]
         if missing:
             raise ConfigError(
@@ -170,7 +172,8 @@ class Workspace:
                 ]
             )
         self.custom: Mapping[str, Service[Any]] = {
-            w.name: bootstrap.service_for(w)(self) for w in workflows
+            w.name: (rules_service_for(w) if w in declared else bootstrap.service_for(w))(self)
+            for w in workflows
         }
         """The services of the host's custom workflows, by kind name (see :meth:`workflow`)."""
         self.changes = ChangeService(self)
@@ -444,7 +447,13 @@ def open_workspace(
             " {changed}; open with apply=True (or `clientflow rules apply`) to make them the"
             " new revision",
         )
-        kinds = store.codec if owned and wire is None else bootstrap.codec_for(found, custom)
+        if found.workflows:  # items may still run under earlier definitions
+            found = with_earlier_flows(found, store.rules_revisions())
+        kinds = (
+            store.codec
+            if owned and wire is None and not found.earlier
+            else bootstrap.codec_for(found, custom)
+        )
         if wire is not None and found.custom():
             # the rules it found declare workflows whose records the store must know:
             # opened again with them (only when the rules were not given)

@@ -1,0 +1,155 @@
+"""A rules workflow's fields are typed (date, number, money, text, person, choice):
+checked on input with errors naming the field and what it allows, kept in one typed
+form on every store, and described by a JSON Schema per command (issue 26)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import clientflow
+from clientflow import Actor, ManualClock, to_json
+from clientflow.config.flow_fields import field_type, typed
+from clientflow.core import ConfigError, ValidationError
+from clientflow.demo import RULES_FILE
+from clientflow.workspace import Workspace
+from clientflow.workspace.flows import RulesFlowService
+
+START = pendulum.datetime(2026, 9, 1, 2)
+LI = Actor("li.wei", {"pm"})
+
+TICKET = """
+[workflows.visit]
+noun = "site visit"
+states = ["planned", "done"]
+final = "done"
+fields = { on = "date", visitors = "number", budget = "money", urgency = ["low", "normal", "high"] }
+
+[[workflows.visit.transitions]]
+name = "report"
+from = "planned"
+to = "done"
+fields = { summary = "text", signed_by = "person" }
+"""
+
+GOOD = {
+    "client": "lotus",
+    "owner": "li.wei",
+    "on": "2026-09-10",
+    "visitors": 3,
+    "budget": "1200.50",
+    "urgency": "high",
+}
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + TICKET, encoding="utf-8")
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'f.db'}"
+    with clientflow.open(url, rules, clock=ManualClock(START)) as workspace:
+        yield workspace
+
+
+def _visits(ws: Workspace) -> RulesFlowService:
+    flow = ws.workflow("visit")
+    assert isinstance(flow, RulesFlowService)
+    return flow
+
+
+def test_fields_are_stored_typed_and_read_back_the_same(ws: Workspace) -> None:
+    """A number stays a number, a date and money keep their exact text, on every store;
+    ``typed`` gives them back as date and Decimal."""
+    item = _visits(ws).run("V-1", "open", by=LI, **GOOD).aggregate
+    values = {"on": "2026-09-10", "visitors": 3, "budget": "1200.50", "urgency": "high"}
+    assert item.values == values
+    assert _visits(ws).get("V-1").values == values
+    assert json.loads(to_json(item))["values"]["visitors"] == 3
+    kinds = ws.rules.workflows["visit"].fields
+    assert typed(kinds, item.values) == {
+        "on": dt.date(2026, 9, 10),
+        "visitors": 3,
+        "budget": Decimal("1200.50"),
+        "urgency": "high",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("on", "10/09/2026", "on: expected a date as YYYY-MM-DD, got '10/09/2026'"),
+        ("visitors", "three", "visitors: expected a whole number of size below 10^15, got 'three'"),
+        ("visitors", 2.5, "visitors: expected a whole number of size below 10^15, got 2.5"),
+        ("budget", 12.5, "budget: expected an amount such as 1200 or 99.50, got 12.5"),
+        ("urgency", "hihg", "urgency: expected one of low, normal, high (did you mean 'high'?)"),
+    ],
+)
+def test_a_wrong_value_is_refused_naming_the_field_and_what_it_allows(
+    ws: Workspace, field: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _visits(ws).run("V-1", "open", by=LI, **{**GOOD, field: value})
+    assert str(refused.value).startswith(message)
+    assert list(ws.rows(clientflow.ports.Query(kind="visit"))) == []
+
+
+def test_a_person_field_takes_only_people_the_rules_name(ws: Workspace) -> None:
+    """The demo rules name their people (directory, people, contacts): a signature by
+    someone else is refused with who may sign; text must be one line."""
+    _visits(ws).run("V-1", "open", by=LI, **GOOD)
+    with pytest.raises(ValidationError, match=r"signed_by: expected a person the rules name \("):
+        _visits(ws).run("V-1", "report", by=LI, summary="ok", signed_by="nobody")
+    with pytest.raises(ValidationError, match="summary"):
+        _visits(ws).run("V-1", "report", by=LI, summary="two\nlines", signed_by="li.wei")
+    done = _visits(ws).run("V-1", "report", by=LI, summary="ok", signed_by="li.wei").aggregate
+    assert (done.status, done.values["signed_by"]) == ("done", "li.wei")
+
+
+def test_each_command_has_a_json_schema_of_its_typed_fields(ws: Workspace) -> None:
+    """The schema of open describes the typed fields a form sends; what it accepts the
+    command accepts too."""
+    schema = _visits(ws).schema("open")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(GOOD, schema)
+    assert schema["properties"]["urgency"] == {"enum": ["low", "normal", "high"]}  # type: ignore[index]
+    assert schema["properties"]["on"] == {"type": "string", "format": "date"}  # type: ignore[index]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**GOOD, "urgency": "hihg"}, schema)
+    with pytest.raises(ValidationError, match="one of open, report"):
+        _visits(ws).schema("close")
+
+
+def test_a_field_type_mistake_is_reported_at_its_key(tmp_path: Path) -> None:
+    broken = TICKET.replace('visitors = "number"', 'visitors = "numbr"').replace(
+        '"low", "normal", "high"', '"low", "low"'
+    )
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + broken, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", rules, clock=ManualClock(START))
+    assert {p.path for p in error.value.problems} == {
+        "workflows.visit.fields.visitors",
+        "workflows.visit.fields.urgency[1]",
+    }
+
+
+@given(st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1))
+def test_a_number_is_read_the_same_from_json_text_or_a_number(value: int) -> None:
+    kind = field_type("number")
+    assert kind.parse("n", value) == kind.parse("n", str(value)) == value
+
+
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
+def test_money_is_kept_exactly(value: Decimal) -> None:
+    stored = field_type("money").parse("cost", str(value))
+    assert isinstance(stored, str)
+    assert Decimal(stored) == value
