@@ -15,15 +15,33 @@ from clientflow.whatif.compare import (
     what_if,
 )
 from clientflow.whatif.render import to_html, to_json, to_text
-from clientflow.whatif.replay import FACTS, Flag, Replay, SweepGrid, is_fact, replay_issue
+from clientflow.whatif.replay import (
+    CHANGE_FACTS,
+    CHANGES,
+    FACTS,
+    ISSUES,
+    Fact,
+    Flag,
+    Flow,
+    Replay,
+    SweepGrid,
+    is_fact,
+    replay,
+    replay_issue,
+)
 
 __all__ = [
+    "CHANGES",
+    "CHANGE_FACTS",
     "FACTS",
+    "ISSUES",
     "PUNCTUAL",
     "Change",
     "ClientWhatIf",
     "ClockCount",
+    "Fact",
     "Flag",
+    "Flow",
     "Outcome",
     "Replay",
     "SweepGrid",
@@ -31,6 +49,7 @@ __all__ = [
     "WhatIf",
     "is_fact",
     "outcome",
+    "replay",
     "replay_issue",
     "to_html",
     "to_json",

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 import pendulum
 
+from clientflow import changes
 from clientflow import escalation as esc
 from clientflow.config import Rules
 from clientflow.core import (
     Actor,
+    Aggregate,
     Anyone,
     ClientflowError,
+    Command,
     ConfigError,
     ConfigProblem,
     Decision,
@@ -30,11 +35,25 @@ from clientflow.core import (
 )
 from clientflow.escalation import Issue
 
-__all__ = ["FACTS", "Flag", "Replay", "SweepGrid", "is_fact", "replay_issue"]
+__all__ = [
+    "CHANGES",
+    "CHANGE_FACTS",
+    "FACTS",
+    "ISSUES",
+    "Fact",
+    "Flag",
+    "Flow",
+    "Replay",
+    "SweepGrid",
+    "is_fact",
+    "replay",
+    "replay_issue",
+]
 
 _ANYONE = Anyone()
 _PERMISSIVE = esc.IssuePermissions(team=_ANYONE, client=_ANYONE)
 """Permissions are not replayed: the person did act (see docs/what-if.md)."""
+_CHANGE_PERMISSIVE = changes.ChangePermissions(*[_ANYONE] * 7)
 
 
 @attrs.frozen
@@ -42,6 +61,7 @@ class Flag:
     """A fact the replay could not apply under the rules replayed, and why."""
 
     issue: str
+    """The aggregate's id (an issue's, a change request's)."""
     event: str
     """The recorded event's id and type, e.g. ``NW-1@5 issue.escalation_acknowledged``."""
     reason: str
@@ -49,12 +69,17 @@ class Flag:
 
 @attrs.frozen
 class Replay:
-    """What replaying one issue produced: its state at the end, its events, its flags."""
+    """What replaying one aggregate produced: its state at the end, events and flags."""
 
-    issue: Issue | None
-    """``None`` when even the report could not be replayed (see ``flags``)."""
+    aggregate: Aggregate | None
+    """``None`` when even the opening event could not be replayed (see ``flags``)."""
     events: tuple[DomainEvent, ...]
     flags: tuple[Flag, ...]
+
+    @property
+    def issue(self) -> Issue | None:
+        """The replayed issue (``None`` for another workflow's replay)."""
+        return self.aggregate if isinstance(self.aggregate, Issue) else None
 
 
 @attrs.frozen
@@ -84,183 +109,277 @@ class SweepGrid:
 
 def is_fact(event: DomainEvent) -> bool:
     """Whether a person or client caused ``event`` (else a rule derived it)."""
-    if isinstance(event, esc.IssueEscalated):
-        return event.trigger == "manual"
-    return type(event) in FACTS
+    fact = _ALL_FACTS.get(type(event))
+    return fact is not None and (fact.when is None or fact.when(event))
 
 
-_Step = Callable[[Issue, DomainEvent, Rules], Decision[Issue]]
+def _person(actor: str, client: str, rules: Rules) -> Actor:
+    """The recorded actor, bound to the aggregate's client, with the roles the rules'
+    directory gives them (the event does not record roles)."""  # noqa: D205, D209
+    roles = {role for role, people in rules.directory.items() if actor in people}
+    return Actor(actor, roles, {client})
 
 
-def _person(event: DomainEvent, issue: Issue, rules: Rules) -> Actor:
-    """The recorded actor, bound to the issue's client, with the roles the rules' directory
-    gives them (the event does not record roles)."""  # noqa: D205, D209
-    roles = {role for role, people in rules.directory.items() if event.actor in people}
-    return Actor(event.actor, roles, {issue.client})
+Resolve = Callable[[str, str, Rules], object]
+"""One of a command's ``needs`` for a client, from some rules (``None``: not configured)."""
 
 
-def _team(command: Callable[..., Decision[Issue]], *words: str, timers: bool = True) -> _Step:
-    def step(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-        context: dict[str, object] = {"calendar": rules.calendar_for(issue.client)}
-        if timers:
-            context["escalation"] = rules.escalation_for(issue.client)
-        args = [getattr(event, word) for word in words]
-        return command(
-            issue,
-            *args,
-            _person(event, issue, rules),
-            event.occurred_at,
-            **context,
-            permissions=_PERMISSIVE,
-        )
+@attrs.frozen
+class Fact:
+    """How one fact event's command runs again: its declared ``command`` (handler,
+    actor parameter, needs), which of the event's attributes (dotted) fill which of the
+    handler's parameters, and ``when`` the event is a fact at all (``None``: always)."""  # noqa: D205, D209
 
-    return step
+    command: Command[Any]
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+    when: Callable[[DomainEvent], bool] | None = None
+    _read: tuple[tuple[str, Callable[[DomainEvent], object]], ...] = attrs.field(init=False)
 
+    def __attrs_post_init__(self) -> None:
+        read = tuple((name, attrgetter(path)) for name, path in self.fields.items())
+        object.__setattr__(self, "_read", read)
 
-def _wait(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    assert isinstance(event, esc.WaitingOnClient)
-    return esc.wait_on_client(
-        issue,
-        event.reason,
-        _person(event, issue, rules),
-        event.occurred_at,
-        calendar=rules.calendar_for(issue.client),
-        permissions=_PERMISSIVE,
-    )
-
-
-def _pause(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    assert isinstance(event, esc.SlaPaused)
-    return esc.pause_sla(
-        issue,
-        event.reason,
-        event.note,
-        _person(event, issue, rules),
-        event.occurred_at,
-        permissions=_PERMISSIVE,
-    )
+    def run(
+        self, target: object, event: DomainEvent, client: str, rules: Rules, resolve: Resolve
+    ) -> Decision[Any]:
+        """The command again: same person, instant and words, the needs from ``rules``."""
+        command = self.command
+        kwargs = {name: read(event) for name, read in self._read}
+        for need in command.needs:
+            found = resolve(need, client, rules)
+            if found is None and need in _REQUIRED:
+                raise ConfigError([ConfigProblem(need, _REQUIRED[need].format(client=client))])
+            kwargs[need] = found
+        kwargs[command.actor] = _person(event.actor, client, rules)
+        return command.decide(target, now=event.occurred_at, **kwargs)
 
 
-def _resume(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    assert isinstance(event, esc.SlaResumed)
-    return esc.resume_sla(
-        issue,
-        event.reason,
-        event.note,
-        _person(event, issue, rules),
-        event.occurred_at,
-        calendar=rules.calendar_for(issue.client),
-        permissions=_PERMISSIVE,
-    )
+_REQUIRED = {
+    "sla": "rules with [[sla]] policies to replay issues",
+    "escalation_policy": "an escalation policy for client {client!r}",
+}
 
 
-def _priority(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    assert isinstance(event, esc.PriorityChanged)
-    return esc.change_priority(
-        issue,
-        event.new,
-        _person(event, issue, rules),
-        event.occurred_at,
-        calendar=rules.calendar_for(issue.client),
-        permissions=_PERMISSIVE,
-    )
+def _issue_need(need: str, client: str, rules: Rules) -> object:
+    if need == "calendar":
+        return rules.calendar_for(client)
+    if need == "escalation":
+        return rules.escalation_for(client)
+    if need == "permissions":
+        return _PERMISSIVE
+    if need == "sla":
+        return rules.sla
+    raise ValidationError("needs", "calendar, escalation, permissions or sla", got=need)
 
 
-def _resolve(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    assert isinstance(event, esc.IssueResolved)
-    return esc.resolve(
-        issue,
-        event.resolution,
-        _person(event, issue, rules),
-        event.occurred_at,
-        calendar=rules.calendar_for(issue.client),
-        permissions=_PERMISSIVE,
-    )
+def _escalation_need(need: str, client: str, rules: Rules) -> object:
+    """As :func:`_issue_need`, but an escalation needs a policy to climb."""
+    if need == "escalation":
+        found = rules.escalation_for(client)
+        if found is None:
+            raise ConfigError(
+                [ConfigProblem("escalation", f"an escalation policy for client {client!r}")]
+            )
+        return found
+    return _issue_need(need, client, rules)
 
 
-def _close(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    return esc.close(
-        issue, _person(event, issue, rules), event.occurred_at, permissions=_PERMISSIVE
-    )
+def _change_need(need: str, client: str, rules: Rules) -> object:
+    if need == "permissions":
+        return _CHANGE_PERMISSIVE
+    if need == "policy":
+        return attrs.evolve(rules.approval_for(client), permissions=_CHANGE_PERMISSIVE)
+    if need == "directory":
+        return rules.directory_for(client)
+    if need == "calendar":
+        return rules.calendar_for(client)
+    if need == "delegations":
+        return ()  # only the delegations the round recorded from its policy count
+    raise ValidationError("needs", "permissions, policy, directory, calendar", got=need)
 
 
-def _policy(issue: Issue, rules: Rules) -> esc.EscalationPolicy:
-    policy = rules.escalation_for(issue.client)
-    if policy is None:
-        raise ConfigError(
-            [ConfigProblem("escalation", f"an escalation policy for client {issue.client!r}")]
-        )
-    return policy
+def _issue(name: str, *words: str) -> Fact:
+    return Fact(esc.COMMANDS.command(name), {word: word for word in words})
 
 
-def _escalate(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    assert isinstance(event, esc.IssueEscalated)
-    return esc.escalate(
-        issue,
-        event.reason,
-        _person(event, issue, rules),
-        event.occurred_at,
-        calendar=rules.calendar_for(issue.client),
-        escalation=_policy(issue, rules),
-        permissions=_PERMISSIVE,
-    )
+def _change(name: str, *words: str, **fields: str) -> Fact:
+    return Fact(changes.COMMANDS.command(name), {**{word: word for word in words}, **fields})
 
 
-def _acknowledge_escalation(issue: Issue, event: DomainEvent, rules: Rules) -> Decision[Issue]:
-    return esc.acknowledge_escalation(
-        issue,
-        _person(event, issue, rules),
-        event.occurred_at,
-        calendar=rules.calendar_for(issue.client),
-        escalation=_policy(issue, rules),
-    )
+@attrs.frozen
+class Flow:
+    """One workflow as the replay sees it: its kind, the event that opens an aggregate
+    and how (``first``), the fact events and their commands (one dispatch table), how
+    a command's needs come from the rules (``resolve``, per fact type where it differs),
+    and the client of an aggregate."""  # noqa: D205, D209
+
+    kind: str
+    first: type[DomainEvent]
+    opening: Fact
+    facts: Mapping[type[DomainEvent], Fact]
+    resolve: Resolve
+    client: Callable[[Any, Rules], str]
+    opened_by: Callable[[DomainEvent, Rules], str]
+    """The client of the aggregate the opening event creates."""
+    special: Mapping[type[DomainEvent], Resolve] = attrs.field(factory=dict)
 
 
-FACTS: Mapping[type[DomainEvent], _Step] = MappingProxyType(
+FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
     {
-        esc.IssueAcknowledged: _team(esc.acknowledge),
-        esc.InvestigationStarted: _team(esc.start_investigation),
-        esc.SolutionProposed: _team(esc.propose_solution, "solution"),
-        esc.SolutionRejected: _team(esc.reject_solution, "reason"),
-        esc.WaitingOnClient: _wait,
-        esc.ClientReplied: _team(esc.client_replied, "message"),
-        esc.TeamReplied: _team(esc.team_reply, "message"),
-        esc.IssueUpdated: _team(esc.add_update, "note"),
-        esc.SlaPaused: _pause,
-        esc.SlaResumed: _resume,
-        esc.PriorityChanged: _priority,
-        esc.IssueResolved: _resolve,
-        esc.IssueReopened: _team(esc.reopen, "reason"),
-        esc.IssueClosed: _close,
-        esc.EscalationAcknowledged: _acknowledge_escalation,
+        esc.IssueAcknowledged: _issue("acknowledge"),
+        esc.InvestigationStarted: _issue("start_investigation"),
+        esc.SolutionProposed: _issue("propose_solution", "solution"),
+        esc.SolutionRejected: _issue("reject_solution", "reason"),
+        esc.WaitingOnClient: _issue("wait_on_client", "reason"),
+        esc.ClientReplied: _issue("client_replied", "message"),
+        esc.TeamReplied: _issue("reply", "message"),
+        esc.IssueUpdated: _issue("add_update", "note"),
+        esc.SlaPaused: _issue("pause", "reason", "note"),
+        esc.SlaResumed: _issue("resume", "reason", "note"),
+        esc.PriorityChanged: Fact(esc.COMMANDS.command("change_priority"), {"priority": "new"}),
+        esc.IssueResolved: _issue("resolve", "resolution"),
+        esc.IssueReopened: _issue("reopen", "reason"),
+        esc.IssueClosed: _issue("close"),
+        esc.IssueEscalated: Fact(
+            esc.COMMANDS.command("escalate"),
+            {"reason": "reason"},
+            lambda event: getattr(event, "trigger", "") == "manual",
+        ),
+        esc.EscalationAcknowledged: _issue("acknowledge_escalation"),
     }
 )
-"""Each fact event of an issue (besides its report and a manual escalation) and how its
-command is run again from what the event recorded."""
+"""Each fact event of an issue (besides its report) and the command it runs again."""
 
+CHANGE_FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
+    {
+        changes.ChangeSubmitted: _change("submit"),
+        changes.ChangeAssessed: _change("assess", "impact"),
+        # Asking for approval is the fact; the round (route, approvers, deadline) or the
+        # automatic approval it led to is what the rules made of it.
+        changes.ApprovalRequested: _change("request_approval"),
+        changes.ChangeApproved: Fact(
+            changes.COMMANDS.command("request_approval"),
+            when=lambda event: getattr(event, "automatic", False),
+        ),
+        changes.VoteCast: _change("vote", verdict="vote.verdict", comment="vote.comment"),
+        changes.ChangeSentBack: _change("send_back", "reason"),
+        changes.ChangeDeferred: _change("defer", "release", "reason"),
+        changes.ChangeWithdrawn: _change("withdraw", "reason"),
+        changes.ChangeImplemented: _change("implement", "note"),
+        changes.ChangeClosed: _change("close"),
+    }
+)
+"""Each fact event of a change request (besides its request) and the command it runs
+again: a vote is a fact, the stage, approval or rejection it decided is derived."""
 
-def _report(event: esc.IssueReported, rules: Rules) -> Decision[Issue]:
-    if rules.sla is None:
-        raise ConfigError([ConfigProblem("sla", "rules with [[sla]] policies to replay issues")])
-    return esc.report_issue(
-        event.aggregate_id,
-        kind=event.kind,
-        client=event.client,
-        project=event.project,
-        title=event.title,
-        priority=event.priority,
-        owner=event.owner,
-        reporter=Actor(event.actor, (), {event.client}),
-        now=event.occurred_at,
-        sla=rules.sla,
-        escalation=rules.escalation_for(event.client),
-        calendar=rules.calendar_for(event.client),
-        opened_from=event.opened_from,
-    )
+ISSUES = Flow(
+    esc.KIND_NAME,
+    esc.IssueReported,
+    _issue("report", "kind", "client", "project", "title", "priority", "owner", "opened_from"),
+    FACTS,
+    _issue_need,
+    lambda issue, _: issue.client,
+    lambda event, _: getattr(event, "client", ""),
+    {esc.IssueEscalated: _escalation_need, esc.EscalationAcknowledged: _escalation_need},
+)
+"""Issues: SLA clocks, thresholds, escalations and client notices re-derived."""
+
+CHANGES = Flow(
+    changes.KIND_NAME,
+    changes.ChangeRequested,
+    _change("request", "project", "title", "description"),
+    CHANGE_FACTS,
+    _change_need,
+    lambda change, rules: rules.client_of_project(change.project),
+    lambda event, rules: rules.client_of_project(getattr(event, "project", "")),
+)
+"""Change requests: routes, approvers, stages, decisions and approval escalations
+re-derived."""
+
+_ALL_FACTS: Mapping[type[DomainEvent], Fact] = {**FACTS, **CHANGE_FACTS}
 
 
 def _label(event: DomainEvent) -> str:
     return f"{event.event_id} {event.event_type}"
+
+
+def _timer(rules: Rules, kind: str) -> Callable[[Any, pendulum.DateTime], Decision[Any]]:
+    for found in rules.kinds():
+        if found.name == kind and found.fire is not None:
+            return found.fire
+    raise ValidationError("kind", "a workflow kind with a timer", got=kind)
+
+
+def replay(
+    flow: Flow,
+    history: Sequence[DomainEvent],
+    rules: Rules,
+    *,
+    until: pendulum.DateTime,
+    sweeps: SweepGrid | None = None,
+    fire: Callable[[Any, pendulum.DateTime], Decision[Any]] | None = None,
+) -> Replay:
+    """Replay one aggregate's recorded ``history`` of ``flow`` under ``rules`` up to (not
+    including) ``until``.
+
+    Facts run at their instants through the commands of ``flow``'s dispatch table;
+    timers fire at the sweeps of ``sweeps`` between them (a fact before a sweep at the
+    same instant), never before the aggregate's last event. Derived events in
+    ``history`` are ignored: the replay derives its own. ``fire`` is the kind's timer
+    under ``rules`` (found in ``rules.kinds()`` when not given).
+    """  # noqa: D205
+    if not history or not isinstance(history[0], flow.first):
+        raise ConfigError(
+            [ConfigProblem("history", f"a {flow.kind}'s history, {flow.first.event_type} first")]
+        )
+    grid = sweeps or SweepGrid()
+    timer = fire or _timer(rules, flow.kind)
+    first = history[0]
+    client = flow.opened_by(first, rules)
+    try:
+        decision = flow.opening.run(first.aggregate_id, first, client, rules, flow.resolve)
+    except ClientflowError as error:
+        return Replay(None, (), (Flag(first.aggregate_id, _label(first), str(error)),))
+    aggregate = decision.aggregate
+    events: list[DomainEvent] = list(decision.events)
+    flags: list[Flag] = []
+
+    def sweep(before: pendulum.DateTime) -> None:
+        nonlocal aggregate
+        for _ in range(100_000):  # each round fires at least one timer and moves on
+            due = aggregate.next_deadline
+            if due is None:
+                return
+            # A deadline already past when it was set (a priority raised late) fires at
+            # the first sweep after the event that set it, as the engine's would.
+            at = grid.tick(max(due, events[-1].occurred_at))
+            if at >= before:
+                return
+            fired = timer(aggregate, at)
+            if not fired.events:
+                return
+            aggregate = fired.aggregate
+            events.extend(fired.events)
+
+    facts, special = flow.facts, flow.special
+    for event in history[1:]:
+        if event.occurred_at >= until:
+            break
+        fact = facts.get(type(event))
+        if fact is None or (fact.when is not None and not fact.when(event)):
+            continue
+        sweep(event.occurred_at)
+        try:
+            decision = fact.run(
+                aggregate, event, client, rules, special.get(type(event), flow.resolve)
+            )
+        except ClientflowError as error:
+            flags.append(Flag(aggregate.id, _label(event), str(error)))
+            continue
+        aggregate = decision.aggregate
+        events.extend(decision.events)
+    sweep(until)
+    return Replay(aggregate, tuple(events), tuple(flags))
 
 
 def replay_issue(
@@ -270,59 +389,5 @@ def replay_issue(
     until: pendulum.DateTime,
     sweeps: SweepGrid | None = None,
 ) -> Replay:
-    """Replay one issue's recorded ``history`` under ``rules`` up to (not including) ``until``.
-
-    Facts run at their instants; timers fire at the sweeps of ``sweeps`` between them
-    (a fact before a sweep at the same instant), never before the issue's last event.
-    Derived events in ``history`` are ignored: the replay derives its own.
-    """
-    if not history or not isinstance(history[0], esc.IssueReported):
-        raise ConfigError([ConfigProblem("history", "an issue's history, issue.reported first")])
-    grid = sweeps or SweepGrid()
-    first = history[0]
-    try:
-        decision = _report(first, rules)
-    except ClientflowError as error:
-        return Replay(None, (), (Flag(first.aggregate_id, _label(first), str(error)),))
-    issue = decision.aggregate
-    events: list[DomainEvent] = list(decision.events)
-    flags: list[Flag] = []
-
-    def sweep(before: pendulum.DateTime, *, inclusive: bool) -> None:
-        nonlocal issue
-        for _ in range(100_000):  # each round fires at least one timer and moves on
-            due = issue.next_deadline
-            if due is None:
-                return
-            # A deadline already past when it was set (a priority raised late) fires at
-            # the first sweep after the event that set it, as the engine's would.
-            at = grid.tick(max(due, events[-1].occurred_at))
-            if at > before or (at == before and not inclusive):
-                return
-            fired = esc.fire_timers(
-                issue,
-                at,
-                calendar=rules.calendar_for(issue.client),
-                escalation=rules.escalation_for(issue.client),
-            )
-            if not fired.events:
-                return
-            issue = fired.aggregate
-            events.extend(fired.events)
-
-    for event in history[1:]:
-        if event.occurred_at >= until:
-            break
-        if not is_fact(event):
-            continue
-        sweep(event.occurred_at, inclusive=False)
-        step = _escalate if isinstance(event, esc.IssueEscalated) else FACTS[type(event)]
-        try:
-            decision = step(issue, event, rules)
-        except ClientflowError as error:
-            flags.append(Flag(issue.id, _label(event), str(error)))
-            continue
-        issue = decision.aggregate
-        events.extend(decision.events)
-    sweep(until, inclusive=False)
-    return Replay(issue, tuple(events), tuple(flags))
+    """Replay one issue's recorded ``history`` under ``rules`` (see :func:`replay`)."""
+    return replay(ISSUES, history, rules, until=until, sweeps=sweeps)
