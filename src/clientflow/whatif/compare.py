@@ -20,7 +20,8 @@ from clientflow.config import Rules
 from clientflow.core import ClientflowError, DomainEvent, ValidationError, check_id, to_utc
 from clientflow.escalation import ClockState
 from clientflow.ports import AggregateRow, Query, Store
-from clientflow.whatif.replay import Flag, Replay, SweepGrid, replay_issue
+from clientflow.whatif.flows import FLOWS, Comparison, FlowWhatIf, Workflow
+from clientflow.whatif.replay import ISSUES, Flag, Replay, SweepGrid, replay, timer
 
 __all__ = [
     "PUNCTUAL",
@@ -142,6 +143,8 @@ class WhatIf:
     earlier: int
     reproduced: int
     diverged: tuple[str, ...]
+    workflows: tuple[FlowWhatIf, ...] = ()
+    """The other workflows (change approvals ...), each compared on its own."""
 
 
 def outcome(replay: Replay) -> Outcome | None:
@@ -280,11 +283,11 @@ def _topics(notices: Mapping[str, int]) -> str:
     return ", ".join(f"{topic} {n}" for topic, n in sorted(notices.items())) or "none"
 
 
-def _rows(store: Store, clients: Sequence[str] | None) -> Iterator[AggregateRow]:
+def _rows(store: Store, kind: str, clients: Sequence[str] | None) -> Iterator[AggregateRow]:
     for client in clients if clients is not None else (None,):
         after: str | None = None
         while True:
-            rows = store.rows(Query(kind=esc.KIND_NAME, client=client), after=after, limit=1000)
+            rows = store.rows(Query(kind=kind, client=client), after=after, limit=1000)
             yield from rows
             if len(rows) < 1000:
                 break
@@ -315,10 +318,10 @@ class _Comparison:
         else:
             self.diverged.append(row.id)
         mine = self.sides.setdefault(row.client, (_Counts(), _Counts()))
-        for side, replay in enumerate(replays):
-            self.flags[side].extend(replay.flags)
+        for side, done in enumerate(replays):
+            self.flags[side].extend(done.flags)
             for counts in (mine[side], self.total[side]):
-                counts.flagged += len(replay.flags)
+                counts.flagged += len(done.flags)
         before, after = outcome(replays[0]), outcome(replays[1])
         if before is not None:
             for counts in (mine[0], self.total[0]):
@@ -407,8 +410,9 @@ def what_if(
     chosen = None if clients is None else tuple(check_id(c, "client") for c in clients)
     same = _Unchanged(baseline, proposed)
     comparison = _Comparison()
+    fire = (timer(baseline, ISSUES.kind), timer(proposed, ISSUES.kind))
     earlier = 0
-    for row in _rows(store, chosen):
+    for row in _rows(store, esc.KIND_NAME, chosen):
         opened = row.opened_at
         if opened is None or opened >= end:
             continue
@@ -416,11 +420,63 @@ def what_if(
             earlier += row.closed_at is None or row.closed_at >= start
             continue
         history = tuple(store.history(row.id))
-        before = replay_issue(history, baseline, until=end, sweeps=sweeps)
+        before = replay(ISSUES, history, baseline, until=end, sweeps=sweeps, fire=fire[0])
         after = (
             before
             if same(history[0])
-            else replay_issue(history, proposed, until=end, sweeps=sweeps)
+            else replay(ISSUES, history, proposed, until=end, sweeps=sweeps, fire=fire[1])
         )
         comparison.add(row, history, (before, after), proposed, end)
-    return comparison.result(start, end, earlier)
+    result = comparison.result(start, end, earlier)
+    flows = tuple(
+        _flow(
+            store,
+            workflow=w,
+            rules=(baseline, proposed),
+            period=(start, end),
+            clients=chosen,
+            sweeps=sweeps,
+        )
+        for w in FLOWS
+    )
+    return attrs.evolve(result, workflows=flows)
+
+
+def _flow(
+    store: Store,
+    *,
+    workflow: Workflow,
+    rules: tuple[Rules, Rules],
+    period: tuple[pendulum.DateTime, pendulum.DateTime],
+    clients: Sequence[str] | None,
+    sweeps: SweepGrid,
+) -> FlowWhatIf:
+    """One workflow's aggregates opened in the period, replayed under both rules."""
+    flow, (start, end) = workflow.flow, period
+    comparison = Comparison(flow.kind)
+    fire = (timer(rules[0], flow.kind), timer(rules[1], flow.kind))
+    same: dict[str, bool] = {}
+    for row in _rows(store, flow.kind, clients):
+        opened = row.opened_at
+        if opened is None or opened >= end:
+            continue
+        if opened < start:
+            comparison.earlier += row.closed_at is None or row.closed_at >= start
+            continue
+        history = tuple(store.history(row.id))
+        client = row.client
+        if client not in same:
+            same[client] = workflow.same(rules[0], rules[1], client)
+        before = replay(flow, history, rules[0], until=end, sweeps=sweeps, fire=fire[0])
+        after = (
+            before
+            if same[client]
+            else replay(flow, history, rules[1], until=end, sweeps=sweeps, fire=fire[1])
+        )
+        recorded = tuple(e for e in history if e.occurred_at < end)
+        measures = (
+            workflow.measure(before, client, rules[0]),
+            workflow.measure(after, client, rules[1]),
+        )
+        comparison.add(recorded, (before, after), measures, row.id, client)
+    return comparison.result()

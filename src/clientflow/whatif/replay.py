@@ -48,6 +48,7 @@ __all__ = [
     "is_fact",
     "replay",
     "replay_issue",
+    "timer",
 ]
 
 _ANYONE = Anyone()
@@ -303,7 +304,8 @@ def _label(event: DomainEvent) -> str:
     return f"{event.event_id} {event.event_type}"
 
 
-def _timer(rules: Rules, kind: str) -> Callable[[Any, pendulum.DateTime], Decision[Any]]:
+def timer(rules: Rules, kind: str) -> Callable[[Any, pendulum.DateTime], Decision[Any]]:
+    """The timer of workflow ``kind`` wired to ``rules`` (what a sweep fires)."""
     for found in rules.kinds():
         if found.name == kind and found.fire is not None:
             return found.fire
@@ -333,7 +335,7 @@ def replay(
             [ConfigProblem("history", f"a {flow.kind}'s history, {flow.first.event_type} first")]
         )
     grid = sweeps or SweepGrid()
-    timer = fire or _timer(rules, flow.kind)
+    timer_of = fire or timer(rules, flow.kind)
     first = history[0]
     client = flow.opened_by(first, rules)
     try:
@@ -355,7 +357,7 @@ def replay(
             at = grid.tick(max(due, events[-1].occurred_at))
             if at >= before:
                 return
-            fired = timer(aggregate, at)
+            fired = timer_of(aggregate, at)
             if not fired.events:
                 return
             aggregate = fired.aggregate
