@@ -17,12 +17,22 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from clientflow import changes
+from clientflow import cadence, changes, risks
 from clientflow.config import Rules
 from clientflow.core import ClientflowError, DomainEvent
-from clientflow.whatif.replay import CHANGES, Flag, Flow, Replay
+from clientflow.whatif.replay import CHANGES, PLANS, RISKS, Flag, Flow, Replay
 
-__all__ = ["FLOWS", "FlowWhatIf", "Measure", "Measured", "change_measure"]
+__all__ = [
+    "FLOWS",
+    "FlowChange",
+    "FlowWhatIf",
+    "Measure",
+    "Measured",
+    "Workflow",
+    "change_measure",
+    "plan_measure",
+    "risk_measure",
+]
 
 _HOUR = dt.timedelta(hours=1)
 
@@ -130,6 +140,52 @@ def change_measure(replay: Replay, client: str, rules: Rules) -> Measure | None:
     return Measure(change.id, client, dict(counts), facts)
 
 
+def risk_measure(replay: Replay, client: str, rules: Rules) -> Measure | None:
+    """A risk's reviews: its rating at the end, the reviews it missed (review alerts),
+    the overdue action alerts, and when its next review is due."""  # noqa: D205, D209
+    risk = replay.aggregate
+    if not isinstance(risk, risks.Risk):
+        return None
+    counts: Counter[str] = Counter({"risks": 1})
+    for event in replay.events:
+        if isinstance(event, risks.ReviewMissed):
+            counts["review alerts"] += 1
+        elif isinstance(event, risks.ActionOverdue):
+            counts["action alerts"] += 1
+    rating = "none" if risk.rating is None else risk.rating.value
+    counts[f"rating {rating}"] += 1
+    facts = {
+        "rating": rating,
+        "review alerts": str(counts["review alerts"]),
+        "action alerts": str(counts["action alerts"]),
+        "review due": "none" if risk.review_due is None else risk.review_due.isoformat(),
+    }
+    return Measure(risk.id, client, dict(counts), facts)
+
+
+_PLAN_ALERTS = {
+    cadence.OccurrenceDue: "occurrences due",
+    cadence.OccurrenceOverdue: "occurrences overdue",
+    cadence.SilenceDetected: "silences",
+    cadence.ReplyOwed: "replies owed",
+}
+
+
+def plan_measure(replay: Replay, client: str, rules: Rules) -> Measure | None:
+    """A communication plan's alerts: occurrences due and overdue, silences, replies
+    owed."""  # noqa: D205, D209
+    plan = replay.aggregate
+    if not isinstance(plan, cadence.CommunicationPlan):
+        return None
+    counts: Counter[str] = Counter({"plans": 1})
+    for event in replay.events:
+        name = _PLAN_ALERTS.get(type(event))
+        if name is not None:
+            counts[name] += 1
+    facts = {name: str(counts[name]) for name in _PLAN_ALERTS.values()}
+    return Measure(plan.id, client, dict(counts), facts)
+
+
 def _same_approval(old: Rules, new: Rules, client: str) -> bool:
     try:
         return (
@@ -139,6 +195,14 @@ def _same_approval(old: Rules, new: Rules, client: str) -> bool:
         )
     except ClientflowError:
         return False  # one side has no policy for it: replay both to say why
+
+
+def _same_risks(old: Rules, new: Rules, client: str) -> bool:
+    return old.risks == new.risks and old.risk_calendar_for(client) == new.risk_calendar_for(client)
+
+
+def _same_plans(old: Rules, new: Rules, client: str) -> bool:
+    return old.calendar_for(client) == new.calendar_for(client)
 
 
 @attrs.frozen
@@ -151,7 +215,11 @@ class Workflow:
     same: Same
 
 
-FLOWS: tuple[Workflow, ...] = (Workflow(CHANGES, change_measure, _same_approval),)
+FLOWS: tuple[Workflow, ...] = (
+    Workflow(CHANGES, change_measure, _same_approval),
+    Workflow(PLANS, plan_measure, _same_plans),
+    Workflow(RISKS, risk_measure, _same_risks),
+)
 """The workflows compared besides issues, in the order the reports show them."""
 
 

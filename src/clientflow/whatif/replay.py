@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from clientflow import changes
+from clientflow import cadence, changes, risks
 from clientflow import escalation as esc
 from clientflow.config import Rules
 from clientflow.core import (
@@ -40,6 +40,10 @@ __all__ = [
     "CHANGE_FACTS",
     "FACTS",
     "ISSUES",
+    "PLANS",
+    "PLAN_FACTS",
+    "RISKS",
+    "RISK_FACTS",
     "Fact",
     "Flag",
     "Flow",
@@ -55,6 +59,7 @@ _ANYONE = Anyone()
 _PERMISSIVE = esc.IssuePermissions(team=_ANYONE, client=_ANYONE)
 """Permissions are not replayed: the person did act (see docs/what-if.md)."""
 _CHANGE_PERMISSIVE = changes.ChangePermissions(*[_ANYONE] * 7)
+_RISK_PERMISSIVE = risks.RiskPermissions(_ANYONE, _ANYONE, _ANYONE)
 
 
 @attrs.frozen
@@ -132,12 +137,16 @@ class Fact:
     handler's parameters, and ``when`` the event is a fact at all (``None``: always)."""  # noqa: D205, D209
 
     command: Command[Any]
-    fields: Mapping[str, str] = attrs.field(factory=dict)
+    fields: Mapping[str, str | Callable[[Any], object]] = attrs.field(factory=dict)
+    """Handler parameter -> the event attribute (dotted) or a function of the event."""
     when: Callable[[DomainEvent], bool] | None = None
     _read: tuple[tuple[str, Callable[[DomainEvent], object]], ...] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        read = tuple((name, attrgetter(path)) for name, path in self.fields.items())
+        read = tuple(
+            (name, attrgetter(path) if isinstance(path, str) else path)
+            for name, path in self.fields.items()
+        )
         object.__setattr__(self, "_read", read)
 
     def run(
@@ -197,6 +206,22 @@ def _change_need(need: str, client: str, rules: Rules) -> object:
     if need == "delegations":
         return ()  # only the delegations the round recorded from its policy count
     raise ValidationError("needs", "permissions, policy, directory, calendar", got=need)
+
+
+def _risk_need(need: str, client: str, rules: Rules) -> object:
+    if need == "policy":
+        return attrs.evolve(rules.risks, permissions=_RISK_PERMISSIVE)
+    if need == "calendar":
+        return rules.risk_calendar_for(client)
+    raise ValidationError("needs", "policy or calendar", got=need)
+
+
+def _plan_need(need: str, client: str, rules: Rules) -> object:
+    if need == "schedule":
+        return rules.schedule_for(client)
+    if need == "rule":
+        return _ANYONE
+    raise ValidationError("needs", "schedule or rule", got=need)
 
 
 def _issue(name: str, *words: str) -> Fact:
@@ -297,7 +322,111 @@ CHANGES = Flow(
 """Change requests: routes, approvers, stages, decisions and approval escalations
 re-derived."""
 
-_ALL_FACTS: Mapping[type[DomainEvent], Fact] = {**FACTS, **CHANGE_FACTS}
+
+def _risk(name: str, *words: str, **fields: str | Callable[[Any], object]) -> Fact:
+    return Fact(risks.COMMANDS.command(name), {**{word: word for word in words}, **fields})
+
+
+def _planned(plan: risks.ResponsePlan) -> tuple[risks.PlannedAction, ...]:
+    """The actions as planned: each due at its recorded instant (see docs/what-if.md)."""
+    return tuple(risks.PlannedAction(a.id, a.title, a.owner, a.due) for a in plan.actions)
+
+
+def _residual(plan: risks.ResponsePlan) -> tuple[int, int] | None:
+    found = plan.residual
+    return None if found is None else (found.probability, found.impact)
+
+
+RISK_FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
+    {
+        # The person's numbers are the fact; the score, rating and next review are the
+        # policy's (its matrix and review cadence).
+        risks.RiskAssessed: _risk(
+            "assess",
+            probability="assessment.probability",
+            impact="assessment.impact",
+            likelihood="assessment.likelihood",
+            cost="assessment.cost",
+            schedule_days="assessment.schedule_days",
+            note="assessment.note",
+        ),
+        risks.ResponsePlanned: _risk(
+            "plan_response",
+            strategy="plan.strategy",
+            actions=lambda event: _planned(event.plan),
+            trigger="plan.trigger",
+            contingency="plan.contingency",
+            residual=lambda event: _residual(event.plan),
+        ),
+        risks.MonitoringStarted: _risk("start_monitoring", "note"),
+        risks.RiskReviewed: _risk("review", "note"),
+        risks.ActionDone: _risk("complete_action", "note", action="action_id"),
+        # The issue it opened and its priority are kept as recorded (a person may have
+        # chosen the priority; the event does not say).
+        risks.RiskTriggered: _risk("trigger", "issue_id", "note", "priority"),
+        risks.RiskClosed: _risk("close", "reason", "note"),
+    }
+)
+"""Each fact event of a risk (besides its identification) and the command it runs again:
+missed reviews and overdue actions are derived."""
+
+
+def _plan(name: str, *words: str) -> Fact:
+    return Fact(cadence.COMMANDS.command(name), {word: word for word in words})
+
+
+PLAN_FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
+    {
+        cadence.ItemAdded: _plan("add_item", "item"),
+        cadence.ItemRemoved: _plan("remove_item", "item_id"),
+        cadence.TouchpointRecorded: _plan("record_touchpoint", "touchpoint"),
+        cadence.PlanArchived: _plan("archive"),
+    }
+)
+"""Each fact event of a communication plan (besides its creation) and the command it
+runs again: occurrences due and overdue, silences and replies owed are derived."""
+
+RISKS = Flow(
+    risks.KIND_NAME,
+    risks.RiskIdentified,
+    _risk(
+        "identify",
+        "client",
+        "project",
+        "title",
+        "owner",
+        "category",
+        "cause",
+        "effect",
+        "description",
+        "client_visible",
+        event="risk_event",
+    ),
+    RISK_FACTS,
+    _risk_need,
+    lambda risk, _: risk.client,
+    lambda event, _: getattr(event, "client", ""),
+)
+"""Risks: ratings, review dates, missed reviews and overdue actions re-derived."""
+
+PLANS = Flow(
+    cadence.KIND_NAME,
+    cadence.PlanCreated,
+    _plan("create", "client", "project", "timezone", "items", "silence_days", "reply_within"),
+    PLAN_FACTS,
+    _plan_need,
+    lambda plan, _: plan.client,
+    lambda event, _: getattr(event, "client", ""),
+)
+"""Communication plans: occurrences due and overdue, silences and replies owed
+re-derived on the client's calendar."""
+
+_ALL_FACTS: Mapping[type[DomainEvent], Fact] = {
+    **FACTS,
+    **CHANGE_FACTS,
+    **RISK_FACTS,
+    **PLAN_FACTS,
+}
 
 
 def _label(event: DomainEvent) -> str:
