@@ -21,6 +21,7 @@ from clientflow.core import ClientflowError, DomainEvent, ValidationError, check
 from clientflow.escalation import ClockState
 from clientflow.ports import AggregateRow, Query, Store
 from clientflow.whatif.flows import FLOWS, Comparison, FlowWhatIf, Workflow
+from clientflow.whatif.read import Recorded, histories, reproduces
 from clientflow.whatif.replay import ISSUES, Flag, Replay, SweepGrid, replay, timer
 
 __all__ = [
@@ -294,6 +295,27 @@ def _rows(store: Store, kind: str, clients: Sequence[str] | None) -> Iterator[Ag
             after = rows[-1].id
 
 
+def _population(
+    store: Store,
+    kind: str,
+    clients: Sequence[str] | None,
+    start: pendulum.DateTime,
+    end: pendulum.DateTime,
+) -> tuple[list[AggregateRow], int]:
+    """The aggregates of ``kind`` opened in ``[start, end)``, and how many opened before
+    ``start`` were still open then (counted, not replayed)."""  # noqa: D205, D209
+    found, earlier = [], 0
+    for row in _rows(store, kind, clients):
+        opened = row.opened_at
+        if opened is None or opened >= end:
+            continue
+        if opened < start:
+            earlier += row.closed_at is None or row.closed_at >= start
+            continue
+        found.append(row)
+    return found, earlier
+
+
 class _Comparison:
     """Both sides' counts, per client and in total, as issues are replayed."""
 
@@ -308,12 +330,12 @@ class _Comparison:
     def add(
         self,
         row: AggregateRow,
-        history: Sequence[DomainEvent],
+        recorded: Recorded,
         replays: tuple[Replay, Replay],
         proposed: Rules,
         end: pendulum.DateTime,
     ) -> None:
-        if replays[0].events == tuple(e for e in history if e.occurred_at < end):
+        if reproduces(recorded, replays[0].events, end):
             self.reproduced += 1
         else:
             self.diverged.append(row.id)
@@ -411,22 +433,17 @@ def what_if(
     same = _Unchanged(baseline, proposed)
     comparison = _Comparison()
     fire = (timer(baseline, ISSUES.kind), timer(proposed, ISSUES.kind))
-    earlier = 0
-    for row in _rows(store, esc.KIND_NAME, chosen):
-        opened = row.opened_at
-        if opened is None or opened >= end:
-            continue
-        if opened < start:
-            earlier += row.closed_at is None or row.closed_at >= start
-            continue
-        history = tuple(store.history(row.id))
+    rows, earlier = _population(store, esc.KIND_NAME, chosen, start, end)
+    by_id = {row.id: row for row in rows}
+    for recorded in histories(store, ISSUES, list(by_id)):
+        history = recorded.facts
         before = replay(ISSUES, history, baseline, until=end, sweeps=sweeps, fire=fire[0])
         after = (
             before
             if same(history[0])
             else replay(ISSUES, history, proposed, until=end, sweeps=sweeps, fire=fire[1])
         )
-        comparison.add(row, history, (before, after), proposed, end)
+        comparison.add(by_id[recorded.id], recorded, (before, after), proposed, end)
     result = comparison.result(start, end, earlier)
     flows = tuple(
         _flow(
@@ -456,15 +473,10 @@ def _flow(
     comparison = Comparison(flow.kind)
     fire = (timer(rules[0], flow.kind), timer(rules[1], flow.kind))
     same: dict[str, bool] = {}
-    for row in _rows(store, flow.kind, clients):
-        opened = row.opened_at
-        if opened is None or opened >= end:
-            continue
-        if opened < start:
-            comparison.earlier += row.closed_at is None or row.closed_at >= start
-            continue
-        history = tuple(store.history(row.id))
-        client = row.client
+    rows, comparison.earlier = _population(store, flow.kind, clients, start, end)
+    by_id = {row.id: row for row in rows}
+    for recorded in histories(store, flow, list(by_id)):
+        history, client = recorded.facts, by_id[recorded.id].client
         if client not in same:
             same[client] = workflow.same(rules[0], rules[1], client)
         before = replay(flow, history, rules[0], until=end, sweeps=sweeps, fire=fire[0])
@@ -473,10 +485,11 @@ def _flow(
             if same[client]
             else replay(flow, history, rules[1], until=end, sweeps=sweeps, fire=fire[1])
         )
-        recorded = tuple(e for e in history if e.occurred_at < end)
         measures = (
             workflow.measure(before, client, rules[0]),
             workflow.measure(after, client, rules[1]),
         )
-        comparison.add(recorded, (before, after), measures, row.id, client)
+        comparison.add(
+            reproduces(recorded, before.events, end), (before, after), measures, recorded.id, client
+        )
     return comparison.result()

@@ -140,6 +140,9 @@ class Fact:
     fields: Mapping[str, str | Callable[[Any], object]] = attrs.field(factory=dict)
     """Handler parameter -> the event attribute (dotted) or a function of the event."""
     when: Callable[[DomainEvent], bool] | None = None
+    reads: tuple[str, ...] = ()
+    """Fields ``when`` or a function in ``fields`` reads (a stand-in decodes only the
+    fields named here and in ``fields``; with a function and no ``reads``, all)."""
     _read: tuple[tuple[str, Callable[[DomainEvent], object]], ...] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -270,6 +273,7 @@ FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
             esc.COMMANDS.command("escalate"),
             {"reason": "reason"},
             lambda event: getattr(event, "trigger", "") == "manual",
+            ("trigger",),
         ),
         esc.EscalationAcknowledged: _issue("acknowledge_escalation"),
     }
@@ -286,6 +290,7 @@ CHANGE_FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
         changes.ChangeApproved: Fact(
             changes.COMMANDS.command("request_approval"),
             when=lambda event: getattr(event, "automatic", False),
+            reads=("automatic",),
         ),
         changes.VoteCast: _change("vote", verdict="vote.verdict", comment="vote.comment"),
         changes.ChangeSentBack: _change("send_back", "reason"),
