@@ -32,7 +32,9 @@ from clientflow.core import (
     Decision,
     DomainEvent,
     ValidationError,
+    duration_micros,
 )
+from clientflow.core.instants import from_micros, to_micros
 from clientflow.escalation import Issue
 
 __all__ = [
@@ -94,23 +96,27 @@ class SweepGrid:
     the UTC grid of ``every`` (a sweeper run hourly fires a 10:20 timer at 11:00)."""  # noqa: D205, D209
 
     every: pendulum.Duration | None = None
+    _step: int = attrs.field(init=False, default=0, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.every is not None and not (
-            isinstance(self.every, dt.timedelta) and self.every.total_seconds() >= 1
-        ):
+        if self.every is None:
+            return
+        if not (isinstance(self.every, dt.timedelta) and self.every.total_seconds() >= 1):
             raise ValidationError("sweep_every", "a period of at least one second", got=self.every)
+        object.__setattr__(self, "_step", duration_micros(self.every))
 
     def tick(self, due: pendulum.DateTime) -> pendulum.DateTime:
         """The first sweep at or after ``due``."""
         if self.every is None:
             return due
-        # Integer microseconds since the epoch: pendulum's own arithmetic costs ~20 us.
-        step = int(self.every.total_seconds() * 1_000_000)
-        late = (due.int_timestamp * 1_000_000 + due.microsecond) % step
+        # Integer microseconds since the epoch, and back without pendulum's arithmetic
+        # (its own ``+`` and ``int_timestamp`` cost ~60 us a sweep).
+        step = self._step
+        micros = to_micros(due)
+        late = micros % step
         if late == 0:
             return due
-        return due + dt.timedelta(microseconds=step - late)
+        return from_micros(micros + step - late)
 
 
 def is_fact(event: DomainEvent) -> bool:
