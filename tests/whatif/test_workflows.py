@@ -1,0 +1,271 @@
+"""Change approvals, communication plans and risks replayed like issues.
+
+Under the rules they ran under, a replay gives back every recorded event (generated
+histories of change requests, the demo's 90 days of every workflow); under proposed
+rules the routes, approvers, decisions and alerts are derived again and compared.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import clientflow
+from clientflow.changes import Impact, Money, Priority, Risk
+from clientflow.core import ClientflowError
+from clientflow.demo import END, RULES_FILE, START, run
+from clientflow.ports import Query
+from clientflow.whatif import CHANGES, PLANS, RISKS, Flow, SweepGrid, replay, to_json
+from clientflow.workspace import Workspace
+
+HOUR = pendulum.duration(hours=1)
+UNTIL = END.add(seconds=1)
+BEGIN = pendulum.datetime(2026, 9, 7, 6)
+PROJECTS = ("lotus-app", "northwind-tms")
+PEOPLE = {
+    "lotus-app": ("zhang.lan", "zhao.min", "li.wei", "wang.fang"),
+    "northwind-tms": ("tom", "oliver", "li.wei", "wang.fang"),
+}
+ROLES = {
+    "zhang.lan": {"client"},
+    "zhao.min": {"client", "client-sponsor"},
+    "tom": {"client"},
+    "oliver": {"client", "client-sponsor"},
+    "li.wei": {"pm"},
+    "wang.fang": {"account-director"},
+}
+ACTIONS = (
+    "submit",
+    "assess",
+    "request_approval",
+    "vote",
+    "send_back",
+    "defer",
+    "withdraw",
+    "implement",
+    "close",
+)
+NEXT = {
+    "draft": "submit",
+    "deferred": "submit",
+    "submitted": "assess",
+    "assessed": "request_approval",
+    "awaiting_approval": "vote",
+    "approved": "implement",
+    "implemented": "close",
+}
+"""What moves a change along from each state (so most generated histories reach votes)."""
+step = st.tuples(
+    st.integers(0, 16 * 60),  # minutes since the previous step
+    st.integers(0, 3),  # which change request
+    st.sampled_from((*ACTIONS, *["next"] * len(ACTIONS))),
+    st.integers(0, 3),  # who acts
+    st.integers(0, 5),  # schedule days / verdict
+)
+
+
+def _actor(name: str, project: str) -> clientflow.Actor:
+    client = "lotus" if project == "lotus-app" else "northwind"
+    return clientflow.Actor(name, ROLES[name], {client} if "client" in ROLES[name] else ())
+
+
+def _act(  # noqa: PLR0917 - one generated step's parts
+    ws: Workspace, change: str, action: str, who: int, n: int, at: pendulum.DateTime
+) -> None:
+    project = PROJECTS[int(change[-1]) % 2]
+    people = PEOPLE[project]
+    changes = ws.changes
+    if action == "next":
+        current = changes.get(change)
+        action = NEXT.get(current.status, "close")
+        if action == "submit":
+            who = 0  # the requester
+        elif action == "vote" and current.round is not None and current.round.pending():
+            waiting = sorted(current.round.pending())
+            who = people.index(waiting[who % len(waiting)])
+    by = _actor(people[who], project)
+    if action == "assess":
+        impact = Impact(
+            schedule_days=n,
+            cost=Money(str(1000 * n), "CNY"),
+            effort_hours=8 * n,
+            risk=(Risk.LOW, Risk.MEDIUM, Risk.HIGH)[n % 3],
+            in_scope=n % 2 == 0,
+            priority=Priority.SHOULD,
+        )
+        changes.assess(change, by=by, impact=impact, at=at)
+    elif action == "vote":
+        verdict = "approve" if n % 3 else "reject"
+        changes.vote(change, by=by, verdict=verdict, comment=f"vote at {at}", at=at)
+    elif action == "send_back":
+        changes.send_back(change, by=by, reason=f"unclear at {at}", at=at)
+    elif action == "defer":
+        changes.defer(change, by=by, release=f"R{n}", reason="later", at=at)
+    else:
+        getattr(changes, action)(change, by=by, at=at)
+
+
+def _sweep_before(ws: Workspace, at: pendulum.DateTime, grid: SweepGrid) -> None:
+    while True:
+        deadlines = [
+            max(row.next_deadline, row.updated_at or row.next_deadline)
+            for row in ws.rows(Query(kind="change"), limit=100)
+            if row.next_deadline is not None
+        ]
+        if not deadlines:
+            return
+        tick = grid.tick(min(deadlines))
+        if tick >= at:
+            return
+        report = ws.sweep(tick)
+        assert not report.failed, report.failed
+        assert report.fired
+
+
+def _record(
+    steps: list[tuple[int, int, str, int, int]], grid: SweepGrid
+) -> tuple[Workspace, pendulum.DateTime]:
+    ws = clientflow.open("memory://", RULES_FILE, clock=clientflow.ManualClock(BEGIN))
+    now = BEGIN
+    requested: set[str] = set()
+    for minutes, which, action, who, n in steps:
+        now = now.add(minutes=minutes)
+        _sweep_before(ws, now, grid)
+        change = f"CR-{which}"
+        project = PROJECTS[which % 2]
+        try:
+            if change not in requested:
+                requester = _actor(PEOPLE[project][0], project)
+                ws.changes.request(change, by=requester, project=project, title="SSO", at=now)
+                requested.add(change)
+            else:
+                _act(ws, change, action, who, n, now)
+        except ClientflowError:
+            pass  # refused: not part of the history
+    until = now.add(days=5)
+    _sweep_before(ws, until, grid)
+    return ws, until
+
+
+@settings(
+    max_examples=int(os.environ.get("CLIENTFLOW_WHATIF_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(steps=st.lists(step, min_size=1, max_size=40), hourly=st.booleans())
+def test_change_requests_replayed_under_their_rules_are_the_record(
+    steps: list[tuple[int, int, str, int, int]], hourly: bool
+) -> None:
+    """Routes, stages, approvals, rejections and approval escalations come back equal."""
+    grid = SweepGrid(HOUR if hourly else None)
+    ws, until = _record(steps, grid)
+    for row in ws.rows(Query(kind="change")):
+        history = ws.history(row.id)
+        replayed = replay(CHANGES, history, ws.rules, until=until, sweeps=grid)
+        assert replayed.flags == ()
+        assert replayed.events == history
+    result = ws.what_if(ws.rules, since=BEGIN, until=until, sweep_every=grid.every)
+    (changes,) = [flow for flow in result.workflows if flow.kind == "change"]
+    assert changes.diverged == ()
+    assert changes.changes == ()
+    assert changes.before == changes.after
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    run(lambda _: None, url)
+    with clientflow.open(url) as ws:
+        yield ws
+
+
+@pytest.mark.parametrize(("flow", "count"), [(CHANGES, 9), (PLANS, 4), (RISKS, 4)])
+def test_the_demo_quarter_of_each_workflow_is_reproduced_exactly(
+    demo: Workspace, flow: Flow, count: int
+) -> None:
+    """Each of the demo's change requests, plans and risks, replayed under its rules with
+    hourly sweeps, yields exactly its recorded events; the what-if agrees."""
+    hourly = SweepGrid(HOUR)
+    rows = demo.rows(Query(kind=flow.kind))
+    assert len(rows) == count
+    for row in rows:
+        history = demo.history(row.id)
+        replayed = replay(flow, history, demo.rules, until=UNTIL, sweeps=hourly)
+        assert replayed.flags == ()
+        assert replayed.events == history
+    result = demo.what_if(demo.rules, since=START, until=UNTIL, sweep_every=HOUR)
+    (found,) = [f for f in result.workflows if f.kind == flow.kind]
+    assert (found.reproduced, found.diverged, found.changes) == (count, (), ())
+    assert found.before == found.after
+
+
+def _narrow_budget_route(days: int) -> dict[str, Any]:
+    data = tomllib.loads(Path(RULES_FILE).read_text(encoding="utf-8"))
+    proposed = copy.deepcopy(data)
+    proposed["approval"]["default"]["routes"][1]["when"]["max_schedule_days"] = days
+    return proposed
+
+
+def test_a_narrower_budget_route_sends_two_changes_to_the_sponsor(demo: Workspace) -> None:
+    """The budget route (one PM vote) only up to 1 schedule day instead of 3.
+
+    The demo's two budget changes, CR-northwind-20 (3 days) and CR-lotus-61 (2 days),
+    route as major: the client's sponsor, then the account director. Li Wei's PM votes
+    are no longer an approver's (flagged), so both stay pending, and their implement and
+    close are flagged too. CR-lotus-61's 16 h deadline then passes: one more approval
+    escalation (CR-northwind-20 was escalated at its deadline under either route).
+    """
+    result = demo.what_if(_narrow_budget_route(1), since=START, until=UNTIL, sweep_every=HOUR)
+    (changes,) = [f for f in result.workflows if f.kind == "change"]
+    moved = {
+        key: (changes.before[key], changes.after[key])
+        for key in changes.before
+        if changes.before[key] != changes.after[key]
+    }
+    assert moved == {
+        "route budget": (2, 0),
+        "route major": (4, 6),
+        "decision approved": (5, 3),
+        "decision pending": (0, 2),
+        "decided by vote": (6, 4),
+        "approvers asked": (10, 12),
+        "approval escalations": (2, 3),
+        "decision hours": pytest.approx((91.5, 56.67), abs=0.02),
+        "flagged": (0, 6),
+    }
+    routes = {(c.id, c.before, c.after) for c in changes.changes if c.what == "route"}
+    assert routes == {
+        ("CR-northwind-20", "budget", "major"),
+        ("CR-lotus-61", "budget", "major"),
+    }
+    assert {f.event.split()[1] for f in changes.flags_after} == {
+        "change.vote_cast",
+        "change.implemented",
+        "change.closed",
+    }
+    assert '"kind": "change"' in to_json(result)
+    # Issues, plans and risks do not depend on approval routes.
+    assert result.changes == ()
+    for other in result.workflows:
+        if other.kind != "change":
+            assert other.before == other.after
+
+
+def test_a_faster_risk_review_cadence_raises_more_missed_reviews(demo: Workspace) -> None:
+    """Every risk reviewed daily instead of weekly (critical) to quarterly (low): the
+    demo's four risks, reviewed far less often, miss more reviews."""
+    data = tomllib.loads(Path(RULES_FILE).read_text(encoding="utf-8"))
+    data["risks"]["review_every"] = dict.fromkeys(("low", "medium", "high", "critical"), "1d")
+    result = demo.what_if(data, since=START, until=UNTIL, sweep_every=HOUR)
+    (risks,) = [f for f in result.workflows if f.kind == "risk"]
+    assert risks.after["review alerts"] > risks.before["review alerts"]
