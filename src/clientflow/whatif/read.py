@@ -31,10 +31,22 @@ from clientflow.ports import Store
 from clientflow.storage.sqlbase import SQLStore
 from clientflow.whatif.replay import Fact, Flow
 
-__all__ = ["Recorded", "Stamp", "histories", "reproduces"]
+__all__ = [
+    "Reader",
+    "Recorded",
+    "Row",
+    "Stamp",
+    "from_rows",
+    "histories",
+    "raw_pages",
+    "reproduces",
+]
 
 Stamp = tuple[str, int, pendulum.DateTime]
 """A recorded event's type, version and instant."""
+
+Row = tuple[str, int, str, str]
+"""A raw event row: aggregate id, version, type name, JSON payload."""
 
 _PAGE = 500
 """Aggregates per query: one round trip each, and a bounded number of rows in memory."""
@@ -78,7 +90,7 @@ def _stamp_instant(payload: str) -> pendulum.DateTime:
     return _instant(data["meta"]["occurred_at"])
 
 
-class _Reader:
+class Reader:
     """Decodes the facts of one flow into stand-ins; knows which fields each reads."""
 
     def __init__(self, flow: Flow) -> None:
@@ -134,7 +146,7 @@ def _read_by(fact: Fact) -> set[str]:
     return found or {"meta"}
 
 
-def _raw_rows(store: SQLStore, ids: Sequence[str]) -> list[tuple[str, int, str, str]]:
+def _raw_rows(store: SQLStore, ids: Sequence[str]) -> list[Row]:
     """Every event of ``ids``, by aggregate and version: id, version, type, payload.
 
     Reads the store's tables directly (one query per page of aggregates, no decoding);
@@ -154,6 +166,27 @@ def _raw_rows(store: SQLStore, ids: Sequence[str]) -> list[tuple[str, int, str, 
     ]
 
 
+def raw_pages(store: SQLStore, ids: Sequence[str]) -> Iterator[tuple[Sequence[str], list[Row]]]:
+    """The raw rows of ``ids``, a page of aggregates at a time."""
+    for start in range(0, len(ids), _PAGE):
+        page = ids[start : start + _PAGE]
+        yield page, _raw_rows(store, page)
+
+
+def from_rows(reader: Reader, page: Sequence[str], rows: Sequence[Row]) -> list[Recorded]:
+    """The histories of ``page`` from its raw rows: facts as stand-ins, the rest stamped."""
+    by_id: dict[str, tuple[list[DomainEvent], list[Stamp]]] = {i: ([], []) for i in page}
+    for ident, version, name, payload in rows:
+        found, stamped = by_id[ident]
+        event = reader.fact(name, payload) if name in reader.types else None
+        if event is not None:
+            found.append(event)
+            stamped.append((name, version, event.occurred_at))
+        else:
+            stamped.append((name, version, _stamp_instant(payload)))
+    return [Recorded(i, tuple(by_id[i][0]), tuple(by_id[i][1])) for i in page]
+
+
 def histories(store: Store, flow: Flow, ids: Sequence[str]) -> Iterator[Recorded]:
     """The recorded histories of ``ids`` (aggregates of ``flow``), in the order given."""
     if not isinstance(store, SQLStore):
@@ -163,21 +196,9 @@ def histories(store: Store, flow: Flow, ids: Sequence[str]) -> Iterator[Recorded
             facts = tuple(e for n, e in enumerate(events) if n == 0 or _is_fact(flow, e))
             yield Recorded(ident, facts, stamps, events)
         return
-    reader = _Reader(flow)
-    for start in range(0, len(ids), _PAGE):
-        page = ids[start : start + _PAGE]
-        by_id: dict[str, tuple[list[DomainEvent], list[Stamp]]] = {i: ([], []) for i in page}
-        for ident, version, name, payload in _raw_rows(store, page):
-            found, stamped = by_id[ident]
-            event = reader.fact(name, payload) if version == 1 or name in reader.types else None
-            if event is not None:
-                found.append(event)
-                stamped.append((name, version, event.occurred_at))
-            else:
-                stamped.append((name, version, _stamp_instant(payload)))
-        for ident in page:
-            found, stamped = by_id[ident]
-            yield Recorded(ident, tuple(found), tuple(stamped))
+    reader = Reader(flow)
+    for page, rows in raw_pages(store, ids):
+        yield from from_rows(reader, page, rows)
 
 
 def _is_fact(flow: Flow, event: DomainEvent) -> bool:
