@@ -539,6 +539,13 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
     default=None,
     help="Minutes between the replayed sweeps (default: each timer fires when due).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes replaying the issues of a SQL store.",
+)
 @_LOCALE
 def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     store_url: str,
@@ -548,13 +555,15 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     clients: tuple[str, ...],
     fmt: str,
     sweep_every: int | None,
+    workers: int,
     locale: str,
 ) -> None:
-    """Replay a period's issues under proposed rules and compare (nothing is written).
+    """Replay a period under proposed rules and compare (nothing is written).
 
     Facts (what people and clients did) are kept at their instants; SLA clocks,
-    thresholds, escalations and client notices are derived again. JSON keeps English
-    keys: total.delta.breached is the number of additional breaches.
+    thresholds, escalations and client notices, change approval routes and decisions,
+    communication plan alerts and risk review alerts are derived again. JSON keeps
+    English keys: total.delta.breached is the number of additional breaches.
     """
     proposed = load_rules(rules_file)
     start, end = _instant_or_day(since, "--from"), _instant_or_day(until, "--to")
@@ -563,7 +572,14 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
         for client in clients:
             rules.client(client)  # an unknown client is an error naming the known ones
         result = what_if(
-            store, rules, proposed, since=start, until=end, clients=clients or None, sweeps=grid
+            store,
+            rules,
+            proposed,
+            since=start,
+            until=end,
+            clients=clients or None,
+            sweeps=grid,
+            workers=workers,
         )
 
     def name(client: str) -> str:
