@@ -8,6 +8,7 @@ rules the routes, approvers, decisions and alerts are derived again and compared
 from __future__ import annotations
 
 import copy
+import json
 import os
 import tomllib
 from collections.abc import Iterator
@@ -269,3 +270,30 @@ def test_a_faster_risk_review_cadence_raises_more_missed_reviews(demo: Workspace
     result = demo.what_if(data, since=START, until=UNTIL, sweep_every=HOUR)
     (risks,) = [f for f in result.workflows if f.kind == "risk"]
     assert risks.after["review alerts"] > risks.before["review alerts"]
+
+
+def test_a_tighter_reply_limit_in_the_plan_template_owes_more_replies(demo: Workspace) -> None:
+    """The weekly template's reply limit 4 h -> 1 h: the demo's plans were created from
+    it (``plan_created`` records the template), so each replay takes the proposed limit
+    and every client message answered after an hour is a reply owed."""
+    data = tomllib.loads(Path(RULES_FILE).read_text(encoding="utf-8"))
+    data["plans"]["weekly"]["reply_within"] = "1h"
+    result = demo.what_if(data, since=START, until=UNTIL, sweep_every=HOUR)
+    (plans,) = [f for f in result.workflows if f.kind == "plan"]
+    assert plans.after["replies owed"] > plans.before["replies owed"] == 20
+    assert plans.flags_after == ()
+    assert {c.what for c in plans.changes} == {"replies owed"}
+
+
+def test_a_plan_created_before_its_template_was_recorded_still_loads(demo: Workspace) -> None:
+    """``cadence.plan_created`` written without ``template`` reads as given items."""
+    codec = demo.rules.codec()
+    row = demo.rows(Query(kind="plan"))[0]
+    first = demo.history(row.id)[0]
+    name, payload = codec.dump_event(first)
+    data = json.loads(payload)
+    assert data.pop("template") == "weekly"
+    old = codec.load_event(name, json.dumps(data))
+    assert old.template == ""  # type: ignore[attr-defined]
+    replayed = replay(PLANS, [old], demo.rules, until=first.occurred_at.add(seconds=1))
+    assert replayed.events[0].items == first.items  # type: ignore[attr-defined]

@@ -201,8 +201,15 @@ def _same_risks(old: Rules, new: Rules, client: str) -> bool:
     return old.risks == new.risks and old.risk_calendar_for(client) == new.risk_calendar_for(client)
 
 
+def _template_of(rules: Rules, client: str) -> object:
+    found = rules.clients.get(client)
+    return None if found is None or not found.plan else rules.plans.get(found.plan)
+
+
 def _same_plans(old: Rules, new: Rules, client: str) -> bool:
-    return old.calendar_for(client) == new.calendar_for(client)
+    return old.calendar_for(client) == new.calendar_for(client) and _template_of(
+        old, client
+    ) == _template_of(new, client)
 
 
 @attrs.frozen

@@ -149,6 +149,9 @@ class Fact:
     reads: tuple[str, ...] = ()
     """Fields ``when`` or a function in ``fields`` reads (a stand-in decodes only the
     fields named here and in ``fields``; with a function and no ``reads``, all)."""
+    derive: Callable[[Any, str, Rules], Mapping[str, object]] | None = None
+    """Parameters the rules being replayed give instead of the event (a plan's template
+    items), from the event, the client and the rules."""
     _read: tuple[tuple[str, Callable[[DomainEvent], object]], ...] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -169,6 +172,8 @@ class Fact:
             if found is None and need in _REQUIRED:
                 raise ConfigError([ConfigProblem(need, _REQUIRED[need].format(client=client))])
             kwargs[need] = found
+        if self.derive is not None:
+            kwargs.update(self.derive(event, client, rules))
         kwargs[command.actor] = _person(event.actor, client, rules)
         return command.decide(target, now=event.occurred_at, **kwargs)
 
@@ -382,6 +387,23 @@ RISK_FACTS: Mapping[type[DomainEvent], Fact] = MappingProxyType(
 missed reviews and overdue actions are derived."""
 
 
+def _template(event: Any, client: str, rules: Rules) -> Mapping[str, object]:
+    """What a plan takes from the client's plan template in these rules: its silence and
+    reply limits always (as the workspace does), its items when the recorded plan's
+    items came from a template."""  # noqa: D205, D209
+    found = rules.clients.get(client)
+    if found is None or not found.plan or found.plan not in rules.plans:
+        return {}
+    template = rules.plans[found.plan]
+    taken: dict[str, object] = {
+        "silence_days": template.silence_days,
+        "reply_within": template.reply_within,
+    }
+    if event.template:
+        taken.update(items=template.items, template=found.plan)
+    return taken
+
+
 def _plan(name: str, *words: str) -> Fact:
     return Fact(cadence.COMMANDS.command(name), {word: word for word in words})
 
@@ -423,7 +445,19 @@ RISKS = Flow(
 PLANS = Flow(
     cadence.KIND_NAME,
     cadence.PlanCreated,
-    _plan("create", "client", "project", "timezone", "items", "silence_days", "reply_within"),
+    attrs.evolve(
+        _plan(
+            "create",
+            "client",
+            "project",
+            "timezone",
+            "items",
+            "silence_days",
+            "reply_within",
+            "template",
+        ),
+        derive=_template,
+    ),
     PLAN_FACTS,
     _plan_need,
     lambda plan, _: plan.client,
