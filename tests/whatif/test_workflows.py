@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,11 @@ from hypothesis import strategies as st
 import clientflow
 from clientflow.changes import Impact, Money, Priority, Risk
 from clientflow.core import ClientflowError
-from clientflow.demo import END, RULES_FILE, START, run
+from clientflow.demo import END, RULES_FILE, START
 from clientflow.ports import Query
 from clientflow.whatif import CHANGES, PLANS, RISKS, Flow, SweepGrid, replay, to_json
 from clientflow.workspace import Workspace
+from tests.whatif.recording import sweep_before
 
 HOUR = pendulum.duration(hours=1)
 UNTIL = END.add(seconds=1)
@@ -115,23 +115,6 @@ def _act(  # noqa: PLR0917 - one generated step's parts
         getattr(changes, action)(change, by=by, at=at)
 
 
-def _sweep_before(ws: Workspace, at: pendulum.DateTime, grid: SweepGrid) -> None:
-    while True:
-        deadlines = [
-            max(row.next_deadline, row.updated_at or row.next_deadline)
-            for row in ws.rows(Query(kind="change"), limit=100)
-            if row.next_deadline is not None
-        ]
-        if not deadlines:
-            return
-        tick = grid.tick(min(deadlines))
-        if tick >= at:
-            return
-        report = ws.sweep(tick)
-        assert not report.failed, report.failed
-        assert report.fired
-
-
 def _record(
     steps: list[tuple[int, int, str, int, int]], grid: SweepGrid
 ) -> tuple[Workspace, pendulum.DateTime]:
@@ -140,7 +123,7 @@ def _record(
     requested: set[str] = set()
     for minutes, which, action, who, n in steps:
         now = now.add(minutes=minutes)
-        _sweep_before(ws, now, grid)
+        sweep_before(ws, now, grid, "change")
         change = f"CR-{which}"
         project = PROJECTS[which % 2]
         try:
@@ -153,7 +136,7 @@ def _record(
         except ClientflowError:
             pass  # refused: not part of the history
     until = now.add(days=5)
-    _sweep_before(ws, until, grid)
+    sweep_before(ws, until, grid, "change")
     return ws, until
 
 
@@ -179,15 +162,6 @@ def test_change_requests_replayed_under_their_rules_are_the_record(
     assert changes.diverged == ()
     assert changes.changes == ()
     assert changes.before == changes.after
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    folder = tmp_path_factory.mktemp("demo")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    run(lambda _: None, url)
-    with clientflow.open(url) as ws:
-        yield ws
 
 
 @pytest.mark.parametrize(("flow", "count"), [(CHANGES, 9), (PLANS, 4), (RISKS, 4)])
