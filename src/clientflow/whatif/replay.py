@@ -60,8 +60,12 @@ __all__ = [
 _ANYONE = Anyone()
 _PERMISSIVE = esc.IssuePermissions(team=_ANYONE, client=_ANYONE)
 """Permissions are not replayed: the person did act (see docs/what-if.md)."""
-_CHANGE_PERMISSIVE = changes.ChangePermissions(*[_ANYONE] * 7)
-_RISK_PERMISSIVE = risks.RiskPermissions(_ANYONE, _ANYONE, _ANYONE)
+_CHANGE_PERMISSIVE = changes.ChangePermissions(
+    **{f.name: _ANYONE for f in attrs.fields(changes.ChangePermissions)}
+)
+_RISK_PERMISSIVE = risks.RiskPermissions(
+    **{f.name: _ANYONE for f in attrs.fields(risks.RiskPermissions)}
+)
 
 
 @attrs.frozen
