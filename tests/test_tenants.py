@@ -47,6 +47,8 @@ ANYONE = frozenset({"owner", "team", "same client", "no role"})
 TEAM = frozenset({"owner", "team"})
 CLIENT_SIDE = frozenset({"owner", "team", "same client"})
 PM = frozenset({"team"})
+# Steps only the team takes (rule name ``team``): everyone but a client's people.
+NOT_CLIENT = frozenset({"owner", "team", "no role"})
 IMPACT = Impact(
     schedule_days=2,
     cost=Money("9000", "CNY"),
@@ -214,22 +216,23 @@ CASES = [
     Case("changes", "request", (), CHANGE["request"], ANYONE),
     Case("changes", "submit", _path(CHANGE_STEPS, "request"), CHANGE["submit"],
          frozenset({"owner"})),
-    Case("changes", "assess", _path(CHANGE_STEPS, "request", "submit"), CHANGE["assess"], ANYONE),
+    Case("changes", "assess", _path(CHANGE_STEPS, "request", "submit"), CHANGE["assess"],
+         NOT_CLIENT),
     Case("changes", "request_approval", _path(CHANGE_STEPS, "request", "submit", "assess"),
-         CHANGE["request_approval"], ANYONE),
+         CHANGE["request_approval"], NOT_CLIENT),
     Case("changes", "vote", _path(CHANGE_STEPS, "request", "submit", "assess", "request_approval"),
          CHANGE["vote"], PM),
     Case("changes", "send_back",
          _path(CHANGE_STEPS, "request", "submit", "assess", "request_approval"),
          CHANGE["send_back"], PM),
     Case("changes", "defer", _path(CHANGE_STEPS, "request", "submit", "assess"), CHANGE["defer"],
-         ANYONE),
+         NOT_CLIENT),
     Case("changes", "withdraw", _path(CHANGE_STEPS, "request", "submit"), CHANGE["withdraw"],
          frozenset({"owner"})),
     Case("changes", "implement",
          _path(CHANGE_STEPS, "request", "submit", "assess", "request_approval", "vote"),
-         CHANGE["implement"], ANYONE),
-    Case("changes", "close", tuple(step for _, step in CHANGE_PATH), CHANGE["close"], ANYONE),
+         CHANGE["implement"], NOT_CLIENT),
+    Case("changes", "close", tuple(step for _, step in CHANGE_PATH), CHANGE["close"], NOT_CLIENT),
     Case("issues", "report", (), ISSUE["report"], ANYONE),
     Case("issues", "acknowledge", _path(ISSUE, "report"), ISSUE["acknowledge"], TEAM),
     Case("issues", "start_investigation", _path(ISSUE, *_ISSUE_OPEN),
@@ -280,18 +283,19 @@ CASES = [
     Case("plans", "remove_item", _path(PLAN, "create"), PLAN["remove_item"], PM),
     Case("plans", "record_touchpoint", _path(PLAN, "create"), PLAN["record_touchpoint"], PM),
     Case("plans", "archive", _path(PLAN, "create"), PLAN["archive"], PM),
-    # The demo rules leave managing and assessing risks to anyone (of the client).
-    Case("risks", "identify", (), RISK["identify"], ANYONE),
-    Case("risks", "assess", _path(RISK, "identify"), RISK["assess"], ANYONE),
+    # The register is the team's: a client's people neither manage nor assess risks.
+    Case("risks", "identify", (), RISK["identify"], NOT_CLIENT),
+    Case("risks", "assess", _path(RISK, "identify"), RISK["assess"], NOT_CLIENT),
     Case("risks", "plan_response", _path(RISK, "identify", "assess"), RISK["plan_response"],
-         ANYONE),
+         NOT_CLIENT),
     Case("risks", "start_monitoring", _path(RISK, *_RISK_PLANNED), RISK["start_monitoring"],
-         ANYONE),
-    Case("risks", "review", _path(RISK, *_RISK_PLANNED), RISK["review"], ANYONE),
-    Case("risks", "complete_action", _path(RISK, *_RISK_PLANNED), RISK["complete_action"], ANYONE),
-    Case("risks", "close", _path(RISK, *_RISK_PLANNED), RISK["close"], ANYONE),
+         NOT_CLIENT),
+    Case("risks", "review", _path(RISK, *_RISK_PLANNED), RISK["review"], NOT_CLIENT),
+    Case("risks", "complete_action", _path(RISK, *_RISK_PLANNED), RISK["complete_action"],
+         NOT_CLIENT),
+    Case("risks", "close", _path(RISK, *_RISK_PLANNED), RISK["close"], NOT_CLIENT),
     Case("risks", "trigger", _path(RISK, *_RISK_PLANNED, "start_monitoring"), RISK["trigger"],
-         ANYONE),
+         NOT_CLIENT),
 ]  # fmt: skip
 
 
@@ -556,6 +560,21 @@ def test_a_project_listed_under_another_client_is_refused(ws: Workspace, service
     with pytest.raises(clientflow.ValidationError, match="'lotus-app' belongs to client 'lotus'"):
         run[service]()
     assert ws.store.load("X-1") is None
+
+
+def test_a_client_the_rules_do_not_list_cannot_file_under_a_listed_project(ws: Workspace) -> None:
+    """A client missing from the rules still runs on the default calendar, but never
+    inside a project the rules give to another client."""
+    li = Actor("li.wei", {"pm"})
+    with pytest.raises(clientflow.ValidationError, match="'lotus-app' belongs to client 'lotus'"):
+        ws.issues.report(
+            "X-2", by=li, client="nobody", project=PROJECT, title="t", priority="P2", owner="mia"
+        )
+    assert ws.store.load("X-2") is None
+    ws.issues.report(
+        "X-3", by=li, client="nobody", project="nobody-app", title="t", priority="P2", owner="mia"
+    )
+    assert ws.issues.get("X-3").client == "nobody"
 
 
 def test_an_idempotency_key_never_reaches_another_aggregate(ws: Workspace) -> None:

@@ -44,9 +44,9 @@ from clientflow.changes.model import (
     Verdict,
 )
 from clientflow.core import (
-    Anyone,
     BusinessCalendar,
     IsParty,
+    OnTeam,
     Rule,
     ValidationError,
     duration_micros,
@@ -223,20 +223,25 @@ class Route:
 
 
 _REQUESTER = IsParty("requester")
-_ANYONE = Anyone()
+_TEAM = OnTeam()
 
 
 @attrs.frozen
 class ChangePermissions:
-    """Who may move a change along; defaults suit a small team, hosts tighten them."""
+    """Who may move a change along; defaults suit a small team, hosts tighten them.
+
+    The requester submits and withdraws; the team (anyone but a client's people, rule
+    name ``team``) assesses, requests approval, defers, implements and closes, so a
+    client never sets the impact of their own request.
+    """
 
     submit: Rule = _REQUESTER
-    assess: Rule = _ANYONE
-    request_approval: Rule = _ANYONE
-    defer: Rule = _ANYONE
+    assess: Rule = _TEAM
+    request_approval: Rule = _TEAM
+    defer: Rule = _TEAM
     withdraw: Rule = _REQUESTER
-    implement: Rule = _ANYONE
-    close: Rule = _ANYONE
+    implement: Rule = _TEAM
+    close: Rule = _TEAM
 
 
 def _delegations(value: Iterable[Delegation]) -> tuple[Delegation, ...]:

@@ -384,11 +384,21 @@ class Rules:
         """Refuse ``project`` under ``client`` when the rules list it under another client.
 
         A project the rules do not list is allowed (hosts add projects before rules);
-        one listed under another client would file this client's work there.
+        one listed under another client would file this client's work there, whether or
+        not the rules list the client named.
         """
         owner = self.client_of_project(project)
-        # An unknown client is the command's own error to report, naming the clients.
-        if client in self.clients and owner not in (project, client):
+        # A client the rules do not list is allowed (a default calendar serves it), but
+        # not inside a project the rules give to another client.
+        if owner not in (project, client) and client not in self.clients:
+            # The client is the unknown name here: say so on its field, naming the owner.
+            raise ValidationError(
+                "client",
+                f"a client of the rules ({', '.join(sorted(self.clients))});"
+                f" {project!r} belongs to client {owner!r}",
+                got=client,
+            )
+        if owner not in (project, client):
             mine = self.clients[client].projects if client in self.clients else ()
             raise ValidationError(
                 "project",

@@ -469,7 +469,13 @@ PERSON = Table(
     "A team member: the language and time zone of what is addressed to them (the agenda).",
 )
 
-_WHO = Seq(Text("party:owner / party:reporter, role:<name>, a person id, or anyone."), single=True)
+_WHO = Seq(
+    Text(
+        "party:owner / party:reporter, role:<name>, a person id, team (anyone but a"
+        " client's people) or anyone."
+    ),
+    single=True,
+)
 
 PERMISSIONS = Table(
     {
@@ -533,8 +539,8 @@ PERMISSIONS = Table(
         "risks": Field(
             Table(
                 {
-                    "manage": Field(_WHO, default=["anyone"]),
-                    "assess": Field(_WHO, default=["anyone"]),
+                    "manage": Field(_WHO, default=["team"]),
+                    "assess": Field(_WHO, default=["team"]),
                     "accept": Field(_WHO, default=["role:sponsor"]),
                 },
                 "Who manages risks, who assesses them, who may accept a serious one.",

@@ -138,6 +138,22 @@ class Anyone(Rule):
 
 
 @attrs.frozen
+class OnTeam(Rule):
+    """The actor is on the team: not one of a client's people (role ``client``).
+
+    The default for steps only the team takes (assessing a change's impact, closing a
+    risk), so a client's login cannot take them whatever roles the host adds.
+    """
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Fails for an actor holding role ``client``."""
+        return self if actor.has_role(CLIENT_ROLE) else None
+
+    def __str__(self) -> str:
+        return "is on the team (not a client's person)"
+
+
+@attrs.frozen
 class HasRole(Rule):
     """The actor holds the role."""
 
@@ -247,7 +263,8 @@ CLIENT_ROLE = "client"
 
 def rule_from_names(names: Iterable[str], field: str) -> Rule:
     """The rule "any of these": ``party:owner`` (a part), ``role:pm`` (a role), ``anyone``,
-    or a person id. People, roles and parties never share a namespace.
+    ``team`` (anyone but a client's people), or a person id. People, roles and parties
+    never share a namespace.
 
     >>> str(rule_from_names(["party:owner", "role:pm", "li.wei"], "team"))
     'is the owner or has role pm or is one of li.wei'
@@ -259,6 +276,8 @@ def rule_from_names(names: Iterable[str], field: str) -> Rule:
             raise ValidationError(field, "names such as party:owner, role:pm or li.wei", got=name)
         if name == "anyone":
             rules.append(Anyone())
+        elif name == "team":
+            rules.append(OnTeam())
         elif name.startswith(PARTY_PREFIX):
             rules.append(IsParty(check_id(name[len(PARTY_PREFIX) :], field)))
         elif name.startswith(ROLE_PREFIX):

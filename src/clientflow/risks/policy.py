@@ -22,7 +22,7 @@ from types import MappingProxyType
 import attrs
 import pendulum
 
-from clientflow.core import Anyone, HasRole, Rule, ValidationError
+from clientflow.core import HasRole, OnTeam, Rule, ValidationError
 from clientflow.risks.model import CATEGORIES, Matrix, Rating
 
 __all__ = ["REVIEW_EVERY", "RiskPermissions", "RiskPolicy"]
@@ -48,11 +48,12 @@ class RiskPermissions:
 
     ``manage``: identify, plan, start monitoring, review, complete actions, trigger and
     close; ``assess``: assess and re-assess; ``accept``: accept a risk rated at or above
-    the policy's ``accept_from`` (default role ``sponsor``).
+    the policy's ``accept_from`` (default role ``sponsor``). ``manage`` and ``assess``
+    default to the team (anyone but a client's people): the register is the team's.
     """
 
-    manage: Rule = Anyone()
-    assess: Rule = Anyone()
+    manage: Rule = OnTeam()
+    assess: Rule = OnTeam()
     accept: Rule = HasRole("sponsor")
 
 
