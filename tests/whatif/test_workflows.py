@@ -23,8 +23,19 @@ import clientflow
 from clientflow.changes import Impact, Money, Priority, Risk
 from clientflow.core import ClientflowError
 from clientflow.demo import END, RULES_FILE, START
+from clientflow.i18n import language
 from clientflow.ports import Query
-from clientflow.whatif import CHANGES, PLANS, RISKS, Flow, SweepGrid, replay, to_json
+from clientflow.whatif import (
+    CHANGES,
+    PLANS,
+    RISKS,
+    Flow,
+    SweepGrid,
+    replay,
+    to_html,
+    to_json,
+    to_text,
+)
 from clientflow.workspace import Workspace
 from tests.whatif.recording import sweep_before
 
@@ -271,3 +282,19 @@ def test_a_plan_created_before_its_template_was_recorded_still_loads(demo: Works
     assert old.template == ""  # type: ignore[attr-defined]
     replayed = replay(PLANS, [old], demo.rules, until=first.occurred_at.add(seconds=1))
     assert replayed.events[0].items == first.items  # type: ignore[attr-defined]
+
+
+def test_the_approval_section_reads_in_english_and_chinese(demo: Workspace) -> None:
+    """Text and HTML show the change approvals beside the issues, in the reader's language."""
+    result = demo.what_if(_narrow_budget_route(1), since=START, until=UNTIL, sweep_every=HOUR)
+    english = to_text(result)
+    assert "Change approvals" in english
+    assert "Route: budget" in english
+    assert "CR-lotus-61 (lotus) route: budget → major" in english
+    chinese = to_text(result, lang=language("zh_CN"))
+    assert "变更审批" in chinese
+    assert "路线：budget" in chinese
+    assert "决定：已批准" in chinese
+    page = to_html(result, lang=language("zh_CN"))
+    assert "<h2>变更审批</h2>" in page
+    assert "<h2>风险复审</h2>" in page
