@@ -1,5 +1,7 @@
 """Policy what-if: a past period replayed under proposed rules, compared with the rules in force.
 
+Issues, change requests, communication plans and risks are replayed.
+
 See docs/what-if.md for what is replayed, what is flagged and the limits.
 """
 

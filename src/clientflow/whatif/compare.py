@@ -3,7 +3,9 @@
 :func:`what_if` reads the issues reported in a period from a store (never writing),
 replays each under the rules the store runs under (the baseline) and under proposed
 rules, and counts SLA clocks, escalations, notices and thresholds per client and in
-total; every issue whose outcome differs is listed with before and after.
+total; every issue whose outcome differs is listed with before and after. The change
+requests, plans and risks opened in the period are replayed and compared the same way
+(:mod:`clientflow.whatif.flows`), each workflow on its own.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
-"""Replay one issue's facts under some rules: the commands again, the timers again.
+"""Replay one aggregate's facts under some rules: the commands again, the timers again.
 
 A recorded history mixes facts (what people and clients did) with what the rules made
-of them (thresholds, escalations, notices). :func:`replay_issue` keeps the facts, at
-their instants and with their words, runs each through the same pure command the engine
-ran, and fires the timers the replay arms in between; derived events are produced anew.
-A fact the rules being replayed cannot take is left out and flagged, never guessed.
+of them (an issue's thresholds, escalations and notices; a change's route, stages and
+decision; a plan's alerts; a risk's rating and review alerts). :func:`replay` keeps the
+facts, at their instants and with their words, runs each through the same declared
+command the engine ran (one dispatch table per workflow: event type -> command and
+the event's fields), and fires the workflow's timers in between; derived events are
+produced anew. A fact the rules being replayed cannot take is left out and flagged,
+never guessed.
 """
 
 from __future__ import annotations
@@ -182,10 +185,8 @@ class Fact:
         return command.decide(target, now=event.occurred_at, **kwargs)
 
 
-_REQUIRED = {
-    "sla": "rules with [[sla]] policies to replay issues",
-    "escalation_policy": "an escalation policy for client {client!r}",
-}
+_REQUIRED = {"sla": "rules with [[sla]] policies to replay issues"}
+"""Needs a command cannot run without, and what the rules must then have."""
 
 
 def _issue_need(need: str, client: str, rules: Rules) -> object:
