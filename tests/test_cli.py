@@ -180,8 +180,11 @@ def test_an_agenda_speaks_its_owner_s_language_and_lists_their_risks(
     assert chen.output == "chen.jie在接下来 7 天内没有待办事项。\n"  # all closed by the end
     li = CliRunner().invoke(cli, ["agenda", "--store", url, "--owner", "li.wei", "--now", AT_END])
     overdue = li.output.split("已逾期：", 1)[1].split("本周：", 1)[0]
-    assert "复核风险 RSK-NW-1（The only routing engineer may leave）" in overdue
-    assert "复核风险 RSK-LOTUS-1（Change requests keep widening the scope）" in li.output
+    assert "复核风险「The only routing engineer may leave」" in overdue  # its title, no id
+    assert "复核风险「Change requests keep widening the scope」" in li.output
+    assert li.output.startswith("时间均为北京时间\n")  # the zone named once
+    assert "RSK-" not in li.output
+    assert "：待办" not in li.output  # the section says what is due
 
 
 def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:

@@ -115,26 +115,42 @@ _MEASURE = """<script>
 addEventListener("load", () => {
   const width = innerWidth;
   const wrapped = [];
-  for (const el of document.querySelectorAll("th, .badge, h1, h2, .muted")) {
+  for (const el of document.querySelectorAll("th, .badge, h1, h2, .muted, .summary td")) {
+    if (el.getClientRects().length === 0) continue;  // not shown (the phone hides <thead>)
     const style = getComputedStyle(el);
     const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.45;
     if (el.getBoundingClientRect().height > line * 2.2) wrapped.push(el.textContent);
   }
   const outside = [];
-  for (const el of document.querySelectorAll(".card, .card *, h1, .muted, .table")) {
-    if (el.getBoundingClientRect().right > width + 1) outside.push(el.outerHTML.slice(0, 60));
+  for (const el of document.querySelectorAll(".card, .card *, h1, .muted, .table, .table *")) {
+    const box = el.getBoundingClientRect();
+    const out = box.right > width + 1 || box.left < -1;
+    if (box.width && out) outside.push(el.outerHTML.slice(0, 60));
   }
+  const table = document.querySelector(".table");
+  const scrolls = table.scrollWidth > table.clientWidth + 1;  // a box scrolling sideways
   const overflow = document.scrollingElement.scrollWidth > width + 1;
-  parent.document.body.dataset.measure = JSON.stringify({width, overflow, wrapped, outside});
+  const rows = [...document.querySelectorAll(".summary tbody tr")];
+  const layout = getComputedStyle(rows[0]).display;
+  const labels = [...rows[0].querySelectorAll("td")].map(
+    (td) => getComputedStyle(td, "::before").content.replace(/^"|"$/g, ""));
+  const found = {width, overflow, scrolls, wrapped, outside, layout, labels};
+  parent.document.body.dataset.measure = JSON.stringify(found);
 });
 </script>"""
 
 
+_AUDIENCES = {"client": ["--audience", "client", "--client", "lotus"], "team": []}
+
+
+@pytest.mark.parametrize("audience", sorted(_AUDIENCES))
 @pytest.mark.parametrize("width", [375, 640, 1280])
-def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int) -> None:
-    """At a phone's 375 px, a WeCom browser's 640 px and a desktop's 1280 px: nothing
-    sticks out of the page sideways (the summary table scrolls inside its own box), and
-    no table header, badge or heading wraps (no 逾/期/沟/通, one character per line)."""
+def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int, audience: str) -> None:
+    """At a phone's 375 px, a WeCom browser's 640 px and a desktop's 1280 px, for a
+    client's page and the team's: nothing sticks out of the page sideways and nothing
+    needs a sideways scroll (on a phone the summary table is one card per client, each
+    value on a "label: value" line; a desktop keeps the table), and no table header,
+    label, value, badge or heading wraps (no 逾/期/沟/通, one character per line)."""
     import html  # noqa: PLC0415
     import json  # noqa: PLC0415
 
@@ -144,8 +160,9 @@ def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int) -> None
     result = CliRunner().invoke(
         cli,
         ["report", "--store", store, "--now", END.to_iso8601_string(), "--format", "html",
-         "--locale", "zh_CN"],
+         "--locale", "zh_CN", *_AUDIENCES[audience]],
     )  # fmt: skip
+    assert result.exit_code == 0, result.output
     # The test adds a measuring script; the page itself has none. Headless Chromium's
     # window is at least 500 px wide, so the page is laid out in a frame of the width.
     assert "<script" not in result.stdout
@@ -173,6 +190,12 @@ def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int) -> None
     assert measure["wrapped"] == []
     assert measure["outside"] == []
     assert measure["overflow"] is False
+    assert measure["scrolls"] is False
+    if width < 700:  # a card per client: each value under its column's name
+        assert measure["layout"] == "block"
+        assert measure["labels"][1:4] == ["评级", "SLA 达成率", "升级中"]
+    else:
+        assert measure["layout"] == "table-row"
     shot = tmp_path / f"report-{width}.png"
     command = [*flags, f"--screenshot={shot}", page.as_uri()]
     subprocess.run(command, capture_output=True, timeout=120, check=True)

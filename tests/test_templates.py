@@ -18,6 +18,7 @@ from clientflow.cadence import (
     record_touchpoint,
     weekly_report,
 )
+from clientflow.core import Names
 from clientflow.feedback import (
     Channel as FeedbackChannel,
 )
@@ -91,18 +92,20 @@ def test_a_survey_invitation_and_a_thank_you_in_each_language() -> None:
         policy=SurveyPolicy(), follow_up_open=False, now=START, actor=PM,
     ).aggregate  # fmt: skip
     text = survey_invitation(
-        sent, "S-1", project="lotus-app", link="https://s.example/1", sender="李伟",
-        timezone="Asia/Shanghai", name="张兰", lang=ZH,
+        sent, "S-1", project="莲花银行手机银行", link="https://s.example/1", sender="李伟",
+        timezone="Asia/Shanghai", names=Names(people={"zhang.lan": "张兰"}), lang=ZH,
     )  # fmt: skip
     assert text == (
-        "张兰 您好：\n\n我们想了解您对 lotus-app 项目工作的感受，问卷大约需要两分钟：\n"
-        "https://s.example/1\n\n问卷开放至 2026年3月16日（周一）22:00（北京时间）。"
+        "张兰您好：\n\n想听听您对莲花银行手机银行项目近期工作的意见，问卷大约需要两分钟：\n"
+        "https://s.example/1\n\n问卷开放至2026年3月16日（周一）22:00（北京时间），"
         "每一份回答项目经理都会亲自阅读。\n\n谢谢！\n李伟\n"  # noqa: RUF001
     )
     with pytest.raises(ValidationError, match=r"survey_id: expected a survey sent .*\(S-1\)"):
         survey_invitation(sent, "S-9", project="p", link="l", sender="s", timezone="UTC")
-    assert thank_you_note(_positive(), sender="李伟", lang=ZH).startswith(
-        "anna 您好：\n\n感谢您对 portal 的反馈。"
+    names = Names(projects={"portal": "客户门户"}, people={"anna": "张兰"})
+    assert thank_you_note(_positive(), sender="李伟", names=names, lang=ZH) == (
+        "张兰您好：\n\n感谢您对客户门户的反馈！很高兴我们的工作让您满意，我们会继续努力。"  # noqa: RUF001
+        "\n\n祝好！\n李伟\n"  # noqa: RUF001
     )
 
 
@@ -121,7 +124,9 @@ def test_only_positive_feedback_is_thanked() -> None:
         ("CN", dt.date(2026, 10, 1), "zh_CN", "国庆节"),
         ("CN", dt.date(2026, 10, 1), "en", "National Day"),
         ("JP", dt.date(2026, 1, 1), "en", "New Year's Day"),  # the package's default is ja
-        ("US", dt.date(2026, 12, 25), "zh_CN", "Christmas Day"),  # no Chinese names for US
+        ("US", dt.date(2026, 12, 25), "zh_CN", "圣诞节"),  # no Chinese names for US: a table
+        ("US", dt.date(2026, 7, 3), "zh_CN", "独立日"),  # its observed day
+        ("US", dt.date(2026, 10, 12), "zh_CN", "值此节日之际"),  # never an English name
     ],
 )
 def test_a_holiday_greeting_names_the_holiday_in_the_reader_s_language_where_it_can(
@@ -130,6 +135,14 @@ def test_a_holiday_greeting_names_the_holiday_in_the_reader_s_language_where_it_
     text = greeting_text(day, country=country, client="ACME", sender="Li Wei",
                          lang=language(locale))  # fmt: skip
     assert holiday in text.splitlines()[2]
+
+
+def test_a_chinese_holiday_greeting_addresses_the_company_and_wishes_a_happy_holiday() -> None:
+    """A company is greeted as its colleagues (not 您), and the letter ends with a wish."""
+    text = greeting_text(dt.date(2026, 10, 1), country="CN", client="莲花银行", sender="李伟",
+                         lang=language("zh_CN"))  # fmt: skip
+    lines = text.splitlines()
+    assert (lines[0], lines[-2:]) == ("尊敬的莲花银行各位同事：", ["祝节日快乐！", "李伟"])  # noqa: RUF001
 
 
 def test_a_greeting_on_an_ordinary_day_is_refused() -> None:

@@ -109,7 +109,7 @@ def test_the_chinese_demo_data_reads_as_chinese(outputs: dict[str, str]) -> None
     assert "莲花银行" in demo
     assert "Lotus Bank" not in demo
     assert "项目周报" in outputs["weekly report lotus"]
-    assert "由于发起人绕过指导委员会直接批准新功能，可能" in lotus
+    assert "由于发起人绕过指导委员会直接批准新功能，存在已批准的变更" in lotus
     assert ",范围,李伟,监控中," in lotus  # category, owner and status as words and names
     assert lotus.rstrip().endswith(",是")  # client-visible: 是, not yes or True
     assert "（邮件，李伟）" in outputs["weekly report lotus"]  # a person by name, not li.wei

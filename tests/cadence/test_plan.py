@@ -36,6 +36,7 @@ from clientflow.cadence import (
 )
 from clientflow.core import Codec, rebuild
 from clientflow.engine import Command, Engine
+from clientflow.i18n import language
 from clientflow.storage import open_store
 from tests.cadence.fixtures import NY_SCHEDULE, PM, START, STEERING, WEEKLY, plan
 
@@ -400,3 +401,49 @@ def test_the_exported_zone_rules_cover_the_exported_span(year: int) -> None:
     assert theirs.keys() == ours.keys()
     if year < 2038:
         assert all(theirs[uid] == at for uid, at in ours.items())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7 * 24 * 60 - 1), st.sampled_from(["客户咨询", "项目周报"])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_contact_made_several_times_in_a_week_is_one_line_with_its_count(
+    sends: list[tuple[int, str]],
+) -> None:
+    """邮件：客户咨询 three times is one line (…（3 次）), never three: each contact once,
+    and the counts add up to what was sent."""
+    current, week = plan(), ny(2026, 3, 2)
+    for n, (minute, summary) in enumerate(sorted(sends)):
+        at = week.add(minutes=minute)
+        touchpoint = Touchpoint(
+            f"t{n}", Direction.OUTBOUND, Channel.EMAIL, at, ("anna",), summary=summary
+        )
+        current = record_touchpoint(
+            current, touchpoint, schedule=NY_SCHEDULE, actor=PM, now=at.add(minutes=1)
+        ).aggregate
+    text = weekly_report(current, NY_SCHEDULE, week_start=week, lang=language("zh_CN"))
+    done = text.split("本周完成\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(done) == len({summary for _, summary in sends})
+    counts = [int(m) if (m := line.rpartition("（")[2].removesuffix(" 次）")).isdigit() else 1
+              for line in done]  # fmt: skip
+    assert sum(counts) == len(sends)
+    assert text.splitlines()[1] == "2026年3月2日当周（美东时间）"
+    assert "（美东时间）" not in "\n".join(done)
+
+
+def test_a_date_in_another_year_keeps_its_year() -> None:
+    """In the week of 28 December, 1 January is written with its year; 30 December not."""
+    current = plan()
+    for n, at in enumerate([ny(2026, 12, 30, 10), ny(2027, 1, 1, 10)]):
+        touchpoint = Touchpoint(
+            f"t{n}", Direction.OUTBOUND, Channel.EMAIL, at, ("anna",), summary=f"s{n}"
+        )
+        current = record_touchpoint(
+            current, touchpoint, schedule=NY_SCHEDULE, actor=PM, now=at.add(minutes=1)
+        ).aggregate
+    text = weekly_report(current, NY_SCHEDULE, week_start=ny(2026, 12, 28), lang=language("zh_CN"))
+    assert "- 12月30日（周三）10:00，邮件：s0\n- 2027年1月1日（周五）10:00，邮件：s1\n" in text

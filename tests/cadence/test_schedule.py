@@ -159,6 +159,30 @@ def test_holiday_greetings_come_from_the_clients_holidays() -> None:
     ]
 
 
+def test_every_holiday_is_greeted_but_the_days_of_remembrance() -> None:
+    """Without names, no greeting goes out on 清明节 (Tomb-Sweeping Day) or Memorial Day;
+    naming one asks for it."""
+    days = {
+        country: [
+            o.at.in_timezone(zone).format("MM-DD")
+            for o in Schedule(SHANGHAI).between(
+                holiday_greetings("greet", country=country, years=[2026], at=dt.time(10),
+                                  owner="li"),
+                zone, pendulum.datetime(2026, 1, 1), pendulum.datetime(2027, 1, 1),
+            )
+        ]
+        for country, zone in (("CN", "Asia/Shanghai"), ("US", "America/New_York"))
+    }  # fmt: skip
+    assert days["CN"] == ["01-01", "02-16", "05-01", "06-19", "09-25", "10-01"]
+    assert "04-05" not in days["CN"]  # 清明节
+    assert "05-25" not in days["US"]  # Memorial Day
+    assert "12-25" in days["US"]
+    asked = holiday_greetings(
+        "greet", country="CN", years=[2026], at=dt.time(10), owner="li", names=["Tomb-Sweeping"]
+    )
+    assert "20260405" in asked.rule
+
+
 def test_bad_rules_and_zones_are_validation_errors() -> None:
     """An invalid RRULE names the item; an unbounded rule cannot be listed whole."""
     with pytest.raises(ValidationError, match=r"items\.x\.rule"):

@@ -212,6 +212,6 @@ class TestClientSummary:
         summary = impact_summary(awaiting(), timezone="Asia/Shanghai", lang=language("zh_CN"))
         text = summary.text()
         assert "工期：延后 5 个工作日" in text
-        assert "成本：+¥20,000.00；工作量：40 小时" in text
-        assert "请于 2026年3月4日（周三）11:00（北京时间）前决定" in text
+        assert "成本：增加¥20,000；工作量：40 小时" in text
+        assert "等待pm1、pm2、pm3于3月4日（周三）11:00（北京时间）前完成审批" in text
         assert summary.locale == "zh_CN"

@@ -15,15 +15,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clientflow import Actor, ManualClock
+from clientflow.changes import Impact, Money, Priority
+from clientflow.changes import Risk as ChangeRisk
 from clientflow.config import Rules, rules_from_dict
 from clientflow.core import DomainEvent, EventMeta
-from clientflow.escalation import ClientNotified
+from clientflow.escalation import ClientNotified, IssueClosed, IssueReopened
 from clientflow.i18n import Templates, language
 from clientflow.notify import (
     Message,
     Route,
     Router,
     client_notice,
+    client_title,
     describe_from,
     subject_from,
 )
@@ -69,6 +72,11 @@ def rules(locale: str, notices: str = "standard") -> Rules:
                 }
             },
             "directory": {"pm": ["li.wei"]},
+            "approval": {  # a low-risk change within scope is approved as a standard one
+                "default": {
+                    "routes": [{"name": "standard", "when": {"max_risk": "low", "in_scope": True}}]
+                }
+            },
             "clients": {
                 "mingzhu": {
                     "name": "明珠银行" if locale == "zh_CN" else "Pearl Bank",
@@ -194,7 +202,7 @@ ZH_TEAM = [
     (
         "issue.client_notified",
         "已通知客户：ISS-1（明珠银行）\n"
-        "“需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。”\n"
+        "“请提供出错时的截图和手机型号。收到您的回复后，我们会马上继续处理。”\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
     (
@@ -225,12 +233,12 @@ ZH_TEAM = [
 ]
 
 ZH_CLIENT = [
-    "已受理：手机银行登录页打不开\n"
-    "您反馈的问题“手机银行登录页打不开”我们已收到，会尽快安排专人处理。",
+    # "已收到", not "已受理": the team's word for an acknowledgement is not the client's.
+    "已收到：手机银行登录页打不开\n您反馈的问题我们已收到，会尽快安排专人处理。",
     "已升级：手机银行登录页打不开\n您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。",
     "处理中：手机银行登录页打不开\n负责同事已开始处理您的问题，有进展会第一时间告诉您。",
     "需要您协助：手机银行登录页打不开\n"
-    "需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。",
+    "请提供出错时的截图和手机型号。收到您的回复后，我们会马上继续处理。",
     "已解决：手机银行登录页打不开\n"
     "您反馈的问题已解决：已修复登录接口的证书配置。如仍有问题，请随时告诉我们。",
 ]
@@ -334,8 +342,7 @@ EN_TEAM = [
 
 EN_CLIENT = [
     "Received: Mobile banking login fails\n"
-    'We have received your issue "Mobile banking login fails" and will get '
-    "back to you shortly.",
+    "We have received your issue and will get back to you shortly.",
     "Escalated: Mobile banking login fails\n"
     "Your issue has been escalated to a senior member of our team, who will"
     " get back to you shortly.",
@@ -424,18 +431,18 @@ def test_minimal_tells_the_client_neither_escalations_nor_internals() -> None:
 
 
 def test_full_tells_the_client_what_releases_before_sent() -> None:
-    """full: the level, the trigger, the percentage, the deadline and the event id, in
-    Chinese as it is written: no spaces between words, minutes under an hour, one full
-    stop, the id after it."""
+    """full: the level, the trigger, the percentage, the deadline and an id, in Chinese
+    as it is written: no spaces between words, minutes under an hour, no brackets inside
+    brackets, one full stop, then the issue's id (English keeps the event id)."""
     _, client = life(rules("zh_CN", "full"))
     assert [m.text.partition("\n")[2] for _, m in client.got] == [
-        "您反馈的问题“手机银行登录页打不开”我们已收到，会尽快安排专人处理。",
-        "您反馈的问题已升级至项目经理：首次响应时限已用75%（截止3月2日（周一）10:00"
-        "（北京时间），剩余15分钟）。（编号：ISS-1@5）",
+        "您反馈的问题我们已收到，会尽快安排专人处理。",
+        "您反馈的问题已升级至项目经理：首次响应时限已用75%，截止3月2日（周一）10:00"
+        "（北京时间），剩余15分钟。问题编号：ISS-1",
         "负责同事已开始处理您的问题，有进展会第一时间告诉您。",
-        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，我们暂停计算处理时限。"
-        "（编号：ISS-1@9）",
-        "您反馈的问题已解决：已修复登录接口的证书配置。（编号：ISS-1@13）",
+        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
+        "收到后我们会马上继续处理。问题编号：ISS-1",
+        "您反馈的问题已解决：已修复登录接口的证书配置。问题编号：ISS-1",
     ]
     _, english = life(rules("en", "full"))
     assert [m.text.partition("\n")[2] for _, m in english.got][1] == (
@@ -454,7 +461,7 @@ def test_a_clients_email_is_greeted_and_signed_by_the_hosts_team() -> None:
     [_, _, _, asked, _] = [m for _, m in client.got]
     assert asked.title == "需要您协助：手机银行登录页打不开"
     assert asked.letter == (
-        "您好，\n\n需要您协助：请提供出错时的截图和手机型号。收到后我们会马上继续处理。"
+        "您好！\n\n请提供出错时的截图和手机型号。收到您的回复后，我们会马上继续处理。"
         "\n\n祝好！\n明珠项目组"
     )
     assert asked.letter_html.endswith("<p>祝好！<br>明珠项目组</p>")
@@ -675,3 +682,74 @@ def test_an_old_escalation_sentence_is_worded_again_for_the_policy() -> None:
     )
     assert client_notice(old, "minimal") is None
     assert client_notice(old, "full") == f"{old.message} [ISS-9@4]"
+
+
+def change_life(declared: Rules) -> Recorder:
+    """A client's change request: received, assessed, approved as a standard change,
+    implemented; what the client's channel was sent."""
+    clock = ManualClock(MONDAY)
+    client = Recorder("client")
+    with open_workspace("memory://", declared, clock=clock) as quiet:
+        router = Router(
+            [Route(("client",))],
+            {"client": client},
+            describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(),
+            directory=declared,
+            audience={"client": "client"},
+            subject=subject_from(quiet.store),
+        )
+        ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
+        anna = Actor("anna", {"client"}, clients={"mingzhu"})
+        li = Actor("li.wei", {"pm"})
+        zh = declared.clients["mingzhu"].locale == "zh_CN"
+        ws.changes.request("CR-1", by=anna, project="app", title="单点登录" if zh else "SSO")
+        ws.changes.submit("CR-1", by=anna)
+        impact = Impact(schedule_days=0, cost=Money("0", "CNY"), effort_hours=4,
+                        risk=ChangeRisk.LOW, in_scope=True, priority=Priority.SHOULD)  # fmt: skip
+        ws.changes.assess("CR-1", by=li, impact=impact)
+        ws.changes.request_approval("CR-1", by=li)
+        ws.changes.implement("CR-1", by=li, note="已上线" if zh else "live")
+    return client
+
+
+@pytest.mark.parametrize(
+    ("notices", "expected"),
+    [
+        ("minimal", ["已批准：单点登录", "已实施：单点登录"]),
+        ("standard", ["已收到：单点登录", "已批准：单点登录", "已实施：单点登录"]),
+    ],
+)
+def test_a_client_hears_of_their_change_requests_outcomes(
+    notices: str, expected: list[str]
+) -> None:
+    """A change request's outcomes reach the client's channel in their language, its title
+    first; its receipt only from standard on; no id, route or approver in the body."""
+    got = [m for _, m in change_life(rules("zh_CN", notices)).got]
+    assert [m.title for m in got] == expected
+    assert got[-1].text == (
+        "已实施：单点登录\n您提出的变更请求已实施完成。如有与预期不符之处，请随时告诉我们。"
+    )
+    assert not any("CR-1" in m.text for m in got)
+    english = [m.text for _, m in change_life(rules("en")).got]
+    assert english[1] == (
+        "Approved: SSO\nYour change request has been approved; we will schedule the work and"
+        " keep you posted."
+    )
+
+
+def test_a_client_hears_that_an_issue_was_reopened_and_from_standard_on_that_it_closed() -> None:
+    meta = EventMeta("ISS-1", 20, MONDAY, "anna")
+    zh = language("zh_CN")
+    closed = IssueClosed(meta=meta, clocks=(), escalation=None, quiet_at=None)
+    reopened = IssueReopened(
+        meta=meta, clocks=(), escalation=None, quiet_at=None, reason="又出现了", count=1
+    )
+    assert client_notice(closed, "minimal", zh) is None
+    assert (client_title(closed, zh), client_notice(closed, "standard", zh)) == (
+        "已关闭：您反馈的问题",
+        "您反馈的问题已关闭。感谢您的耐心配合，如果问题再次出现，请随时告诉我们。",
+    )
+    assert client_notice(reopened, "minimal", zh) == (
+        "您反馈的问题已重新打开，我们会继续处理，有进展会第一时间告诉您。"
+    )

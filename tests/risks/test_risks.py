@@ -422,7 +422,8 @@ def test_cells_the_matrix_no_longer_has_are_counted_apart_not_dropped() -> None:
 
 
 def test_a_risk_statement_reads_in_chinese_word_order() -> None:
-    """由于…，可能…，进而导致…。: a Chinese sentence, not English around Chinese parts."""
+    """由于…，存在…的风险；一旦发生，将导致…。: a Chinese sentence a PM writes, not
+    English around Chinese parts (nor 可能 in front of the event's subject)."""
     risk = attrs.evolve(
         assessed(),
         cause="支付机构只有一名对接工程师",
@@ -430,7 +431,8 @@ def test_a_risk_statement_reads_in_chinese_word_order() -> None:
         effect="上线日期顺延",
     )
     assert statement(risk, language("zh_CN")) == (
-        "由于支付机构只有一名对接工程师，可能接口联调晚于10月20日，进而导致上线日期顺延。"
+        "由于支付机构只有一名对接工程师，存在接口联调晚于10月20日的风险；一旦发生，"
+        "将导致上线日期顺延。"
     )
     assert statement(identified()) == (
         "Because the vendor has one DBA for our account, the data export slips may happen,"
@@ -445,7 +447,7 @@ def test_a_chinese_register_keeps_its_keys_and_speaks_chinese_in_its_cells() -> 
     assert tuple(row) == REGISTER_COLUMNS
     assert (row["rating"], row["statement"]) == (
         "严重",
-        "由于供应商只有一名DBA，可能导出延期，进而导致切换推迟。",
+        "由于供应商只有一名DBA，存在导出延期的风险；一旦发生，将导致切换推迟。",
     )
     assert str(row["review_due"]).endswith("（北京时间）")
     [english] = register_rows([risk])

@@ -101,7 +101,9 @@ def weekly_report(
     open the risks-and-issues section: the top risks the client may see, from
     :func:`clientflow.risks.client_lines` (cadence does not read the register itself).
     ``names`` gives the client, project and people their display names (ids otherwise;
-    the template also gets ``client_id`` and ``project_id``). The layout is the template
+    the template also gets ``client_id`` and ``project_id``). Times are in the plan's zone,
+    named once in the heading (``zone``); the same contact made several times in the week
+    is one line with its days and count. The layout is the template
     ``weekly_report.txt.j2`` (a host may override it, see
     :class:`~clientflow.i18n.Templates`).
     """  # noqa: D205
@@ -112,20 +114,32 @@ def weekly_report(
     end = start.add(days=7)
 
     def local(instant: pendulum.DateTime) -> str:
-        text = lang.instant(instant, plan.timezone)
-        return text.rsplit(" ", 1)[0] if lang.locale == "en" else text
+        # the heading names the zone once; a date in the week's year goes without it
+        return lang.local_time(instant, plan.timezone, now=start)
 
     def channel(value: str) -> str:
         return _(_CHANNELS.get(value, value))
 
+    # The same contact made several times ("邮件：客户咨询" three times) is one line
+    # with its days and a count, as a PM writes it, not three lines a reader compares.
+    sent: dict[tuple[str, str], list[pendulum.DateTime]] = {}
+    for tp in touchpoints_between(plan, start, end):
+        if tp.direction is Direction.OUTBOUND:
+            key = (channel(tp.channel.value), tp.summary or _kind(tp.kind))
+            sent.setdefault(key, []).append(tp.at)
     done = [
         _("{when} {channel}: {summary}").format(
-            when=local(tp.at),
-            channel=channel(tp.channel.value),
-            summary=tp.summary or _kind(tp.kind),
+            when=local(times[0])
+            if len(times) == 1
+            else lang.days(t.in_timezone(plan.timezone).date() for t in times),
+            channel=how,
+            summary=summary
+            if len(times) == 1
+            else lang.ngettext("{summary} ({n} time)", "{summary} ({n} times)", len(times)).format(
+                summary=summary, n=len(times)
+            ),
         )
-        for tp in touchpoints_between(plan, start, end)
-        if tp.direction is Direction.OUTBOUND
+        for (how, summary), times in sorted(sent.items(), key=lambda pair: pair[1][0])
     ]
     state, late = [], []
     for item in plan.items:
@@ -152,6 +166,7 @@ def weekly_report(
         client_id=plan.client,
         project_id=plan.project,
         week=lang.full_date(start.in_timezone(plan.timezone).date()),
+        zone=lang.zone(plan.timezone),
         done=done,
         state=state,
         following=[
@@ -217,7 +232,7 @@ def monthly_agenda(
                     _("{item} {status} (was due {when})").format(
                         item=item.label(),
                         status=_(STATUS_WORDS[occurrence.status]),
-                        when=lang.instant(occurrence.at, zone),
+                        when=lang.instant_within(occurrence.at, zone, first),
                     )
                 )
     following: dict[str, int] = {}

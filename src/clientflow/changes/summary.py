@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import attrs
 
 from clientflow.changes.model import ChangeRequest, GroupTally, Impact, Outcome, Priority
@@ -38,6 +40,16 @@ def _days(days: int, lang: Language) -> str:
     ).format(n=-days)
 
 
+def _cost(amount: Decimal, currency: str, lang: Language) -> str:
+    """A cost change as a client reads it: "+¥9,000.00" in English, "增加¥9,000.00"."""
+    text = lang.money(abs(amount), currency)
+    if amount > 0:
+        return lang.gettext("+{amount}").format(amount=text)
+    if amount < 0:
+        return lang.gettext("-{amount}").format(amount=text)
+    return text
+
+
 def _effective(group: GroupTally, lang: Language, names: Names) -> str:
     """Who a group really is once someone was left out ("" when nobody was)."""
     if not group.excluded:
@@ -67,7 +79,8 @@ def _status(change: ChangeRequest, tz: str, lang: Language, names: Names) -> str
         waiting = waiting or _("the approvers")
         due = ""
         if change.next_deadline is not None:
-            when = lang.instant(change.next_deadline, tz)
+            # Within the year of the request, Chinese leaves the year out.
+            when = lang.instant_within(change.next_deadline, tz, change.requested_at)
             if lang.locale == "en":  # the weekday is left out in English
                 when = when.split(" ", 1)[1]
             due = _("; decision due {when}").format(when=when)
@@ -154,7 +167,7 @@ def impact_summary(
         change_id=change.id,
         title=change.title,
         schedule=_days(impact.schedule_days, lang),
-        cost=lang.money(impact.cost.amount, impact.cost.currency, signed=True),
+        cost=_cost(impact.cost.amount, impact.cost.currency, lang),
         effort=_("{hours} hours").format(hours=hours),
         risk=_(RATING_WORDS[impact.risk]),
         scope=_("within the agreed scope") if impact.in_scope else _("outside the agreed scope"),

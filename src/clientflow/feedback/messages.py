@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clientflow.core import ValidationError
+from clientflow.core import Names, ValidationError
 from clientflow.feedback.model import ContactSurveys, Feedback, Sentiment
 from clientflow.i18n import Language, Templates, language
 
@@ -18,13 +18,15 @@ def survey_invitation(
     sender: str,
     timezone: str,
     name: str | None = None,
+    names: Names | None = None,
     lang: Language | None = None,
     templates: Templates | None = None,
 ) -> str:
     """The invitation to a survey that was sent: the link, and until when it is open in
     the contact's ``timezone`` (template ``survey_invitation.txt.j2``).
 
-    ``name`` is how the contact is addressed (default: the contact id).
+    ``name`` is how the contact is addressed (default: their name in ``names``, e.g.
+    ``Rules.names()``, else the contact id); ``project`` is the project's display name.
     """  # noqa: D205
     lang = lang or language("en")
     record = next((r for r in surveys.surveys if r.id == survey_id), None)
@@ -34,7 +36,7 @@ def survey_invitation(
     return (templates or Templates()).render(
         "survey_invitation.txt.j2",
         lang,
-        contact=name or surveys.contact,
+        contact=name or (names or Names()).person(surveys.contact),
         project=project,
         link=link,
         until=lang.instant(record.expires_at, timezone),
@@ -47,12 +49,17 @@ def thank_you_note(
     *,
     sender: str,
     name: str | None = None,
+    names: Names | None = None,
     note: str = "",
     lang: Language | None = None,
     templates: Templates | None = None,
 ) -> str:
     """The thanks for positive feedback (template ``thank_you.txt.j2``); ``note`` is a
-    personal line the sender adds. Other feedback is followed up, not thanked."""  # noqa: D205, D209
+    personal line the sender adds. Other feedback is followed up, not thanked.
+
+    The contact and the project are called by their names in ``names`` (e.g.
+    ``Rules.names()``), not their ids; ``name`` overrides how the contact is addressed.
+    """  # noqa: D205
     if feedback.sentiment is not Sentiment.POSITIVE:
         raise ValidationError(
             "feedback", "positive feedback (others are followed up)", got=feedback.id
@@ -60,8 +67,8 @@ def thank_you_note(
     return (templates or Templates()).render(
         "thank_you.txt.j2",
         lang or language("en"),
-        contact=name or feedback.contact,
-        project=feedback.project,
+        contact=name or (names or Names()).person(feedback.contact),
+        project=(names or Names()).project(feedback.project),
         note=note,
         sender=sender,
     )

@@ -98,10 +98,48 @@ class Language:
         >>> language("zh_CN").instant_within(at, "Asia/Shanghai", now.add(years=1))
         '2026年3月2日（周一）10:00（北京时间）'
         """  # noqa: D205
-        local = to_utc(at, "at").in_timezone(timezone)
-        if self.locale == "en" or local.year != to_utc(now, "now").in_timezone(timezone).year:
+        if self.locale == "en":
             return self.instant(at, timezone)
-        return f"{self.day(local.date())}{local.format('HH:mm')}（{self.zone(timezone)}）"
+        return f"{self.local_time(at, timezone, now=now)}（{self.zone(timezone)}）"
+
+    def local_time(self, at: dt.datetime, timezone: str, *, now: dt.datetime) -> str:
+        """A weekday, date and time in ``timezone`` without the zone's name, for a text
+        that names its zone once (a weekly report's heading); Chinese leaves out the
+        year of a date in the year of ``now`` ("10月8日（周四）17:00").
+
+        >>> at = pendulum.datetime(2026, 10, 8, 9)
+        >>> language("zh_CN").local_time(at, "Asia/Shanghai", now=at)
+        '10月8日（周四）17:00'
+        >>> language("zh_CN").local_time(at, "Asia/Shanghai", now=at.add(years=1))
+        '2026年10月8日（周四）17:00'
+        >>> language("en").local_time(at, "Asia/Shanghai", now=at)
+        'Thu 2026-10-08 17:00'
+        """  # noqa: D205
+        local = to_utc(at, "at").in_timezone(timezone)
+        if self.locale == "en":
+            return local.format("ddd YYYY-MM-DD HH:mm")
+        if local.year != to_utc(now, "now").in_timezone(timezone).year:
+            day = format_date(local.date(), "y年M月d日", locale=self.locale)
+            weekday = format_date(local.date(), "EEE", locale=self.locale)
+            return f"{day}（{weekday}）{local.format('HH:mm')}"
+        return f"{self.day(local.date())}{local.format('HH:mm')}"
+
+    def days(self, days: Iterable[dt.date]) -> str:
+        """Several days, in order, as this language lists them: Chinese names a month
+        once until it changes ("11月23日、25日、12月2日"); English gives each its weekday
+        ("Mon 11-23, Wed 11-25").
+
+        >>> language("zh_CN").days([dt.date(2026, 11, 23), dt.date(2026, 11, 25), dt.date(2026, 12, 2)])
+        '11月23日、25日、12月2日'
+        """  # noqa: D205, E501
+        ordered = sorted(days)
+        if self.locale == "en":
+            return self.items(self.weekday_date(day) for day in ordered)
+        months = [(day.year, day.month) for day in ordered]
+        return self.items(
+            f"{day.day}日" if i and months[i] == months[i - 1] else self.date(day)
+            for i, day in enumerate(ordered)
+        )
 
     def time_left(self, hours: float) -> str:
         """Business time still left, in hours to a tenth, or in minutes under an hour
@@ -268,8 +306,24 @@ class Language:
         return self.gettext("{time} left").format(time=self.business_hours(hours))
 
     def money(self, amount: Decimal, currency: str, *, signed: bool = False) -> str:
-        """An amount as this language writes it ("¥120,000.00", "$5,000.00")."""
-        text = format_currency(amount, currency, locale=self.locale)
+        """An amount as this language writes it: English as Babel does ("CN¥120,000.00",
+        "$5,000.00"); Chinese as a PM writes it, the currency's sign and thousands
+        separated by commas, without ".00" on a whole amount ("¥84,000", "US$12,000",
+        "¥1,234.50"). Every renderer (reports, registers, summaries) writes money here.
+
+        >>> zh = language("zh_CN")
+        >>> zh.money(Decimal("84000.00"), "CNY"), zh.money(Decimal("1234.5"), "CNY")
+        ('¥84,000', '¥1,234.50')
+        >>> zh.money(Decimal("12000"), "USD", signed=True), language("en").money(Decimal(5), "USD")
+        ('+US$12,000', '$5.00')
+        """  # noqa: D205
+        if self.locale != "en" and amount == amount.to_integral_value():
+            # "¥84,000.00" reads as a bank statement; a PM writes whole amounts whole
+            text = format_currency(
+                amount, currency, format="¤#,##0", currency_digits=False, locale=self.locale
+            )
+        else:
+            text = format_currency(amount, currency, locale=self.locale)
         return f"+{text}" if signed and amount > 0 else text
 
     def duration(self, span: dt.timedelta) -> str:

@@ -6,18 +6,27 @@ Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNot
 so the same event can be rendered in each reader's language and zone, and told in as much
 detail as the client's policy allows: at ``standard`` (the default) an escalation reads
 "您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
-(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%（截止3月3日（周二）
-17:00（北京时间），剩余2个工作小时）。", the level's name as the rules file writes it.
+(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%，截止3月3日（周二）
+17:00（北京时间），剩余2个工作小时。", the level's name as the rules file writes it.
 A notice's title (:func:`client_title`) says what happened and names the issue's subject.
 """
 
 from __future__ import annotations
 
+from clientflow.changes import (
+    ChangeApproved,
+    ChangeDeferred,
+    ChangeImplemented,
+    ChangeRejected,
+    ChangeSubmitted,
+)
 from clientflow.core import DomainEvent
 from clientflow.escalation import (
     METRIC_WORDS,
     ClientNotified,
     IssueAcknowledged,
+    IssueClosed,
+    IssueReopened,
     IssueReported,
 )
 from clientflow.i18n import N_, Language, language
@@ -28,9 +37,11 @@ NOTICE_LEVELS = ("minimal", "standard", "full")
 """How much a client is told (``[clients.X] notices``):
 
 - ``minimal``: that an issue was received, is being handled, waits on the client, is
-  resolved;
-- ``standard``: also that it was escalated to a senior person, without the ladder's level
-  names, the trigger or any percentage of an internal target;
+  resolved or reopened; that a change request was approved, not approved, deferred or
+  implemented;
+- ``standard``: also that an issue was escalated to a senior person (without the ladder's
+  level names, the trigger or any percentage of an internal target) or closed, and that a
+  change request was received;
 - ``full``: every notice with its internal detail (level, why, deadline) and the event id,
   as earlier releases sent every notice.
 """
@@ -107,12 +118,66 @@ def render_notice(
 
 
 def _with_id(text: str, event: DomainEvent, lang: Language) -> str:
-    """``text`` then the event id a receiver recognises a repeat by (``full`` only)."""
+    """``text`` then the id a receiver recognises it by (``full`` only): the event id in
+    English, as earlier releases sent it, the issue's id in other languages.
+    """  # noqa: D205
     text = lang.sentence(text)
     if lang.locale == "en":
         return f"{text} [{event.event_id}]"
-    return lang.gettext("{text} [{event_id}]").format(text=text, event_id=event.event_id)
+    # A client reading their own language is given the issue's id, not an event version.
+    return lang.gettext("{text} (issue {issue})").format(text=text, issue=event.aggregate_id)
 
+
+# Outcomes a client is told of as they happen, beyond an issue's notices: the title (what
+# happened, then the subject), the body, and the least detailed policy that tells it.
+_OUTCOMES: dict[type[DomainEvent], tuple[str, str, str]] = {
+    IssueReopened: (
+        N_("Reopened: {subject}"),
+        N_("Your issue has been reopened; we are on it again and will keep you posted."),
+        "minimal",
+    ),
+    IssueClosed: (
+        N_("Closed: {subject}"),
+        N_(
+            "Your issue is closed. Thank you for your patience; if it comes back, just let us know."
+        ),
+        "standard",
+    ),
+    ChangeSubmitted: (
+        N_("Received: {subject}"),
+        N_(
+            "We have received your change request and will assess its impact on schedule and"
+            " cost before we come back to you."
+        ),
+        "standard",
+    ),
+    ChangeApproved: (
+        N_("Approved: {subject}"),
+        N_("Your change request has been approved; we will schedule the work and keep you posted."),
+        "minimal",
+    ),
+    ChangeRejected: (
+        N_("Not approved: {subject}"),
+        N_(
+            "Your change request was not approved this time. The project manager will explain"
+            " why and talk the options through with you."
+        ),
+        "minimal",
+    ),
+    ChangeDeferred: (
+        N_("Deferred: {subject}"),
+        N_("Your change request has been deferred to release {release}."),
+        "minimal",
+    ),
+    ChangeImplemented: (
+        N_("Implemented: {subject}"),
+        N_(
+            "Your change request has been implemented. If anything is not as you expected,"
+            " just let us know."
+        ),
+        "minimal",
+    ),
+}
 
 _TITLES = {  # what a client notice's title says happened, before the issue's subject
     "reported": N_("Received: {subject}"),
@@ -125,7 +190,8 @@ _TITLES = {  # what a client notice's title says happened, before the issue's su
 
 def client_title(event: DomainEvent, lang: Language | None = None, subject: str = "") -> str:
     """The title of the client's notice of ``event``: what happened, then the issue's
-    subject (its id without one), as a phone's preview shows it ("已受理：手机银行登录页打不开").
+    subject ("your issue" without one), as a phone's preview shows it
+    ("处理中：手机银行登录页打不开").
 
     >>> import pendulum
     >>> from clientflow.core import EventMeta
@@ -135,6 +201,12 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
     '处理中：手机银行登录页打不开'
     """  # noqa: D205
     lang = lang or language("en")
+    outcome = _OUTCOMES.get(type(event))
+    if outcome is not None:
+        if not subject:
+            is_issue = isinstance(event, IssueReopened | IssueClosed)
+            subject = lang.gettext("your issue") if is_issue else lang.gettext("your request")
+        return lang.gettext(outcome[0]).format(subject=subject)
     if isinstance(event, IssueReported):
         topic = "reported"
         subject = subject or event.title
@@ -144,7 +216,8 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
         topic = event.topic
     else:
         topic = "resolved"
-    return lang.gettext(_TITLES[topic]).format(subject=subject or event.aggregate_id)
+    # Without a subject the title still speaks to the client, not in ids.
+    return lang.gettext(_TITLES[topic]).format(subject=subject or lang.gettext("your issue"))
 
 
 def client_notice(
@@ -156,9 +229,11 @@ def client_notice(
     """What the client is told of ``event`` under notice policy ``level``, or ``None``
     when the policy tells the client nothing of it.
 
-    Only an issue's reception (``issue.reported``), its acknowledgement
-    (``issue.acknowledged``) and the notices (``issue.client_notified``) are told; no
-    level but ``full`` shows an event id, a level name or a percentage. People's words
+    An issue's reception (``issue.reported``), acknowledgement, notices
+    (``issue.client_notified``), reopening and closing (``standard``) are told, and a
+    change request's outcomes: approved, not approved, deferred, implemented, and its
+    receipt (``standard``); no level but ``full`` shows an event id, a level name or a
+    percentage. People's words
     (a question, a resolution) end in one full stop (:meth:`~clientflow.i18n.Language.sentence`).
 
     >>> import pendulum
@@ -174,27 +249,30 @@ def client_notice(
     >>> client_notice(notice, "minimal", zh, "Asia/Shanghai") is None
     True
     >>> client_notice(notice, "full", zh, "Asia/Shanghai")
-    '您反馈的问题已升级至项目经理：下次回复时限已用75%（截止10月8日（周四）18:00（北京时间），剩余15分钟）。（编号：ISS-1@5）'
+    '您反馈的问题已升级至项目经理：下次回复时限已用75%，截止10月8日（周四）18:00（北京时间），剩余15分钟。问题编号：ISS-1'
     """  # noqa: D205 - a notice is one line
     lang = lang or language("en")
     _ = lang.gettext
     if isinstance(event, IssueReported):
-        return _('We have received your issue "{title}" and will get back to you shortly.').format(
-            title=event.title
-        )
+        # The notice's title names the issue already (client_title).
+        return _("We have received your issue and will get back to you shortly.")
     if isinstance(event, IssueAcknowledged):
         if event.escalation is not None:  # the client may have read "escalated" just now
             return _(
                 "The colleague in charge has started work on your issue; we will keep you posted."
             )
         return _("Your issue is being handled; we will keep you posted.")
+    outcome = _OUTCOMES.get(type(event))
+    if outcome is not None:
+        if NOTICE_LEVELS.index(level) < NOTICE_LEVELS.index(outcome[2]):
+            return None
+        return _(outcome[1]).format(release=getattr(event, "release", ""))
     if not isinstance(event, ClientNotified):
         return None
-    if level == "full" or (event.message and event.topic != "escalated"):
-        # A notice stored as an English sentence by a release before 0.2 is sent as it was
-        # written, except an escalation, whose sentence names the level: that one is
-        # worded again from its topic like any other.
+    if level == "full":
         return _with_id(render_notice(event, lang, timezone), event, lang)
+    # Below full, every notice is worded again from its topic, also one stored as an
+    # English sentence by a release before 0.2: the client reads their language, no ids.
     if event.topic == "escalated":
         if level == "minimal":
             return None
@@ -203,9 +281,13 @@ def client_notice(
             " to you shortly."
         )
     if event.topic == "paused":
+        if not event.note:
+            return _("We need your input; we will carry on as soon as we hear from you.")
         return _(
             "We need your input: {question} We will carry on as soon as we hear from you."
         ).format(question=lang.sentence(event.note))
+    if not event.note:
+        return _("Your issue has been resolved. If anything is still not right, just let us know.")
     return _(
         "Your issue has been resolved: {resolution} If anything is still not right, just let"
         " us know."

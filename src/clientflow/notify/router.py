@@ -222,9 +222,10 @@ class Router:
             (said,),
             locale=locale,
             greeting=_("Hello,"),
-            sign_off=_("Best regards,\n{team}").format(team=self._team_name)
-            if self._team_name
-            else "",
+            # A letter is never left unsigned: without [notify] team_name, the team signs.
+            sign_off=_("Best regards,\n{team}").format(
+                team=self._team_name or _("Your project team")
+            ),
         )
 
     def _template(self, kind: str, event: DomainEvent) -> str | None:

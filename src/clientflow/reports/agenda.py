@@ -1,6 +1,7 @@
 """One person's agenda: every open obligation they own, once, due or overdue.
 
-Communications come from the plans' schedules, issues from their running SLA clocks
+Risks are named by their titles, not their ids; every time is in the reader's zone,
+named once. Communications come from the plans' schedules, issues from their running SLA clocks
 (a breached clock stays on the agenda as overdue, whatever the escalation did since),
 feedback from its follow-up deadline, risks from their review dates and the response
 actions the person owns. Texts are in the reader's language (``lang``).
@@ -77,10 +78,9 @@ def owner_agenda(
                     "communication",
                     entry.plan_id,
                     entry.client,
-                    _("{item} for {client} [{status}]").format(
-                        item=entry.title,
-                        client=rules.client_name(entry.client),
-                        status=_(cadence.STATUS_WORDS.get(entry.status, entry.status)),
+                    # no "[due]": the section it is listed under says due or overdue
+                    _("{item} for {client}").format(
+                        item=entry.title, client=rules.client_name(entry.client)
                     ),
                 )
             )
@@ -155,7 +155,7 @@ def _risk_items(
                     "risk",
                     risk.id,
                     risk.client,
-                    _("review risk {id} ({title})").format(id=risk.id, title=risk.title),
+                    _("review risk: {title}").format(title=risk.title),
                 )
             )
         for action in risk.open_actions():
@@ -167,7 +167,9 @@ def _risk_items(
                         "risk",
                         risk.id,
                         risk.client,
-                        _("risk {id} response: {action}").format(id=risk.id, action=action.title),
+                        _("response to risk {title}: {action}").format(
+                            title=risk.title, action=action.title
+                        ),
                     )
                 )
     return found
@@ -204,7 +206,8 @@ def agenda_lines(
 ) -> list[str]:
     """The agenda as the ``agenda`` command prints it: overdue, today, this week (to
     Sunday), next week and later, each entry at its local time in ``timezone``, in
-    ``lang`` (English)."""  # noqa: D205, D209
+    ``lang`` (English). The zone is named once, on the first line ("时间均为北京时间"),
+    not on every entry; nothing due gives no lines."""  # noqa: D205, D209
     lang = lang or language("en")
     today = to_utc(at, "at").in_timezone(timezone).date()
     sections: dict[str, list[str]] = {name: [] for name in _SECTIONS}
@@ -215,6 +218,8 @@ def agenda_lines(
         section = "overdue" if item.overdue else agenda_section(local.date(), today)
         sections[section].append(f"  {when}  {item.text}")
     lines: list[str] = []
+    if items:
+        lines.append(lang.gettext("All times are {zone}.").format(zone=lang.zone(timezone)))
     for name, entries in sections.items():
         if entries:
             lines.extend([lang.gettext(_SECTIONS[name]), *entries])

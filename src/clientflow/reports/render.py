@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from clientflow.core import ValidationError
 from clientflow.i18n import N_, RATING_WORDS, Language, Templates, language
-from clientflow.reports.columns import fit
+from clientflow.reports.columns import cells, fit
 from clientflow.reports.health import ClientHealth, WeekScore
 from clientflow.reports.heatmap import heat_map_json, heat_map_svg, heat_map_text
 from clientflow.risks import STRATEGY_WORDS, HeatMap, Rating, Strategy
@@ -47,6 +47,9 @@ def _score(value: float | None, delta: float | None, lang: Language) -> str:
     trend = "" if delta is None else lang.aside(f"{delta:+.0f}")  # 83（+50） in Chinese
     return f"{value:.0f}{trend}"
 
+
+_WIDTHS = (22, 9, 8, 7, 8, 11, 11, 8)
+"""The text table's least column widths in display cells (a label may widen one)."""
 
 _RATINGS = {"healthy": N_("healthy"), "watch": N_("watch"), "at risk": N_("at risk")}
 
@@ -81,11 +84,12 @@ def to_text(
     _ = lang.gettext
     if not report:
         return _("No clients.") + "\n"
-    widths = (22, 9, 8, 7, 8, 11, 11, 8)
     labels = (
-        _("client"), _("rating"), _("SLA met"), _("escal."), _("overdue"),
-        _("CSAT"), _("NPS"), _("scope"),
+        _("client"), _("rating"), _("SLA met"), _("escal."), _("overdue comms"),
+        _("CSAT"), _("NPS"), _("scope change"),
     )  # fmt: skip
+    # a column is as wide as its values need, or its label and two spaces ("SLA 达成率")
+    widths = [max(w, cells(label) + 2) for w, label in zip(_WIDTHS, labels, strict=True)]
     header = "".join(
         fit(label, width, right=index > 1)
         for index, (label, width) in enumerate(zip(labels, widths, strict=True))
@@ -94,13 +98,21 @@ def to_text(
     lines = [_("Client health at {when}").format(when=at), "", header]
     for row in report:
         scope = _(_NONE) if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
+        values = (
+            _(_RATINGS[row.rating]),
+            _pct(row.sla_compliance, lang),
+            str(len(row.open_escalations)),
+            str(len(row.overdue_communications)),
+            _score(row.csat, row.csat_delta, lang),
+            _score(row.nps, row.nps_delta, lang),
+            scope,
+        )
         lines.append(
-            f"{fit(row.name, 21)} {fit(_(_RATINGS[row.rating]), 9)}"
-            + fit(_pct(row.sla_compliance, lang), 8, right=True)
-            + f"{len(row.open_escalations):>7}{len(row.overdue_communications):>8}"
-            + fit(_score(row.csat, row.csat_delta, lang), 11, right=True)
-            + fit(_score(row.nps, row.nps_delta, lang), 11, right=True)
-            + fit(scope, 8, right=True)
+            f"{fit(row.name, widths[0] - 1)} "
+            + "".join(
+                fit(value, width, right=index > 0)
+                for index, (value, width) in enumerate(zip(values, widths[1:], strict=True))
+            )
         )
     lines.append("")
     for row in report:
@@ -377,13 +389,13 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
             if window == 1
             else N_("{weeks} weeks to the week of {week}: {score} ({n} answers)")
         )
-        score = f"CSAT {value:.0f}%" if name.startswith("CSAT") else f"{name} {value:+.0f}"
+        score = f"CSAT {value:.0f}%" if name == "CSAT" else f"{name} {value:+.0f}"
         return lang.gettext(text).format(week=lang.date(week), score=score, n=n, weeks=window)
 
     def y(value: float) -> float:
         return pad + (100 - value) * (height - 2 * pad) / 200
 
-    def path(values: list[tuple[float | None, int]], colour: str, name: str) -> str:
+    def path(values: list[tuple[float | None, int]], colour: str, name: str, label: str) -> str:
         drawn = [
             (pad + i * step, y(v), v, n, weeks[i].week)
             for i, (v, n) in enumerate(values)
@@ -399,7 +411,7 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         )
         return (
             f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}">'
-            f"<title>{name}</title></polyline>{dots}"
+            f"<title>{escape(label)}</title></polyline>{dots}"
         )
 
     grid = "".join(
@@ -409,20 +421,26 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
     )
     first, last = lang.date(weeks[0].week), lang.date(weeks[-1].week)
     name = lang.gettext("CSAT and NPS by week")
+    # "CSAT（满意度）": the abbreviation a reader may not know, with its meaning
+    csat, nps = lang.gettext(_CSAT_LABEL), "NPS"
     return (
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(name)}">'
         f"{grid}"
-        f"{path([(w.csat, w.csat_answers) for w in weeks], '#1565c0', 'CSAT %')}"
-        f"{path([(w.nps, w.nps_answers) for w in weeks], '#8e24aa', 'NPS')}"
+        f"{path([(w.csat, w.csat_answers) for w in weeks], '#1565c0', 'CSAT', csat)}"
+        f"{path([(w.nps, w.nps_answers) for w in weeks], '#8e24aa', 'NPS', nps)}"
         f'<text x="{pad}" y="{height - 4}" font-size="9" fill="#777">{first}</text>'
         f'<text x="{width - pad}" y="{height - 4}" font-size="9" fill="#777" '
         f'text-anchor="end">{last}</text>'
         "</svg>"
-        '<div class="legend"><span style="color:#1565c0">&#9632; CSAT %</span> '
-        '<span style="color:#8e24aa">&#9632; NPS</span> '
+        f'<div class="legend"><span style="color:#1565c0">&#9632; {escape(csat)}</span> '
+        f'<span style="color:#8e24aa">&#9632; {escape(nps)}</span> '
         '<span class="answers">' + escape(_answers_legend(weeks, lang)) + "</span></div>"
     )
+
+
+_CSAT_LABEL = N_("CSAT %")
+"""The chart's name for its CSAT line (its legend and the line's tooltip)."""
 
 
 def answer_counts(weeks: Sequence[WeekScore], lang: Language) -> str:
@@ -490,6 +508,9 @@ def _scope_bars(row: ClientHealth, lang: Language) -> str:
     )
 
 
+# On a phone (up to 700 px, a WeCom browser's 640 px included) the summary table is one
+# card per client, "label: value" lines from each cell's data-label, so no column is cut
+# off and nothing scrolls sideways; a desktop keeps the table.
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC",
  "Microsoft YaHei",sans-serif;margin:24px;color:#212121;background:#fafafa}
@@ -512,10 +533,19 @@ table.summary{border-collapse:collapse;background:#fff}
 .donut{width:92px;height:92px}.heat{margin-top:8px;max-width:100%;height:auto}
 .chart{width:330px;max-width:100%;height:auto}.bars{width:300px;max-width:100%;height:auto}
 svg{max-width:100%}
-.caption,.legend{font-size:11px;color:#616161;text-align:center}
+.caption,.legend{font-size:11px;color:#616161;text-align:center}.answers{display:block}
 ul{margin:6px 0 0 18px;padding:0;overflow-wrap:anywhere}
 @media (max-width:700px){body{margin:12px}.card{padding:12px}h1{font-size:19px}
- .summary th,.summary td{padding:6px 8px}}
+ .table{overflow:visible}.summary thead{display:none}
+ table.summary,.summary tbody,.summary tr,.summary td{display:block;background:none}
+ .summary tr{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:4px 12px;
+ margin:0 0 12px}
+ .summary td{display:flex;justify-content:space-between;align-items:baseline;gap:12px;
+ padding:5px 0;white-space:normal;border-bottom:1px solid #f0f0f0}
+ .summary td:last-child{border-bottom:0}
+ .summary td:first-child{position:static;font-size:16px;font-weight:600;
+ border-bottom:1px solid #e0e0e0;overflow-wrap:anywhere}
+ .summary td[data-label]::before{content:attr(data-label);color:#616161;text-align:left}}
 """
 
 
@@ -550,6 +580,7 @@ def to_html(
             "csat": _score(r.csat, r.csat_delta, lang),
             "nps": _score(r.nps, r.nps_delta, lang),
             "pending": r.open_changes,
+            "scope": _(_NONE) if r.scope_cost_percent is None else f"{r.scope_cost_percent:+.1f}%",
         }
         for r in report
     ]
@@ -557,7 +588,8 @@ def to_html(
         _(label)
         for label in (
             N_("Client"), N_("Rating"), N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
-            N_("CSAT (30-day change)"), N_("NPS (30-day change)"), N_("Changes pending"),
+            N_("CSAT (30-day change)"), N_("NPS (30-day change)"), N_("Scope change"),
+            N_("Changes pending"),
         )
     ]  # fmt: skip
     return (templates or Templates()).render(

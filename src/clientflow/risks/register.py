@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
@@ -286,7 +287,14 @@ def _words(
     """The codes and ids of a register row as ``lang``'s words and people's names."""
     status, category = str(row["status"]), str(row["category"])
     names = names or Names()
+    currency = str(row["currency"])
+    money = {  # "¥84,000" as the reader writes money, not "84000.00" (JSON keeps that)
+        key: lang.money(Decimal(str(row[key])), currency)
+        for key in ("cost", "exposure")
+        if row[key] is not None
+    }
     return {
+        **money,
         "client": names.client(str(row["client"])),
         "project": names.project(str(row["project"])),
         "owner": names.person(str(row["owner"])),
@@ -325,8 +333,9 @@ def register_csv(
 
     Cells are as :func:`register_rows` writes them for ``lang`` in ``timezone``; in a
     language other than English, a spreadsheet is read by people, so the status, the
-    category and client visibility are words too, and the client, project and owner
-    their ``names`` (codes and ids stay in the JSON form).
+    category and client visibility are words too, cost and exposure money as the reader
+    writes it (``¥84,000``), and the client, project and owner their ``names`` (codes,
+    ids and plain amounts stay in the JSON form).
 
     Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is quoted
     with a leading apostrophe, so an exported register is safe to open.
