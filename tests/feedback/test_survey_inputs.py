@@ -14,6 +14,23 @@ NOW = pendulum.datetime(2026, 9, 7, 9)
 PM = Actor("li.wei", {"pm"}, {"lotus"})
 
 
+def _request(policy: feedback.SurveyPolicy, busy: bool) -> object:
+    """The one event of a first survey request to Anna, a follow-up open or not."""
+    decision = feedback.request_survey(
+        None,
+        "S-1",
+        contact="anna",
+        client="lotus",
+        trigger=feedback.Trigger.MILESTONE,
+        policy=policy,
+        follow_up_open=busy,
+        now=NOW,
+        actor=PM,
+    )
+    (event,) = decision.events
+    return event
+
+
 @pytest.mark.parametrize(
     ("over_limit", "busy", "kind"),
     [
@@ -26,36 +43,16 @@ def test_sent_deferred_and_dropped_say_whether_a_follow_up_was_open(
     over_limit: feedback.OverLimit, busy: bool, kind: type
 ) -> None:
     """The follow-up state comes from another aggregate: the event keeps it."""
-    decision = feedback.request_survey(
-        None,
-        "S-1",
-        contact="anna",
-        client="lotus",
-        trigger=feedback.Trigger.MILESTONE,
-        policy=feedback.SurveyPolicy(over_limit=over_limit),
-        follow_up_open=busy,
-        now=NOW,
-        actor=PM,
-    )
-    (event,) = decision.events
+    event = _request(feedback.SurveyPolicy(over_limit=over_limit), busy)
     assert isinstance(event, kind)
     assert event.follow_up_open is busy
 
 
 def test_a_survey_event_recorded_before_the_field_still_loads() -> None:
     """An old ``survey.deferred`` without ``follow_up_open`` reads as ``False``."""
-    decision = feedback.request_survey(
-        None,
-        "S-1",
-        contact="anna",
-        client="lotus",
-        trigger=feedback.Trigger.MILESTONE,
-        policy=feedback.SurveyPolicy(),
-        follow_up_open=True,
-        now=NOW,
-        actor=PM,
-    )
-    name, payload = feedback.SURVEY_EVENTS.encode(decision.events[0])
+    event = _request(feedback.SurveyPolicy(), busy=True)
+    assert isinstance(event, feedback.SurveyDeferred)
+    name, payload = feedback.SURVEY_EVENTS.encode(event)
     data = json.loads(payload)
     del data["follow_up_open"]
     old = feedback.SURVEY_EVENTS.decode(name, json.dumps(data))

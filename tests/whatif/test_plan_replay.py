@@ -13,10 +13,9 @@ import clientflow
 from clientflow.cadence import Channel, Direction, Touchpoint
 from clientflow.core import ClientflowError
 from clientflow.demo import RULES_FILE
-from clientflow.ports import Query
-from clientflow.whatif import PLANS, SweepGrid, replay
+from clientflow.whatif import PLANS, SweepGrid
 from clientflow.workspace import Workspace
-from tests.whatif.recording import sweep_before
+from tests.whatif.recording import assert_reproduced, sweep_before
 
 BEGIN = pendulum.datetime(2026, 9, 7, 1)
 HOUR = pendulum.duration(hours=1)
@@ -76,12 +75,4 @@ def test_plans_replayed_under_their_rules_are_the_record(
     """Every recorded plan event, facts and alerts alike, comes back equal."""
     grid = SweepGrid(HOUR if hourly else None)
     ws, until = _record(steps, grid)
-    for row in ws.rows(Query(kind="plan")):
-        history = ws.history(row.id)
-        replayed = replay(PLANS, history, ws.rules, until=until, sweeps=grid)
-        assert replayed.flags == ()
-        assert replayed.events == history
-    result = ws.what_if(ws.rules, since=BEGIN, until=until, sweep_every=grid.every)
-    (plans,) = [flow for flow in result.workflows if flow.kind == "plan"]
-    assert (plans.diverged, plans.changes) == ((), ())
-    assert plans.before == plans.after
+    assert_reproduced(ws, PLANS, until, grid)

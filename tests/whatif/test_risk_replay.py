@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 import clientflow
 from clientflow.core import ClientflowError, WorkingDays
 from clientflow.demo import RULES_FILE
-from clientflow.ports import Query
 from clientflow.risks import PlannedAction
-from clientflow.whatif import RISKS, SweepGrid, replay
+from clientflow.whatif import RISKS, SweepGrid
 from clientflow.workspace import Workspace
-from tests.whatif.recording import sweep_before
+from tests.whatif.recording import assert_reproduced, sweep_before
 
 BEGIN = pendulum.datetime(2026, 9, 7, 1)
 HOUR = pendulum.duration(hours=1)
@@ -112,12 +111,4 @@ def test_risks_replayed_under_their_rules_are_the_record(
     """Every recorded risk event, facts and alerts alike, comes back equal."""
     grid = SweepGrid(HOUR if hourly else None)
     ws, until = _record(steps, grid)
-    for row in ws.rows(Query(kind="risk")):
-        history = ws.history(row.id)
-        replayed = replay(RISKS, history, ws.rules, until=until, sweeps=grid)
-        assert replayed.flags == ()
-        assert replayed.events == history
-    result = ws.what_if(ws.rules, since=BEGIN, until=until, sweep_every=grid.every)
-    (risks,) = [flow for flow in result.workflows if flow.kind == "risk"]
-    assert (risks.diverged, risks.changes) == ((), ())
-    assert risks.before == risks.after
+    assert_reproduced(ws, RISKS, until, grid)

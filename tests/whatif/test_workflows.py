@@ -37,7 +37,7 @@ from clientflow.whatif import (
     to_text,
 )
 from clientflow.workspace import Workspace
-from tests.whatif.recording import sweep_before
+from tests.whatif.recording import assert_reproduced, sweep_before
 
 HOUR = pendulum.duration(hours=1)
 UNTIL = END.add(seconds=1)
@@ -163,16 +163,7 @@ def test_change_requests_replayed_under_their_rules_are_the_record(
     """Routes, stages, approvals, rejections and approval escalations come back equal."""
     grid = SweepGrid(HOUR if hourly else None)
     ws, until = _record(steps, grid)
-    for row in ws.rows(Query(kind="change")):
-        history = ws.history(row.id)
-        replayed = replay(CHANGES, history, ws.rules, until=until, sweeps=grid)
-        assert replayed.flags == ()
-        assert replayed.events == history
-    result = ws.what_if(ws.rules, since=BEGIN, until=until, sweep_every=grid.every)
-    (changes,) = [flow for flow in result.workflows if flow.kind == "change"]
-    assert changes.diverged == ()
-    assert changes.changes == ()
-    assert changes.before == changes.after
+    assert_reproduced(ws, CHANGES, until, grid)
 
 
 @pytest.mark.parametrize(("flow", "count"), [(CHANGES, 9), (PLANS, 4), (RISKS, 4)])
