@@ -12,7 +12,7 @@ whose facts differ.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 
 import attrs
@@ -96,7 +96,7 @@ def change_measure(replay: Replay, client: str, rules: Rules) -> Measure | None:
     if not isinstance(change, changes.ChangeRequest):
         return None
     calendar = rules.calendar_for(client)
-    counts: Counter[str] = Counter({"changes": 1})  # values: ints, hours as floats
+    counts: defaultdict[str, float] = defaultdict(float, {"changes": 1})
     routes: list[str] = []
     asked: set[str] = set()
     decision = "not requested"
@@ -121,7 +121,7 @@ def change_measure(replay: Replay, client: str, rules: Rules) -> Measure | None:
                 decision = "approved" if isinstance(event, changes.ChangeApproved) else "rejected"
             if asked_at is not None and not automatic:
                 took = calendar.elapsed(asked_at, event.occurred_at) / _HOUR
-                counts["decision hours"] += took  # type: ignore[assignment]
+                counts["decision hours"] += took
                 counts["decided by vote"] += 1
                 hours += took
             asked_at = None
@@ -135,7 +135,7 @@ def change_measure(replay: Replay, client: str, rules: Rules) -> Measure | None:
         "approvers": ", ".join(sorted(asked)) or "none",
         "decision": decision,
         "decision hours": _hours(round(hours, 2)),
-        "approval escalations": str(counts["approval escalations"]),
+        "approval escalations": str(int(counts["approval escalations"])),
     }
     return Measure(change.id, client, dict(counts), facts)
 
