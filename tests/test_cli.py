@@ -73,7 +73,7 @@ def test_demo_simulates_the_portfolio_and_reports_its_health(
     assert (
         "top risk: Change requests keep widening the scope: critical, response: mitigate" in output
     )
-    health_part = output.split("3. Portfolio health", 1)[1].split("Try:", 1)[0]
+    health_part = output.split("3. The portfolio at the end", 1)[1].split("Try:", 1)[0]
     assert not re.search(r"RSK-|NOR-\d|routing engineer", health_part)
     team = CliRunner().invoke(
         cli, ["report", "--store", url, "--now", END.isoformat(), "--audience", "team"]
@@ -496,6 +496,9 @@ def test_an_error_is_told_in_the_language_the_user_asked_for(
     """`clientflow risks --locale zh_CN --client nobody` says 找不到 in Chinese; without
     --locale the message stays the English one logs carry."""
     url, _ = demo_store
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     for locale, expected in [
         ("zh_CN", "错误：找不到规则中的客户 nobody"),
         (None, "error: no client"),
@@ -505,6 +508,28 @@ def test_an_error_is_told_in_the_language_the_user_asked_for(
         with pytest.raises(SystemExit):
             main()
         assert capsys.readouterr().err.startswith(expected)
+
+
+def test_a_chinese_environment_gets_every_error_in_chinese(
+    demo_store: tuple[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LANG=zh_CN is asking for Chinese too: clientflow's errors and the command line's
+    own refusals (a report for a client without --client) read in Chinese."""
+    url, _ = demo_store
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for args, expected in [
+        (["risks", "--store", url, "--client", "nobody"], "错误：找不到规则中的客户 nobody\n"),
+        (
+            ["report", "--store", url, "--audience", "client"],
+            "错误：--audience client 需要同时指定 --client：客户报告只显示该客户自己的情况\n",
+        ),
+    ]:
+        monkeypatch.setattr(sys, "argv", ["clientflow", *args])
+        with pytest.raises(SystemExit):
+            main()
+        assert capsys.readouterr().err == expected
 
 
 def test_migrate_on_an_unreachable_server_says_so() -> None:

@@ -276,3 +276,34 @@ class TestBadStoreInput:
         with pytest.raises(ValidationError, match="kinds change"):
             store.import_history(ticket.events)
         assert list(store.feed()) == []
+
+
+_COUNTED: list[tuple[str, Callable[[Engine, object], object]]] = [
+    ("limit", lambda engine, n: engine.sweep(limit=n)),  # type: ignore[arg-type]
+    ("limit", lambda engine, n: engine.deliver(limit=n)),  # type: ignore[arg-type]
+    ("limit", lambda engine, n: engine.parked(n)),  # type: ignore[arg-type]
+    ("limit", lambda engine, n: engine.timer_failures(n)),  # type: ignore[arg-type]
+    ("limit", lambda engine, n: engine.feed(0, n)),  # type: ignore[arg-type]
+    ("after", lambda engine, n: engine.feed(n)),  # type: ignore[arg-type]
+    ("position", lambda engine, n: engine.retry_parked(n)),  # type: ignore[arg-type]
+    ("position", lambda engine, n: engine.discard_parked(n)),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize("make", [_memory, _sqlite])
+@pytest.mark.parametrize(("field", "call"), _COUNTED)
+@pytest.mark.parametrize("junk", [10**30, 2**63, -1, True, 2.5, "10"])
+def test_every_count_and_position_a_caller_gives_is_bounded(
+    tmp_path: Path,
+    make: Callable[[Codec, Path], Store],
+    field: str,
+    call: Callable[[Engine, object], object],
+    junk: object,
+) -> None:
+    """A page size or feed position out of range is a ValidationError naming it, on
+    every store: never a driver's OverflowError from SQLite's 64-bit integers."""
+    engine = Engine(
+        make(sample_codec(), tmp_path), clock=ManualClock(pendulum.datetime(2026, 3, 2))
+    )
+    with pytest.raises(ValidationError, match=f"^{field}: expected a whole number"):
+        call(engine, junk)

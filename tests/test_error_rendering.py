@@ -3,10 +3,15 @@ validation errors render in English and Chinese; logs keep the English message (
 
 from __future__ import annotations
 
+import re
+
 import pendulum
 import pytest
 
 import clientflow
+import clientflow.cli  # every module that might define an error class, loaded
+import clientflow.notify
+import clientflow.storage
 from clientflow import ManualClock
 from clientflow.core import (
     ClientflowError,
@@ -16,6 +21,7 @@ from clientflow.core import (
     TransitionNotAllowed,
     Translator,
     ValidationError,
+    errors,
 )
 from clientflow.escalation import COMMAND_WORDS, COMMANDS, STATUS_WORDS, IssueMachine
 from clientflow.i18n import language
@@ -104,10 +110,54 @@ def test_errors_a_workspace_raises_render_for_the_user() -> None:
     )
 
 
-def test_errors_meant_for_operators_keep_their_english_message() -> None:
-    """A store problem is for whoever runs the system: render gives the log message."""
+def test_a_store_problem_keeps_the_driver_s_words_inside_a_chinese_sentence() -> None:
+    """What a store's driver wrote stays as written; clientflow's own frame is Chinese."""
     error = StoreError("sqlite:///x.db", "schema version 3 is newer than this release's 1")
-    assert error.render(ZH) == str(error)
+    said = "schema version 3 is newer than this release's 1"
+    assert error.render(ZH) == f"存储 sqlite:///x.db：{said}"
+    assert error.render(EN) == str(error)
+
+
+SAMPLES: dict[type[ClientflowError], ClientflowError] = {
+    errors.ValidationError: ValidationError.one_of("priority", ["P1", "P2"], got="P9"),
+    errors.TransitionNotAllowed: TransitionNotAllowed("resolved", "acknowledge", ("close",)),
+    errors.PermissionDenied: PermissionDenied("li.wei", "approve change CR-1", "owner"),
+    errors.ConcurrencyError: errors.ConcurrencyError("CR-1", expected=3, actual=4),
+    errors.AlreadyExists: errors.AlreadyExists("CR-1", actual=3),
+    errors.RulesChanged: errors.RulesChanged(expected=1, actual=2),
+    errors.CursorBusy: errors.CursorBusy("notifier"),
+    errors.TransactionConflict: errors.TransactionConflict("postgresql://db", "40P01"),
+    errors.DuplicateCommand: errors.DuplicateCommand("req-42", "CR-1", 3),
+    errors.StoreError: StoreError("sqlite:///x.db", "disk full"),
+    errors.StoreTimeout: errors.StoreTimeout("postgresql://db", "57014", 30.0),
+    errors.CorruptData: errors.CorruptData("sqlite:///x.db", "gap", aggregate_id="CR-1"),
+    errors.NotFound: NotFound("issue", "ISS-404"),
+    errors.ConfigError: errors.ConfigError([errors.ConfigProblem("sla", "expected a table")]),
+}
+
+
+def _subclasses(cls: type[ClientflowError]) -> set[type[ClientflowError]]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+def test_every_error_class_has_its_sentence_in_chinese() -> None:
+    """Each kind of error clientflow raises (a new class must add its sample here) reads
+    as a Chinese sentence under --locale zh_CN, English left only where a driver, a rules
+    check or the caller wrote it; the log (str) stays English."""
+    assert set(SAMPLES) == _subclasses(ClientflowError)
+    for error in SAMPLES.values():
+        chinese = error.render(ZH)
+        assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+        assert chinese != str(error)
+        assert str(error).isascii()
+        assert error.render(EN) == str(error) or isinstance(
+            error, TransitionNotAllowed | PermissionDenied | ValidationError | NotFound
+        )
+    timeout = SAMPLES[errors.StoreTimeout].render(ZH)
+    assert timeout == (
+        "存储 postgresql://db：语句执行超过 30 秒的时限（代码 57014），未写入任何数据；"
+        "是否有其他会话持有锁？"  # noqa: RUF001 - full-width in Chinese
+    )
 
 
 def test_the_language_of_clientflow_is_a_translator() -> None:

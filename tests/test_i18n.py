@@ -19,7 +19,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import clientflow
 from clientflow.cli import cli
+from clientflow.demo import demo_rules
+from clientflow.escalation import IssueEscalated
 from clientflow.i18n import LOCALES, language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,12 +116,39 @@ def test_the_demo_speaks_chinese(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     out = done.output
-    assert "1. 按真实团队日历计算的工作时间截止" in out
-    assert "截止 2026年10月8日（周四）17:00（北京时间），实际经过 1周 1天" in out
+    assert "1. 截止时间：按各地团队的真实工作日历计算" in out
+    assert "截止 2026年10月8日（周四）17:00（北京时间），实际经过 1 周 1 天" in out
     assert "调休工作日：10月10日（周六）" in out
     assert "定时检查触发了：" in out
     assert "本期内 14 次超出解决时限" in out  # the catalogue's plural form
     assert not re.search(r"Deadlines in business time|What the sweeps fired|wall clock", out)
+    # the demo's section 3 is titled once; the report under it says the instant
+    assert out.count("客户健康状况") == 1
+    assert "各客户升级次数（每达到一级计一次）：Northwind Logistics 97 次、" in out
+
+
+def test_the_escalation_levels_a_rules_file_names_are_the_names_people_read(
+    tmp_path: Path,
+) -> None:
+    """The Chinese demo's rules name its levels 项目经理, 客户总监, 客户方发起人: the
+    escalations recorded, and a what-if over them, read those names, not the English."""
+    url = f"sqlite:///{tmp_path / 'zh.db'}"
+    assert CliRunner().invoke(cli, ["demo", "--locale", "zh_CN", "--store", url]).exit_code == 0
+    rules = demo_rules("zh_CN")
+    assert [level.name for level in rules.escalation["standard"].levels] == [
+        "项目经理", "客户总监", "客户方发起人",
+    ]  # fmt: skip
+    assert [level.notify for level in rules.escalation["standard"].levels] == [
+        level.notify for level in demo_rules("en").escalation["standard"].levels
+    ]  # only the names change
+    with clientflow.open(url, rules) as ws:
+        names = {
+            event.level_name
+            for issue in ws.issues.list()
+            for event in ws.history(issue.id)
+            if isinstance(event, IssueEscalated)
+        }
+    assert names == {"项目经理", "客户总监", "客户方发起人"}
 
 
 def _messages() -> list[tuple[str, str | None]]:

@@ -10,15 +10,19 @@ import json
 import re
 from pathlib import Path
 
+import click
 import pendulum
 import pytest
+from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clientflow import escalation, feedback, risks
 from clientflow.cli import cli
+from clientflow.demo import RULES_FILE
 from clientflow.i18n import language
+from clientflow.i18n.conventions import STUCK_TO_UNIT
 from tests.zh_outputs import chinese_outputs
 
 
@@ -52,6 +56,9 @@ RULES = {
     "a weekday before a bare number": re.compile(r"周[一二三四五六日] \d"),
     "a status left as its code": re.compile(rf"\b(?:{CODES})\b"),
     "a day of the month without 日": re.compile(r"\d月\d{1,2}(?![日\d])"),
+    "a number against its unit": STUCK_TO_UNIT,
+    "an English word against Chinese": re.compile(rf"{HAN}[a-z]{{3,}}|[a-z]{{3,}}{HAN}"),
+    "a move of no hours, or a signed one": re.compile(r"移动 ?[-+]?\d|[-+]\d+(\.\d+)? ?个工作小时"),
 }
 
 
@@ -123,7 +130,7 @@ def test_chinese_help_and_progress_follow_the_locale(outputs: dict[str, str]) ->
     assert "各客户的健康状况" in outputs["help"]
     assert "阅读者使用的语言" in outputs["help report"]
     assert "（必填）" in outputs["help report"]
-    assert "正在模拟天数" in outputs["demo"]
+    assert "正在模拟……" in outputs["demo"]
     assert "simulating days" not in outputs["demo"]
 
 
@@ -218,6 +225,10 @@ def test_every_rule_of_the_scan_catches_what_it_names(tmp_path: Path) -> None:
         "9月14 当周：CSAT 100",
         "由于the sponsor approves features，可能…",
         "RSK-NW-1,northwind,范围,li.wei,monitoring",
+        "截止 10月8日（周四）17:00（北京时间），实际经过 1周 1天",
+        "升级到account director",
+        "解决 P2 超时（截止时间移动 -238 个工作小时）",
+        "首次响应 P1 超时（截止时间移动 0 个工作小时）",
     ]
     assert all(_offences(sample, prose=True) for sample in samples)
 
@@ -257,3 +268,80 @@ def test_the_chinese_risk_register_follows_chinese_conventions(
         texts = [str(v) for row in rows for k, v in row.items() if k not in codes]
         assert [_offences(text) for text in texts if _offences(text)] == []
         assert {row["status"] for row in rows} <= set(risks.STATUS_WORDS)
+
+
+_NUMBERS = re.compile(r"\{(?:n|count|hours|minutes|percent|days|weeks)(?::[^}]*)?\}")
+
+
+def test_the_catalogue_spaces_every_number_from_the_chinese_beside_it() -> None:
+    """One convention for a number and its unit, in every message: 「1 周 1 天」, 「剩余 15
+    分钟」, 「第 1 级」, 「已用 75%」, never 「1周」 or 「剩余15分钟」 (a PM's review found both
+    in one demo)."""
+    folder = Path(__file__).resolve().parents[1] / "src/clientflow/i18n/locale/zh_CN"
+    with (folder / "LC_MESSAGES/clientflow.po").open("rb") as file:
+        catalog = read_po(file, locale="zh_CN")
+    stuck = re.compile(rf"{HAN}8|8{HAN}")
+    found = [
+        text
+        for message in catalog
+        if message.id
+        for text in ([message.string] if isinstance(message.string, str) else message.string)
+        if STUCK_TO_UNIT.search(t := _NUMBERS.sub("8", text)) or stuck.search(t)
+    ]
+    assert found == []
+
+
+def test_a_duration_reads_in_units_each_spaced_from_its_number() -> None:
+    """The wall-clock time the demo shows beside a deadline, in both languages."""
+    week, day = pendulum.duration(weeks=1), pendulum.duration(days=1)
+    zh, en = language("zh_CN"), language("en")
+    assert zh.duration(week + day) == "1 周 1 天"
+    assert zh.duration(pendulum.duration(days=2, hours=21)) == "2 天 21 小时"
+    assert en.duration(week + day * 3) == "1 week 3 days"
+    assert zh.duration(pendulum.duration(seconds=0)) == "0 秒"
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((*path, name))
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+    return found
+
+
+@pytest.mark.parametrize("how", ["LANG", "--locale"])
+@pytest.mark.parametrize("command", _commands(cli), ids=" ".join)
+def test_every_command_s_help_reads_in_chinese(command: tuple[str, ...], how: str) -> None:
+    """Every subcommand (and the rules group's), not only the four a PM tried first:
+    under LANG=zh_CN or `clientflow --locale zh_CN`, its help page has no English
+    sentence left (what is typed — options, metavars, URLs — stays as typed)."""
+    if how == "LANG":
+        done = CliRunner().invoke(cli, [*command, "--help"], env={"LANG": "zh_CN.UTF-8"})
+    else:
+        done = CliRunner().invoke(cli, ["--locale", "zh_CN", *command, "--help"])
+    assert done.exit_code == 0, done.output
+    prose = _prose(done.output)
+    assert re.search(HAN, prose), done.output
+    english = [line for line in prose.splitlines() if re.search(PROSE, line)]
+    assert english == []
+    assert _offences(prose, prose=True) == []
+
+
+def test_what_commands_print_reads_in_chinese_under_a_chinese_lang(
+    demo_store: tuple[str, str],
+) -> None:
+    """`check`, `sweep` and `check-store` under LANG=zh_CN: their summary lines are
+    Chinese, the instant in Beijing time (a team lead reads them, not only scripts)."""
+    url, _ = demo_store
+    env = {"LANG": "zh_CN.UTF-8"}
+    checked = CliRunner().invoke(cli, ["check", str(RULES_FILE)], env=env)
+    assert f"{RULES_FILE}：校验通过（5 个日历、" in checked.output
+    swept = CliRunner().invoke(
+        cli, ["sweep", "--store", url, "--now", "2026-12-01T08:00:00+08:00"], env=env
+    )
+    last = swept.output.splitlines()[-1]
+    assert last.startswith("定时检查已运行至2026年12月1日（周二）08:00（北京时间）：")
+    assert _offences(last, prose=True) == []
+    store = CliRunner().invoke(cli, ["check-store", "--store", url], env=env)
+    assert store.output.splitlines()[-1].endswith("个事项，正常")

@@ -264,3 +264,36 @@ def test_the_root_help_follows_lang(tmp_path: Path) -> None:
     assert chinese.output.startswith("用法：")
     assert english.output.startswith("Usage: ")
     assert "Commands:" in english.output
+
+
+def test_the_demo_reads_as_a_chinese_pm_writes_it(demo: tuple[str, dict[str, str]]) -> None:
+    """The Chinese demo as the PM's review asked: numbers spaced from their units, one
+    health title, escalations counted as labelled, sentences ending in 。."""
+    _, outputs = demo
+    lines = outputs["demo"].splitlines()
+    assert lines[0] == "正在模拟……"
+    assert lines[1] == "1. 截止时间：按各地团队的真实工作日历计算"
+    assert "          截止 2026年10月8日（周四）17:00（北京时间），实际经过 1 周 1 天" in lines
+    assert "2. 由引擎模拟与四个客户 90 天的合作，每小时检查一次" in lines
+    assert "1000 条命令，1613 个事件；55 个问题、48 条反馈、9 个变更请求、4 个沟通计划。" in lines
+    assert "首次升级：NOR-2，2026年9月9日（周三）19:00（北京时间）。" in lines
+    assert (
+        "各客户升级次数（每达到一级计一次）：Northwind Logistics 97 次、ACME Retail 21 次、"
+        "莲花银行 17 次。"
+    ) in lines
+    assert "3. 模拟结束时各客户的情况" in lines
+
+
+def test_the_what_if_says_earlier_or_later_and_names_levels_in_chinese(
+    demo: tuple[str, dict[str, str]],
+) -> None:
+    """A deadline the proposal does not move says nothing of it; one it moves says 提前
+    or 推迟 with the hours, never a signed number; levels by their Chinese names, in order."""
+    _, outputs = demo
+    rows = [line.split("  ")[0] for line in outputs["what-if text"].splitlines()]
+    assert "首次响应 P1 超时" in rows
+    assert "解决 P2 超时（截止时间提前 238 个工作小时）" in rows
+    levels = [row for row in rows if row.startswith("升级到")]
+    assert levels == ["升级到项目经理", "升级到客户总监", "升级到客户方发起人"]
+    assert "移动" not in outputs["what-if text"]
+    assert "移动" not in outputs["what-if html"]

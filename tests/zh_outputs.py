@@ -22,6 +22,12 @@ from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.i18n import language
 
 NOW = "2026-11-30T08:00:00+08:00"
+LEVELS = {
+    "project manager": "项目经理",
+    "account director": "客户总监",
+    "client sponsor": "客户方发起人",
+}
+"""The demo's escalation levels and the names rules.zh_CN.toml gives them."""
 
 
 def _run(args: list[str], **env: str) -> str:
@@ -52,9 +58,12 @@ def chinese_outputs(folder: Path) -> dict[str, str]:
             ["risks", "--store", url, "--client", client, "--locale", "zh_CN"]
         )
     proposed = folder / "proposed.toml"
-    proposed.write_text(
-        RULES_FILE.read_text("utf-8").replace('resolution = "40h"', 'resolution = "6h"'), "utf-8"
-    )
+    # The proposal a Chinese team makes: its own levels' names (as rules.zh_CN.toml gives
+    # them), a shorter P2 resolution target.
+    text = RULES_FILE.read_text("utf-8").replace('resolution = "40h"', 'resolution = "6h"')
+    for english, chinese in LEVELS.items():
+        text = text.replace(f'name = "{english}"', f'name = "{chinese}"')
+    proposed.write_text(text, "utf-8")
     what_if = ["what-if", "--store", url, "--rules", str(proposed), "--locale", "zh_CN"]
     what_if += ["--from", "2026-09-01", "--to", "2026-12-01", "--sweep-every", "60"]
     out["what-if text"] = _run(what_if)

@@ -19,7 +19,7 @@ with open(path, "rb") as f:
 for mid, text in edits.items():
     m = cat.get(mid)
     assert m is not None, mid
-    m.string = text
+    m.string = tuple(text) if isinstance(text, list) else text
     m.flags.discard("fuzzy")
 with open(path, "wb") as f:
     write_po(f, cat, width=100, omit_header=False)

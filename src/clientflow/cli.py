@@ -75,13 +75,22 @@ def _help_language(ctx: click.Context) -> Language:
     command line, else the environment's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: a
     ``zh`` one reads Chinese), else English."""  # noqa: D205, D209
     given = ctx.meta.get(_LOCALE_KEY)
-    if isinstance(given, str):
-        return language(given)
+    return language(given if isinstance(given, str) else _environment_locale())
+
+
+def _environment_locale() -> str:
+    """The locale the environment asks for (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: a
+    ``zh`` one reads Chinese), else English."""  # noqa: D205, D209
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:
-            return language("zh_CN" if value.lower().startswith("zh") else "en")
-    return language("en")
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _said(message: str, **values: object) -> str:
+    """``message`` (a message id) in the language of the command line being run."""
+    return _help_language(click.get_current_context()).gettext(message).format(**values)
 
 
 def _short(command: click.Command, lang: Language, limit: int) -> str:
@@ -155,7 +164,13 @@ def _extras(text: str, lang: Language) -> str:
             parts.append(lang.gettext("default: {default}").format(default=part[9:]))
         else:
             parts.append(part)
-    return text[: match.start()] + lang.aside("；".join(parts))
+    head = text[: match.start()]
+    end = head[-1:] if head.endswith(("。", ".")) else ""
+    # The aside belongs to the sentence: before its full stop (“…死信（默认：notifier）。”).
+    head = head[: len(head) - len(end)]
+    if lang.locale != "en" and head.endswith("）"):  # one aside, not two back to back
+        return head[:-1] + "；" + "；".join(parts) + "）" + end
+    return head + lang.aside("；".join(parts)) + end
 
 
 class _Group(_Translated, click.Group):
@@ -188,9 +203,20 @@ class _Group(_Translated, click.Group):
 )
 @click.version_option(__version__, prog_name="clientflow")
 @click.option("--debug", is_flag=True, help=N_("Show tracebacks for errors."))
+@click.option(
+    "--locale",
+    "reader_locale",
+    type=click.Choice(LOCALES),
+    default=None,
+    help=N_(
+        "The language of help pages, progress lines and errors, for every command"
+        " (default: a command's own --locale, else LC_ALL, LC_MESSAGES or LANG)."
+    ),
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, reader_locale: str | None) -> None:
     """The ``clientflow`` command group (its help is the ``help`` above, translated)."""
+    del reader_locale  # read from the whole command line before parsing (_reader_locale)
     ctx.obj = {"debug": debug}
 
 
@@ -285,38 +311,48 @@ def demo(store_url: str | None, locale: str) -> None:
         run(click.echo, store_url, progress=bar.update, locale=locale)
 
 
-@cli.command()
+@cli.command(help=N_("Validate RULES_FILE; every problem is listed with its key path."))
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
 @_NOW
 def check(rules_file: Path, now: str | None) -> None:
-    """Validate RULES_FILE; every problem is listed with its key path."""
+    """The ``check`` command (its help is above, translated)."""
     rules = load_rules(rules_file)
     sla = len(rules.sla.policies) if rules.sla else 0
-    click.echo(
-        f"{rules_file}: ok ({len(rules.calendars)} calendars, {sla} SLA policies, "
-        f"{len(rules.escalation)} escalation policies, {len(rules.approval)} approval "
-        f"policies, {len(rules.plans)} plans, {len(rules.clients)} clients)"
+    said = N_(
+        "{file}: ok ({calendars} calendars, {sla} SLA policies, {escalation} escalation"
+        " policies, {approval} approval policies, {plans} plans, {clients} clients)"
     )
+    click.echo(
+        _said(
+            said, file=rules_file, calendars=len(rules.calendars), sla=sla,
+            escalation=len(rules.escalation), approval=len(rules.approval),
+            plans=len(rules.plans), clients=len(rules.clients),
+        )
+    )  # fmt: skip
     for warning in rules.calendar_warnings(_now(now)):
-        click.echo(f"warning: {warning}")
+        click.echo(_said(N_("warning: {warning}"), warning=warning))
 
 
-@cli.command()
-@click.option("--outputs", is_flag=True, help="The schema of the JSON outputs instead.")
+@cli.command(
+    help=N_("Print the JSON Schema of the rules file (or, with --outputs, of the JSON forms).")
+)
+@click.option("--outputs", is_flag=True, help=N_("The schema of the JSON outputs instead."))
 def schema(outputs: bool) -> None:
-    """Print the JSON Schema of the rules file (or, with --outputs, of the JSON forms)."""
+    """The ``schema`` command (its help is above, translated)."""
     click.echo(outputs_schema() if outputs else json_schema(), nl=False)
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Fire every timer due by --now once, and print what fired.\n\nExits 1 if some"
+        " timers failed (each is listed; the others still fired)."
+    )
+)
 @_STORE
 @_NOW
 @_RULES
 def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
-    """Fire every timer due by --now once, and print what fired.
-
-    Exits 1 if some timers failed (each is listed; the others still fired).
-    """
+    """The ``sweep`` command (its help is above, translated)."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, _):
         report = Engine(store, clock=ManualClock(at)).sweep(at)
@@ -326,10 +362,18 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
     for aggregate_id, reason in report.failed:
         click.echo(f"{aggregate_id:<20} FAILED: {reason}", err=True)
     fired = sum(len(events) for _, events in report.fired)
-    click.echo(
-        f"swept at {at.to_iso8601_string()}: {fired} events on {len(report.fired)} "
-        f"aggregates, {len(report.failed)} failed, {len(report.skipped)} skipped"
+    lang = _help_language(click.get_current_context())
+    when = at.to_iso8601_string() if lang.locale == "en" else lang.instant(at, "Asia/Shanghai")
+    said = N_(
+        "swept at {when}: {fired} events on {aggregates} aggregates, {failed} failed,"
+        " {skipped} skipped"
     )
+    click.echo(
+        _said(
+            said, when=when, fired=fired, aggregates=len(report.fired),
+            failed=len(report.failed), skipped=len(report.skipped),
+        )
+    )  # fmt: skip
     if report.failed:
         sys.exit(1)
 
@@ -436,7 +480,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     if audience == "client" and client is None:
         # A client reads its own page, never the portfolio of every client.
         raise click.UsageError(
-            "--audience client needs --client: a client's report shows that client only"
+            _said(N_("--audience client needs --client: a client's report shows that client only"))
         )
     with _with_rules(store_url, rules_file) as (store, rules):
         if client is not None:
@@ -514,18 +558,28 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
     return parse_instant(text, option)
 
 
-@cli.command("what-if")
+@cli.command(
+    "what-if",
+    help=N_(
+        "Replay a period under proposed rules and compare (nothing is written).\n\n"
+        "Facts (what people and clients did) are kept at their instants; SLA clocks,"
+        " thresholds, escalations and client notices, change approval routes and"
+        " decisions, communication plan alerts and risk review alerts are derived"
+        " again. JSON keeps English keys: total.delta.breached is the number of"
+        " additional breaches."
+    ),
+)
 @_STORE
 @click.option(
     "--rules",
     "rules_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The proposed rules (TOML), compared with the rules the store runs under.",
+    help=N_("The proposed rules (TOML), compared with the rules the store runs under."),
 )
-@click.option("--from", "since", required=True, help="Start: a date (UTC midnight) or instant.")
-@click.option("--to", "until", required=True, help="End (excluded): a date or an instant.")
-@click.option("--client", "clients", multiple=True, help="Only this client (repeat for more).")
+@click.option("--from", "since", required=True, help=N_("Start: a date (UTC midnight) or instant."))
+@click.option("--to", "until", required=True, help=N_("End (excluded): a date or an instant."))
+@click.option("--client", "clients", multiple=True, help=N_("Only this client (repeat for more)."))
 @click.option(
     "--format",
     "fmt",
@@ -537,14 +591,14 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
     "--sweep-every",
     type=click.IntRange(1, 24 * 60),
     default=None,
-    help="Minutes between the replayed sweeps (default: each timer fires when due).",
+    help=N_("Minutes between the replayed sweeps (default: each timer fires when due)."),
 )
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Processes replaying the issues of a SQL store.",
+    help=N_("Processes replaying the issues of a SQL store."),
 )
 @_LOCALE
 def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
@@ -558,13 +612,7 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     workers: int,
     locale: str,
 ) -> None:
-    """Replay a period under proposed rules and compare (nothing is written).
-
-    Facts (what people and clients did) are kept at their instants; SLA clocks,
-    thresholds, escalations and client notices, change approval routes and decisions,
-    communication plan alerts and risk review alerts are derived again. JSON keeps
-    English keys: total.delta.breached is the number of additional breaches.
-    """
+    """The ``what-if`` command (its help is above, translated)."""
     proposed = load_rules(rules_file)
     start, end = _instant_or_day(since, "--from"), _instant_or_day(until, "--to")
     grid = SweepGrid(None if sweep_every is None else pendulum.duration(minutes=sweep_every))
@@ -606,7 +654,9 @@ DIAGRAMS: dict[str, TransitionTable] = {
 """Each workflow's transition table, by the name the ``diagram`` command takes."""
 
 
-@cli.command()
+@cli.command(
+    help=N_("Print the state diagram of WORKFLOW, generated from its machine declaration.")
+)
 @click.argument("workflow", type=click.Choice(sorted(DIAGRAMS)))
 @click.option(
     "--format",
@@ -614,10 +664,10 @@ DIAGRAMS: dict[str, TransitionTable] = {
     type=click.Choice(["mermaid", "dot", "svg"]),
     default="mermaid",
     show_default=True,
-    help="Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot.",
+    help=N_("Mermaid for Markdown pages, dot for Graphviz, svg rendered by Graphviz's dot."),
 )
 def diagram(workflow: str, fmt: str) -> None:
-    """Print the state diagram of WORKFLOW, generated from its machine declaration."""
+    """The ``diagram`` command (its help is above, translated)."""
     table = DIAGRAMS[workflow]
     if fmt == "mermaid":
         click.echo(table.mermaid(), nl=False)
@@ -627,32 +677,40 @@ def diagram(workflow: str, fmt: str) -> None:
         click.echo(table.svg(), nl=False)
 
 
-@cli.group("rules")
+@cli.group(
+    "rules",
+    help=N_("The rules a store runs under: apply a new revision, or show the one in force."),
+)
 def rules_group() -> None:
-    """The rules a store runs under: apply a new revision, or show the one in force."""
+    """The ``rules`` command (its help is above, translated)."""
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Schema, rules revision, aggregates by kind and status, sweep lag, delivery"
+        " backlog.\n\nExits 1 when something needs an operator: failing timers or"
+        " parked events."
+    )
+)
 @_STORE
 @click.option(
     "--consumer",
     "consumers",
     multiple=True,
-    help="Another feed consumer to report besides 'notifier' (repeatable).",
+    help=N_("Another feed consumer to report besides 'notifier' (repeatable)."),
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @_NOW
 def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None) -> None:
-    """Schema, rules revision, aggregates by kind and status, sweep lag, delivery backlog.
-
-    Exits 1 when something needs an operator: failing timers or parked events.
-    """
+    """The ``status`` command (its help is above, translated)."""
     at = _now(now)
     with _opened(store_url, records_codec()) as reader:
         revision = reader.rules_revision()
         version = reader.schema_version() if isinstance(reader, SQLStore) else None
     if revision is None:
-        raise click.ClickException(f"{store_url} has no rules recorded; run clientflow init")
+        raise click.ClickException(
+            _said(N_("{store} has no rules recorded; run clientflow init"), store=store_url)
+        )
     rules = recorded_rules(revision)
     with _opened(store_url, rules.codec()) as store:
         found = Engine(store, clock=ManualClock(at)).status(consumers)
@@ -694,57 +752,77 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(help=N_("Create a store (its tables) and make RULES_FILE the rules it runs under."))
 @_STORE
 @click.argument("rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def init(store_url: str, rules_file: Path) -> None:
-    """Create a store (its tables) and make RULES_FILE the rules it runs under."""
+    """The ``init`` command (its help is above, translated)."""
     rules = load_rules(rules_file)
     with _opened(store_url, rules.codec(), create=True) as store:
         before = store.rules_revision()
         if before is not None and before.fingerprint != rules.fingerprint:
             raise click.ClickException(
-                f"{store_url} already runs under other rules (revision {before.number});"
-                f" change them with: clientflow rules apply --store {store_url} {rules_file}"
+                _said(
+                    N_(
+                        "{store} already runs under other rules (revision {revision}); change"
+                        " them with: clientflow rules apply --store {store} {rules}"
+                    ),
+                    store=store_url,
+                    revision=before.number,
+                    rules=rules_file,
+                )
             )
         revision = store.apply_rules(rules.fingerprint, rules.source, pendulum.now("UTC"))
-    state = "already initialised" if before is not None else "created"
-    click.echo(f"{store_url}: {state}, rules revision {revision.number} ({revision.fingerprint})")
+    said = (
+        N_("{store}: already initialised, rules revision {number} ({fingerprint})")
+        if before is not None
+        else N_("{store}: created, rules revision {number} ({fingerprint})")
+    )
+    click.echo(
+        _said(said, store=store_url, number=revision.number, fingerprint=revision.fingerprint)
+    )
 
 
-@rules_group.command("apply")
+@rules_group.command(
+    "apply",
+    help=N_(
+        "Make RULES_FILE the revision the store runs under (creating the store if"
+        " new).\n\nAggregates in flight keep the policies they snapshotted; new"
+        " commands and sweeps use the new rules, and any other rules are refused"
+        " until applied."
+    ),
+)
 @_STORE
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
 def rules_apply(store_url: str, rules_file: Path) -> None:
-    """Make RULES_FILE the revision the store runs under (creating the store if new).
-
-    Aggregates in flight keep the policies they snapshotted; new commands and sweeps use
-    the new rules, and any other rules are refused until applied.
-    """
+    """The ``rules apply`` command (its help is above, translated)."""
     new = load_rules(rules_file)
     with _opened(store_url, new.codec(), create=True) as store:
         before = store.rules_revision()
         revision = store.apply_rules(new.fingerprint, new.source, pendulum.now("UTC"))
     if before is not None and before.number == revision.number:
-        click.echo(f"{store_url}: already on these rules (revision {revision.number})")
+        said = N_("{store}: already on these rules (revision {number})")
+        click.echo(_said(said, store=store_url, number=revision.number))
         return
-    changed = ""
+    applied = N_("{store}: rules revision {number} ({fingerprint}) applied")
+    text = _said(applied, store=store_url, number=revision.number, fingerprint=revision.fingerprint)
     if before is not None:
-        old = recorded_rules(before)
-        changed = f"; changed: {', '.join(old.differences(new)) or 'formatting only'}"
-    click.echo(
-        f"{store_url}: rules revision {revision.number} ({revision.fingerprint}) applied{changed}"
-    )
+        differences = ", ".join(recorded_rules(before).differences(new))
+        changed = differences or _said(N_("formatting only"))
+        text += _said(N_("; changed: {what}"), what=changed)
+    click.echo(text)
 
 
-@rules_group.command("show")
+@rules_group.command("show", help=N_("Print the rules revision a store runs under, as JSON."))
 @_STORE
 def rules_show(store_url: str) -> None:
-    """Print the rules revision a store runs under, as JSON."""
+    """The ``rules show`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         revision = store.rules_revision()
     if revision is None:
-        raise ClientflowError(f"{store_url} has no rules recorded")
+        raise click.ClickException(
+            _said(N_("{store} has no rules recorded; run clientflow init"), store=store_url)
+        )
     click.echo(
         f"# revision {revision.number} ({revision.fingerprint}), applied "
         f"{revision.applied_at.to_iso8601_string()}"
@@ -753,17 +831,22 @@ def rules_show(store_url: str) -> None:
     click.echo(json.dumps(json.loads(revision.source), indent=2, ensure_ascii=False))
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Upgrade a SQL store's tables to this release's schema, keeping all"
+        " data.\n\nThe read side is then checked against the events under the rules"
+        " the store records (and mended where it differs), as ``check-store --fix``"
+        " does."
+    )
+)
 @_STORE
 def migrate(store_url: str) -> None:
-    """Upgrade a SQL store's tables to this release's schema, keeping all data.
-
-    The read side is then checked against the events under the rules the store records
-    (and mended where it differs), as ``check-store --fix`` does.
-    """
+    """The ``migrate`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
-            raise click.ClickException(f"{store_url} is not a SQL store; nothing to migrate")
+            raise click.ClickException(
+                _said(N_("{store} is not a SQL store; nothing to migrate"), store=store_url)
+            )
         before = store.schema_version()
         after = store.migrate()
         revision = store.rules_revision()
@@ -782,51 +865,72 @@ def migrate(store_url: str) -> None:
     )
 
 
-@cli.command("check-store")
+@cli.command(
+    "check-store",
+    help=N_(
+        "Compare every snapshot and read-side row with what the events say, under the"
+        " rules the store runs under; exits 1 when something differs (and was not"
+        " fixed)."
+    ),
+)
 @_STORE
-@click.option("--fix", is_flag=True, help="Write the rebuilt snapshot and row back.")
+@click.option("--fix", is_flag=True, help=N_("Write the rebuilt snapshot and row back."))
 def check_store_command(store_url: str, fix: bool) -> None:
-    """Compare every snapshot and read-side row with what the events say, under the rules
-    the store runs under; exits 1 when something differs (and was not fixed)."""  # noqa: D205, D209
+    """The ``check-store`` command (its help is above, translated)."""
     with _with_rules(store_url, None) as (store, _):
         checked = check_store(store, fix=fix)
     for problem in checked.problems:
         click.echo(f"{problem.aggregate_id}: {problem.what}")
-    state = "ok" if not checked.problems else f"{len(checked.problems)} problem(s)"
-    mended = f", {checked.fixed} aggregate(s) mended" if fix else ""
-    click.echo(f"{store_url}: {checked.checked} aggregates checked, {state}{mended}")
+    state = (
+        _said(N_("ok"))
+        if not checked.problems
+        else _said(N_("{n} problem(s)"), n=len(checked.problems))
+    )
+    said = N_("{store}: {n} aggregates checked, {state}")
+    text = _said(said, store=store_url, n=checked.checked, state=state)
+    if fix:
+        text += _said(N_(", {n} aggregate(s) mended"), n=checked.fixed)
+    click.echo(text)
     if not checked.ok:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(
+    help=N_("Move a feed counter left behind the events (after a partial restore) up to them.")
+)
 @_STORE
 def repair(store_url: str) -> None:
-    """Move a feed counter left behind the events (after a partial restore) up to them."""
+    """The ``repair`` command (its help is above, translated)."""
     with _opened(store_url, records_codec()) as store:
         if not isinstance(store, SQLStore):
-            raise click.ClickException(f"{store_url} is not a SQL store; nothing to repair")
+            raise click.ClickException(
+                _said(N_("{store} is not a SQL store; nothing to repair"), store=store_url)
+            )
         position = store.repair_feed_counter()
     click.echo(f"{store_url}: feed counter at {position}")
 
 
-@cli.command()
+@cli.command(
+    help=N_("List the events delivery gave up on (the dead-letter); retry or discard one.")
+)
 @_STORE
-@click.option("--consumer", default="notifier", show_default=True, help="Whose parked events.")
-@click.option("--retry", "retry", type=int, default=None, help="Offer this position again.")
-@click.option("--discard", "discard", type=int, default=None, help="Drop this position.")
+@click.option("--consumer", default="notifier", show_default=True, help=N_("Whose parked events."))
+@click.option("--retry", "retry", type=int, default=None, help=N_("Offer this position again."))
+@click.option("--discard", "discard", type=int, default=None, help=N_("Drop this position."))
 @click.option(
     "--notifier",
     "notifier_path",
     default=None,
-    help="Your notifier for --retry, as module:attribute (a Notifier or a factory of one).",
+    help=N_("Your notifier for --retry, as module:attribute (a Notifier or a factory of one)."),
 )
 def parked(
     store_url: str, consumer: str, retry: int | None, discard: int | None, notifier_path: str | None
 ) -> None:
-    """List the events delivery gave up on (the dead-letter); retry or discard one."""
+    """The ``parked`` command (its help is above, translated)."""
     if retry is not None and notifier_path is None:
-        raise click.UsageError("--retry needs --notifier module:attribute to deliver with")
+        raise click.UsageError(
+            _said(N_("--retry needs --notifier module:attribute to deliver with"))
+        )
     notifier = None if notifier_path is None else _import_notifier(notifier_path)
     with _opened(store_url, records_codec()) as store:
         engine = Engine(store, notifier=notifier, consumer=consumer)
@@ -883,17 +987,17 @@ def main() -> None:
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.ClickException as error:
-        error.show()
+        lang = language(_reader_locale(args) or _environment_locale())
+        if lang.locale == "en":
+            error.show()
+        else:  # click's "Error:" is English: the reader's own prefix, as for our errors
+            problem = error.format_message()
+            click.echo(lang.gettext("error: {problem}").format(problem=problem), err=True)
         sys.exit(error.exit_code)
     except ClientflowError as error:
         if debug:
             raise
-        reader = _reader_locale(args)
-        if reader is None:
-            click.echo(f"error: {error}", err=True)
-        else:  # the user asked for a language: tell them what went wrong in it
-            lang = language(reader)
-            click.echo(
-                lang.gettext("error: {problem}").format(problem=error.render(lang)), err=True
-            )
+        # the user asked for a language (or their environment did): say it in it
+        lang = language(_reader_locale(args) or _environment_locale())
+        click.echo(lang.gettext("error: {problem}").format(problem=error.render(lang)), err=True)
         sys.exit(1)

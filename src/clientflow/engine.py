@@ -54,6 +54,7 @@ from clientflow.core import (
     to_utc,
     validate_duration,
 )
+from clientflow.core.edge import check_count
 from clientflow.ports import (
     Backoff,
     Commit,
@@ -118,6 +119,11 @@ def _stored_key(command: Command[Any]) -> str | None:
     return None if key is None else scoped_key(command.aggregate_id, key)
 
 
+MAX_BATCH = 100_000
+"""The most one engine call pages through (``limit=`` of sweep, deliver, feed, parked):
+a larger number is a caller's mistake (a ValidationError), never a driver's overflow."""
+MAX_POSITION = 2**63 - 1
+"""The largest feed position a store can hold (a signed 64-bit integer column)."""
 MAX_RATE_LIMIT_WAIT = 3_600.0
 """The longest a receiver's ``retry_after`` holds an event, in seconds (one hour)."""
 
@@ -527,6 +533,7 @@ class Engine:
         is reported in ``failed`` and backed off; the rest go on.
         """
         at = self.clock.now() if now is None else to_utc(now, "now")
+        check_count(limit, "limit", low=1, high=MAX_BATCH)
         with self.telemetry.span("clientflow.sweep", {"clientflow.at": at.isoformat()}):
             if self.telemetry.enabled:
                 self.telemetry.gauge("clientflow.sweep.lag", self._lag(at), {})
@@ -618,7 +625,7 @@ class Engine:
 
     def timer_failures(self, limit: int = 1000) -> tuple[TimerFailure, ...]:
         """Aggregates whose timers keep failing (most failures first), for operators."""
-        return tuple(self.store.timer_failures(limit))
+        return tuple(self.store.timer_failures(check_count(limit, "limit", high=MAX_BATCH)))
 
     def deliver(self, *, limit: int = 1000) -> DeliveryReport:
         """Offer the notifier every event after its cursor, in order, at least once.
@@ -628,6 +635,7 @@ class Engine:
         run and is tried again from ``retry_at``; after ``max_attempts`` refusals it is
         parked (see :meth:`parked`) and delivery goes on with the next.
         """
+        check_count(limit, "limit", low=1, high=MAX_BATCH)
         about = {"clientflow.consumer": self.consumer}
         with self.telemetry.span("clientflow.deliver", about):
             report = self._deliver(limit)
@@ -958,13 +966,14 @@ class Engine:
 
     def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:
         """Events this engine's consumer gave up on (the dead-letter), by position."""
-        return tuple(self.store.parked(self.consumer, limit))
+        return tuple(self.store.parked(self.consumer, check_count(limit, "limit", high=MAX_BATCH)))
 
     def retry_parked(self, position: int) -> bool:
         """Offer one parked event to the notifier again; unpark it if taken.
 
         Returns whether the notifier took it; a refusal updates the parked error.
         """
+        check_count(position, "position", low=1, high=MAX_POSITION)
         notifier = self._notifier()
         # The consumer's cursor lease makes one retrier (or deliverer) at a time: two
         # retries of one parked event never both send it.
@@ -999,6 +1008,7 @@ class Engine:
         so its position is ``NotFound`` here. Its aggregate's waiting events go out on
         the next delivery.
         """
+        check_count(position, "position", low=1, high=MAX_POSITION)
         # Under the cursor lease, like retry_parked: a retry failing meanwhile would
         # otherwise park again the event the operator just dropped.
         lease = self._lease(uuid.uuid4().hex)
@@ -1017,4 +1027,5 @@ class Engine:
 
     def feed(self, after: int = 0, limit: int = 1000) -> tuple[StoredEvent, ...]:
         """The global event feed after a position (for host integrations)."""
-        return tuple(self.store.feed(after, limit))
+        check_count(after, "after", high=MAX_POSITION)
+        return tuple(self.store.feed(after, check_count(limit, "limit", high=MAX_BATCH)))

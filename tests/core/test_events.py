@@ -197,3 +197,17 @@ def test_meta_rejects_bad_values(field: str, kwargs: dict[str, object]) -> None:
     with pytest.raises(ValidationError) as caught:
         EventMeta(**values)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+@given(
+    st.datetimes(
+        min_value=dt.datetime(FIRST_YEAR, 1, 2),
+        max_value=dt.datetime(LAST_YEAR, 12, 30),
+        timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))]),
+    )
+)
+def test_stored_instants_are_their_iso_8601_text(at: dt.datetime) -> None:
+    """An instant is stored as its ``isoformat()`` in UTC, whatever its offset was."""
+    meta = EventMeta("CR-1", 1, at, "alice")
+    _, payload = REGISTRY.encode(Closed(meta=meta))
+    assert json.loads(payload)["meta"]["occurred_at"] == meta.occurred_at.isoformat()

@@ -308,7 +308,7 @@ LI = Mention(
 ESCALATED = Message(
     "问题升级：ISS-2（明珠银行，P1）",
     (
-        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。",
+        "已升级至项目经理（第 1 级），原因：首次响应时限已用 75%。",
         ("请 ", LI, " 在2026年10月16日（周五）11:00（北京时间）前处理，剩余 2 个工作小时。"),
     ),
     link="https://pm.example.com/issues/ISS-2",
@@ -332,7 +332,7 @@ def test_wecom_gets_markdown_with_the_userid_mention(httpserver: HTTPServer) -> 
         "msgtype": "markdown",
         "markdown": {
             "content": "**问题升级：ISS-2（明珠银行，P1）**\n"
-            "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+            "已升级至项目经理（第 1 级），原因：首次响应时限已用 75%。\n"
             "请 <@LiWei> 在2026年10月16日（周五）11:00（北京时间）前处理，剩余 2 个工作小时。\n"
             "[查看详情](https://pm.example.com/issues/ISS-2)"
         },
@@ -358,7 +358,7 @@ def test_dingtalk_gets_markdown_and_at_mobiles(httpserver: HTTPServer) -> None:
         "markdown": {
             "title": "问题升级：ISS-2（明珠银行，P1）",
             "text": "**问题升级：ISS-2（明珠银行，P1）**\n\n"
-            "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n\n"
+            "已升级至项目经理（第 1 级），原因：首次响应时限已用 75%。\n\n"
             "请 @13800000000 在2026年10月16日（周五）11:00（北京时间）前处理，"
             "剩余 2 个工作小时。\n\n"
             "[查看详情](https://pm.example.com/issues/ISS-2)",
@@ -417,7 +417,7 @@ def test_feishu_gets_an_interactive_card_with_an_at_tag(httpserver: HTTPServer) 
                 "tag": "div",
                 "text": {
                     "tag": "lark_md",
-                    "content": "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+                    "content": "已升级至项目经理（第 1 级），原因：首次响应时限已用 75%。\n"
                     "请 <at id=ou_0123456789abcdef></at> "
                     "在2026年10月16日（周五）11:00（北京时间）前处理，"
                     "剩余 2 个工作小时。",
@@ -448,7 +448,7 @@ def test_slack_gets_blocks_with_a_member_mention(httpserver: HTTPServer) -> None
     slack.deliver(HOSTILE, _event())
     [sent, hostile] = [json.loads(r.get_data()) for r, _ in httpserver.log]
     section = (
-        "已升级至项目经理（第1级），原因：首次响应时限已用 75%。\n"
+        "已升级至项目经理（第 1 级），原因：首次响应时限已用 75%。\n"
         "请 <@U0LIWEI> 在2026年10月16日（周五）11:00（北京时间）前处理，剩余 2 个工作小时。"
     )
     assert sent == {

@@ -140,7 +140,7 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
     first_mail = mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert first_mail == (
         "问题升级：ACME-1（ACME，P1）\n"
-        "已升级至pm（第1级）。负责人chen.jie尚未回复客户（首次响应时限已用75%）。\n"
+        "已升级至pm（第 1 级）。负责人chen.jie尚未回复客户（首次响应时限已用 75%）。\n"
         # the sweep ran hours late: the deadline has passed by the time this is sent
         "@李伟 请跟进，立即回复客户：时限已于3月2日（周一）10:00（北京时间）到期。\n"
         "查看详情：https://pm.example.com/issues/ACME-1\n"

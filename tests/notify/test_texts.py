@@ -150,28 +150,28 @@ ZH_TEAM = [
         "issue.reported",
         "新问题：ISS-1（明珠银行，P1）\n"
         "“手机银行登录页打不开”\n"
-        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余1个工作小时）。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余 1 个工作小时）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
     (
         "issue.sla_threshold_reached",
         "时限预警：ISS-1（明珠银行，P1）\n"
-        "首次响应时限已用50%。\n"
-        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余30分钟）。\n"
+        "首次响应时限已用 50%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余 30 分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
     (
         "issue.sla_threshold_reached",
         "时限预警：ISS-1（明珠银行，P1）\n"
-        "首次响应时限已用75%。\n"
-        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余15分钟）。\n"
+        "首次响应时限已用 75%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余 15 分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
     (
         "issue.escalated",
         "问题升级：ISS-1（明珠银行，P1）\n"
-        "已升级至项目经理（第1级）。负责人陈杰尚未回复客户（首次响应时限已用75%）。\n"
-        "@李伟 请跟进，3月2日（周一）10:00（北京时间）前须回复客户（剩余15分钟）。\n"
+        "已升级至项目经理（第 1 级）。负责人陈杰尚未回复客户（首次响应时限已用 75%）。\n"
+        "@李伟 请跟进，3月2日（周一）10:00（北京时间）前须回复客户（剩余 15 分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
     (
@@ -380,8 +380,8 @@ def test_the_team_group_mentions_whoever_must_act_in_wecom_markup() -> None:
     [escalated] = [m for kind, m in team.got if kind == "issue.escalated"]
     assert escalated.markdown("wecom") == (
         "**问题升级：ISS-1（明珠银行，P1）**\n"
-        "已升级至项目经理（第1级）。负责人陈杰尚未回复客户（首次响应时限已用75%）。\n"
-        "<@LiWei> 请跟进，3月2日（周一）10:00（北京时间）前须回复客户（剩余15分钟）。\n"
+        "已升级至项目经理（第 1 级）。负责人陈杰尚未回复客户（首次响应时限已用 75%）。\n"
+        "<@LiWei> 请跟进，3月2日（周一）10:00（北京时间）前须回复客户（剩余 15 分钟）。\n"
         "[查看详情](https://pm.example.com/issues/ISS-1)"
     )
     for _, message in team.got:
@@ -404,12 +404,12 @@ def test_sla_warnings_reach_the_owner_by_name() -> None:
     team, _ = life(rules("zh_CN"))
     assert texts(team, "issue.sla_threshold_reached")[:2] == [
         "时限预警：ISS-1（明珠银行，P1）\n"
-        "首次响应时限已用50%。\n"
-        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余30分钟）。\n"
+        "首次响应时限已用 50%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余 30 分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
         "时限预警：ISS-1（明珠银行，P1）\n"
-        "首次响应时限已用75%。\n"
-        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余15分钟）。\n"
+        "首次响应时限已用 75%。\n"
+        "@陈杰 请在3月2日（周一）10:00（北京时间）前回复客户（剩余 15 分钟）。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ]
 
@@ -437,8 +437,8 @@ def test_full_tells_the_client_what_releases_before_sent() -> None:
     _, client = life(rules("zh_CN", "full"))
     assert [m.text.partition("\n")[2] for _, m in client.got] == [
         "您反馈的问题我们已收到，会尽快安排专人处理。",
-        "您反馈的问题已升级至项目经理：首次响应时限已用75%，截止3月2日（周一）10:00"
-        "（北京时间），剩余15分钟。问题编号：ISS-1",
+        "您反馈的问题已升级至项目经理：首次响应时限已用 75%，截止3月2日（周一）10:00"
+        "（北京时间），剩余 15 分钟。问题编号：ISS-1",
         "负责同事已开始处理您的问题，有进展会第一时间告诉您。",
         "需要您协助：请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
         "收到后我们会马上继续处理。问题编号：ISS-1",
@@ -536,7 +536,7 @@ def test_a_host_template_words_an_event_per_channel(tmp_path: Path) -> None:
     assert reported.markdown("wecom") == reported.text  # posted as it is
     escalated = next(m for kind, m in team.got if kind == "issue.escalated")
     assert escalated.markdown("wecom").startswith(
-        "### 紧急：ISS-1\n**问题升级：ISS-1（明珠银行，P1）**\n已升级至项目经理（第1级）"
+        "### 紧急：ISS-1\n**问题升级：ISS-1（明珠银行，P1）**\n已升级至项目经理（第 1 级）"
     )
     assert "<@LiWei>" in escalated.markdown("wecom")
 
@@ -569,7 +569,7 @@ def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -
             "zh_CN",
             "反馈跟进逾期：FB-1（明珠银行）\n"
             "联系客户已逾期，原定3月3日（周二）18:00（北京时间）完成。\n"
-            "@陈杰 请在3月4日（周三）18:00（北京时间）前联系客户（剩余8个工作小时）。\n"
+            "@陈杰 请在3月4日（周三）18:00（北京时间）前联系客户（剩余 8 个工作小时）。\n"
             "查看详情：https://pm.example.com/issues/FB-1",
         ),
         (

@@ -79,6 +79,10 @@ def test_text_lists_the_changed_issue_with_the_clients_name(store: str, proposed
     assert code == 0, output
     assert "NW-1 (Northwind Logistics) resolution P2: met → breached" in output
     assert "SLA clocks breached" in output
+    # the proposal pulls P2 deadlines in by 28 business hours: said as earlier, not -28
+    assert "resolution P2 breached (deadlines 28 business hours earlier)" in output
+    assert "moved" not in output
+    assert "first response P2 breached  " in output  # unmoved: nothing said of it
 
 
 def test_text_in_chinese(store: str, proposed: Path) -> None:

@@ -64,6 +64,8 @@ from clientflow.changes.policy import (
     Condition,
     Delegation,
     Route,
+    open_round,
+    required_comment,
 )
 from clientflow.changes.summary import ImpactSummary, impact_summary
 
@@ -121,8 +123,10 @@ __all__ = [
     "impact_summary",
     "implement",
     "kind",
+    "open_round",
     "request_approval",
     "request_change",
+    "required_comment",
     "scope_ledger",
     "send_back",
     "submit",

@@ -31,7 +31,6 @@ from clientflow.changes.events import (
 )
 from clientflow.changes.machine import TABLE
 from clientflow.changes.model import (
-    ApprovalRound,
     ChangeRequest,
     Impact,
     Money,
@@ -251,7 +250,7 @@ def cast_vote(
     if principal is None:
         raise PermissionDenied(voter.id, action, "is an approver of this round or their delegate")
     require(_NOT_REQUESTER, Actor(principal), action, {"requester": change.requester})
-    stage = _stage_of(current, principal)
+    stage = current.stage_of(principal)
     if stage is None:
         raise PermissionDenied(
             principal, action, f"is an approver of the open stage (stage {current.stage + 1})"
@@ -261,11 +260,7 @@ def cast_vote(
             "vote", f"one vote per approver per stage ({principal} has voted in stage {stage + 1})"
         )
     groups = tuple(g for g in current.stages[stage] if principal in g.eligible)
-    counted = (
-        current.outcome is None
-        and stage == current.stage
-        and any(not g.decided(current.on_rejection) for g in groups)
-    )
+    counted = current.counts(principal, stage)
     if required_comment(groups, verdict) and not comment.strip():
         raise ValidationError(
             "comment", f"a comment with a {verdict.value} vote (the policy requires one)"
@@ -288,33 +283,20 @@ def cast_vote(
     return Decision(final.aggregate, voted.events + final.events)
 
 
-def _stage_of(current: ApprovalRound, principal: str) -> int | None:
-    """The stage whose vote this is: the open one, else the last one already behind."""
-    if any(principal in g.eligible for g in current.current):
-        return current.stage
-    reachable = len(current.stages) if current.outcome is not None else current.stage
-    for index in range(reachable - 1, -1, -1):
-        if any(principal in g.eligible for g in current.stages[index]):
-            return index
-    return None
-
-
 def _consequence(change: ChangeRequest, meta: EventMeta) -> DomainEvent | None:
     current = change.round
     assert current is not None
     if current.outcome is not None:
         return None
-    groups = current.current
-    rejected = [g for g in groups if g.rejected(current.on_rejection)]
-    if rejected:
-        names = tuple(sorted({p for g in rejected for p in g.rejections}))
-        return ChangeRejected(meta=meta, route=current.route, rejected_by=names)
-    if not all(g.approved() for g in groups):
+    rejected_by = current.rejected_by()
+    if rejected_by:
+        return ChangeRejected(meta=meta, route=current.route, rejected_by=rejected_by)
+    following = current.next_stage()
+    if following is None:
         return None
-    if current.stage + 1 < len(current.stages):
-        following = current.stages[current.stage + 1]
-        approvers = tuple(sorted({p for g in following for p in g.eligible}))
-        return ApprovalStageOpened(meta=meta, stage=current.stage + 1, approvers=approvers)
+    if following < len(current.stages):
+        approvers = tuple(sorted({p for g in current.stages[following] for p in g.eligible}))
+        return ApprovalStageOpened(meta=meta, stage=following, approvers=approvers)
     return ChangeApproved(meta=meta, route=current.route, automatic=False)
 
 

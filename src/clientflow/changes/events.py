@@ -14,7 +14,6 @@ from clientflow.changes.model import (
     ChangeRequest,
     Impact,
     Outcome,
-    Verdict,
     VoteRecord,
 )
 from clientflow.core import DomainEvent, EventRegistry, ValidationError
@@ -186,22 +185,6 @@ def _close_round(change: ChangeRequest, outcome: Outcome) -> ApprovalRound | Non
     return attrs.evolve(current, outcome=outcome)
 
 
-def _tally(current: ApprovalRound, vote: VoteRecord) -> ApprovalRound:
-    if vote.late:
-        return attrs.evolve(current, votes=(*current.votes, vote))
-    groups = []
-    for group in current.current:
-        counted = group
-        if vote.principal in group.eligible and not group.decided(current.on_rejection):
-            if vote.verdict is Verdict.APPROVE:
-                counted = attrs.evolve(group, approvals=group.approvals | {vote.principal})
-            else:
-                counted = attrs.evolve(group, rejections=group.rejections | {vote.principal})
-        groups.append(counted)
-    stages = (*current.stages[: current.stage], tuple(groups), *current.stages[current.stage + 1 :])
-    return attrs.evolve(current, stages=stages, votes=(*current.votes, vote))
-
-
 def _open_round(change: ChangeRequest) -> ApprovalRound:
     if change.round is None:
         raise ValidationError("event", "an approval event on a change with an approval round")
@@ -234,7 +217,7 @@ def _approval_requested(c: ChangeRequest, e: ApprovalRequested) -> ChangeRequest
 
 
 def _vote_cast(c: ChangeRequest, e: VoteCast) -> ChangeRequest:
-    return attrs.evolve(c, version=e.aggregate_version, round=_tally(_open_round(c), e.vote))
+    return attrs.evolve(c, version=e.aggregate_version, round=_open_round(c).with_vote(e.vote))
 
 
 def _stage_opened(c: ChangeRequest, e: ApprovalStageOpened) -> ChangeRequest:

@@ -281,6 +281,57 @@ class ApprovalRound:
         """Whether the actor is an approver in any stage of this round."""
         return any(actor_id in group.eligible for stage in self.stages for group in stage)
 
+    def stage_of(self, principal: str) -> int | None:
+        """The stage a vote by ``principal`` belongs to: the open one, else the last one
+        already behind (a late vote), or ``None`` if they approve in neither."""  # noqa: D205, D209
+        if any(principal in g.eligible for g in self.current):
+            return self.stage
+        reachable = len(self.stages) if self.outcome is not None else self.stage
+        for index in range(reachable - 1, -1, -1):
+            if any(principal in g.eligible for g in self.stages[index]):
+                return index
+        return None
+
+    def counts(self, principal: str, stage: int) -> bool:
+        """Whether a vote by ``principal`` in ``stage`` still decides something (else late)."""
+        return (
+            self.outcome is None
+            and stage == self.stage
+            and any(
+                principal in g.eligible and not g.decided(self.on_rejection) for g in self.current
+            )
+        )
+
+    def with_vote(self, vote: VoteRecord) -> ApprovalRound:
+        """The round with ``vote`` recorded and, unless late, counted in its groups."""
+        if vote.late:
+            return attrs.evolve(self, votes=(*self.votes, vote))
+        groups = []
+        for group in self.current:
+            counted = group
+            if vote.principal in group.eligible and not group.decided(self.on_rejection):
+                if vote.verdict is Verdict.APPROVE:
+                    counted = attrs.evolve(group, approvals=group.approvals | {vote.principal})
+                else:
+                    counted = attrs.evolve(group, rejections=group.rejections | {vote.principal})
+            groups.append(counted)
+        stages = (*self.stages[: self.stage], tuple(groups), *self.stages[self.stage + 1 :])
+        return attrs.evolve(self, stages=stages, votes=(*self.votes, vote))
+
+    def rejected_by(self) -> tuple[str, ...]:
+        """Who rejected the open stage, if one of its groups can no longer approve."""
+        rejected = [g for g in self.current if g.rejected(self.on_rejection)]
+        return tuple(sorted({p for g in rejected for p in g.rejections}))
+
+    def next_stage(self) -> int | None:
+        """When every group of the open stage approved: the next stage's index, or
+        ``len(stages)`` when that was the last (the round is approved); else ``None``."""  # noqa: D205, D209
+        if self.outcome is not None or self.rejected_by():
+            return None
+        if not all(g.approved() for g in self.current):
+            return None
+        return self.stage + 1
+
 
 @attrs.frozen(kw_only=True)
 class ChangeRequest:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
+from clientflow.config.flow_steps import approval_groups, parse_steps
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
@@ -486,7 +487,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         for person, entry in _sound(_section(data, "people")).items()
     }
     workflows = {
-        name: _flow(name, entry, problems)
+        name: _flow(name, entry, problems, approvals, escalations)
         for name, entry in _sound(_section(data, "workflows")).items()
     }
     given_notify = _section(data, "notify")
@@ -533,7 +534,13 @@ def _state_problem(where: str, state: str, states: list[str], final: object) -> 
     return []
 
 
-def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
+def _flow(
+    name: str,
+    data: Data,
+    problems: Problems,
+    approvals: Mapping[str, changes.ApprovalPolicy],
+    escalations: Mapping[str, escalation.EscalationPolicy],
+) -> FlowSpec:
     """A ``[workflows.<name>]`` with every inconsistency reported at its key."""
     path, before = f"workflows.{name}", len(problems)
     builtin = sorted(Rules({}).codec().kinds)
@@ -591,11 +598,22 @@ def _flow(name: str, data: Data, problems: Problems) -> FlowSpec:
         )
         for state, entry in _sound(data["timers"]).items()
     }
+    own: list[object] = [
+        _guard(f"{path}.approvers[{i}]", problems, partial(_group, group), group)
+        for i, group in enumerate(data["approvers"])
+        if group is not INVALID
+    ]
+    groups = approval_groups(
+        _sound(approvals).values(), (g for g in own if isinstance(g, changes.ApproverGroup))
+    )
+    steps = parse_steps(path, data, transitions, states, groups, _sound(escalations), problems)
     if len(problems) > before:
         return cast(FlowSpec, INVALID)
     noun = data["noun"] or name
     opening = dict(data["fields"] or {})
-    return FlowSpec(name, noun, tuple(states), tuple(final), tuple(transitions), timers, opening)
+    return FlowSpec(
+        name, noun, tuple(states), tuple(final), tuple(transitions), timers, opening, steps
+    )
 
 
 def _timer(

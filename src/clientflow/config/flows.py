@@ -26,10 +26,12 @@ import attrs
 import pendulum
 from statemachine import State, StateMachine
 
+from clientflow import changes
+from clientflow.config import flow_approvals
+from clientflow.config.flow_steps import APPROVE, REJECT, FlowSteps, ItemEscalated, ItemVoted
 from clientflow.core import (
     CLIENT_PARTY,
     Actor,
-    Anyone,
     BusinessCalendar,
     BusinessSpan,
     Command,
@@ -38,6 +40,7 @@ from clientflow.core import (
     DomainEvent,
     EventMeta,
     EventRegistry,
+    OnTeam,
     Rule,
     ValidationError,
     Workflow,
@@ -46,6 +49,7 @@ from clientflow.core import (
     decide,
     to_utc,
 )
+from clientflow.escalation import Level
 
 __all__ = ["FIELD_TYPES", "FlowSpec", "Item", "TimerSpec", "TransitionSpec", "build_workflow"]
 
@@ -59,12 +63,13 @@ FIELD_TYPES = ("text", "date", "money", "int")
 @attrs.frozen
 class TransitionSpec:
     """One ``[[workflows.X.transitions]]``: the command ``name`` moves an item from any
-    of ``sources`` to ``target``; ``who`` may run it; ``fields`` it requires by type."""  # noqa: D205, D209
+    of ``sources`` to ``target``; ``who`` may run it (by default the team: a client's
+    people only where the rules name them); ``fields`` it requires by type."""  # noqa: D205, D209
 
     name: str
     sources: tuple[str, ...]
     target: str
-    who: Rule = Anyone()
+    who: Rule = OnTeam()
     fields: Mapping[str, str] = attrs.field(factory=dict)
 
 
@@ -95,6 +100,8 @@ class FlowSpec:
     timers: Mapping[str, TimerSpec] = attrs.field(factory=dict)
     fields: Mapping[str, str] = attrs.field(factory=dict)
     """The fields ``open`` requires, by type (as a transition's)."""
+    steps: FlowSteps = FlowSteps()
+    """Approval steps, carbon copies, what the client sees, escalation ladders."""
 
 
 @attrs.frozen(kw_only=True)
@@ -112,6 +119,12 @@ class Item:
     values: Mapping[str, str] = attrs.field(factory=dict)
     last_by: str = ""
     next_deadline: pendulum.DateTime | None = None
+    round: changes.ApprovalRound | None = None
+    """The approval step the item waits for in its state (its votes), if any."""
+    requester: str = ""
+    """Who moved the item into a state with an approval step (who may not vote on it)."""
+    level: int = 0
+    """How many levels of its state's escalation ladder have been told."""
 
 
 @attrs.frozen(kw_only=True)
@@ -124,16 +137,25 @@ class ItemOpened(DomainEvent):
     project: str = ""
     deadline: pendulum.DateTime | None = None
     values: dict[str, str] = attrs.field(factory=dict)
+    round: changes.ApprovalRound | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ItemStepped(DomainEvent):
-    """An item moved by ``transition`` with ``values`` given (``<name>.stepped``)."""
+    """An item moved by ``transition`` with ``values`` given (``<name>.stepped``); the
+    people in ``cc`` are copied, the client reads ``client_label`` (empty: not told),
+    ``round`` is the approval step the item now waits for."""  # noqa: D205, D209
 
     event_type: ClassVar[str] = ""
     transition: str
     values: dict[str, str] = attrs.field(factory=dict)
     deadline: pendulum.DateTime | None = None
+    round: changes.ApprovalRound | None = None
+    requester: str = ""
+    """Who asked for ``round``'s approval: the mover, or whoever asked for the approval
+    step that moved the item (a chain of steps keeps its requester)."""
+    cc: tuple[str, ...] = ()
+    client_label: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -172,16 +194,16 @@ def _values(fields: Mapping[str, str], payload: Mapping[str, object]) -> dict[st
     return values
 
 
-def _machine(spec: FlowSpec) -> type[StateMachine]:
+def _machine(spec: FlowSpec, transitions: tuple[TransitionSpec, ...]) -> type[StateMachine]:
     states = {
         name: State(name, initial=i == 0, final=name in spec.final)
         for i, name in enumerate(spec.states)
     }
     namespace: dict[str, object] = dict(states)
-    for transition in spec.transitions:
+    for transition in transitions:
         moves = [states[source].to(states[transition.target]) for source in transition.sources]
-        combined = moves[0]
-        for move in moves[1:]:
+        combined = namespace[transition.name] if transition.name in namespace else moves.pop(0)
+        for move in moves:
             combined = combined | move
         namespace[transition.name] = combined
     title = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", spec.name))
@@ -215,7 +237,9 @@ def _handler(
         parameters.append(inspect.Parameter("project", keyword, default="", annotation=str))
         annotations["project"] = str
     parameters.append(inspect.Parameter("calendar", keyword, annotation=BusinessCalendar))
+    parameters.append(inspect.Parameter("directory", keyword, annotation=Directory))
     annotations["calendar"] = BusinessCalendar
+    annotations["directory"] = Directory
     for name, kind in fields.items():
         parameters.append(inspect.Parameter(name, keyword, annotation=_ANNOTATIONS[kind]))
         annotations[name] = _ANNOTATIONS[kind]
@@ -223,6 +247,21 @@ def _handler(
     handler.__annotations__ = annotations
     handler.__doc__ = doc
     return handler
+
+
+Directory = Mapping[str, tuple[str, ...]]
+"""People by role (the rules' ``[directory]``): approver groups and carbon copies name roles."""
+
+
+def _copied(entries: tuple[str, ...], owner: str, directory: Directory) -> tuple[str, ...]:
+    """The people ``cc`` names: ``role:<name>`` holders, ``party:owner`` the item's owner."""
+    people: list[str] = []
+    for entry in entries:
+        if entry.startswith("role:"):
+            people.extend(directory.get(entry[len("role:") :], ()))
+        else:
+            people.append(owner if entry == "party:owner" else entry)
+    return tuple(dict.fromkeys(people))
 
 
 def _deadline(
@@ -248,18 +287,26 @@ def _deadline(
     return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
 
 
-def build_workflow(spec: FlowSpec) -> Workflow[Item]:
+def build_workflow(spec: FlowSpec) -> Workflow[Item]:  # noqa: PLR0915 - one closure per command
     """The :class:`Workflow` a ``[workflows.<name>]`` declares.
 
-    Its commands are ``open`` (client, owner, optional project) and one per transition,
-    by the transition's name; an item that is in a state the definition no longer has
-    (the rules changed under it) is refused with an error naming that state.
+    Its commands are ``open`` (client, owner, optional project), one per transition by
+    the transition's name, and, with approval steps, ``approve`` and ``reject`` (an
+    optional ``comment``) for the approvers; an item that is in a state the definition
+    no longer has (the rules changed under it) is refused with an error naming that state.
     """
-    machine = _machine(spec)
+    steps_of = spec.steps
+    rejections = tuple(
+        TransitionSpec(REJECT, step.sources, step.on_reject) for step in steps_of.approvals.values()
+    )
+    moves = (*spec.transitions, *rejections)
+    machine = _machine(spec, moves)
     opened = type("Opened", (ItemOpened,), {"event_type": f"{spec.name}.opened"})
     stepped = type("Stepped", (ItemStepped,), {"event_type": f"{spec.name}.stepped"})
     reminded = type("Reminded", (ItemReminded,), {"event_type": f"{spec.name}.reminded"})
-    targets = {(s, t.name): t.target for t in spec.transitions for s in t.sources}
+    voted = type("Voted", (ItemVoted,), {"event_type": f"{spec.name}.voted"})
+    escalated = type("Escalated", (ItemEscalated,), {"event_type": f"{spec.name}.escalated"})
+    targets = {(s, t.name): t.target for t in moves for s in t.sources}
     initial, final = spec.states[0], frozenset(spec.final)
 
     def apply(item: Item | None, event: DomainEvent) -> Item:
@@ -275,9 +322,25 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                 last_by=event.actor,
                 next_deadline=event.deadline,
                 values=event.values,
+                round=event.round,
+                requester=event.actor if event.round is not None else "",
             )
         if item is not None and isinstance(event, ItemReminded):
             return attrs.evolve(item, version=event.aggregate_version, next_deadline=None)
+        if item is not None and isinstance(event, ItemVoted) and item.round is not None:
+            return attrs.evolve(
+                item,
+                version=event.aggregate_version,
+                round=flow_approvals.tally(item.round, event.vote),
+            )
+        if item is not None and isinstance(event, ItemEscalated):
+            return attrs.evolve(
+                item,
+                version=event.aggregate_version,
+                level=event.level,
+                owner=event.assign or item.owner,
+                next_deadline=event.deadline,
+            )
         if item is None or not isinstance(event, ItemStepped):
             raise ValidationError("event", f"a {spec.noun} event after its opening", got=event)
         return attrs.evolve(
@@ -287,6 +350,9 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             values={**item.values, **event.values},
             last_by=event.actor,
             next_deadline=event.deadline,
+            round=event.round,
+            requester=event.requester,
+            level=0,
         )
 
     def _target(item: Item, transition: str) -> str:
@@ -305,6 +371,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         actor: Actor,
         now: pendulum.DateTime,
         calendar: BusinessCalendar,
+        directory: Directory,
         **payload: object,
     ) -> Decision[Item]:
         item_id = check_line(str(target), "id")
@@ -315,6 +382,14 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         meta = EventMeta(item_id, 1, at, actor.id)
         values = _values(spec.fields, payload)
         deadline = _deadline(spec.timers, initial, values, at, calendar)
+        waiting = flow_approvals.open_step(
+            steps_of.step_leaving(initial),
+            number=1,
+            requester=actor.id,
+            directory=directory,
+            calendar=calendar,
+            now=at,
+        )
         event = opened(
             meta=meta,
             client=client,
@@ -322,6 +397,7 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             project=project,
             deadline=deadline,
             values=values,
+            round=waiting,
         )
         return decide(apply, None, event)
 
@@ -332,6 +408,8 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             actor: Actor,
             now: pendulum.DateTime,
             calendar: BusinessCalendar,
+            directory: Directory,
+            requester: str = "",
             **payload: object,
         ) -> Decision[Item]:
             target = _target(item, name)
@@ -339,7 +417,24 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
             deadline = _deadline(spec.timers, target, {**item.values, **values}, at, calendar)
-            event = stepped(meta=meta, transition=name, values=values, deadline=deadline)
+            waiting = flow_approvals.open_step(
+                steps_of.step_leaving(target),
+                number=1 if item.round is None else item.round.number + 1,
+                requester=requester or actor.id,
+                directory=directory,
+                calendar=calendar,
+                now=at,
+            )
+            event = stepped(
+                meta=meta,
+                transition=name,
+                values=values,
+                deadline=deadline,
+                round=waiting,
+                requester="" if waiting is None else requester or actor.id,
+                cc=_copied(steps_of.cc_of(name), item.owner, directory),
+                client_label=steps_of.told(name, item.status, target),
+            )
             return decide(apply, item, event)
 
         return body
@@ -349,11 +444,13 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
             "open",
             _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
             creates=True,
-            needs=("calendar",),
+            needs=_NEEDS,
             parsers={f: _money for f, kind in spec.fields.items() if kind == "money"},
         )
     ]
     for transition in spec.transitions:
+        if transition.name in steps_of.approvals:
+            continue  # fired by its approvers' votes (approve), not run by hand
         money = {f: _money for f, kind in transition.fields.items() if kind == "money"}
         commands.append(
             Command(
@@ -365,22 +462,111 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
                     {},
                 ),
                 (transition.name,),
-                needs=("calendar",),
+                needs=_NEEDS,
                 permission=transition.who,
                 parsers=money,
             )
         )
 
-    steps = {t.name: step(t.name, {}) for t in spec.transitions}
+    steps = {t.name: step(t.name, {}) for t in moves}
 
-    def timer(item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar) -> Decision[Item]:
+    def vote(verdict: changes.Verdict) -> Callable[..., Decision[Item]]:
+        def body(
+            item: Item,
+            *,
+            actor: Actor,
+            now: pendulum.DateTime,
+            calendar: BusinessCalendar,
+            directory: Directory,
+            comment: str = "",
+        ) -> Decision[Item]:
+            waiting = steps_of.step_leaving(item.status)
+            if waiting is None:  # the rules dropped the step under a waiting item
+                raise ValidationError(
+                    f"{spec.name}.{item.id}.status",
+                    f"a state with an approval step; the rules no longer declare one"
+                    f" leaving {item.status!r}",
+                    got=item.status,
+                )
+            at = to_utc(now, "now")
+            ballot = flow_approvals.cast(
+                item, verdict, actor=actor, now=at, comment=comment, noun=spec.noun
+            )
+            meta = EventMeta(item.id, item.version + 1, at, actor.id)
+            counted = decide(
+                apply, item, voted(meta=meta, transition=waiting.transition, vote=ballot.vote)
+            )
+            if not ballot.outcome:
+                return counted
+            name = waiting.transition if ballot.outcome == "approved" else REJECT
+            moved = steps[name](
+                counted.aggregate,
+                actor=actor,
+                now=at,
+                calendar=calendar,
+                directory=directory,
+                requester=item.requester,
+            )
+            return Decision(moved.aggregate, counted.events + moved.events)
+
+        body.__doc__ = (
+            f"Approve the {spec.noun}'s approval step (the item moves on once it is approved)."
+            if verdict is changes.Verdict.APPROVE
+            else f"Reject the {spec.noun}'s approval step (the item moves to its rejection state)."
+        )
+        return body
+
+    if steps_of.approvals:
+        waits = tuple(steps_of.approvals)
+        commands.append(Command(APPROVE, vote(changes.Verdict.APPROVE), waits, needs=_NEEDS))
+        commands.append(Command(REJECT, vote(changes.Verdict.REJECT), (REJECT,), needs=_NEEDS))
+
+    def timer(
+        item: Item, *, now: pendulum.DateTime, calendar: BusinessCalendar, directory: Directory
+    ) -> Decision[Item]:
         found = spec.timers.get(item.status)
         if found is None or item.next_deadline is None:
             return Decision(attrs.evolve(item, next_deadline=None), ())
         if found.fire:
-            return steps[found.fire](item, actor=SYSTEM, now=now, calendar=calendar)
-        meta = EventMeta(item.id, item.version + 1, to_utc(now, "now"), SYSTEM.id)
+            return steps[found.fire](
+                item, actor=SYSTEM, now=now, calendar=calendar, directory=directory
+            )
+        at = to_utc(now, "now")
+        meta = EventMeta(item.id, item.version + 1, at, SYSTEM.id)
+        ladder = steps_of.ladders.get(item.status, ())
+        if ladder:
+            return _climb(item, ladder, at, calendar)
         return decide(apply, item, reminded(meta=meta, notify=(item.owner,)))
+
+    def _climb(
+        item: Item, ladder: tuple[Level, ...], at: pendulum.DateTime, calendar: BusinessCalendar
+    ) -> Decision[Item]:
+        """Tell every level of the ladder that has come due by ``at``, in order."""
+        events: list[DomainEvent] = []
+        while (
+            item.level < len(ladder) and item.next_deadline is not None and item.next_deadline <= at
+        ):
+            level, reached = ladder[item.level], item.level + 1
+            # from when this level was due, so a late sweep does not push the next out
+            due = (
+                to_utc(calendar.add(item.next_deadline, level.delay), "deadline")
+                if reached < len(ladder)
+                else None
+            )
+            meta = EventMeta(item.id, item.version + 1, at, SYSTEM.id)
+            told = escalated(
+                meta=meta,
+                level=reached,
+                level_name=level.name,
+                notify=level.notify,
+                assign=level.assign or "",
+                deadline=due,
+            )
+            item = apply(item, told)
+            events.append(told)
+        if not events:  # the ladder changed under the item: nothing left to tell
+            return Decision(attrs.evolve(item, next_deadline=None), ())
+        return Decision(item, tuple(events))
 
     def describe(item: Item) -> Description:
         return Description(
@@ -399,11 +585,15 @@ def build_workflow(spec: FlowSpec) -> Workflow[Item]:
         spec.noun,
         Item,
         machine,
-        EventRegistry([opened, stepped, reminded]),
+        EventRegistry([opened, stepped, reminded, voted, escalated]),
         apply,
         tuple(commands),
         describe=describe,
         timer=timer,
-        timer_needs=("calendar",),
+        timer_needs=_NEEDS,
         parties=parties,
     )
+
+
+_NEEDS = ("calendar", "directory")
+"""What a rules workflow's commands and timers take from the rules, for the item's client."""

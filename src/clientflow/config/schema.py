@@ -649,16 +649,44 @@ TRANSITION = Table(
         "to": Field(Text("The state it enters."), required=True),
         "who": Field(
             Seq(
-                Text("party:owner / party:client, role:<name>, a person id, or anyone."),
+                Text(
+                    "party:owner / party:client, role:<name>, a person id, team (anyone but"
+                    " a client's people) or anyone."
+                ),
                 single=True,
             ),
-            default=["anyone"],
+            default=["team"],
         ),
         "fields": Field(
             Tables(
                 Choice(FIELD_TYPES, "text, date, money or int."), "Fields it requires, by type."
             ),
             default={},
+        ),
+        "approval": Field(
+            Seq(
+                Text("An approver group: the workflow's `approvers` or a group of [approval]."),
+                "Approval stages, one group each, in order: the transition fires when the"
+                " last approves (commands approve/reject; the mover never votes).",
+                single=True,
+                min_items=1,
+            )
+        ),
+        "on_reject": Field(Text("With approval: the state a rejection moves the item to.")),
+        "on_rejection": Field(
+            Choice(
+                _values(changes.OnRejection),
+                "With approval: reject = one rejection by a needed approver rejects at once;"
+                " wait = a group is rejected only when it can no longer approve.",
+            ),
+            default="reject",
+        ),
+        "cc": Field(
+            Seq(Text("A person id, role:<name> or party:owner."), "Who is copied.", single=True),
+            default=[],
+        ),
+        "client": Field(
+            Text("What the client is told when it fires (without it the client is not told).")
         ),
     },
     "One transition: a command moving an item between states.",
@@ -680,6 +708,12 @@ TIMER = Table(
         "fire": Field(
             Text("The transition it fires (by system); without one the owner is reminded.")
         ),
+        "escalate": Field(
+            Text(
+                "An [escalation] policy: instead of a reminder its levels are told one after"
+                " the other, each `delay` after the one before."
+            )
+        ),
     },
     "A timer on a state, in business time on the item's client's calendar.",
 )
@@ -697,6 +731,12 @@ WORKFLOW = Table(
         "fields": Field(
             Tables(Choice(FIELD_TYPES, "text, date, money or int."), "Fields `open` requires."),
             default={},
+        ),
+        "approvers": Field(
+            Seq(GROUP, "Approver groups its transitions' `approval` may name."), default=[]
+        ),
+        "client_states": Field(
+            Tables(Text(), "What the client sees of a state, by state (others: not shown).")
         ),
     },
     "A custom workflow declared as data (see docs/custom-workflows.md).",

@@ -57,6 +57,33 @@ class Translator(Protocol):
         ...  # pragma: no cover - a Protocol
 
 
+class _Phrase:
+    """A message id and its values inside another error's sentence: English as ``str``,
+    the reader's language when the error renders."""  # noqa: D205, D209
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, values: Mapping[str, object]) -> None:
+        self.message = message
+        self.values = values
+
+    def __str__(self) -> str:
+        return self.message.format(**self.values)
+
+    def render(self, lang: Translator) -> str:
+        """The phrase in ``lang``."""
+        return lang.gettext(self.message).format(**self.values)
+
+
+_TIMEOUT = N_(
+    "a statement ran past the timeout (code {code}): nothing was written; is a lock held elsewhere?"
+)
+_TIMEOUT_AFTER = N_(
+    "a statement ran past the {seconds} s timeout (code {code}): nothing was written;"
+    " is a lock held elsewhere?"
+)
+
+
 class ClientflowError(Exception):
     """Root of every error clientflow raises on purpose.
 
@@ -64,14 +91,26 @@ class ClientflowError(Exception):
     is English, for logs; :meth:`render` is the text to show a user.
     """
 
+    _said: tuple[str, Mapping[str, object]] | None = None
+
+    def _say(self, message: str, **values: object) -> str:
+        """Keep ``message`` (a message id) and its ``values`` for :meth:`render`; the
+        English text, for ``str(error)``."""  # noqa: D205, D209
+        self._said = (message, values)
+        return message.format(**values)
+
     def render(self, lang: Translator) -> str:
         """The error in the reader's language.
 
-        Permission, state, not-found and validation errors have their own sentences;
-        others (store and configuration problems, meant for operators) stay English.
+        Every error class has its sentence in the catalogues; what a store's driver or a
+        rules check wrote inside it (a store's problem, a rules file's mistakes) stays as
+        written. An error raised with free text (``ClientflowError("...")``) shows it.
         """
-        del lang  # the English message is the text of errors without a sentence of their own
-        return str(self)
+        if self._said is None:
+            return str(self)
+        message, values = self._said
+        shown = {k: v.render(lang) if isinstance(v, _Phrase) else v for k, v in values.items()}
+        return lang.gettext(message).format(**shown)
 
 
 def _word(lang: Translator, code: str, words: Mapping[str, str] | None = None) -> str:
@@ -206,11 +245,18 @@ class ConcurrencyError(ClientflowError):
         self.aggregate_id = aggregate_id
         self.expected = expected
         self.actual = actual
-        found = "no such aggregate" if actual is None else f"version {actual}"
-        super().__init__(
-            f"{aggregate_id}: expected version {expected} but the store has {found}; "
-            "reload and retry"
+        message = (
+            N_(
+                "{id}: expected version {expected} but the store has no such aggregate;"
+                " reload and retry"
+            )
+            if actual is None
+            else N_(
+                "{id}: expected version {expected} but the store has version {actual};"
+                " reload and retry"
+            )
         )
+        super().__init__(self._say(message, id=aggregate_id, expected=expected, actual=actual))
 
 
 class AlreadyExists(ConcurrencyError):
@@ -224,12 +270,15 @@ class AlreadyExists(ConcurrencyError):
     """
 
     def __init__(self, aggregate_id: str, *, actual: int | None) -> None:
-        ClientflowError.__init__(
-            self,
-            f"{aggregate_id} already exists"
-            + ("" if actual is None else f" (at version {actual})")
-            + "; choose another id, or load it and act on it",
+        message = (
+            N_("{id} already exists; choose another id, or load it and act on it")
+            if actual is None
+            else N_(
+                "{id} already exists (at version {actual}); choose another id, or load it and"
+                " act on it"
+            )
         )
+        ClientflowError.__init__(self, self._say(message, id=aggregate_id, actual=actual))
         self.aggregate_id = aggregate_id
         self.expected = 0
         self.actual = actual
@@ -244,11 +293,11 @@ class RulesChanged(ConcurrencyError):
     """  # noqa: D205, E501
 
     def __init__(self, *, expected: int, actual: int | None) -> None:
-        ClientflowError.__init__(
-            self,
-            f"the store runs under rules revision {actual} now, not {expected} (applied since"
-            " this workspace opened); reopen it and retry",
+        message = N_(
+            "the store runs under rules revision {actual} now, not {expected} (applied since"
+            " this workspace opened); reopen it and retry"
         )
+        ClientflowError.__init__(self, self._say(message, actual=actual, expected=expected))
         self.aggregate_id = "rules"
         self.expected = expected
         self.actual = actual
@@ -262,11 +311,10 @@ class CursorBusy(ConcurrencyError):
     """
 
     def __init__(self, consumer: str) -> None:
-        ClientflowError.__init__(
-            self,
-            f"another deliverer holds the cursor of consumer {consumer!r};"
-            " try again when it is done",
+        message = N_(
+            "another deliverer holds the cursor of consumer {consumer}; try again when it is done"
         )
+        ClientflowError.__init__(self, self._say(message, consumer=repr(consumer)))
         self.aggregate_id = consumer
         self.expected = 0
         self.actual = None
@@ -281,11 +329,11 @@ class TransactionConflict(ConcurrencyError):
     """  # noqa: D205, E501 - the doctest shows the whole message
 
     def __init__(self, store: str, code: str) -> None:
-        ClientflowError.__init__(
-            self,
-            f"store {store} aborted a transaction that collided with another (code {code});"
-            " nothing was written; retry",
+        message = N_(
+            "store {store} aborted a transaction that collided with another (code {code});"
+            " nothing was written; retry"
         )
+        ClientflowError.__init__(self, self._say(message, store=store, code=code))
         self.aggregate_id = ""
         self.expected = 0
         self.actual = None
@@ -303,9 +351,8 @@ class DuplicateCommand(ClientflowError):
         self.key = key
         self.aggregate_id = aggregate_id
         self.version = version
-        super().__init__(
-            f"command {key!r} was already applied ({aggregate_id} at version {version})"
-        )
+        message = N_("command {key} was already applied ({id} at version {version})")
+        super().__init__(self._say(message, key=repr(key), id=aggregate_id, version=version))
 
 
 class StoreError(ClientflowError):
@@ -320,7 +367,7 @@ class StoreError(ClientflowError):
     def __init__(self, store: str, problem: str) -> None:
         self.store = store
         self.problem = problem
-        super().__init__(f"store {store}: {problem}")
+        super().__init__(self._say(N_("store {store}: {problem}"), store=store, problem=problem))
 
 
 class StoreTimeout(StoreError):
@@ -335,12 +382,14 @@ class StoreTimeout(StoreError):
     def __init__(self, store: str, code: str, seconds: float | None) -> None:
         self.code = code
         self.seconds = seconds
-        limit = "the" if seconds is None else f"the {seconds:g} s"
-        super().__init__(
-            store,
-            f"a statement ran past {limit} timeout (code {code}): nothing was written;"
-            " is a lock held elsewhere?",
+        # What the statement hit, said in the reader's language inside "store …: …".
+        problem = (
+            _Phrase(_TIMEOUT, {"code": code})
+            if seconds is None
+            else _Phrase(_TIMEOUT_AFTER, {"code": code, "seconds": f"{seconds:g}"})
         )
+        super().__init__(store, str(problem))
+        self._said = (N_("store {store}: {problem}"), {"store": store, "problem": problem})
 
 
 class CorruptData(StoreError):
@@ -416,8 +465,12 @@ class ConfigError(ClientflowError):
         self.problems = tuple(problems)
         count = len(self.problems)
         lines = "\n".join(f"  {problem}" for problem in self.problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"rules have {count} {noun}:\n{lines}")
+        message = (
+            N_("rules have 1 problem:\n{lines}")
+            if count == 1
+            else N_("rules have {count} problems:\n{lines}")
+        )
+        super().__init__(self._say(message, count=count, lines=lines))
 
 
 def shown(value: object, limit: int = 60) -> str:

@@ -20,7 +20,7 @@ from cattrs.preconf.json import make_converter
 
 from clientflow.core.errors import ValidationError
 from clientflow.core.ids import check_id
-from clientflow.core.instants import duration_micros, parse_instant, to_utc
+from clientflow.core.instants import UTC, duration_micros, parse_instant, to_utc
 from clientflow.core.spans import WorkingDays
 
 __all__ = [
@@ -122,7 +122,7 @@ def make_converter_for_events() -> cattrs.Converter:
     """
     converter = make_converter(forbid_extra_keys=True)
 
-    converter.register_unstructure_hook(pendulum.DateTime, lambda v: v.isoformat())
+    converter.register_unstructure_hook(pendulum.DateTime, _isoformat)
     converter.register_structure_hook(pendulum.DateTime, lambda v, _: _parse_instant(v))
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, lambda v, _: _parse_decimal(v))
@@ -135,6 +135,34 @@ def make_converter_for_events() -> cattrs.Converter:
     spans = {pendulum.Duration | WorkingDays, pendulum.Duration | WorkingDays | None}
     converter.register_structure_hook_func(lambda kind: kind in spans, _parse_span)
     return converter
+
+
+_NAIVE = dt.datetime
+_ISO = dt.datetime.isoformat
+
+
+def _isoformat(value: pendulum.DateTime) -> str:
+    """``value.isoformat()``, twice as fast for the UTC instants clientflow keeps.
+
+    pendulum's UTC offset is computed in Python on every ``isoformat``; a naive copy
+    written by ``datetime``'s own code plus the fixed offset gives the same text.
+    """
+    if value.tzinfo is UTC:
+        return (
+            _ISO(
+                _NAIVE(
+                    value.year,
+                    value.month,
+                    value.day,
+                    value.hour,
+                    value.minute,
+                    value.second,
+                    value.microsecond,
+                )
+            )
+            + "+00:00"
+        )
+    return value.isoformat()
 
 
 def _parse_span(value: object, _: object) -> pendulum.Duration | WorkingDays | None:

@@ -133,8 +133,8 @@ def run(
             echo(f"  {sim.fired[event_type]:>5}  {_(label)}")
         _first_escalation(echo, sim.highlights, portfolio, rules, lang)
         zone = _reader_zone(lang)
-        day = lang.full_date(END.in_timezone(zone).date())
-        echo("\n" + _("3. Portfolio health on {date}").format(date=day) + "\n")
+        # The report's own first line says at which instant: the section title does not.
+        echo("\n" + _("3. The portfolio at the end of the run") + "\n")
         echo(to_text(health(portfolio, rules, END), lang=lang, timezone=zone).rstrip())
         now = END.in_timezone(zone).isoformat()
         command = f"clientflow report --store {store_url} --now {now} --format html"
@@ -159,12 +159,19 @@ def _first_escalation(
     client_of = {issue.id: rules.client(issue.client).name for issue in portfolio.issues}
     by_client = Counter(client_of[aggregate_id] for _, aggregate_id, _ in escalations)
     at, aggregate_id, _ = escalations[0]
-    counts = lang.items(f"{name} {count}" for name, count in by_client.most_common())
+    counts = lang.items(
+        lang.ngettext("{name} {n} time", "{name} {n} times", count).format(name=name, n=count)
+        for name, count in by_client.most_common()
+    )
+    _ = lang.gettext
     echo(
-        lang.gettext("First escalation: {issue} at {when}; by client: {counts}").format(
-            issue=aggregate_id, when=lang.instant(at, _reader_zone(lang)), counts=counts
+        _("First escalation: {issue}, {when}.").format(
+            issue=aggregate_id, when=lang.instant(at, _reader_zone(lang))
         )
     )
+    # Counted as the sweeps' line above counts them (each level reached), and said so:
+    # the health report's column counts escalated issues still open, another number.
+    echo(_("Escalations by client (each level reached counts): {counts}.").format(counts=counts))
 
 
 def _reader_zone(lang: Language) -> str:

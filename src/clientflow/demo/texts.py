@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeGuard
 
 __all__ = ["RULES_OVERLAYS", "overlay", "written"]
 
@@ -80,9 +81,15 @@ def written(text: str, locale: str) -> str:
     return _TEXTS.get(locale, {}).get(text, text)
 
 
+def _tables(value: object) -> TypeGuard[list[dict[str, object]]]:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
 def overlay(data: dict[str, object], changes: Mapping[str, object]) -> dict[str, object]:
     """``data`` (parsed rules) with ``changes`` laid over it: tables merge key by key; a
-    list of tables with ids (a plan's ``items``) takes a table of changes by id."""  # noqa: D205, D209
+    list of tables with ids (a plan's ``items``) takes a table of changes by id; a list
+    of tables without ids (an escalation's ``levels``) takes a list of as many tables,
+    merged in order."""  # noqa: D205, D209
     merged = dict(data)
     for key, value in changes.items():
         here = merged.get(key)
@@ -93,6 +100,8 @@ def overlay(data: dict[str, object], changes: Mapping[str, object]) -> dict[str,
                 overlay(item, value.get(item.get("id"), {})) if isinstance(item, dict) else item
                 for item in here
             ]
+        elif _tables(here) and _tables(value) and len(here) == len(value):
+            merged[key] = [overlay(a, b) for a, b in zip(here, value, strict=True)]
         else:
             merged[key] = value
     return merged

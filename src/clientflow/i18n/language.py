@@ -10,11 +10,12 @@ from decimal import Decimal
 from importlib import resources
 
 import attrs
-import pendulum
+import pendulum  # noqa: F401 - the doctests' instants
 from babel.dates import format_date, format_skeleton, get_timezone_location
 from babel.numbers import format_currency
 
 from clientflow.core import ValidationError, to_utc, zone
+from clientflow.i18n.conventions import duration
 
 __all__ = ["DOMAIN", "LOCALES", "N_", "Language", "columns", "language"]
 
@@ -143,10 +144,10 @@ class Language:
 
     def time_left(self, hours: float) -> str:
         """Business time still left, in hours to a tenth, or in minutes under an hour
-        ("1.5 business hours left", "剩余1.5个工作小时", "剩余15分钟").
+        ("1.5 business hours left", "剩余 1.5 个工作小时", "剩余 15 分钟").
 
         >>> language("zh_CN").time_left(0.25), language("en").time_left(1)
-        ('剩余15分钟', '1 business hour left')
+        ('剩余 15 分钟', '1 business hour left')
         """  # noqa: D205
         if hours >= 1:
             value = round(hours, 1)
@@ -327,9 +328,9 @@ class Language:
         return f"+{text}" if signed and amount > 0 else text
 
     def duration(self, span: dt.timedelta) -> str:
-        """A wall-clock span in words ("1 week 1 day", "1周 1天")."""
-        words = pendulum.Duration(seconds=span.total_seconds())
-        return words.in_words(locale="zh" if self.locale.startswith("zh") else "en")
+        """A wall-clock span in words ("1 week 1 day", "1 周 1 天"), as
+        :mod:`~clientflow.i18n.conventions` writes a number and its unit."""  # noqa: D205, D209
+        return duration(span, self.locale)
 
 
 def _width(text: str) -> int:

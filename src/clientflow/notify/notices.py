@@ -6,8 +6,8 @@ Notices are stored as codes and values (:class:`~clientflow.escalation.ClientNot
 so the same event can be rendered in each reader's language and zone, and told in as much
 detail as the client's policy allows: at ``standard`` (the default) an escalation reads
 "您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。"; at ``full``
-(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用75%，截止3月3日（周二）
-17:00（北京时间），剩余2个工作小时。", the level's name as the rules file writes it.
+(:func:`render_notice`) "您反馈的问题已升级至项目经理：解决时限已用 75%，截止3月3日（周二）
+17:00（北京时间），剩余 2 个工作小时。", the level's name as the rules file writes it.
 A notice's title (:func:`client_title`) says what happened and names the issue's subject.
 """
 
@@ -214,6 +214,11 @@ def client_title(event: DomainEvent, lang: Language | None = None, subject: str 
         topic = "acknowledged"
     elif isinstance(event, ClientNotified) and event.topic in _TITLES:
         topic = event.topic
+    elif getattr(event, "client_label", ""):  # a rules workflow's step told to the client
+        label = str(getattr(event, "client_label", ""))
+        return lang.gettext("{label}: {subject}").format(
+            label=label, subject=subject or lang.gettext("your request")
+        )
     else:
         topic = "resolved"
     # Without a subject the title still speaks to the client, not in ids.
@@ -248,8 +253,11 @@ def client_notice(
     '您反馈的问题已升级，由资深同事负责跟进，我们会尽快给您答复。'
     >>> client_notice(notice, "minimal", zh, "Asia/Shanghai") is None
     True
-    >>> client_notice(notice, "full", zh, "Asia/Shanghai")
-    '您反馈的问题已升级至项目经理：下次回复时限已用75%，截止10月8日（周四）18:00（北京时间），剩余15分钟。问题编号：ISS-1'
+    >>> full = client_notice(notice, "full", zh, "Asia/Shanghai")
+    >>> print(full.replace("，", "，" + chr(10)))  # one clause a line, to fit here
+    您反馈的问题已升级至项目经理：下次回复时限已用 75%，
+    截止10月8日（周四）18:00（北京时间），
+    剩余 15 分钟。问题编号：ISS-1
     """  # noqa: D205 - a notice is one line
     lang = lang or language("en")
     _ = lang.gettext
@@ -267,8 +275,19 @@ def client_notice(
         if NOTICE_LEVELS.index(level) < NOTICE_LEVELS.index(outcome[2]):
             return None
         return _(outcome[1]).format(release=getattr(event, "release", ""))
+    label = getattr(event, "client_label", "")
+    if isinstance(label, str) and label:
+        # a rules workflow's step, in the words its rules declare for the client: a label
+        # as written, in whatever language the team wrote it (no full stop added)
+        return label
     if not isinstance(event, ClientNotified):
         return None
+    return _told(event, level, lang, timezone)
+
+
+def _told(event: ClientNotified, level: str, lang: Language, timezone: str) -> str | None:
+    """An issue's notice (escalated, paused, resolved) as ``level`` tells it."""
+    _ = lang.gettext
     if level == "full":
         return _with_id(render_notice(event, lang, timezone), event, lang)
     # Below full, every notice is worded again from its topic, also one stored as an

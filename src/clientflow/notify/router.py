@@ -185,7 +185,7 @@ class Router:
         subject, owner = self._subject(event.aggregate_id)
         if audience == "client":
             return self._client_message(event, client, subject, locale, timezone)
-        team = Team(self._directory, self._link, (locale, timezone), owner)
+        team = Team(self._directory, self._link, (locale, timezone), owner, subject, client)
         if isinstance(event, ClientNotified):
             # The team sees what its client was told, quoted, in the client's language.
             told = self._client_message(event, client, subject, locale, timezone)
@@ -324,11 +324,14 @@ def describe_from(store: Store, codec: Codec | None = None) -> Describe:
 
 def subject_from(store: Store) -> Subject:
     """``(subject, owner)`` of an aggregate, read from ``store`` (for :class:`Router`): an
-    issue's title and owner; empty strings for what an aggregate does not have."""  # noqa: D205, D209
+    issue's, change's or risk's title and its owner (a change's requester); empty strings
+    for what an aggregate does not have."""  # noqa: D205, D209
 
     def subject(aggregate_id: str) -> tuple[str, str]:
         found = store.load(aggregate_id)
-        title, owner = getattr(found, "title", ""), getattr(found, "owner", "")
+        title = getattr(found, "title", "")
+        # a change has a requester where other aggregates have an owner
+        owner = getattr(found, "owner", "") or getattr(found, "requester", "")
         return (title if isinstance(title, str) else "", owner if isinstance(owner, str) else "")
 
     return subject

@@ -7,6 +7,11 @@ host's template (``[notify] link = "https://pm.example.com/issues/{id}"``). It i
 in that person's language (else the client's). Events clientflow does not word itself
 keep a one-line summary; a host template (see :class:`~clientflow.notify.Router`) words
 them as the host likes.
+
+Every family reads the same way (one table, :data:`_FAMILIES`, over the same helpers):
+a change waiting for approval or sent back, new or assigned feedback, a communication due
+or overdue, a silence, a client message owed a reply, a missed risk review, an overdue
+risk action, a triggered risk, and a custom workflow's item opened, moved or reminded.
 """
 
 from __future__ import annotations
@@ -14,11 +19,26 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import urllib.parse
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import attrs
 
+from clientflow.cadence import (
+    OccurrenceDue,
+    OccurrenceOverdue,
+    PlanItem,
+    ReplyOwed,
+    SilenceDetected,
+)
+from clientflow.changes import (
+    ApprovalEscalated,
+    ApprovalRequested,
+    ApprovalStageOpened,
+    ChangeApproved,
+    ChangeRejected,
+    ChangeSentBack,
+)
 from clientflow.core import BusinessCalendar, ClientflowError, DomainEvent
 from clientflow.escalation import (
     METRIC_WORDS,
@@ -33,9 +53,10 @@ from clientflow.escalation import (
     SlaThresholdReached,
     WaitingOnClient,
 )
-from clientflow.feedback import FollowUpOverdue
+from clientflow.feedback import FeedbackReceived, FollowUpAssigned, FollowUpOverdue
 from clientflow.i18n import N_, Language, language
 from clientflow.notify.message import Mention, Message, Segment
+from clientflow.risks import ActionOverdue, ReviewMissed, RiskTriggered
 
 __all__ = ["Directory", "Team", "team_message", "team_mirror"]
 
@@ -80,6 +101,15 @@ class Directory(Protocol):
         ...
 
 
+@runtime_checkable
+class _Plans(Protocol):
+    """A directory that also knows the clients' communication plans (the rules do)."""
+
+    def plan_items(self, client_id: str) -> tuple[PlanItem, ...]:
+        """The items of the client's communication plans."""
+        ...
+
+
 @attrs.frozen
 class Team:
     """What a team notice is written with: the rules (``directory``, optional), the
@@ -90,7 +120,11 @@ class Team:
     link: str | None = None
     fallback: tuple[str, str] = ("en", "UTC")
     owner: str = ""
-    """Who owns the issue now (its id), when the notifier knows."""
+    """Who owns the issue now (its id), when the notifier knows (a change's requester)."""
+    subject: str = ""
+    """What the aggregate is about (an issue's, change's or risk's title), when known."""
+    client: str = ""
+    """Whose aggregate it is (a communication plan's client), when known."""
 
     def mention(self, person: str) -> Mention:
         """``person`` as an @mention: their name and channel ids from the rules."""
@@ -98,11 +132,17 @@ class Team:
             return Mention(person)
         return Mention(self.directory.person_name(person), self.directory.mention_ids(person))
 
-    def people(self, entries: Sequence[str]) -> tuple[str, ...]:
-        """Person ids behind a level's entries (roles resolved), each once."""
+    def people(self, entries: Sequence[str], *, roles: bool = False) -> tuple[str, ...]:
+        """Person ids behind a level's entries (roles resolved), each once; with
+        ``roles``, a bare name the rules do not know as a person is a role's."""  # noqa: D205, D209
         found: list[str] = []
         for entry in entries:
-            found += self.directory.holders(entry) if self.directory is not None else [entry]
+            if self.directory is None:
+                found.append(entry)
+            elif roles and not self.directory.knows_person(entry):
+                found += self.directory.holders(f"role:{entry}") or (entry,)
+            else:
+                found += self.directory.holders(entry)
         return tuple(dict.fromkeys(found))
 
     def reader(self, people: Sequence[str]) -> tuple[str, str]:
@@ -134,6 +174,19 @@ class Team:
             return None
         return calendar.elapsed(at, due) / dt.timedelta(hours=1)
 
+    def item(self, item_id: str) -> PlanItem | None:
+        """A communication plan item of the client, from the rules (``[plans]``)."""
+        if isinstance(self.directory, _Plans) and self.client:
+            for item in self.directory.plan_items(self.client):
+                if item.id == item_id:
+                    return item
+        return None
+
+    def item_title(self, item_id: str) -> str:
+        """A communication plan item's title from the rules, else its id."""
+        item = self.item(item_id)
+        return item_id if item is None else item.label()
+
     def link_for(self, aggregate_id: str) -> str | None:
         """The host's link to the aggregate, if it set a template."""
         if self.link is None:
@@ -162,8 +215,14 @@ def _who(team: Team, people: Sequence[str]) -> tuple[Segment, ...]:
 
 
 def _around(text: str, who: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    """``text`` (formatted with a NUL for ``who``) with the mentions put where ``{who}`` was."""
+    """``text`` (formatted with a NUL for ``who``) with the mentions put where ``{who}`` was.
+
+    Chinese spaces an @mention from the request after it ("@李伟 请…"), never a word
+    ("负责人请…").
+    """
     head, _, tail = text.partition("\0")
+    if who and not any(isinstance(s, Mention) for s in who) and tail.startswith(" 请"):
+        tail = tail[1:]
     return (head, *who, tail)
 
 
@@ -192,10 +251,11 @@ def _act_by(  # noqa: PLR0917 - each is a fact of the sentence
     action: str,
     ask: str = "act",
 ) -> tuple[Segment, ...]:
-    """Who must act by when, the mention first ("@李伟 请在…前处理（剩余2个工作小时）。")."""
+    """Who must act by when, the mention first ("@李伟 请在…前处理（剩余 2 个工作小时）。")."""
     _ = lang.gettext
     ahead, passed, plain = _ASK[ask]
-    who = _who(team, people) if people else (_("the owner"),)
+    owner = _("the owner")  # starts the sentence: capitalised where the language has case
+    who = _who(team, people) if people else (owner[:1].upper() + owner[1:],)
     if due is None:
         return _around(_(plain).format(who="\0", action=action), who)
     when = lang.instant_within(due, timezone, at)
@@ -446,6 +506,301 @@ def _finish(  # noqa: PLR0917 - each is a part of the message
     )
 
 
+@attrs.frozen
+class _Family:
+    """How a team notice of one event type reads: its title, what happened (lines, each
+    given the language and the team), who must act, by when, doing what, how urgent."""  # noqa: D205, D209
+
+    title: str
+    said: Callable[[DomainEvent, Language, Team], tuple[str, ...]]
+    people: Callable[[DomainEvent, Team], tuple[str, ...]]
+    due: Callable[[DomainEvent, Team], dt.datetime | None]
+    action: Callable[[DomainEvent, Language, Team], str]
+    severity: str = "info"
+    ask: str = "act"
+
+
+def _owner(event: DomainEvent, team: Team) -> tuple[str, ...]:
+    """The aggregate's owner (the event's own when it names one), else nobody named."""
+    named = getattr(event, "owner", None)
+    owner = named if isinstance(named, str) and named else team.owner
+    return (owner,) if owner else ()
+
+
+def _nobody(event: DomainEvent, team: Team) -> tuple[str, ...]:
+    return ()
+
+
+def _never(event: DomainEvent, team: Team) -> dt.datetime | None:
+    return None
+
+
+def _field(name: str) -> Callable[[DomainEvent, Team], dt.datetime | None]:
+    """The deadline an event carries in its field ``name``."""
+
+    def due(event: DomainEvent, team: Team) -> dt.datetime | None:
+        found = getattr(event, name, None)
+        return found if isinstance(found, dt.datetime) else None
+
+    return due
+
+
+def _occurrence_due(event: DomainEvent, team: Team) -> dt.datetime | None:
+    """When a communication due now turns overdue: its instant plus the item's grace,
+    in business time on the client's calendar."""  # noqa: D205, D209
+    assert isinstance(event, OccurrenceDue)
+    item = team.item(event.item_id)
+    if item is None or team.directory is None or not team.client:
+        return None
+    try:
+        calendar = team.directory.calendar_for(team.client)
+    except ClientflowError:
+        return None
+    return calendar.add(event.at, item.grace)
+
+
+def _approvers(event: DomainEvent, team: Team) -> tuple[str, ...]:
+    """Who an approval waits on or escalates to: people, or roles' holders (approval
+    rules name either)."""  # noqa: D205, D209
+    if isinstance(event, ApprovalRequested):
+        entries: tuple[str, ...] = tuple(sorted(event.round.pending()))
+    elif isinstance(event, ApprovalStageOpened):
+        entries = tuple(sorted(event.approvers))
+    else:
+        entries = tuple(getattr(event, "notify", ()))
+    return team.people(entries, roles=True)
+
+
+def _subject(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    """The subject quoted, when the notifier knows it."""
+    return (lang.quote(team.subject),) if team.subject else ()
+
+
+def _words(message: str) -> Callable[[DomainEvent, Language, Team], str]:
+    return lambda event, lang, team: lang.gettext(message)
+
+
+def _pending(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ApprovalEscalated)
+    waiting = lang.items(sorted(team.person_name(p) for p in event.pending))
+    return (
+        *_subject(event, lang, team),
+        lang.gettext("Still waiting on {who}.").format(who=waiting),
+    )
+
+
+def _rejected(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ChangeRejected)
+    by = lang.items(sorted(team.person_name(p) for p in event.rejected_by))
+    return (*_subject(event, lang, team), lang.gettext("Rejected by {who}.").format(who=by))
+
+
+def _sent_back(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ChangeSentBack)
+    why = lang.sentence(lang.gettext("Why: {why}").format(why=lang.quote(event.reason)))
+    return (*_subject(event, lang, team), why)
+
+
+def _feedback(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, FeedbackReceived)
+    scores = [f"CSAT {event.csat}" if event.csat is not None else ""]
+    scores.append(f"NPS {event.nps}" if event.nps is not None else "")
+    shown = lang.comma.join(s for s in scores if s)
+    lines = (lang.quote(event.text, whole=True),) if event.text else ()
+    return (*lines, shown) if shown else lines
+
+
+def _next_step(event: DomainEvent, lang: Language, team: Team) -> str:
+    step = getattr(event, "next_step", None) or ""
+    return lang.gettext(_STEPS[step]) if step in _STEPS else lang.gettext(_HANDLE)
+
+
+def _item(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    item = getattr(event, "item_id", "")
+    title = team.item_title(item)
+    return (lang.gettext("Communication: {item}.").format(item=lang.quote(title)),)
+
+
+def _do_item(event: DomainEvent, lang: Language, team: Team) -> str:
+    title = team.item_title(getattr(event, "item_id", ""))
+    return lang.gettext("take care of {item}").format(item=lang.quote(title))
+
+
+def _silence(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, SilenceDetected)
+    if event.last_outbound is None:
+        return (lang.gettext("No one has contacted the client yet."),)
+    at, zone = event.meta.occurred_at, team.reader(_owner(event, team))[1]
+    when = lang.instant_within(event.last_outbound, zone, at)
+    return (lang.gettext("Last contact with the client: {when}.").format(when=when),)
+
+
+def _owed(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ReplyOwed)
+    at, zone = event.meta.occurred_at, team.reader(_owner(event, team))[1]
+    when = lang.instant_within(event.received_at, zone, at)
+    return (lang.gettext("The client wrote {when}; no one has replied yet.").format(when=when),)
+
+
+def _triggered(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, RiskTriggered)
+    opened = lang.gettext("Issue {issue} opened ({priority}).").format(
+        issue=event.issue_id, priority=event.priority
+    )
+    return (*_subject(event, lang, team), opened)
+
+
+def _risk_action(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ActionOverdue)
+    return (
+        *_subject(event, lang, team),
+        lang.gettext("Response action {action} is overdue.").format(action=event.action_id),
+    )
+
+
+_FAMILIES: Mapping[type[DomainEvent], _Family] = {
+    ApprovalRequested: _Family(
+        N_("Approval needed"),
+        _subject,
+        _approvers,
+        lambda e, t: e.round.deadline if isinstance(e, ApprovalRequested) else None,
+        _words(N_("approve or reject the change")),
+    ),
+    ApprovalStageOpened: _Family(
+        N_("Approval needed"),
+        _subject,
+        _approvers,
+        _never,
+        _words(N_("approve or reject the change")),
+    ),
+    ApprovalEscalated: _Family(
+        N_("Approval overdue"),
+        _pending,
+        _approvers,
+        _field("next_deadline"),
+        _words(N_("get the change decided")),
+        "alert",
+        "follow",
+    ),
+    ChangeApproved: _Family(
+        # the requester is often the client: whoever owns the project acts
+        N_("Change approved"),
+        _subject,
+        _nobody,
+        _never,
+        _words(N_("implement the change")),
+    ),
+    ChangeRejected: _Family(
+        N_("Change rejected"), _rejected, _nobody, _never, _words(N_("tell the client"))
+    ),
+    ChangeSentBack: _Family(
+        N_("Change sent back"),
+        _sent_back,
+        _owner,
+        _never,
+        _words(N_("revise the change and submit it again")),
+        "warning",
+    ),
+    FeedbackReceived: _Family(
+        N_("New feedback"),
+        _feedback,
+        _owner,
+        _field("due"),
+        _words(N_("triage the feedback")),
+    ),
+    FollowUpAssigned: _Family(
+        N_("Follow-up assigned"), _subject, _owner, _field("due"), _next_step
+    ),
+    OccurrenceDue: _Family(N_("Communication due"), _item, _owner, _occurrence_due, _do_item),
+    OccurrenceOverdue: _Family(
+        N_("Communication overdue"),
+        _item,
+        _owner,
+        _field("due_by"),
+        _do_item,
+        "warning",
+    ),
+    SilenceDetected: _Family(
+        N_("Client not contacted"),
+        _silence,
+        _owner,
+        _never,
+        _words(N_("contact the client")),
+        "warning",
+    ),
+    ReplyOwed: _Family(
+        N_("Client message awaiting a reply"),
+        _owed,
+        _owner,
+        lambda e, t: e.meta.occurred_at,  # fired when the reply was due
+        _words(N_("reply to the client")),
+        "warning",
+    ),
+    ReviewMissed: _Family(
+        N_("Risk review overdue"),
+        _subject,
+        _owner,
+        _field("was_due"),
+        _words(N_("review the risk")),
+        "warning",
+    ),
+    ActionOverdue: _Family(
+        N_("Risk action overdue"),
+        _risk_action,
+        _owner,
+        _field("was_due"),
+        _words(N_("complete the action")),
+        "alert",
+    ),
+    RiskTriggered: _Family(
+        N_("Risk triggered"), _triggered, _owner, _never, _words(N_("handle the issue")), "alert"
+    ),
+}
+
+
+def _custom(event: DomainEvent) -> _Family | None:
+    """A custom workflow's item (``<name>.opened``, ``.stepped``, ``.reminded``): its
+    owner or the people to remind, its deadline (notify sits below config, so the
+    events are read by their fields)."""  # noqa: D205, D209
+    kind, _, what = event.event_type.rpartition(".")
+    if not kind or what not in _CUSTOM:
+        return None
+    title, action = _CUSTOM[what]
+    return _Family(
+        title,
+        _subject,
+        (lambda e, t: t.people(getattr(e, "notify", ()))) if what == "reminded" else _owner,
+        _field("deadline"),
+        _words(action),
+        "warning" if what == "reminded" else "info",
+    )
+
+
+_CUSTOM = {
+    "opened": (N_("Opened"), N_("take it on")),
+    "stepped": (N_("Moved on"), N_("take the next step")),
+    "reminded": (N_("Waiting too long"), N_("move it on")),
+}
+
+
+def _family(event: DomainEvent, family: _Family, team: Team, client: str) -> Message:
+    """A notice of ``family``: what happened, then who must act by when (the same
+    sentences as an issue's), then the host's link."""  # noqa: D205, D209
+    client = getattr(event, "client", "") or client
+    team = attrs.evolve(team, client=client)
+    people = family.people(event, team)
+    locale, timezone = team.reader(people)
+    lang = _language(locale)
+    what = lang.gettext(family.title)
+    title = _heading(lang, what, event.aggregate_id, team.client_name(client), "")
+    lines: list[str | tuple[Segment, ...]] = list(family.said(event, lang, team))
+    action = family.action(event, lang, team)
+    at = event.meta.occurred_at
+    due = family.due(event, team)
+    lines.append(_act_by(lang, team, people, at, due, client, timezone, action, family.ask))
+    return _finish(lang, team, event, title, lines, family.severity)
+
+
 def team_message(
     event: DomainEvent, team: Team | None = None, client: str = "", priority: str = ""
 ) -> Message | None:
@@ -455,8 +810,10 @@ def team_message(
     (``issue.sla_threshold_reached``), an escalation (``issue.escalated``), an issue's
     steps (``issue.acknowledged``, ``issue.waiting_on_client``, ``issue.client_replied``,
     ``issue.resolved``, ``issue.deescalated``) and an overdue feedback follow-up
-    (``feedback.follow_up_overdue``). What the client was told reads as
-    :func:`team_mirror`.
+    (``feedback.follow_up_overdue``), and each other family's events that ask someone to
+    act (:data:`_FAMILIES`: approvals, feedback, communications, risks; a custom
+    workflow's ``opened``, ``stepped`` and ``reminded``). What the client was told
+    reads as :func:`team_mirror`.
     """
     team = team or Team()
     if isinstance(event, IssueEscalated):
@@ -469,4 +826,62 @@ def team_message(
         return _follow_up(event, team, client)
     if type(event) in _STEPS_TAKEN:
         return _step(event, team, client, priority)
+    if isinstance(event, RulesStep):
+        return _rules_step(event, team, client)
+    if isinstance(event, RulesEscalation):
+        return _rules_escalated(event, team, client)
+    family = _FAMILIES.get(type(event)) or _custom(event)
+    if family is not None:
+        return _family(event, family, team, client)
     return None
+
+
+@runtime_checkable
+class RulesStep(Protocol):
+    """A step of a workflow declared in the rules file (``<name>.stepped``): the command
+    run, who is copied (``cc``, person ids) and what the client reads (``client_label``;
+    empty: the client is not told)."""  # noqa: D205, D209
+
+    transition: str
+    cc: tuple[str, ...]
+    client_label: str
+
+
+@runtime_checkable
+class RulesEscalation(Protocol):
+    """A rules workflow's item climbing its escalation ladder (``<name>.escalated``)."""
+
+    level_name: str
+    notify: tuple[str, ...]
+    assign: str
+
+
+def _rules_step(event: DomainEvent, team: Team, client: str) -> Message:
+    """Who ran which command, with the people copied @mentioned (抄送)."""
+    assert isinstance(event, RulesStep)
+    copied = team.people(event.cc)
+    locale, _zone = team.reader(copied)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(lang, event.transition, event.aggregate_id, team.client_name(client), "")
+    ran = _("{person} ran {command}.").format(
+        person=team.person_name(event.meta.actor), command=event.transition
+    )
+    lines: list[str | tuple[Segment, ...]] = [ran]
+    if copied:
+        lines.append(_around(_("Copied: {who}").format(who="\0"), _who(team, copied)))
+    return _finish(lang, team, event, title, lines)
+
+
+def _rules_escalated(event: DomainEvent, team: Team, client: str) -> Message:
+    """The ladder's level told, @mentioned, to see to the item."""
+    assert isinstance(event, RulesEscalation)
+    people = team.people(event.notify)
+    locale, _zone = team.reader(people)
+    lang = _language(locale)
+    _ = lang.gettext
+    title = _heading(lang, _("Escalated"), event.aggregate_id, team.client_name(client), "")
+    ask = _("Escalated to {level}: {who}, please take a look.").format(
+        level=event.level_name, who="\0"
+    )
+    return _finish(lang, team, event, title, (_around(ask, _who(team, people)),), "warning")

@@ -21,7 +21,7 @@ import logging
 import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 
 import pendulum
 
@@ -107,6 +107,9 @@ _Dumped = tuple[DomainEvent, tuple[str, str]]  # an event and its (type, payload
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
+# How many decoded aggregates a store keeps beside their snapshot text (see _aggregate).
+_HELD = 4096
+
 
 class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     """A store on any SQL database; subclasses supply transactions and error translation."""
@@ -116,9 +119,6 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     statistics (SQLite) may otherwise pick the kind index and scan every aggregate of
     that kind; SQLite spells "not through an index" ``+kind``."""
 
-    # Whether the feed counter can be moved and read in one UPDATE ... RETURNING (the
-    # adapter says; the counter is then never read by a separate SELECT ... FOR UPDATE).
-    _counter_returning = False
     # Whether an update first tries leaving the indexed columns alone (see _update_sql):
     # worth it where rewriting index entries costs more than a missed attempt (SQLite).
     _narrow_update = False
@@ -134,6 +134,13 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         self._checked = False
         self._prefix = prefix
         self._t = {declared.name: f"{prefix}{declared.name}" for declared in TABLES}
+        # Aggregates by id with the kind and snapshot text they were written as or read
+        # from: a stored snapshot equal to the text held decodes to an equal aggregate,
+        # so the decoding (the largest step of a load) is skipped. Whoever wrote the row,
+        # the text read decides, so nothing here can go stale.
+        self._held: dict[str, tuple[str, str | bytes, Aggregate]] = {}
+        # The statements of a save, built once (see _built): a command's are the same text.
+        self._statements_built: dict[str, str] = {}
 
     # -- what adapters provide ----------------------------------------------------------
 
@@ -374,21 +381,43 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     def load(self, aggregate_id: str) -> Aggregate | None:
         """The current aggregate, or ``None``."""
         self._check()
+        read = self._built(
+            "load", lambda: f"SELECT kind, snapshot FROM {self._t['aggregates']} WHERE id = :id"
+        )
         with self._transaction(write=False, single=True) as db:
-            rows = db.run(
-                f"SELECT kind, snapshot FROM {self._t['aggregates']} WHERE id = :id",
-                {"id": aggregate_id},
-            )
+            rows = db.run(read, {"id": aggregate_id})
         if not rows:
             return None
         return self._aggregate(aggregate_id, rows[0][0], rows[0][1])
 
     def _aggregate(self, aggregate_id: str, kind: str, snapshot: str | bytes) -> Aggregate:
-        """A stored snapshot decoded; ``CorruptData`` naming the aggregate if it cannot be."""
+        """A stored snapshot decoded; ``CorruptData`` naming the aggregate if it cannot be.
+
+        The aggregate last saved or loaded with this very text is returned instead of
+        decoding it again: encoding is deterministic and decoding its text gives back an
+        equal aggregate (the codec's round trip; a ``timedelta`` field may keep the
+        class it was saved with rather than become a pendulum ``Duration``).
+        """
+        held = self._held.get(aggregate_id)
+        if held is not None and held[1] == snapshot and held[0] == kind:
+            return held[2]
         try:
-            return self._codec.load_aggregate(kind, snapshot)
+            aggregate = self._codec.load_aggregate(kind, snapshot)
         except (ValidationError, RecursionError) as error:
             raise self._corrupt(error, aggregate_id=aggregate_id) from None
+        self._hold(aggregate_id, kind, snapshot, aggregate)
+        return aggregate
+
+    def _hold(
+        self, aggregate_id: str, kind: str, snapshot: str | bytes, aggregate: Aggregate
+    ) -> None:
+        """Keep ``aggregate`` as what ``snapshot`` decodes to (the oldest goes when full)."""
+        held = self._held
+        if len(held) >= _HELD and aggregate_id not in held:
+            # another thread may have taken the oldest meanwhile
+            with suppress(StopIteration, KeyError, RuntimeError):
+                del held[next(iter(held))]
+        held[aggregate_id] = (kind, snapshot, aggregate)
 
     def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
         """The current aggregates with these ids, 500 per query, in one transaction."""
@@ -442,17 +471,33 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                 else self._save_in_steps(((commit, row, events),))
             ),
         )
+        self._hold(commit.aggregate.id, str(row["kind"]), str(row["snapshot"]), commit.aggregate)
 
     def save_all(self, commits: Sequence[Commit]) -> None:
         """Write several aggregates' commits in one transaction: all or nothing."""
         self._check()
         prepared = [(commit, *self._prepared(commit)) for commit in commits]
         self._saving(commits, lambda: self._save_in_steps(prepared))
+        for commit, row, _ in prepared:
+            aggregate = commit.aggregate
+            self._hold(aggregate.id, str(row["kind"]), str(row["snapshot"]), aggregate)
 
     def _prepared(self, commit: Commit) -> tuple[dict[str, object], list[_Dumped]]:
+        """The aggregate's row (snapshot and read side) and the events' rows of a commit.
+
+        The read side's values are those of :func:`row_of` for a row not closed before
+        (the UPDATE keeps an earlier ``closed_at``), written straight into the row.
+        """
         aggregate = commit.aggregate
-        kind, snapshot = self._codec.dump_aggregate(aggregate)
-        described = self._codec.describe(aggregate)
+        codec = self._codec
+        kind, snapshot = codec.dump_aggregate(aggregate)
+        described = codec.describe(aggregate)
+        given = commit.events
+        first = last = None
+        if given:
+            first = to_micros(given[0].occurred_at)
+            last = first if len(given) == 1 else to_micros(given[-1].occurred_at)
+        opened = described.opened_at
         row = {
             "id": aggregate.id,
             "kind": kind,
@@ -460,11 +505,18 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             "snapshot": snapshot,
             "deadline": _deadline(aggregate),
             "expected": commit.expected_version,
-            **_read_values(row_of(self._codec, aggregate, commit.events, None, described)),
+            "client": described.client,
+            "project": described.project,
+            "owner": described.owner,
+            "status": aggregate.status,
+            "priority": described.priority,
+            "opened_at": None if opened is None else to_micros(opened),
+            "closed_at": last if described.closed else None,
+            "updated_at": last,
             "closed": 1 if described.closed else 0,
-            "first_at": to_micros(commit.events[0].occurred_at) if commit.events else None,
+            "first_at": first,
         }
-        events = list(zip(commit.events, map(self._codec.dump_event, commit.events), strict=True))
+        events = [(event, codec.dump_event(event)) for event in given]
         return row, events
 
     def _saving(self, commits: Sequence[Commit], write: Callable[[], None]) -> None:
@@ -518,7 +570,19 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         if snapshot == commit.expected_version and last > snapshot:
             raise stale_snapshot(self._label, aggregate_id, snapshot, last) from None
 
+    def _built(self, name: str, build: Callable[[], str]) -> str:
+        """The statement called ``name``, built by ``build`` the first time only."""
+        found = self._statements_built.get(name)
+        if found is None:
+            if len(self._statements_built) >= 512:  # commits of many sizes: stay bounded
+                self._statements_built.clear()
+            found = self._statements_built[name] = build()
+        return found
+
     def _insert_sql(self) -> str:
+        return self._built("insert", self._build_insert)
+
+    def _build_insert(self) -> str:
         return (
             f"INSERT INTO {self._t['aggregates']} (id, kind, version, snapshot, deadline,"
             f" {_READ_NAMES}) VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})"
@@ -530,6 +594,11 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         ``narrow``: only where the indexed columns (deadline, client, owner; the kind
         never changes) already hold the new values, which are then left out of SET.
         """
+        if narrow:
+            return self._built("update narrow", lambda: self._build_update(narrow=True))
+        return self._built("update", lambda: self._build_update(narrow=False))
+
+    def _build_update(self, *, narrow: bool) -> str:
         indexed = (
             " AND deadline IS :deadline AND client = :client AND owner = :owner" if narrow else ""
         )
@@ -603,45 +672,25 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         events and the idempotency key are written only if it was. A reused key breaks
         its primary key and the statement writes nothing.
         """
-        t = self._t
-        saved = (
-            self._insert_sql() + " ON CONFLICT (id) DO NOTHING"
-            if commit.expected_version == 0
-            else self._update_sql()
-        )
         params = dict(row)
-        if commit.rules_revision is not None:  # an update, here: see save()
-            saved += f" AND (SELECT MAX(revision) FROM {t['rules']}) = :rules_revision"
+        if commit.rules_revision is not None:
             params["rules_revision"] = commit.rules_revision
-        parts = [f"saved AS ({saved} RETURNING id)"]
-        if events:
-            values = ", ".join(
-                f"(CAST(:o{n} AS BIGINT), CAST(:v{n} AS INTEGER), CAST(:t{n} AS VARCHAR),"
-                f" CAST(:p{n} AS TEXT))"
-                for n in range(len(events))
-            )
-            parts.append(
-                f"written AS (INSERT INTO {t['events']} (position, aggregate_id, version, type,"
-                f" payload) SELECT {self._next_positions()} + e.o, :id, e.v, e.t, e.p"
-                f" FROM (VALUES {values}) AS e (o, v, t, p) WHERE EXISTS (SELECT 1 FROM saved))"
-            )
-            for n, (event, (name, payload)) in enumerate(events):
-                params.update(
-                    {
-                        f"o{n}": n + 1,
-                        f"v{n}": event.aggregate_version,
-                        f"t{n}": name,
-                        f"p{n}": payload,
-                    }
-                )
+        for n, (event, (name, payload)) in enumerate(events):
+            params[f"o{n}"] = n + 1
+            params[f"v{n}"] = event.aggregate_version
+            params[f"t{n}"] = name
+            params[f"p{n}"] = payload
         if commit.idempotency_key is not None:
-            parts.append(
-                f"kept AS (INSERT INTO {t['commands']} (command_key, aggregate_id, version)"
-                " SELECT :key, id, :version FROM saved)"
-            )
             params["key"] = commit.idempotency_key
+        shape = (
+            commit.expected_version == 0,
+            commit.rules_revision is not None,
+            len(events),
+            commit.idempotency_key is not None,
+        )
+        statement = self._built(f"one statement {shape}", lambda: self._one_statement(*shape))
         with self._transaction(write=True, single=True) as db:
-            found = db.run(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved", params)
+            found = db.run(statement, params)
         if int(found[0][0]) != 1:
             if commit.rules_revision is not None:
                 current = self.rules_revision()
@@ -649,6 +698,31 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                     number = None if current is None else current.number
                     raise RulesChanged(expected=commit.rules_revision, actual=number)
             raise _Exists(0) if commit.expected_version == 0 else _Stale(0)
+
+    def _one_statement(self, new: bool, revision: bool, events: int, key: bool) -> str:
+        """The statement of :meth:`_save_in_one_statement` for a commit of this shape."""
+        t = self._t
+        saved = self._insert_sql() + " ON CONFLICT (id) DO NOTHING" if new else self._update_sql()
+        if revision:  # an update, here: see save()
+            saved += f" AND (SELECT MAX(revision) FROM {t['rules']}) = :rules_revision"
+        parts = [f"saved AS ({saved} RETURNING id)"]
+        if events:
+            values = ", ".join(
+                f"(CAST(:o{n} AS BIGINT), CAST(:v{n} AS INTEGER), CAST(:t{n} AS VARCHAR),"
+                f" CAST(:p{n} AS TEXT))"
+                for n in range(events)
+            )
+            parts.append(
+                f"written AS (INSERT INTO {t['events']} (position, aggregate_id, version, type,"
+                f" payload) SELECT {self._next_positions()} + e.o, :id, e.v, e.t, e.p"
+                f" FROM (VALUES {values}) AS e (o, v, t, p) WHERE EXISTS (SELECT 1 FROM saved))"
+            )
+        if key:
+            parts.append(
+                f"kept AS (INSERT INTO {t['commands']} (command_key, aggregate_id, version)"
+                " SELECT :key, id, :version FROM saved)"
+            )
+        return f"WITH {', '.join(parts)} SELECT COUNT(*) FROM saved"
 
     def _next_positions(self) -> str:
         """Where this transaction's events go in the feed: an SQL expression (PostgreSQL).
@@ -702,23 +776,30 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                     ],
                 )
             return
-        # The counter row stays locked until commit: positions follow commit order.
-        if self._counter_returning and events:
-            # Move the counter and read it in one statement (SQLite 3.35+ has RETURNING).
-            head = int(
-                db.run(
-                    f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
-                    " RETURNING position",
-                    {"n": len(events)},
-                )[0][0]
-            ) - len(events)
-        else:
-            head = int(
-                db.run(f"SELECT position FROM {t['head']} WHERE id = 1{self._dialect.lock}")[0][0]
-            )
+        if not events:
+            return
+        # Move the counter first: its row stays locked until commit, so positions follow
+        # commit order (and, locked for writing at once, two writers never deadlock
+        # upgrading a read lock). Each event then takes its place below the new value,
+        # read by the INSERT itself: two statements, whatever the number of events.
+        count = len(events)
+        db.run(
+            self._built(
+                "move head", lambda: f"UPDATE {t['head']} SET position = position + :n WHERE id = 1"
+            ),
+            {"n": count},
+        )
+        insert = self._built(
+            "events",
+            lambda: (
+                f"INSERT INTO {t['events']} (position, aggregate_id, version, type, payload)"
+                " SELECT position - :back, :aggregate_id, :version, :type, :payload"
+                f" FROM {t['head']} WHERE id = 1"
+            ),
+        )
         rows = [
             {
-                "position": head + offset,
+                "back": count - offset,
                 "aggregate_id": event.aggregate_id,
                 "version": event.aggregate_version,
                 "type": name,
@@ -726,16 +807,10 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             }
             for offset, (event, (name, payload)) in enumerate(events, 1)
         ]
-        if rows:
-            db.run_many(
-                f"INSERT INTO {t['events']} (position, aggregate_id, version, type, payload)"
-                " VALUES (:position, :aggregate_id, :version, :type, :payload)",
-                rows,
-            )
-            if not self._counter_returning:
-                db.run(
-                    f"UPDATE {t['head']} SET position = :p WHERE id = 1", {"p": head + len(rows)}
-                )
+        if count == 1:  # most commands: executemany's set-up costs more than one run
+            db.run(insert, rows[0])
+        else:
+            db.run_many(insert, rows)
 
     def _check_head(self) -> None:
         """``CorruptData`` if the feed counter is behind the newest event."""
@@ -825,31 +900,16 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and write them in one transaction."""
         self._check()
-        commits = commits_from_history(self._codec, events)
         aggregates = []
         stream: list[_Dumped] = []
-        for commit in commits:
-            kind, snapshot = self._codec.dump_aggregate(commit.aggregate)
-            aggregates.append(
-                {
-                    "id": commit.aggregate.id,
-                    "kind": kind,
-                    "version": commit.aggregate.version,
-                    "snapshot": snapshot,
-                    "deadline": _deadline(commit.aggregate),
-                    **_read_values(row_of(self._codec, commit.aggregate, commit.events, None)),
-                }
-            )
-            stream.extend((event, self._codec.dump_event(event)) for event in commit.events)
+        for commit in commits_from_history(self._codec, events):
+            row, dumped = self._prepared(commit)
+            aggregates.append(row)
+            stream.extend(dumped)
         try:
             with self._transaction(write=True) as db:
                 if aggregates:
-                    db.run_many(
-                        f"INSERT INTO {self._t['aggregates']}"
-                        f" (id, kind, version, snapshot, deadline, {_READ_NAMES})"
-                        f" VALUES (:id, :kind, :version, :snapshot, :deadline, {_READ_PARAMS})",
-                        aggregates,
-                    )
+                    db.run_many(self._insert_sql(), aggregates)
                 self._append(db, stream)
         except UniqueViolation:
             clash = self._first_existing([row["id"] for row in aggregates])

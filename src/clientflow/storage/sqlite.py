@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 
 from clientflow.core import Codec, StoreError
 from clientflow.storage.sqlbase import SQLITE, SQLStore, UniqueViolation
@@ -51,6 +51,50 @@ class _Cursor:
         return self._changed
 
 
+class _Transaction:
+    """The store's lock, and ``begin`` ... ``COMMIT`` around the block unless ``begin`` is
+    empty (one statement). A class rather than a generator: it runs twice per command."""  # noqa: D205, D209
+
+    __slots__ = ("_begin", "_store")
+
+    def __init__(self, store: SQLiteStore, begin: str) -> None:
+        self._store = store
+        self._begin = begin
+
+    def __enter__(self) -> _Cursor:
+        store = self._store
+        store._lock.acquire()
+        if self._begin:
+            try:
+                store._connection.execute(self._begin)
+            except sqlite3.Error as error:
+                store._lock.release()
+                raise StoreError(store._label, f"cannot start a transaction ({error})") from error
+        return _Cursor(store._connection, store._label)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        store = self._store
+        try:
+            if not self._begin:
+                return
+            connection = store._connection
+            if kind is not None:
+                connection.execute("ROLLBACK")
+                return
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.Error as failed:
+                connection.execute("ROLLBACK")
+                raise StoreError(store._label, f"commit failed ({failed})") from failed
+        finally:
+            store._lock.release()
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file (or ``":memory:"``), shared safely by threads and processes.
 
@@ -63,7 +107,6 @@ class SQLiteStore(SQLStore):
     """
 
     _kind_beside_narrower = "+kind"
-    _counter_returning = sqlite3.sqlite_version_info >= (3, 35, 0)
     _narrow_update = True
 
     def __init__(
@@ -89,30 +132,11 @@ class SQLiteStore(SQLStore):
         # processes read while we write.
         self._lock = threading.RLock()
 
-    @contextmanager
-    def _transaction(self, write: bool, single: bool = False) -> Iterator[_Cursor]:
+    def _transaction(self, write: bool, single: bool = False) -> _Transaction:
         # One statement or many, a transaction costs no round trip in process, but BEGIN
         # and COMMIT are two statements more: one statement runs on its own (autocommit
         # mode, isolation_level=None), which SQLite makes atomic by itself.
-        with self._lock:
-            connection = self._connection
-            if single:
-                yield _Cursor(connection, self._label)
-                return
-            try:
-                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.Error as error:
-                raise StoreError(self._label, f"cannot start a transaction ({error})") from error
-            try:
-                yield _Cursor(connection, self._label)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            try:
-                connection.execute("COMMIT")
-            except sqlite3.Error as error:
-                connection.execute("ROLLBACK")
-                raise StoreError(self._label, f"commit failed ({error})") from error
+        return _Transaction(self, "" if single else "BEGIN IMMEDIATE" if write else "BEGIN")
 
     def integrity_check(self) -> str:
         """SQLite's own ``PRAGMA integrity_check`` answer (``"ok"`` when healthy)."""

@@ -1159,6 +1159,26 @@ class SQLStoreContract(StoreContract):
         store.save(Commit(other.aggregate, other.events, 0))
         assert [s.position for s in store.feed()] == [1, 2]
 
+    def test_load_answers_the_stored_snapshot_not_the_one_it_saved(self, store: Store) -> None:
+        """A row written behind this store's back (another process, a restore, damage)
+        is what ``load`` answers, even for an aggregate it has just saved or loaded."""  # noqa: D205, D209
+        assert isinstance(store, SQLStore)
+        made = draft("CR-1")
+        store.save(Commit(made.aggregate, made.events, 0))
+        assert store.load("CR-1") == made.aggregate
+        moved = submitted(made.aggregate, made.aggregate.requested_at)
+        _, snapshot = store.codec.dump_aggregate(moved.aggregate)
+        with store._transaction(write=True) as db:  # another writer, on purpose
+            db.run(
+                f"UPDATE {store._t['aggregates']} SET snapshot = :s, version = 2 WHERE id = 'CR-1'",
+                {"s": snapshot},
+            )
+        assert store.load("CR-1") == moved.aggregate
+        with store._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {store._t['aggregates']} SET snapshot = '[' WHERE id = 'CR-1'")
+        with pytest.raises(CorruptData, match="CR-1"):
+            store.load("CR-1")
+
     def test_an_unreadable_row_is_parked_and_delivery_goes_on(self, store: Store) -> None:
         """An unreadable feed row is parked at once and delivery goes on past it.
 

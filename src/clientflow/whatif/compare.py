@@ -214,6 +214,9 @@ class _Counts:
         self.issues = 0
         self.clocks: dict[str, dict[str, ClockCount]] = {}
         self.escalations: Counter[str] = Counter()
+        # How early in an issue's escalations each level comes: levels listed in the
+        # order issues reach them (project manager before account director), not by name.
+        self.rank: dict[str, int] = {}
         self.notices: Counter[str] = Counter()
         self.warnings = 0
         self.breaches = 0
@@ -231,6 +234,8 @@ class _Counts:
             )
             by[found.priority] = by.get(found.priority, ClockCount()) + one
         self.escalations.update(found.escalations)
+        for place, name in enumerate(dict.fromkeys(found.escalations)):
+            self.rank[name] = min(self.rank.get(name, place), place)
         self.notices.update(found.notices)
         self.warnings += found.warnings
         self.breaches += found.breaches
@@ -239,7 +244,7 @@ class _Counts:
         return Tally(
             self.issues,
             {m: dict(sorted(by.items())) for m, by in sorted(self.clocks.items())},
-            dict(sorted(self.escalations.items())),
+            dict(sorted(self.escalations.items(), key=lambda e: (self.rank[e[0]], e[0]))),
             dict(sorted(self.notices.items())),
             self.warnings,
             self.breaches,

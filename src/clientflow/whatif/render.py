@@ -220,6 +220,21 @@ def _value(change: Change, text: str, lang: Language) -> str:
     return lang.items(name if n == 1 else f"{name} \u00d7{n}" for name, n in runs)
 
 
+def _breached(lang: Language, metric: str, priority: str, hours: float) -> str:
+    """A clock's row label: its breaches, and how far the proposal moves its deadlines
+    (said only when it moves them, as earlier or later: never a signed number)."""  # noqa: D205, D209
+    _ = lang.gettext
+    if not hours:
+        return _("{metric} {priority} breached").format(metric=metric, priority=priority)
+    moved = lang.business_hours(abs(hours))
+    text = (
+        _("{metric} {priority} breached (deadlines {time} earlier)")
+        if hours < 0
+        else _("{metric} {priority} breached (deadlines {time} later)")
+    )
+    return text.format(metric=metric, priority=priority, time=moved)
+
+
 def _rows(result: WhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
     """The summary: (label, before, after, change) per line, clocks per metric and priority."""
     _ = lang.gettext
@@ -238,11 +253,9 @@ def _rows(result: WhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
         for priority, count in by.items():
             before = old.clocks.get(metric, {}).get(priority)
             was = 0 if before is None else before.breached
-            label = _("{metric} {priority} breached (deadlines moved {hours} h)").format(
-                metric=_metric(metric, lang), priority=priority, hours=_signed(count.moved_hours)
-            )
+            label = _breached(lang, _metric(metric, lang), priority, count.moved_hours)
             rows.append((label, str(was), str(count.breached), _signed(count.breached - was)))
-    for level in sorted(set(old.escalations) | set(new.escalations)):
+    for level in dict.fromkeys([*old.escalations, *new.escalations]):  # in level order
         a, b = old.escalations.get(level, 0), new.escalations.get(level, 0)
         rows.append(
             (_("Escalations to {level}").format(level=level), str(a), str(b), _signed(b - a))

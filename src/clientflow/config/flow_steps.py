@@ -1,0 +1,349 @@
+"""What a rules workflow's transitions and timers do besides moving an item (issue 26).
+
+A transition may need an **approval step** (``approval = ["sales", "finance"]``: stages
+of approver groups, the same :class:`~clientflow.changes.ApproverGroup` a change's
+routes use), carbon-copy people (``cc``) and tell the client (``client = "<label>"``);
+a state may show the client a label of its own (``client_states``); a timer may climb
+an escalation ladder (``escalate = "<[escalation] policy>"``, its levels one after the
+other in business time). :class:`FlowSteps` holds these for one workflow, checked by
+:func:`parse_steps` with every mistake reported at its key.
+
+>>> steps = FlowSteps(cc={"submit": ("role:finance",)}, client_labels={"submit": "已提交"})
+>>> steps.cc_of("submit"), steps.client_label("submit"), steps.client_label("archive")
+(('role:finance',), '已提交', '')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+import attrs
+import pendulum
+
+from clientflow import changes
+from clientflow.config.spec import INVALID, Problems, suggest
+from clientflow.core import ConfigProblem, DomainEvent
+from clientflow.escalation import EscalationPolicy, Level
+
+__all__ = [
+    "REJECT",
+    "ApprovalStep",
+    "FlowSteps",
+    "ItemEscalated",
+    "ItemVoted",
+    "approval_groups",
+    "parse_steps",
+]
+
+REJECT = "reject"
+"""The machine event a rejected approval step fires (to the step's ``on_reject`` state)."""
+
+APPROVE = "approve"
+"""The command an approver votes for a step with (``reject`` votes against it)."""
+
+
+@attrs.frozen
+class ApprovalStep:
+    """``approval`` on a transition: the item leaves ``sources`` by ``transition`` once
+    every stage of ``stages`` approved (in order; each group by its mode, the person who
+    moved the item into the state never voting); a rejection moves it to ``on_reject``."""  # noqa: D205, D209
+
+    transition: str
+    sources: tuple[str, ...]
+    stages: tuple[tuple[changes.ApproverGroup, ...], ...]
+    on_reject: str
+    on_rejection: changes.OnRejection = changes.OnRejection.REJECT
+
+    @property
+    def route(self) -> changes.Route:
+        """The step as a change workflow's route (named after the transition)."""
+        return changes.Route(self.transition, changes.Condition(), self.stages)
+
+
+@attrs.frozen
+class FlowSteps:
+    """A workflow's approval steps (by transition), carbon copies and client labels (by
+    transition), client labels of states and escalation ladders (by the timer's state)."""  # noqa: D205, D209
+
+    approvals: Mapping[str, ApprovalStep] = attrs.field(factory=dict)
+    cc: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    client_labels: Mapping[str, str] = attrs.field(factory=dict)
+    client_states: Mapping[str, str] = attrs.field(factory=dict)
+    ladders: Mapping[str, tuple[Level, ...]] = attrs.field(factory=dict)
+
+    def cc_of(self, transition: str) -> tuple[str, ...]:
+        """Who is copied when ``transition`` fires (ids, ``role:`` and ``party:`` entries)."""
+        return self.cc.get(transition, ())
+
+    def client_label(self, transition: str) -> str:
+        """What the client reads when ``transition`` fires; empty: the client is not told."""
+        return self.client_labels.get(transition, "")
+
+    def told(self, transition: str, source: str, target: str) -> str:
+        """What the client reads when ``transition`` moves an item from ``source`` to
+        ``target``: the transition's label, else the label of the state it enters when
+        that differs from the one it leaves; empty: the client is not told."""  # noqa: D205, D209
+        label = self.client_label(transition)
+        if label:
+            return label
+        entered = self.client_states.get(target, "")
+        return "" if entered == self.client_states.get(source, "") else entered
+
+    def step_leaving(self, state: str) -> ApprovalStep | None:
+        """The approval step an item in ``state`` waits for, if any."""
+        for step in self.approvals.values():
+            if state in step.sources:
+                return step
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class ItemVoted(DomainEvent):
+    """An approver voted on an item's approval step (``<name>.voted``); a ``late`` vote
+    (after its group or the step was decided) is kept and changes nothing."""  # noqa: D205, D209
+
+    event_type: ClassVar[str] = ""
+    transition: str
+    vote: changes.VoteRecord
+
+
+@attrs.frozen(kw_only=True)
+class ItemEscalated(DomainEvent):
+    """An item waited too long in its state: the ladder's level ``level`` (from 1, named
+    ``level_name``) is told (``notify``: ids and ``role:`` entries) and, if the level
+    says so, takes the item over (``assign``) (``<name>.escalated``)."""  # noqa: D205, D209
+
+    event_type: ClassVar[str] = ""
+    level: int
+    level_name: str
+    notify: tuple[str, ...] = ()
+    assign: str = ""
+    deadline: pendulum.DateTime | None = None
+    """When the next level is due, ``None`` after the last."""
+
+
+def approval_groups(
+    policies: Iterable[changes.ApprovalPolicy], own: Iterable[changes.ApproverGroup] = ()
+) -> dict[str, list[changes.ApproverGroup]]:
+    """The approver groups the rules' ``[approval]`` policies declare, by name (a name
+    declared differently in two places has two entries), ``own`` groups (a workflow's
+    ``approvers``) taking precedence over theirs."""  # noqa: D205, D209
+    found: dict[str, list[changes.ApproverGroup]] = {}
+    for policy in policies:
+        for route in policy.routes:
+            for stage in route.stages:
+                for group in stage:
+                    known = found.setdefault(group.name, [])
+                    if group not in known:
+                        known.append(group)
+    found.update({group.name: [group] for group in own})
+    return found
+
+
+def _names(value: object) -> list[str]:
+    if value is None or value is INVALID:
+        return []
+    return [value] if isinstance(value, str) else [v for v in value if v is not INVALID]  # type: ignore[attr-defined]
+
+
+def _stages(
+    where: str,
+    names: list[str],
+    groups: Mapping[str, list[changes.ApproverGroup]],
+    problems: Problems,
+) -> tuple[tuple[changes.ApproverGroup, ...], ...]:
+    stages = []
+    for i, name in enumerate(names):
+        found = groups.get(name, [])
+        if len(found) == 1:
+            stages.append((found[0],))
+            continue
+        known = ", ".join(sorted(groups)) or "none is declared"
+        why = (
+            "declared differently in two [approval] policies; declare it once in approvers"
+            if found
+            else f"no approver group named {name!r}{suggest(name, list(groups))}; known: {known}"
+        )
+        problems.append(ConfigProblem(f"{where}[{i}]", f"expected an approver group: {why}"))
+    return tuple(stages)
+
+
+def _check_cc(where: str, entries: list[str], problems: Problems) -> None:
+    for i, entry in enumerate(entries):
+        kind, colon, name = entry.partition(":")
+        if colon and not ((kind == "role" and name) or entry == "party:owner"):
+            problems.append(
+                ConfigProblem(
+                    f"{where}[{i}]",
+                    f"expected a person id, role:<name> or party:owner, got {entry!r}",
+                )
+            )
+
+
+def _approval(  # noqa: PLR0917 - the transition and what it may name
+    where: str,
+    entry: Mapping[str, Any],
+    transition: Any,
+    states: list[str],
+    groups: Mapping[str, list[changes.ApproverGroup]],
+    problems: Problems,
+) -> ApprovalStep | None:
+    """The approval step of one transition (``None`` without ``approval``)."""
+    names, on_reject = _names(entry.get("approval")), entry.get("on_reject")
+    if not names:
+        if on_reject is not None:
+            problems.append(
+                ConfigProblem(f"{where}.on_reject", "expected only with approval on the transition")
+            )
+        return None
+    stages = _stages(f"{where}.approval", names, groups, problems)
+    if on_reject is None:
+        problems.append(
+            ConfigProblem(
+                f"{where}.on_reject", "expected the state a rejected approval moves the item to"
+            )
+        )
+    elif on_reject is not INVALID and on_reject not in states:
+        problems.append(
+            ConfigProblem(
+                f"{where}.on_reject",
+                f"expected one of the states ({', '.join(states)}), got {on_reject!r}"
+                f"{suggest(on_reject, states)}",
+            )
+        )
+    if transition.fields:
+        problems.append(
+            ConfigProblem(
+                f"{where}.fields", "expected no fields on a transition its approvers fire by voting"
+            )
+        )
+    rejection = entry.get("on_rejection")
+    return ApprovalStep(
+        transition.name,
+        tuple(transition.sources),
+        stages,
+        str(on_reject or ""),
+        changes.OnRejection(rejection or "reject")
+        if rejection is not INVALID
+        else changes.OnRejection.REJECT,
+    )
+
+
+def _one_step_per_state(
+    path: str, where: Mapping[str, str], approvals: Mapping[str, ApprovalStep], problems: Problems
+) -> None:
+    waiting: dict[str, str] = {}
+    for step in approvals.values():
+        for source in step.sources:
+            if source in waiting:
+                problems.append(
+                    ConfigProblem(
+                        f"{where[step.transition]}.approval",
+                        f"expected one approval step leaving {source} (the transition"
+                        f" {waiting[source]!r} has one already)",
+                    )
+                )
+            waiting[source] = step.transition
+
+
+def _ladders(
+    path: str,
+    timers: Mapping[str, Any],
+    ladders: Mapping[str, EscalationPolicy],
+    approvals: Mapping[str, ApprovalStep],
+    problems: Problems,
+) -> dict[str, tuple[Level, ...]]:
+    found: dict[str, tuple[Level, ...]] = {}
+    for state, timer in timers.items():
+        if timer is INVALID:
+            continue
+        where, name, fire = f"{path}.timers.{state}", timer.get("escalate"), timer.get("fire")
+        if fire in approvals:
+            problems.append(
+                ConfigProblem(
+                    f"{where}.fire",
+                    f"expected a transition without approval ({fire!r} is fired by its"
+                    " approvers' votes)",
+                )
+            )
+        if name is None or name is INVALID:
+            continue
+        if name not in ladders:
+            known = ", ".join(sorted(ladders)) or "none is declared"
+            problems.append(
+                ConfigProblem(
+                    f"{where}.escalate",
+                    f"expected an [escalation] policy{suggest(name, list(ladders))}"
+                    f" (known: {known}), got {name!r}",
+                )
+            )
+            continue
+        if fire is not None and fire is not INVALID:
+            problems.append(
+                ConfigProblem(
+                    where,
+                    "expected either fire or escalate: a timer that moves the item on"
+                    " leaves nobody waiting to escalate",
+                )
+            )
+        found[state] = ladders[name].levels
+    return found
+
+
+def parse_steps(  # noqa: PLR0917 - each is a part of the declaration
+    path: str,
+    data: Mapping[str, Any],
+    transitions: Iterable[Any],
+    states: list[str],
+    groups: Mapping[str, list[changes.ApproverGroup]],
+    ladders: Mapping[str, EscalationPolicy],
+    problems: Problems,
+) -> FlowSteps:
+    """The steps of ``[workflows.<name>]`` (``path``), its mistakes added to ``problems``.
+
+    ``transitions`` are the declared transitions (with ``name``, ``sources`` and
+    ``fields``), in file order; ``groups`` the approver groups by name (the workflow's
+    own ``approvers`` and :func:`approval_groups`), ``ladders`` the rules'
+    ``[escalation]`` policies a timer may climb.
+    """
+    declared = list(transitions)
+    approvals: dict[str, ApprovalStep] = {}
+    cc: dict[str, tuple[str, ...]] = {}
+    labels: dict[str, str] = {}
+    where_of: dict[str, str] = {}
+    given = [(i, e) for i, e in enumerate(data["transitions"] or ()) if e is not INVALID]
+    for (i, entry), transition in zip(given, declared, strict=False):
+        where = where_of[transition.name] = f"{path}.transitions[{i}]"
+        step = _approval(where, entry, transition, states, groups, problems)
+        if step is not None:
+            approvals[transition.name] = step
+        copied = _names(entry.get("cc"))
+        _check_cc(f"{where}.cc", copied, problems)
+        if copied:
+            cc[transition.name] = tuple(copied)
+        label = entry.get("client")
+        if label is not None and label is not INVALID:
+            labels[transition.name] = label
+    _one_step_per_state(path, where_of, approvals, problems)
+    if approvals:
+        for transition in declared:
+            if transition.name in {APPROVE, REJECT}:
+                problems.append(
+                    ConfigProblem(
+                        f"{where_of[transition.name]}.name",
+                        "expected a name other than approve and reject in a workflow with"
+                        f" approval steps (its approvers' commands), got {transition.name!r}",
+                    )
+                )
+    client_states = dict(data.get("client_states") or {})
+    for state in client_states:
+        if state not in states:
+            problems.append(
+                ConfigProblem(
+                    f"{path}.client_states.{state}",
+                    f"expected one of the states ({', '.join(states)}){suggest(state, states)}",
+                )
+            )
+    steps_ladders = _ladders(path, data.get("timers") or {}, ladders, approvals, problems)
+    return FlowSteps(approvals, cc, labels, client_states, steps_ladders)

@@ -1,0 +1,233 @@
+"""Team notices for every family, not only issues (issue 24): a change waiting for
+approval, new feedback, a communication due, a missed risk review, a custom workflow's
+reminder each say what happened, who must act, by when (business time left) and where
+to open it, in the reader's language, on every channel's format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pendulum
+import pytest
+
+import clientflow
+from clientflow import Actor, ManualClock
+from clientflow.core import DomainEvent
+from clientflow.demo import END, RULES_FILE, demo_rules, run
+from clientflow.notify import Message, Route, Router, describe_from, subject_from
+from clientflow.notify.message import CHANNEL_IDS
+from tests.test_zh_conventions import ENGLISH_PROSE, _offences
+
+LINK = "https://pm.example.com/items/{id}"
+
+
+class _Recorder:
+    kind: ClassVar[str] = "wecom"
+
+    def __init__(self) -> None:
+        self.name = "team"
+        self.got: list[tuple[str, Message]] = []
+
+    def deliver(self, message: Message, event: DomainEvent) -> None:
+        self.got.append((event.event_type, message))
+
+    def send(self, text: str, event: DomainEvent) -> None:  # pragma: no cover - deliver is used
+        raise AssertionError("a rich channel is given the message")
+
+
+def _worded(url: str, locale: str) -> dict[str, Message]:
+    """The first team notice of each event type the demo's 90 days produced."""
+    rules = demo_rules(locale)
+    found: dict[str, Message] = {}
+    with clientflow.open(url, rules, clock=ManualClock(END)) as ws:
+        describe = describe_from(ws.store)
+        router = Router(
+            [Route(("team",))], {"team": _Recorder()}, describe=describe, now=lambda: 0.0,
+            directory=rules, link=LINK, subject=subject_from(ws.store),
+        )  # fmt: skip
+        for stored in ws.store.feed(limit=100_000):
+            event = stored.event
+            if event.event_type in found:
+                continue
+            message = router.message(event, "team", *describe(event.aggregate_id))
+            if message is not None and not message.title.endswith(event.event_type):
+                found[event.event_type] = message  # worded, not the one-line summary
+    return found
+
+
+@pytest.fixture(scope="module")
+def zh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Message]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('zh-family') / 'demo.db'}"
+    run(lambda line: None, url, locale="zh_CN")
+    return _worded(url, "zh_CN")
+
+
+FAMILIES = [
+    "change.approval_requested", "change.approval_escalated", "change.approved",
+    "feedback.received", "feedback.follow_up_assigned", "cadence.occurrence_due",
+    "cadence.occurrence_overdue", "cadence.reply_owed", "risk.review_missed",
+    "risk.action_overdue", "risk.triggered",
+]  # fmt: skip
+
+
+def test_each_family_s_notice_reads_as_a_project_manager_writes_it(
+    zh: dict[str, Message],
+) -> None:
+    """Word for word, from the Chinese demo: the approver by name with the deadline and
+    the business time left; the plan item by its title; an overdue review asked for now."""
+    assert zh["change.approval_requested"].text == (
+        "待审批：CR-lotus-12（莲花银行）\n"
+        "“手机银行接入微信支付”\n"
+        "@赵敏 请在9月16日（周三）17:05（北京时间）前审批这项变更（剩余 16 个工作小时）。\n"
+        "查看详情：https://pm.example.com/items/CR-lotus-12"
+    )
+    assert zh["change.approval_escalated"].text == (
+        "审批超时：CR-northwind-20（Northwind Logistics）\n"
+        "“短信查询包裹状态”\n"
+        "仍在等待李伟审批。\n"
+        "@王芳 请跟进，推动这项变更完成审批。\n"
+        "查看详情：https://pm.example.com/items/CR-northwind-20"
+    )
+    assert zh["change.approved"].text == (
+        "变更已批准：CR-lotus-5（莲花银行）\n"
+        "“修正对账单页面的错别字”\n"
+        "负责人请实施这项变更。\n"
+        "查看详情：https://pm.example.com/items/CR-lotus-5"
+    )
+    assert zh["feedback.received"].text == (
+        "新反馈：FB-northwind-1（Northwind Logistics）\n"
+        "“月度满意度调查。”\n"
+        "CSAT 4，NPS 7\n"
+        "@李伟 请在9月1日（周二）22:00（北京时间）前分类处理这条反馈（剩余 4 个工作小时）。\n"
+        "查看详情：https://pm.example.com/items/FB-northwind-1"
+    )
+    assert zh["cadence.occurrence_due"].text == (
+        "沟通到期：plan-sakura（樱花保险）\n"
+        "沟通事项：“月度项目指导会”。\n"
+        "@王芳 请在9月1日（周二）13:00（北京时间）前完成“月度项目指导会”（剩余 4 个工作小时）。\n"
+        "查看详情：https://pm.example.com/items/plan-sakura"
+    )
+    assert zh["risk.review_missed"].text == (
+        "风险复核逾期：RSK-LOTUS-1（莲花银行）\n"
+        "“变更请求不断扩大项目范围”\n"
+        "@李伟 请立即复核这项风险：时限已于9月15日（周二）10:00（北京时间）到期。\n"
+        "查看详情：https://pm.example.com/items/RSK-LOTUS-1"
+    )
+    assert zh["risk.triggered"].text == (
+        "风险已发生：RSK-ACME-1（ACME Retail）\n"
+        "“供应商延迟交付旧系统数据导出”\n"
+        "已开立问题 ACME-RISK-1（P2）。\n"
+        "@李伟 请处理该问题。\n"
+        "查看详情：https://pm.example.com/items/RSK-ACME-1"
+    )
+
+
+def test_every_family_says_who_acts_and_links_to_it(zh: dict[str, Message]) -> None:
+    """Each family's notice, whoever reads it: a title, a line asking someone to act
+    ("please" / 请), the host's link; a Chinese one follows Chinese conventions."""
+    assert set(FAMILIES) <= set(zh)
+    for kind in FAMILIES:
+        message = zh[kind]
+        ask = message.lines[-1]
+        said = "".join(s if isinstance(s, str) else f"@{s.name}" for s in ask)
+        assert "请" in said or "please" in said, (kind, said)
+        assert message.link is not None
+        assert message.link.startswith("https://pm.example.com/items/")
+        if message.locale == "zh_CN":
+            assert _offences(message.text) == [], message.text
+            assert not ENGLISH_PROSE.search(message.text), message.text
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_IDS))
+def test_a_family_notice_takes_each_channel_s_format(zh: dict[str, Message], channel: str) -> None:
+    """The same layout as an issue's notice, from the same Message: WeCom and DingTalk
+    markdown, a Feishu card's lines, Slack mrkdwn, and an email's text and HTML parts."""
+    message = zh["change.approval_requested"]
+    markdown = message.markdown(channel)
+    assert "待审批：CR-lotus-12（莲花银行）" in markdown
+    assert "请在9月16日（周三）17:05（北京时间）前审批这项变更" in markdown
+    assert "https://pm.example.com/items/CR-lotus-12" in markdown
+    assert any("@赵敏" in line or "赵敏" in line for line in message.body_lines(channel))
+    assert "<strong>@赵敏</strong>" in message.html
+    assert 'href="https://pm.example.com/items/CR-lotus-12"' in message.html
+
+
+REMINDED = """
+[workflows.renewal]
+noun = "contract renewal"
+states = ["waiting", "quoted", "signed"]
+final = ["signed"]
+
+[[workflows.renewal.transitions]]
+name = "quote"
+from = "waiting"
+to = "quoted"
+who = ["role:pm"]
+
+[[workflows.renewal.transitions]]
+name = "sign"
+from = "quoted"
+to = "signed"
+who = ["role:pm"]
+
+[workflows.renewal.timers.waiting]
+after = "2wd"
+"""
+
+
+def test_a_custom_workflow_s_reminder_names_who_and_links(tmp_path: Path) -> None:
+    """A rules workflow's item opened, then waiting too long: its owner is asked to take
+    it on, then to move it on, in their language, with the host's link."""
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES_FILE.read_text("utf-8") + REMINDED, "utf-8")
+    start = pendulum.datetime(2026, 9, 1, 2)
+    clock = ManualClock(start)
+    team = _Recorder()
+    with clientflow.open("memory://", path, clock=clock) as quiet:
+        rules = quiet.rules
+        router = Router(
+            [Route(("team",))], {"team": team}, describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(), directory=rules, link=LINK,
+        )  # fmt: skip
+        ws = clientflow.open(quiet.store, rules, clock=clock, notifier=router)
+        ws.workflow("renewal").run(
+            "REN-1", "open", by=Actor("li.wei", {"pm"}), client="lotus", owner="li.wei"
+        )
+        clock.set(start.add(days=7))
+        ws.sweep()
+        ws.deliver()
+    texts = {kind: message.text for kind, message in team.got}
+    assert texts["renewal.opened"] == (
+        "已开立：REN-1（Lotus Bank）\n"
+        "@li.wei 请在9月3日（周四）10:00（北京时间）前着手处理（剩余 16 个工作小时）。\n"
+        "查看详情：https://pm.example.com/items/REN-1"
+    )
+    assert texts["renewal.reminded"] == (
+        "停留过久：REN-1（Lotus Bank）\n@li.wei 请推进这一事项。\n"
+        "查看详情：https://pm.example.com/items/REN-1"
+    )
+
+
+def test_an_english_reader_gets_the_same_facts_in_english(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The English demo's approver and communication owner: same facts, English words."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('en-family') / 'demo.db'}"
+    run(lambda line: None, url, locale="en")
+    en = _worded(url, "en")
+    assert en["change.approval_requested"].text == (
+        "Approval needed: CR-lotus-12 (Lotus Bank)\n"
+        '"Add WeChat Pay to the mobile app"\n'
+        "@zhao.min, please approve or reject the change by Wed 2026-09-16 17:05 CST"
+        " (16 business hours left).\n"
+        "Open: https://pm.example.com/items/CR-lotus-12"
+    )
+    assert en["cadence.occurrence_due"].text == (
+        "Communication due: plan-sakura (Sakura Insurance)\n"
+        'Communication: "Monthly steering meeting".\n'
+        '@wang.fang, please take care of "Monthly steering meeting" by Tue 2026-09-01'
+        " 14:00 JST (4 business hours left).\n"
+        "Open: https://pm.example.com/items/plan-sakura"
+    )
+    assert en["change.approved"].lines[-1] == ("", "The owner", ", please implement the change.")
