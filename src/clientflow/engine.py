@@ -341,6 +341,8 @@ class Engine:
         returned, with any delivery problem in ``result.delivery``.
         """
         check_id(command.aggregate_id, "command.aggregate_id")
+        if not self.telemetry.enabled:  # no span, no counters: nothing to build for them
+            return self._execute(command)
         about = {
             "clientflow.aggregate_id": command.aggregate_id,
             "clientflow.command": _name(command),

@@ -166,9 +166,12 @@ class ItemReminded(DomainEvent):
     notify: tuple[str, ...] = ()
 
 
+_AMOUNT = re.compile(r"-?\d+(\.\d{1,4})?")
+
+
 def _money(value: object) -> object:
     text = str(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not re.fullmatch(r"-?\d+(\.\d{1,4})?", text.strip()):
+    if not isinstance(text, str) or not _AMOUNT.fullmatch(text.strip()):
         raise ValidationError("money", "an amount such as 1200 or 99.50", got=value)
     try:
         return str(Decimal(text.strip()))

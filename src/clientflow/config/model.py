@@ -175,6 +175,7 @@ class Rules:
     _bindings: Mapping[str, frozenset[str]] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
+    _projects: Mapping[str, str] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
@@ -191,6 +192,16 @@ class Rules:
         for member in self.people.values():
             found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
+
+    @_projects.default
+    def _project_clients(self) -> Mapping[str, str]:
+        # Each project's client, the first that lists it, as client_of_project looked it
+        # up client by client on every change command.
+        found: dict[str, str] = {}
+        for client in self.clients.values():
+            for project in client.projects:
+                found.setdefault(project, client.id)
+        return found
 
     def directory_for(self, client: str) -> Mapping[str, tuple[str, ...]]:
         """The ``[directory]`` as one client's work sees it: people the rules bind to
@@ -420,10 +431,7 @@ class Rules:
 
     def client_of_project(self, project: str) -> str:
         """The client a project belongs to (a change request names only its project)."""
-        for client in self.clients.values():
-            if project in client.projects:
-                return client.id
-        return project
+        return self._projects.get(project, project)
 
     @_custom.default
     def _built(self) -> tuple[Workflow[Item], ...]:

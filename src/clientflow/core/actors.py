@@ -50,6 +50,7 @@ __all__ = [
     "IsParty",
     "Parties",
     "Rule",
+    "refusal",
     "require",
     "rule_from_names",
     "tenant_failure",
@@ -317,12 +318,21 @@ def require(rule: Rule, actor: Actor, action: str, parties: Parties | None = Non
     When the parties name the aggregate's client (:data:`CLIENT_PARTY`), the actor must
     act within it (:func:`tenant_failure`) before the rule is asked at all.
     """
+    refused = refusal(rule, actor, parties)
+    if refused is not None:
+        raise PermissionDenied(actor.id, action, refused)
+
+
+def refusal(rule: Rule, actor: Actor, parties: Parties | None = None) -> str | None:
+    """Why :func:`require` would refuse ``actor`` (the words of its error), or ``None``.
+
+    For hot paths that name the action only when they refuse (its words cost a format).
+    """
     given = parties or {}
     client = given.get(CLIENT_PARTY)
     if client is not None:
         refused = tenant_failure(actor, client)
         if refused is not None:
-            raise PermissionDenied(actor.id, action, refused)
+            return refused
     failed = rule.failing(actor, given)
-    if failed is not None:
-        raise PermissionDenied(actor.id, action, str(failed))
+    return None if failed is None else str(failed)

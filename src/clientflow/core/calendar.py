@@ -52,6 +52,7 @@ _CACHED_MONTHS = 60 * 12  # a wider span is built for the one query and not kept
 
 
 _DAY = 24 * 3600 * 1_000_000
+_NO_TIME = dt.timedelta(0)
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
@@ -137,6 +138,7 @@ class _IndexCache:
         self.lock = threading.Lock()
         self.holidays: _HolidayDates | None = None
         self.years: set[int] = set()
+        self.last_elapsed: tuple[int, int, dt.timedelta] = (0, 0, dt.timedelta(0))
 
 
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
@@ -260,17 +262,32 @@ class BusinessCalendar:
         For the deadline and warning thresholds of one SLA clock, computed together.
         """
         start_us = to_micros(to_utc(start, "start"))
-        amounts = [duration_micros(validate_duration(d, "duration")) for d in durations]
+        amounts = []
+        for d in durations:
+            # A plain non-negative timedelta (what clientflow passes itself) is valid as it is.
+            if type(d) is not dt.timedelta or d < _NO_TIME:
+                validate_duration(d, "duration")
+            amounts.append(duration_micros(d))
         found: list[pendulum.DateTime] = []
         # A working week is about a quarter of a calendar week: cover that far at once
         # (up to two months) rather than building the index twice.
         ahead = min(4 * max(amounts, default=0), 62 * _DAY)
         index = self._covering(start_us, start_us + ahead)
+        base = index.position(start_us)  # the same for every amount while the index holds
         for amount in amounts:
             if amount == 0:
                 found.append(from_micros(start_us))
                 continue
+            # Usually within the index: one search on the running totals.
+            target = base + amount
+            i = bisect_left(index.through, target)
+            if i < len(index.starts):
+                at = index.starts[i] + target - index.before[i]
+                if at < index.hi:
+                    found.append(from_micros(at))
+                    continue
             at, index = self._advance(index, start_us, amount)
+            base = index.position(start_us)
             found.append(from_micros(at))
         return found
 
@@ -314,8 +331,14 @@ class BusinessCalendar:
         b = to_micros(to_utc(end, "end"))
         if b <= a:
             return dt.timedelta(0)
+        # The clocks of one issue pause and resume together: each asks the same span.
+        last = self._cache.last_elapsed
+        if last[0] == a and last[1] == b:
+            return last[2]
         index = self._covering(a, b)
-        return dt.timedelta(microseconds=index.position(b) - index.position(a))
+        found = dt.timedelta(microseconds=index.position(b) - index.position(a))
+        self._cache.last_elapsed = (a, b, found)  # replaced whole: readers see one answer
+        return found
 
     def is_working_time(self, instant: dt.datetime) -> bool:
         """Whether ``instant`` falls inside a shift (a shift's end is already outside)."""
@@ -390,10 +413,11 @@ class BusinessCalendar:
             raise ValidationError("start", "a date or an aware datetime", got=start)
         if days == 0:
             return start if self.is_working_day(start) else self.next_working_day(start)
-        day = start
+        plain = dt.date(start.year, start.month, start.day)  # cheap arithmetic (see below)
+        day = plain
         for _ in range(abs(days)):
             day = self._step_working_day(day, 1 if days > 0 else -1)
-        return day
+        return day if type(start) is dt.date else start + (day - plain)  # the caller's type
 
     def _add_days_to_instant(self, start: dt.datetime, days: int) -> pendulum.DateTime:
         if days < 0:
@@ -488,10 +512,20 @@ class BusinessCalendar:
     # -- expansion --------------------------------------------------------------------
 
     def _step_working_day(self, day: dt.date, step: int) -> dt.date:
+        # Stepped on a plain date (a pendulum Date's arithmetic costs ~10 us a day), the
+        # month's index looked up once per month rather than once per day.
+        plain = dt.date(day.year, day.month, day.day)
+        month, index = -1, None
         for offset in range(1, 3 * 366):
-            candidate = day + dt.timedelta(days=step * offset)
-            if self.is_working_day(candidate):
-                return candidate
+            candidate = plain + dt.timedelta(days=step * offset)
+            if candidate.year * 12 + candidate.month - 1 != month:
+                month = candidate.year * 12 + candidate.month - 1
+                index = self._expand(month, month)
+            assert index is not None  # set on the first day
+            if self._shifts_on(candidate, index.holidays):
+                if type(day) is dt.date:
+                    return candidate
+                return day + dt.timedelta(days=step * offset)  # the caller's date type
         raise ValidationError("day", "a date with a working day within three years of it", got=day)
 
     def _shifts_on(self, day: dt.date, hols: _HolidayDates | None) -> tuple[Shift, ...]:

@@ -41,10 +41,10 @@ import attrs
 import pendulum
 from statemachine import StateMachine
 
-from clientflow.core.actors import Actor, Parties, Rule, require
+from clientflow.core.actors import Actor, Parties, Rule, refusal
 from clientflow.core.aggregate import Aggregate, Apply, Decision
 from clientflow.core.edge import Check, accepted, fits, words_for
-from clientflow.core.errors import TransitionNotAllowed, ValidationError
+from clientflow.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.core.events import EventRegistry
 from clientflow.core.instants import parse_instant
 from clientflow.core.kinds import Description, WorkflowKind
@@ -299,7 +299,9 @@ class CommandSet(Generic[A]):
         if command.permission is None:
             return
         parties = self.parties(aggregate) if self.parties is not None else {}
-        require(command.permission, actor, f"{command.name} {self.noun} {aggregate.id}", parties)
+        refused = refusal(command.permission, actor, parties)
+        if refused is not None:  # the action in words only for the error
+            raise PermissionDenied(actor.id, f"{command.name} {self.noun} {aggregate.id}", refused)
 
     def markdown(self) -> str:
         """The commands as a Markdown table for the docs: name, the states it runs in,

@@ -99,6 +99,16 @@ def _fits(value: object, check: _Check) -> bool:
     return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
 
 
+# Subclasses callers pass all the time, accepted wherever their base is.
+_USUAL_SUBCLASSES = {dt.datetime: pendulum.DateTime, dt.timedelta: pendulum.Duration}
+
+
+def _exact(kinds: tuple[type, ...]) -> frozenset[type]:
+    found = set(kinds)
+    found.update(_USUAL_SUBCLASSES[kind] for kind in kinds if kind in _USUAL_SUBCLASSES)
+    return frozenset(found)
+
+
 def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
     """``value`` if it is an ``int`` (not a bool) from ``low`` to ``high``; else
     ``ValidationError`` naming ``field`` and the range.
@@ -135,6 +145,11 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
     order = list(signature.parameters)
     by_position = [checks.get(name) for name in order]
     accepts = set(order)
+    # The exact types each parameter accepts: most arguments are one of them (a str, an
+    # Actor, a calendar), so a set lookup settles them before the full isinstance test.
+    # A bool never counts as an int here: its exact type is bool.
+    exact = {name: _exact(check[0]) for name, check in checks.items()}
+    exact_by_position = [exact.get(name, frozenset()) for name in order]
 
     def refuse(name: str, check: _Check, value: object) -> ValidationError:
         return ValidationError(name, _words(*check), got=value)
@@ -145,15 +160,20 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
             raise ValidationError(function.__name__, f"at most {len(order)} arguments")
         for index, value in enumerate(args):
             check = by_position[index]
-            if check is not None and not _fits(value, check):
+            if (
+                check is not None
+                and type(value) not in exact_by_position[index]
+                and not _fits(value, check)
+            ):
                 raise refuse(order[index], check, value)
         for name, value in kwargs.items():
-            if name not in accepts:
-                raise ValidationError(
-                    function.__name__, f"arguments named {', '.join(order)}", got=name
-                )
             check = checks.get(name)
-            if check is not None and not _fits(value, check):
+            if check is None:
+                if name not in accepts:
+                    raise ValidationError(
+                        function.__name__, f"arguments named {', '.join(order)}", got=name
+                    )
+            elif type(value) not in exact[name] and not _fits(value, check):
                 raise refuse(name, check, value)
         try:
             return function(*args, **kwargs)

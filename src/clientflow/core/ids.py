@@ -74,11 +74,25 @@ def id_problem(value: object) -> str | None:
     return None
 
 
+# Ids seen valid lately. One command checks the same few ids at each layer it crosses
+# (the edge, the engine, the event, the commit, the read-side row): a set lookup answers
+# the repeats. Exact str only (a subclass could hash or compare otherwise); cleared when
+# full, so it stays bounded whatever the number of ids.
+_VALID: set[str] = set()
+_VALID_LIMIT = 65_536
+
+
 def check_id(value: object, field: str) -> str:
     """Return ``value`` if it is a valid id, else raise ``ValidationError`` naming ``field``."""
+    if type(value) is str and value in _VALID:
+        return value
     problem = id_problem(value)
     if problem is not None:
         raise ValidationError(field, f"{ID_RULE} ({problem})", got=value)
+    if type(value) is str:
+        if len(_VALID) >= _VALID_LIMIT:
+            _VALID.clear()
+        _VALID.add(value)
     return value  # type: ignore[return-value]  # id_problem proved it is a str
 
 

@@ -53,6 +53,17 @@ def check_text(
     ``single_line`` also refuses line breaks (titles, names); multi-line text keeps them
     and its renderers indent continuation lines (see :func:`continued`).
     """
+    # Printable ASCII holds no control character, line break, bidi control or surrogate:
+    # the common case, decided without the patterns.
+    if (
+        isinstance(value, str)
+        and type(value) is str
+        and value.isascii()
+        and value.isprintable()
+        and len(value) <= limit
+        and (not required or value.strip())
+    ):
+        return value
     if (
         not isinstance(value, str)
         or len(value) > limit

@@ -32,6 +32,7 @@ from clientflow.core import (
     WorkingDays,
     check_id,
     duration_micros,
+    duration_of,
     from_micros,
     to_micros,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "resume",
     "retime",
     "start_clock",
+    "start_clocks",
     "stop",
 ]
 
@@ -99,6 +101,9 @@ class SlaPolicy:
     clients: frozenset[str] | None = None
     projects: frozenset[str] | None = None
     pauses: tuple[PauseRule, ...] = CLIENT_PAUSES_ALL
+    _terms: SlaTerms | None = attrs.field(
+        default=None, init=False, eq=False, hash=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         base = f"sla.{self.name}"
@@ -142,8 +147,12 @@ class SlaPolicy:
 
     def terms(self) -> SlaTerms:
         """The snapshot an issue keeps: this version's targets and thresholds (with 1.0)."""
-        fractions = tuple(sorted({*(float(f) for f in self.thresholds), 1.0}))
-        return SlaTerms(self.name, self.version, self.targets, fractions, self.pauses)
+        found = self._terms
+        if found is None:  # built once per policy: every report asks for it
+            fractions = tuple(sorted({*(float(f) for f in self.thresholds), 1.0}))
+            found = SlaTerms(self.name, self.version, self.targets, fractions, self.pauses)
+            object.__setattr__(self, "_terms", found)
+        return found
 
 
 @attrs.frozen
@@ -386,17 +395,21 @@ def _deadlines(
     # Plain timedeltas: pendulum's Duration arithmetic costs microseconds per operation.
     goal = dt.timedelta(microseconds=duration_micros(target))
     pause = dt.timedelta(microseconds=duration_micros(paused))
-    instants = calendar.add_each(start, [goal + pause, *(goal * f + pause for f in ordered)])
-    return instants[0], tuple(
-        Threshold(f, at, f in fired) for f, at in zip(ordered, instants[1:], strict=True)
-    )
+    amounts = [goal + pause]
+    for f in ordered:
+        amounts.append(goal * f + pause)
+    instants = calendar.add_each(start, amounts)
+    thresholds = []
+    for f, at in zip(ordered, instants[1:], strict=True):
+        thresholds.append(Threshold(f, at, f in fired))
+    return instants[0], tuple(thresholds)
 
 
 def _business_time(
     calendar: BusinessCalendar, start: pendulum.DateTime, target: BusinessSpan
 ) -> pendulum.Duration:
     """The target as business time from ``start`` (working days become hours here)."""
-    return pendulum.Duration(microseconds=duration_micros(calendar.span(start, target)))
+    return duration_of(duration_micros(calendar.span(start, target)))
 
 
 def start_clock(
@@ -407,12 +420,32 @@ def start_clock(
     calendar: BusinessCalendar,
 ) -> SlaClock:
     """A new running clock; a target in working days counts from ``at``."""
-    target = _business_time(calendar, at, target)
-    zero = pendulum.Duration()
-    deadline, thresholds = _deadlines(
-        at, target, zero, fractions, fired=frozenset(), calendar=calendar
-    )
-    return SlaClock(metric, at, target, zero, deadline, deadline, thresholds)
+    return start_clocks(((metric, target),), at, fractions, calendar)[0]
+
+
+def start_clocks(
+    targets: Iterable[tuple[str, BusinessSpan]],
+    at: pendulum.DateTime,
+    fractions: tuple[float, ...],
+    calendar: BusinessCalendar,
+) -> tuple[SlaClock, ...]:
+    """:func:`start_clock` for each ``(metric, target)``: every deadline and threshold
+    found in one pass over the calendar (they all count from ``at``)."""  # noqa: D205, D209
+    zero = duration_of(0)
+    goals = [(metric, _business_time(calendar, at, target)) for metric, target in targets]
+    amounts: list[dt.timedelta] = []
+    for _, goal in goals:
+        plain = dt.timedelta(microseconds=duration_micros(goal))
+        amounts.append(plain)
+        for f in fractions:
+            amounts.append(plain * f)
+    instants = iter(calendar.add_each(at, amounts))
+    clocks = []
+    for metric, goal in goals:
+        deadline = next(instants)
+        thresholds = tuple([Threshold(f, next(instants), False) for f in fractions])
+        clocks.append(SlaClock(metric, at, goal, zero, deadline, deadline, thresholds))
+    return tuple(clocks)
 
 
 def projected_clocks(
@@ -427,12 +460,14 @@ def projected_clocks(
     The same arithmetic as the issue workflow, for hosts that keep their own tickets.
     """
     targets = terms.for_priority(priority)
-    clocks = [
-        start_clock(
-            "first_response", targets.first_response, opened_at, terms.thresholds, calendar
-        ),
-        start_clock("resolution", targets.resolution, opened_at, terms.thresholds, calendar),
-    ]
+    clocks = list(
+        start_clocks(
+            (("first_response", targets.first_response), ("resolution", targets.resolution)),
+            opened_at,
+            terms.thresholds,
+            calendar,
+        )
+    )
     for begin, end in pauses:
         clocks = [resume(pause(clock, begin), end, calendar) for clock in clocks]
     return tuple(clocks)
@@ -445,17 +480,50 @@ def retime(
 
     Always from the original start, keeping accumulated pauses and fired thresholds.
     """
+    return _retimed(
+        clock,
+        calendar,
+        target,
+        clock.paused,
+        paused_since=clock.paused_since,
+        pause_reasons=clock.pause_reasons,
+    )
+
+
+def _retimed(
+    clock: SlaClock,
+    calendar: BusinessCalendar,
+    target: BusinessSpan | None,
+    paused: pendulum.Duration,
+    *,
+    paused_since: pendulum.DateTime | None,
+    pause_reasons: tuple[str, ...],
+) -> SlaClock:
+    """:func:`retime` of ``clock`` with these pause fields, built once."""
     goal = clock.target if target is None else _business_time(calendar, clock.started_at, target)
-    fired = frozenset(t.fraction for t in clock.thresholds if t.fired)
-    fractions = tuple(t.fraction for t in clock.thresholds)
+    fractions = [t.fraction for t in clock.thresholds]
+    fired = frozenset([t.fraction for t in clock.thresholds if t.fired])
     deadline, thresholds = _deadlines(
-        clock.started_at, goal, clock.paused, fractions, fired=fired, calendar=calendar
+        clock.started_at, goal, paused, fractions, fired=fired, calendar=calendar
     )
-    original = (
-        calendar.add(clock.started_at, goal) if target is not None else clock.original_deadline
-    )
-    return attrs.evolve(
-        clock, target=goal, deadline=deadline, original_deadline=original, thresholds=thresholds
+    if target is None:
+        original = clock.original_deadline
+    elif not paused:
+        original = deadline  # the same sum on the same calendar: add(start, goal + 0)
+    else:
+        original = calendar.add(clock.started_at, goal)
+    # Built directly (every field named): attrs.evolve reads the fields one by one.
+    return SlaClock(
+        metric=clock.metric,
+        started_at=clock.started_at,
+        target=goal,
+        paused=paused,
+        original_deadline=original,
+        deadline=deadline,
+        thresholds=thresholds,
+        paused_since=paused_since,
+        stopped_at=clock.stopped_at,
+        pause_reasons=pause_reasons,
     )
 
 
@@ -477,15 +545,17 @@ def resume(
     left = () if reason is None else tuple(r for r in clock.pause_reasons if r != reason)
     if left:
         return attrs.evolve(clock, pause_reasons=left)
-    paused = clock.paused + calendar.elapsed(clock.paused_since, at)
-    return retime(
-        attrs.evolve(
-            clock,
-            paused=pendulum.Duration(microseconds=duration_micros(paused)),
-            paused_since=None,
-            pause_reasons=(),
-        ),
+    # Summed in microseconds: a pendulum Duration's + builds one more Duration (~5 us).
+    paused = duration_micros(clock.paused) + duration_micros(
+        calendar.elapsed(clock.paused_since, at)
+    )
+    return _retimed(
+        clock,
         calendar,
+        None,
+        duration_of(paused),
+        paused_since=None,
+        pause_reasons=(),
     )
 
 

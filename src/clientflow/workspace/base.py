@@ -333,7 +333,11 @@ def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., 
             target = payload.pop(id_name)
         else:
             raise ValidationError(name, f"the {id_name}, then keyword arguments", got=args)
-        return self.run(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+        if name in self._own:  # a subclass wrote its own: run calls it
+            return self.run(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+        # What run does for a declared command, without its look-ups by name.
+        prepared = self._prepare(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+        return self._workspace.engine.execute(prepared)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     fields = [

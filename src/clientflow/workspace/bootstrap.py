@@ -16,16 +16,15 @@ import pendulum
 
 from clientflow.config import Rules
 from clientflow.core import (
-    CLIENT_PARTY,
     Actor,
-    Anyone,
     Codec,
     Decision,
     Description,
+    PermissionDenied,
     ValidationError,
     Workflow,
     WorkflowKind,
-    require,
+    tenant_failure,
 )
 from clientflow.workspace.base import Service
 
@@ -38,8 +37,6 @@ __all__ = [
     "records_codec",
     "service_for",
 ]
-
-_ANYONE = Anyone()
 
 NEEDS = ("calendar", "approval", "directory", "rules")
 """What a custom workflow's commands and timer may need from the rules (see :func:`needed`)."""
@@ -166,8 +163,9 @@ class WorkflowService(Service[Any]):
             given = payload.get("client", "")
             client = given if isinstance(given, str) else ""
             target = "new"
-        if client:
-            require(_ANYONE, by, f"{command} {self.noun} {target}", {CLIENT_PARTY: client})
+        refused = tenant_failure(by, client) if client else None  # require's client check
+        if refused is not None:  # the action in words only for the error
+            raise PermissionDenied(by.id, f"{command} {self.noun} {target}", refused)
         return needed(self._workspace.rules, needs, client) if needs else {}
 
 

@@ -6,13 +6,11 @@ from collections.abc import Mapping
 
 from clientflow import changes
 from clientflow.changes import ChangeRequest
-from clientflow.core import CLIENT_PARTY, Actor, Anyone, require
+from clientflow.core import Actor, PermissionDenied, tenant_failure
 from clientflow.i18n import Language, language
 from clientflow.workspace.base import CommandMethod, Service
 
 __all__ = ["ChangeService"]
-
-_ANYONE = Anyone()
 
 
 class ChangeService(Service[ChangeRequest]):
@@ -65,8 +63,10 @@ class ChangeService(Service[ChangeRequest]):
         client = rules.client_of_project(project)  # type: ignore[arg-type]
         # A change names only its project: the rules say whose it is, and the same core
         # check as every other workflow's (through require's client party) applies.
-        target = aggregate.id if aggregate is not None else "new"
-        require(_ANYONE, by, f"{command.replace('_', ' ')} change {target}", {CLIENT_PARTY: client})
+        refused = tenant_failure(by, client)  # require's client check; the words only if refused
+        if refused is not None:
+            target = aggregate.id if aggregate is not None else "new"
+            raise PermissionDenied(by.id, f"{command.replace('_', ' ')} change {target}", refused)
         context: dict[str, object] = {}
         for need in needs:  # a chain, not a table of lambdas: this runs per command
             if need == "permissions":
