@@ -352,10 +352,13 @@ class Workspace:
         until: dt.datetime,
         clients: Sequence[str] | None = None,
         sweep_every: dt.timedelta | None = None,
+        workers: int = 1,
     ) -> WhatIf:
-        """The issues reported in ``[since, until)`` replayed under ``rules`` and under the
-        rules in force, compared (docs/what-if.md); nothing is written. ``sweep_every``
-        models a periodic sweeper (default: timers fire when due)."""  # noqa: D205, D209
+        """The issues, change requests, communication plans and risks opened in ``[since,
+        until)`` replayed under ``rules`` and under the rules in force, compared
+        (docs/what-if.md); nothing is written. ``sweep_every`` models a periodic sweeper
+        (default: timers fire when due); ``workers`` > 1 replays a SQL store's issues in
+        that many processes."""  # noqa: D205, D209
         for client in clients or ():
             self.rules.client(client)  # an unknown client is NotFound, naming the known
         every = None if sweep_every is None else validate_duration(sweep_every, "sweep_every")
@@ -370,6 +373,7 @@ class Workspace:
             until=until,
             clients=clients,
             sweeps=grid,
+            workers=workers,
         )
 
     def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:
