@@ -63,6 +63,8 @@ from clientflow.workspace.risks import RiskService
 _LOG = logging.getLogger("clientflow.config")
 
 MAX_HEALTH_DAYS = 3_660
+MAX_AGENDA_DAYS = 366
+"""How far ahead an agenda looks at most (``days=``): a year."""
 """The longest window a health report looks back over: ten years."""
 """Where a workspace says what its rules lack (calendars whose data runs out)."""
 
@@ -291,6 +293,7 @@ class Workspace:
         """What ``owner`` must do: everything overdue and what falls due within ``days``
         days, each obligation once, by time, with texts in the owner's language and
         zone from the rules' ``[people]`` (``timezone`` and ``lang`` override)."""  # noqa: D205, D209
+        check_count(days, "days", low=1, high=MAX_AGENDA_DAYS)
         when, zone, reader = self._owner(owner, at, timezone, lang)
         portfolio = Portfolio.from_store(self.store, owner=owner)
         return owner_agenda(
