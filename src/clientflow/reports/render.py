@@ -111,6 +111,8 @@ def to_text(
     )  # fmt: skip
     # a column is as wide as its values need, or its label and two spaces ("SLA 达成率")
     widths = [max(w, cells(label) + 2) for w, label in zip(_WIDTHS, labels, strict=True)]
+    # and the rating as wide as its longest word ("needs attention" for a client)
+    widths[1] = max([widths[1]] + [cells(_rating(r.rating, lang, team=team)) + 2 for r in report])
     header = "".join(
         fit(label, width, right=index > 1)
         for index, (label, width) in enumerate(zip(labels, widths, strict=True))
