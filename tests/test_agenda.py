@@ -42,7 +42,8 @@ def test_a_breached_issue_at_the_top_of_its_ladder_stays_on_the_agenda_as_overdu
         assert issue.escalation is not None
         owner = issue.owner  # the ladder may have reassigned it
         entries = [e for e in _agenda(ws, owner) if e[0] == "LOT-1"]
-        assert entries == [("LOT-1", True, "issue LOT-1 (P1, acknowledged): resolution deadline passed")]
+        text = "issue LOT-1 (P1, acknowledged): resolution deadline passed"
+        assert entries == [("LOT-1", True, text)]
 
 
 def test_an_issue_with_several_running_clocks_appears_once_at_its_earliest_deadline() -> None:

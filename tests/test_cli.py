@@ -506,8 +506,18 @@ def test_a_client_s_risk_register_exports_as_csv_and_json(demo_store: tuple[str,
     assert row.endswith(",ACME-RISK-1,yes")
     as_json = CliRunner().invoke(
         cli,
-        ["risks", "--store", url, "--client", "lotus", "--format", "json", "--open-only"]
-        + ["--audience", "team"],
+        [
+            "risks",
+            "--store",
+            url,
+            "--client",
+            "lotus",
+            "--format",
+            "json",
+            "--open-only",
+            "--audience",
+            "team",
+        ],
     )
     [risk] = json.loads(as_json.output)
     assert (risk["id"], risk["rating"], risk["exposure"], risk["currency"]) == (

@@ -1,6 +1,7 @@
 """Every text clientflow writes for a Chinese reader, from one run of the Chinese demo: the
 demo itself, the health report (text and HTML, for a client and for the team), agendas,
-the risk register (the client's copy and the team's), a weekly report, monthly agendas, impact summaries and help pages.
+the risk register (the client's copy and the team's), a weekly report, monthly agendas,
+impact summaries and help pages.
 
 The convention scan (test_zh_conventions) and the glossary scan (test_zh_glossary) read
 the same texts, so a new output added here is checked by both.

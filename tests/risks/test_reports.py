@@ -179,7 +179,8 @@ def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> 
     assert report.startswith("周报：明珠银行 / 手机银行 App\n")
     assert "（邮件，李伟）" in report  # next week's plan names its owner
     # the open issues follow the risks, counted as the client hears of them
-    assert "风险与问题\n- 供应商延期交付：高风险，应对计划制定中\n- 未解决的问题 1 个，已升级跟进\n" in report
+    section = "风险与问题\n- 供应商延期交付：高风险，应对计划制定中\n"
+    assert section + "- 未解决的问题 1 个，已升级跟进\n" in report
     assert _offences(report) == []
     assert any(line.startswith("   - CR-1 单点登录：") for line in agenda), agenda
     assert _offences("\n".join(agenda)) == []

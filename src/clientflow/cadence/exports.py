@@ -240,9 +240,7 @@ def monthly_agenda(
                     else N_("{item}: the one due {day} was not sent on time")
                 )
                 day = occurrence.at.in_timezone(zone).date()
-                review.append(
-                    _(late).format(item=item.label(), day=lang.weekday_date(day))
-                )
+                review.append(_(late).format(item=item.label(), day=lang.weekday_date(day)))
     following: dict[str, int] = {}
     for item in plan.items:
         count = len(schedule.between(item, zone, end, to_utc(first.add(months=2), "month")))

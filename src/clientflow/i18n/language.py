@@ -151,8 +151,10 @@ class Language:
         return self.items(
             name
             if counted[day] == 1
-            else name + self.aside(self.ngettext("{n} time", "{n} times", counted[day]))
-            .format(n=counted[day])
+            else name
+            + self.aside(self.ngettext("{n} time", "{n} times", counted[day])).format(
+                n=counted[day]
+            )
             for name, day in zip(names, ordered, strict=True)
         )
 

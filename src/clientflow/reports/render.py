@@ -105,8 +105,9 @@ def to_text(
     _ = lang.gettext
     if not report:
         return _("No clients.") + "\n"
+    rating = _("rating") if team else _("status")
     labels = (
-        _("client"), _("rating") if team else _("status"), _("SLA met"), _("escal."), _("overdue comms"),
+        _("client"), rating, _("SLA met"), _("escal."), _("overdue comms"),
         _("CSAT"), _("NPS"), _("scope change"),
     )  # fmt: skip
     # a column is as wide as its values need, or its label and two spaces ("SLA 达成率")
@@ -618,10 +619,11 @@ def to_html(
         }
         for r in report
     ]
+    rating = N_("Rating") if team else N_("Status")
     headers = [
         _(label)
         for label in (
-            N_("Client"), N_("Rating") if team else N_("Status"), N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
+            N_("Client"), rating, N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
             N_("CSAT (30-day change)"), N_("NPS (30-day change)"), N_("Scope change"),
             N_("Changes pending"),
         )

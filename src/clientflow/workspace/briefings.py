@@ -38,8 +38,7 @@ def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     """The client's open issues, oldest first, as the client hears of them: the title,
     and whether it was escalated (no id, no internal priority)."""  # noqa: D205, D209
     return [
-        issue.title
-        + ("" if issue.escalation is None else lang.aside(lang.gettext(_ESCALATED)))
+        issue.title + ("" if issue.escalation is None else lang.aside(lang.gettext(_ESCALATED)))
         for issue in _open_issues(ws, client)
     ]
 
