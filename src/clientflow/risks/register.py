@@ -202,21 +202,6 @@ REGISTER_COLUMNS = (
 """The register's columns, in export order (stable keys, never translated)."""
 
 
-CLIENT_COLUMNS = (
-    "title",
-    "category",
-    "owner",
-    "status",
-    "statement",
-    "probability",
-    "impact",
-    "rating",
-    "strategy",
-    "review_due",
-)
-"""The columns a client's copy of the register keeps: no ids, money (cost, exposure,
-currency), contingency plan or visibility flag, which are the team's."""
-
 _CLIENT_HEADERS = {
     "title": N_("Risk"),
     "category": N_("Category"),
@@ -231,7 +216,11 @@ _CLIENT_HEADERS = {
 }
 """A client's copy is read by people: its headers are words of their language (English
 keeps the keys, as scripts read them)."""
-assert set(_CLIENT_HEADERS) == set(CLIENT_COLUMNS)
+
+CLIENT_COLUMNS = tuple(_CLIENT_HEADERS)
+"""The columns a client's copy of the register keeps, in export order: no ids, money
+(cost, exposure, currency), contingency plan or visibility flag, which are the team's."""
+assert set(CLIENT_COLUMNS) <= set(REGISTER_COLUMNS)
 
 REGISTER_AUDIENCES = ("client", "team")
 """Who an exported register is for: ``client`` keeps the risks the client may see
