@@ -164,8 +164,9 @@ def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int, audienc
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     if audience == "client":  # the project's state, not the team's rating of the client
-        assert "<title>莲花银行项目状况</title>" in result.stdout
-        assert "<h1>莲花银行项目状况</h1>" in result.stdout
+        # the English demo's names: Lotus Bank项目状况
+        assert "<title>Lotus Bank项目状况</title>" in result.stdout
+        assert "<h1>Lotus Bank项目状况</h1>" in result.stdout
         assert ">需关注</span>" in result.stdout
         assert not re.search("客户健康状况|有风险", result.stdout)
     # The test adds a measuring script; the page itself has none. Headless Chromium's
