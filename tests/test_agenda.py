@@ -43,7 +43,8 @@ def test_a_breached_issue_at_the_top_of_its_ladder_stays_on_the_agenda_as_overdu
         assert issue.escalation is not None
         owner = issue.owner  # the ladder may have reassigned it
         entries = [e for e in _agenda(ws, owner) if e[0] == "LOT-1"]
-        assert entries == [("LOT-1", True, "issue LOT-1 (P1, acknowledged): resolution breached")]
+        text = "issue LOT-1 (P1, acknowledged): resolution deadline passed"
+        assert entries == [("LOT-1", True, text)]
 
 
 def test_an_issue_with_several_running_clocks_appears_once_at_its_earliest_deadline() -> None:
@@ -103,7 +104,7 @@ def test_risk_reviews_and_actions_reach_their_owners_agendas_in_their_language()
         assert agenda_lines(items, at=clock.now(), timezone=zone, lang=lang) == [
             "时间均为北京时间",
             "已逾期：",
-            "  9月21日（周一）15:00  风险「Vendor late」的应对措施：Second DBA",  # 10:00 + 4h
+            "  9月21日（周一）15:00  风险“Vendor late”的应对措施：Second DBA",  # 10:00 + 4h
         ]
         mine = _agenda(ws, "li.wei")
         assert ("RSK-1", False, "review risk: Vendor late") in mine

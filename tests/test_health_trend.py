@@ -71,8 +71,10 @@ def test_the_reports_show_the_sample_sizes() -> None:
     [lotus] = json.loads(to_json(rows))["clients"]
     week = lotus["satisfaction"]["weeks"][-1]
     assert (week["csat"], week["csat_answers"], week["answers"]) == (None, 1, 1)
+    # the caption says what a point is; its tooltip the answers each counts
+    assert '<span class="answers" title="answers at each point: ' in to_html(rows)
     assert "points with too few answers are not drawn" in to_html(rows)
-    assert "answers in the 4 weeks to each point: " in to_html(rows)
+    assert ">satisfaction (rolling 4 weeks)</span>" in to_html(rows)
 
 
 def test_the_report_shows_time_lost_before_assignment() -> None:

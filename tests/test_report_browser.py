@@ -163,6 +163,12 @@ def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int, audienc
          "--locale", "zh_CN", *_AUDIENCES[audience]],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    if audience == "client":  # the project's state, not the team's rating of the client
+        # the English demo's names: Lotus Bank项目状况
+        assert "<title>Lotus Bank项目状况</title>" in result.stdout
+        assert "<h1>Lotus Bank项目状况</h1>" in result.stdout
+        assert ">需关注</span>" in result.stdout
+        assert not re.search("客户健康状况|有风险", result.stdout)
     # The test adds a measuring script; the page itself has none. Headless Chromium's
     # window is at least 500 px wide, so the page is laid out in a frame of the width.
     assert "<script" not in result.stdout
@@ -193,7 +199,9 @@ def test_the_chinese_report_reads_on_a_phone(tmp_path: Path, width: int, audienc
     assert measure["scrolls"] is False
     if width < 700:  # a card per client: each value under its column's name
         assert measure["layout"] == "block"
-        assert measure["labels"][1:4] == ["评级", "SLA 达成率", "升级中"]
+        # a client's page says the project's state (状态), the team's its rating (评级)
+        rating = "状态" if audience == "client" else "评级"
+        assert measure["labels"][1:4] == [rating, "SLA 达成率", "升级中"]
     else:
         assert measure["layout"] == "table-row"
     shot = tmp_path / f"report-{width}.png"

@@ -166,12 +166,12 @@ def test_the_monthly_agenda_reviews_last_month_and_plans_the_next() -> None:
     assert "1. 上月回顾" in lines
     assert "   - 与客户主动沟通 1 次" in lines
     assert "   - ACME-7 登录失败（P2，处理中）" in lines
-    assert lines[lines.index("3. 待决定的变更") + 1] == "   - 无"
+    assert lines[lines.index("3. 待审批的变更") + 1] == "   - 无"
     assert "   - Monthly steering meeting：1 次" in lines
     assert lines[-1] == "7. 其他事项"
     english = monthly_agenda(current, NY_SCHEDULE, month=dt.date(2026, 4, 1), lang=EN)
     # Only one March contact was logged: the reports and meeting without one show as missed.
-    assert "   - Weekly status report overdue (was due Fri 2026-03-27 16:00 EDT)" in english
+    assert "   - Weekly status report: the one due Fri 03-27 was not sent on time" in english
     assert english.splitlines()[0] == "Monthly meeting: acme / portal, April 2026"
 
 

@@ -188,7 +188,7 @@ def test_agenda_and_its_text_come_from_the_workspace(ws: Workspace) -> None:
     items = ws.agenda("chen.jie")
     assert [item.aggregate_id for item in items] == ["ISS-1", "RSK-1"]
     text = ws.agenda_text("chen.jie")
-    assert "风险「Vendor late」的应对措施" in text  # the risk by its title, not RSK-1
+    assert "风险“Vendor late”的应对措施" in text  # the risk by its title, not RSK-1
     assert text.startswith("时间均为北京时间\n")
     assert ws.agenda_text("nobody") == "Nothing due for nobody in the next 7 days."
 

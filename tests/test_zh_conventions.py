@@ -112,7 +112,7 @@ def test_every_chinese_output_follows_chinese_conventions(outputs: dict[str, str
 
 def test_the_chinese_demo_data_reads_as_chinese(outputs: dict[str, str]) -> None:
     """The Shanghai client and the team's names, titles and risk statements are Chinese."""
-    demo, lotus = outputs["demo"], outputs["risks lotus csv"]
+    demo, lotus = outputs["demo"], outputs["risks lotus csv (team)"]
     assert "莲花银行" in demo
     assert "Lotus Bank" not in demo
     assert "项目周报" in outputs["weekly report lotus"]

@@ -1,6 +1,7 @@
 """Every text clientflow writes for a Chinese reader, from one run of the Chinese demo: the
 demo itself, the health report (text and HTML, for a client and for the team), agendas,
-the risk register, a weekly report, monthly agendas, impact summaries and help pages.
+the risk register (the client's copy and the team's), a weekly report, monthly agendas,
+impact summaries and help pages.
 
 The convention scan (test_zh_conventions) and the glossary scan (test_zh_glossary) read
 the same texts, so a new output added here is checked by both.
@@ -54,9 +55,9 @@ def chinese_outputs(folder: Path) -> dict[str, str]:
         agenda = ["agenda", "--store", url, "--owner", owner, "--now", "2026-11-25T09:00:00+08:00"]
         out[f"agenda {owner} (30 days)"] = _run([*agenda, "--days", "30"])
     for client in ("lotus", "acme", "northwind", "sakura"):
-        out[f"risks {client} csv"] = _run(
-            ["risks", "--store", url, "--client", client, "--locale", "zh_CN"]
-        )
+        risks = ["risks", "--store", url, "--client", client, "--locale", "zh_CN"]
+        out[f"risks {client} csv"] = _run(risks)  # the client's copy, the default
+        out[f"risks {client} csv (team)"] = _run([*risks, "--audience", "team"])
     proposed = folder / "proposed.toml"
     # The proposal a Chinese team makes: its own levels' names (as rules.zh_CN.toml gives
     # them), a shorter P2 resolution target.

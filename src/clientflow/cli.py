@@ -502,9 +502,12 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
 @cli.command(
     "risks",
     help=N_(
-        "A client's risk register as CSV or JSON, to attach to a monthly meeting.\n\nColumn"
-        " names stay English keys; statements, ratings and dates are in --locale (and in"
-        " CSV statuses, categories and names too)."
+        "A client's risk register as CSV or JSON, to attach to a monthly meeting.\n\n"
+        "--audience client (the default) keeps the risks the client may see and leaves out"
+        " ids, money, contingency plans and the visibility flag; --audience team exports"
+        " everything. JSON keys stay English; CSV column names are English keys for the"
+        " team, and in --locale for a client; statements, ratings and dates are in"
+        " --locale (and in CSV statuses, categories and names too)."
     ),
 )
 @_STORE
@@ -513,6 +516,16 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 @click.option("--open-only", is_flag=True, help=N_("Leave out closed risks."))
+@click.option(
+    "--audience",
+    type=click.Choice(risks.REGISTER_AUDIENCES),
+    default="client",
+    show_default=True,
+    help=N_(
+        "Who reads the export: the client (its visible risks, no ids, money or"
+        " contingency plans) or the team, who sees everything."
+    ),
+)
 @_LOCALE
 @click.option(
     "--timezone",
@@ -528,6 +541,7 @@ def risks_command(  # noqa: PLR0917 - click passes each option as an argument
     client: str,
     fmt: str,
     open_only: bool,
+    audience: str,
     locale: str,
     timezone: str | None,
     rules_file: Path | None,
@@ -541,10 +555,11 @@ def risks_command(  # noqa: PLR0917 - click passes each option as an argument
     lang = language(locale)
     register = [r for r in portfolio.risks if not (open_only and r.status == "closed")]
     if fmt == "json":
-        rows = risks.register_rows(register, lang, zone)
+        rows = risks.register_rows(register, lang, zone, audience=audience)
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        click.echo(risks.register_csv(register, lang, zone, names=rules.names), nl=False)
+        text = risks.register_csv(register, lang, zone, names=rules.names, audience=audience)
+        click.echo(text, nl=False)
 
 
 def _instant_or_day(text: str, option: str) -> pendulum.DateTime:

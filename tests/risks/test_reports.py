@@ -94,7 +94,7 @@ def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> No
     assert '<svg class="heat"' in page
     assert 'aria-label="风险热力图"' in page
     assert "3 项未关闭风险" in page
-    assert "重点风险 RSK-1「Vendor delivers the export late」" in page
+    assert "重点风险 RSK-1“Vendor delivers the export late”" in page
 
 
 def test_a_client_without_risks_shows_no_heat_map() -> None:
@@ -109,7 +109,7 @@ def test_the_weekly_report_lists_only_risks_the_client_may_see() -> None:
     ws = _register()
     lines = client_lines(ws.risks.register("acme"), language("zh_CN"))
     assert lines == [
-        "Vendor delivers the export late：严重风险，应对策略为减轻",
+        "Vendor delivers the export late：严重风险，应对策略：减轻",
         "Key tester on leave in October：高风险，应对计划制定中",
     ]
     schedule = Schedule(ws.rules.calendar_for("acme"))
@@ -170,13 +170,17 @@ def test_the_workspace_gathers_the_monthly_agenda_in_the_client_s_language() -> 
     ws.changes.request_approval("CR-1", by=LI)
     agenda = ws.plans.monthly_agenda("PLAN-acme", month=dt.date(2026, 10, 1)).splitlines()
     assert agenda[0] == "月度会议：明珠银行 / 手机银行 App，2026年10月"
-    assert "   - ACME-1 导出失败（P2）已升级处理" in agenda  # no internal level for a client
+    # no id, internal priority or level for a client: the title, and that it was escalated
+    assert "   - 导出失败（已升级，由资深同事跟进）" in agenda
+    assert not [line for line in agenda if "ACME-1" in line or "P2" in line]
     assert "   - 供应商延期交付：高风险，应对计划制定中" in agenda
-    assert "   - CSAT 100%，NPS +100（1 份回答）" in agenda
+    assert "   - CSAT 100%，NPS +100（1 份答卷）" in agenda
     report = ws.plans.weekly_report("PLAN-acme", week_start=START)
     assert report.startswith("周报：明珠银行 / 手机银行 App\n")
     assert "（邮件，李伟）" in report  # next week's plan names its owner
-    assert "风险与问题\n- 供应商延期交付：高风险，应对计划制定中\n" in report
+    # the open issues follow the risks, counted as the client hears of them
+    section = "风险与问题\n- 供应商延期交付：高风险，应对计划制定中\n"
+    assert section + "- 未解决的问题 1 个，已升级跟进\n" in report
     assert _offences(report) == []
     assert any(line.startswith("   - CR-1 单点登录：") for line in agenda), agenda
     assert _offences("\n".join(agenda)) == []

@@ -90,6 +90,7 @@ def weekly_report(
     week_start: dt.datetime,
     lang: Language | None = None,
     risk_lines: Sequence[str] = (),
+    issue_lines: Sequence[str] = (),
     templates: Templates | None = None,
     names: Names | None = None,
 ) -> str:
@@ -99,7 +100,9 @@ def weekly_report(
     Filled from the week's outbound touchpoints, the plan's due and overdue items, and
     next week's schedule, in ``lang`` (English); the PM writes the rest. ``risk_lines``
     open the risks-and-issues section: the top risks the client may see, from
-    :func:`clientflow.risks.client_lines` (cadence does not read the register itself).
+    :func:`clientflow.risks.client_lines` (cadence does not read the register itself);
+    ``issue_lines`` follow them (the open issues as the client hears of them). Without a
+    risk the section says there is no new one.
     ``names`` gives the client, project and people their display names (ids otherwise;
     the template also gets ``client_id`` and ``project_id``). Times are in the plan's zone,
     named once in the heading (``zone``); the same contact made several times in the week
@@ -179,6 +182,7 @@ def weekly_report(
             for o, i in sorted(following, key=lambda p: p[0].at)
         ],
         risks=[*risk_lines, *late],
+        issues=list(issue_lines),
     )
 
 
@@ -228,13 +232,15 @@ def monthly_agenda(
     for item in plan.items:
         for occurrence in schedule.statuses(plan, item, before, start):
             if occurrence.status in ("overdue", "missed"):
-                review.append(
-                    _("{item} {status} (was due {when})").format(
-                        item=item.label(),
-                        status=_(STATUS_WORDS[occurrence.status]),
-                        when=lang.instant_within(occurrence.at, zone, first),
-                    )
+                # told to the client: which one did not happen on time, by its day (the
+                # heading names the zone), not our status words ("missed, was due …")
+                late = (
+                    N_("{item}: the one on {day} did not take place as planned")
+                    if item.kind is ItemKind.MEETING
+                    else N_("{item}: the one due {day} was not sent on time")
                 )
+                day = occurrence.at.in_timezone(zone).date()
+                review.append(_(late).format(item=item.label(), day=lang.weekday_date(day)))
     following: dict[str, int] = {}
     for item in plan.items:
         count = len(schedule.between(item, zone, end, to_utc(first.add(months=2), "month")))

@@ -128,18 +128,34 @@ class Language:
     def days(self, days: Iterable[dt.date]) -> str:
         """Several days, in order, as this language lists them: Chinese names a month
         once until it changes ("11月23日、25日、12月2日"); English gives each its weekday
-        ("Mon 11-23, Wed 11-25").
+        ("Mon 11-23, Wed 11-25"). A day given more than once is listed once with its
+        count ("11月24日（2 次）、27日"), not repeated.
 
         >>> language("zh_CN").days([dt.date(2026, 11, 23), dt.date(2026, 11, 25), dt.date(2026, 12, 2)])
         '11月23日、25日、12月2日'
+        >>> language("zh_CN").days([dt.date(2026, 11, 24), dt.date(2026, 11, 27), dt.date(2026, 11, 24)])
+        '11月24日（2 次）、27日'
         """  # noqa: D205, E501
-        ordered = sorted(days)
+        counted: dict[dt.date, int] = {}
+        for day in sorted(days):
+            counted[day] = counted.get(day, 0) + 1
+        ordered = list(counted)
         if self.locale == "en":
-            return self.items(self.weekday_date(day) for day in ordered)
-        months = [(day.year, day.month) for day in ordered]
+            names = [self.weekday_date(day) for day in ordered]
+        else:
+            months = [(day.year, day.month) for day in ordered]
+            names = [
+                f"{day.day}日" if i and months[i] == months[i - 1] else self.date(day)
+                for i, day in enumerate(ordered)
+            ]
         return self.items(
-            f"{day.day}日" if i and months[i] == months[i - 1] else self.date(day)
-            for i, day in enumerate(ordered)
+            name
+            if counted[day] == 1
+            else name
+            + self.aside(self.ngettext("{n} time", "{n} times", counted[day])).format(
+                n=counted[day]
+            )
+            for name, day in zip(names, ordered, strict=True)
         )
 
     def time_left(self, hours: float) -> str:

@@ -95,7 +95,7 @@ def owner_agenda(
         if clock.deadline >= until:
             continue
         late = clock.deadline <= now
-        what = _("{metric} breached") if late else _("{metric} due")
+        what = _("{metric} deadline passed") if late else _("{metric} deadline coming up")
         metric = _(METRIC_WORDS.get(clock.metric, clock.metric))
         found.append(
             AgendaItem(

@@ -52,6 +52,27 @@ _WIDTHS = (22, 9, 8, 7, 8, 11, 11, 8)
 """The text table's least column widths in display cells (a label may widen one)."""
 
 _RATINGS = {"healthy": N_("healthy"), "watch": N_("watch"), "at risk": N_("at risk")}
+_CLIENT_RATINGS = {
+    "healthy": N_("on track"),
+    "watch": N_("worth watching"),
+    "at risk": N_("needs attention"),
+}
+"""The rating as a client reads it: the state of the project, not the team's churn rating
+of the client ("at risk" sent to a client reads as a judgement of them)."""
+
+
+def _rating(rating: str, lang: Language, *, team: bool) -> str:
+    return lang.gettext((_RATINGS if team else _CLIENT_RATINGS)[rating])
+
+
+def _title(report: Sequence[ClientHealth], lang: Language, *, team: bool) -> str:
+    """The page's name: the portfolio's health for the team, the project's state (by the
+    client's name: 莲花银行项目状况) for a client."""  # noqa: D205, D209
+    if team or not report:
+        return lang.gettext("Client health")
+    if len(report) > 1:  # only from Python (the CLI sends a client its own page alone)
+        return lang.gettext("Project status")
+    return lang.gettext("{name} project status").format(name=report[0].name)
 
 
 def _audience(audience: str) -> bool:
@@ -84,22 +105,30 @@ def to_text(
     _ = lang.gettext
     if not report:
         return _("No clients.") + "\n"
+    rating = _("rating") if team else _("status")
     labels = (
-        _("client"), _("rating"), _("SLA met"), _("escal."), _("overdue comms"),
+        _("client"), rating, _("SLA met"), _("escal."), _("overdue comms"),
         _("CSAT"), _("NPS"), _("scope change"),
     )  # fmt: skip
     # a column is as wide as its values need, or its label and two spaces ("SLA 达成率")
     widths = [max(w, cells(label) + 2) for w, label in zip(_WIDTHS, labels, strict=True)]
+    # and the rating as wide as its longest word ("needs attention" for a client)
+    widths[1] = max([widths[1]] + [cells(_rating(r.rating, lang, team=team)) + 2 for r in report])
     header = "".join(
         fit(label, width, right=index > 1)
         for index, (label, width) in enumerate(zip(labels, widths, strict=True))
     )
     at = lang.instant(report[0].at, timezone)
-    lines = [_("Client health at {when}").format(when=at), "", header]
+    heading = (
+        _("Client health at {when}").format(when=at)
+        if team
+        else _("{title} at {when}").format(title=_title(report, lang, team=False), when=at)
+    )
+    lines = [heading, "", header]
     for row in report:
         scope = _(_NONE) if row.scope_cost_percent is None else f"{row.scope_cost_percent:+.1f}%"
         values = (
-            _(_RATINGS[row.rating]),
+            _rating(row.rating, lang, team=team),
             _pct(row.sla_compliance, lang),
             str(len(row.open_escalations)),
             str(len(row.overdue_communications)),
@@ -435,7 +464,11 @@ def _line_chart(weeks: Sequence[WeekScore], lang: Language) -> str:
         "</svg>"
         f'<div class="legend"><span style="color:#1565c0">&#9632; {escape(csat)}</span> '
         f'<span style="color:#8e24aa">&#9632; {escape(nps)}</span> '
-        '<span class="answers">' + escape(_answers_legend(weeks, lang)) + "</span></div>"
+        # what a point is in the legend; how many answers each counts on hover (a number
+        # list in the caption read as noise to a client)
+        f'<span class="answers" title="{escape(_answers_tip(weeks, lang))}">'
+        + escape(_answers_caption(weeks, lang))
+        + "</span></div>"
     )
 
 
@@ -450,16 +483,18 @@ def answer_counts(weeks: Sequence[WeekScore], lang: Language) -> str:
     return " ".join(counts) if lang.locale == "en" else lang.items(counts)
 
 
-def _answers_legend(weeks: Sequence[WeekScore], lang: Language) -> str:
-    counts, window = answer_counts(weeks, lang), weeks[0].window_weeks
+def _answers_caption(weeks: Sequence[WeekScore], lang: Language) -> str:
+    """What the chart's points are: each week's satisfaction, or a rolling window's."""
+    window = weeks[0].window_weeks
     if window == 1:
-        text = N_("answers in each week: {counts} (points with too few answers are not drawn)")
-        return lang.gettext(text).format(counts=counts)
-    text = N_(
-        "answers in the {weeks} weeks to each point: {counts} (points with too few answers"
-        " are not drawn)"
-    )
-    return lang.gettext(text).format(counts=counts, weeks=window)
+        return lang.gettext("satisfaction by week")
+    return lang.gettext("satisfaction (rolling {weeks} weeks)").format(weeks=window)
+
+
+def _answers_tip(weeks: Sequence[WeekScore], lang: Language) -> str:
+    """The caption's tooltip: the answers each point counts, and why some are missing."""
+    text = N_("answers at each point: {counts} (points with too few answers are not drawn)")
+    return lang.gettext(text).format(counts=answer_counts(weeks, lang))
 
 
 def _scope_bars(row: ClientHealth, lang: Language) -> str:
@@ -573,7 +608,7 @@ def to_html(
         {
             "name": r.name,
             "colour": _COLOURS[r.rating],
-            "rating": _(_RATINGS[r.rating]),
+            "rating": _rating(r.rating, lang, team=team),
             "sla": _pct(r.sla_compliance, lang),
             "escalations": len(r.open_escalations),
             "overdue": len(r.overdue_communications),
@@ -584,10 +619,11 @@ def to_html(
         }
         for r in report
     ]
+    rating = N_("Rating") if team else N_("Status")
     headers = [
         _(label)
         for label in (
-            N_("Client"), N_("Rating"), N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
+            N_("Client"), rating, N_("SLA met"), N_("Escalations"), N_("Overdue comms"),
             N_("CSAT (30-day change)"), N_("NPS (30-day change)"), N_("Scope change"),
             N_("Changes pending"),
         )
@@ -596,7 +632,7 @@ def to_html(
         "health_report.html.j2",
         lang,
         html_lang=lang.locale.replace("_", "-"),
-        title=_("Client health") if title is None else title,
+        title=_title(report, lang, team=team) if title is None else title,
         at=lang.instant(report[0].at, timezone) if report else "",
         css=Markup(_CSS),
         headers=headers,
@@ -615,7 +651,7 @@ def _card(row: ClientHealth, lang: Language, *, team: bool) -> dict[str, object]
     return {
         "name": row.name,
         "colour": _COLOURS[row.rating],
-        "rating": _(_RATINGS[row.rating]),
+        "rating": _rating(row.rating, lang, team=team),
         "charts": [
             Markup(_donut(row.sla_compliance, _("SLA met"), _(_NONE))),
             Markup(_donut(row.communications_on_time, _("comms on time"), _(_NONE))),

@@ -53,6 +53,8 @@ from clientflow.risks.model import (
 from clientflow.risks.policy import ISSUE_PRIORITY, REVIEW_EVERY, RiskPermissions, RiskPolicy
 from clientflow.risks.register import (
     CATEGORY_WORDS,
+    CLIENT_COLUMNS,
+    REGISTER_AUDIENCES,
     REGISTER_COLUMNS,
     STATUS_WORDS,
     STRATEGY_WORDS,
@@ -70,6 +72,7 @@ from clientflow.risks.register import (
 __all__ = [
     "CATEGORIES",
     "CATEGORY_WORDS",
+    "CLIENT_COLUMNS",
     "COMMANDS",
     "EVENTS",
     "IMPACT",
@@ -77,6 +80,7 @@ __all__ = [
     "KIND_NAME",
     "OPEN_STATES",
     "PROBABILITY",
+    "REGISTER_AUDIENCES",
     "REGISTER_COLUMNS",
     "REVIEW_EVERY",
     "STATUS_WORDS",

@@ -11,7 +11,7 @@ from types import MappingProxyType
 import attrs
 import pendulum
 
-from clientflow.core import Names
+from clientflow.core import Names, ValidationError
 from clientflow.i18n import N_, RATING_WORDS, Language, language
 from clientflow.risks.model import CATEGORIES, Matrix, Rating, Risk, Strategy
 
@@ -45,6 +45,8 @@ assert set(CATEGORY_WORDS) == set(CATEGORIES)
 
 __all__ = [
     "CATEGORY_WORDS",
+    "CLIENT_COLUMNS",
+    "REGISTER_AUDIENCES",
     "REGISTER_COLUMNS",
     "STATUS_WORDS",
     "STRATEGY_WORDS",
@@ -200,6 +202,38 @@ REGISTER_COLUMNS = (
 """The register's columns, in export order (stable keys, never translated)."""
 
 
+_CLIENT_HEADERS = {
+    "title": N_("Risk"),
+    "category": N_("Category"),
+    "owner": N_("Owner"),
+    "status": N_("Status"),
+    "statement": N_("Description"),
+    "probability": N_("Probability"),
+    "impact": N_("Impact"),
+    "rating": N_("Rating"),
+    "strategy": N_("Response"),
+    "review_due": N_("Next review"),
+}
+"""A client's copy is read by people: its headers are words of their language (English
+keeps the keys, as scripts read them)."""
+
+CLIENT_COLUMNS = tuple(_CLIENT_HEADERS)
+"""The columns a client's copy of the register keeps, in export order: no ids, money
+(cost, exposure, currency), contingency plan or visibility flag, which are the team's."""
+assert set(CLIENT_COLUMNS) <= set(REGISTER_COLUMNS)
+
+REGISTER_AUDIENCES = ("client", "team")
+"""Who an exported register is for: ``client`` keeps the risks the client may see
+(``client_visible``) and :data:`CLIENT_COLUMNS`; ``team`` everything."""
+
+
+def _for_client(audience: str) -> bool:
+    """Whether ``audience`` is a client (``ValidationError`` for one not allowed)."""
+    if audience not in REGISTER_AUDIENCES:
+        raise ValidationError("audience", f"one of {', '.join(REGISTER_AUDIENCES)}", got=audience)
+    return audience == "client"
+
+
 STATEMENT = N_("Because {cause}, {event} may happen, which would {effect}.")
 """The cause -> event -> effect sentence; each language puts the parts in its own order."""
 
@@ -212,7 +246,11 @@ def statement(risk: Risk, lang: Language | None = None) -> str:
 
 
 def register_rows(
-    risks: Iterable[Risk], lang: Language | None = None, timezone: str = "UTC"
+    risks: Iterable[Risk],
+    lang: Language | None = None,
+    timezone: str = "UTC",
+    *,
+    audience: str = "team",
 ) -> list[dict[str, str | int | bool | None]]:
     """One plain row per risk with :data:`REGISTER_COLUMNS` as keys (JSON-ready).
 
@@ -220,7 +258,10 @@ def register_rows(
     strategy are words of that language and instants are written in ``timezone`` as its
     readers write them (English keeps the codes and ISO stamps scripts parse). Status and
     category stay codes here, for scripts; :func:`register_csv` gives them as words.
+    For a client (``audience="client"``, see :data:`REGISTER_AUDIENCES`) only the risks
+    it may see, with :data:`CLIENT_COLUMNS` as keys.
     """
+    client = _for_client(audience)
     lang = lang or language("en")
     plain = lang.locale == "en"
 
@@ -236,6 +277,8 @@ def register_rows(
 
     rows: list[dict[str, str | int | bool | None]] = []
     for risk in sorted(risks, key=lambda r: r.id):
+        if client and not risk.client_visible:
+            continue
         current, plan, residual = risk.current, risk.plan, risk.residual
         exposure = None if current is None else current.exposure
         cost = None if current is None else current.cost
@@ -275,6 +318,8 @@ def register_rows(
                 "client_visible": risk.client_visible,
             }
         )
+    if client:
+        return [{column: row[column] for column in CLIENT_COLUMNS} for row in rows]
     return rows
 
 
@@ -287,6 +332,15 @@ def _words(
     """The codes and ids of a register row as ``lang``'s words and people's names."""
     status, category = str(row["status"]), str(row["category"])
     names = names or Names()
+    words = {
+        "owner": names.person(str(row["owner"])),
+        "status": lang.gettext(STATUS_WORDS.get(status, status)),
+        "category": lang.gettext(CATEGORY_WORDS[category])
+        if category in CATEGORY_WORDS
+        else category,
+    }
+    if "client" not in row:  # a client's copy: no ids, money or visibility to word
+        return words
     currency = str(row["currency"])
     money = {  # "¥84,000" as the reader writes money, not "84000.00" (JSON keeps that)
         key: lang.money(Decimal(str(row[key])), currency)
@@ -295,13 +349,9 @@ def _words(
     }
     return {
         **money,
+        **words,
         "client": names.client(str(row["client"])),
         "project": names.project(str(row["project"])),
-        "owner": names.person(str(row["owner"])),
-        "status": lang.gettext(STATUS_WORDS.get(status, status)),
-        "category": lang.gettext(CATEGORY_WORDS[category])
-        if category in CATEGORY_WORDS
-        else category,
         "client_visible": lang.gettext(_YES if row["client_visible"] else _NO),
     }
 
@@ -328,6 +378,7 @@ def register_csv(
     timezone: str = "UTC",
     *,
     names: Names | None = None,
+    audience: str = "team",
 ) -> str:
     """The register as CSV (RFC 4180, header row of :data:`REGISTER_COLUMNS`).
 
@@ -339,14 +390,23 @@ def register_csv(
 
     Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is quoted
     with a leading apostrophe, so an exported register is safe to open.
+
+    A client's copy (``audience="client"``) has the risks the client may see and
+    :data:`CLIENT_COLUMNS` only, headed in ``lang``'s words (风险、类别、负责人……) outside
+    English.
     """
+    client = _for_client(audience)
+    lang = lang or language("en")
+    columns = CLIENT_COLUMNS if client else REGISTER_COLUMNS
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(REGISTER_COLUMNS)
-    lang = lang or language("en")
-    for plain in register_rows(risks, lang, timezone):
+    if client and lang.locale != "en":
+        writer.writerow([lang.gettext(_CLIENT_HEADERS[column]) for column in columns])
+    else:
+        writer.writerow(columns)
+    for plain in register_rows(risks, lang, timezone, audience=audience):
         row = plain if lang.locale == "en" else {**plain, **_words(plain, lang, names)}
-        writer.writerow([_cell(row[column]) for column in REGISTER_COLUMNS])
+        writer.writerow([_cell(row[column]) for column in columns])
     return out.getvalue()
 
 

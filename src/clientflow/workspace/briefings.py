@@ -17,31 +17,53 @@ from clientflow.ports import Query
 if TYPE_CHECKING:
     from clientflow.workspace.core import Workspace
 
-__all__ = ["change_lines", "feedback_lines", "issue_lines", "risk_lines"]
+__all__ = ["change_lines", "feedback_lines", "issue_lines", "issue_summary", "risk_lines"]
 
-_ESCALATED = N_("escalated")
+_ESCALATED = N_("escalated, a senior colleague is following it up")
 """An open issue that was escalated, as a client meeting hears it: the internal level it
-reached (and who that is) stays with the team."""
+reached (and who that is), the issue's id and internal priority stay with the team."""
 _NONE = N_("n/a")
 
 
-def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
-    """The client's open issues, oldest first: id, title, priority, whether escalated."""
+def _open_issues(ws: Workspace, client: str) -> list[escalation.Issue]:
     rows = ws.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
     loaded = ws.store.load_many([row.id for row in rows])
-    issues = sorted(
+    return sorted(
         (i for i in loaded.values() if isinstance(i, escalation.Issue)),
         key=lambda issue: (issue.reported_at, issue.id),
     )
-    lines = []
-    for issue in issues:
-        line = f"{issue.id} {issue.title}" + lang.aside(issue.priority)
-        if issue.escalation is not None:
-            # "（P2）已升级处理": Chinese needs no space after the closing bracket
-            gap = " " if lang.locale == "en" else ""
-            line += gap + lang.gettext(_ESCALATED)
-        lines.append(line)
-    return lines
+
+
+def issue_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
+    """The client's open issues, oldest first, as the client hears of them: the title,
+    and whether it was escalated (no id, no internal priority)."""  # noqa: D205, D209
+    return [
+        issue.title + ("" if issue.escalation is None else lang.aside(lang.gettext(_ESCALATED)))
+        for issue in _open_issues(ws, client)
+    ]
+
+
+def issue_summary(ws: Workspace, client: str, lang: Language) -> list[str]:
+    """The client's open issues in one line for the weekly report ("未解决的问题 8 个，
+    均已升级跟进"), or nothing without any."""  # noqa: D205, D209
+    issues = _open_issues(ws, client)
+    n, escalated = len(issues), sum(issue.escalation is not None for issue in issues)
+    if not n:
+        return []
+    if n == 1:
+        one = (
+            N_("1 open issue, escalated and being followed up")
+            if escalated
+            else N_("1 open issue, being worked on")
+        )
+        return [lang.gettext(one)]
+    if escalated == n:
+        text = N_("{n} open issues, all escalated and being followed up")
+    elif escalated:
+        text = N_("{n} open issues, {escalated} of them escalated and being followed up")
+    else:
+        text = N_("{n} open issues, being worked on")
+    return [lang.gettext(text).format(n=n, escalated=escalated)]
 
 
 def change_lines(ws: Workspace, client: str, lang: Language) -> list[str]:

@@ -199,7 +199,8 @@ class PlanService(Service[CommunicationPlan]):
     ) -> str:
         """The week's report skeleton (本周完成 / 当前状态 / 下周计划 / 风险与问题) in the
         client's language (``lang`` overrides), its risks section opened by the top risks
-        the client may see (see :func:`clientflow.cadence.weekly_report`)."""  # noqa: D205, D209
+        the client may see and closed by a count of the client's open issues (see
+        :func:`clientflow.cadence.weekly_report`)."""  # noqa: D205, D209
         plan = self.get(plan_id)
         reader = self._reader(plan, lang)
         return cadence.weekly_report(
@@ -208,6 +209,7 @@ class PlanService(Service[CommunicationPlan]):
             week_start=week_start,
             lang=reader,
             risk_lines=briefings.risk_lines(self._workspace, plan.client, reader),
+            issue_lines=briefings.issue_summary(self._workspace, plan.client, reader),
             templates=templates,
             names=self._workspace.rules.names,
         )
