@@ -145,6 +145,7 @@ def _valid(workflow: str, name: str, now: pendulum.DateTime) -> st.SearchStrateg
         "item": plan_item,
         "item_id": "weekly-report",
         "silence_days": 3,
+        "template": "weekly",
         "reply_within": pendulum.duration(hours=4),
         "survey_id": "S-1",
         "feedback_id": None,
