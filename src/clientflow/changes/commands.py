@@ -9,6 +9,7 @@ command raises before anything is built, so the caller's aggregate is untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import pendulum
 
@@ -58,7 +59,6 @@ from clientflow.core import (
     IsNotParty,
     PermissionDenied,
     Rule,
-    TransitionNotAllowed,
     ValidationError,
     check_line,
     check_text,
@@ -68,6 +68,7 @@ from clientflow.core import (
     to_utc,
 )
 from clientflow.core.edge import enum_of, json_object
+from clientflow.i18n import N_
 
 __all__ = [
     "COMMANDS",
@@ -238,7 +239,7 @@ def cast_vote(
     """
     current = change.round
     if change.status != "awaiting_approval" and (current is None or current.outcome is None):
-        raise TransitionNotAllowed(change.status, "vote", TABLE.allowed(change.status))
+        raise COMMANDS.refuse(change.status, "vote")
     assert current is not None
     at = to_utc(now, "now")
     if not isinstance(verdict, Verdict):
@@ -452,6 +453,23 @@ def impact_from(value: object) -> Impact:
 
 _PERMISSIONS = ("permissions",)
 
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "draft": N_("draft"),
+        "submitted": N_("submitted"),
+        "assessed": N_("assessed"),
+        "awaiting_approval": N_("awaiting approval"),
+        "approved": N_("approved"),
+        "deferred": N_("deferred"),
+        "implemented": N_("implemented"),
+        "rejected": N_("rejected"),
+        "closed": N_("closed"),
+        "withdrawn": N_("withdrawn"),
+    }
+)
+"""Each change-request status (a state of the machine) as a message id, for what people
+read."""
+
 COMMANDS: CommandSet[ChangeRequest] = CommandSet(
     "change",
     "change request",
@@ -463,21 +481,30 @@ COMMANDS: CommandSet[ChangeRequest] = CommandSet(
             creates=True,
             actor="requester",
             defaults={"description": ""},
+            words=N_("request a change"),
         ),
-        Command("submit", submit, ("submit",), _PERMISSIONS),
-        Command("assess", assess, ("assess",), _PERMISSIONS, parsers={"impact": impact_from}),
+        Command("submit", submit, ("submit",), _PERMISSIONS, words=N_("submit")),
+        Command(
+            "assess",
+            assess,
+            ("assess",),
+            _PERMISSIONS,
+            parsers={"impact": impact_from},
+            words=N_("assess"),
+        ),
         Command(
             "request_approval",
             request_approval,
             ("request_approval", "auto_approve"),
             ("policy", "directory", "calendar"),
+            words=N_("request approval"),
         ),
-        Command("vote", cast_vote, ("vote",), ("delegations",), actor="voter"),
-        Command("send_back", send_back, ("send_back",), ("delegations",)),
-        Command("defer", defer, ("defer",), _PERMISSIONS),
-        Command("withdraw", withdraw, ("withdraw",), _PERMISSIONS),
-        Command("implement", implement, ("implement",), _PERMISSIONS),
-        Command("close", close, ("close",), _PERMISSIONS),
+        Command("vote", cast_vote, ("vote",), ("delegations",), actor="voter", words=N_("vote")),
+        Command("send_back", send_back, ("send_back",), ("delegations",), words=N_("send back")),
+        Command("defer", defer, ("defer",), _PERMISSIONS, words=N_("defer")),
+        Command("withdraw", withdraw, ("withdraw",), _PERMISSIONS, words=N_("withdraw")),
+        Command("implement", implement, ("implement",), _PERMISSIONS, words=N_("implement")),
+        Command("close", close, ("close",), _PERMISSIONS, words=N_("close")),
     ),
 )
 """The change-request commands, declared once: ``ws.changes``' methods and ``run``'s

@@ -11,6 +11,7 @@ core sits below the catalogues, so it only marks its sentences (``N_``) and take
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Protocol
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "DuplicateCommand",
     "NotFound",
     "PermissionDenied",
+    "Phrase",
     "RulesChanged",
     "StoreError",
     "StoreTimeout",
@@ -32,6 +34,7 @@ __all__ = [
     "TransitionNotAllowed",
     "Translator",
     "ValidationError",
+    "as_read",
     "failure_reason",
     "shown",
 ]
@@ -57,7 +60,7 @@ class Translator(Protocol):
         ...  # pragma: no cover - a Protocol
 
 
-class _Phrase:
+class Phrase:
     """A message id and its values inside another error's sentence: English as ``str``,
     the reader's language when the error renders."""  # noqa: D205, D209
 
@@ -74,6 +77,8 @@ class _Phrase:
         """The phrase in ``lang``."""
         return lang.gettext(self.message).format(**self.values)
 
+
+_Phrase = Phrase
 
 _TIMEOUT = N_(
     "a statement ran past the timeout (code {code}): nothing was written; is a lock held elsewhere?"
@@ -109,8 +114,12 @@ class ClientflowError(Exception):
         if self._said is None:
             return str(self)
         message, values = self._said
-        shown = {k: v.render(lang) if isinstance(v, _Phrase) else v for k, v in values.items()}
-        return lang.gettext(message).format(**shown)
+        return lang.gettext(message).format(**_in(lang, values))
+
+
+def _in(lang: Translator, values: Mapping[str, object]) -> dict[str, object]:
+    """``values`` with each :class:`Phrase` said in ``lang``."""
+    return {k: v.render(lang) if isinstance(v, Phrase) else v for k, v in values.items()}
 
 
 def _word(lang: Translator, code: str, words: Mapping[str, str] | None = None) -> str:
@@ -122,6 +131,7 @@ def _word(lang: Translator, code: str, words: Mapping[str, str] | None = None) -
 
 _VALIDATION = N_("{field}: expected {expected}, got {got}")
 _VALIDATION_NOTHING = N_("{field}: expected {expected}")
+_VALIDATION_EMPTY = N_("{field}: expected {expected}, got an empty string")
 _ONE_OF = N_("one of {choices}")
 _TRANSITION = N_("cannot '{event}' in state '{state}'; allowed: {allowed}")
 _FINAL = N_("nothing (final state)")
@@ -141,22 +151,37 @@ class ValidationError(ClientflowError):
     """A value was malformed or out of range.
 
     ``field`` names the argument, attribute or rules-file key; ``expected`` says what is
-    allowed; ``got`` is a short rendering of the rejected value.
+    allowed; ``got`` is a short rendering of the rejected value. ``expected`` may be a
+    message id with ``{name}`` slots filled from ``values`` (a :class:`Phrase` said in
+    the reader's language, a tuple of str listed as the language lists), so
+    :meth:`render` says it in the reader's language; free English text is shown as given.
 
     >>> err = ValidationError("score", "an integer from 1 to 5", got=7)
     >>> str(err)
     'score: expected an integer from 1 to 5, got 7'
-    """
+    >>> str(ValidationError("limit", "a whole number from {low} to {high}", values={"low": 0, "high": 9}))
+    'limit: expected a whole number from 0 to 9'
+    """  # noqa: E501 - the doctest shows the whole message
 
     def __init__(
-        self, field: str, expected: str, *, got: object = None, choices: Sequence[str] = ()
+        self,
+        field: str,
+        expected: str,
+        *,
+        got: object = None,
+        choices: Sequence[str] = (),
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.field = field
-        self.expected = expected
+        self.template = expected
+        """``expected`` as its message id (before ``values`` fill its slots)."""
+        self.values: Mapping[str, object] = dict(values or {})
+        english = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in self.values.items()}
+        self.expected = expected.format(**english) if self.values else expected
         self.got = got
         self.choices = tuple(choices)
         suffix = "" if got is None else f", got {shown(got)}"
-        super().__init__(f"{field}: expected {expected}{suffix}")
+        super().__init__(f"{field}: expected {self.expected}{suffix}")
 
     @classmethod
     def one_of(cls, field: str, choices: Sequence[str], *, got: object = None) -> ValidationError:
@@ -169,18 +194,57 @@ class ValidationError(ClientflowError):
         return cls(field, f"one of {', '.join(choices)}", got=got, choices=choices)
 
     def render(self, lang: Translator) -> str:
-        """``字段 priority 应为 P1、P2、P3 之一，收到 'P9'``; ``expected`` given as free
-        English text (not ``choices``) stays English."""  # noqa: D205, D209
-        expected = (
-            lang.gettext(_ONE_OF).format(choices=lang.items(self.choices))
-            if self.choices
-            else self.expected
-        )
+        """``字段 priority 应为 P1、P2、P3 之一，收到 P9``: ``expected`` in the reader's
+        language where the catalogue has it, ``got`` as a reader writes it (``收到 -1``,
+        ``收到空字符串``)."""  # noqa: D205, D209
+        if self.choices:
+            expected = lang.gettext(_ONE_OF).format(choices=lang.items(self.choices))
+        elif self.template:
+            expected = lang.gettext(self.template)
+            if self.values:
+                said = {
+                    k: lang.items(v) if isinstance(v, tuple) else v
+                    for k, v in _in(lang, self.values).items()
+                }
+                expected = expected.format(**said)
+        else:
+            expected = self.expected
         if self.got is None:
-            return lang.gettext(_VALIDATION_NOTHING).format(field=self.field, expected=expected)
-        return lang.gettext(_VALIDATION).format(
-            field=self.field, expected=expected, got=shown(self.got)
-        )
+            template = lang.gettext(_VALIDATION_NOTHING)
+        elif self.got == "" and isinstance(self.got, str):
+            template = lang.gettext(_VALIDATION_EMPTY)
+        else:
+            template = lang.gettext(_VALIDATION)
+        before = template.split("{expected}", 1)[0]
+        if before and not before[-1].isspace() and expected[:1].isascii():
+            expected = " " + expected  # Latin text after a language's own word keeps a space
+        return template.format(field=self.field, expected=expected, got=as_read(self.got, lang))
+
+
+def as_read(value: object, lang: Translator, limit: int = 60) -> str:
+    """``value`` as a reader writes it in a message: ``-1`` (not ``Decimal('-1')``),
+    ``P9`` (not ``'P9'``), a list as the language joins its items; text that would be
+    misread bare (surrounding spaces, line breaks) keeps its quotes.
+
+    >>> class Plain:
+    ...     def gettext(self, message: str) -> str:
+    ...         return message
+    ...     def items(self, parts: Iterable[str]) -> str:
+    ...         return ", ".join(parts)
+    >>> from decimal import Decimal
+    >>> as_read(Decimal("-1"), Plain()), as_read("P9", Plain()), as_read(["a", "b"], Plain())
+    ('-1', 'P9', 'a, b')
+    """  # noqa: D205
+    if isinstance(value, str):
+        plain = value == value.strip() and value.isprintable()
+        return value if plain and len(value) <= limit else shown(value, limit)
+    if isinstance(value, bool | int | float | Decimal):
+        text = str(value)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+    if isinstance(value, list | tuple | frozenset | set) and len(value) <= 10:
+        parts = [as_read(item, lang, 20) for item in value]
+        return lang.items(sorted(parts) if isinstance(value, frozenset | set) else parts)
+    return shown(value, limit)
 
 
 class TransitionNotAllowed(ClientflowError):
@@ -190,17 +254,28 @@ class TransitionNotAllowed(ClientflowError):
     "cannot 'approve' in state 'draft'; allowed: 'submit', 'withdraw'"
     """
 
-    def __init__(self, state: str, event: str, allowed: Sequence[str]) -> None:
+    def __init__(
+        self,
+        state: str,
+        event: str,
+        allowed: Sequence[str],
+        *,
+        words: Mapping[str, str] | None = None,
+    ) -> None:
         self.state = state
         self.event = event
         self.allowed = tuple(allowed)
+        self.words: Mapping[str, str] = dict(words or {})
+        """The workflow's states and commands as message ids, kept for :meth:`render`."""
         shown = ", ".join(repr(name) for name in self.allowed) or "nothing (final state)"
         super().__init__(f"cannot {event!r} in state {state!r}; allowed: {shown}")
 
     def render(self, lang: Translator, words: Mapping[str, str] | None = None) -> str:
         """The refusal with the state and commands as the reader's words; ``words`` maps
-        codes to message ids where a code is not its own (a workflow's ``STATUS_WORDS``).
+        codes to message ids where a code is not its own (a workflow's ``STATUS_WORDS``),
+        over those the error was raised with (its workflow's vocabulary).
         """  # noqa: D205
+        words = {**self.words, **(words or {})}
         allowed = (
             lang.items(_word(lang, name, words) for name in self.allowed)
             if self.allowed

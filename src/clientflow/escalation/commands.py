@@ -64,6 +64,7 @@ from clientflow.escalation.events import (
 from clientflow.escalation.machine import TABLE
 from clientflow.escalation.model import (
     EVENT_WORDS,
+    STATUS_WORDS,
     Escalation,
     Issue,
     IssueKind,
@@ -166,7 +167,7 @@ def _begin(  # noqa: PLR0917 - private; every command passes the same six
 ) -> _Run:
     if not TABLE.can(issue.status, transition):
         # Named as the caller called it, with the commands the state allows by their names.
-        raise TransitionNotAllowed(issue.status, action, COMMANDS.allowed(issue.status))
+        raise COMMANDS.refuse(issue.status, action)
     refused = refusal(
         permissions.rule(action),
         actor,
@@ -689,7 +690,9 @@ def escalate(
     """Escalate by hand, with a reason, one level up."""
     run = _begin(issue, "update", actor, now, permissions, "escalate")
     if issue.status == "resolved":
-        raise TransitionNotAllowed(issue.status, "escalate", ("reopen", "close"))
+        raise TransitionNotAllowed(
+            issue.status, "escalate", ("reopen", "close"), words=COMMANDS.vocabulary
+        )
     why = _text(reason, "reason")
     _escalate(
         run,
@@ -714,7 +717,9 @@ def acknowledge_escalation(
     run = _begin(issue, "update", actor, now, _RECIPIENTS_DECIDE, "acknowledge_escalation")
     current = issue.escalation
     if current is None or current.acknowledged_by is not None:
-        raise TransitionNotAllowed(issue.status, "acknowledge_escalation", ("escalate",))
+        raise TransitionNotAllowed(
+            issue.status, "acknowledge_escalation", ("escalate",), words=COMMANDS.vocabulary
+        )
     # An edited policy may have fewer levels now: its top level's recipients act then.
     level = escalation.level(escalation.in_force(current.level))
     try:
@@ -916,7 +921,7 @@ COMMANDS: CommandSet[Issue] = CommandSet(
             words=N_("record the client's reply"),
         ),
         Command("reply", team_reply, ("update",), _TEAM_NEEDS, words=N_("reply to the client")),
-        Command("add_update", add_update, ("update",), _TEAM_NEEDS, words=N_("update")),
+        Command("add_update", add_update, ("update",), _TEAM_NEEDS, words=N_("add an update")),
         Command(
             "change_priority",
             change_priority,
@@ -936,6 +941,7 @@ COMMANDS: CommandSet[Issue] = CommandSet(
             words=N_("acknowledge the escalation"),
         ),
     ),
+    state_words=STATUS_WORDS,
 )
 """The issue commands, declared once: the workspace's ``ws.issues`` methods, the generic
 ``run``, JSON parsing and the names refusals use all come from here."""
