@@ -47,6 +47,12 @@ from clientflow.risks import RiskPolicy
 __all__ = ["ClientRules", "PersonRules", "PlanTemplate", "Rules"]
 
 
+_OF_CLIENT = N_("a project of client {client} ({projects}); {project} belongs to client {owner}")
+_OF_CLIENT_NONE = N_(
+    "a project of client {client} (none listed); {project} belongs to client {owner}"
+)
+
+
 @attrs.frozen
 class ClientRules:
     """One client: its display name, the calendar its clocks run on, its policies' names,
@@ -421,11 +427,7 @@ class Rules:
             mine = self.clients[client].projects if client in self.clients else ()
             raise ValidationError(
                 "project",
-                N_("a project of client {client} ({projects}); {project} belongs to client {owner}")
-                if mine
-                else N_(
-                    "a project of client {client} (none listed); {project} belongs to client {owner}"
-                ),
+                _OF_CLIENT if mine else _OF_CLIENT_NONE,
                 got=project,
                 values={
                     "client": client,
