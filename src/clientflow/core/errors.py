@@ -60,25 +60,72 @@ class Translator(Protocol):
         ...  # pragma: no cover - a Protocol
 
 
-class Phrase:
-    """A message id and its values inside another error's sentence: English as ``str``,
-    the reader's language when the error renders."""  # noqa: D205, D209
+class Phrase(str):
+    """A message id and its values inside another sentence: a ``str`` holding the
+    English text (so it goes wherever text goes), said in the reader's language by
+    :meth:`render`. A value that is itself a ``Phrase`` is said in that language too.
 
-    __slots__ = ("message", "values")
+    >>> rule = Phrase("is the {party}", {"party": Phrase("owner")})
+    >>> rule, rule.message
+    ('is the owner', 'is the {party}')
+    """  # noqa: D205
 
-    def __init__(self, message: str, values: Mapping[str, object]) -> None:
-        self.message = message
-        self.values = values
+    message: str
+    values: Mapping[str, object]
 
-    def __str__(self) -> str:
-        return self.message.format(**self.values)
+    def __new__(cls, message: str, values: Mapping[str, object] | None = None) -> Phrase:  # noqa: D102
+        given = dict(values or {})
+        made = super().__new__(cls, message.format(**given) if given else message)
+        made.message = message
+        made.values = given
+        return made
 
-    def render(self, lang: Translator) -> str:
-        """The phrase in ``lang``."""
-        return lang.gettext(self.message).format(**self.values)
+    def render(self, lang: Translator, people: Mapping[str, str] | None = None) -> str:
+        """The phrase in ``lang``; a value named ``actor`` as the person's name in
+        ``people`` (their id where it names none)."""  # noqa: D205, D209
+        values = {
+            k: v.render(lang, people) if isinstance(v, Phrase) else v
+            for k, v in self.values.items()
+        }
+        if people and isinstance(values.get("actor"), str):
+            values["actor"] = people.get(str(values["actor"]), str(values["actor"]))
+        said = lang.gettext(self.message) if self.message else self.message
+        return spaced(said, values)
 
 
-_Phrase = Phrase
+def spaced(template: str, values: Mapping[str, object]) -> str:
+    """``template`` formatted with ``values``, a space kept where a Latin word or number
+    meets a CJK character at a slot's edge (``张兰无权审批 CR-1``, ``应为 P1 之一``),
+    as Chinese typesetting writes them; other languages' texts are unchanged.
+
+    >>> spaced("{who}无权{what}", {"who": "li.wei", "what": "审批"})
+    'li.wei 无权审批'
+    """  # noqa: D205
+    if "{{" in template or "}}" in template:  # escaped braces: no slots to space
+        return template.format(**values)
+    parts = template.split("{")
+    out = [parts[0]]
+    for part in parts[1:]:
+        name, brace, rest = part.partition("}")
+        if not brace or name not in values:  # a format spec or a stray brace: format it
+            return template.format(**values)
+        text = str(values[name])
+        before = out[-1][-1:]
+        if text and before and _cjk(before) and _latin(text[0]):
+            text = " " + text
+        if text and rest and _latin(text[-1]) and _cjk(rest[0]):
+            text += " "
+        out.extend((text, rest))
+    return "".join(out)
+
+
+def _cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in "'\"-+(")
+
 
 _TIMEOUT = N_(
     "a statement ran past the timeout (code {code}): nothing was written; is a lock held elsewhere?"
@@ -114,7 +161,7 @@ class ClientflowError(Exception):
         if self._said is None:
             return str(self)
         message, values = self._said
-        return lang.gettext(message).format(**_in(lang, values))
+        return spaced(lang.gettext(message), _in(lang, values))
 
 
 def _in(lang: Translator, values: Mapping[str, object]) -> dict[str, object]:
@@ -198,15 +245,15 @@ class ValidationError(ClientflowError):
         language where the catalogue has it, ``got`` as a reader writes it (``收到 -1``,
         ``收到空字符串``)."""  # noqa: D205, D209
         if self.choices:
-            expected = lang.gettext(_ONE_OF).format(choices=lang.items(self.choices))
-        elif self.template:
+            expected = spaced(lang.gettext(_ONE_OF), {"choices": lang.items(self.choices)})
+        elif self.template and not self.values:
             expected = lang.gettext(self.template)
-            if self.values:
-                said = {
-                    k: lang.items(v) if isinstance(v, tuple) else v
-                    for k, v in _in(lang, self.values).items()
-                }
-                expected = expected.format(**said)
+        elif self.template:
+            said = {
+                k: lang.items(v) if isinstance(v, tuple) else v
+                for k, v in _in(lang, self.values).items()
+            }
+            expected = spaced(lang.gettext(self.template), said)
         else:
             expected = self.expected
         if self.got is None:
@@ -215,10 +262,8 @@ class ValidationError(ClientflowError):
             template = lang.gettext(_VALIDATION_EMPTY)
         else:
             template = lang.gettext(_VALIDATION)
-        before = template.split("{expected}", 1)[0]
-        if before and not before[-1].isspace() and expected[:1].isascii():
-            expected = " " + expected  # Latin text after a language's own word keeps a space
-        return template.format(field=self.field, expected=expected, got=as_read(self.got, lang))
+        values = {"field": self.field, "expected": expected, "got": as_read(self.got, lang)}
+        return spaced(template, values)
 
 
 def as_read(value: object, lang: Translator, limit: int = 60) -> str:
@@ -299,14 +344,31 @@ class PermissionDenied(ClientflowError):
         self.actor = actor
         self.action = action
         self.rule = rule
-        super().__init__(f"{actor} may not {action}: rule {rule!r} failed")
+        self.people: Mapping[str, str] = {}
+        """What people call the actors, by id (the rules' ``[people]`` names, which the
+        workspace adds), for :meth:`render`."""
+        super().__init__(f"{actor} may not {action}: rule {str.__str__(rule)!r} failed")
 
     def render(self, lang: Translator) -> str:
-        """``li.wei 无权 approve change CR-1（规则：is not the requester）``: the action
-        and rule are written in English by the workflows and stay so."""  # noqa: D205, D209
-        return lang.gettext(_PERMISSION).format(
-            actor=self.actor, action=self.action, rule=self.rule
+        """``陈杰无权审批变更请求 CR-1：须为本轮审批人或其代理人``: the person by their
+        name, the action and the rule in the reader's words where they are
+        :class:`Phrase` (or a message id), else as the workflow wrote them."""  # noqa: D205, D209
+        people = self.people
+        return spaced(
+            lang.gettext(_PERMISSION),
+            {
+                "actor": people.get(self.actor, self.actor),
+                "action": _said(lang, self.action, people),
+                "rule": _said(lang, self.rule, people),
+            },
         )
+
+
+def _said(lang: Translator, text: str, people: Mapping[str, str]) -> str:
+    """``text`` in ``lang``: a :class:`Phrase` rendered, other text looked up as an id."""
+    if isinstance(text, Phrase):
+        return text.render(lang, people)
+    return lang.gettext(text) if text else text
 
 
 class ConcurrencyError(ClientflowError):
@@ -459,9 +521,9 @@ class StoreTimeout(StoreError):
         self.seconds = seconds
         # What the statement hit, said in the reader's language inside "store …: …".
         problem = (
-            _Phrase(_TIMEOUT, {"code": code})
+            Phrase(_TIMEOUT, {"code": code})
             if seconds is None
-            else _Phrase(_TIMEOUT_AFTER, {"code": code, "seconds": f"{seconds:g}"})
+            else Phrase(_TIMEOUT_AFTER, {"code": code, "seconds": f"{seconds:g}"})
         )
         super().__init__(store, str(problem))
         self._said = (N_("store {store}: {problem}"), {"store": store, "problem": problem})
