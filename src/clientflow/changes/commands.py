@@ -506,6 +506,7 @@ COMMANDS: CommandSet[ChangeRequest] = CommandSet(
         Command("implement", implement, ("implement",), _PERMISSIONS, words=N_("implement")),
         Command("close", close, ("close",), _PERMISSIONS, words=N_("close")),
     ),
+    state_words=STATUS_WORDS,
 )
 """The change-request commands, declared once: ``ws.changes``' methods and ``run``'s
 names, with their payloads, come from here."""
