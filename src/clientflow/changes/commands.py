@@ -58,6 +58,7 @@ from clientflow.core import (
     EventMeta,
     IsNotParty,
     PermissionDenied,
+    Phrase,
     Rule,
     ValidationError,
     check_line,
@@ -99,12 +100,7 @@ def _begin(
 ) -> EventMeta:
     """Check transition and permission, and return the meta of the first new event."""
     TABLE.target(change.status, transition)
-    require(
-        rule,
-        actor,
-        f"{transition.replace('_', ' ')} change {change.id}",
-        {"requester": change.requester},
-    )
+    require(rule, actor, COMMANDS.doing(transition, change.id), {"requester": change.requester})
     return EventMeta(change.id, change.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -206,8 +202,11 @@ def _principal(
         if claimed not in current.delegations:
             raise PermissionDenied(
                 voter.id,
-                f"vote on change {change.id} for {getattr(claimed, 'delegator', '?')}",
-                "uses a delegation recorded in the approval policy",
+                Phrase(
+                    N_("vote on change {id} for {delegator}"),
+                    {"id": change.id, "delegator": getattr(claimed, "delegator", "?")},
+                ),
+                N_("uses a delegation recorded in the approval policy"),
             )
     if current.eligible_anywhere(voter.id):
         return voter.id
@@ -245,16 +244,22 @@ def cast_vote(
     if not isinstance(verdict, Verdict):
         raise ValidationError("verdict", "Verdict.APPROVE or Verdict.REJECT", got=verdict)
     _text(comment, "comment", required=False)
-    action = f"vote on change {change.id}"
+    action = Phrase(N_("vote on change {id}"), {"id": change.id})
     require(_NOT_REQUESTER, voter, action, {"requester": change.requester})
     principal = _principal(change, voter, delegations, at)
     if principal is None:
-        raise PermissionDenied(voter.id, action, "is an approver of this round or their delegate")
+        raise PermissionDenied(
+            voter.id, action, N_("is an approver of this round or their delegate")
+        )
     require(_NOT_REQUESTER, Actor(principal), action, {"requester": change.requester})
     stage = current.stage_of(principal)
     if stage is None:
         raise PermissionDenied(
-            principal, action, f"is an approver of the open stage (stage {current.stage + 1})"
+            principal,
+            action,
+            Phrase(
+                N_("is an approver of the open stage (stage {stage})"), {"stage": current.stage + 1}
+            ),
         )
     if any(v.principal == principal and v.stage == stage for v in current.votes):
         raise ValidationError(
@@ -317,7 +322,9 @@ def send_back(
     principal = _principal(change, actor, delegations, at)
     if principal is None or not any(principal in g.eligible for g in change.round.current):
         raise PermissionDenied(
-            actor.id, f"send back change {change.id}", "is an approver of the current stage"
+            actor.id,
+            Phrase(N_("send back change {id}"), {"id": change.id}),
+            N_("is an approver of the current stage"),
         )
     meta = EventMeta(change.id, change.version + 1, at, actor.id)
     return decide(apply, change, ChangeSentBack(meta=meta, reason=_text(reason, "reason")))
@@ -452,6 +459,7 @@ def impact_from(value: object) -> Impact:
 
 
 _PERMISSIONS = ("permissions",)
+_OPEN_STAGE = N_("is an approver of the open stage (stage {stage})")
 
 STATUS_WORDS: Mapping[str, str] = MappingProxyType(
     {

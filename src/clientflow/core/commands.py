@@ -44,7 +44,13 @@ from statemachine import StateMachine
 from clientflow.core.actors import Actor, Parties, Rule, refusal
 from clientflow.core.aggregate import Aggregate, Apply, Decision
 from clientflow.core.edge import Check, accepted, fits, value_refusal
-from clientflow.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from clientflow.core.errors import (
+    N_,
+    PermissionDenied,
+    Phrase,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from clientflow.core.events import EventRegistry
 from clientflow.core.instants import parse_instant
 from clientflow.core.kinds import Description, WorkflowKind
@@ -220,6 +226,9 @@ class Command(Generic[A]):
         return values
 
 
+_DOING = N_("{command} {noun} {id}")
+
+
 @attrs.frozen
 class CommandSet(Generic[A]):
     """A workflow's commands with the transition table they fire on.
@@ -297,6 +306,12 @@ class CommandSet(Generic[A]):
         if state not in self._states[name]:
             raise self.refuse(state, name)
 
+    def doing(self, name: str, target: str) -> Phrase:
+        """What a refused actor asked for, in words: the command ``name`` on the
+        aggregate ``target`` ("assess risk RSK-1", "评估风险 RSK-1")."""  # noqa: D205, D209
+        said = self.words.get(name, name)
+        return Phrase(_DOING, {"command": Phrase(said), "noun": Phrase(self.noun), "id": target})
+
     def refuse(self, state: str, name: str) -> TransitionNotAllowed:
         """The error saying the command ``name`` cannot run in ``state``: the state and
         the commands rendered as people read them (:attr:`vocabulary`)."""  # noqa: D205, D209
@@ -309,7 +324,7 @@ class CommandSet(Generic[A]):
         parties = self.parties(aggregate) if self.parties is not None else {}
         refused = refusal(command.permission, actor, parties)
         if refused is not None:  # the action in words only for the error
-            raise PermissionDenied(actor.id, f"{command.name} {self.noun} {aggregate.id}", refused)
+            raise PermissionDenied(actor.id, self.doing(command.name, aggregate.id), refused)
 
     def markdown(self) -> str:
         """The commands as a Markdown table for the docs: name, the states it runs in,

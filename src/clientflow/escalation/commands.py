@@ -27,6 +27,7 @@ from clientflow.core import (
     Decision,
     EventMeta,
     PermissionDenied,
+    Phrase,
     TransitionNotAllowed,
     ValidationError,
     check_id,
@@ -110,6 +111,8 @@ __all__ = [
 ]
 
 
+_REPORT = N_("report issue {id} for client {client}")
+
 DEFAULT_PERMISSIONS = IssuePermissions()
 """Who may act on an issue unless the caller passes its own (see :class:`IssuePermissions`)."""
 
@@ -174,7 +177,7 @@ def _begin(  # noqa: PLR0917 - private; every command passes the same six
         {"owner": issue.owner, "reporter": issue.reporter, CLIENT_PARTY: issue.client},
     )
     if refused is not None:  # the action in words only for the error
-        raise PermissionDenied(actor.id, f"{action.replace('_', ' ')} issue {issue.id}", refused)
+        raise PermissionDenied(actor.id, COMMANDS.doing(action, issue.id), refused)
     return _Run(issue, actor.id, to_utc(now, "now"))
 
 
@@ -269,7 +272,10 @@ def report_issue(
     # Anyone may report, but only within their own client.
     refused = refusal(_ANYONE, reporter, {CLIENT_PARTY: client})
     if refused is not None:
-        raise PermissionDenied(reporter.id, f"report issue {issue_id}", refused)
+        doing = Phrase(
+            N_("report issue {id} for client {client}"), {"id": issue_id, "client": client}
+        )
+        raise PermissionDenied(reporter.id, doing, refused)
     at = to_utc(now, "now")
     policy = sla.select(kind, client, project)
     terms = policy.terms()

@@ -122,7 +122,8 @@ def _meta(
         # Named as users call the command, with the commands the state allows.
         name = _COMMAND_OF.get(transition, transition)
         raise COMMANDS.refuse(feedback.status, name)
-    require(rule, actor, f"{transition} feedback {feedback.id}", _parties(feedback))
+    doing = COMMANDS.doing(_COMMAND_OF.get(transition, transition), feedback.id)
+    require(rule, actor, doing, _parties(feedback))
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
 

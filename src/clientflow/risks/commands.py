@@ -110,7 +110,8 @@ def _meta(
         # Named as users call the command, with the commands the state allows.
         name = _COMMAND_OF.get(transition, transition)
         raise COMMANDS.refuse(risk.status, name)
-    require(rule, actor, f"{transition} risk {risk.id}", _parties(risk))
+    doing = COMMANDS.doing(_COMMAND_OF.get(transition, transition), risk.id)
+    require(rule, actor, doing, _parties(risk))
     return EventMeta(risk.id, risk.version + 1, to_utc(now, "now"), actor.id)
 
 
