@@ -22,6 +22,7 @@ from clientflow.config.spec import (
     Table,
     Tables,
     Text,
+    Zone,
 )
 from clientflow.core.hours import WEEKDAYS
 from clientflow.i18n import LOCALES
@@ -46,7 +47,7 @@ _NAMES = Seq(Text(), single=True)
 
 CALENDAR = Table(
     {
-        "timezone": Field(Text("IANA time zone, e.g. Asia/Shanghai."), required=True),
+        "timezone": Field(Zone("IANA time zone, e.g. Asia/Shanghai."), required=True),
         "hours": Field(_SHIFTS, default=["09:00-17:00"]),
         "weekly": Field(
             Table(
@@ -421,7 +422,7 @@ PERSON = Table(
     {
         "name": Field(Text('The name people read, e.g. "李伟" (default: the id).')),
         "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
-        "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
+        "timezone": Field(Zone("The person's IANA time zone, e.g. Asia/Shanghai.")),
         "wecom": Field(
             Text(
                 "Their WeCom userid, to @mention them in a WeCom group.",

@@ -36,7 +36,9 @@ __all__ = [
     "ValidationError",
     "as_read",
     "failure_reason",
+    "quoted",
     "shown",
+    "spaced",
 ]
 
 
@@ -63,7 +65,8 @@ class Translator(Protocol):
 class Phrase(str):
     """A message id and its values inside another sentence: a ``str`` holding the
     English text (so it goes wherever text goes), said in the reader's language by
-    :meth:`render`. A value that is itself a ``Phrase`` is said in that language too.
+    :meth:`render`. A value that is itself a ``Phrase`` is said in that language too; a
+    tuple of str is listed as the language lists ("a, b", "甲、乙").
 
     >>> rule = Phrase("is the {party}", {"party": Phrase("owner")})
     >>> rule, rule.message
@@ -75,7 +78,8 @@ class Phrase(str):
 
     def __new__(cls, message: str, values: Mapping[str, object] | None = None) -> Phrase:  # noqa: D102
         given = dict(values or {})
-        made = super().__new__(cls, message.format(**given) if given else message)
+        english = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in given.items()}
+        made = super().__new__(cls, message.format(**english) if given else message)
         made.message = message
         made.values = given
         return made
@@ -84,7 +88,11 @@ class Phrase(str):
         """The phrase in ``lang``; a value named ``actor`` as the person's name in
         ``people`` (their id where it names none)."""  # noqa: D205, D209
         values = {
-            k: v.render(lang, people) if isinstance(v, Phrase) else v
+            k: v.render(lang, people)
+            if isinstance(v, Phrase)
+            else lang.items(v)
+            if isinstance(v, tuple)
+            else v
             for k, v in self.values.items()
         }
         if people and isinstance(values.get("actor"), str):
@@ -101,6 +109,8 @@ def spaced(template: str, values: Mapping[str, object]) -> str:
     >>> spaced("{who}无权{what}", {"who": "li.wei", "what": "审批"})
     'li.wei 无权审批'
     """  # noqa: D205
+    if not values:  # nothing to fill: the text as it is (braces and all)
+        return template
     if "{{" in template or "}}" in template:  # escaped braces: no slots to space
         return template.format(**values)
     parts = template.split("{")
@@ -239,6 +249,13 @@ class ValidationError(ClientflowError):
         "priority: expected one of P1, P2, P3, got 'P9'"
         """  # noqa: D205
         return cls(field, f"one of {', '.join(choices)}", got=got, choices=choices)
+
+    def expectation(self) -> Phrase:
+        """What was expected, as a :class:`Phrase` (for a sentence of another error, such
+        as a rules file's problem)."""  # noqa: D205, D209
+        if self.choices:
+            return Phrase(_ONE_OF, {"choices": self.choices})
+        return Phrase(self.template, self.values) if self.template else Phrase(self.expected)
 
     def render(self, lang: Translator) -> str:
         """``字段 priority 应为 P1、P2、P3 之一，收到 P9``: ``expected`` in the reader's
@@ -573,6 +590,24 @@ class NotFound(ClientflowError):
         return lang.gettext(_NOT_FOUND).format(kind=_word(lang, self.kind), id=self.key)
 
 
+_AT_PATH = N_("{path}: {message}")
+
+
+def quoted(value: object) -> Phrase:
+    """A rejected value inside a sentence: quoted in English (``'1 小时'``); in Chinese
+    bare when it is one word (``verbose``), in “” when it has spaces (``“1 小时”``).
+
+    >>> quoted("verbose"), quoted(3)
+    ("'verbose'", '3')
+    """  # noqa: D205
+    if not isinstance(value, str):
+        return Phrase(shown(value))
+    text = value if len(value) <= 60 else value[:57] + "..."
+    if text and text == text.strip() and text.isprintable() and " " not in text:
+        return Phrase(N_("'{word}'"), {"word": text})
+    return Phrase(N_("'{text}'"), {"text": text})
+
+
 class ConfigProblem:
     """One mistake in a rules file: the dotted key path and what is wrong there."""
 
@@ -587,6 +622,12 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+    def render(self, lang: Translator) -> str:
+        """The problem in ``lang``: its message said there when it is a :class:`Phrase`
+        (or a message id), else as written."""  # noqa: D205, D209
+        message = _said(lang, self.message, {})
+        return spaced(lang.gettext(_AT_PATH), {"path": self.path, "message": message})
 
 
 class ConfigError(ClientflowError):
@@ -608,6 +649,12 @@ class ConfigError(ClientflowError):
             else N_("rules have {count} problems:\n{lines}")
         )
         super().__init__(self._say(message, count=count, lines=lines))
+
+    def render(self, lang: Translator) -> str:
+        """The heading and every problem in the reader's language."""
+        message, values = self._said or ("", {})
+        lines = "\n".join(f"  {problem.render(lang)}" for problem in self.problems)
+        return lang.gettext(message).format(**{**values, "lines": lines})
 
 
 def shown(value: object, limit: int = 60) -> str:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pendulum
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, ValidationError
 
 __all__ = [
     "FIRST_YEAR",
@@ -147,6 +147,9 @@ def parse_instant(text: str, name: str = "instant") -> pendulum.DateTime:
     return to_utc(parsed, name)
 
 
+_ZONE = N_("an IANA time zone name such as 'Asia/Shanghai'")
+
+
 def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
     """The IANA time zone called ``name``, or a ValidationError naming ``field``.
 
@@ -154,21 +157,19 @@ def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
     zoneinfo.ZoneInfo(key='Europe/London')
     """
     if not isinstance(name, str) or not name:
-        raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
+        raise ValidationError(field, _ZONE, got=name)
     return _zone(name, field)
 
 
 @lru_cache(maxsize=512)
 def _zone(name: str, field: str) -> zoneinfo.ZoneInfo:
     if len(name) > 64:
-        raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
+        raise ValidationError(field, _ZONE, got=name)
     try:
         found = zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a name that is a folder ("Europe") or too long for the file system.
-        raise ValidationError(
-            field, "an IANA time zone name such as 'Asia/Shanghai'", got=name
-        ) from None
+        raise ValidationError(field, _ZONE, got=name) from None
     # pendulum caches its Timezone objects only while one is alive (a weak cache), so
     # `in_timezone("Asia/Shanghai")` re-reads the zone file (~90 us) whenever no instant
     # in that zone exists. Holding one per zone in use keeps every such call cached.
