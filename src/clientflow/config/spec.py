@@ -153,11 +153,11 @@ class Text(Node):
         if not isinstance(value, str):
             return self._wrong_type(value, path, problems, "a string")
         if len(value.strip()) < self.min_length:
-            problems.append(ConfigProblem(path, "expected a non-empty string"))
+            problems.append(ConfigProblem(path, Phrase(N_("expected a non-empty string"))))
             return INVALID
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             words = self.pattern_words or f"a string matching {self.pattern}"
-            problems.append(ConfigProblem(path, f"expected {words}, got {value!r}"))
+            problems.append(ConfigProblem(path, got(words, value)))
             return INVALID
         return value
 
