@@ -29,6 +29,7 @@ __all__ = [
     "Phrase",
     "RulesChanged",
     "StoreError",
+    "StoreMissing",
     "StoreTimeout",
     "TransactionConflict",
     "TransitionNotAllowed",
@@ -522,6 +523,27 @@ class StoreError(ClientflowError):
         self.store = store
         self.problem = problem
         super().__init__(self._say(N_("store {store}: {problem}"), store=store, problem=problem))
+
+
+class StoreMissing(StoreError):
+    """A store to open has no database yet (a SQLite file that is not there); nothing
+    was created.
+
+    >>> str(StoreMissing("sqlite:///x.db"))
+    'store sqlite:///x.db: no database file here; create one with `clientflow init --store sqlite:///x.db RULES.toml` (or open it with create=True)'
+    """  # noqa: D205, E501 - the doctest shows the whole message
+
+    def __init__(self, store: str) -> None:
+        problem = (
+            "no database file here; create one with"
+            f" `clientflow init --store {store} RULES.toml` (or open it with create=True)"
+        )
+        super().__init__(store, problem)
+        message = N_(
+            "store {store} does not exist; create it with"
+            " `clientflow init --store {store} RULES.toml` (or open it with create=True)"
+        )
+        self._said = (message, {"store": store})
 
 
 class StoreTimeout(StoreError):

@@ -140,10 +140,12 @@ def parse_instant(text: str, name: str = "instant") -> pendulum.DateTime:
         parsed = dt.datetime.fromisoformat(text)
     except (TypeError, ValueError):
         raise ValidationError(
-            name, "an ISO 8601 date-time with an offset, e.g. 2026-01-05T09:00+08:00", got=text
+            name, N_("an ISO 8601 date-time with an offset, e.g. 2026-01-05T09:00+08:00"), got=text
         ) from None
     if parsed.tzinfo is None:
-        raise ValidationError(name, "an ISO 8601 date-time with an offset (Z or +HH:MM)", got=text)
+        raise ValidationError(
+            name, N_("an ISO 8601 date-time with an offset (Z or +HH:MM)"), got=text
+        )
     return to_utc(parsed, name)
 
 
@@ -200,11 +202,11 @@ def validate_duration(
     if isinstance(value, pendulum.Duration) and (value.years or value.months):
         raise ValidationError(
             name,
-            "a duration in weeks, days, hours or smaller units (not months or years)",
+            N_("a duration in weeks, days, hours or smaller units (not months or years)"),
             got=value,
         )
     if value < dt.timedelta(0) or (not allow_zero and value == dt.timedelta(0)):
         raise ValidationError(
-            name, "a duration >= 0" if allow_zero else "a duration > 0", got=value
+            name, N_("a duration >= 0") if allow_zero else N_("a duration > 0"), got=value
         )
     return value
