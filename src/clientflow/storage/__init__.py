@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clientflow.core import Codec, StoreError, StoreMissing, ValidationError
+from clientflow.core import Codec, StoreMissing, ValidationError
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
 from clientflow.storage.sqlite import SQLiteStore
