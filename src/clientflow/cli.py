@@ -996,6 +996,8 @@ _MISSING_OPTION = N_("missing option {name}")
 _MISSING_ARGUMENT = N_("missing argument {name}")
 _NOT_A_CHOICE = N_("the value {value} of {name} is not valid; choose {choices}")
 _BAD_VALUE = N_("invalid value for {name}: {problem}")
+_NO_SUCH_COMMAND = N_("no command {name}")
+_NO_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.")
 _CHOICE_VALUE = re.compile(r"'(?P<value>.*)' is not (one of )?")
 
 
@@ -1007,6 +1009,9 @@ def _click_problem(error: click.ClickException, lang: Language) -> str:
             meant = lang.items(sorted(error.possibilities))
             return lang.gettext(_NO_OPTION_MEANT).format(option=error.option_name, choices=meant)
         return lang.gettext(_NO_OPTION).format(option=error.option_name)
+    command = _NO_COMMAND.fullmatch(error.message)
+    if command is not None:
+        return lang.gettext(_NO_SUCH_COMMAND).format(name=command["name"])
     param = getattr(error, "param", None)
     if not isinstance(error, click.BadParameter) or param is None:
         return error.format_message()

@@ -135,7 +135,7 @@ def _cjk(char: str) -> bool:
 
 
 def _latin(char: str) -> bool:
-    return char.isascii() and (char.isalnum() or char in "'\"-+(")
+    return char.isascii() and (char.isalnum() or char in "'\"-+([`")
 
 
 _TIMEOUT = N_(
