@@ -530,20 +530,17 @@ class StoreMissing(StoreError):
     was created.
 
     >>> str(StoreMissing("sqlite:///x.db"))
-    'store sqlite:///x.db: no database file here; create one with `clientflow init --store sqlite:///x.db RULES.toml` (or open it with create=True)'
+    'store sqlite:///x.db does not exist; create it with `clientflow init --store sqlite:///x.db RULES.toml` (or open it with create=True)'
     """  # noqa: D205, E501 - the doctest shows the whole message
 
     def __init__(self, store: str) -> None:
-        problem = (
-            "no database file here; create one with"
-            f" `clientflow init --store {store} RULES.toml` (or open it with create=True)"
-        )
-        super().__init__(store, problem)
         message = N_(
             "store {store} does not exist; create it with"
             " `clientflow init --store {store} RULES.toml` (or open it with create=True)"
         )
-        self._said = (message, {"store": store})
+        ClientflowError.__init__(self, self._say(message, store=store))
+        self.store = store
+        self.problem = "no database file here"
 
 
 class StoreTimeout(StoreError):
