@@ -213,7 +213,7 @@ def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["report", "--store", "sqlite:///no/such/dir/x.db"], "no database file here"),
+        (["report", "--store", "sqlite:///no/such/dir/x.db"], "does not exist; create it with"),
         (["init", "--store", "sqlite:///no/such/dir/x.db", str(RULES_FILE)], "cannot open the"),
         (["sweep", "--store", "ftp://x"], "expected memory://, sqlite:///path.db"),
         (["sweep", "--store", "memory://", "--now", "tomorrow"], "--now: expected an ISO 8601"),
@@ -250,7 +250,7 @@ def test_a_read_only_command_never_creates_a_database_file(tmp_path: Path) -> No
     for command in (["agenda", "--owner", "li.wei"], ["report"], ["sweep"], ["rules", "show"]):
         done = clientflow(*command, "--store", f"sqlite:///{missing}")
         assert done.returncode == 1, command
-        assert "no database file here; create one with `clientflow init" in done.stderr
+        assert "does not exist; create it with `clientflow init" in done.stderr
         assert not missing.exists(), command
 
 
