@@ -36,7 +36,9 @@ EN, ZH = language("en"), language("zh_CN")
 FAMILIES: list[tuple[ClientflowError, str, str]] = [
     (
         PermissionDenied(
-            "li.wei", Phrase("vote on change {id}", {"id": "CR-1"}), IsNotParty("requester").phrase()
+            "li.wei",
+            Phrase("vote on change {id}", {"id": "CR-1"}),
+            IsNotParty("requester").phrase(),
         ),
         "li.wei may not vote on change CR-1 (rule: is not the requester)",
         "li.wei 无权审批变更请求 CR-1：不能是申请人本人",

@@ -250,7 +250,7 @@ def test_a_tenant_binding_is_said_with_the_person_s_name() -> None:
     names = {"zhang.lan": "张兰"}
     bound = tenant_failure(Actor("zhang.lan", {"client"}, clients={"lotus"}), "acme")
     assert bound is not None
-    assert bound.render(ZH, names) == "张兰只能操作 lotus 的事项"
+    assert bound.render(ZH, names) == "张兰只能操作 lotus 的事项，不能操作 acme 的事项"
     unbound = tenant_failure(Actor("zhang.lan", {"client"}), "acme")
     assert unbound is not None
     assert unbound.render(ZH, names) == "张兰未绑定任何客户，不能操作客户 acme 的事项"
@@ -266,7 +266,7 @@ def test_the_workspace_names_the_person_and_the_rule_in_chinese() -> None:
         )  # fmt: skip
     assert (
         other_client.value.render(ZH)
-        == "张兰无权为客户 acme 提交问题 ACM-7：张兰只能操作 lotus 的事项"
+        == "张兰无权为客户 acme 提交问题 ACM-7：张兰只能操作 lotus 的事项，不能操作 acme 的事项"
     )
     ws.changes.request("CR-1", by=zhang, project="lotus-app", title="单点登录")
     ws.changes.submit("CR-1", by=zhang)

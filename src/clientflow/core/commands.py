@@ -309,8 +309,8 @@ class CommandSet(Generic[A]):
     def doing(self, name: str, target: str) -> Phrase:
         """What a refused actor asked for, in words: the command ``name`` on the
         aggregate ``target`` ("assess risk RSK-1", "评估风险 RSK-1")."""  # noqa: D205, D209
-        said = self.words.get(name, name)
-        return Phrase(_DOING, {"command": Phrase(said), "noun": Phrase(self.noun), "id": target})
+        said = Phrase(self.words.get(name, name), english=name.replace("_", " "))
+        return Phrase(_DOING, {"command": said, "noun": Phrase(self.noun), "id": target})
 
     def refuse(self, state: str, name: str) -> TransitionNotAllowed:
         """The error saying the command ``name`` cannot run in ``state``: the state and

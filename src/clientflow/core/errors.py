@@ -77,10 +77,13 @@ class Phrase(str):
     message: str
     values: Mapping[str, object]
 
-    def __new__(cls, message: str, values: Mapping[str, object] | None = None) -> Phrase:  # noqa: D102
+    def __new__(  # noqa: D102
+        cls, message: str, values: Mapping[str, object] | None = None, *, english: str = ""
+    ) -> Phrase:
         given = dict(values or {})
-        english = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in given.items()}
-        made = super().__new__(cls, message.format(**english) if given else message)
+        plain = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in given.items()}
+        # ``english``: the text logs keep when it is not the message id's (a command's name)
+        made = super().__new__(cls, english or (message.format(**plain) if given else message))
         made.message = message
         made.values = given
         return made
