@@ -65,7 +65,7 @@ from clientflow.core import (
     check_text,
     checked,
     decide,
-    require,
+    refusal,
     to_utc,
 )
 from clientflow.core.edge import enum_of, json_object
@@ -100,7 +100,7 @@ def _begin(
 ) -> EventMeta:
     """Check transition and permission, and return the meta of the first new event."""
     TABLE.target(change.status, transition)
-    require(rule, actor, COMMANDS.doing(transition, change.id), {"requester": change.requester})
+    COMMANDS.require(rule, actor, transition, change.id, {"requester": change.requester})
     return EventMeta(change.id, change.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -220,6 +220,13 @@ def _principal(
     return None
 
 
+def _not_the_requester(change: ChangeRequest, voter: Actor) -> None:
+    """``PermissionDenied`` if ``voter`` requested ``change`` (words only when refused)."""
+    refused = refusal(_NOT_REQUESTER, voter, {"requester": change.requester})
+    if refused is not None:
+        raise PermissionDenied(voter.id, Phrase(_VOTE, {"id": change.id}), refused)
+
+
 @checked
 def cast_vote(
     change: ChangeRequest,
@@ -244,19 +251,20 @@ def cast_vote(
     if not isinstance(verdict, Verdict):
         raise ValidationError("verdict", "Verdict.APPROVE or Verdict.REJECT", got=verdict)
     _text(comment, "comment", required=False)
-    action = Phrase(N_("vote on change {id}"), {"id": change.id})
-    require(_NOT_REQUESTER, voter, action, {"requester": change.requester})
+    _not_the_requester(change, voter)
     principal = _principal(change, voter, delegations, at)
     if principal is None:
         raise PermissionDenied(
-            voter.id, action, N_("is an approver of this round or their delegate")
+            voter.id,
+            Phrase(_VOTE, {"id": change.id}),
+            N_("is an approver of this round or their delegate"),
         )
-    require(_NOT_REQUESTER, Actor(principal), action, {"requester": change.requester})
+    _not_the_requester(change, Actor(principal))
     stage = current.stage_of(principal)
     if stage is None:
         raise PermissionDenied(
             principal,
-            action,
+            Phrase(_VOTE, {"id": change.id}),
             Phrase(
                 N_("is an approver of the open stage (stage {stage})"), {"stage": current.stage + 1}
             ),
@@ -459,6 +467,7 @@ def impact_from(value: object) -> Impact:
 
 
 _PERMISSIONS = ("permissions",)
+_VOTE = N_("vote on change {id}")
 _OPEN_STAGE = N_("is an approver of the open stage (stage {stage})")
 
 STATUS_WORDS: Mapping[str, str] = MappingProxyType(

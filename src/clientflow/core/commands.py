@@ -312,6 +312,16 @@ class CommandSet(Generic[A]):
         said = Phrase(self.words.get(name, name), english=name.replace("_", " "))
         return Phrase(_DOING, {"command": said, "noun": Phrase(self.noun), "id": target})
 
+    def require(
+        self, rule: Rule, actor: Actor, name: str, target: str, parties: Parties | None = None
+    ) -> None:
+        """``PermissionDenied`` naming the command ``name`` on ``target`` unless ``actor``
+        passes ``rule`` (see :func:`~clientflow.core.require`); the words are built only
+        for a refusal, so the common case costs no more than the check."""  # noqa: D205, D209
+        refused = refusal(rule, actor, parties)
+        if refused is not None:
+            raise PermissionDenied(actor.id, self.doing(name, target), refused)
+
     def refuse(self, state: str, name: str) -> TransitionNotAllowed:
         """The error saying the command ``name`` cannot run in ``state``: the state and
         the commands rendered as people read them (:attr:`vocabulary`)."""  # noqa: D205, D209

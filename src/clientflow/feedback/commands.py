@@ -122,8 +122,8 @@ def _meta(
         # Named as users call the command, with the commands the state allows.
         name = _COMMAND_OF.get(transition, transition)
         raise COMMANDS.refuse(feedback.status, name)
-    doing = COMMANDS.doing(_COMMAND_OF.get(transition, transition), feedback.id)
-    require(rule, actor, doing, _parties(feedback))
+    name = _COMMAND_OF.get(transition, transition)
+    COMMANDS.require(rule, actor, name, feedback.id, _parties(feedback))
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
 

@@ -110,8 +110,8 @@ def _meta(
         # Named as users call the command, with the commands the state allows.
         name = _COMMAND_OF.get(transition, transition)
         raise COMMANDS.refuse(risk.status, name)
-    doing = COMMANDS.doing(_COMMAND_OF.get(transition, transition), risk.id)
-    require(rule, actor, doing, _parties(risk))
+    name = _COMMAND_OF.get(transition, transition)
+    COMMANDS.require(rule, actor, name, risk.id, _parties(risk))
     return EventMeta(risk.id, risk.version + 1, to_utc(now, "now"), actor.id)
 
 
