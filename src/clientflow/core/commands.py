@@ -309,7 +309,7 @@ class CommandSet(Generic[A]):
     def doing(self, name: str, target: str) -> Phrase:
         """What a refused actor asked for, in words: the command ``name`` on the
         aggregate ``target`` ("assess risk RSK-1", "评估风险 RSK-1")."""  # noqa: D205, D209
-        said = Phrase(self.words.get(name, name), english=name.replace("_", " "))
+        said = Phrase(self.words.get(name, name), english=name)
         return Phrase(_DOING, {"command": said, "noun": Phrase(self.noun), "id": target})
 
     def require(
