@@ -100,19 +100,19 @@ class TestFeedbackPermissions:
         """The issue's report: by default a stranger moves no feedback along."""
         stranger = Actor("mallory")
         item = received(nps=0)
-        with pytest.raises(PermissionDenied, match="triage feedback FB-1"):
+        with pytest.raises(PermissionDenied, match="triage feedback item FB-1"):
             triage(item, stranger, NOW, calendar=TEAM)
         triaged = triage(item, PM, NOW, calendar=TEAM).aggregate
-        with pytest.raises(PermissionDenied, match="assign feedback FB-1"):
+        with pytest.raises(PermissionDenied, match="assign feedback item FB-1"):
             assign(triaged, "mallory", stranger, NOW, calendar=TEAM)
         assigned = assign(triaged, "zhou.min", PM, NOW, calendar=TEAM).aggregate
         contacted = record_contact(assigned, PM, NOW, calendar=TEAM).aggregate
         planned = plan_action(contacted, "an index", PM, NOW, calendar=TEAM).aggregate
         done = complete_action(planned, PM, NOW, calendar=TEAM).aggregate
-        with pytest.raises(PermissionDenied, match="confirm feedback FB-1"):
+        with pytest.raises(PermissionDenied, match="confirm feedback item FB-1"):
             confirm(done, stranger, NOW, calendar=TEAM)
         confirmed = confirm(done, Actor("zhou.min"), NOW, calendar=TEAM).aggregate  # the owner
-        with pytest.raises(PermissionDenied, match="close feedback FB-1"):
+        with pytest.raises(PermissionDenied, match="close feedback item FB-1"):
             close_feedback(confirmed, stranger, NOW)
         assert close_feedback(confirmed, PM, NOW).aggregate.status == "closed"
 

@@ -15,8 +15,10 @@ import clientflow.storage
 from clientflow import ManualClock
 from clientflow.core import (
     ClientflowError,
+    IsNotParty,
     NotFound,
     PermissionDenied,
+    Phrase,
     StoreError,
     TransitionNotAllowed,
     Translator,
@@ -33,9 +35,13 @@ EN, ZH = language("en"), language("zh_CN")
 
 FAMILIES: list[tuple[ClientflowError, str, str]] = [
     (
-        PermissionDenied("li.wei", "approve change CR-1", "is not the requester"),
-        "li.wei may not approve change CR-1 (rule: is not the requester)",
-        "li.wei 无权 approve change CR-1（规则：is not the requester）",
+        PermissionDenied(
+            "li.wei",
+            Phrase("vote on change {id}", {"id": "CR-1"}),
+            IsNotParty("requester").phrase(),
+        ),
+        "li.wei may not vote on change CR-1 (rule: is not the requester)",
+        "li.wei 无权审批变更请求 CR-1：不能是申请人本人",
     ),
     (
         NotFound("issue", "ISS-404"),
@@ -44,8 +50,8 @@ FAMILIES: list[tuple[ClientflowError, str, str]] = [
     ),
     (
         ValidationError.one_of("priority", ["P1", "P2", "P3"], got="P9"),
-        "priority: expected one of P1, P2, P3, got 'P9'",
-        "字段 priority 应为 P1、P2、P3 之一，收到 'P9'",
+        "priority: expected one of P1, P2, P3, got P9",
+        "字段 priority 应为 P1、P2、P3 之一，收到 P9",
     ),
     (
         ValidationError("title", "a non-empty text"),
@@ -105,7 +111,7 @@ def test_errors_a_workspace_raises_render_for_the_user() -> None:
     with pytest.raises(TransitionNotAllowed) as refused:
         ws.issues.close("ISS-1", by=clientflow.Actor("li.wei", {"pm"}))
     assert refused.value.render(ZH, WORDS) == (
-        "当前状态为“待受理”，不能执行“关闭”；可执行：受理、确认升级、更新、调整优先级、"
+        "当前状态为“待受理”，不能执行“关闭”；可执行：受理、确认升级、补充进展、调整优先级、"
         "记录客户回复、升级、暂停 SLA 计时、回复客户、恢复 SLA 计时"
     )
 
@@ -129,6 +135,7 @@ SAMPLES: dict[type[ClientflowError], ClientflowError] = {
     errors.TransactionConflict: errors.TransactionConflict("postgresql://db", "40P01"),
     errors.DuplicateCommand: errors.DuplicateCommand("req-42", "CR-1", 3),
     errors.StoreError: StoreError("sqlite:///x.db", "disk full"),
+    errors.StoreMissing: errors.StoreMissing("sqlite:///x.db"),
     errors.StoreTimeout: errors.StoreTimeout("postgresql://db", "57014", 30.0),
     errors.CorruptData: errors.CorruptData("sqlite:///x.db", "gap", aggregate_id="CR-1"),
     errors.NotFound: NotFound("issue", "ISS-404"),

@@ -418,6 +418,14 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     tz = timezone or known_zone
     items = owner_agenda(portfolio, rules, owner=owner, at=at, days=days, timezone=tz, lang=lang)
     lines = agenda_lines(items, at=at, timezone=tz, lang=lang)
+    if not lines and rules.people and not rules.knows_person(owner):
+        # Most likely a misspelt id: say so (exit 1) rather than report an empty agenda.
+        raise ValidationError(
+            "--owner",
+            N_("a person of [people] ({people})"),
+            got=owner,
+            values={"people": tuple(sorted(rules.people))},
+        )
     if not lines:
         click.echo(
             lang.gettext("Nothing due for {owner} in the next {days} days.").format(
@@ -1012,6 +1020,44 @@ def _reader_locale(args: list[str]) -> str | None:
     return None
 
 
+_TRY = N_("Try '{command} --help' for help.")
+_NO_OPTION = N_("no option {option}")
+_NO_OPTION_MEANT = N_("no option {option}; did you mean {choices}?")
+_MISSING_OPTION = N_("missing option {name}")
+_MISSING_ARGUMENT = N_("missing argument {name}")
+_NOT_A_CHOICE = N_("the value {value} of {name} is not valid; choose {choices}")
+_BAD_VALUE = N_("invalid value for {name}: {problem}")
+_NO_SUCH_COMMAND = N_("no command {name}")
+_NO_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.")
+_CHOICE_VALUE = re.compile(r"'(?P<value>.*)' is not (one of )?")
+
+
+def _click_problem(error: click.ClickException, lang: Language) -> str:
+    """Click's own complaint (an unknown option, a missing or bad value) in ``lang``;
+    what click says that has no sentence here stays as click wrote it."""  # noqa: D205, D209
+    if isinstance(error, click.NoSuchOption):
+        if error.possibilities:
+            meant = lang.items(sorted(error.possibilities))
+            return lang.gettext(_NO_OPTION_MEANT).format(option=error.option_name, choices=meant)
+        return lang.gettext(_NO_OPTION).format(option=error.option_name)
+    command = _NO_COMMAND.fullmatch(error.message)
+    if command is not None:
+        return lang.gettext(_NO_SUCH_COMMAND).format(name=command["name"])
+    param = getattr(error, "param", None)
+    if not isinstance(error, click.BadParameter) or param is None:
+        return error.format_message()
+    name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+    if isinstance(error, click.MissingParameter):
+        missing = _MISSING_OPTION if isinstance(param, click.Option) else _MISSING_ARGUMENT
+        return lang.gettext(missing).format(name=name)
+    found = _CHOICE_VALUE.match(error.message)
+    if isinstance(param.type, click.Choice) and found is not None:
+        choices = lang.items(str(choice) for choice in param.type.choices)
+        said = lang.gettext(_NOT_A_CHOICE)
+        return said.format(value=found["value"], name=name, choices=choices)
+    return lang.gettext(_BAD_VALUE).format(name=name, problem=error.message)
+
+
 def main() -> None:
     """Entry point of the ``clientflow`` console script."""
     args = sys.argv[1:]
@@ -1028,8 +1074,12 @@ def main() -> None:
         if lang.locale == "en":
             error.show()
         else:  # click's "Error:" is English: the reader's own prefix, as for our errors
-            problem = error.format_message()
+            problem = _click_problem(error, lang)
             click.echo(lang.gettext("error: {problem}").format(problem=problem), err=True)
+            context = getattr(error, "ctx", None)
+            if isinstance(error, click.UsageError) and context is not None:
+                path = context.command_path
+                click.echo(lang.gettext(_TRY).format(command=path), err=True)
         sys.exit(error.exit_code)
     except ClientflowError as error:
         if debug:

@@ -138,9 +138,7 @@ def test_bad_reasons_and_rules_say_what_is_allowed() -> None:
     ws, _ = opened({"vendor": ["resolution"]})
     with pytest.raises(ValidationError, match="vendor, maintenance or change"):
         ws.issues.pause("ACME-1", by=LI, reason="client", note="use wait_on_client")
-    with pytest.raises(
-        ValidationError, match=r"a PauseReason \(client, vendor, maintenance, change\)"
-    ):
+    with pytest.raises(ValidationError, match=r"one of client, vendor, maintenance, change"):
         ws.issues.pause("ACME-1", by=LI, reason="lunch", note="?")
     rules = copy.deepcopy(BASE)
     rules["sla"][0]["pauses"] = {"vendor": ["uptime"]}  # type: ignore[index]

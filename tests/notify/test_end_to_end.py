@@ -177,13 +177,13 @@ def test_notice_policy_mention_ids_link_and_audience_are_checked_at_their_keys()
         rules_from_dict(broken)
     problems = str(caught.value)
     for expected in (
-        "clients.acme.notices: expected one of 'minimal', 'standard', 'full', got 'everything'",
+        "clients.acme.notices: expected one of minimal, standard, full, got 'everything'",
         "people.li.wei.wecom: expected a WeCom userid",
         "people.li.wei.dingtalk_mobile: expected a mobile number of digits",
         "people.li.wei.feishu_open_id: expected a Feishu open_id",
         "people.li.wei.slack_id: expected a Slack member id",
         "notify.link: expected an http(s) URL with {id} in it",
-        "notify.channels.acme-wecom.audience: expected one of 'team', 'client'",
+        "notify.channels.acme-wecom.audience: expected one of team, client",
     ):
         assert expected in problems
     declared = rules_from_dict(data)

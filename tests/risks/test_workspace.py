@@ -203,4 +203,4 @@ def test_risk_rules_are_checked_with_every_problem_named() -> None:
         clientflow.config.rules_from_dict(data)
     text = str(caught.value)
     assert "risks.calendar: no calendar named 'mars'" in text
-    assert "risks.accept_from: expected one of 'low', 'medium', 'high', 'critical'" in text
+    assert "risks.accept_from: expected one of low, medium, high, critical" in text

@@ -61,6 +61,7 @@ from clientflow.core import (
     zone,
 )
 from clientflow.core.edge import enum_of, json_object
+from clientflow.i18n import N_
 
 __all__ = [
     "COMMANDS",
@@ -389,9 +390,25 @@ COMMANDS: CommandSet[CommunicationPlan] = CommandSet(
     "communication plan",
     TABLE,
     (
-        Command("create", create_plan, creates=True, needs=_NEEDS, rule="manage"),
-        Command("add_item", add_item, ("change",), _NEEDS, rule="manage"),
-        Command("remove_item", remove_item, ("change",), _NEEDS, rule="manage"),
+        Command(
+            "create",
+            create_plan,
+            creates=True,
+            needs=_NEEDS,
+            rule="manage",
+            words=N_("create a communication plan"),
+        ),
+        Command(
+            "add_item", add_item, ("change",), _NEEDS, rule="manage", words=N_("add a plan item")
+        ),
+        Command(
+            "remove_item",
+            remove_item,
+            ("change",),
+            _NEEDS,
+            rule="manage",
+            words=N_("remove a plan item"),
+        ),
         Command(
             "record_touchpoint",
             record_touchpoint,
@@ -399,9 +416,11 @@ COMMANDS: CommandSet[CommunicationPlan] = CommandSet(
             _NEEDS,
             rule="record",
             parsers={"touchpoint": touchpoint_from},
+            words=N_("record a touchpoint"),
         ),
-        Command("archive", archive, ("archive",), ("rule",)),
+        Command("archive", archive, ("archive",), ("rule",), words=N_("archive")),
     ),
+    state_words={"active": N_("active"), "archived": N_("archived")},
 )
 """The communication-plan commands, declared once (``ws.plans.create`` fills in the
 client's template from the rules)."""

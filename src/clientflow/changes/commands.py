@@ -9,6 +9,7 @@ command raises before anything is built, so the caller's aggregate is untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import pendulum
 
@@ -57,17 +58,18 @@ from clientflow.core import (
     EventMeta,
     IsNotParty,
     PermissionDenied,
+    Phrase,
     Rule,
-    TransitionNotAllowed,
     ValidationError,
     check_line,
     check_text,
     checked,
     decide,
-    require,
+    refusal,
     to_utc,
 )
 from clientflow.core.edge import enum_of, json_object
+from clientflow.i18n import N_
 
 __all__ = [
     "COMMANDS",
@@ -98,12 +100,7 @@ def _begin(
 ) -> EventMeta:
     """Check transition and permission, and return the meta of the first new event."""
     TABLE.target(change.status, transition)
-    require(
-        rule,
-        actor,
-        f"{transition.replace('_', ' ')} change {change.id}",
-        {"requester": change.requester},
-    )
+    COMMANDS.require(rule, actor, transition, change.id, {"requester": change.requester})
     return EventMeta(change.id, change.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -205,8 +202,11 @@ def _principal(
         if claimed not in current.delegations:
             raise PermissionDenied(
                 voter.id,
-                f"vote on change {change.id} for {getattr(claimed, 'delegator', '?')}",
-                "uses a delegation recorded in the approval policy",
+                Phrase(
+                    N_("vote on change {id} for {delegator}"),
+                    {"id": change.id, "delegator": getattr(claimed, "delegator", "?")},
+                ),
+                N_("uses a delegation recorded in the approval policy"),
             )
     if current.eligible_anywhere(voter.id):
         return voter.id
@@ -218,6 +218,13 @@ def _principal(
         ):
             return delegation.delegator
     return None
+
+
+def _not_the_requester(change: ChangeRequest, voter: Actor) -> None:
+    """``PermissionDenied`` if ``voter`` requested ``change`` (words only when refused)."""
+    refused = refusal(_NOT_REQUESTER, voter, {"requester": change.requester})
+    if refused is not None:
+        raise PermissionDenied(voter.id, Phrase(_VOTE, {"id": change.id}), refused)
 
 
 @checked
@@ -238,22 +245,29 @@ def cast_vote(
     """
     current = change.round
     if change.status != "awaiting_approval" and (current is None or current.outcome is None):
-        raise TransitionNotAllowed(change.status, "vote", TABLE.allowed(change.status))
+        raise COMMANDS.refuse(change.status, "vote")
     assert current is not None
     at = to_utc(now, "now")
     if not isinstance(verdict, Verdict):
         raise ValidationError("verdict", "Verdict.APPROVE or Verdict.REJECT", got=verdict)
     _text(comment, "comment", required=False)
-    action = f"vote on change {change.id}"
-    require(_NOT_REQUESTER, voter, action, {"requester": change.requester})
+    _not_the_requester(change, voter)
     principal = _principal(change, voter, delegations, at)
     if principal is None:
-        raise PermissionDenied(voter.id, action, "is an approver of this round or their delegate")
-    require(_NOT_REQUESTER, Actor(principal), action, {"requester": change.requester})
+        raise PermissionDenied(
+            voter.id,
+            Phrase(_VOTE, {"id": change.id}),
+            N_("is an approver of this round or their delegate"),
+        )
+    _not_the_requester(change, Actor(principal))
     stage = current.stage_of(principal)
     if stage is None:
         raise PermissionDenied(
-            principal, action, f"is an approver of the open stage (stage {current.stage + 1})"
+            principal,
+            Phrase(_VOTE, {"id": change.id}),
+            Phrase(
+                N_("is an approver of the open stage (stage {stage})"), {"stage": current.stage + 1}
+            ),
         )
     if any(v.principal == principal and v.stage == stage for v in current.votes):
         raise ValidationError(
@@ -316,7 +330,9 @@ def send_back(
     principal = _principal(change, actor, delegations, at)
     if principal is None or not any(principal in g.eligible for g in change.round.current):
         raise PermissionDenied(
-            actor.id, f"send back change {change.id}", "is an approver of the current stage"
+            actor.id,
+            Phrase(N_("send back change {id}"), {"id": change.id}),
+            N_("is an approver of the current stage"),
         )
     meta = EventMeta(change.id, change.version + 1, at, actor.id)
     return decide(apply, change, ChangeSentBack(meta=meta, reason=_text(reason, "reason")))
@@ -451,6 +467,25 @@ def impact_from(value: object) -> Impact:
 
 
 _PERMISSIONS = ("permissions",)
+_VOTE = N_("vote on change {id}")
+_OPEN_STAGE = N_("is an approver of the open stage (stage {stage})")
+
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "draft": N_("draft"),
+        "submitted": N_("submitted"),
+        "assessed": N_("assessed"),
+        "awaiting_approval": N_("awaiting approval"),
+        "approved": N_("approved"),
+        "deferred": N_("deferred"),
+        "implemented": N_("implemented"),
+        "rejected": N_("rejected"),
+        "closed": N_("closed"),
+        "withdrawn": N_("withdrawn"),
+    }
+)
+"""Each change-request status (a state of the machine) as a message id, for what people
+read."""
 
 COMMANDS: CommandSet[ChangeRequest] = CommandSet(
     "change",
@@ -463,22 +498,32 @@ COMMANDS: CommandSet[ChangeRequest] = CommandSet(
             creates=True,
             actor="requester",
             defaults={"description": ""},
+            words=N_("request a change"),
         ),
-        Command("submit", submit, ("submit",), _PERMISSIONS),
-        Command("assess", assess, ("assess",), _PERMISSIONS, parsers={"impact": impact_from}),
+        Command("submit", submit, ("submit",), _PERMISSIONS, words=N_("submit")),
+        Command(
+            "assess",
+            assess,
+            ("assess",),
+            _PERMISSIONS,
+            parsers={"impact": impact_from},
+            words=N_("assess"),
+        ),
         Command(
             "request_approval",
             request_approval,
             ("request_approval", "auto_approve"),
             ("policy", "directory", "calendar"),
+            words=N_("request approval"),
         ),
-        Command("vote", cast_vote, ("vote",), ("delegations",), actor="voter"),
-        Command("send_back", send_back, ("send_back",), ("delegations",)),
-        Command("defer", defer, ("defer",), _PERMISSIONS),
-        Command("withdraw", withdraw, ("withdraw",), _PERMISSIONS),
-        Command("implement", implement, ("implement",), _PERMISSIONS),
-        Command("close", close, ("close",), _PERMISSIONS),
+        Command("vote", cast_vote, ("vote",), ("delegations",), actor="voter", words=N_("vote")),
+        Command("send_back", send_back, ("send_back",), ("delegations",), words=N_("send back")),
+        Command("defer", defer, ("defer",), _PERMISSIONS, words=N_("defer")),
+        Command("withdraw", withdraw, ("withdraw",), _PERMISSIONS, words=N_("withdraw")),
+        Command("implement", implement, ("implement",), _PERMISSIONS, words=N_("implement")),
+        Command("close", close, ("close",), _PERMISSIONS, words=N_("close")),
     ),
+    state_words=STATUS_WORDS,
 )
 """The change-request commands, declared once: ``ws.changes``' methods and ``run``'s
 names, with their payloads, come from here."""

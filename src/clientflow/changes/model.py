@@ -11,6 +11,7 @@ import pendulum
 
 from clientflow.core import Money, Rating, ValidationError, check_id, check_line, to_utc
 from clientflow.core.money import decimal_of as _decimal
+from clientflow.i18n import N_
 
 __all__ = [
     "MAX_SCHEDULE_DAYS",
@@ -79,23 +80,22 @@ class Impact:
         if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_SCHEDULE_DAYS:
             raise ValidationError(
                 "schedule_days",
-                f"a whole number of business days from -{MAX_SCHEDULE_DAYS} to {MAX_SCHEDULE_DAYS}",
+                N_("a whole number of business days from -{most} to {most}"),
                 got=days if not isinstance(days, int) or abs(days) < 10**30 else "a huge number",
+                values={"most": MAX_SCHEDULE_DAYS},
             )
         if not isinstance(self.cost, Money):
             raise ValidationError("cost", "a Money value (amount and currency)", got=self.cost)
         if self.effort_hours < 0:
-            raise ValidationError("effort_hours", "a number of hours >= 0", got=self.effort_hours)
+            raise ValidationError(
+                "effort_hours", N_("a number of hours >= 0"), got=self.effort_hours
+            )
         if not isinstance(self.risk, Risk):
-            raise ValidationError(
-                "risk", f"one of {', '.join(r.value for r in Risk)}", got=self.risk
-            )
+            raise ValidationError.one_of("risk", [r.value for r in Risk], got=self.risk)
         if not isinstance(self.in_scope, bool):
-            raise ValidationError("in_scope", "true or false", got=self.in_scope)
+            raise ValidationError("in_scope", N_("true or false"), got=self.in_scope)
         if not isinstance(self.priority, Priority):
-            raise ValidationError(
-                "priority", f"one of {', '.join(p.value for p in Priority)}", got=self.priority
-            )
+            raise ValidationError.one_of("priority", [p.value for p in Priority], got=self.priority)
         if not all(isinstance(m, str) and m.strip() for m in self.milestones):
             raise ValidationError("milestones", "non-empty milestone names", got=self.milestones)
 

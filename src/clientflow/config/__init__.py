@@ -8,13 +8,14 @@
 Traceback (most recent call last):
 ...
 clientflow.core.errors.ConfigError: rules have 1 problem:
-  clients.acme.calendar: no calendar named 'teem' (did you mean 'team'?); defined: 'team'
+  clients.acme.calendar: no calendar named 'teem' (did you mean 'team'?); defined: team
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,8 @@ from clientflow.config.flow_versions import stamped
 from clientflow.config.model import ClientRules, PlanTemplate, Rules
 from clientflow.config.schema import FORMAT_VERSION, RULES, json_schema
 from clientflow.config.spec import Problems, parse_duration
-from clientflow.core import ConfigError, ConfigProblem
+from clientflow.core import ConfigError, ConfigProblem, Phrase
+from clientflow.i18n import N_
 
 __all__ = [
     "FORMAT_VERSION",
@@ -78,6 +80,31 @@ def _iso(value: object) -> str:
 _TOO_DEEP = ConfigProblem("", "values are nested too deeply (no rules file needs that)")
 
 
+_NOT_TOML = N_("is not valid TOML: {what} (at line {line}, column {column})")
+_WHERE = re.compile(r"(?P<what>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)")
+# What the TOML reader says most often, so the problem reads in the reader's words.
+_TOML_WORDS = (
+    N_("Expected ']' at the end of a table declaration"),
+    N_("Expected ']]' at the end of an array declaration"),
+    N_("Expected '=' after a key in a key/value pair"),
+    N_("Invalid value"),
+    N_("Invalid statement"),
+    N_("Unterminated string"),
+    N_("Cannot overwrite a value"),
+)
+
+
+def _not_toml(error: tomllib.TOMLDecodeError) -> str:
+    """The reader's complaint with its line and column as a :class:`Phrase`."""
+    found = _WHERE.fullmatch(str(error))
+    if found is None:
+        return f"is not valid TOML: {error}"
+    what = found["what"]
+    values: dict[str, object] = {**found.groupdict()}
+    values["what"] = Phrase(what) if what in _TOML_WORDS else what
+    return Phrase(_NOT_TOML, values)
+
+
 def load_rules(path: str | Path) -> Rules:
     """Rules from a TOML file; a missing or malformed file is a :class:`ConfigError` too."""
     source = Path(path)
@@ -90,7 +117,7 @@ def load_rules(path: str | Path) -> Rules:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError([ConfigProblem(str(source), f"is not valid TOML: {error}")]) from None
+        raise ConfigError([ConfigProblem(str(source), _not_toml(error))]) from None
     except RecursionError:
         raise ConfigError([_TOO_DEEP]) from None
     except (ValueError, OverflowError) as error:  # the reader refuses an integer too long

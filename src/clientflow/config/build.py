@@ -19,10 +19,11 @@ from clientflow.config.flow_fields import FieldType
 from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
-from clientflow.config.spec import INVALID, Problems, suggest
+from clientflow.config.spec import INVALID, Problems, got, suggest
 from clientflow.core import (
     BusinessCalendar,
     ConfigProblem,
+    Phrase,
     Rule,
     ValidationError,
     WorkingHours,
@@ -31,6 +32,7 @@ from clientflow.core import (
     zone,
 )
 from clientflow.core.hours import WEEKDAYS
+from clientflow.i18n import N_
 
 __all__ = ["build_rules"]
 
@@ -47,8 +49,12 @@ def _guard(path: str, problems: Problems, make: Callable[[], T], keys: Mapping[s
         parts = error.field.split(".")
         tails = [parts[n:] for n in range(len(parts)) if parts[n] in keys]
         where = ".".join([path, *tails[0]]) if tails else path
-        got = "" if error.got is None else f", got {error.got!r}"
-        problems.append(ConfigProblem(where, f"expected {error.expected}{got}"))
+        said = (
+            Phrase(_EXPECTED, {"expected": error.expectation()})
+            if error.got is None
+            else got(error.expectation(), error.got)
+        )
+        problems.append(ConfigProblem(where, said))
         return cast(T, INVALID)
 
 
@@ -330,13 +336,15 @@ def _reference(
     value: str | None, names: Mapping[str, object], path: str, what: str, problems: Problems
 ) -> None:
     if value is not None and value not in names:
-        known = ", ".join(repr(name) for name in names)
-        defined = f"defined: {known}" if known else "none is defined"
-        problems.append(
-            ConfigProblem(
-                path, f"no {what} named {value!r}{suggest(value, list(names))}; {defined}"
-            )
-        )
+        hint = suggest(value, list(names))
+        values = {"what": Phrase(what), "name": value, "hint": hint, "known": tuple(names)}
+        said = Phrase(_NO_SUCH if names else _NO_SUCH_NONE, values)
+        problems.append(ConfigProblem(path, said))
+
+
+_EXPECTED = N_("expected {expected}")
+_NO_SUCH = N_("no {what} named '{name}'{hint}; defined: {known}")
+_NO_SUCH_NONE = N_("no {what} named '{name}'{hint}; none is defined")
 
 
 def _section(data: Data, key: str) -> Any:
@@ -389,10 +397,10 @@ def build_rules(data: Data, problems: Problems) -> Rules:
     for client_id, entry in _sound(_section(data, "clients")).items():
         path = f"clients.{client_id}"
         references = (
-            ("calendar", "calendars", "calendar"),
-            ("escalation", "escalation", "escalation policy"),
-            ("approval", "approval", "approval policy"),
-            ("plan", "plans", "plan"),
+            ("calendar", "calendars", N_("calendar")),
+            ("escalation", "escalation", N_("escalation policy")),
+            ("approval", "approval", N_("approval policy")),
+            ("plan", "plans", N_("plan")),
         )
         for key, section, what in references:
             _reference(entry[key], names(section), f"{path}.{key}", what, problems)

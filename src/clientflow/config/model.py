@@ -41,10 +41,17 @@ from clientflow.feedback import (
     FeedbackPolicy,
     SurveyPolicy,
 )
+from clientflow.i18n import N_
 from clientflow.notify import DEFAULT_NOTICES, Notifications
 from clientflow.risks import RiskPolicy
 
 __all__ = ["ClientRules", "PersonRules", "PlanTemplate", "Rules"]
+
+
+_OF_CLIENT = N_("a project of client {client} ({projects}); {project} belongs to client {owner}")
+_OF_CLIENT_NONE = N_(
+    "a project of client {client} (none listed); {project} belongs to client {owner}"
+)
 
 
 @attrs.frozen
@@ -425,17 +432,22 @@ class Rules:
             # The client is the unknown name here: say so on its field, naming the owner.
             raise ValidationError(
                 "client",
-                f"a client of the rules ({', '.join(sorted(self.clients))});"
-                f" {project!r} belongs to client {owner!r}",
+                N_("a client of the rules ({clients}); {project} belongs to client {owner}"),
                 got=client,
+                values={"clients": tuple(sorted(self.clients)), "project": project, "owner": owner},
             )
         if owner not in (project, client):
             mine = self.clients[client].projects if client in self.clients else ()
             raise ValidationError(
                 "project",
-                f"a project of client {client!r} ({', '.join(mine) or 'none listed'});"
-                f" {project!r} belongs to client {owner!r}",
+                _OF_CLIENT if mine else _OF_CLIENT_NONE,
                 got=project,
+                values={
+                    "client": client,
+                    "projects": tuple(mine),
+                    "project": project,
+                    "owner": owner,
+                },
             )
 
     def check_contact(self, client: str, contact: str) -> None:

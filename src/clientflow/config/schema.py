@@ -22,9 +22,10 @@ from clientflow.config.spec import (
     Table,
     Tables,
     Text,
+    Zone,
 )
 from clientflow.core.hours import WEEKDAYS
-from clientflow.i18n import LOCALES
+from clientflow.i18n import LOCALES, N_
 
 __all__ = ["FORMAT_VERSION", "RULES", "json_schema"]
 
@@ -39,14 +40,14 @@ def _values(kind: type[enum.Enum]) -> tuple[str, ...]:
 _SHIFT = Text(
     "A shift in local wall-clock time; an end before the start crosses midnight.",
     pattern=r"\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*",
-    pattern_words='a shift such as "09:00-17:30"',
+    pattern_words=N_('a shift such as "09:00-17:30"'),
 )
 _SHIFTS = Seq(_SHIFT, single=True)
 _NAMES = Seq(Text(), single=True)
 
 CALENDAR = Table(
     {
-        "timezone": Field(Text("IANA time zone, e.g. Asia/Shanghai."), required=True),
+        "timezone": Field(Zone("IANA time zone, e.g. Asia/Shanghai."), required=True),
         "hours": Field(_SHIFTS, default=["09:00-17:00"]),
         "weekly": Field(
             Table(
@@ -141,7 +142,7 @@ ESCALATION = Table(
 _MONEY = Text(
     "An amount and an ISO 4217 currency.",
     pattern=r"-?\d+(\.\d+)?\s+[A-Z]{3}",
-    pattern_words='an amount and a currency such as "5000 EUR"',
+    pattern_words=N_('an amount and a currency such as "5000 EUR"'),
 )
 
 CONDITION = Table(
@@ -421,19 +422,21 @@ PERSON = Table(
     {
         "name": Field(Text('The name people read, e.g. "李伟" (default: the id).')),
         "locale": Field(Choice(LOCALES, "The language the person reads digests in."), default="en"),
-        "timezone": Field(Text("The person's IANA time zone, e.g. Asia/Shanghai.")),
+        "timezone": Field(Zone("The person's IANA time zone, e.g. Asia/Shanghai.")),
         "wecom": Field(
             Text(
                 "Their WeCom userid, to @mention them in a WeCom group.",
                 pattern=r"[A-Za-z0-9_.@-]{1,64}",
-                pattern_words="a WeCom userid (letters, digits, _ . @ -; at most 64)",
+                pattern_words=N_("a WeCom userid (letters, digits, _ . @ -; at most 64)"),
             )
         ),
         "dingtalk_mobile": Field(
             Text(
                 "The mobile number of their DingTalk account, to @mention them in DingTalk.",
                 pattern=r"(\+\d{1,3}-)?\d{6,15}",
-                pattern_words='a mobile number of digits, e.g. "13800000000" or "+852-91234567"',
+                pattern_words=N_(
+                    'a mobile number of digits, e.g. "13800000000" or "+852-91234567"'
+                ),
             )
         ),
         "dingtalk_user_id": Field(
@@ -441,21 +444,21 @@ PERSON = Table(
                 "Their DingTalk userid, to @mention them in DingTalk by it (atUserIds) rather"
                 " than by mobile number, which the group would see.",
                 pattern=r"[A-Za-z0-9_-]{1,64}",
-                pattern_words="a DingTalk userid (letters, digits, _ -; at most 64)",
+                pattern_words=N_("a DingTalk userid (letters, digits, _ -; at most 64)"),
             )
         ),
         "feishu_open_id": Field(
             Text(
                 "Their Feishu/Lark open_id, to @mention them on a Feishu card.",
                 pattern=r"ou_[0-9a-z]{8,64}",
-                pattern_words='a Feishu open_id ("ou_" and lowercase letters and digits)',
+                pattern_words=N_('a Feishu open_id ("ou_" and lowercase letters and digits)'),
             )
         ),
         "slack_id": Field(
             Text(
                 "Their Slack member id, to @mention them in Slack.",
                 pattern=r"[UW][A-Z0-9]{2,20}",
-                pattern_words='a Slack member id ("U" or "W" and capitals and digits)',
+                pattern_words=N_('a Slack member id ("U" or "W" and capitals and digits)'),
             )
         ),
         "clients": Field(
@@ -609,7 +612,9 @@ NOTIFY = Table(
                 "Where a team notice links to: an http(s) URL template, {id} standing for"
                 ' the issue\'s id, e.g. "https://pm.example.com/issues/{id}".',
                 pattern=r"https?://[^\s{}]+\{id\}[^\s{}]*",
-                pattern_words='an http(s) URL with {id} in it, e.g. "https://pm.example.com/issues/{id}"',
+                pattern_words=N_(
+                    'an http(s) URL with {id} in it, e.g. "https://pm.example.com/issues/{id}"'
+                ),
             )
         ),
         "team_name": Field(
@@ -617,7 +622,7 @@ NOTIFY = Table(
                 "Who signs an email to a client: the host's team or company name, one line of"
                 ' at most 60 characters, e.g. "明珠银行项目组".',
                 pattern=r"[^\r\n]{1,60}",
-                pattern_words="one line of at most 60 characters",
+                pattern_words=N_("one line of at most 60 characters"),
             )
         ),
         "routes": Field(

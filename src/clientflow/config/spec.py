@@ -18,8 +18,15 @@ from collections.abc import Mapping, Sequence
 import attrs
 import pendulum
 
-from clientflow.core import MAX_WORKING_DAYS, ConfigProblem, ValidationError, WorkingDays, to_utc
-from clientflow.core.errors import shown
+from clientflow.core import (
+    MAX_WORKING_DAYS,
+    ConfigProblem,
+    ValidationError,
+    WorkingDays,
+    to_utc,
+    zone,
+)
+from clientflow.core.errors import N_, Phrase, quoted, shown
 
 __all__ = [
     "INVALID",
@@ -84,7 +91,28 @@ def suggest(word: str, options: Sequence[str]) -> str:
     " (did you mean 'resolution'?)"
     """
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return Phrase(_MEANT, {"name": close[0]}) if close else ""
+
+
+_MEANT = N_(" (did you mean '{name}'?)")
+_GOT = N_("expected {expected}, got {got}")
+_GOT_HINT = N_("expected {expected}, got {got}{hint}")
+_UNKNOWN = N_("unknown key{hint}; allowed here: {known}")
+_MISSING = N_("required key is missing")
+_DURATION_WORDS = N_('a duration such as "8h", "1d 4h", "90m" or "2w"')
+_BUSINESS_TIME = N_('business time such as "8h", "1h 30m"')
+_BUSINESS_TIME_DAYS = N_('business time such as "8h", "1h 30m" or "1wd" (one working day)')
+_BUSINESS_HOURS = N_('business hours such as "8h", "1h 30m"')
+_ZONE = N_("an IANA time zone name such as 'Asia/Shanghai'")
+
+
+def got(expected: str, value: object, hint: str = "") -> Phrase:
+    """The words "expected X, got 'v'" as a :class:`Phrase`: said in the reader's language, the
+    value quoted as :func:`~clientflow.core.errors.quoted` does."""  # noqa: D205, D209
+    said = expected if isinstance(expected, Phrase) else Phrase(expected)
+    if hint:
+        return Phrase(_GOT_HINT, {"expected": said, "got": quoted(value), "hint": hint})
+    return Phrase(_GOT, {"expected": said, "got": quoted(value)})
 
 
 class Node(abc.ABC):
@@ -125,11 +153,11 @@ class Text(Node):
         if not isinstance(value, str):
             return self._wrong_type(value, path, problems, "a string")
         if len(value.strip()) < self.min_length:
-            problems.append(ConfigProblem(path, "expected a non-empty string"))
+            problems.append(ConfigProblem(path, Phrase(N_("expected a non-empty string"))))
             return INVALID
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             words = self.pattern_words or f"a string matching {self.pattern}"
-            problems.append(ConfigProblem(path, f"expected {words}, got {value!r}"))
+            problems.append(ConfigProblem(path, got(words, value)))
             return INVALID
         return value
 
@@ -247,7 +275,8 @@ class Choice(Node):
             return self._wrong_type(value, path, problems, f"one of {allowed}")
         if value not in self.options:
             hint = suggest(value, self.options)
-            problems.append(ConfigProblem(path, f"expected one of {allowed}, got {value!r}{hint}"))
+            one_of = Phrase(N_("one of {choices}"), {"choices": self.options})
+            problems.append(ConfigProblem(path, got(one_of, value, hint)))
             return INVALID
         return value
 
@@ -296,7 +325,21 @@ def parse_duration(text: str) -> pendulum.Duration:
     )
 
 
-_DURATION_WORDS = 'a duration such as "8h", "1d 4h", "90m" or "2w"'
+@attrs.frozen
+class Zone(Text):
+    """An IANA time zone name, checked with the rest of its table: a bad zone is reported
+    even when a sibling key (the calendar's ``hours``) is wrong too."""  # noqa: D205, D209
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        checked = super().check(value, path, problems)
+        if checked is INVALID:
+            return INVALID
+        try:
+            zone(checked)
+        except ValidationError:
+            problems.append(ConfigProblem(path, got(_ZONE, value)))
+            return INVALID
+        return checked
 
 
 @attrs.frozen
@@ -311,7 +354,7 @@ class Duration(Node):
         try:
             parsed = parse_duration(value)
         except ValidationError:
-            problems.append(ConfigProblem(path, f"expected {_DURATION_WORDS}, got {value!r}"))
+            problems.append(ConfigProblem(path, got(_DURATION_WORDS, value)))
             return INVALID
         if parsed.total_seconds() <= 0:
             problems.append(ConfigProblem(path, f"expected a duration > 0, got {value!r}"))
@@ -342,15 +385,13 @@ class BusinessDuration(Node):
     working_days: bool = False
 
     def check(self, value: object, path: str, problems: Problems) -> object:
-        offer = '"8h", "1h 30m"' + (' or "1wd" (one working day)' if self.working_days else "")
+        offer = _BUSINESS_TIME_DAYS if self.working_days else _BUSINESS_TIME
         if not isinstance(value, str):
-            return self._wrong_type(value, path, problems, f"business time such as {offer}")
+            return self._wrong_type(value, path, problems, offer)
         days = _WORKING_DAYS.fullmatch(value.strip())
         if days is not None:
             if not self.working_days:
-                problems.append(
-                    ConfigProblem(path, f"expected business hours such as {offer}, got {value!r}")
-                )
+                problems.append(ConfigProblem(path, got(_BUSINESS_HOURS, value)))
                 return INVALID
             count = int(days.group("n"))
             if not 1 <= count <= MAX_WORKING_DAYS:
@@ -379,9 +420,7 @@ class BusinessDuration(Node):
             )
             return INVALID
         if match is None or not any(match.groupdict().values()):
-            problems.append(
-                ConfigProblem(path, f"expected business time such as {offer}, got {value!r}")
-            )
+            problems.append(ConfigProblem(path, got(offer, value)))
             return INVALID
         return Duration(self.description).check(value, path, problems)
 
@@ -527,20 +566,24 @@ class Table(Node):
             return self._wrong_type(value, path or "rules", problems, "a table")
         before = len(problems)
         result: dict[str, object] = {}
+        meant = set()  # keys an unknown key was taken for: not missing twice over
         for key in value:
             if key not in self.fields:
-                known = ", ".join(sorted(self.fields))
+                hint = suggest(str(key), list(self.fields))
+                if isinstance(hint, Phrase):
+                    meant.add(hint.values["name"])
+                known = tuple(sorted(self.fields))
                 problems.append(
                     ConfigProblem(
-                        _join(path, str(key)),
-                        f"unknown key{suggest(str(key), list(self.fields))}; allowed here: {known}",
+                        _join(path, str(key)), Phrase(_UNKNOWN, {"hint": hint, "known": known})
                     )
                 )
         for name, field in self.fields.items():
             if name in value:
                 result[name] = field.node.check(value[name], _join(path, name), problems)
             elif field.required:
-                problems.append(ConfigProblem(_join(path, name), "required key is missing"))
+                if name not in meant:
+                    problems.append(ConfigProblem(_join(path, name), Phrase(_MISSING)))
                 result[name] = INVALID
             elif field.default is not None:
                 # defaults are written as a user would write them, so they convert alike

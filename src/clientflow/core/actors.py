@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from clientflow.core.errors import PermissionDenied, ValidationError
+from clientflow.core.errors import N_, PermissionDenied, Phrase, ValidationError
 from clientflow.core.ids import check_id, check_ids
 
 __all__ = [
@@ -125,6 +125,11 @@ class Rule(ABC):
     def __or__(self, other: Rule) -> AnyOf:
         return AnyOf((self, other))
 
+    def phrase(self) -> Phrase:
+        """The rule in words for errors, said in the reader's language when rendered
+        (a host's own rule: its ``str``, shown as written)."""  # noqa: D205, D209
+        return Phrase(str(self))
+
 
 @attrs.frozen
 class Anyone(Rule):
@@ -134,8 +139,12 @@ class Anyone(Rule):
         """Never fails."""
         return None
 
+    def phrase(self) -> Phrase:
+        """Says "anyone"."""
+        return Phrase(N_("anyone"))
+
     def __str__(self) -> str:
-        return "anyone"
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -150,8 +159,12 @@ class OnTeam(Rule):
         """Fails for an actor holding role ``client``."""
         return self if actor.has_role(CLIENT_ROLE) else None
 
+    def phrase(self) -> Phrase:
+        """Says "is on the team (not a client's person)"."""
+        return Phrase(N_("is on the team (not a client's person)"))
+
     def __str__(self) -> str:
-        return "is on the team (not a client's person)"
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -164,8 +177,12 @@ class HasRole(Rule):
         """Fails unless the actor holds ``role``."""
         return None if actor.has_role(self.role) else self
 
+    def phrase(self) -> Phrase:
+        """Says "has role pm"."""
+        return Phrase(N_("has role {role}"), {"role": self.role})
+
     def __str__(self) -> str:
-        return f"has role {self.role}"
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -178,8 +195,12 @@ class IsActor(Rule):
         """Fails unless the actor's id is listed."""
         return None if actor.id in self.ids else self
 
+    def phrase(self) -> Phrase:
+        """Says "is one of li.wei, wang.fang"."""
+        return Phrase(N_("is one of {people}"), {"people": ", ".join(sorted(self.ids))})
+
     def __str__(self) -> str:
-        return "is one of " + ", ".join(sorted(self.ids))
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -192,8 +213,12 @@ class IsParty(Rule):
         """Fails unless ``parties[party]`` is the actor."""
         return None if parties.get(self.party) == actor.id else self
 
+    def phrase(self) -> Phrase:
+        """Says "is the owner"."""
+        return Phrase(N_("is the {party}"), {"party": Phrase(self.party)})
+
     def __str__(self) -> str:
-        return f"is the {self.party}"
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -206,8 +231,12 @@ class IsNotParty(Rule):
         """Fails when ``parties[party]`` is the actor."""
         return self if parties.get(self.party) == actor.id else None
 
+    def phrase(self) -> Phrase:
+        """Says "is not the requester"."""
+        return Phrase(N_("is not the {party}"), {"party": Phrase(self.party)})
+
     def __str__(self) -> str:
-        return f"is not the {self.party}"
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -227,8 +256,12 @@ class AllOf(Rule):
     def __and__(self, other: Rule) -> AllOf:
         return AllOf((*self.rules, other))
 
+    def phrase(self) -> Phrase:
+        """Its rules joined by "and"."""
+        return _joined(N_("{left} and {right}"), self.rules)
+
     def __str__(self) -> str:
-        return " and ".join(_grouped(rule) for rule in self.rules)
+        return str(self.phrase())
 
 
 @attrs.frozen
@@ -246,13 +279,30 @@ class AnyOf(Rule):
     def __or__(self, other: Rule) -> AnyOf:
         return AnyOf((*self.rules, other))
 
+    def phrase(self) -> Phrase:
+        """Its rules joined by "or"."""
+        return _joined(N_("{left} or {right}"), self.rules)
+
     def __str__(self) -> str:
-        return " or ".join(_grouped(rule) for rule in self.rules)
+        return str(self.phrase())
 
 
-def _grouped(rule: Rule) -> str:
-    return f"({rule})" if isinstance(rule, AllOf | AnyOf) else str(rule)
+def _grouped(rule: Rule) -> Phrase:
+    said = rule.phrase()
+    return Phrase(N_("({rule})"), {"rule": said}) if isinstance(rule, AllOf | AnyOf) else said
 
+
+def _joined(message: str, rules: tuple[Rule, ...]) -> Phrase:
+    """``rules`` joined pairwise by ``message`` ("a or b or c"), each said as its own."""
+    said = [_grouped(rule) for rule in rules]
+    joined = said[0] if said else Phrase("")
+    for rule in said[1:]:
+        joined = Phrase(message, {"left": joined, "right": rule})
+    return joined
+
+
+# The parties the built-in workflows name, so "is the owner" reads in the reader's words.
+_PARTY_WORDS = (N_("owner"), N_("requester"), N_("reporter"), N_("client"))
 
 PARTY_PREFIX = "party:"
 ROLE_PREFIX = "role:"
@@ -292,7 +342,7 @@ def rule_from_names(names: Iterable[str], field: str) -> Rule:
     return rules[0] if len(rules) == 1 else AnyOf(tuple(rules))
 
 
-def tenant_failure(actor: Actor, client: str) -> str | None:
+def tenant_failure(actor: Actor, client: str) -> Phrase | None:
     """Why ``actor`` may not act on an aggregate of ``client``, or ``None`` if it may.
 
     An actor bound to clients acts only within them; one with role ``client`` bound to
@@ -308,8 +358,14 @@ def tenant_failure(actor: Actor, client: str) -> str | None:
     # A client that is not an id (junk input) matches no binding.
     if isinstance(client, str) and client in actor.clients:
         return None
-    bound = ", ".join(sorted(actor.clients)) or "no client"
-    return f"belongs to client {client or '(none)'} ({actor.id} is bound to {bound})"
+    if not actor.clients:
+        return Phrase(_BOUND_TO_NONE, {"client": client or "(none)", "actor": actor.id})
+    bound = ", ".join(sorted(actor.clients))
+    return Phrase(_BOUND, {"client": client or "(none)", "actor": actor.id, "bound": bound})
+
+
+_BOUND = N_("belongs to client {client} ({actor} is bound to {bound})")
+_BOUND_TO_NONE = N_("belongs to client {client} ({actor} is bound to no client)")
 
 
 def require(rule: Rule, actor: Actor, action: str, parties: Parties | None = None) -> None:
@@ -323,7 +379,7 @@ def require(rule: Rule, actor: Actor, action: str, parties: Parties | None = Non
         raise PermissionDenied(actor.id, action, refused)
 
 
-def refusal(rule: Rule, actor: Actor, parties: Parties | None = None) -> str | None:
+def refusal(rule: Rule, actor: Actor, parties: Parties | None = None) -> Phrase | None:
     """Why :func:`require` would refuse ``actor`` (the words of its error), or ``None``.
 
     For hot paths that name the action only when they refuse (its words cost a format).
@@ -335,4 +391,4 @@ def refusal(rule: Rule, actor: Actor, parties: Parties | None = None) -> str | N
         if refused is not None:
             return refused
     failed = rule.failing(actor, given)
-    return None if failed is None else str(failed)
+    return None if failed is None else failed.phrase()

@@ -43,8 +43,14 @@ from statemachine import StateMachine
 
 from clientflow.core.actors import Actor, Parties, Rule, refusal
 from clientflow.core.aggregate import Aggregate, Apply, Decision
-from clientflow.core.edge import Check, accepted, fits, words_for
-from clientflow.core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from clientflow.core.edge import Check, accepted, fits, value_refusal
+from clientflow.core.errors import (
+    N_,
+    PermissionDenied,
+    Phrase,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from clientflow.core.events import EventRegistry
 from clientflow.core.instants import parse_instant
 from clientflow.core.kinds import Description, WorkflowKind
@@ -107,7 +113,7 @@ class Field:
                 except ValueError:
                     raise ValidationError(self.name, "a date as YYYY-MM-DD", got=value) from None
         if self.check is not None and not fits(value, self.check):
-            raise ValidationError(self.name, f"{words_for(*self.check)} ({command})", got=value)
+            raise value_refusal(self.name, self.check, value, command)
         return value
 
 
@@ -220,6 +226,9 @@ class Command(Generic[A]):
         return values
 
 
+_DOING = N_("{command} {noun} {id}")
+
+
 @attrs.frozen
 class CommandSet(Generic[A]):
     """A workflow's commands with the transition table they fire on.
@@ -227,6 +236,8 @@ class CommandSet(Generic[A]):
     ``kind`` is the workflow's kind name, ``noun`` what people call one of its
     aggregates, ``parties`` the named parties of an aggregate a :class:`Command`'s
     ``permission`` is checked against (its client under ``CLIENT_PARTY``).
+    ``state_words`` maps each state to the message id people read for it (a state
+    without one is shown by its name).
     """
 
     kind: str
@@ -234,6 +245,7 @@ class CommandSet(Generic[A]):
     table: TransitionTable
     commands: tuple[Command[A], ...]
     parties: Callable[[A], Parties] | None = None
+    state_words: Mapping[str, str] = attrs.field(factory=dict)
     _by_name: Mapping[str, Command[A]] = attrs.field(init=False)
     _allowed: Mapping[str, tuple[str, ...]] = attrs.field(init=False)
     _states: Mapping[str, frozenset[str]] = attrs.field(init=False)
@@ -292,7 +304,28 @@ class CommandSet(Generic[A]):
         """``TransitionNotAllowed`` naming the command and the allowed ones unless the
         command ``name`` may run in ``state``."""  # noqa: D205, D209
         if state not in self._states[name]:
-            raise TransitionNotAllowed(state, name, self.allowed(state))
+            raise self.refuse(state, name)
+
+    def doing(self, name: str, target: str) -> Phrase:
+        """What a refused actor asked for, in words: the command ``name`` on the
+        aggregate ``target`` ("assess risk RSK-1", "评估风险 RSK-1")."""  # noqa: D205, D209
+        said = Phrase(self.words.get(name, name), english=name)
+        return Phrase(_DOING, {"command": said, "noun": Phrase(self.noun), "id": target})
+
+    def require(
+        self, rule: Rule, actor: Actor, name: str, target: str, parties: Parties | None = None
+    ) -> None:
+        """``PermissionDenied`` naming the command ``name`` on ``target`` unless ``actor``
+        passes ``rule`` (see :func:`~clientflow.core.require`); the words are built only
+        for a refusal, so the common case costs no more than the check."""  # noqa: D205, D209
+        refused = refusal(rule, actor, parties)
+        if refused is not None:
+            raise PermissionDenied(actor.id, self.doing(name, target), refused)
+
+    def refuse(self, state: str, name: str) -> TransitionNotAllowed:
+        """The error saying the command ``name`` cannot run in ``state``: the state and
+        the commands rendered as people read them (:attr:`vocabulary`)."""  # noqa: D205, D209
+        return TransitionNotAllowed(state, name, self.allowed(state), words=self.vocabulary)
 
     def permit(self, command: Command[A], aggregate: A, actor: Actor) -> None:
         """``PermissionDenied`` unless ``actor`` passes the command's permission rule."""
@@ -301,7 +334,7 @@ class CommandSet(Generic[A]):
         parties = self.parties(aggregate) if self.parties is not None else {}
         refused = refusal(command.permission, actor, parties)
         if refused is not None:  # the action in words only for the error
-            raise PermissionDenied(actor.id, f"{command.name} {self.noun} {aggregate.id}", refused)
+            raise PermissionDenied(actor.id, self.doing(command.name, aggregate.id), refused)
 
     def markdown(self) -> str:
         """The commands as a Markdown table for the docs: name, the states it runs in,
@@ -323,6 +356,15 @@ class CommandSet(Generic[A]):
     def words(self) -> Mapping[str, str]:
         """Each command's name to the message id people read (its name when none)."""
         return {c.name: c.words or c.name for c in self.commands}
+
+    @property
+    def vocabulary(self) -> Mapping[str, str]:
+        """Each state and command name to the message id people read for it; a name
+        without one stands as declared (a rules-file workflow's own names)."""  # noqa: D205, D209
+        return {
+            **{state: self.state_words.get(state, state) for state in self.table.states},
+            **self.words,
+        }
 
 
 Resolve = Callable[[tuple[str, ...], A], Mapping[str, object]]

@@ -29,7 +29,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import pendulum
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, ValidationError
 
 __all__ = [
     "Check",
@@ -39,6 +39,7 @@ __all__ = [
     "enum_of",
     "fits",
     "json_object",
+    "value_refusal",
     "words_for",
 ]
 
@@ -82,6 +83,16 @@ def _words(kinds: tuple[type, ...], optional: bool) -> str:
     return f"{names} or None" if optional else names
 
 
+def value_refusal(name: str, check: _Check, value: object, command: str = "") -> ValidationError:
+    """The error for ``value`` that ``check`` refuses: the values of an enum it takes
+    listed one by one (the reader's list), else the types it takes."""  # noqa: D205, D209
+    kinds, optional = check
+    if len(kinds) == 1 and issubclass(kinds[0], enum.Enum) and not optional:
+        return ValidationError.one_of(name, [str(m.value) for m in kinds[0]], got=value)
+    suffix = f" ({command})" if command else ""
+    return ValidationError(name, _words(*check) + suffix, got=value)
+
+
 def _word(kind: type) -> str:
     if issubclass(kind, enum.Enum):  # name the values a caller may pass
         return f"a {kind.__name__} ({', '.join(str(member.value) for member in kind)})"
@@ -122,7 +133,12 @@ def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
     """  # noqa: D205
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         got = value if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
-        raise ValidationError(field, f"a whole number from {low} to {high}", got=got)
+        raise ValidationError(
+            field,
+            N_("a whole number from {low} to {high}"),
+            got=got,
+            values={"low": low, "high": high},
+        )
     return value
 
 
@@ -152,7 +168,7 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
     exact_by_position = [exact.get(name, frozenset()) for name in order]
 
     def refuse(name: str, check: _Check, value: object) -> ValidationError:
-        return ValidationError(name, _words(*check), got=value)
+        return value_refusal(name, check, value)
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -11,6 +11,7 @@ core sits below the catalogues, so it only marks its sentences (``N_``) and take
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Protocol
 
 __all__ = [
@@ -25,15 +26,20 @@ __all__ = [
     "DuplicateCommand",
     "NotFound",
     "PermissionDenied",
+    "Phrase",
     "RulesChanged",
     "StoreError",
+    "StoreMissing",
     "StoreTimeout",
     "TransactionConflict",
     "TransitionNotAllowed",
     "Translator",
     "ValidationError",
+    "as_read",
     "failure_reason",
+    "quoted",
     "shown",
+    "spaced",
 ]
 
 
@@ -57,22 +63,82 @@ class Translator(Protocol):
         ...  # pragma: no cover - a Protocol
 
 
-class _Phrase:
-    """A message id and its values inside another error's sentence: English as ``str``,
-    the reader's language when the error renders."""  # noqa: D205, D209
+class Phrase(str):
+    """A message id and its values inside another sentence: a ``str`` holding the
+    English text (so it goes wherever text goes), said in the reader's language by
+    :meth:`render`. A value that is itself a ``Phrase`` is said in that language too; a
+    tuple of str is listed as the language lists ("a, b", "甲、乙").
 
-    __slots__ = ("message", "values")
+    >>> rule = Phrase("is the {party}", {"party": Phrase("owner")})
+    >>> rule, rule.message
+    ('is the owner', 'is the {party}')
+    """  # noqa: D205
 
-    def __init__(self, message: str, values: Mapping[str, object]) -> None:
-        self.message = message
-        self.values = values
+    message: str
+    values: Mapping[str, object]
 
-    def __str__(self) -> str:
-        return self.message.format(**self.values)
+    def __new__(  # noqa: D102
+        cls, message: str, values: Mapping[str, object] | None = None, *, english: str = ""
+    ) -> Phrase:
+        given = dict(values or {})
+        plain = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in given.items()}
+        # ``english``: the text logs keep when it is not the message id's (a command's name)
+        made = super().__new__(cls, english or (message.format(**plain) if given else message))
+        made.message = message
+        made.values = given
+        return made
 
-    def render(self, lang: Translator) -> str:
-        """The phrase in ``lang``."""
-        return lang.gettext(self.message).format(**self.values)
+    def render(self, lang: Translator, people: Mapping[str, str] | None = None) -> str:
+        """The phrase in ``lang``; a value named ``actor`` as the person's name in
+        ``people`` (their id where it names none)."""  # noqa: D205, D209
+        values = {
+            k: v.render(lang, people)
+            if isinstance(v, Phrase)
+            else lang.items(v)
+            if isinstance(v, tuple)
+            else v
+            for k, v in self.values.items()
+        }
+        if people and isinstance(values.get("actor"), str):
+            values["actor"] = people.get(str(values["actor"]), str(values["actor"]))
+        said = lang.gettext(self.message) if self.message else self.message
+        return spaced(said, values)
+
+
+def spaced(template: str, values: Mapping[str, object]) -> str:
+    """``template`` formatted with ``values``, a space kept where a Latin word or number
+    meets a CJK character at a slot's edge (``张兰无权审批 CR-1``, ``应为 P1 之一``),
+    as Chinese typesetting writes them; other languages' texts are unchanged.
+
+    >>> spaced("{who}无权{what}", {"who": "li.wei", "what": "审批"})
+    'li.wei 无权审批'
+    """  # noqa: D205
+    if not values:  # nothing to fill: the text as it is (braces and all)
+        return template
+    if "{{" in template or "}}" in template:  # escaped braces: no slots to space
+        return template.format(**values)
+    parts = template.split("{")
+    out = [parts[0]]
+    for part in parts[1:]:
+        name, brace, rest = part.partition("}")
+        if not brace or name not in values:  # a format spec or a stray brace: format it
+            return template.format(**values)
+        text = str(values[name])
+        before = out[-1][-1:]
+        if text and before and _cjk(before) and _latin(text[0]):
+            text = " " + text
+        if text and rest and _latin(text[-1]) and _cjk(rest[0]):
+            text += " "
+        out.extend((text, rest))
+    return "".join(out)
+
+
+def _cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in "'\"-+([`")
 
 
 _TIMEOUT = N_(
@@ -109,8 +175,12 @@ class ClientflowError(Exception):
         if self._said is None:
             return str(self)
         message, values = self._said
-        shown = {k: v.render(lang) if isinstance(v, _Phrase) else v for k, v in values.items()}
-        return lang.gettext(message).format(**shown)
+        return spaced(lang.gettext(message), _in(lang, values))
+
+
+def _in(lang: Translator, values: Mapping[str, object]) -> dict[str, object]:
+    """``values`` with each :class:`Phrase` said in ``lang``."""
+    return {k: v.render(lang) if isinstance(v, Phrase) else v for k, v in values.items()}
 
 
 def _word(lang: Translator, code: str, words: Mapping[str, str] | None = None) -> str:
@@ -122,6 +192,7 @@ def _word(lang: Translator, code: str, words: Mapping[str, str] | None = None) -
 
 _VALIDATION = N_("{field}: expected {expected}, got {got}")
 _VALIDATION_NOTHING = N_("{field}: expected {expected}")
+_VALIDATION_EMPTY = N_("{field}: expected {expected}, got an empty string")
 _ONE_OF = N_("one of {choices}")
 _TRANSITION = N_("cannot '{event}' in state '{state}'; allowed: {allowed}")
 _FINAL = N_("nothing (final state)")
@@ -141,22 +212,37 @@ class ValidationError(ClientflowError):
     """A value was malformed or out of range.
 
     ``field`` names the argument, attribute or rules-file key; ``expected`` says what is
-    allowed; ``got`` is a short rendering of the rejected value.
+    allowed; ``got`` is a short rendering of the rejected value. ``expected`` may be a
+    message id with ``{name}`` slots filled from ``values`` (a :class:`Phrase` said in
+    the reader's language, a tuple of str listed as the language lists), so
+    :meth:`render` says it in the reader's language; free English text is shown as given.
 
     >>> err = ValidationError("score", "an integer from 1 to 5", got=7)
     >>> str(err)
     'score: expected an integer from 1 to 5, got 7'
-    """
+    >>> str(ValidationError("limit", "a whole number from {low} to {high}", values={"low": 0, "high": 9}))
+    'limit: expected a whole number from 0 to 9'
+    """  # noqa: E501 - the doctest shows the whole message
 
     def __init__(
-        self, field: str, expected: str, *, got: object = None, choices: Sequence[str] = ()
+        self,
+        field: str,
+        expected: str,
+        *,
+        got: object = None,
+        choices: Sequence[str] = (),
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.field = field
-        self.expected = expected
+        self.template = expected
+        """``expected`` as its message id (before ``values`` fill its slots)."""
+        self.values: Mapping[str, object] = dict(values or {})
+        english = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in self.values.items()}
+        self.expected = expected.format(**english) if self.values else expected
         self.got = got
         self.choices = tuple(choices)
         suffix = "" if got is None else f", got {shown(got)}"
-        super().__init__(f"{field}: expected {expected}{suffix}")
+        super().__init__(f"{field}: expected {self.expected}{suffix}")
 
     @classmethod
     def one_of(cls, field: str, choices: Sequence[str], *, got: object = None) -> ValidationError:
@@ -168,19 +254,63 @@ class ValidationError(ClientflowError):
         """  # noqa: D205
         return cls(field, f"one of {', '.join(choices)}", got=got, choices=choices)
 
+    def expectation(self) -> Phrase:
+        """What was expected, as a :class:`Phrase` (for a sentence of another error, such
+        as a rules file's problem)."""  # noqa: D205, D209
+        if self.choices:
+            return Phrase(_ONE_OF, {"choices": self.choices})
+        return Phrase(self.template, self.values) if self.template else Phrase(self.expected)
+
     def render(self, lang: Translator) -> str:
-        """``字段 priority 应为 P1、P2、P3 之一，收到 'P9'``; ``expected`` given as free
-        English text (not ``choices``) stays English."""  # noqa: D205, D209
-        expected = (
-            lang.gettext(_ONE_OF).format(choices=lang.items(self.choices))
-            if self.choices
-            else self.expected
-        )
+        """``字段 priority 应为 P1、P2、P3 之一，收到 P9``: ``expected`` in the reader's
+        language where the catalogue has it, ``got`` as a reader writes it (``收到 -1``,
+        ``收到空字符串``)."""  # noqa: D205, D209
+        if self.choices:
+            expected = spaced(lang.gettext(_ONE_OF), {"choices": lang.items(self.choices)})
+        elif self.template and not self.values:
+            expected = lang.gettext(self.template)
+        elif self.template:
+            said = {
+                k: lang.items(v) if isinstance(v, tuple) else v
+                for k, v in _in(lang, self.values).items()
+            }
+            expected = spaced(lang.gettext(self.template), said)
+        else:
+            expected = self.expected
         if self.got is None:
-            return lang.gettext(_VALIDATION_NOTHING).format(field=self.field, expected=expected)
-        return lang.gettext(_VALIDATION).format(
-            field=self.field, expected=expected, got=shown(self.got)
-        )
+            template = lang.gettext(_VALIDATION_NOTHING)
+        elif self.got == "" and isinstance(self.got, str):
+            template = lang.gettext(_VALIDATION_EMPTY)
+        else:
+            template = lang.gettext(_VALIDATION)
+        values = {"field": self.field, "expected": expected, "got": as_read(self.got, lang)}
+        return spaced(template, values)
+
+
+def as_read(value: object, lang: Translator, limit: int = 60) -> str:
+    """``value`` as a reader writes it in a message: ``-1`` (not ``Decimal('-1')``),
+    ``P9`` (not ``'P9'``), a list as the language joins its items; text that would be
+    misread bare (surrounding spaces, line breaks) keeps its quotes.
+
+    >>> class Plain:
+    ...     def gettext(self, message: str) -> str:
+    ...         return message
+    ...     def items(self, parts: Iterable[str]) -> str:
+    ...         return ", ".join(parts)
+    >>> from decimal import Decimal
+    >>> as_read(Decimal("-1"), Plain()), as_read("P9", Plain()), as_read(["a", "b"], Plain())
+    ('-1', 'P9', 'a, b')
+    """  # noqa: D205
+    if isinstance(value, str):
+        plain = value == value.strip() and value.isprintable()
+        return value if plain and len(value) <= limit else shown(value, limit)
+    if isinstance(value, bool | int | float | Decimal):
+        text = str(value)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+    if isinstance(value, list | tuple | frozenset | set) and len(value) <= 10:
+        parts = [as_read(item, lang, 20) for item in value]
+        return lang.items(sorted(parts) if isinstance(value, frozenset | set) else parts)
+    return shown(value, limit)
 
 
 class TransitionNotAllowed(ClientflowError):
@@ -190,17 +320,28 @@ class TransitionNotAllowed(ClientflowError):
     "cannot 'approve' in state 'draft'; allowed: 'submit', 'withdraw'"
     """
 
-    def __init__(self, state: str, event: str, allowed: Sequence[str]) -> None:
+    def __init__(
+        self,
+        state: str,
+        event: str,
+        allowed: Sequence[str],
+        *,
+        words: Mapping[str, str] | None = None,
+    ) -> None:
         self.state = state
         self.event = event
         self.allowed = tuple(allowed)
+        self.words: Mapping[str, str] = dict(words or {})
+        """The workflow's states and commands as message ids, kept for :meth:`render`."""
         shown = ", ".join(repr(name) for name in self.allowed) or "nothing (final state)"
         super().__init__(f"cannot {event!r} in state {state!r}; allowed: {shown}")
 
     def render(self, lang: Translator, words: Mapping[str, str] | None = None) -> str:
         """The refusal with the state and commands as the reader's words; ``words`` maps
-        codes to message ids where a code is not its own (a workflow's ``STATUS_WORDS``).
+        codes to message ids where a code is not its own (a workflow's ``STATUS_WORDS``),
+        over those the error was raised with (its workflow's vocabulary).
         """  # noqa: D205
+        words = {**self.words, **(words or {})}
         allowed = (
             lang.items(_word(lang, name, words) for name in self.allowed)
             if self.allowed
@@ -224,14 +365,31 @@ class PermissionDenied(ClientflowError):
         self.actor = actor
         self.action = action
         self.rule = rule
-        super().__init__(f"{actor} may not {action}: rule {rule!r} failed")
+        self.people: Mapping[str, str] = {}
+        """What people call the actors, by id (the rules' ``[people]`` names, which the
+        workspace adds), for :meth:`render`."""
+        super().__init__(f"{actor} may not {action}: rule {str.__str__(rule)!r} failed")
 
     def render(self, lang: Translator) -> str:
-        """``li.wei 无权 approve change CR-1（规则：is not the requester）``: the action
-        and rule are written in English by the workflows and stay so."""  # noqa: D205, D209
-        return lang.gettext(_PERMISSION).format(
-            actor=self.actor, action=self.action, rule=self.rule
+        """``陈杰无权审批变更请求 CR-1：须为本轮审批人或其代理人``: the person by their
+        name, the action and the rule in the reader's words where they are
+        :class:`Phrase` (or a message id), else as the workflow wrote them."""  # noqa: D205, D209
+        people = self.people
+        return spaced(
+            lang.gettext(_PERMISSION),
+            {
+                "actor": people.get(self.actor, self.actor),
+                "action": _said(lang, self.action, people),
+                "rule": _said(lang, self.rule, people),
+            },
         )
+
+
+def _said(lang: Translator, text: str, people: Mapping[str, str]) -> str:
+    """``text`` in ``lang``: a :class:`Phrase` rendered, other text looked up as an id."""
+    if isinstance(text, Phrase):
+        return text.render(lang, people)
+    return lang.gettext(text) if text else text
 
 
 class ConcurrencyError(ClientflowError):
@@ -370,6 +528,24 @@ class StoreError(ClientflowError):
         super().__init__(self._say(N_("store {store}: {problem}"), store=store, problem=problem))
 
 
+class StoreMissing(StoreError):
+    """A store to open has no database yet (a SQLite file that is not there); nothing
+    was created.
+
+    >>> str(StoreMissing("sqlite:///x.db"))
+    'store sqlite:///x.db does not exist; create it with `clientflow init --store sqlite:///x.db RULES.toml` (or open it with create=True)'
+    """  # noqa: D205, E501 - the doctest shows the whole message
+
+    def __init__(self, store: str) -> None:
+        message = N_(
+            "store {store} does not exist; create it with"
+            " `clientflow init --store {store} RULES.toml` (or open it with create=True)"
+        )
+        ClientflowError.__init__(self, self._say(message, store=store))
+        self.store = store
+        self.problem = "no database file here"
+
+
 class StoreTimeout(StoreError):
     """A statement ran past the store's statement timeout, or waited too long for a lock
     another session holds; nothing was written. Retrying may wait the same way again:
@@ -384,9 +560,9 @@ class StoreTimeout(StoreError):
         self.seconds = seconds
         # What the statement hit, said in the reader's language inside "store …: …".
         problem = (
-            _Phrase(_TIMEOUT, {"code": code})
+            Phrase(_TIMEOUT, {"code": code})
             if seconds is None
-            else _Phrase(_TIMEOUT_AFTER, {"code": code, "seconds": f"{seconds:g}"})
+            else Phrase(_TIMEOUT_AFTER, {"code": code, "seconds": f"{seconds:g}"})
         )
         super().__init__(store, str(problem))
         self._said = (N_("store {store}: {problem}"), {"store": store, "problem": problem})
@@ -436,6 +612,24 @@ class NotFound(ClientflowError):
         return lang.gettext(_NOT_FOUND).format(kind=_word(lang, self.kind), id=self.key)
 
 
+_AT_PATH = N_("{path}: {message}")
+
+
+def quoted(value: object) -> Phrase:
+    """A rejected value inside a sentence: quoted in English (``'1 小时'``); in Chinese
+    bare when it is one word (``verbose``), in “” when it has spaces (``“1 小时”``).
+
+    >>> quoted("verbose"), quoted(3)
+    ("'verbose'", '3')
+    """  # noqa: D205
+    if not isinstance(value, str):
+        return Phrase(shown(value))
+    text = value if len(value) <= 60 else value[:57] + "..."
+    if text and text == text.strip() and text.isprintable() and " " not in text:
+        return Phrase(N_("'{word}'"), {"word": text})
+    return Phrase(N_("'{text}'"), {"text": text})
+
+
 class ConfigProblem:
     """One mistake in a rules file: the dotted key path and what is wrong there."""
 
@@ -450,6 +644,12 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+    def render(self, lang: Translator) -> str:
+        """The problem in ``lang``: its message said there when it is a :class:`Phrase`
+        (or a message id), else as written."""  # noqa: D205, D209
+        message = _said(lang, self.message, {})
+        return spaced(lang.gettext(_AT_PATH), {"path": self.path, "message": message})
 
 
 class ConfigError(ClientflowError):
@@ -471,6 +671,12 @@ class ConfigError(ClientflowError):
             else N_("rules have {count} problems:\n{lines}")
         )
         super().__init__(self._say(message, count=count, lines=lines))
+
+    def render(self, lang: Translator) -> str:
+        """The heading and every problem in the reader's language."""
+        message, values = self._said or ("", {})
+        lines = "\n".join(f"  {problem.render(lang)}" for problem in self.problems)
+        return lang.gettext(message).format(**{**values, "lines": lines})
 
 
 def shown(value: object, limit: int = 60) -> str:

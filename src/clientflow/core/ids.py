@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, Phrase, ValidationError
 
 __all__ = ["ID_RULE", "MAX_ID_LENGTH", "check_id", "check_ids", "id_problem"]
 
@@ -37,6 +37,20 @@ ID_RULE = (
     "whitespace and without control, format, surrogate, private-use or unassigned characters"
 )
 """What :func:`check_id` allows, as error messages and docs say it."""
+
+_RULE_BECAUSE = N_(
+    "an id of 1 to {most} characters in Unicode NFC, without surrounding whitespace and"
+    " without control, format, surrogate, private-use or unassigned characters ({problem})"
+)
+# The problems id_problem says in fixed words, so an error renders them in the reader's.
+_PROBLEMS = frozenset(
+    (
+        N_("it is empty"),
+        N_("it holds a control character"),
+        N_("it has surrounding whitespace"),
+        N_("it is not in Unicode normalisation form NFC"),
+    )
+)
 
 # Categories refused anywhere in an id: control, format, surrogate, private use,
 # unassigned, line and paragraph separators.
@@ -88,7 +102,10 @@ def check_id(value: object, field: str) -> str:
         return value
     problem = id_problem(value)
     if problem is not None:
-        raise ValidationError(field, f"{ID_RULE} ({problem})", got=value)
+        said = Phrase(problem, {}) if problem in _PROBLEMS else problem
+        raise ValidationError(
+            field, _RULE_BECAUSE, got=value, values={"most": MAX_ID_LENGTH, "problem": said}
+        )
     if type(value) is str:
         if len(_VALID) >= _VALID_LIMIT:
             _VALID.clear()

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pendulum
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, ValidationError
 
 __all__ = [
     "FIRST_YEAR",
@@ -140,11 +140,16 @@ def parse_instant(text: str, name: str = "instant") -> pendulum.DateTime:
         parsed = dt.datetime.fromisoformat(text)
     except (TypeError, ValueError):
         raise ValidationError(
-            name, "an ISO 8601 date-time with an offset, e.g. 2026-01-05T09:00+08:00", got=text
+            name, N_("an ISO 8601 date-time with an offset, e.g. 2026-01-05T09:00+08:00"), got=text
         ) from None
     if parsed.tzinfo is None:
-        raise ValidationError(name, "an ISO 8601 date-time with an offset (Z or +HH:MM)", got=text)
+        raise ValidationError(
+            name, N_("an ISO 8601 date-time with an offset (Z or +HH:MM)"), got=text
+        )
     return to_utc(parsed, name)
+
+
+_ZONE = N_("an IANA time zone name such as 'Asia/Shanghai'")
 
 
 def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
@@ -154,21 +159,19 @@ def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
     zoneinfo.ZoneInfo(key='Europe/London')
     """
     if not isinstance(name, str) or not name:
-        raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
+        raise ValidationError(field, _ZONE, got=name)
     return _zone(name, field)
 
 
 @lru_cache(maxsize=512)
 def _zone(name: str, field: str) -> zoneinfo.ZoneInfo:
     if len(name) > 64:
-        raise ValidationError(field, "an IANA time zone name such as 'Asia/Shanghai'", got=name)
+        raise ValidationError(field, _ZONE, got=name)
     try:
         found = zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a name that is a folder ("Europe") or too long for the file system.
-        raise ValidationError(
-            field, "an IANA time zone name such as 'Asia/Shanghai'", got=name
-        ) from None
+        raise ValidationError(field, _ZONE, got=name) from None
     # pendulum caches its Timezone objects only while one is alive (a weak cache), so
     # `in_timezone("Asia/Shanghai")` re-reads the zone file (~90 us) whenever no instant
     # in that zone exists. Holding one per zone in use keeps every such call cached.
@@ -199,11 +202,11 @@ def validate_duration(
     if isinstance(value, pendulum.Duration) and (value.years or value.months):
         raise ValidationError(
             name,
-            "a duration in weeks, days, hours or smaller units (not months or years)",
+            N_("a duration in weeks, days, hours or smaller units (not months or years)"),
             got=value,
         )
     if value < dt.timedelta(0) or (not allow_zero and value == dt.timedelta(0)):
         raise ValidationError(
-            name, "a duration >= 0" if allow_zero else "a duration > 0", got=value
+            name, N_("a duration >= 0") if allow_zero else N_("a duration > 0"), got=value
         )
     return value

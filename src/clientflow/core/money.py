@@ -7,7 +7,7 @@ from decimal import Decimal, DecimalException
 
 import attrs
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, ValidationError
 
 __all__ = ["MAX_DECIMAL_PLACES", "MAX_DIGITS", "Money", "decimal_of"]
 
@@ -16,10 +16,10 @@ MAX_DIGITS = 15
 MAX_DECIMAL_PLACES = 4
 """... with at most 4 decimal places: exact in every store and quick to format."""
 
-_RANGE = (
-    f"a finite decimal number of size below 10^{MAX_DIGITS} with at most "
-    f"{MAX_DECIMAL_PLACES} decimal places"
+_RANGE = N_(
+    "a finite decimal number of size below 10^{digits} with at most {places} decimal places"
 )
+_SIZES = {"digits": MAX_DIGITS, "places": MAX_DECIMAL_PLACES}
 _LIMIT = Decimal(10) ** MAX_DIGITS
 _PLACES = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
 
@@ -40,25 +40,25 @@ def decimal_of(value: Decimal | int | str, field: str) -> Decimal:
     """  # noqa: D205
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise ValidationError(
-            field, "a Decimal, an int or a numeric string (not a float)", got=value
+            field, N_("a Decimal, an int or a numeric string (not a float)"), got=value
         )
     if isinstance(value, int) and abs(value) >= _LIMIT:
-        raise ValidationError(field, _RANGE, got="an integer of more than 15 digits")
+        raise ValidationError(field, _RANGE, values=_SIZES, got="an integer of more than 15 digits")
     if isinstance(value, str) and len(value) > 100:
-        raise ValidationError(field, _RANGE, got=f"{len(value)} characters")
+        raise ValidationError(field, _RANGE, values=_SIZES, got=f"{len(value)} characters")
     try:
         parsed = Decimal(value)
     except DecimalException:  # not a number, or beyond the context's exponent (9e999999999)
-        raise ValidationError(field, _RANGE, got=value) from None
+        raise ValidationError(field, _RANGE, values=_SIZES, got=value) from None
     if not parsed.is_finite() or (parsed != 0 and parsed.adjusted() >= MAX_DIGITS):
-        raise ValidationError(field, _RANGE, got=value)
+        raise ValidationError(field, _RANGE, values=_SIZES, got=value)
     if parsed == 0:
         parsed = Decimal(0)  # 0E-999999 would not quantize
     exponent = parsed.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
         rounded = parsed.quantize(_PLACES)
         if rounded != parsed:
-            raise ValidationError(field, _RANGE, got=value)
+            raise ValidationError(field, _RANGE, values=_SIZES, got=value)
         parsed = rounded
     return parsed
 
@@ -83,7 +83,7 @@ class Money:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.currency, str) or not _CURRENCY.match(self.currency):
             raise ValidationError(
-                "cost.currency", "an ISO 4217 code such as 'EUR'", got=self.currency
+                "cost.currency", N_("an ISO 4217 code such as 'EUR'"), got=self.currency
             )
 
     @classmethod

@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, ValidationError
 
 __all__ = ["MAX_WORKING_DAYS", "BusinessSpan", "WorkingDays"]
 
@@ -18,8 +18,9 @@ def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WORKING_DAYS:
         raise ValidationError(
             "working_days",
-            f"a whole number of working days from 1 to {MAX_WORKING_DAYS}",
+            N_("a whole number of working days from 1 to {most}"),
             got=value,
+            values={"most": MAX_WORKING_DAYS},
         )
     return value
 

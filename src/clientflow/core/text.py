@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from clientflow.core.errors import ValidationError
+from clientflow.core.errors import N_, ValidationError
 
 __all__ = ["MAX_LINE_LENGTH", "MAX_TEXT_LENGTH", "check_line", "check_text", "continued"]
 
@@ -37,7 +37,25 @@ _REFUSED = re.compile(
 # In single-line text also: line breaks of any kind (a title with a line break could
 # forge a heading or a list item in a report).
 _BREAKS = re.compile(r"[\n\r\u2028\u2029]")
-_ALLOWED = "without control characters, bidi controls or lone surrogates"
+# What a text may be, by (required, single_line), each a message id with {limit}.
+_SHAPES = {
+    (True, True): N_(
+        "a non-empty text on one line of at most {limit} characters, without control"
+        " characters, bidi controls or lone surrogates"
+    ),
+    (True, False): N_(
+        "a non-empty text of at most {limit} characters, without control characters, bidi"
+        " controls or lone surrogates"
+    ),
+    (False, True): N_(
+        "a text on one line of at most {limit} characters, without control characters, bidi"
+        " controls or lone surrogates"
+    ),
+    (False, False): N_(
+        "a text of at most {limit} characters, without control characters, bidi controls or"
+        " lone surrogates"
+    ),
+}
 
 
 def check_text(
@@ -71,13 +89,11 @@ def check_text(
         or _REFUSED.search(value) is not None
         or (single_line and _BREAKS.search(value) is not None)
     ):
-        shape = "a non-empty text" if required else "a text"
-        if single_line:
-            shape = f"{shape} on one line"
         raise ValidationError(
             field,
-            f"{shape} of at most {limit} characters, {_ALLOWED}",
+            _SHAPES[bool(required), bool(single_line)],
             got=value if not isinstance(value, str) or len(value) <= 80 else f"{len(value)} chars",
+            values={"limit": limit},
         )
     return value
 

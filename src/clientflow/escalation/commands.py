@@ -27,6 +27,7 @@ from clientflow.core import (
     Decision,
     EventMeta,
     PermissionDenied,
+    Phrase,
     TransitionNotAllowed,
     ValidationError,
     check_id,
@@ -64,6 +65,7 @@ from clientflow.escalation.events import (
 from clientflow.escalation.machine import TABLE
 from clientflow.escalation.model import (
     EVENT_WORDS,
+    STATUS_WORDS,
     Escalation,
     Issue,
     IssueKind,
@@ -108,6 +110,8 @@ __all__ = [
     "wait_on_client",
 ]
 
+
+_REPORT = N_("report issue {id} for client {client}")
 
 DEFAULT_PERMISSIONS = IssuePermissions()
 """Who may act on an issue unless the caller passes its own (see :class:`IssuePermissions`)."""
@@ -166,14 +170,14 @@ def _begin(  # noqa: PLR0917 - private; every command passes the same six
 ) -> _Run:
     if not TABLE.can(issue.status, transition):
         # Named as the caller called it, with the commands the state allows by their names.
-        raise TransitionNotAllowed(issue.status, action, COMMANDS.allowed(issue.status))
+        raise COMMANDS.refuse(issue.status, action)
     refused = refusal(
         permissions.rule(action),
         actor,
         {"owner": issue.owner, "reporter": issue.reporter, CLIENT_PARTY: issue.client},
     )
     if refused is not None:  # the action in words only for the error
-        raise PermissionDenied(actor.id, f"{action.replace('_', ' ')} issue {issue.id}", refused)
+        raise PermissionDenied(actor.id, COMMANDS.doing(action, issue.id), refused)
     return _Run(issue, actor.id, to_utc(now, "now"))
 
 
@@ -268,7 +272,10 @@ def report_issue(
     # Anyone may report, but only within their own client.
     refused = refusal(_ANYONE, reporter, {CLIENT_PARTY: client})
     if refused is not None:
-        raise PermissionDenied(reporter.id, f"report issue {issue_id}", refused)
+        doing = Phrase(
+            N_("report issue {id} for client {client}"), {"id": issue_id, "client": client}
+        )
+        raise PermissionDenied(reporter.id, doing, refused)
     at = to_utc(now, "now")
     policy = sla.select(kind, client, project)
     terms = policy.terms()
@@ -689,7 +696,9 @@ def escalate(
     """Escalate by hand, with a reason, one level up."""
     run = _begin(issue, "update", actor, now, permissions, "escalate")
     if issue.status == "resolved":
-        raise TransitionNotAllowed(issue.status, "escalate", ("reopen", "close"))
+        raise TransitionNotAllowed(
+            issue.status, "escalate", ("reopen", "close"), words=COMMANDS.vocabulary
+        )
     why = _text(reason, "reason")
     _escalate(
         run,
@@ -714,7 +723,9 @@ def acknowledge_escalation(
     run = _begin(issue, "update", actor, now, _RECIPIENTS_DECIDE, "acknowledge_escalation")
     current = issue.escalation
     if current is None or current.acknowledged_by is not None:
-        raise TransitionNotAllowed(issue.status, "acknowledge_escalation", ("escalate",))
+        raise TransitionNotAllowed(
+            issue.status, "acknowledge_escalation", ("escalate",), words=COMMANDS.vocabulary
+        )
     # An edited policy may have fewer levels now: its top level's recipients act then.
     level = escalation.level(escalation.in_force(current.level))
     try:
@@ -916,7 +927,7 @@ COMMANDS: CommandSet[Issue] = CommandSet(
             words=N_("record the client's reply"),
         ),
         Command("reply", team_reply, ("update",), _TEAM_NEEDS, words=N_("reply to the client")),
-        Command("add_update", add_update, ("update",), _TEAM_NEEDS, words=N_("update")),
+        Command("add_update", add_update, ("update",), _TEAM_NEEDS, words=N_("add an update")),
         Command(
             "change_priority",
             change_priority,
@@ -936,6 +947,7 @@ COMMANDS: CommandSet[Issue] = CommandSet(
             words=N_("acknowledge the escalation"),
         ),
     ),
+    state_words=STATUS_WORDS,
 )
 """The issue commands, declared once: the workspace's ``ws.issues`` methods, the generic
 ``run``, JSON parsing and the names refusals use all come from here."""

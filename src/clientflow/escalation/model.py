@@ -213,7 +213,8 @@ class SlaTerms:
             if target.priority == priority:
                 return target
         known = [t.priority for t in self.targets]
-        raise ValidationError.one_of(f"sla.{self.policy}.priority", known, got=priority)
+        # The caller passed ``priority``: name that field (the SLA is the client's, not theirs).
+        raise ValidationError.one_of("priority", known, got=priority)
 
 
 @attrs.frozen

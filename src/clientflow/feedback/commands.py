@@ -22,7 +22,6 @@ from clientflow.core import (
     EventMeta,
     HasRole,
     Rule,
-    TransitionNotAllowed,
     ValidationError,
     check_line,
     check_text,
@@ -55,6 +54,7 @@ from clientflow.feedback.events import (
 )
 from clientflow.feedback.machine import SURVEY_TABLE, TABLE
 from clientflow.feedback.model import (
+    STATUS_WORDS,
     Channel,
     ContactSurveys,
     Feedback,
@@ -68,6 +68,7 @@ from clientflow.feedback.policy import (
     OverLimit,
     SurveyPolicy,
 )
+from clientflow.i18n import N_
 
 __all__ = [
     "COMMANDS",
@@ -120,8 +121,9 @@ def _meta(
     if not TABLE.can(feedback.status, transition):
         # Named as users call the command, with the commands the state allows.
         name = _COMMAND_OF.get(transition, transition)
-        raise TransitionNotAllowed(feedback.status, name, COMMANDS.allowed(feedback.status))
-    require(rule, actor, f"{transition} feedback {feedback.id}", _parties(feedback))
+        raise COMMANDS.refuse(feedback.status, name)
+    name = _COMMAND_OF.get(transition, transition)
+    COMMANDS.require(rule, actor, name, feedback.id, _parties(feedback))
     return EventMeta(feedback.id, feedback.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -771,17 +773,49 @@ COMMANDS: CommandSet[Feedback] = CommandSet(
     "feedback item",
     TABLE,
     (
-        Command("receive", receive, creates=True, needs=("policy", "calendar", "rule")),
-        Command("triage", triage, ("triage",), ("calendar", "rule", "override")),
-        Command("thank", thank, ("thank",), _STEP),
-        Command("assign", assign, ("assign",), _STEP),
-        Command("record_contact", record_contact, ("contact",), _STEP, rule="follow_up"),
-        Command("plan_action", plan_action, ("plan",), _STEP, rule="follow_up"),
-        Command("complete_action", complete_action, ("complete",), _STEP, rule="follow_up"),
-        Command("confirm", confirm, ("confirm",), _STEP),
-        Command("reopen", reopen, ("reopen",), _STEP),
-        Command("close", close, ("close",), ("rule",)),
+        Command(
+            "receive",
+            receive,
+            creates=True,
+            needs=("policy", "calendar", "rule"),
+            words=N_("record feedback"),
+        ),
+        Command(
+            "triage", triage, ("triage",), ("calendar", "rule", "override"), words=N_("triage")
+        ),
+        Command("thank", thank, ("thank",), _STEP, words=N_("thank the client")),
+        Command("assign", assign, ("assign",), _STEP, words=N_("assign a follow-up")),
+        Command(
+            "record_contact",
+            record_contact,
+            ("contact",),
+            _STEP,
+            rule="follow_up",
+            words=N_("record the contact"),
+        ),
+        Command(
+            "plan_action",
+            plan_action,
+            ("plan",),
+            _STEP,
+            rule="follow_up",
+            words=N_("plan an improvement action"),
+        ),
+        Command(
+            "complete_action",
+            complete_action,
+            ("complete",),
+            _STEP,
+            rule="follow_up",
+            words=N_("complete the improvement action"),
+        ),
+        Command(
+            "confirm", confirm, ("confirm",), _STEP, words=N_("record the client's confirmation")
+        ),
+        Command("reopen", reopen, ("reopen",), _STEP, words=N_("reopen")),
+        Command("close", close, ("close",), ("rule",), words=N_("close")),
     ),
+    state_words=STATUS_WORDS,
 )
 """The feedback follow-up commands, declared once (surveys are ``ws.surveys``')."""
 

@@ -28,7 +28,6 @@ from clientflow.core import (
     EventMeta,
     Money,
     Rule,
-    TransitionNotAllowed,
     ValidationError,
     WorkingDays,
     check_id,
@@ -42,6 +41,7 @@ from clientflow.core import (
     to_micros,
     to_utc,
 )
+from clientflow.i18n import N_
 from clientflow.risks.events import (
     ActionDone,
     ActionOverdue,
@@ -66,6 +66,7 @@ from clientflow.risks.model import (
     Strategy,
 )
 from clientflow.risks.policy import RiskPolicy
+from clientflow.risks.register import STATUS_WORDS
 
 __all__ = [
     "COMMANDS",
@@ -108,8 +109,9 @@ def _meta(
     if not TABLE.can(risk.status, transition):
         # Named as users call the command, with the commands the state allows.
         name = _COMMAND_OF.get(transition, transition)
-        raise TransitionNotAllowed(risk.status, name, COMMANDS.allowed(risk.status))
-    require(rule, actor, f"{transition} risk {risk.id}", _parties(risk))
+        raise COMMANDS.refuse(risk.status, name)
+    name = _COMMAND_OF.get(transition, transition)
+    COMMANDS.require(rule, actor, name, risk.id, _parties(risk))
     return EventMeta(risk.id, risk.version + 1, to_utc(now, "now"), actor.id)
 
 
@@ -488,15 +490,28 @@ COMMANDS: CommandSet[Risk] = CommandSet(
     "risk",
     TABLE,
     (
-        Command("identify", identify, creates=True, needs=("policy",)),
-        Command("assess", assess, ("assess",), _NEEDS),
-        Command("plan_response", plan_response, ("plan",), _NEEDS),
-        Command("start_monitoring", start_monitoring, ("monitor",), ("policy",)),
-        Command("review", review, ("review",), _NEEDS),
-        Command("complete_action", complete_action, ("complete_action",), ("policy",)),
-        Command("trigger", trigger, ("trigger",), ("policy",)),
-        Command("close", close, ("close",), ("policy",)),
+        Command("identify", identify, creates=True, needs=("policy",), words=N_("identify a risk")),
+        Command("assess", assess, ("assess",), _NEEDS, words=N_("assess")),
+        Command("plan_response", plan_response, ("plan",), _NEEDS, words=N_("plan the response")),
+        Command(
+            "start_monitoring",
+            start_monitoring,
+            ("monitor",),
+            ("policy",),
+            words=N_("start monitoring"),
+        ),
+        Command("review", review, ("review",), _NEEDS, words=N_("review")),
+        Command(
+            "complete_action",
+            complete_action,
+            ("complete_action",),
+            ("policy",),
+            words=N_("complete a response action"),
+        ),
+        Command("trigger", trigger, ("trigger",), ("policy",), words=N_("mark as occurred")),
+        Command("close", close, ("close",), ("policy",), words=N_("close")),
     ),
+    state_words=STATUS_WORDS,
 )
 """The risk commands, declared once (the workspace's ``ws.risks.trigger`` also opens the
 risk's issue, saving both together)."""

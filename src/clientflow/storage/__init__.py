@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clientflow.core import Codec, StoreError, ValidationError
+from clientflow.core import Codec, StoreMissing, ValidationError
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
 from clientflow.storage.sqlite import SQLiteStore
@@ -54,11 +54,7 @@ def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
         path = url[len("sqlite:///") :]
         if not create and path != ":memory:" and not Path(path).exists():
             # Opening would create an empty file, then refuse it for want of a schema.
-            raise StoreError(
-                url,
-                "no database file here; create one with"
-                f" `clientflow init --store {url} RULES.toml` (or open it with create=True)",
-            )
+            raise StoreMissing(url)
         store: SQLStore = SQLiteStore(path, codec)
     elif scheme in _SQLALCHEMY_SCHEMES:
         try:

@@ -17,6 +17,7 @@ from clientflow.core import (
     CommandSet,
     Decision,
     NotFound,
+    PermissionDenied,
     ValidationError,
     check_id,
     checked,
@@ -72,7 +73,12 @@ def _binding(command: Callable[..., R]) -> Callable[..., R]:
         client, project = kwargs.get("client"), kwargs.get("project")
         if isinstance(client, str) and isinstance(project, str):
             rules.check_project(client, project)
-        return command(self, *args, **kwargs)
+        try:
+            return command(self, *args, **kwargs)
+        except PermissionDenied as refused:
+            # The domain knows ids; the rules know what people call them, for render().
+            refused.people = rules.names.people
+            raise
 
     return bound
 
@@ -335,9 +341,13 @@ def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., 
             raise ValidationError(name, f"the {id_name}, then keyword arguments", got=args)
         if name in self._own:  # a subclass wrote its own: run calls it
             return self.run(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
-        # What run does for a declared command, without its look-ups by name.
-        prepared = self._prepare(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
-        return self._workspace.engine.execute(prepared)
+        try:
+            # What run does for a declared command, without its look-ups by name.
+            prepared = self._prepare(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+            return self._workspace.engine.execute(prepared)
+        except PermissionDenied as refused:
+            refused.people = self._workspace.rules.names.people  # as _binding does
+            raise
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     fields = [

@@ -165,7 +165,7 @@ class WorkflowService(Service[Any]):
             target = "new"
         refused = tenant_failure(by, client) if client else None  # require's client check
         if refused is not None:  # the action in words only for the error
-            raise PermissionDenied(by.id, f"{command} {self.noun} {target}", refused)
+            raise PermissionDenied(by.id, self.workflow.declared.doing(command, target), refused)
         return needed(self._workspace.rules, needs, client) if needs else {}
 
 

@@ -66,7 +66,7 @@ class ChangeService(Service[ChangeRequest]):
         refused = tenant_failure(by, client)  # require's client check; the words only if refused
         if refused is not None:
             target = aggregate.id if aggregate is not None else "new"
-            raise PermissionDenied(by.id, f"{command.replace('_', ' ')} change {target}", refused)
+            raise PermissionDenied(by.id, changes.COMMANDS.doing(command, target), refused)
         context: dict[str, object] = {}
         for need in needs:  # a chain, not a table of lambdas: this runs per command
             if need == "permissions":
