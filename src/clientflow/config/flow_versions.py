@@ -134,12 +134,16 @@ class FlowVersions:
     current: FlowSpec
     earlier: Mapping[str, FlowSpec] = attrs.field(factory=dict)
     people: frozenset[str] = frozenset()
+    bound: Mapping[str, frozenset[str]] = attrs.field(factory=dict, eq=False)
+    """The clients the rules bind people to (a ``person`` field's check per client)."""
     definitions: Mapping[str, Workflow[Item]] = attrs.field(init=False)
     workflow: Workflow[Item] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        now = build_workflow(self.current, self.people)
-        built = {fp: build_workflow(spec, self.people) for fp, spec in self.earlier.items()}
+        now = build_workflow(self.current, self.people, self.bound)
+        built = {
+            fp: build_workflow(spec, self.people, self.bound) for fp, spec in self.earlier.items()
+        }
         built[self.current.fingerprint] = now
         object.__setattr__(self, "definitions", built)
         if len(built) == 1:

@@ -32,6 +32,8 @@ from clientflow.config.flow_fields import FIELD_TYPES, FieldType, StoredValue
 from clientflow.config.flow_steps import APPROVE, REJECT, FlowSteps, ItemEscalated, ItemVoted
 from clientflow.core import (
     CLIENT_PARTY,
+    FIRST_YEAR,
+    LAST_YEAR,
     Actor,
     BusinessCalendar,
     BusinessSpan,
@@ -237,10 +239,14 @@ def event_types(name: str) -> EventTypes:
 
 
 def _values(
-    fields: Mapping[str, FieldType], payload: Mapping[str, object]
+    fields: Mapping[str, FieldType], payload: Mapping[str, object], client: str
 ) -> dict[str, StoredValue]:
-    """The declared fields of ``payload`` in their stored forms (each checked by its type)."""
-    return {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
+    """The declared fields of ``payload`` in their stored forms (each checked by its type,
+    a person as one of the team or of the item's ``client``)."""  # noqa: D205, D209
+    values = {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
+    for field, kind in fields.items():
+        kind.check_client(field, values[field], client)
+    return values
 
 
 def _machine(spec: FlowSpec, transitions: tuple[TransitionSpec, ...]) -> type[StateMachine]:
@@ -331,19 +337,31 @@ def deadline_on_entry(
     given = values.get(timer.before_field)
     if not isinstance(given, str):  # the date is not known yet: nothing to wait for
         return None
-    day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
-    midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
-    return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
+    try:
+        day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
+        midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
+        due = to_utc(calendar.next_working_time(midnight), "deadline")
+    except (OverflowError, ValidationError):  # a date the calendar cannot count back from
+        raise ValidationError(
+            timer.before_field,
+            f"a date in the years {FIRST_YEAR} to {LAST_YEAR} (the timer of {state!r}"
+            f" comes {timer.days} working days before it)",
+            got=given,
+        ) from None
+    return max(due, at)
 
 
 def build_workflow(  # noqa: PLR0915 - one closure per command
-    spec: FlowSpec, people: frozenset[str] = frozenset()
+    spec: FlowSpec,
+    people: frozenset[str] = frozenset(),
+    bound: Mapping[str, frozenset[str]] | None = None,
 ) -> Workflow[Item]:
     """The :class:`Workflow` a ``[workflows.<name>]`` declares.
 
     Its commands are ``open`` (client, owner, optional project), one per transition by
     the transition's name, each taking its typed fields (a ``person`` one of ``people``
-    when any are given), and, with approval steps, ``approve`` and ``reject`` (an
+    when any are given, and on an item of a client not one the rules bind to other
+    clients only, by ``bound``), and, with approval steps, ``approve`` and ``reject`` (an
     optional ``comment``) for the approvers. Items record the definition they are
     opened under (:attr:`FlowSpec.fingerprint`) and the state each event enters, so
     their history reads the same under later definitions; an item under another
@@ -351,7 +369,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
     keeps the approval steps and escalation ladders of its own.
     """
     if people:
-        spec = _with_people(spec, people)
+        spec = _with_people(spec, people, bound or {})
     steps_of = spec.steps
     rejections = tuple(
         TransitionSpec(REJECT, step.sources, step.on_reject) for step in steps_of.approvals.values()
@@ -461,7 +479,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         project = str(payload.get("project") or "")
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
-        values = _values(spec.fields, payload)
+        values = _values(spec.fields, payload, client)
         deadline = deadline_on_entry(spec, initial, values, at, calendar)
         waiting = flow_approvals.open_step(
             steps_of.step_leaving(initial),
@@ -497,7 +515,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         ) -> Decision[Item]:
             _own(item)
             target = _target(item, name)
-            values = _values(fields, payload)
+            values = _values(fields, payload, item.client)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
             deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
@@ -686,12 +704,15 @@ def _parsers(fields: Mapping[str, FieldType]) -> dict[str, Callable[[object], ob
     return {name: functools.partial(kind.parse, name) for name, kind in fields.items()}
 
 
-def _with_people(spec: FlowSpec, people: frozenset[str]) -> FlowSpec:
-    """``spec`` with its ``person`` fields limited to ``people``."""
+def _with_people(
+    spec: FlowSpec, people: frozenset[str], bound: Mapping[str, frozenset[str]]
+) -> FlowSpec:
+    """``spec`` with its ``person`` fields limited to ``people`` (those ``bound`` to
+    clients, to items of those clients)."""  # noqa: D205, D209
 
     def limited(fields: Mapping[str, FieldType]) -> dict[str, FieldType]:
         return {
-            name: attrs.evolve(kind, people=people) if kind.kind == "person" else kind
+            name: attrs.evolve(kind, people=people, bound=bound) if kind.kind == "person" else kind
             for name, kind in fields.items()
         }
 
