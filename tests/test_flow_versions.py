@@ -26,6 +26,8 @@ from clientflow.core import (
     ValidationError,
 )
 from clientflow.demo import RULES_FILE
+from clientflow.i18n import language
+from clientflow.notify import client_notice
 from clientflow.ports import Store
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlite import SQLiteStore
@@ -324,6 +326,27 @@ def test_migrate_all_skips_items_another_process_moved_or_closed_meanwhile(
     assert flow.migrate_all(by=LI) == ("R-1",)
     monkeypatch.undo()
     assert [flow.get(i).status for i in ("R-1", "R-2", "R-3")] == ["review", "review", "declined"]
+
+
+def test_a_migration_into_a_state_the_client_reads_tells_the_client(
+    store: Store, tmp_path: Path
+) -> None:
+    """Moved from awaiting_legal (not told) into review (told as 审核中), the client reads
+    it as after a step; an item already in review is not told again."""
+    labels = 'final = ["renewed", "declined"]\nclient_states = { review = "审核中" }'
+    ws = _open(store, _rules(tmp_path, V1.replace('final = ["renewed", "declined"]', labels)))
+    _opened(ws, "R-1", "R-2")
+    _flow(ws).run("R-2", "legal_ok", by=WANG, clause="standard")
+    flow = _flow(
+        _open(store, _rules(tmp_path, MAPPED.replace('final = ["renewed", "declined"]', labels)))
+    )
+    assert sorted(flow.migrate_all(by=LI)) == ["R-1", "R-2"]
+    zh = language("zh_CN")
+    told = {
+        item: [client_notice(e, "minimal", zh) for e in ws.history(item)][-1]
+        for item in ("R-1", "R-2")
+    }
+    assert told == {"R-1": "审核中", "R-2": None}
 
 
 def test_events_written_before_definitions_were_recorded_still_load(

@@ -250,5 +250,14 @@ class FlowVersions:
             deadline=deadline_on_entry(self.current, state, item.values, at, calendar),
             round=waiting,
             requester="" if waiting is None else requester,
+            client_label=_told(self.spec_of(item), self.current, item.status, state),
         )
         return decide(self.workflow.apply, item, event)
+
+
+def _told(before: FlowSpec, after: FlowSpec, source: str, target: str) -> str:
+    """What the client reads when an item in ``source`` under ``before`` is moved to
+    ``target`` under ``after``: the new state's label when it differs from the one the
+    item had (as a step tells it); empty: not told."""  # noqa: D205, D209
+    entered = after.steps.client_states.get(target, "")
+    return "" if entered == before.steps.client_states.get(source, "") else entered

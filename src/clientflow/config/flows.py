@@ -198,7 +198,8 @@ class ItemReminded(DomainEvent):
 @attrs.frozen(kw_only=True)
 class ItemMigrated(DomainEvent):
     """An item moved onto the definition ``definition`` from ``previous``, its state
-    mapped to ``state`` (``<name>.migrated``)."""  # noqa: D205, D209
+    mapped to ``state`` (``<name>.migrated``); the client reads ``client_label`` as it
+    would a step's."""  # noqa: D205, D209
 
     event_type: ClassVar[str] = ""
     definition: str
@@ -210,6 +211,9 @@ class ItemMigrated(DomainEvent):
     """The approval step the item waits for in ``state`` under the new definition."""
     requester: str = ""
     """Who asked for ``round``'s approval (who may not vote on it)."""
+    client_label: str = ""
+    """What the client reads (``client_states`` of ``state`` under the new definition,
+    when it differs from the label of the state the item left); empty: not told."""
 
 
 class EventTypes(NamedTuple):
