@@ -586,6 +586,9 @@ def _flow(
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
+    opener = _guard(
+        f"{path}.open_who", problems, partial(rule_from_names, data["open_who"], "open_who"), {}
+    )
     given = data["migrate"] if isinstance(data["migrate"], dict) else {}
     mapped = given.get("states")
     migrate = _sound(mapped if isinstance(mapped, dict) else None)
@@ -625,7 +628,7 @@ def _flow(
     noun = data["noun"] or name
     opening = dict(data["fields"] or {})
     flow = (name, noun, tuple(states), tuple(final), tuple(transitions))
-    return FlowSpec(*flow, timers, opening, steps=steps, migrate=migrate)
+    return FlowSpec(*flow, timers, opening, steps=steps, migrate=migrate, open_who=opener)
 
 
 def _unreachable(

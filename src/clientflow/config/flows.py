@@ -44,12 +44,14 @@ from clientflow.core import (
     EventMeta,
     EventRegistry,
     OnTeam,
+    PermissionDenied,
     Rule,
     ValidationError,
     Workflow,
     WorkingDays,
     check_line,
     decide,
+    refusal,
     to_utc,
 )
 from clientflow.escalation import Level
@@ -119,6 +121,9 @@ class FlowSpec:
     states, for items moved onto this definition (see :mod:`.flow_versions`)."""
     steps: FlowSteps = FlowSteps()
     """Approval steps, carbon copies, what the client sees, escalation ladders."""
+    open_who: Rule = OnTeam()
+    """``open_who``: who may open an item (by default the team; ``party:owner`` is the
+    owner the item would name, ``party:client`` its client's people)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -480,6 +485,9 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         item_id = check_line(str(target), "id")
         client = check_line(str(payload["client"]), "client")
         owner = check_line(str(payload["owner"]), "owner")
+        refused = refusal(spec.open_who, actor, {"owner": owner, CLIENT_PARTY: client})
+        if refused is not None:  # checked before anything is built from the payload
+            raise PermissionDenied(actor.id, f"open {spec.noun} {item_id}", refused)
         project = str(payload.get("project") or "")
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
