@@ -214,3 +214,20 @@ def test_money_is_kept_exactly(value: Decimal) -> None:
     stored = field_type("money").parse("cost", str(value))
     assert isinstance(stored, str)
     assert Decimal(stored) == value
+
+
+def test_values_handed_out_cannot_change_what_the_store_holds(ws: Workspace) -> None:
+    """An item's and its events' values are read-only: writing into the returned
+    aggregate or an event of its history is refused, and the store (history and the
+    cached aggregate) reads the same; the events still round-trip through the codec."""
+    flow = _visits(ws)
+    item = flow.run("V-1", "open", by=LI, **GOOD).aggregate
+    history = ws.history("V-1")
+    for values in (item.values, history[0].values):
+        with pytest.raises(TypeError):
+            values["visitors"] = 666  # type: ignore[index]
+    assert flow.get("V-1").values["visitors"] == 3
+    assert ws.history("V-1")[0].values["visitors"] == 3
+    registry = ws.store.codec.kind("visit").events
+    for event in ws.history("V-1"):
+        assert registry.decode(*registry.encode(event)) == event

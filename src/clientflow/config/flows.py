@@ -20,6 +20,7 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import ClassVar, NamedTuple
 
 import attrs
@@ -126,6 +127,12 @@ class FlowSpec:
     owner the item would name, ``party:client`` its client's people)."""
 
 
+def _frozen(given: Mapping[str, StoredValue]) -> Mapping[str, StoredValue]:
+    """A read-only copy of ``given``: an item or event handed out never changes what the
+    store holds (its history, a cached aggregate) when a caller writes into it."""  # noqa: D205, D209
+    return MappingProxyType(dict(given))
+
+
 @attrs.frozen(kw_only=True)
 class Item:
     """One item of a rules-declared workflow: where it stands, the fields given so far
@@ -140,7 +147,8 @@ class Item:
     owner: str
     project: str
     opened_at: pendulum.DateTime
-    values: Mapping[str, StoredValue] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict, converter=_frozen)
+    """Read-only: a new mapping per event."""
     last_by: str = ""
     next_deadline: pendulum.DateTime | None = None
     definition: str = ""
@@ -162,7 +170,7 @@ class ItemOpened(DomainEvent):
     owner: str
     project: str = ""
     deadline: pendulum.DateTime | None = None
-    values: dict[str, StoredValue] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict, converter=_frozen)
     definition: str = ""
     """The fingerprint of the definition it is opened under (empty in older events)."""
     state: str = ""
@@ -178,7 +186,7 @@ class ItemStepped(DomainEvent):
 
     event_type: ClassVar[str] = ""
     transition: str
-    values: dict[str, StoredValue] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict, converter=_frozen)
     deadline: pendulum.DateTime | None = None
     state: str = ""
     """The state it entered (empty in older events: read from the definition)."""
