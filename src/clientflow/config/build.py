@@ -16,7 +16,7 @@ import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
 from clientflow.config.flow_fields import FieldType
-from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps
+from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps, unheld_groups
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, suggest
@@ -499,7 +499,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
     )
     if problems:
         return cast(Rules, INVALID)
-    return Rules(
+    rules = Rules(
         calendars,
         sla,
         escalations,
@@ -519,6 +519,18 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         plan_permissions,
         workflows,
     )
+    for name, spec in workflows.items():  # the directory and clients are known only now
+        problems.extend(
+            unheld_groups(
+                f"workflows.{name}",
+                spec.transitions,
+                spec.steps,
+                clients=rules.clients,
+                directory=rules.directory,
+                directory_for=rules.directory_for,
+            )
+        )
+    return cast(Rules, INVALID) if problems else rules
 
 
 _RESERVED = frozenset({"open"})

@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import ClassVar, NamedTuple
 
@@ -61,6 +61,7 @@ __all__ = [
     "FIELD_TYPES",
     "EventTypes",
     "FlowSpec",
+    "FrozenValues",
     "Item",
     "ItemMigrated",
     "TimerSpec",
@@ -127,10 +128,41 @@ class FlowSpec:
     owner the item would name, ``party:client`` its client's people)."""
 
 
+class FrozenValues(Mapping[str, StoredValue]):
+    """Field values, read-only: an item or event handed out never changes what the store
+    holds (its history, a cached aggregate) when a caller writes into it. It reads, compares
+    and prints like the ``dict`` it copies.
+
+    >>> values = FrozenValues({"n": 1})
+    >>> values, values == {"n": 1}
+    ({'n': 1}, True)
+    >>> values["n"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: 'FrozenValues' object does not support item assignment
+    """  # noqa: D205
+
+    __slots__ = ("_values",)
+
+    def __init__(self, given: Mapping[str, StoredValue] = MappingProxyType({})) -> None:
+        self._values = dict(given)
+
+    def __getitem__(self, key: str) -> StoredValue:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return repr(self._values)
+
+
 def _frozen(given: Mapping[str, StoredValue]) -> Mapping[str, StoredValue]:
-    """A read-only copy of ``given``: an item or event handed out never changes what the
-    store holds (its history, a cached aggregate) when a caller writes into it."""  # noqa: D205, D209
-    return MappingProxyType(dict(given))
+    """``given`` as :class:`FrozenValues` (a copy, so the caller's dict may change)."""
+    return given if type(given) is FrozenValues else FrozenValues(given)
 
 
 @attrs.frozen(kw_only=True)
