@@ -614,3 +614,33 @@ def test_roles_of_a_rules_workflow_mean_the_items_own_clients_people(
         clock.set(late)
         signed = deals.run("D-1", "approve", by=Actor("zhao.min", {"client"})).aggregate
         assert signed.status == "signed"
+
+
+def test_a_group_nobody_could_vote_in_is_reported_when_the_rules_load(tmp_path: Path) -> None:
+    """A group of a role no one holds is reported once; one held only by ACME's contact
+    names every other client whose items would wait for ever."""
+    roles = (
+        DEAL.replace('roles = ["client-sponsor"]', 'roles = ["acme-only"]')
+        + '\n[[workflows.deal.approvers]]\nname = "ghosts"\nroles = ["nobody"]\n'
+    )
+    roles = roles.replace('approval = "sponsors"', 'approval = ["sponsors", "ghosts"]')
+    text = RULES_FILE.read_text(encoding="utf-8").replace(
+        'account-director = ["wang.fang"]',
+        'account-director = ["wang.fang"]\nacme-only = ["grace"]',
+    )
+    rules = tmp_path / "rules.toml"
+    rules.write_text(text + roles, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_rules(rules)
+    where = {problem.path: problem.message for problem in error.value.problems}
+    assert set(where) == {
+        "workflows.deal.transitions[1].approval[0]",
+        "workflows.deal.transitions[1].approval[1]",
+    }
+    assert (
+        "of client lotus, northwind, sakura holds acme-only"
+        in where["workflows.deal.transitions[1].approval[0]"]
+    )
+    assert (
+        "nobody holds nobody in [directory]" in where["workflows.deal.transitions[1].approval[1]"]
+    )
