@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +40,10 @@ name = "report"
 from = "planned"
 to = "done"
 fields = { summary = "text", signed_by = "person" }
+
+[workflows.visit.timers.planned]
+before_field = "on"
+days = 2
 """
 
 GOOD = {
@@ -87,9 +92,20 @@ def test_fields_are_stored_typed_and_read_back_the_same(ws: Workspace) -> None:
     ("field", "value", "message"),
     [
         ("on", "10/09/2026", "on: expected a date as YYYY-MM-DD, got '10/09/2026'"),
-        ("visitors", "three", "visitors: expected a whole number of size below 10^15, got 'three'"),
-        ("visitors", 2.5, "visitors: expected a whole number of size below 10^15, got 2.5"),
-        ("budget", 12.5, "budget: expected an amount such as 1200 or 99.50, got 12.5"),
+        ("visitors", "three", "visitors: expected a whole number of size below 10^15"),
+        ("visitors", 2.5, "visitors: expected a whole number of size below 10^15"),
+        ("visitors", "²", "visitors: expected a whole number of size below 10^15"),
+        ("visitors", "--5", "visitors: expected a whole number of size below 10^15"),
+        ("visitors", "١٢", "visitors: expected a whole number of size below 10^15"),
+        ("budget", 12.5, "budget: expected an amount below 10^15 such as 1200 or 99.50"),
+        ("budget", "1e5", "budget: expected an amount below 10^15 such as 1200 or 99.50"),
+        ("budget", "1_000", "budget: expected an amount below 10^15 such as 1200 or 99.50"),
+        ("budget", "١٢", "budget: expected an amount below 10^15 such as 1200 or 99.50"),
+        ("budget", "0.00000", "budget: expected an amount below 10^15 such as 1200 or 99.50"),
+        ("on", "20261012", "on: expected a date as YYYY-MM-DD, got '20261012'"),
+        ("on", "2026-W41-1", "on: expected a date as YYYY-MM-DD, got '2026-W41-1'"),
+        ("on", "0001-01-01", "on: expected a date in the years 1970 to 2199"),
+        ("on", "9999-12-31", "on: expected a date in the years 1970 to 2199"),
         ("urgency", "hihg", "urgency: expected one of low, normal, high (did you mean 'high'?)"),
     ],
 )
@@ -112,6 +128,20 @@ def test_a_person_field_takes_only_people_the_rules_name(ws: Workspace) -> None:
         _visits(ws).run("V-1", "report", by=LI, summary="two\nlines", signed_by="li.wei")
     done = _visits(ws).run("V-1", "report", by=LI, summary="ok", signed_by="li.wei").aggregate
     assert (done.status, done.values["signed_by"]) == ("done", "li.wei")
+
+
+def test_a_person_field_takes_the_team_and_the_items_own_clients_people(ws: Workspace) -> None:
+    """Grace is ACME's contact: a Lotus visit is not signed by her, but by Lotus's
+    contact or the team; an ACME visit may name her."""
+    _visits(ws).run("V-1", "open", by=LI, **GOOD)
+    with pytest.raises(ValidationError, match=r"signed_by: .* of client lotus \(.*zhao\.min"):
+        _visits(ws).run("V-1", "report", by=LI, summary="ok", signed_by="grace")
+    assert _visits(ws).get("V-1").status == "planned"
+    done = _visits(ws).run("V-1", "report", by=LI, summary="ok", signed_by="zhao.min").aggregate
+    assert done.values["signed_by"] == "zhao.min"
+    _visits(ws).run("V-2", "open", by=LI, **{**GOOD, "client": "acme"})
+    signed = _visits(ws).run("V-2", "report", by=LI, summary="ok", signed_by="grace").aggregate
+    assert signed.values["signed_by"] == "grace"
 
 
 def test_each_command_has_a_json_schema_of_its_typed_fields(ws: Workspace) -> None:
@@ -142,6 +172,37 @@ def test_a_field_type_mistake_is_reported_at_its_key(tmp_path: Path) -> None:
     }
 
 
+_FORMS = {
+    "number": r"-?[0-9]{1,15}",
+    "money": r"-?[0-9]{1,15}(\.[0-9]{1,4})?",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+}
+
+
+_ODD = "0123456789-+._eE:W\u00b2 \u0661\u0662\U0001d7d7T/"
+"""ASCII digits and signs, with a superscript, Arabic-Indic and mathematical digits."""
+
+
+@given(
+    st.sampled_from(sorted(_FORMS)),
+    st.text(alphabet=st.sampled_from(_ODD), max_size=14) | st.text(),
+)
+def test_typed_fields_take_only_their_documented_forms_and_store_them_canonically(
+    kind: str, given_text: str
+) -> None:
+    """Whatever text comes in, a typed field either refuses it with a ValidationError or
+    accepts one of the documented forms (ASCII digits) and stores its one canonical text,
+    which it takes again unchanged."""
+    field = field_type(kind)
+    try:
+        stored = field.parse("f", given_text)
+    except ValidationError:
+        return
+    assert re.fullmatch(_FORMS[kind], given_text.strip())
+    assert re.fullmatch(_FORMS[kind], str(stored))
+    assert field.parse("f", str(stored)) == stored
+
+
 @given(st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1))
 def test_a_number_is_read_the_same_from_json_text_or_a_number(value: int) -> None:
     kind = field_type("number")
@@ -153,3 +214,20 @@ def test_money_is_kept_exactly(value: Decimal) -> None:
     stored = field_type("money").parse("cost", str(value))
     assert isinstance(stored, str)
     assert Decimal(stored) == value
+
+
+def test_values_handed_out_cannot_change_what_the_store_holds(ws: Workspace) -> None:
+    """An item's and its events' values are read-only: writing into the returned
+    aggregate or an event of its history is refused, and the store (history and the
+    cached aggregate) reads the same; the events still round-trip through the codec."""
+    flow = _visits(ws)
+    item = flow.run("V-1", "open", by=LI, **GOOD).aggregate
+    history = ws.history("V-1")
+    for values in (item.values, history[0].values):
+        with pytest.raises(TypeError):
+            values["visitors"] = 666  # type: ignore[index]
+    assert flow.get("V-1").values["visitors"] == 3
+    assert ws.history("V-1")[0].values["visitors"] == 3
+    registry = ws.store.codec.kind("visit").events
+    for event in ws.history("V-1"):
+        assert registry.decode(*registry.encode(event)) == event

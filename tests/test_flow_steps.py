@@ -556,3 +556,91 @@ def test_the_notify_router_sends_the_team_every_step_and_the_client_its_own(
     assert [kind for kind, _ in team.got] == ["expense.stepped"] * 3
     assert "抄送" in team.got[-1][1].text
     assert [message.lines[0][0] for _, message in client.got] == ["审批中", "报销已归档"]
+
+
+DEAL = """
+[workflows.deal]
+states = ["draft", "sponsor_review", "signed", "rejected"]
+final = ["signed", "rejected"]
+
+[[workflows.deal.approvers]]
+name = "sponsors"
+roles = ["client-sponsor"]
+mode = "all"
+
+[[workflows.deal.transitions]]
+name = "submit"
+from = "draft"
+to = "sponsor_review"
+cc = ["role:client-sponsor"]
+
+[[workflows.deal.transitions]]
+name = "sign"
+from = "sponsor_review"
+to = "signed"
+approval = "sponsors"
+on_reject = "rejected"
+
+[workflows.deal.timers.sponsor_review]
+after = "1wd"
+escalate = "standard"
+"""
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_roles_of_a_rules_workflow_mean_the_items_own_clients_people(
+    kind: str, tmp_path: Path
+) -> None:
+    """The demo's ``client-sponsor`` role holds every client's sponsor; a Lotus deal asks,
+    copies and escalates to Lotus's sponsor only, so an ``all`` round can finish."""
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'flows.db'}"
+    rules = _rules(tmp_path, DEAL)
+    clock = ManualClock(START)
+    with clientflow.open(url, rules, clock=clock) as ws:
+        deals = ws.workflow("deal")
+        deals.run("D-1", "open", by=LI, client="lotus", owner="li.wei")
+        waiting = deals.run("D-1", "submit", by=LI).aggregate
+        assert waiting.round is not None
+        assert [sorted(g.eligible) for g in waiting.round.current] == [["zhao.min"]]
+        assert ws.history("D-1")[-1].cc == ("zhao.min",)
+        late = START.add(days=30)
+        told = [e for _ in range(3) for _, es in ws.sweep(late).fired for e in es]
+        sponsor = next(e for e in told if e.notify == ("role:client-sponsor",))
+        team = Team(load_rules(rules), fallback=("en", "UTC"), client="lotus")
+        message = team_message(sponsor, team, "lotus")
+        assert message is not None
+        assert "@zhao.min" in message.text
+        assert not {"@grace", "@kenji", "@oliver"} & set(message.text.split())
+        clock.set(late)
+        signed = deals.run("D-1", "approve", by=Actor("zhao.min", {"client"})).aggregate
+        assert signed.status == "signed"
+
+
+def test_a_group_nobody_could_vote_in_is_reported_when_the_rules_load(tmp_path: Path) -> None:
+    """A group of a role no one holds is reported once; one held only by ACME's contact
+    names every other client whose items would wait for ever."""
+    roles = (
+        DEAL.replace('roles = ["client-sponsor"]', 'roles = ["acme-only"]')
+        + '\n[[workflows.deal.approvers]]\nname = "ghosts"\nroles = ["nobody"]\n'
+    )
+    roles = roles.replace('approval = "sponsors"', 'approval = ["sponsors", "ghosts"]')
+    text = RULES_FILE.read_text(encoding="utf-8").replace(
+        'account-director = ["wang.fang"]',
+        'account-director = ["wang.fang"]\nacme-only = ["grace"]',
+    )
+    rules = tmp_path / "rules.toml"
+    rules.write_text(text + roles, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_rules(rules)
+    where = {problem.path: problem.message for problem in error.value.problems}
+    assert set(where) == {
+        "workflows.deal.transitions[1].approval[0]",
+        "workflows.deal.transitions[1].approval[1]",
+    }
+    assert (
+        "of client lotus, northwind, sakura holds acme-only"
+        in where["workflows.deal.transitions[1].approval[0]"]
+    )
+    assert (
+        "nobody holds nobody in [directory]" in where["workflows.deal.transitions[1].approval[1]"]
+    )

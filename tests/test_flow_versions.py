@@ -26,6 +26,8 @@ from clientflow.core import (
     ValidationError,
 )
 from clientflow.demo import RULES_FILE
+from clientflow.i18n import language
+from clientflow.notify import client_notice
 from clientflow.ports import Store
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlite import SQLiteStore
@@ -287,6 +289,64 @@ def test_migrate_all_moves_every_open_item_or_none(store: Store, tmp_path: Path)
         "declined",
     ]
     assert flow.migrate_all(by=LI) == ()
+
+
+def test_migrate_all_refuses_every_item_when_by_may_not_move_one(
+    store: Store, tmp_path: Path
+) -> None:
+    """Someone scoped to ACME moves no ACME item while a Lotus one waits too."""
+    ws = _open(store, _rules(tmp_path, V1))
+    _opened(ws, "R-1")
+    _flow(ws).run("A-1", "open", by=LI, client="acme", owner="li.wei")
+    _flow(ws).run("A-1", "to_legal", by=LI)
+    flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
+    with pytest.raises(PermissionDenied, match="lotus"):
+        flow.migrate_all(by=Actor("x.y", {"pm"}, clients={"acme"}))
+    assert [flow.get(i).status for i in ("A-1", "R-1")] == ["awaiting_legal"] * 2
+
+
+def test_migrate_all_skips_items_another_process_moved_or_closed_meanwhile(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between migrate_all's reading of the items and its moves, another workspace
+    migrates R-2 and closes R-3 (under revision 1): the others move, those are skipped."""
+    ws = _open(store, _rules(tmp_path, V1))
+    _opened(ws, "R-1", "R-2", "R-3")
+    other = _flow(_open(store, _rules(tmp_path, MAPPED, "other.toml")))
+    read = store.load_many
+
+    def interleaved(ids: list[str]) -> object:
+        found = read(ids)
+        other.migrate("R-2", by=LI)
+        other.run("R-3", "decline", by=LI)
+        return found
+
+    flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
+    monkeypatch.setattr(store, "load_many", interleaved)  # the other process's moment
+    assert flow.migrate_all(by=LI) == ("R-1",)
+    monkeypatch.undo()
+    assert [flow.get(i).status for i in ("R-1", "R-2", "R-3")] == ["review", "review", "declined"]
+
+
+def test_a_migration_into_a_state_the_client_reads_tells_the_client(
+    store: Store, tmp_path: Path
+) -> None:
+    """Moved from awaiting_legal (not told) into review (told as 审核中), the client reads
+    it as after a step; an item already in review is not told again."""
+    labels = 'final = ["renewed", "declined"]\nclient_states = { review = "审核中" }'
+    ws = _open(store, _rules(tmp_path, V1.replace('final = ["renewed", "declined"]', labels)))
+    _opened(ws, "R-1", "R-2")
+    _flow(ws).run("R-2", "legal_ok", by=WANG, clause="standard")
+    flow = _flow(
+        _open(store, _rules(tmp_path, MAPPED.replace('final = ["renewed", "declined"]', labels)))
+    )
+    assert sorted(flow.migrate_all(by=LI)) == ["R-1", "R-2"]
+    zh = language("zh_CN")
+    told = {
+        item: [client_notice(e, "minimal", zh) for e in ws.history(item)][-1]
+        for item in ("R-1", "R-2")
+    }
+    assert told == {"R-1": "审核中", "R-2": None}
 
 
 def test_events_written_before_definitions_were_recorded_still_load(

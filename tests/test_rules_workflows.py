@@ -114,6 +114,44 @@ def test_who_may_run_a_transition_comes_from_the_rules(ws: Workspace) -> None:
     assert ws.workflow("expense").get("EXP-1").status == "dept_review"
 
 
+def test_only_the_team_opens_items_unless_open_who_says_otherwise(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Anna is Lotus's contact: by default she opens nothing, even with a team role the
+    host gave her; ``open_who = ["party:owner"]`` lets her open items she owns, of her
+    own client only."""
+    anna = Actor("anna", {"pm"})
+    with pytest.raises(PermissionDenied, match="anna may not open expense claim EXP-9"):
+        ws.workflow("expense").run("EXP-9", "open", by=anna, client="lotus", owner="li.wei")
+    assert list(ws.rows(Query(kind="expense"))) == []
+    opened = ws.workflow("expense").run("EXP-1", "open", by=ZHANG, client="lotus", owner="li.wei")
+    assert opened.aggregate.owner == "li.wei"
+    owners = EXPENSE.replace(
+        'final = ["archived", "rejected"]',
+        'final = ["archived", "rejected"]\nopen_who = ["party:owner"]',
+    )
+    folder = tmp_path / "own"
+    folder.mkdir()
+    rules = _rules(folder, owners)
+    with clientflow.open("memory://", rules, clock=ManualClock(START)) as own:
+        flow = own.workflow("expense")
+        with pytest.raises(PermissionDenied, match="is the owner"):
+            flow.run("E-1", "open", by=Actor("anna", {"client"}), client="lotus", owner="li.wei")
+        mine = flow.run("E-2", "open", by=Actor("anna", {"client"}), client="lotus", owner="anna")
+        assert mine.aggregate.owner == "anna"
+        with pytest.raises(PermissionDenied, match="lotus"):
+            flow.run("E-3", "open", by=Actor("anna", {"client"}), client="acme", owner="anna")
+
+
+def test_an_open_who_mistake_is_reported_at_its_key(tmp_path: Path) -> None:
+    broken = EXPENSE.replace(
+        'final = ["archived", "rejected"]', 'final = ["archived", "rejected"]\nopen_who = [3]'
+    )
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, broken), clock=ManualClock(START))
+    assert {p.path for p in error.value.problems} == {"workflows.expense.open_who[0]"}
+
+
 def test_fields_are_required_and_typed(ws: Workspace) -> None:
     flow = ws.workflow("expense")
     flow.run("EXP-1", "open", by=ZHANG, client="lotus", owner="zhang")

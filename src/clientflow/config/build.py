@@ -16,7 +16,7 @@ import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
 from clientflow.config.flow_fields import FieldType
-from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps
+from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps, unheld_groups
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, got, suggest
@@ -507,7 +507,7 @@ def build_rules(data: Data, problems: Problems) -> Rules:
     )
     if problems:
         return cast(Rules, INVALID)
-    return Rules(
+    rules = Rules(
         calendars,
         sla,
         escalations,
@@ -527,6 +527,18 @@ def build_rules(data: Data, problems: Problems) -> Rules:
         plan_permissions,
         workflows,
     )
+    for name, spec in workflows.items():  # the directory and clients are known only now
+        problems.extend(
+            unheld_groups(
+                f"workflows.{name}",
+                spec.transitions,
+                spec.steps,
+                clients=rules.clients,
+                directory=rules.directory,
+                directory_for=rules.directory_for,
+            )
+        )
+    return cast(Rules, INVALID) if problems else rules
 
 
 _RESERVED = frozenset({"open"})
@@ -594,6 +606,9 @@ def _flow(
         transitions.append(
             TransitionSpec(command, tuple(entry["from"]), entry["to"], who, dict(entry["fields"]))
         )
+    opener = _guard(
+        f"{path}.open_who", problems, partial(rule_from_names, data["open_who"], "open_who"), {}
+    )
     given = data["migrate"] if isinstance(data["migrate"], dict) else {}
     mapped = given.get("states")
     migrate = _sound(mapped if isinstance(mapped, dict) else None)
@@ -633,7 +648,7 @@ def _flow(
     noun = data["noun"] or name
     opening = dict(data["fields"] or {})
     flow = (name, noun, tuple(states), tuple(final), tuple(transitions))
-    return FlowSpec(*flow, timers, opening, steps=steps, migrate=migrate)
+    return FlowSpec(*flow, timers, opening, steps=steps, migrate=migrate, open_who=opener)
 
 
 def _unreachable(

@@ -23,6 +23,7 @@ clientflow.core.errors.ValidationError: urgency: expected one of low, normal, hi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -62,6 +63,9 @@ class FieldType:
     kind: str
     choices: tuple[str, ...] = ()
     people: frozenset[str] = frozenset()
+    bound: Mapping[str, frozenset[str]] = attrs.field(factory=dict, eq=False, hash=False)
+    """The clients the rules bind people of ``people`` to (contacts, scoped team
+    members): on an item of another client they are not one of its people."""
 
     @property
     def annotation(self) -> type:
@@ -82,15 +86,26 @@ class FieldType:
         if self.kind in ("number", "int"):
             return _whole(field, value)
         if self.kind == "money":
-            if isinstance(value, bool | float) or not isinstance(value, int | str | Decimal):
-                raise ValidationError(field, "an amount such as 1200 or 99.50", got=value)
-            return str(decimal_of(value.strip() if isinstance(value, str) else value, field))
+            return _money(field, value)
         if self.kind == "person":
             person = check_id(value, field)
             if self.people and person not in self.people:
                 raise ValidationError(field, _people_words(self.people), got=value)
             return person
         return check_line(value, field)
+
+    def check_client(self, field: str, value: StoredValue, client: str) -> None:
+        """``ValidationError`` if ``value`` of a ``person`` field is someone the rules
+        bind to other clients only: an item of ``client`` names the team and its own
+        client's people, never another client's contact."""  # noqa: D205, D209
+        if self.kind != "person" or not isinstance(value, str):
+            return
+        clients = self.bound.get(value)
+        if clients is not None and client not in clients:
+            allowed = frozenset(
+                p for p in self.people if p not in self.bound or client in self.bound[p]
+            )
+            raise ValidationError(field, _people_words(allowed, client), got=value)
 
     def schema(self) -> JsonSchema:
         """The JSON Schema of the field's JSON form."""
@@ -107,10 +122,33 @@ class FieldType:
         return {"type": "string", "minLength": 1}
 
 
-def _people_words(people: frozenset[str]) -> str:
+def _people_words(people: frozenset[str], client: str = "") -> str:
     shown = sorted(people)
     more = f" and {len(shown) - _SHOWN} more" if len(shown) > _SHOWN else ""
-    return f"a person the rules name ({', '.join(shown[:_SHOWN])}{more})"
+    whose = f" on the team or of client {client}" if client else ""
+    return f"a person the rules name{whose} ({', '.join(shown[:_SHOWN])}{more})"
+
+
+_WHOLE = re.compile(r"-?[0-9]{1,15}")
+_AMOUNT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,4})?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""The documented text forms (ASCII digits only: ``str.isdigit`` and ``Decimal`` also
+take superscripts, other scripts' digits, exponents and underscores)."""
+
+
+def _money(field: str, value: object) -> str:
+    """An amount in its one stored form: plain decimal text, no exponent."""
+    allowed = (
+        f"an amount below 10^{MAX_DIGITS} such as 1200 or 99.50"
+        " (ASCII digits, at most 4 decimal places)"
+    )
+    if isinstance(value, str):
+        if not _AMOUNT.fullmatch(value.strip()):
+            raise ValidationError(field, allowed, got=value)
+        value = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ValidationError(field, allowed, got=value)
+    return format(decimal_of(value, field), "f")
 
 
 def _date(field: str, value: object) -> dt.date:
@@ -118,7 +156,7 @@ def _date(field: str, value: object) -> dt.date:
         raise ValidationError(field, "a date as YYYY-MM-DD (not an instant)", got=value)
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
@@ -127,10 +165,12 @@ def _date(field: str, value: object) -> dt.date:
 
 
 def _whole(field: str, value: object) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= _LIMIT:
-        raise ValidationError(field, f"a whole number of size below 10^{MAX_DIGITS}", got=value)
+        raise ValidationError(
+            field, f"a whole number of size below 10^{MAX_DIGITS} (ASCII digits)", got=value
+        )
     return value
 
 

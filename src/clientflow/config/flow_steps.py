@@ -15,7 +15,7 @@ other in business time). :class:`FlowSteps` holds these for one workflow, checke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -34,6 +34,7 @@ __all__ = [
     "ItemVoted",
     "approval_groups",
     "parse_steps",
+    "unheld_groups",
 ]
 
 REJECT = "reject"
@@ -347,3 +348,46 @@ def parse_steps(  # noqa: PLR0917 - each is a part of the declaration
             )
     steps_ladders = _ladders(path, data.get("timers") or {}, ladders, approvals, problems)
     return FlowSteps(approvals, cc, labels, client_states, steps_ladders)
+
+
+def unheld_groups(
+    path: str,
+    transitions: Iterable[Any],
+    steps: FlowSteps,
+    *,
+    clients: Iterable[str],
+    directory: Mapping[str, tuple[str, ...]],
+    directory_for: Callable[[str], Mapping[str, tuple[str, ...]]],
+) -> list[ConfigProblem]:
+    """An approval stage whose group nobody could vote in, at the transition's
+    ``approval[i]`` key: once when no one in ``directory`` holds its roles, else naming
+    the ``clients`` whose items it would leave waiting for ever (each client's work
+    sees only its own people)."""  # noqa: D205, D209
+    found: list[ConfigProblem] = []
+    served = sorted(clients)
+    for i, transition in enumerate(transitions):
+        step = steps.approvals.get(transition.name)
+        for j, stage in enumerate(() if step is None else step.stages):
+            for group in stage:
+                if group.actors:
+                    continue
+                roles = ", ".join(sorted(group.roles))
+
+                def held(directory: Mapping[str, tuple[str, ...]], group: Any = group) -> bool:
+                    return any(directory.get(role) for role in group.roles)
+
+                if not held(directory):
+                    why = f"nobody holds {roles} in [directory]"
+                else:
+                    missing = [c for c in served if not held(directory_for(c))]
+                    if not missing:
+                        continue
+                    why = f"nobody of client {', '.join(missing)} holds {roles}"
+                found.append(
+                    ConfigProblem(
+                        f"{path}.transitions[{i}].approval[{j}]",
+                        f"expected an approver group someone may vote in: {group.name} has"
+                        f" only roles and {why}, so its items would wait for ever",
+                    )
+                )
+    return found

@@ -134,12 +134,16 @@ class FlowVersions:
     current: FlowSpec
     earlier: Mapping[str, FlowSpec] = attrs.field(factory=dict)
     people: frozenset[str] = frozenset()
+    bound: Mapping[str, frozenset[str]] = attrs.field(factory=dict, eq=False)
+    """The clients the rules bind people to (a ``person`` field's check per client)."""
     definitions: Mapping[str, Workflow[Item]] = attrs.field(init=False)
     workflow: Workflow[Item] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        now = build_workflow(self.current, self.people)
-        built = {fp: build_workflow(spec, self.people) for fp, spec in self.earlier.items()}
+        now = build_workflow(self.current, self.people, self.bound)
+        built = {
+            fp: build_workflow(spec, self.people, self.bound) for fp, spec in self.earlier.items()
+        }
         built[self.current.fingerprint] = now
         object.__setattr__(self, "definitions", built)
         if len(built) == 1:
@@ -246,5 +250,14 @@ class FlowVersions:
             deadline=deadline_on_entry(self.current, state, item.values, at, calendar),
             round=waiting,
             requester="" if waiting is None else requester,
+            client_label=_told(self.spec_of(item), self.current, item.status, state),
         )
         return decide(self.workflow.apply, item, event)
+
+
+def _told(before: FlowSpec, after: FlowSpec, source: str, target: str) -> str:
+    """What the client reads when an item in ``source`` under ``before`` is moved to
+    ``target`` under ``after``: the new state's label when it differs from the one the
+    item had (as a step tells it); empty: not told."""  # noqa: D205, D209
+    entered = after.steps.client_states.get(target, "")
+    return "" if entered == before.steps.client_states.get(source, "") else entered

@@ -19,7 +19,8 @@ import datetime as dt
 import functools
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import ClassVar, NamedTuple
 
 import attrs
@@ -32,6 +33,8 @@ from clientflow.config.flow_fields import FIELD_TYPES, FieldType, StoredValue
 from clientflow.config.flow_steps import APPROVE, REJECT, FlowSteps, ItemEscalated, ItemVoted
 from clientflow.core import (
     CLIENT_PARTY,
+    FIRST_YEAR,
+    LAST_YEAR,
     Actor,
     BusinessCalendar,
     BusinessSpan,
@@ -42,12 +45,14 @@ from clientflow.core import (
     EventMeta,
     EventRegistry,
     OnTeam,
+    PermissionDenied,
     Rule,
     ValidationError,
     Workflow,
     WorkingDays,
     check_line,
     decide,
+    refusal,
     to_utc,
 )
 from clientflow.escalation import Level
@@ -56,6 +61,7 @@ __all__ = [
     "FIELD_TYPES",
     "EventTypes",
     "FlowSpec",
+    "FrozenValues",
     "Item",
     "ItemMigrated",
     "TimerSpec",
@@ -117,6 +123,46 @@ class FlowSpec:
     states, for items moved onto this definition (see :mod:`.flow_versions`)."""
     steps: FlowSteps = FlowSteps()
     """Approval steps, carbon copies, what the client sees, escalation ladders."""
+    open_who: Rule = OnTeam()
+    """``open_who``: who may open an item (by default the team; ``party:owner`` is the
+    owner the item would name, ``party:client`` its client's people)."""
+
+
+class FrozenValues(Mapping[str, StoredValue]):
+    """Field values, read-only: an item or event handed out never changes what the store
+    holds (its history, a cached aggregate) when a caller writes into it. It reads, compares
+    and prints like the ``dict`` it copies.
+
+    >>> values = FrozenValues({"n": 1})
+    >>> values, values == {"n": 1}
+    ({'n': 1}, True)
+    >>> values["n"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: 'FrozenValues' object does not support item assignment
+    """  # noqa: D205
+
+    __slots__ = ("_values",)
+
+    def __init__(self, given: Mapping[str, StoredValue] = MappingProxyType({})) -> None:
+        self._values = dict(given)
+
+    def __getitem__(self, key: str) -> StoredValue:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return repr(self._values)
+
+
+def _frozen(given: Mapping[str, StoredValue]) -> Mapping[str, StoredValue]:
+    """``given`` as :class:`FrozenValues` (a copy, so the caller's dict may change)."""
+    return given if type(given) is FrozenValues else FrozenValues(given)
 
 
 @attrs.frozen(kw_only=True)
@@ -133,7 +179,8 @@ class Item:
     owner: str
     project: str
     opened_at: pendulum.DateTime
-    values: Mapping[str, StoredValue] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict, converter=_frozen)
+    """Read-only: a new mapping per event."""
     last_by: str = ""
     next_deadline: pendulum.DateTime | None = None
     definition: str = ""
@@ -155,7 +202,7 @@ class ItemOpened(DomainEvent):
     owner: str
     project: str = ""
     deadline: pendulum.DateTime | None = None
-    values: dict[str, StoredValue] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict, converter=_frozen)
     definition: str = ""
     """The fingerprint of the definition it is opened under (empty in older events)."""
     state: str = ""
@@ -171,7 +218,7 @@ class ItemStepped(DomainEvent):
 
     event_type: ClassVar[str] = ""
     transition: str
-    values: dict[str, StoredValue] = attrs.field(factory=dict)
+    values: Mapping[str, StoredValue] = attrs.field(factory=dict, converter=_frozen)
     deadline: pendulum.DateTime | None = None
     state: str = ""
     """The state it entered (empty in older events: read from the definition)."""
@@ -196,7 +243,8 @@ class ItemReminded(DomainEvent):
 @attrs.frozen(kw_only=True)
 class ItemMigrated(DomainEvent):
     """An item moved onto the definition ``definition`` from ``previous``, its state
-    mapped to ``state`` (``<name>.migrated``)."""  # noqa: D205, D209
+    mapped to ``state`` (``<name>.migrated``); the client reads ``client_label`` as it
+    would a step's."""  # noqa: D205, D209
 
     event_type: ClassVar[str] = ""
     definition: str
@@ -208,6 +256,9 @@ class ItemMigrated(DomainEvent):
     """The approval step the item waits for in ``state`` under the new definition."""
     requester: str = ""
     """Who asked for ``round``'s approval (who may not vote on it)."""
+    client_label: str = ""
+    """What the client reads (``client_states`` of ``state`` under the new definition,
+    when it differs from the label of the state the item left); empty: not told."""
 
 
 class EventTypes(NamedTuple):
@@ -237,10 +288,14 @@ def event_types(name: str) -> EventTypes:
 
 
 def _values(
-    fields: Mapping[str, FieldType], payload: Mapping[str, object]
+    fields: Mapping[str, FieldType], payload: Mapping[str, object], client: str
 ) -> dict[str, StoredValue]:
-    """The declared fields of ``payload`` in their stored forms (each checked by its type)."""
-    return {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
+    """The declared fields of ``payload`` in their stored forms (each checked by its type,
+    a person as one of the team or of the item's ``client``)."""  # noqa: D205, D209
+    values = {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
+    for field, kind in fields.items():
+        kind.check_client(field, values[field], client)
+    return values
 
 
 def _machine(spec: FlowSpec, transitions: tuple[TransitionSpec, ...]) -> type[StateMachine]:
@@ -331,19 +386,31 @@ def deadline_on_entry(
     given = values.get(timer.before_field)
     if not isinstance(given, str):  # the date is not known yet: nothing to wait for
         return None
-    day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
-    midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
-    return max(to_utc(calendar.next_working_time(midnight), "deadline"), at)
+    try:
+        day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
+        midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
+        due = to_utc(calendar.next_working_time(midnight), "deadline")
+    except (OverflowError, ValidationError):  # a date the calendar cannot count back from
+        raise ValidationError(
+            timer.before_field,
+            f"a date in the years {FIRST_YEAR} to {LAST_YEAR} (the timer of {state!r}"
+            f" comes {timer.days} working days before it)",
+            got=given,
+        ) from None
+    return max(due, at)
 
 
 def build_workflow(  # noqa: PLR0915 - one closure per command
-    spec: FlowSpec, people: frozenset[str] = frozenset()
+    spec: FlowSpec,
+    people: frozenset[str] = frozenset(),
+    bound: Mapping[str, frozenset[str]] | None = None,
 ) -> Workflow[Item]:
     """The :class:`Workflow` a ``[workflows.<name>]`` declares.
 
     Its commands are ``open`` (client, owner, optional project), one per transition by
     the transition's name, each taking its typed fields (a ``person`` one of ``people``
-    when any are given), and, with approval steps, ``approve`` and ``reject`` (an
+    when any are given, and on an item of a client not one the rules bind to other
+    clients only, by ``bound``), and, with approval steps, ``approve`` and ``reject`` (an
     optional ``comment``) for the approvers. Items record the definition they are
     opened under (:attr:`FlowSpec.fingerprint`) and the state each event enters, so
     their history reads the same under later definitions; an item under another
@@ -351,7 +418,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
     keeps the approval steps and escalation ladders of its own.
     """
     if people:
-        spec = _with_people(spec, people)
+        spec = _with_people(spec, people, bound or {})
     steps_of = spec.steps
     rejections = tuple(
         TransitionSpec(REJECT, step.sources, step.on_reject) for step in steps_of.approvals.values()
@@ -458,10 +525,13 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         item_id = check_line(str(target), "id")
         client = check_line(str(payload["client"]), "client")
         owner = check_line(str(payload["owner"]), "owner")
+        refused = refusal(spec.open_who, actor, {"owner": owner, CLIENT_PARTY: client})
+        if refused is not None:  # checked before anything is built from the payload
+            raise PermissionDenied(actor.id, f"open {spec.noun} {item_id}", refused)
         project = str(payload.get("project") or "")
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
-        values = _values(spec.fields, payload)
+        values = _values(spec.fields, payload, client)
         deadline = deadline_on_entry(spec, initial, values, at, calendar)
         waiting = flow_approvals.open_step(
             steps_of.step_leaving(initial),
@@ -497,7 +567,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         ) -> Decision[Item]:
             _own(item)
             target = _target(item, name)
-            values = _values(fields, payload)
+            values = _values(fields, payload, item.client)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
             deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
@@ -686,12 +756,15 @@ def _parsers(fields: Mapping[str, FieldType]) -> dict[str, Callable[[object], ob
     return {name: functools.partial(kind.parse, name) for name, kind in fields.items()}
 
 
-def _with_people(spec: FlowSpec, people: frozenset[str]) -> FlowSpec:
-    """``spec`` with its ``person`` fields limited to ``people``."""
+def _with_people(
+    spec: FlowSpec, people: frozenset[str], bound: Mapping[str, frozenset[str]]
+) -> FlowSpec:
+    """``spec`` with its ``person`` fields limited to ``people`` (those ``bound`` to
+    clients, to items of those clients)."""  # noqa: D205, D209
 
     def limited(fields: Mapping[str, FieldType]) -> dict[str, FieldType]:
         return {
-            name: attrs.evolve(kind, people=people) if kind.kind == "person" else kind
+            name: attrs.evolve(kind, people=people, bound=bound) if kind.kind == "person" else kind
             for name, kind in fields.items()
         }
 

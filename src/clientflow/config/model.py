@@ -475,7 +475,7 @@ class Rules:
             }
         )
         return {
-            name: FlowVersions(spec, self.earlier.get(name, {}), people)
+            name: FlowVersions(spec, self.earlier.get(name, {}), people, self._bindings)
             for name, spec in self.workflows.items()
         }
 

@@ -739,6 +739,17 @@ WORKFLOW = Table(
             required=True,
         ),
         "final": Field(Seq(Text(), "The states that end an item.", single=True), default=[]),
+        "open_who": Field(
+            Seq(
+                Text(
+                    "Who may open an item: party:owner (the owner it names) / party:client"
+                    " (its client's people), role:<name>, a person id, team (anyone but a"
+                    " client's people) or anyone."
+                ),
+                single=True,
+            ),
+            default=["team"],
+        ),
         "transitions": Field(Seq(TRANSITION, min_items=1), required=True),
         "timers": Field(Tables(TIMER, "Timers by the state they watch."), default={}),
         "fields": Field(Tables(FIELD_TYPE_NODE, "Fields `open` requires."), default={}),

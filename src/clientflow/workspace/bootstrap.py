@@ -109,8 +109,9 @@ def needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, objec
     """What a custom workflow's command or timer ``needs`` from the rules, for ``client``.
 
     ``calendar`` (the client's business calendar), ``approval`` (its approval policy,
-    with the approval groups of ``[approval]``), ``directory`` (role -> people),
-    ``rules`` (all of them).
+    with the approval groups of ``[approval]``), ``directory`` (role -> people, as the
+    client's work sees them: never people the rules bind to other clients only; the
+    whole ``[directory]`` for work of no client), ``rules`` (all of them).
     """
     context: dict[str, object] = {}
     for need in needs:  # a chain, not a table of lambdas: this runs per command
@@ -119,7 +120,8 @@ def needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, objec
         elif need == "approval":
             context[need] = rules.approval_for(client)
         elif need == "directory":
-            context[need] = rules.directory
+            # another client's sponsor must never vote on, or be copied on, this item
+            context[need] = rules.directory_for(client) if client else rules.directory
         elif need == "rules":
             context[need] = rules
         else:

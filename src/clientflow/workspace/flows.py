@@ -89,10 +89,25 @@ class RulesFlowService(WorkflowService):
         """Move the item onto the definition in force, its state mapped by the rules'
         ``[workflows.X.migrate] states``; refused (:class:`ConfigError` at the key) when
         the mapping cannot place it, the item untouched."""  # noqa: D205, D209
-        versions = self._versions()
         self._team_only(by, f"migrate {self.noun} {aggregate_id}")
+        return self._migrate(aggregate_id, by=by, at=at, key=key, skip_moved=False)
+
+    def _migrate(
+        self,
+        aggregate_id: str,
+        *,
+        by: Actor,
+        at: dt.datetime | None,
+        key: str | None,
+        skip_moved: bool,
+    ) -> Result[Item]:
+        """:meth:`migrate`; with ``skip_moved``, an item another process has moved onto
+        the definition in force, or closed, meanwhile is left as it is (no event)."""  # noqa: D205, D209
+        versions = self._versions()
 
         def step(item: Item, now: pendulum.DateTime) -> Decision[Item]:
+            if skip_moved and (item.definition == versions.current.fingerprint or item.closed):
+                return Decision(item, ())
             context = self._resolve("migrate", ("calendar", "directory"), item, {}, by)
             return versions.migrate(
                 item,
@@ -106,8 +121,11 @@ class RulesFlowService(WorkflowService):
 
     def migrate_all(self, *, by: Actor, at: dt.datetime | None = None) -> tuple[str, ...]:
         """Move every open item under an earlier definition onto the one in force, or
-        none: the problems of all of them are reported together first. Returns the ids
-        moved."""  # noqa: D205, D209
+        none: whether ``by`` may move each of them (its client) and whether the mapping
+        places each are checked for all of them first, the problems reported together,
+        before any is moved. Each item then moves in its own transaction (there is none
+        across items): one another process moved onto the definition in force, or
+        closed, meanwhile is skipped. Returns the ids moved."""  # noqa: D205, D209
         versions = self._versions()
         self._team_only(by, f"migrate every {self.noun}")
         rows = self._workspace.all_rows(Query(kind=self.kind, open=True))
@@ -117,15 +135,20 @@ class RulesFlowService(WorkflowService):
             for item in loaded.values()
             if isinstance(item, Item) and item.definition != versions.current.fingerprint
         ]
+        for item in waiting:  # one item of a client ``by`` may not touch refuses them all
+            self._resolve("migrate", (), item, {}, by)
         problems: dict[tuple[str, str], ConfigProblem] = {}
         for item in waiting:
             for problem in versions.problems(item):
                 problems.setdefault((problem.path, problem.message), problem)
         if problems:
             raise ConfigError(list(problems.values()))
-        for item in waiting:
-            self.migrate(item.id, by=by, at=at)
-        return tuple(item.id for item in waiting)
+        moved = [
+            item.id
+            for item in waiting
+            if self._migrate(item.id, by=by, at=at, key=None, skip_moved=True).events
+        ]
+        return tuple(moved)
 
     def _team_only(self, by: Actor, action: str) -> None:
         """Moving items between definitions is the team's: a client's people may not."""
