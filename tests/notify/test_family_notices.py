@@ -92,7 +92,7 @@ def test_each_family_s_notice_reads_as_a_project_manager_writes_it(
     assert zh["change.approved"].text == (
         "变更已批准：CR-lotus-5（莲花银行）\n"
         "“修正对账单页面的错别字”\n"
-        "负责人请实施这项变更。\n"
+        "@李伟 请安排实施这项变更。\n"
         "查看详情：https://pm.example.com/items/CR-lotus-5"
     )
     assert zh["feedback.received"].text == (
@@ -230,4 +230,6 @@ def test_an_english_reader_gets_the_same_facts_in_english(
         " 14:00 JST (4 business hours left).\n"
         "Open: https://pm.example.com/items/plan-sakura"
     )
-    assert en["change.approved"].lines[-1] == ("", "The owner", ", please implement the change.")
+    # the project manager ([directory] pm) schedules the work, the requester being the
+    # client; written in his language (zh_CN in the demo's [people])
+    assert en["change.approved"].text.splitlines()[-2] == "@li.wei 请安排实施这项变更。"

@@ -183,7 +183,7 @@ ZH_TEAM = [
     (
         "issue.sla_threshold_reached",
         "已超时：ISS-1（明珠银行，P1）\n"
-        "首次响应已超时。\n"
+        "已超出首次响应时限。\n"
         "@陈杰 请立即回复客户：时限已于3月2日（周一）10:00（北京时间）到期。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
@@ -440,9 +440,10 @@ def test_full_tells_the_client_what_releases_before_sent() -> None:
         "您反馈的问题已升级至项目经理：首次响应时限已用 75%，截止3月2日（周一）10:00"
         "（北京时间），剩余 15 分钟。问题编号：ISS-1",
         "负责同事已开始处理您的问题，有进展会第一时间告诉您。",
-        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
+        # the title says 需要您协助 / 已解决: the body goes on from there
+        "请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
         "收到后我们会马上继续处理。问题编号：ISS-1",
-        "您反馈的问题已解决：已修复登录接口的证书配置。问题编号：ISS-1",
+        "您反馈的问题已解决：已修复登录接口的证书配置。如仍有问题，请随时告诉我们。问题编号：ISS-1",
     ]
     _, english = life(rules("en", "full"))
     assert [m.text.partition("\n")[2] for _, m in english.got][1] == (
@@ -568,7 +569,7 @@ def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -
         (
             "zh_CN",
             "反馈跟进逾期：FB-1（明珠银行）\n"
-            "联系客户已逾期，原定3月3日（周二）18:00（北京时间）完成。\n"
+            "联系客户这一步已逾期，原定3月3日（周二）18:00（北京时间）完成。\n"
             "@陈杰 请在3月4日（周三）18:00（北京时间）前联系客户（剩余 8 个工作小时）。\n"
             "查看详情：https://pm.example.com/issues/FB-1",
         ),

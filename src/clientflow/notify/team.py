@@ -36,8 +36,13 @@ from clientflow.changes import (
     ApprovalRequested,
     ApprovalStageOpened,
     ChangeApproved,
+    ChangeAssessed,
     ChangeRejected,
+    ChangeRequested,
     ChangeSentBack,
+    ChangeSubmitted,
+    Verdict,
+    VoteCast,
 )
 from clientflow.core import BusinessCalendar, ClientflowError, DomainEvent
 from clientflow.escalation import (
@@ -518,6 +523,7 @@ class _Family:
     action: Callable[[DomainEvent, Language, Team], str]
     severity: str = "info"
     ask: str = "act"
+    """How the ask reads (:data:`_ASK`); ``""``: the notice only tells what happened."""
 
 
 def _owner(event: DomainEvent, team: Team) -> tuple[str, ...]:
@@ -529,6 +535,12 @@ def _owner(event: DomainEvent, team: Team) -> tuple[str, ...]:
 
 def _nobody(event: DomainEvent, team: Team) -> tuple[str, ...]:
     return ()
+
+
+def _pm(event: DomainEvent, team: Team) -> tuple[str, ...]:
+    """The project managers (``[directory] pm``), who assess and schedule a change: the
+    requester is often the client."""  # noqa: D205, D209
+    return () if team.directory is None else team.directory.holders("role:pm")
 
 
 def _never(event: DomainEvent, team: Team) -> dt.datetime | None:
@@ -576,8 +588,62 @@ def _subject(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
     return (lang.quote(team.subject),) if team.subject else ()
 
 
+def _silent(event: DomainEvent, lang: Language, team: Team) -> str:
+    return ""  # a notice that asks nothing of anyone
+
+
 def _words(message: str) -> Callable[[DomainEvent, Language, Team], str]:
     return lambda event, lang, team: lang.gettext(message)
+
+
+def _requested(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ChangeRequested)
+    by = lang.gettext("{person} requested this change.").format(
+        person=team.person_name(event.meta.actor)
+    )
+    return (lang.quote(event.title), by)
+
+
+def _impact(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    """What the assessment found for schedule and cost, as the team reads it first."""
+    assert isinstance(event, ChangeAssessed)
+    _ = lang.gettext
+    days, cost = event.impact.schedule_days, event.impact.cost
+    if days > 0:
+        schedule = lang.ngettext(
+            "Schedule slips by {n} business day", "Schedule slips by {n} business days", days
+        ).format(n=days)
+    elif days < 0:
+        schedule = lang.ngettext(
+            "Schedule gains {n} business day", "Schedule gains {n} business days", -days
+        ).format(n=-days)
+    else:
+        schedule = _("Schedule unchanged")
+    if cost.amount:
+        worded = _("cost rises by {cost}") if cost.amount > 0 else _("cost falls by {cost}")
+        money = worded.format(cost=lang.money(abs(cost.amount), cost.currency))
+    else:
+        money = _("cost unchanged")
+    return (lang.sentence(schedule + lang.comma + money),)
+
+
+def _voted(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, VoteCast)
+    _ = lang.gettext
+    vote = event.vote
+    voter, principal = team.person_name(vote.voter), team.person_name(vote.principal)
+    approved = vote.verdict is Verdict.APPROVE
+    if vote.voter != vote.principal:
+        said = (
+            _("{voter} approved this change for {principal}.")
+            if approved
+            else _("{voter} rejected this change for {principal}.")
+        ).format(voter=voter, principal=principal)
+    else:
+        said = (
+            _("{voter} approved this change.") if approved else _("{voter} rejected this change.")
+        ).format(voter=voter)
+    return (said, lang.quote(vote.comment, whole=True)) if vote.comment else (said,)
 
 
 def _pending(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
@@ -659,6 +725,18 @@ def _risk_action(event: DomainEvent, lang: Language, team: Team) -> tuple[str, .
 
 
 _FAMILIES: Mapping[type[DomainEvent], _Family] = {
+    ChangeRequested: _Family(
+        N_("New change request"), _requested, _nobody, _never, _silent, ask=""
+    ),
+    ChangeSubmitted: _Family(
+        N_("Awaiting assessment"),
+        _subject,
+        _pm,
+        _never,
+        _words(N_("assess its impact on schedule, cost, effort and risk")),
+    ),
+    ChangeAssessed: _Family(N_("Impact assessed"), _impact, _nobody, _never, _silent, ask=""),
+    VoteCast: _Family(N_("Vote cast"), _voted, _nobody, _never, _silent, ask=""),
     ApprovalRequested: _Family(
         N_("Approval needed"),
         _subject,
@@ -686,7 +764,7 @@ _FAMILIES: Mapping[type[DomainEvent], _Family] = {
         # the requester is often the client: whoever owns the project acts
         N_("Change approved"),
         _subject,
-        _nobody,
+        _pm,
         _never,
         _words(N_("implement the change")),
     ),
@@ -797,7 +875,8 @@ def _family(event: DomainEvent, family: _Family, team: Team, client: str) -> Mes
     action = family.action(event, lang, team)
     at = event.meta.occurred_at
     due = family.due(event, team)
-    lines.append(_act_by(lang, team, people, at, due, client, timezone, action, family.ask))
+    if family.ask:
+        lines.append(_act_by(lang, team, people, at, due, client, timezone, action, family.ask))
     return _finish(lang, team, event, title, lines, family.severity)
 
 
