@@ -13,7 +13,8 @@ import pytest
 
 import clientflow
 from clientflow import Actor, ManualClock
-from clientflow.core import DomainEvent
+from clientflow.changes import Impact, Priority, Risk
+from clientflow.core import DomainEvent, Money
 from clientflow.demo import END, RULES_FILE, demo_rules, run
 from clientflow.notify import Message, Route, Router, describe_from, subject_from
 from clientflow.notify.message import CHANNEL_IDS
@@ -233,3 +234,65 @@ def test_an_english_reader_gets_the_same_facts_in_english(
     # the project manager ([directory] pm) schedules the work, the requester being the
     # client; written in his language (zh_CN in the demo's [people])
     assert en["change.approved"].text.splitlines()[-2] == "@li.wei 请安排实施这项变更。"
+
+
+def _change_notices(locale: str) -> dict[str, str]:
+    """A Lotus change requested by the client, submitted, assessed (2 days, ¥90,000) and
+    approved by the project manager: the team group's text of each step."""
+    rules = demo_rules(locale)
+    clock = ManualClock(pendulum.datetime(2026, 3, 2, 2))
+    team = _Recorder()
+    with clientflow.open("memory://", rules, clock=clock) as quiet:
+        router = Router(
+            [Route(("team",))], {"team": team}, describe=describe_from(quiet.store),
+            now=lambda: clock.now().timestamp(), directory=rules, link=LINK,
+            subject=subject_from(quiet.store),
+        )  # fmt: skip
+        ws = clientflow.open(quiet.store, rules, clock=clock, notifier=router)
+        client = Actor("zhang.lan", {"client"}, clients={"lotus"})
+        pm = Actor("li.wei", {"pm"})
+        ws.changes.request("CR-1", by=client, project="lotus-app", title="单点登录")
+        ws.changes.submit("CR-1", by=client)
+        impact = Impact(
+            schedule_days=2, cost=Money("90000", "CNY"), effort_hours=16, risk=Risk.MEDIUM,
+            in_scope=False, priority=Priority.SHOULD,
+        )  # fmt: skip
+        ws.changes.assess("CR-1", by=pm, impact=impact)
+        ws.changes.request_approval("CR-1", by=pm)
+        ws.changes.vote("CR-1", by=pm, verdict="approve")
+        ws.deliver()
+    return {kind: message.text for kind, message in team.got}
+
+
+def test_a_change_s_steps_reach_the_team_group_in_words_not_event_types() -> None:
+    """Requested, submitted (the project manager assesses), assessed (what it costs),
+    a vote (who said what): each reads like the other families, never `CR-1:
+    change.requested` with its fields."""
+    texts = _change_notices("zh_CN")
+    link = "\n查看详情：https://pm.example.com/items/CR-1"
+    assert (
+        texts["change.requested"]
+        == "新变更请求：CR-1（莲花银行）\n“单点登录”\n张兰提出了这项变更。" + link
+    )
+    assert texts["change.submitted"] == (
+        "待评估：CR-1（莲花银行）\n“单点登录”\n@李伟 请评估对工期、成本、工作量和风险的影响。"
+        + link
+    )
+    assert texts["change.assessed"] == (
+        "影响评估完成：CR-1（莲花银行）\n工期延后 2 个工作日，成本增加 ¥90,000。" + link
+    )
+    assert texts["change.vote_cast"] == "审批意见：CR-1（莲花银行）\n李伟同意了这项变更。" + link
+    assert texts["change.approved"].splitlines()[2] == "@李伟 请安排实施这项变更。"
+
+
+def test_a_change_s_steps_read_in_english_for_an_english_reader() -> None:
+    texts = _change_notices("en")
+    assert texts["change.requested"].splitlines()[:3] == [
+        "New change request: CR-1 (Lotus Bank)",
+        '"单点登录"',
+        "zhang.lan requested this change.",
+    ]
+    assert texts["change.assessed"].splitlines()[1] == (
+        "Schedule slips by 2 business days, cost rises by CN¥90,000.00."
+    )
+    assert texts["change.vote_cast"].splitlines()[1] == "li.wei approved this change."

@@ -754,3 +754,57 @@ def test_a_client_hears_that_an_issue_was_reopened_and_from_standard_on_that_it_
     assert client_notice(reopened, "minimal", zh) == (
         "您反馈的问题已重新打开，我们会继续处理，有进展会第一时间告诉您。"
     )
+
+
+def _notice(**values: object) -> ClientNotified:
+    meta = EventMeta("ISS-1", 5, pendulum.datetime(2026, 10, 8, 9), "system")
+    return ClientNotified(meta=meta, clocks=(), escalation=None, quiet_at=None, **values)  # type: ignore[arg-type]
+
+
+def test_a_full_notice_goes_on_from_its_title_as_standard_does() -> None:
+    """At full the title says 需要您协助 / 已解决; the body does not say it again, and a
+    complaint is the client's own feedback, not "you complained"."""
+    zh = language("zh_CN")
+    asked = _notice(topic="paused", note="请提供出错时的截图和手机型号？", paused=True)
+    assert client_notice(asked, "full", zh, "Asia/Shanghai") == (
+        "请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；收到后我们会马上继续处理。"
+        "问题编号：ISS-1"
+    )
+    waiting = _notice(topic="paused", note="请确认周六能否停机维护", paused=False)
+    assert client_notice(waiting, "full", zh, "Asia/Shanghai") == (
+        "请确认周六能否停机维护。收到您的回复后，我们会马上继续处理。问题编号：ISS-1"
+    )
+    resolved = _notice(topic="resolved", note="已修复。")
+    assert client_notice(resolved, "full", zh, "Asia/Shanghai") == (
+        client_notice(resolved, "standard", zh, "Asia/Shanghai") + "问题编号：ISS-1"
+    )
+    complaint = _notice(topic="escalated", level_name="项目经理", trigger="complaint")
+    assert client_notice(complaint, "full", zh, "Asia/Shanghai") == (
+        "根据您的反馈，问题已升级至项目经理。问题编号：ISS-1"
+    )
+    asked = _notice(topic="paused", note="Could you send a screenshot?", paused=True)
+    assert client_notice(asked, "full", language("en")) == (
+        "Could you send a screenshot? The SLA clock is paused until you reply; we will carry"
+        " on as soon as we hear from you. [ISS-1@5]"
+    )
+
+
+def test_a_quoted_note_keeps_english_marks_and_its_lines() -> None:
+    """An English question keeps its "?" in a Chinese notice; a resolution of several
+    lines starts on the line after the colon, each line as written."""
+    zh = language("zh_CN")
+    english = _notice(topic="paused", note="Can you send logs?", paused=False)
+    assert client_notice(english, "standard", zh) == (
+        "Can you send logs?收到您的回复后，我们会马上继续处理。"
+    )
+    listed = _notice(topic="resolved", note="1. 已回滚证书  \n2. 已重新发布")
+    assert client_notice(listed, "standard", zh) == (
+        "您反馈的问题已解决：\n1. 已回滚证书\n2. 已重新发布。如仍有问题，请随时告诉我们。"
+    )
+    listed = _notice(topic="resolved", note="1. Rolled back\n2. Redeployed")
+    assert client_notice(listed, "standard") == (
+        "Your issue has been resolved:\n1. Rolled back\n2. Redeployed. If anything is still not"
+        " right, just let us know."
+    )
+    assert zh.quote("Can you send logs?") == "“Can you send logs?”"
+    assert zh.quote("能发日志吗?") == "“能发日志吗？”"
