@@ -836,6 +836,163 @@ _FAMILIES: Mapping[type[DomainEvent], _Family] = {
 }
 
 
+_HAPPENED: Mapping[str, tuple[str, str, str]] = {
+    # event type: (title, what happened, the field quoted on its own line when written)
+    "change.implemented": (
+        N_("Change implemented"),
+        N_("{person} implemented the change."),
+        "note",
+    ),
+    "change.closed": (N_("Change closed"), N_("{person} closed the change."), ""),
+    "change.withdrawn": (N_("Change withdrawn"), N_("{person} withdrew the change."), "reason"),
+    "change.deferred": (
+        N_("Change deferred"),
+        N_("{person} deferred the change to release {release}."),
+        "reason",
+    ),
+    "issue.closed": (N_("Issue closed"), N_("{person} closed the issue."), ""),
+    "issue.reopened": (N_("Issue reopened"), N_("{person} reopened the issue."), "reason"),
+    "issue.investigation_started": (N_("Investigating"), N_("{person} started investigating."), ""),
+    "issue.solution_proposed": (
+        N_("Solution proposed"),
+        N_("{person} proposed a solution."),
+        "solution",
+    ),
+    "issue.solution_rejected": (
+        N_("Solution rejected"),
+        N_("{person} rejected the proposed solution."),
+        "reason",
+    ),
+    "issue.team_replied": (
+        N_("Replied to the client"),
+        N_("{person} replied to the client."),
+        "message",
+    ),
+    "issue.updated": (N_("Progress update"), N_("{person} added an update."), "note"),
+    "issue.priority_changed": (
+        N_("Priority changed"),
+        N_("{person} changed the priority from {old} to {new}."),
+        "",
+    ),
+    "issue.escalation_acknowledged": (
+        N_("Escalation acknowledged"),
+        N_("{person} acknowledged the escalation."),
+        "",
+    ),
+    "issue.sla_paused": (N_("SLA clock paused"), N_("{person} paused the SLA clock."), "note"),
+    "issue.sla_resumed": (N_("SLA clock resumed"), N_("{person} resumed the SLA clock."), "note"),
+    "feedback.triaged": (N_("Feedback triaged"), N_("{person} triaged the feedback."), ""),
+    "feedback.thanked": (N_("Client thanked"), N_("{person} thanked the client."), "message"),
+    "feedback.client_contacted": (
+        N_("Client contacted"),
+        N_("{person} contacted the client."),
+        "note",
+    ),
+    "feedback.action_planned": (N_("Action planned"), N_("{person} planned an action."), "plan"),
+    "feedback.action_completed": (
+        N_("Action completed"),
+        N_("{person} completed the action."),
+        "note",
+    ),
+    "feedback.client_confirmed": (
+        N_("Client confirmed"),
+        N_("{person} recorded the client's confirmation."),
+        "note",
+    ),
+    "feedback.closed": (N_("Feedback closed"), N_("{person} closed the feedback."), ""),
+    "feedback.follow_up_reopened": (
+        N_("Follow-up reopened"),
+        N_("{person} reopened the follow-up."),
+        "reason",
+    ),
+    "risk.identified": (N_("New risk"), N_("{person} identified this risk."), ""),
+    "risk.assessed": (N_("Risk assessed"), N_("{person} assessed the risk."), ""),
+    "risk.response_planned": (
+        N_("Risk response planned"),
+        N_("{person} planned the risk response."),
+        "",
+    ),
+    "risk.monitoring_started": (
+        N_("Risk monitored"),
+        N_("{person} started monitoring the risk."),
+        "note",
+    ),
+    "risk.action_done": (
+        N_("Risk action done"),
+        N_("{person} completed response action {action_id}."),
+        "note",
+    ),
+    "risk.reviewed": (N_("Risk reviewed"), N_("{person} reviewed the risk."), "note"),
+    "risk.closed": (N_("Risk closed"), N_("{person} closed the risk."), "note"),
+    "cadence.plan_created": (
+        N_("Communication plan created"),
+        N_("{person} created the communication plan."),
+        "",
+    ),
+    "cadence.plan_archived": (
+        N_("Communication plan archived"),
+        N_("{person} archived the communication plan."),
+        "",
+    ),
+    "cadence.item_added": (
+        N_("Communication added"),
+        N_("{person} added a communication to the plan."),
+        "",
+    ),
+    "cadence.item_removed": (
+        N_("Communication removed"),
+        N_("{person} removed communication {item_id}."),
+        "",
+    ),
+    "cadence.touchpoint_recorded": (
+        N_("Contact recorded"),
+        N_("{person} recorded a contact with the client."),
+        "",
+    ),
+    "survey.sent": (N_("Survey sent"), N_("Survey {survey_id} was sent to the client."), ""),
+    "survey.reminded": (
+        N_("Survey reminder sent"),
+        N_("The client was reminded of survey {survey_id}."),
+        "",
+    ),
+    "survey.answered": (N_("Survey answered"), N_("The client answered survey {survey_id}."), ""),
+    "survey.expired": (N_("Survey expired"), N_("Survey {survey_id} expired unanswered."), ""),
+    "survey.deferred": (N_("Survey deferred"), N_("Survey {survey_id} was deferred."), ""),
+    "survey.dropped": (N_("Survey dropped"), N_("Survey {survey_id} was dropped."), ""),
+    "survey.periodic_scheduled": (
+        N_("Periodic survey scheduled"),
+        N_("A periodic survey is scheduled."),
+        "",
+    ),
+}
+"""The steps that ask nothing of anyone: who did what, what they wrote (a built-in
+workflow's other events; each event type the team group sees is worded)."""
+
+_FACTS = ("release", "old", "new", "action_id", "item_id", "survey_id")
+"""The fields a step's sentence names (ids, releases, priorities), as written."""
+
+
+def _happened(event: DomainEvent, team: Team, client: str, priority: str) -> Message:
+    """A step of a built-in workflow: who did what, and what they wrote, quoted."""
+    title, said, quoted = _HAPPENED[event.event_type]
+    client = getattr(event, "client", "") or client
+    # in the language of whoever owns it, else of who did it, as an issue's steps are
+    locale, _zone = team.reader((*_owner(event, team), event.meta.actor))
+    lang = _language(locale)
+    _ = lang.gettext
+    # the heading names an issue's priority; other kinds' (a change's MoSCoW, a risk's
+    # rating) read as codes there
+    shown = priority if event.event_type.startswith("issue.") else ""
+    heading = _heading(lang, _(title), event.aggregate_id, team.client_name(client), shown)
+    facts = {name: str(getattr(event, name, "")) for name in _FACTS}
+    line = _(said).format(person=team.person_name(event.meta.actor), **facts)
+    lines = [*_subject(event, lang, team), line]
+    written = getattr(event, quoted, "") if quoted else ""
+    if isinstance(written, str) and written.strip():
+        lines.append(lang.quote(written, whole=True))
+    return _finish(lang, team, event, heading, lines)
+
+
 def _custom(event: DomainEvent) -> _Family | None:
     """A custom workflow's item (``<name>.opened``, ``.stepped``, ``.reminded``): its
     owner or the people to remind, its deadline (notify sits below config, so the
@@ -909,6 +1066,8 @@ def team_message(
         return _rules_step(event, team, client)
     if isinstance(event, RulesEscalation):
         return _rules_escalated(event, team, client)
+    if event.event_type in _HAPPENED:  # before _custom: survey.reminded is built in
+        return _happened(event, team, client, priority)
     family = _FAMILIES.get(type(event)) or _custom(event)
     if family is not None:
         return _family(event, family, team, client)
