@@ -20,7 +20,16 @@ from clientflow.cadence import PlanItem
 from clientflow.changes import Impact, Priority, Risk
 from clientflow.core import DomainEvent, EventMeta, Money
 from clientflow.demo import END, RULES_FILE, demo_rules, run
-from clientflow.notify import Message, Route, Router, describe_from, subject_from
+from clientflow.feedback import FollowUpOverdue
+from clientflow.notify import (
+    Message,
+    Route,
+    Router,
+    Team,
+    describe_from,
+    subject_from,
+    team_message,
+)
 from clientflow.notify.message import CHANNEL_IDS
 from tests.test_zh_conventions import ENGLISH_PROSE, _offences
 
@@ -383,3 +392,19 @@ def test_every_event_type_of_the_built_in_workflows_is_worded_for_the_team(
     message = router.message(event, "team", "lotus", "P2")
     assert message is not None
     assert not _raw(message, event), message.text
+
+
+def test_an_overdue_thank_you_names_the_step_not_the_client() -> None:
+    """ "感谢客户已逾期" reads as if the client were late: the step is named as a step."""
+    at = pendulum.datetime(2026, 3, 3, 10)
+    late = FollowUpOverdue(
+        meta=EventMeta("FB-1", 3, at, "system"), step="thank", was_due=at.subtract(hours=2),
+        level=1, owner="chen.jie", client="lotus", project="lotus-app", sentiment=None,
+        next_deadline=at.add(days=1),
+    )  # fmt: skip
+    message = team_message(late, Team(demo_rules("zh_CN")), "lotus")
+    assert message is not None
+    assert message.text.splitlines()[1].startswith(
+        "向客户致谢这一步已逾期，原定3月3日（周二）16:00"
+    )
+    assert "@陈杰 请在3月4日（周三）18:00（北京时间）前向客户致谢" in message.text

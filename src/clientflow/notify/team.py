@@ -4,9 +4,10 @@ A team notice names the person who must act (their name from ``[people]``, an @m
 on the channels that have one), the deadline in that person's time zone (else the
 client's) with the business time left on the client's calendar, and a link from the
 host's template (``[notify] link = "https://pm.example.com/issues/{id}"``). It is written
-in that person's language (else the client's). Events clientflow does not word itself
-keep a one-line summary; a host template (see :class:`~clientflow.notify.Router`) words
-them as the host likes.
+in that person's language (else the client's). Every event type of the built-in
+workflows is worded (the steps that ask nothing of anyone say who did what,
+:data:`_HAPPENED`); a host's own workflow kind keeps a one-line summary, which a host
+template (see :class:`~clientflow.notify.Router`) words as the host likes.
 
 Every family reads the same way (one table, :data:`_FAMILIES`, over the same helpers):
 a change waiting for approval or sent back, new or assigned feedback, a communication due
@@ -1048,7 +1049,8 @@ def team_message(
     ``issue.resolved``, ``issue.deescalated``) and an overdue feedback follow-up
     (``feedback.follow_up_overdue``), and each other family's events that ask someone to
     act (:data:`_FAMILIES`: approvals, feedback, communications, risks; a custom
-    workflow's ``opened``, ``stepped`` and ``reminded``). What the client was told
+    workflow's ``opened``, ``stepped`` and ``reminded``), and every other step of the
+    built-in workflows as who did what (:data:`_HAPPENED`). What the client was told
     reads as :func:`team_mirror`.
     """
     team = team or Team()
