@@ -799,11 +799,11 @@ def test_a_quoted_note_keeps_english_marks_and_its_lines() -> None:
     )
     listed = _notice(topic="resolved", note="1. 已回滚证书  \n2. 已重新发布")
     assert client_notice(listed, "standard", zh) == (
-        "您反馈的问题已解决：\n1. 已回滚证书\n2. 已重新发布。如仍有问题，请随时告诉我们。"
+        "您反馈的问题已解决：\n1. 已回滚证书\n2. 已重新发布。\n如仍有问题，请随时告诉我们。"
     )
     listed = _notice(topic="resolved", note="1. Rolled back\n2. Redeployed")
     assert client_notice(listed, "standard") == (
-        "Your issue has been resolved:\n1. Rolled back\n2. Redeployed. If anything is still not"
+        "Your issue has been resolved:\n1. Rolled back\n2. Redeployed.\nIf anything is still not"
         " right, just let us know."
     )
     assert zh.quote("Can you send logs?") == "“Can you send logs?”"

@@ -300,8 +300,8 @@ def _told(event: ClientNotified, level: str, lang: Language, timezone: str) -> s
             said = _(
                 "{question} The SLA clock is paused until you reply; we will carry on as soon"
                 " as we hear from you."
-            ).format(question=lang.sentence(event.note))
-            return _with_id(_tidy(said), event, lang)
+            )
+            return _with_id(_quoting(said, lang, question=event.note), event, lang)
         return _with_id(_told(event, "standard", lang, timezone) or "", event, lang)
     # Below full, every notice is worded again from its topic, also one stored as an
     # English sentence by a release before 0.2: the client reads their language, no ids.
@@ -315,22 +315,25 @@ def _told(event: ClientNotified, level: str, lang: Language, timezone: str) -> s
     if event.topic == "paused":
         if not event.note:
             return _("We need your input; we will carry on as soon as we hear from you.")
-        return _tidy(
-            _(
-                "We need your input: {question} We will carry on as soon as we hear from you."
-            ).format(question=lang.sentence(event.note))
-        )
+        said = _("We need your input: {question} We will carry on as soon as we hear from you.")
+        return _quoting(said, lang, question=event.note)
     if not event.note:
         return _("Your issue has been resolved. If anything is still not right, just let us know.")
-    return _tidy(
-        _(
-            "Your issue has been resolved: {resolution} If anything is still not right, just let"
-            " us know."
-        ).format(resolution=lang.sentence(event.note))
+    said = _(
+        "Your issue has been resolved: {resolution} If anything is still not right, just let"
+        " us know."
     )
+    return _quoting(said, lang, resolution=event.note)
 
 
-def _tidy(text: str) -> str:
-    """``text`` without the space a sentence left before a line break (a quoted
-    multi-line note starts on its own line: :meth:`~clientflow.i18n.Language.sentence`)."""  # noqa: D205, D209
-    return text.replace(" \n", "\n")
+def _quoting(message: str, lang: Language, **notes: str) -> str:
+    """``message`` with what people wrote in it, each an ended sentence
+    (:meth:`~clientflow.i18n.Language.sentence`); a note of several lines (a numbered
+    list) stands on lines of its own, and the message goes on on the next line."""  # noqa: D205, D209
+    blocks = {name: lang.sentence(note) for name, note in notes.items()}
+    said = message.format(**blocks)
+    for block in blocks.values():
+        if block.startswith("\n"):
+            head, _, tail = said.partition(block)
+            said = head.rstrip(" ") + block + ("\n" + tail.lstrip(" ") if tail else "")
+    return said
