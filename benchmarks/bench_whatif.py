@@ -8,7 +8,7 @@ events. The what-if is Northwind's P2 first response 8 h -> 6 h over the whole q
 with the hourly sweeper the demo ran: every issue is replayed twice (the rules in force
 and the proposed ones), compared with the record and with each other. Times are split
 into reading the histories, replaying, and the rest (counting, comparing).
-Run: python benchmarks/bench_whatif.py [--events 100000 1000000] [--profile]
+Run: python benchmarks/bench_whatif.py [--events 100000 1000000] [--workers 2] [--profile]
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--profile", action="store_true", help="print the top 25 functions")
+    parser.add_argument("--workers", type=int, default=1, help="replay in this many processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -103,7 +104,13 @@ def main() -> None:
             if profiler is not None:
                 profiler.enable()
             result = what_if(
-                store, rules, proposed, since=START, until=END.add(seconds=1), sweeps=HOURLY
+                store,
+                rules,
+                proposed,
+                since=START,
+                until=END.add(seconds=1),
+                sweeps=HOURLY,
+                workers=args.workers,
             )
             took = time.perf_counter() - begin
             if profiler is not None:
@@ -111,7 +118,8 @@ def main() -> None:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
             replayed = result.reproduced + len(result.diverged)
             print(
-                f"  sqlite {written:>9,} events ({replayed:,} issues, loaded in {loaded:.0f} s):"
+                f"  sqlite {written:>9,} events ({replayed:,} issues, loaded in {loaded:.0f} s,"
+                f" {args.workers} worker(s)):"
                 f" what-if {took:6.1f} s = {written / took:,.0f} events/s;"
                 f" reproduced {result.reproduced:,}, breaches +"
                 f"{result.total.after.breached - result.total.before.breached:,}"

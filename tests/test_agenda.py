@@ -8,6 +8,7 @@ was listed under "Overdue" marked [due].
 from __future__ import annotations
 
 import pendulum
+import pytest
 
 import clientflow
 from clientflow import Actor, ManualClock
@@ -106,3 +107,13 @@ def test_risk_reviews_and_actions_reach_their_owners_agendas_in_their_language()
         ]
         mine = _agenda(ws, "li.wei")
         assert ("RSK-1", False, "review risk: Vendor late") in mine
+
+
+@pytest.mark.parametrize("days", [0, -1, 367, 2**63, True])
+def test_an_agendas_window_is_bounded(days: object) -> None:
+    """days= comes from a form or the command line: 1 to 366, else a ValidationError."""
+    with (
+        clientflow.open("memory://", RULES_FILE) as ws,
+        pytest.raises(clientflow.ValidationError, match=r"^days: expected a"),
+    ):
+        ws.agenda("li.wei", days=days)  # type: ignore[arg-type]

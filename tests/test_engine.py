@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -307,3 +308,18 @@ def test_every_count_and_position_a_caller_gives_is_bounded(
     )
     with pytest.raises(ValidationError, match=f"^{field}: expected a whole number"):
         call(engine, junk)
+
+
+@pytest.mark.parametrize(
+    "lease", [dt.timedelta(0), dt.timedelta(days=2), dt.timedelta.max, dt.timedelta(-1), 5]
+)
+def test_a_lease_is_a_duration_over_zero_and_at_most_a_day(tmp_path: Path, lease: object) -> None:
+    """A zero lease would let another sweeper take what this one is firing; a huge one
+    overflowed the driver. Both, and junk, are ValidationErrors naming ``lease``."""
+    engine = Engine(
+        _sqlite(sample_codec(), tmp_path), clock=ManualClock(pendulum.datetime(2026, 3, 2))
+    )
+    with pytest.raises(ValidationError, match=r"^lease: expected a duration"):
+        engine.sweep(lease=lease)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"^lease: expected a duration"):
+        Engine(_memory(sample_codec(), tmp_path), lease=lease)  # type: ignore[arg-type]

@@ -618,3 +618,32 @@ def test_a_clients_change_asks_only_its_own_sponsors(ws: Workspace) -> None:
     assert sponsors.name == "sponsor"
     assert sponsors.eligible == {"zhao.min"}  # not ACME's grace, Sakura's kenji, ...
     assert ws.rules.directory["client-sponsor"] != ("zhao.min",)  # the directory lists more
+
+
+@pytest.mark.parametrize("roles", [frozenset(), frozenset({"pm"}), frozenset({"engineer"})])
+def test_a_listed_contact_is_a_clients_person_whatever_roles_the_host_gives(
+    ws: Workspace, roles: frozenset[str]
+) -> None:
+    """The rules list anna as Lotus's contact: bound, she is one of Lotus's people, so
+    the team-only steps (rule ``team``) refuse her even with a team role from the host."""
+    anna = ws.rules.bind(Actor("anna", roles))
+    assert anna.has_role("client")
+    assert anna.clients == {"lotus"}
+    CHANGE["request"](ws, "CR-ANNA", Actor("anna", roles))
+    ws.changes.submit("CR-ANNA", by=Actor("anna", roles))
+    before = _state(ws, "CR-ANNA")
+    with pytest.raises(PermissionDenied, match="is on the team"):
+        ws.changes.assess("CR-ANNA", by=Actor("anna", roles), impact=IMPACT)
+    with pytest.raises(PermissionDenied, match="is on the team"):
+        RISK["identify"](ws, "RSK-ANNA", Actor("anna", roles))
+    assert _state(ws, "CR-ANNA") == before
+    assert ws.store.load("RSK-ANNA") is None
+
+
+def test_an_escalation_role_is_resolved_within_the_issues_client() -> None:
+    """role:client-sponsor on a Lotus issue means Lotus's sponsor, never ACME's or the
+    other clients' (who would be told of Lotus's issue)."""
+    rules = rules_from_dict(rules_data())
+    assert rules.holders("role:client-sponsor", "lotus") == ("zhao.min",)
+    assert rules.holders("role:client-sponsor", "acme") == ("grace",)
+    assert rules.holders("li.wei", "acme") == ("li.wei",)

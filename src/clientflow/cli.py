@@ -561,11 +561,12 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
 @cli.command(
     "what-if",
     help=N_(
-        "Replay a period's issues under proposed rules and compare (nothing is"
-        " written).\n\nFacts (what people and clients did) are kept at their"
-        " instants; SLA clocks, thresholds, escalations and client notices are"
-        " derived again. JSON keeps English keys: total.delta.breached is the number"
-        " of additional breaches."
+        "Replay a period under proposed rules and compare (nothing is written).\n\n"
+        "Facts (what people and clients did) are kept at their instants; SLA clocks,"
+        " thresholds, escalations and client notices, change approval routes and"
+        " decisions, communication plan alerts and risk review alerts are derived"
+        " again. JSON keeps English keys: total.delta.breached is the number of"
+        " additional breaches."
     ),
 )
 @_STORE
@@ -592,6 +593,13 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
     default=None,
     help=N_("Minutes between the replayed sweeps (default: each timer fires when due)."),
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help=N_("Processes replaying the issues of a SQL store."),
+)
 @_LOCALE
 def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     store_url: str,
@@ -601,6 +609,7 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
     clients: tuple[str, ...],
     fmt: str,
     sweep_every: int | None,
+    workers: int,
     locale: str,
 ) -> None:
     """The ``what-if`` command (its help is above, translated)."""
@@ -611,7 +620,14 @@ def what_if_command(  # noqa: PLR0917 - click passes each option as an argument
         for client in clients:
             rules.client(client)  # an unknown client is an error naming the known ones
         result = what_if(
-            store, rules, proposed, since=start, until=end, clients=clients or None, sweeps=grid
+            store,
+            rules,
+            proposed,
+            since=start,
+            until=end,
+            clients=clients or None,
+            sweeps=grid,
+            workers=workers,
         )
 
     def name(client: str) -> str:

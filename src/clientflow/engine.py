@@ -124,8 +124,19 @@ MAX_BATCH = 100_000
 a larger number is a caller's mistake (a ValidationError), never a driver's overflow."""
 MAX_POSITION = 2**63 - 1
 """The largest feed position a store can hold (a signed 64-bit integer column)."""
+MAX_LEASE = dt.timedelta(days=1)
+"""The longest a sweeper or deliverer may hold what it claimed (``lease=``)."""
 MAX_RATE_LIMIT_WAIT = 3_600.0
 """The longest a receiver's ``retry_after`` holds an event, in seconds (one hour)."""
+
+
+def _lease_span(lease: object) -> dt.timedelta:
+    """``lease`` if it is a duration over 0 and at most :data:`MAX_LEASE`: a zero lease
+    would let a second sweeper take what the first is firing, a huge one overflows."""  # noqa: D205, D209
+    span = validate_duration(lease, "lease", allow_zero=False)
+    if span > MAX_LEASE:
+        raise ValidationError("lease", "a duration > 0 and at most 1 day", got=lease)
+    return span
 
 
 def rate_limit_wait(limited: RateLimited) -> float | None:
@@ -320,7 +331,7 @@ class Engine:
         self.max_attempts = max_attempts
         self.delivery_backoff = delivery_backoff
         self.timer_backoff = timer_backoff
-        self.lease = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
+        self.lease = pendulum.Duration(seconds=_lease_span(lease).total_seconds())
         self.telemetry = telemetry
         self.rules_revision = rules_revision
         self.kinds: Codec = store.codec if kinds is None else kinds
@@ -557,7 +568,7 @@ class Engine:
         return None
 
     def _sweep(self, at: pendulum.DateTime, limit: int, lease: dt.timedelta) -> SweepReport:
-        span = pendulum.Duration(seconds=validate_duration(lease, "lease").total_seconds())
+        span = pendulum.Duration(seconds=_lease_span(lease).total_seconds())
         fired: list[tuple[str, tuple[DomainEvent, ...]]] = []
         failed: list[tuple[str, str]] = []
         skipped: list[str] = []

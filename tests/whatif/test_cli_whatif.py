@@ -131,3 +131,12 @@ def test_bad_input_is_one_message(
     assert result.exit_code == 1
     assert isinstance(result.exception, ClientflowError)
     assert message in str(result.exception)
+
+
+def test_two_workers_give_the_same_answer_as_one(store: str, proposed: Path) -> None:
+    """Replaying in two processes changes how long it takes, not what it says."""
+    one = _what_if(store, proposed, "--format", "json")
+    two = _what_if(store, proposed, "--format", "json", "--workers", "2")
+    assert one[0] == two[0] == 0
+    assert json.loads(one[1]) == json.loads(two[1])
+    assert json.loads(two[1])["workflows"][0]["kind"] == "change"

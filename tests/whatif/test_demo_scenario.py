@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pendulum
-import pytest
 
-import clientflow
-from clientflow.demo import END, RULES_FILE, START, run
+from clientflow.demo import END, RULES_FILE, START
 from clientflow.ports import Query
 from clientflow.whatif import ClockCount, WhatIf
 from clientflow.workspace import Workspace
 
 HOURLY = pendulum.duration(hours=1)
 UNTIL = END.add(seconds=1)  # the demo's last sweep runs at END itself
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    folder = tmp_path_factory.mktemp("demo")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    run(lambda _: None, url)
-    with clientflow.open(url) as ws:
-        yield ws
 
 
 def _northwind_p2(metric: str, target: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from clientflow.escalation import IssueKind
 from clientflow.ports import Query
 from clientflow.whatif import SweepGrid, is_fact, replay_issue
 from clientflow.workspace import Workspace
+from tests.whatif.recording import sweep_before
 
 START = pendulum.datetime(2026, 9, 7, 6)
 HOUR = pendulum.duration(hours=1)
@@ -67,25 +68,6 @@ step = st.tuples(
 )
 
 
-def _sweep_before(ws: Workspace, at: pendulum.DateTime, grid: SweepGrid) -> None:
-    """Run the sweeps a sweeper of this ``grid`` would have run before ``at``."""
-    while True:
-        # A deadline set already past (a priority raised late) is due at once.
-        deadlines = [
-            max(row.next_deadline, row.updated_at or row.next_deadline)
-            for row in ws.rows(Query(kind="issue"), limit=100)
-            if row.next_deadline is not None
-        ]
-        if not deadlines:
-            return
-        tick = grid.tick(min(deadlines))
-        if tick >= at:
-            return
-        report = ws.sweep(tick)
-        assert not report.failed, report.failed
-        assert report.fired, f"nothing fired at {tick} though {min(deadlines)} was due"
-
-
 def _act(ws: Workspace, issue: str, action: str, choice: int, at: pendulum.DateTime) -> None:
     client = CLIENTS[int(issue[-1]) % 2]
     if action == "acknowledge_escalation":
@@ -111,7 +93,7 @@ def _record(
     reported: set[str] = set()
     for minutes, which, action, choice in steps:
         now = now.add(minutes=minutes)
-        _sweep_before(ws, now, grid)
+        sweep_before(ws, now, grid, "issue")
         issue = f"I-{which}"
         try:
             if issue not in reported:
@@ -133,7 +115,7 @@ def _record(
         except ClientflowError:
             pass  # refused: not part of the history
     until = now.add(days=3)
-    _sweep_before(ws, until, grid)
+    sweep_before(ws, until, grid, "issue")
     return ws, until
 
 

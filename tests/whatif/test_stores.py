@@ -62,3 +62,7 @@ def test_the_same_answer_on_every_store_and_nothing_written(ws: Workspace) -> No
     assert [c.issue for c in result.changes if c.what == "resolution P2"] == ["NW-1", "NW-2"]
     assert ws.rows(Query()) == rows
     assert ws.store.backlog(0) == backlog
+    # Two processes read nothing else and say the same.
+    assert (
+        ws.what_if(data, since=MONDAY, until=pendulum.datetime(2026, 9, 8, 16), workers=2) == result
+    )

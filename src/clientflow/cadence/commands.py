@@ -50,6 +50,7 @@ from clientflow.core import (
     EventMeta,
     Rule,
     ValidationError,
+    check_line,
     checked,
     decide,
     duration_micros,
@@ -178,11 +179,13 @@ def create_plan(
     actor: Actor,
     now: pendulum.DateTime,
     rule: Rule = _DEFAULT.manage,
+    template: str = "",
 ) -> Decision[CommunicationPlan]:
     """Agree a plan: its items, the client's time zone, the silence and reply limits.
 
     ``rule`` says who may (each command takes the rule its action needs; the workspace
     passes the rules' ``[permissions.plans]``); only within the plan's client.
+    ``template`` names the rules' plan template the items come from (empty: given).
     """
     at = to_utc(now, "now")
     require(rule, actor, f"create plan {plan_id}", {CLIENT_PARTY: client})
@@ -209,6 +212,7 @@ def create_plan(
         silence_days=silence_days,
         reply_within=draft.reply_within,
         next_deadline=next_deadline(draft, schedule, at),
+        template=check_line(template, "template", required=False),
     )
     return decide(apply, None, event)
 

@@ -49,6 +49,10 @@ class PlanCreated(DomainEvent):
     silence_days: int
     reply_within: pendulum.Duration
     next_deadline: pendulum.DateTime | None
+    template: str = ""
+    """The rules' plan template the items came from; empty when the host gave the items
+    (or the plan was created before this was recorded). A what-if reads it to take the
+    proposed template's items."""
 
 
 @attrs.frozen(kw_only=True)

@@ -16,6 +16,7 @@ from clientflow.changes import ApprovalPolicy
 from clientflow.config.flow_versions import FlowVersions
 from clientflow.config.flows import FlowSpec, Item
 from clientflow.core import (
+    CLIENT_ROLE,
     Actor,
     BusinessCalendar,
     Codec,
@@ -176,6 +177,7 @@ class Rules:
     _bindings: Mapping[str, frozenset[str]] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
+    _contacts: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _projects: Mapping[str, str] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
@@ -199,6 +201,10 @@ class Rules:
         for member in self.people.values():
             found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
+
+    @_contacts.default
+    def _listed_contacts(self) -> frozenset[str]:
+        return frozenset(c for client in self.clients.values() for c in client.contacts)
 
     @_projects.default
     def _project_clients(self) -> Mapping[str, str]:
@@ -233,7 +239,8 @@ class Rules:
 
     def bind(self, actor: Actor) -> Actor:
         """``actor`` with the clients the rules bind it to added (``[clients.X] contacts``
-        and ``[people.X] clients``) to those the host set; unchanged if none.
+        and ``[people.X] clients``) to those the host set, and a listed contact given role
+        ``client`` (one of the client's people); unchanged if none.
 
         >>> from clientflow.core import Actor
         >>> rules = Rules({}, clients={"lotus": ClientRules("lotus", "Lotus", "default",
@@ -242,9 +249,13 @@ class Rules:
         ['lotus']
         """  # noqa: D205 - the first sentence runs over two lines
         extra = self._bindings.get(actor.id)
-        if extra is None or extra <= actor.clients:
+        contact = actor.id in self._contacts and not actor.has_role(CLIENT_ROLE)
+        if (extra is None or extra <= actor.clients) and not contact:
             return actor
-        return attrs.evolve(actor, clients=actor.clients | extra)
+        # A client's contact is one of the client's people whatever roles the host gave
+        # them: team-only steps (rule "team") refuse them.
+        roles = actor.roles | {CLIENT_ROLE} if contact else actor.roles
+        return attrs.evolve(actor, roles=roles, clients=actor.clients | (extra or frozenset()))
 
     @property
     def fingerprint(self) -> str:
@@ -282,11 +293,13 @@ class Rules:
         found = self.people.get(person_id)
         return {} if found is None else found.mention_ids()
 
-    def holders(self, entry: str) -> tuple[str, ...]:
+    def holders(self, entry: str, client: str = "") -> tuple[str, ...]:
         """The people an escalation level's ``notify`` entry means: a person id as it is,
-        ``role:<name>`` as the role's holders in ``[directory]``."""  # noqa: D205, D209
+        ``role:<name>`` as the role's holders in ``[directory]`` (for ``client``, those
+        :meth:`directory_for` leaves: never another client's people)."""  # noqa: D205, D209
         if entry.startswith("role:"):
-            return self.directory.get(entry.removeprefix("role:"), ())
+            directory = self.directory_for(client) if client else self.directory
+            return tuple(directory.get(entry.removeprefix("role:"), ()))
         return (entry,)
 
     def notice_level(self, client_id: str) -> str:

@@ -500,8 +500,13 @@ def _survey_meta(
     return EventMeta(surveys_id(contact), version + 1, at, actor)
 
 
-def _send(
-    meta: EventMeta, survey_id: str, client: str, trigger: Trigger, policy: SurveyPolicy
+def _send(  # noqa: PLR0917 - private; both callers pass the same six
+    meta: EventMeta,
+    survey_id: str,
+    client: str,
+    trigger: Trigger,
+    policy: SurveyPolicy,
+    follow_up_open: bool,
 ) -> SurveySent:
     at = meta.occurred_at
     return SurveySent(
@@ -511,6 +516,7 @@ def _send(
         trigger=trigger,
         next_reminder=at + policy.remind_after if policy.max_reminders > 0 else None,
         expires_at=at + policy.expire_after,
+        follow_up_open=follow_up_open,
     )
 
 
@@ -587,7 +593,7 @@ def request_survey(
     blocked = _blocked(surveys, at, policy, follow_up_open)
     if blocked is None:
         event: SurveySent | SurveyDeferred | SurveyDropped = _send(
-            meta, survey_id, client, trigger, policy
+            meta, survey_id, client, trigger, policy, follow_up_open
         )
     elif policy.over_limit is OverLimit.DEFER:
         reason, allowed = blocked
@@ -599,10 +605,16 @@ def request_survey(
             trigger=trigger,
             send_at=allowed or at + policy.min_between,
             reason=reason,
+            follow_up_open=follow_up_open,
         )
     else:
         event = SurveyDropped(
-            meta=meta, survey_id=survey_id, client=client, trigger=trigger, reason=blocked[0]
+            meta=meta,
+            survey_id=survey_id,
+            client=client,
+            trigger=trigger,
+            reason=blocked[0],
+            follow_up_open=follow_up_open,
         )
     return decide(apply_surveys, surveys, event)
 
@@ -698,7 +710,7 @@ def _due_timer(
         if record.status == "deferred":
             blocked = _blocked(surveys, at, policy, follow_up_open)
             if blocked is None:
-                return [_send(meta, record.id, client, record.trigger, policy)]
+                return [_send(meta, record.id, client, record.trigger, policy, follow_up_open)]
             if policy.over_limit is OverLimit.DROP:
                 dropped = SurveyDropped(
                     meta=meta,
@@ -706,6 +718,7 @@ def _due_timer(
                     client=client,
                     trigger=record.trigger,
                     reason=blocked[0],
+                    follow_up_open=follow_up_open,
                 )
                 return [dropped]
             send_at = blocked[1] or at + policy.min_between
@@ -716,6 +729,7 @@ def _due_timer(
                 trigger=record.trigger,
                 send_at=send_at,
                 reason=blocked[0],
+                follow_up_open=follow_up_open,
             )
             return [deferred]
         if record.expires_at is not None and record.expires_at <= at:
@@ -732,7 +746,7 @@ def _due_timer(
     blocked = _blocked(surveys, at, policy, follow_up_open)
     first: DomainEvent
     if blocked is None:
-        first = _send(meta, survey_id, client, Trigger.PERIODIC, policy)
+        first = _send(meta, survey_id, client, Trigger.PERIODIC, policy, follow_up_open)
     else:
         first = SurveyDropped(
             meta=meta,
@@ -740,6 +754,7 @@ def _due_timer(
             client=client,
             trigger=Trigger.PERIODIC,
             reason=blocked[0],
+            follow_up_open=follow_up_open,
         )
     following: pendulum.DateTime | None = None
     if policy.periodic_every is not None:

@@ -185,6 +185,10 @@ class SurveySent(DomainEvent):
     trigger: Trigger
     next_reminder: pendulum.DateTime | None
     expires_at: pendulum.DateTime
+    follow_up_open: bool = False
+    """Whether the contact had feedback in follow-up when this was decided (an input
+    from another aggregate, recorded so a what-if can decide again; ``False`` on events
+    recorded before it was)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -197,6 +201,10 @@ class SurveyDeferred(DomainEvent):
     trigger: Trigger
     send_at: pendulum.DateTime
     reason: str
+    follow_up_open: bool = False
+    """Whether the contact had feedback in follow-up when this was decided (an input
+    from another aggregate, recorded so a what-if can decide again; ``False`` on events
+    recorded before it was)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -208,6 +216,10 @@ class SurveyDropped(DomainEvent):
     client: str
     trigger: Trigger
     reason: str
+    follow_up_open: bool = False
+    """Whether the contact had feedback in follow-up when this was decided (an input
+    from another aggregate, recorded so a what-if can decide again; ``False`` on events
+    recorded before it was)."""
 
 
 @attrs.frozen(kw_only=True)

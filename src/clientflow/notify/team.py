@@ -90,8 +90,9 @@ class Directory(Protocol):
         """A person's id per channel type, for @mentions (empty: by name)."""
         ...
 
-    def holders(self, entry: str) -> tuple[str, ...]:
-        """The people an escalation level's entry means (``role:pm`` -> its holders)."""
+    def holders(self, entry: str, client: str = "") -> tuple[str, ...]:
+        """The people an escalation level's entry means (``role:pm`` -> its holders),
+        as ``client``'s work sees them (no other client's people)."""  # noqa: D205, D209
         ...
 
     def calendar_for(self, client_id: str) -> BusinessCalendar:
@@ -146,9 +147,9 @@ class Team:
             if self.directory is None:
                 found.append(entry)
             elif roles and not self.directory.knows_person(entry):
-                found += self.directory.holders(f"role:{entry}") or (entry,)
+                found += self.directory.holders(f"role:{entry}", self.client) or (entry,)
             else:
-                found += self.directory.holders(entry)
+                found += self.directory.holders(entry, self.client)
         return tuple(dict.fromkeys(found))
 
     def reader(self, people: Sequence[str]) -> tuple[str, str]:

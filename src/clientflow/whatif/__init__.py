@@ -1,5 +1,7 @@
 """Policy what-if: a past period replayed under proposed rules, compared with the rules in force.
 
+Issues, change requests, communication plans and risks are replayed.
+
 See docs/what-if.md for what is replayed, what is flagged and the limits.
 """
 
@@ -14,16 +16,46 @@ from clientflow.whatif.compare import (
     outcome,
     what_if,
 )
+from clientflow.whatif.flows import FlowChange, FlowWhatIf, Measure
 from clientflow.whatif.render import to_html, to_json, to_text
-from clientflow.whatif.replay import FACTS, Flag, Replay, SweepGrid, is_fact, replay_issue
+from clientflow.whatif.replay import (
+    CHANGE_FACTS,
+    CHANGES,
+    FACTS,
+    ISSUES,
+    PLAN_FACTS,
+    PLANS,
+    RISK_FACTS,
+    RISKS,
+    Fact,
+    Flag,
+    Flow,
+    Replay,
+    SweepGrid,
+    is_fact,
+    replay,
+    replay_issue,
+)
 
 __all__ = [
+    "CHANGES",
+    "CHANGE_FACTS",
     "FACTS",
+    "ISSUES",
+    "PLANS",
+    "PLAN_FACTS",
     "PUNCTUAL",
+    "RISKS",
+    "RISK_FACTS",
     "Change",
     "ClientWhatIf",
     "ClockCount",
+    "Fact",
     "Flag",
+    "Flow",
+    "FlowChange",
+    "FlowWhatIf",
+    "Measure",
     "Outcome",
     "Replay",
     "SweepGrid",
@@ -31,6 +63,7 @@ __all__ = [
     "WhatIf",
     "is_fact",
     "outcome",
+    "replay",
     "replay_issue",
     "to_html",
     "to_json",

@@ -3,24 +3,46 @@
 :func:`what_if` reads the issues reported in a period from a store (never writing),
 replays each under the rules the store runs under (the baseline) and under proposed
 rules, and counts SLA clocks, escalations, notices and thresholds per client and in
-total; every issue whose outcome differs is listed with before and after.
+total; every issue whose outcome differs is listed with before and after. The change
+requests, plans and risks opened in the period are replayed and compared the same way
+(:mod:`clientflow.whatif.flows`), each workflow on its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
+from multiprocessing.pool import AsyncResult
 
 import attrs
 import pendulum
 
 from clientflow import escalation as esc
 from clientflow.config import Rules
-from clientflow.core import ClientflowError, DomainEvent, ValidationError, check_id, to_utc
+from clientflow.core import (
+    ClientflowError,
+    DomainEvent,
+    ValidationError,
+    check_id,
+    to_utc,
+)
+from clientflow.core.edge import check_count
 from clientflow.escalation import ClockState
 from clientflow.ports import AggregateRow, Query, Store
-from clientflow.whatif.replay import Flag, Replay, SweepGrid, replay_issue
+from clientflow.storage.sqlbase import SQLStore
+from clientflow.whatif.flows import FLOWS, Comparison, FlowWhatIf, Workflow
+from clientflow.whatif.read import (
+    Reader,
+    Recorded,
+    Row,
+    from_rows,
+    histories,
+    raw_pages,
+    reproduces,
+)
+from clientflow.whatif.replay import ISSUES, Flag, Replay, SweepGrid, replay, timer
 
 __all__ = [
     "PUNCTUAL",
@@ -142,6 +164,8 @@ class WhatIf:
     earlier: int
     reproduced: int
     diverged: tuple[str, ...]
+    workflows: tuple[FlowWhatIf, ...] = ()
+    """The other workflows (change approvals ...), each compared on its own."""
 
 
 def outcome(replay: Replay) -> Outcome | None:
@@ -285,15 +309,115 @@ def _topics(notices: Mapping[str, int]) -> str:
     return ", ".join(f"{topic} {n}" for topic, n in sorted(notices.items())) or "none"
 
 
-def _rows(store: Store, clients: Sequence[str] | None) -> Iterator[AggregateRow]:
+def _rows(store: Store, kind: str, clients: Sequence[str] | None) -> Iterator[AggregateRow]:
     for client in clients if clients is not None else (None,):
         after: str | None = None
         while True:
-            rows = store.rows(Query(kind=esc.KIND_NAME, client=client), after=after, limit=1000)
+            rows = store.rows(Query(kind=kind, client=client), after=after, limit=1000)
             yield from rows
             if len(rows) < 1000:
                 break
             after = rows[-1].id
+
+
+def _population(
+    store: Store,
+    kind: str,
+    clients: Sequence[str] | None,
+    start: pendulum.DateTime,
+    end: pendulum.DateTime,
+) -> tuple[list[AggregateRow], int]:
+    """The aggregates of ``kind`` opened in ``[start, end)``, and how many opened before
+    ``start`` were still open then (counted, not replayed)."""  # noqa: D205, D209
+    found, earlier = [], 0
+    for row in _rows(store, kind, clients):
+        opened = row.opened_at
+        if opened is None or opened >= end:
+            continue
+        if opened < start:
+            earlier += row.closed_at is None or row.closed_at >= start
+            continue
+        found.append(row)
+    return found, earlier
+
+
+@attrs.frozen
+class _Done:
+    """One issue replayed under both rules, reduced to what the comparison counts (small:
+    a worker process sends it back)."""  # noqa: D205, D209
+
+    id: str
+    reproduced: bool
+    before: Outcome | None
+    after: Outcome | None
+    moved: Mapping[str, float]
+    flags: tuple[tuple[Flag, ...], tuple[Flag, ...]]
+
+
+class _Issues:
+    """Replays one issue under both rules and reduces the replays to a :class:`_Done`."""
+
+    def __init__(
+        self, baseline: Rules, proposed: Rules, sweeps: SweepGrid, end: pendulum.DateTime
+    ) -> None:
+        self.rules = (baseline, proposed)
+        self.same = _Unchanged(baseline, proposed)
+        self.fire = (timer(baseline, ISSUES.kind), timer(proposed, ISSUES.kind))
+        self.sweeps = sweeps
+        self.end = end
+
+    def __call__(self, recorded: Recorded) -> _Done:
+        history, (baseline, proposed), end = recorded.facts, self.rules, self.end
+        old = replay(ISSUES, history, baseline, until=end, sweeps=self.sweeps, fire=self.fire[0])
+        new = (
+            old
+            if self.same(history[0])
+            else replay(ISSUES, history, proposed, until=end, sweeps=self.sweeps, fire=self.fire[1])
+        )
+        before, after = outcome(old), outcome(new)
+        moved = {} if before is None or after is None else _moved(before, after, proposed)
+        return _Done(
+            recorded.id,
+            reproduces(recorded, old.events, end),
+            before,
+            after,
+            moved,
+            (old.flags, new.flags),
+        )
+
+
+_WORKER: dict[str, object] = {}
+"""A worker process's job and reader, inherited from the parent when it forks."""
+
+
+def _work(page: Sequence[str], rows: Sequence[Row]) -> list[_Done]:
+    job, reader = _WORKER["job"], _WORKER.get("reader")
+    assert isinstance(job, _Issues)
+    if not isinstance(reader, Reader):
+        reader = _WORKER["reader"] = Reader(ISSUES)
+    return [job(recorded) for recorded in from_rows(reader, page, rows)]
+
+
+def _replayed(store: Store, job: _Issues, ids: Sequence[str], workers: int) -> Iterator[_Done]:
+    """Each issue of ``ids`` replayed by ``job``, in order; in ``workers`` processes when
+    the store is SQL and the platform forks (the store is read here, in this process,
+    a page at a time; the workers decode, replay and reduce)."""  # noqa: D205, D209
+    methods = multiprocessing.get_all_start_methods()
+    if workers <= 1 or not isinstance(store, SQLStore) or "fork" not in methods:
+        for recorded in histories(store, ISSUES, ids):
+            yield job(recorded)
+        return
+    _WORKER.clear()
+    _WORKER["job"] = job
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending: deque[AsyncResult[list[_Done]]] = deque()
+        for page, rows in raw_pages(store, ids):
+            pending.append(pool.apply_async(_work, (page, rows)))
+            if len(pending) > 2 * workers:  # bounded: a page in flight per worker, one queued
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+    _WORKER.clear()
 
 
 class _Comparison:
@@ -307,31 +431,23 @@ class _Comparison:
         self.reproduced = 0
         self.diverged: list[str] = []
 
-    def add(
-        self,
-        row: AggregateRow,
-        history: Sequence[DomainEvent],
-        replays: tuple[Replay, Replay],
-        proposed: Rules,
-        end: pendulum.DateTime,
-    ) -> None:
-        if replays[0].events == tuple(e for e in history if e.occurred_at < end):
+    def add(self, row: AggregateRow, done: _Done) -> None:
+        if done.reproduced:
             self.reproduced += 1
         else:
             self.diverged.append(row.id)
         mine = self.sides.setdefault(row.client, (_Counts(), _Counts()))
-        for side, replay in enumerate(replays):
-            self.flags[side].extend(replay.flags)
+        for side, flags in enumerate(done.flags):
+            self.flags[side].extend(flags)
             for counts in (mine[side], self.total[side]):
-                counts.flagged += len(replay.flags)
-        before, after = outcome(replays[0]), outcome(replays[1])
+                counts.flagged += len(flags)
+        before, after = done.before, done.after
         if before is not None:
             for counts in (mine[0], self.total[0]):
                 counts.add(before, {})
         if after is not None:
-            moved = {} if before is None else _moved(before, after, proposed)
             for counts in (mine[1], self.total[1]):
-                counts.add(after, moved)
+                counts.add(after, done.moved)
         self.changes.extend(_changes(before, after, row.id, row.client))
 
     def result(self, start: pendulum.DateTime, end: pendulum.DateTime, earlier: int) -> WhatIf:
@@ -399,33 +515,72 @@ def what_if(
     until: dt.datetime,
     clients: Sequence[str] | None = None,
     sweeps: SweepGrid = PUNCTUAL,
+    workers: int = 1,
 ) -> WhatIf:
     """Replay the issues reported in ``[since, until)`` under ``baseline`` and ``proposed``.
 
     Reads ``store`` only (the read side to find the issues, then each one's history).
     ``clients`` keeps those clients' issues; ``sweeps`` says when the replayed sweeper
-    runs.
+    runs; ``workers`` > 1 replays the issues of a SQL store in that many processes
+    (where the platform forks; each issue is replayed on its own).
     """
     start, end = to_utc(since, "since"), to_utc(until, "until")
     if end <= start:
         raise ValidationError("until", f"an instant after since ({start.isoformat()})", got=end)
     chosen = None if clients is None else tuple(check_id(c, "client") for c in clients)
-    same = _Unchanged(baseline, proposed)
+    check_count(workers, "workers", low=1, high=64)
     comparison = _Comparison()
-    earlier = 0
-    for row in _rows(store, chosen):
-        opened = row.opened_at
-        if opened is None or opened >= end:
-            continue
-        if opened < start:
-            earlier += row.closed_at is None or row.closed_at >= start
-            continue
-        history = tuple(store.history(row.id))
-        before = replay_issue(history, baseline, until=end, sweeps=sweeps)
+    rows, earlier = _population(store, esc.KIND_NAME, chosen, start, end)
+    by_id = {row.id: row for row in rows}
+    job = _Issues(baseline, proposed, sweeps, end)
+    for done in _replayed(store, job, list(by_id), workers):
+        comparison.add(by_id[done.id], done)
+    result = comparison.result(start, end, earlier)
+    flows = tuple(
+        _flow(
+            store,
+            workflow=w,
+            rules=(baseline, proposed),
+            period=(start, end),
+            clients=chosen,
+            sweeps=sweeps,
+        )
+        for w in FLOWS
+    )
+    return attrs.evolve(result, workflows=flows)
+
+
+def _flow(
+    store: Store,
+    *,
+    workflow: Workflow,
+    rules: tuple[Rules, Rules],
+    period: tuple[pendulum.DateTime, pendulum.DateTime],
+    clients: Sequence[str] | None,
+    sweeps: SweepGrid,
+) -> FlowWhatIf:
+    """One workflow's aggregates opened in the period, replayed under both rules."""
+    flow, (start, end) = workflow.flow, period
+    comparison = Comparison(flow.kind)
+    fire = (timer(rules[0], flow.kind), timer(rules[1], flow.kind))
+    same: dict[str, bool] = {}
+    rows, comparison.earlier = _population(store, flow.kind, clients, start, end)
+    by_id = {row.id: row for row in rows}
+    for recorded in histories(store, flow, list(by_id)):
+        history, client = recorded.facts, by_id[recorded.id].client
+        if client not in same:
+            same[client] = workflow.same(rules[0], rules[1], client)
+        before = replay(flow, history, rules[0], until=end, sweeps=sweeps, fire=fire[0])
         after = (
             before
-            if same(history[0])
-            else replay_issue(history, proposed, until=end, sweeps=sweeps)
+            if same[client]
+            else replay(flow, history, rules[1], until=end, sweeps=sweeps, fire=fire[1])
         )
-        comparison.add(row, history, (before, after), proposed, end)
-    return comparison.result(start, end, earlier)
+        measures = (
+            workflow.measure(before, client, rules[0]),
+            workflow.measure(after, client, rules[1]),
+        )
+        comparison.add(
+            reproduces(recorded, before.events, end), (before, after), measures, recorded.id, client
+        )
+    return comparison.result()

@@ -12,6 +12,7 @@ from clientflow.i18n import N_, Language, Templates, language
 from clientflow.i18n.language import columns
 from clientflow.reports.render import _CSS  # the health report's look, reused as it is
 from clientflow.whatif.compare import Change, ClientWhatIf, Tally, WhatIf
+from clientflow.whatif.flows import FlowChange, FlowWhatIf
 from clientflow.whatif.replay import Flag
 
 __all__ = ["to_html", "to_json", "to_text"]
@@ -24,6 +25,52 @@ _TOPICS = {
     "escalated": N_("escalated"),
     "paused": N_("paused"),
     "resolved": N_("resolved"),
+}
+
+
+_FLOW_TITLES = {
+    "change": N_("Change approvals"),
+    "plan": N_("Communication plans"),
+    "risk": N_("Risk reviews"),
+}
+_COUNTS = {
+    "changes": N_("Change requests replayed"),
+    "approvers asked": N_("Approvers asked"),
+    "approval escalations": N_("Approval escalations"),
+    "decided by vote": N_("Decided by vote"),
+    "decision hours": N_("Business hours to a decision"),
+    "flagged": N_("Facts not replayable"),
+    "plans": N_("Plans replayed"),
+    "occurrences due": N_("Occurrences due"),
+    "occurrences overdue": N_("Occurrences overdue"),
+    "silences": N_("Silences detected"),
+    "replies owed": N_("Replies owed"),
+    "risks": N_("Risks replayed"),
+    "review alerts": N_("Missed reviews"),
+    "action alerts": N_("Overdue action alerts"),
+    "route": N_("route"),
+    "approvers": N_("approvers"),
+    "decision": N_("decision"),
+    "rating": N_("rating"),
+    "review due": N_("next review due"),
+}
+_PREFIXED = {
+    "route": N_("Route: {name}"),
+    "decision": N_("Decision: {name}"),
+    "rating": N_("Rated: {name}"),
+}
+_VALUES = {
+    "approved": N_("approved"),
+    "approved automatically": N_("approved automatically"),
+    "rejected": N_("rejected"),
+    "pending": N_("pending"),
+    "sent back": N_("sent back"),
+    "not requested": N_("not requested"),
+    "none": N_("none"),
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+    "critical": N_("critical"),
 }
 
 
@@ -90,10 +137,32 @@ def _change(change: Change) -> dict[str, str]:
     }
 
 
+def _flow_json(flow: FlowWhatIf) -> dict[str, object]:
+    return {
+        "kind": flow.kind,
+        "before": dict(flow.before),
+        "after": dict(flow.after),
+        "delta": {k: round(flow.after[k] - flow.before[k], 2) for k in flow.before},
+        "changes": [
+            {"id": c.id, "client": c.client, "what": c.what, "before": c.before, "after": c.after}
+            for c in flow.changes
+        ],
+        "flags": {
+            "before": [_flag(f) for f in flow.flags_before],
+            "after": [_flag(f) for f in flow.flags_after],
+        },
+        "earlier": flow.earlier,
+        "reproduced": flow.reproduced,
+        "diverged": list(flow.diverged),
+    }
+
+
 def to_json(result: WhatIf) -> str:
     """The what-if as JSON: ``total`` and per ``clients`` the ``before``, ``after`` and
     ``delta`` (``delta.breached`` is what a CI gate on additional breaches reads), the
-    ``changes``, the ``flags`` per side, ``earlier``, ``reproduced`` and ``diverged``."""  # noqa: D205, D209
+    ``changes``, the ``flags`` per side, ``earlier``, ``reproduced`` and ``diverged``;
+    ``workflows`` the same per other workflow (``kind``: change, plan, risk), its counts
+    by stable English keys."""  # noqa: D205, D209
     data = {
         "since": result.since.isoformat(),
         "until": result.until.isoformat(),
@@ -107,6 +176,7 @@ def to_json(result: WhatIf) -> str:
         "earlier": result.earlier,
         "reproduced": result.reproduced,
         "diverged": list(result.diverged),
+        "workflows": [_flow_json(flow) for flow in result.workflows],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
@@ -205,6 +275,70 @@ def _rows(result: WhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _count_label(key: str, lang: Language) -> str:
+    if key in _COUNTS:
+        return lang.gettext(_COUNTS[key])
+    prefix, _, name = key.partition(" ")
+    if prefix in _PREFIXED:
+        return lang.gettext(_PREFIXED[prefix]).format(name=_word(_VALUES, name, lang))
+    return key
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _flow_rows(flow: FlowWhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
+    """One workflow's counts: (label, before, after, change), its own total first."""
+    rows = []
+    first = {"changes", "plans", "risks"}
+    # The workflow's own total first, the facts left out last, the rest by key.
+    order = sorted(flow.before, key=lambda k: (k not in first, k == "flagged", k))
+    for key in order:
+        before = flow.before[key]
+        after = flow.after[key]
+        rows.append(
+            (
+                _count_label(key, lang),
+                _number(before),
+                _number(after),
+                _signed(round(after - before, 2)),
+            )
+        )
+    return rows
+
+
+def _flow_change(change: FlowChange, lang: Language, names: Names) -> dict[str, str]:
+    return {
+        "issue": change.id,
+        "client": names(change.client),
+        "what": _count_label(change.what, lang),
+        "before": _word(_VALUES, change.before, lang),
+        "after": _word(_VALUES, change.after, lang),
+    }
+
+
+def _flow_text(flow: FlowWhatIf, lang: Language, names: Names) -> list[str]:
+    _ = lang.gettext
+    lines = ["", _word(_FLOW_TITLES, flow.kind, lang), ""]
+    header = ("", _("before"), _("after"), _("change"))
+    lines += columns([header, *_flow_rows(flow, lang)])
+    lines.append(_("Outcomes that change: {count}").format(count=len(flow.changes)))
+    lines += [
+        "  " + _("{issue} ({client}) {what}: {before} → {after}").format(**shown)
+        for shown in (_flow_change(c, lang, names) for c in flow.changes)
+    ]
+    for flag in flow.flags_after:
+        lines.append(f"  {flag.event}: {flag.reason}")
+    total = flow.reproduced + len(flow.diverged)
+    lines.append(
+        _("The rules in force reproduce {same} of {total} recorded histories exactly.").format(
+            same=flow.reproduced, total=total
+        )
+    )
+    return lines
+
+
 def to_text(result: WhatIf, *, lang: Language | None = None, names: Names = _same) -> str:
     """The what-if as plain text in ``lang`` (English): the summary, each client, the
     issues whose outcome changes, the facts that could not be replayed, and how well
@@ -267,6 +401,8 @@ def to_text(result: WhatIf, *, lang: Language | None = None, names: Names = _sam
     if result.diverged:
         differ = _("Not as recorded (the rules changed, or sweeps were late or missing): {ids}")
         lines.append(differ.format(ids=lang.items(result.diverged[:20])))
+    for flow in result.workflows:
+        lines += _flow_text(flow, lang, names)
     return "\n".join(lines) + "\n"
 
 
@@ -321,4 +457,13 @@ def to_html(
             for c in result.changes
         ],
         flags=[*result.flags_before, *result.flags_after],
+        workflows=[
+            {
+                "title": _word(_FLOW_TITLES, flow.kind, lang),
+                "rows": _flow_rows(flow, lang),
+                "changes": [_flow_change(c, lang, names) for c in flow.changes],
+                "flags": [*flow.flags_before, *flow.flags_after],
+            }
+            for flow in result.workflows
+        ],
     )

@@ -63,6 +63,8 @@ from clientflow.workspace.risks import RiskService
 _LOG = logging.getLogger("clientflow.config")
 
 MAX_HEALTH_DAYS = 3_660
+MAX_AGENDA_DAYS = 366
+"""How far ahead an agenda looks at most (``days=``): a year."""
 """The longest window a health report looks back over: ten years."""
 """Where a workspace says what its rules lack (calendars whose data runs out)."""
 
@@ -291,6 +293,7 @@ class Workspace:
         """What ``owner`` must do: everything overdue and what falls due within ``days``
         days, each obligation once, by time, with texts in the owner's language and
         zone from the rules' ``[people]`` (``timezone`` and ``lang`` override)."""  # noqa: D205, D209
+        check_count(days, "days", low=1, high=MAX_AGENDA_DAYS)
         when, zone, reader = self._owner(owner, at, timezone, lang)
         portfolio = Portfolio.from_store(self.store, owner=owner)
         return owner_agenda(
@@ -352,10 +355,13 @@ class Workspace:
         until: dt.datetime,
         clients: Sequence[str] | None = None,
         sweep_every: dt.timedelta | None = None,
+        workers: int = 1,
     ) -> WhatIf:
-        """The issues reported in ``[since, until)`` replayed under ``rules`` and under the
-        rules in force, compared (docs/what-if.md); nothing is written. ``sweep_every``
-        models a periodic sweeper (default: timers fire when due)."""  # noqa: D205, D209
+        """The issues, change requests, communication plans and risks opened in ``[since,
+        until)`` replayed under ``rules`` and under the rules in force, compared
+        (docs/what-if.md); nothing is written. ``sweep_every`` models a periodic sweeper
+        (default: timers fire when due); ``workers`` > 1 replays a SQL store's issues in
+        that many processes."""  # noqa: D205, D209
         for client in clients or ():
             self.rules.client(client)  # an unknown client is NotFound, naming the known
         every = None if sweep_every is None else validate_duration(sweep_every, "sweep_every")
@@ -370,6 +376,7 @@ class Workspace:
             until=until,
             clients=clients,
             sweeps=grid,
+            workers=workers,
         )
 
     def parked(self, limit: int = 1000) -> tuple[ParkedEvent, ...]:

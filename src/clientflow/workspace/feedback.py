@@ -278,6 +278,8 @@ class PlanService(Service[CommunicationPlan]):
             items=items if items is not None else template[0],
             silence_days=template[1],
             reply_within=template[2],
+            # Recorded, so a what-if can take a proposed template's items instead.
+            template=rules.client(client).plan if items is None else "",
         )
         return self._workspace.engine.execute(command)
 
