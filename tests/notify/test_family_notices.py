@@ -20,6 +20,7 @@ from clientflow.cadence import PlanItem
 from clientflow.changes import Impact, Priority, Risk
 from clientflow.core import DomainEvent, EventMeta, Money
 from clientflow.demo import END, RULES_FILE, demo_rules, run
+from clientflow.escalation import IssueClosed
 from clientflow.feedback import FollowUpOverdue
 from clientflow.notify import (
     Message,
@@ -408,3 +409,23 @@ def test_an_overdue_thank_you_names_the_step_not_the_client() -> None:
         "向客户致谢这一步已逾期，原定3月3日（周二）16:00"
     )
     assert "@陈杰 请在3月4日（周三）18:00（北京时间）前向客户致谢" in message.text
+
+
+def test_a_step_says_who_took_it_and_a_timer_s_is_the_system_s() -> None:
+    """A step that asks nothing of anyone: who took it by name, or 系统 for a timer's."""
+    rules = demo_rules("zh_CN")
+    at = pendulum.datetime(2026, 3, 3, 10)
+    said = []
+    for actor in ("li.wei", "system"):
+        closed = IssueClosed(
+            meta=EventMeta("LOT-1", 8, at, actor), clocks=(), escalation=None, quiet_at=None
+        )
+        # as the router gives it: the client's language to fall back on
+        team = Team(rules, fallback=rules.reader("lotus"), subject="登录页打不开")
+        message = team_message(closed, team, "lotus", "P2")
+        assert message is not None
+        said.append(message.text)
+    assert said == [
+        "问题已关闭：LOT-1（莲花银行，P2）\n“登录页打不开”\n李伟关闭了这个问题。",
+        "问题已关闭：LOT-1（莲花银行，P2）\n“登录页打不开”\n系统关闭了这个问题。",
+    ]

@@ -987,7 +987,10 @@ def _happened(event: DomainEvent, team: Team, client: str, priority: str) -> Mes
     shown = priority if event.event_type.startswith("issue.") else ""
     heading = _heading(lang, _(title), event.aggregate_id, team.client_name(client), shown)
     facts = {name: str(getattr(event, name, "")) for name in _FACTS}
-    line = _(said).format(person=team.person_name(event.meta.actor), **facts)
+    actor = event.meta.actor
+    # a timer's step (an automatic close) is clientflow's own, not a person's
+    person = _("The system") if actor == "system" else team.person_name(actor)
+    line = _(said).format(person=person, **facts)
     lines = [*_subject(event, lang, team), line]
     written = getattr(event, quoted, "") if quoted else ""
     if isinstance(written, str) and written.strip():
