@@ -138,11 +138,31 @@ def test_a_holiday_greeting_names_the_holiday_in_the_reader_s_language_where_it_
 
 
 def test_a_chinese_holiday_greeting_addresses_the_company_and_wishes_a_happy_holiday() -> None:
-    """A company is greeted as its colleagues (not 您), and the letter ends with a wish."""
+    """A company is greeted as its leaders and friends (同事 are our own colleagues), one
+    address throughout (各位, never 您 beside it), and the letter ends with a wish and is
+    signed by the sender and, when given, the team."""
     text = greeting_text(dt.date(2026, 10, 1), country="CN", client="莲花银行", sender="李伟",
-                         lang=language("zh_CN"))  # fmt: skip
+                         lang=language("zh_CN"), team="莲花银行手机银行项目组")  # fmt: skip
     lines = text.splitlines()
-    assert (lines[0], lines[-2:]) == ("尊敬的莲花银行各位同事：", ["祝节日快乐！", "李伟"])  # noqa: RUF001
+    assert lines[0] == "尊敬的莲花银行各位领导、朋友："
+    assert "向贵司各位致以诚挚的节日祝福" in lines[2]
+    assert "您" not in text
+    assert lines[-3:] == ["祝节日快乐！", "李伟", "莲花银行手机银行项目组"]  # noqa: RUF001
+    unsigned = greeting_text(dt.date(2026, 10, 1), country="CN", client="莲花银行", sender="李伟",
+                             lang=language("zh_CN"))  # fmt: skip
+    assert unsigned.splitlines()[-2:] == ["祝节日快乐！", "李伟"]  # noqa: RUF001
+
+
+@pytest.mark.parametrize(
+    ("country", "day"),
+    [("CN", dt.date(2026, 4, 5)), ("US", dt.date(2026, 5, 25)), ("US", dt.date(2026, 11, 11))],
+)
+def test_a_day_of_remembrance_gets_no_greeting(country: str, day: dt.date) -> None:
+    """清明节, Memorial Day, Veterans Day: refused as holiday_greetings skips them."""
+    for locale in ("zh_CN", "en"):
+        with pytest.raises(ValidationError, match="not a day of remembrance"):
+            greeting_text(day, country=country, client="莲花银行", sender="李伟",
+                          lang=language(locale))  # fmt: skip
 
 
 def test_a_greeting_on_an_ordinary_day_is_refused() -> None:

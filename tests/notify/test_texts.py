@@ -183,7 +183,7 @@ ZH_TEAM = [
     (
         "issue.sla_threshold_reached",
         "已超时：ISS-1（明珠银行，P1）\n"
-        "首次响应已超时。\n"
+        "已超出首次响应时限。\n"
         "@陈杰 请立即回复客户：时限已于3月2日（周一）10:00（北京时间）到期。\n"
         "查看详情：https://pm.example.com/issues/ISS-1",
     ),
@@ -440,9 +440,10 @@ def test_full_tells_the_client_what_releases_before_sent() -> None:
         "您反馈的问题已升级至项目经理：首次响应时限已用 75%，截止3月2日（周一）10:00"
         "（北京时间），剩余 15 分钟。问题编号：ISS-1",
         "负责同事已开始处理您的问题，有进展会第一时间告诉您。",
-        "需要您协助：请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
+        # the title says 需要您协助 / 已解决: the body goes on from there
+        "请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；"
         "收到后我们会马上继续处理。问题编号：ISS-1",
-        "您反馈的问题已解决：已修复登录接口的证书配置。问题编号：ISS-1",
+        "您反馈的问题已解决：已修复登录接口的证书配置。如仍有问题，请随时告诉我们。问题编号：ISS-1",
     ]
     _, english = life(rules("en", "full"))
     assert [m.text.partition("\n")[2] for _, m in english.got][1] == (
@@ -568,7 +569,7 @@ def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -
         (
             "zh_CN",
             "反馈跟进逾期：FB-1（明珠银行）\n"
-            "联系客户已逾期，原定3月3日（周二）18:00（北京时间）完成。\n"
+            "联系客户这一步已逾期，原定3月3日（周二）18:00（北京时间）完成。\n"
             "@陈杰 请在3月4日（周三）18:00（北京时间）前联系客户（剩余 8 个工作小时）。\n"
             "查看详情：https://pm.example.com/issues/FB-1",
         ),
@@ -753,3 +754,57 @@ def test_a_client_hears_that_an_issue_was_reopened_and_from_standard_on_that_it_
     assert client_notice(reopened, "minimal", zh) == (
         "您反馈的问题已重新打开，我们会继续处理，有进展会第一时间告诉您。"
     )
+
+
+def _notice(**values: object) -> ClientNotified:
+    meta = EventMeta("ISS-1", 5, pendulum.datetime(2026, 10, 8, 9), "system")
+    return ClientNotified(meta=meta, clocks=(), escalation=None, quiet_at=None, **values)  # type: ignore[arg-type]
+
+
+def test_a_full_notice_goes_on_from_its_title_as_standard_does() -> None:
+    """At full the title says 需要您协助 / 已解决; the body does not say it again, and a
+    complaint is the client's own feedback, not "you complained"."""
+    zh = language("zh_CN")
+    asked = _notice(topic="paused", note="请提供出错时的截图和手机型号？", paused=True)
+    assert client_notice(asked, "full", zh, "Asia/Shanghai") == (
+        "请提供出错时的截图和手机型号。在您回复之前，处理时限暂停计时；收到后我们会马上继续处理。"
+        "问题编号：ISS-1"
+    )
+    waiting = _notice(topic="paused", note="请确认周六能否停机维护", paused=False)
+    assert client_notice(waiting, "full", zh, "Asia/Shanghai") == (
+        "请确认周六能否停机维护。收到您的回复后，我们会马上继续处理。问题编号：ISS-1"
+    )
+    resolved = _notice(topic="resolved", note="已修复。")
+    assert client_notice(resolved, "full", zh, "Asia/Shanghai") == (
+        client_notice(resolved, "standard", zh, "Asia/Shanghai") + "问题编号：ISS-1"
+    )
+    complaint = _notice(topic="escalated", level_name="项目经理", trigger="complaint")
+    assert client_notice(complaint, "full", zh, "Asia/Shanghai") == (
+        "根据您的反馈，问题已升级至项目经理。问题编号：ISS-1"
+    )
+    asked = _notice(topic="paused", note="Could you send a screenshot?", paused=True)
+    assert client_notice(asked, "full", language("en")) == (
+        "Could you send a screenshot? The SLA clock is paused until you reply; we will carry"
+        " on as soon as we hear from you. [ISS-1@5]"
+    )
+
+
+def test_a_quoted_note_keeps_english_marks_and_its_lines() -> None:
+    """An English question keeps its "?" in a Chinese notice; a resolution of several
+    lines starts on the line after the colon, each line as written."""
+    zh = language("zh_CN")
+    english = _notice(topic="paused", note="Can you send logs?", paused=False)
+    assert client_notice(english, "standard", zh) == (
+        "Can you send logs?收到您的回复后，我们会马上继续处理。"
+    )
+    listed = _notice(topic="resolved", note="1. 已回滚证书  \n2. 已重新发布")
+    assert client_notice(listed, "standard", zh) == (
+        "您反馈的问题已解决：\n1. 已回滚证书\n2. 已重新发布。\n如仍有问题，请随时告诉我们。"
+    )
+    listed = _notice(topic="resolved", note="1. Rolled back\n2. Redeployed")
+    assert client_notice(listed, "standard") == (
+        "Your issue has been resolved:\n1. Rolled back\n2. Redeployed.\nIf anything is still not"
+        " right, just let us know."
+    )
+    assert zh.quote("Can you send logs?") == "“Can you send logs?”"
+    assert zh.quote("能发日志吗?") == "“能发日志吗？”"

@@ -94,9 +94,13 @@ def greeting_text(
     subdivision: str | None = None,
     lang: Language | None = None,
     templates: Templates | None = None,
+    team: str = "",
 ) -> str:
-    """The holiday greeting (节日问候) for the public holiday on ``day``, ready to send.
+    """The holiday greeting (节日问候) for the public holiday on ``day``, ready to send,
+    signed by ``sender`` and, when given, the ``team`` (莲花银行手机银行项目组).
 
+    A day of remembrance (:data:`NOT_GREETED`, e.g. 清明节) is refused with a
+    :class:`~clientflow.core.ValidationError`, as :func:`holiday_greetings` skips it.
     The holiday is named as the ``holidays`` package names it in the reader's language
     where it can (国庆节, National Day), else by a short table (圣诞节) or as "the holiday";
     the text is the template ``greeting.txt.j2``.
@@ -104,9 +108,14 @@ def greeting_text(
     >>> from clientflow.i18n import language
     >>> print(greeting_text(dt.date(2026, 10, 1), country="CN", client="Lotus Bank",
     ...                     sender="Li Wei", lang=language("zh_CN")).splitlines()[2])
-    值此国庆节之际，项目组全体成员向您和贵司同事致以诚挚的祝福。感谢您一直以来的信任与支持，期待今后继续携手合作。
-    """
+    值此国庆节之际，项目组全体成员向贵司各位致以诚挚的节日祝福。感谢各位一直以来的信任与支持，期待今后继续携手合作。
+    """  # noqa: D205
     lang = lang or language("en")
+    named = country_holidays(country, subdivision, [day.year]).get(day)
+    if named is not None and any(part.lower() in named.lower() for part in NOT_GREETED):
+        raise ValidationError(
+            "day", f"a public holiday of {country} that is not a day of remembrance", got=named
+        )
     spoken = _names_in(country, lang)
     found = country_holidays(country, subdivision, [day.year], language=spoken).get(day)
     if found is None:
@@ -117,5 +126,5 @@ def greeting_text(
     if spoken is None:  # no names in the reader's language: a known one, or "the holiday"
         holiday = lang.gettext(_COMMON.get(holiday, _THE_HOLIDAY))
     return (templates or Templates()).render(
-        "greeting.txt.j2", lang, holiday=holiday, client=client, sender=sender
+        "greeting.txt.j2", lang, holiday=holiday, client=client, sender=sender, team=team
     )

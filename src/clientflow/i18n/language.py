@@ -178,24 +178,35 @@ class Language:
         ).format(minutes=minutes)
 
     def sentence(self, text: str) -> str:
-        """What a person wrote, as one sentence that ends once in this language's marks.
+        r"""What a person wrote, as one sentence that ends once in this language's marks.
 
         A trailing full stop is added if missing and never doubled; Chinese takes
         full-width marks, and a request (请…) that ends in a question mark ends in "。".
+        English quoted in Chinese keeps its own "?" and "!" (a Chinese mark there reads as
+        a typo). Text of several lines (a numbered list) starts on a line of its own, so
+        after "解决：" the list begins on the next line.
 
         >>> zh = language("zh_CN")
         >>> zh.sentence("请提供截图和手机型号？"), zh.sentence("已修复。"), zh.sentence("好的.")
         ('请提供截图和手机型号。', '已修复。', '好的。')
+        >>> zh.sentence("Can you send logs?"), zh.sentence("1. 已回滚证书\n2. 已重新发布")
+        ('Can you send logs?', '\n1. 已回滚证书\n2. 已重新发布。')
         >>> language("en").sentence("Could you send a screenshot?")
         'Could you send a screenshot?'
         """  # noqa: RUF002 - the Chinese marks are the point
-        text = text.strip()
+        text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        said = self._ended(text)
+        return "\n" + said if "\n" in said else said
+
+    def _ended(self, text: str) -> str:
         body = text.rstrip(_ENDS)
         if not body:
             return text
         end = text[len(body) :][:1]
         if self.locale == "en":
             return body + (end if end in {"?", "!"} else ".") if end else body + "."
+        if end in {"?", "!"} and not _wide(body):
+            return body + end  # English inside Chinese keeps its own mark
         end = _ZH_ENDS.get(end, _FULL_STOP)
         if end == _ASK and body.startswith("请"):
             end = _FULL_STOP  # a request, not a question
@@ -221,7 +232,7 @@ class Language:
             end in {"?", _ASK} and body.startswith("请")
         ):
             end = ""
-        if end and self.locale != "en":
+        if end and self.locale != "en" and (end not in {"?", "!"} or _wide(body)):
             end = _ZH_ENDS[end]
         return f'"{body}{end}"' if self.locale == "en" else f"“{body}{end}”"
 
@@ -347,6 +358,11 @@ class Language:
         """A wall-clock span in words ("1 week 1 day", "1 周 1 天"), as
         :mod:`~clientflow.i18n.conventions` writes a number and its unit."""  # noqa: D205, D209
         return duration(span, self.locale)
+
+
+def _wide(text: str) -> bool:
+    """Whether ``text`` holds a wide character (Chinese): else it is quoted English."""
+    return any(unicodedata.east_asian_width(c) in "WF" for c in text)
 
 
 def _width(text: str) -> int:

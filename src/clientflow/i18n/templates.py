@@ -45,7 +45,7 @@ class Templates:
     >>> from clientflow.i18n import language
     >>> Templates().render("greeting.txt.j2", language("zh_CN"), holiday="国庆节",
     ...                    client="Lotus Bank", sender="李伟").splitlines()[0]
-    '尊敬的Lotus Bank各位同事：'
+    '尊敬的Lotus Bank各位领导、朋友：'
     """  # noqa: D205
 
     search_path: tuple[str, ...] = attrs.field(default=(), converter=_folders)

@@ -51,7 +51,6 @@ DEFAULT_NOTICES = "standard"
 senior person is reassured to hear it, and never sees how the team measures itself."""
 
 _FIXED = {  # triggers whose reason needs no numbers
-    "complaint": N_("client complaint"),
     "not acknowledged": N_("not acknowledged in time"),
     "ack expired": N_("acknowledged but not resolved in time"),
 }
@@ -102,6 +101,10 @@ def render_notice(
     lang = lang or language("en")
     _ = lang.gettext
     if notice.topic == "escalated":
+        if notice.trigger == "complaint":  # the client's own words are the reason
+            return _("Following your feedback, your issue has been escalated to {level}.").format(
+                level=notice.level_name
+            )
         return _("Your issue has been escalated to {level}: {why}.").format(
             level=notice.level_name, why=_why(notice, lang, timezone)
         )
@@ -121,7 +124,7 @@ def _with_id(text: str, event: DomainEvent, lang: Language) -> str:
     """``text`` then the id a receiver recognises it by (``full`` only): the event id in
     English, as earlier releases sent it, the issue's id in other languages.
     """  # noqa: D205
-    text = lang.sentence(text)
+    text = lang.sentence(text).lstrip("\n")
     if lang.locale == "en":
         return f"{text} [{event.event_id}]"
     # A client reading their own language is given the issue's id, not an event version.
@@ -289,7 +292,17 @@ def _told(event: ClientNotified, level: str, lang: Language, timezone: str) -> s
     """An issue's notice (escalated, paused, resolved) as ``level`` tells it."""
     _ = lang.gettext
     if level == "full":
-        return _with_id(render_notice(event, lang, timezone), event, lang)
+        if event.message or event.topic == "escalated":
+            return _with_id(render_notice(event, lang, timezone), event, lang)
+        # The title says "your input needed" or "resolved" already: the body goes on from
+        # there, as below full, and also says the clock is paused.
+        if event.topic == "paused" and event.note and event.paused:
+            said = _(
+                "{question} The SLA clock is paused until you reply; we will carry on as soon"
+                " as we hear from you."
+            )
+            return _with_id(_quoting(said, lang, question=event.note), event, lang)
+        return _with_id(_told(event, "standard", lang, timezone) or "", event, lang)
     # Below full, every notice is worded again from its topic, also one stored as an
     # English sentence by a release before 0.2: the client reads their language, no ids.
     if event.topic == "escalated":
@@ -302,12 +315,25 @@ def _told(event: ClientNotified, level: str, lang: Language, timezone: str) -> s
     if event.topic == "paused":
         if not event.note:
             return _("We need your input; we will carry on as soon as we hear from you.")
-        return _(
-            "We need your input: {question} We will carry on as soon as we hear from you."
-        ).format(question=lang.sentence(event.note))
+        said = _("We need your input: {question} We will carry on as soon as we hear from you.")
+        return _quoting(said, lang, question=event.note)
     if not event.note:
         return _("Your issue has been resolved. If anything is still not right, just let us know.")
-    return _(
+    said = _(
         "Your issue has been resolved: {resolution} If anything is still not right, just let"
         " us know."
-    ).format(resolution=lang.sentence(event.note))
+    )
+    return _quoting(said, lang, resolution=event.note)
+
+
+def _quoting(message: str, lang: Language, **notes: str) -> str:
+    """``message`` with what people wrote in it, each an ended sentence
+    (:meth:`~clientflow.i18n.Language.sentence`); a note of several lines (a numbered
+    list) stands on lines of its own, and the message goes on on the next line."""  # noqa: D205, D209
+    blocks = {name: lang.sentence(note) for name, note in notes.items()}
+    said = message.format(**blocks)
+    for block in blocks.values():
+        if block.startswith("\n"):
+            head, _, tail = said.partition(block)
+            said = head.rstrip(" ") + block + ("\n" + tail.lstrip(" ") if tail else "")
+    return said

@@ -107,7 +107,8 @@ class Router:
     happened and the issue's subject (``subject``, e.g. :func:`subject_from`; the id
     without it); an email to a client opens with a greeting and, when ``team_name`` is
     set (``[notify] team_name``), ends with it. An event type clientflow does not word
-    keeps a one-line summary, unless the host has a template for it:
+    (a host's own workflow kind's) keeps a one-line summary; a host template words any
+    event type:
     ``notify/<event type>.<channel type>.j2`` or
     ``notify/<event type>.j2`` in ``templates``' folders (the host's first), rendered
     with ``id`` (the aggregate's), ``event_type``, ``event`` (its JSON form), ``message``,

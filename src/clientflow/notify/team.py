@@ -4,9 +4,10 @@ A team notice names the person who must act (their name from ``[people]``, an @m
 on the channels that have one), the deadline in that person's time zone (else the
 client's) with the business time left on the client's calendar, and a link from the
 host's template (``[notify] link = "https://pm.example.com/issues/{id}"``). It is written
-in that person's language (else the client's). Events clientflow does not word itself
-keep a one-line summary; a host template (see :class:`~clientflow.notify.Router`) words
-them as the host likes.
+in that person's language (else the client's). Every event type of the built-in
+workflows is worded (the steps that ask nothing of anyone say who did what,
+:data:`_HAPPENED`); a host's own workflow kind keeps a one-line summary, which a host
+template (see :class:`~clientflow.notify.Router`) words as the host likes.
 
 Every family reads the same way (one table, :data:`_FAMILIES`, over the same helpers):
 a change waiting for approval or sent back, new or assigned feedback, a communication due
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -36,8 +38,13 @@ from clientflow.changes import (
     ApprovalRequested,
     ApprovalStageOpened,
     ChangeApproved,
+    ChangeAssessed,
     ChangeRejected,
+    ChangeRequested,
     ChangeSentBack,
+    ChangeSubmitted,
+    Verdict,
+    VoteCast,
 )
 from clientflow.core import BusinessCalendar, ClientflowError, DomainEvent
 from clientflow.escalation import (
@@ -295,7 +302,10 @@ def _sla(lang: Language, metric: str, fraction: float) -> str:
     words = _(METRIC_WORDS.get(metric, metric))
     if fraction >= 1:
         return _("{metric} breached").format(metric=words)
-    return _("{metric} at {percent}%").format(metric=words, percent=round(fraction * 100))
+    # A stored fraction is the SLA's own threshold (0 to 1); anything else, from a
+    # damaged or hand-written event, is shown clamped rather than failing the delivery.
+    percent = round(min(max(fraction, 0.0), 1.0) * 100) if math.isfinite(fraction) else 0
+    return _("{metric} at {percent}%").format(metric=words, percent=percent)
 
 
 _ACTIONS = {  # what a clock's deadline asks of whoever must act
@@ -519,6 +529,7 @@ class _Family:
     action: Callable[[DomainEvent, Language, Team], str]
     severity: str = "info"
     ask: str = "act"
+    """How the ask reads (:data:`_ASK`); ``""``: the notice only tells what happened."""
 
 
 def _owner(event: DomainEvent, team: Team) -> tuple[str, ...]:
@@ -530,6 +541,12 @@ def _owner(event: DomainEvent, team: Team) -> tuple[str, ...]:
 
 def _nobody(event: DomainEvent, team: Team) -> tuple[str, ...]:
     return ()
+
+
+def _pm(event: DomainEvent, team: Team) -> tuple[str, ...]:
+    """The project managers (``[directory] pm``), who assess and schedule a change: the
+    requester is often the client."""  # noqa: D205, D209
+    return () if team.directory is None else team.directory.holders("role:pm")
 
 
 def _never(event: DomainEvent, team: Team) -> dt.datetime | None:
@@ -577,8 +594,62 @@ def _subject(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
     return (lang.quote(team.subject),) if team.subject else ()
 
 
+def _silent(event: DomainEvent, lang: Language, team: Team) -> str:
+    return ""  # a notice that asks nothing of anyone
+
+
 def _words(message: str) -> Callable[[DomainEvent, Language, Team], str]:
     return lambda event, lang, team: lang.gettext(message)
+
+
+def _requested(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, ChangeRequested)
+    by = lang.gettext("{person} requested this change.").format(
+        person=team.person_name(event.meta.actor)
+    )
+    return (lang.quote(event.title), by)
+
+
+def _impact(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    """What the assessment found for schedule and cost, as the team reads it first."""
+    assert isinstance(event, ChangeAssessed)
+    _ = lang.gettext
+    days, cost = event.impact.schedule_days, event.impact.cost
+    if days > 0:
+        schedule = lang.ngettext(
+            "Schedule slips by {n} business day", "Schedule slips by {n} business days", days
+        ).format(n=days)
+    elif days < 0:
+        schedule = lang.ngettext(
+            "Schedule gains {n} business day", "Schedule gains {n} business days", -days
+        ).format(n=-days)
+    else:
+        schedule = _("Schedule unchanged")
+    if cost.amount:
+        worded = _("cost rises by {cost}") if cost.amount > 0 else _("cost falls by {cost}")
+        money = worded.format(cost=lang.money(abs(cost.amount), cost.currency))
+    else:
+        money = _("cost unchanged")
+    return (lang.sentence(schedule + lang.comma + money),)
+
+
+def _voted(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
+    assert isinstance(event, VoteCast)
+    _ = lang.gettext
+    vote = event.vote
+    voter, principal = team.person_name(vote.voter), team.person_name(vote.principal)
+    approved = vote.verdict is Verdict.APPROVE
+    if vote.voter != vote.principal:
+        said = (
+            _("{voter} approved this change for {principal}.")
+            if approved
+            else _("{voter} rejected this change for {principal}.")
+        ).format(voter=voter, principal=principal)
+    else:
+        said = (
+            _("{voter} approved this change.") if approved else _("{voter} rejected this change.")
+        ).format(voter=voter)
+    return (said, lang.quote(vote.comment, whole=True)) if vote.comment else (said,)
 
 
 def _pending(event: DomainEvent, lang: Language, team: Team) -> tuple[str, ...]:
@@ -660,6 +731,18 @@ def _risk_action(event: DomainEvent, lang: Language, team: Team) -> tuple[str, .
 
 
 _FAMILIES: Mapping[type[DomainEvent], _Family] = {
+    ChangeRequested: _Family(
+        N_("New change request"), _requested, _nobody, _never, _silent, ask=""
+    ),
+    ChangeSubmitted: _Family(
+        N_("Awaiting assessment"),
+        _subject,
+        _pm,
+        _never,
+        _words(N_("assess its impact on schedule, cost, effort and risk")),
+    ),
+    ChangeAssessed: _Family(N_("Impact assessed"), _impact, _nobody, _never, _silent, ask=""),
+    VoteCast: _Family(N_("Vote cast"), _voted, _nobody, _never, _silent, ask=""),
     ApprovalRequested: _Family(
         N_("Approval needed"),
         _subject,
@@ -687,7 +770,7 @@ _FAMILIES: Mapping[type[DomainEvent], _Family] = {
         # the requester is often the client: whoever owns the project acts
         N_("Change approved"),
         _subject,
-        _nobody,
+        _pm,
         _never,
         _words(N_("implement the change")),
     ),
@@ -759,6 +842,166 @@ _FAMILIES: Mapping[type[DomainEvent], _Family] = {
 }
 
 
+_HAPPENED: Mapping[str, tuple[str, str, str]] = {
+    # event type: (title, what happened, the field quoted on its own line when written)
+    "change.implemented": (
+        N_("Change implemented"),
+        N_("{person} implemented the change."),
+        "note",
+    ),
+    "change.closed": (N_("Change closed"), N_("{person} closed the change."), ""),
+    "change.withdrawn": (N_("Change withdrawn"), N_("{person} withdrew the change."), "reason"),
+    "change.deferred": (
+        N_("Change deferred"),
+        N_("{person} deferred the change to release {release}."),
+        "reason",
+    ),
+    "issue.closed": (N_("Issue closed"), N_("{person} closed the issue."), ""),
+    "issue.reopened": (N_("Issue reopened"), N_("{person} reopened the issue."), "reason"),
+    "issue.investigation_started": (N_("Investigating"), N_("{person} started investigating."), ""),
+    "issue.solution_proposed": (
+        N_("Solution proposed"),
+        N_("{person} proposed a solution."),
+        "solution",
+    ),
+    "issue.solution_rejected": (
+        N_("Solution rejected"),
+        N_("{person} rejected the proposed solution."),
+        "reason",
+    ),
+    "issue.team_replied": (
+        N_("Replied to the client"),
+        N_("{person} replied to the client."),
+        "message",
+    ),
+    "issue.updated": (N_("Progress update"), N_("{person} added an update."), "note"),
+    "issue.priority_changed": (
+        N_("Priority changed"),
+        N_("{person} changed the priority from {old} to {new}."),
+        "",
+    ),
+    "issue.escalation_acknowledged": (
+        N_("Escalation acknowledged"),
+        N_("{person} acknowledged the escalation."),
+        "",
+    ),
+    "issue.sla_paused": (N_("SLA clock paused"), N_("{person} paused the SLA clock."), "note"),
+    "issue.sla_resumed": (N_("SLA clock resumed"), N_("{person} resumed the SLA clock."), "note"),
+    "feedback.triaged": (N_("Feedback triaged"), N_("{person} triaged the feedback."), ""),
+    "feedback.thanked": (N_("Client thanked"), N_("{person} thanked the client."), "message"),
+    "feedback.client_contacted": (
+        N_("Client contacted"),
+        N_("{person} contacted the client."),
+        "note",
+    ),
+    "feedback.action_planned": (N_("Action planned"), N_("{person} planned an action."), "plan"),
+    "feedback.action_completed": (
+        N_("Action completed"),
+        N_("{person} completed the action."),
+        "note",
+    ),
+    "feedback.client_confirmed": (
+        N_("Client confirmed"),
+        N_("{person} recorded the client's confirmation."),
+        "note",
+    ),
+    "feedback.closed": (N_("Feedback closed"), N_("{person} closed the feedback."), ""),
+    "feedback.follow_up_reopened": (
+        N_("Follow-up reopened"),
+        N_("{person} reopened the follow-up."),
+        "reason",
+    ),
+    "risk.identified": (N_("New risk"), N_("{person} identified this risk."), ""),
+    "risk.assessed": (N_("Risk assessed"), N_("{person} assessed the risk."), ""),
+    "risk.response_planned": (
+        N_("Risk response planned"),
+        N_("{person} planned the risk response."),
+        "",
+    ),
+    "risk.monitoring_started": (
+        N_("Risk monitored"),
+        N_("{person} started monitoring the risk."),
+        "note",
+    ),
+    "risk.action_done": (
+        N_("Risk action done"),
+        N_("{person} completed response action {action_id}."),
+        "note",
+    ),
+    "risk.reviewed": (N_("Risk reviewed"), N_("{person} reviewed the risk."), "note"),
+    "risk.closed": (N_("Risk closed"), N_("{person} closed the risk."), "note"),
+    "cadence.plan_created": (
+        N_("Communication plan created"),
+        N_("{person} created the communication plan."),
+        "",
+    ),
+    "cadence.plan_archived": (
+        N_("Communication plan archived"),
+        N_("{person} archived the communication plan."),
+        "",
+    ),
+    "cadence.item_added": (
+        N_("Communication added"),
+        N_("{person} added a communication to the plan."),
+        "",
+    ),
+    "cadence.item_removed": (
+        N_("Communication removed"),
+        N_("{person} removed communication {item_id}."),
+        "",
+    ),
+    "cadence.touchpoint_recorded": (
+        N_("Contact recorded"),
+        N_("{person} recorded a contact with the client."),
+        "",
+    ),
+    "survey.sent": (N_("Survey sent"), N_("Survey {survey_id} was sent to the client."), ""),
+    "survey.reminded": (
+        N_("Survey reminder sent"),
+        N_("The client was reminded of survey {survey_id}."),
+        "",
+    ),
+    "survey.answered": (N_("Survey answered"), N_("The client answered survey {survey_id}."), ""),
+    "survey.expired": (N_("Survey expired"), N_("Survey {survey_id} expired unanswered."), ""),
+    "survey.deferred": (N_("Survey deferred"), N_("Survey {survey_id} was deferred."), ""),
+    "survey.dropped": (N_("Survey dropped"), N_("Survey {survey_id} was dropped."), ""),
+    "survey.periodic_scheduled": (
+        N_("Periodic survey scheduled"),
+        N_("A periodic survey is scheduled."),
+        "",
+    ),
+}
+"""The steps that ask nothing of anyone: who did what, what they wrote (a built-in
+workflow's other events; each event type the team group sees is worded)."""
+
+_FACTS = ("release", "old", "new", "action_id", "item_id", "survey_id")
+"""The fields a step's sentence names (ids, releases, priorities), as written."""
+
+
+def _happened(event: DomainEvent, team: Team, client: str, priority: str) -> Message:
+    """A step of a built-in workflow: who did what, and what they wrote, quoted."""
+    title, said, quoted = _HAPPENED[event.event_type]
+    client = getattr(event, "client", "") or client
+    # in the language of whoever owns it, else of who did it, as an issue's steps are
+    locale, _zone = team.reader((*_owner(event, team), event.meta.actor))
+    lang = _language(locale)
+    _ = lang.gettext
+    # the heading names an issue's priority; other kinds' (a change's MoSCoW, a risk's
+    # rating) read as codes there
+    shown = priority if event.event_type.startswith("issue.") else ""
+    heading = _heading(lang, _(title), event.aggregate_id, team.client_name(client), shown)
+    facts = {name: str(getattr(event, name, "")) for name in _FACTS}
+    actor = event.meta.actor
+    # a timer's step (an automatic close) is clientflow's own, not a person's
+    person = _("The system") if actor == "system" else team.person_name(actor)
+    line = _(said).format(person=person, **facts)
+    lines = [*_subject(event, lang, team), line]
+    written = getattr(event, quoted, "") if quoted else ""
+    if isinstance(written, str) and written.strip():
+        lines.append(lang.quote(written, whole=True))
+    return _finish(lang, team, event, heading, lines)
+
+
 def _custom(event: DomainEvent) -> _Family | None:
     """A custom workflow's item (``<name>.opened``, ``.stepped``, ``.reminded``): its
     owner or the people to remind, its deadline (notify sits below config, so the
@@ -798,7 +1041,8 @@ def _family(event: DomainEvent, family: _Family, team: Team, client: str) -> Mes
     action = family.action(event, lang, team)
     at = event.meta.occurred_at
     due = family.due(event, team)
-    lines.append(_act_by(lang, team, people, at, due, client, timezone, action, family.ask))
+    if family.ask:
+        lines.append(_act_by(lang, team, people, at, due, client, timezone, action, family.ask))
     return _finish(lang, team, event, title, lines, family.severity)
 
 
@@ -813,7 +1057,8 @@ def team_message(
     ``issue.resolved``, ``issue.deescalated``) and an overdue feedback follow-up
     (``feedback.follow_up_overdue``), and each other family's events that ask someone to
     act (:data:`_FAMILIES`: approvals, feedback, communications, risks; a custom
-    workflow's ``opened``, ``stepped`` and ``reminded``). What the client was told
+    workflow's ``opened``, ``stepped`` and ``reminded``), and every other step of the
+    built-in workflows as who did what (:data:`_HAPPENED`). What the client was told
     reads as :func:`team_mirror`.
     """
     team = team or Team()
@@ -831,6 +1076,8 @@ def team_message(
         return _rules_step(event, team, client)
     if isinstance(event, RulesEscalation):
         return _rules_escalated(event, team, client)
+    if event.event_type in _HAPPENED:  # before _custom: survey.reminded is built in
+        return _happened(event, team, client, priority)
     family = _FAMILIES.get(type(event)) or _custom(event)
     if family is not None:
         return _family(event, family, team, client)
