@@ -599,3 +599,36 @@ def test_a_client_report_is_one_clients_page(demo_store: tuple[str, str]) -> Non
     assert "Lotus" in mine.output
     assert "ACME" not in mine.output
     assert "Northwind" not in mine.output
+
+
+def test_a_chinese_terminal_reads_reports_and_operations_in_chinese(
+    demo_store: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With LANG=zh_CN and no --locale, the report a PM prints and the lines an operator
+    reads (status, migrate, repair, parked) are Chinese; C.UTF-8 keeps English."""
+    url, _ = demo_store
+    copy = tmp_path / "copy.db"
+    shutil.copy(url.removeprefix("sqlite:///"), copy)
+    store = f"sqlite:///{copy}"
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    report = CliRunner().invoke(cli, ["report", "--store", store, "--now", AT_END])
+    assert report.exit_code == 0, report.output
+    assert "客户健康" in report.output or "项目" in report.output
+    assert "Client health" not in report.output
+    status = CliRunner().invoke(cli, ["status", "--store", store, "--now", AT_END])
+    assert f"{store}：表结构版本 {SCHEMA_VERSION}，规则修订版 1" in status.output
+    assert "  定时器" in status.output
+    assert "\n  投递      notifier：位于 0，待投递 " in status.output
+    migrated = CliRunner().invoke(cli, ["migrate", "--store", store])
+    assert migrated.exit_code == 0, migrated.output
+    assert f"表结构版本 {SCHEMA_VERSION} → {SCHEMA_VERSION}" in migrated.output
+    assert "已按事件核对读取侧数据（共" in migrated.output
+    repaired = CliRunner().invoke(cli, ["repair", "--store", store])
+    assert "：事件流计数器已移至 " in repaired.output
+    parked = CliRunner().invoke(cli, ["parked", "--store", store])
+    assert parked.output.endswith("notifier 共搁置 0 条事件\n")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    english = CliRunner().invoke(cli, ["parked", "--store", store])
+    assert english.output.endswith("0 parked for notifier\n")

@@ -102,5 +102,5 @@ def test_clientflow_status_for_monitoring_scripts(tmp_path: object) -> None:
     assert data["consumers"] == [{"name": "notifier", "position": 0, "backlog": 0, "parked": 0}]
     assert data["sweep_lag_seconds"] is None
     text = runner.invoke(cli, ["status", "--store", url, "--now", "2026-12-01T00:00:00Z"])
-    assert "timers     none due; 0 failing" in text.output
+    assert "\n  timers    none due; 0 failing\n" in text.output
     assert pendulum.parse(data["at"])

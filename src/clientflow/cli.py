@@ -36,6 +36,7 @@ from clientflow.core import zone as zone_info
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
 from clientflow.i18n import LOCALES, N_, Language, language
+from clientflow.i18n.language import columns
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import (
@@ -229,9 +230,12 @@ _STORE = click.option(
 _LOCALE = click.option(
     "--locale",
     type=click.Choice(LOCALES),
-    default="en",
-    show_default=True,
-    help=N_("The language people read (JSON keeps stable English keys)."),
+    # A PM whose terminal reads Chinese gets Chinese without asking, as help pages do.
+    default=_environment_locale,
+    help=N_(
+        "The language people read (JSON keeps stable English keys). Default: the"
+        " terminal's, from LC_ALL, LC_MESSAGES or LANG: zh reads Chinese, else en."
+    ),
 )
 _RULES = click.option(
     "--rules",
@@ -360,7 +364,8 @@ def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
         for event in events:
             click.echo(f"{aggregate_id:<16} {event.event_type:<32} {details(event)}".rstrip())
     for aggregate_id, reason in report.failed:
-        click.echo(f"{aggregate_id:<20} FAILED: {reason}", err=True)
+        failed = _said(N_("failed: {reason}"), reason=reason)
+        click.echo(f"{aggregate_id:<20} {failed}", err=True)
     fired = sum(len(events) for _, events in report.fired)
     lang = _help_language(click.get_current_context())
     when = at.to_iso8601_string() if lang.locale == "en" else lang.instant(at, "Asia/Shanghai")
@@ -782,17 +787,36 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
     else:
-        click.echo(f"{store_url}: schema {version}, rules revision {revision.number}")
-        for kind, statuses in found.counts.items():
-            shown = ", ".join(f"{status} {n}" for status, n in sorted(statuses.items()))
-            click.echo(f"  {kind:<10} {shown}")
-        lag = "none due" if found.sweep_lag is None else f"{found.sweep_lag.in_words()} behind"
-        click.echo(f"  timers     {lag}; {found.failing_timers} failing")
-        for consumer in found.consumers:
-            click.echo(
-                f"  delivery   {consumer.name}: at {consumer.position},"
-                f" {consumer.backlog} waiting, {consumer.parked} parked"
+        said = N_("{store}: schema {version}, rules revision {number}")
+        click.echo(_said(said, store=store_url, version=version, number=revision.number))
+        lines: list[tuple[str, str]] = [
+            (kind, ", ".join(f"{status} {n}" for status, n in sorted(statuses.items())))
+            for kind, statuses in found.counts.items()
+        ]
+        lang = _help_language(click.get_current_context())
+        lag = (
+            _said(N_("none due"))
+            if found.sweep_lag is None
+            else _said(N_("{span} behind"), span=lang.duration(found.sweep_lag))
+        )
+        timers = _said(N_("{lag}; {n} failing"), lag=lag, n=found.failing_timers)
+        lines.append((_said(N_("timers")), timers))
+        delivery = N_("{name}: at {position}, {backlog} waiting, {parked} parked")
+        lines.extend(
+            (
+                _said(N_("delivery")),
+                _said(
+                    delivery,
+                    name=consumer.name,
+                    position=consumer.position,
+                    backlog=consumer.backlog,
+                    parked=consumer.parked,
+                ),
             )
+            for consumer in found.consumers
+        )
+        for line in columns(lines, right=False):
+            click.echo(f"  {line}")
     if found.failing_timers or any(c.parked for c in found.consumers):
         sys.exit(1)
 
@@ -895,19 +919,25 @@ def migrate(store_url: str) -> None:
         before = store.schema_version()
         after = store.migrate()
         revision = store.rules_revision()
-    click.echo(f"{store_url}: schema version {before} -> {after}")
-    if revision is None:
-        click.echo(
-            f"{store_url}: no rules recorded; after `clientflow rules apply`, run"
-            f" `clientflow check-store --store {store_url} --fix` to derive the read side"
+    click.echo(
+        _said(
+            N_("{store}: schema version {before} -> {after}"),
+            store=store_url,
+            before=before,
+            after=after,
         )
+    )
+    if revision is None:
+        said = N_(
+            "{store}: no rules recorded; after `clientflow rules apply`, run"
+            " `clientflow check-store --store {store} --fix` to derive the read side"
+        )
+        click.echo(_said(said, store=store_url))
         return
     with _opened(store_url, recorded_rules(revision).codec()) as store:
         checked = check_store(store, fix=True)
-    click.echo(
-        f"{store_url}: read side checked against the events ({checked.checked} aggregates,"
-        f" {checked.fixed} mended)"
-    )
+    said = N_("{store}: read side checked against the events ({n} aggregates, {fixed} mended)")
+    click.echo(_said(said, store=store_url, n=checked.checked, fixed=checked.fixed))
 
 
 @cli.command(
@@ -952,7 +982,7 @@ def repair(store_url: str) -> None:
                 _said(N_("{store} is not a SQL store; nothing to repair"), store=store_url)
             )
         position = store.repair_feed_counter()
-    click.echo(f"{store_url}: feed counter at {position}")
+    click.echo(_said(N_("{store}: feed counter at {position}"), store=store_url, position=position))
 
 
 @cli.command(
@@ -981,17 +1011,21 @@ def parked(
         engine = Engine(store, notifier=notifier, consumer=consumer)
         if discard is not None:
             engine.discard_parked(discard)
-            click.echo(f"discarded position {discard}")
+            click.echo(_said(N_("discarded position {position}"), position=discard))
         if retry is not None:
             taken = engine.retry_parked(retry)
-            click.echo(f"position {retry}: {'delivered' if taken else 'refused again'}")
+            said = (
+                N_("position {position}: delivered")
+                if taken
+                else N_("position {position}: refused again")
+            )
+            click.echo(_said(said, position=retry))
         parked_now = engine.parked()
         for entry in parked_now:
-            click.echo(
-                f"{entry.position:>8}  {entry.event_id:<24} {entry.attempts:>3} tries  "
-                f"parked {entry.parked_at.to_iso8601_string()}  {entry.error}"
-            )
-        click.echo(f"{len(parked_now)} parked for {consumer}")
+            tries = _said(N_("{n} tries"), n=entry.attempts)
+            at = _said(N_("parked {at}"), at=entry.parked_at.to_iso8601_string())
+            click.echo(f"{entry.position:>8}  {entry.event_id:<24} {tries:>9}  {at}  {entry.error}")
+        click.echo(_said(N_("{n} parked for {consumer}"), n=len(parked_now), consumer=consumer))
 
 
 def _import_notifier(path: str) -> Notifier:

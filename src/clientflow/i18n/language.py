@@ -371,12 +371,15 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def columns(rows: Iterable[tuple[str, ...]], *, gap: int = 2) -> list[str]:
-    """Plain-text table lines: the first column left-aligned, the others right-aligned,
-    padded by display width so Chinese labels line up with ASCII ones.
+def columns(rows: Iterable[tuple[str, ...]], *, gap: int = 2, right: bool = True) -> list[str]:
+    """Plain-text table lines: the first column left-aligned, the others right-aligned
+    (left-aligned too with ``right=False``), padded by display width so Chinese labels
+    line up with ASCII ones.
 
     >>> columns([("重放的问题", "55"), ("SLA breached", "7")])
     ['重放的问题     55', 'SLA breached   7']
+    >>> columns([("定时器", "无到期定时器"), ("risk", "closed 2")], right=False)
+    ['定时器  无到期定时器', 'risk    closed 2']
     """  # noqa: D205
     table = [tuple(row) for row in rows]
     if not table:
@@ -385,7 +388,10 @@ def columns(rows: Iterable[tuple[str, ...]], *, gap: int = 2) -> list[str]:
     lines = []
     for row in table:
         cells = [row[0] + " " * (widths[0] - _width(row[0]))]
-        cells += [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
+        cells += [
+            " " * (w - _width(c)) + c if right else c + " " * (w - _width(c))
+            for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
         lines.append((" " * gap).join(cells).rstrip())
     return lines
 
