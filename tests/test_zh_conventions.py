@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import click
@@ -326,6 +327,13 @@ def test_every_command_s_help_reads_in_chinese(command: tuple[str, ...], how: st
     english = [line for line in prose.splitlines() if re.search(PROSE, line)]
     assert english == []
     assert _offences(prose, prose=True) == []
+    # click's 80 columns, counted as a terminal shows them: a Chinese character takes two
+    wide = [line for line in done.output.splitlines() if _cells(line) > 80]
+    assert wide == []
+
+
+def _cells(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def test_what_commands_print_reads_in_chinese_under_a_chinese_lang(

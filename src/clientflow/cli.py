@@ -36,7 +36,7 @@ from clientflow.core import zone as zone_info
 from clientflow.demo import DAYS, run
 from clientflow.engine import Engine
 from clientflow.i18n import LOCALES, N_, Language, language
-from clientflow.i18n.language import columns
+from clientflow.i18n.language import columns, wrap
 from clientflow.notify.messages import details
 from clientflow.ports import Notifier, Store
 from clientflow.reports import (
@@ -130,9 +130,12 @@ class _Translated(click.Command):
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self.help:
+            lang = _help_language(ctx)
             formatter.write_paragraph()
             with formatter.indentation():
-                formatter.write_text(_help_language(ctx).gettext(inspect.cleandoc(self.help)))
+                text = lang.gettext(inspect.cleandoc(self.help))
+                width = formatter.width - formatter.current_indent
+                formatter.write_text(_wrapped(text, width, lang))
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         lang = _help_language(ctx)
@@ -149,7 +152,20 @@ class _Translated(click.Command):
                 text = _extras(text, lang)
             rows.append((names, text))
         if rows:
+            # write_dl's own arithmetic: the names column, capped at 30, then two spaces
+            names = min(max(click.formatting.term_len(names) for names, _ in rows), 30) + 2
+            width = formatter.width - formatter.current_indent - 2 - names - 2
+            rows = [(names_, _wrapped(text, width, lang)) for names_, text in rows]
             _section(formatter, lang.gettext("Options:"), rows)
+
+
+def _wrapped(text: str, width: int, lang: Language) -> str:
+    """Chinese help text cut by display width (click counts characters, so a Chinese line
+    would run twice as wide as the terminal), marked for click not to wrap it again."""  # noqa: D205, D209
+    if lang.locale == "en":
+        return text
+    paragraphs = ["\b\n" + "\n".join(wrap(part, max(width, 20))) for part in text.split("\n\n")]
+    return "\n\n".join(paragraphs)
 
 
 def _extras(text: str, lang: Language) -> str:

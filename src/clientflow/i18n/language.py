@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
 import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
@@ -394,6 +395,58 @@ def columns(rows: Iterable[tuple[str, ...]], *, gap: int = 2, right: bool = True
         ]
         lines.append((" " * gap).join(cells).rstrip())
     return lines
+
+
+_NO_LINE_START = frozenset("，。、；：？！）」』”’》〉】…%")  # noqa: RUF001 - Chinese marks
+"""Punctuation that Chinese typesetting never puts at the head of a line (禁则)."""
+_OPENING = "（「『“‘《〈【"  # noqa: RUF001 - Chinese marks
+"""Opening marks: never left at the end of a line, nor a word of two cut after one."""
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` cut into lines of at most ``width`` display cells: Chinese may break
+    between any two characters (never before a closing mark), English between words.
+
+    >>> wrap("文本或 HTML 写给谁看：客户或团队。", 12)
+    ['文本或 HTML', '写给谁看：客', '户或团队。']
+    >>> wrap("存储地址（必填）", 10)
+    ['存储地址', '（必填）']
+    >>> wrap("sqlite:///file.db（必填）", 20)
+    ['sqlite:///file.db', '（必填）']
+    >>> wrap("进程数（默认：1；1<=x<=64）。", 22)
+    ['进程数（默认：1；', '1<=x<=64）。']
+    >>> wrap("一致（且未修正）时退出", 14)
+    ['一致（且未修', '正）时退出']
+    """  # noqa: D205
+    tokens = re.findall(r"\s+|[^\s\u2e80-\uffef]+|[\u2e80-\uffef]", text)
+    lines: list[str] = []
+    line: list[str] = []
+    for token in tokens:
+        if token.isspace():
+            line += [" "] if line else []
+        elif not line or _width("".join(line)) + _width(token) <= width:
+            line.append(token)
+        else:
+            cut = _cut([*line, token])
+            lines.append("".join(line[:cut]).rstrip())
+            line = [*line[cut:], token]
+            while line and line[0] == " ":
+                line.pop(0)
+    if line:
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def _cut(tokens: list[str]) -> int:
+    """Where a line of ``tokens`` (the last one did not fit) ends: a closing mark takes the
+    word before it along, an opening mark goes on with the two characters after it."""  # noqa: D205, D209
+    cut = len(tokens) - 1
+    while cut > 1 and tokens[cut][0] in _NO_LINE_START:
+        cut -= 1
+    for back in range(cut - 1, max(cut - 3, 0) - 1, -1):
+        if tokens[back] in _OPENING:
+            return back if back > 0 else cut
+    return cut
 
 
 def language(locale: str = "en") -> Language:
