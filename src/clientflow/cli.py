@@ -153,9 +153,9 @@ class _Translated(click.Command):
             rows.append((names, text))
         if rows:
             # write_dl's own arithmetic: the names column, capped at 30, then two spaces
-            names = min(max(click.formatting.term_len(names) for names, _ in rows), 30) + 2
-            width = formatter.width - formatter.current_indent - 2 - names - 2
-            rows = [(names_, _wrapped(text, width, lang)) for names_, text in rows]
+            column = min(max(len(names) for names, _ in rows), 30) + 2  # names are ASCII
+            width = formatter.width - formatter.current_indent - 2 - column - 2
+            rows = [(names, _wrapped(text, width, lang)) for names, text in rows]
             _section(formatter, lang.gettext("Options:"), rows)
 
 
