@@ -53,14 +53,17 @@ def open_step(
     directory: Mapping[str, Iterable[str]],
     calendar: BusinessCalendar,
     now: pendulum.DateTime,
+    values: Mapping[str, object],
 ) -> changes.ApprovalRound | None:
-    """The round an item entering the state ``step`` leaves opens (``None``: no step)."""
+    """The round an item with ``values`` entering the state ``step`` leaves opens, with
+    the stages whose ``when`` holds (``None``: no step)."""  # noqa: D205, D209
     if step is None:
         return None
-    policy = changes.ApprovalPolicy((step.route,), on_rejection=step.on_rejection)
+    route = step.route_for(values)
+    policy = changes.ApprovalPolicy((route,), on_rejection=step.on_rejection)
     return changes.open_round(
         policy,
-        step.route,
+        route,
         number=number,
         directory=directory,
         requester=requester,

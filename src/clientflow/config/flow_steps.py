@@ -15,7 +15,10 @@ other in business time). :class:`FlowSteps` holds these for one workflow, checke
 
 from __future__ import annotations
 
+import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import attrs
@@ -32,6 +35,7 @@ __all__ = [
     "FlowSteps",
     "ItemEscalated",
     "ItemVoted",
+    "StageCondition",
     "approval_groups",
     "parse_steps",
     "unheld_groups",
@@ -44,22 +48,74 @@ APPROVE = "approve"
 """The command an approver votes for a step with (``reject`` votes against it)."""
 
 
+_COMPARISONS: Mapping[str, Callable[[Decimal, Decimal], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_WHEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*")
+
+
+@attrs.frozen
+class StageCondition:
+    """``when = "amount > 5000"`` on an approval stage (as 简道云's condition branches).
+
+    The stage is asked only when the item's number or money field compares so; an item
+    without the field is asked (the safe side: more approval, never less).
+
+    >>> when = StageCondition("amount", ">", Decimal(5000))
+    >>> when.holds({"amount": "5000.00"}), when.holds({"amount": "5200"}), when.holds({})
+    (False, True, True)
+    """
+
+    field: str
+    comparison: str
+    limit: Decimal
+
+    def holds(self, values: Mapping[str, object]) -> bool:
+        """Whether an item with ``values`` goes through the stage."""
+        given = values.get(self.field)
+        if given is None:
+            return True
+        return _COMPARISONS[self.comparison](Decimal(str(given)), self.limit)
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.comparison} {self.limit}"
+
+
 @attrs.frozen
 class ApprovalStep:
     """``approval`` on a transition: the item leaves ``sources`` by ``transition`` once
-    every stage of ``stages`` approved (in order; each group by its mode, the person who
-    moved the item into the state never voting); a rejection moves it to ``on_reject``."""  # noqa: D205, D209
+    every stage of ``stages`` approved (in order; every group of a stage at once, each
+    by its mode, the person who moved the item into the state never voting); a
+    rejection moves it to ``on_reject``. ``conditions`` (one per stage, ``None`` for a
+    stage always asked) leave out the stages an item does not need."""  # noqa: D205, D209
 
     transition: str
     sources: tuple[str, ...]
     stages: tuple[tuple[changes.ApproverGroup, ...], ...]
     on_reject: str
     on_rejection: changes.OnRejection = changes.OnRejection.REJECT
+    conditions: tuple[StageCondition | None, ...] = ()
 
     @property
     def route(self) -> changes.Route:
-        """The step as a change workflow's route (named after the transition)."""
+        """The step as a change workflow's route (named after the transition), every stage."""
         return changes.Route(self.transition, changes.Condition(), self.stages)
+
+    def route_for(self, values: Mapping[str, object]) -> changes.Route:
+        """The route an item with ``values`` takes: the stages whose condition holds."""
+        if not any(self.conditions):
+            return self.route
+        asked = tuple(
+            stage
+            for stage, when in zip(self.stages, self.conditions, strict=True)
+            if when is None or when.holds(values)
+        )
+        return changes.Route(self.transition, changes.Condition(), asked)
 
 
 @attrs.frozen
@@ -148,26 +204,90 @@ def _names(value: object) -> list[str]:
     return [value] if isinstance(value, str) else [v for v in value if v is not INVALID]  # type: ignore[attr-defined]
 
 
+def _group(
+    where: str, name: str, groups: Mapping[str, list[changes.ApproverGroup]], problems: Problems
+) -> changes.ApproverGroup | None:
+    found = groups.get(name, [])
+    if len(found) == 1:
+        return found[0]
+    known = ", ".join(sorted(groups)) or "none is declared"
+    why = (
+        "declared differently in two [approval] policies; declare it once in approvers"
+        if found
+        else f"no approver group named {name!r}{suggest(name, list(groups))}; known: {known}"
+    )
+    problems.append(ConfigProblem(where, f"expected an approver group: {why}"))
+    return None
+
+
+def _condition(
+    where: str, text: object, numeric: Mapping[str, str], problems: Problems
+) -> StageCondition | None:
+    if text is None or text is INVALID:
+        return None
+    match = _WHEN.fullmatch(str(text))
+    if match is None:
+        problems.append(
+            ConfigProblem(
+                where,
+                "expected a comparison of a number or money field with a number, such as"
+                f' "amount > 5000" (>, >=, <, <=, ==, !=), got {text!r}',
+            )
+        )
+        return None
+    field, comparison, limit = match.groups()
+    if field not in numeric:
+        known = ", ".join(sorted(numeric)) or "none is declared"
+        problems.append(
+            ConfigProblem(
+                where,
+                f"expected a number or money field of the workflow{suggest(field, list(numeric))}"
+                f" (known: {known}), got {field!r}",
+            )
+        )
+        return None
+    return StageCondition(field, comparison, Decimal(limit))
+
+
 def _stages(
     where: str,
-    names: list[str],
+    entries: list[object],
     groups: Mapping[str, list[changes.ApproverGroup]],
+    numeric: Mapping[str, str],
     problems: Problems,
-) -> tuple[tuple[changes.ApproverGroup, ...], ...]:
-    stages = []
-    for i, name in enumerate(names):
-        found = groups.get(name, [])
-        if len(found) == 1:
-            stages.append((found[0],))
+) -> tuple[tuple[tuple[changes.ApproverGroup, ...], ...], tuple[StageCondition | None, ...]]:
+    """Each entry a stage: a group's name, a list of names (groups deciding side by
+    side, 会签) or a table ``{groups = ..., when = "..."}`` (asked only when it holds)."""  # noqa: D205, D209
+    stages, conditions = [], []
+    for i, entry in enumerate(entries):
+        if entry is INVALID:
             continue
-        known = ", ".join(sorted(groups)) or "none is declared"
-        why = (
-            "declared differently in two [approval] policies; declare it once in approvers"
-            if found
-            else f"no approver group named {name!r}{suggest(name, list(groups))}; known: {known}"
+        at = f"{where}[{i}]"
+        when: StageCondition | None = None
+        given = entry
+        if isinstance(entry, Mapping):
+            when = _condition(f"{at}.when", entry.get("when"), numeric, problems)
+            at, given = f"{at}.groups", entry.get("groups")
+        names = [given] if isinstance(given, str) else _names(given)
+        paths = [at] if isinstance(given, str) else [f"{at}[{j}]" for j in range(len(names))]
+        found = [
+            _group(path, name, groups, problems) for path, name in zip(paths, names, strict=True)
+        ]
+        stage = tuple(group for group in found if group is not None)
+        if len(set(stage)) < len(stage):
+            problems.append(ConfigProblem(at, "expected each group once in a stage"))
+        if stage:
+            stages.append(stage)
+            conditions.append(when)
+    if conditions and all(conditions):
+        problems.append(
+            ConfigProblem(
+                where,
+                "expected at least one stage without when: an item no stage asks for would"
+                " have nobody to approve it",
+            )
         )
-        problems.append(ConfigProblem(f"{where}[{i}]", f"expected an approver group: {why}"))
-    return tuple(stages)
+    return tuple(stages), tuple(conditions)
 
 
 def _check_cc(where: str, entries: list[str], problems: Problems) -> None:
@@ -188,17 +308,19 @@ def _approval(  # noqa: PLR0917 - the transition and what it may name
     transition: Any,
     states: list[str],
     groups: Mapping[str, list[changes.ApproverGroup]],
+    numeric: Mapping[str, str],
     problems: Problems,
 ) -> ApprovalStep | None:
     """The approval step of one transition (``None`` without ``approval``)."""
-    names, on_reject = _names(entry.get("approval")), entry.get("on_reject")
+    given, on_reject = entry.get("approval"), entry.get("on_reject")
+    names: list[object] = [] if given is None or given is INVALID else list(given)
     if not names:
         if on_reject is not None:
             problems.append(
                 ConfigProblem(f"{where}.on_reject", "expected only with approval on the transition")
             )
         return None
-    stages = _stages(f"{where}.approval", names, groups, problems)
+    stages, conditions = _stages(f"{where}.approval", names, groups, numeric, problems)
     if on_reject is None:
         problems.append(
             ConfigProblem(
@@ -228,6 +350,7 @@ def _approval(  # noqa: PLR0917 - the transition and what it may name
         changes.OnRejection(rejection or "reject")
         if rejection is not INVALID
         else changes.OnRejection.REJECT,
+        conditions,
     )
 
 
@@ -309,6 +432,13 @@ def parse_steps(  # noqa: PLR0917 - each is a part of the declaration
     ``[escalation]`` policies a timer may climb.
     """
     declared = list(transitions)
+    # the fields a stage's ``when`` may compare: number and money ones, wherever declared
+    numeric = {
+        field: kind.kind
+        for fields in [data.get("fields") or {}, *(t.fields for t in declared)]
+        for field, kind in fields.items()
+        if getattr(kind, "kind", "") in {"number", "int", "money"}
+    }
     approvals: dict[str, ApprovalStep] = {}
     cc: dict[str, tuple[str, ...]] = {}
     labels: dict[str, str] = {}
@@ -316,7 +446,7 @@ def parse_steps(  # noqa: PLR0917 - each is a part of the declaration
     given = [(i, e) for i, e in enumerate(data["transitions"] or ()) if e is not INVALID]
     for (i, entry), transition in zip(given, declared, strict=False):
         where = where_of[transition.name] = f"{path}.transitions[{i}]"
-        step = _approval(where, entry, transition, states, groups, problems)
+        step = _approval(where, entry, transition, states, groups, numeric, problems)
         if step is not None:
             approvals[transition.name] = step
         copied = _names(entry.get("cc"))

@@ -74,14 +74,25 @@ def _tables(value: object) -> list[Mapping[str, object]]:
     return [item for item in items if isinstance(item, Mapping)]
 
 
+def _group_names(given: object) -> set[str]:
+    """The approver groups an ``approval`` names: a name, a list of stages, a stage of
+    groups side by side or a table with ``groups``, at any depth."""  # noqa: D205, D209
+    if isinstance(given, str):
+        return {given}
+    if isinstance(given, Mapping):
+        return _group_names(given.get("groups"))
+    if isinstance(given, list):
+        return {name for entry in given for name in _group_names(entry)}
+    return set()
+
+
 def _borrowed(declared: Mapping[str, object], rules: Mapping[str, object]) -> dict[str, object]:
     """The declarations outside the workflow's table that it names (none: empty, so a
     workflow naming nothing else keeps the fingerprint of its table alone)."""  # noqa: D205, D209
     own = {group.get("name") for group in _tables(declared.get("approvers"))}
     named: set[object] = set()
     for transition in _tables(declared.get("transitions")):
-        given = transition.get("approval")
-        named.update([given] if isinstance(given, str) else given or ())  # type: ignore[arg-type]
+        named.update(_group_names(transition.get("approval")))
     named -= own
     policies = rules.get("approval")
     groups = [
@@ -240,6 +251,7 @@ class FlowVersions:
             directory=directory,
             calendar=calendar,
             now=at,
+            values=item.values,
         )
         event: ItemMigrated = event_types(self.name).migrated(
             meta=EventMeta(item.id, item.version + 1, at, actor.id),

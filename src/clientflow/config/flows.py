@@ -540,6 +540,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             directory=directory,
             calendar=calendar,
             now=at,
+            values=values,
         )
         event = opened(
             meta=meta,
@@ -578,6 +579,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
                 directory=directory,
                 calendar=calendar,
                 now=at,
+                values={**item.values, **values},
             )
             event = stepped(
                 meta=meta,

@@ -10,6 +10,7 @@ from clientflow.config.flow_fields import FIELD_TYPE_NODE
 from clientflow.config.spec import (
     Boolean,
     BusinessDuration,
+    ByType,
     Choice,
     Date,
     Duration,
@@ -644,6 +645,9 @@ NOTIFY = Table(
     "Who is told what, through which channel.",
 )
 
+_GROUP = Text("An approver group: the workflow's `approvers` or a group of [approval].")
+_GROUPS = Seq(_GROUP, "Approver groups deciding side by side in one stage.", min_items=1)
+
 TRANSITION = Table(
     {
         "name": Field(Text("The command that fires it, as users call it."), required=True),
@@ -665,9 +669,27 @@ TRANSITION = Table(
         "fields": Field(Tables(FIELD_TYPE_NODE, "Fields it requires, by type."), default={}),
         "approval": Field(
             Seq(
-                Text("An approver group: the workflow's `approvers` or a group of [approval]."),
-                "Approval stages, one group each, in order: the transition fires when the"
-                " last approves (commands approve/reject; the mover never votes).",
+                ByType(
+                    text=_GROUP,
+                    array=_GROUPS,
+                    table=Table(
+                        {
+                            "groups": Field(ByType(text=_GROUP, array=_GROUPS), required=True),
+                            "when": Field(
+                                Text(
+                                    "Ask this stage only when a number or money field"
+                                    ' compares so, e.g. "amount > 5000" (>, >=, <, <=, ==, !=);'
+                                    " an item without the field is asked."
+                                )
+                            ),
+                        },
+                        "A stage asked only under a condition.",
+                    ),
+                    description="A stage: a group, groups deciding side by side (会签), or"
+                    " a table with groups and when.",
+                ),
+                "Approval stages in order: the transition fires when the last approves"
+                " (commands approve/reject; the mover never votes).",
                 single=True,
                 min_items=1,
             )

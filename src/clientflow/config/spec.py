@@ -32,6 +32,7 @@ __all__ = [
     "INVALID",
     "Boolean",
     "BusinessDuration",
+    "ByType",
     "Choice",
     "Date",
     "Duration",
@@ -538,6 +539,44 @@ class Seq(Node):
         if self.single:
             schema = {"anyOf": [self.item.schema(), schema]}
         return self._described(schema)
+
+
+@attrs.frozen
+class ByType(Node):
+    """A value that may take one of several forms, told apart by its TOML type: a
+    string, an array or a table, each checked by its own node."""  # noqa: D205, D209
+
+    text: Node | None = None
+    array: Node | None = None
+    table: Node | None = None
+    description: str = ""
+
+    def check(self, value: object, path: str, problems: Problems) -> object:
+        node = (
+            self.text
+            if isinstance(value, str)
+            else self.array
+            if isinstance(value, list)
+            else self.table
+            if isinstance(value, Mapping)
+            else None
+        )
+        if node is None:
+            forms = [
+                words
+                for words, given in (
+                    ("a string", self.text),
+                    ("an array", self.array),
+                    ("a table", self.table),
+                )
+                if given is not None
+            ]
+            return self._wrong_type(value, path, problems, " or ".join(forms))
+        return node.check(value, path, problems)
+
+    def schema(self) -> JsonSchema:
+        forms = [node.schema() for node in (self.text, self.array, self.table) if node]
+        return self._described({"anyOf": forms})
 
 
 @attrs.frozen
