@@ -208,16 +208,7 @@ def _principal(
                 ),
                 N_("uses a delegation recorded in the approval policy"),
             )
-    if current.eligible_anywhere(voter.id):
-        return voter.id
-    for delegation in current.delegations:
-        if (
-            delegation.delegate == voter.id
-            and delegation.active(now)
-            and current.eligible_anywhere(delegation.delegator)
-        ):
-            return delegation.delegator
-    return None
+    return current.principal_for(voter.id, now)
 
 
 def _not_the_requester(change: ChangeRequest, voter: Actor) -> None:

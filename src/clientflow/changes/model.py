@@ -281,6 +281,21 @@ class ApprovalRound:
         """Whether the actor is an approver in any stage of this round."""
         return any(actor_id in group.eligible for stage in self.stages for group in stage)
 
+    def principal_for(self, voter: str, at: pendulum.DateTime) -> str | None:
+        """Whom ``voter`` votes for at ``at``: themselves if an approver of this round,
+        else an approver who delegated to them (a delegation the round recorded, active
+        then); ``None``: nobody."""  # noqa: D205, D209
+        if self.eligible_anywhere(voter):
+            return voter
+        for delegation in self.delegations:
+            if (
+                delegation.delegate == voter
+                and delegation.active(at)
+                and self.eligible_anywhere(delegation.delegator)
+            ):
+                return delegation.delegator
+        return None
+
     def stage_of(self, principal: str) -> int | None:
         """The stage a vote by ``principal`` belongs to: the open one, else the last one
         already behind (a late vote), or ``None`` if they approve in neither."""  # noqa: D205, D209

@@ -184,15 +184,7 @@ def _approval(data: Data, path: str, problems: Problems) -> changes.ApprovalPoli
         routes.append(
             _guard(where, problems, partial(changes.Route, route["name"], condition, stages), route)
         )
-    delegations = tuple(
-        _guard(
-            f"{path}.delegations[{i}]",
-            problems,
-            partial(changes.Delegation, d["delegator"], d["delegate"], d["start"], d["end"]),
-            d,
-        )
-        for i, d in enumerate(data["delegations"])
-    )
+    delegations = _delegations(path, data["delegations"], problems)
     if len(problems) > before:
         return cast(changes.ApprovalPolicy, INVALID)
     return changes.ApprovalPolicy(
@@ -636,6 +628,7 @@ def _flow(
         _sound(approvals).values(), (g for g in own if isinstance(g, changes.ApproverGroup))
     )
     steps = parse_steps(path, data, transitions, states, groups, _sound(escalations), problems)
+    steps = attrs.evolve(steps, delegations=_delegations(path, data["delegations"], problems))
     if len(problems) == before:  # on a sound graph only: a wrong name cuts it anyway
         # a rejected approval step moves the item too (to its on_reject state)
         rejections = [
@@ -674,6 +667,20 @@ def _unreachable(
             continue
         found.append(ConfigProblem(f"{path}.states[{i}]", f"expected {expected}, got {state!r}"))
     return found
+
+
+def _delegations(path: str, given: list[Any], problems: Problems) -> tuple[changes.Delegation, ...]:
+    """``delegations`` of an ``[approval]`` policy or a workflow, each checked at its key."""
+    return tuple(
+        _guard(
+            f"{path}.delegations[{i}]",
+            problems,
+            partial(changes.Delegation, d["delegator"], d["delegate"], d["start"], d["end"]),
+            d,
+        )
+        for i, d in enumerate(given)
+        if d is not INVALID
+    )
 
 
 def _is_date(kind: object) -> bool:

@@ -54,13 +54,17 @@ def open_step(
     calendar: BusinessCalendar,
     now: pendulum.DateTime,
     values: Mapping[str, object],
+    delegations: tuple[changes.Delegation, ...] = (),
 ) -> changes.ApprovalRound | None:
     """The round an item with ``values`` entering the state ``step`` leaves opens, with
-    the stages whose ``when`` holds (``None``: no step)."""  # noqa: D205, D209
+    the stages whose ``when`` holds and the workflow's ``delegations`` recorded (``None``:
+    no step)."""  # noqa: D205, D209
     if step is None:
         return None
     route = step.route_for(values)
-    policy = changes.ApprovalPolicy((route,), on_rejection=step.on_rejection)
+    policy = changes.ApprovalPolicy(
+        (route,), on_rejection=step.on_rejection, delegations=delegations
+    )
     return changes.open_round(
         policy,
         route,
@@ -95,29 +99,30 @@ def cast(
     action = f"{verdict.value} {noun} {item.id}"
     if current is None:
         raise TransitionNotAllowed(item.status, verdict.value, ())
-    if actor.id == item.requester:
+    principal = current.principal_for(actor.id, now)
+    if item.requester in (actor.id, principal):  # nor for them, by a delegation
         raise PermissionDenied(actor.id, action, "is not the requester")
     comment = check_line(comment, "comment") if comment else ""
-    stage = current.stage_of(actor.id)
-    if stage is None:
+    stage = None if principal is None else current.stage_of(principal)
+    if principal is None or stage is None:
         groups = ", ".join(g.name for g in current.current)
         raise PermissionDenied(actor.id, action, f"is an approver of the open stage ({groups})")
-    if any(v.principal == actor.id and v.stage == stage for v in current.votes):
+    if any(v.principal == principal and v.stage == stage for v in current.votes):
         raise ValidationError(
-            "vote", f"one vote per approver per stage ({actor.id} has voted in stage {stage + 1})"
+            "vote", f"one vote per approver per stage ({principal} has voted in stage {stage + 1})"
         )
-    groups_voting = tuple(g for g in current.stages[stage] if actor.id in g.eligible)
+    groups_voting = tuple(g for g in current.stages[stage] if principal in g.eligible)
     if changes.required_comment(groups_voting, verdict) and not comment.strip():
         raise ValidationError(
             "comment", f"a comment with a {verdict.value} vote (the approver group requires one)"
         )
     record = changes.VoteRecord(
         voter=actor.id,
-        principal=actor.id,
+        principal=principal,
         verdict=verdict,
         comment=comment,
         stage=stage,
-        late=not current.counts(actor.id, stage),
+        late=not current.counts(principal, stage),
         at=now,
     )
     after = tally(current, record)

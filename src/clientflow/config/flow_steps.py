@@ -121,13 +121,16 @@ class ApprovalStep:
 @attrs.frozen
 class FlowSteps:
     """A workflow's approval steps (by transition), carbon copies and client labels (by
-    transition), client labels of states and escalation ladders (by the timer's state)."""  # noqa: D205, D209
+    transition), client labels of states, escalation ladders (by the timer's state) and
+    the delegations its approvers gave."""  # noqa: D205, D209
 
     approvals: Mapping[str, ApprovalStep] = attrs.field(factory=dict)
     cc: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     client_labels: Mapping[str, str] = attrs.field(factory=dict)
     client_states: Mapping[str, str] = attrs.field(factory=dict)
     ladders: Mapping[str, tuple[Level, ...]] = attrs.field(factory=dict)
+    delegations: tuple[changes.Delegation, ...] = ()
+    """Who may vote for an approver of the workflow's steps, and when."""
 
     def cc_of(self, transition: str) -> tuple[str, ...]:
         """Who is copied when ``transition`` fires (ids, ``role:`` and ``party:`` entries)."""

@@ -252,6 +252,7 @@ class FlowVersions:
             calendar=calendar,
             now=at,
             values=item.values,
+            delegations=self.current.steps.delegations,
         )
         event: ItemMigrated = event_types(self.name).migrated(
             meta=EventMeta(item.id, item.version + 1, at, actor.id),

@@ -541,6 +541,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             calendar=calendar,
             now=at,
             values=values,
+            delegations=steps_of.delegations,
         )
         event = opened(
             meta=meta,
@@ -580,6 +581,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
                 calendar=calendar,
                 now=at,
                 values={**item.values, **values},
+                delegations=steps_of.delegations,
             )
             event = stepped(
                 meta=meta,

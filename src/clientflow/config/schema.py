@@ -192,6 +192,18 @@ ROUTE = Table(
     "(no stages = approved automatically, a standard change).",
 )
 
+DELEGATIONS = Seq(
+    Table(
+        {
+            "delegator": Field(Text("The approver who is away."), required=True),
+            "delegate": Field(Text("Who votes for them."), required=True),
+            "start": Field(Instant("From (inclusive)."), required=True),
+            "end": Field(Instant("Until (exclusive)."), required=True),
+        }
+    ),
+    "Who may vote for an approver, and when (the only way to vote for someone else).",
+)
+
 APPROVAL = Table(
     {
         "routes": Field(Seq(ROUTE, min_items=1), required=True),
@@ -207,19 +219,7 @@ APPROVAL = Table(
         ),
         "escalate_to": Field(_NAMES, default=[]),
         "escalation_repeat": Field(BusinessDuration()),
-        "delegations": Field(
-            Seq(
-                Table(
-                    {
-                        "delegator": Field(Text("The approver who is away."), required=True),
-                        "delegate": Field(Text("Who votes for them."), required=True),
-                        "start": Field(Instant("From (inclusive)."), required=True),
-                        "end": Field(Instant("Until (exclusive)."), required=True),
-                    }
-                )
-            ),
-            default=[],
-        ),
+        "delegations": Field(DELEGATIONS, default=[]),
     },
     "Change-request approval: the first route whose condition matches applies. Only the "
     "delegations listed here let someone vote for an approver.",
@@ -779,6 +779,7 @@ WORKFLOW = Table(
         "approvers": Field(
             Seq(GROUP, "Approver groups its transitions' `approval` may name."), default=[]
         ),
+        "delegations": Field(DELEGATIONS, default=[]),
         "client_states": Field(
             Tables(Text(), "What the client sees of a state, by state (others: not shown).")
         ),

@@ -1,5 +1,6 @@
-"""Approval stages asked under a condition (简道云's 条件分支: 金额 > 5000 goes to the
-director) and groups deciding side by side in one stage (会签), in a rules workflow."""
+"""Approval stages of a rules workflow asked under a condition (简道云's 条件分支: 金额 >
+5000 goes to the director), groups deciding side by side in one stage (会签), and
+delegations (an approver away lets another vote for them, 委托)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 import clientflow
 from clientflow import Actor, ManualClock
-from clientflow.core import ConfigError, PermissionDenied
+from clientflow.core import ConfigError, PermissionDenied, ValidationError
 from clientflow.demo import RULES_FILE
 from clientflow.workspace import Workspace
 
@@ -57,6 +58,18 @@ from = "review"
 to = "archived"
 approval = ["pm", { groups = "director", when = "amount > 5000" }, ["finance", "legal"]]
 on_reject = "rejected"
+
+[[workflows.claim.delegations]]
+delegator = "qian.li"
+delegate = "sun.yi"
+start = 2026-09-07T00:00:00Z
+end = 2026-09-12T00:00:00Z
+
+[[workflows.claim.delegations]]
+delegator = "zhao.min"
+delegate = "zhang"
+start = 2026-09-01T00:00:00Z
+end = 2026-09-30T00:00:00Z
 """
 
 
@@ -170,3 +183,41 @@ def test_a_step_whose_every_stage_is_conditional_is_refused(tmp_path: Path) -> N
     )
     with pytest.raises(ConfigError, match="at least one stage without when"):
         clientflow.open("memory://", _rules(tmp_path, only), clock=ManualClock(START))
+
+
+def test_a_delegate_votes_for_the_approver_only_while_the_delegation_runs(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """qian.li is away from 7 to 12 September and lets sun.yi vote for her: before the 7th
+    sun.yi is nobody's approver; on the 8th the vote counts as qian.li's, recorded with
+    who cast it, and qian.li cannot vote a second time in that stage."""
+    _submit(ws, "800")
+    flow = ws.workflow("claim")
+    flow.run("C-1", "approve", by=LI)
+    sun = Actor("sun.yi", {"engineer"})
+    with pytest.raises(PermissionDenied, match="approver of the open stage"):
+        flow.run("C-1", "approve", by=sun)
+    ws.engine.clock.set(pendulum.datetime(2026, 9, 8, 2))
+    flow.run("C-1", "approve", by=sun)
+    (vote,) = [e.vote for e in ws.history("C-1") if hasattr(e, "vote")][-1:]
+    assert (vote.voter, vote.principal) == ("sun.yi", "qian.li")
+    with pytest.raises(ValidationError, match="one vote per approver per stage"):
+        flow.run("C-1", "approve", by=QIAN)
+    assert flow.run("C-1", "approve", by=ZHAO).aggregate.status == "archived"
+
+
+def test_the_requester_never_votes_on_their_own_claim_for_someone_else(ws: Workspace) -> None:
+    """zhang may vote for zhao.min (legal) this month, but not on the claim he filed."""
+    _submit(ws, "800")
+    flow = ws.workflow("claim")
+    flow.run("C-1", "approve", by=LI)
+    with pytest.raises(PermissionDenied, match="is not the requester"):
+        flow.run("C-1", "approve", by=ZHANG)
+    assert flow.get("C-1").status == "review"
+
+
+def test_a_delegation_with_its_end_before_its_start_is_refused_at_its_key(tmp_path: Path) -> None:
+    backwards = CLAIMS.replace("end = 2026-09-12T00:00:00Z", "end = 2026-09-01T00:00:00Z")
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, backwards), clock=ManualClock(START))
+    assert [p.path for p in error.value.problems] == ["workflows.claim.delegations[0].end"]
