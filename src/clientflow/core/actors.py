@@ -48,6 +48,7 @@ __all__ = [
     "IsActor",
     "IsNotParty",
     "IsParty",
+    "OfClient",
     "Parties",
     "Rule",
     "refusal",
@@ -162,6 +163,32 @@ class OnTeam(Rule):
     def phrase(self) -> Phrase:
         """Says "is on the team (not a client's person)"."""
         return Phrase(N_("is on the team (not a client's person)"))
+
+    def __str__(self) -> str:
+        return str(self.phrase())
+
+
+@attrs.frozen
+class OfClient(Rule):
+    """The actor is one of the aggregate's client's people (``party:client``): role
+    ``client`` and bound to the client the parties name.
+
+    >>> rule = OfClient()
+    >>> rule.failing(Actor("anna", {"client"}, {"lotus"}), {"client": "lotus"}) is None
+    True
+    >>> rule.failing(Actor("li.wei", {"pm"}), {"client": "lotus"}) is rule
+    True
+    """  # noqa: D205
+
+    def failing(self, actor: Actor, parties: Parties) -> Rule | None:
+        """Fails unless the actor holds role ``client`` and is bound to the parties' client."""
+        client = parties.get(CLIENT_PARTY)
+        ours = isinstance(client, str) and client in actor.clients
+        return None if ours and actor.has_role(CLIENT_ROLE) else self
+
+    def phrase(self) -> Phrase:
+        """Says "is one of the client's people"."""
+        return Phrase(N_("is one of the client's people"))
 
     def __str__(self) -> str:
         return str(self.phrase())
@@ -313,8 +340,9 @@ CLIENT_ROLE = "client"
 
 
 def rule_from_names(names: Iterable[str], field: str) -> Rule:
-    """The rule "any of these": ``party:owner`` (a part), ``role:pm`` (a role), ``anyone``,
-    ``team`` (anyone but a client's people), or a person id. People, roles and parties
+    """The rule "any of these": ``party:owner`` (a part; ``party:client`` is any of the
+    aggregate's client's people), ``role:pm`` (a role), ``anyone``, ``team`` (anyone but
+    a client's people), or a person id. People, roles and parties
     never share a namespace.
 
     >>> str(rule_from_names(["party:owner", "role:pm", "li.wei"], "team"))
@@ -329,6 +357,9 @@ def rule_from_names(names: Iterable[str], field: str) -> Rule:
             rules.append(Anyone())
         elif name == "team":
             rules.append(OnTeam())
+        elif name == PARTY_PREFIX + CLIENT_PARTY:
+            # the client is a company, never a person: its people act for it
+            rules.append(OfClient())
         elif name.startswith(PARTY_PREFIX):
             rules.append(IsParty(check_id(name[len(PARTY_PREFIX) :], field)))
         elif name.startswith(ROLE_PREFIX):

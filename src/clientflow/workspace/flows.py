@@ -18,17 +18,21 @@ import pendulum
 
 from clientflow.config.flow_fields import fields_schema
 from clientflow.config.flow_versions import FlowVersions
+from clientflow.config.flow_view import ClientView, client_view
 from clientflow.config.flows import Item
 from clientflow.core import (
     Actor,
     ConfigError,
     ConfigProblem,
     Decision,
+    NotFound,
     OnTeam,
     PermissionDenied,
     ValidationError,
     Workflow,
     require,
+    tenant_failure,
+    to_utc,
 )
 from clientflow.engine import Result
 from clientflow.ports import Query
@@ -149,6 +153,27 @@ class RulesFlowService(WorkflowService):
             if self._migrate(item.id, by=by, at=at, key=None, skip_moved=True).events
         ]
         return tuple(moved)
+
+    def client_view(
+        self, aggregate_id: str, *, by: Actor, at: dt.datetime | None = None
+    ) -> ClientView:
+        """The item as its client's people see it (see :mod:`clientflow.config.flow_view`):
+        the label of its state for the client, what they were told, what ``by`` may do
+        now. Someone bound to other clients is told it does not exist (``NotFound``), not
+        whose it is."""  # noqa: D205, D209
+        item = self.get(aggregate_id)
+        if tenant_failure(by, item.client) is not None:
+            raise NotFound(self.noun, aggregate_id)
+        versions = self._versions()
+        now = self._workspace.clock.now() if at is None else to_utc(at, "at")
+        return client_view(
+            item,
+            self._workspace.history(item.id),
+            spec=versions.spec_of(item),
+            commands=versions.of(item).declared,
+            viewer=by,
+            at=now,
+        )
 
     def _team_only(self, by: Actor, action: str) -> None:
         """Moving items between definitions is the team's: a client's people may not."""
