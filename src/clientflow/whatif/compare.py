@@ -20,6 +20,7 @@ import attrs
 import pendulum
 
 from clientflow import escalation as esc
+from clientflow import feedback
 from clientflow.config import Rules
 from clientflow.core import (
     ClientflowError,
@@ -43,6 +44,7 @@ from clientflow.whatif.read import (
     reproduces,
 )
 from clientflow.whatif.replay import ISSUES, Flag, Replay, SweepGrid, replay, timer
+from clientflow.whatif.surveys import follow_ups, replay_surveys, survey_measure
 
 __all__ = [
     "PUNCTUAL",
@@ -547,7 +549,8 @@ def what_if(
         )
         for w in FLOWS
     )
-    return attrs.evolve(result, workflows=flows)
+    surveys = _surveys(store, (baseline, proposed), (start, end), chosen, sweeps)
+    return attrs.evolve(result, workflows=(*flows, surveys))
 
 
 def _flow(
@@ -582,5 +585,75 @@ def _flow(
         )
         comparison.add(
             reproduces(recorded, before.events, end), (before, after), measures, recorded.id, client
+        )
+    return comparison.result()
+
+
+_STORED_BEFORE = ("survey.sent", "survey.deferred", "survey.dropped")
+"""The survey events that record whether a follow-up was open (when stored since then)."""
+
+
+def _unknown(store: Store, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+    """Per survey record, the versions of its events stored before they recorded
+    whether a follow-up was open (a decoded event cannot tell: it reads ``False``)."""  # noqa: D205, D209
+    if not isinstance(store, SQLStore):
+        return {}
+    found: dict[str, set[int]] = {}
+    for _, rows in raw_pages(store, ids):
+        for ident, version, name, payload in rows:
+            if name in _STORED_BEFORE and '"follow_up_open"' not in payload:
+                found.setdefault(ident, set()).add(version)
+    return {ident: frozenset(versions) for ident, versions in found.items()}
+
+
+def _surveys(
+    store: Store,
+    rules: tuple[Rules, Rules],
+    period: tuple[pendulum.DateTime, pendulum.DateTime],
+    clients: Sequence[str] | None,
+    sweeps: SweepGrid,
+) -> FlowWhatIf:
+    """Each contact's surveys with an event in the period, replayed under both rules from
+    their first event (the throttle reads the last survey sent), counted in the period;
+    whether a follow-up was open comes from the feedback items as recorded."""  # noqa: D205, D209
+    start, end = period
+    comparison = Comparison(feedback.SURVEYS_KIND)
+    found = []
+    for row in _rows(store, feedback.SURVEYS_KIND, clients):
+        history = tuple(e for e in store.history(row.id) if e.occurred_at < end)
+        if any(e.occurred_at >= start for e in history):
+            found.append((row, history))
+    if not found:
+        return comparison.result()
+    items = [
+        row.id
+        for row in _rows(store, feedback.FEEDBACK_KIND, clients)
+        if row.opened_at is None or row.opened_at < end
+    ]
+    follow_up = follow_ups(store.history(ident) for ident in items)
+    unknown = _unknown(store, [row.id for row, _ in found])
+    same = rules[0].surveys == rules[1].surveys
+    for row, history in found:
+        old = unknown.get(row.id, frozenset())
+        before = replay_surveys(history, rules[0], follow_up, until=end, sweeps=sweeps, unknown=old)
+        after = (
+            before
+            if same
+            else replay_surveys(history, rules[1], follow_up, until=end, sweeps=sweeps, unknown=old)
+        )
+        # An event stored before it recorded the follow-up reads it as false: such a
+        # record is compared by type, version and instant only.
+        recorded = Recorded(
+            row.id,
+            history,
+            tuple((e.event_type, e.aggregate_version, e.occurred_at) for e in history),
+            None if old else history,
+        )
+        comparison.add(
+            reproduces(recorded, before.events, end),
+            (before, after),
+            (survey_measure(before, row.client, period), survey_measure(after, row.client, period)),
+            row.id,
+            row.client,
         )
     return comparison.result()
