@@ -371,9 +371,12 @@ class _Issues:
     def __call__(self, recorded: Recorded) -> _Done:
         history, (baseline, proposed), end = recorded.facts, self.rules, self.end
         old = replay(ISSUES, history, baseline, until=end, sweeps=self.sweeps, fire=self.fire[0])
+        # An outcome does not name the SLA policy, so the baseline's replay also serves
+        # when only the policy's name or other priorities' targets differ; unless it
+        # flagged a fact (a flag's reason may name the policy).
         new = (
             old
-            if self.same(history[0])
+            if self.same(history[0]) or (not old.flags and self.same.alike(history))
             else replay(ISSUES, history, proposed, until=end, sweeps=self.sweeps, fire=self.fire[1])
         )
         before, after = outcome(old), outcome(new)
@@ -479,6 +482,48 @@ class _Unchanged:
         self.baseline = baseline
         self.proposed = proposed
         self.known: dict[tuple[str, str, str], bool] = {}
+        self.similar: dict[tuple[str, str, str, frozenset[str]], bool] = {}
+
+    def alike(self, history: Sequence[DomainEvent]) -> bool:
+        """Whether both rules give this issue the same outcome: the same calendar,
+        escalation policy and directory, and SLA terms alike for every priority the
+        issue had (targets, thresholds, pauses; the policy's name may differ)."""  # noqa: D205, D209
+        first = history[0]
+        if not isinstance(first, esc.IssueReported):
+            return False
+        had = frozenset(
+            {first.priority, *(e.new for e in history if isinstance(e, esc.PriorityChanged))}
+        )
+        key = (first.client, first.kind.value, first.project, had)
+        found = self.similar.get(key)
+        if found is None:
+            found = self.similar[key] = self._alike(first, had)
+        return found
+
+    def _alike(self, first: esc.IssueReported, had: frozenset[str]) -> bool:
+        old, new, client = self.baseline, self.proposed, first.client
+        if old.sla is None or new.sla is None or not self._around(first):
+            return False
+        try:
+            before = old.sla.select(first.kind, client, first.project).terms()
+            after = new.sla.select(first.kind, client, first.project).terms()
+        except ClientflowError:
+            return False
+        return (before.thresholds, before.pauses) == (after.thresholds, after.pauses) and all(
+            _target(before, p) == _target(after, p) for p in had
+        )
+
+    def _around(self, first: esc.IssueReported) -> bool:
+        """The same directory, calendar and escalation policy for the issue's client."""
+        old, new, client = self.baseline, self.proposed, first.client
+        try:
+            return (
+                old.directory == new.directory
+                and old.calendar_for(client) == new.calendar_for(client)
+                and old.escalation_for(client) == new.escalation_for(client)
+            )
+        except ClientflowError:
+            return False
 
     def __call__(self, first: DomainEvent) -> bool:
         if not isinstance(first, esc.IssueReported):
@@ -491,17 +536,19 @@ class _Unchanged:
 
     def _same(self, first: esc.IssueReported) -> bool:
         old, new, client = self.baseline, self.proposed, first.client
-        if old.sla is None or new.sla is None or old.directory != new.directory:
+        if old.sla is None or new.sla is None or not self._around(first):
             return False
         try:
             return (
-                old.calendar_for(client) == new.calendar_for(client)
-                and old.escalation_for(client) == new.escalation_for(client)
-                and old.sla.select(first.kind, client, first.project).terms()
+                old.sla.select(first.kind, client, first.project).terms()
                 == new.sla.select(first.kind, client, first.project).terms()
             )
         except ClientflowError:
             return False  # one side cannot even report it: replay both to say why
+
+
+def _target(terms: esc.SlaTerms, priority: str) -> esc.PriorityTargets | None:
+    return next((t for t in terms.targets if t.priority == priority), None)
 
 
 PUNCTUAL = SweepGrid()
