@@ -209,12 +209,17 @@ def _state(clock: esc.SlaClock) -> str:
     return "open"
 
 
+_STATE_PLACE = {"met": 0, "breached": 1, "open": 2}
+
+
 class _Counts:
     """A tally being built (one per client and side; frozen into a :class:`Tally`)."""
 
     def __init__(self) -> None:
         self.issues = 0
-        self.clocks: dict[str, dict[str, ClockCount]] = {}
+        # Per metric and priority: met, breached, open, moved hours (a ClockCount each
+        # when frozen; plain numbers while counting, one issue at a time).
+        self.clocks: dict[str, dict[str, list[float]]] = {}
         self.escalations: Counter[str] = Counter()
         # How early in an issue's escalations each level comes: levels listed in the
         # order issues reach them (project manager before account director), not by name.
@@ -228,13 +233,11 @@ class _Counts:
         self.issues += 1
         for metric, (state, _) in found.clocks.items():
             by = self.clocks.setdefault(metric, {})
-            one = ClockCount(
-                met=state == "met",
-                breached=state == "breached",
-                open=state == "open",
-                moved_hours=moved.get(metric, 0.0),
-            )
-            by[found.priority] = by.get(found.priority, ClockCount()) + one
+            count = by.get(found.priority)
+            if count is None:
+                count = by[found.priority] = [0, 0, 0, 0.0]
+            count[_STATE_PLACE[state]] += 1
+            count[3] = round(count[3] + moved.get(metric, 0.0), 2)
         self.escalations.update(found.escalations)
         for place, name in enumerate(dict.fromkeys(found.escalations)):
             self.rank[name] = min(self.rank.get(name, place), place)
@@ -245,7 +248,13 @@ class _Counts:
     def frozen(self) -> Tally:
         return Tally(
             self.issues,
-            {m: dict(sorted(by.items())) for m, by in sorted(self.clocks.items())},
+            {
+                m: {
+                    priority: ClockCount(int(c[0]), int(c[1]), int(c[2]), c[3])
+                    for priority, c in sorted(by.items())
+                }
+                for m, by in sorted(self.clocks.items())
+            },
             dict(sorted(self.escalations.items(), key=lambda e: (self.rank[e[0]], e[0]))),
             dict(sorted(self.notices.items())),
             self.warnings,
