@@ -608,9 +608,9 @@ def _instant_or_day(text: str, option: str) -> pendulum.DateTime:
         "Replay a period under proposed rules and compare (nothing is written).\n\n"
         "Facts (what people and clients did) are kept at their instants; SLA clocks,"
         " thresholds, escalations and client notices, change approval routes and"
-        " decisions, communication plan alerts and risk review alerts are derived"
-        " again. JSON keeps English keys: total.delta.breached is the number of"
-        " additional breaches."
+        " decisions, communication plan alerts, risk review alerts and whether surveys"
+        " go, wait or are dropped are derived again. JSON keeps English keys:"
+        " total.delta.breached is the number of additional breaches."
     ),
 )
 @_STORE

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pendulum
 
 from clientflow.demo import END, RULES_FILE, START
@@ -128,3 +129,32 @@ def test_moving_a_client_to_another_calendar_changes_only_its_issues(demo: Works
         for count in by.values()
     ]
     assert any(hours != 0 for hours in moved)
+
+
+def test_issues_replayed_once_for_both_rules_count_as_if_replayed_twice(demo: Workspace) -> None:
+    """Northwind's P2 resolution 8 h -> 6 h leaves its P1 and P3 issues alike under both
+    rules (only the policy's name differs), so the what-if replays them once: its counts
+    and changes are what replaying every issue under the proposed rules gives."""
+    from clientflow.config import rules_from_dict  # noqa: PLC0415
+    from clientflow.whatif import SweepGrid, outcome, replay_issue  # noqa: PLC0415
+
+    proposed = rules_from_dict(_northwind_p2("resolution", "6h"))
+    result = _northwind(demo, proposed)
+    grid = SweepGrid(HOURLY)
+    breached, changed = 0, set()
+    for row in demo.rows(Query(kind="issue", client="northwind")):
+        history = demo.history(row.id)
+        if not START <= history[0].occurred_at < UNTIL:
+            continue
+        before = outcome(replay_issue(history, demo.rules, until=UNTIL, sweeps=grid))
+        after = outcome(replay_issue(history, proposed, until=UNTIL, sweeps=grid))
+        assert before is not None
+        assert after is not None
+        breached += sum(state == "breached" for state, _ in after.clocks.values())
+        if attrs.evolve(before, clocks={}) != attrs.evolve(after, clocks={}) or {
+            m: s for m, (s, _) in before.clocks.items()
+        } != {m: s for m, (s, _) in after.clocks.items()}:
+            changed.add(row.id)
+    assert result.total.after.breached == breached
+    assert {c.issue for c in result.changes} == changed
+    assert changed  # the P2 issues changed

@@ -66,3 +66,21 @@ def test_the_same_answer_on_every_store_and_nothing_written(ws: Workspace) -> No
     assert (
         ws.what_if(data, since=MONDAY, until=pendulum.datetime(2026, 9, 8, 16), workers=2) == result
     )
+
+
+def test_surveys_replayed_alike_on_every_store(ws: Workspace) -> None:
+    """Tom's second survey, 40 days after the first, went under 30 days between
+    surveys; under 60 days it waits until day 60 (the record reproduced on each store)."""
+    pm = clientflow.Actor("li.wei", {"pm"})
+    ws.surveys.request("tom", by=pm, survey_id="S-1", client="northwind", at=MONDAY)
+    for days in (3, 6, 14):
+        ws.sweep(MONDAY.add(days=days))
+    ws.surveys.request("tom", by=pm, survey_id="S-2", client="northwind", at=MONDAY.add(days=40))
+    data = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
+    data["surveys"]["min_between"] = "60d"
+    result = ws.what_if(data, since=MONDAY, until=MONDAY.add(days=41))
+    (surveys,) = [f for f in result.workflows if f.kind == "surveys"]
+    assert (surveys.reproduced, surveys.diverged) == (1, ())
+    assert (surveys.before["sent"], surveys.after["sent"]) == (2, 1)
+    assert (surveys.before["deferred"], surveys.after["deferred"]) == (0, 1)
+    assert surveys.flags_before == surveys.flags_after == ()

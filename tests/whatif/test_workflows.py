@@ -289,3 +289,27 @@ def test_the_approval_section_reads_in_english_and_chinese(demo: Workspace) -> N
     page = to_html(result, lang=language("zh_CN"))
     assert "<h2>变更审批</h2>" in page
     assert "<h2>风险复审</h2>" in page
+
+
+def test_each_workflow_is_counted_per_client_too(demo: Workspace) -> None:
+    """The narrower budget route per client: CR-northwind-20 moves Northwind's budget
+    route to major, CR-lotus-61 Lotus's; the clients' counts add up to the total, in
+    JSON (stable keys) and in the text and page, a table per client."""
+    result = demo.what_if(_narrow_budget_route(1), since=START, until=UNTIL, sweep_every=HOUR)
+    (changes,) = [f for f in result.workflows if f.kind == "change"]
+    by = {c.client: c for c in changes.clients}
+    assert (by["northwind"].before["route budget"], by["northwind"].after["route budget"]) == (1, 0)
+    assert (by["lotus"].before["route budget"], by["lotus"].after["route budget"]) == (1, 0)
+    for flow in result.workflows:
+        for key, total in flow.after.items():
+            assert sum(c.after.get(key, 0) for c in flow.clients) == pytest.approx(total)
+    data = json.loads(to_json(result))
+    (found,) = [w for w in data["workflows"] if w["kind"] == "change"]
+    lotus = next(c for c in found["clients"] if c["client"] == "lotus")
+    assert lotus["delta"]["route budget"] == -1
+    english = to_text(result, names=demo.rules.names.client)
+    approvals = english[english.index("Change approvals") : english.index("Communication plans")]
+    assert "Per client:\n  ACME Retail\n" in approvals
+    assert "\n  Lotus Bank\n" in approvals
+    chinese = to_html(result, lang=language("zh_CN"), names=demo.rules.names.client)
+    assert chinese.count('<section class="card"><h3>') >= len(changes.clients)

@@ -1,6 +1,6 @@
 """Policy what-if: a past period replayed under proposed rules, compared with the rules in force.
 
-Issues, change requests, communication plans and risks are replayed.
+Issues, change requests, communication plans, risks and surveys are replayed.
 
 See docs/what-if.md for what is replayed, what is flagged and the limits.
 """
@@ -16,7 +16,7 @@ from clientflow.whatif.compare import (
     outcome,
     what_if,
 )
-from clientflow.whatif.flows import FlowChange, FlowWhatIf, Measure
+from clientflow.whatif.flows import FlowChange, FlowClient, FlowWhatIf, Measure
 from clientflow.whatif.render import to_html, to_json, to_text
 from clientflow.whatif.replay import (
     CHANGE_FACTS,
@@ -36,6 +36,13 @@ from clientflow.whatif.replay import (
     replay,
     replay_issue,
 )
+from clientflow.whatif.surveys import (
+    FollowUps,
+    follow_ups,
+    is_survey_fact,
+    replay_surveys,
+    survey_measure,
+)
 
 __all__ = [
     "CHANGES",
@@ -54,17 +61,23 @@ __all__ = [
     "Flag",
     "Flow",
     "FlowChange",
+    "FlowClient",
     "FlowWhatIf",
+    "FollowUps",
     "Measure",
     "Outcome",
     "Replay",
     "SweepGrid",
     "Tally",
     "WhatIf",
+    "follow_ups",
     "is_fact",
+    "is_survey_fact",
     "outcome",
     "replay",
     "replay_issue",
+    "replay_surveys",
+    "survey_measure",
     "to_html",
     "to_json",
     "to_text",

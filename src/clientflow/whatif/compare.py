@@ -20,6 +20,7 @@ import attrs
 import pendulum
 
 from clientflow import escalation as esc
+from clientflow import feedback
 from clientflow.config import Rules
 from clientflow.core import (
     ClientflowError,
@@ -43,6 +44,7 @@ from clientflow.whatif.read import (
     reproduces,
 )
 from clientflow.whatif.replay import ISSUES, Flag, Replay, SweepGrid, replay, timer
+from clientflow.whatif.surveys import follow_ups, replay_surveys, survey_measure
 
 __all__ = [
     "PUNCTUAL",
@@ -207,12 +209,17 @@ def _state(clock: esc.SlaClock) -> str:
     return "open"
 
 
+_STATE_PLACE = {"met": 0, "breached": 1, "open": 2}
+
+
 class _Counts:
     """A tally being built (one per client and side; frozen into a :class:`Tally`)."""
 
     def __init__(self) -> None:
         self.issues = 0
-        self.clocks: dict[str, dict[str, ClockCount]] = {}
+        # Per metric and priority: met, breached, open, moved hours (a ClockCount each
+        # when frozen; plain numbers while counting, one issue at a time).
+        self.clocks: dict[str, dict[str, list[float]]] = {}
         self.escalations: Counter[str] = Counter()
         # How early in an issue's escalations each level comes: levels listed in the
         # order issues reach them (project manager before account director), not by name.
@@ -226,13 +233,11 @@ class _Counts:
         self.issues += 1
         for metric, (state, _) in found.clocks.items():
             by = self.clocks.setdefault(metric, {})
-            one = ClockCount(
-                met=state == "met",
-                breached=state == "breached",
-                open=state == "open",
-                moved_hours=moved.get(metric, 0.0),
-            )
-            by[found.priority] = by.get(found.priority, ClockCount()) + one
+            count = by.get(found.priority)
+            if count is None:
+                count = by[found.priority] = [0, 0, 0, 0.0]
+            count[_STATE_PLACE[state]] += 1
+            count[3] = round(count[3] + moved.get(metric, 0.0), 2)
         self.escalations.update(found.escalations)
         for place, name in enumerate(dict.fromkeys(found.escalations)):
             self.rank[name] = min(self.rank.get(name, place), place)
@@ -243,7 +248,13 @@ class _Counts:
     def frozen(self) -> Tally:
         return Tally(
             self.issues,
-            {m: dict(sorted(by.items())) for m, by in sorted(self.clocks.items())},
+            {
+                m: {
+                    priority: ClockCount(int(c[0]), int(c[1]), int(c[2]), c[3])
+                    for priority, c in sorted(by.items())
+                }
+                for m, by in sorted(self.clocks.items())
+            },
             dict(sorted(self.escalations.items(), key=lambda e: (self.rank[e[0]], e[0]))),
             dict(sorted(self.notices.items())),
             self.warnings,
@@ -369,9 +380,12 @@ class _Issues:
     def __call__(self, recorded: Recorded) -> _Done:
         history, (baseline, proposed), end = recorded.facts, self.rules, self.end
         old = replay(ISSUES, history, baseline, until=end, sweeps=self.sweeps, fire=self.fire[0])
+        # An outcome does not name the SLA policy, so the baseline's replay also serves
+        # when only the policy's name or other priorities' targets differ; unless it
+        # flagged a fact (a flag's reason may name the policy).
         new = (
             old
-            if self.same(history[0])
+            if self.same(history[0]) or (not old.flags and self.same.alike(history))
             else replay(ISSUES, history, proposed, until=end, sweeps=self.sweeps, fire=self.fire[1])
         )
         before, after = outcome(old), outcome(new)
@@ -477,6 +491,48 @@ class _Unchanged:
         self.baseline = baseline
         self.proposed = proposed
         self.known: dict[tuple[str, str, str], bool] = {}
+        self.similar: dict[tuple[str, str, str, frozenset[str]], bool] = {}
+
+    def alike(self, history: Sequence[DomainEvent]) -> bool:
+        """Whether both rules give this issue the same outcome: the same calendar,
+        escalation policy and directory, and SLA terms alike for every priority the
+        issue had (targets, thresholds, pauses; the policy's name may differ)."""  # noqa: D205, D209
+        first = history[0]
+        if not isinstance(first, esc.IssueReported):
+            return False
+        had = frozenset(
+            {first.priority, *(e.new for e in history if isinstance(e, esc.PriorityChanged))}
+        )
+        key = (first.client, first.kind.value, first.project, had)
+        found = self.similar.get(key)
+        if found is None:
+            found = self.similar[key] = self._alike(first, had)
+        return found
+
+    def _alike(self, first: esc.IssueReported, had: frozenset[str]) -> bool:
+        old, new, client = self.baseline, self.proposed, first.client
+        if old.sla is None or new.sla is None or not self._around(first):
+            return False
+        try:
+            before = old.sla.select(first.kind, client, first.project).terms()
+            after = new.sla.select(first.kind, client, first.project).terms()
+        except ClientflowError:
+            return False
+        return (before.thresholds, before.pauses) == (after.thresholds, after.pauses) and all(
+            _target(before, p) == _target(after, p) for p in had
+        )
+
+    def _around(self, first: esc.IssueReported) -> bool:
+        """The same directory, calendar and escalation policy for the issue's client."""
+        old, new, client = self.baseline, self.proposed, first.client
+        try:
+            return (
+                old.directory == new.directory
+                and old.calendar_for(client) == new.calendar_for(client)
+                and old.escalation_for(client) == new.escalation_for(client)
+            )
+        except ClientflowError:
+            return False
 
     def __call__(self, first: DomainEvent) -> bool:
         if not isinstance(first, esc.IssueReported):
@@ -489,17 +545,19 @@ class _Unchanged:
 
     def _same(self, first: esc.IssueReported) -> bool:
         old, new, client = self.baseline, self.proposed, first.client
-        if old.sla is None or new.sla is None or old.directory != new.directory:
+        if old.sla is None or new.sla is None or not self._around(first):
             return False
         try:
             return (
-                old.calendar_for(client) == new.calendar_for(client)
-                and old.escalation_for(client) == new.escalation_for(client)
-                and old.sla.select(first.kind, client, first.project).terms()
+                old.sla.select(first.kind, client, first.project).terms()
                 == new.sla.select(first.kind, client, first.project).terms()
             )
         except ClientflowError:
             return False  # one side cannot even report it: replay both to say why
+
+
+def _target(terms: esc.SlaTerms, priority: str) -> esc.PriorityTargets | None:
+    return next((t for t in terms.targets if t.priority == priority), None)
 
 
 PUNCTUAL = SweepGrid()
@@ -547,7 +605,8 @@ def what_if(
         )
         for w in FLOWS
     )
-    return attrs.evolve(result, workflows=flows)
+    surveys = _surveys(store, (baseline, proposed), (start, end), chosen, sweeps)
+    return attrs.evolve(result, workflows=(*flows, surveys))
 
 
 def _flow(
@@ -582,5 +641,75 @@ def _flow(
         )
         comparison.add(
             reproduces(recorded, before.events, end), (before, after), measures, recorded.id, client
+        )
+    return comparison.result()
+
+
+_STORED_BEFORE = ("survey.sent", "survey.deferred", "survey.dropped")
+"""The survey events that record whether a follow-up was open (when stored since then)."""
+
+
+def _unknown(store: Store, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+    """Per survey record, the versions of its events stored before they recorded
+    whether a follow-up was open (a decoded event cannot tell: it reads ``False``)."""  # noqa: D205, D209
+    if not isinstance(store, SQLStore):
+        return {}
+    found: dict[str, set[int]] = {}
+    for _, rows in raw_pages(store, ids):
+        for ident, version, name, payload in rows:
+            if name in _STORED_BEFORE and '"follow_up_open"' not in payload:
+                found.setdefault(ident, set()).add(version)
+    return {ident: frozenset(versions) for ident, versions in found.items()}
+
+
+def _surveys(
+    store: Store,
+    rules: tuple[Rules, Rules],
+    period: tuple[pendulum.DateTime, pendulum.DateTime],
+    clients: Sequence[str] | None,
+    sweeps: SweepGrid,
+) -> FlowWhatIf:
+    """Each contact's surveys with an event in the period, replayed under both rules from
+    their first event (the throttle reads the last survey sent), counted in the period;
+    whether a follow-up was open comes from the feedback items as recorded."""  # noqa: D205, D209
+    start, end = period
+    comparison = Comparison(feedback.SURVEYS_KIND)
+    found = []
+    for row in _rows(store, feedback.SURVEYS_KIND, clients):
+        history = tuple(e for e in store.history(row.id) if e.occurred_at < end)
+        if any(e.occurred_at >= start for e in history):
+            found.append((row, history))
+    if not found:
+        return comparison.result()
+    items = [
+        row.id
+        for row in _rows(store, feedback.FEEDBACK_KIND, clients)
+        if row.opened_at is None or row.opened_at < end
+    ]
+    follow_up = follow_ups(store.history(ident) for ident in items)
+    unknown = _unknown(store, [row.id for row, _ in found])
+    same = rules[0].surveys == rules[1].surveys
+    for row, history in found:
+        old = unknown.get(row.id, frozenset())
+        before = replay_surveys(history, rules[0], follow_up, until=end, sweeps=sweeps, unknown=old)
+        after = (
+            before
+            if same
+            else replay_surveys(history, rules[1], follow_up, until=end, sweeps=sweeps, unknown=old)
+        )
+        # An event stored before it recorded the follow-up reads it as false: such a
+        # record is compared by type, version and instant only.
+        recorded = Recorded(
+            row.id,
+            history,
+            tuple((e.event_type, e.aggregate_version, e.occurred_at) for e in history),
+            None if old else history,
+        )
+        comparison.add(
+            reproduces(recorded, before.events, end),
+            (before, after),
+            (survey_measure(before, row.client, period), survey_measure(after, row.client, period)),
+            row.id,
+            row.client,
         )
     return comparison.result()

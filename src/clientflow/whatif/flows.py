@@ -25,6 +25,7 @@ from clientflow.whatif.replay import CHANGES, PLANS, RISKS, Flag, Flow, Replay
 __all__ = [
     "FLOWS",
     "FlowChange",
+    "FlowClient",
     "FlowWhatIf",
     "Measure",
     "Measured",
@@ -62,10 +63,19 @@ class FlowChange:
 
 
 @attrs.frozen
+class FlowClient:
+    """One client's counts of one workflow, before and after (every key on both sides)."""
+
+    client: str
+    before: Mapping[str, float]
+    after: Mapping[str, float]
+
+
+@attrs.frozen
 class FlowWhatIf:
     """One workflow's period replayed twice: counts before and after (every key on
-    both sides), the aggregates whose facts differ, the facts not replayable per side,
-    and how many aggregates the baseline reproduced exactly."""  # noqa: D205, D209
+    both sides), in total and per client, the aggregates whose facts differ, the facts
+    not replayable per side, and how many aggregates the baseline reproduced exactly."""  # noqa: D205, D209
 
     kind: str
     before: Mapping[str, float]
@@ -76,6 +86,8 @@ class FlowWhatIf:
     earlier: int = 0
     reproduced: int = 0
     diverged: tuple[str, ...] = ()
+    clients: tuple[FlowClient, ...] = ()
+    """Per client, by client id."""
 
 
 Measured = Callable[[Replay, str, Rules], Measure | None]
@@ -236,6 +248,7 @@ class Comparison:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.counts: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+        self.clients: dict[str, tuple[Counter[str], Counter[str]]] = {}
         self.changes: list[FlowChange] = []
         self.flags: tuple[list[Flag], list[Flag]] = ([], [])
         self.earlier = 0
@@ -256,12 +269,14 @@ class Comparison:
             self.reproduced += 1
         else:
             self.diverged.append(ident)
+        mine = self.clients.setdefault(client, (Counter(), Counter()))
         for side, replay in enumerate(replays):
             self.flags[side].extend(replay.flags)
-            self.counts[side]["flagged"] += len(replay.flags)
             found = measures[side]
-            if found is not None:
-                self.counts[side].update(found.counts)
+            for counts in (self.counts[side], mine[side]):
+                counts["flagged"] += len(replay.flags)
+                if found is not None:
+                    counts.update(found.counts)
         before, after = measures
         old = {} if before is None else before.facts
         new = {} if after is None else after.facts
@@ -273,9 +288,7 @@ class Comparison:
 
     def result(self) -> FlowWhatIf:
         """The comparison, every count's key on both sides (0 where absent)."""
-        keys = sorted(self.counts[0].keys() | self.counts[1].keys())
-        before = {k: round(self.counts[0][k], 2) for k in keys}
-        after = {k: round(self.counts[1][k], 2) for k in keys}
+        before, after = _sides(self.counts)
         return FlowWhatIf(
             self.kind,
             before,
@@ -286,4 +299,13 @@ class Comparison:
             self.earlier,
             self.reproduced,
             tuple(self.diverged),
+            tuple(FlowClient(c, *_sides(counts)) for c, counts in sorted(self.clients.items())),
         )
+
+
+def _sides(
+    counts: tuple[Counter[str], Counter[str]],
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Both sides' counts, every key on both (0 where absent)."""
+    keys = sorted(counts[0].keys() | counts[1].keys())
+    return {k: round(counts[0][k], 2) for k in keys}, {k: round(counts[1][k], 2) for k in keys}

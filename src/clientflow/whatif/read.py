@@ -74,6 +74,8 @@ def _instant(text: str) -> pendulum.DateTime:
     )
 
 
+_set = object.__setattr__  # how attrs itself sets a frozen instance's fields
+
 _META = '{"meta":{"aggregate_id":'
 _AT = '"occurred_at":"'
 
@@ -113,17 +115,14 @@ class Reader:
         data = json.loads(payload)
         meta = data["meta"]
         event = object.__new__(cls)
-        # Frozen attrs classes refuse setattr: a stand-in is built as a decoder builds one.
-        object.__setattr__(
-            event,
-            "meta",
-            EventMeta(
-                meta["aggregate_id"],
-                meta["aggregate_version"],
-                _instant(meta["occurred_at"]),
-                meta["actor"],
-            ),
-        )
+        # Frozen attrs classes refuse setattr: a stand-in is built as a decoder builds one,
+        # its meta too (checked when the row was written, as ``EventMeta.next`` skips).
+        made = object.__new__(EventMeta)
+        _set(made, "aggregate_id", meta["aggregate_id"])
+        _set(made, "aggregate_version", meta["aggregate_version"])
+        _set(made, "occurred_at", _instant(meta["occurred_at"]))
+        _set(made, "actor", meta["actor"])
+        _set(event, "meta", made)
         structure = self.converter.structure
         for field, hint in self.fields[name]:
             if field in data:

@@ -12,7 +12,7 @@ from clientflow.i18n import N_, Language, Templates, language
 from clientflow.i18n.language import columns
 from clientflow.reports.render import _CSS  # the health report's look, reused as it is
 from clientflow.whatif.compare import Change, ClientWhatIf, Tally, WhatIf
-from clientflow.whatif.flows import FlowChange, FlowWhatIf
+from clientflow.whatif.flows import FlowChange, FlowClient, FlowWhatIf
 from clientflow.whatif.replay import Flag
 
 __all__ = ["to_html", "to_json", "to_text"]
@@ -32,6 +32,7 @@ _FLOW_TITLES = {
     "change": N_("Change approvals"),
     "plan": N_("Communication plans"),
     "risk": N_("Risk reviews"),
+    "surveys": N_("Surveys"),
 }
 _COUNTS = {
     "changes": N_("Change requests replayed"),
@@ -53,11 +54,20 @@ _COUNTS = {
     "decision": N_("decision"),
     "rating": N_("rating"),
     "review due": N_("next review due"),
+    "contacts": N_("Contacts surveyed"),
+    "requested": N_("Surveys asked for"),
+    "sent": N_("Surveys sent"),
+    "deferred": N_("Surveys deferred"),
+    "dropped": N_("Surveys dropped"),
+    "reminded": N_("Survey reminders"),
+    "answered": N_("Surveys answered"),
+    "expired": N_("Surveys expired"),
 }
 _PREFIXED = {
     "route": N_("Route: {name}"),
     "decision": N_("Decision: {name}"),
     "rating": N_("Rated: {name}"),
+    "survey": N_("Survey {name}"),
 }
 _VALUES = {
     "approved": N_("approved"),
@@ -71,6 +81,11 @@ _VALUES = {
     "medium": N_("medium"),
     "high": N_("high"),
     "critical": N_("critical"),
+    "sent": N_("sent"),
+    "deferred": N_("deferred"),
+    "dropped": N_("dropped"),
+    "answered": N_("answered"),
+    "expired": N_("expired"),
 }
 
 
@@ -137,12 +152,20 @@ def _change(change: Change) -> dict[str, str]:
     }
 
 
+def _counts(side: FlowWhatIf | FlowClient) -> dict[str, object]:
+    """One workflow's counts (in total or a client's): before, after and delta."""
+    return {
+        "before": dict(side.before),
+        "after": dict(side.after),
+        "delta": {k: round(side.after[k] - side.before[k], 2) for k in side.before},
+    }
+
+
 def _flow_json(flow: FlowWhatIf) -> dict[str, object]:
     return {
         "kind": flow.kind,
-        "before": dict(flow.before),
-        "after": dict(flow.after),
-        "delta": {k: round(flow.after[k] - flow.before[k], 2) for k in flow.before},
+        **_counts(flow),
+        "clients": [{"client": c.client, **_counts(c)} for c in flow.clients],
         "changes": [
             {"id": c.id, "client": c.client, "what": c.what, "before": c.before, "after": c.after}
             for c in flow.changes
@@ -161,8 +184,8 @@ def to_json(result: WhatIf) -> str:
     """The what-if as JSON: ``total`` and per ``clients`` the ``before``, ``after`` and
     ``delta`` (``delta.breached`` is what a CI gate on additional breaches reads), the
     ``changes``, the ``flags`` per side, ``earlier``, ``reproduced`` and ``diverged``;
-    ``workflows`` the same per other workflow (``kind``: change, plan, risk), its counts
-    by stable English keys."""  # noqa: D205, D209
+    ``workflows`` the same per other workflow (``kind``: change, plan, risk, surveys),
+    its counts by stable English keys in total and per ``clients``."""  # noqa: D205, D209
     data = {
         "since": result.since.isoformat(),
         "until": result.until.isoformat(),
@@ -288,15 +311,20 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _flow_rows(flow: FlowWhatIf, lang: Language) -> list[tuple[str, str, str, str]]:
-    """One workflow's counts: (label, before, after, change), its own total first."""
+def _flow_rows(
+    flow: FlowWhatIf | FlowClient, lang: Language, *, zeros: bool = True
+) -> list[tuple[str, str, str, str]]:
+    """One workflow's counts (in total or a client's): (label, before, after, change),
+    its own total first; ``zeros``: also the counts that are 0 on both sides."""  # noqa: D205, D209
     rows = []
-    first = {"changes", "plans", "risks"}
+    first = {"changes", "plans", "risks", "contacts"}
     # The workflow's own total first, the facts left out last, the rest by key.
     order = sorted(flow.before, key=lambda k: (k not in first, k == "flagged", k))
     for key in order:
         before = flow.before[key]
         after = flow.after[key]
+        if not (zeros or before or after):
+            continue
         rows.append(
             (
                 _count_label(key, lang),
@@ -323,6 +351,13 @@ def _flow_text(flow: FlowWhatIf, lang: Language, names: Names) -> list[str]:
     lines = ["", _word(_FLOW_TITLES, flow.kind, lang), ""]
     header = ("", _("before"), _("after"), _("change"))
     lines += columns([header, *_flow_rows(flow, lang)])
+    if flow.clients:
+        lines += ["", _("Per client:")]
+        for side in flow.clients:
+            lines.append("  " + names(side.client))
+            rows = _flow_rows(side, lang, zeros=False)
+            lines += ["    " + line for line in columns([header, *rows])]
+        lines.append("")
     lines.append(_("Outcomes that change: {count}").format(count=len(flow.changes)))
     lines += [
         "  " + _("{issue} ({client}) {what}: {before} → {after}").format(**shown)
@@ -461,6 +496,10 @@ def to_html(
             {
                 "title": _word(_FLOW_TITLES, flow.kind, lang),
                 "rows": _flow_rows(flow, lang),
+                "clients": [
+                    {"name": names(c.client), "rows": _flow_rows(c, lang, zeros=False)}
+                    for c in flow.clients
+                ],
                 "changes": [_flow_change(c, lang, names) for c in flow.changes],
                 "flags": [*flow.flags_before, *flow.flags_after],
             }

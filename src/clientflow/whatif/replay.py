@@ -57,6 +57,7 @@ __all__ = [
     "is_fact",
     "replay",
     "replay_issue",
+    "sweep",
     "timer",
 ]
 
@@ -525,23 +526,6 @@ def replay(
     events: list[DomainEvent] = list(decision.events)
     flags: list[Flag] = []
 
-    def sweep(before: pendulum.DateTime) -> None:
-        nonlocal aggregate
-        for _ in range(100_000):  # each round fires at least one timer and moves on
-            due = aggregate.next_deadline
-            if due is None:
-                return
-            # A deadline already past when it was set (a priority raised late) fires at
-            # the first sweep after the event that set it, as the engine's would.
-            at = grid.tick(max(due, events[-1].occurred_at))
-            if at >= before:
-                return
-            fired = timer_of(aggregate, at)
-            if not fired.events:
-                return
-            aggregate = fired.aggregate
-            events.extend(fired.events)
-
     facts, special = flow.facts, flow.special
     for event in history[1:]:
         if event.occurred_at >= until:
@@ -549,7 +533,7 @@ def replay(
         fact = facts.get(type(event))
         if fact is None or (fact.when is not None and not fact.when(event)):
             continue
-        sweep(event.occurred_at)
+        aggregate = sweep(aggregate, events, event.occurred_at, grid, timer_of)
         try:
             decision = fact.run(
                 aggregate, event, client, rules, special.get(type(event), flow.resolve)
@@ -559,8 +543,35 @@ def replay(
             continue
         aggregate = decision.aggregate
         events.extend(decision.events)
-    sweep(until)
+    aggregate = sweep(aggregate, events, until, grid, timer_of)
     return Replay(aggregate, tuple(events), tuple(flags))
+
+
+def sweep(
+    aggregate: Any,
+    events: list[DomainEvent],
+    before: pendulum.DateTime,
+    grid: SweepGrid,
+    fire: Callable[[Any, pendulum.DateTime], Decision[Any]],
+) -> Any:
+    """Fire ``aggregate``'s timers at the sweeps of ``grid`` before ``before``, appending
+    what they produce to ``events`` (the aggregate's replayed events so far, never
+    empty); the aggregate after them."""  # noqa: D205, D209
+    for _ in range(100_000):  # each round fires at least one timer and moves on
+        due = aggregate.next_deadline
+        if due is None:
+            break
+        # A deadline already past when it was set (a priority raised late) fires at
+        # the first sweep after the event that set it, as the engine's would.
+        at = grid.tick(max(due, events[-1].occurred_at))
+        if at >= before:
+            break
+        fired = fire(aggregate, at)
+        if not fired.events:
+            break
+        aggregate = fired.aggregate
+        events.extend(fired.events)
+    return aggregate
 
 
 def replay_issue(

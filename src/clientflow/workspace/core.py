@@ -358,10 +358,10 @@ class Workspace:
         workers: int = 1,
     ) -> WhatIf:
         """The issues, change requests, communication plans and risks opened in ``[since,
-        until)`` replayed under ``rules`` and under the rules in force, compared
-        (docs/what-if.md); nothing is written. ``sweep_every`` models a periodic sweeper
-        (default: timers fire when due); ``workers`` > 1 replays a SQL store's issues in
-        that many processes."""  # noqa: D205, D209
+        until)``, and the contacts' surveys, replayed under ``rules`` and under the rules
+        in force, compared (docs/what-if.md); nothing is written. ``sweep_every`` models a
+        periodic sweeper (default: timers fire when due); ``workers`` > 1 replays a SQL
+        store's issues in that many processes."""  # noqa: D205, D209
         for client in clients or ():
             self.rules.client(client)  # an unknown client is NotFound, naming the known
         every = None if sweep_every is None else validate_duration(sweep_every, "sweep_every")
