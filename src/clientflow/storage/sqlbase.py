@@ -72,6 +72,7 @@ from clientflow.storage.sqlparts import (
 from clientflow.storage.streams import (
     check_order,
     checked_history,
+    collector_paused,
     folded_histories,
     row_of,
     stale_snapshot,
@@ -914,6 +915,10 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         table goes in one ``executemany`` (on SQLite with positions computed up front).
         """
         self._check()
+        with collector_paused():
+            return self._import(events)
+
+    def _import(self, events: Iterable[DomainEvent]) -> int:
         aggregates = []
         stream: list[_Dumped] = []
         row_of_aggregate = self._aggregate_row
