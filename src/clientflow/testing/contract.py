@@ -557,6 +557,17 @@ class StoreContract(ABC):
         assert store.load("CR-2") is None
         assert len(store.feed()) == 1
 
+    def test_import_with_a_broken_history_writes_nothing(self, store: Store) -> None:
+        """A history with a gap, or not starting at version 1, is refused whole."""
+        whole = [e for _, steps in [awaiting_approval("CR-1")] for s in steps for e in s.events]
+        other = [e for _, steps in [awaiting_approval("CR-2")] for s in steps for e in s.events]
+        for broken in ([*whole, *other[:1], *other[2:]], [*whole, *other[1:]]):
+            with pytest.raises(ValidationError):
+                store.import_history(broken)
+            assert store.load("CR-1") is None
+            assert store.load("CR-2") is None
+            assert len(store.feed()) == 0
+
     # -- through the engine -----------------------------------------------------------------
 
     def test_engine_sweep_fires_each_due_timer_once_across_concurrent_sweepers(
