@@ -21,7 +21,7 @@ import logging
 import operator
 import re
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 
 import pendulum
@@ -898,6 +898,54 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             raise self._corrupt(error, aggregate_id=aggregate_id) from None
         return checked_history(self._label, aggregate_id, events)
 
+    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[DomainEvent]]:
+        """The histories of these aggregates (those with events), 500 ids per query."""
+        self._check()
+        ids = list(dict.fromkeys(aggregate_ids))
+        streams: dict[str, list[DomainEvent]] = {}
+        load = self._codec.load_event
+        with self._transaction(write=False) as db:
+            for start in range(0, len(ids), 500):
+                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
+                names = ", ".join(f":{name}" for name in chunk)
+                rows = db.run(
+                    f"SELECT aggregate_id, type, payload FROM {self._t['events']}"
+                    f" WHERE aggregate_id IN ({names}) ORDER BY aggregate_id, version",
+                    chunk,
+                )
+                for aggregate_id, name, payload in rows:
+                    try:
+                        event = load(name, payload)
+                    except (ValidationError, RecursionError) as error:
+                        raise self._corrupt(error, aggregate_id=aggregate_id) from None
+                    streams.setdefault(aggregate_id, []).append(event)
+        return {
+            aggregate_id: checked_history(self._label, aggregate_id, events)
+            for aggregate_id, events in streams.items()
+        }
+
+    def snapshots_matching(self, aggregates: Collection[Aggregate]) -> Collection[str]:
+        """The ids of ``aggregates`` stored as the very text each encodes to.
+
+        Encoding is deterministic and its text decodes to an equal aggregate (as for
+        the aggregates held beside their text), so an equal text is an equal snapshot,
+        found by encoding (cheap) instead of decoding (several times dearer).
+        """
+        self._check()
+        wanted = {a.id: self._codec.dump_aggregate(a) for a in aggregates}
+        ids = list(wanted)
+        found: list[str] = []
+        with self._transaction(write=False) as db:
+            for start in range(0, len(ids), 500):
+                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
+                names = ", ".join(f":{name}" for name in chunk)
+                rows = db.run(
+                    f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN ({names})",
+                    chunk,
+                )
+                found += [i for i, kind, text in rows if wanted[i] == (kind, _text(text))]
+        return found
+
     def recall(self, idempotency_key: str) -> tuple[str, int] | None:
         """Where a command with this key was applied."""
         self._check()
@@ -985,6 +1033,11 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                 if rows:
                     return str(rows[0][0])
         return "?"
+
+
+def _text(stored: str | bytes) -> str:
+    """A document column's value as text (drivers may answer bytes for JSON columns)."""
+    return stored if isinstance(stored, str) else stored.decode()
 
 
 class _Stale(Exception):
