@@ -21,7 +21,7 @@ import logging
 import operator
 import re
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 
 import pendulum
@@ -63,6 +63,7 @@ from clientflow.storage.sqlparts import (
     SQLITE,
     Dialect,
     Executor,
+    Row,
     SQLPart,
     UniqueViolation,
     _deadline,
@@ -432,15 +433,9 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         found: dict[str, Aggregate] = {}
         ids = list(dict.fromkeys(aggregate_ids))
         with self._transaction(write=False) as db:
-            for start in range(0, len(ids), 500):
-                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
-                names = ", ".join(f":{name}" for name in chunk)
-                rows = db.run(
-                    f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN ({names})",
-                    chunk,
-                )
-                for aggregate_id, kind, snapshot in rows:
-                    found[aggregate_id] = self._aggregate(aggregate_id, kind, snapshot)
+            select = f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN (:ids)"
+            for aggregate_id, kind, snapshot in _rows_in(db, select, ids):
+                found[aggregate_id] = self._aggregate(aggregate_id, kind, snapshot)
         return found
 
     def _corrupt(
@@ -905,20 +900,16 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         streams: dict[str, list[DomainEvent]] = {}
         load = self._codec.load_event
         with self._transaction(write=False) as db:
-            for start in range(0, len(ids), 500):
-                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
-                names = ", ".join(f":{name}" for name in chunk)
-                rows = db.run(
-                    f"SELECT aggregate_id, type, payload FROM {self._t['events']}"
-                    f" WHERE aggregate_id IN ({names}) ORDER BY aggregate_id, version",
-                    chunk,
-                )
-                for aggregate_id, name, payload in rows:
-                    try:
-                        event = load(name, payload)
-                    except (ValidationError, RecursionError) as error:
-                        raise self._corrupt(error, aggregate_id=aggregate_id) from None
-                    streams.setdefault(aggregate_id, []).append(event)
+            select = (
+                f"SELECT aggregate_id, type, payload FROM {self._t['events']}"
+                " WHERE aggregate_id IN (:ids) ORDER BY aggregate_id, version"
+            )
+            for aggregate_id, name, payload in _rows_in(db, select, ids):
+                try:
+                    event = load(name, payload)
+                except (ValidationError, RecursionError) as error:
+                    raise self._corrupt(error, aggregate_id=aggregate_id) from None
+                streams.setdefault(aggregate_id, []).append(event)
         return {
             aggregate_id: checked_history(self._label, aggregate_id, events)
             for aggregate_id, events in streams.items()
@@ -933,18 +924,13 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         """
         self._check()
         wanted = {a.id: self._codec.dump_aggregate(a) for a in aggregates}
-        ids = list(wanted)
-        found: list[str] = []
+        select = f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN (:ids)"
         with self._transaction(write=False) as db:
-            for start in range(0, len(ids), 500):
-                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
-                names = ", ".join(f":{name}" for name in chunk)
-                rows = db.run(
-                    f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN ({names})",
-                    chunk,
-                )
-                found += [i for i, kind, text in rows if wanted[i] == (kind, _text(text))]
-        return found
+            return [
+                i
+                for i, kind, text in _rows_in(db, select, list(wanted))
+                if wanted[i] == (kind, _text(text))
+            ]
 
     def recall(self, idempotency_key: str) -> tuple[str, int] | None:
         """Where a command with this key was applied."""
@@ -1023,16 +1009,19 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         )
 
     def _first_existing(self, ids: Sequence[object]) -> str:
+        select = f"SELECT id FROM {self._t['aggregates']} WHERE id IN (:ids)"
         with self._transaction(write=False) as db:
-            for start in range(0, len(ids), 500):
-                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
-                names = ", ".join(f":{name}" for name in chunk)
-                rows = db.run(
-                    f"SELECT id FROM {self._t['aggregates']} WHERE id IN ({names})", chunk
-                )
-                if rows:
-                    return str(rows[0][0])
+            for (found,) in _rows_in(db, select, ids):
+                return str(found)
         return "?"
+
+
+def _rows_in(db: Executor, select: str, ids: Sequence[object]) -> Iterator[Row]:
+    """The rows ``select`` answers for ``ids``, asked 500 at a time (``:ids`` in it
+    stands for the list: databases bound the parameters of one statement)."""  # noqa: D205, D209
+    for start in range(0, len(ids), 500):
+        chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
+        yield from db.run(select.replace(":ids", ", ".join(f":{name}" for name in chunk)), chunk)
 
 
 def _text(stored: str | bytes) -> str:

@@ -40,15 +40,12 @@ class _Cursor:
         return rows
 
     def run_many(self, sql: str, rows: Sequence[Mapping[str, object]]) -> None:
-        try:
-            self._connection.executemany(sql, rows)
-        except sqlite3.IntegrityError as error:
-            raise UniqueViolation(str(error)) from error
-        except sqlite3.Error as error:
-            raise StoreError(self._label, str(error)) from error
+        self.run_values(sql, rows)
 
-    def run_values(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
-        """``run_many`` with positional values (``?`` placeholders)."""
+    def run_values(
+        self, sql: str, rows: Sequence[Sequence[object]] | Sequence[Mapping[str, object]]
+    ) -> None:
+        """``run_many``, also with positional values (``?`` placeholders)."""
         try:
             self._connection.executemany(sql, rows)
         except sqlite3.IntegrityError as error:
