@@ -331,9 +331,15 @@ def main() -> None:
     parser.add_argument("--rebuild-events", type=int, default=1_000_000)
     parser.add_argument("--writers", action="store_true", help="only PostgreSQL writers")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--bulk", action="store_true", help="only the rebuild and batch import rows"
+    )
     args = parser.parse_args()
     if args.writers:
         writers(args.seconds)
+        return
+    if args.bulk:
+        imports_and_rebuild(args.rebuild_events)
         return
     due_lookups(args.sizes)
     print(f"\ncommands through the engine ({args.commands:,} re-assessments on 100 changes)")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from clientflow.core import ConcurrencyError
 from clientflow.ports import Query, Store
 from clientflow.storage import SQLiteStore
 from clientflow.testing import SQLStoreContract, sample_codec
+from clientflow.testing.samples import awaiting_approval
 
 
 class TestSQLiteStore(SQLStoreContract):
@@ -50,3 +53,23 @@ def test_a_query_of_one_client_or_owner_reads_their_rows_not_the_whole_kind(
         ).fetchall()
     assert f"USING INDEX clientflow_aggregates_{index} " in " ".join(str(step) for step in plan)
     store.close()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(
+    tmp_path: Path, *, enabled: bool
+) -> None:
+    """The import pauses Python's collector; it is back as it was, failed import or not."""
+    store = SQLiteStore(tmp_path / "s.db", sample_codec())
+    store.create_schema()
+    events = [e for s in awaiting_approval("CR-1")[1] for e in s.events]
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert store.import_history(events) == len(events)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ConcurrencyError):
+            store.import_history(events)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

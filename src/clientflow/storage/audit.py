@@ -9,15 +9,16 @@ rebuilt snapshot and row back.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import attrs
 
-from clientflow.core import Aggregate, rebuild
+from clientflow.core import Aggregate, DomainEvent, rebuild
 from clientflow.ports import AggregateRow, Query, Store
 from clientflow.storage.streams import row_of
 
-__all__ = ["Rewritable", "StoreCheck", "StoreProblem", "check_store"]
+__all__ = ["BatchCheckable", "Rewritable", "StoreCheck", "StoreProblem", "check_store"]
 
 _COMPARED = ("kind", "version", "status", "client", "project", "owner", "priority")
 
@@ -60,6 +61,20 @@ class Rewritable(Protocol):
         ...
 
 
+@runtime_checkable
+class BatchCheckable(Protocol):
+    """A store that reads many histories at once and compares snapshots as stored text."""
+
+    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[DomainEvent]]:
+        """The histories of these aggregates (those with events), read in one pass."""
+        ...
+
+    def snapshots_matching(self, aggregates: Collection[Aggregate]) -> Collection[str]:
+        """The ids of those ``aggregates`` whose stored snapshot is the very text each
+        encodes to (so decodes to an equal aggregate), found without decoding any."""  # noqa: D205, D209
+        ...
+
+
 def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCheck:
     """Compare every aggregate's snapshot and read-side row with its history.
 
@@ -76,9 +91,12 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
         if not rows:
             break
         after = rows[-1].id
-        loaded = store.load_many([row.id for row in rows])
+        agreeing = _agreeing(store, rows)
+        loaded = store.load_many([row.id for row in rows if row.id not in agreeing])
         for row in rows:
             checked += 1
+            if row.id in agreeing:
+                continue
             found = _settled(store, row, loaded.get(row.id))
             if found is None:
                 continue
@@ -90,6 +108,30 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
                     what = [*what, "changed while being mended: not mended, check again"]
             problems += [StoreProblem(row.id, text) for text in what]
     return StoreCheck(checked, tuple(problems), fixed)
+
+
+def _agreeing(store: Store, rows: Sequence[AggregateRow]) -> Collection[str]:
+    """Ids of ``rows`` that agree with their histories, found in bulk (a quick first look).
+
+    On a :class:`BatchCheckable` store, the histories are read in one pass and a snapshot
+    agrees when its stored text is that of the aggregate rebuilt (no snapshot decoded:
+    decoding was most of a check). Any other row goes through the full look below, which
+    reads the snapshot before the history: a command committed between the two reads
+    here shows as a difference, never hides one.
+    """
+    if not isinstance(store, BatchCheckable):
+        return ()
+    histories = store.histories([row.id for row in rows])
+    rebuilt: dict[str, Aggregate] = {}
+    for row in rows:
+        history = histories.get(row.id)
+        if not history:
+            continue  # the full look says nothing either; let it decide
+        aggregate = rebuild(store.codec.kind_of_event(history[0]).apply, history)
+        expected = row_of(store.codec, aggregate, history[-1:], row.closed_at)
+        if all(getattr(row, column) == getattr(expected, column) for column in _COMPARED):
+            rebuilt[row.id] = aggregate
+    return set(store.snapshots_matching(rebuilt.values()))
 
 
 def _settled(

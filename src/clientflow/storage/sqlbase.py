@@ -18,9 +18,10 @@ Concurrency, in SQL terms:
 from __future__ import annotations
 
 import logging
+import operator
 import re
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 
 import pendulum
@@ -62,6 +63,7 @@ from clientflow.storage.sqlparts import (
     SQLITE,
     Dialect,
     Executor,
+    Row,
     SQLPart,
     UniqueViolation,
     _deadline,
@@ -71,7 +73,8 @@ from clientflow.storage.sqlparts import (
 from clientflow.storage.streams import (
     check_order,
     checked_history,
-    commits_from_history,
+    collector_paused,
+    folded_histories,
     row_of,
     stale_snapshot,
 )
@@ -104,6 +107,11 @@ _TRANSACTION_BITS = 20
 _PER_TRANSACTION = (1 << _TRANSACTION_BITS) - 1
 
 _Dumped = tuple[DomainEvent, tuple[str, str]]  # an event and its (type, payload) row
+
+# The columns an import writes to the aggregates table, and their values from a row
+# as ``_aggregate_row`` builds it (positional: SQLite binds them ~1 us faster a row).
+_IMPORTED = ("id", "kind", "version", "snapshot", "deadline", *_READ)
+_imported = operator.itemgetter(*_IMPORTED)
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -425,15 +433,9 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         found: dict[str, Aggregate] = {}
         ids = list(dict.fromkeys(aggregate_ids))
         with self._transaction(write=False) as db:
-            for start in range(0, len(ids), 500):
-                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
-                names = ", ".join(f":{name}" for name in chunk)
-                rows = db.run(
-                    f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN ({names})",
-                    chunk,
-                )
-                for aggregate_id, kind, snapshot in rows:
-                    found[aggregate_id] = self._aggregate(aggregate_id, kind, snapshot)
+            select = f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN (:ids)"
+            for aggregate_id, kind, snapshot in _rows_in(db, select, ids):
+                found[aggregate_id] = self._aggregate(aggregate_id, kind, snapshot)
         return found
 
     def _corrupt(
@@ -488,23 +490,29 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         The read side's values are those of :func:`row_of` for a row not closed before
         (the UPDATE keeps an earlier ``closed_at``), written straight into the row.
         """
-        aggregate = commit.aggregate
+        given = commit.events
+        dump = self._codec.dump_event
+        row = self._aggregate_row(commit.aggregate, given, commit.expected_version)
+        return row, [(event, dump(event)) for event in given]
+
+    def _aggregate_row(
+        self, aggregate: Aggregate, given: Sequence[DomainEvent], expected: int
+    ) -> dict[str, object]:
         codec = self._codec
         kind, snapshot = codec.dump_aggregate(aggregate)
         described = codec.describe(aggregate)
-        given = commit.events
         first = last = None
         if given:
             first = to_micros(given[0].occurred_at)
             last = first if len(given) == 1 else to_micros(given[-1].occurred_at)
         opened = described.opened_at
-        row = {
+        return {
             "id": aggregate.id,
             "kind": kind,
             "version": aggregate.version,
             "snapshot": snapshot,
             "deadline": _deadline(aggregate),
-            "expected": commit.expected_version,
+            "expected": expected,
             "client": described.client,
             "project": described.project,
             "owner": described.owner,
@@ -516,8 +524,6 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             "closed": 1 if described.closed else 0,
             "first_at": first,
         }
-        events = [(event, codec.dump_event(event)) for event in given]
-        return row, events
 
     def _saving(self, commits: Sequence[Commit], write: Callable[[], None]) -> None:
         """Run ``write`` and turn what went wrong into the error of the commit it hit."""
@@ -887,6 +893,45 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             raise self._corrupt(error, aggregate_id=aggregate_id) from None
         return checked_history(self._label, aggregate_id, events)
 
+    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[DomainEvent]]:
+        """The histories of these aggregates (those with events), 500 ids per query."""
+        self._check()
+        ids = list(dict.fromkeys(aggregate_ids))
+        streams: dict[str, list[DomainEvent]] = {}
+        load = self._codec.load_event
+        with self._transaction(write=False) as db:
+            select = (
+                f"SELECT aggregate_id, type, payload FROM {self._t['events']}"
+                " WHERE aggregate_id IN (:ids) ORDER BY aggregate_id, version"
+            )
+            for aggregate_id, name, payload in _rows_in(db, select, ids):
+                try:
+                    event = load(name, payload)
+                except (ValidationError, RecursionError) as error:
+                    raise self._corrupt(error, aggregate_id=aggregate_id) from None
+                streams.setdefault(aggregate_id, []).append(event)
+        return {
+            aggregate_id: checked_history(self._label, aggregate_id, events)
+            for aggregate_id, events in streams.items()
+        }
+
+    def snapshots_matching(self, aggregates: Collection[Aggregate]) -> Collection[str]:
+        """The ids of ``aggregates`` stored as the very text each encodes to.
+
+        Encoding is deterministic and its text decodes to an equal aggregate (as for
+        the aggregates held beside their text), so an equal text is an equal snapshot,
+        found by encoding (cheap) instead of decoding (several times dearer).
+        """
+        self._check()
+        wanted = {a.id: self._codec.dump_aggregate(a) for a in aggregates}
+        select = f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN (:ids)"
+        with self._transaction(write=False) as db:
+            return [
+                i
+                for i, kind, text in _rows_in(db, select, list(wanted))
+                if wanted[i] == (kind, _text(text))
+            ]
+
     def recall(self, idempotency_key: str) -> tuple[str, int] | None:
         """Where a command with this key was applied."""
         self._check()
@@ -898,35 +943,90 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         return (rows[0][0], int(rows[0][1])) if rows else None
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
-        """Rebuild aggregates from whole histories and write them in one transaction."""
+        """Rebuild aggregates from whole histories and write them in one transaction.
+
+        Each aggregate is folded, and its snapshot and row encoded, once; every row of a
+        table goes in one ``executemany`` (on SQLite with positions computed up front).
+        """
         self._check()
+        with collector_paused():
+            return self._import(events)
+
+    def _import(self, events: Iterable[DomainEvent]) -> int:
         aggregates = []
         stream: list[_Dumped] = []
-        for commit in commits_from_history(self._codec, events):
-            row, dumped = self._prepared(commit)
-            aggregates.append(row)
-            stream.extend(dumped)
+        row_of_aggregate = self._aggregate_row
+        dump = self._codec.dump_event
+        for aggregate, history in folded_histories(self._codec, events):
+            aggregates.append(row_of_aggregate(aggregate, history, 0))
+            stream.extend([(event, dump(event)) for event in history])
         try:
             with self._transaction(write=True) as db:
-                if aggregates:
-                    db.run_many(self._insert_sql(), aggregates)
-                self._append(db, stream)
+                if self._dialect.concurrent_feed:
+                    if aggregates:
+                        db.run_many(self._insert_sql(), aggregates)
+                    self._append(db, stream)
+                else:
+                    self._insert_many(db, "aggregates", _IMPORTED, list(map(_imported, aggregates)))
+                    self._append_positioned(db, stream)
         except UniqueViolation:
             clash = self._first_existing([row["id"] for row in aggregates])
             raise AlreadyExists(clash, actual=self._version_of(clash)) from None
         return len(stream)
 
+    def _append_positioned(self, db: Executor, events: Sequence[_Dumped]) -> None:
+        """``_append`` for many events behind a moving counter (not PostgreSQL's feed).
+
+        The counter is moved first (locking it, as ``_append`` does) and read back, so
+        each row carries its position instead of a sub-select per row (~0.8 us an event).
+        """
+        if not events:
+            return
+        t = self._t
+        count = len(events)
+        db.run(f"UPDATE {t['head']} SET position = position + :n WHERE id = 1", {"n": count})
+        base = int(db.run(f"SELECT position FROM {t['head']} WHERE id = 1")[0][0]) - count
+        self._insert_many(
+            db,
+            "events",
+            ("position", "aggregate_id", "version", "type", "payload"),
+            [
+                (base + offset, event.aggregate_id, event.aggregate_version, name, payload)
+                for offset, (event, (name, payload)) in enumerate(events, 1)
+            ],
+        )
+
+    def _insert_many(
+        self, db: Executor, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """Insert ``rows`` (values in ``columns`` order) into one of the store's tables."""
+        if not rows:
+            return
+        db.run_many(
+            f"INSERT INTO {self._t[table]} ({', '.join(columns)})"
+            f" VALUES ({', '.join(':' + name for name in columns)})",
+            [dict(zip(columns, row, strict=True)) for row in rows],
+        )
+
     def _first_existing(self, ids: Sequence[object]) -> str:
+        select = f"SELECT id FROM {self._t['aggregates']} WHERE id IN (:ids)"
         with self._transaction(write=False) as db:
-            for start in range(0, len(ids), 500):
-                chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
-                names = ", ".join(f":{name}" for name in chunk)
-                rows = db.run(
-                    f"SELECT id FROM {self._t['aggregates']} WHERE id IN ({names})", chunk
-                )
-                if rows:
-                    return str(rows[0][0])
+            for (found,) in _rows_in(db, select, ids):
+                return str(found)
         return "?"
+
+
+def _rows_in(db: Executor, select: str, ids: Sequence[object]) -> Iterator[Row]:
+    """The rows ``select`` answers for ``ids``, asked 500 at a time (``:ids`` in it
+    stands for the list: databases bound the parameters of one statement)."""  # noqa: D205, D209
+    for start in range(0, len(ids), 500):
+        chunk = {f"i{n}": value for n, value in enumerate(ids[start : start + 500])}
+        yield from db.run(select.replace(":ids", ", ".join(f":{name}" for name in chunk)), chunk)
+
+
+def _text(stored: str | bytes) -> str:
+    """A document column's value as text (drivers may answer bytes for JSON columns)."""
+    return stored if isinstance(stored, str) else stored.decode()
 
 
 class _Stale(Exception):

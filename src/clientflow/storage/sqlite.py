@@ -17,7 +17,7 @@ from types import TracebackType
 
 from clientflow.core import Codec, StoreError
 from clientflow.storage.sqlbase import SQLITE, SQLStore, UniqueViolation
-from clientflow.storage.sqlparts import Row
+from clientflow.storage.sqlparts import Executor, Row
 
 __all__ = ["SQLiteStore"]
 
@@ -40,6 +40,12 @@ class _Cursor:
         return rows
 
     def run_many(self, sql: str, rows: Sequence[Mapping[str, object]]) -> None:
+        self.run_values(sql, rows)
+
+    def run_values(
+        self, sql: str, rows: Sequence[Sequence[object]] | Sequence[Mapping[str, object]]
+    ) -> None:
+        """``run_many``, also with positional values (``?`` placeholders)."""
         try:
             self._connection.executemany(sql, rows)
         except sqlite3.IntegrityError as error:
@@ -137,6 +143,19 @@ class SQLiteStore(SQLStore):
         # and COMMIT are two statements more: one statement runs on its own (autocommit
         # mode, isolation_level=None), which SQLite makes atomic by itself.
         return _Transaction(self, "" if single else "BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def _insert_many(
+        self, db: Executor, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        # Positional values: sqlite3 binds a tuple faster than it looks names up in a dict.
+        if not rows:
+            return
+        assert isinstance(db, _Cursor)
+        db.run_values(
+            f"INSERT INTO {self._t[table]} ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
 
     def integrity_check(self) -> str:
         """SQLite's own ``PRAGMA integrity_check`` answer (``"ok"`` when healthy)."""

@@ -14,6 +14,7 @@ this class; a host's own adapter that passes it behaves like them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import threading
 import time
@@ -556,6 +557,17 @@ class StoreContract(ABC):
             store.import_history([*other, *first.events])
         assert store.load("CR-2") is None
         assert len(store.feed()) == 1
+
+    def test_import_with_a_broken_history_writes_nothing(self, store: Store) -> None:
+        """A history with a gap, or not starting at version 1, is refused whole."""
+        whole = [e for _, steps in [awaiting_approval("CR-1")] for s in steps for e in s.events]
+        other = [e for _, steps in [awaiting_approval("CR-2")] for s in steps for e in s.events]
+        for broken in ([*whole, *other[:1], *other[2:]], [*whole, *other[1:]]):
+            with pytest.raises(ValidationError):
+                store.import_history(broken)
+            assert store.load("CR-1") is None
+            assert store.load("CR-2") is None
+            assert len(store.feed()) == 0
 
     # -- through the engine -----------------------------------------------------------------
 
@@ -1179,6 +1191,28 @@ class SQLStoreContract(StoreContract):
             db.run(f"UPDATE {store._t['aggregates']} SET snapshot = '[' WHERE id = 'CR-1'")
         with pytest.raises(CorruptData, match="CR-1"):
             store.load("CR-1")
+
+    def test_check_store_reads_snapshots_by_meaning_not_by_text(self, store: Store) -> None:
+        """A snapshot written as other JSON text for the same aggregate (an older
+        encoder, a restore tool) is no problem; one that says something else at the same
+        version is reported, and mended with ``fix``."""  # noqa: D205, D209
+        assert isinstance(store, SQLStore)
+        change, steps = awaiting_approval("CR-1")
+        store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
+        _, snapshot = store.codec.dump_aggregate(change)
+        table = store._t["aggregates"]
+        respaced = json.dumps(json.loads(snapshot), indent=1, sort_keys=True)
+        with store._transaction(write=True) as db:  # written by another tool, on purpose
+            db.run(f"UPDATE {table} SET snapshot = :s WHERE id = 'CR-1'", {"s": respaced})
+        assert check_store(store).problems == ()
+        retitled = store.codec.dump_aggregate(attrs.evolve(change, title="Other"))[1]
+        with store._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {table} SET snapshot = :s WHERE id = 'CR-1'", {"s": retitled})
+        found = check_store(store, fix=True)
+        assert [p.what for p in found.problems] == ["snapshot differs from its history rebuilt"]
+        assert found.fixed == 1
+        assert store.load("CR-1") == change
+        assert check_store(store).problems == ()
 
     def test_an_unreadable_row_is_parked_and_delivery_goes_on(self, store: Store) -> None:
         """An unreadable feed row is parked at once and delivery goes on past it.
