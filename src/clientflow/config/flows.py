@@ -388,8 +388,7 @@ def deadline_on_entry(
         return None
     try:
         day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
-        midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
-        due = to_utc(calendar.next_working_time(midnight), "deadline")
+        due = to_utc(calendar.first_working_time(day), "deadline")
     except (OverflowError, ValidationError):  # a date the calendar cannot count back from
         raise ValidationError(
             timer.before_field,

@@ -117,6 +117,7 @@ class _Index:
     before: list[int]  # working time before each interval
     through: list[int]  # working time up to each interval's end
     holidays: _HolidayDates | None
+    days: list[int]  # the working days of months ``first..last``, as date ordinals
 
     def position(self, t: int) -> int:
         """Working time from the index's origin up to ``t`` (which must be covered)."""
@@ -349,7 +350,29 @@ class BusinessCalendar:
 
     def next_working_time(self, instant: dt.datetime) -> pendulum.DateTime:
         """``instant`` itself if it is working time, else the start of the next shift."""
-        t = to_micros(to_utc(instant))
+        return self._next_working(to_micros(to_utc(instant)), instant)
+
+    def first_working_time(self, day: dt.date) -> pendulum.DateTime:
+        """The first working time from the local midnight opening ``day`` on: the start
+        of its first shift on a working day, else the next working day's.
+
+        ``next_working_time`` of that midnight, without building the local instant (a
+        reminder N working days before a date starts here).
+
+        >>> cn = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+        >>> cn.first_working_time(dt.date(2026, 10, 1)).in_timezone("Asia/Shanghai")
+        DateTime(2026, 10, 8, 9, 0, 0, tzinfo=Timezone('Asia/Shanghai'))
+        """  # noqa: D205
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise ValidationError("day", "a calendar date (datetime.date)", got=day)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # as to_utc refuses the instant
+            raise ValidationError(
+                "day", f"a date in the years {FIRST_YEAR} to {LAST_YEAR}", got=day.isoformat()
+            )
+        midnight = _local(dt.datetime(day.year, day.month, day.day), 0, zone(self.timezone))
+        return self._next_working(midnight, day)
+
+    def _next_working(self, t: int, asked: object) -> pendulum.DateTime:
         index = self._covering(t, t)
         while True:
             i = bisect_right(index.starts, t) - 1
@@ -358,9 +381,7 @@ class BusinessCalendar:
             if i + 1 < len(index.starts) and index.starts[i + 1] < index.hi:
                 return from_micros(index.starts[i + 1])
             if index.last >= _LAST_MONTH:
-                raise ValidationError(
-                    "instant", "an instant with working time after it", got=instant
-                )
+                raise ValidationError("instant", "an instant with working time after it", got=asked)
             index = self._expand(index.first, min(index.last + 12, _LAST_MONTH))
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -368,16 +389,18 @@ class BusinessCalendar:
         if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
             raise ValidationError("day", "a calendar date (datetime.date)", got=day)
         month = day.year * 12 + day.month - 1
-        index = self._expand(month, month)
-        return bool(self._shifts_on(day, index.holidays))
+        days = self._expand(month, month).days
+        o = day.toordinal()
+        i = bisect_left(days, o)
+        return i < len(days) and days[i] == o
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day after ``day``."""
-        return self._step_working_day(day, 1)
+        return self._working_day_from(day, 1)
 
     def previous_working_day(self, day: dt.date) -> dt.date:
         """The last working day before ``day``."""
-        return self._step_working_day(day, -1)
+        return self._working_day_from(day, -1)
 
     @overload
     def add_working_days(self, start: dt.datetime, days: int) -> pendulum.DateTime: ...
@@ -413,11 +436,7 @@ class BusinessCalendar:
             raise ValidationError("start", "a date or an aware datetime", got=start)
         if days == 0:
             return start if self.is_working_day(start) else self.next_working_day(start)
-        plain = dt.date(start.year, start.month, start.day)  # cheap arithmetic (see below)
-        day = plain
-        for _ in range(abs(days)):
-            day = self._step_working_day(day, 1 if days > 0 else -1)
-        return day if type(start) is dt.date else start + (day - plain)  # the caller's type
+        return self._working_day_from(start, days)
 
     def _add_days_to_instant(self, start: dt.datetime, days: int) -> pendulum.DateTime:
         if days < 0:
@@ -511,6 +530,40 @@ class BusinessCalendar:
 
     # -- expansion --------------------------------------------------------------------
 
+    def _working_day_from(self, day: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day after ``day`` (before it, for ``count < 0``).
+
+        One binary search on the index's working days when the answer lies within the
+        months it covers (a reminder days or weeks ahead); else day by day.
+        """
+        plain = dt.date(day.year, day.month, day.day)  # cheap arithmetic (see below)
+        o = plain.toordinal()
+        month = plain.year * 12 + plain.month - 1
+        index = self._cache.index
+        if index is None or not index.first <= month <= index.last:
+            index = self._expand(month, month)
+        months = 1 + abs(count) // 10  # a month has about 20 working days: room for half
+        for _ in range(2):
+            days = index.days
+            i = bisect_right(days, o) + count - 1 if count > 0 else bisect_left(days, o) + count
+            if 0 <= i < len(days):
+                found = dt.date.fromordinal(days[i])
+                break
+            # Not within the months indexed: widen once towards the answer, then try again.
+            if count > 0:
+                index = self._expand(index.first, min(index.last + months, _LAST_MONTH))
+            else:
+                index = self._expand(max(index.first - months, _FIRST_MONTH), index.last)
+        else:  # few working days about (or none): day by day, as far as it takes
+            found = plain
+            for _ in range(abs(count)):
+                found = self._step_working_day(found, 1 if count > 0 else -1)
+        if type(day) is dt.date:
+            return found
+        if type(day) is pendulum.Date:  # its arithmetic costs ~10 us; its constructor does not
+            return pendulum.Date(found.year, found.month, found.day)
+        return day + (found - plain)  # the caller's date type
+
     def _step_working_day(self, day: dt.date, step: int) -> dt.date:
         # Stepped on a plain date (a pendulum Date's arithmetic costs ~10 us a day), the
         # month's index looked up once per month rather than once per day.
@@ -577,9 +630,12 @@ class BusinessCalendar:
         if self.country is not None:
             hols = self._holidays_for(range(day.year, stop.year + 1))
         one_day = dt.timedelta(days=1)
+        days: list[int] = []
         while day <= stop:
             shifts = self._shifts_on(day, hols)
             if shifts:
+                if day >= opening:
+                    days.append(day.toordinal())
                 midnight = dt.datetime(day.year, day.month, day.day)
                 for shift in shifts:
                     begin = _local(midnight, shift.start, tz)
@@ -611,7 +667,7 @@ class BusinessCalendar:
             if stop.year < 9999
             else to_micros(dt.datetime.max.replace(tzinfo=dt.UTC))
         )
-        return _Index(first, last, lo, hi, starts, ends, before, through, hols)
+        return _Index(first, last, lo, hi, starts, ends, before, through, hols, days)
 
     def _holidays_for(self, years: range) -> _HolidayDates:
         """The calendar's holidays with ``years`` filled in (called under the lock).
