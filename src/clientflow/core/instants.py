@@ -95,10 +95,24 @@ _EPOCH_ORDINAL = _EPOCH.toordinal()
 
 def from_micros(micros: int) -> pendulum.DateTime:
     """The UTC pendulum DateTime ``micros`` microseconds after the Unix epoch."""
-    s = _EPOCH + dt.timedelta(microseconds=micros)
-    return pendulum.DateTime(
-        s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=UTC
+    # Integer fields, no intermediate datetime: every deadline and threshold is built here.
+    days, rest = divmod(micros, 86_400_000_000)
+    seconds, micro = divmod(rest, 1_000_000)
+    day = _FROM_ORDINAL(_EPOCH_ORDINAL + days)
+    return _DATETIME(
+        day.year,
+        day.month,
+        day.day,
+        seconds // 3600,
+        seconds // 60 % 60,
+        seconds % 60,
+        micro,
+        tzinfo=UTC,
     )
+
+
+_FROM_ORDINAL = dt.date.fromordinal
+_DATETIME = pendulum.DateTime
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)
