@@ -111,13 +111,22 @@ def _fits(value: object, check: _Check) -> bool:
 
 
 # Subclasses callers pass all the time, accepted wherever their base is.
-_USUAL_SUBCLASSES = {dt.datetime: pendulum.DateTime, dt.timedelta: pendulum.Duration}
+_USUAL_SUBCLASSES = {
+    dt.datetime: pendulum.DateTime,
+    dt.timedelta: pendulum.Duration,
+    dt.date: pendulum.Date,
+}
 
 
 def _exact(kinds: tuple[type, ...]) -> frozenset[type]:
     found = set(kinds)
     found.update(_USUAL_SUBCLASSES[kind] for kind in kinds if kind in _USUAL_SUBCLASSES)
     return frozenset(found)
+
+
+exact_types = _exact
+"""The exact types of a :data:`Check`'s kinds (with the subclasses callers pass all the
+time) a value of which passes without an ``isinstance`` test."""
 
 
 def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
