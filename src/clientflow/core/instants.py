@@ -95,23 +95,14 @@ _EPOCH_ORDINAL = _EPOCH.toordinal()
 
 def from_micros(micros: int) -> pendulum.DateTime:
     """The UTC pendulum DateTime ``micros`` microseconds after the Unix epoch."""
-    # Integer fields, no intermediate datetime: every deadline and threshold is built here.
-    days, rest = divmod(micros, 86_400_000_000)
-    seconds, micro = divmod(rest, 1_000_000)
-    day = _FROM_ORDINAL(_EPOCH_ORDINAL + days)
-    return _DATETIME(
-        day.year,
-        day.month,
-        day.day,
-        seconds // 3600,
-        seconds // 60 % 60,
-        seconds % 60,
-        micro,
-        tzinfo=UTC,
-    )
+    # Every deadline and threshold is built here: a naive sum (no time zone asked) and
+    # positional arguments.
+    s = _NAIVE_EPOCH + _TIMEDELTA(0, 0, micros)
+    return _DATETIME(s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=UTC)
 
 
-_FROM_ORDINAL = dt.date.fromordinal
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+_TIMEDELTA = dt.timedelta
 _DATETIME = pendulum.DateTime
 
 
