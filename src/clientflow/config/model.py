@@ -264,7 +264,7 @@ class Rules:
         ['lotus']
         """  # noqa: D205 - the first sentence runs over two lines
         extra = self._bindings.get(actor.id)
-        contact = actor.id in self._contacts and not actor.has_role(CLIENT_ROLE)
+        contact = actor.id in self._contacts and CLIENT_ROLE not in actor.roles
         if (extra is None or extra <= actor.clients) and not contact:
             return actor
         # Every command binds its actor: building the bound one (its ids checked again)

@@ -218,10 +218,11 @@ class Command(Generic[A]):
         instants arrive as JSON gives them.
         """
         fields = self._fields
-        if not payload.keys() <= fields.keys():
-            unknown = sorted(str(name) for name in payload if name not in fields)
-            allowed = f"only the fields {', '.join(fields)}" if fields else "no payload fields"
-            raise ValidationError(self.name, allowed, got=unknown)
+        for name in payload:  # a loop, not keys() <= keys(): two calls fewer a command
+            if name not in fields:
+                unknown = sorted(str(name) for name in payload if name not in fields)
+                allowed = f"only the fields {', '.join(fields)}" if fields else "no payload fields"
+                raise ValidationError(self.name, allowed, got=unknown)
         values: dict[str, object] = {}
         for field in self.payload:
             if field.name in payload:

@@ -259,9 +259,10 @@ class Service(Generic[A]):
         check_id(aggregate_id, f"{self.kind} id")
         if spec.creates:
             self._check_new_id(aggregate_id)
-        client, project = values.get("client"), values.get("project")
-        if isinstance(client, str) and isinstance(project, str):
-            rules.check_project(client, project)
+        if "client" in values and "project" in values:
+            client, project = values["client"], values["project"]
+            if isinstance(client, str) and isinstance(project, str):
+                rules.check_project(client, project)
         when = None if at is None else to_utc(at, "at")
         command, handler, needs = spec.name, spec.decide, spec.needs
         resolve = self._resolve
