@@ -789,19 +789,28 @@ def _already_at(current: Escalation | None, raised: Escalation) -> bool:
     return current is not None and current.acknowledged_by is None and current.level == raised.level
 
 
+def _first_due(issue: Issue, at: pendulum.DateTime) -> tuple[pendulum.DateTime, str, float] | None:
+    """The earliest threshold due by ``at`` of a running clock, as ``(at, metric,
+    fraction)`` (the first of them sorted), found in one pass: a sweep asks once per event."""  # noqa: D205, D209
+    due: tuple[pendulum.DateTime, str, float] | None = None
+    for clock in issue.clocks:
+        if clock.stopped_at is not None or clock.paused_since is not None:
+            continue  # paused or stopped: nothing of it fires (what next_timer says)
+        for t in clock.thresholds:
+            if not t.fired and t.at <= at:
+                found = (t.at, clock.metric, t.fraction)
+                if due is None or found < due:
+                    due = found
+    return due
+
+
 def _fire_one(
     run: _Run, at: pendulum.DateTime, calendar: BusinessCalendar, policy: EscalationPolicy | None
 ) -> bool:
     issue = run.issue
-    due = sorted(
-        (t.at, clock.metric, t.fraction)
-        for clock in issue.clocks
-        if clock.next_timer() is not None
-        for t in clock.thresholds
-        if not t.fired and t.at <= at
-    )
-    if due:
-        when, metric, fraction = due[0]
+    due = _first_due(issue, at)
+    if due is not None:
+        when, metric, fraction = due
         clock = issue.clock(metric)
         assert clock is not None
         breach = fraction >= 1

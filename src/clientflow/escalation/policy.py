@@ -399,11 +399,21 @@ def _deadlines(
     amounts = [goal + pause]
     for f in ordered:
         amounts.append(_scaled(goal, f) + pause)
-    found = calendar.add_micros(to_micros(start), amounts)
+    found = _instants(calendar.add_micros(to_micros(start), amounts))
     thresholds = []
     for f, at in zip(ordered, found[1:], strict=True):
-        thresholds.append(Threshold(f, from_micros(at), f in fired))
-    return from_micros(found[0]), tuple(thresholds)
+        thresholds.append(Threshold(f, at, f in fired))
+    return found[0], tuple(thresholds)
+
+
+def _instants(found: list[int]) -> list[pendulum.DateTime]:
+    """Each instant of ``found`` (microseconds), an instant met twice built once: the
+    breach threshold (1.0) falls on the deadline itself."""  # noqa: D205, D209
+    built: dict[int, pendulum.DateTime] = {}
+    for t in found:
+        if t not in built:
+            built[t] = from_micros(t)
+    return [built[t] for t in found]
 
 
 def _scaled(micros: int, fraction: float) -> int:
@@ -467,14 +477,13 @@ def clocks_and_deadlines(
     extra = [duration_micros(validate_duration(d, "duration")) for d in also]
     if not amounts and not extra:
         return (), []
-    found = calendar.add_micros(start, amounts + extra)
-    instants = iter(found)
+    instants = iter(_instants(calendar.add_micros(start, amounts + extra)))
     clocks = []
     for metric, goal in goals:
-        deadline = from_micros(next(instants))
-        thresholds = tuple([Threshold(f, from_micros(next(instants)), False) for f in fractions])
+        deadline = next(instants)
+        thresholds = tuple([Threshold(f, next(instants), False) for f in fractions])
         clocks.append(SlaClock(metric, at, goal, zero, deadline, deadline, thresholds))
-    return tuple(clocks), [from_micros(t) for t in instants]
+    return tuple(clocks), list(instants)
 
 
 def projected_clocks(
