@@ -197,6 +197,9 @@ class Rules:
         factory=dict, init=False, eq=False, hash=False, repr=False
     )
     """What :meth:`bind` answered lately (rules never change: an answer holds for them)."""
+    _zones: tuple[object, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    """The pendulum zones of the people's time zones, held while the rules are (notices
+    put instants in them; calendars hold their own)."""
     source: str = attrs.field(default="", eq=False, repr=False)
     """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
     earlier: Mapping[str, Mapping[str, FlowSpec]] = attrs.field(factory=dict, eq=False, repr=False)
@@ -216,6 +219,17 @@ class Rules:
         for member in self.people.values():
             found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
+
+    @_zones.default
+    def _held_zones(self) -> tuple[object, ...]:
+        held = []
+        for person in self.people.values():
+            if person.timezone:
+                try:
+                    held.append(pendulum.timezone(person.timezone))
+                except ValueError:  # not a zone: refused where it is used, as before
+                    continue
+        return tuple(held)
 
     @_contacts.default
     def _listed_contacts(self) -> frozenset[str]:

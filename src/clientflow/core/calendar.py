@@ -143,6 +143,11 @@ class _IndexCache:
         self.holidays: _HolidayDates | None = None
         self.years: set[int] = set()
         self.last_elapsed: tuple[int, int, dt.timedelta] = (0, 0, dt.timedelta(0))
+        # The calendar's zone, held: the standard library keeps only the last few zones
+        # strongly, and pendulum its own only while an instant in it lives, so
+        # `in_timezone(name)` would re-read the zone file (~90 us) now and then.
+        self.zone: dt.tzinfo = dt.UTC
+        self.pendulum_zone: object = None
 
 
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
@@ -220,7 +225,8 @@ class BusinessCalendar:
     )
 
     def __attrs_post_init__(self) -> None:
-        zone(self.timezone, "timezone")
+        self._cache.zone = zone(self.timezone, "timezone")
+        self._cache.pendulum_zone = pendulum.timezone(self.timezone)
         _check_dates("closed", self.closed)
         _check_dates("extra_working", self.extra_working)
         both = self.closed & self.extra_working
@@ -400,7 +406,7 @@ class BusinessCalendar:
             raise ValidationError(
                 "day", f"a date in the years {FIRST_YEAR} to {LAST_YEAR}", got=day.isoformat()
             )
-        midnight = _local(dt.datetime(day.year, day.month, day.day), 0, zone(self.timezone))
+        midnight = _local(dt.datetime(day.year, day.month, day.day), 0, self._cache.zone)
         return self._next_working(midnight, day)
 
     def _next_working(self, t: int, asked: object) -> pendulum.DateTime:
@@ -478,7 +484,7 @@ class BusinessCalendar:
             target = self.add_working_days(local.date(), days)
             first, last = self._day_span(target)
             same_time = to_micros(
-                dt.datetime.combine(target, local.time()).replace(tzinfo=zone(self.timezone))
+                dt.datetime.combine(target, local.time()).replace(tzinfo=self._cache.zone)
             )
             return from_micros(min(max(same_time, first), last))
         resumes = self.next_working_time(instant)
@@ -493,7 +499,7 @@ class BusinessCalendar:
         month = day.year * 12 + day.month - 1
         shifts = self._shifts_on(day, self._expand(month, month).holidays)
         midnight = dt.datetime(day.year, day.month, day.day)
-        tz = zone(self.timezone)
+        tz = self._cache.zone
         return (
             min(_local(midnight, shift.start, tz) for shift in shifts),
             max(_local(midnight, shift.end, tz) for shift in shifts),
@@ -651,7 +657,7 @@ class BusinessCalendar:
             return index
 
     def _build(self, first: int, last: int) -> _Index:
-        tz = zone(self.timezone)
+        tz = self._cache.zone
         opening = _first_day(first)
         spans: list[tuple[int, int]] = []
         # Start a day early: a shift crossing midnight into the 1st belongs to the range.
