@@ -192,14 +192,13 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
             ):
                 raise refuse(order[index], check, value)
         for name, value in kwargs.items():
-            check = checks.get(name)
-            if check is None:
-                if name not in accepts:
-                    raise ValidationError(
-                        function.__name__, f"arguments named {', '.join(order)}", got=name
-                    )
-            elif type(value) not in exact[name] and not _fits(value, check):
-                raise refuse(name, check, value)
+            if name in exact:  # a checked parameter (`in`, not a `get` call per argument)
+                if type(value) not in exact[name] and not _fits(value, checks[name]):
+                    raise refuse(name, checks[name], value)
+            elif name not in accepts:
+                raise ValidationError(
+                    function.__name__, f"arguments named {', '.join(order)}", got=name
+                )
         try:
             return function(*args, **kwargs)
         except TypeError as error:
