@@ -3,14 +3,17 @@
 Target (issue 27): a custom workflow's command within 20 % of a built-in one's. Three
 workflows in one memory store, measured in the same run, interleaved:
 
-- built-in: a change request (``ws.changes.request``, then ``ws.changes.submit``);
+- built-in: a change request (``ws.changes.request``, then ``ws.changes.submit``), and an
+  issue (``ws.issues.report``, which starts SLA clocks and sets a timer as a renewal's
+  opening does, then ``ws.issues.acknowledge``);
 - Python: the contract renewal of ``clientflow.demo.renewals`` (``open``, then
   ``request_approval`` with the terms), run through ``ws.workflow("renewal").run``;
 - rules file: an expense claim declared under ``[workflows.expense]`` (``open``, then
   ``submit`` with an amount and a reason), run the same way.
 
 Each side opens its own items (creation), then moves each one step (a transition with a
-permission rule and an event). Ratios are custom / built-in of the best of 3 medians.
+permission rule and an event). Ratios are custom / built-in of the best of 3 medians,
+against the change request and against the issue.
 Run: python benchmarks/bench_custom.py [--items 2000]
 """
 
@@ -32,6 +35,7 @@ START = pendulum.datetime(2026, 3, 2, 2)
 ANNA = clientflow.Actor("anna", {"client"})
 LI = clientflow.Actor("li.wei", {"pm"})
 ZHANG = clientflow.Actor("zhang", {"engineer"})
+CHEN = clientflow.Actor("chen.jie", {"engineer"})
 DAY = pendulum.date(2026, 10, 12)
 
 EXPENSE = """
@@ -82,6 +86,18 @@ def sides(ws: clientflow.Workspace, round_: int) -> dict[str, tuple[Step, Step]]
             lambda i: ws.changes.request(f"CR-{r}-{i}", by=ANNA, project="lotus-app", title="SSO"),
             lambda i: ws.changes.submit(f"CR-{r}-{i}", by=ANNA),
         ),
+        "built-in issue (SLA timer)": (
+            lambda i: ws.issues.report(
+                f"ISS-{r}-{i}",
+                by=ANNA,
+                client="lotus",
+                project="lotus-app",
+                title="Slow",
+                priority="P3",
+                owner="chen.jie",
+            ),
+            lambda i: ws.issues.acknowledge(f"ISS-{r}-{i}", by=CHEN),
+        ),
         "Python renewal": (
             lambda i: renewals.run(
                 f"REN-{r}-{i}",
@@ -117,13 +133,17 @@ def main() -> None:
         for name, (open_, step) in sides(ws, round_).items():
             times = [median_us(open_, n), median_us(step, n)]
             best[name] = [min(a, b) for a, b in zip(best.get(name, times), times, strict=True)]
-    builtin = best["built-in change request"]
+    change, issue = best["built-in change request"], best["built-in issue (SLA timer)"]
     print(f"through the workspace, memory store ({n:,} items per side, best of 3 medians)")
-    print(f"  {'workflow':<26} {'open':>8} {'ratio':>7} {'step':>8} {'ratio':>7}")
+    print(f"  {'':<26} {'':>8} {'ratio to':>16} {'':>8} {'ratio to':>16}")
+    print(
+        f"  {'workflow':<26} {'open':>8} {'change':>7} {'issue':>8}"
+        f" {'step':>8} {'change':>7} {'issue':>8}"
+    )
     for name, (opened, stepped) in best.items():
         print(
-            f"  {name:<26} {opened:6.1f}us {opened / builtin[0]:6.2f}x"
-            f" {stepped:6.1f}us {stepped / builtin[1]:6.2f}x"
+            f"  {name:<26} {opened:6.1f}us {opened / change[0]:6.2f}x {opened / issue[0]:7.2f}x"
+            f" {stepped:6.1f}us {stepped / change[1]:6.2f}x {stepped / issue[1]:7.2f}x"
         )
     print("target: a custom workflow's command <= 1.20x the built-in one's")
     ws.close()

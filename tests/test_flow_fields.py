@@ -231,3 +231,16 @@ def test_values_handed_out_cannot_change_what_the_store_holds(ws: Workspace) -> 
     registry = ws.store.codec.kind("visit").events
     for event in ws.history("V-1"):
         assert registry.decode(*registry.encode(event)) == event
+
+
+def test_a_handler_called_without_the_runner_still_parses_its_fields(ws: Workspace) -> None:
+    """The runner parses a command's fields once and calls the handler's unchecked body;
+    the handler itself, called directly, parses them as the runner would."""
+    handler = _visits(ws).declared.command("open").handler
+    context = {"calendar": ws.rules.calendar_for("lotus"), "directory": ws.rules.directory}
+    direct = handler("V-9", actor=LI, now=START, **{**GOOD, "visitors": "3"}, **context)
+    through = _visits(ws).run("V-9", "open", by=LI, **{**GOOD, "visitors": "3"}).aggregate
+    values = {"on": "2026-09-10", "visitors": 3, "budget": "1200.50", "urgency": "high"}
+    assert direct.aggregate.values == through.values == values
+    with pytest.raises(ValidationError, match="visitors"):
+        handler("V-10", actor=LI, now=START, **{**GOOD, "visitors": "three"}, **context)

@@ -410,6 +410,22 @@ def test_the_host_and_the_rules_bind_together() -> None:
     assert rules.bind(li) is li
 
 
+def test_a_binding_answers_for_the_whole_actor_each_time() -> None:
+    """The rules keep the actors they bound: the same person with other roles or other
+    clients from the host's login is bound on their own terms, every time."""
+    rules = rules_from_dict(rules_data())
+    logins = [
+        Actor("anna", {"client"}),
+        Actor("anna", {"client"}, clients={"acme"}),
+        Actor("anna", {"pm"}),
+        Actor("anna", {"client"}),
+    ]
+    bound = [rules.bind(login) for login in logins]
+    assert [a.clients for a in bound] == [{"lotus"}, {"lotus", "acme"}, {"lotus"}, {"lotus"}]
+    assert bound[2].roles == {"pm", "client"}
+    assert [rules.bind(login) for login in logins] == bound
+
+
 def test_people_can_scope_the_team_to_some_clients() -> None:
     """[people.X] clients: the team member acts on those clients only; others stay global."""
     data = rules_data()

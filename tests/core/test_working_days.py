@@ -49,6 +49,33 @@ def test_adding_working_days_to_a_date(day: dt.date, n: int) -> None:
     assert SHANGHAI.add_working_days(day, n) == oracle_add(day, n)
 
 
+@given(
+    day=st.dates(min_value=dt.date(2019, 3, 1), max_value=dt.date(2026, 8, 31)),
+    n=st.integers(min_value=-60, max_value=60),
+    warm=st.integers(min_value=-14, max_value=14),
+)
+def test_adding_working_days_on_a_fresh_calendar(day: dt.date, n: int, warm: int) -> None:
+    # A new calendar has indexed no month yet, or only the month asked about first: the
+    # answer may lie months outside what it has indexed, before or after.
+    fresh = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+    fresh.is_working_day(day + dt.timedelta(days=30 * warm))
+    found = fresh.add_working_days(pendulum.Date(day.year, day.month, day.day), n)
+    assert found == oracle_add(day, n)
+    assert type(found) is pendulum.Date  # the caller's date type
+
+
+@given(day=dates)
+def test_the_first_working_time_from_a_date_is_its_first_shift_or_the_next_days(
+    day: dt.date,
+) -> None:
+    midnight = pendulum.datetime(day.year, day.month, day.day, tz="Asia/Shanghai")
+    found = SHANGHAI.first_working_time(day)
+    assert found == SHANGHAI.next_working_time(midnight)
+    local = found.in_timezone("Asia/Shanghai")
+    assert (local.hour, local.minute) == (9, 0)
+    assert local.date() == oracle_add(day, 0)
+
+
 @given(a=dates, b=dates)
 def test_working_days_between_two_dates(a: dt.date, b: dt.date) -> None:
     lo, hi = min(a, b), max(a, b)

@@ -288,11 +288,19 @@ def event_types(name: str) -> EventTypes:
 
 
 def _values(
-    fields: Mapping[str, FieldType], payload: Mapping[str, object], client: str
+    fields: Mapping[str, FieldType],
+    payload: Mapping[str, object],
+    client: str,
+    *,
+    parsed: bool = False,
 ) -> dict[str, StoredValue]:
     """The declared fields of ``payload`` in their stored forms (each checked by its type,
-    a person as one of the team or of the item's ``client``)."""  # noqa: D205, D209
-    values = {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
+    a person as one of the team or of the item's ``client``); ``parsed``: the runner has
+    parsed each already (its command's parsers), only the client is left to check."""  # noqa: D205, D209
+    if parsed:
+        values: dict[str, StoredValue] = {field: payload[field] for field in fields}  # type: ignore[misc]
+    else:
+        values = {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
     for field, kind in fields.items():
         kind.check_client(field, values[field], client)
     return values
@@ -319,13 +327,18 @@ def _handler(
     doc: str,
     body: Callable[..., Decision[Item]],
     extra: Mapping[str, type],
+    parsed: Callable[..., Decision[Item]],
 ) -> Callable[..., Decision[Item]]:
-    """``body`` with a signature naming its payload, so :class:`Command` reads it."""
+    """``body`` with a signature naming its payload, so :class:`Command` reads it;
+    ``parsed`` is the body the runner calls (its ``unchecked``: the payload parsed by the
+    command's parsers, not parsed again)."""  # noqa: D205, D209
 
     def handler(
         target: object, *, actor: Actor, now: pendulum.DateTime, **payload: object
     ) -> Decision[Item]:
         return body(target, actor=actor, now=now, **payload)
+
+    handler.unchecked = parsed  # type: ignore[attr-defined]
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [
@@ -388,8 +401,7 @@ def deadline_on_entry(
         return None
     try:
         day = calendar.add_working_days(dt.date.fromisoformat(given), -timer.days)
-        midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
-        due = to_utc(calendar.next_working_time(midnight), "deadline")
+        due = to_utc(calendar.first_working_time(day), "deadline")
     except (OverflowError, ValidationError):  # a date the calendar cannot count back from
         raise ValidationError(
             timer.before_field,
@@ -513,14 +525,29 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             )
         return targets[(item.status, transition)]
 
-    def open_item(
+    def opener(parsed: bool) -> Callable[..., Decision[Item]]:
+        def open_item(
+            target: object,
+            *,
+            actor: Actor,
+            now: pendulum.DateTime,
+            calendar: BusinessCalendar,
+            directory: Directory,
+            **payload: object,
+        ) -> Decision[Item]:
+            return _open(target, actor, now, calendar, directory, payload, parsed=parsed)
+
+        return open_item
+
+    def _open(  # noqa: PLR0917 - private; opener's two bodies pass the same six
         target: object,
-        *,
         actor: Actor,
         now: pendulum.DateTime,
         calendar: BusinessCalendar,
         directory: Directory,
-        **payload: object,
+        payload: Mapping[str, object],
+        *,
+        parsed: bool,
     ) -> Decision[Item]:
         item_id = check_line(str(target), "id")
         client = check_line(str(payload["client"]), "client")
@@ -531,7 +558,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         project = str(payload.get("project") or "")
         at = to_utc(now, "now")
         meta = EventMeta(item_id, 1, at, actor.id)
-        values = _values(spec.fields, payload, client)
+        values = _values(spec.fields, payload, client, parsed=parsed)
         deadline = deadline_on_entry(spec, initial, values, at, calendar)
         waiting = flow_approvals.open_step(
             steps_of.step_leaving(initial),
@@ -556,7 +583,9 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         )
         return decide(apply, None, event)
 
-    def step(name: str, fields: Mapping[str, FieldType]) -> Callable[..., Decision[Item]]:
+    def step(
+        name: str, fields: Mapping[str, FieldType], parsed: bool = False
+    ) -> Callable[..., Decision[Item]]:
         def body(
             item: Item,
             *,
@@ -569,7 +598,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         ) -> Decision[Item]:
             _own(item)
             target = _target(item, name)
-            values = _values(fields, payload, item.client)
+            values = _values(fields, payload, item.client, parsed=parsed)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
             deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
@@ -602,7 +631,13 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
     commands: list[Command[Item]] = [
         Command(
             "open",
-            _handler(spec.fields, f"Open a {spec.noun}.", open_item, {"client": str, "owner": str}),
+            _handler(
+                spec.fields,
+                f"Open a {spec.noun}.",
+                opener(parsed=False),
+                {"client": str, "owner": str},
+                opener(parsed=True),
+            ),
             creates=True,
             needs=_NEEDS,
             parsers=_parsers(spec.fields),
@@ -619,6 +654,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
                     f"Move the {spec.noun} to {transition.target}.",
                     step(transition.name, transition.fields),
                     {},
+                    step(transition.name, transition.fields, parsed=True),
                 ),
                 (transition.name,),
                 needs=_NEEDS,

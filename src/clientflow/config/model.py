@@ -145,6 +145,10 @@ class _Schedules:
         self.by_calendar: dict[str, cadence.Schedule] = {}
 
 
+_BOUND_ACTORS = 1024
+"""How many actors' bindings one :class:`Rules` keeps."""
+
+
 @attrs.frozen
 class Rules:
     """Everything a rules file holds, as the objects the workflows take.
@@ -189,6 +193,13 @@ class Rules:
     _schedules: _Schedules = attrs.field(
         factory=_Schedules, init=False, eq=False, hash=False, repr=False
     )
+    _bound_actors: dict[Actor, Actor] = attrs.field(
+        factory=dict, init=False, eq=False, hash=False, repr=False
+    )
+    """What :meth:`bind` answered lately (rules never change: an answer holds for them)."""
+    _zones: tuple[object, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    """The pendulum zones of the people's time zones, held while the rules are (notices
+    put instants in them; calendars hold their own)."""
     source: str = attrs.field(default="", eq=False, repr=False)
     """The rules as canonical JSON (sorted keys, dates as ISO strings): what a store keeps."""
     earlier: Mapping[str, Mapping[str, FlowSpec]] = attrs.field(factory=dict, eq=False, repr=False)
@@ -208,6 +219,17 @@ class Rules:
         for member in self.people.values():
             found.setdefault(member.id, set()).update(member.clients)
         return {person: frozenset(clients) for person, clients in found.items() if clients}
+
+    @_zones.default
+    def _held_zones(self) -> tuple[object, ...]:
+        held = []
+        for person in self.people.values():
+            if person.timezone:
+                try:
+                    held.append(pendulum.timezone(person.timezone))
+                except ValueError:  # not a zone: refused where it is used, as before
+                    continue
+        return tuple(held)
 
     @_contacts.default
     def _listed_contacts(self) -> frozenset[str]:
@@ -256,13 +278,22 @@ class Rules:
         ['lotus']
         """  # noqa: D205 - the first sentence runs over two lines
         extra = self._bindings.get(actor.id)
-        contact = actor.id in self._contacts and not actor.has_role(CLIENT_ROLE)
+        contact = actor.id in self._contacts and CLIENT_ROLE not in actor.roles
         if (extra is None or extra <= actor.clients) and not contact:
             return actor
+        # Every command binds its actor: building the bound one (its ids checked again)
+        # costs more than the rest of the workspace's checks, so answers are kept.
+        known = self._bound_actors.get(actor)
+        if known is not None:
+            return known
         # A client's contact is one of the client's people whatever roles the host gave
         # them: team-only steps (rule "team") refuse them.
         roles = actor.roles | {CLIENT_ROLE} if contact else actor.roles
-        return attrs.evolve(actor, roles=roles, clients=actor.clients | (extra or frozenset()))
+        bound = attrs.evolve(actor, roles=roles, clients=actor.clients | (extra or frozenset()))
+        if len(self._bound_actors) >= _BOUND_ACTORS:
+            self._bound_actors.clear()  # a bound, not an LRU: people act in bursts
+        self._bound_actors[actor] = bound
+        return bound
 
     @property
     def fingerprint(self) -> str:

@@ -384,7 +384,7 @@ def tenant_failure(actor: Actor, client: str) -> Phrase | None:
     >>> tenant_failure(Actor("li.wei", {"pm"}), "acme") is None
     True
     """
-    if not actor.clients and not actor.has_role(CLIENT_ROLE):
+    if not actor.clients and CLIENT_ROLE not in actor.roles:
         return None
     # A client that is not an id (junk input) matches no binding.
     if isinstance(client, str) and client in actor.clients:

@@ -52,6 +52,9 @@ _CACHED_MONTHS = 60 * 12  # a wider span is built for the one query and not kept
 
 
 _DAY = 24 * 3600 * 1_000_000
+# The instants to_utc accepts, as microseconds (their years are read in their own offset).
+_EARLIEST = -_DAY
+_LATEST = (dt.date(LAST_YEAR + 1, 1, 1) - dt.date(1970, 1, 1)).days * _DAY + _DAY
 _NO_TIME = dt.timedelta(0)
 _EPOCH = dt.datetime(1970, 1, 1)
 
@@ -117,6 +120,7 @@ class _Index:
     before: list[int]  # working time before each interval
     through: list[int]  # working time up to each interval's end
     holidays: _HolidayDates | None
+    days: list[int]  # the working days of months ``first..last``, as date ordinals
 
     def position(self, t: int) -> int:
         """Working time from the index's origin up to ``t`` (which must be covered)."""
@@ -139,6 +143,11 @@ class _IndexCache:
         self.holidays: _HolidayDates | None = None
         self.years: set[int] = set()
         self.last_elapsed: tuple[int, int, dt.timedelta] = (0, 0, dt.timedelta(0))
+        # The calendar's zone, held: the standard library keeps only the last few zones
+        # strongly, and pendulum its own only while an instant in it lives, so
+        # `in_timezone(name)` would re-read the zone file (~90 us) now and then.
+        self.zone: dt.tzinfo = dt.UTC
+        self.pendulum_zone: object = None
 
 
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
@@ -216,7 +225,8 @@ class BusinessCalendar:
     )
 
     def __attrs_post_init__(self) -> None:
-        zone(self.timezone, "timezone")
+        self._cache.zone = zone(self.timezone, "timezone")
+        self._cache.pendulum_zone = pendulum.timezone(self.timezone)
         _check_dates("closed", self.closed)
         _check_dates("extra_working", self.extra_working)
         both = self.closed & self.extra_working
@@ -252,7 +262,10 @@ class BusinessCalendar:
         The result is the earliest such instant, so it can be the very end of a shift
         (work resumes at the next shift's start). A zero duration returns ``start``.
         """
-        return self.add_each(start, (duration,))[0]
+        if type(duration) is not dt.timedelta or duration < _NO_TIME:
+            validate_duration(duration, "duration")
+        start_us = to_micros(to_utc(start, "start"))
+        return from_micros(self.add_micros(start_us, (duration_micros(duration),))[0])
 
     def add_each(
         self, start: dt.datetime, durations: Iterable[dt.timedelta]
@@ -268,15 +281,40 @@ class BusinessCalendar:
             if type(d) is not dt.timedelta or d < _NO_TIME:
                 validate_duration(d, "duration")
             amounts.append(duration_micros(d))
-        found: list[pendulum.DateTime] = []
+        return [from_micros(at) for at in self.add_micros(start_us, amounts)]
+
+    def add_micros(self, start: int, amounts: Iterable[int]) -> list[int]:
+        """:meth:`add_each` on UTC microseconds since the epoch: ``start`` plus each amount
+        of working time (microseconds, >= 0), as microseconds.
+
+        For callers that keep time as microseconds (SLA clocks add their deadline and
+        thresholds in one pass): no instants or durations built or checked per amount.
+
+        >>> cal = BusinessCalendar("UTC", ("09:00-17:00",))
+        >>> monday_9 = 1_772_442_000_000_000  # 2026-03-02 09:00 UTC
+        >>> hour = 3_600_000_000
+        >>> [(t - monday_9) // hour for t in cal.add_micros(monday_9, [0, 9 * hour])]
+        [0, 25]
+        """  # noqa: D205
+        if type(start) is not int or not _EARLIEST <= start <= _LATEST:
+            raise ValidationError(
+                "start",
+                f"microseconds of an instant in the years {FIRST_YEAR} to {LAST_YEAR}",
+                got=start,
+            )
+        amounts = list(amounts)
+        for amount in amounts:
+            if type(amount) is not int or amount < 0:
+                raise ValidationError("amount", "microseconds of working time, >= 0", got=amount)
+        found: list[int] = []
         # A working week is about a quarter of a calendar week: cover that far at once
         # (up to two months) rather than building the index twice.
         ahead = min(4 * max(amounts, default=0), 62 * _DAY)
-        index = self._covering(start_us, start_us + ahead)
-        base = index.position(start_us)  # the same for every amount while the index holds
+        index = self._covering(start, start + ahead)
+        base = index.position(start)  # the same for every amount while the index holds
         for amount in amounts:
             if amount == 0:
-                found.append(from_micros(start_us))
+                found.append(start)
                 continue
             # Usually within the index: one search on the running totals.
             target = base + amount
@@ -284,11 +322,11 @@ class BusinessCalendar:
             if i < len(index.starts):
                 at = index.starts[i] + target - index.before[i]
                 if at < index.hi:
-                    found.append(from_micros(at))
+                    found.append(at)
                     continue
-            at, index = self._advance(index, start_us, amount)
-            base = index.position(start_us)
-            found.append(from_micros(at))
+            at, index = self._advance(index, start, amount)
+            base = index.position(start)
+            found.append(at)
         return found
 
     def _advance(self, index: _Index, start_us: int, amount: int) -> tuple[int, _Index]:
@@ -349,7 +387,29 @@ class BusinessCalendar:
 
     def next_working_time(self, instant: dt.datetime) -> pendulum.DateTime:
         """``instant`` itself if it is working time, else the start of the next shift."""
-        t = to_micros(to_utc(instant))
+        return self._next_working(to_micros(to_utc(instant)), instant)
+
+    def first_working_time(self, day: dt.date) -> pendulum.DateTime:
+        """The first working time from the local midnight opening ``day`` on: the start
+        of its first shift on a working day, else the next working day's.
+
+        ``next_working_time`` of that midnight, without building the local instant (a
+        reminder N working days before a date starts here).
+
+        >>> cn = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
+        >>> cn.first_working_time(dt.date(2026, 10, 1)).in_timezone("Asia/Shanghai")
+        DateTime(2026, 10, 8, 9, 0, 0, tzinfo=Timezone('Asia/Shanghai'))
+        """  # noqa: D205
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise ValidationError("day", "a calendar date (datetime.date)", got=day)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # as to_utc refuses the instant
+            raise ValidationError(
+                "day", f"a date in the years {FIRST_YEAR} to {LAST_YEAR}", got=day.isoformat()
+            )
+        midnight = _local(dt.datetime(day.year, day.month, day.day), 0, self._cache.zone)
+        return self._next_working(midnight, day)
+
+    def _next_working(self, t: int, asked: object) -> pendulum.DateTime:
         index = self._covering(t, t)
         while True:
             i = bisect_right(index.starts, t) - 1
@@ -358,9 +418,7 @@ class BusinessCalendar:
             if i + 1 < len(index.starts) and index.starts[i + 1] < index.hi:
                 return from_micros(index.starts[i + 1])
             if index.last >= _LAST_MONTH:
-                raise ValidationError(
-                    "instant", "an instant with working time after it", got=instant
-                )
+                raise ValidationError("instant", "an instant with working time after it", got=asked)
             index = self._expand(index.first, min(index.last + 12, _LAST_MONTH))
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -368,16 +426,18 @@ class BusinessCalendar:
         if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
             raise ValidationError("day", "a calendar date (datetime.date)", got=day)
         month = day.year * 12 + day.month - 1
-        index = self._expand(month, month)
-        return bool(self._shifts_on(day, index.holidays))
+        days = self._expand(month, month).days
+        o = day.toordinal()
+        i = bisect_left(days, o)
+        return i < len(days) and days[i] == o
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day after ``day``."""
-        return self._step_working_day(day, 1)
+        return self._working_day_from(day, 1)
 
     def previous_working_day(self, day: dt.date) -> dt.date:
         """The last working day before ``day``."""
-        return self._step_working_day(day, -1)
+        return self._working_day_from(day, -1)
 
     @overload
     def add_working_days(self, start: dt.datetime, days: int) -> pendulum.DateTime: ...
@@ -413,11 +473,7 @@ class BusinessCalendar:
             raise ValidationError("start", "a date or an aware datetime", got=start)
         if days == 0:
             return start if self.is_working_day(start) else self.next_working_day(start)
-        plain = dt.date(start.year, start.month, start.day)  # cheap arithmetic (see below)
-        day = plain
-        for _ in range(abs(days)):
-            day = self._step_working_day(day, 1 if days > 0 else -1)
-        return day if type(start) is dt.date else start + (day - plain)  # the caller's type
+        return self._working_day_from(start, days)
 
     def _add_days_to_instant(self, start: dt.datetime, days: int) -> pendulum.DateTime:
         if days < 0:
@@ -428,7 +484,7 @@ class BusinessCalendar:
             target = self.add_working_days(local.date(), days)
             first, last = self._day_span(target)
             same_time = to_micros(
-                dt.datetime.combine(target, local.time()).replace(tzinfo=zone(self.timezone))
+                dt.datetime.combine(target, local.time()).replace(tzinfo=self._cache.zone)
             )
             return from_micros(min(max(same_time, first), last))
         resumes = self.next_working_time(instant)
@@ -443,7 +499,7 @@ class BusinessCalendar:
         month = day.year * 12 + day.month - 1
         shifts = self._shifts_on(day, self._expand(month, month).holidays)
         midnight = dt.datetime(day.year, day.month, day.day)
-        tz = zone(self.timezone)
+        tz = self._cache.zone
         return (
             min(_local(midnight, shift.start, tz) for shift in shifts),
             max(_local(midnight, shift.end, tz) for shift in shifts),
@@ -511,6 +567,40 @@ class BusinessCalendar:
 
     # -- expansion --------------------------------------------------------------------
 
+    def _working_day_from(self, day: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day after ``day`` (before it, for ``count < 0``).
+
+        One binary search on the index's working days when the answer lies within the
+        months it covers (a reminder days or weeks ahead); else day by day.
+        """
+        plain = dt.date(day.year, day.month, day.day)  # cheap arithmetic (see below)
+        o = plain.toordinal()
+        month = plain.year * 12 + plain.month - 1
+        index = self._cache.index
+        if index is None or not index.first <= month <= index.last:
+            index = self._expand(month, month)
+        months = 1 + abs(count) // 10  # a month has about 20 working days: room for half
+        for _ in range(2):
+            days = index.days
+            i = bisect_right(days, o) + count - 1 if count > 0 else bisect_left(days, o) + count
+            if 0 <= i < len(days):
+                found = dt.date.fromordinal(days[i])
+                break
+            # Not within the months indexed: widen once towards the answer, then try again.
+            if count > 0:
+                index = self._expand(index.first, min(index.last + months, _LAST_MONTH))
+            else:
+                index = self._expand(max(index.first - months, _FIRST_MONTH), index.last)
+        else:  # few working days about (or none): day by day, as far as it takes
+            found = plain
+            for _ in range(abs(count)):
+                found = self._step_working_day(found, 1 if count > 0 else -1)
+        if type(day) is dt.date:
+            return found
+        if type(day) is pendulum.Date:  # its arithmetic costs ~10 us; its constructor does not
+            return pendulum.Date(found.year, found.month, found.day)
+        return day + (found - plain)  # the caller's date type
+
     def _step_working_day(self, day: dt.date, step: int) -> dt.date:
         # Stepped on a plain date (a pendulum Date's arithmetic costs ~10 us a day), the
         # month's index looked up once per month rather than once per day.
@@ -567,7 +657,7 @@ class BusinessCalendar:
             return index
 
     def _build(self, first: int, last: int) -> _Index:
-        tz = zone(self.timezone)
+        tz = self._cache.zone
         opening = _first_day(first)
         spans: list[tuple[int, int]] = []
         # Start a day early: a shift crossing midnight into the 1st belongs to the range.
@@ -577,9 +667,12 @@ class BusinessCalendar:
         if self.country is not None:
             hols = self._holidays_for(range(day.year, stop.year + 1))
         one_day = dt.timedelta(days=1)
+        days: list[int] = []
         while day <= stop:
             shifts = self._shifts_on(day, hols)
             if shifts:
+                if day >= opening:
+                    days.append(day.toordinal())
                 midnight = dt.datetime(day.year, day.month, day.day)
                 for shift in shifts:
                     begin = _local(midnight, shift.start, tz)
@@ -611,7 +704,7 @@ class BusinessCalendar:
             if stop.year < 9999
             else to_micros(dt.datetime.max.replace(tzinfo=dt.UTC))
         )
-        return _Index(first, last, lo, hi, starts, ends, before, through, hols)
+        return _Index(first, last, lo, hi, starts, ends, before, through, hols, days)
 
     def _holidays_for(self, years: range) -> _HolidayDates:
         """The calendar's holidays with ``years`` filled in (called under the lock).

@@ -111,13 +111,22 @@ def _fits(value: object, check: _Check) -> bool:
 
 
 # Subclasses callers pass all the time, accepted wherever their base is.
-_USUAL_SUBCLASSES = {dt.datetime: pendulum.DateTime, dt.timedelta: pendulum.Duration}
+_USUAL_SUBCLASSES = {
+    dt.datetime: pendulum.DateTime,
+    dt.timedelta: pendulum.Duration,
+    dt.date: pendulum.Date,
+}
 
 
 def _exact(kinds: tuple[type, ...]) -> frozenset[type]:
     found = set(kinds)
     found.update(_USUAL_SUBCLASSES[kind] for kind in kinds if kind in _USUAL_SUBCLASSES)
     return frozenset(found)
+
+
+exact_types = _exact
+"""The exact types of a :data:`Check`'s kinds (with the subclasses callers pass all the
+time) a value of which passes without an ``isinstance`` test."""
 
 
 def check_count(value: object, field: str, *, low: int = 0, high: int) -> int:
@@ -183,14 +192,13 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
             ):
                 raise refuse(order[index], check, value)
         for name, value in kwargs.items():
-            check = checks.get(name)
-            if check is None:
-                if name not in accepts:
-                    raise ValidationError(
-                        function.__name__, f"arguments named {', '.join(order)}", got=name
-                    )
-            elif type(value) not in exact[name] and not _fits(value, check):
-                raise refuse(name, check, value)
+            if name in exact:  # a checked parameter (`in`, not a `get` call per argument)
+                if type(value) not in exact[name] and not _fits(value, checks[name]):
+                    raise refuse(name, checks[name], value)
+            elif name not in accepts:
+                raise ValidationError(
+                    function.__name__, f"arguments named {', '.join(order)}", got=name
+                )
         try:
             return function(*args, **kwargs)
         except TypeError as error:

@@ -95,10 +95,15 @@ _EPOCH_ORDINAL = _EPOCH.toordinal()
 
 def from_micros(micros: int) -> pendulum.DateTime:
     """The UTC pendulum DateTime ``micros`` microseconds after the Unix epoch."""
-    s = _EPOCH + dt.timedelta(microseconds=micros)
-    return pendulum.DateTime(
-        s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=UTC
-    )
+    # Every deadline and threshold is built here: a naive sum (no time zone asked) and
+    # positional arguments.
+    s = _NAIVE_EPOCH + _TIMEDELTA(0, 0, micros)
+    return _DATETIME(s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=UTC)
+
+
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+_TIMEDELTA = dt.timedelta
+_DATETIME = pendulum.DateTime
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -155,31 +160,20 @@ _ZONE = N_("an IANA time zone name such as 'Asia/Shanghai'")
 def zone(name: object, field: str = "timezone") -> zoneinfo.ZoneInfo:
     """The IANA time zone called ``name``, or a ValidationError naming ``field``.
 
+    The standard library keeps the zones it has read (the last few strongly); whoever
+    uses one all the time holds it (a :class:`~clientflow.core.BusinessCalendar` holds
+    its own, and the pendulum zone of the same name, so that pendulum reads it once).
+
     >>> zone("Europe/London")
     zoneinfo.ZoneInfo(key='Europe/London')
     """
-    if not isinstance(name, str) or not name:
-        raise ValidationError(field, _ZONE, got=name)
-    return _zone(name, field)
-
-
-@lru_cache(maxsize=512)
-def _zone(name: str, field: str) -> zoneinfo.ZoneInfo:
-    if len(name) > 64:
+    if not isinstance(name, str) or not name or len(name) > 64:
         raise ValidationError(field, _ZONE, got=name)
     try:
-        found = zoneinfo.ZoneInfo(name)
+        return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a name that is a folder ("Europe") or too long for the file system.
         raise ValidationError(field, _ZONE, got=name) from None
-    # pendulum caches its Timezone objects only while one is alive (a weak cache), so
-    # `in_timezone("Asia/Shanghai")` re-reads the zone file (~90 us) whenever no instant
-    # in that zone exists. Holding one per zone in use keeps every such call cached.
-    _PENDULUM_ZONES[name] = pendulum.timezone(name)
-    return found
-
-
-_PENDULUM_ZONES: dict[str, object] = {}
 
 
 def validate_duration(

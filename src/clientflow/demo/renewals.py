@@ -149,9 +149,7 @@ def apply(renewal: Renewal | None, event: DomainEvent) -> Renewal:
 
 def reminder_at(renewal_date: dt.date, calendar: BusinessCalendar) -> pendulum.DateTime:
     """The start of the working day :data:`REMINDER_DAYS` working days before the date."""
-    day = calendar.add_working_days(renewal_date, -REMINDER_DAYS)
-    midnight = pendulum.datetime(day.year, day.month, day.day, tz=calendar.timezone)
-    return calendar.next_working_time(midnight)
+    return calendar.first_working_time(calendar.add_working_days(renewal_date, -REMINDER_DAYS))
 
 
 def open_renewal(

@@ -76,13 +76,12 @@ from clientflow.escalation.policy import (
     EscalationPolicy,
     IssuePermissions,
     SlaAgreement,
+    clocks_and_deadlines,
     fire,
     pause,
     restart,
     resume,
     retime,
-    start_clock,
-    start_clocks,
     stop,
 )
 from clientflow.i18n import N_
@@ -280,11 +279,14 @@ def report_issue(
     policy = sla.select(kind, client, project)
     terms = policy.terms()
     targets = terms.for_priority(priority)
-    clocks = start_clocks(
+    silence = None if escalation is None else escalation.no_update_after
+    # The clocks and the no-update deadline all count from `at`: one pass over the calendar.
+    clocks, quiet = clocks_and_deadlines(
         (("first_response", targets.first_response), ("resolution", targets.resolution)),
         at,
         terms.thresholds,
         calendar,
+        () if silence is None else (silence,),
     )
     reported = IssueReported(
         meta=EventMeta(issue_id, 1, at, reporter.id),
@@ -296,7 +298,7 @@ def report_issue(
         priority=priority,
         terms=terms,
         clocks=clocks,
-        quiet_at=_quiet(escalation, at, calendar),
+        quiet_at=quiet[0] if quiet else None,
         opened_from=check_id(opened_from, "opened_from") if opened_from else "",
     )
     issue = apply(None, reported)
@@ -513,10 +515,18 @@ def client_replied(
     )
     clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar, PauseReason.CLIENT.value))
     target = issue.terms.for_priority(issue.priority).next_reply
-    if target is not None:
-        reply = start_clock("next_reply", target, run.at, issue.terms.thresholds, calendar)
-        clocks = (*(c for c in clocks if c.metric != "next_reply"), reply)
-    quiet = _quiet(escalation, run.at, calendar) if waiting else issue.quiet_at
+    silence = None if escalation is None or not waiting else escalation.no_update_after
+    # The next-reply clock and the no-update deadline both count from now: one pass.
+    started, found = clocks_and_deadlines(
+        () if target is None else (("next_reply", target),),
+        run.at,
+        issue.terms.thresholds,
+        calendar,
+        () if silence is None else (silence,),
+    )
+    if started:
+        clocks = (*(c for c in clocks if c.metric != "next_reply"), *started)
+    quiet = (found[0] if found else None) if waiting else issue.quiet_at
     run.add(
         ClientReplied,
         clocks=clocks,
@@ -779,19 +789,28 @@ def _already_at(current: Escalation | None, raised: Escalation) -> bool:
     return current is not None and current.acknowledged_by is None and current.level == raised.level
 
 
+def _first_due(issue: Issue, at: pendulum.DateTime) -> tuple[pendulum.DateTime, str, float] | None:
+    """The earliest threshold due by ``at`` of a running clock, as ``(at, metric,
+    fraction)`` (the first of them sorted), found in one pass: a sweep asks once per event."""  # noqa: D205, D209
+    due: tuple[pendulum.DateTime, str, float] | None = None
+    for clock in issue.clocks:
+        if clock.stopped_at is not None or clock.paused_since is not None:
+            continue  # paused or stopped: nothing of it fires (what next_timer says)
+        for t in clock.thresholds:
+            if not t.fired and t.at <= at:
+                found = (t.at, clock.metric, t.fraction)
+                if due is None or found < due:
+                    due = found
+    return due
+
+
 def _fire_one(
     run: _Run, at: pendulum.DateTime, calendar: BusinessCalendar, policy: EscalationPolicy | None
 ) -> bool:
     issue = run.issue
-    due = sorted(
-        (t.at, clock.metric, t.fraction)
-        for clock in issue.clocks
-        if clock.next_timer() is not None
-        for t in clock.thresholds
-        if not t.fired and t.at <= at
-    )
-    if due:
-        when, metric, fraction = due[0]
+    due = _first_due(issue, at)
+    if due is not None:
+        when, metric, fraction = due
         clock = issue.clock(metric)
         assert clock is not None
         breach = fraction >= 1

@@ -35,6 +35,8 @@ from clientflow.core import (
     duration_of,
     from_micros,
     to_micros,
+    to_utc,
+    validate_duration,
 )
 from clientflow.escalation.model import (
     CLIENT_PAUSES_ALL,
@@ -392,17 +394,37 @@ def _deadlines(
 ) -> tuple[pendulum.DateTime, tuple[Threshold, ...]]:
     """The live deadline and the threshold instants, in one pass over the calendar."""
     ordered = tuple(fractions)
-    # Plain timedeltas: pendulum's Duration arithmetic costs microseconds per operation.
-    goal = dt.timedelta(microseconds=duration_micros(target))
-    pause = dt.timedelta(microseconds=duration_micros(paused))
+    goal = duration_micros(target)
+    pause = duration_micros(paused)
     amounts = [goal + pause]
     for f in ordered:
-        amounts.append(goal * f + pause)
-    instants = calendar.add_each(start, amounts)
+        amounts.append(_scaled(goal, f) + pause)
+    found = _instants(calendar.add_micros(to_micros(start), amounts))
     thresholds = []
-    for f, at in zip(ordered, instants[1:], strict=True):
+    for f, at in zip(ordered, found[1:], strict=True):
         thresholds.append(Threshold(f, at, f in fired))
-    return instants[0], tuple(thresholds)
+    return found[0], tuple(thresholds)
+
+
+def _instants(found: list[int]) -> list[pendulum.DateTime]:
+    """Each instant of ``found`` (microseconds), an instant met twice built once: the
+    breach threshold (1.0) falls on the deadline itself."""  # noqa: D205, D209
+    built: dict[int, pendulum.DateTime] = {}
+    for t in found:
+        if t not in built:
+            built[t] = from_micros(t)
+    return [built[t] for t in found]
+
+
+def _scaled(micros: int, fraction: float) -> int:
+    """``timedelta(microseconds=micros) * fraction`` in microseconds: rounded as timedelta
+    rounds (to the nearest, half to even), without building one."""  # noqa: D205, D209
+    a, b = fraction.as_integer_ratio()
+    q, r = divmod(micros * a, b)
+    r *= 2
+    if r > b or (r == b and q % 2 == 1):
+        q += 1
+    return q
 
 
 def _business_time(
@@ -431,21 +453,37 @@ def start_clocks(
 ) -> tuple[SlaClock, ...]:
     """:func:`start_clock` for each ``(metric, target)``: every deadline and threshold
     found in one pass over the calendar (they all count from ``at``)."""  # noqa: D205, D209
+    return clocks_and_deadlines(targets, at, fractions, calendar)[0]
+
+
+def clocks_and_deadlines(
+    targets: Iterable[tuple[str, BusinessSpan]],
+    at: pendulum.DateTime,
+    fractions: tuple[float, ...],
+    calendar: BusinessCalendar,
+    also: Iterable[dt.timedelta] = (),
+) -> tuple[tuple[SlaClock, ...], list[pendulum.DateTime]]:
+    """:func:`start_clocks`, and ``at`` plus each business time in ``also`` (an issue's
+    no-update deadline), all in the same pass over the calendar."""  # noqa: D205, D209
     zero = duration_of(0)
+    start = to_micros(to_utc(at, "at"))
     goals = [(metric, _business_time(calendar, at, target)) for metric, target in targets]
-    amounts: list[dt.timedelta] = []
+    amounts: list[int] = []
     for _, goal in goals:
-        plain = dt.timedelta(microseconds=duration_micros(goal))
+        plain = duration_micros(goal)
         amounts.append(plain)
         for f in fractions:
-            amounts.append(plain * f)
-    instants = iter(calendar.add_each(at, amounts))
+            amounts.append(_scaled(plain, f))
+    extra = [duration_micros(validate_duration(d, "duration")) for d in also]
+    if not amounts and not extra:
+        return (), []
+    instants = iter(_instants(calendar.add_micros(start, amounts + extra)))
     clocks = []
     for metric, goal in goals:
         deadline = next(instants)
         thresholds = tuple([Threshold(f, next(instants), False) for f in fractions])
         clocks.append(SlaClock(metric, at, goal, zero, deadline, deadline, thresholds))
-    return tuple(clocks)
+    return tuple(clocks), list(instants)
 
 
 def projected_clocks(
@@ -575,12 +613,39 @@ def restart(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) 
 
 def fire(clock: SlaClock, fraction: float) -> SlaClock:
     """Mark one threshold fired."""
-    return attrs.evolve(
-        clock,
+    # Built directly (every field named): attrs.evolve reads the fields one by one.
+    return SlaClock(
+        metric=clock.metric,
+        started_at=clock.started_at,
+        target=clock.target,
+        paused=clock.paused,
+        original_deadline=clock.original_deadline,
+        deadline=clock.deadline,
         thresholds=tuple(
-            attrs.evolve(t, fired=True) if t.fraction == fraction else t for t in clock.thresholds
+            Threshold(t.fraction, t.at, True) if t.fraction == fraction else t
+            for t in clock.thresholds
         ),
+        paused_since=clock.paused_since,
+        stopped_at=clock.stopped_at,
+        pause_reasons=clock.pause_reasons,
     )
+
+
+# _retimed and fire build clocks directly, every field named: fail the import if SlaClock
+# gains a field they do not name.
+if tuple(f.name for f in attrs.fields(SlaClock)) != (
+    "metric",
+    "started_at",
+    "target",
+    "paused",
+    "original_deadline",
+    "deadline",
+    "thresholds",
+    "paused_since",
+    "stopped_at",
+    "pause_reasons",
+):
+    raise ImportError("escalation.policy names every SlaClock field: update it with the new one")
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ from clientflow.core import (
     checked,
     to_utc,
 )
+from clientflow.core import Command as DeclaredCommand
 from clientflow.core.edge import check_count
 from clientflow.engine import Command, Result
 from clientflow.feedback import SURVEYS_KIND, SURVEYS_PREFIX
@@ -35,6 +36,9 @@ __all__ = ["MAX_PAGE", "CommandMethod", "Service", "check_arguments"]
 
 MAX_PAGE = 10_000
 """The most rows one page of ``list``/``rows`` returns."""
+
+_CONTEXTS = 1024
+"""How many (needs, client) contexts one service keeps per rules."""
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -147,6 +151,23 @@ class Service(Generic[A]):
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
+        self._contexts: dict[tuple[tuple[str, ...], str], dict[str, object]] = {}
+        self._contexts_of: object = None  # the rules the contexts were resolved under
+
+    def _context(
+        self, needs: tuple[str, ...], client: str, resolve: Callable[[], dict[str, object]]
+    ) -> dict[str, object]:
+        """What ``resolve()`` gives for ``needs`` of ``client`` (calendar, policy ...),
+        resolved once per rules in force: every command of a client needs the same."""  # noqa: D205, D209
+        rules = self._workspace.rules
+        if self._contexts_of is not rules:  # new rules (a reload): resolve again
+            self._contexts, self._contexts_of = {}, rules
+        found = self._contexts.get((needs, client))
+        if found is None:
+            found = resolve()
+            if len(self._contexts) < _CONTEXTS:
+                self._contexts[needs, client] = found
+        return dict(found)  # the caller's own: the kept one never changes
 
     def get(self, aggregate_id: str) -> A:
         """The current state; ``NotFound`` for an unknown id, ``ValidationError`` for the
@@ -195,8 +216,14 @@ class Service(Generic[A]):
             method: Callable[..., Result[A]] = getattr(self, command)
             return method(aggregate_id, by=by, at=at, key=key, **payload)
         return self._workspace.engine.execute(
-            self._prepare(aggregate_id, command, by=by, at=at, key=key, **payload)
+            self._prepared(self._declared().command(command), aggregate_id, by, at, key, payload)
         )
+
+    def _declared(self) -> CommandSet[A]:
+        declared = self.declared
+        if declared is None:
+            raise ValidationError("command", f"a command of a declared workflow ({self.kind})")
+        return declared
 
     def _prepare(
         self,
@@ -209,10 +236,21 @@ class Service(Generic[A]):
         **payload: object,
     ) -> Command[A]:
         """The engine command :meth:`run` executes (checked now, decided by the engine)."""
-        declared = self.declared
-        if declared is None:
-            raise ValidationError("command", f"a command of a declared workflow ({self.kind})")
-        spec = declared.command(command)
+        spec = self._declared().command(command)
+        return self._prepared(spec, aggregate_id, by, at, key, payload)
+
+    def _prepared(  # noqa: PLR0917 - private; both callers pass the same six
+        self,
+        spec: DeclaredCommand[A],
+        aggregate_id: str,
+        by: Actor,
+        at: dt.datetime | None,
+        key: str | None,
+        payload: Mapping[str, object],
+    ) -> Command[A]:
+        """:meth:`_prepare` of the declared command ``spec``: every check that needs no
+        aggregate now, the rest in the engine's decide (one closure, nothing looked up
+        by name again)."""  # noqa: D205, D209
         values = spec.parse(payload)
         if not isinstance(by, Actor):
             raise ValidationError("by", "an Actor", got=by)
@@ -221,12 +259,14 @@ class Service(Generic[A]):
         check_id(aggregate_id, f"{self.kind} id")
         if spec.creates:
             self._check_new_id(aggregate_id)
-        client, project = values.get("client"), values.get("project")
-        if isinstance(client, str) and isinstance(project, str):
-            rules.check_project(client, project)
+        if "client" in values and "project" in values:
+            client, project = values["client"], values["project"]
+            if isinstance(client, str) and isinstance(project, str):
+                rules.check_project(client, project)
         when = None if at is None else to_utc(at, "at")
-        handler, needs, name = spec.decide, spec.needs, spec.actor
+        command, handler, needs = spec.name, spec.decide, spec.needs
         resolve = self._resolve
+        arguments = {**values, spec.actor: actor}  # the handler's, but `now` and the needs
 
         if spec.creates:
 
@@ -234,19 +274,28 @@ class Service(Generic[A]):
                 if current is not None:
                     raise AlreadyExists(aggregate_id, actual=current.version)
                 context = resolve(command, needs, None, values, actor)
-                return handler(aggregate_id, **{name: actor}, now=when or now, **values, **context)
+                return handler(aggregate_id, now=when or now, **arguments, **context)
 
-        else:
-            check = declared.check
+            return Command(aggregate_id, decide, key)
 
-            def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-                target = self._mine(aggregate_id, current)
-                check(target.status, command)
-                declared.permit(spec, target, actor)
-                context = resolve(command, needs, target, values, actor)
-                return handler(target, **{name: actor}, now=when or now, **values, **context)
+        declared = self._declared()
+        states = declared.states(command)
+        mine, kind = self._mine, self.aggregate
+        permit = None if spec.permission is None else declared.permit
 
-        return Command(aggregate_id, decide, key)
+        def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+            if current is None or type(current) is not kind:
+                target = mine(aggregate_id, current)  # refuses, or accepts a subclass
+            else:
+                target = current
+            if target.status not in states:
+                raise declared.refuse(target.status, command)
+            if permit is not None:
+                permit(spec, target, actor)
+            context = resolve(command, needs, target, values, actor)
+            return handler(target, now=when or now, **arguments, **context)
+
+        return Command(aggregate_id, act, key)
 
     def _resolve(
         self,
@@ -343,7 +392,7 @@ def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., 
             return self.run(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
         try:
             # What run does for a declared command, without its look-ups by name.
-            prepared = self._prepare(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+            prepared = self._prepared(spec, target, by, at, key, payload)  # type: ignore[arg-type]
             return self._workspace.engine.execute(prepared)
         except PermissionDenied as refused:
             refused.people = self._workspace.rules.names.people  # as _binding does

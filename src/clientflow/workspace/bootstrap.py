@@ -168,7 +168,9 @@ class WorkflowService(Service[Any]):
         refused = tenant_failure(by, client) if client else None  # require's client check
         if refused is not None:  # the action in words only for the error
             raise PermissionDenied(by.id, self.workflow.declared.doing(command, target), refused)
-        return needed(self._workspace.rules, needs, client) if needs else {}
+        if not needs:
+            return {}
+        return self._context(needs, client, lambda: needed(self._workspace.rules, needs, client))
 
 
 def service_for(workflow: Workflow[Any]) -> type[WorkflowService]:

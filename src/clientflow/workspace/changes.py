@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from clientflow import changes
 from clientflow.changes import ChangeRequest
+from clientflow.config import Rules
 from clientflow.core import Actor, PermissionDenied, tenant_failure
 from clientflow.i18n import Language, language
 from clientflow.workspace.base import CommandMethod, Service
@@ -67,19 +68,7 @@ class ChangeService(Service[ChangeRequest]):
         if refused is not None:
             target = aggregate.id if aggregate is not None else "new"
             raise PermissionDenied(by.id, changes.COMMANDS.doing(command, target), refused)
-        context: dict[str, object] = {}
-        for need in needs:  # a chain, not a table of lambdas: this runs per command
-            if need == "permissions":
-                context[need] = rules.approval_for(client).permissions
-            elif need == "policy":
-                context[need] = rules.approval_for(client)
-            elif need == "directory":
-                context[need] = rules.directory_for(client)
-            elif need == "calendar":
-                context[need] = rules.calendar_for(client)
-            else:
-                context[need] = ()  # delegations: the workspace claims none
-        return context
+        return self._context(needs, client, lambda: _needed(rules, needs, client))
 
     def impact_summary(
         self, change_id: str, *, lang: Language | None = None
@@ -92,3 +81,20 @@ class ChangeService(Service[ChangeRequest]):
         return changes.impact_summary(
             change, timezone, lang=lang or language(locale), names=rules.names
         )
+
+
+def _needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, object]:
+    """What a change command ``needs`` from ``rules`` for ``client``."""
+    context: dict[str, object] = {}
+    for need in needs:
+        if need == "permissions":
+            context[need] = rules.approval_for(client).permissions
+        elif need == "policy":
+            context[need] = rules.approval_for(client)
+        elif need == "directory":
+            context[need] = rules.directory_for(client)
+        elif need == "calendar":
+            context[need] = rules.calendar_for(client)
+        else:
+            context[need] = ()  # delegations: the workspace claims none
+    return context
