@@ -293,8 +293,8 @@ class BusinessCalendar:
         >>> cal = BusinessCalendar("UTC", ("09:00-17:00",))
         >>> monday_9 = 1_772_442_000_000_000  # 2026-03-02 09:00 UTC
         >>> hour = 3_600_000_000
-        >>> [(t - monday_9) // hour for t in cal.add_micros(monday_9, [0, 9 * hour])]
-        [0, 25]
+        >>> tuple((t - monday_9) // hour for t in cal.add_micros(monday_9, [0, 9 * hour]))
+        (0, 25)
         """  # noqa: D205
         if type(start) is not int or not _EARLIEST <= start <= _LATEST:
             raise ValidationError(
