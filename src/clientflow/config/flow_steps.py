@@ -56,7 +56,10 @@ _COMPARISONS: Mapping[str, Callable[[Decimal, Decimal], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-_WHEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*")
+# ASCII digits only, as amounts are stored (a fullwidth ５０００ is a typo to report)
+_WHEN = re.compile(
+    r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*", re.ASCII
+)
 
 
 @attrs.frozen

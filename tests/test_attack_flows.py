@@ -1,0 +1,149 @@
+"""Hostile and careless uses of rules-workflow approval stages, delegations and the
+client's view (found by review; xfail(strict) marks a defect left for a larger fix)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pendulum
+import pytest
+
+import clientflow
+from clientflow import Actor, ManualClock
+from clientflow.core import ConfigError, PermissionDenied, ValidationError
+from clientflow.workspace import Workspace
+from tests.test_flow_stages import CLAIMS, LI, QIAN, START, ZHANG, ZHAO, _rules, _submit
+
+SHARED = CLAIMS.replace(
+    'name = "legal"\nactors = ["zhao.min"]', 'name = "legal"\nactors = ["zhao.min", "qian.li"]\nmode = "any"'
+)
+"""qian.li signs for finance and for legal: one person in both groups of a 会签 stage."""
+
+CROSS = CLAIMS.replace('delegate = "sun.yi"', 'delegate = "zhao.min"').replace(
+    "start = 2026-09-07T00:00:00Z", "start = 2026-09-01T00:00:00Z"
+)
+"""qian.li (finance) lets zhao.min (legal, the same stage) vote for her."""
+
+
+def _open(tmp_path: Path, request: pytest.FixtureRequest, extra: str) -> Workspace:
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'c.db'}"
+    return clientflow.open(url, _rules(tmp_path, extra), clock=ManualClock(START))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    with _open(tmp_path, request, SHARED) as workspace:
+        yield workspace
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def cross(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    with _open(tmp_path, request, CROSS) as workspace:
+        yield workspace
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a person in two groups of one 会签 stage signs for both with one vote",
+)
+def test_one_person_in_both_groups_of_a_countersigned_stage_does_not_sign_alone(
+    shared: Workspace,
+) -> None:
+    _submit(shared, "800")
+    flow = shared.workflow("claim")
+    flow.run("C-1", "approve", by=LI)
+    flow.run("C-1", "approve", by=QIAN)
+    assert flow.get("C-1").status == "review"  # legal has not signed (zhao.min)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="principal_for prefers the voter's own approval: a delegate who is an approver"
+    " can never vote for the delegator, whose group then waits for the delegation's end",
+)
+def test_a_delegate_who_approves_too_votes_for_the_delegator_as_well(cross: Workspace) -> None:
+    _submit(cross, "800")
+    flow = cross.workflow("claim")
+    flow.run("C-1", "approve", by=LI)
+    flow.run("C-1", "approve", by=ZHAO)  # as legal
+    assert flow.run("C-1", "approve", by=ZHAO).aggregate.status == "archived"  # for qian.li
+
+
+def test_a_delegate_who_approves_too_cannot_vote_twice_for_himself(cross: Workspace) -> None:
+    _submit(cross, "800")
+    flow = cross.workflow("claim")
+    flow.run("C-1", "approve", by=LI)
+    flow.run("C-1", "approve", by=ZHAO)
+    with pytest.raises((ValidationError, PermissionDenied)):
+        flow.run("C-1", "approve", by=ZHAO)
+    assert flow.get("C-1").status == "review"
+
+
+def test_a_delegation_chain_is_not_followed(tmp_path: Path) -> None:
+    """qian.li -> sun.yi, sun.yi -> zhou.hao: zhou.hao votes for nobody."""
+    chain = CLAIMS + (
+        "\n[[workflows.claim.delegations]]\ndelegator = \"sun.yi\"\ndelegate = \"zhou.hao\"\n"
+        "start = 2026-09-01T00:00:00Z\nend = 2026-09-30T00:00:00Z\n"
+    )
+    with clientflow.open("memory://", _rules(tmp_path, chain), clock=ManualClock(START)) as ws:
+        _submit(ws, "800")
+        flow = ws.workflow("claim")
+        flow.run("C-1", "approve", by=LI)
+        ws.engine.clock.set(pendulum.datetime(2026, 9, 8, 2))
+        with pytest.raises(PermissionDenied):
+            flow.run("C-1", "approve", by=Actor("zhou.hao", {"engineer"}))
+
+
+def test_a_delegation_ending_mid_round_stops_the_delegate(tmp_path: Path) -> None:
+    with clientflow.open("memory://", _rules(tmp_path), clock=ManualClock(START)) as ws:
+        _submit(ws, "800")
+        flow = ws.workflow("claim")
+        flow.run("C-1", "approve", by=LI)
+        ws.engine.clock.set(pendulum.datetime(2026, 9, 12, 0))  # end is not included
+        with pytest.raises(PermissionDenied):
+            flow.run("C-1", "approve", by=Actor("sun.yi", {"engineer"}))
+
+
+def test_a_when_with_non_ascii_digits_is_refused(tmp_path: Path) -> None:
+    """Amounts are ASCII digits only; a limit of fullwidth digits is a typo to report."""
+    odd = CLAIMS.replace('when = "amount > 5000"', 'when = "amount > ５０００"')
+    with pytest.raises(ConfigError, match="amount > 5000"):
+        clientflow.open("memory://", _rules(tmp_path, odd), clock=ManualClock(START))
+
+
+@pytest.mark.parametrize("when", ["amount>1e9", "amount > NaN", "amount > 5,000", "amount >"])
+def test_a_malformed_when_is_refused(tmp_path: Path, when: str) -> None:
+    odd = CLAIMS.replace('when = "amount > 5000"', f'when = "{when}"')
+    with pytest.raises(ConfigError, match="when"):
+        clientflow.open("memory://", _rules(tmp_path, odd), clock=ManualClock(START))
+
+
+def test_a_huge_or_negative_limit_compares_exactly(tmp_path: Path) -> None:
+    for limit, asked in [("9" * 60, False), ("-5", True)]:
+        odd = CLAIMS.replace('when = "amount > 5000"', f'when = "amount > {limit}"')
+        with clientflow.open(
+            "memory://", _rules(tmp_path, odd), clock=ManualClock(START)
+        ) as ws:
+            _submit(ws, "800")
+            item = ws.workflow("claim").get("C-1")
+            assert item.round is not None
+            names = {g.name for stage in item.round.stages for g in stage}
+            assert ("director" in names) is asked
+
+
+def test_a_when_on_a_date_field_is_refused(tmp_path: Path) -> None:
+    odd = CLAIMS.replace('reason = "text" }', 'reason = "text", due = "date" }').replace(
+        'when = "amount > 5000"', 'when = "due > 5000"'
+    )
+    with pytest.raises(ConfigError, match="number or money field"):
+        clientflow.open("memory://", _rules(tmp_path, odd), clock=ManualClock(START))
+
+
+def test_the_requester_through_a_delegation_never_votes(cross: Workspace) -> None:
+    _ = ZHANG
+    _submit(cross, "800")
+    flow = cross.workflow("claim")
+    flow.run("C-1", "approve", by=LI)
+    with pytest.raises(PermissionDenied, match="is not the requester"):
+        flow.run("C-1", "approve", by=ZHANG)
