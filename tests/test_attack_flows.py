@@ -16,7 +16,8 @@ from clientflow.workspace import Workspace
 from tests.test_flow_stages import CLAIMS, LI, QIAN, START, ZHANG, ZHAO, _rules, _submit
 
 SHARED = CLAIMS.replace(
-    'name = "legal"\nactors = ["zhao.min"]', 'name = "legal"\nactors = ["zhao.min", "qian.li"]\nmode = "any"'
+    'name = "legal"\nactors = ["zhao.min"]',
+    'name = "legal"\nactors = ["zhao.min", "qian.li"]\nmode = "any"',
 )
 """qian.li signs for finance and for legal: one person in both groups of a 会签 stage."""
 
@@ -83,7 +84,7 @@ def test_a_delegate_who_approves_too_cannot_vote_twice_for_himself(cross: Worksp
 def test_a_delegation_chain_is_not_followed(tmp_path: Path) -> None:
     """qian.li -> sun.yi, sun.yi -> zhou.hao: zhou.hao votes for nobody."""
     chain = CLAIMS + (
-        "\n[[workflows.claim.delegations]]\ndelegator = \"sun.yi\"\ndelegate = \"zhou.hao\"\n"
+        '\n[[workflows.claim.delegations]]\ndelegator = "sun.yi"\ndelegate = "zhou.hao"\n'
         "start = 2026-09-01T00:00:00Z\nend = 2026-09-30T00:00:00Z\n"
     )
     with clientflow.open("memory://", _rules(tmp_path, chain), clock=ManualClock(START)) as ws:
@@ -107,7 +108,7 @@ def test_a_delegation_ending_mid_round_stops_the_delegate(tmp_path: Path) -> Non
 
 def test_a_when_with_non_ascii_digits_is_refused(tmp_path: Path) -> None:
     """Amounts are ASCII digits only; a limit of fullwidth digits is a typo to report."""
-    odd = CLAIMS.replace('when = "amount > 5000"', 'when = "amount > ５０００"')
+    odd = CLAIMS.replace('when = "amount > 5000"', 'when = "amount > \uff15\uff10\uff10\uff10"')
     with pytest.raises(ConfigError, match="amount > 5000"):
         clientflow.open("memory://", _rules(tmp_path, odd), clock=ManualClock(START))
 
@@ -122,9 +123,7 @@ def test_a_malformed_when_is_refused(tmp_path: Path, when: str) -> None:
 def test_a_huge_or_negative_limit_compares_exactly(tmp_path: Path) -> None:
     for limit, asked in [("9" * 60, False), ("-5", True)]:
         odd = CLAIMS.replace('when = "amount > 5000"', f'when = "amount > {limit}"')
-        with clientflow.open(
-            "memory://", _rules(tmp_path, odd), clock=ManualClock(START)
-        ) as ws:
+        with clientflow.open("memory://", _rules(tmp_path, odd), clock=ManualClock(START)) as ws:
             _submit(ws, "800")
             item = ws.workflow("claim").get("C-1")
             assert item.round is not None

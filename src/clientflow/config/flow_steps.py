@@ -56,7 +56,7 @@ _COMPARISONS: Mapping[str, Callable[[Decimal, Decimal], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-# ASCII digits only, as amounts are stored (a fullwidth ５０００ is a typo to report)
+# ASCII digits only, as amounts are stored (fullwidth digits are a typo to report)
 _WHEN = re.compile(
     r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*", re.ASCII
 )
