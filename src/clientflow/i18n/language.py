@@ -428,6 +428,8 @@ def wrap(text: str, width: int) -> list[str]:
             line.append(token)
         else:
             cut = _cut([*line, token])
+            if _width("".join(line[cut:]).lstrip()) + _width(token) > width:
+                cut = len(line)  # the width holds first: 禁则 only when the carried part fits
             lines.append("".join(line[:cut]).rstrip())
             line = [*line[cut:], token]
             while line and line[0] == " ":
