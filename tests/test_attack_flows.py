@@ -146,3 +146,34 @@ def test_the_requester_through_a_delegation_never_votes(cross: Workspace) -> Non
     flow.run("C-1", "approve", by=LI)
     with pytest.raises(PermissionDenied, match="is not the requester"):
         flow.run("C-1", "approve", by=ZHANG)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="delegations are not checked against the workflow's approvers (groups by role"
+    " resolve from the directory, so the check is not a one-liner)",
+)
+def test_a_delegation_whose_delegator_approves_nothing_is_reported(tmp_path: Path) -> None:
+    """Found: accepted silently; the rules name a delegator who is in no approver group of
+    the workflow, so the delegation can never be used (a typo'd id, most likely)."""
+    typo = CLAIMS.replace('delegator = "qian.li"', 'delegator = "qian.lee"')
+    with pytest.raises(ConfigError, match="delegator"):
+        clientflow.open("memory://", _rules(tmp_path, typo), clock=ManualClock(START))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="principal_for returns the first active delegator only: the second vote is"
+    " refused as 'qian.li has voted', zhao.min's group waits",
+)
+def test_a_delegate_of_two_approvers_votes_for_each_once(tmp_path: Path) -> None:
+    """sun.yi holds the votes of qian.li (finance) and zhao.min (legal) in one stage."""
+    both = CLAIMS.replace('delegate = "zhang"', 'delegate = "sun.yi"')
+    with clientflow.open("memory://", _rules(tmp_path, both), clock=ManualClock(START)) as ws:
+        _submit(ws, "800")
+        flow = ws.workflow("claim")
+        flow.run("C-1", "approve", by=LI)
+        ws.engine.clock.set(pendulum.datetime(2026, 9, 8, 2))
+        sun = Actor("sun.yi", {"engineer"})
+        flow.run("C-1", "approve", by=sun)
+        assert flow.run("C-1", "approve", by=sun).aggregate.status == "archived"
