@@ -177,3 +177,36 @@ def test_a_delegate_of_two_approvers_votes_for_each_once(tmp_path: Path) -> None
         sun = Actor("sun.yi", {"engineer"})
         flow.run("C-1", "approve", by=sun)
         assert flow.run("C-1", "approve", by=sun).aggregate.status == "archived"
+
+
+def test_migrating_a_claim_onto_a_conditional_stage_asks_by_its_amount(tmp_path: Path) -> None:
+    """Revision 1 has no director; revision 2 asks the director over 5000: a claim of
+    12000 moved onto revision 2 waits for the director, one of 800 does not."""
+    from clientflow.config import load_rules  # noqa: PLC0415
+    from clientflow.core import Codec  # noqa: PLC0415
+    from clientflow.storage import SQLiteStore  # noqa: PLC0415
+
+    v1 = CLAIMS.replace('{ groups = "director", when = "amount > 5000" }, ', "")
+    codec_rules = load_rules(_rules(tmp_path, CLAIMS))
+    codec = Codec([*codec_rules.kinds(), *(w.kind() for w in codec_rules.custom())])
+    store = SQLiteStore(str(tmp_path / "m.db"), codec)
+    store.create_schema()
+    try:
+        first = clientflow.open(store, _rules(tmp_path, v1), clock=ManualClock(START), apply=True)
+        _submit(first, "12000", "C-1")
+        _submit(first, "800", "C-2")
+        second = clientflow.open(
+            store, _rules(tmp_path, CLAIMS), clock=ManualClock(START), apply=True
+        )
+        flow = second.workflow("claim")
+        asked = {}
+        for item in ("C-1", "C-2"):
+            moved = flow.migrate(item, by=LI).aggregate  # type: ignore[attr-defined]
+            assert moved.round is not None
+            asked[item] = [[g.name for g in stage] for stage in moved.round.stages]
+        assert asked == {
+            "C-1": [["pm"], ["director"], ["finance", "legal"]],
+            "C-2": [["pm"], ["finance", "legal"]],
+        }
+    finally:
+        store.close()
