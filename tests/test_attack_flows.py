@@ -11,7 +11,7 @@ import pytest
 
 import clientflow
 from clientflow import Actor, ManualClock
-from clientflow.core import ConfigError, PermissionDenied, ValidationError
+from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.workspace import Workspace
 from tests.test_flow_stages import CLAIMS, LI, QIAN, START, ZHANG, ZHAO, _rules, _submit
 
@@ -33,37 +33,23 @@ def _open(tmp_path: Path, request: pytest.FixtureRequest, extra: str) -> Workspa
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
-    with _open(tmp_path, request, SHARED) as workspace:
-        yield workspace
-
-
-@pytest.fixture(params=["memory", "sqlite"])
 def cross(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
     with _open(tmp_path, request, CROSS) as workspace:
         yield workspace
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a person in two groups of one 会签 stage signs for both with one vote",
-)
-def test_one_person_in_both_groups_of_a_countersigned_stage_does_not_sign_alone(
-    shared: Workspace,
-) -> None:
-    _submit(shared, "800")
-    flow = shared.workflow("claim")
-    flow.run("C-1", "approve", by=LI)
-    flow.run("C-1", "approve", by=QIAN)
-    assert flow.get("C-1").status == "review"  # legal has not signed (zhao.min)
+def test_one_person_in_both_groups_of_a_countersigned_stage_is_refused(tmp_path: Path) -> None:
+    """qian.li named in finance and in legal: her one approval would sign for both groups
+    of the 会签 stage, so the rules are refused at the stage's key."""
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, SHARED), clock=ManualClock(START))
+    (problem,) = error.value.problems
+    assert problem.path == "workflows.claim.transitions[1].approval[2]"
+    assert "qian.li" in problem.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="principal_for prefers the voter's own approval: a delegate who is an approver"
-    " can never vote for the delegator, whose group then waits for the delegation's end",
-)
 def test_a_delegate_who_approves_too_votes_for_the_delegator_as_well(cross: Workspace) -> None:
+    """zhao.min's first vote is his own (legal), the second qian.li's (finance)."""
     _submit(cross, "800")
     flow = cross.workflow("claim")
     flow.run("C-1", "approve", by=LI)
@@ -71,29 +57,37 @@ def test_a_delegate_who_approves_too_votes_for_the_delegator_as_well(cross: Work
     assert flow.run("C-1", "approve", by=ZHAO).aggregate.status == "archived"  # for qian.li
 
 
-def test_a_delegate_who_approves_too_cannot_vote_twice_for_himself(cross: Workspace) -> None:
+def test_a_delegate_who_approves_too_holds_two_votes_not_three(cross: Workspace) -> None:
+    """With finance's own qian.li voting first, zhao.min has only his own vote left; after
+    it, a further vote is refused (one vote per approver per stage)."""
     _submit(cross, "800")
+    _submit(cross, "800", "C-2")
     flow = cross.workflow("claim")
     flow.run("C-1", "approve", by=LI)
-    flow.run("C-1", "approve", by=ZHAO)
-    with pytest.raises((ValidationError, PermissionDenied)):
-        flow.run("C-1", "approve", by=ZHAO)
-    assert flow.get("C-1").status == "review"
+    flow.run("C-1", "reject", by=QIAN, comment="no receipt")
+    assert flow.get("C-1").status == "rejected"
+    flow.run("C-2", "approve", by=LI)
+    flow.run("C-2", "approve", by=ZHAO)
+    votes = [e.vote for e in cross.history("C-2") if hasattr(e, "vote")]
+    assert [(v.voter, v.principal) for v in votes][-1] == ("zhao.min", "zhao.min")
+    item = flow.run("C-2", "approve", by=ZHAO).aggregate
+    votes = [e.vote for e in cross.history("C-2") if hasattr(e, "vote")]
+    assert [(v.voter, v.principal) for v in votes][-1] == ("zhao.min", "qian.li")
+    assert item.status == "archived"
+    with pytest.raises((ValidationError, PermissionDenied, TransitionNotAllowed)):
+        flow.run("C-2", "approve", by=ZHAO)
 
 
-def test_a_delegation_chain_is_not_followed(tmp_path: Path) -> None:
-    """qian.li -> sun.yi, sun.yi -> zhou.hao: zhou.hao votes for nobody."""
+def test_a_delegation_chain_is_refused_when_the_rules_load(tmp_path: Path) -> None:
+    """qian.li -> sun.yi, sun.yi -> zhou.hao: sun.yi approves nothing himself, so the
+    second link could never be used (chains are not followed) and is reported."""
     chain = CLAIMS + (
         '\n[[workflows.claim.delegations]]\ndelegator = "sun.yi"\ndelegate = "zhou.hao"\n'
         "start = 2026-09-01T00:00:00Z\nend = 2026-09-30T00:00:00Z\n"
     )
-    with clientflow.open("memory://", _rules(tmp_path, chain), clock=ManualClock(START)) as ws:
-        _submit(ws, "800")
-        flow = ws.workflow("claim")
-        flow.run("C-1", "approve", by=LI)
-        ws.engine.clock.set(pendulum.datetime(2026, 9, 8, 2))
-        with pytest.raises(PermissionDenied):
-            flow.run("C-1", "approve", by=Actor("zhou.hao", {"engineer"}))
+    with pytest.raises(ConfigError) as error:
+        clientflow.open("memory://", _rules(tmp_path, chain), clock=ManualClock(START))
+    assert [p.path for p in error.value.problems] == ["workflows.claim.delegations[2].delegator"]
 
 
 def test_a_delegation_ending_mid_round_stops_the_delegate(tmp_path: Path) -> None:
@@ -148,11 +142,6 @@ def test_the_requester_through_a_delegation_never_votes(cross: Workspace) -> Non
         flow.run("C-1", "approve", by=ZHANG)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="delegations are not checked against the workflow's approvers (groups by role"
-    " resolve from the directory, so the check is not a one-liner)",
-)
 def test_a_delegation_whose_delegator_approves_nothing_is_reported(tmp_path: Path) -> None:
     """Found: accepted silently; the rules name a delegator who is in no approver group of
     the workflow, so the delegation can never be used (a typo'd id, most likely)."""
@@ -161,11 +150,6 @@ def test_a_delegation_whose_delegator_approves_nothing_is_reported(tmp_path: Pat
         clientflow.open("memory://", _rules(tmp_path, typo), clock=ManualClock(START))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="principal_for returns the first active delegator only: the second vote is"
-    " refused as 'qian.li has voted', zhao.min's group waits",
-)
 def test_a_delegate_of_two_approvers_votes_for_each_once(tmp_path: Path) -> None:
     """sun.yi holds the votes of qian.li (finance) and zhao.min (legal) in one stage."""
     both = CLAIMS.replace('delegate = "zhang"', 'delegate = "sun.yi"')

@@ -282,19 +282,24 @@ class ApprovalRound:
         return any(actor_id in group.eligible for stage in self.stages for group in stage)
 
     def principal_for(self, voter: str, at: pendulum.DateTime) -> str | None:
-        """Whom ``voter`` votes for at ``at``: themselves if an approver of this round,
-        else an approver who delegated to them (a delegation the round recorded, active
-        then); ``None``: nobody."""  # noqa: D205, D209
-        if self.eligible_anywhere(voter):
-            return voter
-        for delegation in self.delegations:
-            if (
-                delegation.delegate == voter
-                and delegation.active(at)
-                and self.eligible_anywhere(delegation.delegator)
-            ):
-                return delegation.delegator
-        return None
+        """Whom ``voter``'s next vote at ``at`` is for: of the voter (if an approver of
+        this round) and the approvers who delegated to them (delegations the round
+        recorded, active then), the first who still has to vote in the open stage, else
+        the first of them (a late or second vote, refused or recorded as such); ``None``:
+        nobody. So a delegate holding several votes casts them one after another, their
+        own first."""  # noqa: D205, D209
+        own = [voter] if self.eligible_anywhere(voter) else []
+        held = own + [
+            delegation.delegator
+            for delegation in self.delegations
+            if delegation.delegate == voter
+            and delegation.active(at)
+            and self.eligible_anywhere(delegation.delegator)
+        ]
+        if len(held) < 2:
+            return held[0] if held else None
+        waiting = self.pending()
+        return next((who for who in held if who in waiting), held[0])
 
     def stage_of(self, principal: str) -> int | None:
         """The stage a vote by ``principal`` belongs to: the open one, else the last one

@@ -16,7 +16,13 @@ import attrs
 
 from clientflow import cadence, changes, escalation, feedback, notify, risks
 from clientflow.config.flow_fields import FieldType
-from clientflow.config.flow_steps import REJECT, approval_groups, parse_steps, unheld_groups
+from clientflow.config.flow_steps import (
+    REJECT,
+    approval_groups,
+    idle_delegations,
+    parse_steps,
+    unheld_groups,
+)
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
 from clientflow.config.model import ClientRules, PersonRules, PlanTemplate, Rules
 from clientflow.config.spec import INVALID, Problems, got, suggest
@@ -530,6 +536,8 @@ def build_rules(data: Data, problems: Problems) -> Rules:
                 directory_for=rules.directory_for,
             )
         )
+        directories = [rules.directory, *(rules.directory_for(c) for c in rules.clients)]
+        problems.extend(idle_delegations(f"workflows.{name}", spec.steps, directories))
     return cast(Rules, INVALID) if problems else rules
 
 

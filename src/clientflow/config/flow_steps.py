@@ -37,6 +37,7 @@ __all__ = [
     "ItemVoted",
     "StageCondition",
     "approval_groups",
+    "idle_delegations",
     "parse_steps",
     "unheld_groups",
 ]
@@ -280,8 +281,19 @@ def _stages(
             _group(path, name, groups, problems) for path, name in zip(paths, names, strict=True)
         ]
         stage = tuple(group for group in found if group is not None)
+        shared = sorted(
+            {p for i, g in enumerate(stage) for h in stage[i + 1 :] for p in g.actors & h.actors}
+        )
         if len(set(stage)) < len(stage):
             problems.append(ConfigProblem(at, "expected each group once in a stage"))
+        elif shared:  # one vote would sign for two groups of a countersigned stage
+            problems.append(
+                ConfigProblem(
+                    at,
+                    "expected each person in one group of a stage (one signature per"
+                    f" group), got {', '.join(shared)} in several",
+                )
+            )
         if stage:
             stages.append(stage)
             conditions.append(when)
@@ -527,3 +539,28 @@ def unheld_groups(
                     )
                 )
     return found
+
+
+def idle_delegations(
+    path: str, steps: FlowSteps, directories: Iterable[Mapping[str, tuple[str, ...]]]
+) -> list[ConfigProblem]:
+    """A delegation whose delegator approves in none of the workflow's approval steps
+    (by name, or by a role the ``directories`` give them) could never be used: most
+    likely a mistyped id, reported at its ``delegator`` key."""  # noqa: D205, D209
+    if not steps.delegations:
+        return []
+    groups = [
+        group for step in steps.approvals.values() for stage in step.stages for group in stage
+    ]
+    approvers = {person for group in groups for person in group.actors}
+    for directory in directories:
+        approvers |= {p for g in groups for role in g.roles for p in directory.get(role, ())}
+    return [
+        ConfigProblem(
+            f"{path}.delegations[{i}].delegator",
+            f"expected an approver of one of the workflow's approval steps"
+            f"{suggest(delegation.delegator, sorted(approvers))}, got {delegation.delegator!r}",
+        )
+        for i, delegation in enumerate(steps.delegations)
+        if delegation.delegator not in approvers
+    ]
