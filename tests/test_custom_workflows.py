@@ -173,10 +173,11 @@ def test_a_store_reopened_without_rules_wires_the_custom_timers_to_its_own(
         assert (row.status, row.project) == ("reminded", "lotus-app")
 
 
-def test_a_custom_workflow_cannot_take_a_built_in_name_or_a_store_that_lacks_it(
+def test_a_custom_workflow_cannot_take_a_built_in_name_or_kinds_that_lack_it(
     tmp_path: Path,
 ) -> None:
-    """Clashing kind names and a host store built without the kind are refused."""
+    """Clashing kind names and kinds given without the custom one are refused; a host's
+    store needs no kinds at all."""
     import attrs  # noqa: PLC0415
 
     clash = attrs.evolve(RENEWALS, name="issue")
@@ -184,10 +185,13 @@ def test_a_custom_workflow_cannot_take_a_built_in_name_or_a_store_that_lacks_it(
         clientflow.open("memory://", RULES_FILE, workflows=[clash])
     from clientflow.config import load_rules  # noqa: PLC0415
 
-    store = SQLiteStore(tmp_path / "host.db", load_rules(RULES_FILE).codec())
+    store = SQLiteStore(tmp_path / "host.db")  # neutral records: it needs no kinds
     store.create_schema()
-    with pytest.raises(ConfigError, match="a store that knows the kinds renewal"):
-        clientflow.open(store, RULES_FILE, workflows=[RENEWALS])
+    ws = clientflow.open(store, RULES_FILE, workflows=[RENEWALS])
+    assert "renewal" in ws.engine.kinds.kinds
+    without = load_rules(RULES_FILE).codec()  # kinds given without the custom one
+    with pytest.raises(ConfigError, match="kinds that include renewal"):
+        Workspace(store, ws.rules, ws.revision, kinds=without, workflows=[RENEWALS])
     store.close()
     assert "renewal" in records_codec([RENEWALS]).kinds
 

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from clientflow.core import Aggregate, rebuild
-from clientflow.ports import AggregateRow, Query, Store
+from clientflow.ports import AggregateRow, KindedStore, Query, SnapshotRecord
 from clientflow.storage.streams import row_of
 
 __all__ = ["Rewritable", "StoreCheck", "StoreProblem", "check_store"]
@@ -49,9 +49,9 @@ class Rewritable(Protocol):
     """A store that can write an aggregate's snapshot and row back (a repair)."""
 
     def rewrite(
-        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+        self, snapshot: SnapshotRecord, row: AggregateRow, *, expected: int | None = None
     ) -> bool:
-        """Overwrite the stored snapshot and read-side row of ``aggregate``; with
+        """Overwrite the stored snapshot and read-side row of an aggregate; with
         ``expected``, only if the stored version is still that (returns whether it wrote)."""  # noqa: D205, D209
         ...
 
@@ -60,7 +60,7 @@ class Rewritable(Protocol):
         ...
 
 
-def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCheck:
+def check_store(store: KindedStore, *, fix: bool = False, batch: int = 500) -> StoreCheck:
     """Compare every aggregate's snapshot and read-side row with its history.
 
     A snapshot behind its history (its version lower than the last event's) and a row
@@ -84,7 +84,9 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
                 continue
             rebuilt, expected, what, version = found
             if fix and isinstance(store, Rewritable):
-                if store.rewrite(rebuilt, expected, expected=version):
+                name, text = store.codec.dump_aggregate(rebuilt)
+                snapshot = SnapshotRecord(rebuilt.id, name, rebuilt.version, text, rebuilt)
+                if store.rewrite(snapshot, expected, expected=version):
                     fixed += 1
                 else:  # a command committed meanwhile: never roll it back
                     what = [*what, "changed while being mended: not mended, check again"]
@@ -93,7 +95,7 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
 
 
 def _settled(
-    store: Store, row: AggregateRow, snapshot: Aggregate | None
+    store: KindedStore, row: AggregateRow, snapshot: Aggregate | None
 ) -> tuple[Aggregate, AggregateRow, list[str], int] | None:
     """The differences of one aggregate that hold while nothing writes to it.
 
@@ -122,7 +124,7 @@ _LOOKS = 3
 
 
 def _differences(
-    store: Store, row: AggregateRow, snapshot: Aggregate | None
+    store: KindedStore, row: AggregateRow, snapshot: Aggregate | None
 ) -> tuple[Aggregate, AggregateRow, list[str]] | None:
     history = tuple(store.history(row.id))
     if not history:

@@ -16,7 +16,7 @@ from clientflow.core import (
     ValidationError,
     decide,
 )
-from clientflow.ports import AggregateRow, Commit
+from clientflow.ports import AggregateRow, Commit, EventRecord
 
 __all__ = [
     "check_order",
@@ -63,15 +63,16 @@ def row_of(
 
 
 def check_order(
-    aggregate_id: str, last: pendulum.DateTime | None, events: Sequence[DomainEvent]
+    aggregate_id: str, last: pendulum.DateTime | None, events: Sequence[EventRecord]
 ) -> None:
     """``ValidationError`` if ``events`` start before ``last``, the stream's last event."""
-    if last is not None and events and events[0].occurred_at < last:
+    first = events[0].occurred_at if events else None
+    if last is not None and first is not None and first < last:
         raise ValidationError(
             "at",
             f"an instant at or after the last event of {aggregate_id} ({last.isoformat()});"
             " a command cannot be dated before what is already recorded",
-            got=events[0].occurred_at.isoformat(),
+            got=first.isoformat(),
         )
 
 
@@ -90,16 +91,16 @@ def stale_snapshot(store: str, aggregate_id: str, version: int, last: int) -> Co
 
 
 def checked_history(
-    store: str, aggregate_id: str, events: Sequence[DomainEvent]
-) -> Sequence[DomainEvent]:
+    store: str, aggregate_id: str, events: Sequence[EventRecord]
+) -> Sequence[EventRecord]:
     """``events`` if they run 1, 2, 3... for ``aggregate_id``; ``CorruptData`` otherwise.
 
     A history with a hole would rebuild a wrong aggregate without a word, so every
     store reads histories through this check.
     """
     for expected, event in enumerate(events, 1):
-        if event.aggregate_version != expected or event.aggregate_id != aggregate_id:
-            versions = ", ".join(str(e.aggregate_version) for e in events[:20])
+        if event.version != expected or event.aggregate_id != aggregate_id:
+            versions = ", ".join(str(e.version) for e in events[:20])
             raise CorruptData(
                 store,
                 f"history has versions {versions}{', ...' if len(events) > 20 else ''}"

@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 import pendulum
 
+from clientflow.config.revisions import records_codec
 from clientflow.core import DomainEvent, EventMeta
 from clientflow.core.events import make_converter_for_events
 from clientflow.core.instants import UTC
@@ -190,11 +191,18 @@ def from_rows(reader: Reader, page: Sequence[str], rows: Sequence[Row]) -> list[
 def histories(store: Store, flow: Flow, ids: Sequence[str]) -> Iterator[Recorded]:
     """The recorded histories of ``ids`` (aggregates of ``flow``), in the order given."""
     if not isinstance(store, SQLStore):
+        codec = None
         for ident in ids:
-            events = tuple(store.history(ident))
+            events = []
+            for record in store.read_history(ident):
+                if record.event is None:  # a host store keeping text only
+                    codec = codec or records_codec()
+                    events.append(codec.load_event(record.type, record.payload))
+                else:
+                    events.append(record.event)
             stamps = tuple((e.event_type, e.aggregate_version, e.occurred_at) for e in events)
             facts = tuple(e for n, e in enumerate(events) if n == 0 or _is_fact(flow, e))
-            yield Recorded(ident, facts, stamps, events)
+            yield Recorded(ident, facts, stamps, tuple(events))
         return
     reader = Reader(flow)
     for page, rows in raw_pages(store, ids):

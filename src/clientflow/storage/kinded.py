@@ -1,0 +1,292 @@
+"""Aggregates and events of known workflow kinds over a neutral store: the codec at the boundary.
+
+A store keeps :class:`~clientflow.ports.SnapshotRecord` s and
+:class:`~clientflow.ports.EventRecord` s and knows no workflow. Whoever holds the kinds
+(the engine, built by the composition root) turns commits into records with a
+:class:`Kinded` and decodes what the store returns:
+
+- a record it writes carries the aggregate or event beside text produced only when a
+  store asks for it, so the memory store, which keeps the records, never encodes, and
+  its reads hand the same objects back without decoding;
+- a snapshot read back as text equal to the text last written or read for that
+  aggregate decodes to the aggregate held beside it (encoding is deterministic), so a
+  SQL store's load after a save skips the decoding, the largest step of a load.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
+
+from clientflow.core import (
+    Aggregate,
+    Codec,
+    CorruptData,
+    Description,
+    DomainEvent,
+    ValidationError,
+)
+from clientflow.core.events import make_converter_for_events, write_json
+from clientflow.ports import (
+    AggregateRow,
+    Commit,
+    EventRecord,
+    FeedRecord,
+    RecordCommit,
+    RecordLog,
+    SnapshotRecord,
+    StoredEvent,
+)
+from clientflow.storage.streams import commits_from_history
+
+__all__ = ["Kinded", "KindedMethods"]
+
+_LOG = logging.getLogger("clientflow.storage")
+
+# How many decoded aggregates are kept beside their snapshot text (see Kinded.aggregate).
+_HELD = 4096
+
+_NO_DESCRIPTION = Description()
+
+
+class Kinded:
+    """The typed view (:class:`~clientflow.ports.EventLog`) of a neutral store, for a
+    codec's kinds: what the engine reads and writes through."""  # noqa: D205, D209
+
+    __slots__ = ("_converter", "_held", "codec", "records")
+
+    def __init__(self, records: RecordLog, codec: Codec) -> None:
+        if not isinstance(codec, Codec):
+            raise ValidationError("kinds", "a Codec of the workflow kinds", got=codec)
+        self.records = records
+        self.codec = codec
+        self._converter = make_converter_for_events()
+        # Aggregates by id with the kind and snapshot text they were written as or read
+        # from. Whoever wrote the row, the text read decides, so nothing here goes stale.
+        self._held: dict[str, tuple[str, str, Aggregate]] = {}
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def commit(self, commit: Commit) -> RecordCommit:
+        """The neutral records of a commit: snapshot, events and read-side row."""
+        aggregate, events = commit.aggregate, commit.events
+        kind = self.codec.kind_of(aggregate)  # only kinds registered here
+        described = _NO_DESCRIPTION if kind.describe is None else kind.describe(aggregate)
+        last = events[-1].occurred_at if events else None
+        converter = self._converter
+        row = AggregateRow(
+            id=aggregate.id,
+            kind=kind.name,
+            version=aggregate.version,
+            status=aggregate.status,
+            client=described.client,
+            project=described.project,
+            owner=described.owner,
+            priority=described.priority,
+            next_deadline=aggregate.next_deadline,
+            opened_at=described.opened_at,
+            closed_at=last if described.closed else None,
+            updated_at=last,
+        )
+        return RecordCommit(
+            SnapshotRecord(
+                aggregate.id,
+                kind.name,
+                aggregate.version,
+                lambda: write_json(converter, aggregate),
+                aggregate,
+            ),
+            tuple(self.event_record(event) for event in events),
+            row,
+            commit.expected_version,
+            commit.idempotency_key,
+            commit.rules_revision,
+            described.closed,
+        )
+
+    def event_record(self, event: DomainEvent) -> EventRecord:
+        """The neutral record of an event (its text produced when first asked for)."""
+        events = self.codec.events
+        return EventRecord(
+            event.aggregate_id,
+            event.aggregate_version,
+            type(event).event_type,
+            event.occurred_at,
+            lambda: events.encode(event)[1],
+            event,
+        )
+
+    def snapshot_record(self, aggregate: Aggregate) -> SnapshotRecord:
+        """The neutral record of an aggregate's state (a repair writes it as it is)."""
+        name, text = self.codec.dump_aggregate(aggregate)
+        return SnapshotRecord(aggregate.id, name, aggregate.version, text, aggregate)
+
+    def save(self, commit: Commit) -> None:
+        """Write a commit atomically against its expected version."""
+        self.save_all((commit,))
+
+    def save_all(self, commits: Sequence[Commit]) -> None:
+        """Write several aggregates' commits as one: all or nothing."""
+        written = [self.commit(commit) for commit in commits]
+        self.records.write(written)
+        for record in written:
+            snapshot = record.snapshot
+            if snapshot.encoded:  # a store that keeps text: its next load may skip decoding
+                self._hold(snapshot.id, snapshot.kind, snapshot.snapshot, snapshot.value)
+
+    def import_history(self, events: Iterable[DomainEvent]) -> int:
+        """Rebuild aggregates from whole histories and write them in one go."""
+        return self.records.write_history(
+            [self.commit(commit) for commit in commits_from_history(self.codec, events)]
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def aggregate(self, record: SnapshotRecord) -> Aggregate:
+        """The aggregate a snapshot record holds; ``CorruptData`` naming it if unreadable.
+
+        The aggregate last saved or loaded with this very text is returned instead of
+        decoding it again: encoding is deterministic and decoding its text gives back an
+        equal aggregate (the codec's round trip; a ``timedelta`` field may keep the
+        class it was saved with rather than become a pendulum ``Duration``).
+        """
+        value = record.value
+        if value is not None:
+            return value
+        text = record.snapshot
+        held = self._held.get(record.id)
+        if held is not None and held[1] == text and held[0] == record.kind:
+            return held[2]
+        try:
+            aggregate = self.codec.load_aggregate(record.kind, text)
+        except (ValidationError, RecursionError) as error:
+            raise self._corrupt(error, aggregate_id=record.id) from None
+        self._hold(record.id, record.kind, text, aggregate)
+        return aggregate
+
+    def _hold(self, aggregate_id: str, kind: str, text: str, aggregate: Aggregate | None) -> None:
+        """Keep ``aggregate`` as what ``text`` decodes to (the oldest goes when full)."""
+        if aggregate is None:
+            return
+        held = self._held
+        if len(held) >= _HELD and aggregate_id not in held:
+            # another thread may have taken the oldest meanwhile
+            with suppress(StopIteration, KeyError, RuntimeError):
+                del held[next(iter(held))]
+        held[aggregate_id] = (kind, text, aggregate)
+
+    def event(self, record: EventRecord, *, position: int | None = None) -> DomainEvent:
+        """The event an event record holds; ``CorruptData`` if it cannot be read."""
+        if record.event is not None:
+            return record.event
+        try:
+            return self.codec.load_event(record.type, record.payload)
+        except (ValidationError, RecursionError) as error:
+            raise self._corrupt(
+                error, aggregate_id=record.aggregate_id, position=position
+            ) from None
+
+    def load(self, aggregate_id: str) -> Aggregate | None:
+        """The current aggregate, or ``None``."""
+        record = self.records.read(aggregate_id)
+        return None if record is None else self.aggregate(record)
+
+    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
+        """The current aggregates with these ids, in one read."""
+        found = self.records.read_many(aggregate_ids)
+        return {i: self.aggregate(record) for i, record in found.items()}
+
+    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
+        """Every event of one aggregate, oldest first."""
+        records = self.records.read_history(aggregate_id)
+        return [self.event(record) for record in records]
+
+    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Events after position ``after``, in order."""
+        return [self.stored(found) for found in self.records.read_feed(after, limit)]
+
+    def stored(self, found: FeedRecord) -> StoredEvent:
+        """A feed record decoded."""
+        return StoredEvent(found.position, self.event(found.record, position=found.position))
+
+    def _corrupt(
+        self, error: Exception, *, aggregate_id: str | None = None, position: int | None = None
+    ) -> CorruptData:
+        label = repr(self.records)
+        _LOG.error(
+            "%s: unreadable row (aggregate %s, position %s): %s",
+            label,
+            aggregate_id,
+            position,
+            error,
+            extra={"clientflow_aggregate_id": aggregate_id, "clientflow_position": position},
+        )
+        return CorruptData(
+            label,
+            f"cannot be read ({str(error)[:300]}); restore the row from a backup",
+            aggregate_id=aggregate_id,
+            position=position,
+        )
+
+
+class KindedMethods:
+    """The typed methods of a built-in store opened with a codec, kept for existing callers
+    (``MemoryStore(codec).load(...)``): a :class:`Kinded` over the store itself.
+
+    A store opened without one knows no kinds; read it through an
+    :class:`~clientflow.engine.Engine`, which holds them.
+    """  # noqa: D205
+
+    _kinded: Kinded | None = None
+
+    def _kinds_given(self, codec: Codec | None) -> None:
+        if codec is not None:
+            self._kinded = Kinded(self, codec)  # type: ignore[arg-type]
+
+    @property
+    def kinds_given(self) -> Codec | None:
+        """The codec this store was opened with (``None``: a neutral store only)."""
+        return None if self._kinded is None else self._kinded.codec
+
+    @property
+    def codec(self) -> Codec:
+        """The codec this store was opened with; ``ValidationError`` if none was given."""
+        return self._typed().codec
+
+    def _typed(self) -> Kinded:
+        if self._kinded is None:
+            raise ValidationError(
+                "kinds",
+                "a store opened with a codec for typed reads and writes; this one keeps"
+                " neutral records only: use an Engine(store, kinds=Codec([...]))",
+            )
+        return self._kinded
+
+    def load(self, aggregate_id: str) -> Aggregate | None:
+        """The current aggregate, or ``None``."""
+        return self._typed().load(aggregate_id)
+
+    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
+        """The current aggregates with these ids."""
+        return self._typed().load_many(aggregate_ids)
+
+    def save(self, commit: Commit) -> None:
+        """Write a commit atomically against its expected version."""
+        self._typed().save(commit)
+
+    def save_all(self, commits: Sequence[Commit]) -> None:
+        """Write several aggregates' commits as one: all or nothing."""
+        self._typed().save_all(commits)
+
+    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
+        """Every event of one aggregate, oldest first."""
+        return self._typed().history(aggregate_id)
+
+    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Events after position ``after``, in order."""
+        return self._typed().feed(after, limit)
+
+    def import_history(self, events: Iterable[DomainEvent]) -> int:
+        """Rebuild aggregates from whole histories and store them with their events."""
+        return self._typed().import_history(events)
