@@ -106,7 +106,7 @@ class Commit:
 
 
 def _text(source: str | Callable[[], str]) -> str:
-    return source if isinstance(source, str) else source()
+    return source if type(source) is str else source()  # type: ignore[operator]
 
 
 @attrs.frozen
@@ -128,16 +128,12 @@ class EventRecord:
     occurred_at: pendulum.DateTime | None
     source: str | Callable[[], str] = attrs.field(eq=_text, repr=False)
     event: DomainEvent | None = attrs.field(default=None, eq=False, repr=False)
-    _made: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
     def payload(self) -> str:
-        """The canonical JSON text of the event (produced once, when first asked for)."""
-        made = self._made
-        if made is None:
-            made = _text(self.source)
-            object.__setattr__(self, "_made", made)  # a cache: the value never changes
-        return made
+        """The canonical JSON text of the event (produced when asked for: a store asks once)."""
+        source = self.source
+        return source if type(source) is str else source()  # type: ignore[operator]
 
 
 @attrs.frozen
@@ -151,21 +147,18 @@ class SnapshotRecord:
     version: int
     source: str | Callable[[], str] = attrs.field(eq=_text, repr=False)
     value: Aggregate | None = attrs.field(default=None, eq=False, repr=False)
-    _made: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    made: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    """The text once produced from ``source`` (``None`` until a store asked for it)."""
 
     @property
     def snapshot(self) -> str:
         """The canonical JSON text of the aggregate (produced once, when first asked for)."""
-        made = self._made
+        made = self.made
         if made is None:
-            made = _text(self.source)
-            object.__setattr__(self, "_made", made)  # a cache: the value never changes
+            source = self.source
+            made = source if type(source) is str else source()  # type: ignore[operator]
+            object.__setattr__(self, "made", made)  # a cache: the value never changes
         return made
-
-    @property
-    def encoded(self) -> bool:
-        """Whether the text exists already (read back, or asked for by a store)."""
-        return self._made is not None or isinstance(self.source, str)
 
 
 @attrs.frozen

@@ -97,7 +97,7 @@ class Kinded:
                 lambda: write_json(converter, aggregate),
                 aggregate,
             ),
-            tuple(self.event_record(event) for event in events),
+            tuple(map(self.event_record, events)),
             row,
             commit.expected_version,
             commit.idempotency_key,
@@ -107,12 +107,12 @@ class Kinded:
 
     def event_record(self, event: DomainEvent) -> EventRecord:
         """The neutral record of an event (its text produced when first asked for)."""
-        events = self.codec.events
+        events, meta = self.codec.events, event.meta  # the fields, not their properties
         return EventRecord(
-            event.aggregate_id,
-            event.aggregate_version,
+            meta.aggregate_id,
+            meta.aggregate_version,
             type(event).event_type,
-            event.occurred_at,
+            meta.occurred_at,
             lambda: events.encode(event)[1],
             event,
         )
@@ -124,7 +124,11 @@ class Kinded:
 
     def save(self, commit: Commit) -> None:
         """Write a commit atomically against its expected version."""
-        self.save_all((commit,))
+        record = self.commit(commit)
+        self.records.write((record,))
+        snapshot = record.snapshot
+        if snapshot.made is not None:  # a store that keeps text: its next load may skip decoding
+            self._hold(snapshot.id, snapshot.kind, snapshot.made, snapshot.value)
 
     def save_all(self, commits: Sequence[Commit]) -> None:
         """Write several aggregates' commits as one: all or nothing."""
@@ -132,8 +136,8 @@ class Kinded:
         self.records.write(written)
         for record in written:
             snapshot = record.snapshot
-            if snapshot.encoded:  # a store that keeps text: its next load may skip decoding
-                self._hold(snapshot.id, snapshot.kind, snapshot.snapshot, snapshot.value)
+            if snapshot.made is not None:
+                self._hold(snapshot.id, snapshot.kind, snapshot.made, snapshot.value)
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and write them in one go."""
@@ -154,7 +158,8 @@ class Kinded:
         value = record.value
         if value is not None:
             return value
-        text = record.snapshot
+        source = record.source  # text, read back (checked without a call: the hot path)
+        text = source if type(source) is str else record.snapshot
         held = self._held.get(record.id)
         if held is not None and held[1] == text and held[0] == record.kind:
             return held[2]
@@ -178,8 +183,9 @@ class Kinded:
 
     def event(self, record: EventRecord, *, position: int | None = None) -> DomainEvent:
         """The event an event record holds; ``CorruptData`` if it cannot be read."""
-        if record.event is not None:
-            return record.event
+        found = record.event
+        if found is not None:
+            return found
         try:
             return self.codec.load_event(record.type, record.payload)
         except (ValidationError, RecursionError) as error:
@@ -190,7 +196,15 @@ class Kinded:
     def load(self, aggregate_id: str) -> Aggregate | None:
         """The current aggregate, or ``None``."""
         record = self.records.read(aggregate_id)
-        return None if record is None else self.aggregate(record)
+        if record is None:
+            return None
+        value = record.value  # a store that keeps objects: nothing to decode
+        if value is not None:
+            return value
+        held = self._held.get(aggregate_id)  # the text last saved or read: no decoding
+        if held is not None and held[1] == record.source and held[0] == record.kind:
+            return held[2]
+        return self.aggregate(record)
 
     def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
         """The current aggregates with these ids, in one read."""
