@@ -19,6 +19,8 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 
+import pendulum
+
 from clientflow.core import (
     Aggregate,
     Codec,
@@ -30,17 +32,24 @@ from clientflow.core import (
 from clientflow.core.events import make_converter_for_events, write_json
 from clientflow.ports import (
     AggregateRow,
+    Backoff,
     Commit,
+    CursorLease,
     EventRecord,
     FeedRecord,
+    ParkedEvent,
+    Query,
     RecordCommit,
     RecordLog,
+    RulesRevision,
     SnapshotRecord,
+    Store,
     StoredEvent,
+    TimerFailure,
 )
 from clientflow.storage.streams import commits_from_history
 
-__all__ = ["Kinded", "KindedMethods"]
+__all__ = ["Kinded", "KindedMethods", "TypedStore"]
 
 _LOG = logging.getLogger("clientflow.storage")
 
@@ -304,3 +313,112 @@ class KindedMethods:
     def import_history(self, events: Iterable[DomainEvent]) -> int:
         """Rebuild aggregates from whole histories and store them with their events."""
         return self._typed().import_history(events)
+
+
+class TypedStore(KindedMethods):
+    """A neutral store and the kinds it is read with, as one store with typed methods as
+    well (:class:`~clientflow.ports.KindedStore`): what ``MemoryStore(codec)`` was, for
+    any store, a host's included (``TypedStore(MyStore(dsn), codec)``).
+
+    Every part of the :class:`~clientflow.ports.Store` port is the store's own; what
+    else the store offers (``create_schema``, repairs) is reached through :attr:`store`.
+    """  # noqa: D205
+
+    def __init__(self, store: Store, codec: Codec) -> None:
+        self.store = store
+        """The neutral store underneath."""
+        self._kinded = Kinded(store, codec)
+
+    def __repr__(self) -> str:
+        return f"TypedStore({self.store!r})"
+
+    def read(self, aggregate_id: str) -> SnapshotRecord | None:  # noqa: D102
+        return self.store.read(aggregate_id)
+
+    def read_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, SnapshotRecord]:  # noqa: D102
+        return self.store.read_many(aggregate_ids)
+
+    def write(self, commits: Sequence[RecordCommit]) -> None:  # noqa: D102
+        self.store.write(commits)
+
+    def read_history(self, aggregate_id: str) -> Sequence[EventRecord]:  # noqa: D102
+        return self.store.read_history(aggregate_id)
+
+    def read_feed(self, after: int = 0, limit: int = 1000) -> Sequence[FeedRecord]:  # noqa: D102
+        return self.store.read_feed(after, limit)
+
+    def recall(self, idempotency_key: str) -> tuple[str, int] | None:  # noqa: D102
+        return self.store.recall(idempotency_key)
+
+    def write_history(self, commits: Sequence[RecordCommit]) -> int:  # noqa: D102
+        return self.store.write_history(commits)
+
+    def due(self, at: pendulum.DateTime, limit: int = 1000) -> Sequence[str]:  # noqa: D102
+        return self.store.due(at, limit)
+
+    def claim_due(  # noqa: D102
+        self, at: pendulum.DateTime, *, lease: pendulum.Duration, limit: int = 1000
+    ) -> Sequence[str]:
+        return self.store.claim_due(at, lease=lease, limit=limit)
+
+    def defer_timer(  # noqa: D102
+        self, aggregate_id: str, *, at: pendulum.DateTime, backoff: Backoff, error: str
+    ) -> TimerFailure:
+        return self.store.defer_timer(aggregate_id, at=at, backoff=backoff, error=error)
+
+    def timer_failures(self, limit: int = 1000) -> Sequence[TimerFailure]:  # noqa: D102
+        return self.store.timer_failures(limit)
+
+    def backlog(self, after: int) -> int:  # noqa: D102
+        return self.store.backlog(after)
+
+    def cursor(self, name: str) -> int:  # noqa: D102
+        return self.store.cursor(name)
+
+    def clock(self) -> pendulum.DateTime:  # noqa: D102
+        return self.store.clock()
+
+    def lease_cursor(  # noqa: D102
+        self, name: str, *, holder: str, at: pendulum.DateTime, until: pendulum.DateTime
+    ) -> CursorLease | None:
+        return self.store.lease_cursor(name, holder=holder, at=at, until=until)
+
+    def update_cursor(self, lease: CursorLease) -> bool:  # noqa: D102
+        return self.store.update_cursor(lease)
+
+    def release_cursor(self, lease: CursorLease) -> None:  # noqa: D102
+        self.store.release_cursor(lease)
+
+    def park(self, parked: ParkedEvent) -> None:  # noqa: D102
+        self.store.park(parked)
+
+    def parked(self, name: str, limit: int = 1000) -> Sequence[ParkedEvent]:  # noqa: D102
+        return self.store.parked(name, limit)
+
+    def held(self, name: str, limit: int = 100_000) -> Sequence[ParkedEvent]:  # noqa: D102
+        return self.store.held(name, limit)
+
+    def unpark(self, name: str, position: int) -> bool:  # noqa: D102
+        return self.store.unpark(name, position)
+
+    def rows(  # noqa: D102
+        self, query: Query, *, after: str | None = None, limit: int = 100
+    ) -> Sequence[AggregateRow]:
+        return self.store.rows(query, after=after, limit=limit)
+
+    def counts(self, query: Query, *, by: str = "status") -> Mapping[str, int]:  # noqa: D102
+        return self.store.counts(query, by=by)
+
+    def rules_revision(self) -> RulesRevision | None:  # noqa: D102
+        return self.store.rules_revision()
+
+    def rules_revisions(self) -> Sequence[RulesRevision]:  # noqa: D102
+        return self.store.rules_revisions()
+
+    def apply_rules(  # noqa: D102
+        self, fingerprint: str, source: str, at: pendulum.DateTime, *, over: int | None = None
+    ) -> RulesRevision:
+        return self.store.apply_rules(fingerprint, source, at, over=over)
+
+    def close(self) -> None:  # noqa: D102
+        self.store.close()
