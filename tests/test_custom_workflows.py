@@ -26,7 +26,7 @@ from clientflow.demo.renewals import RENEWALS, Renewal
 from clientflow.ports import Query, Store
 from clientflow.storage import MemoryStore, SQLiteStore
 from clientflow.testing import StoreContract, sample_codec
-from clientflow.workspace import Workspace, codec_for, records_codec
+from clientflow.workspace import Workspace, records_codec
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)  # Tuesday 1 September, 10:00 in Shanghai
@@ -54,7 +54,7 @@ def _open(kind: str, folder: Path) -> Iterator[Workspace]:
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
     rules = load_rules(RULES_FILE)
-    store = SQLAlchemyStore(url, codec_for(rules, [RENEWALS]), prefix=fresh_prefix())
+    store = SQLAlchemyStore(url, prefix=fresh_prefix())  # neutral records: no kinds
     store.create_schema()
     try:
         yield clientflow.open(store, rules, clock=clock, workflows=[RENEWALS])

@@ -267,6 +267,12 @@ class KindedMethods:
         if codec is not None:
             self._kinded = Kinded(self, codec)  # type: ignore[arg-type]
 
+    def read_with(self, kinded: Kinded) -> None:
+        """Give the typed methods an engine's view of this store (a workspace gives its
+        own, so ``ws.store.load(...)`` keeps working); a codec given already stays."""  # noqa: D205, D209
+        if self._kinded is None and kinded.records is self:  # type: ignore[comparison-overlap]
+            self._kinded = kinded
+
     @property
     def kinds_given(self) -> Codec | None:
         """The codec this store was opened with (``None``: a neutral store only)."""
