@@ -38,7 +38,7 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.ports import EventRecord, RecordCommit, SnapshotRecord
-from clientflow.storage.kinded import KindedMethods
+from clientflow.storage.kinded import Kinded, KindedMethods
 from clientflow.storage.schema import (
     TABLES,
     column_sql,
@@ -193,11 +193,13 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
     def _prepare(self) -> None:
         """Hook for adapters that learn their dialect from the server (before DDL)."""
 
-    def migrate(self) -> int:
+    def migrate(self, kinds: Codec | None = None) -> int:
         """Bring an older clientflow schema up to :data:`SCHEMA_VERSION`; returns it.
 
         Every aggregate, event, key and cursor is kept. Each step is safe to run again
         (MariaDB commits DDL statement by statement, so a migration cut short is resumed).
+        A schema 1 store gets its read side from its snapshots, read with ``kinds`` (by
+        default the codec the store was opened with).
         """
         self._prepare()
         found = self.schema_version()
@@ -224,7 +226,15 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
                             f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4"
                             f" COLLATE {d.collation}"
                         )
-            self._backfill_rows()
+            kinds = kinds or self.kinds_given
+            if kinds is None:  # schema 1 had no read side: its rows come from the snapshots
+                raise StoreError(
+                    self._label,
+                    "schema version 1 has no read side, filled from the snapshots by their"
+                    " workflow kinds: run `clientflow migrate --store URL`"
+                    " (or store.migrate(kinds))",
+                )
+            self._backfill_rows(Kinded(self, kinds))
             self._set_version(2)
         if found < 3:
             # The counter becomes the fixed base of PostgreSQL's positions: it must be at
@@ -276,7 +286,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
                 db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
                 db.run(f"DROP TABLE {old}_v1")
 
-    def _backfill_rows(self, batch: int = 500) -> None:
+    def _backfill_rows(self, kinded: Kinded, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
         t = self._t
         after = ""
@@ -290,7 +300,6 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
             if not found:
                 return
             updates = []
-            kinded = self._typed()  # a schema 1 store is migrated with its kinds
             for aggregate_id, kind, snapshot in found:
                 aggregate = kinded.aggregate(_snapshot(aggregate_id, kind, 0, snapshot))
                 last = [kinded.event(e) for e in self._read_history(aggregate_id)[-1:]]
