@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
+from functools import partial
 
 import pendulum
 
@@ -29,7 +30,7 @@ from clientflow.core import (
     DomainEvent,
     ValidationError,
 )
-from clientflow.core.events import make_converter_for_events, write_json
+from clientflow.core.events import EventRegistry, make_converter_for_events, write_json
 from clientflow.ports import (
     AggregateRow,
     Backoff,
@@ -57,6 +58,10 @@ _LOG = logging.getLogger("clientflow.storage")
 _HELD = 4096
 
 _NO_DESCRIPTION = Description()
+
+
+def _payload(events: EventRegistry, event: DomainEvent) -> str:
+    return events.encode(event)[1]
 
 
 class Kinded:
@@ -103,7 +108,7 @@ class Kinded:
                 aggregate.id,
                 kind.name,
                 aggregate.version,
-                lambda: write_json(converter, aggregate),
+                partial(write_json, converter, aggregate),  # one object, not a closure
                 aggregate,
             ),
             tuple(map(self.event_record, events)),
@@ -122,7 +127,7 @@ class Kinded:
             meta.aggregate_version,
             type(event).event_type,
             meta.occurred_at,
-            lambda: events.encode(event)[1],
+            partial(_payload, events, event),
             event,
         )
 
