@@ -4,6 +4,10 @@
 - ``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``) — the embedded default;
 - ``postgresql+psycopg://...``, ``mysql+pymysql://...`` — SQLAlchemy (the ``sql`` extra).
 
+Stores keep neutral records and know no workflow kinds; :class:`Kinded` reads and
+writes them as aggregates and events of a codec's kinds (the engine's
+``engine.kinded``), and :class:`TypedStore` adds those typed methods to any store.
+
 The SQL adapters are imported only when asked for, so the core needs none of their drivers.
 """
 
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 from clientflow.core import Codec, StoreMissing, ValidationError
+from clientflow.storage.kinded import Kinded, TypedStore
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
 from clientflow.storage.sqlite import SQLiteStore
@@ -21,7 +26,15 @@ from clientflow.storage.streams import safe_url
 if TYPE_CHECKING:
     from clientflow.ports import KindedStore, Store
 
-__all__ = ["SCHEMA_VERSION", "MemoryStore", "SQLStore", "SQLiteStore", "open_store"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Kinded",
+    "MemoryStore",
+    "SQLStore",
+    "SQLiteStore",
+    "TypedStore",
+    "open_store",
+]
 
 _SQLALCHEMY_SCHEMES = ("postgresql", "mysql", "mariadb")
 
