@@ -13,6 +13,7 @@ The SQL adapters are imported only when asked for, so the core needs none of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
@@ -40,15 +41,38 @@ _SQLALCHEMY_SCHEMES = ("postgresql", "mysql", "mariadb")
 
 
 @overload
-def open_store(url: str, codec: None = None, *, create: bool = False) -> Store: ...
+def open_store(
+    url: str,
+    codec: None = None,
+    *,
+    create: bool = False,
+    migrate_with: Callable[[], Codec] | None = None,
+) -> Store: ...
 
 
 @overload
-def open_store(url: str, codec: Codec, *, create: bool = False) -> KindedStore: ...
+def open_store(
+    url: str,
+    codec: Codec,
+    *,
+    create: bool = False,
+    migrate_with: Callable[[], Codec] | None = None,
+) -> KindedStore: ...
 
 
-def open_store(url: str, codec: Codec | None = None, *, create: bool = False) -> KindedStore:
+def open_store(
+    url: str,
+    codec: Codec | None = None,
+    *,
+    create: bool = False,
+    migrate_with: Callable[[], Codec] | None = None,
+) -> KindedStore:
     """Open the store a URL names; ``create=True`` also creates the schema if missing.
+
+    With ``create``, a SQL store of an older schema is migrated; a schema 1 store's read
+    side is filled from its snapshots, read with ``codec`` or the kinds ``migrate_with``
+    gives (asked for only then): without either, a ``StoreError`` asks for
+    ``clientflow migrate``.
 
     Without ``create``, a SQLite file that does not exist is a ``StoreError`` (nothing
     is created on disk). The store keeps neutral records and knows no workflow kinds:
@@ -95,5 +119,5 @@ def open_store(url: str, codec: Codec | None = None, *, create: bool = False) ->
             got=safe_url(url),
         )
     if create:
-        store.create_schema()
+        store.create_schema(migrate_with)
     return store

@@ -171,16 +171,17 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
             )
         ]
 
-    def create_schema(self) -> None:
+    def create_schema(self, kinds: Callable[[], Codec] | None = None) -> None:
         """Create the tables if they do not exist (idempotent), and record the version.
 
-        On a database with an older clientflow schema this migrates it (:meth:`migrate`).
+        On a database with an older clientflow schema this migrates it (:meth:`migrate`),
+        with the codec ``kinds`` gives (asked for only then) where a step reads snapshots.
         """
         self._prepare()
         t = self._t
         found = self.schema_version()
         if found is not None and found < SCHEMA_VERSION:
-            self.migrate()
+            self.migrate(None if kinds is None else kinds())
             return
         with self._transaction(write=True) as db:
             for statement in self._tables():

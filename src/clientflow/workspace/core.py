@@ -437,7 +437,13 @@ def open_workspace(
     custom = tuple(workflows)
     if isinstance(url, str):
         where, owned = url, True
-        store = open_store(url, create=True)  # neutral records: no kinds needed to open it
+        # Neutral records: no kinds needed to open it, but for an older schema's migration
+        # (a schema 1 store's read side is filled from its snapshots by their kinds).
+        store = open_store(
+            url,
+            create=True,
+            migrate_with=lambda: bootstrap.codec_for(given or Rules({}), custom),
+        )
     else:
         where, owned, store = "the store", False, url
     try:
