@@ -6,7 +6,8 @@ iteration runs the steps the engine runs, one after another, timing each: read t
 encode the snapshot and the events, compute the read-side columns, write (SQL, driver,
 transaction). The medians of the steps are printed beside the median of the same
 command through ``Engine.execute``, whose difference from their sum is the engine's own
-bookkeeping. The memory store has no SQL and no encoding.
+bookkeeping (turning commits into the store's neutral records included). The memory
+store has no SQL and no encoding: it keeps the records with their objects.
 Run: python benchmarks/bench_layers.py [--commands 3000]
 """
 
@@ -21,7 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from clientflow.engine import Command, Engine
-from clientflow.ports import Commit, Store
+from clientflow.ports import Commit, EventLog, SnapshotRecord
 from clientflow.storage import MemoryStore, SQLiteStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import assessed, reassess
@@ -29,14 +30,13 @@ from clientflow.testing.samples import assessed, reassess
 AGGREGATES = 100
 
 
-def _seed(store: Store) -> None:
+def _seed(store: EventLog) -> None:
     for n in range(AGGREGATES):
         change, steps = assessed(f"CR-{n}")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
 
 
-def _through_engine(store: Store, commands: int) -> float:
-    engine = Engine(store)
+def _through_engine(engine: Engine, commands: int) -> float:
     samples = []
     for i in range(commands):
         begin = time.perf_counter_ns()
@@ -66,19 +66,20 @@ class _Steps:
 
 def sqlite_steps(folder: Path, commands: int) -> tuple[dict[str, float], float]:
     codec = sample_codec()
-    store = SQLiteStore(folder / "steps.db", codec)
+    store = SQLiteStore(folder / "steps.db")
     store.create_schema()
-    _seed(store)
-    engine = Engine(store)
+    engine = Engine(store, kinds=codec)
+    _seed(engine.kinded)
+    kinded = engine.kinded
     connection = store._connection  # timing the driver alone, on purpose
-    select = "SELECT kind, snapshot FROM clientflow_aggregates WHERE id = :id"
+    select = "SELECT kind, version, snapshot FROM clientflow_aggregates WHERE id = :id"
     steps = _Steps()
     for i in range(commands):
         aggregate_id = f"CR-{i % AGGREGATES}"
         steps.start()
-        kind, snapshot = connection.execute(select, {"id": aggregate_id}).fetchall()[0]
+        kind, version, snapshot = connection.execute(select, {"id": aggregate_id}).fetchall()[0]
         steps.lap("read the row (SQL + driver)")
-        current = store._aggregate(aggregate_id, kind, snapshot)
+        current = kinded.aggregate(SnapshotRecord(aggregate_id, kind, version, snapshot))
         steps.lap("decode the snapshot (held: saved as this text)")
         decision = reassess(current, engine.clock.now(), hours=i % 50 + 1)
         steps.lap("decide (pure function)")
@@ -91,21 +92,22 @@ def sqlite_steps(folder: Path, commands: int) -> tuple[dict[str, float], float]:
         steps.lap("encode the events")
         codec.describe(decision.aggregate)
         steps.lap("describe (read-side values)")
-        row, events = store._prepared(commit)
+        record = kinded.commit(commit)
+        row, events = store._prepared(record)
         steps.lap("the rows (all three above, as the store does)")
-        store._save_in_steps(((commit, row, events),))
+        store._save_in_steps(((record, row, events),))
         steps.lap("write (SQL + driver + commit)")
-        store._hold(aggregate_id, str(row["kind"]), str(row["snapshot"]), decision.aggregate)
-    engine_us = _through_engine(store, commands)
+        kinded._hold(aggregate_id, str(row["kind"]), str(row["snapshot"]), decision.aggregate)
+    engine_us = _through_engine(engine, commands)
     store.close()
     return steps.medians(), engine_us
 
 
 def memory_steps(commands: int) -> tuple[dict[str, float], float]:
-    codec = sample_codec()
-    store = MemoryStore(codec)
+    store = MemoryStore()
+    engine = Engine(store, kinds=sample_codec())
+    store = engine.kinded  # aggregates in, aggregates out: the engine's view of the store
     _seed(store)
-    engine = Engine(store)
     steps = _Steps()
     for i in range(commands):
         aggregate_id = f"CR-{i % AGGREGATES}"
@@ -119,7 +121,7 @@ def memory_steps(commands: int) -> tuple[dict[str, float], float]:
         steps.lap("commit checks")
         store.save(commit)
         steps.lap("save (checks, feed, due index, read-side row)")
-    return steps.medians(), _through_engine(store, commands)
+    return steps.medians(), _through_engine(engine, commands)
 
 
 # Steps timed once more inside "the rows" (what a save encodes): shown, not summed.

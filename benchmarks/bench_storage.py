@@ -29,10 +29,11 @@ from pathlib import Path
 import attrs
 
 from clientflow.changes import apply
-from clientflow.core import DomainEvent, EventMeta, rebuild, to_micros
+from clientflow.core import Aggregate, DomainEvent, EventMeta, rebuild, to_micros
 from clientflow.engine import Command, Engine
-from clientflow.ports import Commit, Store
+from clientflow.ports import AggregateRow, Commit, SnapshotRecord, Store
 from clientflow.storage import MemoryStore, SQLiteStore
+from clientflow.storage.kinded import Kinded
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import assessed, awaiting_approval, draft, reassess
 from timing import median_ms  # run from benchmarks/, as the others are
@@ -40,6 +41,13 @@ from timing import median_ms  # run from benchmarks/, as the others are
 POSTGRES_URL = os.environ.get(
     "CLIENTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+def _row(aggregate: Aggregate) -> AggregateRow:
+    """The read-side row the engine would hand the store (for a bulk set-up)."""
+    return (
+        Kinded(MemoryStore(), sample_codec()).commit(Commit(aggregate, (), aggregate.version)).row
+    )
 
 
 def due_lookups(sizes: list[int]) -> None:
@@ -52,14 +60,15 @@ def due_lookups(sizes: list[int]) -> None:
             # Deadlines spread over a year; 1,000 of them fall before the lookup instant.
             step = 365 * 24 * 3600 * 1_000_000 // size
             at = base.add(microseconds=step * 999)
-            memory = MemoryStore(sample_codec())
+            memory = MemoryStore()
             for n in range(size):
                 deadline = base.add(microseconds=step * n)
                 made = attrs.evolve(template, id=f"CR-{n}", next_deadline=deadline)
                 # bulk setup without histories, bypassing the API on purpose (as for SQLite)
-                memory._aggregates[made.id] = made
-                memory._reindex(made)
-            sqlite = SQLiteStore(Path(folder) / f"due-{size}.db", sample_codec())
+                record = SnapshotRecord(made.id, "change", made.version, "", made)
+                memory._aggregates[made.id] = record
+                memory._reindex(made.id, _row(made))
+            sqlite = SQLiteStore(Path(folder) / f"due-{size}.db")
             sqlite.create_schema()
             _, snapshot = sample_codec().dump_aggregate(template)
             with sqlite._transaction(write=True) as db:  # bulk setup, bypassing the API on purpose

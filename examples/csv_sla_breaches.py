@@ -80,7 +80,7 @@ def breaches(csv_path: Path, rules: Rules, now: pendulum.DateTime) -> list[str]:
         key=lambda entry: entry[0],
     )
     clock = ManualClock(timeline[0][0] if timeline else now)
-    engine = Engine(open_store("memory://", rules.codec()), clock=clock)
+    engine = Engine(open_store("memory://"), kinds=rules.codec(), clock=clock)
     for at, issue_id, step in timeline:
         clock.set(at)
         engine.execute(Command(issue_id, step))

@@ -26,7 +26,7 @@ from clientflow.demo.renewals import RENEWALS, Renewal
 from clientflow.ports import Query, Store
 from clientflow.storage import MemoryStore, SQLiteStore
 from clientflow.testing import StoreContract, sample_codec
-from clientflow.workspace import Workspace, codec_for, records_codec
+from clientflow.workspace import Workspace, records_codec
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)  # Tuesday 1 September, 10:00 in Shanghai
@@ -54,7 +54,7 @@ def _open(kind: str, folder: Path) -> Iterator[Workspace]:
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
     rules = load_rules(RULES_FILE)
-    store = SQLAlchemyStore(url, codec_for(rules, [RENEWALS]), prefix=fresh_prefix())
+    store = SQLAlchemyStore(url, prefix=fresh_prefix())  # neutral records: no kinds
     store.create_schema()
     try:
         yield clientflow.open(store, rules, clock=clock, workflows=[RENEWALS])
@@ -173,10 +173,11 @@ def test_a_store_reopened_without_rules_wires_the_custom_timers_to_its_own(
         assert (row.status, row.project) == ("reminded", "lotus-app")
 
 
-def test_a_custom_workflow_cannot_take_a_built_in_name_or_a_store_that_lacks_it(
+def test_a_custom_workflow_cannot_take_a_built_in_name_or_kinds_that_lack_it(
     tmp_path: Path,
 ) -> None:
-    """Clashing kind names and a host store built without the kind are refused."""
+    """Clashing kind names and kinds given without the custom one are refused; a host's
+    store needs no kinds at all."""
     import attrs  # noqa: PLC0415
 
     clash = attrs.evolve(RENEWALS, name="issue")
@@ -184,10 +185,13 @@ def test_a_custom_workflow_cannot_take_a_built_in_name_or_a_store_that_lacks_it(
         clientflow.open("memory://", RULES_FILE, workflows=[clash])
     from clientflow.config import load_rules  # noqa: PLC0415
 
-    store = SQLiteStore(tmp_path / "host.db", load_rules(RULES_FILE).codec())
+    store = SQLiteStore(tmp_path / "host.db")  # neutral records: it needs no kinds
     store.create_schema()
-    with pytest.raises(ConfigError, match="a store that knows the kinds renewal"):
-        clientflow.open(store, RULES_FILE, workflows=[RENEWALS])
+    ws = clientflow.open(store, RULES_FILE, workflows=[RENEWALS])
+    assert "renewal" in ws.engine.kinds.kinds
+    without = load_rules(RULES_FILE).codec()  # kinds given without the custom one
+    with pytest.raises(ConfigError, match="kinds that include renewal"):
+        Workspace(store, ws.rules, ws.revision, kinds=without, workflows=[RENEWALS])
     store.close()
     assert "renewal" in records_codec([RENEWALS]).kinds
 

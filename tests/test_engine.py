@@ -323,3 +323,35 @@ def test_a_lease_is_a_duration_over_zero_and_at_most_a_day(tmp_path: Path, lease
         engine.sweep(lease=lease)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"^lease: expected a duration"):
         Engine(_memory(sample_codec(), tmp_path), lease=lease)  # type: ignore[arg-type]
+
+
+def test_the_engine_holds_the_kinds_and_the_store_none() -> None:
+    """A store opened without a codec keeps records only: the engine needs its kinds, and
+    reads and writes aggregates through them; the memory store never encodes."""
+    store = MemoryStore()
+    with pytest.raises(ValidationError, match="kinds"):
+        Engine(store)
+    with pytest.raises(ValidationError, match="Engine\\(store, kinds="):
+        store.load("CR-1")  # no typed methods without kinds
+    engine = Engine(store, kinds=sample_codec(), clock=ManualClock(START))
+    made = engine.execute(Command("CR-1", lambda _, now: draft("CR-1", now)))
+    record = store.read("CR-1")
+    assert record is not None
+    assert (record.kind, record.version, record.value) == ("change", 1, made.aggregate)
+    assert record.made is None  # no text was ever produced: nothing asked for it
+    assert engine.kinded.load("CR-1") is made.aggregate
+    assert [e.type for e in store.read_history("CR-1")] == ["change.requested"]
+
+
+def test_a_sql_load_of_the_text_just_saved_decodes_nothing(tmp_path: Path) -> None:
+    """The engine holds what it saved beside its text: the next load reads the row and,
+    finding the same text, returns the same object without decoding it."""
+    store = SQLiteStore(tmp_path / "held.db")
+    store.create_schema()
+    engine = Engine(store, kinds=sample_codec(), clock=ManualClock(START))
+    made = engine.execute(Command("CR-1", lambda _, now: draft("CR-1", now)))
+    assert engine.kinded.load("CR-1") is made.aggregate
+    fresh = Engine(store, kinds=sample_codec())  # holds nothing: decodes an equal one
+    assert fresh.load("CR-1") == made.aggregate
+    assert fresh.load("CR-1") is fresh.load("CR-1")
+    store.close()

@@ -228,7 +228,7 @@ def test_values_handed_out_cannot_change_what_the_store_holds(ws: Workspace) -> 
             values["visitors"] = 666  # type: ignore[index]
     assert flow.get("V-1").values["visitors"] == 3
     assert ws.history("V-1")[0].values["visitors"] == 3
-    registry = ws.store.codec.kind("visit").events
+    registry = ws.engine.kinds.kind("visit").events
     for event in ws.history("V-1"):
         assert registry.decode(*registry.encode(event)) == event
 

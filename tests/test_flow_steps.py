@@ -541,11 +541,11 @@ def test_the_notify_router_sends_the_team_every_step_and_the_client_its_own(
         router = Router(
             [Route(("team",), frozenset({"expense.stepped"})), Route(("client",))],
             {"team": team, "client": client},
-            describe=describe_from(quiet.store),
+            describe=describe_from(quiet.engine.kinded),
             now=lambda: clock.now().timestamp(),
             directory=declared,
             audience={"client": "client"},
-            subject=subject_from(quiet.store),
+            subject=subject_from(quiet.engine.kinded),
         )
         ws = clientflow.open(quiet.store, declared, clock=clock, notifier=router)
         _submitted(ws)

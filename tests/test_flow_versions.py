@@ -313,7 +313,7 @@ def test_migrate_all_skips_items_another_process_moved_or_closed_meanwhile(
     ws = _open(store, _rules(tmp_path, V1))
     _opened(ws, "R-1", "R-2", "R-3")
     other = _flow(_open(store, _rules(tmp_path, MAPPED, "other.toml")))
-    read = store.load_many
+    read = store.read_many
 
     def interleaved(ids: list[str]) -> object:
         found = read(ids)
@@ -322,7 +322,7 @@ def test_migrate_all_skips_items_another_process_moved_or_closed_meanwhile(
         return found
 
     flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
-    monkeypatch.setattr(store, "load_many", interleaved)  # the other process's moment
+    monkeypatch.setattr(store, "read_many", interleaved)  # the other process's moment
     assert flow.migrate_all(by=LI) == ("R-1",)
     monkeypatch.undo()
     assert [flow.get(i).status for i in ("R-1", "R-2", "R-3")] == ["review", "review", "declined"]
@@ -355,7 +355,7 @@ def test_events_written_before_definitions_were_recorded_still_load(
     """Events without a definition or state (as older releases wrote them) load, and the
     item follows the definition in force."""
     ws = _open(store, _rules(tmp_path, V1))
-    codec = ws.store.codec
+    codec = ws.engine.kinds
     opened = codec.load_event(
         "renewal.opened",
         '{"meta": {"aggregate_id": "R-9", "aggregate_version": 1, "occurred_at":'

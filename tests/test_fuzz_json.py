@@ -206,7 +206,7 @@ def workspaces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Worksp
 
 
 def _snapshot(ws: Workspace) -> object:
-    rows = {kind: ws.all_rows(Query(kind=kind)) for kind in ws.store.codec.kinds}
+    rows = {kind: ws.all_rows(Query(kind=kind)) for kind in ws.engine.kinds.kinds}
     ids = [row.id for found in rows.values() for row in found]
     return rows, {i: ws.history(i) for i in ids}
 

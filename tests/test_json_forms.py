@@ -104,7 +104,7 @@ def test_the_shipped_outputs_schema_is_generated_and_holds_for_real_outputs(
             ("surveys:anna", "ContactSurveys"),
             ("P-1", "CommunicationPlan"),
         ]:
-            check(ws.store.load(aggregate_id), name)
+            check(ws.engine.kinded.load(aggregate_id), name)
             for event in ws.history(aggregate_id):
                 check(event, type(event).__name__)
         for row in ws.rows(Query()):

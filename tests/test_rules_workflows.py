@@ -15,7 +15,7 @@ from clientflow import Actor, ManualClock
 from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.demo import RULES_FILE
 from clientflow.ports import Query
-from clientflow.workspace import Workspace, codec_for
+from clientflow.workspace import Workspace
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)
@@ -330,7 +330,7 @@ def test_a_host_built_sql_store_knows_the_rules_workflows(url: str, tmp_path: Pa
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
     rules = load_rules(_rules(tmp_path))
-    store = SQLAlchemyStore(url, codec_for(rules), prefix=fresh_prefix())
+    store = SQLAlchemyStore(url, prefix=fresh_prefix())  # neutral records: no kinds
     store.create_schema()
     try:
         with clientflow.open(store, rules, clock=ManualClock(START)) as ws:

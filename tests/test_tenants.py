@@ -337,10 +337,10 @@ def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
 
 def _state(ws: Workspace, aggregate_id: str) -> tuple[object, ...]:
     return (
-        ws.store.load(aggregate_id),
+        ws.engine.kinded.load(aggregate_id),
         tuple(ws.history(aggregate_id)),
         tuple(ws.all_rows(Query())),
-        tuple(ws.store.feed(0, 100_000)),
+        tuple(ws.engine.kinded.feed(0, 100_000)),
     )
 
 
@@ -395,7 +395,7 @@ def test_a_client_person_bound_to_no_client_is_refused_on_every_client(ws: Works
     stranger = Actor("zoe", {"client"})
     with pytest.raises(PermissionDenied, match=r"belongs to client lotus \(zoe is bound to no"):
         ISSUE["report"](ws, "ISS-1", stranger)
-    assert ws.store.load("ISS-1") is None
+    assert ws.engine.kinded.load("ISS-1") is None
     # The host binds her from its own login; the rules' contacts are added to that.
     ISSUE["report"](ws, "ISS-1", Actor("zoe", {"client"}, clients={"lotus"}))
     assert ws.issues.get("ISS-1").reporter == "zoe"
@@ -536,7 +536,7 @@ def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
     assert ws.surveys.get("surveys:bob").client == "acme"
     with pytest.raises(clientflow.ValidationError, match="the rules list 'amy' as its contact"):
         run[command]("amy", scoped)  # ACME's contact in the rules: not Lotus's to survey
-    assert ws.store.load("surveys:amy") is None
+    assert ws.engine.kinded.load("surveys:amy") is None
 
 
 def test_no_other_kind_takes_a_survey_records_id(ws: Workspace) -> None:
@@ -575,7 +575,7 @@ def test_a_project_listed_under_another_client_is_refused(ws: Workspace, service
     }  # fmt: skip
     with pytest.raises(clientflow.ValidationError, match="lotus-app belongs to client lotus"):
         run[service]()
-    assert ws.store.load("X-1") is None
+    assert ws.engine.kinded.load("X-1") is None
 
 
 def test_a_client_the_rules_do_not_list_cannot_file_under_a_listed_project(ws: Workspace) -> None:
@@ -586,7 +586,7 @@ def test_a_client_the_rules_do_not_list_cannot_file_under_a_listed_project(ws: W
         ws.issues.report(
             "X-2", by=li, client="nobody", project=PROJECT, title="t", priority="P2", owner="mia"
         )
-    assert ws.store.load("X-2") is None
+    assert ws.engine.kinded.load("X-2") is None
     ws.issues.report(
         "X-3", by=li, client="nobody", project="nobody-app", title="t", priority="P2", owner="mia"
     )
@@ -653,7 +653,7 @@ def test_a_listed_contact_is_a_clients_person_whatever_roles_the_host_gives(
     with pytest.raises(PermissionDenied, match="is on the team"):
         RISK["identify"](ws, "RSK-ANNA", Actor("anna", roles))
     assert _state(ws, "CR-ANNA") == before
-    assert ws.store.load("RSK-ANNA") is None
+    assert ws.engine.kinded.load("RSK-ANNA") is None
 
 
 def test_an_escalation_role_is_resolved_within_the_issues_client() -> None:

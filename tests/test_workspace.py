@@ -16,11 +16,15 @@ from clientflow import (
     ManualClock,
     NotFound,
     PermissionDenied,
+    StoreError,
     ValidationError,
 )
 from clientflow.changes import Impact, Money, Priority, Risk
+from clientflow.core import to_micros
 from clientflow.demo import RULES_FILE, demo_rules
 from clientflow.ports import Query
+from clientflow.storage import SQLiteStore, open_store
+from clientflow.testing.contract import _schema_v1
 
 MONDAY = pendulum.datetime(2026, 3, 2, 2)  # 10:00 in Shanghai
 ANNA = Actor("anna", {"client"})
@@ -250,3 +254,53 @@ def test_one_clients_overview_comes_from_the_read_side(url: str) -> None:
             "plan": {"active": 1},
         }
         assert ws.overview("lotus", at=MONDAY).breached == ()
+
+
+def _schema_1_store(path: Path) -> None:
+    """A SQLite file as release 0.1 wrote it (schema 1, no read side) holding CR-1."""
+    with opened("memory://") as ws:
+        ws.changes.request("CR-1", by=ANNA, project="lotus-app", title="SSO")
+        ws.changes.submit("CR-1", by=ANNA)
+        codec = ws.engine.kinded.codec
+        change, events = ws.changes.get("CR-1"), list(ws.history("CR-1"))
+    store = SQLiteStore(path)  # neutral: the test writes release 0.1's rows itself
+    t = store._t
+    kind, snapshot = codec.dump_aggregate(change)
+    deadline = change.next_deadline
+    with store._transaction(write=True) as db:
+        for statement in _schema_v1(t, "sqlite"):
+            db.run(statement)
+        db.run(f"INSERT INTO {t['meta']} VALUES ('schema_version', '1')")
+        db.run(f"INSERT INTO {t['head']} VALUES (1, {len(events)})")
+        db.run(
+            f"INSERT INTO {t['aggregates']} (id, kind, version, snapshot, deadline)"
+            " VALUES ('CR-1', :kind, :version, :snapshot, :deadline)",
+            {
+                "kind": kind,
+                "version": change.version,
+                "snapshot": snapshot,
+                "deadline": None if deadline is None else to_micros(deadline),
+            },
+        )
+        for position, event in enumerate(events, 1):
+            name, payload = codec.dump_event(event)
+            db.run(
+                f"INSERT INTO {t['events']} VALUES (:p, 'CR-1', :p, :type, :payload)",
+                {"p": position, "type": name, "payload": payload},
+            )
+    store.close()
+
+
+def test_a_schema_1_store_opened_with_its_rules_migrates_by_itself(tmp_path: Path) -> None:
+    """``clientflow.open(url, rules)`` knows the kinds: it migrates an old store as it
+    opens it (the read side filled from the snapshots); a bare store opened without kinds
+    asks for ``clientflow migrate`` instead, and changes nothing."""
+    bare, path = tmp_path / "bare.db", tmp_path / "old.db"
+    _schema_1_store(bare)
+    with pytest.raises(StoreError, match="clientflow migrate"):
+        open_store(f"sqlite:///{bare}", create=True)
+    _schema_1_store(path)
+    with opened(f"sqlite:///{path}") as ws:
+        [row] = ws.changes.list(client="lotus")
+        assert (row.id, row.status, row.owner) == ("CR-1", "submitted", "anna")
+        assert ws.changes.assess("CR-1", by=LI, impact=IMPACT).aggregate.status == "assessed"

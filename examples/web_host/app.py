@@ -100,7 +100,7 @@ class HostApp:
         self.db = sa.create_engine(database_url, pool_pre_ping=True)
         self.tables = HostTables(prefix)
         self.tables.metadata.create_all(self.db)
-        self.store = SQLAlchemyStore(self.db, rules.codec(), prefix=f"{prefix}cf_")
+        self.store = SQLAlchemyStore(self.db, prefix=f"{prefix}cf_")  # neutral records
         self.store.create_schema()
         self.rules = rules
         self.ws = clientflow.open(

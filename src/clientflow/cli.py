@@ -38,7 +38,7 @@ from clientflow.engine import Engine
 from clientflow.i18n import LOCALES, N_, Language, language
 from clientflow.i18n.language import columns, wrap
 from clientflow.notify.messages import details
-from clientflow.ports import Notifier, Store
+from clientflow.ports import KindedStore, Notifier
 from clientflow.reports import (
     AUDIENCES,
     Portfolio,
@@ -268,7 +268,7 @@ _NOW = click.option(
 
 
 @contextmanager
-def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[Store, Rules]]:
+def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[KindedStore, Rules]]:
     """The store, and the rules it runs under (checked against --rules when given)."""
     given = None if rules_file is None else load_rules(rules_file)
     with _opened(url, records_codec()) as reader:
@@ -293,7 +293,7 @@ def _now(text: str | None) -> pendulum.DateTime:
 
 
 @contextmanager
-def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[Store]:
+def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[KindedStore]:
     store = open_store(url, codec, create=create)
     try:
         yield store
@@ -301,7 +301,9 @@ def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[Store]:
         store.close()
 
 
-def _portfolio(store: Store, *, client: str | None = None, owner: str | None = None) -> Portfolio:
+def _portfolio(
+    store: KindedStore, *, client: str | None = None, owner: str | None = None
+) -> Portfolio:
     if not sys.stderr.isatty():  # a pipe or a log: no progress bar to interleave
         return Portfolio.from_store(store, client=client, owner=owner)
     label = _help_language(click.get_current_context()).gettext("reading the store")

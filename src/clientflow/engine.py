@@ -68,6 +68,7 @@ from clientflow.ports import (
     StoredEvent,
     TimerFailure,
 )
+from clientflow.storage.kinded import Kinded
 from clientflow.telemetry import OFF, Telemetry
 
 __all__ = [
@@ -301,8 +302,10 @@ class Engine:
     A timer that fails is backed off by ``timer_backoff`` the same way.
     ``rules_revision``, when given, is checked by the store at every commit: a command or
     timer decided under rules that are no longer in force is refused (``RulesChanged``).
-    ``kinds``, when given, are the workflow kinds whose timers it fires (a workspace wires
-    them to its rules in one place); by default the store's codec's.
+    ``kinds`` are the workflow kinds it runs (a :class:`~clientflow.core.Codec`): the
+    store keeps neutral records, and the engine turns aggregates and events into them and
+    back (:attr:`kinded`), and fires the kinds' timers; a workspace registers them, wired
+    to its rules, in one place. Without ``kinds``, those of a store built with a codec.
     """
 
     def __init__(
@@ -334,13 +337,21 @@ class Engine:
         self.lease = pendulum.Duration(seconds=_lease_span(lease).total_seconds())
         self.telemetry = telemetry
         self.rules_revision = rules_revision
-        self.kinds: Codec = store.codec if kinds is None else kinds
-        """The workflow kinds whose timers this engine fires (the store's codec unless the
-        composition root gives them, wired to the rules in force)."""
+        if kinds is None:  # a store built with its kinds, as before the engine held them
+            kinds = getattr(store, "kinds_given", None)
+            if not isinstance(kinds, Codec):
+                raise ValidationError(
+                    "kinds", "the workflow kinds it runs: Engine(store, kinds=Codec([...]))"
+                )
+        self.kinded = Kinded(store, kinds)
+        """The store's records as aggregates and events of these kinds (typed reads, writes)."""
+        self.kinds: Codec = kinds
+        """The workflow kinds this engine runs and whose timers it fires (given by the
+        composition root, wired to the rules in force)."""
 
     def load(self, aggregate_id: str) -> Aggregate:
         """The current aggregate; ``NotFound`` if there is none."""
-        found = self.store.load(check_id(aggregate_id, "aggregate_id"))
+        found = self.kinded.load(check_id(aggregate_id, "aggregate_id"))
         if found is None:
             raise NotFound("aggregate", aggregate_id)
         return found
@@ -386,7 +397,7 @@ class Engine:
             now = self.clock.now()
             decided = []
             for command in commands:
-                current = self.store.load(command.aggregate_id)
+                current = self.kinded.load(command.aggregate_id)
                 decision = command.decide(current, now)
                 if decision.aggregate.id != command.aggregate_id:
                     raise ValidationError(
@@ -408,7 +419,7 @@ class Engine:
                 if decision.events
             ]  # fmt: skip
             try:
-                self.store.save_all(commits)
+                self.kinded.save_all(commits)
             except DuplicateCommand:
                 done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
                 return tuple(result for result in done if result is not None)
@@ -435,7 +446,7 @@ class Engine:
             if done is not None:
                 return done
         for attempt in range(self.max_retries + 1):
-            current = self.store.load(command.aggregate_id)
+            current = self.kinded.load(command.aggregate_id)
             decision = command.decide(current, self.clock.now())
             if decision.aggregate.id != command.aggregate_id:
                 raise ValidationError(
@@ -449,7 +460,7 @@ class Engine:
                 raise AlreadyExists(command.aggregate_id, actual=current.version)
             expected = 0 if current is None else current.version
             try:
-                self.store.save(
+                self.kinded.save(
                     Commit(
                         decision.aggregate,
                         decision.events,
@@ -563,7 +574,7 @@ class Engine:
     def _oldest_due(self, at: pendulum.DateTime) -> pendulum.DateTime | None:
         """The deadline of the timer that has waited longest at ``at``, if any is due."""
         for aggregate_id in self.store.due(at, limit=1):
-            late = self.store.load(aggregate_id)
+            late = self.kinded.load(aggregate_id)
             return None if late is None else late.next_deadline
         return None
 
@@ -611,7 +622,7 @@ class Engine:
 
     def _fire(self, aggregate_id: str, at: pendulum.DateTime) -> tuple[DomainEvent, ...] | str:
         try:
-            current = self.store.load(aggregate_id)
+            current = self.kinded.load(aggregate_id)
             if current is None or current.next_deadline is None or current.next_deadline > at:
                 return "skipped"
             kind = self.kinds.kind_of(current)
@@ -622,7 +633,7 @@ class Engine:
             if following is not None and following <= at:
                 # A handler that leaves the deadline due would be fired forever.
                 return f"timer left next_deadline at {following} (not after {at})"
-            self.store.save(
+            self.kinded.save(
                 Commit(
                     decision.aggregate,
                     decision.events,
@@ -908,24 +919,35 @@ class Engine:
     ) -> tuple[Sequence[StoredEvent], CorruptData | None]:
         """The next events, and the first unreadable row if the batch hit one."""
         try:
-            return self.store.feed(after=after, limit=limit), None
-        except CorruptData as error:
+            records = self.store.read_feed(after=after, limit=limit)
+        except CorruptData as error:  # a host store that could not read a row
             if error.position is None or error.position <= after:
                 raise
-            # The readable events before it, one at a time: positions need not be
-            # consecutive (PostgreSQL's are not), so their count is not known up front.
-            readable: list[StoredEvent] = []
-            while True:
-                try:
-                    page = self.store.feed(
-                        after=readable[-1].position if readable else after, limit=1
-                    )
-                except CorruptData:
-                    break
-                if not page or page[0].position >= error.position:
-                    break
-                readable.append(page[0])
-            return readable, error
+            return self._readable_before(after, error)
+        readable: list[StoredEvent] = []
+        for found in records:
+            try:
+                readable.append(self.kinded.stored(found))
+            except CorruptData as error:  # the records before it are delivered
+                return readable, error
+        return readable, None
+
+    def _readable_before(
+        self, after: int, error: CorruptData
+    ) -> tuple[Sequence[StoredEvent], CorruptData | None]:
+        # The readable events before it, one at a time: positions need not be
+        # consecutive (PostgreSQL's are not), so their count is not known up front.
+        position = error.position or 0
+        readable: list[StoredEvent] = []
+        while True:
+            try:
+                page = self.kinded.feed(readable[-1].position if readable else after, 1)
+            except CorruptData:
+                break
+            if not page or page[0].position >= position:
+                break
+            readable.append(page[0])
+        return readable, error
 
     def _parked(
         self,
@@ -1036,9 +1058,9 @@ class Engine:
 
     def history(self, aggregate_id: str) -> tuple[DomainEvent, ...]:
         """Every event of one aggregate, oldest first."""
-        return tuple(self.store.history(aggregate_id))
+        return tuple(self.kinded.history(aggregate_id))
 
     def feed(self, after: int = 0, limit: int = 1000) -> tuple[StoredEvent, ...]:
         """The global event feed after a position (for host integrations)."""
         check_count(after, "after", high=MAX_POSITION)
-        return tuple(self.store.feed(after, check_count(limit, "limit", high=MAX_BATCH)))
+        return tuple(self.kinded.feed(after, check_count(limit, "limit", high=MAX_BATCH)))

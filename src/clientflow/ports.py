@@ -6,7 +6,7 @@ prove it with the contract in :mod:`clientflow.testing`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -22,6 +22,9 @@ __all__ = [
     "Commit",
     "CursorLease",
     "EventLog",
+    "EventRecord",
+    "FeedRecord",
+    "KindedStore",
     "Notifier",
     "Outbox",
     "ParkedEvent",
@@ -29,8 +32,11 @@ __all__ = [
     "Query",
     "RateLimited",
     "ReadSide",
+    "RecordCommit",
+    "RecordLog",
     "RulesLog",
     "RulesRevision",
+    "SnapshotRecord",
     "Store",
     "StoredEvent",
     "TimerFailure",
@@ -92,6 +98,99 @@ class Commit:
                 f"{expected + len(events)} (expected version plus {len(events)} events)",
                 got=aggregate.version,
             )
+
+    @property
+    def creates(self) -> bool:
+        """Whether this commit creates its aggregate (expected version 0)."""
+        return self.expected_version == 0
+
+
+def _text(source: str | Callable[[], str]) -> str:
+    return source if type(source) is str else source()  # type: ignore[operator]
+
+
+@attrs.frozen
+class EventRecord:
+    """One event as a store keeps it, whatever its workflow: neutral, no kinds needed.
+
+    ``payload`` is the event's canonical JSON text (meta included), the same text every
+    store writes. A record the engine hands a store also carries the decoded ``event``
+    beside it and produces the text only when a store asks for it (``source`` may be a
+    function), so a store that keeps objects (the memory store) never encodes; a record
+    read back from text has ``event`` ``None`` and the engine decodes it.
+    ``occurred_at`` is given on writes (stores check time never runs backwards in a
+    stream) and may be ``None`` on reads from stores that keep it only in the payload.
+    """
+
+    aggregate_id: str
+    version: int
+    type: str
+    occurred_at: pendulum.DateTime | None
+    source: str | Callable[[], str] = attrs.field(eq=_text, repr=False)
+    event: DomainEvent | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def payload(self) -> str:
+        """The canonical JSON text of the event (produced when asked for: a store asks once)."""
+        source = self.source
+        return source if type(source) is str else source()  # type: ignore[operator]
+
+
+@attrs.frozen
+class SnapshotRecord:
+    """An aggregate's current state as a store keeps it: its kind's name, its version and
+    its snapshot as canonical JSON text (``value``, when given, is the decoded aggregate
+    beside it; see :class:`EventRecord`)."""  # noqa: D205, D209
+
+    id: str
+    kind: str
+    version: int
+    source: str | Callable[[], str] = attrs.field(eq=_text, repr=False)
+    value: Aggregate | None = attrs.field(default=None, eq=False, repr=False)
+    made: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    """The text once produced from ``source`` (``None`` until a store asked for it)."""
+
+    @property
+    def snapshot(self) -> str:
+        """The canonical JSON text of the aggregate (produced once, when first asked for)."""
+        made = self.made
+        if made is None:
+            source = self.source
+            made = source if type(source) is str else source()  # type: ignore[operator]
+            object.__setattr__(self, "made", made)  # a cache: the value never changes
+        return made
+
+
+@attrs.frozen
+class FeedRecord:
+    """An event record with its position in the store's global feed (see :class:`StoredEvent`)."""
+
+    position: int
+    record: EventRecord
+
+
+@attrs.frozen
+class RecordCommit:
+    """One atomic save in neutral records: what a :class:`Commit` becomes at the store.
+
+    The engine, which knows the workflow kinds, builds it: the snapshot, the events, the
+    read side's ``row`` (``closed_at`` is the last event's time when the aggregate is
+    ``closed``; a store keeps an earlier one) and the timer's deadline (``row.next_deadline``).
+    The checks and the error of each refusal are those of :class:`Commit`.
+    """
+
+    snapshot: SnapshotRecord
+    events: tuple[EventRecord, ...]
+    row: AggregateRow
+    expected_version: int
+    idempotency_key: str | None = None
+    rules_revision: int | None = None
+    closed: bool = False
+
+    @property
+    def id(self) -> str:
+        """The aggregate's id."""
+        return self.snapshot.id
 
     @property
     def creates(self) -> bool:
@@ -270,24 +369,78 @@ class RulesRevision:
 
 
 @runtime_checkable
-class EventLog(Protocol):
-    """Events and snapshots: each aggregate's history and current state.
+class RecordLog(Protocol):
+    """Events and snapshots, as neutral records: each aggregate's history and current state.
 
-    - ``save`` is atomic: the aggregate, its events, their feed positions and the
-      idempotency key are all written, or nothing is. A commit whose
-      ``expected_version`` is not the stored version raises ``ConcurrencyError``; a
-      reused idempotency key raises ``DuplicateCommand``; an aggregate whose snapshot is
-      behind its history raises ``CorruptData``.
-    - ``history`` is gap-free or raises ``CorruptData``; so is a row that cannot be read.
+    A store keeps records without knowing any workflow: the engine, which holds the
+    kinds (a :class:`~clientflow.core.Codec`), turns aggregates and events into
+    :class:`RecordCommit` s and decodes what it reads back.
+
+    - ``write`` is atomic: the snapshots, their rows, the events, their feed positions and
+      the idempotency keys of every commit are all written, or nothing is. A commit whose
+      ``expected_version`` is not the stored version raises ``ConcurrencyError`` (creating
+      an existing aggregate ``AlreadyExists``); a reused idempotency key raises
+      ``DuplicateCommand``; an aggregate whose snapshot is behind its history raises
+      ``CorruptData``; a commit decided under another rules revision ``RulesChanged``.
+      The error names the commit's aggregate.
+    - ``read_history`` is gap-free or raises ``CorruptData``; so is a row that cannot be read.
     - Time never runs backwards in a stream: a commit whose first event happened before
       the aggregate's last stored event is refused with ``ValidationError``.
     - Ids and idempotency keys compare byte for byte (no case, accent, width or
-      trailing-space folding); creating an existing aggregate raises ``AlreadyExists``.
+      trailing-space folding).
+    - Texts are kept as given and returned unchanged (a store that keeps objects returns
+      the records it was given, ``event`` and ``value`` included).
+    """
+
+    def read(self, aggregate_id: str) -> SnapshotRecord | None:
+        """The current snapshot, or ``None`` if there is none with this id."""
+        ...
+
+    def read_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, SnapshotRecord]:
+        """The current snapshots with these ids (missing ones left out), in one read."""
+        ...
+
+    def write(self, commits: Sequence[RecordCommit]) -> None:
+        """Write one or several aggregates' commits as one: all or nothing.
+
+        SQL stores use one transaction, the memory store its lock; a host store must do
+        the same or refuse more than one commit (then commands that change two
+        aggregates, like a triggered risk opening its issue, are not offered).
+        """
+        ...
+
+    def read_history(self, aggregate_id: str) -> Sequence[EventRecord]:
+        """Every event record of one aggregate, oldest first (empty if unknown)."""
+        ...
+
+    def read_feed(self, after: int = 0, limit: int = 1000) -> Sequence[FeedRecord]:
+        """Event records of every aggregate with positions after ``after``, in order
+        (see :class:`Outbox`: positions increase and appear to readers in order)."""  # noqa: D205, D209
+        ...
+
+    def recall(self, idempotency_key: str) -> tuple[str, int] | None:
+        """``(aggregate id, version)`` saved under this key, or ``None``."""
+        ...
+
+    def write_history(self, commits: Sequence[RecordCommit]) -> int:
+        """Bulk-load whole histories (each commit creates its aggregate) into an empty id
+        space, in one transaction; ``AlreadyExists`` naming an id that is taken.
+        Returns the number of events written."""  # noqa: D205, D209
+        ...
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """The typed view of :class:`RecordLog`: aggregates and events of known kinds.
+
+    What :class:`clientflow.engine.Engine` offers (``engine.load``, ``engine.history``...),
+    and what a built-in store opened with a codec still offers itself, for existing
+    callers (``MemoryStore(codec).load(...)``). The guarantees are :class:`RecordLog`'s.
     """
 
     @property
     def codec(self) -> Codec:
-        """The workflow kinds this store holds, and their serialisation."""
+        """The workflow kinds it reads and writes, and their serialisation."""
         ...
 
     def load(self, aggregate_id: str) -> Aggregate | None:
@@ -303,22 +456,15 @@ class EventLog(Protocol):
         ...
 
     def save_all(self, commits: Sequence[Commit]) -> None:
-        """Write several aggregates' commits as one: all or nothing.
-
-        Every expected version and idempotency key is checked; if any fails, nothing of
-        any commit is written and the error names that commit's aggregate (as
-        :meth:`save` would). SQL stores use one transaction, the memory store its lock; a
-        host store must do the same or not offer commands that change two aggregates (a
-        triggered risk opening its issue).
-        """
+        """Write several aggregates' commits as one: all or nothing."""
         ...
 
     def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
         """Every event of one aggregate, oldest first (empty if unknown)."""
         ...
 
-    def recall(self, idempotency_key: str) -> tuple[str, int] | None:
-        """``(aggregate id, version)`` saved under this key, or ``None``."""
+    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Events of every aggregate with positions after ``after``, in order."""
         ...
 
     def import_history(self, events: Iterable[DomainEvent]) -> int:
@@ -367,20 +513,16 @@ class TimerIndex(Protocol):
 
 @runtime_checkable
 class Outbox(Protocol):
-    """The feed and its consumers: positions, leased cursors, held and parked events.
+    """The feed's consumers: backlog, leased cursors, held and parked events.
 
-    - ``feed`` positions increase and appear to readers in order: a reader that has seen
-      position *n* has seen every event below it, and no event can appear below *n*
-      later (a consumer's cursor never skips one).
+    - Feed positions (:meth:`RecordLog.read_feed`) increase and appear to readers in
+      order: a reader that has seen position *n* has seen every event below it, and no
+      event can appear below *n* later (a consumer's cursor never skips one).
     - One deliverer per consumer at a time (a lease on the store's own clock).
     """
 
-    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Events of every aggregate with positions after ``after``, in order."""
-        ...
-
     def backlog(self, after: int) -> int:
-        """How many events ``feed(after)`` would offer now (a consumer's backlog)."""
+        """How many events ``read_feed(after)`` would offer now (a consumer's backlog)."""
         ...
 
     def cursor(self, name: str) -> int:
@@ -491,11 +633,12 @@ class RulesLog(Protocol):
 
 
 @runtime_checkable
-class Store(EventLog, TimerIndex, Outbox, ReadSide, RulesLog, Protocol):
+class Store(RecordLog, TimerIndex, Outbox, ReadSide, RulesLog, Protocol):
     """Contract every store keeps (checked by :class:`clientflow.testing.StoreContract`).
 
     The port is split by concern, so a host store can see what each part asks of it:
-    :class:`EventLog` (events and snapshots), :class:`TimerIndex` (due timers and their
+    :class:`RecordLog` (events and snapshots, as neutral records: a store knows no
+    workflow kinds), :class:`TimerIndex` (due timers and their
     claims), :class:`Outbox` (the feed, cursors, held and parked events),
     :class:`ReadSide` (rows and counts) and :class:`RulesLog` (rules revisions); each
     part's docstring states its guarantees. A full store is all five, plus ``close``.
@@ -505,6 +648,12 @@ class Store(EventLog, TimerIndex, Outbox, ReadSide, RulesLog, Protocol):
     def close(self) -> None:
         """Release connections and files."""
         ...
+
+
+@runtime_checkable
+class KindedStore(Store, EventLog, Protocol):
+    """A store with the typed methods of :class:`EventLog` as well: the built-in stores
+    opened with a codec (``MemoryStore(codec)``), kept for existing callers."""  # noqa: D205, D209
 
 
 class PermanentDeliveryError(Exception):

@@ -10,7 +10,7 @@ sends them through the OpenTelemetry API to whatever the host configured.
 >>> from clientflow.engine import Engine
 >>> from clientflow.storage import MemoryStore
 >>> from clientflow.testing import sample_codec
->>> engine = Engine(MemoryStore(sample_codec()), telemetry=OpenTelemetry())
+>>> engine = Engine(MemoryStore(), kinds=sample_codec(), telemetry=OpenTelemetry())
 """
 
 from __future__ import annotations

@@ -99,8 +99,8 @@ def test_a_p1_escalation_reaches_wecom_an_inbox_and_a_signed_webhook(
         assert declared.notify is not None
         router = build_router(
             declared.notify,
-            describe=describe_from(quiet.store),
-            subject=subject_from(quiet.store),
+            describe=describe_from(quiet.engine.kinded),
+            subject=subject_from(quiet.engine.kinded),
             env=env,
             now=lambda: clock.now().timestamp(),
             directory=declared,

@@ -56,12 +56,12 @@ def _worded(url: str, locale: str) -> dict[str, Message]:
     rules = demo_rules(locale)
     found: dict[str, Message] = {}
     with clientflow.open(url, rules, clock=ManualClock(END)) as ws:
-        describe = describe_from(ws.store)
+        describe = describe_from(ws.engine.kinded)
         router = Router(
             [Route(("team",))], {"team": _Recorder()}, describe=describe, now=lambda: 0.0,
-            directory=rules, link=LINK, subject=subject_from(ws.store),
+            directory=rules, link=LINK, subject=subject_from(ws.engine.kinded),
         )  # fmt: skip
-        for stored in ws.store.feed(limit=100_000):
+        for stored in ws.engine.kinded.feed(limit=100_000):
             event = stored.event
             if event.event_type in found:
                 continue
@@ -208,7 +208,7 @@ def test_a_custom_workflow_s_reminder_names_who_and_links(tmp_path: Path) -> Non
     with clientflow.open("memory://", path, clock=clock) as quiet:
         rules = quiet.rules
         router = Router(
-            [Route(("team",))], {"team": team}, describe=describe_from(quiet.store),
+            [Route(("team",))], {"team": team}, describe=describe_from(quiet.engine.kinded),
             now=lambda: clock.now().timestamp(), directory=rules, link=LINK,
         )  # fmt: skip
         ws = clientflow.open(quiet.store, rules, clock=clock, notifier=router)
@@ -264,9 +264,9 @@ def _change_notices(locale: str) -> dict[str, str]:
     team = _Recorder()
     with clientflow.open("memory://", rules, clock=clock) as quiet:
         router = Router(
-            [Route(("team",))], {"team": team}, describe=describe_from(quiet.store),
+            [Route(("team",))], {"team": team}, describe=describe_from(quiet.engine.kinded),
             now=lambda: clock.now().timestamp(), directory=rules, link=LINK,
-            subject=subject_from(quiet.store),
+            subject=subject_from(quiet.engine.kinded),
         )  # fmt: skip
         ws = clientflow.open(quiet.store, rules, clock=clock, notifier=router)
         client = Actor("zhang.lan", {"client"}, clients={"lotus"})
@@ -330,12 +330,12 @@ def test_every_event_of_the_demo_reaches_the_team_group_in_words(zh_demo: str) -
     rules = demo_rules("zh_CN")
     raw: dict[str, str] = {}
     with clientflow.open(zh_demo, rules, clock=ManualClock(END)) as ws:
-        describe = describe_from(ws.store)
+        describe = describe_from(ws.engine.kinded)
         router = Router(
             [Route(("team",))], {"team": _Recorder()}, describe=describe, now=lambda: 0.0,
-            directory=rules, subject=subject_from(ws.store),
+            directory=rules, subject=subject_from(ws.engine.kinded),
         )  # fmt: skip
-        for stored in ws.store.feed(limit=100_000):
+        for stored in ws.engine.kinded.feed(limit=100_000):
             event = stored.event
             message = router.message(event, "team", *describe(event.aggregate_id))
             assert message is not None, event.event_type
@@ -369,7 +369,7 @@ _DRAWN_FROM_THE_DEMO = {
 def _event_types() -> list[type[DomainEvent]]:
     """Every event type of the built-in workflows a workspace registers."""
     with clientflow.open("memory://", demo_rules("zh_CN"), clock=ManualClock(END)) as ws:
-        registry = ws.store.codec.events
+        registry = ws.engine.kinds.events
         return [registry.type_of(name) for name in registry.names]
 
 

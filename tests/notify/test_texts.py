@@ -106,13 +106,13 @@ def life(declared: Rules, templates: Templates | None = None) -> tuple[Recorder,
         router = Router(
             [Route(("team",)), Route(("client",))],
             {"team": team, "client": client},
-            describe=describe_from(quiet.store),
+            describe=describe_from(quiet.engine.kinded),
             now=lambda: clock.now().timestamp(),
             directory=declared,
             audience={"client": "client"},
             link=declared.notify.link if declared.notify else None,
             templates=templates,
-            subject=subject_from(quiet.store),
+            subject=subject_from(quiet.engine.kinded),
             team_name=declared.notify.team_name if declared.notify else "",
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
@@ -517,7 +517,7 @@ def team_events(declared: Rules) -> list[DomainEvent]:
         )  # fmt: skip
         clock.set(MONDAY.add(hours=2))
         ws.sweep()
-        return [stored.event for stored in ws.store.feed(limit=100)]
+        return [stored.event for stored in ws.engine.kinded.feed(limit=100)]
 
 
 def test_a_host_template_words_an_event_per_channel(tmp_path: Path) -> None:
@@ -558,7 +558,7 @@ def test_a_broken_host_template_parks_the_event_with_its_error(tmp_path: Path) -
             "ISS-1", by=anna, client="mingzhu", project="app", title="Down", priority="P1",
             owner="chen.jie",
         )  # fmt: skip
-        [stored] = ws.store.feed(limit=1)
+        [stored] = ws.engine.kinded.feed(limit=1)
     with pytest.raises(PermanentDeliveryError, match="'nope' is undefined"):
         router.notify(stored)
 
@@ -594,7 +594,7 @@ def test_an_overdue_feedback_follow_up_tells_its_owner_what_to_do_by_when(
     with open_workspace("memory://", declared, clock=clock) as quiet:
         router = Router(
             [Route(("team",), frozenset({"feedback.follow_up_overdue"}))], {"team": team},
-            describe=describe_from(quiet.store), now=lambda: clock.now().timestamp(),
+            describe=describe_from(quiet.engine.kinded), now=lambda: clock.now().timestamp(),
             directory=declared, link="https://pm.example.com/issues/{id}",
         )  # fmt: skip
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
@@ -694,11 +694,11 @@ def change_life(declared: Rules) -> Recorder:
         router = Router(
             [Route(("client",))],
             {"client": client},
-            describe=describe_from(quiet.store),
+            describe=describe_from(quiet.engine.kinded),
             now=lambda: clock.now().timestamp(),
             directory=declared,
             audience={"client": "client"},
-            subject=subject_from(quiet.store),
+            subject=subject_from(quiet.engine.kinded),
         )
         ws = open_workspace(quiet.store, declared, clock=clock, notifier=router)
         anna = Actor("anna", {"client"}, clients={"mingzhu"})

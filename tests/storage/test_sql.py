@@ -134,15 +134,15 @@ class TestPostgreSQLStore(_ServerContract):
         store = self.make_store()
         assert isinstance(store, SQLStore)
         (a, *_), (b, *_) = draft("CR-A").events, draft("CR-B").events
-        codec = store.codec
+        a, b = store._typed().event_record(a), store._typed().event_record(b)
         older = store._transaction(write=True)
         db = older.__enter__()
-        store._append(db, [(a, codec.dump_event(a))])  # A holds its transaction id
+        store._append(db, [(a, (a.type, a.payload))])  # A holds its transaction id
         done = threading.Event()
 
         def younger() -> None:
             with store._transaction(write=True) as other:
-                store._append(other, [(b, codec.dump_event(b))])
+                store._append(other, [(b, (b.type, b.payload))])
             done.set()
 
         writer = threading.Thread(target=younger)
@@ -154,7 +154,7 @@ class TestPostgreSQLStore(_ServerContract):
         finally:
             older.__exit__(None, None, None)
         feed = list(store.feed())
-        assert [s.event for s in feed] == [a, b]
+        assert [s.event for s in feed] == [a.event, b.event]
         assert feed[0].position < feed[1].position
         store.close()
 

@@ -102,7 +102,7 @@ def run(
                 progress(1)
 
         sim.run(END, tick=tick)
-        portfolio = Portfolio.from_store(store)
+        portfolio = Portfolio.from_store(store, aggregates=workspace.engine.kinded)
         # every event raises its aggregate's version by one
         events = sum(
             aggregate.version

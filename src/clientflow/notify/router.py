@@ -27,7 +27,7 @@ from clientflow.notify.message import Message
 from clientflow.notify.messages import details
 from clientflow.notify.notices import DEFAULT_NOTICES, client_notice, client_title
 from clientflow.notify.team import Directory, Team, team_message, team_mirror
-from clientflow.ports import PermanentDeliveryError, RateLimited, Store, StoredEvent
+from clientflow.ports import EventLog, PermanentDeliveryError, RateLimited, StoredEvent
 
 __all__ = ["AUDIENCES", "RateLimit", "Route", "Router", "describe_from", "subject_from"]
 
@@ -309,8 +309,9 @@ class Router:
                 self._sent.popitem(last=False)
 
 
-def describe_from(store: Store, codec: Codec | None = None) -> Describe:
-    """``(client, priority)`` of an aggregate, read from ``store`` (for :class:`Router`)."""
+def describe_from(store: EventLog, codec: Codec | None = None) -> Describe:
+    """``(client, priority)`` of an aggregate, read from ``store`` (for :class:`Router`):
+    the typed view of a store that knows the kinds (``ws.engine.kinded``)."""  # noqa: D205, D209
     kinds = codec or store.codec
 
     def describe(aggregate_id: str) -> tuple[str, str]:
@@ -323,7 +324,7 @@ def describe_from(store: Store, codec: Codec | None = None) -> Describe:
     return describe
 
 
-def subject_from(store: Store) -> Subject:
+def subject_from(store: EventLog) -> Subject:
     """``(subject, owner)`` of an aggregate, read from ``store`` (for :class:`Router`): an
     issue's, change's or risk's title and its owner (a change's requester); empty strings
     for what an aggregate does not have."""  # noqa: D205, D209

@@ -8,9 +8,10 @@ import attrs
 
 from clientflow.cadence import CommunicationPlan
 from clientflow.changes import ChangeRequest
+from clientflow.core import ValidationError
 from clientflow.escalation import Issue
 from clientflow.feedback import ContactSurveys, Feedback
-from clientflow.ports import Query, Store
+from clientflow.ports import EventLog, Query, ReadSide
 from clientflow.risks import Risk
 
 __all__ = ["Portfolio"]
@@ -30,8 +31,9 @@ class Portfolio:
     @classmethod
     def from_store(
         cls,
-        store: Store,
+        store: ReadSide,
         *,
+        aggregates: EventLog | None = None,
         client: str | None = None,
         owner: str | None = None,
         batch: int = 1000,
@@ -43,7 +45,14 @@ class Portfolio:
         one person, plus every open communication plan and risk (whose items and actions
         name owners of their own).
         ``progress(n)`` is called with the number of rows read in each batch.
+        ``aggregates`` loads the aggregates (a workspace's ``engine.kinded``); by default
+        ``store`` itself, if it was opened with its kinds.
         """
+        loads = store if aggregates is None else aggregates
+        if not isinstance(loads, EventLog):
+            raise ValidationError(
+                "aggregates", "a typed view of the store (a workspace's engine.kinded)", got=loads
+            )
         if owner is not None:
             queries = [
                 Query(client=client, owner=owner, open=True),
@@ -58,7 +67,7 @@ class Portfolio:
             after: str | None = None
             while True:
                 rows = store.rows(query, after=after, limit=batch)
-                for aggregate_id, aggregate in store.load_many([r.id for r in rows]).items():
+                for aggregate_id, aggregate in loads.load_many([r.id for r in rows]).items():
                     found.setdefault(type(aggregate), {})[aggregate_id] = aggregate
                 if progress is not None:
                     progress(len(rows))

@@ -4,36 +4,82 @@
 - ``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``) — the embedded default;
 - ``postgresql+psycopg://...``, ``mysql+pymysql://...`` — SQLAlchemy (the ``sql`` extra).
 
+Stores keep neutral records and know no workflow kinds; :class:`Kinded` reads and
+writes them as aggregates and events of a codec's kinds (the engine's
+``engine.kinded``), and :class:`TypedStore` adds those typed methods to any store.
+
 The SQL adapters are imported only when asked for, so the core needs none of their drivers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from clientflow.core import Codec, StoreMissing, ValidationError
+from clientflow.storage.kinded import Kinded, TypedStore
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlbase import SCHEMA_VERSION, SQLStore
 from clientflow.storage.sqlite import SQLiteStore
 from clientflow.storage.streams import safe_url
 
 if TYPE_CHECKING:
-    from clientflow.ports import Store
+    from clientflow.ports import KindedStore, Store
 
-__all__ = ["SCHEMA_VERSION", "MemoryStore", "SQLStore", "SQLiteStore", "open_store"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Kinded",
+    "MemoryStore",
+    "SQLStore",
+    "SQLiteStore",
+    "TypedStore",
+    "open_store",
+]
 
 _SQLALCHEMY_SCHEMES = ("postgresql", "mysql", "mariadb")
 
 
-def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
+@overload
+def open_store(
+    url: str,
+    codec: None = None,
+    *,
+    create: bool = False,
+    migrate_with: Callable[[], Codec] | None = None,
+) -> Store: ...
+
+
+@overload
+def open_store(
+    url: str,
+    codec: Codec,
+    *,
+    create: bool = False,
+    migrate_with: Callable[[], Codec] | None = None,
+) -> KindedStore: ...
+
+
+def open_store(
+    url: str,
+    codec: Codec | None = None,
+    *,
+    create: bool = False,
+    migrate_with: Callable[[], Codec] | None = None,
+) -> KindedStore:
     """Open the store a URL names; ``create=True`` also creates the schema if missing.
 
-    Without ``create``, a SQLite file that does not exist is a ``StoreError`` (nothing
-    is created on disk).
+    With ``create``, a SQL store of an older schema is migrated; a schema 1 store's read
+    side is filled from its snapshots, read with ``codec`` or the kinds ``migrate_with``
+    gives (asked for only then): without either, a ``StoreError`` asks for
+    ``clientflow migrate``.
 
-    >>> from clientflow.changes import kind
-    >>> store = open_store("memory://", Codec([kind(lambda change: None)]))
+    Without ``create``, a SQLite file that does not exist is a ``StoreError`` (nothing
+    is created on disk). The store keeps neutral records and knows no workflow kinds:
+    an :class:`~clientflow.engine.Engine` holds them. ``codec``, if given, adds the
+    typed methods of stores built with their kinds (``store.load``...).
+
+    >>> store = open_store("memory://")
     >>> type(store).__name__
     'MemoryStore'
     """
@@ -73,5 +119,5 @@ def open_store(url: str, codec: Codec, *, create: bool = False) -> Store:
             got=safe_url(url),
         )
     if create:
-        store.create_schema()
+        store.create_schema(migrate_with)
     return store

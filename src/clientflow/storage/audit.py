@@ -14,8 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from clientflow.core import Aggregate, DomainEvent, rebuild
-from clientflow.ports import AggregateRow, Query, Store
+from clientflow.core import Aggregate, ValidationError, rebuild
+from clientflow.ports import AggregateRow, EventRecord, KindedStore, Query, SnapshotRecord
 from clientflow.storage.streams import row_of
 
 __all__ = ["BatchCheckable", "Rewritable", "StoreCheck", "StoreProblem", "check_store"]
@@ -50,9 +50,9 @@ class Rewritable(Protocol):
     """A store that can write an aggregate's snapshot and row back (a repair)."""
 
     def rewrite(
-        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+        self, snapshot: SnapshotRecord, row: AggregateRow, *, expected: int | None = None
     ) -> bool:
-        """Overwrite the stored snapshot and read-side row of ``aggregate``; with
+        """Overwrite the stored snapshot and read-side row of an aggregate; with
         ``expected``, only if the stored version is still that (returns whether it wrote)."""  # noqa: D205, D209
         ...
 
@@ -63,19 +63,14 @@ class Rewritable(Protocol):
 
 @runtime_checkable
 class BatchCheckable(Protocol):
-    """A store that reads many histories at once and compares snapshots as stored text."""
+    """A store that reads many histories at once (a check's quick first look)."""
 
-    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[DomainEvent]]:
+    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[EventRecord]]:
         """The histories of these aggregates (those with events), read in one pass."""
         ...
 
-    def snapshots_matching(self, aggregates: Collection[Aggregate]) -> Collection[str]:
-        """The ids of those ``aggregates`` whose stored snapshot is the very text each
-        encodes to (so decodes to an equal aggregate), found without decoding any."""  # noqa: D205, D209
-        ...
 
-
-def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCheck:
+def check_store(store: KindedStore, *, fix: bool = False, batch: int = 500) -> StoreCheck:
     """Compare every aggregate's snapshot and read-side row with its history.
 
     A snapshot behind its history (its version lower than the last event's) and a row
@@ -102,7 +97,9 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
                 continue
             rebuilt, expected, what, version = found
             if fix and isinstance(store, Rewritable):
-                if store.rewrite(rebuilt, expected, expected=version):
+                name, text = store.codec.dump_aggregate(rebuilt)
+                snapshot = SnapshotRecord(rebuilt.id, name, rebuilt.version, text, rebuilt)
+                if store.rewrite(snapshot, expected, expected=version):
                     fixed += 1
                 else:  # a command committed meanwhile: never roll it back
                     what = [*what, "changed while being mended: not mended, check again"]
@@ -110,32 +107,43 @@ def check_store(store: Store, *, fix: bool = False, batch: int = 500) -> StoreCh
     return StoreCheck(checked, tuple(problems), fixed)
 
 
-def _agreeing(store: Store, rows: Sequence[AggregateRow]) -> Collection[str]:
+def _agreeing(store: KindedStore, rows: Sequence[AggregateRow]) -> Collection[str]:
     """Ids of ``rows`` that agree with their histories, found in bulk (a quick first look).
 
-    On a :class:`BatchCheckable` store, the histories are read in one pass and a snapshot
-    agrees when its stored text is that of the aggregate rebuilt (no snapshot decoded:
-    decoding was most of a check). Any other row goes through the full look below, which
-    reads the snapshot before the history: a command committed between the two reads
-    here shows as a difference, never hides one.
+    On a :class:`BatchCheckable` store, the histories are read in one pass, then the
+    snapshots as the store keeps them (neutral records: text, nothing decoded), and a
+    snapshot agrees when its text is the one the aggregate rebuilt encodes to: encoding
+    is deterministic and its text decodes to an equal aggregate, so no snapshot is
+    decoded (decoding was most of a check). Any other row goes through the full look
+    below, which reads the snapshot before the history: a command committed between the
+    two reads here shows as a difference, never hides one.
     """
     if not isinstance(store, BatchCheckable):
         return ()
-    histories = store.histories([row.id for row in rows])
-    rebuilt: dict[str, Aggregate] = {}
+    ids = [row.id for row in rows]
+    histories = store.histories(ids)
+    stored = store.read_many(ids)
+    codec = store.codec
+    agreeing = set()
     for row in rows:
-        history = histories.get(row.id)
-        if not history:
-            continue  # the full look says nothing either; let it decide
-        aggregate = rebuild(store.codec.kind_of_event(history[0]).apply, history)
-        expected = row_of(store.codec, aggregate, history[-1:], row.closed_at)
-        if all(getattr(row, column) == getattr(expected, column) for column in _COMPARED):
-            rebuilt[row.id] = aggregate
-    return set(store.snapshots_matching(rebuilt.values()))
+        records, snapshot = histories.get(row.id), stored.get(row.id)
+        if not records or snapshot is None:
+            continue  # the full look decides
+        try:
+            history = [codec.load_event(record.type, record.payload) for record in records]
+        except (ValidationError, RecursionError):
+            continue  # unreadable: the full look reports it
+        aggregate = rebuild(codec.kind_of_event(history[0]).apply, history)
+        expected = row_of(codec, aggregate, history[-1:], row.closed_at)
+        if any(getattr(row, column) != getattr(expected, column) for column in _COMPARED):
+            continue
+        if (snapshot.kind, snapshot.snapshot) == codec.dump_aggregate(aggregate):
+            agreeing.add(row.id)
+    return agreeing
 
 
 def _settled(
-    store: Store, row: AggregateRow, snapshot: Aggregate | None
+    store: KindedStore, row: AggregateRow, snapshot: Aggregate | None
 ) -> tuple[Aggregate, AggregateRow, list[str], int] | None:
     """The differences of one aggregate that hold while nothing writes to it.
 
@@ -164,7 +172,7 @@ _LOOKS = 3
 
 
 def _differences(
-    store: Store, row: AggregateRow, snapshot: Aggregate | None
+    store: KindedStore, row: AggregateRow, snapshot: Aggregate | None
 ) -> tuple[Aggregate, AggregateRow, list[str]] | None:
     history = tuple(store.history(row.id))
     if not history:

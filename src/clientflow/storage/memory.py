@@ -1,7 +1,8 @@
 """A real, thread-safe store in process memory: for tests, scripts and simulations.
 
-It keeps the immutable aggregates and events themselves (no serialisation), indexes
-deadlines in a sorted list, and passes the same contract as the database stores.
+It keeps the neutral records it is given, with the immutable aggregates and events the
+engine put beside them, so nothing is ever encoded or decoded; it indexes deadlines in a
+sorted list, and passes the same contract as the database stores.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import pendulum
 from sortedcontainers import SortedList
 
 from clientflow.core import (
-    Aggregate,
     AlreadyExists,
     Codec,
     ConcurrencyError,
-    DomainEvent,
     DuplicateCommand,
     RulesChanged,
     ValidationError,
@@ -28,37 +27,38 @@ from clientflow.core import (
 from clientflow.ports import (
     AggregateRow,
     Backoff,
-    Commit,
     CursorLease,
+    EventRecord,
+    FeedRecord,
     ParkedEvent,
     Query,
+    RecordCommit,
     RulesRevision,
-    StoredEvent,
+    SnapshotRecord,
     TimerFailure,
     count_column,
 )
-from clientflow.storage.streams import (
-    check_order,
-    checked_history,
-    commits_from_history,
-    row_of,
-    stale_snapshot,
-)
+from clientflow.storage.kinded import KindedMethods
+from clientflow.storage.streams import check_order, checked_history, stale_snapshot
 
 __all__ = ["MemoryStore"]
 
 _MAX_ID = "\U0010ffff"
 
 
-class MemoryStore:
-    """Everything in dicts and lists behind one lock."""
+class MemoryStore(KindedMethods):
+    """Everything in dicts and lists behind one lock.
 
-    def __init__(self, codec: Codec) -> None:
-        self._codec = codec
+    ``codec``, if given, adds the typed methods (``load``, ``save``...) of stores that
+    were built with their kinds; an engine needs none (it holds the kinds).
+    """
+
+    def __init__(self, codec: Codec | None = None) -> None:
+        self._kinds_given(codec)
         self._lock = threading.RLock()
-        self._aggregates: dict[str, Aggregate] = {}
-        self._histories: dict[str, list[DomainEvent]] = {}
-        self._feed: list[StoredEvent] = []
+        self._aggregates: dict[str, SnapshotRecord] = {}
+        self._histories: dict[str, list[EventRecord]] = {}
+        self._feed: list[FeedRecord] = []
         self._deadlines: dict[str, int] = {}
         self._index: SortedList = SortedList()  # (deadline micros, aggregate id)
         self._claims: dict[str, int] = {}
@@ -72,31 +72,20 @@ class MemoryStore:
         self._by_owner: dict[str, set[str]] = {}
         self._by_client: dict[str, set[str]] = {}
 
-    @property
-    def codec(self) -> Codec:
-        """The workflow kinds this store holds."""
-        return self._codec
-
     def __repr__(self) -> str:
         return f"MemoryStore({len(self._aggregates)} aggregates, {len(self._feed)} events)"
 
-    def load(self, aggregate_id: str) -> Aggregate | None:
-        """The current aggregate, or ``None``."""
+    def read(self, aggregate_id: str) -> SnapshotRecord | None:
+        """The current snapshot, or ``None``."""
         return self._aggregates.get(aggregate_id)
 
-    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
-        """The current aggregates with these ids."""
+    def read_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, SnapshotRecord]:
+        """The current snapshots with these ids."""
         found = self._aggregates
         return {i: found[i] for i in aggregate_ids if i in found}
 
-    def save(self, commit: Commit) -> None:
-        """Write a commit atomically against its expected version."""
-        self.save_all((commit,))
-
-    def save_all(self, commits: Sequence[Commit]) -> None:
+    def write(self, commits: Sequence[RecordCommit]) -> None:
         """Write several aggregates' commits under one lock: all checked, then all written."""
-        for commit in commits:
-            self._codec.kind_of(commit.aggregate)  # only kinds this store was built for
         with self._lock:
             keys: set[str] = set()
             for commit in commits:
@@ -104,8 +93,8 @@ class MemoryStore:
             for commit in commits:
                 self._write(commit)
 
-    def _check_commit(self, commit: Commit, keys: set[str]) -> None:
-        aggregate, key = commit.aggregate, commit.idempotency_key
+    def _check_commit(self, commit: RecordCommit, keys: set[str]) -> None:
+        aggregate, key = commit.snapshot, commit.idempotency_key
         if commit.rules_revision is not None and commit.rules_revision != len(self._rules):
             raise RulesChanged(expected=commit.rules_revision, actual=len(self._rules) or None)
         current = self._aggregates.get(aggregate.id)
@@ -130,30 +119,30 @@ class MemoryStore:
         before = self._rows.get(aggregate.id)
         check_order(aggregate.id, None if before is None else before.updated_at, commit.events)
 
-    def _write(self, commit: Commit) -> None:
-        aggregate, key = commit.aggregate, commit.idempotency_key
+    def _write(self, commit: RecordCommit) -> None:
+        aggregate, key = commit.snapshot, commit.idempotency_key
         self._aggregates[aggregate.id] = aggregate
         self._histories.setdefault(aggregate.id, []).extend(commit.events)
         position = len(self._feed)
         self._feed.extend(
-            StoredEvent(position + offset, event) for offset, event in enumerate(commit.events, 1)
+            FeedRecord(position + offset, event) for offset, event in enumerate(commit.events, 1)
         )
-        self._reindex(aggregate)
-        self._index_row(aggregate, commit.events)
+        self._reindex(aggregate.id, commit.row)
+        self._index_row(commit)
         if key is not None:
             self._commands[key] = (aggregate.id, aggregate.version)
 
     def rewrite(
-        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+        self, snapshot: SnapshotRecord, row: AggregateRow, *, expected: int | None = None
     ) -> bool:
-        """Overwrite an aggregate's state and read-side row (a repair); with ``expected``,
+        """Overwrite an aggregate's snapshot and read-side row (a repair); with ``expected``,
         only while its stored version is still that one. Returns whether it wrote."""  # noqa: D205, D209
         with self._lock:
-            current = self._aggregates.get(aggregate.id)
+            current = self._aggregates.get(snapshot.id)
             if expected is not None and (current is None or current.version != expected):
                 return False
-            self._aggregates[aggregate.id] = aggregate
-            self._reindex(aggregate)
+            self._aggregates[snapshot.id] = snapshot
+            self._reindex(snapshot.id, row)
             self._put_row(row)
             return True
 
@@ -162,21 +151,25 @@ class MemoryStore:
         with self._lock:
             return self._rows.get(aggregate_id)
 
-    def _reindex(self, aggregate: Aggregate) -> None:
-        old = self._deadlines.pop(aggregate.id, None)
+    def _reindex(self, aggregate_id: str, row: AggregateRow) -> None:
+        old = self._deadlines.pop(aggregate_id, None)
         if old is not None:
-            self._index.remove((old, aggregate.id))
-        self._claims.pop(aggregate.id, None)
-        self._failures.pop(aggregate.id, None)
-        if aggregate.next_deadline is not None:
-            new = to_micros(aggregate.next_deadline)
-            self._deadlines[aggregate.id] = new
-            self._index.add((new, aggregate.id))
+            self._index.remove((old, aggregate_id))
+        self._claims.pop(aggregate_id, None)
+        self._failures.pop(aggregate_id, None)
+        if row.next_deadline is not None:
+            new = to_micros(row.next_deadline)
+            self._deadlines[aggregate_id] = new
+            self._index.add((new, aggregate_id))
 
-    def _index_row(self, aggregate: Aggregate, events: Sequence[DomainEvent]) -> None:
-        before = self._rows.get(aggregate.id)
-        closed = None if before is None else before.closed_at
-        self._put_row(row_of(self._codec, aggregate, events, closed))
+    def _index_row(self, commit: RecordCommit) -> None:
+        row = commit.row
+        if commit.closed:  # an aggregate that stays closed keeps when it closed
+            before = self._rows.get(row.id)
+            closed = None if before is None else before.closed_at
+            if closed is not None and closed != row.closed_at:
+                row = attrs.evolve(row, closed_at=closed)
+        self._put_row(row)
 
     def _put_row(self, row: AggregateRow) -> None:
         before = self._rows.get(row.id)
@@ -216,14 +209,14 @@ class MemoryStore:
                 return tally
             after = page[-1].id
 
-    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
-        """Every event of one aggregate, oldest first."""
+    def read_history(self, aggregate_id: str) -> Sequence[EventRecord]:
+        """Every event record of one aggregate, oldest first."""
         with self._lock:
             events = tuple(self._histories.get(aggregate_id, ()))
         return checked_history("memory://", aggregate_id, events)
 
-    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Events after position ``after``, in order."""
+    def read_feed(self, after: int = 0, limit: int = 1000) -> Sequence[FeedRecord]:
+        """Event records after position ``after``, in order."""
         with self._lock:
             return tuple(self._feed[max(after, 0) : max(after, 0) + limit])
 
@@ -369,16 +362,14 @@ class MemoryStore:
             self._rules.append(revision)
             return revision
 
-    def import_history(self, events: Iterable[DomainEvent]) -> int:
-        """Rebuild aggregates from whole histories and store them with their events."""
-        built = commits_from_history(self._codec, events)
+    def write_history(self, commits: Sequence[RecordCommit]) -> int:
+        """Store whole histories, each creating its aggregate, all or nothing."""
         with self._lock:
-            clashes = [c.aggregate.id for c in built if c.aggregate.id in self._aggregates]
+            clashes = [c.id for c in commits if c.id in self._aggregates]
             if clashes:
                 raise AlreadyExists(clashes[0], actual=self._aggregates[clashes[0]].version)
-            for commit in built:
-                self.save(commit)
-        return sum(len(c.events) for c in built)
+            self.write(commits)
+        return sum(len(c.events) for c in commits)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -225,7 +225,7 @@ class SQLAlchemyStore(SQLStore):
     def __init__(
         self,
         url: str | sa.Engine,
-        codec: Codec,
+        codec: Codec | None = None,
         *,
         prefix: str = "clientflow_",
         statement_timeout: float | None = 30.0,

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pendulum
 
-from clientflow.core import ConcurrencyError, ValidationError, from_micros, to_micros
-from clientflow.ports import CursorLease, ParkedEvent, StoredEvent
+from clientflow.core import ConcurrencyError, from_micros, to_micros
+from clientflow.ports import CursorLease, EventRecord, FeedRecord, ParkedEvent
 from clientflow.storage.sqlparts import _ERROR_TEXT, SQLPart, UniqueViolation
 
 __all__ = ["OutboxSQL"]
@@ -16,22 +16,28 @@ __all__ = ["OutboxSQL"]
 class OutboxSQL(SQLPart):
     """The feed and its consumers on SQL: positions, leased cursors, held and parked events."""
 
-    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Events after position ``after``, in order."""
+    def read_feed(self, after: int = 0, limit: int = 1000) -> Sequence[FeedRecord]:
+        """Event records after position ``after``, in order."""
         self._check()
         with self._transaction(write=False, single=True) as db:
             rows = db.run(
-                f"SELECT position, type, payload FROM {self._t['events']} WHERE position > :after"
-                f"{self._feed_horizon()} ORDER BY position LIMIT :limit",
+                f"SELECT position, aggregate_id, version, type, payload FROM {self._t['events']}"
+                f" WHERE position > :after{self._feed_horizon()} ORDER BY position LIMIT :limit",
                 {"after": after, "limit": limit},
             )
-        found = []
-        for pos, name, payload in rows:
-            try:
-                found.append(StoredEvent(int(pos), self._codec.load_event(name, payload)))
-            except (ValidationError, RecursionError) as error:
-                raise self._corrupt(error, position=int(pos)) from None
-        return found
+        return [
+            FeedRecord(
+                int(pos),
+                EventRecord(
+                    aggregate_id,
+                    int(version),
+                    name,
+                    None,
+                    payload if isinstance(payload, str) else bytes(payload).decode(),
+                ),
+            )
+            for pos, aggregate_id, version, name, payload in rows
+        ]
 
     def backlog(self, after: int) -> int:
         """Events after position ``after`` a reader can see now (counted by index)."""

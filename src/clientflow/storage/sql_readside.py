@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from clientflow.core import Aggregate, to_micros
-from clientflow.ports import AggregateRow, Query, count_column
+from clientflow.core import to_micros
+from clientflow.ports import AggregateRow, Query, SnapshotRecord, count_column
 from clientflow.storage.sqlparts import (
     _READ,
     _ROW_COLUMNS,
     SQLPart,
-    _deadline,
     _read_values,
     _row,
 )
@@ -74,7 +73,7 @@ class ReadSideSQL(SQLPart):
         return {str(value): int(count) for value, count in found}
 
     def rewrite(
-        self, aggregate: Aggregate, row: AggregateRow, *, expected: int | None = None
+        self, snapshot: SnapshotRecord, row: AggregateRow, *, expected: int | None = None
     ) -> bool:
         """Overwrite an aggregate's snapshot and read-side row (a repair; see
         :func:`clientflow.storage.audit.check_store`).
@@ -84,7 +83,7 @@ class ReadSideSQL(SQLPart):
         whether it wrote.
         """  # noqa: D205
         self._check()
-        kind, snapshot = self._codec.dump_aggregate(aggregate)
+        deadline = row.next_deadline
         guard = "" if expected is None else " AND version = :expected"
         with self._transaction(write=True) as db:
             db.run(
@@ -94,11 +93,11 @@ class ReadSideSQL(SQLPart):
                 + " WHERE id = :id"
                 + guard,
                 {
-                    "id": aggregate.id,
-                    "kind": kind,
-                    "version": aggregate.version,
-                    "snapshot": snapshot,
-                    "deadline": _deadline(aggregate),
+                    "id": snapshot.id,
+                    "kind": snapshot.kind,
+                    "version": snapshot.version,
+                    "snapshot": snapshot.snapshot,
+                    "deadline": None if deadline is None else to_micros(deadline),
                     "expected": expected,
                     **_read_values(row),
                 },

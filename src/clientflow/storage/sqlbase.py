@@ -21,18 +21,16 @@ import logging
 import operator
 import re
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, suppress
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 
 import pendulum
 
 from clientflow.core import (
-    Aggregate,
     AlreadyExists,
     Codec,
     ConcurrencyError,
     CorruptData,
-    DomainEvent,
     DuplicateCommand,
     RulesChanged,
     StoreError,
@@ -40,9 +38,8 @@ from clientflow.core import (
     from_micros,
     to_micros,
 )
-from clientflow.ports import (
-    Commit,
-)
+from clientflow.ports import EventRecord, RecordCommit, SnapshotRecord
+from clientflow.storage.kinded import Kinded, KindedMethods
 from clientflow.storage.schema import (
     TABLES,
     column_sql,
@@ -66,18 +63,10 @@ from clientflow.storage.sqlparts import (
     Row,
     SQLPart,
     UniqueViolation,
-    _deadline,
     _read_values,
     _version,
 )
-from clientflow.storage.streams import (
-    check_order,
-    checked_history,
-    collector_paused,
-    folded_histories,
-    row_of,
-    stale_snapshot,
-)
+from clientflow.storage.streams import check_order, checked_history, row_of, stale_snapshot
 
 __all__ = [
     "MARIADB",
@@ -106,7 +95,7 @@ _LOG = logging.getLogger("clientflow.storage")
 _TRANSACTION_BITS = 20
 _PER_TRANSACTION = (1 << _TRANSACTION_BITS) - 1
 
-_Dumped = tuple[DomainEvent, tuple[str, str]]  # an event and its (type, payload) row
+_Dumped = tuple[EventRecord, tuple[str, str]]  # an event and its (type, payload) row
 
 # The columns an import writes to the aggregates table, and their values from a row
 # as ``_aggregate_row`` builds it (positional: SQLite binds them ~1 us faster a row).
@@ -115,12 +104,14 @@ _imported = operator.itemgetter(*_IMPORTED)
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
-# How many decoded aggregates a store keeps beside their snapshot text (see _aggregate).
-_HELD = 4096
 
+class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMethods):
+    """A store on any SQL database; subclasses supply transactions and error translation.
 
-class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
-    """A store on any SQL database; subclasses supply transactions and error translation."""
+    It keeps neutral records (:class:`~clientflow.ports.RecordLog`): snapshot and event
+    texts, never decoded here. ``codec``, if given, adds the typed methods of stores
+    built with their kinds (:class:`~clientflow.storage.kinded.KindedMethods`).
+    """
 
     _kind_beside_narrower = "kind"
     """How a query names ``kind`` when it also gives a client or owner: a planner without
@@ -131,22 +122,17 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     # worth it where rewriting index entries costs more than a missed attempt (SQLite).
     _narrow_update = False
 
-    def __init__(self, codec: Codec, dialect: Dialect, *, prefix: str, label: str) -> None:
+    def __init__(self, codec: Codec | None, dialect: Dialect, *, prefix: str, label: str) -> None:
         if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             raise ValidationError(
                 "prefix", "lower-case letters, digits and _ (starting with a letter)", got=prefix
             )
-        self._codec = codec
+        self._kinds_given(codec)
         self._dialect = dialect
         self._label = label
         self._checked = False
         self._prefix = prefix
         self._t = {declared.name: f"{prefix}{declared.name}" for declared in TABLES}
-        # Aggregates by id with the kind and snapshot text they were written as or read
-        # from: a stored snapshot equal to the text held decodes to an equal aggregate,
-        # so the decoding (the largest step of a load) is skipped. Whoever wrote the row,
-        # the text read decides, so nothing here can go stale.
-        self._held: dict[str, tuple[str, str | bytes, Aggregate]] = {}
         # The statements of a save, built once (see _built): a command's are the same text.
         self._statements_built: dict[str, str] = {}
 
@@ -165,11 +151,6 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         """Release connections."""
 
     # -- schema ---------------------------------------------------------------------------
-
-    @property
-    def codec(self) -> Codec:
-        """The workflow kinds this store holds."""
-        return self._codec
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._label})"
@@ -190,16 +171,17 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             )
         ]
 
-    def create_schema(self) -> None:
+    def create_schema(self, kinds: Callable[[], Codec] | None = None) -> None:
         """Create the tables if they do not exist (idempotent), and record the version.
 
-        On a database with an older clientflow schema this migrates it (:meth:`migrate`).
+        On a database with an older clientflow schema this migrates it (:meth:`migrate`),
+        with the codec ``kinds`` gives (asked for only then) where a step reads snapshots.
         """
         self._prepare()
         t = self._t
         found = self.schema_version()
         if found is not None and found < SCHEMA_VERSION:
-            self.migrate()
+            self.migrate(None if kinds is None else kinds())
             return
         with self._transaction(write=True) as db:
             for statement in self._tables():
@@ -219,11 +201,13 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     def _prepare(self) -> None:
         """Hook for adapters that learn their dialect from the server (before DDL)."""
 
-    def migrate(self) -> int:
+    def migrate(self, kinds: Codec | None = None) -> int:
         """Bring an older clientflow schema up to :data:`SCHEMA_VERSION`; returns it.
 
         Every aggregate, event, key and cursor is kept. Each step is safe to run again
         (MariaDB commits DDL statement by statement, so a migration cut short is resumed).
+        A schema 1 store gets its read side from its snapshots, read with ``kinds`` (by
+        default the codec the store was opened with).
         """
         self._prepare()
         found = self.schema_version()
@@ -250,7 +234,15 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                             f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4"
                             f" COLLATE {d.collation}"
                         )
-            self._backfill_rows()
+            kinds = kinds or self.kinds_given
+            if kinds is None:  # schema 1 had no read side: its rows come from the snapshots
+                raise StoreError(
+                    self._label,
+                    "schema version 1 has no read side, filled from the snapshots by their"
+                    " workflow kinds: run `clientflow migrate --store URL`"
+                    " (or store.migrate(kinds))",
+                )
+            self._backfill_rows(Kinded(self, kinds))
             self._set_version(2)
         if found < 3:
             # The counter becomes the fixed base of PostgreSQL's positions: it must be at
@@ -302,7 +294,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                 db.run(f"INSERT INTO {old} ({columns}) SELECT {columns} FROM {old}_v1")
                 db.run(f"DROP TABLE {old}_v1")
 
-    def _backfill_rows(self, batch: int = 500) -> None:
+    def _backfill_rows(self, kinded: Kinded, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""
         t = self._t
         after = ""
@@ -317,12 +309,12 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                 return
             updates = []
             for aggregate_id, kind, snapshot in found:
-                aggregate = self._aggregate(aggregate_id, kind, snapshot)
-                last = self._read_history(aggregate_id)[-1:]
+                aggregate = kinded.aggregate(_snapshot(aggregate_id, kind, 0, snapshot))
+                last = [kinded.event(e) for e in self._read_history(aggregate_id)[-1:]]
                 updates.append(
                     {
                         "id": aggregate_id,
-                        **_read_values(row_of(self._codec, aggregate, tuple(last)[-1:], None)),
+                        **_read_values(row_of(kinded.codec, aggregate, last, None)),
                     }
                 )
             with self._transaction(write=True) as db:
@@ -386,79 +378,44 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
 
     # -- the Store port -------------------------------------------------------------------
 
-    def load(self, aggregate_id: str) -> Aggregate | None:
-        """The current aggregate, or ``None``."""
+    def read(self, aggregate_id: str) -> SnapshotRecord | None:
+        """The current snapshot, or ``None``."""
         self._check()
         read = self._built(
-            "load", lambda: f"SELECT kind, snapshot FROM {self._t['aggregates']} WHERE id = :id"
+            "load",
+            lambda: f"SELECT kind, version, snapshot FROM {self._t['aggregates']} WHERE id = :id",
         )
         with self._transaction(write=False, single=True) as db:
             rows = db.run(read, {"id": aggregate_id})
         if not rows:
             return None
-        return self._aggregate(aggregate_id, rows[0][0], rows[0][1])
+        kind, version, text = rows[0]
+        return SnapshotRecord(
+            aggregate_id, kind, int(version), text if type(text) is str else bytes(text).decode()
+        )
 
-    def _aggregate(self, aggregate_id: str, kind: str, snapshot: str | bytes) -> Aggregate:
-        """A stored snapshot decoded; ``CorruptData`` naming the aggregate if it cannot be.
-
-        The aggregate last saved or loaded with this very text is returned instead of
-        decoding it again: encoding is deterministic and decoding its text gives back an
-        equal aggregate (the codec's round trip; a ``timedelta`` field may keep the
-        class it was saved with rather than become a pendulum ``Duration``).
-        """
-        held = self._held.get(aggregate_id)
-        if held is not None and held[1] == snapshot and held[0] == kind:
-            return held[2]
-        try:
-            aggregate = self._codec.load_aggregate(kind, snapshot)
-        except (ValidationError, RecursionError) as error:
-            raise self._corrupt(error, aggregate_id=aggregate_id) from None
-        self._hold(aggregate_id, kind, snapshot, aggregate)
-        return aggregate
-
-    def _hold(
-        self, aggregate_id: str, kind: str, snapshot: str | bytes, aggregate: Aggregate
-    ) -> None:
-        """Keep ``aggregate`` as what ``snapshot`` decodes to (the oldest goes when full)."""
-        held = self._held
-        if len(held) >= _HELD and aggregate_id not in held:
-            # another thread may have taken the oldest meanwhile
-            with suppress(StopIteration, KeyError, RuntimeError):
-                del held[next(iter(held))]
-        held[aggregate_id] = (kind, snapshot, aggregate)
-
-    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
-        """The current aggregates with these ids, 500 per query, in one transaction."""
+    def read_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, SnapshotRecord]:
+        """The current snapshots with these ids, 500 per query, in one transaction."""
         self._check()
-        found: dict[str, Aggregate] = {}
+        found: dict[str, SnapshotRecord] = {}
         ids = list(dict.fromkeys(aggregate_ids))
         with self._transaction(write=False) as db:
-            select = f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN (:ids)"
-            for aggregate_id, kind, snapshot in _rows_in(db, select, ids):
-                found[aggregate_id] = self._aggregate(aggregate_id, kind, snapshot)
+            select = (
+                f"SELECT id, kind, version, snapshot FROM {self._t['aggregates']}"
+                " WHERE id IN (:ids)"
+            )
+            for aggregate_id, kind, version, snapshot in _rows_in(db, select, ids):
+                found[aggregate_id] = _snapshot(aggregate_id, kind, version, snapshot)
         return found
 
-    def _corrupt(
-        self, error: Exception, *, aggregate_id: str | None = None, position: int | None = None
-    ) -> CorruptData:
-        _LOG.error(
-            "%s: unreadable row (aggregate %s, position %s): %s",
-            self._label,
-            aggregate_id,
-            position,
-            error,
-            extra={"clientflow_aggregate_id": aggregate_id, "clientflow_position": position},
-        )
-        return CorruptData(
-            self._label,
-            f"cannot be read ({str(error)[:300]}); restore the row from a backup",
-            aggregate_id=aggregate_id,
-            position=position,
-        )
-
-    def save(self, commit: Commit) -> None:
-        """Write a commit atomically against its expected version."""
+    def write(self, commits: Sequence[RecordCommit]) -> None:
+        """Write the commits in one transaction: all or nothing."""
         self._check()
+        if not commits or commits[1:]:  # (no len(): a command's save counts its calls)
+            prepared = [(commit, *self._prepared(commit)) for commit in commits]
+            self._saving(commits, lambda: self._save_in_steps(prepared))
+            return
+        commit = commits[0]
         row, events = self._prepared(commit)
         # One statement on PostgreSQL; a create that must check the rules revision takes
         # the steps (an INSERT ... VALUES cannot carry the condition).
@@ -466,75 +423,62 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             commit.rules_revision is not None and commit.expected_version == 0
         )
         self._saving(
-            (commit,),
+            commits,
             lambda: (
                 self._save_in_one_statement(commit, row, events)
                 if one
                 else self._save_in_steps(((commit, row, events),))
             ),
         )
-        self._hold(commit.aggregate.id, str(row["kind"]), str(row["snapshot"]), commit.aggregate)
 
-    def save_all(self, commits: Sequence[Commit]) -> None:
-        """Write several aggregates' commits in one transaction: all or nothing."""
-        self._check()
-        prepared = [(commit, *self._prepared(commit)) for commit in commits]
-        self._saving(commits, lambda: self._save_in_steps(prepared))
-        for commit, row, _ in prepared:
-            aggregate = commit.aggregate
-            self._hold(aggregate.id, str(row["kind"]), str(row["snapshot"]), aggregate)
-
-    def _prepared(self, commit: Commit) -> tuple[dict[str, object], list[_Dumped]]:
+    def _prepared(self, commit: RecordCommit) -> tuple[dict[str, object], list[_Dumped]]:
         """The aggregate's row (snapshot and read side) and the events' rows of a commit.
 
-        The read side's values are those of :func:`row_of` for a row not closed before
-        (the UPDATE keeps an earlier ``closed_at``), written straight into the row.
+        The read side's values are the commit's row for a row not closed before (the
+        UPDATE keeps an earlier ``closed_at``), written straight into the row.
         """
+        snapshot, described = commit.snapshot, commit.row
         given = commit.events
-        dump = self._codec.dump_event
-        row = self._aggregate_row(commit.aggregate, given, commit.expected_version)
-        return row, [(event, dump(event)) for event in given]
-
-    def _aggregate_row(
-        self, aggregate: Aggregate, given: Sequence[DomainEvent], expected: int
-    ) -> dict[str, object]:
-        codec = self._codec
-        kind, snapshot = codec.dump_aggregate(aggregate)
-        described = codec.describe(aggregate)
         first = last = None
         if given:
-            first = to_micros(given[0].occurred_at)
-            last = first if len(given) == 1 else to_micros(given[-1].occurred_at)
+            at = given[0].occurred_at
+            first = last = None if at is None else to_micros(at)
+            if len(given) > 1:
+                at = given[-1].occurred_at
+                last = None if at is None else to_micros(at)
         opened = described.opened_at
-        return {
-            "id": aggregate.id,
-            "kind": kind,
-            "version": aggregate.version,
-            "snapshot": snapshot,
-            "deadline": _deadline(aggregate),
-            "expected": expected,
+        deadline = described.next_deadline
+        row = {
+            "id": snapshot.id,
+            "kind": snapshot.kind,
+            "version": snapshot.version,
+            "snapshot": snapshot.snapshot,
+            "deadline": None if deadline is None else to_micros(deadline),
+            "expected": commit.expected_version,
             "client": described.client,
             "project": described.project,
             "owner": described.owner,
-            "status": aggregate.status,
+            "status": described.status,
             "priority": described.priority,
             "opened_at": None if opened is None else to_micros(opened),
-            "closed_at": last if described.closed else None,
+            "closed_at": last if commit.closed else None,
             "updated_at": last,
-            "closed": 1 if described.closed else 0,
+            "closed": 1 if commit.closed else 0,
             "first_at": first,
         }
+        events = [(event, (event.type, event.payload)) for event in given]
+        return row, events
 
-    def _saving(self, commits: Sequence[Commit], write: Callable[[], None]) -> None:
+    def _saving(self, commits: Sequence[RecordCommit], write: Callable[[], None]) -> None:
         """Run ``write`` and turn what went wrong into the error of the commit it hit."""
         try:
             write()
         except _Exists as found:
-            aggregate = commits[found.index].aggregate
-            raise AlreadyExists(aggregate.id, actual=self._version_of(aggregate.id)) from None
+            aggregate_id = commits[found.index].id
+            raise AlreadyExists(aggregate_id, actual=self._version_of(aggregate_id)) from None
         except _Stale as found:
             commit = commits[found.index]
-            aggregate_id = commit.aggregate.id
+            aggregate_id = commit.id
             current, last = self._version_and_time(aggregate_id)
             if current == commit.expected_version:
                 check_order(aggregate_id, last, commit.events)  # the only other reason
@@ -556,16 +500,16 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             for commit in commits:
                 self._check_snapshot(commit)
             # Two writers raced to the same event version past the version check.
-            aggregate_id = commits[0].aggregate.id
+            aggregate_id = commits[0].id
             raise ConcurrencyError(
                 aggregate_id,
                 expected=commits[0].expected_version,
                 actual=self._version_of(aggregate_id),
             ) from None
 
-    def _check_snapshot(self, commit: Commit) -> None:
+    def _check_snapshot(self, commit: RecordCommit) -> None:
         """Raise if the commit's aggregate has events past its stored snapshot."""
-        aggregate_id = commit.aggregate.id
+        aggregate_id = commit.id
         with self._transaction(write=False, single=True) as db:
             rows = db.run(
                 f"SELECT MAX(version) FROM {self._t['events']} WHERE aggregate_id = :id",
@@ -634,7 +578,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         return db.changed() == 1
 
     def _save_in_steps(
-        self, commits: Sequence[tuple[Commit, dict[str, object], list[_Dumped]]]
+        self, commits: Sequence[tuple[RecordCommit, dict[str, object], list[_Dumped]]]
     ) -> None:
         """Aggregate rows, events under the locked counter, idempotency keys: one transaction."""
         with self._transaction(write=True) as db:
@@ -670,7 +614,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                         raise _Duplicate(index) from None
 
     def _save_in_one_statement(
-        self, commit: Commit, row: dict[str, object], events: Sequence[_Dumped]
+        self, commit: RecordCommit, row: dict[str, object], events: Sequence[_Dumped]
     ) -> None:
         """The whole commit as one statement (one round trip, atomic on its own).
 
@@ -683,7 +627,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             params["rules_revision"] = commit.rules_revision
         for n, (event, (name, payload)) in enumerate(events):
             params[f"o{n}"] = n + 1
-            params[f"v{n}"] = event.aggregate_version
+            params[f"v{n}"] = event.version
             params[f"t{n}"] = name
             params[f"p{n}"] = payload
         if commit.idempotency_key is not None:
@@ -774,7 +718,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                         {
                             "offset": offset,
                             "aggregate_id": event.aggregate_id,
-                            "version": event.aggregate_version,
+                            "version": event.version,
                             "type": name,
                             "payload": payload,
                         }
@@ -807,7 +751,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             {
                 "back": count - offset,
                 "aggregate_id": event.aggregate_id,
-                "version": event.aggregate_version,
+                "version": event.version,
                 "type": name,
                 "payload": payload,
             }
@@ -875,62 +819,41 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             )
         return int(rows[0][0]) if rows else None
 
-    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
-        """Every event of one aggregate, oldest first."""
+    def read_history(self, aggregate_id: str) -> Sequence[EventRecord]:
+        """Every event record of one aggregate, oldest first."""
         self._check()
         return self._read_history(aggregate_id)
 
-    def _read_history(self, aggregate_id: str) -> Sequence[DomainEvent]:
+    def _read_history(self, aggregate_id: str) -> Sequence[EventRecord]:
         with self._transaction(write=False, single=True) as db:
             rows = db.run(
-                f"SELECT type, payload FROM {self._t['events']}"
+                f"SELECT version, type, payload FROM {self._t['events']}"
                 " WHERE aggregate_id = :id ORDER BY version",
                 {"id": aggregate_id},
             )
-        try:
-            events = [self._codec.load_event(name, payload) for name, payload in rows]
-        except (ValidationError, RecursionError) as error:
-            raise self._corrupt(error, aggregate_id=aggregate_id) from None
+        events = [
+            EventRecord(aggregate_id, int(version), name, None, _str(payload))
+            for version, name, payload in rows
+        ]
         return checked_history(self._label, aggregate_id, events)
 
-    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[DomainEvent]]:
+    def histories(self, aggregate_ids: Sequence[str]) -> Mapping[str, Sequence[EventRecord]]:
         """The histories of these aggregates (those with events), 500 ids per query."""
         self._check()
         ids = list(dict.fromkeys(aggregate_ids))
-        streams: dict[str, list[DomainEvent]] = {}
-        load = self._codec.load_event
+        streams: dict[str, list[EventRecord]] = {}
         with self._transaction(write=False) as db:
             select = (
-                f"SELECT aggregate_id, type, payload FROM {self._t['events']}"
+                f"SELECT aggregate_id, version, type, payload FROM {self._t['events']}"
                 " WHERE aggregate_id IN (:ids) ORDER BY aggregate_id, version"
             )
-            for aggregate_id, name, payload in _rows_in(db, select, ids):
-                try:
-                    event = load(name, payload)
-                except (ValidationError, RecursionError) as error:
-                    raise self._corrupt(error, aggregate_id=aggregate_id) from None
-                streams.setdefault(aggregate_id, []).append(event)
+            for aggregate_id, version, name, payload in _rows_in(db, select, ids):
+                record = EventRecord(aggregate_id, int(version), name, None, _str(payload))
+                streams.setdefault(aggregate_id, []).append(record)
         return {
-            aggregate_id: checked_history(self._label, aggregate_id, events)
-            for aggregate_id, events in streams.items()
+            aggregate_id: checked_history(self._label, aggregate_id, records)
+            for aggregate_id, records in streams.items()
         }
-
-    def snapshots_matching(self, aggregates: Collection[Aggregate]) -> Collection[str]:
-        """The ids of ``aggregates`` stored as the very text each encodes to.
-
-        Encoding is deterministic and its text decodes to an equal aggregate (as for
-        the aggregates held beside their text), so an equal text is an equal snapshot,
-        found by encoding (cheap) instead of decoding (several times dearer).
-        """
-        self._check()
-        wanted = {a.id: self._codec.dump_aggregate(a) for a in aggregates}
-        select = f"SELECT id, kind, snapshot FROM {self._t['aggregates']} WHERE id IN (:ids)"
-        with self._transaction(write=False) as db:
-            return [
-                i
-                for i, kind, text in _rows_in(db, select, list(wanted))
-                if wanted[i] == (kind, _text(text))
-            ]
 
     def recall(self, idempotency_key: str) -> tuple[str, int] | None:
         """Where a command with this key was applied."""
@@ -942,24 +865,19 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             )
         return (rows[0][0], int(rows[0][1])) if rows else None
 
-    def import_history(self, events: Iterable[DomainEvent]) -> int:
-        """Rebuild aggregates from whole histories and write them in one transaction.
+    def write_history(self, commits: Sequence[RecordCommit]) -> int:
+        """Write whole histories, each creating its aggregate, in one transaction.
 
-        Each aggregate is folded, and its snapshot and row encoded, once; every row of a
-        table goes in one ``executemany`` (on SQLite with positions computed up front).
+        Each snapshot and row is encoded once; every row of a table goes in one
+        ``executemany`` (on SQLite with positions computed up front).
         """
         self._check()
-        with collector_paused():
-            return self._import(events)
-
-    def _import(self, events: Iterable[DomainEvent]) -> int:
         aggregates = []
         stream: list[_Dumped] = []
-        row_of_aggregate = self._aggregate_row
-        dump = self._codec.dump_event
-        for aggregate, history in folded_histories(self._codec, events):
-            aggregates.append(row_of_aggregate(aggregate, history, 0))
-            stream.extend([(event, dump(event)) for event in history])
+        for commit in commits:
+            row, dumped = self._prepared(commit)
+            aggregates.append(row)
+            stream.extend(dumped)
         try:
             with self._transaction(write=True) as db:
                 if self._dialect.concurrent_feed:
@@ -991,7 +909,7 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             "events",
             ("position", "aggregate_id", "version", "type", "payload"),
             [
-                (base + offset, event.aggregate_id, event.aggregate_version, name, payload)
+                (base + offset, event.aggregate_id, event.version, name, payload)
                 for offset, (event, (name, payload)) in enumerate(events, 1)
             ],
         )
@@ -1024,11 +942,6 @@ def _rows_in(db: Executor, select: str, ids: Sequence[object]) -> Iterator[Row]:
         yield from db.run(select.replace(":ids", ", ".join(f":{name}" for name in chunk)), chunk)
 
 
-def _text(stored: str | bytes) -> str:
-    """A document column's value as text (drivers may answer bytes for JSON columns)."""
-    return stored if isinstance(stored, str) else stored.decode()
-
-
 class _Stale(Exception):
     def __init__(self, index: int = 0) -> None:
         super().__init__(index)
@@ -1045,3 +958,11 @@ class _Duplicate(Exception):
     def __init__(self, index: int = 0) -> None:
         super().__init__(index)
         self.index = index
+
+
+def _str(text: str | bytes) -> str:
+    return text if isinstance(text, str) else bytes(text).decode()
+
+
+def _snapshot(aggregate_id: str, kind: str, version: int, snapshot: str | bytes) -> SnapshotRecord:
+    return SnapshotRecord(aggregate_id, kind, int(version), _str(snapshot))

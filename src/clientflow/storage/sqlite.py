@@ -104,9 +104,10 @@ class _Transaction:
 class SQLiteStore(SQLStore):
     """A store in one SQLite file (or ``":memory:"``), shared safely by threads and processes.
 
-    >>> from clientflow.changes import kind
-    >>> from clientflow.core import Codec
-    >>> store = SQLiteStore(":memory:", Codec([kind(lambda change: None)]))
+    It keeps neutral records; an :class:`~clientflow.engine.Engine` holds the kinds.
+    (``codec``, if given, adds the typed methods of stores built with their kinds.)
+
+    >>> store = SQLiteStore(":memory:")
     >>> store.create_schema()
     >>> store.schema_version()
     4
@@ -118,7 +119,7 @@ class SQLiteStore(SQLStore):
     def __init__(
         self,
         path: str | Path,
-        codec: Codec,
+        codec: Codec | None = None,
         *,
         prefix: str = "clientflow_",
         timeout: float = 30.0,

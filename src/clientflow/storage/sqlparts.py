@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from clientflow.core import Aggregate, Codec, CorruptData, from_micros, to_micros
+from clientflow.core import from_micros, to_micros
 from clientflow.ports import AggregateRow
 from clientflow.storage.schema import read_columns
 
@@ -111,7 +111,6 @@ class Executor(Protocol):
 class SQLPart(ABC):
     """What every part of a SQL store may use; :class:`SQLStore` provides it."""
 
-    _codec: Codec
     _dialect: Dialect
     _label: str
     _t: dict[str, str]
@@ -124,12 +123,6 @@ class SQLPart(ABC):
     @abstractmethod
     def _check(self) -> None:
         """Refuse to work on a database without this release's schema."""
-
-    @abstractmethod
-    def _corrupt(
-        self, error: Exception, *, aggregate_id: str | None = None, position: int | None = None
-    ) -> CorruptData:
-        """The ``CorruptData`` for a row that cannot be read."""
 
     @abstractmethod
     def _feed_horizon(self) -> str:
@@ -192,7 +185,3 @@ _ROW_COLUMNS = (
 
 def _version(rows: Sequence[Row]) -> int | None:
     return int(rows[0][0]) if rows else None
-
-
-def _deadline(aggregate: Aggregate) -> int | None:
-    return None if aggregate.next_deadline is None else to_micros(aggregate.next_deadline)

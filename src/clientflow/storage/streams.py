@@ -18,13 +18,12 @@ from clientflow.core import (
     ValidationError,
     rebuild,
 )
-from clientflow.ports import AggregateRow, Commit
+from clientflow.ports import AggregateRow, EventRecord
 
 __all__ = [
     "check_order",
     "checked_history",
     "collector_paused",
-    "commits_from_history",
     "folded_histories",
     "row_of",
     "safe_url",
@@ -67,15 +66,16 @@ def row_of(
 
 
 def check_order(
-    aggregate_id: str, last: pendulum.DateTime | None, events: Sequence[DomainEvent]
+    aggregate_id: str, last: pendulum.DateTime | None, events: Sequence[EventRecord]
 ) -> None:
     """``ValidationError`` if ``events`` start before ``last``, the stream's last event."""
-    if last is not None and events and events[0].occurred_at < last:
+    first = events[0].occurred_at if events else None
+    if last is not None and first is not None and first < last:
         raise ValidationError(
             "at",
             f"an instant at or after the last event of {aggregate_id} ({last.isoformat()});"
             " a command cannot be dated before what is already recorded",
-            got=events[0].occurred_at.isoformat(),
+            got=first.isoformat(),
         )
 
 
@@ -94,16 +94,16 @@ def stale_snapshot(store: str, aggregate_id: str, version: int, last: int) -> Co
 
 
 def checked_history(
-    store: str, aggregate_id: str, events: Sequence[DomainEvent]
-) -> Sequence[DomainEvent]:
+    store: str, aggregate_id: str, events: Sequence[EventRecord]
+) -> Sequence[EventRecord]:
     """``events`` if they run 1, 2, 3... for ``aggregate_id``; ``CorruptData`` otherwise.
 
     A history with a hole would rebuild a wrong aggregate without a word, so every
     store reads histories through this check.
     """
     for expected, event in enumerate(events, 1):
-        if event.aggregate_version != expected or event.aggregate_id != aggregate_id:
-            versions = ", ".join(str(e.aggregate_version) for e in events[:20])
+        if event.version != expected or event.aggregate_id != aggregate_id:
+            versions = ", ".join(str(e.version) for e in events[:20])
             raise CorruptData(
                 store,
                 f"history has versions {versions}{', ...' if len(events) > 20 else ''}"
@@ -161,14 +161,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
-
-
-def commits_from_history(codec: Codec, events: Iterable[DomainEvent]) -> list[Commit]:
-    """Group events into per-aggregate streams and rebuild each aggregate (for imports).
-
-    Each stream must start at version 1 and be gap-free; ``decide`` checks it.
-    """
-    return [Commit(aggregate, stream, 0) for aggregate, stream in folded_histories(codec, events)]
 
 
 _SECRET = re.compile(r"(?i)((?:^|[?&;])(?:[a-z_]*password|passwd|pwd|secret|token|sslkey)=)[^&;]*")

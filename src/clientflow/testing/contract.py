@@ -3,9 +3,9 @@
 >>> # in your own tests/test_my_store.py
 >>> # class TestMyStore(StoreContract):
 >>> #     def make_store(self):
->>> #         store = MyStore(dsn, sample_codec())
+>>> #         store = MyStore(dsn)  # neutral records: it knows no workflow kinds
 >>> #         store.create_schema()
->>> #         return store
+>>> #         return TypedStore(store, sample_codec())
 
 Every adapter in this repository (memory, SQLite, PostgreSQL, MariaDB) runs exactly
 this class; a host's own adapter that passes it behaves like them.
@@ -30,6 +30,7 @@ from clientflow.changes import ChangeRequest, Verdict, cast_vote, withdraw
 from clientflow.core import (
     MAX_ID_LENGTH,
     Actor,
+    Aggregate,
     AlreadyExists,
     ConcurrencyError,
     CorruptData,
@@ -47,26 +48,33 @@ from clientflow.engine import MAX_REASON, Command, Engine
 from clientflow.ports import (
     Backoff,
     Commit,
-    EventLog,
+    EventRecord,
+    KindedStore,
     Outbox,
     ParkedEvent,
     PermanentDeliveryError,
     Query,
     RateLimited,
     ReadSide,
+    RecordCommit,
+    RecordLog,
     RulesLog,
-    Store,
+    SnapshotRecord,
     StoredEvent,
     TimerIndex,
 )
 from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
 from clientflow.storage.audit import Rewritable, check_store
+from clientflow.storage.kinded import Kinded, TypedStore
 from clientflow.testing.samples import (
     START,
     assessed,
     awaiting_approval,
+    deliver_parcel,
     draft,
     reassess,
+    sample_codec,
+    send_parcel,
     submitted,
 )
 
@@ -94,22 +102,35 @@ def _withdraw_it(current: ChangeRequest | None, now: pendulum.DateTime) -> Decis
     return withdraw(current, Actor("anna"), now.add(days=1), reason="no longer")
 
 
+def _snapshot(store: KindedStore, aggregate: Aggregate) -> SnapshotRecord:
+    """A snapshot record as text only, as a SQL store reads it back (for repairs)."""
+    name, text = store.codec.dump_aggregate(aggregate)
+    return SnapshotRecord(aggregate.id, name, aggregate.version, text)
+
+
 class StoreContract(ABC):
     """What every Store must do. Subclasses provide :meth:`make_store`."""
 
     @abstractmethod
-    def make_store(self) -> Store:
-        """A new, empty store with its schema in place, holding ``sample_codec()`` kinds."""
+    def make_store(self) -> KindedStore:
+        """A new, empty store with its schema in place, read with ``sample_codec()`` kinds.
 
-    def reopen(self, store: Store) -> Store:
+        A store keeps neutral records and needs no kinds: wrap a host's own in a
+        :class:`~clientflow.storage.kinded.TypedStore` (``TypedStore(MyStore(dsn),
+        sample_codec())``) for the tests that read and write aggregates directly.
+        """
+
+    def reopen(self, store: KindedStore) -> KindedStore:
         """Another handle onto the same data (a new connection); by default the same object."""
         return store
 
-    def delete_event(self, store: Store, aggregate_id: str, version: int) -> None:
+    def delete_event(self, store: KindedStore, aggregate_id: str, version: int) -> None:
         """Remove one event row behind the store's back (to prove gaps are detected).
 
         Implemented for this repository's stores; override it for your own adapter.
         """
+        if isinstance(store, TypedStore):
+            store = store.store  # type: ignore[assignment]
         if isinstance(store, MemoryStore):
             history = store._histories[aggregate_id]  # damaging on purpose
             del history[version - 1]
@@ -124,7 +145,7 @@ class StoreContract(ABC):
         pytest.fail(f"override delete_event() for {type(store).__name__}")
 
     @pytest.fixture
-    def store(self) -> Iterator[Store]:
+    def store(self) -> Iterator[KindedStore]:
         """A fresh store per test, closed afterwards."""
         store = self.make_store()
         yield store
@@ -132,13 +153,13 @@ class StoreContract(ABC):
 
     # -- load and save -------------------------------------------------------------------
 
-    def test_unknown_aggregate_loads_as_none_with_empty_history(self, store: Store) -> None:
+    def test_unknown_aggregate_loads_as_none_with_empty_history(self, store: KindedStore) -> None:
         """Nothing saved, nothing found."""
         assert store.load("CR-404") is None
         assert list(store.history("CR-404")) == []
         assert list(store.feed()) == []
 
-    def test_saved_aggregate_loads_back_equal(self, store: Store) -> None:
+    def test_saved_aggregate_loads_back_equal(self, store: KindedStore) -> None:
         """What is saved is what is loaded, field for field."""
         change, steps = awaiting_approval("CR-1")
         events = tuple(e for step in steps for e in step.events)
@@ -146,7 +167,7 @@ class StoreContract(ABC):
         assert store.load("CR-1") == change
         assert list(store.history("CR-1")) == list(events)
 
-    def test_stale_version_is_refused_and_nothing_is_written(self, store: Store) -> None:
+    def test_stale_version_is_refused_and_nothing_is_written(self, store: KindedStore) -> None:
         """Two writers decided on version 1; the second save fails and leaves no trace."""
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0))
@@ -161,7 +182,7 @@ class StoreContract(ABC):
         assert [s.event for s in store.feed()] == [*first.events, *winner.events]
 
     def test_creating_an_existing_aggregate_is_refused_as_already_exists(
-        self, store: Store
+        self, store: KindedStore
     ) -> None:
         """Expected version 0 means "new"; an id already taken is AlreadyExists, nothing written."""
         first = draft("CR-1")
@@ -173,7 +194,7 @@ class StoreContract(ABC):
         assert [e.aggregate_version for e in store.history("CR-1")] == [1, 2]
         assert store.load("CR-1") == moved.aggregate
 
-    def test_engine_refuses_a_create_command_on_a_taken_id(self, store: Store) -> None:
+    def test_engine_refuses_a_create_command_on_a_taken_id(self, store: KindedStore) -> None:
         """A create run against an existing id never writes a second history over it."""
         engine = Engine(store)
         engine.execute(Command("CR-1", _replay(draft("CR-1"))))
@@ -191,7 +212,7 @@ class StoreContract(ABC):
             ("\uff23\uff32-4", "CR-4"),  # full width
         ],
     )
-    def test_ids_compare_byte_for_byte(self, store: Store, saved: str, other: str) -> None:
+    def test_ids_compare_byte_for_byte(self, store: KindedStore, saved: str, other: str) -> None:
         """Ids that a collation might fold together are different aggregates."""
         first = draft(saved)
         store.save(Commit(first.aggregate, first.events, 0))
@@ -207,7 +228,9 @@ class StoreContract(ABC):
         "lookalike",
         ["CR-2 ", "CR-2\t", " CR-2", "CR-2\u200b", "Zoe\u0308-3"],
     )
-    def test_a_lookalike_of_a_saved_id_finds_nothing(self, store: Store, lookalike: str) -> None:
+    def test_a_lookalike_of_a_saved_id_finds_nothing(
+        self, store: KindedStore, lookalike: str
+    ) -> None:
         """Trailing spaces, zero-width characters and other Unicode forms are not the id."""
         for name in ("CR-2", "Zoë-3"):
             made = draft(name)
@@ -215,7 +238,7 @@ class StoreContract(ABC):
         assert store.load(lookalike) is None
         assert list(store.history(lookalike)) == []
 
-    def test_idempotency_keys_compare_byte_for_byte(self, store: Store) -> None:
+    def test_idempotency_keys_compare_byte_for_byte(self, store: KindedStore) -> None:
         """form-42 and Form-42 are two commands: the second is applied, not dropped."""
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0, "Form-42"))
@@ -225,7 +248,7 @@ class StoreContract(ABC):
         assert store.recall("form-42") == ("CR-1", 2)
         assert store.recall("form-42 ") is None
 
-    def test_longest_id_is_kept_by_every_store(self, store: Store) -> None:
+    def test_longest_id_is_kept_by_every_store(self, store: KindedStore) -> None:
         """An id of MAX_ID_LENGTH four-byte characters is stored and found."""
         longest = "\U0001d538" * MAX_ID_LENGTH
         made = draft(longest)
@@ -233,7 +256,9 @@ class StoreContract(ABC):
         assert store.load(longest) == made.aggregate
         assert store.recall(longest) == (longest, 1)
 
-    def test_a_history_with_a_missing_version_is_reported_not_returned(self, store: Store) -> None:
+    def test_a_history_with_a_missing_version_is_reported_not_returned(
+        self, store: KindedStore
+    ) -> None:
         """A hole in a history is CorruptData naming the aggregate, never a short history."""
         _, steps = awaiting_approval("CR-1")
         store.save(Commit(steps[-1].aggregate, tuple(e for s in steps for e in s.events), 0))
@@ -241,7 +266,7 @@ class StoreContract(ABC):
         with pytest.raises(CorruptData, match=r"CR-1: history has versions 1, 3, 4"):
             store.history("CR-1")
 
-    def test_aggregate_of_an_unknown_kind_is_refused(self, store: Store) -> None:
+    def test_aggregate_of_an_unknown_kind_is_refused(self, store: KindedStore) -> None:
         """A store only holds the kinds its codec knows."""
 
         class Stranger:
@@ -254,7 +279,9 @@ class StoreContract(ABC):
             store.save(Commit(Stranger(), (), 0))
         assert store.load("X-1") is None
 
-    def test_concurrent_writers_on_one_aggregate_never_lose_an_update(self, store: Store) -> None:
+    def test_concurrent_writers_on_one_aggregate_never_lose_an_update(
+        self, store: KindedStore
+    ) -> None:
         """Threads racing to extend the same aggregate: each version is written once."""
         change, steps = assessed("CR-1")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
@@ -263,7 +290,7 @@ class StoreContract(ABC):
         errors: list[BaseException] = []
         lock = threading.Lock()
 
-        def writer(handle: Store, n: int) -> None:
+        def writer(handle: KindedStore, n: int) -> None:
             engine = Engine(handle, max_retries=50)
             for i in range(5):
                 hours = 100 * (n + 1) + i
@@ -291,9 +318,94 @@ class StoreContract(ABC):
             if handle is not store:
                 handle.close()
 
+    # -- the neutral port: records of a host's own kind --------------------------------------
+
+    def test_records_of_a_custom_kind_are_kept_and_read_back_as_given(
+        self, store: KindedStore
+    ) -> None:
+        """A host's own kind (``sample_parcel``) is kept as records it knows nothing of.
+
+        The snapshot and payload texts the engine produced come back unchanged, in the
+        history and the feed, with the row, the deadline and the closing.
+        """
+        kinded = Kinded(store, sample_codec())
+        sent = send_parcel("P-1")
+        written = kinded.commit(Commit(sent.aggregate, sent.events, 0))
+        store.write([written])
+        record = store.read("P-1")
+        assert record is not None
+        assert (record.id, record.kind, record.version) == ("P-1", "sample_parcel", 1)
+        assert record.snapshot == sample_codec().dump_aggregate(sent.aggregate)[1]
+        [event] = store.read_history("P-1")
+        assert (event.aggregate_id, event.version, event.type) == ("P-1", 1, "sample.parcel_sent")
+        assert event.payload == sample_codec().dump_event(sent.events[0])[1]
+        [fed] = store.read_feed()
+        assert fed.record.payload == event.payload
+        assert fed.position > 0
+        assert kinded.load("P-1") == sent.aggregate
+        assert store.read_many(["P-1", "P-404"]).keys() == {"P-1"}
+        [row] = store.rows(Query(kind="sample_parcel"))
+        assert (row.client, row.status, row.open) == ("acme", "sent", True)
+        assert store.due(START.add(days=3)) == ["P-1"]
+        delivered = deliver_parcel(sent.aggregate, START.add(hours=5))
+        store.write([kinded.commit(Commit(delivered.aggregate, delivered.events, 1))])
+        [row] = store.rows(Query(kind="sample_parcel"))
+        assert (row.status, row.closed_at) == ("delivered", START.add(hours=5))
+        assert store.due(START.add(days=3)) == []
+        assert [e.version for e in store.read_history("P-1")] == [1, 2]
+        assert Kinded(store, sample_codec()).history("P-1") == [*sent.events, *delivered.events]
+
+    def test_records_written_as_text_alone_decode_to_the_same_objects(
+        self, store: KindedStore
+    ) -> None:
+        """A commit of texts only is kept like any other, decoding to the same objects.
+
+        No objects beside the texts, as a host's import writes them: what the engine
+        decodes equals what was encoded.
+        """
+        codec = sample_codec()
+        sent = send_parcel("P-2")
+        parcel, [event] = sent.aggregate, sent.events
+        kind, snapshot = codec.dump_aggregate(parcel)
+        name, payload = codec.dump_event(event)
+        row = Kinded(store, codec).commit(Commit(parcel, sent.events, 0)).row
+        texts = RecordCommit(
+            SnapshotRecord("P-2", kind, 1, snapshot),
+            (EventRecord("P-2", 1, name, event.occurred_at, payload),),
+            row,
+            0,
+            "import-P-2",
+        )
+        store.write([texts])
+        assert store.recall("import-P-2") == ("P-2", 1)
+        fresh = Kinded(store, codec)  # nothing held: everything decoded from the texts
+        assert fresh.load("P-2") == parcel
+        assert fresh.history("P-2") == [event]
+        assert [s.event for s in fresh.feed()] == [event]
+        with pytest.raises(ConcurrencyError):
+            store.write([texts])  # expected version 0 again: P-2 exists
+        with pytest.raises(DuplicateCommand):
+            store.write([attrs.evolve(texts, expected_version=1)])
+
+    def test_whole_histories_of_a_custom_kind_import_all_or_nothing(
+        self, store: KindedStore
+    ) -> None:
+        """``write_history`` writes every commit or none: a taken id refuses them all."""
+        kinded = Kinded(store, sample_codec())
+        first, second = send_parcel("P-3"), send_parcel("P-4")
+        commits = [kinded.commit(Commit(d.aggregate, d.events, 0)) for d in (first, second)]
+        assert store.write_history(commits) == 2
+        third = send_parcel("P-5")
+        with pytest.raises(AlreadyExists):
+            store.write_history(
+                [kinded.commit(Commit(third.aggregate, third.events, 0)), commits[0]]
+            )
+        assert store.read("P-5") is None
+        assert [r.id for r in store.rows(Query(kind="sample_parcel"))] == ["P-3", "P-4"]
+
     # -- the feed -----------------------------------------------------------------------
 
-    def test_feed_is_ordered_and_pages(self, store: Store) -> None:
+    def test_feed_is_ordered_and_pages(self, store: KindedStore) -> None:
         """Positions increase in commit order across aggregates (1, 2, 3... where the store
         numbers them with a counter); ``after`` and ``limit`` page through."""  # noqa: D205, D209
         saved: list[DomainEvent] = []
@@ -313,7 +425,9 @@ class StoreContract(ABC):
 
     # -- deadlines ------------------------------------------------------------------------
 
-    def test_due_finds_deadlines_at_or_before_an_instant_earliest_first(self, store: Store) -> None:
+    def test_due_finds_deadlines_at_or_before_an_instant_earliest_first(
+        self, store: KindedStore
+    ) -> None:
         """Only aggregates with a deadline by then; the earliest first; ``limit`` respected."""
         for n, offset in enumerate((3, 1, 2)):
             change, steps = awaiting_approval(f"CR-{n}", START.add(hours=offset))
@@ -326,7 +440,7 @@ class StoreContract(ABC):
         assert list(store.due(latest, limit=2)) == ["CR-1", "CR-2"]
         assert list(store.due(START)) == []
 
-    def test_a_saved_deadline_moves_in_the_index(self, store: Store) -> None:
+    def test_a_saved_deadline_moves_in_the_index(self, store: KindedStore) -> None:
         """Deciding the approval clears the deadline; it is no longer due."""
         change, steps = awaiting_approval("CR-1")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
@@ -336,7 +450,7 @@ class StoreContract(ABC):
         store.save(Commit(decided.aggregate, decided.events, change.version))
         assert list(store.due(due.add(days=1))) == []
 
-    def test_claims_are_disjoint_until_the_lease_ends(self, store: Store) -> None:
+    def test_claims_are_disjoint_until_the_lease_ends(self, store: KindedStore) -> None:
         """Two sweepers never hold the same aggregate; an expired lease is claimable again."""
         for n in range(4):
             change, steps = awaiting_approval(f"CR-{n}")
@@ -350,14 +464,14 @@ class StoreContract(ABC):
         assert list(store.claim_due(at, lease=LEASE)) == []
         assert len(store.claim_due(at.add(minutes=6), lease=LEASE)) == 4
 
-    def test_the_store_keeps_every_part_of_the_port(self, store: Store) -> None:
+    def test_the_store_keeps_every_part_of_the_port(self, store: KindedStore) -> None:
         """The five concerns of :class:`clientflow.ports.Store`, each implemented."""
-        for part in (EventLog, TimerIndex, Outbox, ReadSide, RulesLog):
+        for part in (RecordLog, TimerIndex, Outbox, ReadSide, RulesLog):
             assert isinstance(store, part), part.__name__
 
     # -- idempotency and cursors -----------------------------------------------------------
 
-    def test_idempotency_key_is_recorded_once(self, store: Store) -> None:
+    def test_idempotency_key_is_recorded_once(self, store: KindedStore) -> None:
         """A second commit under the same key is refused, and nothing of it is written."""
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0, "req-1"))
@@ -368,7 +482,7 @@ class StoreContract(ABC):
         assert store.load("CR-1") == first.aggregate
         assert store.recall("req-2") is None
 
-    def test_one_deliverer_holds_a_cursor_at_a_time(self, store: Store) -> None:
+    def test_one_deliverer_holds_a_cursor_at_a_time(self, store: KindedStore) -> None:
         """A cursor lease excludes other holders until it ends, is released or expires."""
         assert store.cursor("mailer") == 0
         first = store.lease_cursor("mailer", holder="a", at=START, until=START.add(minutes=5))
@@ -390,7 +504,7 @@ class StoreContract(ABC):
         assert again is not None
         assert store.cursor("other") == 0
 
-    def test_cursor_keeps_the_failure_state_of_the_next_event(self, store: Store) -> None:
+    def test_cursor_keeps_the_failure_state_of_the_next_event(self, store: KindedStore) -> None:
         """Attempts, retry instant and error survive a release and a new lease."""
         lease = store.lease_cursor("mailer", holder="a", at=START, until=START.add(minutes=5))
         assert lease is not None
@@ -408,7 +522,7 @@ class StoreContract(ABC):
             "SMTP 451",
         )
 
-    def test_parked_events_are_listed_updated_and_forgotten(self, store: Store) -> None:
+    def test_parked_events_are_listed_updated_and_forgotten(self, store: KindedStore) -> None:
         """The dead-letter keeps each parked event once per consumer, by position."""
         for position in (7, 3):
             store.park(ParkedEvent("mailer", position, f"CR-1@{position}", 5, "boom", START))
@@ -425,7 +539,9 @@ class StoreContract(ABC):
         assert [p.position for p in store.parked("mailer")] == [7]
         assert [p.position for p in store.parked("webhook")] == [3]
 
-    def test_a_failing_timer_is_backed_off_and_counted_until_saved(self, store: Store) -> None:
+    def test_a_failing_timer_is_backed_off_and_counted_until_saved(
+        self, store: KindedStore
+    ) -> None:
         """A deferred aggregate is not claimed again before its back-off ends."""
         for n in range(2):
             change, steps = awaiting_approval(f"CR-{n}")
@@ -450,7 +566,7 @@ class StoreContract(ABC):
 
     # -- the read side ---------------------------------------------------------------------
 
-    def test_the_read_side_follows_every_save(self, store: Store) -> None:
+    def test_the_read_side_follows_every_save(self, store: KindedStore) -> None:
         """Rows by owner, status and deadline change in the same save as the aggregate."""
         for n in range(3):
             made = draft(f"CR-{n}")
@@ -493,7 +609,7 @@ class StoreContract(ABC):
             "CR-9",
         ]
 
-    def test_a_commit_dated_before_the_last_event_is_refused(self, store: Store) -> None:
+    def test_a_commit_dated_before_the_last_event_is_refused(self, store: KindedStore) -> None:
         """Time never runs backwards in a stream: an earlier-dated command changes nothing."""
         made = draft("CR-1", START.add(hours=2))
         store.save(Commit(made.aggregate, made.events, 0))
@@ -509,7 +625,7 @@ class StoreContract(ABC):
         with pytest.raises(ConcurrencyError):  # stale first: the version moved on
             store.save(Commit(late.aggregate, late.events, 1))
 
-    def test_imported_histories_are_on_the_read_side(self, store: Store) -> None:
+    def test_imported_histories_are_on_the_read_side(self, store: KindedStore) -> None:
         """A bulk import writes the rows too."""
         built = [awaiting_approval(f"CR-{n}") for n in range(3)]
         store.import_history([e for _, steps in built for s in steps for e in s.events])
@@ -517,7 +633,7 @@ class StoreContract(ABC):
 
     # -- rules revisions ---------------------------------------------------------------------
 
-    def test_rules_revisions_are_recorded_once_each_and_kept(self, store: Store) -> None:
+    def test_rules_revisions_are_recorded_once_each_and_kept(self, store: KindedStore) -> None:
         """A store remembers the rules it runs under; re-applying the same rules is a no-op."""
         assert store.rules_revision() is None
         first = store.apply_rules("aaaa", '{"version": 1}', START)
@@ -534,7 +650,7 @@ class StoreContract(ABC):
 
     # -- bulk import ------------------------------------------------------------------------
 
-    def test_import_rebuilds_aggregates_from_histories(self, store: Store) -> None:
+    def test_import_rebuilds_aggregates_from_histories(self, store: KindedStore) -> None:
         """Imported histories become aggregates equal to the ones the commands built."""
         built = [awaiting_approval(f"CR-{n}") for n in range(3)]
         events = [e for _, steps in built for s in steps for e in s.events]
@@ -548,7 +664,7 @@ class StoreContract(ABC):
             assert p == list(range(1, len(events) + 1))
         assert len(store.due(START.add(days=7))) == 3
 
-    def test_import_over_existing_ids_writes_nothing(self, store: Store) -> None:
+    def test_import_over_existing_ids_writes_nothing(self, store: KindedStore) -> None:
         """An import that clashes with stored aggregates is refused whole."""
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0))
@@ -558,7 +674,7 @@ class StoreContract(ABC):
         assert store.load("CR-2") is None
         assert len(store.feed()) == 1
 
-    def test_import_with_a_broken_history_writes_nothing(self, store: Store) -> None:
+    def test_import_with_a_broken_history_writes_nothing(self, store: KindedStore) -> None:
         """A history with a gap, or not starting at version 1, is refused whole."""
         whole = [e for _, steps in [awaiting_approval("CR-1")] for s in steps for e in s.events]
         other = [e for _, steps in [awaiting_approval("CR-2")] for s in steps for e in s.events]
@@ -572,7 +688,7 @@ class StoreContract(ABC):
     # -- through the engine -----------------------------------------------------------------
 
     def test_engine_sweep_fires_each_due_timer_once_across_concurrent_sweepers(
-        self, store: Store
+        self, store: KindedStore
     ) -> None:
         """Several engines sweep at once; every overdue approval escalates exactly once."""
         for n in range(6):
@@ -584,7 +700,7 @@ class StoreContract(ABC):
         errors: list[BaseException] = []
         lock = threading.Lock()
 
-        def sweeper(handle: Store) -> None:
+        def sweeper(handle: KindedStore) -> None:
             try:
                 report = Engine(handle).sweep(at, limit=2)
             except Exception as error:  # collected and asserted below
@@ -610,7 +726,9 @@ class StoreContract(ABC):
             if handle is not store:
                 handle.close()
 
-    def test_engine_retried_command_with_the_same_key_applies_once(self, store: Store) -> None:
+    def test_engine_retried_command_with_the_same_key_applies_once(
+        self, store: KindedStore
+    ) -> None:
         """A double-submitted request changes the aggregate once."""
         engine = Engine(store)
         engine.execute(Command("CR-1", _replay(draft("CR-1"))))
@@ -622,7 +740,7 @@ class StoreContract(ABC):
         assert second.aggregate == first.aggregate
         assert len(store.history("CR-1")) == 2
 
-    def test_a_poison_event_is_parked_and_the_rest_delivered(self, store: Store) -> None:
+    def test_a_poison_event_is_parked_and_the_rest_delivered(self, store: KindedStore) -> None:
         """An event the notifier always refuses is retried, then parked.
 
         Its aggregate's later events wait behind it, in order, and go out once it is
@@ -670,7 +788,7 @@ class StoreContract(ABC):
         engine.discard_parked(four)
         assert engine.parked() == ()
 
-    def test_a_failing_aggregate_never_holds_up_another(self, store: Store) -> None:
+    def test_a_failing_aggregate_never_holds_up_another(self, store: KindedStore) -> None:
         """Order is kept per aggregate, not across them.
 
         While one client's event is being retried, another client's events go out at
@@ -694,7 +812,9 @@ class StoreContract(ABC):
         assert sent[5:] == ["CR-1@2", "CR-1@3", "CR-1@4"]  # in its own order
         assert store.held("notifier") == []
 
-    def test_check_store_finds_and_mends_what_drifted_from_the_events(self, store: Store) -> None:
+    def test_check_store_finds_and_mends_what_drifted_from_the_events(
+        self, store: KindedStore
+    ) -> None:
         """``check_store`` reports drift from the events and mends it with ``fix``.
 
         A snapshot behind its history and a read-side row with a wrong client are found;
@@ -707,7 +827,7 @@ class StoreContract(ABC):
         if not isinstance(store, Rewritable):
             return  # a host store without repairs: checking is all it offers
         [row] = store.rows(Query())
-        store.rewrite(steps[0].aggregate, attrs.evolve(row, client="wrong"))  # damaging
+        store.rewrite(_snapshot(store, steps[0].aggregate), attrs.evolve(row, client="wrong"))
         found = check_store(store)
         whats = [problem.what for problem in found.problems]
         assert any("snapshot at version 1 behind its history" in w for w in whats), whats
@@ -720,7 +840,7 @@ class StoreContract(ABC):
         withdrawn = Engine(store).execute(Command("CR-1", _withdraw_it))
         assert withdrawn.aggregate.version == change.version + 1
 
-    def test_check_store_fix_never_rolls_back_a_live_command(self, store: Store) -> None:
+    def test_check_store_fix_never_rolls_back_a_live_command(self, store: KindedStore) -> None:
         """A repair run on a live store keeps every command committed meanwhile.
 
         Two writers change one aggregate while ``check_store(fix=True)`` loops: no
@@ -764,7 +884,9 @@ class StoreContract(ABC):
         assert final is not None
         assert final.version == change.version + 60
 
-    def test_a_snapshot_behind_its_history_is_reported_not_skipped(self, store: Store) -> None:
+    def test_a_snapshot_behind_its_history_is_reported_not_skipped(
+        self, store: KindedStore
+    ) -> None:
         """A restored snapshot older than its events is named, with what mends it.
 
         Its commands raise ``CorruptData`` (not a ``ConcurrencyError`` that no retry can
@@ -777,7 +899,7 @@ class StoreContract(ABC):
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
         [row] = store.rows(Query())
         behind = attrs.evolve(change, version=change.version - 1)  # its deadline kept
-        store.rewrite(behind, row)  # a snapshot restored from an older backup
+        store.rewrite(_snapshot(store, behind), row)  # a snapshot restored from an old backup
         before = tuple(store.history("CR-1"))
         with pytest.raises(CorruptData, match=r"behind its history.*check-store --fix"):
             Engine(store).execute(Command("CR-1", _withdraw_it))
@@ -789,7 +911,7 @@ class StoreContract(ABC):
         check_store(store, fix=True)
         assert Engine(store).execute(Command("CR-1", _withdraw_it)).aggregate.version == 5
 
-    def test_save_all_writes_every_commit_or_none(self, store: Store) -> None:
+    def test_save_all_writes_every_commit_or_none(self, store: KindedStore) -> None:
         """Several aggregates' commits are written as one, all or nothing.
 
         A stale version, a taken id or a reused key in any of them leaves nothing of any
@@ -821,7 +943,7 @@ class StoreContract(ABC):
             store.save_all((Commit(four.aggregate, four.events, 0, "k2"),))
         assert store.load("CR-4") is None
 
-    def test_the_store_clock_is_the_shared_time_leases_run_on(self, store: Store) -> None:
+    def test_the_store_clock_is_the_shared_time_leases_run_on(self, store: KindedStore) -> None:
         """``clock()`` is the store's own time, aware UTC, close to this machine's.
 
         It is the database server's clock on SQL stores; it never runs backwards here.
@@ -833,7 +955,7 @@ class StoreContract(ABC):
         assert abs((first - pendulum.now("UTC")).total_seconds()) < 120
         assert second >= first.subtract(seconds=1)
 
-    def test_a_slow_receiver_never_livelocks_two_deliverers(self, store: Store) -> None:
+    def test_a_slow_receiver_never_livelocks_two_deliverers(self, store: KindedStore) -> None:
         """A receiver slower than lease/batch never livelocks two deliverers.
 
         20 ms an event, a 0.6 s lease, batches of 200: the lease is renewed as work
@@ -855,7 +977,7 @@ class StoreContract(ABC):
         handles = [store, self.reopen(store)]
         lease = dt.timedelta(seconds=0.6)
 
-        def deliverer(handle: Store) -> None:
+        def deliverer(handle: KindedStore) -> None:
             engine = Engine(handle, notifier=Slow(), lease=lease)
             deadline = time.monotonic() + 20
             while handle.cursor("notifier") < written[-1] and time.monotonic() < deadline:
@@ -872,7 +994,7 @@ class StoreContract(ABC):
         for handle in handles[1:]:
             handle.close()
 
-    def test_hosts_whose_clocks_disagree_do_not_both_deliver(self, store: Store) -> None:
+    def test_hosts_whose_clocks_disagree_do_not_both_deliver(self, store: KindedStore) -> None:
         """Hosts whose clocks are 6 minutes apart (lease 5 minutes) never both deliver.
 
         Leases run on the store's clock: while one delivers the other is refused.
@@ -906,7 +1028,7 @@ class StoreContract(ABC):
         assert sorted(sent) == written
         ahead_store.close()
 
-    def test_two_retries_of_one_parked_event_send_it_once(self, store: Store) -> None:
+    def test_two_retries_of_one_parked_event_send_it_once(self, store: KindedStore) -> None:
         """Two operators retrying one parked event at once send it once.
 
         One sends it, the other is told the cursor is busy.
@@ -927,7 +1049,7 @@ class StoreContract(ABC):
         other = self.reopen(store)
         outcomes: list[object] = []
 
-        def retry(handle: Store) -> None:
+        def retry(handle: KindedStore) -> None:
             try:
                 outcomes.append(Engine(handle, notifier=Slow()).retry_parked(position))
             except CursorBusy as busy:
@@ -943,7 +1065,9 @@ class StoreContract(ABC):
         assert store.parked("notifier") == []
         other.close()
 
-    def test_a_refused_event_is_parked_with_the_attempts_really_made(self, store: Store) -> None:
+    def test_a_refused_event_is_parked_with_the_attempts_really_made(
+        self, store: KindedStore
+    ) -> None:
         """A receiver that refuses for good saw one request: the parked entry says 1."""
         made = draft("CR-1")
         store.save(Commit(made.aggregate, made.events, 0))
@@ -957,7 +1081,9 @@ class StoreContract(ABC):
         assert report.parked == (parked.position,)
         assert parked.attempts == 1
 
-    def test_a_hostile_notifiers_errors_never_escape_or_hold_for_long(self, store: Store) -> None:
+    def test_a_hostile_notifiers_errors_never_escape_or_hold_for_long(
+        self, store: KindedStore
+    ) -> None:
         """Whatever a notifier raises, the command that saved stays saved and delivery goes on.
 
         Errors whose message cannot be read, runs to megabytes or holds lone surrogates
@@ -1012,7 +1138,7 @@ class StoreContract(ABC):
             assert Engine(store, clock=clock, notifier=notifier).deliver().error is None
             assert notifier.seen[-1] == limited.aggregate.id  # no attempt was counted
 
-    def test_concurrent_deliverers_deliver_each_event_once(self, store: Store) -> None:
+    def test_concurrent_deliverers_deliver_each_event_once(self, store: KindedStore) -> None:
         """Deliverers racing on one consumer, with flaky sends, repeat no accepted event."""
         for n in range(30):
             change, steps = awaiting_approval(f"CR-{n}")
@@ -1033,7 +1159,7 @@ class StoreContract(ABC):
         errors: list[BaseException] = []
         instant = Backoff(pendulum.duration(), pendulum.duration())
 
-        def deliverer(handle: Store) -> None:
+        def deliverer(handle: KindedStore) -> None:
             engine = Engine(handle, notifier=Flaky(), delivery_backoff=instant, max_attempts=50)
             try:
                 for _ in range(400):
@@ -1055,7 +1181,7 @@ class StoreContract(ABC):
             if handle is not store:
                 handle.close()
 
-    def test_engine_delivers_every_event_at_least_once_in_order(self, store: Store) -> None:
+    def test_engine_delivers_every_event_at_least_once_in_order(self, store: KindedStore) -> None:
         """A notifier failure stops delivery; a delivery after the back-off resumes there."""
         notifier = _Recorder(fail_at=3)
         clock = ManualClock(START)
@@ -1121,12 +1247,12 @@ class _Poisoned:
         self.seen.append(event)
 
 
-def positions(store: Store) -> list[int]:
+def positions(store: KindedStore) -> list[int]:
     """Every feed position of ``store``, in feed order."""
     return [stored.position for stored in store.feed(limit=100_000)]
 
 
-def dense_positions(store: Store) -> bool:
+def dense_positions(store: KindedStore) -> bool:
     """Whether ``store`` numbers its feed 1, 2, 3... (every store but PostgreSQL's)."""
     dialect = getattr(store, "_dialect", None)
     return not getattr(dialect, "concurrent_feed", False)
@@ -1156,7 +1282,7 @@ class SQLStoreContract(StoreContract):
         """A new, empty SQL store with its schema in place."""
 
     def test_a_feed_counter_behind_the_events_is_reported_and_repairable(
-        self, store: Store
+        self, store: KindedStore
     ) -> None:
         """A counter left behind is CorruptData saying what to run, not an endless conflict."""
         assert isinstance(store, SQLStore)
@@ -1172,7 +1298,9 @@ class SQLStoreContract(StoreContract):
         store.save(Commit(other.aggregate, other.events, 0))
         assert [s.position for s in store.feed()] == [1, 2]
 
-    def test_load_answers_the_stored_snapshot_not_the_one_it_saved(self, store: Store) -> None:
+    def test_load_answers_the_stored_snapshot_not_the_one_it_saved(
+        self, store: KindedStore
+    ) -> None:
         """A row written behind this store's back (another process, a restore, damage)
         is what ``load`` answers, even for an aggregate it has just saved or loaded."""  # noqa: D205, D209
         assert isinstance(store, SQLStore)
@@ -1192,7 +1320,7 @@ class SQLStoreContract(StoreContract):
         with pytest.raises(CorruptData, match="CR-1"):
             store.load("CR-1")
 
-    def test_check_store_reads_snapshots_by_meaning_not_by_text(self, store: Store) -> None:
+    def test_check_store_reads_snapshots_by_meaning_not_by_text(self, store: KindedStore) -> None:
         """A snapshot written as other JSON text for the same aggregate (an older
         encoder, a restore tool) is no problem; one that says something else at the same
         version is reported, and mended with ``fix``."""  # noqa: D205, D209
@@ -1214,7 +1342,7 @@ class SQLStoreContract(StoreContract):
         assert store.load("CR-1") == change
         assert check_store(store).problems == ()
 
-    def test_an_unreadable_row_is_parked_and_delivery_goes_on(self, store: Store) -> None:
+    def test_an_unreadable_row_is_parked_and_delivery_goes_on(self, store: KindedStore) -> None:
         """An unreadable feed row is parked at once and delivery goes on past it.
 
         The events before and after it are delivered, whatever the store's positions
@@ -1239,7 +1367,7 @@ class SQLStoreContract(StoreContract):
         assert [p.position for p in store.parked("notifier")] == [bad]
         assert store.cursor("notifier") == last
 
-    def test_a_version_1_database_migrates_with_everything_kept(self, store: Store) -> None:
+    def test_a_version_1_database_migrates_with_everything_kept(self, store: KindedStore) -> None:
         """Tables written by release 0.1 (schema 1) are upgraded in place, nothing lost."""
         assert isinstance(store, SQLStore)
         store.drop_schema()

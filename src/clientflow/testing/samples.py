@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 import attrs
 import pendulum
@@ -23,18 +24,37 @@ from clientflow.changes import (
     request_change,
     submit,
 )
-from clientflow.core import Actor, BusinessCalendar, Codec, Decision, ValidationError, WorkingHours
+from clientflow.core import (
+    Actor,
+    BusinessCalendar,
+    Codec,
+    Decision,
+    Description,
+    DomainEvent,
+    EventMeta,
+    EventRegistry,
+    ValidationError,
+    WorkflowKind,
+    WorkingHours,
+    decide,
+)
 
 __all__ = [
     "CALENDAR",
     "IMPACT",
     "PM",
     "START",
+    "Parcel",
+    "ParcelDelivered",
+    "ParcelSent",
     "assessed",
     "awaiting_approval",
+    "deliver_parcel",
     "draft",
+    "parcel_kind",
     "reassess",
     "sample_codec",
+    "send_parcel",
     "submitted",
 ]
 
@@ -58,8 +78,79 @@ IMPACT = Impact(
 
 
 def sample_codec() -> Codec:
-    """The kinds the contract's samples use (change requests on a London calendar)."""
-    return Codec([kind(lambda change: CALENDAR)])
+    """The kinds the contract's samples use: change requests on a London calendar, and a
+    host's own kind (:func:`parcel_kind`), registered the same way."""  # noqa: D205, D209
+    return Codec([kind(lambda change: CALENDAR), parcel_kind()])
+
+
+@attrs.frozen
+class Parcel:
+    """A host's own aggregate (not a built-in workflow): a parcel sent to a client."""
+
+    id: str
+    version: int
+    status: str
+    client: str
+    next_deadline: pendulum.DateTime | None
+    sent_at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class ParcelSent(DomainEvent):
+    """A parcel left for a client, due by ``due``."""
+
+    event_type: ClassVar[str] = "sample.parcel_sent"
+    client: str
+    due: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class ParcelDelivered(DomainEvent):
+    """The parcel arrived."""
+
+    event_type: ClassVar[str] = "sample.parcel_delivered"
+
+
+def _apply_parcel(parcel: Parcel | None, event: DomainEvent) -> Parcel:
+    if isinstance(event, ParcelSent):
+        return Parcel(event.aggregate_id, 1, "sent", event.client, event.due, event.occurred_at)
+    if isinstance(event, ParcelDelivered) and parcel is not None:
+        return attrs.evolve(
+            parcel, version=parcel.version + 1, status="delivered", next_deadline=None
+        )
+    raise ValidationError("event", "a parcel event", got=event)
+
+
+def _describe_parcel(parcel: Parcel) -> Description:
+    return Description(
+        client=parcel.client, opened_at=parcel.sent_at, closed=parcel.status == "delivered"
+    )
+
+
+def parcel_kind() -> WorkflowKind[Parcel]:
+    """A host's own workflow kind, as a store contract sees one: stored beside the
+    built-in ones by every store, which knows neither."""  # noqa: D205, D209
+    return WorkflowKind(
+        "sample_parcel",
+        Parcel,
+        _apply_parcel,
+        EventRegistry([ParcelSent, ParcelDelivered]),
+        describe=_describe_parcel,
+    )
+
+
+def send_parcel(
+    parcel_id: str, client: str = "acme", now: pendulum.DateTime = START
+) -> Decision[Parcel]:
+    """A parcel sent now, due two days later."""
+    meta = EventMeta(parcel_id, 1, now, PM.id)
+    return decide(_apply_parcel, None, ParcelSent(meta=meta, client=client, due=now.add(days=2)))
+
+
+def deliver_parcel(parcel: Parcel, now: pendulum.DateTime = START) -> Decision[Parcel]:
+    """The parcel delivered."""
+    meta = EventMeta(parcel.id, parcel.version + 1, now, PM.id)
+    return decide(_apply_parcel, parcel, ParcelDelivered(meta=meta))
 
 
 def draft(change_id: str, now: pendulum.DateTime = START) -> Decision[ChangeRequest]:

@@ -41,6 +41,7 @@ from clientflow.whatif.read import (
     from_rows,
     histories,
     raw_pages,
+    recorded_events,
     reproduces,
 )
 from clientflow.whatif.replay import ISSUES, Flag, Replay, SweepGrid, replay, timer
@@ -675,8 +676,10 @@ def _surveys(
     start, end = period
     comparison = Comparison(feedback.SURVEYS_KIND)
     found = []
-    for row in _rows(store, feedback.SURVEYS_KIND, clients):
-        history = tuple(e for e in store.history(row.id) if e.occurred_at < end)
+    surveys = list(_rows(store, feedback.SURVEYS_KIND, clients))
+    stored = recorded_events(store, [row.id for row in surveys])
+    for row, events in zip(surveys, stored, strict=True):
+        history = tuple(e for e in events if e.occurred_at < end)
         if any(e.occurred_at >= start for e in history):
             found.append((row, history))
     if not found:
@@ -686,7 +689,7 @@ def _surveys(
         for row in _rows(store, feedback.FEEDBACK_KIND, clients)
         if row.opened_at is None or row.opened_at < end
     ]
-    follow_up = follow_ups(store.history(ident) for ident in items)
+    follow_up = follow_ups(recorded_events(store, items))
     unknown = _unknown(store, [row.id for row, _ in found])
     same = rules[0].surveys == rules[1].surveys
     for row, history in found:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
 import pendulum
 
+from clientflow.config.revisions import records_codec
 from clientflow.core import DomainEvent, EventMeta
 from clientflow.core.events import make_converter_for_events
 from clientflow.core.instants import UTC
@@ -39,6 +40,7 @@ __all__ = [
     "from_rows",
     "histories",
     "raw_pages",
+    "recorded_events",
     "reproduces",
 ]
 
@@ -186,11 +188,25 @@ def from_rows(reader: Reader, page: Sequence[str], rows: Sequence[Row]) -> list[
     return [Recorded(i, tuple(by_id[i][0]), tuple(by_id[i][1])) for i in page]
 
 
+def recorded_events(store: Store, ids: Iterable[str]) -> Iterator[tuple[DomainEvent, ...]]:
+    """The events of each of ``ids`` as recorded, in the order given: a store's own
+    objects, or its texts decoded with the records' codec (a host store keeping text)."""  # noqa: D205, D209
+    codec = None
+    for ident in ids:
+        events = []
+        for record in store.read_history(ident):
+            if record.event is None:
+                codec = codec or records_codec()
+                events.append(codec.load_event(record.type, record.payload))
+            else:
+                events.append(record.event)
+        yield tuple(events)
+
+
 def histories(store: Store, flow: Flow, ids: Sequence[str]) -> Iterator[Recorded]:
     """The recorded histories of ``ids`` (aggregates of ``flow``), in the order given."""
     if not isinstance(store, SQLStore):
-        for ident in ids:
-            events = tuple(store.history(ident))
+        for ident, events in zip(ids, recorded_events(store, ids), strict=True):
             stamps = tuple((e.event_type, e.aggregate_version, e.occurred_at) for e in events)
             facts = tuple(e for n, e in enumerate(events) if n == 0 or _is_fact(flow, e))
             yield Recorded(ident, facts, stamps, events)

@@ -172,7 +172,7 @@ class Service(Generic[A]):
     def get(self, aggregate_id: str) -> A:
         """The current state; ``NotFound`` for an unknown id, ``ValidationError`` for the
         id of another workflow's aggregate."""  # noqa: D205, D209
-        found = self._workspace.store.load(check_id(aggregate_id, f"{self.kind} id"))
+        found = self._workspace.engine.kinded.load(check_id(aggregate_id, f"{self.kind} id"))
         return self._mine(aggregate_id, found)
 
     def list(
@@ -316,7 +316,7 @@ class Service(Generic[A]):
         if found is None:
             raise NotFound(self.noun, aggregate_id)
         if not isinstance(found, self.aggregate):
-            other = self._workspace.store.codec.kind_of(found).name  # type: ignore[arg-type]
+            other = self._workspace.engine.kinds.kind_of(found).name  # type: ignore[arg-type]
             article = "an" if self.noun[0] in "aeiou" else "a"
             raise ValidationError(
                 f"{self.kind} id",

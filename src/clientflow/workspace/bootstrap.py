@@ -2,8 +2,8 @@
 
 The built-in workflows' kinds come from the rules (:meth:`Rules.kinds`), a host's custom
 ones from their :class:`~clientflow.core.Workflow` declarations; the engine fires the
-timers of these kinds. The store only needs to read and write their records, so it is
-opened once, with :func:`records_codec`, before the rules are known.
+timers of these kinds, and turns their aggregates and events into the neutral records
+the store keeps, so the store is opened once, before the rules are known, and knows none.
 """
 
 from __future__ import annotations
@@ -11,19 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import attrs
-import pendulum
-
 from clientflow.config import Rules
 from clientflow.core import (
     Actor,
     Codec,
-    Decision,
     Description,
     PermissionDenied,
     ValidationError,
     Workflow,
-    WorkflowKind,
     tenant_failure,
 )
 from clientflow.workspace.base import Service
@@ -32,7 +27,6 @@ __all__ = [
     "NEEDS",
     "WorkflowService",
     "codec_for",
-    "late_codec",
     "needed",
     "records_codec",
     "service_for",
@@ -62,37 +56,6 @@ def records_codec(workflows: Sequence[Workflow[Any]] = ()) -> Codec:
     (no timer fires through it): what a store is built with."""  # noqa: D205, D209
     custom = [workflow.kind() for workflow in _checked(workflows)]
     return Codec([*Rules({}).kinds(), *custom])
-
-
-def late_codec(workflows: Sequence[Workflow[Any]] = ()) -> tuple[Codec, Callable[[Codec], None]]:
-    """A codec for a store opened before its rules are known, and the function that
-    wires it to the kinds of those rules once they are (before anything is saved).
-
-    What a store reads and writes (aggregates, events) is the same under any rules;
-    what the read side indexes (``describe``: a change's client comes from the rules)
-    and the timers are taken from the wired kinds, so the store is opened only once.
-    """  # noqa: D205
-    wired = [records_codec(workflows)]
-
-    def late(name: str, kind: WorkflowKind[Any]) -> WorkflowKind[Any]:
-        def describe(aggregate: Any) -> Description:
-            return wired[0].describe(aggregate)
-
-        def fire(aggregate: Any, now: pendulum.DateTime) -> Decision[Any]:
-            timer = wired[0].kind(name).fire
-            if timer is None:
-                raise ValidationError("kind", f"a kind with timers ({name} has none)")
-            return timer(aggregate, now)
-
-        return attrs.evolve(kind, describe=describe, fire=fire)
-
-    first = wired[0]
-    codec = Codec([late(name, first.kind(name)) for name in first.kinds])
-
-    def wire(found: Codec) -> None:
-        wired[0] = found
-
-    return codec, wire
 
 
 def codec_for(rules: Rules, workflows: Sequence[Workflow[Any]] = ()) -> Codec:

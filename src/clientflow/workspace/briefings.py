@@ -27,7 +27,7 @@ _NONE = N_("n/a")
 
 def _open_issues(ws: Workspace, client: str) -> list[escalation.Issue]:
     rows = ws.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
-    loaded = ws.store.load_many([row.id for row in rows])
+    loaded = ws.engine.kinded.load_many([row.id for row in rows])
     return sorted(
         (i for i in loaded.values() if isinstance(i, escalation.Issue)),
         key=lambda issue: (issue.reported_at, issue.id),
@@ -69,7 +69,7 @@ def issue_summary(ws: Workspace, client: str, lang: Language) -> list[str]:
 def change_lines(ws: Workspace, client: str, lang: Language) -> list[str]:
     """Changes of the client's projects awaiting a decision, with what they would cost."""
     rows = ws.all_rows(Query(kind=changes.KIND_NAME, client=client, status="awaiting_approval"))
-    loaded = ws.store.load_many([row.id for row in rows])
+    loaded = ws.engine.kinded.load_many([row.id for row in rows])
     timezone = ws.rules.calendar_for(client).timezone
     lines = []
     for change in sorted(loaded.values(), key=lambda c: c.id):
@@ -91,7 +91,7 @@ def feedback_lines(
 ) -> list[str]:
     """CSAT and NPS of the client's feedback received in ``[since, until)``."""
     rows = ws.all_rows(Query(kind=feedback.FEEDBACK_KIND, client=client))
-    loaded = ws.store.load_many([row.id for row in rows])
+    loaded = ws.engine.kinded.load_many([row.id for row in rows])
     items = [item for item in loaded.values() if isinstance(item, feedback.Feedback)]
     metrics = feedback.satisfaction(items, since=since, until=until, bands=ws.rules.feedback.bands)
     # answers are items with a score, each once (an answer giving CSAT and NPS is one)

@@ -51,6 +51,7 @@ from clientflow.reports import (
     owner_agenda,
 )
 from clientflow.storage import open_store
+from clientflow.storage.kinded import KindedMethods
 from clientflow.whatif import SweepGrid, WhatIf, what_if
 from clientflow.workspace import bootstrap
 from clientflow.workspace.base import MAX_PAGE, Service, check_arguments
@@ -160,16 +161,18 @@ class Workspace:
             rules_revision=revision.number,
             kinds=bootstrap.codec_for(rules, workflows) if kinds is None else kinds,
         )
+        if isinstance(store, KindedMethods):  # ws.store.load(...) as before: the engine's view
+            store.read_with(self.engine.kinded)
         declared = rules.custom()
         workflows = (*workflows, *declared)  # the host's and the rules' [workflows]
-        missing = [w.name for w in workflows if w.name not in store.codec.kinds]
+        missing = [w.name for w in workflows if w.name not in self.engine.kinds.kinds]
         if missing:
             raise ConfigError(
                 [
                     ConfigProblem(
                         "workflows",
-                        f"a store that knows the kinds {', '.join(missing)}: build it with"
-                        " clientflow.workspace.codec_for(rules, workflows)",
+                        f"kinds that include {', '.join(missing)}: give"
+                        " kinds=clientflow.workspace.codec_for(rules, workflows)",
                     )
                 ]
             )
@@ -233,7 +236,7 @@ class Workspace:
         check_id(client, "client")
         when = self.clock.now() if at is None else to_utc(at, "at")
         issues = self.all_rows(Query(kind=escalation.KIND_NAME, client=client, open=True))
-        loaded = self.store.load_many([row.id for row in issues])
+        loaded = self.engine.kinded.load_many([row.id for row in issues])
         calendar = self.rules.calendar_for(client)
         breached = tuple(
             issue.id
@@ -247,7 +250,7 @@ class Workspace:
         waiting = self.all_rows(
             Query(kind=changes.KIND_NAME, client=client, status="awaiting_approval")
         )
-        plans = self.store.load_many(
+        plans = self.engine.kinded.load_many(
             [r.id for r in self.all_rows(Query(kind=cadence.KIND_NAME, client=client, open=True))]
         )
         schedule = self.rules.schedule_for(client)
@@ -295,7 +298,7 @@ class Workspace:
         zone from the rules' ``[people]`` (``timezone`` and ``lang`` override)."""  # noqa: D205, D209
         check_count(days, "days", low=1, high=MAX_AGENDA_DAYS)
         when, zone, reader = self._owner(owner, at, timezone, lang)
-        portfolio = Portfolio.from_store(self.store, owner=owner)
+        portfolio = Portfolio.from_store(self.store, aggregates=self.engine.kinded, owner=owner)
         return owner_agenda(
             portfolio, self.rules, owner=owner, at=when, days=days, timezone=zone, lang=reader
         )
@@ -342,7 +345,7 @@ class Workspace:
         check_count(days, "days", low=1, high=MAX_HEALTH_DAYS)
         if client is not None:
             self.rules.client(client)  # an unknown client is NotFound, naming the known
-        portfolio = Portfolio.from_store(self.store, client=client)
+        portfolio = Portfolio.from_store(self.store, aggregates=self.engine.kinded, client=client)
         return health(
             portfolio, self.rules, when, days=days, clients=None if client is None else [client]
         )
@@ -401,7 +404,7 @@ class Workspace:
         strays = [e for e in given if not isinstance(e, DomainEvent)]
         if strays:
             raise ValidationError("events", "domain events (a history)", got=strays[0])
-        return self.store.import_history(given)
+        return self.engine.kinded.import_history(given)
 
     def close(self) -> None:
         """Release the store's connections."""
@@ -424,22 +427,23 @@ def open_workspace(
     """Open the store at ``url`` under its rules (see :func:`clientflow.open`).
 
     ``url`` may also be a store the host built itself (for example a ``SQLAlchemyStore``
-    on its own engine, with ``codec_for(rules, workflows)``, or ``rules.codec()`` without
-    custom workflows); it is used as it is. ``workflows`` are the host's custom
+    on its own engine); it is used as it is. ``workflows`` are the host's custom
     :class:`~clientflow.core.Workflow` declarations, run beside the built-in ones. The
-    store is opened once: its kinds are wired to the rules it runs under as soon as they
-    are known (:mod:`clientflow.workspace.bootstrap`), and the engine fires their timers.
+    store keeps neutral records, so it is opened once, before the rules are known; the
+    kinds are registered in one place once they are (:func:`bootstrap.codec_for`, wired
+    to the rules the store runs under), and the engine holds them.
     """
     given = None if rules is None else _rules(rules)
     custom = tuple(workflows)
-    wire = None
     if isinstance(url, str):
         where, owned = url, True
-        if given is not None:  # the rules it will run under (or refuse): wired at once
-            codec = bootstrap.codec_for(given, custom)
-        else:
-            codec, wire = bootstrap.late_codec(custom)
-        store = open_store(url, codec, create=True)
+        # Neutral records: no kinds needed to open it, but for an older schema's migration
+        # (a schema 1 store's read side is filled from its snapshots by their kinds).
+        store = open_store(
+            url,
+            create=True,
+            migrate_with=lambda: bootstrap.codec_for(given or Rules({}), custom),
+        )
     else:
         where, owned, store = "the store", False, url
     try:
@@ -456,33 +460,7 @@ def open_workspace(
         )
         if found.workflows:  # items may still run under earlier definitions
             found = with_earlier_flows(found, store.rules_revisions())
-        kinds = (
-            store.codec
-            if owned and wire is None and not found.earlier
-            else bootstrap.codec_for(found, custom)
-        )
-        if wire is not None and found.custom():
-            # the rules it found declare workflows whose records the store must know:
-            # opened again with them (only when the rules were not given)
-            store.close()
-            store = open_store(url, kinds, create=True)  # type: ignore[arg-type]
-        elif wire is not None:
-            wire(kinds)
-        wired = store.codec.rules
-        if not owned and wired is not None and wired != revision.fingerprint:
-            # A host's store built with another rules' codec would index its rows under
-            # those rules, not the ones the store records.
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        "rules",
-                        f"the store was built with the codec of rules {wired}, but it runs"
-                        f" under revision {revision.number} ({revision.fingerprint}): build"
-                        " it with clientflow.workspace.codec_for(rules, workflows) of the"
-                        " rules it records",
-                    )
-                ]
-            )
+        kinds = bootstrap.codec_for(found, custom)  # the one place the kinds are registered
         for warning in found.calendar_warnings((clock or SystemClock()).now()):
             _LOG.warning("%s", warning)
         return Workspace(

@@ -83,7 +83,7 @@ class SurveyService(Service[ContactSurveys]):
         key: str | None,
     ) -> Result[ContactSurveys]:
         surveys_id = feedback.surveys_id(contact)
-        if self._workspace.store.load(surveys_id) is None:
+        if self._workspace.engine.kinded.load(surveys_id) is None:
             return self._create(surveys_id, lambda now: change(None, now), at, key)
         return self._act(surveys_id, change, at, key)
 
@@ -91,7 +91,7 @@ class SurveyService(Service[ContactSurveys]):
         rows = self._workspace.store.rows(
             Query(kind=feedback.FEEDBACK_KIND, client=client, open=True), limit=10_000
         )
-        items = self._workspace.store.load_many([row.id for row in rows]).values()
+        items = self._workspace.engine.kinded.load_many([row.id for row in rows]).values()
         return any(
             isinstance(item, Feedback) and item.contact == contact and item.owner is not None
             for item in items

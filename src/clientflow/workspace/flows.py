@@ -73,7 +73,7 @@ class RulesFlowService(WorkflowService):
         (the one in force for ``open``); see :meth:`Service.run`."""  # noqa: D205, D209
         versions = self._versions()
         if versions.earlier and command != "open" and isinstance(aggregate_id, str):
-            found = self._workspace.store.load(aggregate_id)
+            found = self._workspace.engine.kinded.load(aggregate_id)
             if isinstance(found, Item) and found.definition in versions.earlier:
                 earlier = self._earlier.get(found.definition)
                 if earlier is None:
@@ -133,7 +133,7 @@ class RulesFlowService(WorkflowService):
         versions = self._versions()
         self._team_only(by, f"migrate every {self.noun}")
         rows = self._workspace.all_rows(Query(kind=self.kind, open=True))
-        loaded = self._workspace.store.load_many([row.id for row in rows])
+        loaded = self._workspace.engine.kinded.load_many([row.id for row in rows])
         waiting = [
             item
             for item in loaded.values()

@@ -162,7 +162,7 @@ class RiskService(Service[Risk]):
         rows = self._workspace.all_rows(
             Query(kind=self.kind, client=client, open=True if open_only else None)
         )
-        loaded = self._workspace.store.load_many([row.id for row in rows])
+        loaded = self._workspace.engine.kinded.load_many([row.id for row in rows])
         return [
             r for r in (loaded[row.id] for row in rows if row.id in loaded) if isinstance(r, Risk)
         ]
