@@ -94,9 +94,11 @@ def value_refusal(name: str, check: _Check, value: object, command: str = "") ->
 
 
 def _word(kind: type) -> str:
+    name = kind.__name__
+    article = "an" if name[:1].lower() in "aeiou" else "a"  # "an Actor", "a str"
     if issubclass(kind, enum.Enum):  # name the values a caller may pass
-        return f"a {kind.__name__} ({', '.join(str(member.value) for member in kind)})"
-    return f"a {kind.__name__}"
+        return f"{article} {name} ({', '.join(str(member.value) for member in kind)})"
+    return f"{article} {name}"
 
 
 def _fits(value: object, check: _Check) -> bool:
