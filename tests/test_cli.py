@@ -19,6 +19,7 @@ from clientflow.core import NotFound, StoreError
 from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
+from tests.rulefiles import demo_rules_with
 from tests.test_rules_workflows import EXPENSE
 
 AT_END = END.to_iso8601_string()
@@ -327,8 +328,7 @@ def test_diagram_is_generated_from_the_declaration() -> None:
 def test_diagram_of_a_workflow_declared_in_the_rules_file(tmp_path: Path) -> None:
     """`clientflow diagram expense --rules FILE` draws a rules-file workflow with
     python-statemachine, from the same definition the workspace runs."""
-    rules = tmp_path / "rules.toml"
-    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + EXPENSE, encoding="utf-8")
+    rules = demo_rules_with(tmp_path, EXPENSE)
     drawn = CliRunner().invoke(cli, ["diagram", "expense", "--rules", str(rules)])
     assert drawn.exit_code == 0, drawn.output
     assert drawn.output == load_rules(rules).flow_versions("expense").workflow.table.mermaid()

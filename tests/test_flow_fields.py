@@ -21,9 +21,9 @@ import clientflow
 from clientflow import Actor, ManualClock, to_json
 from clientflow.config.flow_fields import field_type, typed
 from clientflow.core import ConfigError, ValidationError
-from clientflow.demo import RULES_FILE
 from clientflow.workspace import Workspace
 from clientflow.workspace.flows import RulesFlowService
+from tests.rulefiles import demo_rules_with
 
 START = pendulum.datetime(2026, 9, 1, 2)
 LI = Actor("li.wei", {"pm"})
@@ -58,8 +58,7 @@ GOOD = {
 
 @pytest.fixture(params=["memory", "sqlite"])
 def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
-    rules = tmp_path / "rules.toml"
-    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + TICKET, encoding="utf-8")
+    rules = demo_rules_with(tmp_path, TICKET)
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'f.db'}"
     with clientflow.open(url, rules, clock=ManualClock(START)) as workspace:
         yield workspace
@@ -162,8 +161,7 @@ def test_a_field_type_mistake_is_reported_at_its_key(tmp_path: Path) -> None:
     broken = TICKET.replace('visitors = "number"', 'visitors = "numbr"').replace(
         '"low", "normal", "high"', '"low", "low"'
     )
-    rules = tmp_path / "rules.toml"
-    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + broken, encoding="utf-8")
+    rules = demo_rules_with(tmp_path, broken)
     with pytest.raises(ConfigError) as error:
         clientflow.open("memory://", rules, clock=ManualClock(START))
     assert {p.path for p in error.value.problems} == {

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.core import ConfigError, PermissionDenied, ValidationError
-from clientflow.demo import RULES_FILE
 from clientflow.workspace import Workspace
+from tests.rulefiles import demo_rules_with
 
 START = pendulum.datetime(2026, 9, 1, 2)
 ZHANG = Actor("zhang", {"engineer"})
@@ -74,9 +74,7 @@ end = 2026-09-30T00:00:00Z
 
 
 def _rules(folder: Path, extra: str = CLAIMS) -> Path:
-    path = folder / "rules.toml"
-    path.write_text(RULES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    return path
+    return demo_rules_with(folder, extra)
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -42,6 +42,7 @@ from clientflow.notify import (
 )
 from clientflow.ports import Query
 from clientflow.workspace import Workspace
+from tests.rulefiles import demo_rules_with
 from tests.storage.servers import POSTGRES_URL, require_server
 from tests.test_docs import BLOCK, FLAGS
 
@@ -91,9 +92,7 @@ client = "报销已归档"
 
 
 def _rules(folder: Path, extra: str = EXPENSE) -> Path:
-    path = folder / "rules.toml"
-    path.write_text(RULES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    return path
+    return demo_rules_with(folder, extra)
 
 
 @pytest.fixture(params=["memory", "sqlite"])

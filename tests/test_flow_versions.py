@@ -33,6 +33,7 @@ from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlite import SQLiteStore
 from clientflow.workspace import Workspace
 from clientflow.workspace.flows import RulesFlowService
+from tests.rulefiles import demo_rules_with
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)
@@ -103,10 +104,7 @@ who = "role:pm"
 MAPPED = V2 + '\n[workflows.renewal.migrate]\nstates = { "awaiting_legal" = "review" }\n'
 
 
-def _rules(folder: Path, extra: str, name: str = "rules.toml") -> Path:
-    path = folder / name
-    path.write_text(RULES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    return path
+_rules = demo_rules_with
 
 
 def _codec(folder: Path) -> Codec:

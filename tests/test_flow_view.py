@@ -13,8 +13,8 @@ import pytest
 import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.core import NotFound, PermissionDenied
-from clientflow.demo import RULES_FILE
 from clientflow.workspace import Workspace
+from tests.rulefiles import demo_rules_with
 
 START = pendulum.datetime(2026, 9, 1, 2)
 LI = Actor("li.wei", {"pm"})
@@ -61,8 +61,7 @@ to = "withdrawn"
 
 @pytest.fixture(params=["memory", "sqlite"])
 def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
-    rules = tmp_path / "rules.toml"
-    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + QUOTES, encoding="utf-8")
+    rules = demo_rules_with(tmp_path, QUOTES)
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'q.db'}"
     with clientflow.open(url, rules, clock=ManualClock(START)) as workspace:
         quotes = workspace.workflow("quote")
@@ -130,8 +129,7 @@ def test_party_client_means_the_items_client_s_people(tmp_path: Path) -> None:
     opened_by_clients = QUOTES.replace(
         'noun = "quote"', 'noun = "quote"\nopen_who = "party:client"'
     )
-    rules = tmp_path / "rules.toml"
-    rules.write_text(RULES_FILE.read_text(encoding="utf-8") + opened_by_clients, encoding="utf-8")
+    rules = demo_rules_with(tmp_path, opened_by_clients)
     with clientflow.open("memory://", rules, clock=ManualClock(START)) as ws:
         quotes = ws.workflow("quote")
         for refused in (TOM, LI):

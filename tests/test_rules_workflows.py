@@ -13,9 +13,9 @@ import pytest
 import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
-from clientflow.demo import RULES_FILE
 from clientflow.ports import Query
 from clientflow.workspace import Workspace
+from tests.rulefiles import demo_rules_with
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
 START = pendulum.datetime(2026, 9, 1, 2)
@@ -58,9 +58,7 @@ fields = { note = "text" }
 
 
 def _rules(folder: Path, extra: str = EXPENSE) -> Path:
-    path = folder / "rules.toml"
-    path.write_text(RULES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    return path
+    return demo_rules_with(folder, extra)
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -19,7 +19,7 @@ from clientflow import Actor, ManualClock
 from clientflow.cadence import PlanItem
 from clientflow.changes import Impact, Priority, Risk
 from clientflow.core import DomainEvent, EventMeta, Money
-from clientflow.demo import END, RULES_FILE, demo_rules, run
+from clientflow.demo import END, demo_rules, run
 from clientflow.escalation import IssueClosed
 from clientflow.feedback import FollowUpOverdue
 from clientflow.notify import (
@@ -32,6 +32,7 @@ from clientflow.notify import (
     team_message,
 )
 from clientflow.notify.message import CHANNEL_IDS
+from tests.rulefiles import demo_rules_with
 from tests.test_zh_conventions import ENGLISH_PROSE, _offences
 
 LINK = "https://pm.example.com/items/{id}"
@@ -200,8 +201,7 @@ after = "2wd"
 def test_a_custom_workflow_s_reminder_names_who_and_links(tmp_path: Path) -> None:
     """A rules workflow's item opened, then waiting too long: its owner is asked to take
     it on, then to move it on, in their language, with the host's link."""
-    path = tmp_path / "rules.toml"
-    path.write_text(RULES_FILE.read_text("utf-8") + REMINDED, "utf-8")
+    path = demo_rules_with(tmp_path, REMINDED)
     start = pendulum.datetime(2026, 9, 1, 2)
     clock = ManualClock(start)
     team = _Recorder()
