@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import pendulum
+from hypothesis import HealthCheck, settings
 
 from clientflow.ports import Query
 from clientflow.whatif import Flow, SweepGrid, replay
 from clientflow.workspace import Workspace
+
+REPLAYS = settings(
+    max_examples=int(os.environ.get("CLIENTFLOW_WHATIF_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+"""Hypothesis settings of the replay properties: each example records a workspace's
+history, so no deadline; ``CLIENTFLOW_WHATIF_EXAMPLES`` runs more of them."""
 
 
 def sweep_before(ws: Workspace, at: pendulum.DateTime, grid: SweepGrid, kind: str) -> None:

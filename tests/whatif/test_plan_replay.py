@@ -3,10 +3,8 @@ recorded event: occurrences due and overdue, silences and replies owed alike."""
 
 from __future__ import annotations
 
-import os
-
 import pendulum
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import clientflow
@@ -15,7 +13,7 @@ from clientflow.core import ClientflowError
 from clientflow.demo import RULES_FILE
 from clientflow.whatif import PLANS, SweepGrid
 from clientflow.workspace import Workspace
-from tests.whatif.recording import assert_reproduced, sweep_before
+from tests.whatif.recording import REPLAYS, assert_reproduced, sweep_before
 
 BEGIN = pendulum.datetime(2026, 9, 7, 1)
 HOUR = pendulum.duration(hours=1)
@@ -63,11 +61,7 @@ def _record(
     return ws, until
 
 
-@settings(
-    max_examples=int(os.environ.get("CLIENTFLOW_WHATIF_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@REPLAYS
 @given(steps=st.lists(step, min_size=1, max_size=25), hourly=st.booleans())
 def test_plans_replayed_under_their_rules_are_the_record(
     steps: list[tuple[int, int, str]], hourly: bool

@@ -8,10 +8,8 @@ action is simply not part of the history, as with real people.
 
 from __future__ import annotations
 
-import os
-
 import pendulum
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import clientflow
@@ -21,7 +19,7 @@ from clientflow.escalation import IssueKind
 from clientflow.ports import Query
 from clientflow.whatif import SweepGrid, is_fact, replay_issue
 from clientflow.workspace import Workspace
-from tests.whatif.recording import sweep_before
+from tests.whatif.recording import REPLAYS, sweep_before
 
 START = pendulum.datetime(2026, 9, 7, 6)
 HOUR = pendulum.duration(hours=1)
@@ -119,11 +117,7 @@ def _record(
     return ws, until
 
 
-@settings(
-    max_examples=int(os.environ.get("CLIENTFLOW_WHATIF_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@REPLAYS
 @given(steps=st.lists(step, min_size=1, max_size=30), hourly=st.booleans())
 def test_replay_under_the_recorded_rules_reproduces_every_event(
     steps: list[tuple[int, int, str, int]], hourly: bool

@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import os
 import sqlite3
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pendulum
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import clientflow
@@ -39,7 +38,7 @@ from clientflow.whatif import (
     to_text,
 )
 from clientflow.workspace import Workspace
-from tests.whatif.recording import sweep_before
+from tests.whatif.recording import REPLAYS, sweep_before
 
 START = pendulum.datetime(2026, 9, 7, 6)
 HOUR = pendulum.duration(hours=1)
@@ -108,11 +107,7 @@ def _record(
     return ws, until
 
 
-@settings(
-    max_examples=int(os.environ.get("CLIENTFLOW_WHATIF_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@REPLAYS
 @given(steps=st.lists(step, min_size=1, max_size=25), hourly=st.booleans())
 def test_surveys_replayed_under_the_recorded_rules_are_the_record(
     steps: list[tuple[int, int, str]], hourly: bool

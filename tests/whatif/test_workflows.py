@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pendulum
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import clientflow
@@ -37,7 +36,7 @@ from clientflow.whatif import (
     to_text,
 )
 from clientflow.workspace import Workspace
-from tests.whatif.recording import assert_reproduced, sweep_before
+from tests.whatif.recording import REPLAYS, assert_reproduced, sweep_before
 
 HOUR = pendulum.duration(hours=1)
 UNTIL = END.add(seconds=1)
@@ -151,11 +150,7 @@ def _record(
     return ws, until
 
 
-@settings(
-    max_examples=int(os.environ.get("CLIENTFLOW_WHATIF_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@REPLAYS
 @given(steps=st.lists(step, min_size=1, max_size=40), hourly=st.booleans())
 def test_change_requests_replayed_under_their_rules_are_the_record(
     steps: list[tuple[int, int, str, int, int]], hourly: bool
