@@ -317,9 +317,8 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
         t = self._t
         events = t["events"]
         with self._transaction(write=True) as db:
-            columns = {row[1]: (str(row[2]).upper(), int(row[5])) for row in db.run(
-                f"PRAGMA table_info({events})"
-            )}  # fmt: skip
+            info = db.run(f"PRAGMA table_info({events})")
+            columns = {row[1]: (str(row[2]).upper(), int(row[5])) for row in info}
             if columns.get("position") != ("INTEGER", 1):
                 names = ", ".join(column.name for column in table_named("events").columns)
                 db.run(f"ALTER TABLE {events} RENAME TO {events}_v4")
@@ -823,10 +822,14 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
             ),
         )
         rows = [
-            {"aggregate_id": event.aggregate_id, "version": event.version, "type": name,
-             "payload": payload}
+            {
+                "aggregate_id": event.aggregate_id,
+                "version": event.version,
+                "type": name,
+                "payload": payload,
+            }
             for event, (name, payload) in events
-        ]  # fmt: skip
+        ]
         if len(rows) == 1:  # most commands: executemany's set-up costs more than one run
             db.run(insert, rows[0])
         else:
