@@ -323,10 +323,19 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
                 names = ", ".join(column.name for column in table_named("events").columns)
                 db.run(f"ALTER TABLE {events} RENAME TO {events}_v4")
                 db.run(self._tables("events")[0])
-                db.run(
-                    f"INSERT INTO {events} ({names}) SELECT {names} FROM {events}_v4"
-                    " ORDER BY position"
-                )
+                try:
+                    db.run(
+                        f"INSERT INTO {events} ({names}) SELECT {names} FROM {events}_v4"
+                        " ORDER BY position"
+                    )
+                except UniqueViolation as error:  # a rowid takes whole numbers only
+                    raise StoreError(
+                        self._label,
+                        f"the events cannot be copied to schema {SCHEMA_VERSION} ({error}):"
+                        f" every position must be a whole number; SELECT position FROM {events}"
+                        " WHERE typeof(position) <> 'integer' shows the others; nothing was"
+                        " changed",
+                    ) from None
                 db.run(f"DROP TABLE {events}_v4")
             db.run(
                 f"UPDATE {t['meta']} SET value = :v WHERE name = 'schema_version'",
