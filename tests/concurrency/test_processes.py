@@ -22,6 +22,8 @@ from tests.concurrency.worker import open_store
 from tests.storage.servers import POSTGRES_URL, fresh_prefix, require_server
 
 ROOT = Path(__file__).resolve().parents[2]
+# This tree's own sources first (a worktree must not test the installed copy), then tests.
+_PATH = os.pathsep.join((str(ROOT / "src"), str(ROOT)))
 PROCESSES = 4
 COMMANDS = 30
 
@@ -33,7 +35,7 @@ def spawn(*args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": _PATH},
     )
 
 
@@ -278,7 +280,7 @@ def test_a_migration_killed_midway_loses_nothing_and_finishes_when_run_again(
     path = tmp_path / "old.db"
     written = _version_1_store(path, 300)
     command = [sys.executable, "-m", "clientflow", "migrate", "--store", f"sqlite:///{path}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": _PATH}
     for attempt in range(kills):
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)  # fmt: skip

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from clientflow.storage import SQLiteStore
-from clientflow.storage.schema import TABLES
+from clientflow.storage import SCHEMA_VERSION, SQLiteStore
+from clientflow.storage.schema import TABLES, create_statements, table_named
 from clientflow.storage.sql import SQLAlchemyStore, metadata
 from clientflow.storage.sqlbase import SQLStore
 from clientflow.testing import sample_codec
@@ -96,3 +96,24 @@ def test_a_changed_declaration_is_noticed(opened: tuple[SQLStore, sa.Engine]) ->
         db.run(f"ALTER TABLE {store._t['cursors']} DROP COLUMN holder")
     found = _differences(store, engine)
     assert [(d[0], d[3].name) for d in found] == [("add_column", "holder")]  # type: ignore[index]
+
+
+def test_a_migrated_version_4_store_has_exactly_the_declared_tables(
+    opened: tuple[SQLStore, sa.Engine],
+) -> None:
+    """Schema 5 re-creates SQLite's events table (positions become the rowid) and only
+    records the version elsewhere; either way the tables are the declared ones after."""
+    store, engine = opened
+    store.create_schema()
+    events = store._t["events"]
+    with store._transaction(write=True) as db:
+        db.run(f"INSERT INTO {events} VALUES (7, 'CR-1', 1, 'ChangeRequested', '{{}}')")
+        if store._dialect.rowid_feed:  # back to the table release 4 declared
+            db.run(f"ALTER TABLE {events} RENAME TO {events}_new")
+            db.run(create_statements(table_named("events"), store._prefix, document="TEXT")[0])
+            db.run(f"INSERT INTO {events} SELECT * FROM {events}_new")
+            db.run(f"DROP TABLE {events}_new")
+        db.run(f"UPDATE {store._t['meta']} SET value = '4' WHERE name = 'schema_version'")
+    assert store.migrate() == SCHEMA_VERSION == 5
+    assert _differences(store, engine) == []
+    assert [(r.position, r.record.aggregate_id) for r in store.read_feed()] == [(7, "CR-1")]

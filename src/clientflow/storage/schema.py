@@ -60,6 +60,9 @@ class Table:
     primary_key: tuple[str, ...]
     unique: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (constraint suffix, columns)
     indexes: tuple[Index, ...] = ()
+    # Whether the single ``bigint`` primary key is declared ``INTEGER`` where asked
+    # (SQLite): the rowid itself, with no index beside the table (one page fewer a row).
+    rowid: bool = False
 
 
 def _not_null(name: str, kind: ColumnType, default: str | None = None) -> Column:
@@ -111,6 +114,7 @@ TABLES = (
         ),
         ("position",),
         unique=(("stream", ("aggregate_id", "version")),),
+        rowid=True,
     ),
     Table("head", (_not_null("id", "int"), _not_null("position", "bigint")), ("id",)),
     Table(
@@ -191,11 +195,26 @@ def column_sql(column: Column, document: str) -> str:
 
 
 def create_statements(
-    declared: Table, prefix: str, *, document: str, options: str = "", partial: bool = True
+    declared: Table,
+    prefix: str,
+    *,
+    document: str,
+    options: str = "",
+    partial: bool = True,
+    rowid: bool = False,
 ) -> list[str]:
-    """``CREATE TABLE`` (and ``CREATE INDEX``) statements, each ``IF NOT EXISTS``."""
+    """``CREATE TABLE`` (and ``CREATE INDEX``) statements, each ``IF NOT EXISTS``.
+
+    ``rowid``: a table declared with ``rowid`` gets its key as SQLite's ``INTEGER``
+    primary key, an alias of the rowid (only that exact type name is one).
+    """
     name = f"{prefix}{declared.name}"
-    parts = [column_sql(column, document) for column in declared.columns]
+    parts = [
+        column_sql(attrs.evolve(column, type="int"), document)
+        if rowid and declared.rowid and declared.primary_key == (column.name,)
+        else column_sql(column, document)
+        for column in declared.columns
+    ]
     parts.append(f"PRIMARY KEY ({', '.join(declared.primary_key)})")
     parts.extend(
         f"CONSTRAINT {name}_{suffix} UNIQUE ({', '.join(columns)})"

@@ -110,7 +110,7 @@ class SQLiteStore(SQLStore):
     >>> store = SQLiteStore(":memory:")
     >>> store.create_schema()
     >>> store.schema_version()
-    4
+    5
     """
 
     _kind_beside_narrower = "+kind"

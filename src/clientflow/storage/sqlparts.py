@@ -57,11 +57,15 @@ class Dialect:
     # Feed positions from the writing transaction's id instead of a locked counter
     # (see SQLStore._append); needs PostgreSQL 13+.
     concurrent_feed: bool = False
+    # Feed positions are the events table's rowid (SQLite's INTEGER PRIMARY KEY), given
+    # by the database as the newest plus one inside the single writer's transaction: no
+    # counter row to move per command (schema 5).
+    rowid_feed: bool = False
     # The server's time now, in integer microseconds since the epoch (cursor leases).
     now: str = "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
 
 
-SQLITE = Dialect("sqlite", "TEXT", "", "", partial_index=True)
+SQLITE = Dialect("sqlite", "TEXT", "", "", partial_index=True, rowid_feed=True)
 POSTGRESQL = Dialect(
     "postgresql",
     "TEXT",

@@ -1286,6 +1286,8 @@ class SQLStoreContract(StoreContract):
     ) -> None:
         """A counter left behind is CorruptData saying what to run, not an endless conflict."""
         assert isinstance(store, SQLStore)
+        if store._dialect.rowid_feed:
+            pytest.skip("positions are the events' rowids here: there is no counter to fall behind")
         made = draft("CR-1")
         store.save(Commit(made.aggregate, made.events, 0))
         with store._transaction(write=True) as db:  # damaging on purpose
