@@ -617,13 +617,24 @@ def test_a_chinese_terminal_reads_reports_and_operations_in_chinese(
     assert report.exit_code == 0, report.output
     assert report.output.splitlines()[0].endswith("（北京时间）的客户健康状况")
     status = CliRunner().invoke(cli, ["status", "--store", store, "--now", AT_END])
-    assert f"{store}：表结构版本 {SCHEMA_VERSION}，规则修订版 1" in status.output
+    assert f"{store}：表结构版本 {SCHEMA_VERSION}，规则版本 1" in status.output
+    counts = status.output.splitlines()[1:]
+    # every workflow by what a PM calls it, every state in words: no code names
+    assert [line.split()[0] for line in counts[:5]] == [
+        "变更请求",
+        "反馈",
+        "问题",
+        "沟通计划",
+        "风险",
+    ]
+    assert not [line for line in counts if re.search(r"[a-z_]{3,} \d", line)], counts
+    assert "  沟通计划  进行中 4" in counts
     assert "  定时器" in status.output
-    assert "\n  投递      notifier：位于 0，待投递 " in status.output
+    assert "\n  投递      notifier：已读到位置 0，待投递 " in status.output
     migrated = CliRunner().invoke(cli, ["migrate", "--store", store])
     assert migrated.exit_code == 0, migrated.output
     assert f"表结构版本 {SCHEMA_VERSION} → {SCHEMA_VERSION}" in migrated.output
-    assert "已按事件核对读取侧数据（共" in migrated.output
+    assert "已按事件核对读模型（共" in migrated.output
     repaired = CliRunner().invoke(cli, ["repair", "--store", store])
     assert "：事件流计数器已移至 " in repaired.output
     parked = CliRunner().invoke(cli, ["parked", "--store", store])

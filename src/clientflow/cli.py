@@ -14,9 +14,10 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import pendulum
@@ -27,6 +28,7 @@ from clientflow.config.revisions import recorded_rules, records_codec, rules_in_
 from clientflow.core import (
     ClientflowError,
     Codec,
+    CommandSet,
     ManualClock,
     TransitionTable,
     ValidationError,
@@ -753,6 +755,33 @@ def rules_group() -> None:
     """The ``rules`` command (its help is above, translated)."""
 
 
+def _counts(
+    counts: Mapping[str, Mapping[str, int]], rules: Rules, lang: Language
+) -> list[tuple[str, str]]:
+    """``status``'s lines of counts: each kind by what people call one of its items and
+    each state by its words, in the reader's language (a state without words by its
+    name, as a rules-file workflow declares it)."""  # noqa: D205, D209
+    declared: dict[str, CommandSet[Any]] = {
+        found.kind: found
+        for found in (
+            changes.COMMANDS,
+            escalation.COMMANDS,
+            feedback.COMMANDS,
+            cadence.COMMANDS,
+            risks.COMMANDS,
+            *(workflow.declared for workflow in rules.custom()),
+        )
+    }
+    lines = []
+    for kind, statuses in counts.items():
+        commands = declared.get(kind)
+        noun = kind if commands is None else lang.gettext(commands.noun)
+        words = {} if commands is None else commands.state_words
+        said = [f"{lang.gettext(words.get(s, s))} {n}" for s, n in sorted(statuses.items())]
+        lines.append((noun, lang.comma.join(said)))
+    return lines
+
+
 @cli.command(
     help=N_(
         "Schema, rules revision, aggregates by kind and status, sweep lag, delivery"
@@ -807,11 +836,8 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
     else:
         said = N_("{store}: schema {version}, rules revision {number}")
         click.echo(_said(said, store=store_url, version=version, number=revision.number))
-        lines: list[tuple[str, str]] = [
-            (kind, ", ".join(f"{status} {n}" for status, n in sorted(statuses.items())))
-            for kind, statuses in found.counts.items()
-        ]
         lang = _help_language(click.get_current_context())
+        lines = _counts(found.counts, rules, lang)
         lag = (
             _said(N_("none due"))
             if found.sweep_lag is None

@@ -387,7 +387,7 @@ _NEEDS = ("schedule", "rule")
 
 COMMANDS: CommandSet[CommunicationPlan] = CommandSet(
     "plan",
-    "communication plan",
+    N_("communication plan"),
     TABLE,
     (
         Command(
