@@ -12,6 +12,7 @@ import pytest
 import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
+from clientflow.storage.kinded import TypedStore
 from clientflow.workspace import Workspace
 from tests.test_flow_stages import CLAIMS, LI, QIAN, START, ZHANG, ZHAO, _rules, _submit
 
@@ -173,8 +174,8 @@ def test_migrating_a_claim_onto_a_conditional_stage_asks_by_its_amount(tmp_path:
     v1 = CLAIMS.replace('{ groups = "director", when = "amount > 5000" }, ', "")
     codec_rules = load_rules(_rules(tmp_path, CLAIMS))
     codec = Codec([*codec_rules.kinds(), *(w.kind() for w in codec_rules.custom())])
-    store = SQLiteStore(str(tmp_path / "m.db"), codec)
-    store.create_schema()
+    store = TypedStore(SQLiteStore(str(tmp_path / "m.db")), codec)
+    store.store.create_schema()
     try:
         first = clientflow.open(store, _rules(tmp_path, v1), clock=ManualClock(START), apply=True)
         _submit(first, "12000", "C-1")

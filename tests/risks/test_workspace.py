@@ -18,6 +18,7 @@ from clientflow.escalation import IssueKind
 from clientflow.ports import Store
 from clientflow.risks import PlannedAction, Rating, heat_map
 from clientflow.storage import SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.workspace import Workspace
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
@@ -37,16 +38,16 @@ def rules_data() -> dict[str, Any]:
 def _store(kind: str, folder: Path) -> Store:
     codec = clientflow.config.rules_from_dict(rules_data()).codec()
     if kind == "memory":
-        return clientflow.storage.open_store("memory://", codec)
+        return TypedStore(clientflow.storage.open_store("memory://"), codec)
     if kind == "sqlite":
-        store: Any = SQLiteStore(str(folder / "risks.db"), codec)
+        store: Any = TypedStore(SQLiteStore(str(folder / "risks.db")), codec)
     else:
         url = POSTGRES_URL if kind == "postgresql" else MARIADB_URL
         require_server(url)
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - the sql extra
 
-        store = SQLAlchemyStore(url, codec, prefix=fresh_prefix())
-    store.create_schema()
+        store = TypedStore(SQLAlchemyStore(url, prefix=fresh_prefix()), codec)
+    store.store.create_schema()
     return store  # type: ignore[no-any-return]
 
 

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
+from typing import Generic, TypeVar
 
 import pendulum
 
@@ -58,6 +59,8 @@ _LOG = logging.getLogger("clientflow.storage")
 _HELD = 4096
 
 _NO_DESCRIPTION = Description()
+
+_S = TypeVar("_S", bound=Store)
 
 
 def _payload(events: EventRegistry, event: DomainEvent) -> str:
@@ -348,7 +351,7 @@ class KindedMethods:
         return self._typed().import_history(events)
 
 
-class TypedStore(KindedMethods):
+class TypedStore(KindedMethods, Generic[_S]):
     """A neutral store and the kinds it is read with, as one store with typed methods as
     well (:class:`~clientflow.ports.KindedStore`): what ``MemoryStore(codec)`` was, for
     any store, a host's included (``TypedStore(MyStore(dsn), codec)``).
@@ -357,8 +360,8 @@ class TypedStore(KindedMethods):
     else the store offers (``create_schema``, repairs) is reached through :attr:`store`.
     """  # noqa: D205
 
-    def __init__(self, store: Store, codec: Codec) -> None:
-        self.store = store
+    def __init__(self, store: _S, codec: Codec) -> None:
+        self.store: _S = store
         """The neutral store underneath."""
         self._kinded = Kinded(store, codec)
 
