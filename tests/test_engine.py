@@ -331,13 +331,14 @@ def test_a_lease_is_a_duration_over_zero_and_at_most_a_day(tmp_path: Path, lease
 
 
 def test_the_engine_holds_the_kinds_and_the_store_none() -> None:
-    """A store opened without a codec keeps records only: the engine needs its kinds, and
-    reads and writes aggregates through them; the memory store never encodes."""
+    """A store keeps records only, and is opened without kinds: the engine needs them,
+    and reads and writes aggregates through them; the memory store never encodes."""
     store = MemoryStore()
-    with pytest.raises(ValidationError, match="kinds"):
-        Engine(store)
     with pytest.raises(ValidationError, match="Engine\\(store, kinds="):
-        store.load("CR-1")  # no typed methods without kinds
+        Engine(store)
+    assert not hasattr(store, "load")  # no typed methods: TypedStore(store, codec) adds them
+    with pytest.raises(TypeError):
+        MemoryStore(sample_codec())  # type: ignore[call-arg]  # the codec has gone from stores
     engine = Engine(store, kinds=sample_codec(), clock=ManualClock(START))
     made = engine.execute(Command("CR-1", lambda _, now: draft("CR-1", now)))
     record = store.read("CR-1")

@@ -40,7 +40,7 @@ from clientflow.core import (
     to_micros,
 )
 from clientflow.ports import EventRecord, RecordCommit, SnapshotRecord
-from clientflow.storage.kinded import Kinded, KindedMethods
+from clientflow.storage.kinded import Kinded
 from clientflow.storage.schema import (
     TABLES,
     column_sql,
@@ -110,12 +110,11 @@ _imported = operator.itemgetter(*_IMPORTED)
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
-class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMethods):
+class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
     """A store on any SQL database; subclasses supply transactions and error translation.
 
     It keeps neutral records (:class:`~clientflow.ports.RecordLog`): snapshot and event
-    texts, never decoded here. ``codec``, if given, adds the typed methods of stores
-    built with their kinds (:class:`~clientflow.storage.kinded.KindedMethods`).
+    texts, never decoded here; it knows no workflow kinds.
     """
 
     _kind_beside_narrower = "kind"
@@ -127,12 +126,11 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
     # worth it where rewriting index entries costs more than a missed attempt (SQLite).
     _narrow_update = False
 
-    def __init__(self, codec: Codec | None, dialect: Dialect, *, prefix: str, label: str) -> None:
+    def __init__(self, dialect: Dialect, *, prefix: str, label: str) -> None:
         if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             raise ValidationError(
                 "prefix", "lower-case letters, digits and _ (starting with a letter)", got=prefix
             )
-        self._kinds_given(codec)
         self._dialect = dialect
         self._label = label
         self._checked = False
@@ -212,8 +210,8 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
 
         Every aggregate, event, key and cursor is kept. Each step is safe to run again
         (MariaDB commits DDL statement by statement, so a migration cut short is resumed).
-        A schema 1 store gets its read side from its snapshots, read with ``kinds`` (by
-        default the codec the store was opened with).
+        A schema 1 store gets its read side from its snapshots, read with ``kinds`` (the
+        workflow kinds of the rules it runs under): without them it is a ``StoreError``.
         """
         self._prepare()
         found = self.schema_version()
@@ -240,7 +238,6 @@ class SQLStore(TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart, KindedMetho
                             f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4"
                             f" COLLATE {d.collation}"
                         )
-            kinds = kinds or self.kinds_given
             if kinds is None:  # schema 1 had no read side: its rows come from the snapshots
                 raise StoreError(
                     self._label,
