@@ -19,7 +19,6 @@ from clientflow import Actor, ManualClock
 from clientflow.config import load_rules
 from clientflow.config.flows import Item
 from clientflow.core import (
-    Codec,
     ConfigError,
     PermissionDenied,
     TransitionNotAllowed,
@@ -29,7 +28,6 @@ from clientflow.demo import RULES_FILE
 from clientflow.i18n import language
 from clientflow.notify import client_notice
 from clientflow.ports import Store
-from clientflow.storage.kinded import TypedStore
 from clientflow.storage.memory import MemoryStore
 from clientflow.storage.sqlite import SQLiteStore
 from clientflow.workspace import Workspace
@@ -108,19 +106,13 @@ MAPPED = V2 + '\n[workflows.renewal.migrate]\nstates = { "awaiting_legal" = "rev
 _rules = demo_rules_with
 
 
-def _codec(folder: Path) -> Codec:
-    """The records codec a host's store is built with (the kinds of either revision)."""
-    rules = load_rules(_rules(folder, V1, "codec.toml"))
-    return Codec([*rules.kinds(), *(w.kind() for w in rules.custom())])
-
-
 @pytest.fixture(params=["memory", "sqlite"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
-        built: Store = TypedStore(MemoryStore(), _codec(tmp_path))
+        built: Store = MemoryStore()
     else:
-        sqlite = TypedStore(SQLiteStore(str(tmp_path / "versions.db")), _codec(tmp_path))
-        sqlite.store.create_schema()
+        sqlite = SQLiteStore(str(tmp_path / "versions.db"))
+        sqlite.create_schema()
         built = sqlite
     try:
         yield built
@@ -382,7 +374,7 @@ class TwoRevisions(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(__import__("tempfile").mkdtemp())
-        self.store = TypedStore(MemoryStore(), _codec(self.folder))
+        self.store = MemoryStore()
         self.paths = [_rules(self.folder, V1, "v1.toml"), _rules(self.folder, MAPPED, "v2.toml")]
         self.ws = _open(self.store, self.paths[0])
         self.ids: list[str] = []
@@ -444,8 +436,8 @@ def test_definitions_are_kept_on_sql_servers(url: str, tmp_path: Path) -> None:
     require_server(url)
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    store = TypedStore(SQLAlchemyStore(url, prefix=fresh_prefix()), _codec(tmp_path))
-    store.store.create_schema()
+    store = SQLAlchemyStore(url, prefix=fresh_prefix())
+    store.create_schema()
     try:
         _opened(_open(store, _rules(tmp_path, V1)), "R-1", "R-2")
         flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
@@ -453,7 +445,7 @@ def test_definitions_are_kept_on_sql_servers(url: str, tmp_path: Path) -> None:
         assert sorted(flow.migrate_all(by=LI)) == ["R-1", "R-2"]
         assert flow.run("R-2", "renew", by=LI).aggregate.status == "renewed"
     finally:
-        store.store.drop_schema()
+        store.drop_schema()
 
 
 SALES = Actor("wang.fang", {"sales"})
@@ -498,13 +490,11 @@ PURCHASE_V2 = PURCHASE_V1.replace(
 
 @pytest.fixture(params=["memory", "sqlite"])
 def purchases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    rules = load_rules(_rules(tmp_path, PURCHASE_V1, "codec.toml"))
-    codec = Codec([*rules.kinds(), *(w.kind() for w in rules.custom())])
     if request.param == "memory":
-        built: Store = TypedStore(MemoryStore(), codec)
+        built: Store = MemoryStore()
     else:
-        sqlite = TypedStore(SQLiteStore(str(tmp_path / "purchases.db")), codec)
-        sqlite.store.create_schema()
+        sqlite = SQLiteStore(str(tmp_path / "purchases.db"))
+        sqlite.create_schema()
         built = sqlite
     try:
         yield built

@@ -27,7 +27,6 @@ from clientflow import Actor, ClientflowError, ManualClock
 from clientflow.config import load_rules
 from clientflow.demo import RULES_FILE
 from clientflow.ports import Query
-from clientflow.storage.kinded import TypedStore
 from clientflow.workspace import Service, Workspace
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
@@ -188,8 +187,8 @@ def _opened(folder: Path) -> Iterator[Workspace]:
         rules = load_rules(RULES_FILE)
         for url in (POSTGRES_URL, MARIADB_URL):
             require_server(url)
-            store = TypedStore(SQLAlchemyStore(url, prefix=fresh_prefix()), rules.codec())
-            store.store.create_schema()
+            store = SQLAlchemyStore(url, prefix=fresh_prefix())
+            store.create_schema()
             yield clientflow.open(store, rules, clock=clock)
 
 

@@ -20,7 +20,6 @@ from clientflow.core import ConfigError
 from clientflow.demo import RULES_FILE
 from clientflow.ports import Query
 from clientflow.storage import SQLiteStore
-from clientflow.storage.kinded import TypedStore
 
 
 def _rules(p1_resolution: str) -> dict[str, object]:
@@ -57,7 +56,7 @@ def test_two_opens_of_a_new_store_with_different_rules_leave_one_revision(
     for thread in threads:
         thread.join()
     assert sorted(outcomes)[1] == "refused", outcomes
-    store = TypedStore(SQLiteStore(tmp_path / f"new{round_}.db"), Rules({}).codec())
+    store = SQLiteStore(tmp_path / f"new{round_}.db")
     revision = store.rules_revision()
     assert revision is not None
     assert revision.number == 1
@@ -94,7 +93,7 @@ def test_a_host_store_built_with_other_rules_runs_under_the_recorded_ones(
     path = tmp_path / "host.db"
     clientflow.open(f"sqlite:///{path}", _rules("8h")).close()
     recorded = rules_from_dict(_rules("8h"))
-    store = TypedStore(SQLiteStore(path), rules_from_dict(_rules("2h")).codec())
+    store = SQLiteStore(path)
     with clientflow.open(store) as ws:
         assert ws.engine.kinds.rules == recorded.fingerprint
         assert ws.revision.fingerprint == recorded.fingerprint
@@ -138,22 +137,22 @@ def test_a_workspace_opened_before_rules_apply_commits_nothing_after_it(
     from clientflow.core import ManualClock, RulesChanged  # noqa: PLC0415
     from tests.storage.servers import POSTGRES_URL, fresh_prefix, require_server  # noqa: PLC0415
 
-    first, second = rules_from_dict(_rules("8h")), rules_from_dict(_rules("2h"))
+    second = rules_from_dict(_rules("2h"))
     if kind == "memory":
-        store = TypedStore(clientflow.storage.open_store("memory://"), first.codec())
+        store = clientflow.storage.open_store("memory://")
         other = store
     elif kind == "sqlite":
-        store = TypedStore(SQLiteStore(tmp_path / "r.db"), first.codec())
-        store.store.create_schema()
-        other = TypedStore(SQLiteStore(tmp_path / "r.db"), second.codec())
+        store = SQLiteStore(tmp_path / "r.db")
+        store.create_schema()
+        other = SQLiteStore(tmp_path / "r.db")
     else:
         require_server(POSTGRES_URL)
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
         prefix = fresh_prefix()
-        store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), first.codec())
-        store.store.create_schema()
-        other = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), second.codec())
+        store = SQLAlchemyStore(POSTGRES_URL, prefix=prefix)
+        store.create_schema()
+        other = SQLAlchemyStore(POSTGRES_URL, prefix=prefix)
     clock = ManualClock(clientflow.demo.START)
     ws = clientflow.open(store, _rules("8h"), clock=clock)
     anna = Actor("anna", {"client"})
@@ -168,4 +167,4 @@ def test_a_workspace_opened_before_rules_apply_commits_nothing_after_it(
     reopened = clientflow.open(other, clock=clock)
     assert reopened.changes.submit("CR-1", by=anna).aggregate.status == "submitted"
     if kind == "postgresql":
-        store.store.drop_schema()  # type: ignore[attr-defined]
+        store.drop_schema()  # type: ignore[attr-defined]

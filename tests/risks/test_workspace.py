@@ -18,7 +18,6 @@ from clientflow.escalation import IssueKind
 from clientflow.ports import Store
 from clientflow.risks import PlannedAction, Rating, heat_map
 from clientflow.storage import SQLiteStore
-from clientflow.storage.kinded import TypedStore
 from clientflow.workspace import Workspace
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
 
@@ -36,18 +35,17 @@ def rules_data() -> dict[str, Any]:
 
 
 def _store(kind: str, folder: Path) -> Store:
-    codec = clientflow.config.rules_from_dict(rules_data()).codec()
     if kind == "memory":
-        return TypedStore(clientflow.storage.open_store("memory://"), codec)
+        return clientflow.storage.open_store("memory://")
     if kind == "sqlite":
-        store: Any = TypedStore(SQLiteStore(str(folder / "risks.db")), codec)
+        store: Any = SQLiteStore(str(folder / "risks.db"))
     else:
         url = POSTGRES_URL if kind == "postgresql" else MARIADB_URL
         require_server(url)
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - the sql extra
 
-        store = TypedStore(SQLAlchemyStore(url, prefix=fresh_prefix()), codec)
-    store.store.create_schema()
+        store = SQLAlchemyStore(url, prefix=fresh_prefix())
+    store.create_schema()
     return store  # type: ignore[no-any-return]
 
 
