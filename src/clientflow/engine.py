@@ -338,13 +338,15 @@ class Engine:
         self.lease = pendulum.Duration(seconds=_lease_span(lease).total_seconds())
         self.telemetry = telemetry
         self.rules_revision = rules_revision
-        if kinds is None and isinstance(store, TypedStore):  # a store read with its kinds
-            kinds = store.codec
+        records: Store = store
+        if isinstance(store, TypedStore):  # a store read with its kinds: read the one under it
+            records = store.store
+            kinds = store.codec if kinds is None else kinds
         if kinds is None:
             raise ValidationError(
                 "kinds", "the workflow kinds it runs: Engine(store, kinds=Codec([...]))"
             )
-        self.kinded = Kinded(store, kinds)
+        self.kinded = Kinded(records, kinds)
         """The store's records as aggregates and events of these kinds (typed reads, writes)."""
         self.kinds: Codec = kinds
         """The workflow kinds this engine runs and whose timers it fires (given by the
