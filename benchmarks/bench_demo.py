@@ -16,6 +16,7 @@ from clientflow.config import load_rules
 from clientflow.demo import END, RULES_FILE, demo_rules, run
 from clientflow.reports import Portfolio, health, to_html, to_text
 from clientflow.storage import open_store
+from clientflow.storage.kinded import TypedStore
 from timing import median_ms  # run from benchmarks/, as the others are
 
 
@@ -32,7 +33,7 @@ def main() -> None:
     rules = demo_rules()
     timings = {"demo (90 days, hourly sweeps, SQLite)": median_ms(demo, args.repeat)}
     timings["load + check the demo rules file"] = median_ms(lambda: load_rules(RULES_FILE), 20)
-    store = open_store(f"sqlite:///{folder / 'demo0.db'}", rules.codec())
+    store = TypedStore(open_store(f"sqlite:///{folder / 'demo0.db'}"), rules.codec())
     portfolio = Portfolio.from_store(store)
     timings["read the demo store into a Portfolio"] = median_ms(
         lambda: Portfolio.from_store(store), args.repeat

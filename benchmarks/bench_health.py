@@ -30,6 +30,7 @@ from clientflow.demo import END, RULES_FILE, run
 from clientflow.ports import Store
 from clientflow.reports import Portfolio, health
 from clientflow.storage import SQLiteStore, open_store
+from clientflow.storage.kinded import TypedStore
 from timing import median_ms  # run from benchmarks/, as the others are
 
 POSTGRES_URL = os.environ.get(
@@ -57,7 +58,7 @@ def demo_history(folder: Path) -> list[DomainEvent]:
     """Every event the demo writes, in feed order."""
     url = f"sqlite:///{folder / 'demo.db'}"
     run(lambda *_: None, url)
-    store = open_store(url, twin_rules().codec())
+    store = TypedStore(open_store(url), twin_rules().codec())
     events = []
     after = 0
     while page := store.feed(after, 5000):
@@ -127,23 +128,25 @@ def main() -> None:
         events = demo_history(folder)
         print(f"  the demo wrote {len(events):,} events")
         for count in args.copies:
-            store = SQLiteStore(folder / f"health-{count}.db", rules.codec())
-            store.create_schema()
+            store = TypedStore(SQLiteStore(folder / f"health-{count}.db"), rules.codec())
+            store.store.create_schema()
             results.setdefault("sqlite", []).append(measure(store, rules, events, count, "sqlite"))
             store.close()
         if args.postgres:
             from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
             for count in args.copies:
-                pg = SQLAlchemyStore(POSTGRES_URL, rules.codec(), prefix=f"bench_h{count}_")
-                pg.drop_schema()
-                pg.create_schema()
+                pg = TypedStore(
+                    SQLAlchemyStore(POSTGRES_URL, prefix=f"bench_h{count}_"), rules.codec()
+                )
+                pg.store.drop_schema()
+                pg.store.create_schema()
                 try:
                     results.setdefault("postgresql", []).append(
                         measure(pg, rules, events, count, "postgresql")
                     )
                 finally:
-                    pg.drop_schema()
+                    pg.store.drop_schema()
                     pg.close()
     for label, found in results.items():
         if len(found) > 1:

@@ -25,6 +25,7 @@ from clientflow.core import Codec, DomainEvent, EventMeta
 from clientflow.ports import Query, Store
 from clientflow.reports import Portfolio
 from clientflow.storage import SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing.samples import CALENDAR, awaiting_approval
 from timing import median_ms  # run from benchmarks/, as the others are
 
@@ -84,21 +85,21 @@ def main() -> None:
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
-            store = SQLiteStore(Path(folder) / f"q-{size}.db", codec())
-            store.create_schema()
+            store = TypedStore(SQLiteStore(Path(folder) / f"q-{size}.db"), codec())
+            store.store.create_schema()
             results.setdefault("sqlite", []).append(measure(store, "sqlite", size)[0])
             store.close()
     if args.postgres:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - optional extra
 
         for size in args.sizes:
-            store = SQLAlchemyStore(POSTGRES_URL, codec(), prefix=f"bench_q{size}_")
-            store.drop_schema()
-            store.create_schema()
+            store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=f"bench_q{size}_"), codec())
+            store.store.drop_schema()
+            store.store.create_schema()
             try:
                 results.setdefault("postgresql", []).append(measure(store, "postgresql", size)[0])
             finally:
-                store.drop_schema()
+                store.store.drop_schema()
                 store.close()
     for label, agendas in results.items():
         if len(agendas) > 1:

@@ -33,6 +33,7 @@ from clientflow.risks import (
     review,
 )
 from clientflow.storage import MemoryStore, SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from timing import median_ms, median_us
 
 CALENDAR = BusinessCalendar("Asia/Shanghai", ("09:00-12:00", "13:00-18:00"), country="CN")
@@ -72,7 +73,7 @@ def commands(count: int) -> None:
         ),
         count,
     )
-    store = MemoryStore(_codec())
+    store = TypedStore(MemoryStore(), _codec())
     store.import_history([e for n in range(count) for e in _history(n, rng)])  # type: ignore[misc]
     engine = Engine(store)
     # Computed outside the timed calls: pendulum's `.add` (~10 us) is the caller's work.
@@ -131,8 +132,8 @@ def heat_maps(count: int, postgres: str | None) -> None:
         return HeatMap.from_cells(store.counts(query, by="priority"), matrix)
 
     with tempfile.TemporaryDirectory() as folder:
-        sqlite = SQLiteStore(str(Path(folder) / "risks.db"), _codec())
-        sqlite.create_schema()
+        sqlite = TypedStore(SQLiteStore(str(Path(folder) / "risks.db")), _codec())
+        sqlite.store.create_schema()
         _fill(sqlite, count)
         grid = from_rows(sqlite)
         assert grid.total == count, grid.total
@@ -145,13 +146,13 @@ def heat_maps(count: int, postgres: str | None) -> None:
     if postgres:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - the sql extra
 
-        pg = SQLAlchemyStore(postgres, _codec(), prefix="bench_risks_")
-        pg.drop_schema()
-        pg.create_schema()
+        pg = TypedStore(SQLAlchemyStore(postgres, prefix="bench_risks_"), _codec())
+        pg.store.drop_schema()
+        pg.store.create_schema()
         _fill(pg, count)
         rows = median_ms(lambda: from_rows(pg))
         print(f"  from PostgreSQL's read side:            {rows:8.1f} ms")
-        pg.drop_schema()
+        pg.store.drop_schema()
         pg.close()
     print("target: <= 200 ms over 100,000 risks")
 

@@ -27,6 +27,7 @@ import pendulum
 from clientflow.engine import Command, Engine
 from clientflow.ports import Commit
 from clientflow.storage import SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import assessed, reassess
 
@@ -45,8 +46,8 @@ def payload_sizes() -> tuple[int, int]:
 
 def engine_side(path: Path, durable: bool, commands: int) -> float:
     """Median microseconds per command through the engine."""
-    store = SQLiteStore(path, sample_codec(), durable=durable)
-    store.create_schema()
+    store = TypedStore(SQLiteStore(path, durable=durable), sample_codec())
+    store.store.create_schema()
     engine = Engine(store)
     for n in range(AGGREGATES):
         change, steps = assessed(f"CR-{n}")

@@ -33,7 +33,7 @@ from clientflow.core import Aggregate, DomainEvent, EventMeta, rebuild, to_micro
 from clientflow.engine import Command, Engine
 from clientflow.ports import AggregateRow, Commit, SnapshotRecord, Store
 from clientflow.storage import MemoryStore, SQLiteStore
-from clientflow.storage.kinded import Kinded
+from clientflow.storage.kinded import Kinded, TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import assessed, awaiting_approval, draft, reassess
 from timing import median_ms  # run from benchmarks/, as the others are
@@ -124,8 +124,8 @@ def imports_and_rebuild(events_wanted: int) -> None:
     print(f"\nrebuild {len(histories):,} events into {len(streams):,} aggregates in memory:")
     print(f"  {len(histories) / elapsed:,.0f} events/s ({elapsed:.2f} s)")
     with tempfile.TemporaryDirectory() as folder:
-        store = SQLiteStore(Path(folder) / "import.db", sample_codec())
-        store.create_schema()
+        store = TypedStore(SQLiteStore(Path(folder) / "import.db"), sample_codec())
+        store.store.create_schema()
         part = histories[:200_000]
         begin = time.perf_counter()
         written = store.import_history(part)
@@ -149,7 +149,7 @@ def _engine_writer(
     """Create change requests through the engine until the time is up; report how many."""
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+    store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), sample_codec())
     engine = Engine(store)
     made = draft(f"warm-{number}")
     engine.execute(Command(made.aggregate.id, lambda _, now: made))
@@ -197,7 +197,7 @@ def _reader(prefix: str, until: float) -> None:
     """Follow the feed as a deliverer does: read while there is news, else wait 10 ms."""
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+    store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), sample_codec())
     after = 0
     while time.time() < until:
         page = store.feed(after, 500)
@@ -212,7 +212,7 @@ def _sweeper(prefix: str, until: float) -> None:
     """Sweep 20 times a second (a host sweeps every minute or so): claims due timers."""
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
+    store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), sample_codec())
     engine = Engine(store)
     while time.time() < until:
         engine.sweep()
@@ -247,9 +247,9 @@ def _run(
     if floor:
         _floor_tables()
     else:
-        store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
-        store.drop_schema()
-        store.create_schema()
+        store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), sample_codec())
+        store.store.drop_schema()
+        store.store.create_schema()
         store.close()
     done: mp.Queue[int] = mp.Queue()
     start = time.time() + 1.5  # every process connected and warm before the clock starts
@@ -268,8 +268,8 @@ def _run(
     for worker in workers:
         worker.join()
     if not floor:
-        cleanup = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix=prefix)
-        cleanup.drop_schema()
+        cleanup = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix=prefix), sample_codec())
+        cleanup.store.drop_schema()
         cleanup.close()
     return total / seconds
 
@@ -281,19 +281,19 @@ def round_trips(commands: int = 100) -> tuple[float, float]:
 
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    store = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix="bench_rt_")
+    store = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix="bench_rt_"), sample_codec())
     with tempfile.TemporaryDirectory() as folder:
         wire = Path(folder) / "wire.txt"
         trace = wire.open("w")
 
-        @event.listens_for(store.engine, "connect")  # before the first connection
+        @event.listens_for(store.store.engine, "connect")  # before the first connection
         def _traced(dbapi_connection: object, record: object) -> None:
             pgconn = dbapi_connection.pgconn  # type: ignore[attr-defined]
             pgconn.trace(trace.fileno())
             pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
 
-        store.drop_schema()
-        store.create_schema()
+        store.store.drop_schema()
+        store.store.create_schema()
         engine = Engine(store)
         for n in range(100):
             change, steps = assessed(f"CR-{n}")
@@ -308,7 +308,7 @@ def round_trips(commands: int = 100) -> tuple[float, float]:
             trace.flush()
             found.append((wire.read_text().count("ReadyForQuery") - before) / commands)
         trace.close()
-    store.drop_schema()
+    store.store.drop_schema()
     store.close()
     return found[0], found[1]
 
@@ -352,22 +352,22 @@ def main() -> None:
         return
     due_lookups(args.sizes)
     print(f"\ncommands through the engine ({args.commands:,} re-assessments on 100 changes)")
-    commands(MemoryStore(sample_codec()), "memory", args.commands)
+    commands(TypedStore(MemoryStore(), sample_codec()), "memory", args.commands)
     with tempfile.TemporaryDirectory() as folder:
-        normal = SQLiteStore(Path(folder) / "normal.db", sample_codec())
-        normal.create_schema()
+        normal = TypedStore(SQLiteStore(Path(folder) / "normal.db"), sample_codec())
+        normal.store.create_schema()
         commands(normal, "sqlite (WAL, synchronous=NORMAL)", args.commands)
-        full = SQLiteStore(Path(folder) / "full.db", sample_codec(), durable=True)
-        full.create_schema()
+        full = TypedStore(SQLiteStore(Path(folder) / "full.db", durable=True), sample_codec())
+        full.store.create_schema()
         commands(full, "sqlite (WAL, synchronous=FULL)", max(args.commands // 3, 100))
     try:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        pg = SQLAlchemyStore(POSTGRES_URL, sample_codec(), prefix="bench_")
-        pg.drop_schema()
-        pg.create_schema()
+        pg = TypedStore(SQLAlchemyStore(POSTGRES_URL, prefix="bench_"), sample_codec())
+        pg.store.drop_schema()
+        pg.store.create_schema()
         commands(pg, "postgresql", max(args.commands // 3, 100))
-        pg.drop_schema()
+        pg.store.drop_schema()
         pg.close()
     except Exception as error:  # a benchmark: report and go on
         print(f"  postgresql: not measured ({type(error).__name__}: {error})")

@@ -31,6 +31,7 @@ from clientflow.core import DomainEvent
 from clientflow.demo import END, RULES_FILE, START, run
 from clientflow.escalation import IssueReported
 from clientflow.storage import SQLiteStore, open_store
+from clientflow.storage.kinded import TypedStore
 from clientflow.whatif import SweepGrid, what_if
 
 HOURLY = SweepGrid(pendulum.duration(hours=1))
@@ -50,7 +51,7 @@ def demo_issues(folder: Path, rules: Rules) -> list[list[DomainEvent]]:
     """Each demo issue's history."""
     url = f"sqlite:///{folder / 'demo.db'}"
     run(lambda *_: None, url)
-    store = open_store(url, rules.codec())
+    store = TypedStore(open_store(url), rules.codec())
     found: dict[str, list[DomainEvent]] = {}
     after = 0
     while page := store.feed(after, 5000):
@@ -94,8 +95,8 @@ def main() -> None:
         per_copy = sum(len(h) for h in issues)
         print(f"the demo's quarter: {len(issues)} issues, {per_copy:,} issue events")
         for events in args.events:
-            store = SQLiteStore(folder / f"whatif-{events}.db", rules.codec())
-            store.create_schema()
+            store = TypedStore(SQLiteStore(folder / f"whatif-{events}.db"), rules.codec())
+            store.store.create_schema()
             store.apply_rules(rules.fingerprint, rules.source, START, over=0)
             begin = time.perf_counter()
             written = fill(store, issues, events)

@@ -20,6 +20,7 @@ from clientflow.changes import Impact, Money, Priority, Risk
 from clientflow.core import BusinessCalendar, DomainEvent, EventMeta
 from clientflow.demo import RULES_FILE
 from clientflow.storage import SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import awaiting_approval
 
@@ -215,8 +216,8 @@ def _batch_import(folder: str) -> Run:
             meta = EventMeta(f"CR-{n}", event.aggregate_version, event.occurred_at, event.actor)
             history.append(attrs.evolve(event, meta=meta))
         n += 1
-    store = SQLiteStore(Path(folder) / "import.db", sample_codec())
-    store.create_schema()
+    store = TypedStore(SQLiteStore(Path(folder) / "import.db"), sample_codec())
+    store.store.create_schema()
     return lambda: store.import_history(history)
 
 

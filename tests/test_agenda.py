@@ -23,7 +23,7 @@ CHEN = Actor("chen.jie", {"engineer"})
 
 
 def _agenda(ws: clientflow.workspace.Workspace, owner: str) -> list[tuple[str, bool, str]]:
-    portfolio = Portfolio.from_store(ws.store, owner=owner)
+    portfolio = Portfolio.from_store(ws.store, aggregates=ws.engine.kinded, owner=owner)
     found = owner_agenda(portfolio, demo_rules(), owner=owner, at=ws.clock.now(), days=7)
     return [(item.aggregate_id, item.overdue, item.text) for item in found]
 
@@ -58,7 +58,7 @@ def test_an_issue_with_several_running_clocks_appears_once_at_its_earliest_deadl
         earliest = min(c.deadline for c in reported.clocks)
         entries = _agenda(ws, "chen.jie")
         assert [e[0] for e in entries] == ["LOT-2"]
-        portfolio = Portfolio.from_store(ws.store, owner="chen.jie")
+        portfolio = Portfolio.from_store(ws.store, aggregates=ws.engine.kinded, owner="chen.jie")
         [item] = owner_agenda(portfolio, demo_rules(), owner="chen.jie", at=MONDAY, days=7)
         assert (item.at, item.overdue) == (earliest, False)
 
@@ -99,7 +99,7 @@ def test_risk_reviews_and_actions_reach_their_owners_agendas_in_their_language()
         locale, zone = rules.person_reader("chen.jie")
         lang = language(locale)
         clock.set(pendulum.datetime(2026, 9, 22, 2))
-        portfolio = Portfolio.from_store(ws.store, owner="chen.jie")
+        portfolio = Portfolio.from_store(ws.store, aggregates=ws.engine.kinded, owner="chen.jie")
         items = owner_agenda(portfolio, rules, owner="chen.jie", at=clock.now(), lang=lang)
         assert agenda_lines(items, at=clock.now(), timezone=zone, lang=lang) == [
             "时间均为北京时间",

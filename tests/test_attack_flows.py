@@ -166,14 +166,10 @@ def test_a_delegate_of_two_approvers_votes_for_each_once(tmp_path: Path) -> None
 def test_migrating_a_claim_onto_a_conditional_stage_asks_by_its_amount(tmp_path: Path) -> None:
     """Revision 1 has no director; revision 2 asks the director over 5000: a claim of
     12000 moved onto revision 2 waits for the director, one of 800 does not."""
-    from clientflow.config import load_rules  # noqa: PLC0415
-    from clientflow.core import Codec  # noqa: PLC0415
     from clientflow.storage import SQLiteStore  # noqa: PLC0415
 
     v1 = CLAIMS.replace('{ groups = "director", when = "amount > 5000" }, ', "")
-    codec_rules = load_rules(_rules(tmp_path, CLAIMS))
-    codec = Codec([*codec_rules.kinds(), *(w.kind() for w in codec_rules.custom())])
-    store = SQLiteStore(str(tmp_path / "m.db"), codec)
+    store = SQLiteStore(str(tmp_path / "m.db"))
     store.create_schema()
     try:
         first = clientflow.open(store, _rules(tmp_path, v1), clock=ManualClock(START), apply=True)

@@ -19,6 +19,7 @@ from clientflow.core import NotFound, StoreError
 from clientflow.demo import END, RULES_FILE, demo_rules
 from clientflow.ports import ParkedEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from tests.rulefiles import demo_rules_with
 from tests.test_rules_workflows import EXPENSE
 
@@ -89,8 +90,8 @@ def test_demo_simulates_the_portfolio_and_reports_its_health(
     )
     assert "risks without a response plan: RSK-NW-1" in team.output
     assert "top risk RSK-LOTUS-1 Change requests keep widening the scope: critical" in team.output
-    store = SQLiteStore(url.removeprefix("sqlite:///"), demo_rules().codec())
-    assert store.integrity_check() == "ok"
+    store = TypedStore(SQLiteStore(url.removeprefix("sqlite:///")), demo_rules().codec())
+    assert store.store.integrity_check() == "ok"
     assert len(store.feed(limit=100_000)) > 1000
     store.close()
 
@@ -381,7 +382,7 @@ class Accepting:
 def test_parked_lists_retries_and_discards_dead_letters(demo_store: tuple[str, str]) -> None:
     """An operator sees parked events, re-offers one through their notifier, drops another."""
     url, _ = demo_store
-    store = SQLiteStore(url[len("sqlite:///") :], demo_rules().codec())
+    store = TypedStore(SQLiteStore(url[len("sqlite:///") :]), demo_rules().codec())
     for position in (3, 5):
         store.park(ParkedEvent("notifier", position, f"x@{position}", 5, "SMTP 554", END))
     store.close()
@@ -457,7 +458,7 @@ def test_a_store_without_rules_says_how_to_apply_them(tmp_path: Path) -> None:
     assert applied.exit_code == 0, applied.output
     assert "rules revision 1" in applied.output
     bare = f"sqlite:///{tmp_path / 'bare.db'}"
-    SQLiteStore(tmp_path / "bare.db", demo_rules().codec()).create_schema()
+    SQLiteStore(tmp_path / "bare.db").create_schema()
     done = clientflow("sweep", "--store", bare, "--now", AT_END)
     assert done.returncode == 1
     assert "has no rules recorded; apply them first: clientflow rules apply" in done.stderr

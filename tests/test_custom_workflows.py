@@ -25,6 +25,7 @@ from clientflow.demo import RULES_FILE
 from clientflow.demo.renewals import RENEWALS, Renewal
 from clientflow.ports import Query, Store
 from clientflow.storage import MemoryStore, SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing import StoreContract, sample_codec
 from clientflow.workspace import Workspace, records_codec
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
@@ -201,7 +202,9 @@ class TestTheStoreContractWithARenewalKind(StoreContract):
 
     def make_store(self) -> Store:
         samples = sample_codec()
-        return MemoryStore(Codec([*map(samples.kind, samples.kinds), RENEWALS.kind()]))
+        return TypedStore(
+            MemoryStore(), Codec([*map(samples.kind, samples.kinds), RENEWALS.kind()])
+        )
 
 
 def test_the_renewal_declaration_is_one_of_the_public_names() -> None:

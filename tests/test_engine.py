@@ -22,6 +22,7 @@ from clientflow.core import (
 from clientflow.engine import Command, Engine
 from clientflow.ports import Commit, Store, StoredEvent
 from clientflow.storage import MemoryStore, SQLiteStore, open_store
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import (
     CALENDAR,
@@ -42,7 +43,7 @@ def stored(store: MemoryStore, change: ChangeRequest, steps: list[Decision[Chang
 class TestExecute:
     def test_a_conflicting_write_is_retried_on_the_fresh_aggregate(self) -> None:
         """Someone else writes between our load and save: we re-decide and succeed."""
-        store = MemoryStore(sample_codec())
+        store = TypedStore(MemoryStore(), sample_codec())
         engine = Engine(store, clock=ManualClock(START))
         _, steps = awaiting_approval("CR-1")
         stored(store, steps[2].aggregate, steps[:3])  # assessed, effort 12 hours
@@ -64,7 +65,7 @@ class TestExecute:
 
     def test_a_command_that_must_not_be_retried_raises_the_conflict(self) -> None:
         """retry_on_conflict=False hands the conflict to the caller; nothing of ours is saved."""
-        store = MemoryStore(sample_codec())
+        store = TypedStore(MemoryStore(), sample_codec())
         engine = Engine(store)
         change, steps = awaiting_approval("CR-1")
         stored(store, change, steps)
@@ -83,7 +84,7 @@ class TestExecute:
 
     def test_rejected_command_saves_nothing(self) -> None:
         """A domain error propagates unchanged and the store is untouched."""
-        store = MemoryStore(sample_codec())
+        store = TypedStore(MemoryStore(), sample_codec())
         engine = Engine(store)
         engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now)))
         with pytest.raises(TransitionNotAllowed):
@@ -92,23 +93,23 @@ class TestExecute:
 
     def test_decision_about_another_aggregate_is_refused(self) -> None:
         """A command may only change the aggregate it names."""
-        engine = Engine(MemoryStore(sample_codec()))
+        engine = Engine(TypedStore(MemoryStore(), sample_codec()))
         with pytest.raises(ValidationError, match="a decision about CR-1"):
             engine.execute(Command("CR-1", lambda c, now: draft("CR-2", now)))
 
     def test_loading_a_missing_aggregate_is_not_found(self) -> None:
         """The engine's load names what was missing."""
         with pytest.raises(NotFound, match="CR-9"):
-            Engine(MemoryStore(sample_codec())).load("CR-9")
+            Engine(TypedStore(MemoryStore(), sample_codec())).load("CR-9")
 
 
 def _memory(codec: Codec, folder: Path) -> Store:
-    return MemoryStore(codec)
+    return TypedStore(MemoryStore(), codec)
 
 
 def _sqlite(codec: Codec, folder: Path) -> Store:
-    store = SQLiteStore(folder / "sweep.db", codec)
-    store.create_schema()
+    store = TypedStore(SQLiteStore(folder / "sweep.db"), codec)
+    store.store.create_schema()
     return store
 
 
@@ -155,7 +156,7 @@ class TestSweep:
 
     def test_sweep_with_nothing_due_does_nothing(self) -> None:
         """No deadlines passed, no events."""
-        store = MemoryStore(sample_codec())
+        store = TypedStore(MemoryStore(), sample_codec())
         change, steps = awaiting_approval("CR-1")
         stored(store, change, steps)
         report = Engine(store).sweep(START)
@@ -164,7 +165,7 @@ class TestSweep:
 
     def test_escalations_repeat_on_schedule_not_on_sweep_frequency(self) -> None:
         """Sweeping every minute for a day fires each repeat once, on its business-time slot."""
-        store = MemoryStore(sample_codec())
+        store = TypedStore(MemoryStore(), sample_codec())
         change, steps = awaiting_approval("CR-1")
         stored(store, change, steps)
         engine = Engine(store)
@@ -182,7 +183,7 @@ class TestSweep:
     def test_deliver_needs_a_notifier(self) -> None:
         """Delivery without a notifier is a configuration mistake, said plainly."""
         with pytest.raises(ValidationError, match="notifier"):
-            Engine(MemoryStore(sample_codec())).deliver()
+            Engine(TypedStore(MemoryStore(), sample_codec())).deliver()
 
 
 class TestCommittedCommands:
@@ -190,8 +191,8 @@ class TestCommittedCommands:
         self, tmp_path: Path
     ) -> None:
         """An unreadable feed row is parked by delivery; execute never raises after saving."""
-        store = SQLiteStore(tmp_path / "x.db", sample_codec())
-        store.create_schema()
+        store = TypedStore(SQLiteStore(tmp_path / "x.db"), sample_codec())
+        store.store.create_schema()
         sent: list[int] = []
 
         class Recorder:
@@ -202,8 +203,10 @@ class TestCommittedCommands:
         engine = Engine(store, clock=clock, notifier=Recorder())
         engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now)))
         engine.execute(Command("CR-2", lambda c, now: draft("CR-2", now)))
-        store._connection.execute("UPDATE clientflow_events SET payload = '[' WHERE position = 2")
-        store._connection.execute("UPDATE clientflow_cursors SET position = 1")
+        store.store._connection.execute(
+            "UPDATE clientflow_events SET payload = '[' WHERE position = 2"
+        )
+        store.store._connection.execute("UPDATE clientflow_cursors SET position = 1")
         result = engine.execute(Command("CR-3", lambda c, now: draft("CR-3", now)))
         assert result.aggregate.id == "CR-3"
         assert result.delivery is not None
@@ -224,7 +227,7 @@ class TestCommittedCommands:
     @pytest.mark.parametrize("key", ["x" * 201, "CR-1 ", "CR\u200b1", "", "Zoe\u0308"])
     def test_one_id_rule_before_any_store(self, key: str) -> None:
         """An id no store could keep the same way is refused by the engine, store untouched."""
-        store = MemoryStore(sample_codec())
+        store = TypedStore(MemoryStore(), sample_codec())
         engine = Engine(store)
         with pytest.raises(ValidationError, match="id"):
             engine.execute(Command(key, lambda c, now: draft(key, now)))
@@ -241,38 +244,40 @@ class TestBadStoreInput:
     def test_unusable_urls_are_validation_errors(self, url: str) -> None:
         """A URL the library cannot open says which forms it accepts."""
         with pytest.raises(ValidationError, match="url"):
-            open_store(url, sample_codec())
+            TypedStore(open_store(url), sample_codec())
 
     def test_unopenable_sqlite_path_is_a_store_error(self, tmp_path: Path) -> None:
         """A file in a folder that does not exist cannot be opened."""
         with pytest.raises(StoreError, match="cannot open"):
-            SQLiteStore(tmp_path / "missing" / "x.db", sample_codec())
+            TypedStore(SQLiteStore(tmp_path / "missing" / "x.db"), sample_codec())
 
     @pytest.mark.parametrize(
         "payload", ['{"meta": 1}', "[" * 100_000 + "]" * 100_000, "not json", '"a\\udcffb"']
     )
     def test_corrupt_rows_are_corrupt_data_naming_where(self, tmp_path: Path, payload: str) -> None:
         """A hand-edited row surfaces as CorruptData naming the aggregate or position."""
-        store = SQLiteStore(tmp_path / "x.db", sample_codec())
-        store.create_schema()
+        store = TypedStore(SQLiteStore(tmp_path / "x.db"), sample_codec())
+        store.store.create_schema()
         first = draft("CR-1")
         store.save(Commit(first.aggregate, first.events, 0))
-        store._connection.execute("UPDATE clientflow_events SET payload = ?", (payload,))
+        store.store._connection.execute("UPDATE clientflow_events SET payload = ?", (payload,))
         with pytest.raises(CorruptData, match=r"CR-1: cannot be read"):
             store.history("CR-1")
         with pytest.raises(CorruptData, match=r"feed position 1: cannot be read") as caught:
             store.feed()
         assert caught.value.position == 1
-        store._connection.execute("UPDATE clientflow_aggregates SET snapshot = ?", (payload,))
+        store.store._connection.execute("UPDATE clientflow_aggregates SET snapshot = ?", (payload,))
         with pytest.raises(CorruptData, match="CR-1"):
             store.load("CR-1")
-        store._connection.execute("UPDATE clientflow_aggregates SET kind = 'invoice'")
+        store.store._connection.execute("UPDATE clientflow_aggregates SET kind = 'invoice'")
         with pytest.raises(CorruptData, match="kind"):
             store.load("CR-1")
 
     def test_unknown_event_kind_on_import_writes_nothing(self, tmp_path: Path) -> None:
         """Importing events of a kind the store does not hold is refused before writing."""
-        store = open_store(f"sqlite:///{tmp_path / 'x.db'}", sample_codec(), create=True)
+        store = TypedStore(
+            open_store(f"sqlite:///{tmp_path / 'x.db'}", create=True), sample_codec()
+        )
         ticket = open_ticket("T-1", "x", Actor("a"), START, START)
         with pytest.raises(ValidationError, match="kinds change"):
             store.import_history(ticket.events)
@@ -326,13 +331,14 @@ def test_a_lease_is_a_duration_over_zero_and_at_most_a_day(tmp_path: Path, lease
 
 
 def test_the_engine_holds_the_kinds_and_the_store_none() -> None:
-    """A store opened without a codec keeps records only: the engine needs its kinds, and
-    reads and writes aggregates through them; the memory store never encodes."""
+    """A store keeps records only, and is opened without kinds: the engine needs them,
+    and reads and writes aggregates through them; the memory store never encodes."""
     store = MemoryStore()
-    with pytest.raises(ValidationError, match="kinds"):
-        Engine(store)
     with pytest.raises(ValidationError, match="Engine\\(store, kinds="):
-        store.load("CR-1")  # no typed methods without kinds
+        Engine(store)
+    assert not hasattr(store, "load")  # no typed methods: TypedStore(store, codec) adds them
+    with pytest.raises(TypeError):
+        MemoryStore(sample_codec())  # type: ignore[call-arg]  # the codec has gone from stores
     engine = Engine(store, kinds=sample_codec(), clock=ManualClock(START))
     made = engine.execute(Command("CR-1", lambda _, now: draft("CR-1", now)))
     record = store.read("CR-1")

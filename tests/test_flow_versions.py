@@ -19,7 +19,6 @@ from clientflow import Actor, ManualClock
 from clientflow.config import load_rules
 from clientflow.config.flows import Item
 from clientflow.core import (
-    Codec,
     ConfigError,
     PermissionDenied,
     TransitionNotAllowed,
@@ -107,18 +106,12 @@ MAPPED = V2 + '\n[workflows.renewal.migrate]\nstates = { "awaiting_legal" = "rev
 _rules = demo_rules_with
 
 
-def _codec(folder: Path) -> Codec:
-    """The records codec a host's store is built with (the kinds of either revision)."""
-    rules = load_rules(_rules(folder, V1, "codec.toml"))
-    return Codec([*rules.kinds(), *(w.kind() for w in rules.custom())])
-
-
 @pytest.fixture(params=["memory", "sqlite"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
-        built: Store = MemoryStore(_codec(tmp_path))
+        built: Store = MemoryStore()
     else:
-        sqlite = SQLiteStore(str(tmp_path / "versions.db"), _codec(tmp_path))
+        sqlite = SQLiteStore(str(tmp_path / "versions.db"))
         sqlite.create_schema()
         built = sqlite
     try:
@@ -381,7 +374,7 @@ class TwoRevisions(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(__import__("tempfile").mkdtemp())
-        self.store = MemoryStore(_codec(self.folder))
+        self.store = MemoryStore()
         self.paths = [_rules(self.folder, V1, "v1.toml"), _rules(self.folder, MAPPED, "v2.toml")]
         self.ws = _open(self.store, self.paths[0])
         self.ids: list[str] = []
@@ -443,7 +436,7 @@ def test_definitions_are_kept_on_sql_servers(url: str, tmp_path: Path) -> None:
     require_server(url)
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    store = SQLAlchemyStore(url, _codec(tmp_path), prefix=fresh_prefix())
+    store = SQLAlchemyStore(url, prefix=fresh_prefix())
     store.create_schema()
     try:
         _opened(_open(store, _rules(tmp_path, V1)), "R-1", "R-2")
@@ -497,12 +490,10 @@ PURCHASE_V2 = PURCHASE_V1.replace(
 
 @pytest.fixture(params=["memory", "sqlite"])
 def purchases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    rules = load_rules(_rules(tmp_path, PURCHASE_V1, "codec.toml"))
-    codec = Codec([*rules.kinds(), *(w.kind() for w in rules.custom())])
     if request.param == "memory":
-        built: Store = MemoryStore(codec)
+        built: Store = MemoryStore()
     else:
-        sqlite = SQLiteStore(str(tmp_path / "purchases.db"), codec)
+        sqlite = SQLiteStore(str(tmp_path / "purchases.db"))
         sqlite.create_schema()
         built = sqlite
     try:

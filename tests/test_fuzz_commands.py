@@ -52,6 +52,7 @@ from clientflow.risks import CloseReason, PlannedAction, RiskPolicy, Strategy
 from clientflow.risks import commands as risks
 from clientflow.risks import kind as risk_kind
 from clientflow.storage import MemoryStore, SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from tests.cadence import fixtures as plans
 from tests.changes import fixtures as crs
 from tests.escalation import fixtures as issues
@@ -390,11 +391,11 @@ def _codec() -> Codec:
 
 
 def _stores() -> Iterator[tuple[str, Callable[[Path], Store]]]:
-    yield "memory", lambda folder: MemoryStore(_codec())
+    yield "memory", lambda folder: TypedStore(MemoryStore(), _codec())
 
     def sqlite(folder: Path) -> Store:
-        store = SQLiteStore(folder / "fuzz.db", _codec())
-        store.create_schema()
+        store = TypedStore(SQLiteStore(folder / "fuzz.db"), _codec())
+        store.store.create_schema()
         return store
 
     yield "sqlite", sqlite
@@ -405,8 +406,8 @@ def _stores() -> Iterator[tuple[str, Callable[[Path], Store]]]:
                 require_server(url)
                 from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-                store = SQLAlchemyStore(url, _codec(), prefix=fresh_prefix())
-                store.create_schema()
+                store = TypedStore(SQLAlchemyStore(url, prefix=fresh_prefix()), _codec())
+                store.store.create_schema()
                 return store
 
             yield url.split(":", 1)[0], server

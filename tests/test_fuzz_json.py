@@ -187,7 +187,7 @@ def _opened(folder: Path) -> Iterator[Workspace]:
         rules = load_rules(RULES_FILE)
         for url in (POSTGRES_URL, MARIADB_URL):
             require_server(url)
-            store = SQLAlchemyStore(url, rules.codec(), prefix=fresh_prefix())
+            store = SQLAlchemyStore(url, prefix=fresh_prefix())
             store.create_schema()
             yield clientflow.open(store, rules, clock=clock)
 

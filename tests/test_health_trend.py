@@ -35,7 +35,13 @@ def _week_scores(min_answers: int | None, window: int = 1) -> list[tuple[float |
                 channel="survey", csat=score,
             )  # fmt: skip
         at = MONDAY.add(days=13)
-        [row] = health(Portfolio.from_store(ws.store), rules, at, days=14, clients=["lotus"])
+        [row] = health(
+            Portfolio.from_store(ws.store, aggregates=ws.engine.kinded),
+            rules,
+            at,
+            days=14,
+            clients=["lotus"],
+        )
     weeks = row.weeks[-2:]  # the two weeks with answers (the window starts a week earlier)
     assert all(w.window_weeks == window for w in weeks)
     return [(w.csat, w.answers) for w in weeks]
@@ -66,7 +72,11 @@ def test_the_reports_show_the_sample_sizes() -> None:
             channel="survey", csat=1,
         )  # fmt: skip
         rows = health(
-            Portfolio.from_store(ws.store), rules, MONDAY.add(days=3), days=7, clients=["lotus"]
+            Portfolio.from_store(ws.store, aggregates=ws.engine.kinded),
+            rules,
+            MONDAY.add(days=3),
+            days=7,
+            clients=["lotus"],
         )
     [lotus] = json.loads(to_json(rows))["clients"]
     week = lotus["satisfaction"]["weeks"][-1]
@@ -93,7 +103,11 @@ def test_the_report_shows_time_lost_before_assignment() -> None:
         clock.set(monday.add(days=1, hours=2))
         ws.feedback.assign("FB-1", by=pm, owner="li.wei")
         [row] = health(
-            Portfolio.from_store(ws.store), rules, monday.add(days=2), days=7, clients=["lotus"]
+            Portfolio.from_store(ws.store, aggregates=ws.engine.kinded),
+            rules,
+            monday.add(days=2),
+            days=7,
+            clients=["lotus"],
         )
     assert (row.assignment_wait_hours, row.assignment_target_hours) == (10.0, 8.0)
     assert "feedback waited a median 10.0 business hours for an owner (target 8 h" in to_text(
@@ -110,7 +124,13 @@ def test_overdue_communications_are_structured_in_json_and_short_in_text() -> No
             "plan-lotus", by=Actor("li.wei", {"pm"}), client="lotus", project="lotus-app"
         )
         at = friday.add(days=4)  # Tuesday: Friday's report is past its grace
-        rows = health(Portfolio.from_store(ws.store), rules, at, days=7, clients=["lotus"])
+        rows = health(
+            Portfolio.from_store(ws.store, aggregates=ws.engine.kinded),
+            rules,
+            at,
+            days=7,
+            clients=["lotus"],
+        )
     [lotus] = json.loads(to_json(rows))["clients"]
     [overdue] = lotus["communications"]["overdue"]
     assert overdue == {

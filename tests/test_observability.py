@@ -19,6 +19,7 @@ from clientflow.demo import RULES_FILE
 from clientflow.engine import Engine
 from clientflow.ports import Commit, StoredEvent
 from clientflow.storage import SCHEMA_VERSION, MemoryStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing.samples import CALENDAR, START, awaiting_approval
 
 
@@ -28,7 +29,7 @@ def _store(broken: str | None = None) -> MemoryStore:
             raise KeyError("no calendar for this project")
         return CALENDAR
 
-    store = MemoryStore(Codec([kind(calendar_for)]))  # type: ignore[arg-type]
+    store = TypedStore(MemoryStore(), Codec([kind(calendar_for)]))  # type: ignore[arg-type]
     for n in range(3):
         change, steps = awaiting_approval(f"CR-{n}")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))

@@ -56,7 +56,7 @@ def test_two_opens_of_a_new_store_with_different_rules_leave_one_revision(
     for thread in threads:
         thread.join()
     assert sorted(outcomes)[1] == "refused", outcomes
-    store = SQLiteStore(tmp_path / f"new{round_}.db", Rules({}).codec())
+    store = SQLiteStore(tmp_path / f"new{round_}.db")
     revision = store.rules_revision()
     assert revision is not None
     assert revision.number == 1
@@ -93,7 +93,7 @@ def test_a_host_store_built_with_other_rules_runs_under_the_recorded_ones(
     path = tmp_path / "host.db"
     clientflow.open(f"sqlite:///{path}", _rules("8h")).close()
     recorded = rules_from_dict(_rules("8h"))
-    store = SQLiteStore(path, rules_from_dict(_rules("2h")).codec())
+    store = SQLiteStore(path)
     with clientflow.open(store) as ws:
         assert ws.engine.kinds.rules == recorded.fingerprint
         assert ws.revision.fingerprint == recorded.fingerprint
@@ -137,22 +137,22 @@ def test_a_workspace_opened_before_rules_apply_commits_nothing_after_it(
     from clientflow.core import ManualClock, RulesChanged  # noqa: PLC0415
     from tests.storage.servers import POSTGRES_URL, fresh_prefix, require_server  # noqa: PLC0415
 
-    first, second = rules_from_dict(_rules("8h")), rules_from_dict(_rules("2h"))
+    second = rules_from_dict(_rules("2h"))
     if kind == "memory":
-        store = clientflow.storage.open_store("memory://", first.codec())
+        store = clientflow.storage.open_store("memory://")
         other = store
     elif kind == "sqlite":
-        store = SQLiteStore(tmp_path / "r.db", first.codec())
+        store = SQLiteStore(tmp_path / "r.db")
         store.create_schema()
-        other = SQLiteStore(tmp_path / "r.db", second.codec())
+        other = SQLiteStore(tmp_path / "r.db")
     else:
         require_server(POSTGRES_URL)
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
         prefix = fresh_prefix()
-        store = SQLAlchemyStore(POSTGRES_URL, first.codec(), prefix=prefix)
+        store = SQLAlchemyStore(POSTGRES_URL, prefix=prefix)
         store.create_schema()
-        other = SQLAlchemyStore(POSTGRES_URL, second.codec(), prefix=prefix)
+        other = SQLAlchemyStore(POSTGRES_URL, prefix=prefix)
     clock = ManualClock(clientflow.demo.START)
     ws = clientflow.open(store, _rules("8h"), clock=clock)
     anna = Actor("anna", {"client"})

@@ -40,7 +40,7 @@ from clientflow.engine import Engine
 from clientflow.i18n import LOCALES, N_, Language, language
 from clientflow.i18n.language import columns, wrap
 from clientflow.notify.messages import details
-from clientflow.ports import KindedStore, Notifier
+from clientflow.ports import Notifier, Store
 from clientflow.reports import (
     AUDIENCES,
     Portfolio,
@@ -54,6 +54,7 @@ from clientflow.reports import (
 from clientflow.reports.columns import fit
 from clientflow.storage import SQLStore, open_store
 from clientflow.storage.audit import check_store
+from clientflow.storage.kinded import Kinded
 from clientflow.whatif import SweepGrid, what_if
 from clientflow.workspace import outputs_schema
 
@@ -270,12 +271,15 @@ _NOW = click.option(
 
 
 @contextmanager
-def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[KindedStore, Rules]]:
-    """The store, and the rules it runs under (checked against --rules when given)."""
+def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[Store, Rules]]:
+    """The store, and the rules it runs under (checked against --rules when given).
+
+    The store keeps neutral records: read it with the rules' kinds (``rules.codec()``).
+    """
     given = None if rules_file is None else load_rules(rules_file)
-    with _opened(url, records_codec()) as reader:
+    with _opened(url) as store:
         rules, _ = rules_in_force(
-            reader,
+            store,
             given,
             at=pendulum.now("UTC"),
             record_new=False,
@@ -286,7 +290,6 @@ def _with_rules(url: str, rules_file: Path | None) -> Iterator[tuple[KindedStore
             f"{{revision}}) in: {{changed}}; apply it first: "
             f"clientflow rules apply --store {url} {rules_file}",
         )
-    with _opened(url, rules.codec()) as store:
         yield store, rules
 
 
@@ -295,8 +298,8 @@ def _now(text: str | None) -> pendulum.DateTime:
 
 
 @contextmanager
-def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[KindedStore]:
-    store = open_store(url, codec, create=create)
+def _opened(url: str, *, create: bool = False) -> Iterator[Store]:
+    store = open_store(url, create=create)
     try:
         yield store
     finally:
@@ -304,13 +307,16 @@ def _opened(url: str, codec: Codec, *, create: bool = False) -> Iterator[KindedS
 
 
 def _portfolio(
-    store: KindedStore, *, client: str | None = None, owner: str | None = None
+    store: Store, kinds: Codec, *, client: str | None = None, owner: str | None = None
 ) -> Portfolio:
+    aggregates = Kinded(store, kinds)
     if not sys.stderr.isatty():  # a pipe or a log: no progress bar to interleave
-        return Portfolio.from_store(store, client=client, owner=owner)
+        return Portfolio.from_store(store, aggregates=aggregates, client=client, owner=owner)
     label = _help_language(click.get_current_context()).gettext("reading the store")
     with click.progressbar(length=0, label=label, file=sys.stderr, show_pos=True) as bar:
-        found = Portfolio.from_store(store, client=client, owner=owner, progress=bar.update)
+        found = Portfolio.from_store(
+            store, aggregates=aggregates, client=client, owner=owner, progress=bar.update
+        )
     click.echo("", err=True)  # the bar leaves its line open
     return found
 
@@ -378,8 +384,8 @@ def schema(outputs: bool) -> None:
 def sweep(store_url: str, now: str | None, rules_file: Path | None) -> None:
     """The ``sweep`` command (its help is above, translated)."""
     at = _now(now)
-    with _with_rules(store_url, rules_file) as (store, _):
-        report = Engine(store, clock=ManualClock(at)).sweep(at)
+    with _with_rules(store_url, rules_file) as (store, rules):
+        report = Engine(store, kinds=rules.codec(), clock=ManualClock(at)).sweep(at)
     for aggregate_id, events in report.fired:
         for event in events:
             click.echo(f"{aggregate_id:<16} {event.event_type:<32} {details(event)}".rstrip())
@@ -437,7 +443,7 @@ def agenda(  # noqa: PLR0917 - click passes each option as an argument
     """The ``agenda`` command (its help is above, translated)."""
     at = _now(now)
     with _with_rules(store_url, rules_file) as (store, rules):
-        portfolio = _portfolio(store, owner=owner)
+        portfolio = _portfolio(store, rules.codec(), owner=owner)
     known_locale, known_zone = rules.person_reader(owner)
     lang = language(locale or known_locale)
     tz = timezone or known_zone
@@ -518,7 +524,7 @@ def report(  # noqa: PLR0917 - click passes each option as an argument
     with _with_rules(store_url, rules_file) as (store, rules):
         if client is not None:
             rules.client(client)  # an unknown client is an error naming it
-        portfolio = _portfolio(store, client=client)
+        portfolio = _portfolio(store, rules.codec(), client=client)
     rows = list(
         health(portfolio, rules, at, days=days, clients=None if client is None else [client])
     )
@@ -582,7 +588,7 @@ def risks_command(  # noqa: PLR0917 - click passes each option as an argument
     """The ``risks`` command (its help is above, translated)."""
     with _with_rules(store_url, rules_file) as (store, rules):
         rules.client(client)  # an unknown client is an error naming it
-        portfolio = _portfolio(store, client=client)
+        portfolio = _portfolio(store, rules.codec(), client=client)
     zone = timezone or ("Asia/Shanghai" if locale == "zh_CN" else "UTC")
     zone_info(zone, "--timezone")  # an unknown zone is an error naming the option
     lang = language(locale)
@@ -801,7 +807,7 @@ def _counts(
 def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None) -> None:
     """The ``status`` command (its help is above, translated)."""
     at = _now(now)
-    with _opened(store_url, records_codec()) as reader:
+    with _opened(store_url) as reader:
         revision = reader.rules_revision()
         version = reader.schema_version() if isinstance(reader, SQLStore) else None
     if revision is None:
@@ -809,8 +815,8 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
             _said(N_("{store} has no rules recorded; run clientflow init"), store=store_url)
         )
     rules = recorded_rules(revision)
-    with _opened(store_url, rules.codec()) as store:
-        found = Engine(store, clock=ManualClock(at)).status(consumers)
+    with _opened(store_url) as store:
+        found = Engine(store, kinds=rules.codec(), clock=ManualClock(at)).status(consumers)
     data = {
         "store": store_url,
         "at": at.to_iso8601_string(),
@@ -871,7 +877,7 @@ def status(store_url: str, consumers: tuple[str, ...], fmt: str, now: str | None
 def init(store_url: str, rules_file: Path) -> None:
     """The ``init`` command (its help is above, translated)."""
     rules = load_rules(rules_file)
-    with _opened(store_url, rules.codec(), create=True) as store:
+    with _opened(store_url, create=True) as store:
         before = store.rules_revision()
         if before is not None and before.fingerprint != rules.fingerprint:
             raise click.ClickException(
@@ -910,7 +916,7 @@ def init(store_url: str, rules_file: Path) -> None:
 def rules_apply(store_url: str, rules_file: Path) -> None:
     """The ``rules apply`` command (its help is above, translated)."""
     new = load_rules(rules_file)
-    with _opened(store_url, new.codec(), create=True) as store:
+    with _opened(store_url, create=True) as store:
         before = store.rules_revision()
         revision = store.apply_rules(new.fingerprint, new.source, pendulum.now("UTC"))
     if before is not None and before.number == revision.number:
@@ -930,7 +936,7 @@ def rules_apply(store_url: str, rules_file: Path) -> None:
 @_STORE
 def rules_show(store_url: str) -> None:
     """The ``rules show`` command (its help is above, translated)."""
-    with _opened(store_url, records_codec()) as store:
+    with _opened(store_url) as store:
         revision = store.rules_revision()
     if revision is None:
         raise click.ClickException(
@@ -955,13 +961,13 @@ def rules_show(store_url: str) -> None:
 @_STORE
 def migrate(store_url: str) -> None:
     """The ``migrate`` command (its help is above, translated)."""
-    with _opened(store_url, records_codec()) as store:
+    with _opened(store_url) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(
                 _said(N_("{store} is not a SQL store; nothing to migrate"), store=store_url)
             )
         before = store.schema_version()
-        after = store.migrate()
+        after = store.migrate(records_codec())
         revision = store.rules_revision()
     click.echo(
         _said(
@@ -978,8 +984,8 @@ def migrate(store_url: str) -> None:
         )
         click.echo(_said(said, store=store_url))
         return
-    with _opened(store_url, recorded_rules(revision).codec()) as store:
-        checked = check_store(store, fix=True)
+    with _opened(store_url) as store:
+        checked = check_store(store, recorded_rules(revision).codec(), fix=True)
     said = N_("{store}: read side checked against the events ({n} aggregates, {fixed} mended)")
     click.echo(_said(said, store=store_url, n=checked.checked, fixed=checked.fixed))
 
@@ -996,8 +1002,8 @@ def migrate(store_url: str) -> None:
 @click.option("--fix", is_flag=True, help=N_("Write the rebuilt snapshot and row back."))
 def check_store_command(store_url: str, fix: bool) -> None:
     """The ``check-store`` command (its help is above, translated)."""
-    with _with_rules(store_url, None) as (store, _):
-        checked = check_store(store, fix=fix)
+    with _with_rules(store_url, None) as (store, rules):
+        checked = check_store(store, rules.codec(), fix=fix)
     for problem in checked.problems:
         click.echo(f"{problem.aggregate_id}: {problem.what}")
     state = (
@@ -1020,7 +1026,7 @@ def check_store_command(store_url: str, fix: bool) -> None:
 @_STORE
 def repair(store_url: str) -> None:
     """The ``repair`` command (its help is above, translated)."""
-    with _opened(store_url, records_codec()) as store:
+    with _opened(store_url) as store:
         if not isinstance(store, SQLStore):
             raise click.ClickException(
                 _said(N_("{store} is not a SQL store; nothing to repair"), store=store_url)
@@ -1051,8 +1057,8 @@ def parked(
             _said(N_("--retry needs --notifier module:attribute to deliver with"))
         )
     notifier = None if notifier_path is None else _import_notifier(notifier_path)
-    with _opened(store_url, records_codec()) as store:
-        engine = Engine(store, notifier=notifier, consumer=consumer)
+    with _opened(store_url) as store:
+        engine = Engine(store, kinds=records_codec(), notifier=notifier, consumer=consumer)
         if discard is not None:
             engine.discard_parked(discard)
             click.echo(_said(N_("discarded position {position}"), position=discard))

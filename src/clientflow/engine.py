@@ -8,7 +8,7 @@ pure. It is a plain object: build one per store (see :func:`~clientflow.storage.
 >>> from clientflow.changes import kind, request_change
 >>> from clientflow.core import Codec
 >>> from clientflow.storage import MemoryStore
->>> engine = Engine(MemoryStore(Codec([kind(lambda change: None)])),
+>>> engine = Engine(MemoryStore(), kinds=Codec([kind(lambda change: None)]),
 ...                 clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
 >>> anna = Actor("anna")
 >>> result = engine.execute(Command("CR-1", lambda change, now: request_change(
@@ -68,7 +68,7 @@ from clientflow.ports import (
     StoredEvent,
     TimerFailure,
 )
-from clientflow.storage.kinded import Kinded
+from clientflow.storage.kinded import Kinded, TypedStore
 from clientflow.telemetry import OFF, Telemetry
 
 __all__ = [
@@ -305,7 +305,8 @@ class Engine:
     ``kinds`` are the workflow kinds it runs (a :class:`~clientflow.core.Codec`): the
     store keeps neutral records, and the engine turns aggregates and events into them and
     back (:attr:`kinded`), and fires the kinds' timers; a workspace registers them, wired
-    to its rules, in one place. Without ``kinds``, those of a store built with a codec.
+    to its rules, in one place. Without ``kinds``, those of a
+    :class:`~clientflow.storage.kinded.TypedStore` (a store read with its kinds).
     """
 
     def __init__(
@@ -337,13 +338,15 @@ class Engine:
         self.lease = pendulum.Duration(seconds=_lease_span(lease).total_seconds())
         self.telemetry = telemetry
         self.rules_revision = rules_revision
-        if kinds is None:  # a store built with its kinds, as before the engine held them
-            kinds = getattr(store, "kinds_given", None)
-            if not isinstance(kinds, Codec):
-                raise ValidationError(
-                    "kinds", "the workflow kinds it runs: Engine(store, kinds=Codec([...]))"
-                )
-        self.kinded = Kinded(store, kinds)
+        records: Store = store
+        if isinstance(store, TypedStore):  # a store read with its kinds: read the one under it
+            records = store.store
+            kinds = store.codec if kinds is None else kinds
+        if kinds is None:
+            raise ValidationError(
+                "kinds", "the workflow kinds it runs: Engine(store, kinds=Codec([...]))"
+            )
+        self.kinded = Kinded(records, kinds)
         """The store's records as aggregates and events of these kinds (typed reads, writes)."""
         self.kinds: Codec = kinds
         """The workflow kinds this engine runs and whose timers it fires (given by the

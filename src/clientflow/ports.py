@@ -433,9 +433,10 @@ class RecordLog(Protocol):
 class EventLog(Protocol):
     """The typed view of :class:`RecordLog`: aggregates and events of known kinds.
 
-    What :class:`clientflow.engine.Engine` offers (``engine.load``, ``engine.history``...),
-    and what a built-in store opened with a codec still offers itself, for existing
-    callers (``MemoryStore(codec).load(...)``). The guarantees are :class:`RecordLog`'s.
+    What :class:`clientflow.engine.Engine` reads and writes through (``engine.kinded``),
+    and what :class:`~clientflow.storage.kinded.TypedStore` adds to any store, for
+    scripts and tests (``TypedStore(MemoryStore(), codec).load(...)``). The guarantees
+    are :class:`RecordLog`'s.
     """
 
     @property
@@ -652,8 +653,8 @@ class Store(RecordLog, TimerIndex, Outbox, ReadSide, RulesLog, Protocol):
 
 @runtime_checkable
 class KindedStore(Store, EventLog, Protocol):
-    """A store with the typed methods of :class:`EventLog` as well: the built-in stores
-    opened with a codec (``MemoryStore(codec)``), kept for existing callers."""  # noqa: D205, D209
+    """A store with the typed methods of :class:`EventLog` as well: a store read with its
+    kinds (:class:`~clientflow.storage.kinded.TypedStore`); no built-in store is one."""  # noqa: D205, D209
 
 
 class PermanentDeliveryError(Exception):

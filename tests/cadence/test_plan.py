@@ -38,6 +38,7 @@ from clientflow.core import Codec, rebuild
 from clientflow.engine import Command, Engine
 from clientflow.i18n import language
 from clientflow.storage import open_store
+from clientflow.storage.kinded import TypedStore
 from tests.cadence.fixtures import NY_SCHEDULE, PM, START, STEERING, WEEKLY, plan
 
 NY = "America/New_York"
@@ -274,8 +275,9 @@ def test_agenda_is_in_the_owners_time_zone_and_ordered() -> None:
 
 def test_plans_go_through_the_engine_and_rebuild(tmp_path: Path) -> None:
     """Stored in SQLite, swept once per alert, rebuilt from history."""
-    store = open_store(
-        f"sqlite:///{tmp_path / 'plans.db'}", Codec([kind(lambda p: NY_SCHEDULE)]), create=True
+    store = TypedStore(
+        open_store(f"sqlite:///{tmp_path / 'plans.db'}", create=True),
+        Codec([kind(lambda p: NY_SCHEDULE)]),
     )
     engine = Engine(store)
     engine.execute(

@@ -15,7 +15,7 @@ import pytest
 
 from clientflow.core import StoreError
 from clientflow.ports import Commit, Store
-from clientflow.storage import SQLiteStore
+from clientflow.storage import SQLiteStore, TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import START, assessed, awaiting_approval, draft
 from tests.concurrency.worker import open_store
@@ -56,7 +56,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[s
         url = POSTGRES_URL
     store = open_store(url, prefix)
     store.create_schema()  # type: ignore[attr-defined]
-    yield url, prefix, store
+    yield url, prefix, TypedStore(store, sample_codec())
     if request.param != "sqlite":
         store.drop_schema()  # type: ignore[attr-defined]
     store.close()
@@ -140,9 +140,9 @@ def test_writer_killed_mid_stream_loses_no_acknowledged_write(tmp_path: Path) ->
     """
     path = tmp_path / "crash.db"
     url = f"sqlite:///{path}"
-    store = SQLiteStore(path, sample_codec())
+    store = SQLiteStore(path)
     store.create_schema()
-    prepare_assessed(store)
+    prepare_assessed(TypedStore(store, sample_codec()))
     store.close()
     writer = spawn("write", url, "clientflow_", "7", "100000")
     assert writer.stdout is not None
@@ -160,8 +160,8 @@ def test_writer_killed_mid_stream_loses_no_acknowledged_write(tmp_path: Path) ->
     acked += [int(line.split()[1]) for line in rest.split("\n") if line.startswith("ack")]
     assert writer.returncode == -signal.SIGKILL
     assert len(acked) >= 200
-    reopened = SQLiteStore(path, sample_codec())
-    assert reopened.integrity_check() == "ok"
+    reopened = TypedStore(SQLiteStore(path), sample_codec())
+    assert reopened.store.integrity_check() == "ok"
     recorded = {
         int(e.impact.effort_hours)  # type: ignore[attr-defined]
         for n in range(3)
@@ -177,16 +177,16 @@ def test_writer_killed_mid_stream_loses_no_acknowledged_write(tmp_path: Path) ->
 
 def test_store_on_a_missing_schema_or_a_newer_one_refuses_clearly(tmp_path: Path) -> None:
     """Opening without create_schema(), or on a newer schema, is a StoreError saying what to do."""
-    store = SQLiteStore(tmp_path / "empty.db", sample_codec())
+    store = SQLiteStore(tmp_path / "empty.db")
     with pytest.raises(StoreError, match="create_schema"):
-        store.load("CR-1")
+        store.read("CR-1")
     store.create_schema()
     store._connection.execute(
         "UPDATE clientflow_meta SET value = '99' WHERE name = 'schema_version'"
     )
-    newer = SQLiteStore(tmp_path / "empty.db", sample_codec())
+    newer = SQLiteStore(tmp_path / "empty.db")
     with pytest.raises(StoreError, match="newer than this release"):
-        newer.load("CR-1")
+        newer.read("CR-1")
     with pytest.raises(StoreError, match="newer"):
         newer.create_schema()
 
@@ -202,18 +202,17 @@ def test_two_processes_triggering_one_risk_leave_one_issue_and_no_orphan(
     from clientflow.core import Actor, ManualClock  # noqa: PLC0415
     from tests.risks.test_workspace import START, _vendor_risk, rules_data  # noqa: PLC0415
 
-    codec = clientflow.config.rules_from_dict(rules_data()).codec()
     for round_ in range(3):
         prefix = fresh_prefix()
         store: Store
         if kind == "sqlite":
             path = tmp_path / f"risks{round_}.db"
-            url, store = f"sqlite:///{path}", SQLiteStore(path, codec, prefix=prefix)
+            url, store = f"sqlite:///{path}", SQLiteStore(path, prefix=prefix)
         else:
             require_server(POSTGRES_URL)
             from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-            url, store = POSTGRES_URL, SQLAlchemyStore(POSTGRES_URL, codec, prefix=prefix)
+            url, store = POSTGRES_URL, SQLAlchemyStore(POSTGRES_URL, prefix=prefix)
         store.create_schema()  # type: ignore[attr-defined]
         with clientflow.open(store, rules_data(), clock=ManualClock(START)) as ws:
             _vendor_risk(ws)
@@ -237,9 +236,9 @@ def _version_1_store(path: Path, changes: int) -> int:
     requests awaiting approval; returns how many events it holds."""
     from clientflow.testing.contract import _schema_v1  # noqa: PLC0415 - the v1 tables
 
-    store = SQLiteStore(path, sample_codec())
+    store = SQLiteStore(path)
     t = store._t
-    codec = store.codec
+    codec = sample_codec()
     position = 0
     with store._transaction(write=True) as db:
         for statement in _schema_v1(t, "sqlite"):
@@ -290,10 +289,11 @@ def test_a_migration_killed_midway_loses_nothing_and_finishes_when_run_again(
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     # Read back as the command did: a version 1 store records no rules yet.
-    store = SQLiteStore(path, records_codec())
+    store = SQLiteStore(path)
     assert store.integrity_check() == "ok"
     assert store.schema_version() == SCHEMA_VERSION
-    assert len(store.feed(limit=10_000)) == written
-    assert all(store.load(f"CR-{n}") is not None for n in range(300))
-    assert check_store(store).problems == ()
+    typed = TypedStore(store, records_codec())
+    assert len(typed.feed(limit=10_000)) == written
+    assert all(typed.load(f"CR-{n}") is not None for n in range(300))
+    assert check_store(store, records_codec()).problems == ()
     store.close()

@@ -32,16 +32,16 @@ from clientflow.testing.samples import reassess
 
 def open_store(url: str, prefix: str) -> Store:
     if url.startswith("sqlite:///"):
-        return SQLiteStore(url[len("sqlite:///") :], sample_codec(), prefix=prefix)
+        return SQLiteStore(url[len("sqlite:///") :], prefix=prefix)
     from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-    return SQLAlchemyStore(url, sample_codec(), prefix=prefix)
+    return SQLAlchemyStore(url, prefix=prefix)
 
 
 def main(argv: list[str]) -> None:
     mode, url, prefix = argv[:3]
     store = open_store(url, prefix)
-    engine = Engine(store, max_retries=200)
+    engine = Engine(store, kinds=sample_codec(), max_retries=200)
     if mode == "write":
         worker, count = int(argv[3]), int(argv[4])
         for i in range(count):
@@ -62,6 +62,7 @@ def main(argv: list[str]) -> None:
         seed, last = int(argv[3]), int(argv[4])  # the last position to deliver
         deliverer = Engine(
             store,
+            kinds=sample_codec(),
             notifier=_Flaky(random.Random(seed)),
             delivery_backoff=Backoff(pendulum.duration(), pendulum.duration()),
             max_attempts=1_000,
@@ -80,13 +81,12 @@ def _trigger(url: str, prefix: str, issue_id: str, key: str, at: str) -> str:
     from clientflow.core import Actor, ClientflowError, ManualClock  # noqa: PLC0415
     from tests.risks.test_workspace import START, rules_data  # noqa: PLC0415
 
-    codec = clientflow.config.rules_from_dict(rules_data()).codec()
     if url.startswith("sqlite:///"):
-        store: Store = SQLiteStore(url[len("sqlite:///") :], codec, prefix=prefix)
+        store: Store = SQLiteStore(url[len("sqlite:///") :], prefix=prefix)
     else:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        store = SQLAlchemyStore(url, codec, prefix=prefix)
+        store = SQLAlchemyStore(url, prefix=prefix)
     with clientflow.open(store, rules_data(), clock=ManualClock(START.add(hours=1))) as ws:
         time.sleep(max(float(at) - time.time(), 0))
         try:

@@ -8,6 +8,7 @@ from clientflow.core import Codec, Decision
 from clientflow.engine import Command, Engine
 from clientflow.escalation import Issue, IssueKind, kind, report_issue
 from clientflow.storage import open_store
+from clientflow.storage.kinded import TypedStore
 from tests.escalation.fixtures import CALENDAR, CLIENT, LADDER, MONDAY, SLA
 
 
@@ -21,10 +22,9 @@ def _report(current: Issue | None, now: object) -> Decision[Issue]:
 
 def test_hourly_sweeps_fire_every_threshold_once_and_climb_the_ladder(tmp_path: Path) -> None:
     """A P1 nobody touches, swept hourly for two days: each threshold once, levels in order."""
-    store = open_store(
-        f"sqlite:///{tmp_path / 'issues.db'}",
+    store = TypedStore(
+        open_store(f"sqlite:///{tmp_path / 'issues.db'}", create=True),
         Codec([kind(lambda i: CALENDAR, lambda i: LADDER)]),
-        create=True,
     )
     engine = Engine(store)
     engine.execute(Command("ISS-1", _report))

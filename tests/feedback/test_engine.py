@@ -21,17 +21,17 @@ from clientflow.feedback import (
     triage,
 )
 from clientflow.storage import open_store
+from clientflow.storage.kinded import TypedStore
 from tests.feedback.fixtures import CALENDAR, NOW, PM, POLICY
 
 
 def test_overdue_follow_up_escalates_once_through_a_sweep(tmp_path: Path) -> None:
     """A detractor nobody contacts: the sweep escalates it once per deadline; reloads intact."""
-    store = open_store(
-        f"sqlite:///{tmp_path / 'fb.db'}",
+    store = TypedStore(
+        open_store(f"sqlite:///{tmp_path / 'fb.db'}", create=True),
         Codec(
             [kind(lambda item: CALENDAR), surveys_kind(lambda s: SurveyPolicy(), lambda c: False)]
         ),
-        create=True,
     )
     engine = Engine(store)
     engine.execute(Command("FB-1", lambda current, now: _receive(now)))
@@ -61,7 +61,7 @@ def test_survey_record_round_trips_through_sqlite(tmp_path: Path) -> None:
     codec = Codec(
         [kind(lambda item: CALENDAR), surveys_kind(lambda s: SurveyPolicy(), lambda c: False)]
     )
-    store = open_store(f"sqlite:///{tmp_path / 's.db'}", codec, create=True)
+    store = TypedStore(open_store(f"sqlite:///{tmp_path / 's.db'}", create=True), codec)
     engine = Engine(store)
     engine.execute(
         Command(

@@ -42,6 +42,7 @@ from clientflow.notify import (
 )
 from clientflow.ports import PermanentDeliveryError, RateLimited
 from clientflow.storage import MemoryStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import draft
 
@@ -260,7 +261,7 @@ def test_a_hundred_events_reach_one_robot_in_order_within_its_limit(httpserver: 
         [Route(("ops-wecom",))], {"ops-wecom": robot}, describe=lambda _: ("", ""),
         now=now, per_minute={"ops-wecom": 20},
     )  # fmt: skip
-    store = MemoryStore(sample_codec())
+    store = TypedStore(MemoryStore(), sample_codec())
     # one real failure would park: waiting for the robot's minute must never count
     engine = Engine(store, clock=clock, notifier=router, max_attempts=1)
     for n in range(100):

@@ -36,6 +36,7 @@ from clientflow.notify import (
 )
 from clientflow.ports import PermanentDeliveryError, RateLimited
 from clientflow.storage import MemoryStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import draft
 from tests.notify.test_channels import Inbox
@@ -105,7 +106,7 @@ def test_no_secret_reaches_a_log_a_repr_or_an_error(
         describe=lambda _: ("acme", "P1"),
         now=lambda: NOW,
     )
-    store = MemoryStore(sample_codec())
+    store = TypedStore(MemoryStore(), sample_codec())
     clock = ManualClock(pendulum.from_timestamp(NOW))
     made = draft("CR-1")
     Engine(store, clock=clock).execute(Command("CR-1", lambda _, t: made))

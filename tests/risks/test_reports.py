@@ -61,7 +61,9 @@ def _register() -> Workspace:
 
 
 def _row(ws: Workspace) -> object:
-    [row] = health(Portfolio.from_store(ws.store), ws.rules, AT, clients=["acme"])
+    [row] = health(
+        Portfolio.from_store(ws.store, aggregates=ws.engine.kinded), ws.rules, AT, clients=["acme"]
+    )
     return row
 
 
@@ -99,7 +101,9 @@ def test_the_health_report_shows_the_heat_map_the_top_risks_and_the_gaps() -> No
 
 def test_a_client_without_risks_shows_no_heat_map() -> None:
     ws = clientflow.open("memory://", rules_data(), clock=ManualClock(START))
-    [row] = health(Portfolio.from_store(ws.store), ws.rules, AT, clients=["acme"])
+    [row] = health(
+        Portfolio.from_store(ws.store, aggregates=ws.engine.kinded), ws.rules, AT, clients=["acme"]
+    )
     assert row.risk_map is None
     assert '<svg class="heat"' not in to_html([row])
     assert json.loads(to_json([row]))["clients"][0]["risks"]["heat_map"] is None

@@ -35,17 +35,16 @@ def rules_data() -> dict[str, Any]:
 
 
 def _store(kind: str, folder: Path) -> Store:
-    codec = clientflow.config.rules_from_dict(rules_data()).codec()
     if kind == "memory":
-        return clientflow.storage.open_store("memory://", codec)
+        return clientflow.storage.open_store("memory://")
     if kind == "sqlite":
-        store: Any = SQLiteStore(str(folder / "risks.db"), codec)
+        store: Any = SQLiteStore(str(folder / "risks.db"))
     else:
         url = POSTGRES_URL if kind == "postgresql" else MARIADB_URL
         require_server(url)
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - the sql extra
 
-        store = SQLAlchemyStore(url, codec, prefix=fresh_prefix())
+        store = SQLAlchemyStore(url, prefix=fresh_prefix())
     store.create_schema()
     return store  # type: ignore[no-any-return]
 

@@ -38,12 +38,12 @@ def opened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SQL
     prefix = fresh_prefix()
     if request.param == "sqlite":
         path = tmp_path / "schema.db"
-        store: SQLStore = SQLiteStore(path, sample_codec(), prefix=prefix)
+        store: SQLStore = SQLiteStore(path, prefix=prefix)
         engine = sa.create_engine(f"sqlite:///{path}")
     else:
         url = POSTGRES_URL if request.param == "postgresql" else MARIADB_URL
         require_server(url)
-        store = SQLAlchemyStore(url, sample_codec(), prefix=prefix)
+        store = SQLAlchemyStore(url, prefix=prefix)
         engine = store.engine
     yield store, engine
     store.drop_schema()
@@ -84,7 +84,7 @@ def test_a_migrated_version_1_store_has_exactly_the_declared_tables(
             db.run(statement)
         db.run(f"INSERT INTO {store._t['meta']} VALUES ('schema_version', '1')")
         db.run(f"INSERT INTO {store._t['head']} VALUES (1, 0)")
-    store.migrate()
+    store.migrate(sample_codec())
     assert _differences(store, engine) == []
 
 

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from clientflow.changes import withdraw
 from clientflow.core import Actor, StoreError, StoreTimeout, TransactionConflict
 from clientflow.engine import Command, Engine
-from clientflow.ports import Commit, Store, StoredEvent
-from clientflow.storage import SQLStore
+from clientflow.ports import Commit, KindedStore, Store, StoredEvent
+from clientflow.storage import Kinded, SQLStore, TypedStore
 from clientflow.testing import SQLStoreContract, sample_codec
 from clientflow.testing.samples import START, draft, submitted
 from tests.storage.servers import MARIADB_URL, POSTGRES_URL, fresh_prefix, require_server
@@ -34,28 +34,29 @@ class _ServerContract(SQLStoreContract):
         yield
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        cleanup = SQLAlchemyStore(self.url, sample_codec(), prefix=self.prefix)
+        cleanup = SQLAlchemyStore(self.url, prefix=self.prefix)
         cleanup.drop_schema()
         cleanup.close()
 
-    def make_store(self) -> Store:
+    def make_store(self) -> TypedStore[SQLStore]:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        store = SQLAlchemyStore(self.url, sample_codec(), prefix=self.prefix)
+        store = SQLAlchemyStore(self.url, prefix=self.prefix)
         store.create_schema()
-        return store
+        return TypedStore(store, sample_codec())
 
-    def reopen(self, store: Store) -> Store:
+    def reopen(self, store: KindedStore) -> KindedStore:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        return SQLAlchemyStore(self.url, sample_codec(), prefix=self.prefix)
+        return TypedStore(SQLAlchemyStore(self.url, prefix=self.prefix), sample_codec())
 
     def test_a_closed_or_unreachable_server_is_a_store_error(self) -> None:
         """Driver errors arrive as StoreError naming the store, never as driver exceptions."""
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        broken = SQLAlchemyStore(
-            self.url.replace(":5432", ":1").replace(":3306", ":1"), sample_codec()
+        broken = TypedStore(
+            SQLAlchemyStore(self.url.replace(":5432", ":1").replace(":3306", ":1")),
+            sample_codec(),
         )
         with pytest.raises(StoreError, match="store"):
             broken.load("CR-1")
@@ -68,10 +69,10 @@ class _ServerContract(SQLStoreContract):
         store = self.make_store()
         made = draft("CR-1")
         store.save(Commit(made.aggregate, made.events, 0))
-        hurried = SQLAlchemyStore(
-            self.url, sample_codec(), prefix=self.prefix, statement_timeout=1.0
+        hurried = TypedStore(
+            SQLAlchemyStore(self.url, prefix=self.prefix, statement_timeout=1.0), sample_codec()
         )
-        table = hurried._t["aggregates"]
+        table = hurried.store._t["aggregates"]
         blocker = sa.create_engine(self.url)
         with blocker.connect() as holding, holding.begin():
             holding.execute(sa.text(f"SELECT id FROM {table} WHERE id = 'CR-1' FOR UPDATE"))
@@ -89,17 +90,17 @@ class _ServerContract(SQLStoreContract):
         """Two transactions locking two rows in opposite orders: the database aborts one,
         and it arrives as TransactionConflict (retryable), never as a bare StoreError."""
         store = self.make_store()
-        assert isinstance(store, SQLStore)
+        sql = store.store
         for name in ("CR-1", "CR-2"):
             made = draft(name)
             store.save(Commit(made.aggregate, made.events, 0))
-        table = store._t["aggregates"]
+        table = sql._t["aggregates"]
         both = threading.Barrier(2)
         outcomes: list[BaseException | None] = []
 
         def lock(first: str, second: str) -> None:
             try:
-                with store._transaction(write=True) as db:
+                with sql._transaction(write=True) as db:
                     db.run(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE", {"id": first})
                     both.wait(timeout=10)
                     db.run(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE", {"id": second})
@@ -132,17 +133,17 @@ class TestPostgreSQLStore(_ServerContract):
         """B commits while older A is still open: B is not blocked, and no reader sees B's
         event before A's, so a consumer's cursor can never pass A's event."""
         store = self.make_store()
-        assert isinstance(store, SQLStore)
+        sql, kinded = store.store, Kinded(store.store, sample_codec())
         (a, *_), (b, *_) = draft("CR-A").events, draft("CR-B").events
-        a, b = store._typed().event_record(a), store._typed().event_record(b)
-        older = store._transaction(write=True)
+        a, b = kinded.event_record(a), kinded.event_record(b)
+        older = sql._transaction(write=True)
         db = older.__enter__()
-        store._append(db, [(a, (a.type, a.payload))])  # A holds its transaction id
+        sql._append(db, [(a, (a.type, a.payload))])  # A holds its transaction id
         done = threading.Event()
 
         def younger() -> None:
-            with store._transaction(write=True) as other:
-                store._append(other, [(b, (b.type, b.payload))])
+            with sql._transaction(write=True) as other:
+                sql._append(other, [(b, (b.type, b.payload))])
             done.set()
 
         writer = threading.Thread(target=younger)
@@ -174,7 +175,7 @@ class TestPostgreSQLStore(_ServerContract):
                         time.sleep(random.random() / 50)
 
         self.make_store().close()
-        writers = [Slow(self.url, sample_codec(), prefix=self.prefix) for _ in range(8)]
+        writers = [TypedStore(Slow(self.url, prefix=self.prefix), sample_codec()) for _ in range(8)]
         reader = self.reopen(writers[0])
         finished = threading.Event()
         seen: list[StoredEvent] = []
@@ -190,7 +191,7 @@ class TestPostgreSQLStore(_ServerContract):
                 elif last_round:
                     return
 
-        def write(number: int, store: Store) -> None:
+        def write(number: int, store: KindedStore) -> None:
             for n in range(15):
                 made = draft(f"CR-{number}-{n}")
                 store.save(Commit(made.aggregate, made.events, 0))
@@ -220,10 +221,10 @@ class TestPostgreSQLStore(_ServerContract):
 
         self.make_store().close()
         store = self.reopen(self.make_store())
-        assert isinstance(store, SQLStore)
+        assert isinstance(store, TypedStore)
         trace = (tmp_path / "wire.txt").open("w")
 
-        @sa.event.listens_for(store.engine, "connect")  # type: ignore[attr-defined]
+        @sa.event.listens_for(store.store.engine, "connect")
         def _traced(dbapi_connection: Any, record: object) -> None:
             dbapi_connection.pgconn.trace(trace.fileno())
             dbapi_connection.pgconn.set_trace_flags(
@@ -267,17 +268,17 @@ class _OnTheHostsEngine:
     url: str
     prefix: str
 
-    def make_store(self) -> Store:
+    def make_store(self) -> TypedStore[SQLStore]:
         store = self.reopen(None)
-        assert isinstance(store, SQLStore)
-        store.create_schema()
+        store.store.create_schema()
         return store
 
-    def reopen(self, store: Store | None) -> Store:
+    def reopen(self, store: KindedStore | None) -> TypedStore[SQLStore]:
         from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415
 
-        return SQLAlchemyStore(
-            sa.create_engine(self.url, pool_pre_ping=True), sample_codec(), prefix=self.prefix
+        return TypedStore(
+            SQLAlchemyStore(sa.create_engine(self.url, pool_pre_ping=True), prefix=self.prefix),
+            sample_codec(),
         )
 
 

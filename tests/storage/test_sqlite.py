@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clientflow.core import ConcurrencyError
-from clientflow.ports import Query, Store
-from clientflow.storage import SQLiteStore
+from clientflow.ports import KindedStore, Query
+from clientflow.storage import SQLiteStore, SQLStore, TypedStore
 from clientflow.testing import SQLStoreContract, sample_codec
 from clientflow.testing.samples import awaiting_approval
 
@@ -20,13 +20,13 @@ class TestSQLiteStore(SQLStoreContract):
     def _folder(self, tmp_path: Path) -> None:
         self.path = tmp_path / "clientflow.db"
 
-    def make_store(self) -> Store:
-        store = SQLiteStore(self.path, sample_codec())
+    def make_store(self) -> TypedStore[SQLStore]:
+        store = SQLiteStore(self.path)
         store.create_schema()
-        return store
+        return TypedStore(store, sample_codec())
 
-    def reopen(self, store: Store) -> Store:
-        return SQLiteStore(self.path, sample_codec())
+    def reopen(self, store: KindedStore) -> KindedStore:
+        return TypedStore(SQLiteStore(self.path), sample_codec())
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_a_query_of_one_client_or_owner_reads_their_rows_not_the_whole_kind(
 ) -> None:
     """Without statistics SQLite picked the kind index for kind + client and read every
     aggregate of that kind; the client's (or owner's) index must serve such a query."""
-    store = SQLiteStore(str(tmp_path / "plan.db"), sample_codec())
+    store = SQLiteStore(str(tmp_path / "plan.db"))
     store.create_schema()
     where, params = store._where(query)
     with sqlite3.connect(tmp_path / "plan.db") as db:
@@ -60,8 +60,9 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(
     tmp_path: Path, *, enabled: bool
 ) -> None:
     """The import pauses Python's collector; it is back as it was, failed import or not."""
-    store = SQLiteStore(tmp_path / "s.db", sample_codec())
-    store.create_schema()
+    sqlite = SQLiteStore(tmp_path / "s.db")
+    sqlite.create_schema()
+    store = TypedStore(sqlite, sample_codec())
     events = [e for s in awaiting_approval("CR-1")[1] for e in s.events]
     was = gc.isenabled()
     try:

@@ -22,6 +22,7 @@ from clientflow.core import ManualClock, StoreError
 from clientflow.engine import Engine
 from clientflow.ports import Commit, ParkedEvent, StoredEvent
 from clientflow.storage import SCHEMA_VERSION, SQLiteStore
+from clientflow.storage.kinded import TypedStore
 from clientflow.storage.schema import create_statements, table_named
 from clientflow.testing import sample_codec
 from clientflow.testing.samples import START, awaiting_approval, draft
@@ -60,12 +61,12 @@ def _as_version_4(path: Path) -> None:
 def _version_4_store(path: Path, changes: int = 6) -> None:
     """A schema 4 file with events (a gap in their positions), a cursor, a parked event
     and timers due."""
-    store = SQLiteStore(path, sample_codec())
-    store.create_schema()
+    store = TypedStore(SQLiteStore(path), sample_codec())
+    store.store.create_schema()
     for n in range(changes):
         change, steps = awaiting_approval(f"CR-{n}")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
-    with store._transaction(write=True) as db:  # a gap, as a restore or PostgreSQL may leave
+    with store.store._transaction(write=True) as db:  # a gap, as a restore or PostgreSQL may leave
         db.run(f"UPDATE {EVENTS} SET position = position + {GAP} WHERE position > 5")
     Engine(store, clock=ManualClock(START), notifier=_Recorder()).deliver()
     for n in range(2):  # written after the delivery: the cursor stands before them
@@ -115,7 +116,7 @@ def test_a_new_store_has_positions_as_the_rowid_and_one_index_beside_its_events(
     tmp_path: Path,
 ) -> None:
     """Only the (aggregate, version) key beside the table: the position is the row itself."""
-    store = SQLiteStore(tmp_path / "new.db", sample_codec())
+    store = SQLiteStore(tmp_path / "new.db")
     store.create_schema()
     store.close()
     assert _shape(tmp_path / "new.db") == ("INTEGER", 1)
@@ -129,12 +130,12 @@ def test_a_version_4_store_migrates_with_every_position_naming_the_same_event(
     before = _state(path)
     assert _shape(path) == ("BIGINT", 2)  # the key's own index and the stream's
     assert [p for p, *_ in before["events"]][4:6] == [5, GAP + 6]  # type: ignore[index]
-    store = SQLiteStore(path, sample_codec())
-    assert store.migrate() == SCHEMA_VERSION == 5
-    assert store.migrate() == SCHEMA_VERSION  # a second run changes nothing
+    store = TypedStore(SQLiteStore(path), sample_codec())
+    assert store.store.migrate() == SCHEMA_VERSION == 5
+    assert store.store.migrate() == SCHEMA_VERSION  # a second run changes nothing
     assert _state(path) == before
     assert _shape(path) == ("INTEGER", 1)
-    assert store.integrity_check() == "ok"
+    assert store.store.integrity_check() == "ok"
     # Through the store: the cursor still stands after the last event delivered, the
     # parked event is the one it was, the timers are due as before.
     cursor = store.cursor("notifier")
@@ -159,7 +160,7 @@ def test_opening_a_version_4_store_with_create_schema_migrates_it(tmp_path: Path
     path = tmp_path / "v4.db"
     _version_4_store(path)
     before = _state(path)
-    store = SQLiteStore(path, sample_codec())
+    store = SQLiteStore(path)
     store.create_schema()
     assert store.schema_version() == SCHEMA_VERSION
     assert _state(path) == before
@@ -178,7 +179,7 @@ def test_a_migration_that_fails_inside_leaves_version_4_whole_and_runs_again(
     with sqlite3.connect(path) as db:  # damaging on purpose: BIGINT takes any text
         db.execute(f"INSERT INTO {EVENTS} VALUES ('7b', 'CR-x', 1, 'ChangeRequested', '{{}}')")
     before = _state(path)
-    store = SQLiteStore(path, sample_codec())
+    store = SQLiteStore(path)
     with pytest.raises(StoreError, match="must be a whole number"):
         store.migrate()
     assert _version(path) == 4
@@ -193,7 +194,7 @@ def test_a_migration_that_fails_inside_leaves_version_4_whole_and_runs_again(
 
 def _big_version_4_store(path: Path, events: int) -> None:
     """A schema 4 file with many events (written straight in: quick to make)."""
-    store = SQLiteStore(path, sample_codec())
+    store = SQLiteStore(path)
     store.create_schema()
     store.close()
     _as_version_4(path)
@@ -244,7 +245,7 @@ def test_a_migration_killed_midway_leaves_version_4_and_finishes_when_run_again(
     )
     assert done.returncode == 0, done.stderr
     assert (_version(path), _shape(path)) == (SCHEMA_VERSION, ("INTEGER", 1))
-    store = SQLiteStore(path, sample_codec())
+    store = SQLiteStore(path)
     assert store.integrity_check() == "ok"
     assert [r.position for r in store.read_feed(after=count - 3)] == [count - 2, count - 1, count]
     store.close()

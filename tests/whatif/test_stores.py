@@ -31,10 +31,9 @@ def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
 
         url = POSTGRES_URL if request.param == "postgresql" else MARIADB_URL
         require_server(url)
-        rules = load_rules(RULES_FILE)
-        store = SQLAlchemyStore(url, rules.codec(), prefix=fresh_prefix())
+        store = SQLAlchemyStore(url, prefix=fresh_prefix())  # neutral records: no kinds
         store.create_schema()
-        opened = clientflow.open(store, rules, clock=clock)
+        opened = clientflow.open(store, load_rules(RULES_FILE), clock=clock)
     yield opened
     drop = getattr(opened.store, "drop_schema", None)
     if drop is not None and request.param in {"postgresql", "mariadb"}:

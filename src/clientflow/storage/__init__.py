@@ -4,9 +4,10 @@
 - ``sqlite:///path/to/file.db`` (or ``sqlite:///:memory:``) — the embedded default;
 - ``postgresql+psycopg://...``, ``mysql+pymysql://...`` — SQLAlchemy (the ``sql`` extra).
 
-Stores keep neutral records and know no workflow kinds; :class:`Kinded` reads and
-writes them as aggregates and events of a codec's kinds (the engine's
-``engine.kinded``), and :class:`TypedStore` adds those typed methods to any store.
+Stores keep neutral records and know no workflow kinds, and are opened without them;
+:class:`Kinded` reads and writes them as aggregates and events of a codec's kinds (the
+engine's ``engine.kinded``), and :class:`TypedStore` adds those typed methods to any
+store (``TypedStore(open_store(url), codec)``).
 
 The SQL adapters are imported only when asked for, so the core needs none of their drivers.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 from clientflow.core import Codec, StoreMissing, ValidationError
 from clientflow.storage.kinded import Kinded, TypedStore
@@ -25,7 +26,7 @@ from clientflow.storage.sqlite import SQLiteStore
 from clientflow.storage.streams import safe_url
 
 if TYPE_CHECKING:
-    from clientflow.ports import KindedStore, Store
+    from clientflow.ports import Store
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -40,44 +41,22 @@ __all__ = [
 _SQLALCHEMY_SCHEMES = ("postgresql", "mysql", "mariadb")
 
 
-@overload
 def open_store(
     url: str,
-    codec: None = None,
     *,
     create: bool = False,
     migrate_with: Callable[[], Codec] | None = None,
-) -> Store: ...
-
-
-@overload
-def open_store(
-    url: str,
-    codec: Codec,
-    *,
-    create: bool = False,
-    migrate_with: Callable[[], Codec] | None = None,
-) -> KindedStore: ...
-
-
-def open_store(
-    url: str,
-    codec: Codec | None = None,
-    *,
-    create: bool = False,
-    migrate_with: Callable[[], Codec] | None = None,
-) -> KindedStore:
+) -> Store:
     """Open the store a URL names; ``create=True`` also creates the schema if missing.
 
     With ``create``, a SQL store of an older schema is migrated; a schema 1 store's read
-    side is filled from its snapshots, read with ``codec`` or the kinds ``migrate_with``
-    gives (asked for only then): without either, a ``StoreError`` asks for
-    ``clientflow migrate``.
+    side is filled from its snapshots, read with the kinds ``migrate_with`` gives (asked
+    for only then): without it, a ``StoreError`` asks for ``clientflow migrate``.
 
     Without ``create``, a SQLite file that does not exist is a ``StoreError`` (nothing
     is created on disk). The store keeps neutral records and knows no workflow kinds:
-    an :class:`~clientflow.engine.Engine` holds them. ``codec``, if given, adds the
-    typed methods of stores built with their kinds (``store.load``...).
+    an :class:`~clientflow.engine.Engine` holds them (``Engine(store, kinds=codec)``),
+    and :class:`TypedStore` reads the store as aggregates and events of a codec's kinds.
 
     >>> store = open_store("memory://")
     >>> type(store).__name__
@@ -89,7 +68,7 @@ def open_store(
         )
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if url == "memory://":
-        return MemoryStore(codec)
+        return MemoryStore()
     if scheme == "sqlite":
         if not url.startswith("sqlite:///") or url == "sqlite:///":
             raise ValidationError(
@@ -101,7 +80,7 @@ def open_store(
         if not create and path != ":memory:" and not Path(path).exists():
             # Opening would create an empty file, then refuse it for want of a schema.
             raise StoreMissing(url)
-        store: SQLStore = SQLiteStore(path, codec)
+        store: SQLStore = SQLiteStore(path)
     elif scheme in _SQLALCHEMY_SCHEMES:
         try:
             from clientflow.storage.sql import SQLAlchemyStore  # noqa: PLC0415 - optional extra
@@ -111,7 +90,7 @@ def open_store(
                 "a URL whose driver is installed: pip install 'clientflow[sql]'",
                 got=safe_url(url),
             ) from error
-        store = SQLAlchemyStore(url, codec)
+        store = SQLAlchemyStore(url)
     else:
         raise ValidationError(
             "url",

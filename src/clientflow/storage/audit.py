@@ -3,7 +3,7 @@
 Events are the facts; snapshots and read-side rows are derived from them and can drift
 (a migration that filled rows with the wrong rules, a restore that left a snapshot
 behind its history). :func:`check_store` rebuilds each aggregate from its events with
-the store's codec (the rules it runs under), compares, and with ``fix`` writes the
+the kinds of the rules the store runs under, compares, and with ``fix`` writes the
 rebuilt snapshot and row back.
 """
 
@@ -14,8 +14,9 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from clientflow.core import Aggregate, ValidationError, rebuild
-from clientflow.ports import AggregateRow, EventRecord, KindedStore, Query, SnapshotRecord
+from clientflow.core import Aggregate, Codec, ValidationError, rebuild
+from clientflow.ports import AggregateRow, EventRecord, Query, SnapshotRecord, Store
+from clientflow.storage.kinded import Kinded
 from clientflow.storage.streams import row_of
 
 __all__ = ["BatchCheckable", "Rewritable", "StoreCheck", "StoreProblem", "check_store"]
@@ -70,14 +71,18 @@ class BatchCheckable(Protocol):
         ...
 
 
-def check_store(store: KindedStore, *, fix: bool = False, batch: int = 500) -> StoreCheck:
+def check_store(store: Store, kinds: Codec, *, fix: bool = False, batch: int = 500) -> StoreCheck:
     """Compare every aggregate's snapshot and read-side row with its history.
+
+    ``kinds`` are the workflow kinds of the rules the store runs under (the store keeps
+    neutral records: ``rules.codec()``, or an engine's ``engine.kinds``).
 
     A snapshot behind its history (its version lower than the last event's) and a row
     whose kind, version, status, client, project, owner or priority differ from what the
     rules derive are reported; with ``fix`` (on a :class:`Rewritable` store) the rebuilt
     state is written back.
     """
+    typed = Kinded(store, kinds)
     problems: list[StoreProblem] = []
     fixed = checked = 0
     after: str | None = None
@@ -86,18 +91,18 @@ def check_store(store: KindedStore, *, fix: bool = False, batch: int = 500) -> S
         if not rows:
             break
         after = rows[-1].id
-        agreeing = _agreeing(store, rows)
-        loaded = store.load_many([row.id for row in rows if row.id not in agreeing])
+        agreeing = _agreeing(store, kinds, rows)
+        loaded = typed.load_many([row.id for row in rows if row.id not in agreeing])
         for row in rows:
             checked += 1
             if row.id in agreeing:
                 continue
-            found = _settled(store, row, loaded.get(row.id))
+            found = _settled(store, typed, row, loaded.get(row.id))
             if found is None:
                 continue
             rebuilt, expected, what, version = found
             if fix and isinstance(store, Rewritable):
-                name, text = store.codec.dump_aggregate(rebuilt)
+                name, text = kinds.dump_aggregate(rebuilt)
                 snapshot = SnapshotRecord(rebuilt.id, name, rebuilt.version, text, rebuilt)
                 if store.rewrite(snapshot, expected, expected=version):
                     fixed += 1
@@ -107,7 +112,7 @@ def check_store(store: KindedStore, *, fix: bool = False, batch: int = 500) -> S
     return StoreCheck(checked, tuple(problems), fixed)
 
 
-def _agreeing(store: KindedStore, rows: Sequence[AggregateRow]) -> Collection[str]:
+def _agreeing(store: Store, codec: Codec, rows: Sequence[AggregateRow]) -> Collection[str]:
     """Ids of ``rows`` that agree with their histories, found in bulk (a quick first look).
 
     On a :class:`BatchCheckable` store, the histories are read in one pass, then the
@@ -123,7 +128,6 @@ def _agreeing(store: KindedStore, rows: Sequence[AggregateRow]) -> Collection[st
     ids = [row.id for row in rows]
     histories = store.histories(ids)
     stored = store.read_many(ids)
-    codec = store.codec
     agreeing = set()
     for row in rows:
         records, snapshot = histories.get(row.id), stored.get(row.id)
@@ -143,7 +147,7 @@ def _agreeing(store: KindedStore, rows: Sequence[AggregateRow]) -> Collection[st
 
 
 def _settled(
-    store: KindedStore, row: AggregateRow, snapshot: Aggregate | None
+    store: Store, typed: Kinded, row: AggregateRow, snapshot: Aggregate | None
 ) -> tuple[Aggregate, AggregateRow, list[str], int] | None:
     """The differences of one aggregate that hold while nothing writes to it.
 
@@ -154,10 +158,10 @@ def _settled(
     was seen at, for a guarded repair.
     """
     for _ in range(_LOOKS):
-        found = _differences(store, row, snapshot)
+        found = _differences(typed, row, snapshot)
         if found is None:
             return None
-        again = store.load(row.id)
+        again = typed.load(row.id)
         fresh = store.read_row(row.id) if isinstance(store, Rewritable) else row
         if again == snapshot and fresh == row:
             version = row.version if snapshot is None else snapshot.version
@@ -172,13 +176,14 @@ _LOOKS = 3
 
 
 def _differences(
-    store: KindedStore, row: AggregateRow, snapshot: Aggregate | None
+    typed: Kinded, row: AggregateRow, snapshot: Aggregate | None
 ) -> tuple[Aggregate, AggregateRow, list[str]] | None:
-    history = tuple(store.history(row.id))
+    history = tuple(typed.history(row.id))
     if not history:
         return None
-    rebuilt = rebuild(store.codec.kind_of_event(history[0]).apply, history)
-    expected = row_of(store.codec, rebuilt, history[-1:], row.closed_at)
+    codec = typed.codec
+    rebuilt = rebuild(codec.kind_of_event(history[0]).apply, history)
+    expected = row_of(codec, rebuilt, history[-1:], row.closed_at)
     what = []
     if snapshot is None or snapshot.version < rebuilt.version:
         version = "none" if snapshot is None else snapshot.version

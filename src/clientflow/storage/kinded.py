@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
+from typing import Generic, TypeVar
 
 import pendulum
 
@@ -50,7 +51,7 @@ from clientflow.ports import (
 )
 from clientflow.storage.streams import collector_paused, folded_histories
 
-__all__ = ["Kinded", "KindedMethods", "TypedStore"]
+__all__ = ["Kinded", "TypedStore"]
 
 _LOG = logging.getLogger("clientflow.storage")
 
@@ -58,6 +59,8 @@ _LOG = logging.getLogger("clientflow.storage")
 _HELD = 4096
 
 _NO_DESCRIPTION = Description()
+
+_S = TypeVar("_S", bound=Store)
 
 
 def _payload(events: EventRegistry, event: DomainEvent) -> str:
@@ -280,87 +283,54 @@ class Kinded:
         )
 
 
-class KindedMethods:
-    """The typed methods of a built-in store opened with a codec, kept for existing callers
-    (``MemoryStore(codec).load(...)``): a :class:`Kinded` over the store itself.
-
-    A store opened without one knows no kinds; read it through an
-    :class:`~clientflow.engine.Engine`, which holds them.
-    """  # noqa: D205
-
-    _kinded: Kinded | None = None
-
-    def _kinds_given(self, codec: Codec | None) -> None:
-        if codec is not None:
-            self._kinded = Kinded(self, codec)  # type: ignore[arg-type]
-
-    def read_with(self, kinded: Kinded) -> None:
-        """Give the typed methods an engine's view of this store (a workspace gives its
-        own, so ``ws.store.load(...)`` keeps working); a codec given already stays."""  # noqa: D205, D209
-        if self._kinded is None and kinded.records is self:  # type: ignore[comparison-overlap]
-            self._kinded = kinded
-
-    @property
-    def kinds_given(self) -> Codec | None:
-        """The codec this store was opened with (``None``: a neutral store only)."""
-        return None if self._kinded is None else self._kinded.codec
-
-    @property
-    def codec(self) -> Codec:
-        """The codec this store was opened with; ``ValidationError`` if none was given."""
-        return self._typed().codec
-
-    def _typed(self) -> Kinded:
-        if self._kinded is None:
-            raise ValidationError(
-                "kinds",
-                "a store opened with a codec for typed reads and writes; this one keeps"
-                " neutral records only: use an Engine(store, kinds=Codec([...]))",
-            )
-        return self._kinded
-
-    def load(self, aggregate_id: str) -> Aggregate | None:
-        """The current aggregate, or ``None``."""
-        return self._typed().load(aggregate_id)
-
-    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
-        """The current aggregates with these ids."""
-        return self._typed().load_many(aggregate_ids)
-
-    def save(self, commit: Commit) -> None:
-        """Write a commit atomically against its expected version."""
-        self._typed().save(commit)
-
-    def save_all(self, commits: Sequence[Commit]) -> None:
-        """Write several aggregates' commits as one: all or nothing."""
-        self._typed().save_all(commits)
-
-    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
-        """Every event of one aggregate, oldest first."""
-        return self._typed().history(aggregate_id)
-
-    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
-        """Events after position ``after``, in order."""
-        return self._typed().feed(after, limit)
-
-    def import_history(self, events: Iterable[DomainEvent]) -> int:
-        """Rebuild aggregates from whole histories and store them with their events."""
-        return self._typed().import_history(events)
-
-
-class TypedStore(KindedMethods):
-    """A neutral store and the kinds it is read with, as one store with typed methods as
-    well (:class:`~clientflow.ports.KindedStore`): what ``MemoryStore(codec)`` was, for
-    any store, a host's included (``TypedStore(MyStore(dsn), codec)``).
+class TypedStore(Generic[_S]):
+    """A neutral store and the kinds it is read with, as one store with the typed methods
+    of :class:`~clientflow.ports.EventLog` as well (a :class:`~clientflow.ports.KindedStore`),
+    for scripts and tests: ``TypedStore(open_store(url), codec).load("CR-1")``, a host's
+    store included (``TypedStore(MyStore(dsn), codec)``).
 
     Every part of the :class:`~clientflow.ports.Store` port is the store's own; what
     else the store offers (``create_schema``, repairs) is reached through :attr:`store`.
+    An engine needs none of this: ``Engine(store, kinds=codec)`` holds the kinds itself.
     """  # noqa: D205
 
-    def __init__(self, store: Store, codec: Codec) -> None:
-        self.store = store
+    def __init__(self, store: _S, codec: Codec) -> None:
+        self.store: _S = store
         """The neutral store underneath."""
         self._kinded = Kinded(store, codec)
+
+    @property
+    def codec(self) -> Codec:
+        """The workflow kinds the store is read with."""
+        return self._kinded.codec
+
+    def load(self, aggregate_id: str) -> Aggregate | None:
+        """The current aggregate, or ``None``."""
+        return self._kinded.load(aggregate_id)
+
+    def load_many(self, aggregate_ids: Sequence[str]) -> Mapping[str, Aggregate]:
+        """The current aggregates with these ids."""
+        return self._kinded.load_many(aggregate_ids)
+
+    def save(self, commit: Commit) -> None:
+        """Write a commit atomically against its expected version."""
+        self._kinded.save(commit)
+
+    def save_all(self, commits: Sequence[Commit]) -> None:
+        """Write several aggregates' commits as one: all or nothing."""
+        self._kinded.save_all(commits)
+
+    def history(self, aggregate_id: str) -> Sequence[DomainEvent]:
+        """Every event of one aggregate, oldest first."""
+        return self._kinded.history(aggregate_id)
+
+    def feed(self, after: int = 0, limit: int = 1000) -> Sequence[StoredEvent]:
+        """Events after position ``after``, in order."""
+        return self._kinded.feed(after, limit)
+
+    def import_history(self, events: Iterable[DomainEvent]) -> int:
+        """Rebuild aggregates from whole histories and store them with their events."""
+        return self._kinded.import_history(events)
 
     def __repr__(self) -> str:
         return f"TypedStore({self.store!r})"

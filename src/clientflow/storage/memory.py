@@ -16,7 +16,6 @@ from sortedcontainers import SortedList
 
 from clientflow.core import (
     AlreadyExists,
-    Codec,
     ConcurrencyError,
     DuplicateCommand,
     RulesChanged,
@@ -38,7 +37,6 @@ from clientflow.ports import (
     TimerFailure,
     count_column,
 )
-from clientflow.storage.kinded import KindedMethods
 from clientflow.storage.streams import check_order, checked_history, stale_snapshot
 
 __all__ = ["MemoryStore"]
@@ -46,15 +44,13 @@ __all__ = ["MemoryStore"]
 _MAX_ID = "\U0010ffff"
 
 
-class MemoryStore(KindedMethods):
+class MemoryStore:
     """Everything in dicts and lists behind one lock.
 
-    ``codec``, if given, adds the typed methods (``load``, ``save``...) of stores that
-    were built with their kinds; an engine needs none (it holds the kinds).
+    It keeps neutral records and knows no workflow kinds: an engine holds them.
     """
 
-    def __init__(self, codec: Codec | None = None) -> None:
-        self._kinds_given(codec)
+    def __init__(self) -> None:
         self._lock = threading.RLock()
         self._aggregates: dict[str, SnapshotRecord] = {}
         self._histories: dict[str, list[EventRecord]] = {}

@@ -21,7 +21,7 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 
-from clientflow.core import Codec, StoreError, StoreTimeout, TransactionConflict, ValidationError
+from clientflow.core import StoreError, StoreTimeout, TransactionConflict, ValidationError
 from clientflow.storage.schema import TABLES, Column
 from clientflow.storage.sqlbase import (
     MARIADB,
@@ -228,7 +228,6 @@ class SQLAlchemyStore(SQLStore):
     def __init__(
         self,
         url: str | sa.Engine,
-        codec: Codec | None = None,
         *,
         prefix: str = "clientflow_",
         statement_timeout: float | None = 30.0,
@@ -250,7 +249,7 @@ class SQLAlchemyStore(SQLStore):
                 "url", "a SQLAlchemy database URL with an installed driver", got=safe_url(str(url))
             ) from error
         label = safe_url(engine.url.render_as_string(hide_password=True))
-        super().__init__(codec, _dialect_of(engine), prefix=prefix, label=label)
+        super().__init__(_dialect_of(engine), prefix=prefix, label=label)
         self._engine = engine
         self._statements: dict[str, str] = {}
         self._timeout = statement_timeout if not isinstance(url, sa.Engine) else None

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from clientflow.core import Codec, StoreError
+from clientflow.core import StoreError
 from clientflow.storage.sqlbase import SQLITE, SQLStore, UniqueViolation
 from clientflow.storage.sqlparts import Executor, Row
 
@@ -105,7 +105,6 @@ class SQLiteStore(SQLStore):
     """A store in one SQLite file (or ``":memory:"``), shared safely by threads and processes.
 
     It keeps neutral records; an :class:`~clientflow.engine.Engine` holds the kinds.
-    (``codec``, if given, adds the typed methods of stores built with their kinds.)
 
     >>> store = SQLiteStore(":memory:")
     >>> store.create_schema()
@@ -119,14 +118,13 @@ class SQLiteStore(SQLStore):
     def __init__(
         self,
         path: str | Path,
-        codec: Codec | None = None,
         *,
         prefix: str = "clientflow_",
         timeout: float = 30.0,
         durable: bool = False,
     ) -> None:
         label = f"sqlite:///{path}"
-        super().__init__(codec, SQLITE, prefix=prefix, label=label)
+        super().__init__(SQLITE, prefix=prefix, label=label)
         try:
             self._connection = sqlite3.connect(
                 str(path), timeout=timeout, isolation_level=None, check_same_thread=False

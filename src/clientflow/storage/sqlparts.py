@@ -1,7 +1,8 @@
 """What the SQL store's parts share: dialects, the executor, the read-side columns.
 
 :class:`~clientflow.storage.sqlbase.SQLStore` is assembled from parts by concern (timers,
-the outbox, the read side, rules revisions; events and the schema in ``sqlbase``), each
+the schema, the outbox, the read side, rules revisions; events and snapshots in
+``sqlbase``), each
 a mixin over :class:`SQLPart`, which names what every part may use.
 """
 
@@ -189,3 +190,8 @@ _ROW_COLUMNS = (
 
 def _version(rows: Sequence[Row]) -> int | None:
     return int(rows[0][0]) if rows else None
+
+
+def _str(text: str | bytes) -> str:
+    """A text column as text (some drivers hand back bytes)."""
+    return text if isinstance(text, str) else bytes(text).decode()

@@ -60,11 +60,12 @@ from clientflow.ports import (
     RecordLog,
     RulesLog,
     SnapshotRecord,
+    Store,
     StoredEvent,
     TimerIndex,
 )
 from clientflow.storage import SCHEMA_VERSION, MemoryStore, SQLStore
-from clientflow.storage.audit import Rewritable, check_store
+from clientflow.storage.audit import Rewritable, StoreCheck, check_store
 from clientflow.storage.kinded import Kinded, TypedStore
 from clientflow.testing.samples import (
     START,
@@ -108,6 +109,16 @@ def _snapshot(store: KindedStore, aggregate: Aggregate) -> SnapshotRecord:
     return SnapshotRecord(aggregate.id, name, aggregate.version, text)
 
 
+def _records(store: KindedStore) -> Store:
+    """The neutral store a test's store is, or reads through (a :class:`TypedStore`)."""
+    return store.store if isinstance(store, TypedStore) else store
+
+
+def _check(store: KindedStore, *, fix: bool = False) -> StoreCheck:
+    """``check_store`` on the neutral store, with the kinds the test reads it with."""
+    return check_store(_records(store), store.codec, fix=fix)
+
+
 class StoreContract(ABC):
     """What every Store must do. Subclasses provide :meth:`make_store`."""
 
@@ -130,7 +141,7 @@ class StoreContract(ABC):
         Implemented for this repository's stores; override it for your own adapter.
         """
         if isinstance(store, TypedStore):
-            store = store.store  # type: ignore[assignment]
+            store = store.store
         if isinstance(store, MemoryStore):
             history = store._histories[aggregate_id]  # damaging on purpose
             del history[version - 1]
@@ -823,19 +834,20 @@ class StoreContract(ABC):
         change, steps = awaiting_approval("CR-1")
         events = tuple(e for s in steps for e in s.events)
         store.save(Commit(change, events, 0))
-        assert check_store(store).problems == ()
-        if not isinstance(store, Rewritable):
+        assert _check(store).problems == ()
+        records = _records(store)
+        if not isinstance(records, Rewritable):
             return  # a host store without repairs: checking is all it offers
         [row] = store.rows(Query())
-        store.rewrite(_snapshot(store, steps[0].aggregate), attrs.evolve(row, client="wrong"))
-        found = check_store(store)
+        records.rewrite(_snapshot(store, steps[0].aggregate), attrs.evolve(row, client="wrong"))
+        found = _check(store)
         whats = [problem.what for problem in found.problems]
         assert any("snapshot at version 1 behind its history" in w for w in whats), whats
         assert any("read side client is 'wrong'" in w for w in whats), whats
         assert not found.ok
-        mended = check_store(store, fix=True)
+        mended = _check(store, fix=True)
         assert mended.fixed == 1
-        assert check_store(store).problems == ()
+        assert _check(store).problems == ()
         assert store.load("CR-1") == change
         withdrawn = Engine(store).execute(Command("CR-1", _withdraw_it))
         assert withdrawn.aggregate.version == change.version + 1
@@ -847,7 +859,7 @@ class StoreContract(ABC):
         writer meets ``CorruptData``, no false problem is reported, and the store ends
         consistent with every command applied.
         """
-        if not isinstance(store, Rewritable):
+        if not isinstance(_records(store), Rewritable):
             return
         change, steps = assessed("CR-0")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
@@ -866,7 +878,7 @@ class StoreContract(ABC):
         def checker() -> None:
             handle = self.reopen(store)
             while not stop.is_set():
-                reported.extend(p.what for p in check_store(handle, fix=True).problems)
+                reported.extend(p.what for p in _check(handle, fix=True).problems)
 
         writers = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
         watching = threading.Thread(target=checker)
@@ -879,7 +891,7 @@ class StoreContract(ABC):
         watching.join()
         assert errors == []
         assert reported == []
-        assert check_store(store).problems == ()
+        assert _check(store).problems == ()
         final = store.load("CR-0")
         assert final is not None
         assert final.version == change.version + 60
@@ -893,13 +905,14 @@ class StoreContract(ABC):
         cure), a sweep lists it as failed (backed off, not "skipped" every time), and
         ``check_store(fix=True)`` mends it.
         """
-        if not isinstance(store, Rewritable):
+        records = _records(store)
+        if not isinstance(records, Rewritable):
             return  # a host store without repairs cannot be damaged this way here
         change, steps = awaiting_approval("CR-1")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
         [row] = store.rows(Query())
         behind = attrs.evolve(change, version=change.version - 1)  # its deadline kept
-        store.rewrite(_snapshot(store, behind), row)  # a snapshot restored from an old backup
+        records.rewrite(_snapshot(store, behind), row)  # a snapshot restored from an old backup
         before = tuple(store.history("CR-1"))
         with pytest.raises(CorruptData, match=r"behind its history.*check-store --fix"):
             Engine(store).execute(Command("CR-1", _withdraw_it))
@@ -908,7 +921,7 @@ class StoreContract(ABC):
         assert [aggregate_id for aggregate_id, _ in report.failed] == ["CR-1"]
         assert "check-store --fix" in report.failed[0][1]
         assert tuple(store.history("CR-1")) == before
-        check_store(store, fix=True)
+        _check(store, fix=True)
         assert Engine(store).execute(Command("CR-1", _withdraw_it)).aggregate.version == 5
 
     def test_save_all_writes_every_commit_or_none(self, store: KindedStore) -> None:
@@ -1254,7 +1267,7 @@ def positions(store: KindedStore) -> list[int]:
 
 def dense_positions(store: KindedStore) -> bool:
     """Whether ``store`` numbers its feed 1, 2, 3... (every store but PostgreSQL's)."""
-    dialect = getattr(store, "_dialect", None)
+    dialect = getattr(_records(store), "_dialect", None)
     return not getattr(dialect, "concurrent_feed", False)
 
 
@@ -1278,28 +1291,29 @@ class SQLStoreContract(StoreContract):
     """What SQL stores (:class:`~clientflow.storage.SQLStore` subclasses) must also do."""
 
     @abstractmethod
-    def make_store(self) -> SQLStore:
-        """A new, empty SQL store with its schema in place."""
+    def make_store(self) -> TypedStore[SQLStore]:
+        """A new, empty SQL store with its schema in place, read with ``sample_codec()``
+        kinds (``TypedStore(MySQLStore(dsn), sample_codec())``)."""  # noqa: D205, D209
 
     def test_a_feed_counter_behind_the_events_is_reported_and_repairable(
         self, store: KindedStore
     ) -> None:
         """A counter left behind is CorruptData saying what to run, not an endless conflict."""
-        assert isinstance(store, SQLStore)
+        sql = _sql(store)
         made = draft("CR-1")
         store.save(Commit(made.aggregate, made.events, 0))
-        with store._transaction(write=True) as db:  # damaging on purpose
-            db.run(f"UPDATE {store._t['head']} SET position = 0 WHERE id = 1")
+        with sql._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {sql._t['head']} SET position = 0 WHERE id = 1")
         other = draft("CR-2")
-        if store._dialect.rowid_feed:  # positions are the rowids: the counter is not read
+        if sql._dialect.rowid_feed:  # positions are the rowids: the counter is not read
             store.save(Commit(other.aggregate, other.events, 0))
             assert [e.position for e in store.read_feed(0)] == [1, 2]
-            assert store.repair_feed_counter() == 2
+            assert sql.repair_feed_counter() == 2
             return
         with pytest.raises(CorruptData, match=r"counter \(0\) is behind the newest event \(1\)"):
             store.save(Commit(other.aggregate, other.events, 0))
         assert store.load("CR-2") is None
-        assert store.repair_feed_counter() == 1
+        assert sql.repair_feed_counter() == 1
         store.save(Commit(other.aggregate, other.events, 0))
         assert [s.position for s in store.feed()] == [1, 2]
 
@@ -1308,20 +1322,20 @@ class SQLStoreContract(StoreContract):
     ) -> None:
         """A row written behind this store's back (another process, a restore, damage)
         is what ``load`` answers, even for an aggregate it has just saved or loaded."""  # noqa: D205, D209
-        assert isinstance(store, SQLStore)
+        sql = _sql(store)
         made = draft("CR-1")
         store.save(Commit(made.aggregate, made.events, 0))
         assert store.load("CR-1") == made.aggregate
         moved = submitted(made.aggregate, made.aggregate.requested_at)
         _, snapshot = store.codec.dump_aggregate(moved.aggregate)
-        with store._transaction(write=True) as db:  # another writer, on purpose
+        with sql._transaction(write=True) as db:  # another writer, on purpose
             db.run(
-                f"UPDATE {store._t['aggregates']} SET snapshot = :s, version = 2 WHERE id = 'CR-1'",
+                f"UPDATE {sql._t['aggregates']} SET snapshot = :s, version = 2 WHERE id = 'CR-1'",
                 {"s": snapshot},
             )
         assert store.load("CR-1") == moved.aggregate
-        with store._transaction(write=True) as db:  # damaging on purpose
-            db.run(f"UPDATE {store._t['aggregates']} SET snapshot = '[' WHERE id = 'CR-1'")
+        with sql._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {sql._t['aggregates']} SET snapshot = '[' WHERE id = 'CR-1'")
         with pytest.raises(CorruptData, match="CR-1"):
             store.load("CR-1")
 
@@ -1329,23 +1343,23 @@ class SQLStoreContract(StoreContract):
         """A snapshot written as other JSON text for the same aggregate (an older
         encoder, a restore tool) is no problem; one that says something else at the same
         version is reported, and mended with ``fix``."""  # noqa: D205, D209
-        assert isinstance(store, SQLStore)
+        sql = _sql(store)
         change, steps = awaiting_approval("CR-1")
         store.save(Commit(change, tuple(e for s in steps for e in s.events), 0))
         _, snapshot = store.codec.dump_aggregate(change)
-        table = store._t["aggregates"]
+        table = sql._t["aggregates"]
         respaced = json.dumps(json.loads(snapshot), indent=1, sort_keys=True)
-        with store._transaction(write=True) as db:  # written by another tool, on purpose
+        with sql._transaction(write=True) as db:  # written by another tool, on purpose
             db.run(f"UPDATE {table} SET snapshot = :s WHERE id = 'CR-1'", {"s": respaced})
-        assert check_store(store).problems == ()
+        assert _check(store).problems == ()
         retitled = store.codec.dump_aggregate(attrs.evolve(change, title="Other"))[1]
-        with store._transaction(write=True) as db:  # damaging on purpose
+        with sql._transaction(write=True) as db:  # damaging on purpose
             db.run(f"UPDATE {table} SET snapshot = :s WHERE id = 'CR-1'", {"s": retitled})
-        found = check_store(store, fix=True)
+        found = _check(store, fix=True)
         assert [p.what for p in found.problems] == ["snapshot differs from its history rebuilt"]
         assert found.fixed == 1
         assert store.load("CR-1") == change
-        assert check_store(store).problems == ()
+        assert _check(store).problems == ()
 
     def test_an_unreadable_row_is_parked_and_delivery_goes_on(self, store: KindedStore) -> None:
         """An unreadable feed row is parked at once and delivery goes on past it.
@@ -1353,13 +1367,13 @@ class SQLStoreContract(StoreContract):
         The events before and after it are delivered, whatever the store's positions
         look like (PostgreSQL's are not consecutive).
         """
-        assert isinstance(store, SQLStore)
+        sql = _sql(store)
         for n in range(3):
             made = draft(f"CR-{n}")
             store.save(Commit(made.aggregate, made.events, 0))
         first, bad, last = positions(store)
-        with store._transaction(write=True) as db:  # damaging on purpose
-            db.run(f"UPDATE {store._t['events']} SET payload = '[' WHERE position = :p", {"p": bad})
+        with sql._transaction(write=True) as db:  # damaging on purpose
+            db.run(f"UPDATE {sql._t['events']} SET payload = '[' WHERE position = :p", {"p": bad})
         sent: list[int] = []
 
         class Recorder:
@@ -1374,15 +1388,15 @@ class SQLStoreContract(StoreContract):
 
     def test_a_version_1_database_migrates_with_everything_kept(self, store: KindedStore) -> None:
         """Tables written by release 0.1 (schema 1) are upgraded in place, nothing lost."""
-        assert isinstance(store, SQLStore)
-        store.drop_schema()
+        sql = _sql(store)
+        sql.drop_schema()
         _, steps = awaiting_approval("CR-1")
         events = [e for s in steps for e in s.events]
         codec = store.codec
         kind_name, snapshot = codec.dump_aggregate(steps[-1].aggregate)
-        t = store._t
-        with store._transaction(write=True) as db:
-            for statement in _schema_v1(t, store._dialect.name):
+        t = sql._t
+        with sql._transaction(write=True) as db:
+            for statement in _schema_v1(t, sql._dialect.name):
                 db.run(statement)
             db.run(f"INSERT INTO {t['meta']} VALUES ('schema_version', '1')")
             db.run(f"INSERT INTO {t['head']} VALUES (1, {len(events)})")
@@ -1406,12 +1420,11 @@ class SQLStoreContract(StoreContract):
             db.run(f"INSERT INTO {t['commands']} VALUES ('Form-42', 'CR-1', 1)")
             db.run(f"INSERT INTO {t['cursors']} VALUES ('notifier', 2)")
         fresh = self.reopen(store)
-        assert isinstance(fresh, SQLStore)
         with pytest.raises(StoreError, match="older than this release"):
             fresh.load("CR-1")
-        assert fresh.migrate() == SCHEMA_VERSION
-        assert fresh.migrate() == SCHEMA_VERSION  # a second run changes nothing
-        assert fresh.schema_version() == SCHEMA_VERSION
+        assert _sql(fresh).migrate(codec) == SCHEMA_VERSION
+        assert _sql(fresh).migrate(codec) == SCHEMA_VERSION  # a second run changes nothing
+        assert _sql(fresh).schema_version() == SCHEMA_VERSION
         assert fresh.load("CR-1") == steps[-1].aggregate
         assert list(fresh.history("CR-1")) == events
         assert fresh.cursor("notifier") == 2
@@ -1452,3 +1465,11 @@ def _schema_v1(t: dict[str, str], dialect: str) -> list[str]:
         " aggregate_id VARCHAR(255) NOT NULL, version INTEGER NOT NULL)",
         f"CREATE TABLE {t['cursors']} (name VARCHAR(255) PRIMARY KEY, position BIGINT NOT NULL)",
     ]
+
+
+def _sql(store: KindedStore) -> SQLStore:
+    """The SQL store under a :class:`TypedStore` (its tables, damaged on purpose)."""
+    assert isinstance(store, TypedStore)
+    found = store.store
+    assert isinstance(found, SQLStore)
+    return found

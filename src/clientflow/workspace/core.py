@@ -51,7 +51,6 @@ from clientflow.reports import (
     owner_agenda,
 )
 from clientflow.storage import open_store
-from clientflow.storage.kinded import KindedMethods
 from clientflow.whatif import SweepGrid, WhatIf, what_if
 from clientflow.workspace import bootstrap
 from clientflow.workspace.base import MAX_PAGE, Service, check_arguments
@@ -161,8 +160,6 @@ class Workspace:
             rules_revision=revision.number,
             kinds=bootstrap.codec_for(rules, workflows) if kinds is None else kinds,
         )
-        if isinstance(store, KindedMethods):  # ws.store.load(...) as before: the engine's view
-            store.read_with(self.engine.kinded)
         declared = rules.custom()
         workflows = (*workflows, *declared)  # the host's and the rules' [workflows]
         missing = [w.name for w in workflows if w.name not in self.engine.kinds.kinds]
