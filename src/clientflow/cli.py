@@ -767,17 +767,15 @@ def _counts(
     """``status``'s lines of counts: each kind by what people call one of its items and
     each state by its words, in the reader's language (a state without words by its
     name, as a rules-file workflow declares it)."""  # noqa: D205, D209
-    declared: dict[str, CommandSet[Any]] = {
-        found.kind: found
-        for found in (
-            changes.COMMANDS,
-            escalation.COMMANDS,
-            feedback.COMMANDS,
-            cadence.COMMANDS,
-            risks.COMMANDS,
-            *(workflow.declared for workflow in rules.custom()),
-        )
-    }
+    sets: list[CommandSet[Any]] = [
+        changes.COMMANDS,
+        escalation.COMMANDS,
+        feedback.COMMANDS,
+        cadence.COMMANDS,
+        risks.COMMANDS,
+        *(workflow.declared for workflow in rules.custom()),
+    ]
+    declared = {found.kind: found for found in sets}
     lines = []
     for kind, statuses in counts.items():
         commands = declared.get(kind)
