@@ -1030,7 +1030,15 @@ def repair(store_url: str) -> None:
                 _said(N_("{store} is not a SQL store; nothing to repair"), store=store_url)
             )
         position = store.repair_feed_counter()
-    click.echo(_said(N_("{store}: feed counter at {position}"), store=store_url, position=position))
+        said = (
+            N_("{store}: feed counter at {position}")
+            if store.feed_counter
+            else N_(
+                "{store}: nothing to repair: this database numbers the events itself"
+                " (newest position {position})"
+            )
+        )
+    click.echo(_said(said, store=store_url, position=position))
 
 
 @cli.command(

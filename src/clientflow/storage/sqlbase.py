@@ -571,6 +571,14 @@ class SQLStore(SchemaSQL, TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
                 " run `clientflow repair --store URL` (store.repair_feed_counter())",
             )
 
+    @property
+    def feed_counter(self) -> bool:
+        """Whether feed positions come from a counter row a partial restore can leave
+        behind the events (MariaDB/MySQL); SQLite's are the events' rowids and
+        PostgreSQL's follow transaction ids, so :meth:`repair_feed_counter` has nothing
+        to move there."""  # noqa: D205, D209
+        return not (self._dialect.concurrent_feed or self._dialect.rowid_feed)
+
     def repair_feed_counter(self) -> int:
         """Move a feed counter left behind the events up to the newest event; returns it.
 
