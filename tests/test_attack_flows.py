@@ -3,14 +3,18 @@ client's view (found by review; xfail(strict) marks a defect left for a larger f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import clientflow
 from clientflow import Actor, ManualClock
+from clientflow.config import Rules, load_rules
 from clientflow.core import ConfigError, PermissionDenied, TransitionNotAllowed, ValidationError
 from clientflow.workspace import Workspace
 from tests.test_flow_stages import CLAIMS, LI, QIAN, START, ZHANG, ZHAO, _rules, _submit
@@ -190,3 +194,54 @@ def test_migrating_a_claim_onto_a_conditional_stage_asks_by_its_amount(tmp_path:
         }
     finally:
         store.close()
+
+
+_TYPED = st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=30)  # as TOML holds text
+_WHEN_TEXT = st.one_of(
+    _TYPED,
+    st.builds(
+        "{} {} {}".format,
+        st.sampled_from(["amount", "reason", "Amount", "amount_", ""]),
+        st.sampled_from([">", ">=", "<", "<=", "==", "!=", "=", "=>", "<>", ""]),
+        st.one_of(st.decimals(allow_nan=True).map(str), _TYPED),
+    ),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(when=_WHEN_TEXT)
+def test_any_when_loads_as_an_exact_comparison_or_is_reported_at_its_key(
+    tmp_path: Path, when: str
+) -> None:
+    """Whatever a rules file's author types as a stage's ``when``, loading either gives a
+    comparison of the money field with an exact decimal limit, or one ConfigError at the
+    stage's ``when`` key saying what is allowed; nothing else escapes."""
+    text = CLAIMS.replace(
+        'when = "amount > 5000"', f"when = {json.dumps(when, ensure_ascii=False)}"
+    )
+    loaded = _load_or_refusal(_rules(tmp_path, text))
+    if isinstance(loaded, ConfigError):
+        assert [p.path for p in loaded.problems if p.path.endswith(".when")], loaded.problems
+        assert all("expected" in p.message for p in loaded.problems)
+        event("refused at its key")
+        return
+    [stage] = [
+        c
+        for step in loaded.flow_versions("claim").current.steps.approvals.values()
+        for c in step.conditions
+        if c
+    ]
+    event("a comparison loaded")
+    assert stage.field == "amount"
+    assert stage.limit.is_finite()
+    # the condition holds exactly as the decimal comparison says, for any stored amount
+    assert stage.holds({"amount": str(stage.limit)}) is (stage.comparison in {">=", "<=", "=="})
+
+
+def _load_or_refusal(path: Path) -> Rules | ConfigError:
+    try:
+        return load_rules(path)
+    except ConfigError as error:
+        return error
