@@ -586,6 +586,10 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
     def step(
         name: str, fields: Mapping[str, FieldType], parsed: bool = False
     ) -> Callable[..., Decision[Item]]:
+        # looked up once per transition, not per command: the definition never changes
+        cc = steps_of.cc_of(name)
+        leaving = {state: steps_of.step_leaving(state) for state in spec.states}
+
         def body(
             item: Item,
             *,
@@ -601,15 +605,16 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             values = _values(fields, payload, item.client, parsed=parsed)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
-            deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
+            merged = {**item.values, **values}
+            deadline = deadline_on_entry(spec, target, merged, at, calendar)
             waiting = flow_approvals.open_step(
-                steps_of.step_leaving(target),
+                leaving.get(target),
                 number=1 if item.round is None else item.round.number + 1,
                 requester=requester or actor.id,
                 directory=directory,
                 calendar=calendar,
                 now=at,
-                values={**item.values, **values},
+                values=merged,
                 delegations=steps_of.delegations,
             )
             event = stepped(
@@ -621,7 +626,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
                 closed=target in final,
                 round=waiting,
                 requester="" if waiting is None else requester or actor.id,
-                cc=_copied(steps_of.cc_of(name), item.owner, directory),
+                cc=_copied(cc, item.owner, directory) if cc else (),
                 client_label=steps_of.told(name, item.status, target),
             )
             return decide(apply, item, event)
