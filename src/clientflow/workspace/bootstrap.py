@@ -124,7 +124,7 @@ class WorkflowService(Service[Any]):
         aggregate: Any,
         payload: Mapping[str, object],
         by: Actor,
-    ) -> dict[str, object]:
+    ) -> Mapping[str, object]:
         if aggregate is not None:
             client = self._client_of(aggregate)
             target = aggregate.id
