@@ -165,6 +165,17 @@ def _frozen(given: Mapping[str, StoredValue]) -> Mapping[str, StoredValue]:
     return given if type(given) is FrozenValues else FrozenValues(given)
 
 
+def _merged(
+    values: Mapping[str, StoredValue], more: Mapping[str, StoredValue]
+) -> dict[str, StoredValue]:
+    """``values`` with ``more`` over them, a new dict (an item's FrozenValues read as the
+    dict they copy: unpacking a Mapping goes through ``keys`` and ``__getitem__`` per
+    field, on every step)."""  # noqa: D205, D209
+    merged = dict(values._values if type(values) is FrozenValues else values)
+    merged.update(more._values if type(more) is FrozenValues else more)
+    return merged
+
+
 @attrs.frozen(kw_only=True)
 class Item:
     """One item of a rules-declared workflow: where it stands, the fields given so far
@@ -497,7 +508,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             item,
             version=event.aggregate_version,
             status=status,
-            values={**item.values, **event.values},
+            values=_merged(item.values, event.values),
             last_by=event.actor,
             next_deadline=event.deadline,
             closed=event.closed if event.state else status in final,
@@ -605,7 +616,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             values = _values(fields, payload, item.client, parsed=parsed)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
-            merged = {**item.values, **values}
+            merged = _merged(item.values, values)
             deadline = deadline_on_entry(spec, target, merged, at, calendar)
             waiting = flow_approvals.open_step(
                 leaving.get(target),
