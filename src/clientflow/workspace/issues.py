@@ -69,6 +69,17 @@ class IssueService(Service[Issue]):
         assert isinstance(client, str)  # checked by the declaration's payload
         return self._context(needs, client, lambda: _needed(rules, needs, client))
 
+    def sla_report(
+        self, issue_id: str, *, at: dt.datetime | None = None
+    ) -> tuple[escalation.ClockReport, ...]:
+        """Where each of the issue's SLA clocks stands at ``at`` (default: the clock), on
+        the calendar of the issue's client: business time elapsed and left (negative when
+        late), the deadline, time paused and why."""  # noqa: D205, D209
+        issue = self.get(issue_id)
+        when = self._workspace.clock.now() if at is None else to_utc(at, "at")
+        calendar = self._workspace.rules.calendar_for(issue.client)
+        return tuple(escalation.report(clock, calendar, when) for clock in issue.clocks)
+
 
 def _needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, object]:
     """What an issue command ``needs`` from ``rules`` for ``client`` (resolved once per
@@ -84,17 +95,6 @@ def _needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, obje
         else:
             context[need] = _sla(rules)
     return context
-
-    def sla_report(
-        self, issue_id: str, *, at: dt.datetime | None = None
-    ) -> tuple[escalation.ClockReport, ...]:
-        """Where each of the issue's SLA clocks stands at ``at`` (default: the clock), on
-        the calendar of the issue's client: business time elapsed and left (negative when
-        late), the deadline, time paused and why."""  # noqa: D205, D209
-        issue = self.get(issue_id)
-        when = self._workspace.clock.now() if at is None else to_utc(at, "at")
-        calendar = self._workspace.rules.calendar_for(issue.client)
-        return tuple(escalation.report(clock, calendar, when) for clock in issue.clocks)
 
 
 def _sla(rules: Rules) -> SlaAgreement:
