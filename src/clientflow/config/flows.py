@@ -165,6 +165,17 @@ def _frozen(given: Mapping[str, StoredValue]) -> Mapping[str, StoredValue]:
     return given if type(given) is FrozenValues else FrozenValues(given)
 
 
+def _merged(
+    values: Mapping[str, StoredValue], more: Mapping[str, StoredValue]
+) -> dict[str, StoredValue]:
+    """``values`` with ``more`` over them, a new dict (an item's FrozenValues read as the
+    dict they copy: unpacking a Mapping goes through ``keys`` and ``__getitem__`` per
+    field, on every step)."""  # noqa: D205, D209
+    merged = dict(values._values if type(values) is FrozenValues else values)
+    merged.update(more._values if type(more) is FrozenValues else more)
+    return merged
+
+
 @attrs.frozen(kw_only=True)
 class Item:
     """One item of a rules-declared workflow: where it stands, the fields given so far
@@ -497,7 +508,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             item,
             version=event.aggregate_version,
             status=status,
-            values={**item.values, **event.values},
+            values=_merged(item.values, event.values),
             last_by=event.actor,
             next_deadline=event.deadline,
             closed=event.closed if event.state else status in final,
@@ -586,6 +597,10 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
     def step(
         name: str, fields: Mapping[str, FieldType], parsed: bool = False
     ) -> Callable[..., Decision[Item]]:
+        # looked up once per transition, not per command: the definition never changes
+        cc = steps_of.cc_of(name)
+        leaving = {state: steps_of.step_leaving(state) for state in spec.states}
+
         def body(
             item: Item,
             *,
@@ -601,15 +616,16 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             values = _values(fields, payload, item.client, parsed=parsed)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
-            deadline = deadline_on_entry(spec, target, {**item.values, **values}, at, calendar)
+            merged = _merged(item.values, values)
+            deadline = deadline_on_entry(spec, target, merged, at, calendar)
             waiting = flow_approvals.open_step(
-                steps_of.step_leaving(target),
+                leaving.get(target),
                 number=1 if item.round is None else item.round.number + 1,
                 requester=requester or actor.id,
                 directory=directory,
                 calendar=calendar,
                 now=at,
-                values={**item.values, **values},
+                values=merged,
                 delegations=steps_of.delegations,
             )
             event = stepped(
@@ -621,7 +637,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
                 closed=target in final,
                 round=waiting,
                 requester="" if waiting is None else requester or actor.id,
-                cc=_copied(steps_of.cc_of(name), item.owner, directory),
+                cc=_copied(cc, item.owner, directory) if cc else (),
                 client_label=steps_of.told(name, item.status, target),
             )
             return decide(apply, item, event)

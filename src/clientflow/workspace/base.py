@@ -156,7 +156,7 @@ class Service(Generic[A]):
 
     def _context(
         self, needs: tuple[str, ...], client: str, resolve: Callable[[], dict[str, object]]
-    ) -> dict[str, object]:
+    ) -> Mapping[str, object]:
         """What ``resolve()`` gives for ``needs`` of ``client`` (calendar, policy ...),
         resolved once per rules in force: every command of a client needs the same."""  # noqa: D205, D209
         rules = self._workspace.rules
@@ -167,7 +167,7 @@ class Service(Generic[A]):
             found = resolve()
             if len(self._contexts) < _CONTEXTS:
                 self._contexts[needs, client] = found
-        return dict(found)  # the caller's own: the kept one never changes
+        return found  # read-only: callers unpack it into the handler's keywords
 
     def get(self, aggregate_id: str) -> A:
         """The current state; ``NotFound`` for an unknown id, ``ValidationError`` for the
@@ -304,7 +304,7 @@ class Service(Generic[A]):
         aggregate: A | None,
         payload: Mapping[str, object],
         by: Actor,
-    ) -> dict[str, object]:
+    ) -> Mapping[str, object]:
         """What ``command`` ``needs`` from the rules for ``aggregate`` (``None`` when the
         command creates it, from its ``payload``): the workflow's one resolver. It may
         refuse ``by`` first by a rule the handler does not check (a change's client)."""  # noqa: D205, D209

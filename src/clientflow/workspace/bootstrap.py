@@ -113,6 +113,10 @@ class WorkflowService(Service[Any]):
 
     workflow: Workflow[Any]
 
+    def _client_of(self, aggregate: Any) -> str:
+        """The client ``aggregate`` belongs to, as its workflow's ``describe`` says."""
+        return _client(self.workflow.describe, aggregate)
+
     def _resolve(
         self,
         command: str,
@@ -120,9 +124,9 @@ class WorkflowService(Service[Any]):
         aggregate: Any,
         payload: Mapping[str, object],
         by: Actor,
-    ) -> dict[str, object]:
+    ) -> Mapping[str, object]:
         if aggregate is not None:
-            client = _client(self.workflow.describe, aggregate)
+            client = self._client_of(aggregate)
             target = aggregate.id
         else:
             given = payload.get("client", "")

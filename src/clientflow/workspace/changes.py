@@ -58,7 +58,7 @@ class ChangeService(Service[ChangeRequest]):
         aggregate: ChangeRequest | None,
         payload: Mapping[str, object],
         by: Actor,
-    ) -> dict[str, object]:
+    ) -> Mapping[str, object]:
         rules = self._workspace.rules
         project = aggregate.project if aggregate is not None else payload["project"]
         client = rules.client_of_project(project)  # type: ignore[arg-type]

@@ -56,6 +56,12 @@ class RulesFlowService(WorkflowService):
         self._earlier: dict[str, WorkflowService] = {}
         """The services of earlier definitions, by fingerprint, built when first needed."""
 
+    def _client_of(self, aggregate: Any) -> str:
+        # A rules workflow's describe gives an item's own client: read it without
+        # building the whole Description on every command.
+        client: str = aggregate.client
+        return client
+
     def _versions(self) -> FlowVersions:
         return self._workspace.rules.flow_versions(self.kind)
 

@@ -63,21 +63,11 @@ class IssueService(Service[Issue]):
         aggregate: Issue | None,
         payload: Mapping[str, object],
         by: Actor,
-    ) -> dict[str, object]:
+    ) -> Mapping[str, object]:
         rules = self._workspace.rules
         client = aggregate.client if aggregate is not None else payload["client"]
         assert isinstance(client, str)  # checked by the declaration's payload
-        context: dict[str, object] = {}
-        for need in needs:  # a chain, not a table of lambdas: this runs per command
-            if need == "calendar":
-                context[need] = rules.calendar_for(client)
-            elif need == "escalation":
-                context[need] = rules.escalation_for(client)
-            elif need == "permissions":
-                context[need] = rules.issue_permissions
-            else:
-                context[need] = _sla(rules)
-        return context
+        return self._context(needs, client, lambda: _needed(rules, needs, client))
 
     def sla_report(
         self, issue_id: str, *, at: dt.datetime | None = None
@@ -89,6 +79,22 @@ class IssueService(Service[Issue]):
         when = self._workspace.clock.now() if at is None else to_utc(at, "at")
         calendar = self._workspace.rules.calendar_for(issue.client)
         return tuple(escalation.report(clock, calendar, when) for clock in issue.clocks)
+
+
+def _needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, object]:
+    """What an issue command ``needs`` from ``rules`` for ``client`` (resolved once per
+    rules in force and client, by :meth:`Service._context`)."""  # noqa: D205, D209
+    context: dict[str, object] = {}
+    for need in needs:
+        if need == "calendar":
+            context[need] = rules.calendar_for(client)
+        elif need == "escalation":
+            context[need] = rules.escalation_for(client)
+        elif need == "permissions":
+            context[need] = rules.issue_permissions
+        else:
+            context[need] = _sla(rules)
+    return context
 
 
 def _sla(rules: Rules) -> SlaAgreement:
