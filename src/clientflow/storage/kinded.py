@@ -31,7 +31,8 @@ from clientflow.core import (
     DomainEvent,
     ValidationError,
 )
-from clientflow.core.events import EventRegistry, make_converter_for_events, write_json
+from clientflow.core.events import EventRegistry, make_converter_for_events
+from clientflow.core.jsontext import TextWriter
 from clientflow.ports import (
     AggregateRow,
     Backoff,
@@ -71,14 +72,15 @@ class Kinded:
     """The typed view (:class:`~clientflow.ports.EventLog`) of a neutral store, for a
     codec's kinds: what the engine reads and writes through."""  # noqa: D205, D209
 
-    __slots__ = ("_converter", "_held", "codec", "records")
+    __slots__ = ("_held", "_text", "codec", "records")
 
     def __init__(self, records: RecordLog, codec: Codec) -> None:
         if not isinstance(codec, Codec):
             raise ValidationError("kinds", "a Codec of the workflow kinds", got=codec)
         self.records = records
         self.codec = codec
-        self._converter = make_converter_for_events()
+        # the snapshot's text, written per class without cattrs' dicts (same text)
+        self._text = TextWriter(make_converter_for_events())
         # Aggregates by id with the kind and snapshot text they were written as or read
         # from. Whoever wrote the row, the text read decides, so nothing here goes stale.
         self._held: dict[str, tuple[str, str, Aggregate]] = {}
@@ -106,7 +108,6 @@ class Kinded:
         kind = self.codec.kind_of(aggregate)  # only kinds registered here
         described = _NO_DESCRIPTION if kind.describe is None else kind.describe(aggregate)
         last = events[-1].meta.occurred_at if events else None
-        converter = self._converter
         row = AggregateRow(  # by position: a third cheaper than by name, every command
             aggregate.id,
             kind.name,
@@ -126,7 +127,7 @@ class Kinded:
                 aggregate.id,
                 kind.name,
                 aggregate.version,
-                partial(write_json, converter, aggregate),  # one object, not a closure
+                partial(self._text.write, aggregate),  # one object, not a closure
                 aggregate,
             ),
             tuple(map(self.event_record, events)),
