@@ -107,7 +107,7 @@ class TextWriter:
                     return whole
                 name = f"v{number}"
                 lines.append(f"    {name} = o.{field.name}")
-                lines.append(f"    t{number} = {self._expr(declared, name)}")
+                lines.append(f"    t{number} = {self._expr(declared, name, field=True)}")
                 parts.append(f'"{field.name}":{{t{number}}}')
         except (NameError, TypeError, attrs.exceptions.NotAnAttrsClassError):
             return whole
@@ -124,12 +124,17 @@ class TextWriter:
         self._globals[name] = value
         return name
 
-    def _expr(self, declared: object, v: str) -> str:
-        """An expression giving the text of ``v`` declared as ``declared``."""
+    def _expr(self, declared: object, v: str, *, field: bool = False) -> str:
+        """An expression giving the text of ``v`` declared as ``declared``.
+
+        For a ``field`` (formatted by the f-string, not joined) an ``int`` is left as it
+        is: formatting an exact ``int`` writes its ``repr``, without a call.
+        """
         generic = self._name(
             self._generic(self._converter.get_unstructure_hook(declared, cache_result=False))
         )
-        fast = self._fast(declared, v)
+        fast = f"{v} if {v}.__class__ is int" if field and declared is int else None
+        fast = fast or self._fast(declared, v)
         return f"{generic}({v})" if fast is None else f"({fast} else {generic}({v}))"
 
     def _fast(self, declared: object, v: str) -> str | None:

@@ -31,8 +31,7 @@ from clientflow.core import (
     DomainEvent,
     ValidationError,
 )
-from clientflow.core.events import EventRegistry, make_converter_for_events
-from clientflow.core.jsontext import TextWriter
+from clientflow.core.events import EventRegistry
 from clientflow.ports import (
     AggregateRow,
     Backoff,
@@ -72,15 +71,15 @@ class Kinded:
     """The typed view (:class:`~clientflow.ports.EventLog`) of a neutral store, for a
     codec's kinds: what the engine reads and writes through."""  # noqa: D205, D209
 
-    __slots__ = ("_held", "_text", "codec", "records")
+    __slots__ = ("_held", "_write", "codec", "records")
 
     def __init__(self, records: RecordLog, codec: Codec) -> None:
         if not isinstance(codec, Codec):
             raise ValidationError("kinds", "a Codec of the workflow kinds", got=codec)
         self.records = records
         self.codec = codec
-        # the snapshot's text, written per class without cattrs' dicts (same text)
-        self._text = TextWriter(make_converter_for_events())
+        # the snapshot's text, by the codec's writer (its code generated once per class)
+        self._write = codec.writer.write
         # Aggregates by id with the kind and snapshot text they were written as or read
         # from. Whoever wrote the row, the text read decides, so nothing here goes stale.
         self._held: dict[str, tuple[str, str, Aggregate]] = {}
@@ -127,7 +126,7 @@ class Kinded:
                 aggregate.id,
                 kind.name,
                 aggregate.version,
-                partial(self._text.write, aggregate),  # one object, not a closure
+                partial(self._write, aggregate),  # one object, not a closure
                 aggregate,
             ),
             tuple(map(self.event_record, events)),
