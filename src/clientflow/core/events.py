@@ -21,6 +21,7 @@ from cattrs.preconf.json import make_converter
 from clientflow.core.errors import ValidationError
 from clientflow.core.ids import check_id
 from clientflow.core.instants import UTC, duration_micros, parse_instant, to_utc
+from clientflow.core.jsontext import TextWriter
 from clientflow.core.spans import WorkingDays
 
 __all__ = [
@@ -195,7 +196,7 @@ class EventRegistry:
     ('demo.pinged', True)
     """
 
-    __slots__ = ("_converter", "_types")
+    __slots__ = ("_converter", "_text", "_types")
 
     def __init__(self, types: Iterable[type[DomainEvent]]) -> None:
         found: dict[str, type[DomainEvent]] = {}
@@ -214,6 +215,7 @@ class EventRegistry:
             found[name] = kind
         self._types: Mapping[str, type[DomainEvent]] = found
         self._converter = make_converter_for_events()
+        self._text = TextWriter(self._converter)
 
     def __or__(self, other: EventRegistry) -> EventRegistry:
         """A registry with the types of both (a name may not mean two classes)."""
@@ -246,7 +248,7 @@ class EventRegistry:
             raise ValidationError(
                 "event", f"an event of a registered type ({', '.join(self.names)})", got=type(event)
             )
-        return name, write_json(self._converter, event)
+        return name, self._text.write(event)
 
     def decode(self, name: str, payload: str | bytes) -> DomainEvent:
         """The event a type name and JSON payload describe; ``ValidationError`` if malformed."""
@@ -278,9 +280,14 @@ _CHUNKS = _chunks()
 
 def write_json(converter: cattrs.Converter, value: object) -> str:
     """Compact JSON text of ``value`` as ``converter`` unstructures it."""
+    return json_text(converter.unstructure(value))
+
+
+def json_text(value: object) -> str:
+    """Compact JSON text of an unstructured value (plain JSON types)."""
     if _CHUNKS is None:
-        return _ENCODER.encode(converter.unstructure(value))
-    return "".join(_CHUNKS(converter.unstructure(value), 0))
+        return _ENCODER.encode(value)
+    return "".join(_CHUNKS(value, 0))
 
 
 def read_json(converter: cattrs.Converter, payload: str | bytes, cls: type[T], field: str) -> T:

@@ -17,8 +17,8 @@ from clientflow.core.events import (
     EventRegistry,
     make_converter_for_events,
     read_json,
-    write_json,
 )
+from clientflow.core.jsontext import TextWriter
 from clientflow.core.kinds import Description, WorkflowKind
 
 __all__ = ["Codec"]
@@ -27,7 +27,7 @@ __all__ = ["Codec"]
 class Codec:
     """Encodes and decodes the aggregates and events of a set of workflow kinds."""
 
-    __slots__ = ("_by_event", "_by_name", "_by_type", "_converter", "events", "rules")
+    __slots__ = ("_by_event", "_by_name", "_by_type", "_converter", "events", "rules", "writer")
 
     def __init__(self, kinds: Iterable[WorkflowKind[Any]], *, rules: str | None = None) -> None:
         by_name: dict[str, WorkflowKind[Any]] = {}
@@ -45,6 +45,8 @@ class Codec:
             name: k for k in by_name.values() for name in k.events.names
         }
         self._converter = make_converter_for_events()
+        self.writer = TextWriter(self._converter)
+        """Writes these kinds' aggregates as their snapshot text (code generated once)."""
         self.events = registry
         self.rules = rules
         """The fingerprint of the rules whose timers this codec fires (``None``: none)."""
@@ -84,7 +86,7 @@ class Codec:
     def dump_aggregate(self, aggregate: Aggregate) -> tuple[str, str]:
         """``(kind name, JSON snapshot)`` of an aggregate."""
         kind = self.kind_of(aggregate)
-        return kind.name, write_json(self._converter, aggregate)
+        return kind.name, self.writer.write(aggregate)
 
     def load_aggregate(self, kind_name: str, snapshot: str | bytes) -> Aggregate:
         """The aggregate a stored snapshot describes; ``ValidationError`` if corrupt."""

@@ -31,7 +31,7 @@ from clientflow.core import (
     DomainEvent,
     ValidationError,
 )
-from clientflow.core.events import EventRegistry, make_converter_for_events, write_json
+from clientflow.core.events import EventRegistry
 from clientflow.ports import (
     AggregateRow,
     Backoff,
@@ -71,14 +71,15 @@ class Kinded:
     """The typed view (:class:`~clientflow.ports.EventLog`) of a neutral store, for a
     codec's kinds: what the engine reads and writes through."""  # noqa: D205, D209
 
-    __slots__ = ("_converter", "_held", "codec", "records")
+    __slots__ = ("_held", "_write", "codec", "records")
 
     def __init__(self, records: RecordLog, codec: Codec) -> None:
         if not isinstance(codec, Codec):
             raise ValidationError("kinds", "a Codec of the workflow kinds", got=codec)
         self.records = records
         self.codec = codec
-        self._converter = make_converter_for_events()
+        # the snapshot's text, by the codec's writer (its code generated once per class)
+        self._write = codec.writer.write
         # Aggregates by id with the kind and snapshot text they were written as or read
         # from. Whoever wrote the row, the text read decides, so nothing here goes stale.
         self._held: dict[str, tuple[str, str, Aggregate]] = {}
@@ -106,7 +107,6 @@ class Kinded:
         kind = self.codec.kind_of(aggregate)  # only kinds registered here
         described = _NO_DESCRIPTION if kind.describe is None else kind.describe(aggregate)
         last = events[-1].meta.occurred_at if events else None
-        converter = self._converter
         row = AggregateRow(  # by position: a third cheaper than by name, every command
             aggregate.id,
             kind.name,
@@ -126,7 +126,7 @@ class Kinded:
                 aggregate.id,
                 kind.name,
                 aggregate.version,
-                partial(write_json, converter, aggregate),  # one object, not a closure
+                partial(self._write, aggregate),  # one object, not a closure
                 aggregate,
             ),
             tuple(map(self.event_record, events)),
