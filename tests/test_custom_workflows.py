@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pendulum
 import pytest
 
@@ -15,6 +16,7 @@ from clientflow import Actor, ManualClock
 from clientflow.core import (
     Codec,
     ConfigError,
+    NotFound,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
@@ -136,7 +138,7 @@ def test_the_approvers_rules_hold_and_refusals_name_the_commands(ws: Workspace) 
     renewals.run("REN-1", "approve_sales", by=Actor("wu.hao", {"sales"}))
     renewals.run("REN-1", "approve_finance", by=QIAN)
     stranger = Actor("amy", {"client"}, clients={"acme"})
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound, match="REN-1"):  # not told another client's renewal exists
         renewals.run("REN-1", "confirm", by=stranger)
     assert renewals.get("REN-1").status == "client_confirmation"
     with pytest.raises(ValidationError, match="renewal_date: expected a date as YYYY-MM-DD"):
@@ -230,3 +232,11 @@ def test_the_docs_page_shows_the_shipped_module_and_its_generated_diagram() -> N
     assert RENEWALS.table.mermaid() in re.findall(
         r"^```mermaid\n(.*?)^```", page, re.DOTALL | re.MULTILINE
     )
+
+
+def test_two_kinds_sharing_one_aggregate_class_are_refused() -> None:
+    """Aggregates are filed by class: a second kind on the renewal's class would take
+    every renewal for its own, so the codec refuses it, naming both."""  # noqa: D205, D209
+    twin = attrs.evolve(RENEWALS.kind(), name="renewal_copy")
+    with pytest.raises(ValidationError, match=r"kinds\.renewal_copy\.aggregate.*'renewal'"):
+        Codec([RENEWALS.kind(), twin])

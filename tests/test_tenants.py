@@ -22,7 +22,7 @@ import pendulum
 import pytest
 
 import clientflow
-from clientflow import Actor, PermissionDenied
+from clientflow import Actor, NotFound, PermissionDenied
 from clientflow.cadence import Channel, Direction, Touchpoint
 from clientflow.changes import Impact, Money, Priority, Risk
 from clientflow.config import ConfigError, rules_from_dict
@@ -355,26 +355,33 @@ def test_each_command_is_allowed_where_the_rules_allow_and_refused_cleanly_elsew
         for step in case.before:
             step(ws, aggregate_id, SETUP)
         before = _state(ws, aggregate_id)
-        refused: PermissionDenied | None = None
+        refused: PermissionDenied | NotFound | None = None
         try:
             case.run(ws, aggregate_id, actor)
-        except PermissionDenied as error:
+        except (PermissionDenied, NotFound) as error:
             refused = error
         outcome[kind] = refused is None
         if refused is None:
             assert _state(ws, aggregate_id) != before
-        else:
-            assert _state(ws, aggregate_id) == before, f"{kind} was refused but state changed"
+            continue
+        assert _state(ws, aggregate_id) == before, f"{kind} was refused but state changed"
+        if kind != "other client":
+            assert isinstance(refused, PermissionDenied)
             assert refused.actor == actor.id
-            if kind == "other client":  # refused as a tenant, before any rule is asked
-                assert refused.rule == "belongs to client lotus (amy is bound to acme)"
+        elif isinstance(refused, NotFound):  # another client's item: as if it did not exist
+            with pytest.raises(NotFound) as unknown:
+                case.run(ws, "UNUSED-1", actor)
+            assert str(refused) == str(unknown.value).replace("UNUSED-1", aggregate_id)
+        else:  # creating one for another client: refused as a tenant, before any rule
+            assert refused.rule == "belongs to client lotus (amy is bound to acme)"
     allowed = {kind for kind, done in outcome.items() if done}
     assert allowed == case.allowed
     assert "other client" not in allowed  # principle 8, whatever a rules file says
 
 
 def test_a_lotus_person_cannot_record_the_clients_reply_on_acmes_issue(ws: Workspace) -> None:
-    """The issue's example: anna (Lotus) on ACME-1 is refused, naming both clients."""
+    """The issue's example: anna (Lotus) on ACME-1 is refused; she is not told the issue
+    exists, nor whose it is: the same words as for an id nobody uses."""
     grace = Actor("grace", {"client"})  # ACME's contact in the rules
     ws.issues.report(
         "ACME-1", by=grace, client="acme", project="acme-shop", title="Export fails",
@@ -383,9 +390,12 @@ def test_a_lotus_person_cannot_record_the_clients_reply_on_acmes_issue(ws: Works
     ws.issues.acknowledge("ACME-1", by=Actor("mia"))
     ws.issues.start_investigation("ACME-1", by=Actor("mia"))
     ws.issues.wait_on_client("ACME-1", by=Actor("mia"), reason="logs?")
-    with pytest.raises(PermissionDenied) as refused:
-        ws.issues.client_replied("ACME-1", by=Actor("anna", {"client"}), message="here")
-    assert "belongs to client acme (anna is bound to lotus)" in str(refused.value)
+    anna = Actor("anna", {"client"})
+    with pytest.raises(NotFound) as refused:
+        ws.issues.client_replied("ACME-1", by=anna, message="here")
+    with pytest.raises(NotFound) as unused:
+        ws.issues.client_replied("ACME-9", by=anna, message="here")
+    assert str(refused.value) == str(unused.value).replace("ACME-9", "ACME-1") != ""
     replied = ws.issues.client_replied("ACME-1", by=grace, message="here").aggregate
     assert replied.status == "investigating"
 

@@ -40,7 +40,19 @@ class Codec:
         if registry is None:
             raise ValidationError("kinds", "at least one workflow kind")
         self._by_name: Mapping[str, WorkflowKind[Any]] = by_name
-        self._by_type: Mapping[type, WorkflowKind[Any]] = {k.aggregate: k for k in by_name.values()}
+        by_type: dict[type, WorkflowKind[Any]] = {}
+        for kind in by_name.values():
+            # Aggregates are told apart by their class: two kinds sharing one would file
+            # every aggregate of both under whichever came last.
+            shared = by_type.setdefault(kind.aggregate, kind)
+            if shared is not kind:
+                raise ValidationError(
+                    f"kinds.{kind.name}.aggregate",
+                    f"an aggregate class of its own (the kind {shared.name!r} has"
+                    f" {kind.aggregate.__qualname__} already)",
+                    got=kind.aggregate,
+                )
+        self._by_type: Mapping[type, WorkflowKind[Any]] = by_type
         self._by_event: Mapping[str, WorkflowKind[Any]] = {
             name: k for k in by_name.values() for name in k.events.names
         }

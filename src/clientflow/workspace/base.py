@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import pendulum
 
 from clientflow.core import (
+    CLIENT_ROLE,
     Actor,
     Aggregate,
     AlreadyExists,
@@ -21,6 +22,7 @@ from clientflow.core import (
     ValidationError,
     check_id,
     checked,
+    tenant_failure,
     to_utc,
 )
 from clientflow.core import Command as DeclaredCommand
@@ -63,6 +65,12 @@ class CommandMethod(Protocol[A]):
         **payload: object,
     ) -> Result[A]:
         """Run the command (see :meth:`Service.run`)."""
+
+
+def _scoped(actor: Actor) -> bool:
+    """Whether ``actor`` acts only within some clients: bound to clients, or a client's
+    person (bound to none: within none)."""  # noqa: D205, D209
+    return bool(actor.clients) or actor.has_role(CLIENT_ROLE)
 
 
 def _binding(command: Callable[..., R]) -> Callable[..., R]:
@@ -172,8 +180,12 @@ class Service(Generic[A]):
     def get(self, aggregate_id: str) -> A:
         """The current state; ``NotFound`` for an unknown id, ``ValidationError`` for the
         id of another workflow's aggregate."""  # noqa: D205, D209
+        return self._seen(aggregate_id, None)
+
+    def _seen(self, aggregate_id: str, by: Actor | None) -> A:
+        """:meth:`get` as ``by`` may see it (see :meth:`_mine`)."""
         found = self._workspace.engine.kinded.load(check_id(aggregate_id, f"{self.kind} id"))
-        return self._mine(aggregate_id, found)
+        return self._mine(aggregate_id, found, by)
 
     def list(
         self,
@@ -282,10 +294,12 @@ class Service(Generic[A]):
         states = declared.states(command)
         mine, kind = self._mine, self.aggregate
         permit = None if spec.permission is None else declared.permit
+        scoped = _scoped(actor)
 
         def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-            if current is None or type(current) is not kind:
-                target = mine(aggregate_id, current)  # refuses, or accepts a subclass
+            if scoped or current is None or type(current) is not kind:
+                # refuses (what a scoped actor may not see as not found), or accepts
+                target = mine(aggregate_id, current, actor)
             else:
                 target = current
             if target.status not in states:
@@ -312,8 +326,12 @@ class Service(Generic[A]):
             raise ValidationError("needs", f"nothing ({self.kind} resolves no context)", got=needs)
         return {}
 
-    def _mine(self, aggregate_id: str, found: object) -> A:
-        if found is None:
+    def _mine(self, aggregate_id: str, found: object, by: Actor | None = None) -> A:
+        """``found`` as this workflow's aggregate, refused otherwise. To ``by`` scoped to
+        clients, an aggregate of a client it may not act on, and to a client's person one
+        of another workflow, does not exist: the same ``NotFound``, word for word, as an
+        unused id (the refusal must not tell whether, or whose, it is)."""  # noqa: D205, D209
+        if found is None or (by is not None and _scoped(by) and self._hidden(found, by)):
             raise NotFound(self.noun, aggregate_id)
         if not isinstance(found, self.aggregate):
             other = self._workspace.engine.kinds.kind_of(found).name  # type: ignore[arg-type]
@@ -324,6 +342,13 @@ class Service(Generic[A]):
                 got=f"{aggregate_id} (a {other})",
             )
         return found  # type: ignore[return-value]
+
+    def _hidden(self, found: object, by: Actor) -> bool:
+        """Whether ``found`` is hidden from ``by`` (scoped: see :meth:`_mine`)."""
+        if not isinstance(found, self.aggregate) and by.has_role(CLIENT_ROLE):
+            return True
+        client = self._workspace.engine.kinds.describe(found).client  # type: ignore[arg-type]
+        return tenant_failure(by, client) is not None
 
     def _check_new_id(self, aggregate_id: str) -> None:
         if aggregate_id.startswith(SURVEYS_PREFIX) and self.kind != SURVEYS_KIND:

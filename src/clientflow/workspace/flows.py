@@ -12,7 +12,7 @@ force. ``migrate`` moves one item onto it (its state mapped by the new revision'
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pendulum
 
@@ -25,13 +25,11 @@ from clientflow.core import (
     ConfigError,
     ConfigProblem,
     Decision,
-    NotFound,
     OnTeam,
     PermissionDenied,
     ValidationError,
     Workflow,
     require,
-    tenant_failure,
     to_utc,
 )
 from clientflow.engine import Result
@@ -50,6 +48,9 @@ _TEAM = OnTeam()
 class RulesFlowService(WorkflowService):
     """A rules workflow's commands, each item's by the definition it runs under, plus
     :meth:`migrate`, :meth:`migrate_all`, :meth:`schema` and :meth:`diagram`."""  # noqa: D205, D209
+
+    aggregate: ClassVar[type[Item]]
+    """The workflow's own :class:`Item` class (:func:`~clientflow.config.flows.item_type`)."""
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__(workspace)
@@ -80,7 +81,7 @@ class RulesFlowService(WorkflowService):
         versions = self._versions()
         if versions.earlier and command != "open" and isinstance(aggregate_id, str):
             found = self._workspace.engine.kinded.load(aggregate_id)
-            if isinstance(found, Item) and found.definition in versions.earlier:
+            if isinstance(found, self.aggregate) and found.definition in versions.earlier:
                 earlier = self._earlier.get(found.definition)
                 if earlier is None:
                     earlier = service_for(versions.of(found))(self._workspace)
@@ -143,7 +144,7 @@ class RulesFlowService(WorkflowService):
         waiting = [
             item
             for item in loaded.values()
-            if isinstance(item, Item) and item.definition != versions.current.fingerprint
+            if isinstance(item, self.aggregate) and item.definition != versions.current.fingerprint
         ]
         for item in waiting:  # one item of a client ``by`` may not touch refuses them all
             self._resolve("migrate", (), item, {}, by)
@@ -167,9 +168,9 @@ class RulesFlowService(WorkflowService):
         the label of its state for the client, what they were told, what ``by`` may do
         now. Someone bound to other clients is told it does not exist (``NotFound``), not
         whose it is."""  # noqa: D205, D209
-        item = self.get(aggregate_id)
-        if tenant_failure(by, item.client) is not None:
-            raise NotFound(self.noun, aggregate_id)
+        if not isinstance(by, Actor):
+            raise ValidationError("by", "an Actor", got=by)
+        item = self._seen(aggregate_id, by)
         versions = self._versions()
         now = self._workspace.clock.now() if at is None else to_utc(at, "at")
         return client_view(

@@ -117,7 +117,7 @@ class RiskService(Service[Risk]):
                 "key", f"an idempotency key of at most {MAX_ID_LENGTH - 6} characters", got=key
             )
         check_id(issue_id, "issue id")
-        risk = self.get(risk_id)
+        risk = self._seen(risk_id, by)  # another client's person: as if it did not exist
         chosen = priority or risks.issue_priority(risk, self._policy)
         # A derived key stays short whatever the risk id's length.
         digest = hashlib.sha256(f"{risk_id}\x00{risk.version}".encode()).hexdigest()[:32]
