@@ -8,7 +8,7 @@ import pytest
 
 import clientflow
 from clientflow import Actor, ManualClock
-from clientflow.core import NotFound, PermissionDenied
+from clientflow.core import NotFound
 from tests.test_flow_stages import _rules
 from tests.test_flow_view import LI, QIAN, QUOTES, START
 
@@ -41,8 +41,11 @@ def test_role_client_without_a_binding_neither_sees_nor_accepts(tmp_path: Path, 
         flow = ws.workflow("quote")
         with pytest.raises(NotFound):
             flow.client_view("Q-1", by=who)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound) as refused:  # as if it did not exist: nothing told
             flow.run("Q-1", "accept", by=who)
+        with pytest.raises(NotFound) as unused:
+            flow.run("Q-9", "accept", by=who)
+        assert str(refused.value) == str(unused.value).replace("Q-9", "Q-1")
 
 
 def test_the_client_view_json_names_no_person_state_or_field(tmp_path: Path) -> None:

@@ -236,7 +236,7 @@ def test_the_docs_page_shows_the_shipped_module_and_its_generated_diagram() -> N
 
 def test_two_kinds_sharing_one_aggregate_class_are_refused() -> None:
     """Aggregates are filed by class: a second kind on the renewal's class would take
-    every renewal for its own, so the codec refuses it, naming both."""  # noqa: D205, D209
+    every renewal for its own, so the codec refuses it, naming both."""
     twin = attrs.evolve(RENEWALS.kind(), name="renewal_copy")
     with pytest.raises(ValidationError, match=r"kinds\.renewal_copy\.aggregate.*'renewal'"):
         Codec([RENEWALS.kind(), twin])

@@ -15,6 +15,7 @@ from clientflow import cadence, changes, escalation, feedback, risks
 from clientflow.changes import ApprovalPolicy
 from clientflow.config.flow_versions import FlowVersions
 from clientflow.config.flows import FlowSpec, Item
+from clientflow.config.needs import timer_context
 from clientflow.core import (
     CLIENT_ROLE,
     Actor,
@@ -606,8 +607,19 @@ class Rules:
         return tuple(sorted(upcoming, key=lambda o: o.at)[:count])
 
     def codec(self) -> Codec:
-        """A codec for a store holding every workflow, with timers wired to these rules."""
-        return Codec(self.kinds(), rules=self.fingerprint if self.source else None)
+        """A codec for a store holding the built-in workflows and the rules' own
+        ``[workflows]``, every timer wired to these rules (with a host's Python workflows
+        too: :func:`~clientflow.workspace.bootstrap.codec_for`)."""  # noqa: D205, D209
+        return Codec(
+            [*self.kinds(), *self.own_kinds()], rules=self.fingerprint if self.source else None
+        )
+
+    def own_kinds(self) -> tuple[WorkflowKind[Item], ...]:
+        """The kinds of the rules' own ``[workflows]``, their timers wired to these rules
+        (each item's calendar and directory those of its client)."""  # noqa: D205, D209
+        return tuple(
+            workflow.kind(timer_context(self, workflow.describe)) for workflow in self.custom()
+        )
 
     def plan_items(self, client_id: str) -> tuple[cadence.PlanItem, ...]:
         """The plan items of a client's template (none if it has no plan)."""

@@ -8,14 +8,14 @@ the store keeps, so the store is opened once, before the rules are known, and kn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from clientflow.config import Rules
+from clientflow.config.needs import NEEDS, client_of, needed, timer_context
 from clientflow.core import (
     Actor,
     Codec,
-    Description,
     PermissionDenied,
     ValidationError,
     Workflow,
@@ -31,9 +31,6 @@ __all__ = [
     "records_codec",
     "service_for",
 ]
-
-NEEDS = ("calendar", "approval", "directory", "rules")
-"""What a custom workflow's commands and timer may need from the rules (see :func:`needed`)."""
 
 
 def _checked(workflows: Sequence[Workflow[Any]]) -> tuple[Workflow[Any], ...]:
@@ -61,45 +58,12 @@ def records_codec(workflows: Sequence[Workflow[Any]] = ()) -> Codec:
 def codec_for(rules: Rules, workflows: Sequence[Workflow[Any]] = ()) -> Codec:
     """The kinds a workspace runs, every timer wired to ``rules``: the one place they are
     registered (the built-in ones, the rules' own ``[workflows]`` and ``workflows``)."""  # noqa: D205, D209
-    custom = [
-        workflow.kind(_timer_context(rules, workflow.describe))
-        for workflow in _checked([*workflows, *rules.custom()])
-    ]
-    return Codec([*rules.kinds(), *custom], rules=rules.fingerprint if rules.source else None)
-
-
-def needed(rules: Rules, needs: tuple[str, ...], client: str) -> dict[str, object]:
-    """What a custom workflow's command or timer ``needs`` from the rules, for ``client``.
-
-    ``calendar`` (the client's business calendar), ``approval`` (its approval policy,
-    with the approval groups of ``[approval]``), ``directory`` (role -> people, as the
-    client's work sees them: never people the rules bind to other clients only; the
-    whole ``[directory]`` for work of no client), ``rules`` (all of them).
-    """
-    context: dict[str, object] = {}
-    for need in needs:  # a chain, not a table of lambdas: this runs per command
-        if need == "calendar":
-            context[need] = rules.calendar_for(client)
-        elif need == "approval":
-            context[need] = rules.approval_for(client)
-        elif need == "directory":
-            # another client's sponsor must never vote on, or be copied on, this item
-            context[need] = rules.directory_for(client) if client else rules.directory
-        elif need == "rules":
-            context[need] = rules
-        else:
-            raise ValidationError("needs", f"some of {', '.join(NEEDS)}", got=need)
-    return context
-
-
-def _client(describe: Callable[[Any], Description] | None, aggregate: object) -> str:
-    return "" if describe is None else describe(aggregate).client
-
-
-def _timer_context(
-    rules: Rules, describe: Callable[[Any], Description] | None
-) -> Callable[[tuple[str, ...], Any], Mapping[str, object]]:
-    return lambda needs, aggregate: needed(rules, needs, _client(describe, aggregate))
+    _checked([*workflows, *rules.custom()])
+    hosts = [workflow.kind(timer_context(rules, workflow.describe)) for workflow in workflows]
+    return Codec(
+        [*rules.kinds(), *rules.own_kinds(), *hosts],
+        rules=rules.fingerprint if rules.source else None,
+    )
 
 
 class WorkflowService(Service[Any]):
@@ -115,7 +79,7 @@ class WorkflowService(Service[Any]):
 
     def _client_of(self, aggregate: Any) -> str:
         """The client ``aggregate`` belongs to, as its workflow's ``describe`` says."""
-        return _client(self.workflow.describe, aggregate)
+        return client_of(self.workflow.describe, aggregate)
 
     def _resolve(
         self,
