@@ -279,6 +279,7 @@ class Service(Generic[A]):
         command, handler, needs = spec.name, spec.decide, spec.needs
         resolve = self._resolve
         arguments = {**values, spec.actor: actor}  # the handler's, but `now` and the needs
+        admit = self._admit(aggregate_id, actor)
 
         if spec.creates:
 
@@ -288,7 +289,7 @@ class Service(Generic[A]):
                 context = resolve(command, needs, None, values, actor)
                 return handler(aggregate_id, now=when or now, **arguments, **context)
 
-            return Command(aggregate_id, decide, key)
+            return Command(aggregate_id, decide, key, admit=admit)
 
         declared = self._declared()
         states = declared.states(command)
@@ -309,7 +310,7 @@ class Service(Generic[A]):
             context = resolve(command, needs, target, values, actor)
             return handler(target, now=when or now, **arguments, **context)
 
-        return Command(aggregate_id, act, key)
+        return Command(aggregate_id, act, key, admit=admit)
 
     def _resolve(
         self,
@@ -343,6 +344,12 @@ class Service(Generic[A]):
             )
         return found  # type: ignore[return-value]
 
+    def _admit(self, aggregate_id: str, by: Actor | None) -> Callable[[object], object]:
+        """What checks a result recalled by idempotency key before ``by`` gets it: keys
+        are no secret (a form token, a risk trigger's derived key), so a duplicate is
+        this workflow's aggregate that ``by`` may see, or refused as :meth:`_mine` does."""  # noqa: D205, D209
+        return lambda found: self._mine(aggregate_id, found, by)
+
     def _hidden(self, found: object, by: Actor) -> bool:
         """Whether ``found`` is hidden from ``by`` (scoped: see :meth:`_mine`)."""
         if not isinstance(found, self.aggregate) and by.has_role(CLIENT_ROLE):
@@ -367,6 +374,7 @@ class Service(Generic[A]):
         make: Callable[[pendulum.DateTime], Decision[A]],
         at: dt.datetime | None,
         key: str | None,
+        by: Actor | None = None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
         self._check_new_id(aggregate_id)
@@ -376,7 +384,8 @@ class Service(Generic[A]):
                 raise AlreadyExists(aggregate_id, actual=current.version)
             return make(self._when(at, now))
 
-        return self._workspace.engine.execute(Command(aggregate_id, decide, key))
+        admit = self._admit(aggregate_id, by)
+        return self._workspace.engine.execute(Command(aggregate_id, decide, key, admit=admit))
 
     def _act(
         self,
@@ -384,13 +393,15 @@ class Service(Generic[A]):
         step: Callable[[A, pendulum.DateTime], Decision[A]],
         at: dt.datetime | None,
         key: str | None,
+        by: Actor | None = None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
             return step(self._mine(aggregate_id, current), self._when(at, now))
 
-        return self._workspace.engine.execute(Command(aggregate_id, decide, key))
+        admit = self._admit(aggregate_id, by)
+        return self._workspace.engine.execute(Command(aggregate_id, decide, key, admit=admit))
 
 
 def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., Result[Any]]:

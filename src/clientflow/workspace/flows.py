@@ -128,7 +128,7 @@ class RulesFlowService(WorkflowService):
                 directory=context["directory"],  # type: ignore[arg-type]
             )
 
-        return self._act(aggregate_id, step, at, key)
+        return self._act(aggregate_id, step, at, key, by)
 
     def migrate_all(self, *, by: Actor, at: dt.datetime | None = None) -> tuple[str, ...]:
         """Move every open item under an earlier definition onto the one in force, or
