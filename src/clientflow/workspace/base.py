@@ -279,13 +279,13 @@ class Service(Generic[A]):
         command, handler, needs = spec.name, spec.decide, spec.needs
         resolve = self._resolve
         arguments = {**values, spec.actor: actor}  # the handler's, but `now` and the needs
-        admit = self._admit(aggregate_id, actor)
+        admit, taken = self._admit(aggregate_id, actor), self._taken
 
         if spec.creates:
 
             def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
                 if current is not None:
-                    raise AlreadyExists(aggregate_id, actual=current.version)
+                    raise taken(aggregate_id, current, actor)
                 context = resolve(command, needs, None, values, actor)
                 return handler(aggregate_id, now=when or now, **arguments, **context)
 
@@ -350,6 +350,13 @@ class Service(Generic[A]):
         this workflow's aggregate that ``by`` may see, or refused as :meth:`_mine` does."""  # noqa: D205, D209
         return lambda found: self._mine(aggregate_id, found, by)
 
+    def _taken(self, aggregate_id: str, found: A, by: Actor | None) -> AlreadyExists:
+        """The refusal of a create on ``found``'s id: ids are shared by every client, so
+        it must be refused, but to ``by`` scoped away from ``found`` without its version
+        (how many events another client's item has)."""  # noqa: D205, D209
+        hidden = by is not None and _scoped(by) and self._hidden(found, by)
+        return AlreadyExists(aggregate_id, actual=None if hidden else found.version)
+
     def _hidden(self, found: object, by: Actor) -> bool:
         """Whether ``found`` is hidden from ``by`` (scoped: see :meth:`_mine`)."""
         if not isinstance(found, self.aggregate) and by.has_role(CLIENT_ROLE):
@@ -381,7 +388,7 @@ class Service(Generic[A]):
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
             if current is not None:
-                raise AlreadyExists(aggregate_id, actual=current.version)
+                raise self._taken(aggregate_id, current, by)
             return make(self._when(at, now))
 
         admit = self._admit(aggregate_id, by)
@@ -398,7 +405,7 @@ class Service(Generic[A]):
         check_id(aggregate_id, f"{self.kind} id")
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-            return step(self._mine(aggregate_id, current), self._when(at, now))
+            return step(self._mine(aggregate_id, current, by), self._when(at, now))
 
         admit = self._admit(aggregate_id, by)
         return self._workspace.engine.execute(Command(aggregate_id, decide, key, admit=admit))
