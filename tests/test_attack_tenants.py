@@ -185,7 +185,6 @@ def revised(tmp_path: Path) -> Iterator[Workspace]:
         yield workspace
 
 
-@pytest.mark.xfail(strict=True, reason="run parses by the item's definition before the check")
 @pytest.mark.parametrize("command", ["withdraw", "cancel"])
 @pytest.mark.parametrize("person", [AMY, TOM], ids=["amy", "tom"])
 def test_an_item_under_an_earlier_definition_is_not_found_like_an_unused_id(

@@ -332,7 +332,7 @@ class Service(Generic[A]):
         clients, an aggregate of a client it may not act on, and to a client's person one
         of another workflow, does not exist: the same ``NotFound``, word for word, as an
         unused id (the refusal must not tell whether, or whose, it is)."""  # noqa: D205, D209
-        if found is None or (by is not None and _scoped(by) and self._hidden(found, by)):
+        if found is None or (by is not None and self._unseen(found, by)):
             raise NotFound(self.noun, aggregate_id)
         if not isinstance(found, self.aggregate):
             other = self._workspace.engine.kinds.kind_of(found).name  # type: ignore[arg-type]
@@ -354,8 +354,12 @@ class Service(Generic[A]):
         """The refusal of a create on ``found``'s id: ids are shared by every client, so
         it must be refused, but to ``by`` scoped away from ``found`` without its version
         (how many events another client's item has)."""  # noqa: D205, D209
-        hidden = by is not None and _scoped(by) and self._hidden(found, by)
+        hidden = by is not None and self._unseen(found, by)
         return AlreadyExists(aggregate_id, actual=None if hidden else found.version)
+
+    def _unseen(self, found: object, by: Actor) -> bool:
+        """Whether ``found`` does not exist for ``by`` (see :meth:`_mine`)."""
+        return _scoped(by) and self._hidden(found, by)
 
     def _hidden(self, found: object, by: Actor) -> bool:
         """Whether ``found`` is hidden from ``by`` (scoped: see :meth:`_mine`)."""

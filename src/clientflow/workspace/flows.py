@@ -81,7 +81,12 @@ class RulesFlowService(WorkflowService):
         versions = self._versions()
         if versions.earlier and command != "open" and isinstance(aggregate_id, str):
             found = self._workspace.engine.kinded.load(aggregate_id)
-            if isinstance(found, self.aggregate) and found.definition in versions.earlier:
+            if (
+                isinstance(found, self.aggregate)
+                and found.definition in versions.earlier
+                # one ``by`` may not see runs as an unused id would: by the one in force
+                and not (isinstance(by, Actor) and self._unseen(found, by))
+            ):
                 earlier = self._earlier.get(found.definition)
                 if earlier is None:
                     earlier = service_for(versions.of(found))(self._workspace)
