@@ -81,11 +81,12 @@ class SurveyService(Service[ContactSurveys]):
         change: Callable[[ContactSurveys | None, pendulum.DateTime], Decision[ContactSurveys]],
         at: When,
         key: str | None,
+        by: Actor,
     ) -> Result[ContactSurveys]:
         surveys_id = feedback.surveys_id(contact)
         if self._workspace.engine.kinded.load(surveys_id) is None:
-            return self._create(surveys_id, lambda now: change(None, now), at, key)
-        return self._act(surveys_id, change, at, key)
+            return self._create(surveys_id, lambda now: change(None, now), at, key, by)
+        return self._act(surveys_id, change, at, key, by)
 
     def _follow_up_open(self, client: str, contact: str) -> bool:
         rows = self._workspace.store.rows(
@@ -129,6 +130,7 @@ class SurveyService(Service[ContactSurveys]):
             ),
             at,
             key,
+            by,
         )
 
     def schedule_periodic(
@@ -152,6 +154,7 @@ class SurveyService(Service[ContactSurveys]):
             ),
             at,
             key,
+            by,
         )
 
     def answer(
@@ -173,6 +176,7 @@ class SurveyService(Service[ContactSurveys]):
             ),
             at,
             key,
+            by,
         )
 
 

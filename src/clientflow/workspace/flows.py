@@ -81,7 +81,12 @@ class RulesFlowService(WorkflowService):
         versions = self._versions()
         if versions.earlier and command != "open" and isinstance(aggregate_id, str):
             found = self._workspace.engine.kinded.load(aggregate_id)
-            if isinstance(found, self.aggregate) and found.definition in versions.earlier:
+            if (
+                isinstance(found, self.aggregate)
+                and found.definition in versions.earlier
+                # one ``by`` may not see runs as an unused id would: by the one in force
+                and not (isinstance(by, Actor) and self._unseen(found, by))
+            ):
                 earlier = self._earlier.get(found.definition)
                 if earlier is None:
                     earlier = service_for(versions.of(found))(self._workspace)
@@ -128,7 +133,7 @@ class RulesFlowService(WorkflowService):
                 directory=context["directory"],  # type: ignore[arg-type]
             )
 
-        return self._act(aggregate_id, step, at, key)
+        return self._act(aggregate_id, step, at, key, by)
 
     def migrate_all(self, *, by: Actor, at: dt.datetime | None = None) -> tuple[str, ...]:
         """Move every open item under an earlier definition onto the one in force, or
