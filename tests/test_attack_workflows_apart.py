@@ -93,7 +93,6 @@ def test_dropping_a_workflow_that_has_items_is_refused_or_leaves_the_store_reada
         assert told == unused
 
 
-@pytest.mark.xfail(strict=True, reason="item_type's classes are not module attributes")
 @pytest.mark.parametrize("names", [("quote",), ("quote", "Quote", "quote_x", "quote_X")])
 def test_rules_items_survive_pickling_as_their_own_workflows(
     tmp_path: Path, names: tuple[str, ...]
