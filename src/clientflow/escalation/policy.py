@@ -235,12 +235,17 @@ class IssuePermissions:
 
     team: Rule = _TEAM
     client: Rule = _CLIENT
+    _either: Rule | None = attrs.field(default=None, init=False, eq=False, hash=False, repr=False)
 
     def rule(self, action: str) -> Rule:
         """The rule for one action (a command's name)."""
-        if action in _CLIENT_ACTIONS:
-            return self.client | self.team
-        return self.team
+        if action not in _CLIENT_ACTIONS:
+            return self.team
+        either = self._either
+        if either is None:  # built once: every client-side command asks
+            either = self.client | self.team
+            object.__setattr__(self, "_either", either)
+        return either
 
 
 _CLIENT_ACTIONS = frozenset({"client_replied", "reject_solution", "reopen", "close"})
