@@ -114,6 +114,7 @@ _TIMEDELTA = dt.timedelta
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)
+_FLOORDIV = dt.timedelta.__floordiv__
 
 
 def duration_micros(value: dt.timedelta) -> int:
@@ -126,7 +127,7 @@ def duration_micros(value: dt.timedelta) -> int:
     >>> duration_micros(pendulum.duration(hours=4) - pendulum.duration(hours=6, minutes=30))
     -9000000000
     """
-    return dt.timedelta.__floordiv__(value, _MICROSECOND)
+    return _FLOORDIV(value, _MICROSECOND)
 
 
 @lru_cache(maxsize=4096)

@@ -524,13 +524,14 @@ def client_replied(
     run = _begin(
         issue, "client_replied" if waiting else "update", actor, now, permissions, "client_replied"
     )
-    clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar, PauseReason.CLIENT.value))
+    at, client = run.at, PauseReason.CLIENT.value
+    clocks = tuple([resume(c, at, calendar, client) for c in issue.clocks])
     target = issue.terms.for_priority(issue.priority).next_reply
     silence = None if escalation is None or not waiting else escalation.no_update_after
     # The next-reply clock and the no-update deadline both count from now: one pass.
     started, found = clocks_and_deadlines(
         () if target is None else (("next_reply", target),),
-        run.at,
+        at,
         issue.terms.thresholds,
         calendar,
         () if silence is None else (silence,),
