@@ -105,12 +105,12 @@ def from_micros(micros: int) -> pendulum.DateTime:
     # Every deadline and threshold is built here: datetime's own addition (pendulum's
     # is Python) on a UTC pendulum epoch builds the instant in C, of the epoch's type and
     # zone, no zone asked; a third less than reading a naive sum's fields into the type.
-    return _ADD(_UTC_EPOCH, _TIMEDELTA(0, 0, micros))
+    # One microsecond times ``micros`` is the timedelta without parsing arguments.
+    return _ADD(_UTC_EPOCH, _MICROSECOND * micros)
 
 
 _UTC_EPOCH = pendulum.DateTime(1970, 1, 1, tzinfo=UTC)
 _ADD = dt.datetime.__add__
-_TIMEDELTA = dt.timedelta
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)

@@ -317,7 +317,9 @@ class EscalationPolicy:
         self, level: int, cycles: int, at: pendulum.DateTime, calendar: BusinessCalendar
     ) -> pendulum.DateTime | None:
         if level < len(self.levels) or cycles < self.repeat:
-            return calendar.add(at, self.level(level).delay)
+            # calendar.add without checking the delay again (the policy checked it).
+            delay = duration_micros(self.level(level).delay)
+            return from_micros(calendar.add_micros(to_micros(to_utc(at, "at")), (delay,))[0])
         return None
 
     def raise_to(
@@ -622,21 +624,23 @@ def restart(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) 
 
 def fire(clock: SlaClock, fraction: float) -> SlaClock:
     """Mark one threshold fired."""
-    # Built directly (every field named): attrs.evolve reads the fields one by one.
+    # Built directly, every field in order: attrs.evolve reads the fields one by one.
     return SlaClock(
-        metric=clock.metric,
-        started_at=clock.started_at,
-        target=clock.target,
-        paused=clock.paused,
-        original_deadline=clock.original_deadline,
-        deadline=clock.deadline,
-        thresholds=tuple(
-            Threshold(t.fraction, t.at, True) if t.fraction == fraction else t
-            for t in clock.thresholds
+        clock.metric,
+        clock.started_at,
+        clock.target,
+        clock.paused,
+        clock.original_deadline,
+        clock.deadline,
+        tuple(
+            [
+                Threshold(t.fraction, t.at, True) if t.fraction == fraction else t
+                for t in clock.thresholds
+            ]
         ),
-        paused_since=clock.paused_since,
-        stopped_at=clock.stopped_at,
-        pause_reasons=clock.pause_reasons,
+        clock.paused_since,
+        clock.stopped_at,
+        clock.pause_reasons,
     )
 
 
