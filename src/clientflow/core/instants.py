@@ -84,7 +84,10 @@ def to_micros(value: dt.datetime) -> int:
     if value.tzinfo is UTC or value.tzinfo is dt.UTC:
         # Read from the fields: subtracting asks both zones their offset, and pendulum's
         # UTC answers in Python (4x the cost of this, on every instant clientflow keeps).
-        return _field_micros(value)
+        # Inline, not _field_micros: a call more on every instant.
+        days = _ORDINAL(value) - _EPOCH_ORDINAL
+        minutes = (days * 24 + value.hour) * 60 + value.minute
+        return minutes * 60_000_000 + value.second * 1_000_000 + value.microsecond
     delta = _SUB(value, _EPOCH)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
