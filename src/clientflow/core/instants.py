@@ -117,6 +117,7 @@ _ADD = dt.datetime.__add__
 
 
 _MICROSECOND = dt.timedelta(microseconds=1)
+_NO_TIME = dt.timedelta(0)
 _FLOORDIV = dt.timedelta.__floordiv__
 
 
@@ -210,7 +211,7 @@ def validate_duration(
             N_("a duration in weeks, days, hours or smaller units (not months or years)"),
             got=value,
         )
-    if value < dt.timedelta(0) or (not allow_zero and value == dt.timedelta(0)):
+    if value < _NO_TIME or (not allow_zero and value == _NO_TIME):
         raise ValidationError(
             name, N_("a duration >= 0") if allow_zero else N_("a duration > 0"), got=value
         )
