@@ -37,16 +37,16 @@ def _opened_items(tmp_path: Path, names: tuple[str, ...]) -> tuple[str, Path]:
     return url, rules
 
 
-@pytest.mark.xfail(strict=True, reason="nothing re-files rows the previous release misfiled")
 def test_a_store_written_before_the_fix_keeps_each_workflows_items(tmp_path: Path) -> None:
     """The previous release (cea136f) filed every rules item under the last workflow's
     kind: the same store, byte for byte, but ``kind = 'bid'`` on all three rows (checked
-    against a store that release wrote). Opened by this release, quote and offer lose
-    their items to bid, and the first sweep fires their timers through bid's workflow,
-    writing ``bid.reminded`` into an offer's history for good."""
+    against a store that release wrote) at schema 5. Opened by this release (schema 6
+    re-files each row by its first event), each workflow keeps its items and the first
+    sweep fires their timers through their own workflows."""
     url, rules = _opened_items(tmp_path, NAMES)
     with sqlite3.connect(tmp_path / "flows.db") as db:
         db.execute("UPDATE clientflow_aggregates SET kind = 'bid' WHERE kind IN ('quote', 'offer')")
+        db.execute("UPDATE clientflow_meta SET value = '5' WHERE name = 'schema_version'")
     clock = ManualClock(START)
     with clientflow.open(url, rules, clock=clock) as ws:
         lists = {name: [row.id for row in ws.workflow(name).list()] for name in NAMES}
