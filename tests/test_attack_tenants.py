@@ -210,7 +210,6 @@ def test_a_scoped_team_member_migrating_another_clients_item_is_told_not_found(
     ).replace("Q-9", "Q-1")
 
 
-@pytest.mark.xfail(strict=True, reason="migrate_all checks every open item's client first")
 def test_migrating_all_does_not_name_another_clients_item(revised: Workspace) -> None:
     """migrate_all by a Northwind-scoped PM refuses naming Lotus's Q-1 and client lotus
     (it could move the items it may see, or refuse without naming others')."""

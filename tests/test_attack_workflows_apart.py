@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import clientflow
 from clientflow import Actor, ManualClock
 from clientflow.cli import cli
-from clientflow.core import ClientflowError, ConfigError
+from clientflow.core import ConfigError
 from tests.rulefiles import demo_rules_with
 from tests.test_rules_workflows_apart import flow
 
@@ -64,33 +64,27 @@ def test_a_store_written_before_the_fix_keeps_each_workflows_items(tmp_path: Pat
     assert json.loads(status.output)["aggregates"] == {name: {"pricing": 1} for name in NAMES}
 
 
-@pytest.mark.xfail(strict=True, reason="apply accepts dropping a workflow that has items")
-def test_dropping_a_workflow_that_has_items_is_refused_or_leaves_the_store_readable(
-    tmp_path: Path,
-) -> None:
-    """Applying rules without ``[workflows.offer]`` while OFFER-1 exists is accepted;
-    afterwards ``health()`` (``clientflow report``) and ``agenda()`` raise CorruptData
-    ("restore the row from a backup": the row is fine), every sweep fails OFFER-1's
-    timer, and a client's person asking quote for OFFER-1 gets CorruptData where an
-    unused id is NotFound. Either refusing the rules or reading on is acceptable."""
-    url, _ = _opened_items(tmp_path, ("quote", "offer"))
+def test_rules_dropping_a_workflow_that_has_items_are_refused(tmp_path: Path) -> None:
+    """Applying rules without ``[workflows.offer]`` while OFFER-1 exists would leave its
+    history, row and timer unreadable (reports and sweeps failing on it): the rules are
+    refused at ``workflows.offer``, naming how many items it holds, and the store runs on
+    under the revision that knows them. Dropping one with no items is accepted."""
+    url, rules = _opened_items(tmp_path, ("quote", "offer"))
     fewer = demo_rules_with(tmp_path, flow("quote"), name="fewer.toml")
-    try:
-        ws = clientflow.open(url, fewer, clock=ManualClock(START), apply=True)
-    except ConfigError:
-        return  # refused: the store still runs under the rules that know its items
-    with ws:
-        ws.health()
-        ws.agenda("li.wei")
+    with pytest.raises(ConfigError) as refused:
+        clientflow.open(url, fewer, clock=ManualClock(START), apply=True)
+    assert [p.path for p in refused.value.problems] == ["workflows.offer"]
+    assert "holds 1 of its items" in str(refused.value)
+    with clientflow.open(url, rules, clock=ManualClock(START)) as ws:
+        assert ws.revision.number == 1
+        assert ws.workflow("offer").get("OFFER-1").status == "pricing"
         assert not ws.sweep(START.add(days=3)).failed
-        quotes = ws.workflow("quote")
-        told, unused = [], []
-        for item, into in (("OFFER-1", told), ("OFFER-9", unused)):
-            try:
-                quotes.client_view(item, by=TOM)
-            except ClientflowError as error:
-                into.append(f"{type(error).__name__}: {error}".replace(item, "X"))
-        assert told == unused
+    retired = demo_rules_with(tmp_path, flow("quote") + flow("offer"), name="same.toml")
+    empty_url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with clientflow.open(empty_url, retired, clock=ManualClock(START)):
+        pass
+    with clientflow.open(empty_url, fewer, clock=ManualClock(START), apply=True) as ws:
+        assert ws.revision.number == 2  # offer had no items: dropped
 
 
 @pytest.mark.parametrize("names", [("quote",), ("quote", "Quote", "quote_x", "quote_X")])

@@ -119,7 +119,9 @@ class TestExecute:
             moved = attrs.evolve(sent, meta=attrs.evolve(sent.meta, aggregate_version=2))
             return Decision(attrs.evolve(change, version=2), (moved,))
 
-        with pytest.raises(ValidationError, match=r"events of the change workflow.*sample.parcel_sent"):
+        with pytest.raises(
+            ValidationError, match=r"events of the change workflow.*sample.parcel_sent"
+        ):
             engine.execute(Command("CR-1", mixed))
         assert [type(e).event_type for e in engine.kinded.history("CR-1")] == ["change.requested"]
 

@@ -136,12 +136,13 @@ class RulesFlowService(WorkflowService):
         return self._act(aggregate_id, step, at, key, by)
 
     def migrate_all(self, *, by: Actor, at: dt.datetime | None = None) -> tuple[str, ...]:
-        """Move every open item under an earlier definition onto the one in force, or
-        none: whether ``by`` may move each of them (its client) and whether the mapping
-        places each are checked for all of them first, the problems reported together,
-        before any is moved. Each item then moves in its own transaction (there is none
-        across items): one another process moved onto the definition in force, or
-        closed, meanwhile is skipped. Returns the ids moved."""  # noqa: D205, D209
+        """Move every open item ``by`` may act on under an earlier definition onto the
+        one in force, or none: whether the mapping places each is checked for all of them
+        first, the problems reported together, before any is moved. Someone scoped to
+        some clients moves those clients' items, and is told nothing of the others. Each
+        item then moves in its own transaction (there is none across items): one another
+        process moved onto the definition in force, or closed, meanwhile is skipped.
+        Returns the ids moved."""  # noqa: D205, D209
         versions = self._versions()
         self._team_only(by, f"migrate every {self.noun}")
         rows = self._workspace.all_rows(Query(kind=self.kind, open=True))
@@ -149,9 +150,11 @@ class RulesFlowService(WorkflowService):
         waiting = [
             item
             for item in loaded.values()
-            if isinstance(item, self.aggregate) and item.definition != versions.current.fingerprint
+            if isinstance(item, self.aggregate)
+            and item.definition != versions.current.fingerprint
+            and not self._unseen(item, by)
         ]
-        for item in waiting:  # one item of a client ``by`` may not touch refuses them all
+        for item in waiting:  # a rule the handler does not check refuses them all
             self._resolve("migrate", (), item, {}, by)
         problems: dict[tuple[str, str], ConfigProblem] = {}
         for item in waiting:
