@@ -159,7 +159,6 @@ def test_surveying_another_clients_contact_does_not_name_the_client(
     assert ws.surveys.get("surveys:bob").client == "acme"
 
 
-@pytest.mark.xfail(strict=True, reason="the rules' contact check runs before permission")
 def test_a_clients_person_is_not_told_whose_contact_someone_is(ws: Workspace) -> None:
     """tom may not request surveys at all; asking about zhang.lan he is told the rules
     list her under lotus (a ValidationError), instead of the role refusal anyone gets."""
