@@ -1,6 +1,6 @@
 """Another tenant's people asking about items that are not theirs (attacker pass after
 ea1f6d2, found by review): whatever they send, they learn no more than for an id nobody
-uses. xfail(strict) marks a leak left for the lead to fix."""
+uses."""
 
 from __future__ import annotations
 

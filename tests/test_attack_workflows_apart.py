@@ -1,5 +1,5 @@
 """Rules workflows kept apart (ea1f6d2), attacked across upgrades, revisions and
-processes (found by review; xfail(strict) marks a defect left for the lead)."""
+processes (found by review, each fixed since)."""
 
 from __future__ import annotations
 
