@@ -109,7 +109,7 @@ class SQLiteStore(SQLStore):
     >>> store = SQLiteStore(":memory:")
     >>> store.create_schema()
     >>> store.schema_version()
-    5
+    6
     """
 
     _kind_beside_narrower = "+kind"
