@@ -34,6 +34,7 @@ from clientflow.core import (
 )
 from clientflow.engine import Result
 from clientflow.ports import Query
+from clientflow.workspace.base import binds_itself
 from clientflow.workspace.bootstrap import WorkflowService, service_for
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class RulesFlowService(WorkflowService):
     def _versions(self) -> FlowVersions:
         return self._workspace.rules.flow_versions(self.kind)
 
+    @binds_itself  # both paths end in a Service.run, which binds and checks
     def run(
         self,
         aggregate_id: str,
