@@ -194,14 +194,16 @@ class Command(Generic[A]):
     """The handler without its argument checks: the runner has checked the payload and
     the actor, and the context comes from the rules."""
     _fields: Mapping[str, Field] = attrs.field(init=False)
-    _parse: Callable[[Mapping[str, object]], dict[str, object]] = attrs.field(init=False)
+    parser: Callable[[Mapping[str, object]], dict[str, object]] = attrs.field(init=False)
+    """:meth:`parse` itself, generated for this declaration (for runners that call it
+    per command without the method's extra call)."""
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "decide", getattr(self.handler, "unchecked", self.handler))
         payload = _payload(self.handler, self.actor, self.needs, self.defaults, self.parsers)
         object.__setattr__(self, "payload", payload)
         object.__setattr__(self, "_fields", MappingProxyType({f.name: f for f in payload}))
-        object.__setattr__(self, "_parse", _parser(self.name, payload, self._unknown))
+        object.__setattr__(self, "parser", _parser(self.name, payload, self._unknown))
         if not self.creates and not self.transitions:
             raise ValidationError(
                 f"{self.name}.transitions", "the machine events it fires (or creates=True)"
@@ -219,7 +221,7 @@ class Command(Generic[A]):
         naming the field and what this command accepts; enum values and ISO 8601
         instants arrive as JSON gives them.
         """
-        return self._parse(payload)
+        return self.parser(payload)
 
     def _unknown(self, payload: Mapping[str, object]) -> ValidationError:
         """The error for the fields of ``payload`` this command does not take."""

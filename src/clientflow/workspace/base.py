@@ -31,6 +31,7 @@ from clientflow.feedback import SURVEYS_KIND, SURVEYS_PREFIX
 from clientflow.ports import AggregateRow, Query
 
 if TYPE_CHECKING:
+    from clientflow.config import Rules
     from clientflow.workspace.core import Workspace
 
 __all__ = ["MAX_PAGE", "CommandMethod", "Service", "binds_itself", "check_arguments"]
@@ -179,16 +180,20 @@ class Service(Generic[A]):
         self._preparers: dict[str, Prepare] = {}
 
     def _context(
-        self, needs: tuple[str, ...], client: str, resolve: Callable[[], dict[str, object]]
+        self,
+        needs: tuple[str, ...],
+        client: str,
+        resolve: Callable[[Rules, tuple[str, ...], str], dict[str, object]],
     ) -> Mapping[str, object]:
-        """What ``resolve()`` gives for ``needs`` of ``client`` (calendar, policy ...),
-        resolved once per rules in force: every command of a client needs the same."""  # noqa: D205, D209
+        """What ``resolve(rules, needs, client)`` gives for ``needs`` of ``client``
+        (calendar, policy ...) under the rules in force, resolved once per rules: every
+        command of a client needs the same (and no closure is made per command)."""  # noqa: D205, D209
         rules = self._workspace.rules
         if self._contexts_of is not rules:  # new rules (a reload): resolve again
             self._contexts, self._contexts_of = {}, rules
         found = self._contexts.get((needs, client))
         if found is None:
-            found = resolve()
+            found = resolve(rules, needs, client)
             if len(self._contexts) < _CONTEXTS:
                 self._contexts[needs, client] = found
         return found  # read-only: callers unpack it into the handler's keywords
@@ -278,7 +283,7 @@ class Service(Generic[A]):
         runs in, its permission, what it needs) is looked up here, not per command."""  # noqa: D205, D209
         declared = self._declared()
         spec = declared.command(name)
-        parse, handler, needs, actor_name = spec.parse, spec.decide, spec.needs, spec.actor
+        parse, handler, needs, actor_name = spec.parser, spec.decide, spec.needs, spec.actor
         workspace, resolve, mine, kind = self._workspace, self._resolve, self._mine, self.aggregate
         label, creates, check_new = f"{self.kind} id", spec.creates, self._check_new_id
         fields = {field.name for field in spec.payload}

@@ -104,7 +104,7 @@ class WorkflowService(Service[Any]):
             raise PermissionDenied(by.id, self.workflow.declared.doing(command, target), refused)
         if not needs:
             return {}
-        return self._context(needs, client, lambda: needed(self._workspace.rules, needs, client))
+        return self._context(needs, client, needed)
 
 
 def service_for(workflow: Workflow[Any]) -> type[WorkflowService]:
