@@ -288,6 +288,8 @@ class Service(Generic[A]):
         label, creates, check_new = f"{self.kind} id", spec.creates, self._check_new_id
         fields = {field.name for field in spec.payload}
         placed = "client" in fields and "project" in fields  # the rules say whose a project is
+        states = frozenset() if creates else declared.states(name)
+        permit = None if spec.permission is None else declared.permit
 
         def prepare(
             aggregate_id: str,
@@ -310,17 +312,8 @@ class Service(Generic[A]):
                     rules.check_project(client, project)
             when = None if at is None else to_utc(at, "at")
             values[actor_name] = actor  # the payload's names never include the actor's
-            return make(aggregate_id, actor, when, key, values)
+            if creates:
 
-        if creates:
-
-            def created(
-                aggregate_id: str,
-                actor: Actor,
-                when: pendulum.DateTime | None,
-                key: str | None,
-                values: dict[str, object],
-            ) -> Command[A]:
                 def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
                     if current is not None:
                         raise AlreadyExists(aggregate_id, actual=current.version)
@@ -328,37 +321,23 @@ class Service(Generic[A]):
                     return handler(aggregate_id, now=when or now, **values, **context)
 
                 return Command(aggregate_id, decide, key)
+            scoped = bool(actor.clients) or CLIENT_ROLE in actor.roles  # _scoped, inlined
 
-            make = created
-        else:
-            states = declared.states(name)
-            permit = None if spec.permission is None else declared.permit
+            def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+                if scoped or current is None or type(current) is not kind:
+                    # refuses (what a scoped actor may not see as not found), or accepts
+                    target = mine(aggregate_id, current, actor)
+                else:
+                    target = current
+                if target.status not in states:
+                    raise declared.refuse(target.status, name)
+                if permit is not None:
+                    permit(spec, target, actor)
+                context = resolve(name, needs, target, values, actor)
+                return handler(target, now=when or now, **values, **context)
 
-            def acted(
-                aggregate_id: str,
-                actor: Actor,
-                when: pendulum.DateTime | None,
-                key: str | None,
-                values: dict[str, object],
-            ) -> Command[A]:
-                scoped = _scoped(actor)
+            return Command(aggregate_id, act, key)
 
-                def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-                    if scoped or current is None or type(current) is not kind:
-                        # refuses (what a scoped actor may not see as not found), or accepts
-                        target = mine(aggregate_id, current, actor)
-                    else:
-                        target = current
-                    if target.status not in states:
-                        raise declared.refuse(target.status, name)
-                    if permit is not None:
-                        permit(spec, target, actor)
-                    context = resolve(name, needs, target, values, actor)
-                    return handler(target, now=when or now, **values, **context)
-
-                return Command(aggregate_id, act, key)
-
-            make = acted
         self._preparers[name] = prepare
         return prepare
 
