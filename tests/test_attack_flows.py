@@ -1,5 +1,5 @@
 """Hostile and careless uses of rules-workflow approval stages, delegations and the
-client's view (found by review; xfail(strict) marks a defect left for a larger fix)."""
+client's view (found by review)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pendulum
 import pytest
 
@@ -30,6 +31,7 @@ from clientflow.testing.samples import (
     awaiting_approval,
     draft,
     reassess,
+    send_parcel,
 )
 from tests.core.example_workflow import open_ticket
 
@@ -96,6 +98,32 @@ class TestExecute:
         engine = Engine(TypedStore(MemoryStore(), sample_codec()))
         with pytest.raises(ValidationError, match="a decision about CR-1"):
             engine.execute(Command("CR-1", lambda c, now: draft("CR-2", now)))
+
+    @pytest.mark.parametrize("url", ["memory", "sqlite"])
+    def test_a_decision_with_another_workflows_events_is_refused(
+        self, url: str, tmp_path: Path
+    ) -> None:
+        """A stream holds its own kind's events only: a change decided with a parcel's
+        event (a handler wired to the wrong workflow) is refused and nothing is written."""
+        records = (
+            MemoryStore()
+            if url == "memory"
+            else open_store(f"sqlite:///{tmp_path / 'k.db'}", create=True)
+        )
+        engine = Engine(TypedStore(records, sample_codec()))
+        engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now)))
+        sent = send_parcel("CR-1").events[0]
+
+        def mixed(change: ChangeRequest | None, now: pendulum.DateTime) -> Decision[ChangeRequest]:
+            assert change is not None
+            moved = attrs.evolve(sent, meta=attrs.evolve(sent.meta, aggregate_version=2))
+            return Decision(attrs.evolve(change, version=2), (moved,))
+
+        with pytest.raises(
+            ValidationError, match=r"events of the change workflow.*sample.parcel_sent"
+        ):
+            engine.execute(Command("CR-1", mixed))
+        assert [type(e).event_type for e in engine.kinded.history("CR-1")] == ["change.requested"]
 
     def test_loading_a_missing_aggregate_is_not_found(self) -> None:
         """The engine's load names what was missing."""

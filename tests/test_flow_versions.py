@@ -282,18 +282,19 @@ def test_migrate_all_moves_every_open_item_or_none(store: Store, tmp_path: Path)
     assert flow.migrate_all(by=LI) == ()
 
 
-def test_migrate_all_refuses_every_item_when_by_may_not_move_one(
+def test_migrate_all_by_someone_scoped_moves_only_their_clients_items(
     store: Store, tmp_path: Path
 ) -> None:
-    """Someone scoped to ACME moves no ACME item while a Lotus one waits too."""
+    """Someone scoped to ACME moves the ACME item and is told nothing of the Lotus one
+    waiting too, which stays where it was until the team moves it."""
     ws = _open(store, _rules(tmp_path, V1))
     _opened(ws, "R-1")
     _flow(ws).run("A-1", "open", by=LI, client="acme", owner="li.wei")
     _flow(ws).run("A-1", "to_legal", by=LI)
     flow = _flow(_open(store, _rules(tmp_path, MAPPED)))
-    with pytest.raises(PermissionDenied, match="lotus"):
-        flow.migrate_all(by=Actor("x.y", {"pm"}, clients={"acme"}))
-    assert [flow.get(i).status for i in ("A-1", "R-1")] == ["awaiting_legal"] * 2
+    assert flow.migrate_all(by=Actor("x.y", {"pm"}, clients={"acme"})) == ("A-1",)
+    assert [flow.get(i).status for i in ("A-1", "R-1")] == ["review", "awaiting_legal"]
+    assert flow.migrate_all(by=LI) == ("R-1",)
 
 
 def test_migrate_all_skips_items_another_process_moved_or_closed_meanwhile(

@@ -522,7 +522,8 @@ def test_every_command_naming_its_client_is_listed_here() -> None:
 def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
     ws: Workspace, command: str
 ) -> None:
-    """The stored client decides: naming your own client on ACME's contact is refused.
+    """The stored client decides: naming your own client on ACME's contact is refused
+    (to someone scoped away from ACME, as if the record did not exist).
 
     Also when the rules do not list the contact (``bob`` is known only to the host),
     and, for a contact they list under ACME, before any record exists.
@@ -538,8 +539,8 @@ def test_a_caller_chosen_client_cannot_take_over_another_clients_contact(
         ),
     }
     scoped = Actor("li.wei", {"pm"}, clients={"lotus"})  # a Lotus-bound PM
-    with pytest.raises(PermissionDenied, match="belongs to client acme"):
-        run[command]("bob", scoped)
+    with pytest.raises(NotFound, match="no survey record with id 'surveys:bob'"):
+        run[command]("bob", scoped)  # ACME's record: not found, not named as ACME's
     with pytest.raises(clientflow.ValidationError, match="'acme', the client contact 'bob'"):
         run[command]("bob", Actor("sam", {"pm"}))  # unscoped: allowed on ACME, not to move it
     assert _state(ws, "surveys:bob") == before

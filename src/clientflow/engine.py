@@ -188,13 +188,16 @@ class Command(Generic[A]):
     safe because the decision is recomputed and re-validated, never replayed blindly.
     Set it false when the command only makes sense on the exact version the user saw.
     ``idempotency_key`` makes a retried request (a double click, a redelivered webhook)
-    apply once: the second gets the first one's result with ``duplicate=True``.
+    apply once: the second gets the first one's result with ``duplicate=True``, after
+    ``admit(aggregate)`` (when given) accepts it: a key is no secret, so whoever retries
+    must be allowed to see what the first command did (it raises to refuse).
     """
 
     aggregate_id: str
     decide: Callable[[A | None, pendulum.DateTime], Decision[A]]
     idempotency_key: str | None = None
     retry_on_conflict: bool = True
+    admit: Callable[[A], object] | None = None
 
 
 @attrs.frozen
@@ -393,7 +396,7 @@ class Engine:
             raise ValidationError("commands", "commands on different aggregates", got=ids)
         keys = [command.idempotency_key for command in commands]
         if keys and all(keys):
-            done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
+            done = [self._recalled_for(c) for c in commands]
             if all(result is not None for result in done):
                 return tuple(result for result in done if result is not None)
         for attempt in range(self.max_retries + 1):
@@ -424,7 +427,7 @@ class Engine:
             try:
                 self.kinded.save_all(commits)
             except DuplicateCommand:
-                done = [self._duplicate(c.aggregate_id, c.idempotency_key) for c in commands]
+                done = [self._recalled_for(c) for c in commands]
                 return tuple(result for result in done if result is not None)
             except (AlreadyExists, RulesChanged):
                 raise
@@ -445,7 +448,7 @@ class Engine:
         key = command.idempotency_key
         if key is not None:
             check_id(key, "command.idempotency_key")
-            done = self._duplicate(command.aggregate_id, key)
+            done = self._recalled_for(command)
             if done is not None:
                 return done
         for attempt in range(self.max_retries + 1):
@@ -473,7 +476,7 @@ class Engine:
                     )
                 )
             except DuplicateCommand:
-                done = self._duplicate(command.aggregate_id, key)
+                done = self._recalled_for(command)
                 assert done is not None
                 return done
             except (AlreadyExists, RulesChanged):
@@ -535,6 +538,13 @@ class Engine:
             return True
         found = self.store.recall(key)
         return found is not None and found[0] == aggregate_id
+
+    def _recalled_for(self, command: Command[Any]) -> Result[Any] | None:
+        """The first result under ``command``'s key, once ``command.admit`` accepts it."""
+        done = self._duplicate(command.aggregate_id, command.idempotency_key)
+        if done is not None and command.admit is not None:
+            command.admit(done.aggregate)
+        return done
 
     def _duplicate(self, aggregate_id: str, key: str | None) -> Result[Any] | None:
         if key is None:

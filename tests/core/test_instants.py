@@ -61,6 +61,38 @@ def test_micros_round_trip_exactly(value: dt.datetime) -> None:
     assert from_micros(to_micros(value)) == value
 
 
+@given(
+    st.datetimes(
+        min_value=dt.datetime(FIRST_YEAR, 1, 2),
+        max_value=dt.datetime(LAST_YEAR, 12, 30),
+        timezones=st.timezones(),
+    )
+)
+def test_an_aware_instant_in_any_zone_is_the_same_instant_in_utc(value: dt.datetime) -> None:
+    """Any zone and offset, folds and gaps included: the instant the zone's offset says, in
+    pendulum's UTC. (Compared as microseconds: Python never calls an instant in a gap or
+    fold equal to one in another zone.)"""
+    found = to_utc(value)
+    assert type(found) is pendulum.DateTime
+    assert found.tzinfo is pendulum.UTC
+    assert to_micros(found) == to_micros(value)
+    assert found == value.astimezone(dt.UTC)
+
+
+@given(
+    st.integers(to_micros(pendulum.datetime(1, 1, 2)), to_micros(pendulum.datetime(9999, 12, 31)))
+)
+def test_from_micros_is_a_utc_pendulum_instant(micros: int) -> None:
+    """What every deadline is built by: a pendulum DateTime in pendulum's own UTC (what
+    ``to_utc`` takes as it is), with the fields of the epoch plus that many microseconds."""
+    value = from_micros(micros)
+    naive = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=micros)
+    assert type(value) is pendulum.DateTime
+    assert value.tzinfo is pendulum.UTC
+    assert (value.replace(tzinfo=None), value.fold) == (naive, 0)
+    assert to_micros(value) == micros
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 import pendulum
 import pytest
@@ -92,6 +94,24 @@ def test_unacknowledged_levels_pass_up_the_ladder_and_reassign() -> None:
     up = fire_timers(issue, sh(2026, 3, 2, 11), calendar=CALENDAR, escalation=LADDER)
     assert up.aggregate.escalation.level == 2  # type: ignore[union-attr]
     assert up.aggregate.owner == "li.wei"
+
+
+def test_a_threshold_after_a_reassignment_in_the_same_sweep_tells_the_new_owner() -> None:
+    """One late sweep: the 50 % warning raises level 2 (which assigns Li Wei), so the 75 %
+    threshold that follows in the same sweep is Li Wei's to hear about."""
+    warn = attrs.evolve(LADDER, on_warning=0.5, no_update_after=None)
+    issue = escalate(
+        started("P1", warn), "manual", PM, sh(2026, 3, 2, 10), calendar=CALENDAR, escalation=warn
+    ).aggregate  # type: ignore[arg-type]
+    swept = fire_timers(issue, sh(2026, 3, 2, 16), calendar=CALENDAR, escalation=warn)
+    reached = [
+        (e.fraction, e.notify)  # type: ignore[attr-defined]
+        for e in swept.events
+        if e.event_type == "issue.sla_threshold_reached"
+    ]
+    assert reached == [(0.5, ("zhou.min",)), (0.75, ("li.wei",))]
+    assert swept.aggregate.owner == "li.wei"
+    assert functools.reduce(apply, swept.events, issue) == swept.aggregate
 
 
 def test_the_chain_stops_at_the_top_or_repeats_when_asked() -> None:

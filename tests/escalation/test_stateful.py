@@ -5,6 +5,7 @@ every SLA clock honest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 
 import pendulum
@@ -18,10 +19,16 @@ from clientflow.escalation import (
     EVENTS,
     IssueKind,
     acknowledge,
+    acknowledge_escalation,
+    add_update,
     apply,
     change_priority,
     client_replied,
+    close,
+    escalate,
     fire_timers,
+    propose_solution,
+    reject_solution,
     reopen,
     report,
     report_issue,
@@ -62,6 +69,9 @@ class IssueClocks(RuleBasedStateMachine):
         except ClientflowError:
             assert self.issue == before
             return
+        # A command builds its issue once, after all its events: the very issue that
+        # applying them one by one to the issue before gives.
+        assert functools.reduce(apply, decision.events, before) == decision.aggregate
         was_waiting = before.status == "waiting_on_client"
         self.issue = decision.aggregate
         self.history.extend(decision.events)
@@ -89,6 +99,12 @@ class IssueClocks(RuleBasedStateMachine):
                 "p1",
                 "p3",
                 "sweep",
+                "update",
+                "propose",
+                "reject",
+                "escalate",
+                "take_escalation",
+                "close",
             ]
         )
     )
@@ -115,6 +131,22 @@ class IssueClocks(RuleBasedStateMachine):
             "p1": lambda: change_priority(issue, "P1", OWNER, now, calendar=CALENDAR),
             "p3": lambda: change_priority(issue, "P3", OWNER, now, calendar=CALENDAR),
             "sweep": lambda: fire_timers(issue, now, calendar=CALENDAR, escalation=LADDER),
+            "update": lambda: add_update(
+                issue, "progress", OWNER, now, calendar=CALENDAR, escalation=LADDER
+            ),
+            "propose": lambda: propose_solution(
+                issue, "a fix", OWNER, now, calendar=CALENDAR, escalation=LADDER
+            ),
+            "reject": lambda: reject_solution(
+                issue, "no", CLIENT, now, calendar=CALENDAR, escalation=LADDER
+            ),
+            "escalate": lambda: escalate(
+                issue, "slow", OWNER, now, calendar=CALENDAR, escalation=LADDER
+            ),
+            "take_escalation": lambda: acknowledge_escalation(
+                issue, OWNER, now, calendar=CALENDAR, escalation=LADDER
+            ),
+            "close": lambda: close(issue, CLIENT, now),
         }
         self._run(commands[action])
 

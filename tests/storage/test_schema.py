@@ -114,6 +114,6 @@ def test_a_migrated_version_4_store_has_exactly_the_declared_tables(
             db.run(f"INSERT INTO {events} SELECT * FROM {events}_new")
             db.run(f"DROP TABLE {events}_new")
         db.run(f"UPDATE {store._t['meta']} SET value = '4' WHERE name = 'schema_version'")
-    assert store.migrate() == SCHEMA_VERSION == 5
+    assert store.migrate() == SCHEMA_VERSION == 6
     assert _differences(store, engine) == []
     assert [(r.position, r.record.aggregate_id) for r in store.read_feed()] == [(7, "CR-1")]

@@ -305,8 +305,23 @@ def item_type(name: str) -> type[Item]:
     stores, codecs and services tell the items of two rules workflows apart by type, and
     shared by all its definitions (items opened under earlier rules stay its items)."""  # noqa: D205, D209
     title = "".join(part.title() for part in name.split("_"))
-    own = type(f"{title}Item", (Item,), {"__module__": __name__, "__doc__": Item.__doc__})
-    return attrs.frozen(kw_only=True)(own)
+
+    def reduce(
+        self: Item,
+    ) -> tuple[Callable[[str, dict[str, object]], Item], tuple[object, ...]]:
+        # made at run time, so pickle cannot find the class by its name: by the workflow's
+        return _item_of, (name, {field.name: getattr(self, field.name) for field in _ITEM_FIELDS})
+
+    namespace = {"__module__": __name__, "__doc__": Item.__doc__, "__reduce__": reduce}
+    return attrs.frozen(kw_only=True)(type(f"{title}Item", (Item,), namespace))
+
+
+def _item_of(name: str, fields: dict[str, object]) -> Item:
+    """An item of the workflow ``name`` with these fields (how pickle rebuilds one)."""
+    return item_type(name)(**fields)  # type: ignore[arg-type]
+
+
+_ITEM_FIELDS = attrs.fields(Item)
 
 
 def _values(

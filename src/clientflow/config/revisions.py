@@ -13,7 +13,7 @@ from clientflow.config.flow_versions import definition_fingerprint
 from clientflow.config.flows import FlowSpec
 from clientflow.config.model import Rules
 from clientflow.core import Codec, ConcurrencyError, ConfigError, ConfigProblem
-from clientflow.ports import RulesRevision, Store
+from clientflow.ports import Query, RulesRevision, Store
 
 __all__ = ["recorded_rules", "records_codec", "rules_in_force", "with_earlier_flows"]
 
@@ -93,7 +93,29 @@ def _decided(
         changed = ", ".join(stored.differences(given)) or "formatting only"
         message = mismatch.replace("{revision}", f"{revision.number}, {revision.fingerprint}")
         raise ConfigError([ConfigProblem("rules", message.replace("{changed}", changed))])
+    _check_kept(store, stored, given)
     return given, store.apply_rules(given.fingerprint, given.source, at, over=revision.number)
+
+
+def _check_kept(store: Store, stored: Rules, given: Rules) -> None:
+    """Refuse ``given`` if it drops a ``[workflows.*]`` the store holds items of: their
+    histories, rows and timers are read by its declaration (a revision may change one,
+    and map its states, but not take it away)."""  # noqa: D205, D209
+    problems = []
+    for name in sorted(set(stored.workflows) - set(given.workflows)):
+        held = store.counts(Query(kind=name), by="status")
+        if held:
+            count = sum(held.values())
+            problems.append(
+                ConfigProblem(
+                    f"workflows.{name}",
+                    f"cannot be dropped while the store holds {count} of its items (their"
+                    " histories are read by its declaration): keep it; a revision may change"
+                    f" it and map its states with [workflows.{name}.migrate]",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
 
 
 def recorded_rules(revision: RulesRevision) -> Rules:

@@ -52,6 +52,7 @@ _CACHED_MONTHS = 60 * 12  # a wider span is built for the one query and not kept
 
 
 _DAY = 24 * 3600 * 1_000_000
+_TWO_MONTHS = 62 * _DAY
 # The instants to_utc accepts, as microseconds (their years are read in their own offset).
 _EARLIEST = -_DAY
 _LATEST = (dt.date(LAST_YEAR + 1, 1, 1) - dt.date(1970, 1, 1)).days * _DAY + _DAY
@@ -309,23 +310,25 @@ class BusinessCalendar:
         found: list[int] = []
         # A working week is about a quarter of a calendar week: cover that far at once
         # (up to two months) rather than building the index twice.
-        ahead = min(4 * max(amounts, default=0), 62 * _DAY)
+        ahead = min(4 * max(amounts, default=0), _TWO_MONTHS)
         index = self._covering(start, start + ahead)
         base = index.position(start)  # the same for every amount while the index holds
+        starts, before, through, hi = index.starts, index.before, index.through, index.hi
         for amount in amounts:
             if amount == 0:
                 found.append(start)
                 continue
             # Usually within the index: one search on the running totals.
             target = base + amount
-            i = bisect_left(index.through, target)
-            if i < len(index.starts):
-                at = index.starts[i] + target - index.before[i]
-                if at < index.hi:
+            i = bisect_left(through, target)
+            if i < len(starts):
+                at = starts[i] + target - before[i]
+                if at < hi:
                     found.append(at)
                     continue
             at, index = self._advance(index, start, amount)
             base = index.position(start)
+            starts, before, through, hi = index.starts, index.before, index.through, index.hi
             found.append(at)
         return found
 

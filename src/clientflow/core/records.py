@@ -95,6 +95,12 @@ class Codec:
                 "event", f"an event of one of the kinds {', '.join(self.kinds)}", got=type(event)
             ) from None
 
+    def kind_named_by(self, event_type: str) -> str | None:
+        """The name of the kind whose histories hold events of ``event_type`` (``None``:
+        none of these kinds)."""  # noqa: D205, D209
+        found = self._by_event.get(event_type)
+        return None if found is None else found.name
+
     def dump_aggregate(self, aggregate: Aggregate) -> tuple[str, str]:
         """``(kind name, JSON snapshot)`` of an aggregate."""
         kind = self.kind_of(aggregate)

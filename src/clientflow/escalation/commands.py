@@ -61,6 +61,7 @@ from clientflow.escalation.events import (
     WaitingOnClient,
     _Change,
     apply,
+    fold_changes,
 )
 from clientflow.escalation.machine import TABLE
 from clientflow.escalation.model import (
@@ -125,38 +126,48 @@ def _text(value: object, field: str, *, required: bool = True, limit: int = MAX_
 
 
 class _Run:
-    """Builds a command's events one by one, applying each, so later ones see the effect."""
+    """Builds a command's events one by one; later ones see the clocks, escalation,
+    no-update deadline and owner the earlier ones left. The issue itself is built once,
+    at the end (:func:`fold_changes`: what ``apply`` of each event in turn gives)."""  # noqa: D205, D209
 
     def __init__(self, issue: Issue, actor: str, at: pendulum.DateTime) -> None:
-        self.issue = issue
+        self.start = issue
         self.actor = actor
         self.at = at
         self.events: list[_Change] = []
         self.meta: EventMeta | None = None
+        self.clocks = issue.clocks
+        self.escalation = issue.escalation
+        self.quiet_at = issue.quiet_at
+        self.owner = issue.owner
 
     def add(self, kind: type[_Change], **fields: Any) -> None:
-        values: dict[str, Any] = {
-            "clocks": self.issue.clocks,
-            "escalation": self.issue.escalation,
-            "quiet_at": self.issue.quiet_at,
-        }
-        values.update(fields)
+        # An event keeps what it does not change.
+        fields.setdefault("clocks", self.clocks)
+        fields.setdefault("escalation", self.escalation)
+        fields.setdefault("quiet_at", self.quiet_at)
         # The first event's meta is checked; the next ones follow it (same id, time, actor).
         meta = (
-            EventMeta(self.issue.id, self.issue.version + 1, self.at, self.actor)
+            EventMeta(self.start.id, self.start.version + 1, self.at, self.actor)
             if self.meta is None
             else self.meta.next()
         )
         self.meta = meta
-        event = kind(meta=meta, **values)
-        self.issue = apply(self.issue, event)
+        event = kind(meta=meta, **fields)
         self.events.append(event)
+        self.clocks, self.escalation, self.quiet_at = event.clocks, event.escalation, event.quiet_at
+        if isinstance(event, IssueEscalated) and event.assign is not None:
+            self.owner = event.assign  # as apply hands the issue over
 
     def notify_client(self, topic: str, **facts: Any) -> None:
         self.add(ClientNotified, topic=topic, **facts)
 
+    def issue(self) -> Issue:
+        """The issue after the events so far."""
+        return fold_changes(self.start, self.events)
+
     def decision(self) -> Decision[Issue]:
-        return Decision(self.issue, tuple(self.events))
+        return Decision(self.issue(), tuple(self.events))
 
 
 def _begin(  # noqa: PLR0917 - private; every command passes the same six
@@ -312,7 +323,7 @@ def report_issue(
         "client complaint",
         {"trigger": "complaint"},
     )
-    return Decision(run.issue, (reported, *run.events))
+    return Decision(run.issue(), (reported, *run.events))
 
 
 @checked
@@ -513,13 +524,14 @@ def client_replied(
     run = _begin(
         issue, "client_replied" if waiting else "update", actor, now, permissions, "client_replied"
     )
-    clocks = _map(issue.clocks, lambda c: resume(c, run.at, calendar, PauseReason.CLIENT.value))
+    at, client = run.at, PauseReason.CLIENT.value
+    clocks = tuple([resume(c, at, calendar, client) for c in issue.clocks])
     target = issue.terms.for_priority(issue.priority).next_reply
     silence = None if escalation is None or not waiting else escalation.no_update_after
     # The next-reply clock and the no-update deadline both count from now: one pass.
     started, found = clocks_and_deadlines(
         () if target is None else (("next_reply", target),),
-        run.at,
+        at,
         issue.terms.thresholds,
         calendar,
         () if silence is None else (silence,),
@@ -671,7 +683,7 @@ def reopen(
         _escalate(
             run,
             escalation,
-            escalation.raise_to(run.issue.escalation, why, "reopened", run.at, calendar),
+            escalation.raise_to(run.escalation, why, "reopened", run.at, calendar),
             why,
             {"trigger": "reopened", "count": count},
         )
@@ -789,11 +801,13 @@ def _already_at(current: Escalation | None, raised: Escalation) -> bool:
     return current is not None and current.acknowledged_by is None and current.level == raised.level
 
 
-def _first_due(issue: Issue, at: pendulum.DateTime) -> tuple[pendulum.DateTime, str, float] | None:
+def _first_due(
+    clocks: tuple[SlaClock, ...], at: pendulum.DateTime
+) -> tuple[pendulum.DateTime, str, float] | None:
     """The earliest threshold due by ``at`` of a running clock, as ``(at, metric,
     fraction)`` (the first of them sorted), found in one pass: a sweep asks once per event."""  # noqa: D205, D209
     due: tuple[pendulum.DateTime, str, float] | None = None
-    for clock in issue.clocks:
+    for clock in clocks:
         if clock.stopped_at is not None or clock.paused_since is not None:
             continue  # paused or stopped: nothing of it fires (what next_timer says)
         for t in clock.thresholds:
@@ -807,14 +821,13 @@ def _first_due(issue: Issue, at: pendulum.DateTime) -> tuple[pendulum.DateTime, 
 def _fire_one(
     run: _Run, at: pendulum.DateTime, calendar: BusinessCalendar, policy: EscalationPolicy | None
 ) -> bool:
-    issue = run.issue
-    due = _first_due(issue, at)
+    # What the events so far left (the run builds the issue once, at the end).
+    due = _first_due(run.clocks, at)
     if due is not None:
         when, metric, fraction = due
-        clock = issue.clock(metric)
-        assert clock is not None
+        clock = next(c for c in run.clocks if c.metric == metric)
         breach = fraction >= 1
-        clocks = _map(issue.clocks, lambda c: fire(c, fraction), {metric})
+        clocks = _map(run.clocks, lambda c: fire(c, fraction), {metric})
         run.add(
             SlaThresholdReached,
             clocks=clocks,
@@ -822,7 +835,7 @@ def _fire_one(
             fraction=fraction,
             breach=breach,
             deadline=clock.deadline,
-            notify=(issue.owner,),
+            notify=(run.owner,),
         )
         warned = not breach and policy is not None and policy.on_warning == fraction
         if policy is not None and ((breach and policy.on_breach) or warned):
@@ -831,7 +844,7 @@ def _fire_one(
             due_at = _iso(clock.deadline)
             why = f"{metric.replace('_', ' ')} {state} (due {due_at})"
             # Measured from when the threshold was due, not from when the sweep ran.
-            raised = policy.raise_to(run.issue.escalation, why, trigger, when, calendar)
+            raised = policy.raise_to(run.escalation, why, trigger, when, calendar)
             facts: dict[str, Any] = {
                 "trigger": trigger,
                 "metric": metric,
@@ -841,10 +854,10 @@ def _fire_one(
             if not breach:
                 left = calendar.elapsed(when, clock.deadline) / dt.timedelta(hours=1)
                 facts["left_hours"] = round(left, 2)
-            if not _already_at(run.issue.escalation, raised):
+            if not _already_at(run.escalation, raised):
                 _escalate(run, policy, raised, why, facts)
         return True
-    current = issue.escalation
+    current = run.escalation
     if policy is not None and current is not None:
         # Each step is measured from when the previous one was due, so a late sweep
         # climbs the ladder exactly as a punctual one would have.
@@ -860,10 +873,10 @@ def _fire_one(
             _escalate(run, policy, reopened, why, {"trigger": "ack expired"})
             return True
     quiet = None if policy is None else policy.no_update_after
-    quiet_at = issue.quiet_at
+    quiet_at = run.quiet_at
     if policy is not None and quiet is not None and quiet_at is not None and quiet_at <= at:
         why = f"no update for {_in_words(quiet, pendulum.get_locale())}"
-        escalated = policy.raise_to(issue.escalation, why, "no update", quiet_at, calendar)
+        escalated = policy.raise_to(run.escalation, why, "no update", quiet_at, calendar)
         # Fires once per silence: the next update re-arms it.
         facts = {"trigger": "no update", "hours": quiet.total_seconds() / 3600}
         _escalate(run, policy, escalated, why, facts, quiet_at=None)

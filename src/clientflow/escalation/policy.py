@@ -235,12 +235,17 @@ class IssuePermissions:
 
     team: Rule = _TEAM
     client: Rule = _CLIENT
+    _either: Rule | None = attrs.field(default=None, init=False, eq=False, hash=False, repr=False)
 
     def rule(self, action: str) -> Rule:
         """The rule for one action (a command's name)."""
-        if action in _CLIENT_ACTIONS:
-            return self.client | self.team
-        return self.team
+        if action not in _CLIENT_ACTIONS:
+            return self.team
+        either = self._either
+        if either is None:  # built once: every client-side command asks
+            either = self.client | self.team
+            object.__setattr__(self, "_either", either)
+        return either
 
 
 _CLIENT_ACTIONS = frozenset({"client_replied", "reject_solution", "reopen", "close"})
@@ -312,7 +317,9 @@ class EscalationPolicy:
         self, level: int, cycles: int, at: pendulum.DateTime, calendar: BusinessCalendar
     ) -> pendulum.DateTime | None:
         if level < len(self.levels) or cycles < self.repeat:
-            return calendar.add(at, self.level(level).delay)
+            # calendar.add without checking the delay again (the policy checked it).
+            delay = duration_micros(self.level(level).delay)
+            return from_micros(calendar.add_micros(to_micros(to_utc(at, "at")), (delay,))[0])
         return None
 
     def raise_to(
@@ -387,44 +394,49 @@ def _deadlines(
     start: pendulum.DateTime,
     target: dt.timedelta,
     paused: dt.timedelta,
-    fractions: Iterable[float],
-    *,
-    fired: frozenset[float],
+    thresholds: tuple[Threshold, ...],
     calendar: BusinessCalendar,
 ) -> tuple[pendulum.DateTime, tuple[Threshold, ...]]:
-    """The live deadline and the threshold instants, in one pass over the calendar."""
-    ordered = tuple(fractions)
+    """The live deadline and ``thresholds`` moved to it (each fraction fired as it was
+    fired), in one pass over the calendar."""  # noqa: D205, D209
     goal = duration_micros(target)
     pause = duration_micros(paused)
     amounts = [goal + pause]
-    for f in ordered:
-        amounts.append(_scaled(goal, f) + pause)
+    fired = []
+    for t in thresholds:
+        amounts.append(_scaled(goal, t.fraction) + pause)
+        if t.fired:
+            fired.append(t.fraction)
     found = _instants(calendar.add_micros(to_micros(start), amounts))
-    thresholds = []
-    for f, at in zip(ordered, found[1:], strict=True):
-        thresholds.append(Threshold(f, at, f in fired))
-    return found[0], tuple(thresholds)
+    moved = []
+    for t, at in zip(thresholds, found[1:], strict=True):
+        moved.append(Threshold(t.fraction, at, t.fraction in fired))
+    return found[0], tuple(moved)
 
 
 def _instants(found: list[int]) -> list[pendulum.DateTime]:
-    """Each instant of ``found`` (microseconds), an instant met twice built once: the
-    breach threshold (1.0) falls on the deadline itself."""  # noqa: D205, D209
-    built: dict[int, pendulum.DateTime] = {}
-    for t in found:
-        if t not in built:
-            built[t] = from_micros(t)
-    return [built[t] for t in found]
+    """Each instant of ``found`` (microseconds; the first a deadline), one on the
+    deadline built once: the breach threshold (1.0) falls on the deadline itself, and a
+    no-update deadline often does too."""  # noqa: D205, D209
+    first = found[0]
+    deadline = from_micros(first)
+    return [deadline if t == first else from_micros(t) for t in found]
 
 
 def _scaled(micros: int, fraction: float) -> int:
     """``timedelta(microseconds=micros) * fraction`` in microseconds: rounded as timedelta
     rounds (to the nearest, half to even), without building one."""  # noqa: D205, D209
+    if fraction == 1:  # the breach threshold, on every clock
+        return micros
     a, b = fraction.as_integer_ratio()
     q, r = divmod(micros * a, b)
     r *= 2
     if r > b or (r == b and q % 2 == 1):
         q += 1
     return q
+
+
+_NO_PAUSE = duration_of(0)
 
 
 def _business_time(
@@ -465,24 +477,25 @@ def clocks_and_deadlines(
 ) -> tuple[tuple[SlaClock, ...], list[pendulum.DateTime]]:
     """:func:`start_clocks`, and ``at`` plus each business time in ``also`` (an issue's
     no-update deadline), all in the same pass over the calendar."""  # noqa: D205, D209
-    zero = duration_of(0)
     start = to_micros(to_utc(at, "at"))
-    goals = [(metric, _business_time(calendar, at, target)) for metric, target in targets]
+    goals = []
     amounts: list[int] = []
-    for _, goal in goals:
-        plain = duration_micros(goal)
+    for metric, target in targets:
+        plain = duration_micros(calendar.span(at, target))  # what _business_time gives
+        goals.append((metric, duration_of(plain)))
         amounts.append(plain)
         for f in fractions:
             amounts.append(_scaled(plain, f))
-    extra = [duration_micros(validate_duration(d, "duration")) for d in also]
-    if not amounts and not extra:
+    for d in also:
+        amounts.append(duration_micros(validate_duration(d, "duration")))
+    if not amounts:
         return (), []
-    instants = iter(_instants(calendar.add_micros(start, amounts + extra)))
+    instants = iter(_instants(calendar.add_micros(start, amounts)))
     clocks = []
     for metric, goal in goals:
         deadline = next(instants)
         thresholds = tuple([Threshold(f, next(instants), False) for f in fractions])
-        clocks.append(SlaClock(metric, at, goal, zero, deadline, deadline, thresholds))
+        clocks.append(SlaClock(metric, at, goal, _NO_PAUSE, deadline, deadline, thresholds))
     return tuple(clocks), list(instants)
 
 
@@ -539,29 +552,26 @@ def _retimed(
 ) -> SlaClock:
     """:func:`retime` of ``clock`` with these pause fields, built once."""
     goal = clock.target if target is None else _business_time(calendar, clock.started_at, target)
-    fractions = [t.fraction for t in clock.thresholds]
-    fired = frozenset([t.fraction for t in clock.thresholds if t.fired])
-    deadline, thresholds = _deadlines(
-        clock.started_at, goal, paused, fractions, fired=fired, calendar=calendar
-    )
+    deadline, thresholds = _deadlines(clock.started_at, goal, paused, clock.thresholds, calendar)
     if target is None:
         original = clock.original_deadline
     elif not paused:
         original = deadline  # the same sum on the same calendar: add(start, goal + 0)
     else:
         original = calendar.add(clock.started_at, goal)
-    # Built directly (every field named): attrs.evolve reads the fields one by one.
+    # Built directly, every field in order (checked below): attrs.evolve reads the fields
+    # one by one.
     return SlaClock(
-        metric=clock.metric,
-        started_at=clock.started_at,
-        target=goal,
-        paused=paused,
-        original_deadline=original,
-        deadline=deadline,
-        thresholds=thresholds,
-        paused_since=paused_since,
-        stopped_at=clock.stopped_at,
-        pause_reasons=pause_reasons,
+        clock.metric,
+        clock.started_at,
+        goal,
+        paused,
+        original,
+        deadline,
+        thresholds,
+        paused_since,
+        clock.stopped_at,
+        pause_reasons,
     )
 
 
@@ -578,15 +588,16 @@ def resume(
 ) -> SlaClock:
     """Count again once no reason to pause is left (``None``: whatever the reasons); the
     business time spent paused pushes the deadline by exactly that."""  # noqa: D205, D209
-    if clock.paused_since is None:
+    since = clock.paused_since
+    if since is None:
         return clock
-    left = () if reason is None else tuple(r for r in clock.pause_reasons if r != reason)
-    if left:
-        return attrs.evolve(clock, pause_reasons=left)
+    reasons = clock.pause_reasons
+    if reason is not None and reasons != (reason,):  # paused for more than this reason?
+        left = tuple(r for r in reasons if r != reason)
+        if left:
+            return attrs.evolve(clock, pause_reasons=left)
     # Summed in microseconds: a pendulum Duration's + builds one more Duration (~5 us).
-    paused = duration_micros(clock.paused) + duration_micros(
-        calendar.elapsed(clock.paused_since, at)
-    )
+    paused = duration_micros(clock.paused) + duration_micros(calendar.elapsed(since, at))
     return _retimed(
         clock,
         calendar,
@@ -613,26 +624,28 @@ def restart(clock: SlaClock, at: pendulum.DateTime, calendar: BusinessCalendar) 
 
 def fire(clock: SlaClock, fraction: float) -> SlaClock:
     """Mark one threshold fired."""
-    # Built directly (every field named): attrs.evolve reads the fields one by one.
+    # Built directly, every field in order: attrs.evolve reads the fields one by one.
     return SlaClock(
-        metric=clock.metric,
-        started_at=clock.started_at,
-        target=clock.target,
-        paused=clock.paused,
-        original_deadline=clock.original_deadline,
-        deadline=clock.deadline,
-        thresholds=tuple(
-            Threshold(t.fraction, t.at, True) if t.fraction == fraction else t
-            for t in clock.thresholds
+        clock.metric,
+        clock.started_at,
+        clock.target,
+        clock.paused,
+        clock.original_deadline,
+        clock.deadline,
+        tuple(
+            [
+                Threshold(t.fraction, t.at, True) if t.fraction == fraction else t
+                for t in clock.thresholds
+            ]
         ),
-        paused_since=clock.paused_since,
-        stopped_at=clock.stopped_at,
-        pause_reasons=clock.pause_reasons,
+        clock.paused_since,
+        clock.stopped_at,
+        clock.pause_reasons,
     )
 
 
-# _retimed and fire build clocks directly, every field named: fail the import if SlaClock
-# gains a field they do not name.
+# _retimed (positionally) and fire build clocks directly: fail the import if SlaClock
+# gains a field they do not name, or its fields change order.
 if tuple(f.name for f in attrs.fields(SlaClock)) != (
     "metric",
     "started_at",

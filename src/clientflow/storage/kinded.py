@@ -105,6 +105,13 @@ class Kinded:
         rules_revision: int | None = None,
     ) -> RecordCommit:
         kind = self.codec.kind_of(aggregate)  # only kinds registered here
+        for event in events:  # a stream holds its own kind's events only, whoever decided
+            if self.codec.kind_named_by(type(event).event_type) != kind.name:
+                raise ValidationError(
+                    "commit.events",
+                    f"events of the {kind.name} workflow (the kind of {aggregate.id})",
+                    got=type(event).event_type,
+                )
         described = _NO_DESCRIPTION if kind.describe is None else kind.describe(aggregate)
         last = events[-1].meta.occurred_at if events else None
         row = AggregateRow(  # by position: a third cheaper than by name, every command

@@ -29,7 +29,7 @@ from clientflow.storage.streams import row_of
 
 __all__ = ["SCHEMA_VERSION", "SchemaSQL"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Version of the tables this release reads and writes (see :meth:`SQLStore.migrate`).
 
 - 1: aggregates, events, feed counter, commands, cursors.
@@ -162,6 +162,8 @@ class SchemaSQL(SQLPart):
             self._set_version(4)
         if found < 5:
             self._rowid_positions()
+        if found < 6:
+            self._refile(kinds)
         self._checked = True
         return SCHEMA_VERSION
 
@@ -240,9 +242,40 @@ class SchemaSQL(SQLPart):
                 db.run(f"DROP TABLE {events}_v4")
             db.run(
                 f"UPDATE {t['meta']} SET value = :v WHERE name = 'schema_version'",
-                {"v": str(SCHEMA_VERSION)},
+                {"v": "5"},
             )
-        _LOG.info("%s: schema migrated to version %d", self._label, SCHEMA_VERSION)
+        _LOG.info("%s: schema migrated to version %d", self._label, 5)
+
+    def _refile(self, kinds: Codec | None) -> None:
+        """Schema 6: each aggregate filed under the kind its first event belongs to.
+
+        Releases before it filed every item of a rules file's ``[workflows.*]`` under the
+        last one declared (their items shared one class). With ``kinds`` (those of the
+        rules the store runs under: ``clientflow.open`` and ``clientflow migrate`` give
+        them), a row whose first event is of another kind it knows is re-filed, in one
+        transaction with the version; rows of kinds it does not know are left for
+        ``clientflow check-store --fix``. Nothing else changes: the snapshots of those
+        items are the same text under either kind.
+        """
+        t = self._t
+        with self._transaction(write=True) as db:
+            if kinds is not None:
+                rows = db.run(
+                    f"SELECT a.id, a.kind, e.type FROM {t['aggregates']} a"
+                    f" JOIN {t['events']} e ON e.aggregate_id = a.id AND e.version = 1"
+                )
+                for aggregate_id, kind, event_type in rows:
+                    own = kinds.kind_named_by(str(event_type))
+                    if own is not None and own != kind:
+                        db.run(
+                            f"UPDATE {t['aggregates']} SET kind = :kind WHERE id = :id",
+                            {"kind": own, "id": aggregate_id},
+                        )
+            db.run(
+                f"UPDATE {t['meta']} SET value = :v WHERE name = 'schema_version'",
+                {"v": "6"},
+            )
+        _LOG.info("%s: schema migrated to version %d", self._label, 6)
 
     def _backfill_rows(self, kinded: Kinded, batch: int = 500) -> None:
         """Fill the read side of every aggregate from its snapshot (schema 1 had none)."""

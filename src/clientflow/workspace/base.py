@@ -290,6 +290,7 @@ class Service(Generic[A]):
         placed = "client" in fields and "project" in fields  # the rules say whose a project is
         states = frozenset() if creates else declared.states(name)
         permit = None if spec.permission is None else declared.permit
+        admit_of, taken = self._admit, self._taken  # a recalled result, a taken id: by ``by``
 
         def prepare(
             aggregate_id: str,
@@ -316,11 +317,11 @@ class Service(Generic[A]):
 
                 def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
                     if current is not None:
-                        raise AlreadyExists(aggregate_id, actual=current.version)
+                        raise taken(aggregate_id, current, actor)
                     context = resolve(name, needs, None, values, actor)
                     return handler(aggregate_id, now=when or now, **values, **context)
 
-                return Command(aggregate_id, decide, key)
+                return Command(aggregate_id, decide, key, admit=admit_of(aggregate_id, actor))
             scoped = bool(actor.clients) or CLIENT_ROLE in actor.roles  # _scoped, inlined
 
             def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
@@ -336,7 +337,7 @@ class Service(Generic[A]):
                 context = resolve(name, needs, target, values, actor)
                 return handler(target, now=when or now, **values, **context)
 
-            return Command(aggregate_id, act, key)
+            return Command(aggregate_id, act, key, admit=admit_of(aggregate_id, actor))
 
         self._preparers[name] = prepare
         return prepare
@@ -361,7 +362,7 @@ class Service(Generic[A]):
         clients, an aggregate of a client it may not act on, and to a client's person one
         of another workflow, does not exist: the same ``NotFound``, word for word, as an
         unused id (the refusal must not tell whether, or whose, it is)."""  # noqa: D205, D209
-        if found is None or (by is not None and _scoped(by) and self._hidden(found, by)):
+        if found is None or (by is not None and self._unseen(found, by)):
             raise NotFound(self.noun, aggregate_id)
         if not isinstance(found, self.aggregate):
             other = self._workspace.engine.kinds.kind_of(found).name  # type: ignore[arg-type]
@@ -372,6 +373,23 @@ class Service(Generic[A]):
                 got=f"{aggregate_id} (a {other})",
             )
         return found  # type: ignore[return-value]
+
+    def _admit(self, aggregate_id: str, by: Actor | None) -> Callable[[object], object]:
+        """What checks a result recalled by idempotency key before ``by`` gets it: keys
+        are no secret (a form token, a risk trigger's derived key), so a duplicate is
+        this workflow's aggregate that ``by`` may see, or refused as :meth:`_mine` does."""  # noqa: D205, D209
+        return lambda found: self._mine(aggregate_id, found, by)
+
+    def _taken(self, aggregate_id: str, found: A, by: Actor | None) -> AlreadyExists:
+        """The refusal of a create on ``found``'s id: ids are shared by every client, so
+        it must be refused, but to ``by`` scoped away from ``found`` without its version
+        (how many events another client's item has)."""  # noqa: D205, D209
+        hidden = by is not None and self._unseen(found, by)
+        return AlreadyExists(aggregate_id, actual=None if hidden else found.version)
+
+    def _unseen(self, found: object, by: Actor) -> bool:
+        """Whether ``found`` does not exist for ``by`` (see :meth:`_mine`)."""
+        return _scoped(by) and self._hidden(found, by)
 
     def _hidden(self, found: object, by: Actor) -> bool:
         """Whether ``found`` is hidden from ``by`` (scoped: see :meth:`_mine`)."""
@@ -397,16 +415,18 @@ class Service(Generic[A]):
         make: Callable[[pendulum.DateTime], Decision[A]],
         at: dt.datetime | None,
         key: str | None,
+        by: Actor | None = None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
         self._check_new_id(aggregate_id)
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
             if current is not None:
-                raise AlreadyExists(aggregate_id, actual=current.version)
+                raise self._taken(aggregate_id, current, by)
             return make(self._when(at, now))
 
-        return self._workspace.engine.execute(Command(aggregate_id, decide, key))
+        admit = self._admit(aggregate_id, by)
+        return self._workspace.engine.execute(Command(aggregate_id, decide, key, admit=admit))
 
     def _act(
         self,
@@ -414,13 +434,15 @@ class Service(Generic[A]):
         step: Callable[[A, pendulum.DateTime], Decision[A]],
         at: dt.datetime | None,
         key: str | None,
+        by: Actor | None = None,
     ) -> Result[A]:
         check_id(aggregate_id, f"{self.kind} id")
 
         def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-            return step(self._mine(aggregate_id, current), self._when(at, now))
+            return step(self._mine(aggregate_id, current, by), self._when(at, now))
 
-        return self._workspace.engine.execute(Command(aggregate_id, decide, key))
+        admit = self._admit(aggregate_id, by)
+        return self._workspace.engine.execute(Command(aggregate_id, decide, key, admit=admit))
 
 
 def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., Result[Any]]:

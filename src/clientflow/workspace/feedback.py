@@ -10,7 +10,15 @@ import pendulum
 from clientflow import cadence, feedback
 from clientflow.cadence import CommunicationPlan, PlanItem
 from clientflow.config import Rules
-from clientflow.core import Actor, ConfigError, ConfigProblem, Decision, to_utc
+from clientflow.core import (
+    CLIENT_PARTY,
+    Actor,
+    ConfigError,
+    ConfigProblem,
+    Decision,
+    require,
+    to_utc,
+)
 from clientflow.engine import Result
 from clientflow.feedback import ContactSurveys, Feedback, Trigger
 from clientflow.i18n import Language, Templates, language
@@ -81,11 +89,12 @@ class SurveyService(Service[ContactSurveys]):
         change: Callable[[ContactSurveys | None, pendulum.DateTime], Decision[ContactSurveys]],
         at: When,
         key: str | None,
+        by: Actor,
     ) -> Result[ContactSurveys]:
         surveys_id = feedback.surveys_id(contact)
         if self._workspace.engine.kinded.load(surveys_id) is None:
-            return self._create(surveys_id, lambda now: change(None, now), at, key)
-        return self._act(surveys_id, change, at, key)
+            return self._create(surveys_id, lambda now: change(None, now), at, key, by)
+        return self._act(surveys_id, change, at, key, by)
 
     def _follow_up_open(self, client: str, contact: str) -> bool:
         rows = self._workspace.store.rows(
@@ -110,7 +119,7 @@ class SurveyService(Service[ContactSurveys]):
     ) -> Result[ContactSurveys]:
         """Send a survey now, or defer or drop it as the throttling rules say."""
         rules = self._workspace.rules
-        rules.check_contact(client, contact)
+        self._contact_of(client, contact, by)
         chosen = enum_of(Trigger, trigger)
         busy = self._follow_up_open(client, contact)
         return self._upsert(
@@ -129,7 +138,16 @@ class SurveyService(Service[ContactSurveys]):
             ),
             at,
             key,
+            by,
         )
+
+    def _contact_of(self, client: str, contact: str, by: Actor) -> None:
+        """Refuse ``contact`` under ``client`` when the rules list it as another's, but
+        only to whom may survey ``client``'s contacts at all: anyone else is refused by
+        the permission rule, and told nothing of whose contact it is."""  # noqa: D205, D209
+        rules = self._workspace.rules
+        require(rules.feedback_permissions.survey, by, f"survey {contact}", {CLIENT_PARTY: client})
+        rules.check_contact(client, contact)
 
     def schedule_periodic(
         self,
@@ -143,7 +161,7 @@ class SurveyService(Service[ContactSurveys]):
     ) -> Result[ContactSurveys]:
         """Survey the contact periodically from ``first`` on (the rules give the period)."""
         start = to_utc(first, "first")
-        self._workspace.rules.check_contact(client, contact)
+        self._contact_of(client, contact, by)
         rule = self._workspace.rules.feedback_permissions.survey
         return self._upsert(
             contact,
@@ -152,6 +170,7 @@ class SurveyService(Service[ContactSurveys]):
             ),
             at,
             key,
+            by,
         )
 
     def answer(
@@ -173,6 +192,7 @@ class SurveyService(Service[ContactSurveys]):
             ),
             at,
             key,
+            by,
         )
 
 

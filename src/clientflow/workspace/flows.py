@@ -67,7 +67,7 @@ class RulesFlowService(WorkflowService):
     def _versions(self) -> FlowVersions:
         return self._workspace.rules.flow_versions(self.kind)
 
-    @binds_itself  # both paths end in a Service.run, which binds and checks
+    @binds_itself  # both paths end in a Service.run, which binds and checks the project
     def run(
         self,
         aggregate_id: str,
@@ -83,7 +83,15 @@ class RulesFlowService(WorkflowService):
         versions = self._versions()
         if versions.earlier and command != "open" and isinstance(aggregate_id, str):
             found = self._workspace.engine.kinded.load(aggregate_id)
-            if isinstance(found, self.aggregate) and found.definition in versions.earlier:
+            if (
+                isinstance(found, self.aggregate)
+                and found.definition in versions.earlier
+                # one ``by`` may not see runs as an unused id would: by the one in force
+                # (``by`` as the rules bind it: run is not wrapped by the binding)
+                and not (
+                    isinstance(by, Actor) and self._unseen(found, self._workspace.rules.bind(by))
+                )
+            ):
                 earlier = self._earlier.get(found.definition)
                 if earlier is None:
                     earlier = service_for(versions.of(found))(self._workspace)
@@ -130,15 +138,16 @@ class RulesFlowService(WorkflowService):
                 directory=context["directory"],  # type: ignore[arg-type]
             )
 
-        return self._act(aggregate_id, step, at, key)
+        return self._act(aggregate_id, step, at, key, by)
 
     def migrate_all(self, *, by: Actor, at: dt.datetime | None = None) -> tuple[str, ...]:
-        """Move every open item under an earlier definition onto the one in force, or
-        none: whether ``by`` may move each of them (its client) and whether the mapping
-        places each are checked for all of them first, the problems reported together,
-        before any is moved. Each item then moves in its own transaction (there is none
-        across items): one another process moved onto the definition in force, or
-        closed, meanwhile is skipped. Returns the ids moved."""  # noqa: D205, D209
+        """Move every open item ``by`` may act on under an earlier definition onto the
+        one in force, or none: whether the mapping places each is checked for all of them
+        first, the problems reported together, before any is moved. Someone scoped to
+        some clients moves those clients' items, and is told nothing of the others. Each
+        item then moves in its own transaction (there is none across items): one another
+        process moved onto the definition in force, or closed, meanwhile is skipped.
+        Returns the ids moved."""  # noqa: D205, D209
         versions = self._versions()
         self._team_only(by, f"migrate every {self.noun}")
         rows = self._workspace.all_rows(Query(kind=self.kind, open=True))
@@ -146,9 +155,11 @@ class RulesFlowService(WorkflowService):
         waiting = [
             item
             for item in loaded.values()
-            if isinstance(item, self.aggregate) and item.definition != versions.current.fingerprint
+            if isinstance(item, self.aggregate)
+            and item.definition != versions.current.fingerprint
+            and not self._unseen(item, by)
         ]
-        for item in waiting:  # one item of a client ``by`` may not touch refuses them all
+        for item in waiting:  # a rule the handler does not check refuses them all
             self._resolve("migrate", (), item, {}, by)
         problems: dict[tuple[str, str], ConfigProblem] = {}
         for item in waiting:

@@ -134,7 +134,7 @@ class RiskService(Service[Risk]):
             owner=owner or risk.owner,
             kind=escalation.IssueKind.RISK,
             opened_from=risk_id,
-        ).decide
+        )
 
         def triggered(current: Risk | None, now: pendulum.DateTime) -> Decision[Risk]:
             return risks.trigger(
@@ -148,11 +148,11 @@ class RiskService(Service[Risk]):
         ):
             # The issue was opened alone (a crash under an earlier release that saved the
             # two one after the other): finish the job on the risk's side only.
-            return self._act(risk_id, triggered, at, f"{base}.risk")
+            return self._act(risk_id, triggered, at, f"{base}.risk", by)
         done, _ = self._workspace.engine.execute_all(
             (
-                Command(risk_id, triggered, f"{base}.risk"),
-                Command(issue_id, opened, f"{base}.issue"),
+                Command(risk_id, triggered, f"{base}.risk", admit=self._admit(risk_id, by)),
+                Command(issue_id, opened.decide, f"{base}.issue", admit=opened.admit),
             )
         )
         return done
