@@ -24,6 +24,7 @@ LI = Actor("li.wei", {"pm"})
 AMY = Actor("amy", {"client"})  # ACME's contact in the demo rules
 TOM = Actor("tom", {"client"}, clients={"northwind"})  # bound by the host's login
 NORTHWIND_PM = Actor("sam", {"pm"}, clients={"northwind"})  # a team member scoped to one client
+AMY_AS_PM = Actor("amy", {"pm"})  # a contact the host gave a team role: the rules bind her
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -185,7 +186,7 @@ def revised(tmp_path: Path) -> Iterator[Workspace]:
 
 
 @pytest.mark.parametrize("command", ["withdraw", "cancel"])
-@pytest.mark.parametrize("person", [AMY, TOM], ids=["amy", "tom"])
+@pytest.mark.parametrize("person", [AMY, TOM, AMY_AS_PM], ids=["amy", "tom", "amy-as-pm"])
 def test_an_item_under_an_earlier_definition_is_not_found_like_an_unused_id(
     revised: Workspace, person: Actor, command: str
 ) -> None:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import clientflow
 from clientflow import Actor, ManualClock, to_json
 from clientflow.config.flow_fields import field_type, typed
-from clientflow.core import ConfigError, ValidationError
+from clientflow.core import ConfigError, ValidationError, decimal_of
 from clientflow.workspace import Workspace
 from clientflow.workspace.flows import RulesFlowService
 from tests.rulefiles import demo_rules_with
@@ -212,6 +212,18 @@ def test_money_is_kept_exactly(value: Decimal) -> None:
     stored = field_type("money").parse("cost", str(value))
     assert isinstance(stored, str)
     assert Decimal(stored) == value
+
+
+@given(st.from_regex(_FORMS["money"], fullmatch=True) | st.decimals(allow_nan=False).map(str))
+def test_money_text_is_stored_as_the_checked_decimal_writes_it(text: str) -> None:
+    """The documented text form of an amount is stored as decimal_of's value writes it
+    (zero as 0), and any other text is refused."""
+    try:
+        stored = field_type("money").parse("cost", text)
+    except ValidationError:
+        assert not re.fullmatch(_FORMS["money"], text.strip())
+        return
+    assert stored == format(decimal_of(text.strip(), "cost"), "f")
 
 
 def test_values_handed_out_cannot_change_what_the_store_holds(ws: Workspace) -> None:

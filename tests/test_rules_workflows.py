@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pendulum
 import pytest
 
@@ -89,6 +90,25 @@ def test_an_expense_claim_goes_through_both_approvals(ws: Workspace) -> None:
     assert list(ws.rows(Query(kind="expense", open=True))) == []
     history = [getattr(e, "transition", "opened") for e in ws.history("EXP-1")]
     assert history == ["opened", "submit", "dept_approve", "finance_approve"]
+
+
+def test_a_step_keeps_every_field_of_the_item_it_does_not_set(ws: Workspace) -> None:
+    """A step builds the next item field by field: whatever a step does not set (the id,
+    client, owner, project, opening, definition, and any field added to items later)
+    comes through it unchanged."""
+    flow = ws.workflow("expense")
+    item = flow.run("EXP-1", "open", by=ZHANG, client="lotus", owner="zhang").aggregate
+    stepped = {"version", "status", "values", "last_by", "next_deadline", "closed"}
+    stepped |= {"round", "requester", "level"}
+    kept = {f.name: object() for f in attrs.fields(type(item)) if f.name not in stepped}
+    before = attrs.evolve(item, **kept)
+    (workflow,) = ws.rules.custom()
+    flow.run("EXP-2", "open", by=ZHANG, client="lotus", owner="zhang")
+    submitted = flow.run("EXP-2", "submit", by=ZHANG, amount="1", reason="x", spent_on="2026-08-28")
+    after = workflow.apply(before, submitted.events[0])
+    assert type(after) is type(item)
+    assert {name: getattr(after, name) for name in kept} == kept
+    assert (after.status, after.version, after.values["reason"]) == ("dept_review", 2, "x")
 
 
 def test_commands_are_refused_in_the_wrong_state_by_their_names(ws: Workspace) -> None:

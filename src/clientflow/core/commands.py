@@ -194,12 +194,16 @@ class Command(Generic[A]):
     """The handler without its argument checks: the runner has checked the payload and
     the actor, and the context comes from the rules."""
     _fields: Mapping[str, Field] = attrs.field(init=False)
+    parser: Callable[[Mapping[str, object]], dict[str, object]] = attrs.field(init=False)
+    """:meth:`parse` itself, generated for this declaration (for runners that call it
+    per command without the method's extra call)."""
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "decide", getattr(self.handler, "unchecked", self.handler))
         payload = _payload(self.handler, self.actor, self.needs, self.defaults, self.parsers)
         object.__setattr__(self, "payload", payload)
         object.__setattr__(self, "_fields", MappingProxyType({f.name: f for f in payload}))
+        object.__setattr__(self, "parser", _parser(self.name, payload, self._unknown))
         if not self.creates and not self.transitions:
             raise ValidationError(
                 f"{self.name}.transitions", "the machine events it fires (or creates=True)"
@@ -211,27 +215,77 @@ class Command(Generic[A]):
         return (inspect.getdoc(self.handler) or "").split("\n\n")[0].replace("\n", " ")
 
     def parse(self, payload: Mapping[str, object]) -> dict[str, object]:
-        """The payload as the handler takes it, defaults filled in.
+        """The payload as the handler takes it, defaults filled in (a new dict).
 
         Unknown or missing fields and values of the wrong type are a ``ValidationError``
         naming the field and what this command accepts; enum values and ISO 8601
         instants arrive as JSON gives them.
         """
+        return self.parser(payload)
+
+    def _unknown(self, payload: Mapping[str, object]) -> ValidationError:
+        """The error for the fields of ``payload`` this command does not take."""
         fields = self._fields
-        for name in payload:  # a loop, not keys() <= keys(): two calls fewer a command
-            if name not in fields:
-                unknown = sorted(str(name) for name in payload if name not in fields)
-                allowed = f"only the fields {', '.join(fields)}" if fields else "no payload fields"
-                raise ValidationError(self.name, allowed, got=unknown)
-        values: dict[str, object] = {}
-        for field in self.payload:
-            if field.name in payload:
-                values[field.name] = field.parse(payload[field.name], self.name)
-            elif field.required:
-                raise ValidationError(field.name, f"a value (required by {self.name})")
-            else:
-                values[field.name] = field.default
-        return values
+        unknown = sorted(str(name) for name in payload if name not in fields)
+        allowed = f"only the fields {', '.join(fields)}" if fields else "no payload fields"
+        return ValidationError(self.name, allowed, got=unknown)
+
+
+_ABSENT = object()
+"""A payload field not given (``None`` may be a value)."""
+
+
+def _parser(
+    command: str,
+    payload: tuple[Field, ...],
+    unknown: Callable[[Mapping[str, object]], ValidationError],
+) -> Callable[[Mapping[str, object]], dict[str, object]]:
+    """:meth:`Command.parse` of one declaration, generated once as straight-line code
+    (as :mod:`clientflow.core.jsontext` writes JSON): each field read with one ``get``,
+    unknown fields found by counting, a text or exactly typed value taken with one type
+    test, anything else through its :meth:`Field.parse` (the same checks, in the same
+    order: unknown fields first, then each field as declared)."""  # noqa: D205, D209
+    scope: dict[str, object] = {"_A": _ABSENT, "_unknown": unknown, "_command": command}
+    reads, given, checks, parts = [], [], [], []
+    for number, field in enumerate(payload):
+        v, f = f"v{number}", f"_f{number}"
+        scope[f] = field
+        reads.append(f"    {v} = p.get({field.name!r}, _A)")
+        given.append(f"({v} is not _A)")
+        if field.required:
+            missing = f"raise _missing({field.name!r}, _command)"
+            scope["_missing"] = _missing
+        else:
+            scope[f"_d{number}"] = field.default
+            missing = f"{v} = _d{number}"
+        if field.text:
+            plain = f"type({v}) is not str"
+        elif field.exact:
+            scope[f"_x{number}"] = field.exact
+            plain = f"type({v}) not in _x{number}"
+        else:
+            plain = "True"
+        checks.append(f"    if {v} is _A:\n        {missing}\n    elif {plain}:")
+        checks.append(f"        {v} = {f}.parse({v}, _command)")
+        parts.append(f"{field.name!r}: {v}")
+    count = " + ".join(given) or "0"
+    source = "\n".join(
+        [
+            "def parse(p):",
+            *reads,
+            f"    if len(p) != {count}:",
+            "        raise _unknown(p)",
+            *checks,
+            f"    return {{{', '.join(parts)}}}",
+        ]
+    )
+    found: dict[str, object] = {}
+    exec(compile(source, f"<payload of {command}>", "exec"), scope, found)
+    return typing.cast(Callable[[Mapping[str, object]], dict[str, object]], found["parse"])
+
+
+def _missing(name: str, command: str) -> ValidationError:
+    return ValidationError(name, f"a value (required by {command})")
 
 
 _DOING = N_("{command} {noun} {id}")

@@ -25,16 +25,16 @@ from clientflow.core import (
     tenant_failure,
     to_utc,
 )
-from clientflow.core import Command as DeclaredCommand
 from clientflow.core.edge import check_count
 from clientflow.engine import Command, Result
 from clientflow.feedback import SURVEYS_KIND, SURVEYS_PREFIX
 from clientflow.ports import AggregateRow, Query
 
 if TYPE_CHECKING:
+    from clientflow.config import Rules
     from clientflow.workspace.core import Workspace
 
-__all__ = ["MAX_PAGE", "CommandMethod", "Service", "check_arguments"]
+__all__ = ["MAX_PAGE", "CommandMethod", "Service", "binds_itself", "check_arguments"]
 
 MAX_PAGE = 10_000
 """The most rows one page of ``list``/``rows`` returns."""
@@ -44,6 +44,13 @@ _CONTEXTS = 1024
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., object])
+
+Prepare = Callable[
+    [str, Actor, "dt.datetime | None", "str | None", Mapping[str, object]], Command[Any]
+]
+"""A declared command's preparer: ``(aggregate_id, by, at, key, payload)`` to the engine
+command (see :meth:`Service._preparer`)."""
 
 
 class CommandMethod(Protocol[A]):
@@ -71,6 +78,14 @@ def _scoped(actor: Actor) -> bool:
     """Whether ``actor`` acts only within some clients: bound to clients, or a client's
     person (bound to none: within none)."""  # noqa: D205, D209
     return bool(actor.clients) or actor.has_role(CLIENT_ROLE)
+
+
+def binds_itself(method: F) -> F:
+    """Mark a service method whose every path ends in :meth:`Service.run` (or a declared
+    command's preparer), which binds the actor and checks the project itself: the
+    service leaves it unwrapped instead of binding and checking twice per command."""  # noqa: D205, D209
+    method.__binds_itself__ = True  # type: ignore[attr-defined]
+    return method
 
 
 def _binding(command: Callable[..., R]) -> Callable[..., R]:
@@ -127,7 +142,8 @@ class Service(Generic[A]):
             if name.startswith("_") or not inspect.isfunction(member):
                 continue
             if "by" in inspect.signature(member).parameters:
-                setattr(cls, name, _binding(member))
+                if not getattr(member, "__binds_itself__", False):
+                    setattr(cls, name, _binding(member))
                 found.add(name)
         # Outside the binding: an argument of the wrong type is refused before anything
         # (the binding included) looks at it.
@@ -161,18 +177,23 @@ class Service(Generic[A]):
         self._workspace = workspace
         self._contexts: dict[tuple[tuple[str, ...], str], dict[str, object]] = {}
         self._contexts_of: object = None  # the rules the contexts were resolved under
+        self._preparers: dict[str, Prepare] = {}
 
     def _context(
-        self, needs: tuple[str, ...], client: str, resolve: Callable[[], dict[str, object]]
+        self,
+        needs: tuple[str, ...],
+        client: str,
+        resolve: Callable[[Rules, tuple[str, ...], str], dict[str, object]],
     ) -> Mapping[str, object]:
-        """What ``resolve()`` gives for ``needs`` of ``client`` (calendar, policy ...),
-        resolved once per rules in force: every command of a client needs the same."""  # noqa: D205, D209
+        """What ``resolve(rules, needs, client)`` gives for ``needs`` of ``client``
+        (calendar, policy ...) under the rules in force, resolved once per rules: every
+        command of a client needs the same (and no closure is made per command)."""  # noqa: D205, D209
         rules = self._workspace.rules
         if self._contexts_of is not rules:  # new rules (a reload): resolve again
             self._contexts, self._contexts_of = {}, rules
         found = self._contexts.get((needs, client))
         if found is None:
-            found = resolve()
+            found = resolve(rules, needs, client)
             if len(self._contexts) < _CONTEXTS:
                 self._contexts[needs, client] = found
         return found  # read-only: callers unpack it into the handler's keywords
@@ -227,9 +248,13 @@ class Service(Generic[A]):
         if command in self._own:  # the service's own method does more than the handler
             method: Callable[..., Result[A]] = getattr(self, command)
             return method(aggregate_id, by=by, at=at, key=key, **payload)
-        return self._workspace.engine.execute(
-            self._prepared(self._declared().command(command), aggregate_id, by, at, key, payload)
-        )
+        prepare = self._preparers.get(command) or self._preparer(command)
+        try:
+            return self._workspace.engine.execute(prepare(aggregate_id, by, at, key, payload))
+        except PermissionDenied as refused:
+            # The domain knows ids; the rules know what people call them, for render().
+            refused.people = self._workspace.rules.names.people
+            raise
 
     def _declared(self) -> CommandSet[A]:
         declared = self.declared
@@ -248,69 +273,74 @@ class Service(Generic[A]):
         **payload: object,
     ) -> Command[A]:
         """The engine command :meth:`run` executes (checked now, decided by the engine)."""
-        spec = self._declared().command(command)
-        return self._prepared(spec, aggregate_id, by, at, key, payload)
+        prepare = self._preparers.get(command) if isinstance(command, str) else None
+        return (prepare or self._preparer(command))(aggregate_id, by, at, key, payload)
 
-    def _prepared(  # noqa: PLR0917 - private; both callers pass the same six
-        self,
-        spec: DeclaredCommand[A],
-        aggregate_id: str,
-        by: Actor,
-        at: dt.datetime | None,
-        key: str | None,
-        payload: Mapping[str, object],
-    ) -> Command[A]:
-        """:meth:`_prepare` of the declared command ``spec``: every check that needs no
-        aggregate now, the rest in the engine's decide (one closure, nothing looked up
-        by name again)."""  # noqa: D205, D209
-        values = spec.parse(payload)
-        if not isinstance(by, Actor):
-            raise ValidationError("by", "an Actor", got=by)
-        rules = self._workspace.rules
-        actor = rules.bind(by)
-        check_id(aggregate_id, f"{self.kind} id")
-        if spec.creates:
-            self._check_new_id(aggregate_id)
-        if "client" in values and "project" in values:
-            client, project = values["client"], values["project"]
-            if isinstance(client, str) and isinstance(project, str):
-                rules.check_project(client, project)
-        when = None if at is None else to_utc(at, "at")
-        command, handler, needs = spec.name, spec.decide, spec.needs
-        resolve = self._resolve
-        arguments = {**values, spec.actor: actor}  # the handler's, but `now` and the needs
-        admit, taken = self._admit(aggregate_id, actor), self._taken
-
-        if spec.creates:
-
-            def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-                if current is not None:
-                    raise taken(aggregate_id, current, actor)
-                context = resolve(command, needs, None, values, actor)
-                return handler(aggregate_id, now=when or now, **arguments, **context)
-
-            return Command(aggregate_id, decide, key, admit=admit)
-
+    def _preparer(self, name: str) -> Prepare:
+        """The preparer of the declared command ``name``, built once per service: every
+        check that needs no aggregate when called, the rest in the engine's decide (one
+        closure). What stays the same for every call (the declaration, the states it
+        runs in, its permission, what it needs) is looked up here, not per command."""  # noqa: D205, D209
         declared = self._declared()
-        states = declared.states(command)
-        mine, kind = self._mine, self.aggregate
+        spec = declared.command(name)
+        parse, handler, needs, actor_name = spec.parser, spec.decide, spec.needs, spec.actor
+        workspace, resolve, mine, kind = self._workspace, self._resolve, self._mine, self.aggregate
+        label, creates, check_new = f"{self.kind} id", spec.creates, self._check_new_id
+        fields = {field.name for field in spec.payload}
+        placed = "client" in fields and "project" in fields  # the rules say whose a project is
+        states = frozenset() if creates else declared.states(name)
         permit = None if spec.permission is None else declared.permit
-        scoped = _scoped(actor)
+        admit_of, taken = self._admit, self._taken  # a recalled result, a taken id: by ``by``
 
-        def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
-            if scoped or current is None or type(current) is not kind:
-                # refuses (what a scoped actor may not see as not found), or accepts
-                target = mine(aggregate_id, current, actor)
-            else:
-                target = current
-            if target.status not in states:
-                raise declared.refuse(target.status, command)
-            if permit is not None:
-                permit(spec, target, actor)
-            context = resolve(command, needs, target, values, actor)
-            return handler(target, now=when or now, **arguments, **context)
+        def prepare(
+            aggregate_id: str,
+            by: Actor,
+            at: dt.datetime | None,
+            key: str | None,
+            payload: Mapping[str, object],
+        ) -> Command[A]:
+            values = parse(payload)  # a new dict: the handler's arguments, the actor added
+            if not isinstance(by, Actor):
+                raise ValidationError("by", "an Actor", got=by)
+            rules = workspace.rules
+            actor = rules.bind(by)
+            check_id(aggregate_id, label)
+            if creates:
+                check_new(aggregate_id)
+            if placed:
+                client, project = values["client"], values["project"]
+                if isinstance(client, str) and isinstance(project, str):
+                    rules.check_project(client, project)
+            when = None if at is None else to_utc(at, "at")
+            values[actor_name] = actor  # the payload's names never include the actor's
+            if creates:
 
-        return Command(aggregate_id, act, key, admit=admit)
+                def decide(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+                    if current is not None:
+                        raise taken(aggregate_id, current, actor)
+                    context = resolve(name, needs, None, values, actor)
+                    return handler(aggregate_id, now=when or now, **values, **context)
+
+                return Command(aggregate_id, decide, key, admit=admit_of(aggregate_id, actor))
+            scoped = bool(actor.clients) or CLIENT_ROLE in actor.roles  # _scoped, inlined
+
+            def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
+                if scoped or current is None or type(current) is not kind:
+                    # refuses (what a scoped actor may not see as not found), or accepts
+                    target = mine(aggregate_id, current, actor)
+                else:
+                    target = current
+                if target.status not in states:
+                    raise declared.refuse(target.status, name)
+                if permit is not None:
+                    permit(spec, target, actor)
+                context = resolve(name, needs, target, values, actor)
+                return handler(target, now=when or now, **values, **context)
+
+            return Command(aggregate_id, act, key, admit=admit_of(aggregate_id, actor))
+
+        self._preparers[name] = prepare
+        return prepare
 
     def _resolve(
         self,
@@ -418,7 +448,7 @@ class Service(Generic[A]):
 def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., Result[Any]]:
     """The service method of the declared command ``name``: :meth:`Service.run` with the
     declaration's payload as its keyword arguments (``inspect.signature`` shows them)."""  # noqa: D205, D209
-    spec = declared.command(name)
+    spec = declared.command(name)  # its payload for the signature; refuses an unknown name
     id_name = f"{declared.kind}_id"
 
     def method(
@@ -437,10 +467,10 @@ def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., 
             raise ValidationError(name, f"the {id_name}, then keyword arguments", got=args)
         if name in self._own:  # a subclass wrote its own: run calls it
             return self.run(target, name, by=by, at=at, key=key, **payload)  # type: ignore[arg-type]
+        prepare = self._preparers.get(name) or self._preparer(name)
         try:
-            # What run does for a declared command, without its look-ups by name.
-            prepared = self._prepared(spec, target, by, at, key, payload)  # type: ignore[arg-type]
-            return self._workspace.engine.execute(prepared)
+            # What run does for a declared command, without its look-up of the name.
+            return self._workspace.engine.execute(prepare(target, by, at, key, payload))  # type: ignore[arg-type]
         except PermissionDenied as refused:
             refused.people = self._workspace.rules.names.people  # as _binding does
             raise

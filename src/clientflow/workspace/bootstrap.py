@@ -14,6 +14,7 @@ from typing import Any
 from clientflow.config import Rules
 from clientflow.config.needs import NEEDS, client_of, needed, timer_context
 from clientflow.core import (
+    CLIENT_ROLE,
     Actor,
     Codec,
     PermissionDenied,
@@ -89,6 +90,8 @@ class WorkflowService(Service[Any]):
         payload: Mapping[str, object],
         by: Actor,
     ) -> Mapping[str, object]:
+        if not needs and not by.clients and CLIENT_ROLE not in by.roles:
+            return {}  # the unscoped team acts on every client's work: nothing to find
         if aggregate is not None:
             client = self._client_of(aggregate)
             target = aggregate.id
@@ -101,7 +104,7 @@ class WorkflowService(Service[Any]):
             raise PermissionDenied(by.id, self.workflow.declared.doing(command, target), refused)
         if not needs:
             return {}
-        return self._context(needs, client, lambda: needed(self._workspace.rules, needs, client))
+        return self._context(needs, client, needed)
 
 
 def service_for(workflow: Workflow[Any]) -> type[WorkflowService]:

@@ -68,7 +68,7 @@ class ChangeService(Service[ChangeRequest]):
         if refused is not None:
             target = aggregate.id if aggregate is not None else "new"
             raise PermissionDenied(by.id, changes.COMMANDS.doing(command, target), refused)
-        return self._context(needs, client, lambda: _needed(rules, needs, client))
+        return self._context(needs, client, _needed)
 
     def impact_summary(
         self, change_id: str, *, lang: Language | None = None

@@ -34,6 +34,7 @@ from clientflow.core import (
 )
 from clientflow.engine import Result
 from clientflow.ports import Query
+from clientflow.workspace.base import binds_itself
 from clientflow.workspace.bootstrap import WorkflowService, service_for
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class RulesFlowService(WorkflowService):
     def _versions(self) -> FlowVersions:
         return self._workspace.rules.flow_versions(self.kind)
 
+    @binds_itself  # both paths end in a Service.run, which binds and checks the project
     def run(
         self,
         aggregate_id: str,
@@ -85,7 +87,10 @@ class RulesFlowService(WorkflowService):
                 isinstance(found, self.aggregate)
                 and found.definition in versions.earlier
                 # one ``by`` may not see runs as an unused id would: by the one in force
-                and not (isinstance(by, Actor) and self._unseen(found, by))
+                # (``by`` as the rules bind it: run is not wrapped by the binding)
+                and not (
+                    isinstance(by, Actor) and self._unseen(found, self._workspace.rules.bind(by))
+                )
             ):
                 earlier = self._earlier.get(found.definition)
                 if earlier is None:

@@ -64,10 +64,9 @@ class IssueService(Service[Issue]):
         payload: Mapping[str, object],
         by: Actor,
     ) -> Mapping[str, object]:
-        rules = self._workspace.rules
         client = aggregate.client if aggregate is not None else payload["client"]
         assert isinstance(client, str)  # checked by the declaration's payload
-        return self._context(needs, client, lambda: _needed(rules, needs, client))
+        return self._context(needs, client, _needed)
 
     def sla_report(
         self, issue_id: str, *, at: dt.datetime | None = None
