@@ -27,7 +27,16 @@ __all__ = ["Codec"]
 class Codec:
     """Encodes and decodes the aggregates and events of a set of workflow kinds."""
 
-    __slots__ = ("_by_event", "_by_name", "_by_type", "_converter", "events", "rules", "writer")
+    __slots__ = (
+        "_by_event",
+        "_by_name",
+        "_by_type",
+        "_converter",
+        "event_kinds",
+        "events",
+        "rules",
+        "writer",
+    )
 
     def __init__(self, kinds: Iterable[WorkflowKind[Any]], *, rules: str | None = None) -> None:
         by_name: dict[str, WorkflowKind[Any]] = {}
@@ -56,6 +65,10 @@ class Codec:
         self._by_event: Mapping[str, WorkflowKind[Any]] = {
             name: k for k in by_name.values() for name in k.events.names
         }
+        self.event_kinds: Mapping[str, str] = {
+            name: kind.name for name, kind in self._by_event.items()
+        }
+        """Each event type's kind name (a commit's events are checked against it)."""
         self._converter = make_converter_for_events()
         self.writer = TextWriter(self._converter)
         """Writes these kinds' aggregates as their snapshot text (code generated once)."""
@@ -98,8 +111,7 @@ class Codec:
     def kind_named_by(self, event_type: str) -> str | None:
         """The name of the kind whose histories hold events of ``event_type`` (``None``:
         none of these kinds)."""  # noqa: D205, D209
-        found = self._by_event.get(event_type)
-        return None if found is None else found.name
+        return self.event_kinds.get(event_type)
 
     def dump_aggregate(self, aggregate: Aggregate) -> tuple[str, str]:
         """``(kind name, JSON snapshot)`` of an aggregate."""

@@ -105,8 +105,9 @@ class Kinded:
         rules_revision: int | None = None,
     ) -> RecordCommit:
         kind = self.codec.kind_of(aggregate)  # only kinds registered here
+        kinds_of = self.codec.event_kinds
         for event in events:  # a stream holds its own kind's events only, whoever decided
-            if self.codec.kind_named_by(type(event).event_type) != kind.name:
+            if kinds_of.get(type(event).event_type) != kind.name:
                 raise ValidationError(
                     "commit.events",
                     f"events of the {kind.name} workflow (the kind of {aggregate.id})",

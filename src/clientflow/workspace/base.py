@@ -321,7 +321,9 @@ class Service(Generic[A]):
                     context = resolve(name, needs, None, values, actor)
                     return handler(aggregate_id, now=when or now, **values, **context)
 
-                return Command(aggregate_id, decide, key, admit=admit_of(aggregate_id, actor))
+                # a recalled result only answers a key: no check to make without one
+                admit = None if key is None else admit_of(aggregate_id, actor)
+                return Command(aggregate_id, decide, key, admit=admit)
             scoped = bool(actor.clients) or CLIENT_ROLE in actor.roles  # _scoped, inlined
 
             def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
@@ -337,7 +339,8 @@ class Service(Generic[A]):
                 context = resolve(name, needs, target, values, actor)
                 return handler(target, now=when or now, **values, **context)
 
-            return Command(aggregate_id, act, key, admit=admit_of(aggregate_id, actor))
+            admit = None if key is None else admit_of(aggregate_id, actor)
+            return Command(aggregate_id, act, key, admit=admit)
 
         self._preparers[name] = prepare
         return prepare
