@@ -68,7 +68,8 @@ class Codec:
         self.event_kinds: Mapping[str, str] = {
             name: kind.name for name, kind in self._by_event.items()
         }
-        """Each event type's kind name (a commit's events are checked against it)."""
+        """Each event type's kind name: a commit's events are checked against it, and a
+        migration files an aggregate under its first event's."""
         self._converter = make_converter_for_events()
         self.writer = TextWriter(self._converter)
         """Writes these kinds' aggregates as their snapshot text (code generated once)."""
@@ -107,11 +108,6 @@ class Codec:
             raise ValidationError(
                 "event", f"an event of one of the kinds {', '.join(self.kinds)}", got=type(event)
             ) from None
-
-    def kind_named_by(self, event_type: str) -> str | None:
-        """The name of the kind whose histories hold events of ``event_type`` (``None``:
-        none of these kinds)."""  # noqa: D205, D209
-        return self.event_kinds.get(event_type)
 
     def dump_aggregate(self, aggregate: Aggregate) -> tuple[str, str]:
         """``(kind name, JSON snapshot)`` of an aggregate."""

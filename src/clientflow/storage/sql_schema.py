@@ -265,7 +265,7 @@ class SchemaSQL(SQLPart):
                     f" JOIN {t['events']} e ON e.aggregate_id = a.id AND e.version = 1"
                 )
                 for aggregate_id, kind, event_type in rows:
-                    own = kinds.kind_named_by(str(event_type))
+                    own = kinds.event_kinds.get(str(event_type))
                     if own is not None and own != kind:
                         db.run(
                             f"UPDATE {t['aggregates']} SET kind = :kind WHERE id = :id",
