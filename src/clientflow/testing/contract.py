@@ -1386,6 +1386,25 @@ class SQLStoreContract(StoreContract):
         assert [p.position for p in store.parked("notifier")] == [bad]
         assert store.cursor("notifier") == last
 
+    def test_a_schema_5_row_filed_under_another_kind_is_refiled(self, store: KindedStore) -> None:
+        """Schema 6 files each aggregate under its first event's kind: releases before it
+        filed every rules-file workflow's item under the last one declared."""  # noqa: D205, D209
+        sql = _sql(store)
+        change, sent = draft("CR-1"), send_parcel("P-1")
+        store.save(Commit(change.aggregate, change.events, 0))
+        store.save(Commit(sent.aggregate, sent.events, 0))
+        t = sql._t
+        with sql._transaction(write=True) as db:  # as a schema 5 release misfiled it
+            db.run(f"UPDATE {t['aggregates']} SET kind = 'sample_parcel' WHERE id = 'CR-1'")
+            db.run(f"UPDATE {t['meta']} SET value = '5' WHERE name = 'schema_version'")
+        fresh = self.reopen(store)
+        assert _sql(fresh).migrate(store.codec) == SCHEMA_VERSION
+        assert [row.id for row in fresh.rows(Query(kind="change"))] == ["CR-1"]
+        assert [row.id for row in fresh.rows(Query(kind="sample_parcel"))] == ["P-1"]
+        assert fresh.load("CR-1") == change.aggregate
+        if fresh is not store:
+            fresh.close()
+
     def test_a_version_1_database_migrates_with_everything_kept(self, store: KindedStore) -> None:
         """Tables written by release 0.1 (schema 1) are upgraded in place, nothing lost."""
         sql = _sql(store)
