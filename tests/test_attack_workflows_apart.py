@@ -105,3 +105,16 @@ def test_rules_items_survive_pickling_as_their_own_workflows(
             assert again == item
             assert type(again) is type(item)
             assert ws.engine.kinds.kind_of(again).name == name
+
+
+def test_the_command_line_refuses_dropping_a_workflow_that_has_items(tmp_path: Path) -> None:
+    """`clientflow rules apply` decides as `clientflow.open(..., apply=True)` does."""
+    url, _ = _opened_items(tmp_path, ("quote", "offer"))
+    fewer = demo_rules_with(tmp_path, flow("quote"), name="fewer.toml")
+    refused = CliRunner().invoke(cli, ["rules", "apply", "--store", url, str(fewer)])
+    assert isinstance(refused.exception, ConfigError)
+    assert "workflows.offer: cannot be dropped while the store holds 1 of its items" in str(
+        refused.exception
+    )
+    status = CliRunner().invoke(cli, ["status", "--store", url])
+    assert "rules revision 1" in status.output

@@ -916,7 +916,17 @@ def rules_apply(store_url: str, rules_file: Path) -> None:
     new = load_rules(rules_file)
     with _opened(store_url, create=True) as store:
         before = store.rules_revision()
-        revision = store.apply_rules(new.fingerprint, new.source, pendulum.now("UTC"))
+        # as clientflow.open(..., apply=True) decides: the same checks (a workflow that
+        # still has items kept) and the same guard against a revision applied meanwhile
+        _, revision = rules_in_force(
+            store,
+            new,
+            at=pendulum.now("UTC"),
+            record_new=True,
+            replace=True,
+            missing="",
+            mismatch="",
+        )
     if before is not None and before.number == revision.number:
         said = N_("{store}: already on these rules (revision {number})")
         click.echo(_said(said, store=store_url, number=revision.number))

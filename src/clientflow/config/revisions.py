@@ -13,6 +13,7 @@ from clientflow.config.flow_versions import definition_fingerprint
 from clientflow.config.flows import FlowSpec
 from clientflow.config.model import Rules
 from clientflow.core import Codec, ConcurrencyError, ConfigError, ConfigProblem
+from clientflow.core.errors import N_, Phrase
 from clientflow.ports import Query, RulesRevision, Store
 
 __all__ = ["recorded_rules", "records_codec", "rules_in_force", "with_earlier_flows"]
@@ -97,6 +98,12 @@ def _decided(
     return given, store.apply_rules(given.fingerprint, given.source, at, over=revision.number)
 
 
+_KEPT = N_(
+    "cannot be dropped while the store holds {count} of its items (their histories are read by"
+    " its declaration): keep it; a revision may change it and map its states with {migrate}"
+)
+
+
 def _check_kept(store: Store, stored: Rules, given: Rules) -> None:
     """Refuse ``given`` if it drops a ``[workflows.*]`` the store holds items of: their
     histories, rows and timers are read by its declaration (a revision may change one,
@@ -109,9 +116,7 @@ def _check_kept(store: Store, stored: Rules, given: Rules) -> None:
             problems.append(
                 ConfigProblem(
                     f"workflows.{name}",
-                    f"cannot be dropped while the store holds {count} of its items (their"
-                    " histories are read by its declaration): keep it; a revision may change"
-                    f" it and map its states with [workflows.{name}.migrate]",
+                    Phrase(_KEPT, {"count": count, "migrate": f"[workflows.{name}.migrate]"}),
                 )
             )
     if problems:
