@@ -312,6 +312,7 @@ def _public_commands(service: type[Service[Any]]) -> set[str]:
         for name, member in inspect.getmembers(service, inspect.isfunction)
         if not name.startswith("_")
         and name != "run"
+        and name not in service.reads  # what may be read, with an optional viewer
         and "by" in inspect.signature(member).parameters
     }
 

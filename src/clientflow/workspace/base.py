@@ -17,6 +17,7 @@ from clientflow.core import (
     AlreadyExists,
     CommandSet,
     Decision,
+    DomainEvent,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from clientflow.config import Rules
     from clientflow.workspace.core import Workspace
 
-__all__ = ["MAX_PAGE", "CommandMethod", "Service", "binds_itself", "check_arguments"]
+__all__ = ["MAX_PAGE", "CommandMethod", "Service", "binds_itself", "check_arguments", "reader"]
 
 MAX_PAGE = 10_000
 """The most rows one page of ``list``/``rows`` returns."""
@@ -88,6 +89,13 @@ def binds_itself(method: F) -> F:
     return method
 
 
+def reader(method: F) -> F:
+    """Mark a service method that reads, taking an optional ``by=`` viewer (bound by
+    :meth:`Service._viewer` itself): listed in ``reads``, not among the commands."""  # noqa: D205, D209
+    method.__reads__ = True  # type: ignore[attr-defined]
+    return method
+
+
 def _binding(command: Callable[..., R]) -> Callable[..., R]:
     """``command`` with its ``by=`` actor bound to its clients by the workspace's rules."""
 
@@ -122,13 +130,17 @@ class Service(Generic[A]):
     knows the aggregate's client, so a client's people act only within their client; a
     command naming a ``client`` and a ``project`` is refused when the rules list the
     project under another client (:meth:`clientflow.config.Rules.check_project`).
-    ``commands`` names the public commands (every public method taking ``by=``).
+    ``commands`` names the public commands (every public method taking ``by=``);
+    ``reads`` the reads that take an optional ``by=`` viewer (:meth:`get`,
+    :meth:`history` ...): to a viewer scoped to clients, another client's item does not
+    exist. Without ``by=`` they are the team's reads, and see every client.
     """
 
     noun: ClassVar[str] = ""
     kind: ClassVar[str] = ""
     aggregate: ClassVar[type]
     commands: ClassVar[tuple[str, ...]] = ()
+    reads: ClassVar[tuple[str, ...]] = ("get", "history")
     _own: ClassVar[frozenset[str]] = frozenset()
     declared: ClassVar[CommandSet[Any] | None] = None
     """The workflow's commands, declared once; each becomes a method of the service (unless
@@ -138,10 +150,13 @@ class Service(Generic[A]):
         super().__init_subclass__(**kwargs)
         # Bound here, once for every command, so a command added later cannot skip it.
         found = set(cls.commands)
+        reads = set(cls.reads)
         for name, member in list(vars(cls).items()):
             if name.startswith("_") or not inspect.isfunction(member):
                 continue
-            if "by" in inspect.signature(member).parameters:
+            if getattr(member, "__reads__", False):
+                reads.add(name)
+            elif "by" in inspect.signature(member).parameters:
                 if not getattr(member, "__binds_itself__", False):
                     setattr(cls, name, _binding(member))
                 found.add(name)
@@ -172,6 +187,7 @@ class Service(Generic[A]):
                     f" missing: {sorted(expected - typed)}",
                 )
         cls.commands = tuple(sorted(found))
+        cls.reads = tuple(sorted(reads))
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
@@ -198,10 +214,23 @@ class Service(Generic[A]):
                 self._contexts[needs, client] = found
         return found  # read-only: callers unpack it into the handler's keywords
 
-    def get(self, aggregate_id: str) -> A:
+    @reader
+    def get(self, aggregate_id: str, *, by: Actor | None = None) -> A:
         """The current state; ``NotFound`` for an unknown id, ``ValidationError`` for the
-        id of another workflow's aggregate."""  # noqa: D205, D209
-        return self._seen(aggregate_id, None)
+        id of another workflow's aggregate. With ``by`` (a client portal's user), as
+        ``by`` may see it: another client's item is ``NotFound``, as an unused id is."""  # noqa: D205, D209
+        return self._seen(aggregate_id, self._viewer(by))
+
+    @reader
+    def history(self, aggregate_id: str, *, by: Actor | None = None) -> tuple[DomainEvent, ...]:
+        """Every event of one of this workflow's items, oldest first; ``by`` as for
+        :meth:`get`. Which of the events a client may read is the host's to choose."""  # noqa: D205, D209
+        found = self._seen(aggregate_id, self._viewer(by))
+        return self._workspace.history(found.id)
+
+    def _viewer(self, by: Actor | None) -> Actor | None:
+        """``by`` bound to its clients by the rules in force (``None``: the team)."""
+        return None if by is None else self._workspace.rules.bind(by)
 
     def _seen(self, aggregate_id: str, by: Actor | None) -> A:
         """:meth:`get` as ``by`` may see it (see :meth:`_mine`)."""

@@ -9,7 +9,7 @@ from clientflow.changes import ChangeRequest
 from clientflow.config import Rules
 from clientflow.core import Actor, PermissionDenied, tenant_failure
 from clientflow.i18n import Language, language
-from clientflow.workspace.base import CommandMethod, Service
+from clientflow.workspace.base import CommandMethod, Service, reader
 
 __all__ = ["ChangeService"]
 
@@ -70,12 +70,14 @@ class ChangeService(Service[ChangeRequest]):
             raise PermissionDenied(by.id, changes.COMMANDS.doing(command, target), refused)
         return self._context(needs, client, _needed)
 
+    @reader
     def impact_summary(
-        self, change_id: str, *, lang: Language | None = None
+        self, change_id: str, *, lang: Language | None = None, by: Actor | None = None
     ) -> changes.ImpactSummary:
         """The change's impact as its client reads it: in the client's language (``lang``
-        overrides) and time zone; ``.text()`` gives the plain text for an email."""  # noqa: D205, D209
-        change = self.get(change_id)
+        overrides) and time zone; ``.text()`` gives the plain text for an email. ``by`` as
+        for :meth:`get`."""  # noqa: D205, D209
+        change = self.get(change_id, by=by)
         rules = self._workspace.rules
         locale, timezone = rules.reader(rules.client_of_project(change.project))
         return changes.impact_summary(

@@ -34,7 +34,7 @@ from clientflow.core import (
 )
 from clientflow.engine import Result
 from clientflow.ports import Query
-from clientflow.workspace.base import binds_itself
+from clientflow.workspace.base import binds_itself, reader
 from clientflow.workspace.bootstrap import WorkflowService, service_for
 
 if TYPE_CHECKING:
@@ -174,6 +174,7 @@ class RulesFlowService(WorkflowService):
         ]
         return tuple(moved)
 
+    @reader
     def client_view(
         self, aggregate_id: str, *, by: Actor, at: dt.datetime | None = None
     ) -> ClientView:
@@ -183,6 +184,7 @@ class RulesFlowService(WorkflowService):
         whose it is."""  # noqa: D205, D209
         if not isinstance(by, Actor):
             raise ValidationError("by", "an Actor", got=by)
+        by = self._workspace.rules.bind(by)
         item = self._seen(aggregate_id, by)
         versions = self._versions()
         now = self._workspace.clock.now() if at is None else to_utc(at, "at")

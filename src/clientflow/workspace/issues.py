@@ -9,7 +9,7 @@ from clientflow import escalation
 from clientflow.config import Rules
 from clientflow.core import Actor, ConfigError, ConfigProblem, to_utc
 from clientflow.escalation import Issue, SlaAgreement
-from clientflow.workspace.base import CommandMethod, Service
+from clientflow.workspace.base import CommandMethod, Service, reader
 
 __all__ = ["IssueService"]
 
@@ -68,13 +68,14 @@ class IssueService(Service[Issue]):
         assert isinstance(client, str)  # checked by the declaration's payload
         return self._context(needs, client, _needed)
 
+    @reader
     def sla_report(
-        self, issue_id: str, *, at: dt.datetime | None = None
+        self, issue_id: str, *, at: dt.datetime | None = None, by: Actor | None = None
     ) -> tuple[escalation.ClockReport, ...]:
         """Where each of the issue's SLA clocks stands at ``at`` (default: the clock), on
         the calendar of the issue's client: business time elapsed and left (negative when
-        late), the deadline, time paused and why."""  # noqa: D205, D209
-        issue = self.get(issue_id)
+        late), the deadline, time paused and why. ``by`` as for :meth:`get`."""  # noqa: D205, D209
+        issue = self.get(issue_id, by=by)
         when = self._workspace.clock.now() if at is None else to_utc(at, "at")
         calendar = self._workspace.rules.calendar_for(issue.client)
         return tuple(escalation.report(clock, calendar, when) for clock in issue.clocks)

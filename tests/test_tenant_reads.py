@@ -1,0 +1,106 @@
+"""Reads with a viewer: ``get``, ``history`` and each workflow's reports take ``by=``.
+
+A host's client portal passes its user as ``by=``: another client's item then does not
+exist for them (``NotFound``, word for word as an unused id), whatever the read, and
+their own client's items read exactly as the team reads them. Without ``by=`` the reads
+are the team's and see every client (``docs/limits.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import clientflow
+from clientflow import Actor, NotFound
+from clientflow.workspace import Workspace
+from clientflow.workspace.base import Service
+from tests.test_tenants import (
+    CHANGE,
+    FEEDBACK,
+    ISSUE,
+    KINDS,
+    PLAN,
+    RISK,
+    SETUP,
+    START,
+    SURVEY,
+    Step,
+    _services,
+    rules_data,
+)
+
+Read = Callable[[Service[Any], str, "Actor | None"], object]
+
+READS: dict[str, Read] = {
+    "get": lambda service, i, by: service.get(i, by=by),
+    "history": lambda service, i, by: service.history(i, by=by),
+    "sla_report": lambda service, i, by: service.sla_report(i, by=by),  # type: ignore[attr-defined]
+    "impact_summary": lambda service, i, by: service.impact_summary(i, by=by),  # type: ignore[attr-defined]
+}
+# One item of Lotus per workflow, opened by the team.
+OPEN: dict[str, tuple[str, Step]] = {
+    "changes": ("CR-9", CHANGE["request"]),
+    "issues": ("ISS-9", ISSUE["report"]),
+    "feedback": ("FB-9", FEEDBACK["receive"]),
+    "surveys": ("surveys:zhang.lan", lambda ws, _, by: SURVEY["request"](ws, "zhang.lan", by)),
+    "plans": ("PLAN-9", PLAN["create"]),
+    "risks": ("RISK-9", RISK["identify"]),
+}
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'reads.db'}"
+    with clientflow.open(url, rules_data(), clock=clientflow.ManualClock(START)) as workspace:
+        for aggregate_id, step in OPEN.values():
+            step(workspace, aggregate_id, SETUP)
+        yield workspace
+
+
+def test_every_read_with_a_viewer_is_in_the_matrix() -> None:
+    """A read added to any service without a row here fails this test."""
+    services = _services()
+    assert set(OPEN) == set(services)
+    assert {read for cls in services.values() for read in cls.reads} == set(READS)
+
+
+@pytest.mark.parametrize("name", sorted(OPEN))
+def test_another_clients_item_does_not_exist_for_its_viewer_whatever_the_read(
+    ws: Workspace, name: str
+) -> None:
+    service: Service[Any] = getattr(ws, name)
+    aggregate_id, _ = OPEN[name]
+    for read in type(service).reads:
+        as_team = READS[read](service, aggregate_id, None)
+        for kind, actor in KINDS.items():
+            if kind == "other client":
+                with pytest.raises(NotFound) as hidden:
+                    READS[read](service, aggregate_id, actor)
+                with pytest.raises(NotFound) as unused:
+                    READS[read](service, "UNUSED-1", actor)
+                assert str(hidden.value) == str(unused.value).replace("UNUSED-1", aggregate_id)
+                assert "lotus" not in str(hidden.value)
+            else:  # Lotus's own people, the team and the unscoped read what the team reads
+                assert READS[read](service, aggregate_id, actor) == as_team, (read, kind)
+
+
+def test_a_clients_person_asking_one_workflow_for_anothers_id_is_told_it_does_not_exist(
+    ws: Workspace,
+) -> None:
+    anna = KINDS["same client"]  # Lotus's own person, asking about Lotus's own change
+    with pytest.raises(NotFound):
+        ws.issues.get("CR-9", by=anna)
+    with pytest.raises(NotFound):
+        ws.issues.sla_report("CR-9", by=anna)
+    # The team is still told what the id is.
+    with pytest.raises(clientflow.ValidationError, match=r"CR-9 \(a change\)"):
+        ws.issues.get("CR-9")
+
+
+def test_a_viewer_of_the_wrong_type_is_refused_before_anything_is_read(ws: Workspace) -> None:
+    with pytest.raises(clientflow.ValidationError, match="by"):
+        ws.issues.get("ISS-9", by="anna")  # type: ignore[arg-type]
