@@ -178,11 +178,9 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
     exact = {name: _exact(check[0]) for name, check in checks.items()}
     exact_by_position = [exact.get(name, frozenset()) for name in order]
 
-    def refuse(name: str, check: _Check, value: object) -> ValidationError:
-        return value_refusal(name, check, value)
+    refuse = value_refusal
 
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    def generic(*args: P.args, **kwargs: P.kwargs) -> R:
         if len(args) > len(order):
             raise ValidationError(function.__name__, f"at most {len(order)} arguments")
         for index, value in enumerate(args):
@@ -209,8 +207,85 @@ def checked(function: Callable[P, R]) -> Callable[P, R]:
                 raise ValidationError(function.__name__, f"its arguments ({error})") from None
             raise
 
+    wrapper = functools.wraps(function)(_compiled(function, signature, checks, exact, generic))
     wrapper.unchecked = function  # type: ignore[attr-defined]
     return wrapper
+
+
+_MISSING: Any = object()  # an argument the caller did not pass
+
+
+def _compiled(
+    function: Callable[P, R],
+    signature: inspect.Signature,
+    checks: Mapping[str, _Check],
+    exact: Mapping[str, frozenset[type]],
+    generic: Callable[P, R],
+) -> Callable[P, R]:
+    """A wrapper with ``function``'s own parameters, its checks written out one by one.
+
+    A call in the usual shape (every required argument, positional ones by position, no
+    unknown name) costs a few tests instead of two loops over ``*args`` and ``**kwargs``
+    (~1.5 us a command). Any other call goes to ``generic``, the loops, with their errors
+    word for word: the parameters taken by position are positional-only here, so a name
+    given by keyword, twice or unknown arrives in ``**named`` and goes there too.
+    """
+    kinds = {p.kind for p in signature.parameters.values()}
+    plain = {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY}
+    if not kinds <= plain:  # *args, **kwargs, positional-only: the loops handle them
+        return generic
+    params = list(signature.parameters.values())
+    positional = [p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    keywords = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    env: dict[str, object] = {
+        "_M": _MISSING,
+        "_generic": generic,
+        "_function": function,
+        "_fits": _fits,
+        "_refuse": value_refusal,
+    }
+    head = [f"{name}=_M" for name in positional]
+    if positional:
+        head.append("/")
+    head.append("*_more")
+    head.extend(f"{name}=_M" for name in keywords)
+    head.append("**_named")
+    required = [p.name for p in params if p.default is inspect.Parameter.empty]
+    given_positional = ", ".join(positional)
+    given_keywords = ", ".join(f"({n!r}, {n})" for n in keywords)
+    unusual = " or ".join(["_more", "_named", *(f"{n} is _M" for n in required)])
+    lines = [
+        f"def wrapper({', '.join(head)}):",
+        f"    if {unusual}:",
+        f"        return _generic(*[v for v in ({given_positional}{',' if positional else ''})"
+        " if v is not _M], *_more,"
+        f" **{{k: v for k, v in ({given_keywords}{',' if keywords else ''}) if v is not _M}},"
+        " **_named)",
+    ]
+    for p in params:
+        name = p.name
+        if p.default is not inspect.Parameter.empty:
+            env[f"_D_{name}"] = p.default
+            lines.append(f"    if {name} is _M:")
+            lines.append(f"        {name} = _D_{name}")
+            if name in checks:
+                lines.append(f"    elif {_test(name)}:")
+                lines.append(f"        raise _refuse({name!r}, _C_{name}, {name})")
+        elif name in checks:
+            lines.append(f"    if {_test(name)}:")
+            lines.append(f"        raise _refuse({name!r}, _C_{name}, {name})")
+        if name in checks:
+            env[f"_C_{name}"] = checks[name]
+            env[f"_E_{name}"] = exact[name]
+    call = [*positional, *(f"{name}={name}" for name in keywords)]
+    lines.append(f"    return _function({', '.join(call)})")
+    # The source holds only the signature's own names (identifiers), nothing a caller gave.
+    exec("\n".join(lines), env)
+    return env["wrapper"]  # type: ignore[return-value]
+
+
+def _test(name: str) -> str:
+    return f"type({name}) not in _E_{name} and not _fits({name}, _C_{name})"
 
 
 accepted = _accepted
