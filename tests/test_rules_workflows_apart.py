@@ -108,12 +108,27 @@ def test_a_clients_person_is_not_told_that_another_kinds_id_exists(
     for attempt in (
         lambda item: quotes.client_view(item, by=person),
         lambda item: quotes.run(item, "finish", by=person),
+        lambda item: quotes.get(item, by=person),
+        lambda item: quotes.history(item, by=person),
     ):
         with pytest.raises(NotFound) as told:
             attempt("OFFER-1")
         with pytest.raises(NotFound) as unknown:
             attempt("OFFER-9")
         assert str(told.value) == str(unknown.value).replace("OFFER-9", "OFFER-1")
+
+
+def test_a_rules_workflows_reads_hide_another_clients_item_from_its_viewer(
+    ws: Workspace,
+) -> None:
+    tom = Actor("tom", {"client"}, clients={"northwind"})
+    quotes = ws.workflow("quote")
+    assert quotes.get("QUOTE-1", by=ANNA) == quotes.get("QUOTE-1")
+    assert quotes.history("QUOTE-1", by=ANNA) == ws.history("QUOTE-1")
+    for read in (quotes.get, quotes.history):
+        with pytest.raises(NotFound, match="QUOTE-1") as hidden:
+            read("QUOTE-1", by=tom)
+        assert "lotus" not in str(hidden.value)
 
 
 def test_timers_fire_through_each_items_own_workflow(ws: Workspace) -> None:
