@@ -146,31 +146,19 @@ def make_converter_for_events() -> cattrs.Converter:
     return converter
 
 
-_NAIVE = dt.datetime
-_ISO = dt.datetime.isoformat
+# datetime's own (C) methods: pendulum's ``date`` and ``time`` are written in Python
+_DATE = dt.datetime.date
+_TIME = dt.datetime.time
 
 
 def _isoformat(value: pendulum.DateTime) -> str:
-    """``value.isoformat()``, twice as fast for the UTC instants clientflow keeps.
+    """``value.isoformat()``, faster for the UTC instants clientflow keeps.
 
-    pendulum's UTC offset is computed in Python on every ``isoformat``; a naive copy
-    written by ``datetime``'s own code plus the fixed offset gives the same text.
+    pendulum's UTC offset is computed in Python on every ``isoformat``; the naive date
+    and time written by ``datetime``'s own code plus the fixed offset give the same text.
     """
     if value.tzinfo is UTC:
-        return (
-            _ISO(
-                _NAIVE(
-                    value.year,
-                    value.month,
-                    value.day,
-                    value.hour,
-                    value.minute,
-                    value.second,
-                    value.microsecond,
-                )
-            )
-            + "+00:00"
-        )
+        return f"{_DATE(value).isoformat()}T{_TIME(value).isoformat()}+00:00"
     return value.isoformat()
 
 
@@ -241,14 +229,18 @@ class EventRegistry:
                 "event type", f"one of the registered names ({', '.join(self.names)})", got=name
             ) from None
 
-    def encode(self, event: DomainEvent) -> tuple[str, str]:
-        """``(type name, JSON payload)`` of an event of a registered type."""
+    def encode(self, event: DomainEvent, *, writer: TextWriter | None = None) -> tuple[str, str]:
+        """``(type name, JSON payload)`` of an event of a registered type.
+
+        ``writer``, when given, writes the payload instead of the registry's own (a
+        remembering one, for an import; made with a converter like the registry's).
+        """
         name = type(event).event_type
         if self._types.get(name) is not type(event):
             raise ValidationError(
                 "event", f"an event of a registered type ({', '.join(self.names)})", got=type(event)
             )
-        return name, self._text.write(event)
+        return name, (self._text if writer is None else writer).write(event)
 
     def decode(self, name: str, payload: str | bytes) -> DomainEvent:
         """The event a type name and JSON payload describe; ``ValidationError`` if malformed."""
