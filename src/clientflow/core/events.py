@@ -229,6 +229,10 @@ class EventRegistry:
                 "event type", f"one of the registered names ({', '.join(self.names)})", got=name
             ) from None
 
+    def holds(self, event: DomainEvent) -> bool:
+        """Whether ``event``'s class is the one registered under its type name."""
+        return self._types.get(type(event).event_type) is type(event)
+
     def encode(self, event: DomainEvent, *, writer: TextWriter | None = None) -> tuple[str, str]:
         """``(type name, JSON payload)`` of an event of a registered type.
 

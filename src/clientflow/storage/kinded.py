@@ -161,7 +161,10 @@ class Kinded:
             meta.aggregate_version,
             type(event).event_type,
             meta.occurred_at,
-            partial(_payload, events, event, writer),
+            # a registered class: its text straight from the writer (else encode's error)
+            partial(writer.write, event)
+            if writer is not None and events.holds(event)
+            else partial(_payload, events, event, writer),
             event,
         )
 
