@@ -41,6 +41,10 @@ _SCALARS: dict[type, str] = {
 }
 _SEQUENCES = (tuple, frozenset, list)
 
+# Texts a remembering writer keeps at most: a store writes an aggregate's snapshot and
+# its events together, so reuse is near; the bound holds however the texts are asked for.
+_REMEMBERED = 4096
+
 
 class TextWriter:
     """Writes values as ``write_json(converter, value)`` would, generated per class.
@@ -48,6 +52,12 @@ class TextWriter:
     ``converter`` must be one made by
     :func:`~clientflow.core.events.make_converter_for_events` (its hooks are what the
     generated code writes by hand).
+
+    A ``remember`` writer (an import's) writes each top-level part of an event or
+    aggregate other than the event's meta (an approval round, an impact) once per object
+    until :meth:`forget`: an aggregate's parts are the very objects of its events, so
+    their text is reused. Entries are used only for the object they were written for, so
+    a writer shared by threads stays correct (a ``forget`` meanwhile costs only reuse).
     """
 
     __slots__ = ("_by_type", "_converter", "_depth", "_globals", "_meta", "_remembered")
@@ -89,6 +99,8 @@ class TextWriter:
         if found is not None and found[0] is value:
             return found[1]
         text = write(value)
+        if len(remembered) >= _REMEMBERED:  # an aggregate's parts are reused at once
+            remembered.clear()
         remembered[id(value)] = (value, text)
         return text
 
