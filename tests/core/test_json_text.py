@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import weakref
 from functools import cache
 
 import attrs
@@ -41,35 +43,75 @@ def test_the_demo_covers_every_built_in_kind() -> None:
     assert {"changes", "escalation", "feedback", "cadence", "risks"} <= kinds
 
 
+def _varied(data: st.DataObject, found: object) -> object:
+    """``found`` with some of its strings, at any depth, replaced by any text (a new
+    object where something changed; parts left alone stay the very same objects)."""
+    if not attrs.has(type(found)):
+        return found
+    changes = {}
+    for field in attrs.fields(type(found)):
+        current = getattr(found, field.name)
+        if field.init and type(current) is str and data.draw(st.booleans()):
+            changes[field.name] = data.draw(st.text())
+        elif attrs.has(type(current)):
+            changes[field.name] = _varied(data, current)
+    # bypass validation: the writer must match cattrs for any value, valid or not
+    made = object.__new__(type(found))
+    for field in attrs.fields(type(found)):
+        object.__setattr__(made, field.name, changes.get(field.name, getattr(found, field.name)))
+    return made
+
+
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_generated_text_is_the_cattrs_text(data: st.DataObject) -> None:
     """Any event or snapshot of the built-in kinds, its strings replaced by any text."""
     value = data.draw(st.sampled_from(_demo_values()))
-    texts = st.text()
-
-    def vary(found: object) -> object:
-        if not attrs.has(type(found)):
-            return found
-        changes = {}
-        for field in attrs.fields(type(found)):
-            current = getattr(found, field.name)
-            if field.init and type(current) is str and data.draw(st.booleans()):
-                changes[field.name] = data.draw(texts)
-            elif attrs.has(type(current)):
-                changes[field.name] = vary(current)
-        # bypass validation: the writer must match cattrs for any value, valid or not
-        made = object.__new__(type(found))
-        for field in attrs.fields(type(found)):
-            object.__setattr__(
-                made, field.name, changes.get(field.name, getattr(found, field.name))
-            )
-        return made
-
-    varied = vary(value)
+    varied = _varied(data, value)
     writer = TextWriter(_CONVERTER)
     assert writer.write(varied) == write_json(_CONVERTER, varied)
     assert writer.write(value) == write_json(_CONVERTER, value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_remembering_writer_writes_the_cattrs_text(data: st.DataObject) -> None:
+    """An import's writer, which writes a part an aggregate shares with its events once,
+    gives every event and snapshot of every built-in kind the cattrs text, whatever the
+    order and whichever parts are shared or varied."""
+    values = list(data.draw(st.permutations(_demo_values())))
+    values += [_varied(data, value) for value in values[:10]]  # share some parts, not all
+    writer = TextWriter(_CONVERTER, remember=True)
+    for value in data.draw(st.permutations(values)):
+        assert writer.write(value) == write_json(_CONVERTER, value)
+    writer.forget()
+    for value in values[:5]:
+        assert writer.write(value) == write_json(_CONVERTER, value)
+
+
+@attrs.frozen
+class Part:
+    note: str
+
+
+@attrs.frozen
+class Whole:
+    part: Part
+
+
+def test_a_remembering_writer_keeps_what_it_wrote_only_until_it_forgets() -> None:
+    """An import's writer holds the parts it wrote (their ids stay theirs) until told to forget."""
+    writer = TextWriter(make_converter_for_events(), remember=True)
+    part = Part("x")
+    gone = weakref.ref(part)
+    assert writer.write(Whole(part)) == '{"part":{"note":"x"}}'
+    assert writer.write(Whole(part)) == '{"part":{"note":"x"}}'  # the text remembered
+    del part
+    gc.collect()
+    assert gone() is not None
+    writer.forget()
+    gc.collect()
+    assert gone() is None
 
 
 def test_every_demo_value_is_written_as_before() -> None:

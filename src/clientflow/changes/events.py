@@ -17,6 +17,7 @@ from clientflow.changes.model import (
     VoteRecord,
 )
 from clientflow.core import DomainEvent, EventRegistry, ValidationError
+from clientflow.core.evolve import evolver
 
 __all__ = [
     "EVENTS",
@@ -177,6 +178,9 @@ EVENTS = EventRegistry(
 )
 """Every change-request event type, for stores and the engine."""
 
+# attrs.evolve made once for the aggregate: apply evolves it once per event of every fold
+_evolve = evolver(ChangeRequest)
+
 
 def _close_round(change: ChangeRequest, outcome: Outcome) -> ApprovalRound | None:
     current = change.round
@@ -196,17 +200,15 @@ def _status(change: ChangeRequest, transition: str) -> str:
 
 
 def _submitted(c: ChangeRequest, e: ChangeSubmitted) -> ChangeRequest:
-    return attrs.evolve(c, version=e.aggregate_version, status=_status(c, "submit"), release=None)
+    return _evolve(c, version=e.aggregate_version, status=_status(c, "submit"), release=None)
 
 
 def _assessed(c: ChangeRequest, e: ChangeAssessed) -> ChangeRequest:
-    return attrs.evolve(
-        c, version=e.aggregate_version, status=_status(c, "assess"), impact=e.impact
-    )
+    return _evolve(c, version=e.aggregate_version, status=_status(c, "assess"), impact=e.impact)
 
 
 def _approval_requested(c: ChangeRequest, e: ApprovalRequested) -> ChangeRequest:
-    return attrs.evolve(
+    return _evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "request_approval"),
@@ -217,23 +219,21 @@ def _approval_requested(c: ChangeRequest, e: ApprovalRequested) -> ChangeRequest
 
 
 def _vote_cast(c: ChangeRequest, e: VoteCast) -> ChangeRequest:
-    return attrs.evolve(c, version=e.aggregate_version, round=_open_round(c).with_vote(e.vote))
+    return _evolve(c, version=e.aggregate_version, round=_open_round(c).with_vote(e.vote))
 
 
 def _stage_opened(c: ChangeRequest, e: ApprovalStageOpened) -> ChangeRequest:
     current = attrs.evolve(_open_round(c), stage=e.stage)
-    return attrs.evolve(c, version=e.aggregate_version, round=current)
+    return _evolve(c, version=e.aggregate_version, round=current)
 
 
 def _escalated(c: ChangeRequest, e: ApprovalEscalated) -> ChangeRequest:
     current = attrs.evolve(_open_round(c), escalations=e.level)
-    return attrs.evolve(
-        c, version=e.aggregate_version, round=current, next_deadline=e.next_deadline
-    )
+    return _evolve(c, version=e.aggregate_version, round=current, next_deadline=e.next_deadline)
 
 
 def _approved(c: ChangeRequest, e: ChangeApproved) -> ChangeRequest:
-    return attrs.evolve(
+    return _evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "auto_approve" if e.automatic else "approve"),
@@ -244,7 +244,7 @@ def _approved(c: ChangeRequest, e: ChangeApproved) -> ChangeRequest:
 
 
 def _rejected(c: ChangeRequest, e: ChangeRejected) -> ChangeRequest:
-    return attrs.evolve(
+    return _evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "reject"),
@@ -254,7 +254,7 @@ def _rejected(c: ChangeRequest, e: ChangeRejected) -> ChangeRequest:
 
 
 def _sent_back(c: ChangeRequest, e: ChangeSentBack) -> ChangeRequest:
-    return attrs.evolve(
+    return _evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "send_back"),
@@ -264,7 +264,7 @@ def _sent_back(c: ChangeRequest, e: ChangeSentBack) -> ChangeRequest:
 
 
 def _deferred(c: ChangeRequest, e: ChangeDeferred) -> ChangeRequest:
-    return attrs.evolve(
+    return _evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "defer"),
@@ -275,7 +275,7 @@ def _deferred(c: ChangeRequest, e: ChangeDeferred) -> ChangeRequest:
 
 
 def _withdrawn(c: ChangeRequest, e: ChangeWithdrawn) -> ChangeRequest:
-    return attrs.evolve(
+    return _evolve(
         c,
         version=e.aggregate_version,
         status=_status(c, "withdraw"),
@@ -285,11 +285,11 @@ def _withdrawn(c: ChangeRequest, e: ChangeWithdrawn) -> ChangeRequest:
 
 
 def _implemented(c: ChangeRequest, e: ChangeImplemented) -> ChangeRequest:
-    return attrs.evolve(c, version=e.aggregate_version, status=_status(c, "implement"))
+    return _evolve(c, version=e.aggregate_version, status=_status(c, "implement"))
 
 
 def _closed(c: ChangeRequest, e: ChangeClosed) -> ChangeRequest:
-    return attrs.evolve(c, version=e.aggregate_version, status=_status(c, "close"))
+    return _evolve(c, version=e.aggregate_version, status=_status(c, "close"))
 
 
 _HANDLERS: Mapping[type[DomainEvent], Callable[[ChangeRequest, Any], ChangeRequest]] = {

@@ -241,14 +241,22 @@ class EventRegistry:
                 "event type", f"one of the registered names ({', '.join(self.names)})", got=name
             ) from None
 
-    def encode(self, event: DomainEvent) -> tuple[str, str]:
-        """``(type name, JSON payload)`` of an event of a registered type."""
+    def holds(self, event: DomainEvent) -> bool:
+        """Whether ``event``'s class is the one registered under its type name."""
+        return self._types.get(type(event).event_type) is type(event)
+
+    def encode(self, event: DomainEvent, *, writer: TextWriter | None = None) -> tuple[str, str]:
+        """``(type name, JSON payload)`` of an event of a registered type.
+
+        ``writer``, when given, writes the payload instead of the registry's own (a
+        remembering one, for an import; made with a converter like the registry's).
+        """
         name = type(event).event_type
         if self._types.get(name) is not type(event):
             raise ValidationError(
                 "event", f"an event of a registered type ({', '.join(self.names)})", got=type(event)
             )
-        return name, self._text.write(event)
+        return name, (self._text if writer is None else writer).write(event)
 
     def decode(self, name: str, payload: str | bytes) -> DomainEvent:
         """The event a type name and JSON payload describe; ``ValidationError`` if malformed."""

@@ -17,6 +17,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import attrs
 import cattrs
@@ -40,6 +41,10 @@ _SCALARS: dict[type, str] = {
 }
 _SEQUENCES = (tuple, frozenset, list)
 
+# Texts a remembering writer keeps at most: a store writes an aggregate's snapshot and
+# its events together, so reuse is near; the bound holds however the texts are asked for.
+_REMEMBERED = 4096
+
 
 class TextWriter:
     """Writes values as ``write_json(converter, value)`` would, generated per class.
@@ -47,15 +52,26 @@ class TextWriter:
     ``converter`` must be one made by
     :func:`~clientflow.core.events.make_converter_for_events` (its hooks are what the
     generated code writes by hand).
+
+    A ``remember`` writer (an import's) writes each top-level part of an event or
+    aggregate other than the event's meta (an approval round, an impact) once per object
+    until :meth:`forget`: an aggregate's parts are the very objects of its events, so
+    their text is reused. Entries are used only for the object they were written for, so
+    a writer shared by threads stays correct (a ``forget`` meanwhile costs only reuse).
     """
 
-    __slots__ = ("_by_type", "_converter", "_globals")
+    __slots__ = ("_by_type", "_converter", "_depth", "_globals", "_meta", "_remembered")
 
-    def __init__(self, converter: cattrs.Converter) -> None:
-        from clientflow.core.events import _isoformat  # noqa: PLC0415  (events imports this)
+    def __init__(self, converter: cattrs.Converter, *, remember: bool = False) -> None:
+        from clientflow.core.events import EventMeta, _isoformat  # noqa: PLC0415
 
         self._converter = converter
         self._by_type: dict[type, _Write] = {}
+        # Texts written by a remembering writer, by the id of the value (kept beside it,
+        # so the id cannot be reused while the entry lives): see ``remember``.
+        self._remembered: dict[int, tuple[object, str]] | None = {} if remember else None
+        self._meta = EventMeta
+        self._depth = 0  # how deep in nested classes the code being generated is
         self._globals: dict[str, object] = {
             "_s": json.encoder.encode_basestring,
             "_r": int.__repr__,
@@ -65,6 +81,28 @@ class TextWriter:
             "_N": "null",
             "_r_float": float.__repr__,
         }
+
+    def forget(self) -> None:
+        """Drop what a remembering writer wrote (and the values it kept alive for it)."""
+        if self._remembered is not None:
+            self._remembered.clear()
+
+    def _recall(self, write: _Write, value: object) -> str:
+        """The text of ``value`` written before by this writer, else written now.
+
+        Keyed by identity, with the value kept beside its text: the values written are
+        immutable (frozen attrs classes), so one object has one text.
+        """
+        remembered = self._remembered
+        assert remembered is not None
+        found = remembered.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        text = write(value)
+        if len(remembered) >= _REMEMBERED:  # an aggregate's parts are reused at once
+            remembered.clear()
+        remembered[id(value)] = (value, text)
+        return text
 
     def write(self, value: object) -> str:
         """Compact JSON text of ``value`` (the same as ``write_json``)."""
@@ -95,6 +133,7 @@ class TextWriter:
         if getattr(hook, "overrides", None) != {}:  # a hook of its own: not generated
             return whole
         self._by_type[kind] = whole  # while being made: a field of its own type waits
+        self._depth += 1
         try:
             attrs.resolve_types(kind)
             fields = [a for a in attrs.fields(kind) if a.init]
@@ -111,6 +150,8 @@ class TextWriter:
                 parts.append(f'"{field.name}":{{t{number}}}')
         except (NameError, TypeError, attrs.exceptions.NotAnAttrsClassError):
             return whole
+        finally:
+            self._depth -= 1
         text = "{{" + ",".join(parts) + "}}"
         source = "def write(o):\n" + "\n".join(lines) + f"\n    return f'{text}'\n"
         scope: dict[str, object] = {}
@@ -156,7 +197,8 @@ class TextWriter:
         if origin in _SEQUENCES and (origin is not tuple or (len(args) == 2 and args[1] is ...)):
             item = self._expr(args[0], "e")
             kind = self._name(origin)
-            return f"'[' + ','.join([{item} for e in {v}]) + ']' if {v}.__class__ is {kind}"
+            joined = f"'[' + ','.join([{item} for e in {v}]) + ']'"
+            return f"(({joined}) if {v} else '[]') if {v}.__class__ is {kind}"
         return None
 
     def _exact(self, kind: type, v: str) -> str | None:
@@ -175,5 +217,10 @@ class TextWriter:
             return None
         if attrs.has(kind):
             made = self._by_type.get(kind) or self._make(kind)
+            if self._remembered is not None and self._depth == 1 and kind is not self._meta:
+                # a top-level part of an event or aggregate other than the event's meta:
+                # what an aggregate takes from its events (an impact, a round), written
+                # once by a remembering writer
+                made = partial(self._recall, made)
             return f"{self._name(made)}({v}) if {v}.__class__ is {checked}"
         return None

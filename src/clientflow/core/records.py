@@ -34,6 +34,7 @@ class Codec:
         "_converter",
         "event_kinds",
         "events",
+        "remembering",
         "rules",
         "writer",
     )
@@ -73,6 +74,10 @@ class Codec:
         self._converter = make_converter_for_events()
         self.writer = TextWriter(self._converter)
         """Writes these kinds' aggregates as their snapshot text (code generated once)."""
+        self.remembering = TextWriter(self._converter, remember=True)
+        """The same texts, for imports: writes each top-level part of an event or
+        aggregate (an impact, an approval round) once, reusing the text for the same
+        object (an aggregate's round is its event's); ``forget`` after."""
         self.events = registry
         self.rules = rules
         """The fingerprint of the rules whose timers this codec fires (``None``: none)."""

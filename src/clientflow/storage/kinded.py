@@ -32,6 +32,7 @@ from clientflow.core import (
     ValidationError,
 )
 from clientflow.core.events import EventRegistry
+from clientflow.core.jsontext import TextWriter
 from clientflow.ports import (
     AggregateRow,
     Backoff,
@@ -63,8 +64,8 @@ _NO_DESCRIPTION = Description()
 _S = TypeVar("_S", bound=Store)
 
 
-def _payload(events: EventRegistry, event: DomainEvent) -> str:
-    return events.encode(event)[1]
+def _payload(events: EventRegistry, event: DomainEvent, writer: TextWriter | None = None) -> str:
+    return events.encode(event, writer=writer)[1]
 
 
 class Kinded:
@@ -103,6 +104,8 @@ class Kinded:
         expected_version: int,
         idempotency_key: str | None = None,
         rules_revision: int | None = None,
+        *,
+        writer: TextWriter | None = None,
     ) -> RecordCommit:
         kind = self.codec.kind_of(aggregate)  # only kinds registered here
         kinds_of = self.codec.event_kinds
@@ -134,10 +137,14 @@ class Kinded:
                 aggregate.id,
                 kind.name,
                 aggregate.version,
-                partial(self._write, aggregate),  # one object, not a closure
+                partial(self._write if writer is None else writer.write, aggregate),
                 aggregate,
             ),
-            tuple(map(self.event_record, events)),
+            tuple(
+                map(self.event_record, events)
+                if writer is None
+                else (self.event_record(event, writer) for event in events)
+            ),
             row,
             expected_version,
             idempotency_key,
@@ -145,15 +152,19 @@ class Kinded:
             described.closed,
         )
 
-    def event_record(self, event: DomainEvent) -> EventRecord:
-        """The neutral record of an event (its text produced when first asked for)."""
+    def event_record(self, event: DomainEvent, writer: TextWriter | None = None) -> EventRecord:
+        """The neutral record of an event (its text produced when first asked for, by
+        ``writer`` if given)."""  # noqa: D205, D209
         events, meta = self.codec.events, event.meta  # the fields, not their properties
         return EventRecord(
             meta.aggregate_id,
             meta.aggregate_version,
             type(event).event_type,
             meta.occurred_at,
-            partial(_payload, events, event),
+            # a registered class: its text straight from the writer (else encode's error)
+            partial(writer.write, event)
+            if writer is not None and events.holds(event)
+            else partial(_payload, events, event, writer),
             event,
         )
 
@@ -184,13 +195,21 @@ class Kinded:
 
         Each history is folded once, straight into its records (no decision or commit
         object per aggregate); each snapshot and event is encoded once, when a store asks
-        for its text. The cyclic garbage collector is paused meanwhile (see
+        for its text, by the codec's remembering writer (a part of an aggregate taken
+        from an event is written once). The cyclic garbage collector is paused meanwhile
+        (see
         :func:`~clientflow.storage.streams.collector_paused`).
         """
-        with collector_paused():
-            folded = folded_histories(self.codec, events)
-            records = self._records
-            return self.records.write_history([records(a, h, 0) for a, h in folded])
+        writer = self.codec.remembering  # an aggregate's parts are its events': written once
+        try:
+            with collector_paused():
+                folded = folded_histories(self.codec, events)
+                records = self._records
+                return self.records.write_history(
+                    [records(a, h, 0, writer=writer) for a, h in folded]
+                )
+        finally:
+            writer.forget()
 
     # -- reading ----------------------------------------------------------------------------
 

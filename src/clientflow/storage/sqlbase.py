@@ -21,7 +21,6 @@ Concurrency, in SQL terms:
 
 from __future__ import annotations
 
-import operator
 import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -80,10 +79,54 @@ _PER_TRANSACTION = (1 << _TRANSACTION_BITS) - 1
 
 _Dumped = tuple[EventRecord, tuple[str, str]]  # an event and its (type, payload) row
 
-# The columns an import writes to the aggregates table, and their values from a row
-# as ``_aggregate_row`` builds it (positional: SQLite binds them ~1 us faster a row).
-_IMPORTED = ("id", "kind", "version", "snapshot", "deadline", *_READ)
-_imported = operator.itemgetter(*_IMPORTED)
+# The columns an import writes to the aggregates table, in the order ``_imported``
+# gives their values (positional: SQLite binds them ~1 us faster a row).
+_IMPORTED = (
+    "id",
+    "kind",
+    "version",
+    "snapshot",
+    "deadline",
+    "client",
+    "project",
+    "owner",
+    "status",
+    "priority",
+    "opened_at",
+    "closed_at",
+    "updated_at",
+)
+if set(_IMPORTED) != {"id", "kind", "version", "snapshot", "deadline", *_READ}:
+    raise RuntimeError(f"an import writes {_IMPORTED}, the read side has {_READ}")
+
+
+def _imported(commit: RecordCommit) -> tuple[tuple[object, ...], list[tuple[object, ...]]]:
+    """The aggregates row (``_IMPORTED``'s columns) and the events' rows (aggregate id,
+    version, type, payload) of a commit creating its aggregate: ``_prepared``'s values,
+    as tuples straight away (an import writes every row of a table in one statement)."""  # noqa: D205, D209
+    snapshot, described, given = commit.snapshot, commit.row, commit.events
+    last = None
+    if given:
+        at = given[-1].occurred_at
+        last = None if at is None else to_micros(at)
+    opened, deadline = described.opened_at, described.next_deadline
+    row = (
+        snapshot.id,
+        snapshot.kind,
+        snapshot.version,
+        snapshot.snapshot,
+        None if deadline is None else to_micros(deadline),
+        described.client,
+        described.project,
+        described.owner,
+        described.status,
+        described.priority,
+        None if opened is None else to_micros(opened),
+        last if commit.closed else None,
+        last,
+    )
+    return row, [(e.aggregate_id, e.version, e.type, e.payload) for e in given]
+
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -679,6 +722,25 @@ class SQLStore(SchemaSQL, TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         ``executemany`` (positions computed up front behind a counter, or SQLite's rowids).
         """
         self._check()
+        if self._dialect.concurrent_feed:
+            return self._write_history_concurrent(commits)
+        aggregates = []
+        stream: list[tuple[object, ...]] = []
+        for commit in commits:
+            row, events = _imported(commit)
+            aggregates.append(row)
+            stream.extend(events)
+        try:
+            with self._transaction(write=True) as db:
+                self._insert_many(db, "aggregates", _IMPORTED, aggregates)
+                self._append_positioned(db, stream)
+        except UniqueViolation:
+            clash = self._first_existing([row[0] for row in aggregates])
+            raise AlreadyExists(clash, actual=self._version_of(clash)) from None
+        return len(stream)
+
+    def _write_history_concurrent(self, commits: Sequence[RecordCommit]) -> int:
+        """``write_history`` where feed positions follow transaction ids (PostgreSQL)."""
         aggregates = []
         stream: list[_Dumped] = []
         for commit in commits:
@@ -687,36 +749,26 @@ class SQLStore(SchemaSQL, TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
             stream.extend(dumped)
         try:
             with self._transaction(write=True) as db:
-                if self._dialect.concurrent_feed:
-                    if aggregates:
-                        db.run_many(self._insert_sql(), aggregates)
-                    self._append(db, stream)
-                else:
-                    self._insert_many(db, "aggregates", _IMPORTED, list(map(_imported, aggregates)))
-                    self._append_positioned(db, stream)
+                if aggregates:
+                    db.run_many(self._insert_sql(), aggregates)
+                self._append(db, stream)
         except UniqueViolation:
             clash = self._first_existing([row["id"] for row in aggregates])
             raise AlreadyExists(clash, actual=self._version_of(clash)) from None
         return len(stream)
 
-    def _append_positioned(self, db: Executor, events: Sequence[_Dumped]) -> None:
-        """``_append`` for many events behind a moving counter (not PostgreSQL's feed).
+    def _append_positioned(self, db: Executor, events: Sequence[tuple[object, ...]]) -> None:
+        """``_append`` for many events (rows of aggregate id, version, type, payload)
+        behind a moving counter (not PostgreSQL's feed).
 
         The counter is moved first (locking it, as ``_append`` does) and read back, so
         each row carries its position instead of a sub-select per row (~0.8 us an event).
-        """
+        """  # noqa: D205
         if not events:
             return
+        columns = ("aggregate_id", "version", "type", "payload")
         if self._dialect.rowid_feed:  # positions are rowids, given in insertion order
-            self._insert_many(
-                db,
-                "events",
-                ("aggregate_id", "version", "type", "payload"),
-                [
-                    (event.aggregate_id, event.version, name, payload)
-                    for event, (name, payload) in events
-                ],
-            )
+            self._insert_many(db, "events", columns, events)
             return
         t = self._t
         count = len(events)
@@ -725,11 +777,8 @@ class SQLStore(SchemaSQL, TimersSQL, OutboxSQL, ReadSideSQL, RulesSQL, SQLPart):
         self._insert_many(
             db,
             "events",
-            ("position", "aggregate_id", "version", "type", "payload"),
-            [
-                (base + offset, event.aggregate_id, event.version, name, payload)
-                for offset, (event, (name, payload)) in enumerate(events, 1)
-            ],
+            ("position", *columns),
+            [(base + offset, *row) for offset, row in enumerate(events, 1)],
         )
 
     def _insert_many(
