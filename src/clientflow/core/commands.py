@@ -84,7 +84,8 @@ class Field:
     day: bool = False
     parser: Callable[[object], object] | None = None
     """Turns the field's JSON form into what the handler takes (an impact from its
-    object), raising ``ValidationError`` for what it cannot read."""
+    object), raising ``ValidationError`` for what it cannot read. A value of the
+    annotated type (not text) does not reach it: it is what the handler takes."""
     text: bool = attrs.field(init=False)
     """Whether a str is all it takes (the common case, checked with one ``type`` test)."""
     exact: frozenset[type] = attrs.field(init=False)
@@ -96,8 +97,10 @@ class Field:
         plain = not self.enums and not self.instant and not self.day and self.parser is None
         object.__setattr__(self, "text", text and plain)
         exact: frozenset[type] = frozenset()
-        if self.check is not None and self.parser is None:
-            exact = exact_types(self.check[0]) - {str}  # text may be a value to convert
+        if self.check is not None:
+            # Text may be a value to convert; a parser reads a JSON form, so a value of
+            # the annotated type itself is what the handler takes (an Impact given as one).
+            exact = exact_types(self.check[0]) - {str}
         object.__setattr__(self, "exact", exact)
 
     def parse(self, value: object, command: str) -> object:
