@@ -21,6 +21,7 @@ from clientflow.config.flow_steps import (
     approval_groups,
     idle_delegations,
     parse_steps,
+    states_phrase,
     unheld_groups,
 )
 from clientflow.config.flows import FlowSpec, TimerSpec, TransitionSpec
@@ -547,11 +548,9 @@ _RESERVED = frozenset({"open"})
 def _state_problem(where: str, state: str, states: list[str], final: object) -> list[ConfigProblem]:
     """What is wrong with ``state`` named at ``where`` (nothing if it is a declared state)."""
     if state not in states:
-        known = ", ".join(states)
-        hint = suggest(state, states)
-        return [ConfigProblem(where, f"expected one of the states ({known}), got {state!r}{hint}")]
+        return [ConfigProblem(where, got(states_phrase(states), state, suggest(state, states)))]
     if final is not None and state in final:  # type: ignore[operator]
-        return [ConfigProblem(where, f"expected a state that is not final, got {state!r}")]
+        return [ConfigProblem(where, got(N_("a state that is not final"), state))]
     return []
 
 
@@ -568,7 +567,11 @@ def _flow(
     if name in builtin:
         problems.append(
             ConfigProblem(
-                path, f"expected a name not taken by a built-in workflow ({', '.join(builtin)})"
+                path,
+                Phrase(
+                    N_("expected a name not taken by a built-in workflow ({names})"),
+                    {"names": tuple(builtin)},
+                ),
             )
         )
     states = [s for s in data["states"] if s is not INVALID]
@@ -578,7 +581,7 @@ def _flow(
             problems.append(
                 ConfigProblem(
                     f"{path}.states[{i}]",
-                    f"expected a name of letters, digits and '_' used once, got {state!r}",
+                    got(N_("a name of letters, digits and '_' used once"), state),
                 )
             )
     for i, state in enumerate(final):
@@ -594,8 +597,13 @@ def _flow(
             problems.append(
                 ConfigProblem(
                     f"{where}.name",
-                    "expected a name of letters, digits and '_' not taken (open, the states"
-                    f" and the other transitions), got {command!r}",
+                    got(
+                        N_(
+                            "a name of letters, digits and '_' not taken (open, the states"
+                            " and the other transitions)"
+                        ),
+                        command,
+                    ),
                 )
             )
         taken.add(command)
@@ -668,12 +676,14 @@ def _unreachable(
     found = []
     for i, state in enumerate(states):
         if state not in reached:
-            expected = f"a state a transition enters from {states[0]!r} on"
+            expected = Phrase(
+                N_("a state a transition enters from '{first}' on"), {"first": states[0]}
+            )
         elif state not in left and state not in final:
-            expected = "a final state or one a transition leaves"
+            expected = Phrase(N_("a final state or one a transition leaves"))
         else:
             continue
-        found.append(ConfigProblem(f"{path}.states[{i}]", f"expected {expected}, got {state!r}"))
+        found.append(ConfigProblem(f"{path}.states[{i}]", got(expected, state)))
     return found
 
 
@@ -710,22 +720,35 @@ def _timer(
     problems.extend(_state_problem(path, state, states, final))
     after, field = data["after"], data["before_field"]
     if (after is None) == (field is None):
-        problems.append(ConfigProblem(path, "expected either after or before_field, not both"))
+        problems.append(
+            ConfigProblem(path, Phrase(N_("expected either after or before_field, not both")))
+        )
     given = [*transitions, TransitionSpec("open", (), "", fields=opening)]
     dates = sorted({f for t in given for f, kind in t.fields.items() if _is_date(kind)})
     if field is not None and field is not INVALID and field not in dates:
-        known = ", ".join(dates) or "none declared"
-        problems.append(
-            ConfigProblem(f"{path}.before_field", f"expected a date field ({known}), got {field!r}")
+        expected = (
+            Phrase(N_("a date field ({fields})"), {"fields": tuple(dates)})
+            if dates
+            else Phrase(N_("a date field (none declared)"))
         )
+        problems.append(ConfigProblem(f"{path}.before_field", got(expected, field)))
     fire = data["fire"]
     leaving = [t.name for t in transitions if state in t.sources and not t.fields]
     if fire is not None and fire is not INVALID and fire not in leaving:
         problems.append(
             ConfigProblem(
                 f"{path}.fire",
-                f"expected a transition from {state} without fields"
-                f" ({', '.join(leaving) or 'none'}), got {fire!r}",
+                got(
+                    Phrase(
+                        N_("a transition from {state} without fields ({names})"),
+                        {"state": state, "names": tuple(leaving)},
+                    )
+                    if leaving
+                    else Phrase(
+                        N_("a transition from {state} without fields (none)"), {"state": state}
+                    ),
+                    fire,
+                ),
             )
         )
     return TimerSpec(state, after, field or "", data["days"] or 0, fire or "")

@@ -29,8 +29,9 @@ from decimal import Decimal
 
 import attrs
 
-from clientflow.config.spec import INVALID, JsonSchema, Node, Problems, suggest
+from clientflow.config.spec import INVALID, JsonSchema, Node, Problems, got, suggest
 from clientflow.core import ConfigProblem, ValidationError, check_id, check_line, decimal_of
+from clientflow.core.errors import N_, Phrase
 from clientflow.core.money import MAX_DIGITS
 
 __all__ = [
@@ -228,14 +229,14 @@ class _FieldNode(Node):
                 return field_type(value)
             hint = suggest(value, FIELD_TYPES)
             problems.append(
-                _problem(path, f"one of {', '.join(FIELD_TYPES)} or a list of values", value, hint)
+                _problem(path, Phrase(_TYPES, {"types": tuple(FIELD_TYPES)}), value, hint)
             )
             return INVALID
         if not isinstance(value, list) or not value:
             return self._wrong_type(value, path, problems, "a type's name or a list of values")
         for i, choice in enumerate(value):
             if not isinstance(choice, str) or not choice.strip() or choice in value[:i]:
-                problems.append(_problem(f"{path}[{i}]", "a value given once", choice))
+                problems.append(_problem(f"{path}[{i}]", Phrase(N_("a value given once")), choice))
                 return INVALID
         return field_type([str(choice) for choice in value])
 
@@ -250,8 +251,11 @@ class _FieldNode(Node):
         return self._described({"anyOf": [names, choices]})
 
 
-def _problem(path: str, expected: str, got: object, hint: str = "") -> ConfigProblem:
-    return ConfigProblem(path, f"expected {expected}, got {got!r}{hint}")
+def _problem(path: str, expected: Phrase, value: object, hint: str = "") -> ConfigProblem:
+    return ConfigProblem(path, got(expected, value, hint))
+
+
+_TYPES = N_("one of {types} or a list of values")
 
 
 FIELD_TYPE_NODE = _FieldNode(

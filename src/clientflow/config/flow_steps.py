@@ -25,8 +25,9 @@ import attrs
 import pendulum
 
 from clientflow import changes
-from clientflow.config.spec import INVALID, Problems, suggest
+from clientflow.config.spec import INVALID, Problems, got, suggest
 from clientflow.core import ConfigProblem, DomainEvent
+from clientflow.core.errors import N_, Phrase, quoted
 from clientflow.escalation import EscalationPolicy, Level
 
 __all__ = [
@@ -217,14 +218,23 @@ def _group(
     found = groups.get(name, [])
     if len(found) == 1:
         return found[0]
-    known = ", ".join(sorted(groups)) or "none is declared"
-    why = (
-        "declared differently in two [approval] policies; declare it once in approvers"
-        if found
-        else f"no approver group named {name!r}{suggest(name, list(groups))}; known: {known}"
-    )
-    problems.append(ConfigProblem(where, f"expected an approver group: {why}"))
+    if found:
+        why = Phrase(_TWICE, {"name": name})
+    elif groups:
+        values = {"name": name, "hint": suggest(name, list(groups)), "known": tuple(sorted(groups))}
+        why = Phrase(_NO_GROUP, values)
+    else:
+        why = Phrase(_NO_GROUP_NONE, {"name": name})
+    problems.append(ConfigProblem(where, Phrase(_GROUP, {"why": why})))
     return None
+
+
+_GROUP = N_("expected an approver group: {why}")
+_TWICE = N_(
+    "{name} is declared differently in two [approval] policies; declare it once in approvers"
+)
+_NO_GROUP = N_("no approver group named '{name}'{hint}; known: {known}")
+_NO_GROUP_NONE = N_("no approver group named '{name}'; none is declared")
 
 
 def _condition(
@@ -237,21 +247,22 @@ def _condition(
         problems.append(
             ConfigProblem(
                 where,
-                "expected a comparison of a number or money field with a number, such as"
-                f' "amount > 5000" (>, >=, <, <=, ==, !=), got {text!r}',
+                got(
+                    N_(
+                        "a comparison of a number or money field with a number, such as"
+                        ' "amount > 5000" (>, >=, <, <=, ==, !=)'
+                    ),
+                    text,
+                ),
             )
         )
         return None
     field, comparison, limit = match.groups()
     if field not in numeric:
-        known = ", ".join(sorted(numeric)) or "none is declared"
-        problems.append(
-            ConfigProblem(
-                where,
-                f"expected a number or money field of the workflow{suggest(field, list(numeric))}"
-                f" (known: {known}), got {field!r}",
-            )
+        expected = (
+            Phrase(_NUMERIC, {"known": tuple(sorted(numeric))}) if numeric else Phrase(_NO_NUMERIC)
         )
+        problems.append(ConfigProblem(where, got(expected, field, suggest(field, list(numeric)))))
         return None
     return StageCondition(field, comparison, Decimal(limit))
 
@@ -285,13 +296,18 @@ def _stages(
             {p for i, g in enumerate(stage) for h in stage[i + 1 :] for p in g.actors & h.actors}
         )
         if len(set(stage)) < len(stage):
-            problems.append(ConfigProblem(at, "expected each group once in a stage"))
+            problems.append(ConfigProblem(at, Phrase(N_("expected each group once in a stage"))))
         elif shared:  # one vote would sign for two groups of a countersigned stage
             problems.append(
                 ConfigProblem(
                     at,
-                    "expected each person in one group of a stage (one signature per"
-                    f" group), got {', '.join(shared)} in several",
+                    Phrase(
+                        N_(
+                            "expected each person in one group of a stage (one signature per"
+                            " group), got {people} in several"
+                        ),
+                        {"people": tuple(shared)},
+                    ),
                 )
             )
         if stage:
@@ -301,8 +317,12 @@ def _stages(
         problems.append(
             ConfigProblem(
                 where,
-                "expected at least one stage without when: an item no stage asks for would"
-                " have nobody to approve it",
+                Phrase(
+                    N_(
+                        "expected at least one stage without when: an item no stage asks for"
+                        " would have nobody to approve it"
+                    )
+                ),
             )
         )
     return tuple(stages), tuple(conditions)
@@ -314,8 +334,7 @@ def _check_cc(where: str, entries: list[str], problems: Problems) -> None:
         if colon and not ((kind == "role" and name) or entry == "party:owner"):
             problems.append(
                 ConfigProblem(
-                    f"{where}[{i}]",
-                    f"expected a person id, role:<name> or party:owner, got {entry!r}",
+                    f"{where}[{i}]", got(N_("a person id, role:<name> or party:owner"), entry)
                 )
             )
 
@@ -335,28 +354,32 @@ def _approval(  # noqa: PLR0917 - the transition and what it may name
     if not names:
         if on_reject is not None:
             problems.append(
-                ConfigProblem(f"{where}.on_reject", "expected only with approval on the transition")
+                ConfigProblem(
+                    f"{where}.on_reject",
+                    Phrase(N_("expected only with approval on the transition")),
+                )
             )
         return None
     stages, conditions = _stages(f"{where}.approval", names, groups, numeric, problems)
     if on_reject is None:
         problems.append(
             ConfigProblem(
-                f"{where}.on_reject", "expected the state a rejected approval moves the item to"
+                f"{where}.on_reject",
+                Phrase(N_("expected the state a rejected approval moves the item to")),
             )
         )
     elif on_reject is not INVALID and on_reject not in states:
         problems.append(
             ConfigProblem(
                 f"{where}.on_reject",
-                f"expected one of the states ({', '.join(states)}), got {on_reject!r}"
-                f"{suggest(on_reject, states)}",
+                got(states_phrase(states), on_reject, suggest(on_reject, states)),
             )
         )
     if transition.fields:
         problems.append(
             ConfigProblem(
-                f"{where}.fields", "expected no fields on a transition its approvers fire by voting"
+                f"{where}.fields",
+                Phrase(N_("expected no fields on a transition its approvers fire by voting")),
             )
         )
     rejection = entry.get("on_rejection")
@@ -382,8 +405,13 @@ def _one_step_per_state(
                 problems.append(
                     ConfigProblem(
                         f"{where[step.transition]}.approval",
-                        f"expected one approval step leaving {source} (the transition"
-                        f" {waiting[source]!r} has one already)",
+                        Phrase(
+                            N_(
+                                "expected one approval step leaving {state} (the transition"
+                                " '{other}' has one already)"
+                            ),
+                            {"state": source, "other": waiting[source]},
+                        ),
                     )
                 )
             waiting[source] = step.transition
@@ -405,28 +433,36 @@ def _ladders(
             problems.append(
                 ConfigProblem(
                     f"{where}.fire",
-                    f"expected a transition without approval ({fire!r} is fired by its"
-                    " approvers' votes)",
+                    Phrase(
+                        N_(
+                            "expected a transition without approval ('{name}' is fired by its"
+                            " approvers' votes)"
+                        ),
+                        {"name": fire},
+                    ),
                 )
             )
         if name is None or name is INVALID:
             continue
         if name not in ladders:
-            known = ", ".join(sorted(ladders)) or "none is declared"
-            problems.append(
-                ConfigProblem(
-                    f"{where}.escalate",
-                    f"expected an [escalation] policy{suggest(name, list(ladders))}"
-                    f" (known: {known}), got {name!r}",
-                )
+            expected = (
+                Phrase(_LADDER, {"known": tuple(sorted(ladders))})
+                if ladders
+                else Phrase(_NO_LADDER)
             )
+            hint = suggest(name, list(ladders))
+            problems.append(ConfigProblem(f"{where}.escalate", got(expected, name, hint)))
             continue
         if fire is not None and fire is not INVALID:
             problems.append(
                 ConfigProblem(
                     where,
-                    "expected either fire or escalate: a timer that moves the item on"
-                    " leaves nobody waiting to escalate",
+                    Phrase(
+                        N_(
+                            "expected either fire or escalate: a timer that moves the item on"
+                            " leaves nobody waiting to escalate"
+                        )
+                    ),
                 )
             )
         found[state] = ladders[name].levels
@@ -481,8 +517,13 @@ def parse_steps(  # noqa: PLR0917 - each is a part of the declaration
                 problems.append(
                     ConfigProblem(
                         f"{where_of[transition.name]}.name",
-                        "expected a name other than approve and reject in a workflow with"
-                        f" approval steps (its approvers' commands), got {transition.name!r}",
+                        got(
+                            N_(
+                                "a name other than approve and reject in a workflow with"
+                                " approval steps (its approvers' commands)"
+                            ),
+                            transition.name,
+                        ),
                     )
                 )
     client_states = dict(data.get("client_states") or {})
@@ -491,7 +532,10 @@ def parse_steps(  # noqa: PLR0917 - each is a part of the declaration
             problems.append(
                 ConfigProblem(
                     f"{path}.client_states.{state}",
-                    f"expected one of the states ({', '.join(states)}){suggest(state, states)}",
+                    Phrase(
+                        N_("expected {expected}{hint}"),
+                        {"expected": states_phrase(states), "hint": suggest(state, states)},
+                    ),
                 )
             )
     steps_ladders = _ladders(path, data.get("timers") or {}, ladders, approvals, problems)
@@ -519,23 +563,29 @@ def unheld_groups(
             for group in stage:
                 if group.actors:
                     continue
-                roles = ", ".join(sorted(group.roles))
+                roles = tuple(sorted(group.roles))
 
                 def held(directory: Mapping[str, tuple[str, ...]], group: Any = group) -> bool:
                     return any(directory.get(role) for role in group.roles)
 
                 if not held(directory):
-                    why = f"nobody holds {roles} in [directory]"
+                    why = Phrase(N_("nobody holds {roles} in [directory]"), {"roles": roles})
                 else:
-                    missing = [c for c in served if not held(directory_for(c))]
+                    missing = tuple(c for c in served if not held(directory_for(c)))
                     if not missing:
                         continue
-                    why = f"nobody of client {', '.join(missing)} holds {roles}"
+                    values = {"clients": missing, "roles": roles}
+                    why = Phrase(N_("nobody of client {clients} holds {roles}"), values)
                 found.append(
                     ConfigProblem(
                         f"{path}.transitions[{i}].approval[{j}]",
-                        f"expected an approver group someone may vote in: {group.name} has"
-                        f" only roles and {why}, so its items would wait for ever",
+                        Phrase(
+                            N_(
+                                "expected an approver group someone may vote in: {group} has"
+                                " only roles and {why}, so its items would wait for ever"
+                            ),
+                            {"group": group.name, "why": why},
+                        ),
                     )
                 )
     return found
@@ -558,9 +608,25 @@ def idle_delegations(
     return [
         ConfigProblem(
             f"{path}.delegations[{i}].delegator",
-            f"expected an approver of one of the workflow's approval steps"
-            f"{suggest(delegation.delegator, sorted(approvers))}, got {delegation.delegator!r}",
+            Phrase(
+                N_("expected an approver of one of the workflow's approval steps{hint}, got {got}"),
+                {
+                    "hint": suggest(delegation.delegator, sorted(approvers)),
+                    "got": quoted(delegation.delegator),
+                },
+            ),
         )
         for i, delegation in enumerate(steps.delegations)
         if delegation.delegator not in approvers
     ]
+
+
+_NUMERIC = N_("a number or money field of the workflow (known: {known})")
+_NO_NUMERIC = N_("a number or money field of the workflow (none is declared)")
+_LADDER = N_("an [escalation] policy (known: {known})")
+_NO_LADDER = N_("an [escalation] policy (none is declared)")
+
+
+def states_phrase(states: Iterable[str]) -> Phrase:
+    """The words "one of the states (a, b, c)", said in the reader's language."""
+    return Phrase(N_("one of the states ({states})"), {"states": tuple(states)})

@@ -51,6 +51,7 @@ from clientflow.core import (
     decide,
     to_utc,
 )
+from clientflow.core.errors import N_, Phrase, quoted
 
 __all__ = ["FlowVersions", "definition_fingerprint", "stamped"]
 
@@ -194,8 +195,10 @@ class FlowVersions:
         found = [
             ConfigProblem(
                 f"{path}.{old}",
-                f"expected a state of a definition of {self.name} ({', '.join(known)}),"
-                f" got {old!r}",
+                Phrase(
+                    N_("expected a state of a definition of {name} ({states}), got {got}"),
+                    {"name": self.name, "states": tuple(known), "got": quoted(old)},
+                ),
             )
             for old in self.current.migrate
             if old not in known
@@ -204,9 +207,13 @@ class FlowVersions:
             found.append(
                 ConfigProblem(
                     path,
-                    f"expected a new state for {item.status!r}, which {item.id} is in and the"
-                    f" definition in force does not have (its states:"
-                    f" {', '.join(self.current.states)})",
+                    Phrase(
+                        N_(
+                            "expected a new state for '{state}', which {id} is in and the"
+                            " definition in force does not have (its states: {states})"
+                        ),
+                        {"state": item.status, "id": item.id, "states": tuple(self.current.states)},
+                    ),
                 )
             )
         return found
