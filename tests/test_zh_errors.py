@@ -334,6 +334,14 @@ RULES_FILES = {
             "calendars.shanghai.hours[0]：应为上班时段，例如 09:00-17:30，收到 9-18",
         ],
     ),
+    "wrong type": (
+        'version = 1\n[calendars.sh]\ntimezone="Asia/Shanghai"\nhours=9\n'
+        '[clients.mingzhu]\nname="明珠银行"\ncalendar="sh"\nnotices=3\n',
+        [
+            "calendars.sh.hours[0]：应为文本，收到的是整数 9",
+            "clients.mingzhu.notices：应为 minimal、standard、full 之一，收到的是整数 3",
+        ],
+    ),
     "toml": (
         "version = 1\n[clients.x\nname='a'\n",
         ["不是有效的 TOML：第 2 行第 11 列，表头缺少“]”"],

@@ -233,7 +233,7 @@ class _FieldNode(Node):
             )
             return INVALID
         if not isinstance(value, list) or not value:
-            return self._wrong_type(value, path, problems, "a type's name or a list of values")
+            return self._wrong_type(value, path, problems, N_("a type's name or a list of values"))
         for i, choice in enumerate(value):
             if not isinstance(choice, str) or not choice.strip() or choice in value[:i]:
                 problems.append(_problem(f"{path}[{i}]", Phrase(N_("a value given once")), choice))

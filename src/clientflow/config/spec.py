@@ -68,17 +68,34 @@ INVALID = _Invalid()
 
 def _type_name(value: object) -> str:
     names = {
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        list: "an array",
-        dict: "a table",
-        dt.date: "a date",
-        dt.datetime: "a date-time",
-        dt.time: "a time",
+        str: _STRING,
+        bool: N_("a boolean"),
+        int: _INTEGER,
+        float: _NUMBER,
+        list: _ARRAY,
+        dict: _TABLE,
+        dt.date: N_("a date"),
+        dt.datetime: N_("a date-time"),
+        dt.time: N_("a time"),
     }
     return names.get(type(value), type(value).__name__)
+
+
+_STRING = N_("a string")
+_INTEGER = N_("an integer")
+_NUMBER = N_("a number")
+_ARRAY = N_("an array")
+_TABLE = N_("a table")
+# What a node of these forms takes, by which of a string, an array and a table it takes.
+_FORMS = {
+    (True, False, False): _STRING,
+    (False, True, False): _ARRAY,
+    (False, False, True): _TABLE,
+    (True, True, False): N_("a string or an array"),
+    (True, False, True): N_("a string or a table"),
+    (False, True, True): N_("an array or a table"),
+    (True, True, True): N_("a string, an array or a table"),
+}
 
 
 def _shown(value: object) -> str:
@@ -98,6 +115,7 @@ def suggest(word: str, options: Sequence[str]) -> str:
 _MEANT = N_(" (did you mean '{name}'?)")
 _GOT = N_("expected {expected}, got {got}")
 _GOT_HINT = N_("expected {expected}, got {got}{hint}")
+_GOT_TYPE = N_("expected {expected}, got {type} {shown}")
 _UNKNOWN = N_("unknown key{hint}; allowed here: {known}")
 _MISSING = N_("required key is missing")
 _DURATION_WORDS = N_('a duration such as "8h", "1d 4h", "90m" or "2w"')
@@ -130,9 +148,10 @@ class Node(abc.ABC):
         """The JSON Schema (draft 2020-12) fragment of this node."""
 
     def _wrong_type(self, value: object, path: str, problems: Problems, expected: str) -> _Invalid:
-        problems.append(
-            ConfigProblem(path, f"expected {expected}, got {_type_name(value)} {_shown(value)}")
-        )
+        """Record "expected X, got an integer 3" (``expected`` a message id or a phrase)."""
+        said = expected if isinstance(expected, Phrase) else Phrase(expected)
+        values = {"expected": said, "type": Phrase(_type_name(value)), "shown": _shown(value)}
+        problems.append(ConfigProblem(path, Phrase(_GOT_TYPE, values)))
         return INVALID
 
     def _described(self, schema: JsonSchema) -> JsonSchema:
@@ -152,7 +171,7 @@ class Text(Node):
 
     def check(self, value: object, path: str, problems: Problems) -> object:
         if not isinstance(value, str):
-            return self._wrong_type(value, path, problems, "a string")
+            return self._wrong_type(value, path, problems, _STRING)
         if len(value.strip()) < self.min_length:
             problems.append(ConfigProblem(path, Phrase(N_("expected a non-empty string"))))
             return INVALID
@@ -179,7 +198,7 @@ class Integer(Node):
 
     def check(self, value: object, path: str, problems: Problems) -> object:
         if isinstance(value, bool) or not isinstance(value, int):
-            return self._wrong_type(value, path, problems, "an integer")
+            return self._wrong_type(value, path, problems, _INTEGER)
         if abs(value) > MAX_NUMBER:
             problems.append(ConfigProblem(path, f"expected an integer of at most {MAX_NUMBER:,}"))
             return INVALID
@@ -200,7 +219,7 @@ class Number(Node):
 
     def check(self, value: object, path: str, problems: Problems) -> object:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return self._wrong_type(value, path, problems, "a number")
+            return self._wrong_type(value, path, problems, _NUMBER)
         if isinstance(value, int) and abs(value) > MAX_NUMBER:
             problems.append(ConfigProblem(path, f"expected a number of at most {MAX_NUMBER:,}"))
             return INVALID
@@ -256,7 +275,7 @@ class Boolean(Node):
 
     def check(self, value: object, path: str, problems: Problems) -> object:
         if not isinstance(value, bool):
-            return self._wrong_type(value, path, problems, "true or false")
+            return self._wrong_type(value, path, problems, N_("true or false"))
         return value
 
     def schema(self) -> JsonSchema:
@@ -271,12 +290,11 @@ class Choice(Node):
     description: str = ""
 
     def check(self, value: object, path: str, problems: Problems) -> object:
-        allowed = ", ".join(repr(option) for option in self.options)
+        one_of = Phrase(N_("one of {choices}"), {"choices": self.options})
         if not isinstance(value, str):
-            return self._wrong_type(value, path, problems, f"one of {allowed}")
+            return self._wrong_type(value, path, problems, one_of)
         if value not in self.options:
             hint = suggest(value, self.options)
-            one_of = Phrase(N_("one of {choices}"), {"choices": self.options})
             problems.append(ConfigProblem(path, got(one_of, value, hint)))
             return INVALID
         return value
@@ -447,7 +465,7 @@ class Date(Node):
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        return self._wrong_type(value, path, problems, "a date such as 2026-10-01")
+        return self._wrong_type(value, path, problems, N_("a date such as 2026-10-01"))
 
     def schema(self) -> JsonSchema:
         return self._described({"type": "string", "format": "date"})
@@ -478,7 +496,7 @@ class Instant(Node):
                 problems.append(ConfigProblem(path, str(error)))
                 return INVALID
         return self._wrong_type(
-            value, path, problems, "a date-time with its offset such as 2026-03-02T09:00+08:00"
+            value, path, problems, N_("a date-time with its offset such as 2026-03-02T09:00+08:00")
         )
 
     def schema(self) -> JsonSchema:
@@ -504,7 +522,9 @@ class LocalDateTime(Node):
                 )
                 return INVALID
             return parsed
-        return self._wrong_type(value, path, problems, "a local date-time such as 2026-01-05T10:00")
+        return self._wrong_type(
+            value, path, problems, N_("a local date-time such as 2026-01-05T10:00")
+        )
 
     def schema(self) -> JsonSchema:
         return self._described({"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d"})
@@ -523,7 +543,7 @@ class Seq(Node):
         if self.single and not isinstance(value, list):
             value = [value]
         if not isinstance(value, list):
-            return self._wrong_type(value, path, problems, "an array")
+            return self._wrong_type(value, path, problems, _ARRAY)
         if len(value) < self.min_items:
             problems.append(
                 ConfigProblem(path, f"expected at least {self.min_items} item(s), got none")
@@ -562,16 +582,8 @@ class ByType(Node):
             else None
         )
         if node is None:
-            forms = [
-                words
-                for words, given in (
-                    ("a string", self.text),
-                    ("an array", self.array),
-                    ("a table", self.table),
-                )
-                if given is not None
-            ]
-            return self._wrong_type(value, path, problems, " or ".join(forms))
+            forms = (self.text is not None, self.array is not None, self.table is not None)
+            return self._wrong_type(value, path, problems, _FORMS[forms])
         return node.check(value, path, problems)
 
     def schema(self) -> JsonSchema:
@@ -602,7 +614,7 @@ class Table(Node):
 
     def check(self, value: object, path: str, problems: Problems) -> object:
         if not isinstance(value, Mapping):
-            return self._wrong_type(value, path or "rules", problems, "a table")
+            return self._wrong_type(value, path or "rules", problems, _TABLE)
         before = len(problems)
         result: dict[str, object] = {}
         meant = set()  # keys an unknown key was taken for: not missing twice over
@@ -659,7 +671,7 @@ class Tables(Node):
 
     def check(self, value: object, path: str, problems: Problems) -> object:
         if not isinstance(value, Mapping):
-            return self._wrong_type(value, path, problems, "a table of named entries")
+            return self._wrong_type(value, path, problems, N_("a table of named entries"))
         checked: dict[str, object] = {}
         for name, entry in value.items():
             if not isinstance(name, str) or not re.fullmatch(_NAME, name):
