@@ -263,6 +263,37 @@ class TestCommittedCommands:
             engine.execute(Command("CR-1", lambda c, now: draft("CR-1", now), idempotency_key=key))
         assert list(store.feed()) == []
 
+    @pytest.mark.parametrize("key", ["x" * 201, "CR-1 ", ""])
+    def test_run_checks_ids_as_execute_does(self, key: str) -> None:
+        """``Engine.run`` (no Command built) refuses the same ids and keys as ``execute``."""
+        store = TypedStore(MemoryStore(), sample_codec())
+        engine = Engine(store)
+        with pytest.raises(ValidationError, match="id"):
+            engine.run(key, lambda c, now: draft(key, now))
+        with pytest.raises(ValidationError, match="idempotency_key"):
+            engine.run("CR-1", lambda c, now: draft("CR-1", now), key=key)
+        assert list(store.feed()) == []
+
+    def test_run_recalls_a_key_after_admit_accepts(self) -> None:
+        """A retried ``run`` under the same key answers the first result once ``admit``
+        accepts it, and raises what ``admit`` raises, saving nothing either way."""
+        store = TypedStore(MemoryStore(), sample_codec())
+        engine = Engine(store, clock=ManualClock(START))
+        first = engine.run("CR-1", lambda c, now: draft("CR-1", now), key="form-1")
+        seen: list[object] = []
+        again = engine.run(
+            "CR-1", lambda c, now: draft("CR-1", now), key="form-1", admit=seen.append
+        )
+        assert (again.duplicate, again.aggregate) == (True, first.aggregate)
+        assert seen == [first.aggregate]
+
+        def refuse(found: object) -> object:
+            raise NotFound("change request", "CR-1")
+
+        with pytest.raises(NotFound):
+            engine.run("CR-1", lambda c, now: draft("CR-1", now), key="form-1", admit=refuse)
+        assert len(list(store.feed())) == len(first.events)
+
 
 class TestBadStoreInput:
     @pytest.mark.parametrize(

@@ -95,8 +95,7 @@ _LOG = logging.getLogger("clientflow.engine")
 """The engine's log: quiet unless the host configures logging (``clientflow`` logger)."""
 
 
-def _name(command: Command[Any]) -> str:
-    decide = command.decide
+def _name(decide: Callable[..., object]) -> str:
     return str(getattr(decide, "__qualname__", type(decide).__name__))
 
 
@@ -115,9 +114,8 @@ def scoped_key(aggregate_id: str, key: str) -> str:
     return f"k1:{digest}"
 
 
-def _stored_key(command: Command[Any]) -> str | None:
-    key = command.idempotency_key
-    return None if key is None else scoped_key(command.aggregate_id, key)
+def _stored_key(aggregate_id: str, key: str | None) -> str | None:
+    return None if key is None else scoped_key(aggregate_id, key)
 
 
 MAX_BATCH = 100_000
@@ -368,16 +366,46 @@ class Engine:
         Raises only before anything is saved; once the command is saved its result is
         returned, with any delivery problem in ``result.delivery``.
         """
-        check_id(command.aggregate_id, "command.aggregate_id")
+        aggregate_id = check_id(command.aggregate_id, "command.aggregate_id")
+        fields = (
+            command.decide,
+            command.idempotency_key,
+            command.admit,
+            command.retry_on_conflict,
+        )
         if not self.telemetry.enabled:  # no span, no counters: nothing to build for them
-            return self._execute(command)
-        about = {
-            "clientflow.aggregate_id": command.aggregate_id,
-            "clientflow.command": _name(command),
-        }
+            return self._execute(aggregate_id, *fields)
+        return self._traced(aggregate_id, *fields)
+
+    def run(
+        self,
+        aggregate_id: str,
+        decide: Callable[[A | None, pendulum.DateTime], Decision[A]],
+        *,
+        key: str | None = None,
+        admit: Callable[[A], object] | None = None,
+        retry_on_conflict: bool = True,
+    ) -> Result[A]:
+        """:meth:`execute` of the :class:`Command` these fields make, without building it:
+        for a caller that makes one per call (the workspace's commands)."""  # noqa: D205, D209
+        check_id(aggregate_id, "command.aggregate_id")
+        if not self.telemetry.enabled:
+            return self._execute(aggregate_id, decide, key, admit, retry_on_conflict)
+        return self._traced(aggregate_id, decide, key, admit, retry_on_conflict)
+
+    def _traced(
+        self,
+        aggregate_id: str,
+        decide: Callable[[Any, pendulum.DateTime], Decision[Any]],
+        key: str | None,
+        admit: Callable[[Any], object] | None,
+        retry_on_conflict: bool,
+    ) -> Result[Any]:
+        """:meth:`_execute` in a span, counted by outcome."""
+        about = {"clientflow.aggregate_id": aggregate_id, "clientflow.command": _name(decide)}
         with self.telemetry.span("clientflow.execute", about):
             try:
-                result = self._execute(command)
+                result = self._execute(aggregate_id, decide, key, admit, retry_on_conflict)
             except ConcurrencyError:
                 self.telemetry.count("clientflow.commands", 1, {"outcome": "refused"})
                 raise
@@ -396,7 +424,7 @@ class Engine:
             raise ValidationError("commands", "commands on different aggregates", got=ids)
         keys = [command.idempotency_key for command in commands]
         if keys and all(keys):
-            done = [self._recalled_for(c) for c in commands]
+            done = [self._recalled(c.aggregate_id, c.idempotency_key, c.admit) for c in commands]
             if all(result is not None for result in done):
                 return tuple(result for result in done if result is not None)
         for attempt in range(self.max_retries + 1):
@@ -420,14 +448,17 @@ class Engine:
                 decided.append((command, current, decision))
             commits = [
                 Commit(decision.aggregate, decision.events, 0 if current is None else
-                       current.version, _stored_key(command), self.rules_revision)
+                       current.version, _stored_key(command.aggregate_id, command.idempotency_key),
+                       self.rules_revision)
                 for command, current, decision in decided
                 if decision.events
             ]  # fmt: skip
             try:
                 self.kinded.save_all(commits)
             except DuplicateCommand:
-                done = [self._recalled_for(c) for c in commands]
+                done = [
+                    self._recalled(c.aggregate_id, c.idempotency_key, c.admit) for c in commands
+                ]
                 return tuple(result for result in done if result is not None)
             except (AlreadyExists, RulesChanged):
                 raise
@@ -444,26 +475,32 @@ class Engine:
             )
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    def _execute(self, command: Command[Any]) -> Result[Any]:
-        key = command.idempotency_key
+    def _execute(
+        self,
+        aggregate_id: str,
+        decide: Callable[[Any, pendulum.DateTime], Decision[Any]],
+        key: str | None,
+        admit: Callable[[Any], object] | None,
+        retry_on_conflict: bool,
+    ) -> Result[Any]:
         if key is not None:
             check_id(key, "command.idempotency_key")
-            done = self._recalled_for(command)
+            done = self._recalled(aggregate_id, key, admit)
             if done is not None:
                 return done
         for attempt in range(self.max_retries + 1):
-            current = self.kinded.load(command.aggregate_id)
-            decision = command.decide(current, self.clock.now())
-            if decision.aggregate.id != command.aggregate_id:
+            current = self.kinded.load(aggregate_id)
+            decision = decide(current, self.clock.now())
+            if decision.aggregate.id != aggregate_id:
                 raise ValidationError(
-                    "command", f"a decision about {command.aggregate_id}", got=decision.aggregate.id
+                    "command", f"a decision about {aggregate_id}", got=decision.aggregate.id
                 )
             if not decision.events:
                 return Result(decision.aggregate, ())
             if current is not None and decision.events[0].aggregate_version == 1:
                 # The command creates an aggregate (its first event is version 1) on an id
                 # that is taken: refuse, instead of writing a second history over it.
-                raise AlreadyExists(command.aggregate_id, actual=current.version)
+                raise AlreadyExists(aggregate_id, actual=current.version)
             expected = 0 if current is None else current.version
             try:
                 self.kinded.save(
@@ -471,34 +508,32 @@ class Engine:
                         decision.aggregate,
                         decision.events,
                         expected,
-                        _stored_key(command),
+                        _stored_key(aggregate_id, key),
                         self.rules_revision,
                     )
                 )
             except DuplicateCommand:
-                done = self._recalled_for(command)
+                done = self._recalled(aggregate_id, key, admit)
                 assert done is not None
                 return done
             except (AlreadyExists, RulesChanged):
                 raise
             except ConcurrencyError as conflict:
                 self.telemetry.count("clientflow.conflicts", 1, {})
-                retry = current is not None and command.retry_on_conflict
+                retry = current is not None and retry_on_conflict
                 if not retry or attempt == self.max_retries:
                     _LOG.warning(
                         "command on %s refused: %s",
-                        command.aggregate_id,
+                        aggregate_id,
                         conflict,
-                        extra=_fields(
-                            command.aggregate_id, command=_name(command), attempt=attempt
-                        ),
+                        extra=_fields(aggregate_id, command=_name(decide), attempt=attempt),
                     )
                     raise
                 self.telemetry.count("clientflow.retries", 1, {})
                 _LOG.info(
                     "version conflict on %s, retrying",
-                    command.aggregate_id,
-                    extra=_fields(command.aggregate_id, command=_name(command), attempt=attempt),
+                    aggregate_id,
+                    extra=_fields(aggregate_id, command=_name(decide), attempt=attempt),
                 )
                 # Jittered exponential back-off, so colliding writers stop colliding.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
@@ -507,11 +542,11 @@ class Engine:
                 _LOG.debug(
                     "saved %d event(s) on %s",
                     len(decision.events),
-                    command.aggregate_id,
+                    aggregate_id,
                     extra=_fields(
-                        command.aggregate_id,
+                        aggregate_id,
                         decision.events[-1].event_id,
-                        command=_name(command),
+                        command=_name(decide),
                         attempt=attempt,
                     ),
                 )
@@ -539,11 +574,13 @@ class Engine:
         found = self.store.recall(key)
         return found is not None and found[0] == aggregate_id
 
-    def _recalled_for(self, command: Command[Any]) -> Result[Any] | None:
-        """The first result under ``command``'s key, once ``command.admit`` accepts it."""
-        done = self._duplicate(command.aggregate_id, command.idempotency_key)
-        if done is not None and command.admit is not None:
-            command.admit(done.aggregate)
+    def _recalled(
+        self, aggregate_id: str, key: str | None, admit: Callable[[Any], object] | None
+    ) -> Result[Any] | None:
+        """The first result under ``key`` on ``aggregate_id``, once ``admit`` accepts it."""
+        done = self._duplicate(aggregate_id, key)
+        if done is not None and admit is not None:
+            admit(done.aggregate)
         return done
 
     def _duplicate(self, aggregate_id: str, key: str | None) -> Result[Any] | None:

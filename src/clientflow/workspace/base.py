@@ -47,11 +47,14 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., object])
 
+Decide = Callable[[Any, pendulum.DateTime], Decision[Any]]
+Admit = Callable[[Any], object]
 Prepare = Callable[
-    [str, Actor, "dt.datetime | None", "str | None", Mapping[str, object]], Command[Any]
+    [str, Actor, "dt.datetime | None", "str | None", Mapping[str, object]],
+    tuple[Decide, "Admit | None"],
 ]
-"""A declared command's preparer: ``(aggregate_id, by, at, key, payload)`` to the engine
-command (see :meth:`Service._preparer`)."""
+"""A declared command's preparer: ``(aggregate_id, by, at, key, payload)`` to what the
+engine runs, its decide and the check of a recalled result (see :meth:`Service._preparer`)."""
 
 
 class CommandMethod(Protocol[A]):
@@ -279,7 +282,8 @@ class Service(Generic[A]):
             return method(aggregate_id, by=by, at=at, key=key, **payload)
         prepare = self._preparers.get(command) or self._preparer(command)
         try:
-            return self._workspace.engine.execute(prepare(aggregate_id, by, at, key, payload))
+            decide, admit = prepare(aggregate_id, by, at, key, payload)
+            return self._workspace.engine.run(aggregate_id, decide, key=key, admit=admit)
         except PermissionDenied as refused:
             # The domain knows ids; the rules know what people call them, for render().
             refused.people = self._workspace.rules.names.people
@@ -303,7 +307,8 @@ class Service(Generic[A]):
     ) -> Command[A]:
         """The engine command :meth:`run` executes (checked now, decided by the engine)."""
         prepare = self._preparers.get(command) if isinstance(command, str) else None
-        return (prepare or self._preparer(command))(aggregate_id, by, at, key, payload)
+        decide, admit = (prepare or self._preparer(command))(aggregate_id, by, at, key, payload)
+        return Command(aggregate_id, decide, key, admit=admit)
 
     def _preparer(self, name: str) -> Prepare:
         """The preparer of the declared command ``name``, built once per service: every
@@ -327,7 +332,7 @@ class Service(Generic[A]):
             at: dt.datetime | None,
             key: str | None,
             payload: Mapping[str, object],
-        ) -> Command[A]:
+        ) -> tuple[Decide, Admit | None]:
             values = parse(payload)  # a new dict: the handler's arguments, the actor added
             if not isinstance(by, Actor):
                 raise ValidationError("by", "an Actor", got=by)
@@ -351,8 +356,7 @@ class Service(Generic[A]):
                     return handler(aggregate_id, now=when or now, **values, **context)
 
                 # a recalled result only answers a key: no check to make without one
-                admit = None if key is None else admit_of(aggregate_id, actor)
-                return Command(aggregate_id, decide, key, admit=admit)
+                return decide, None if key is None else admit_of(aggregate_id, actor)
             scoped = bool(actor.clients) or CLIENT_ROLE in actor.roles  # _scoped, inlined
 
             def act(current: A | None, now: pendulum.DateTime) -> Decision[A]:
@@ -368,8 +372,7 @@ class Service(Generic[A]):
                 context = resolve(name, needs, target, values, actor)
                 return handler(target, now=when or now, **values, **context)
 
-            admit = None if key is None else admit_of(aggregate_id, actor)
-            return Command(aggregate_id, act, key, admit=admit)
+            return act, None if key is None else admit_of(aggregate_id, actor)
 
         self._preparers[name] = prepare
         return prepare
@@ -502,7 +505,8 @@ def _method(owner: type, declared: CommandSet[Any], name: str) -> Callable[..., 
         prepare = self._preparers.get(name) or self._preparer(name)
         try:
             # What run does for a declared command, without its look-up of the name.
-            return self._workspace.engine.execute(prepare(target, by, at, key, payload))  # type: ignore[arg-type]
+            decide, admit = prepare(target, by, at, key, payload)  # type: ignore[arg-type]
+            return self._workspace.engine.run(target, decide, key=key, admit=admit)  # type: ignore[arg-type]
         except PermissionDenied as refused:
             refused.people = self._workspace.rules.names.people  # as _binding does
             raise
