@@ -375,7 +375,9 @@ class Engine:
         )
         if not self.telemetry.enabled:  # no span, no counters: nothing to build for them
             return self._execute(aggregate_id, *fields)
-        return self._traced(aggregate_id, *fields)
+        return self._traced(
+            aggregate_id, command.decide, lambda: self._execute(aggregate_id, *fields)
+        )
 
     def run(
         self,
@@ -391,21 +393,20 @@ class Engine:
         check_id(aggregate_id, "command.aggregate_id")
         if not self.telemetry.enabled:
             return self._execute(aggregate_id, decide, key, admit, retry_on_conflict)
-        return self._traced(aggregate_id, decide, key, admit, retry_on_conflict)
+        return self._traced(
+            aggregate_id,
+            decide,
+            lambda: self._execute(aggregate_id, decide, key, admit, retry_on_conflict),
+        )
 
     def _traced(
-        self,
-        aggregate_id: str,
-        decide: Callable[[Any, pendulum.DateTime], Decision[Any]],
-        key: str | None,
-        admit: Callable[[Any], object] | None,
-        retry_on_conflict: bool,
-    ) -> Result[Any]:
-        """:meth:`_execute` in a span, counted by outcome."""
+        self, aggregate_id: str, decide: Callable[..., object], execute: Callable[[], Result[A]]
+    ) -> Result[A]:
+        """``execute()`` (one command's :meth:`_execute`) in a span, counted by outcome."""
         about = {"clientflow.aggregate_id": aggregate_id, "clientflow.command": _name(decide)}
         with self.telemetry.span("clientflow.execute", about):
             try:
-                result = self._execute(aggregate_id, decide, key, admit, retry_on_conflict)
+                result = execute()
             except ConcurrencyError:
                 self.telemetry.count("clientflow.commands", 1, {"outcome": "refused"})
                 raise
