@@ -27,8 +27,22 @@ def test_aware_values_in_any_zone_become_utc() -> None:
     assert to_utc(value).timezone_name == "UTC"
 
 
+class _NoOffset(dt.tzinfo):
+    """A zone that gives no offset: Python counts its datetimes as naive."""
+
+    def utcoffset(self, _: dt.datetime | None) -> None:
+        return None
+
+
 @pytest.mark.parametrize(
-    "bad", [dt.datetime(2026, 1, 1), "2026-01-01T00:00Z", dt.date(2026, 1, 1), None]
+    "bad",
+    [
+        dt.datetime(2026, 1, 1),
+        dt.datetime(2026, 1, 1, tzinfo=_NoOffset()),
+        "2026-01-01T00:00Z",
+        dt.date(2026, 1, 1),
+        None,
+    ],
 )
 def test_naive_or_non_datetimes_are_rejected_by_name(bad: object) -> None:
     """The error names the argument that was wrong."""
