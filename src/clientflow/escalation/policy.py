@@ -402,16 +402,22 @@ def _deadlines(
     goal = duration_micros(target)
     pause = duration_micros(paused)
     amounts = [goal + pause]
-    fired = []
+    fired = set()
     for t in thresholds:
         amounts.append(_scaled(goal, t.fraction) + pause)
         if t.fired:
-            fired.append(t.fraction)
-    found = _instants(calendar.add_micros(to_micros(start), amounts))
-    moved = []
-    for t, at in zip(thresholds, found[1:], strict=True):
-        moved.append(Threshold(t.fraction, at, t.fraction in fired))
-    return found[0], tuple(moved)
+            fired.add(t.fraction)
+    found = calendar.add_micros(to_micros(start), amounts)
+    first = found[0]
+    deadline = from_micros(first)
+    # The breach threshold (1.0) falls on the deadline itself: that instant built once.
+    moved = tuple(
+        [
+            Threshold(t.fraction, deadline if at == first else from_micros(at), t.fraction in fired)
+            for t, at in zip(thresholds, found[1:], strict=True)
+        ]
+    )
+    return deadline, moved
 
 
 def _instants(found: list[int]) -> list[pendulum.DateTime]:
