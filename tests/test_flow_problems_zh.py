@@ -147,18 +147,27 @@ def test_each_problem_reads_in_chinese_at_its_own_key(refused: ConfigError) -> N
     text = "\n".join(said)
     assert "没有名为 finanse 的审批组（是不是想写 finance？）" in text
     assert (
-        "final[1]：应为状态 draft、draft、review、paid、rejected、limbo、stuck 之一，收到 rejectd（是不是想写 rejected？）"
+        "final[1]：应为状态 draft、review、paid、rejected、limbo、stuck 之一，收到 rejectd（是不是想写 rejected？）"
         in text
     )
     assert (
         "同一审批阶段中每人只能属于一个审批组（每组各需一人签字），但 sun.yi 同时属于多个组" in text
     )
+    # read by a PM: the reason alone (no "expected a group:" frame around it), the group
+    # that repeats named, the key a line is about named in it, one kind of quotes
+    assert "approval[0].groups：没有名为 finanse 的审批组" in text
+    assert "approval[1]：同一审批阶段中每个审批组只能出现一次，但 pm 出现了多次" in text
+    assert "transitions[3].on_reject：on_reject 只能写在带 approval 的流转上" in text
+    assert "例如“amount > 5000”" in text
+    assert '"' not in text
 
 
 def test_the_english_says_the_same_in_english(refused: ConfigError) -> None:
     said = refused.render(EN)
     assert str(refused) == said
-    assert "workflows.claim.final[1]: expected one of the states (draft, draft, review" in said
+    # each state once, though the file declares draft twice (reported at states[1])
+    assert "workflows.claim.final[1]: expected one of the states (draft, review, paid" in said
+    assert "got pm more than once" in said
     assert "got 'rejectd' (did you mean 'rejected'?)" in said
     for line in said.splitlines()[1:]:
         assert line.isascii() or "审核中" in line, line

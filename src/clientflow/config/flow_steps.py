@@ -296,7 +296,16 @@ def _stages(
             {p for i, g in enumerate(stage) for h in stage[i + 1 :] for p in g.actors & h.actors}
         )
         if len(set(stage)) < len(stage):
-            problems.append(ConfigProblem(at, Phrase(N_("expected each group once in a stage"))))
+            again = sorted({g.name for i, g in enumerate(stage) if g in stage[:i]})
+            problems.append(
+                ConfigProblem(
+                    at,
+                    Phrase(
+                        N_("expected each group once in a stage, got {groups} more than once"),
+                        {"groups": tuple(again)},
+                    ),
+                )
+            )
         elif shared:  # one vote would sign for two groups of a countersigned stage
             problems.append(
                 ConfigProblem(
@@ -629,4 +638,6 @@ _NO_LADDER = N_("an [escalation] policy (none is declared)")
 
 def states_phrase(states: Iterable[str]) -> Phrase:
     """The words "one of the states (a, b, c)", said in the reader's language."""
-    return Phrase(N_("one of the states ({states})"), {"states": tuple(states)})
+    # Each state once, as declared first: a state declared twice is reported at its own
+    # key, and a list that repeats it reads as a mistake of the message.
+    return Phrase(N_("one of the states ({states})"), {"states": tuple(dict.fromkeys(states))})
