@@ -339,7 +339,8 @@ def _values(
     else:
         values = {field: kind.parse(field, payload[field]) for field, kind in fields.items()}
     for field, kind in fields.items():
-        kind.check_client(field, values[field], client)
+        if kind.kind == "person":  # only a person can belong to another client
+            kind.check_client(field, values[field], client)
     return values
 
 
@@ -634,6 +635,21 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
         # looked up once per transition, not per command: the definition never changes
         cc = steps_of.cc_of(name)
         leaving = {state: steps_of.step_leaving(state) for state in spec.states}
+        # What the client is told, by the state the transition leaves (its target is
+        # fixed by that state); and the states whose entry reads the item's values (a
+        # timer counting to a date field, an approval step routing by amount): entering
+        # another, the values need not be merged here (apply merges them).
+        told = {
+            source: steps_of.told(name, source, target)
+            for (source, transition), target in targets.items()
+            if transition == name
+        }
+        reads_values = {
+            state
+            for state in spec.states
+            if leaving[state] is not None
+            or (state in spec.timers and spec.timers[state].after is None)
+        }
 
         def body(
             item: Item,
@@ -650,7 +666,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
             values = _values(fields, payload, item.client, parsed=parsed)
             at = to_utc(now, "now")
             meta = EventMeta(item.id, item.version + 1, at, actor.id)
-            merged = _merged(item.values, values)
+            merged = _merged(item.values, values) if target in reads_values else values
             deadline = deadline_on_entry(spec, target, merged, at, calendar)
             waiting = flow_approvals.open_step(
                 leaving.get(target),
@@ -672,7 +688,7 @@ def build_workflow(  # noqa: PLR0915 - one closure per command
                 round=waiting,
                 requester="" if waiting is None else requester or actor.id,
                 cc=_copied(cc, item.owner, directory) if cc else (),
-                client_label=steps_of.told(name, item.status, target),
+                client_label=told[item.status],
             )
             return decide(apply, item, event)
 

@@ -275,6 +275,18 @@ class Service(Generic[A]):
         instants) by the declaration before anything is loaded; a command the state does
         not allow is refused naming it and the allowed commands as users call them.
         """
+        return self._run(aggregate_id, command, by, at, key, payload)
+
+    def _run(  # noqa: PLR0917 - private; run's arguments, the payload as it came
+        self,
+        aggregate_id: str,
+        command: str,
+        by: Actor,
+        at: dt.datetime | None,
+        key: str | None,
+        payload: Mapping[str, object],
+    ) -> Result[A]:
+        """:meth:`run` with the payload as one mapping (a subclass's run passes it on)."""
         if not isinstance(command, str):
             raise ValidationError("command", "a command's name", got=command)
         if command in self._own:  # the service's own method does more than the handler

@@ -97,7 +97,7 @@ class RulesFlowService(WorkflowService):
                     earlier = service_for(versions.of(found))(self._workspace)
                     self._earlier[found.definition] = earlier
                 return earlier.run(aggregate_id, command, by=by, at=at, key=key, **payload)
-        return super().run(aggregate_id, command, by=by, at=at, key=key, **payload)
+        return self._run(aggregate_id, command, by, at, key, payload)
 
     def migrate(
         self,
