@@ -11,7 +11,7 @@ import argparse
 import pendulum
 
 from clientflow import Actor, BusinessCalendar, WorkingHours
-from clientflow.core import rebuild
+from clientflow.core import rebuild, to_utc
 from clientflow.escalation import (
     EscalationPolicy,
     IssueKind,
@@ -79,6 +79,7 @@ def main() -> None:
     working = start_investigation(acked, ME, at_6m, calendar=CAL, escalation=LADDER).aggregate
     waiting = wait_on_client(working, "log?", ME, at_1h, calendar=CAL).aggregate
     later = T0.add(days=3)  # over National Day week: spans holidays
+    later_utc = to_utc(later)
     results = {
         "report_issue (2 clocks, thresholds)": median_us(new, n),
         "acknowledge": median_us(
@@ -89,6 +90,13 @@ def main() -> None:
         ),
         "client_replied (resume, next-reply clock)": median_us(
             lambda _: client_replied(waiting, "y", CLIENT, later, calendar=CAL, escalation=LADDER),
+            n,
+        ),
+        # The engine passes its clock's UTC instant: no zone to convert.
+        "client_replied, now in UTC (as the engine passes it)": median_us(
+            lambda _: client_replied(
+                waiting, "y", CLIENT, later_utc, calendar=CAL, escalation=LADDER
+            ),
             n,
         ),
         "change_priority (retime from start)": median_us(
