@@ -143,7 +143,7 @@ class Service(Generic[A]):
     kind: ClassVar[str] = ""
     aggregate: ClassVar[type]
     commands: ClassVar[tuple[str, ...]] = ()
-    reads: ClassVar[tuple[str, ...]] = ("get", "history")
+    reads: ClassVar[tuple[str, ...]] = ("get", "history", "list")
     _own: ClassVar[frozenset[str]] = frozenset()
     declared: ClassVar[CommandSet[Any] | None] = None
     """The workflow's commands, declared once; each becomes a method of the service (unless
@@ -240,6 +240,7 @@ class Service(Generic[A]):
         found = self._workspace.engine.kinded.load(check_id(aggregate_id, f"{self.kind} id"))
         return self._mine(aggregate_id, found, by)
 
+    @reader
     def list(
         self,
         *,
@@ -250,14 +251,31 @@ class Service(Generic[A]):
         open: bool | None = None,
         after: str | None = None,
         limit: int = 100,
+        by: Actor | None = None,
     ) -> list[AggregateRow]:
         """Rows of this workflow from the read side, by id, after ``after`` (paging;
-        ``limit`` from 0 to :data:`MAX_PAGE`)."""  # noqa: D205, D209
+        ``limit`` from 0 to :data:`MAX_PAGE`). With ``by`` (a client portal's user),
+        only the rows of the clients ``by`` may act on, as :meth:`get` sees them: a
+        ``client`` it may not see gives no rows, as a client with none would."""  # noqa: D205, D209
         check_count(limit, "limit", high=MAX_PAGE)
         if after is not None:
             check_id(after, "after")
-        query = Query(self.kind, client, project, owner, status, open)
-        return list(self._workspace.store.rows(query, after=after, limit=limit))
+        if client is not None:
+            check_id(client, "client")
+        viewer = self._viewer(by)
+        clients: Sequence[str | None] = (client,)
+        if viewer is not None and _scoped(viewer):
+            # Read client by client (each an indexed query), never all and then filtered.
+            seen = sorted(viewer.clients)
+            clients = seen if client is None else [c for c in seen if c == client]
+        rows: list[AggregateRow] = []
+        for each in clients:
+            query = Query(self.kind, each, project, owner, status, open)
+            rows.extend(self._workspace.store.rows(query, after=after, limit=limit))
+        if len(clients) > 1:  # pages of several clients: merged by id, cut to one page
+            rows.sort(key=lambda row: row.id)
+            del rows[limit:]
+        return rows
 
     def run(
         self,
